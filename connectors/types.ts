@@ -1,0 +1,202 @@
+/**
+ * The connector contract: the only code that knows a provider's API implements this.
+ * The sync engine (jobs/) runs any connector through this interface without knowing which.
+ */
+import type {
+  Activity,
+  ApiUsage,
+  ConnectionSettings,
+  Deal,
+  DealFieldChange,
+  Owner,
+  Provider,
+  Stage,
+  StageChange,
+  SyncCursor,
+} from '../src/domain/model/index.js';
+
+/** Options of every paged pull. */
+export interface PullOptions {
+  /**
+   * Resume point: the cursor of the last committed page. `null` pulls everything.
+   * The connector re-reads from `since.stamp - lookback` inclusive, ordered by (stamp, id),
+   * so records that share a stamp or commit late are never lost; duplicates are harmless.
+   */
+  since: SyncCursor | null;
+  /** `full` may use a bulk path (Salesforce Bulk API 2.0, HubSpot list endpoints). @defaultValue "incremental" */
+  mode?: 'incremental' | 'full';
+  signal?: AbortSignal;
+}
+
+/** One page of a pull, yielded as soon as it arrives so memory stays flat. */
+export interface Page<T> {
+  /** Live records (upserted). */
+  records: T[];
+  /** External ids of records deleted or archived in the CRM (become tombstones). */
+  tombstones: string[];
+  /**
+   * Cursor to persist once this page is committed: resuming from it never skips a record.
+   * `null` when the page carries no position (e.g. a page of tombstones only with no stamp).
+   */
+  cursor: SyncCursor | null;
+}
+
+/** Stage and field history entries of some deals. */
+export interface HistoryPage {
+  stageChanges: StageChange[];
+  fieldChanges: DealFieldChange[];
+  cursor: SyncCursor | null;
+}
+
+/** Everything the webhook fast path needs about one deal. */
+export interface DealBundle {
+  /** `null` when the deal no longer exists (deleted/archived). */
+  deal: Deal | null;
+  activities: Activity[];
+  stageChanges: StageChange[];
+  fieldChanges: DealFieldChange[];
+}
+
+/** Score and flags fields to set on one deal. */
+export interface FieldAnnotation {
+  dealId: string;
+  score: number;
+  /** Rule ids; written joined by `;`, empty string when healthy. */
+  flags: string[];
+}
+
+/** One rep-visible record (HubSpot note/task, Salesforce Task) for a newly opened finding. */
+export interface WarningAnnotation {
+  /**
+   * Deterministic key (connection, deal, rule, opened-at). Written inside the record's text so that
+   * `findWarnings` can find a record written before a crash instead of writing it twice.
+   */
+  key: string;
+  dealId: string;
+  /** Deal owner's external id; Salesforce Tasks are assigned to them. */
+  ownerId: string | null;
+  ruleId: string;
+  severity: 'info' | 'warning' | 'critical';
+  /** Short title; Salesforce Subject starts with `Pipeline health:`. */
+  title: string;
+  /** Message, evidence and suggested action, as the rep reads them. */
+  body: string;
+  /** ISO date the task is due (tasks only). */
+  dueDate?: string;
+}
+
+export interface AnnotationBatch {
+  fields: FieldAnnotation[];
+  warnings: WarningAnnotation[];
+}
+
+/** Per-record outcome: partial failures are reported per record, successes are not rewritten. */
+export type AnnotationOutcome =
+  | { ok: true; externalId: string | null }
+  | { ok: false; error: string; retryable: boolean };
+
+export interface AnnotationResult {
+  /** Keyed by deal id. */
+  fields: Map<string, AnnotationOutcome>;
+  /** Keyed by warning key. */
+  warnings: Map<string, AnnotationOutcome>;
+  /** Kind of record each warning became. */
+  warningKind: 'note' | 'task';
+}
+
+/** A webhook request as received, before any parsing. */
+export interface WebhookRequest {
+  method: string;
+  /** The public URL the provider called (scheme, host, path, query), as it signed it. */
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  rawBody: Buffer;
+  /** Route parameters (Salesforce: connectionId, token). */
+  params?: Record<string, string>;
+}
+
+/** A provider event normalised. */
+export interface WebhookEvent {
+  connectionId: string;
+  /** Provider's event id when it has one, else a hash of (deal, kind, occurredAt). */
+  eventId: string;
+  dealId: string;
+  kind: 'stage_change' | 'created' | 'deleted' | 'changed' | 'restored' | 'merged';
+  occurredAt: string;
+  /** New stage for stage changes, when the payload carries it. */
+  stageId?: string;
+  /** True when the change was made by dealwatch itself (skip to avoid loops). */
+  selfInflicted: boolean;
+}
+
+export type VerifyResult =
+  | { ok: true }
+  | { ok: false; reason: 'bad_signature' | 'stale_timestamp' | 'missing_signature' | 'wrong_token' | 'wrong_org' | 'malformed' };
+
+/** Permits requests against a provider, shared by every worker of a connection. */
+export interface RateGate {
+  /** Resolves when a request of `bucket` (`default`, `search`, ...) may be sent. */
+  take(bucket: string, signal?: AbortSignal): Promise<void>;
+}
+
+export interface CrmConnector {
+  readonly provider: Provider;
+  readonly connectionId: string;
+
+  /** Deals changed since the cursor (tombstones included), page by page. */
+  pullDeals(options: PullOptions): AsyncIterable<Page<Deal>>;
+  /** Activities changed since the cursor with their deal links, page by page. */
+  pullActivities(options: PullOptions): AsyncIterable<Page<Activity>>;
+  /** Stage and close-date/amount history changed since the cursor. */
+  pullHistory(options: PullOptions): AsyncIterable<HistoryPage>;
+  pullOwners(signal?: AbortSignal): Promise<Owner[]>;
+  pullStages(signal?: AbortSignal): Promise<Stage[]>;
+  /** Full reconciliation: every live deal id, page by page (what is absent becomes a tombstone). */
+  listDealIds(signal?: AbortSignal): AsyncIterable<string[]>;
+
+  /** The webhook fast path: one deal with its recent activities and history. */
+  fetchDeal(dealId: string, signal?: AbortSignal): Promise<DealBundle>;
+
+  /** Writes fields and warning records, batched at the provider maximum. */
+  annotate(batch: AnnotationBatch, signal?: AbortSignal): Promise<AnnotationResult>;
+  /** Looks warnings up by key in the CRM: key -> external id of the record already written. */
+  findWarnings(keys: string[], signal?: AbortSignal): Promise<Map<string, string>>;
+
+  /** Checks that the configured fields exist and can be written; `fix` creates missing custom properties where possible. */
+  doctor(options?: { fix?: boolean }): Promise<DoctorReport>;
+
+  /** Calls made since the connector was built (or since `resetUsage`). */
+  usage(): ApiUsage;
+  resetUsage(): void;
+}
+
+export interface DoctorReport {
+  ok: boolean;
+  checks: { name: string; ok: boolean; detail: string }[];
+}
+
+/** Webhook verification and parsing, which needs the connection settings but no API call. */
+export interface WebhookVerifier {
+  verify(request: WebhookRequest, nowMs: number): VerifyResult;
+  parse(request: WebhookRequest): WebhookEvent[];
+}
+
+export interface ConnectorDeps {
+  /** Shared rate limiter for this connection. */
+  rateGate: RateGate;
+  /** Logger with a `child` method (pino-compatible). */
+  logger: { child(bindings: Record<string, unknown>): ConnectorLogger } & ConnectorLogger;
+}
+
+export interface ConnectorLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface ConnectorFactory<S extends ConnectionSettings = ConnectionSettings> {
+  provider: Provider;
+  create(settings: S, deps: ConnectorDeps): CrmConnector;
+  webhookVerifier(settings: S): WebhookVerifier;
+}

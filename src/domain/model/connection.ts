@@ -1,0 +1,114 @@
+import { z } from 'zod';
+import { CurrencyCode, Provider } from './primitives.js';
+
+const secret = z.string().min(1);
+
+/** Nightly sync schedule: a cron expression evaluated in an IANA time zone. */
+export const Schedule = z.object({
+  /** @defaultValue "0 2 * * *" */
+  cron: z.string().min(1).default('0 2 * * *'),
+  /** @defaultValue "UTC" */
+  timezone: z.string().min(1).default('UTC'),
+});
+
+/** Names of the CRM fields dealwatch reads and writes; each provider has its own defaults. */
+export const FieldMap = z.object({
+  score: z.string().min(1).optional(),
+  flags: z.string().min(1).optional(),
+  /** Field holding the discount percent (read); unmapped means discounts are not checked. */
+  discount: z.string().min(1).optional(),
+  /** Field holding the closed-lost reason; unmapped means `closed_lost_missing_reason` is off. */
+  lostReason: z.string().min(1).optional(),
+});
+export type FieldMap = z.infer<typeof FieldMap>;
+
+/**
+ * Write-back mode. `dry-run` (default) computes and records the exact writes without calling
+ * the CRM; `on` writes; `off` scores and reports only.
+ */
+export const WritebackMode = z.enum(['on', 'dry-run', 'off']);
+export type WritebackMode = z.infer<typeof WritebackMode>;
+
+/** Settings shared by every provider. */
+const ConnectionBase = z.object({
+  /** Stable id used in URLs, logs and every database row. */
+  id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lowercase letters, digits, - and _ (max 63)'),
+  name: z.string().optional(),
+  schedule: Schedule.default({ cron: '0 2 * * *', timezone: 'UTC' }),
+  /** Time zone for day boundaries in rules and reports; defaults to the schedule's. */
+  timezone: z.string().optional(),
+  fieldMap: FieldMap.default({}),
+  writeback: WritebackMode.default('dry-run'),
+  /** Rule threshold overrides, validated by the engine's rules schema (src/domain/rules). */
+  rules: z.record(z.string(), z.unknown()).default({}),
+  /** Currency reports are expressed in. @defaultValue "USD" */
+  reportingCurrency: CurrencyCode.default('USD'),
+  /** Rates to the reporting currency (1 unit of key = rate units of reporting currency). */
+  exchangeRates: z.record(CurrencyCode, z.number().positive()).optional(),
+  /** Quota per owner external id per quarter, in the reporting currency. */
+  quotas: z.record(z.string(), z.number().nonnegative()).optional(),
+  /** Team name -> owner external ids. */
+  teams: z.record(z.string(), z.array(z.string())).optional(),
+  /** Account ids the manager wants on the key-accounts list. */
+  keyAccounts: z.array(z.string()).optional(),
+  /** First month of the fiscal year (1-12). @defaultValue 1 */
+  fiscalYearStartMonth: z.number().int().min(1).max(12).default(1),
+  /** Look-back window for incremental pulls, in minutes. @defaultValue 10 */
+  lookbackMinutes: z.number().int().nonnegative().default(10),
+  /** Requests allowed per rate window, shared by every worker. Provider defaults when unset. */
+  rateLimit: z
+    .object({ requests: z.number().int().positive(), perMs: z.number().int().positive() })
+    .optional(),
+  /** Kind of record created per new warning. @defaultValue "note" (HubSpot), "task" (Salesforce) */
+  warningRecord: z.enum(['note', 'task']).optional(),
+});
+
+export const HubSpotConnection = ConnectionBase.extend({
+  provider: z.literal('hubspot'),
+  accessToken: secret,
+  /** API base URL without trailing slash. @defaultValue "https://api.hubapi.com" */
+  baseUrl: z.url().default('https://api.hubapi.com'),
+  /** HubSpot account id; routes webhooks to this connection. */
+  portalId: z.union([z.string(), z.number()]).transform(String).optional(),
+  /** App client secret used to verify webhook signatures. */
+  webhookSecret: secret.optional(),
+});
+export type HubSpotConnection = z.infer<typeof HubSpotConnection>;
+
+export const SalesforceAuth = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('accessToken'), accessToken: secret }),
+  z.object({ type: z.literal('refreshToken'), clientId: secret, clientSecret: secret.optional(), refreshToken: secret }),
+  z.object({ type: z.literal('jwt'), clientId: secret, username: z.string().min(1), privateKey: secret }),
+  z.object({ type: z.literal('clientCredentials'), clientId: secret, clientSecret: secret }),
+]);
+export type SalesforceAuth = z.infer<typeof SalesforceAuth>;
+
+export const SalesforceConnection = ConnectionBase.extend({
+  provider: z.literal('salesforce'),
+  instanceUrl: z.url().optional(),
+  /** @defaultValue "https://login.salesforce.com" */
+  loginUrl: z.url().default('https://login.salesforce.com'),
+  /** @defaultValue "62.0" */
+  apiVersion: z.string().regex(/^\d+\.\d$/, 'like 62.0').default('62.0'),
+  auth: SalesforceAuth,
+  /** 18-character org id; outbound messages from another org are refused. */
+  organizationId: z.string().optional(),
+  /** Secret path segment of the outbound message URL. */
+  outboundMessageToken: secret.optional(),
+  /** Above this many records a full sync uses Bulk API 2.0. @defaultValue 10000 */
+  bulkThreshold: z.number().int().positive().default(10_000),
+});
+export type SalesforceConnection = z.infer<typeof SalesforceConnection>;
+
+export const ConnectionSettings = z.discriminatedUnion('provider', [HubSpotConnection, SalesforceConnection]);
+export type ConnectionSettings = z.infer<typeof ConnectionSettings>;
+
+/** A connection as the store and reports see it (no secrets). */
+export const Connection = z.object({
+  id: z.string(),
+  provider: Provider,
+  name: z.string(),
+  timezone: z.string(),
+  reportingCurrency: CurrencyCode,
+});
+export type Connection = z.infer<typeof Connection>;

@@ -1,0 +1,13 @@
+import { z } from 'zod';
+
+/** A sales rep (CRM user / owner). */
+export const Owner = z.object({
+  connectionId: z.string().min(1),
+  externalId: z.string().min(1),
+  name: z.string(),
+  email: z.string().nullable(),
+  /** Team name: from config (`teams`) or the CRM's team/role when mapped. */
+  team: z.string().nullable(),
+  active: z.boolean(),
+});
+export type Owner = z.infer<typeof Owner>;
