@@ -2,6 +2,7 @@
 const IO_LIBS = '^(pg|ioredis|bullmq|fastify|@fastify|jsforce|@hubspot|@electric-sql|pino|node:(fs|net|http|https|child_process|dgram|dns|tls|worker_threads)|fs|net|http|https|child_process)($|/)';
 module.exports = {
   forbidden: [
+    { name: 'not-to-unresolvable', severity: 'error', from: {}, to: { couldNotResolve: true } },
     { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
     {
       name: 'domain-is-pure',
