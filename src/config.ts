@@ -1,0 +1,254 @@
+/**
+ * Configuration: a JSON file (`--config PATH` or `DEALWATCH_CONFIG`) plus the environment,
+ * validated by one zod schema. Secrets in the file are `"env:NAME"` references resolved here.
+ * Every problem is reported at once, one line each, naming the field (`connections[1].auth.clientId:
+ * required`) and never a value.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { CronExpressionParser } from 'cron-parser';
+import { z } from 'zod';
+import { ConfigError } from './domain/errors.js';
+import { ConnectionSettings } from './domain/model/connection.js';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Environment variables dealwatch reads, with the config field each one sets. */
+export const ENV_VARS = {
+  DEALWATCH_CONFIG: 'configPath',
+  DATABASE_URL: 'databaseUrl',
+  REDIS_URL: 'redisUrl',
+  PORT: 'port',
+  HOST: 'host',
+  LOG_LEVEL: 'logLevel',
+  DEALWATCH_API_TOKENS: 'apiTokens',
+  PUBLIC_URL: 'publicUrl',
+  DEALWATCH_DATA_DIR: 'dataDir',
+} as const;
+
+const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
+
+const postgresUrl = z
+  .string()
+  .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL');
+const redisUrl = z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL');
+
+/**
+ * The whole configuration. Fields marked "env" come from the environment; `publicUrl` may come from
+ * either (the environment wins); `connections` only from the file.
+ */
+export const ConfigSchema = z
+  .object({
+    /** env `DATABASE_URL`: PostgreSQL server. Unset: embedded PGlite under `dataDir`. */
+    databaseUrl: z.preprocess(emptyAsUndefined, postgresUrl.optional()),
+    /** env `REDIS_URL`: queues run on this Redis. Unset: on BullMQ's PostgreSQL backend in the store's database. */
+    redisUrl: z.preprocess(emptyAsUndefined, redisUrl.optional()),
+    /** env `PORT`: HTTP port. @defaultValue 3000 */
+    port: z
+      .preprocess(emptyAsUndefined, z.string().regex(/^\d{1,5}$/, 'expected a port number').optional())
+      .transform((value) => (value === undefined ? 3000 : Number(value)))
+      .pipe(z.number().max(65_535, 'expected a port number')),
+    /** env `HOST`: interface the HTTP server binds. @defaultValue "127.0.0.1" */
+    host: z.preprocess(emptyAsUndefined, z.string().min(1).default('127.0.0.1')),
+    /** env `LOG_LEVEL`. @defaultValue "info" */
+    logLevel: z.preprocess(emptyAsUndefined, z.enum(LOG_LEVELS).default('info')),
+    /** env `DEALWATCH_API_TOKENS`, comma-separated: bearer tokens accepted by the manager API. @defaultValue none */
+    apiTokens: z.preprocess(
+      (value) => (typeof value === 'string' ? value.split(',').map((token) => token.trim()).filter(Boolean) : value),
+      z.array(z.string().min(1)).default([]),
+    ),
+    /** env `PUBLIC_URL` or file `publicUrl`: the URL providers call webhooks on (signatures cover it). */
+    publicUrl: z.preprocess(emptyAsUndefined, z.url().optional()),
+    /** env `DEALWATCH_DATA_DIR`: embedded database and local state. @defaultValue "./.dealwatch" */
+    dataDir: z.preprocess(emptyAsUndefined, z.string().min(1).default('./.dealwatch')),
+    /** CRM connections, each with a unique `id`. @defaultValue [] */
+    connections: z.array(ConnectionSettings).default([]),
+  })
+  .superRefine((config, ctx) => {
+    const firstIndexById = new Map<string, number>();
+    config.connections.forEach((connection, index) => {
+      const first = firstIndexById.get(connection.id);
+      if (first === undefined) firstIndexById.set(connection.id, index);
+      else ctx.addIssue({ code: 'custom', path: ['connections', index, 'id'], message: `duplicate id (also connections[${first}].id)` });
+      if (!isTimeZone(connection.schedule.timezone)) {
+        ctx.addIssue({ code: 'custom', path: ['connections', index, 'schedule', 'timezone'], message: 'unknown IANA time zone' });
+      }
+      if (connection.timezone !== undefined && !isTimeZone(connection.timezone)) {
+        ctx.addIssue({ code: 'custom', path: ['connections', index, 'timezone'], message: 'unknown IANA time zone' });
+      }
+      if (!isCron(connection.schedule.cron)) {
+        ctx.addIssue({ code: 'custom', path: ['connections', index, 'schedule', 'cron'], message: 'invalid cron expression' });
+      }
+    });
+  });
+
+export type Config = z.infer<typeof ConfigSchema> & {
+  /** Absolute path of the file read, or null when none was given. */
+  configPath: string | null;
+};
+
+/** Top-level keys the config file may hold; anything else is reported (typos must not pass silently). */
+const FILE_KEYS = new Set(['publicUrl', 'connections', '$schema']);
+
+export interface LoadConfigOptions {
+  /** `--config PATH`; falls back to `DEALWATCH_CONFIG`. */
+  configPath?: string | undefined;
+  /** @defaultValue process.env */
+  env?: NodeJS.ProcessEnv | undefined;
+  /** Base for a relative config path. @defaultValue process.cwd() */
+  cwd?: string | undefined;
+}
+
+/** Reads the file named by the options or the environment, then validates. Throws `ConfigError`. */
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const given = options.configPath ?? emptyAsUndefined(env.DEALWATCH_CONFIG);
+  if (given === undefined) return { ...parseConfig({}, env), configPath: null };
+  const configPath = path.resolve(options.cwd ?? process.cwd(), String(given));
+  return { ...parseConfig(readConfigFile(configPath), env), configPath };
+}
+
+/** Validates parsed file content against the environment. Pure apart from reading `env`. */
+export function parseConfig(file: unknown, env: NodeJS.ProcessEnv): z.infer<typeof ConfigSchema> {
+  if (typeof file !== 'object' || file === null || Array.isArray(file)) {
+    throw new ConfigError(['config: expected a JSON object with "connections"']);
+  }
+  const issues: string[] = [];
+  for (const key of Object.keys(file)) {
+    if (!FILE_KEYS.has(key)) issues.push(`${key}: unknown setting (allowed: publicUrl, connections)`);
+  }
+  const secretIssues = new Map<string, string>();
+  const resolved = resolveEnvReferences(file, env, [], secretIssues) as Record<string, unknown>;
+
+  const input = {
+    databaseUrl: env.DATABASE_URL,
+    redisUrl: env.REDIS_URL,
+    port: env.PORT,
+    host: env.HOST,
+    logLevel: env.LOG_LEVEL,
+    apiTokens: env.DEALWATCH_API_TOKENS,
+    publicUrl: emptyAsUndefined(env.PUBLIC_URL) ?? resolved.publicUrl,
+    dataDir: env.DEALWATCH_DATA_DIR,
+    connections: resolved.connections,
+  };
+  const result = ConfigSchema.safeParse(input);
+  issues.push(...secretIssues.values());
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const field = formatPath(issue.path);
+      // A field whose env reference is missing is already reported; its placeholder may fail validation too.
+      if (secretIssues.has(field)) continue;
+      issues.push(`${fieldLabel(field, env)}: ${describeIssue(issue)}`);
+    }
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
+  if (!result.success) throw new ConfigError(['config: invalid']);
+  return result.data;
+}
+
+function readConfigFile(configPath: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(configPath, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new ConfigError([`config: cannot read ${configPath} (${code})`]);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    // JSON.parse's message names the position, never more than a character of content.
+    throw new ConfigError([`config: ${configPath} is not valid JSON (${(error as Error).message.split('\n')[0]})`]);
+  }
+}
+
+const ENV_REFERENCE = /^env:([A-Za-z_][A-Za-z0-9_]*)$/;
+
+/**
+ * Replaces every string `"env:NAME"` with the variable's value. A missing or empty variable is
+ * recorded in `missing` (keyed by field path) and left as the reference, so validation still runs.
+ */
+function resolveEnvReferences(
+  value: unknown,
+  env: NodeJS.ProcessEnv,
+  at: (string | number)[],
+  missing: Map<string, string>,
+): unknown {
+  if (typeof value === 'string') {
+    const name = ENV_REFERENCE.exec(value)?.[1];
+    if (name === undefined) return value;
+    const resolved = env[name];
+    if (resolved === undefined || resolved === '') {
+      const field = formatPath(at);
+      missing.set(field, `${field}: environment variable ${name} is not set`);
+      return value;
+    }
+    return resolved;
+  }
+  if (Array.isArray(value)) return value.map((item, index) => resolveEnvReferences(item, env, [...at, index], missing));
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, resolveEnvReferences(item, env, [...at, key], missing)]),
+    );
+  }
+  return value;
+}
+
+/** `['connections', 1, 'auth', 'clientId']` -> `connections[1].auth.clientId`. */
+export function formatPath(segments: readonly PropertyKey[]): string {
+  let out = '';
+  for (const segment of segments) {
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else if (typeof segment === 'string' && /^[A-Za-z_$][\w$]*$/.test(segment)) out += out === '' ? segment : `.${segment}`;
+    else out += `[${JSON.stringify(String(segment))}]`;
+  }
+  return out === '' ? 'config' : out;
+}
+
+/** Environment-sourced fields are reported under the variable's name, which is what the user set. */
+function fieldLabel(field: string, env: NodeJS.ProcessEnv): string {
+  const root = field.split(/[.[]/)[0] ?? field;
+  const envName = (Object.keys(ENV_VARS) as (keyof typeof ENV_VARS)[]).find((name) => ENV_VARS[name] === root);
+  if (envName === undefined || emptyAsUndefined(env[envName]) === undefined) return field;
+  return envName + field.slice(root.length);
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      return issue.input === undefined ? 'required' : `expected ${issue.expected}, got ${describeType(issue.input)}`;
+    case 'invalid_union':
+      if ('options' in issue && Array.isArray(issue.options)) {
+        return `expected one of ${issue.options.map((option: unknown) => JSON.stringify(option)).join(', ')}`;
+      }
+      return 'does not match any allowed shape';
+    case 'invalid_value':
+      return `expected one of ${issue.values.map((option) => JSON.stringify(option)).join(', ')}`;
+    default:
+      return issue.message.charAt(0).toLowerCase() + issue.message.slice(1);
+  }
+}
+
+function describeType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  return typeof value;
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isCron(expression: string): boolean {
+  try {
+    CronExpressionParser.parse(expression, { tz: 'UTC' });
+    return true;
+  } catch {
+    return false;
+  }
+}

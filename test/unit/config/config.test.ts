@@ -1,0 +1,169 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../../src/domain/errors.js';
+import { formatPath, loadConfig, parseConfig } from '../../../src/config.js';
+
+const hubspot = { id: 'acme-hs', provider: 'hubspot', accessToken: 'env:HS_TOKEN', portalId: 12345, webhookSecret: 'env:HS_SECRET' };
+const salesforce = {
+  id: 'acme-sf',
+  provider: 'salesforce',
+  instanceUrl: 'https://acme.my.salesforce.com',
+  auth: { type: 'refreshToken', clientId: 'env:SF_CLIENT_ID', clientSecret: 'env:SF_CLIENT_SECRET', refreshToken: 'env:SF_REFRESH' },
+};
+const secrets = {
+  HS_TOKEN: 'pat-na1-secret-token',
+  HS_SECRET: 'hs-webhook-secret',
+  SF_CLIENT_ID: '3MVG9-client',
+  SF_CLIENT_SECRET: 'sf-client-secret',
+  SF_REFRESH: 'sf-refresh-secret',
+};
+
+function issuesOf(run: () => unknown): string[] {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).issues;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('parseConfig', () => {
+  it('applies defaults with an empty file and environment', () => {
+    expect(parseConfig({}, {})).toEqual({
+      port: 3000,
+      host: '127.0.0.1',
+      logLevel: 'info',
+      apiTokens: [],
+      dataDir: './.dealwatch',
+      connections: [],
+    });
+  });
+
+  it('reads the environment', () => {
+    const config = parseConfig(
+      { publicUrl: 'https://file.example.com' },
+      {
+        DATABASE_URL: 'postgres://u@db:5432/dw',
+        REDIS_URL: 'redis://cache:6379',
+        PORT: '8080',
+        HOST: '0.0.0.0',
+        LOG_LEVEL: 'debug',
+        DEALWATCH_API_TOKENS: ' token-one , token-two,,',
+        PUBLIC_URL: 'https://dealwatch.example.com',
+        DEALWATCH_DATA_DIR: '/var/lib/dealwatch',
+      },
+    );
+    expect(config).toMatchObject({
+      databaseUrl: 'postgres://u@db:5432/dw',
+      redisUrl: 'redis://cache:6379',
+      port: 8080,
+      host: '0.0.0.0',
+      logLevel: 'debug',
+      apiTokens: ['token-one', 'token-two'],
+      publicUrl: 'https://dealwatch.example.com',
+      dataDir: '/var/lib/dealwatch',
+    });
+  });
+
+  it('resolves env: references and fills connection defaults', () => {
+    const config = parseConfig({ connections: [hubspot, salesforce] }, secrets);
+    const [hs, sf] = config.connections;
+    expect(hs).toMatchObject({
+      provider: 'hubspot',
+      accessToken: secrets.HS_TOKEN,
+      webhookSecret: secrets.HS_SECRET,
+      portalId: '12345',
+      baseUrl: 'https://api.hubapi.com',
+      schedule: { cron: '0 2 * * *', timezone: 'UTC' },
+      writeback: 'dry-run',
+    });
+    expect(sf).toMatchObject({
+      provider: 'salesforce',
+      loginUrl: 'https://login.salesforce.com',
+      apiVersion: '62.0',
+      auth: { type: 'refreshToken', clientId: secrets.SF_CLIENT_ID, clientSecret: secrets.SF_CLIENT_SECRET, refreshToken: secrets.SF_REFRESH },
+    });
+  });
+
+  it('names a missing variable and its field, and never a value', () => {
+    const { HS_SECRET: _omitted, ...env } = secrets;
+    const issues = issuesOf(() => parseConfig({ connections: [hubspot, salesforce] }, env));
+    expect(issues).toEqual(['connections[0].webhookSecret: environment variable HS_SECRET is not set']);
+    for (const value of Object.values(secrets)) expect(issues.join('\n')).not.toContain(value);
+  });
+
+  it('reports every mistake with its field path, one line each', () => {
+    const issues = issuesOf(() =>
+      parseConfig(
+        {
+          connections: [
+            { ...hubspot, id: 'Bad Id' },
+            { ...salesforce, auth: { type: 'refreshToken', refreshToken: 'x' } },
+            { ...salesforce, provider: 'zoho' },
+            { ...salesforce, schedule: { cron: 'every night', timezone: 'Mars/Olympus' } },
+          ],
+        },
+        { ...secrets, PORT: 'eighty' },
+      ),
+    );
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        'connections[0].id: lowercase letters, digits, - and _ (max 63)',
+        'connections[1].auth.clientId: required',
+        'connections[2].provider: expected one of "hubspot", "salesforce"',
+        'PORT: expected a port number',
+      ]),
+    );
+  });
+
+  it('reports duplicate connection ids, unknown time zones, bad cron and unknown keys', () => {
+    const issues = issuesOf(() =>
+      parseConfig(
+        {
+          conections: [],
+          connections: [hubspot, { ...hubspot, schedule: { cron: 'every night', timezone: 'Mars/Olympus' } }],
+        },
+        secrets,
+      ),
+    );
+    expect(issues.sort()).toEqual(
+      [
+        'conections: unknown setting (allowed: publicUrl, connections)',
+        'connections[1].id: duplicate id (also connections[0].id)',
+        'connections[1].schedule.cron: invalid cron expression',
+        'connections[1].schedule.timezone: unknown IANA time zone',
+      ].sort(),
+    );
+  });
+});
+
+describe('loadConfig', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'dealwatch-config-'));
+
+  it('reads --config, else DEALWATCH_CONFIG, relative to cwd', () => {
+    writeFileSync(path.join(dir, 'a.json'), JSON.stringify({ connections: [hubspot] }));
+    const fromFlag = loadConfig({ configPath: 'a.json', cwd: dir, env: secrets });
+    expect(fromFlag.configPath).toBe(path.join(dir, 'a.json'));
+    expect(fromFlag.connections.map((c) => c.id)).toEqual(['acme-hs']);
+    const fromEnv = loadConfig({ env: { ...secrets, DEALWATCH_CONFIG: path.join(dir, 'a.json') } });
+    expect(fromEnv.connections).toHaveLength(1);
+    expect(loadConfig({ env: {} }).configPath).toBeNull();
+  });
+
+  it('reports an unreadable file and invalid JSON as config errors', () => {
+    writeFileSync(path.join(dir, 'broken.json'), '{ "connections": [ ');
+    expect(issuesOf(() => loadConfig({ configPath: path.join(dir, 'missing.json'), env: {} }))[0]).toMatch(/cannot read .*missing\.json \(ENOENT\)/);
+    expect(issuesOf(() => loadConfig({ configPath: path.join(dir, 'broken.json'), env: {} }))[0]).toMatch(/is not valid JSON/);
+  });
+});
+
+describe('formatPath', () => {
+  it('writes indices in brackets and odd keys quoted', () => {
+    expect(formatPath(['connections', 1, 'auth', 'clientId'])).toBe('connections[1].auth.clientId');
+    expect(formatPath(['connections', 0, 'exchangeRates', 'e-u'])).toBe('connections[0].exchangeRates["e-u"]');
+    expect(formatPath([])).toBe('config');
+  });
+});
