@@ -1,0 +1,77 @@
+/** The queue ports on the queue module's `QueueSystem` (either backend). */
+import { QUEUE_NAMES, type QueueSystem } from '../../queue/index.js';
+import type { Deduper, EventSink, JobControl, JobState, ReadinessCheck } from '../ports.js';
+
+/** Webhook events become `events` jobs; their catalog job id collapses redeliveries of one event. */
+export function queueEventSink(queues: QueueSystem): EventSink {
+  return {
+    async enqueueEvents(events) {
+      const refs = await queues.enqueueMany(
+        'events',
+        events.map((e) => ({
+          connectionId: e.connectionId,
+          eventId: e.eventId,
+          dealId: e.dealId,
+          kind: e.kind,
+          occurredAt: e.occurredAt,
+          ...(e.stageId === undefined ? {} : { stageId: e.stageId }),
+        })),
+      );
+      return refs.length;
+    },
+  };
+}
+
+/**
+ * The deduper of the PostgreSQL backend: claims always succeed and the catalog's deterministic
+ * `events` job id (event id, deal, occurredAt; completed jobs kept 24 h) collapses redeliveries.
+ * Redis deployments use `createRedisDeduper`, which also collapses (deal, occurredAt) under a new id.
+ */
+export const jobIdDeduper: Deduper = {
+  claim: async () => true,
+  release: async () => undefined,
+};
+
+const KNOWN_STATES = new Set<JobState>(['waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized', 'waiting-children']);
+
+export function queueJobControl(queues: QueueSystem): JobControl {
+  return {
+    async enqueueSync(connectionId, mode) {
+      const job = await queues.enqueue('sync', { connectionId, mode, trigger: 'api' });
+      return job.jobId;
+    },
+    async getJob(id) {
+      for (const name of QUEUE_NAMES) {
+        const job = await queues.queue(name).getJob(id);
+        if (!job) continue;
+        const state = (await job.getState()) as JobState;
+        return {
+          id,
+          queue: name,
+          name: job.name,
+          state: KNOWN_STATES.has(state) ? state : 'unknown',
+          attemptsMade: job.attemptsMade,
+          createdAt: job.timestamp ? new Date(job.timestamp).toISOString() : null,
+          finishedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : null,
+          failedReason: job.failedReason || null,
+          result: job.returnvalue ?? null,
+        };
+      }
+      return null;
+    },
+    async nextScheduledRun(connectionId) {
+      const scheduler = (await queues.listSchedulers()).find((s) => s.connectionId === connectionId);
+      return scheduler?.next ? new Date(scheduler.next).toISOString() : null;
+    },
+  };
+}
+
+/** `/readyz` check of the queue backend. */
+export function queueReadiness(queues: QueueSystem): ReadinessCheck {
+  return {
+    name: 'queue',
+    async check() {
+      await queues.queue('events').getJobCounts('waiting');
+    },
+  };
+}

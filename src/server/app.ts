@@ -1,0 +1,99 @@
+/**
+ * The dealwatch HTTP app, built from its dependencies (fastify/demo style): tests build it and call
+ * `inject` or `listen`; `server.ts` only starts it.
+ */
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { ServerDeps } from './deps.js';
+import { authPlugin } from './plugins/auth.js';
+import { errorHandlerPlugin } from './plugins/error-handler.js';
+import { metricsPlugin } from './plugins/metrics.js';
+import { openapiPlugin } from './plugins/openapi.js';
+import { queueBoardRoutes } from './plugins/queue-board.js';
+import { rateLimitPlugin } from './plugins/rate-limit.js';
+import { securityPlugin } from './plugins/security.js';
+import { servicesPlugin } from './plugins/services.js';
+import { apiRoutes } from './routes/api/index.js';
+import { healthRoutes } from './routes/health.js';
+import { hubspotWebhookRoutes } from './routes/webhooks/hubspot.js';
+import { salesforceWebhookRoutes } from './routes/webhooks/salesforce.js';
+import './types.js';
+
+export const DEFAULT_WEBHOOK_BODY_LIMIT = 1024 * 1024;
+const DEFAULT_WEBHOOK_RATE = { max: 6_000, timeWindowMs: 60_000 };
+const DEFAULT_API_RATE = { max: 600, timeWindowMs: 60_000 };
+
+/** Salesforce puts its secret in the path: log lines show the route, never that segment. */
+export function redactUrl(url: string): string {
+  return url.replace(/^(\/webhooks\/salesforce\/[^/?]+\/)[^/?]+/, '$1[redacted]');
+}
+
+/** What a log line says about a request: never its body, query values or the secret path segment. */
+function requestLine(request: { method?: string; url?: string; ip?: string; socket?: { remoteAddress?: string } }) {
+  return {
+    method: request.method,
+    url: redactUrl((request.url ?? '').split('?')[0] ?? ''),
+    remoteAddress: request.ip ?? request.socket?.remoteAddress,
+  };
+}
+
+/** Fastify options shared by tests and `serve`: request ids, redacted request lines, no bodies. */
+export function fastifyOptions(deps: Pick<ServerDeps, 'logger'>): FastifyServerOptions {
+  return {
+    loggerInstance: deps.logger.child({ module: 'http' }, { serializers: { req: requestLine } }),
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    // Trust X-Forwarded-* from the proxy the service sits behind (rate limits key on the client IP).
+    trustProxy: true,
+  } as FastifyServerOptions;
+}
+
+/** Builds the app; call `ready()` (or `inject`/`listen`, which do) before use. */
+export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
+  const app = Fastify(fastifyOptions(deps)) as unknown as FastifyInstance;
+  app.addHook('onSend', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  await app.register(app_, { deps });
+  return app;
+}
+
+/** Everything but the Fastify instance: the app as a plugin. */
+async function app_(app: FastifyInstance, { deps }: { deps: ServerDeps }): Promise<void> {
+  const { options } = deps;
+  const webhookRate = options.webhookRateLimit ?? DEFAULT_WEBHOOK_RATE;
+  const apiRate = options.apiRateLimit ?? DEFAULT_API_RATE;
+  const bodyLimit = options.webhookBodyLimitBytes ?? DEFAULT_WEBHOOK_BODY_LIMIT;
+
+  await app.register(servicesPlugin, {
+    services: {
+      options,
+      clock: deps.clock,
+      connections: deps.connections,
+      verifierFor: deps.verifierFor,
+      events: deps.events,
+      dedupe: deps.dedupe,
+      jobs: deps.jobs,
+      store: deps.store,
+      reviews: deps.reviews,
+      readiness: deps.readiness,
+      metrics: deps.metrics,
+    },
+  });
+  await app.register(errorHandlerPlugin);
+  await app.register(securityPlugin);
+  await app.register(rateLimitPlugin, { redis: deps.redis, keyPrefix: options.redisKeyPrefix ?? 'dealwatch:' });
+  await app.register(authPlugin, { apiTokens: options.apiTokens });
+  await app.register(metricsPlugin, { queues: deps.queues });
+  await app.register(openapiPlugin, { publicUrl: options.publicUrl });
+
+  await app.register(healthRoutes);
+  const webhookLimit = { max: webhookRate.max, timeWindow: webhookRate.timeWindowMs };
+  await app.register(hubspotWebhookRoutes, { bodyLimit, rateLimit: webhookLimit });
+  await app.register(salesforceWebhookRoutes, { bodyLimit, rateLimit: webhookLimit });
+  await app.register(apiRoutes, { prefix: '/api/v1', rateLimit: { max: apiRate.max, timeWindow: apiRate.timeWindowMs } });
+  await app.register(queueBoardRoutes, { queues: deps.queues });
+}

@@ -1,0 +1,28 @@
+import fp from 'fastify-plugin';
+import type { Queue } from 'bullmq';
+
+const JOB_STATES = ['waiting', 'active', 'delayed', 'completed', 'failed'] as const;
+
+/** Times every request and serves `/metrics`; queue counts are read at scrape time. */
+export const metricsPlugin = fp<{ queues: readonly Queue[] }>(
+  async (app, { queues }) => {
+    const { metrics } = app.services;
+    metrics.observeQueues(async () => {
+      const entries = await Promise.all(queues.map(async (q) => [q.name, await q.getJobCounts(...JOB_STATES)] as const));
+      return Object.fromEntries(entries);
+    });
+
+    app.addHook('onResponse', async (request, reply) => {
+      metrics.httpDuration.observe(
+        { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+        reply.elapsedTime / 1000,
+      );
+    });
+
+    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+      const body = await metrics.registry.metrics();
+      return reply.type(metrics.registry.contentType).send(body);
+    });
+  },
+  { name: 'dealwatch-metrics', fastify: '5.x', dependencies: ['dealwatch-services'] },
+);

@@ -1,0 +1,80 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ConnectionList, ErrorBody, JobAccepted, SyncRequest } from '../../api-schemas.js';
+import type { ServerStore, JobControl } from '../../ports.js';
+import type { ConnectionSettings } from '../../../domain/model/index.js';
+import { requireConnection } from './connection-guard.js';
+
+const IdParams = z.object({ id: z.string().min(1) });
+
+export const connectionRoutes: FastifyPluginAsync = async (app) => {
+  const { services } = app;
+  const api = app.withTypeProvider<ZodTypeProvider>();
+
+  api.get(
+    '/connections',
+    {
+      schema: {
+        tags: ['connections'],
+        summary: 'Configured connections with their sync status',
+        security: [{ apiToken: [] }],
+        response: { 200: ConnectionList, 401: ErrorBody },
+      },
+    },
+    async () => ({
+      items: await Promise.all(services.connections.list().map((c) => connectionView(c, services.store, services.jobs))),
+    }),
+  );
+
+  api.post(
+    '/connections/:id/sync',
+    {
+      schema: {
+        tags: ['connections'],
+        summary: 'Starts a sync now; poll the job at /api/v1/jobs/{jobId}',
+        security: [{ apiToken: [] }],
+        params: IdParams,
+        body: SyncRequest,
+        response: { 202: JobAccepted, 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 503: ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      const connection = requireConnection(services.connections, request.params.id);
+      const jobId = await services.jobs.enqueueSync(connection.id, request.body.mode);
+      request.log.info({ connectionId: connection.id, mode: request.body.mode, jobId }, 'sync requested');
+      return reply.code(202).send({ jobId, queue: 'sync' as const });
+    },
+  );
+};
+
+async function connectionView(connection: ConnectionSettings, store: ServerStore, jobs: JobControl) {
+  const [state, runs, nextScheduledRun] = await Promise.all([
+    store.connectionState.get(connection.id),
+    store.syncRuns.latest(connection.id, 1),
+    jobs.nextScheduledRun(connection.id),
+  ]);
+  const last = runs[0] ?? null;
+  return {
+    id: connection.id,
+    provider: connection.provider,
+    name: connection.name ?? connection.id,
+    status: state.pausedReason !== null ? ('paused' as const) : (last?.status ?? ('never_synced' as const)),
+    pausedReason: state.pausedReason,
+    lastSyncRun:
+      last === null
+        ? null
+        : {
+            id: last.id,
+            mode: last.mode,
+            trigger: last.trigger,
+            status: last.status,
+            startedAt: last.startedAt,
+            finishedAt: last.finishedAt,
+            counts: Object.fromEntries(Object.entries(last.counts).filter((e): e is [string, number] => typeof e[1] === 'number')),
+            apiUsage: last.apiUsage,
+            error: last.error,
+          },
+    nextScheduledRun,
+  };
+}

@@ -1,0 +1,83 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ErrorBody } from '../../api-schemas.js';
+import { ChangesReport, ForecastReport, KpiReport, RepsReport, ReviewReport } from '../../report-schemas.js';
+import { requireConnection } from './connection-guard.js';
+
+const IdParams = z.object({ id: z.string().min(1) });
+const day = z.iso.date();
+
+/** The manager's reports: the same ReviewService `dealwatch report` prints. */
+export const reportRoutes: FastifyPluginAsync = async (app) => {
+  const { services } = app;
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  const common = { tags: ['reports'], security: [{ apiToken: [] }], params: IdParams };
+  const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 503: ErrorBody };
+
+  api.get(
+    '/connections/:id/review',
+    { schema: { ...common, summary: 'The morning review', response: { 200: ReviewReport, ...errors } } },
+    async (request) => {
+      const connection = requireConnection(services.connections, request.params.id);
+      return services.reviews.review(connection.id, services.clock());
+    },
+  );
+
+  api.get(
+    '/connections/:id/kpis',
+    {
+      schema: {
+        ...common,
+        summary: 'KPIs per rep',
+        querystring: z.object({ period: z.string().min(1).optional(), owner: z.string().min(1).optional(), team: z.string().min(1).optional() }),
+        response: { 200: KpiReport, ...errors },
+      },
+    },
+    async (request) => {
+      const connection = requireConnection(services.connections, request.params.id);
+      return services.reviews.kpis(connection.id, request.query, services.clock());
+    },
+  );
+
+  api.get(
+    '/connections/:id/forecast',
+    {
+      schema: {
+        ...common,
+        summary: 'Forecast built on historical win rates',
+        querystring: z.object({ period: z.string().min(1).optional() }),
+        response: { 200: ForecastReport, ...errors },
+      },
+    },
+    async (request) => {
+      const connection = requireConnection(services.connections, request.params.id);
+      return services.reviews.forecast(connection.id, request.query, services.clock());
+    },
+  );
+
+  api.get(
+    '/connections/:id/changes',
+    {
+      schema: {
+        ...common,
+        summary: 'Pipeline changes between two days (default: the last 7 days)',
+        querystring: z.object({ from: day.optional(), to: day.optional() }),
+        response: { 200: ChangesReport, ...errors },
+      },
+    },
+    async (request) => {
+      const connection = requireConnection(services.connections, request.params.id);
+      return services.reviews.changes(connection.id, request.query, services.clock());
+    },
+  );
+
+  api.get(
+    '/connections/:id/reps',
+    { schema: { ...common, summary: 'Reps with their pipeline and compliance', response: { 200: RepsReport, ...errors } } },
+    async (request) => {
+      const connection = requireConnection(services.connections, request.params.id);
+      return services.reviews.reps(connection.id, services.clock());
+    },
+  );
+};

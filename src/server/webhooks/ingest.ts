@@ -1,0 +1,68 @@
+/** The common tail of every webhook: drop our own writes, deduplicate, enqueue, count. */
+import { createHash } from 'node:crypto';
+import type { Provider } from '../../domain/model/index.js';
+import { DealwatchError } from '../../domain/errors.js';
+import type { WebhookEvent } from '../../../connectors/types.js';
+import type { Metrics } from '../metrics.js';
+import type { Deduper, EventSink } from '../ports.js';
+
+export interface IngestResult {
+  /** Events enqueued now. */
+  accepted: number;
+  /** Events already enqueued by an earlier delivery. */
+  duplicates: number;
+  /** Events made by dealwatch's own writes (enqueuing them would loop). */
+  selfInflicted: number;
+}
+
+const hash = (text: string): string => createHash('sha256').update(text).digest('base64url').slice(0, 32);
+
+/**
+ * Dedupe keys of an event: its provider id, and (deal, occurredAt), since providers redeliver
+ * the same change under another id. Hashed so no payload text lands in Redis key names.
+ */
+export function dedupeKeys(event: WebhookEvent): string[] {
+  // `{connection}` is a Redis Cluster hash tag: both keys of a claim live on one slot.
+  return [
+    `{${event.connectionId}}:e:${hash(event.eventId)}`,
+    `{${event.connectionId}}:d:${hash(`${event.dealId}\u0000${event.occurredAt}`)}`,
+  ];
+}
+
+export interface IngestDeps {
+  dedupe: Deduper;
+  events: EventSink;
+  metrics: Metrics;
+}
+
+/**
+ * Enqueues the new events. Resolves only once they are durably queued, so the caller may
+ * acknowledge; when the queue refuses, the claims are released (the provider's retry is then
+ * accepted) and QUEUE.UNAVAILABLE is thrown.
+ */
+export async function ingestEvents(provider: Provider, events: readonly WebhookEvent[], deps: IngestDeps): Promise<IngestResult> {
+  const own = events.filter((e) => e.selfInflicted);
+  const candidates = events.filter((e) => !e.selfInflicted);
+  // Claimed one after another: two events of one delivery may share a key.
+  const fresh: { event: WebhookEvent; keys: string[] }[] = [];
+  for (const event of candidates) {
+    const keys = dedupeKeys(event);
+    if (await deps.dedupe.claim(keys)) fresh.push({ event, keys });
+  }
+  if (fresh.length > 0) {
+    try {
+      await deps.events.enqueueEvents(fresh.map((f) => f.event));
+    } catch (cause) {
+      await deps.dedupe.release(fresh.flatMap((f) => f.keys)).catch(() => undefined);
+      throw new DealwatchError('QUEUE.UNAVAILABLE', 'the events queue did not take the webhook events', { cause });
+    }
+  }
+  const result = { accepted: fresh.length, duplicates: candidates.length - fresh.length, selfInflicted: own.length };
+  const count = (outcome: string, reason: string, n: number) => {
+    if (n > 0) deps.metrics.webhookEvents.inc({ provider, outcome, reason }, n);
+  };
+  count('accepted', 'none', result.accepted);
+  count('duplicate', 'duplicate', result.duplicates);
+  count('ignored', 'self_inflicted', result.selfInflicted);
+  return result;
+}

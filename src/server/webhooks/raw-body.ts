@@ -1,0 +1,10 @@
+import type { FastifyInstance } from 'fastify';
+
+/**
+ * In the calling plugin's scope only, every body arrives as the exact bytes received: signatures
+ * are computed over them, so nothing may parse or re-encode the body first.
+ */
+export function keepRawBodies(app: FastifyInstance, bodyLimit: number): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_request, body, done) => done(null, body));
+}
