@@ -1,0 +1,73 @@
+/**
+ * Write-back payloads for sObject Collections and the per-record outcomes of their answers.
+ * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_sobjects_collections.htm
+ */
+import { createHash } from 'node:crypto';
+import type { AnnotationOutcome, FieldAnnotation, WarningAnnotation } from '../types.js';
+import { KEY_MARKER, WARNING_SUBJECT_PREFIX } from './mappers.js';
+import type { SaveResult } from './schemas.js';
+import { likeFragment } from './soql.js';
+
+/** sObject Collections take at most 200 records a request. */
+export const COLLECTION_LIMIT = 200;
+const SUBJECT_MAX = 255;
+const DESCRIPTION_MAX = 32_000;
+
+/** Errors of one record that a later attempt may clear. */
+const RETRYABLE_STATUS = new Set(['UNABLE_TO_LOCK_ROW', 'REQUEST_RUNNING_TOO_LONG', 'SERVER_UNAVAILABLE', 'UNKNOWN_EXCEPTION']);
+
+/**
+ * Short tag of a deterministic key, as it appears in Subject: `[dw:0123456789abcdef]`. The full key
+ * may be longer than Subject allows and Description (long text) cannot be filtered in SOQL, so the
+ * tag in Subject is what findWarnings queries; the full key is in Description for people.
+ */
+export const warningTag = (key: string): string => createHash('sha256').update(key).digest('hex').slice(0, 16);
+const marker = (key: string): string => `${KEY_MARKER}${warningTag(key)}]`;
+
+export function warningSubject(warning: WarningAnnotation): string {
+  const suffix = ` ${marker(warning.key)}`;
+  const title = warning.title.startsWith(WARNING_SUBJECT_PREFIX) ? warning.title : `${WARNING_SUBJECT_PREFIX} ${warning.title}`;
+  return `${title.slice(0, SUBJECT_MAX - suffix.length)}${suffix}`;
+}
+
+export function warningDescription(warning: WarningAnnotation): string {
+  const footer = `\n\ndealwatch key: ${warning.key} ${marker(warning.key)}`;
+  return `${warning.body.slice(0, DESCRIPTION_MAX - footer.length)}${footer}`;
+}
+
+/** Task shown to the deal owner. https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_task.htm */
+export function taskRecord(warning: WarningAnnotation): Record<string, unknown> {
+  return {
+    attributes: { type: 'Task' },
+    WhatId: warning.dealId,
+    ...(warning.ownerId ? { OwnerId: warning.ownerId } : {}),
+    Subject: warningSubject(warning),
+    Description: warningDescription(warning),
+    ...(warning.dueDate ? { ActivityDate: warning.dueDate.slice(0, 10) } : {}),
+    Status: 'Not Started',
+    Priority: warning.severity === 'critical' ? 'High' : 'Normal',
+  };
+}
+
+export function fieldRecord(field: FieldAnnotation, scoreField: string, flagsField: string): Record<string, unknown> {
+  return { attributes: { type: 'Opportunity' }, id: field.dealId, [scoreField]: field.score, [flagsField]: field.flags.join(';') };
+}
+
+/** Results come back in request order, one per record (allOrNone=false). */
+export function toOutcome(result: SaveResult | undefined): AnnotationOutcome {
+  if (!result) return { ok: false, error: 'no result returned for this record', retryable: true };
+  if (result.success) return { ok: true, externalId: result.id ?? null };
+  const error = result.errors.map((e) => `${e.statusCode ?? 'ERROR'}: ${e.message ?? ''}`.trim()).join('; ') || 'failed';
+  return { ok: false, error, retryable: result.errors.length > 0 && result.errors.every((e) => RETRYABLE_STATUS.has(e.statusCode ?? '')) };
+}
+
+/** SOQL finding our Tasks by tag; `%[dw:tag]%` is a LIKE on Subject, which (unlike Description) is filterable. */
+export function findWarningsSoql(tags: readonly string[]): string {
+  const anyTag = tags.map((t) => `Subject LIKE '%${likeFragment(`${KEY_MARKER}${t}]`)}%'`).join(' OR ');
+  return `SELECT Id, Subject FROM Task WHERE Subject LIKE '${likeFragment(WARNING_SUBJECT_PREFIX)}%' AND (${anyTag})`;
+}
+
+/** Tag in a Subject we wrote, if any. */
+export function tagOf(subject: string | null | undefined): string | null {
+  return /\[dw:([0-9a-f]{16})\]/.exec(subject ?? '')?.[1] ?? null;
+}

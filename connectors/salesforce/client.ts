@@ -1,0 +1,263 @@
+/**
+ * The only file that imports jsforce. It builds one jsforce Connection per dealwatch connection and
+ * routes every HTTP request through a gated transport that:
+ * - takes a permit from the shared RateGate before each request (nextRecordsUrl, Bulk polls included);
+ * - counts calls by endpoint (usage) and keeps Sforce-Limit-Info (jsforce's conn.limitInfo);
+ * - switches jsforce's own fetch retries off and classifies 429 / 5xx / REQUEST_LIMIT_EXCEEDED /
+ *   network resets into CrmErrors, so that retry.ts is the single retry layer;
+ * - lets 401 through to jsforce, which refreshes through our refreshFn (serialized per Connection by
+ *   jsforce's SessionRefreshDelegate) and replays the request once; a second 401 fails as CRM.AUTH.
+ */
+import { Connection } from 'jsforce';
+import { Transport } from 'jsforce/lib/transport.js';
+import { StreamPromise } from 'jsforce/lib/util/promise.js';
+import { createLazyStream } from 'jsforce/lib/util/stream.js';
+import type { HttpRequest, HttpRequestOptions, HttpResponse } from 'jsforce/lib/types/common.js';
+import type { ApiUsage, SalesforceConnection } from '../../src/domain/model/index.js';
+import { CrmError } from '../../src/domain/errors.js';
+import type { RateGate } from '../types.js';
+import { classifyNetworkError, classifyResponse, toCrmError } from './errors.js';
+import { buildJwtAssertion, JWT_BEARER_GRANT } from './jwt.js';
+import { defaultRetryPolicy, withRetry, type RetryPolicy } from '../shared/retry.js';
+import { UsageCounter } from '../shared/usage.js';
+
+/** jsforce retries GET/PUT/DELETE 5 times on 429/5xx itself, ignoring Retry-After: off, retry.ts decides. */
+const NO_JSFORCE_RETRY: NonNullable<HttpRequestOptions['retry']> = { maxRetries: 0, methods: [], statusCodes: [], errorCodes: [] };
+
+export interface ClientOptions {
+  rateGate: RateGate;
+  retryPolicy?: RetryPolicy;
+  /** Bulk API 2.0 job polling. @defaultValue 1000 ms interval, 10 min timeout */
+  bulkPoll?: { intervalMs: number; timeoutMs: number };
+  now?: () => number;
+}
+
+interface TokenResponse {
+  access_token: string;
+  instance_url?: string;
+  id?: string;
+}
+
+/** `/services/data/v62.0/query/01gD0000002HU6KIAW-2000` -> `query/:id`; ids and versions collapse. */
+export function endpointOf(url: string): string {
+  const path = new URL(url, 'http://x').pathname.replace(/^\/services\/data\/v\d+\.\d\//, '').replace(/^\/services\//, '');
+  return path
+    .split('/')
+    .map((seg) => (/^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?(-\d+)?$/.test(seg) && /\d/.test(seg) ? ':id' : seg))
+    .join('/');
+}
+
+class GatedTransport extends Transport {
+  constructor(
+    private readonly before: (req: HttpRequest) => Promise<void>,
+    private readonly after: (req: HttpRequest, res: HttpResponse) => void,
+  ) {
+    super();
+  }
+
+  override httpRequest(req: HttpRequest, options: HttpRequestOptions = {}): StreamPromise<HttpResponse> {
+    return StreamPromise.create(() => {
+      const { stream, setStream } = createLazyStream();
+      const promise = (async () => {
+        await this.before(req);
+        const inner = super.httpRequest(req, { ...options, retry: NO_JSFORCE_RETRY });
+        setStream(inner.stream());
+        let res: HttpResponse;
+        try {
+          res = await inner;
+        } catch (err) {
+          throw classifyNetworkError(err);
+        }
+        this.after(req, res);
+        return res;
+      })();
+      return { stream, promise };
+    });
+  }
+}
+
+/** Thin, typed access to Salesforce through jsforce; every method is rate-gated, counted and retried. */
+export class SalesforceClient {
+  private readonly conn: Connection;
+  private readonly meter = new UsageCounter();
+  private readonly policy: RetryPolicy;
+  private readonly now: () => number;
+  private readonly bulkPoll: { intervalMs: number; timeoutMs: number };
+  /** Set by a refresh, cleared by any non-401 answer: a 401 while set means the new token is refused too. */
+  private refreshedWithoutSuccess = false;
+  private session: Promise<void> | null = null;
+
+  constructor(
+    private readonly settings: SalesforceConnection,
+    options: ClientOptions,
+  ) {
+    this.policy = options.retryPolicy ?? defaultRetryPolicy;
+    this.now = options.now ?? Date.now;
+    this.bulkPoll = options.bulkPoll ?? { intervalMs: 1000, timeoutMs: 600_000 };
+    const auth = settings.auth;
+    const oauth2 =
+      auth.type === 'refreshToken' || auth.type === 'clientCredentials'
+        ? { loginUrl: settings.loginUrl, clientId: auth.clientId, ...(auth.clientSecret ? { clientSecret: auth.clientSecret } : {}) }
+        : { loginUrl: settings.loginUrl };
+    // https://jsforce.github.io/document/#connection ; version defaults to '50.0' in jsforce, so always set.
+    this.conn = new Connection({
+      version: settings.apiVersion,
+      loginUrl: settings.loginUrl,
+      ...(settings.instanceUrl ? { instanceUrl: settings.instanceUrl } : {}),
+      ...(auth.type === 'accessToken' ? { accessToken: auth.accessToken } : {}),
+      oauth2,
+      ...(auth.type === 'accessToken' ? {} : { refreshFn: (conn, callback) => this.refresh(conn, callback) }),
+    });
+    const transport = new GatedTransport(
+      async (req) => {
+        await options.rateGate.take(req.url.includes('/jobs/query') ? 'bulk' : 'default');
+        this.meter.recordCall(`${req.method} ${endpointOf(req.url)}`);
+      },
+      (_req, res) => {
+        if (res.statusCode !== 401) this.refreshedWithoutSuccess = false;
+        const err = classifyResponse(res.statusCode, res.headers, res.body ?? '', this.now());
+        if (err?.code === 'CRM.RATE_LIMITED' || err?.code === 'CRM.QUOTA_EXCEEDED') this.meter.recordRateLimited();
+        if (err) throw err;
+      },
+    );
+    this.conn._transport = transport;
+  }
+
+  /** Obtains a token for the server-to-server flows (jsforce's SessionRefreshFunc). */
+  private refresh(conn: Connection, callback: (err: Error | null | undefined, token?: string, res?: never) => void): void {
+    if (this.refreshedWithoutSuccess) {
+      callback(new Error('the refreshed access token was rejected too (second 401)'));
+      return;
+    }
+    this.refreshedWithoutSuccess = true;
+    this.requestToken(conn).then(
+      (res) => {
+        if (res.instance_url) conn.instanceUrl = res.instance_url;
+        callback(undefined, res.access_token);
+      },
+      (err: unknown) => callback(err instanceof Error ? err : new Error(String(err))),
+    );
+  }
+
+  private async requestToken(conn: Connection): Promise<TokenResponse> {
+    const auth = this.settings.auth;
+    switch (auth.type) {
+      case 'refreshToken':
+        // https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_refresh_token_flow.htm
+        return (await conn.oauth2.refreshToken(auth.refreshToken)) as TokenResponse;
+      case 'jwt': {
+        // https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_jwt_flow.htm
+        const assertion = buildJwtAssertion({
+          clientId: auth.clientId,
+          username: auth.username,
+          audience: this.settings.loginUrl,
+          privateKeyPem: auth.privateKey,
+          nowMs: this.now(),
+        });
+        return (await conn.oauth2.requestToken({ grant_type: JWT_BEARER_GRANT, assertion })) as TokenResponse;
+      }
+      case 'clientCredentials':
+        // https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_client_credentials_flow.htm
+        return (await conn.oauth2.requestToken({ grant_type: 'client_credentials' })) as TokenResponse;
+      case 'accessToken':
+        throw new CrmError('CRM.AUTH', 'the access token was rejected and this connection has no way to refresh it', { provider: 'salesforce', status: 401 });
+    }
+  }
+
+  /** First call of a token-less connection: get a token up front instead of paying for a 401. */
+  private ensureSession(): Promise<void> {
+    if (this.conn.accessToken) return Promise.resolve();
+    this.session ??= this.requestToken(this.conn).then(
+      (res) => {
+        if (res.instance_url) this.conn.instanceUrl = res.instance_url;
+        this.conn.accessToken = res.access_token;
+      },
+      (err: unknown) => {
+        this.session = null;
+        throw new CrmError('CRM.AUTH', `could not obtain a Salesforce access token: ${err instanceof Error ? err.message : String(err)}`, {
+          provider: 'salesforce', status: 401, cause: err,
+        });
+      },
+    );
+    return this.session;
+  }
+
+  /** `/services/data/vXX.X` + suffix. */
+  dataPath(suffix: string): string {
+    return `/services/data/v${this.settings.apiVersion}${suffix}`;
+  }
+
+  /** GET a REST resource (path from the instance root or absolute), retried. */
+  get<T>(path: string, headers?: Record<string, string>, signal?: AbortSignal): Promise<T> {
+    return this.call(() => this.conn.request<T>({ method: 'GET', url: path, ...(headers ? { headers: { ...headers } } : {}) }), signal, false);
+  }
+
+  /**
+   * POST/PATCH a JSON body. `idempotent: false` (creates) retries only 429s: a create that met a 5xx
+   * or a reset may have been applied, and the writeback job checks findWarnings before writing again.
+   */
+  send<T>(method: 'POST' | 'PATCH', path: string, body: unknown, options: { idempotent: boolean; signal?: AbortSignal | undefined }): Promise<T> {
+    return this.call(
+      () => this.conn.request<T>({ method, url: path, body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+      options.signal,
+      !options.idempotent,
+    );
+  }
+
+  /**
+   * Bulk API 2.0 query (queryAll with scanAll), yielded in chunks of `chunkSize` CSV rows.
+   * https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/queries.htm
+   * jsforce downloads every result page (Sforce-Locator) before resolving, so memory grows with the
+   * result set; acceptable at the threshold sizes, noted for very large orgs.
+   */
+  async *bulkQuery(soql: string, options: { scanAll: boolean; chunkSize: number; signal?: AbortSignal | undefined }): AsyncIterable<Record<string, string>[]> {
+    const stream = await this.call(
+      () => this.conn.bulk2.query(soql, { scanAll: options.scanAll, pollInterval: this.bulkPoll.intervalMs, pollTimeout: this.bulkPoll.timeoutMs }),
+      options.signal,
+      false,
+    );
+    let chunk: Record<string, string>[] = [];
+    for await (const row of stream as AsyncIterable<Record<string, string>>) {
+      options.signal?.throwIfAborted();
+      chunk.push(row);
+      if (chunk.length >= options.chunkSize) {
+        yield chunk;
+        chunk = [];
+      }
+    }
+    if (chunk.length > 0) yield chunk;
+  }
+
+  private async call<T>(fn: () => PromiseLike<T>, signal: AbortSignal | undefined, onlyRateLimited: boolean): Promise<T> {
+    signal?.throwIfAborted();
+    await this.ensureSession();
+    try {
+      return await withRetry(
+        async () => {
+          try {
+            return await fn();
+          } catch (err) {
+            throw toCrmError(err);
+          }
+        },
+        this.policy,
+        // A create that met a 5xx or a reset may have been applied: only 429s (never processed) are retried.
+        { signal, ...(onlyRateLimited ? { shouldRetry: (e: CrmError) => e.code === 'CRM.RATE_LIMITED' } : {}) },
+      );
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      throw toCrmError(err);
+    }
+  }
+
+  /** Calls counted by the transport; quota from Sforce-Limit-Info as jsforce parsed it (conn.limitInfo). */
+  usage(): ApiUsage {
+    const api = this.conn.limitInfo?.apiUsage;
+    if (api) this.meter.recordQuota({ used: api.used, limit: api.limit, remaining: api.limit - api.used });
+    return this.meter.snapshot();
+  }
+
+  resetUsage(): void {
+    this.meter.reset();
+  }
+}

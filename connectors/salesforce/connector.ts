@@ -1,0 +1,397 @@
+/**
+ * Salesforce implementation of the CrmConnector contract (connectors/types.ts).
+ * Incremental pulls read `SystemModstamp >= cursor - lookback ORDER BY SystemModstamp, Id` through
+ * queryAll, so ties and late commits are re-read (upserts make that harmless) and deleted rows come
+ * back as tombstones. Full pulls above `bulkThreshold` records use Bulk API 2.0.
+ */
+import type { CrmConnector, ConnectorDeps, DealBundle, DoctorReport, HistoryPage, Page, PullOptions, AnnotationBatch, AnnotationResult } from '../types.js';
+import type { Activity, ApiUsage, Deal, Owner, SalesforceConnection, Stage, SyncCursor } from '../../src/domain/model/index.js';
+import { CrmError } from '../../src/domain/errors.js';
+import { SalesforceClient, type ClientOptions } from './client.js';
+import { SoqlReader, cursorOf, maxCursor, minCursor, parseWith } from './reader.js';
+import { toActivity, toDeal, toFieldChanges, toMeeting, toOwner, toStageChanges, toStages, type DealMapContext } from './mappers.js';
+import {
+  RawEvent, RawOpportunity, RawOpportunityFieldHistory, RawOpportunityHistory, RawOpportunityStage, RawTask, RawUser, DescribeResult, SaveResults,
+} from './schemas.js';
+import * as soql from './soql.js';
+import { COLLECTION_LIMIT, fieldRecord, findWarningsSoql, tagOf, taskRecord, toOutcome, warningTag } from './annotate.js';
+
+export const DEFAULT_SCORE_FIELD = 'Dealwatch_Score__c';
+export const DEFAULT_FLAGS_FIELD = 'Dealwatch_Flags__c';
+export const DEFAULT_DISCOUNT_FIELD = 'Discount_Percent__c';
+
+export interface SalesforceConnectorOptions extends Omit<ClientOptions, 'rateGate'> {
+  /**
+   * How contacts per deal are counted: the OpportunityContactRoles subquery, a number field on
+   * Opportunity, or not at all. @defaultValue "contactRoles"
+   */
+  contactCount?: 'contactRoles' | 'off' | { field: string };
+}
+
+interface DealQueryPlan {
+  fields: string[];
+  /** Same fields without the subquery (Bulk API 2.0 has no subqueries). */
+  bulkFields: string[];
+  ctx: DealMapContext;
+}
+
+export class SalesforceConnector implements CrmConnector {
+  readonly provider = 'salesforce' as const;
+  readonly connectionId: string;
+  private readonly client: SalesforceClient;
+  private readonly reader: SoqlReader;
+  private readonly now: () => number;
+  private plan: Promise<DealQueryPlan> | null = null;
+
+  constructor(
+    private readonly settings: SalesforceConnection,
+    private readonly deps: ConnectorDeps,
+    private readonly options: SalesforceConnectorOptions = {},
+  ) {
+    this.connectionId = settings.id;
+    this.now = options.now ?? Date.now;
+    this.client = new SalesforceClient(settings, { ...options, rateGate: deps.rateGate });
+    this.reader = new SoqlReader(this.client);
+  }
+
+  private get scoreField(): string {
+    return this.settings.fieldMap.score ?? DEFAULT_SCORE_FIELD;
+  }
+  private get flagsField(): string {
+    return this.settings.fieldMap.flags ?? DEFAULT_FLAGS_FIELD;
+  }
+
+  /** Opportunity fields to read, decided once from describe so a missing optional field never breaks a query. */
+  private dealPlan(signal?: AbortSignal): Promise<DealQueryPlan> {
+    this.plan ??= this.describe('Opportunity', signal).then(
+      (describe) => {
+        const present = new Set(describe.fields.map((f) => f.name));
+        const discountField = this.settings.fieldMap.discount ?? DEFAULT_DISCOUNT_FIELD;
+        const lostReasonField = this.settings.fieldMap.lostReason ?? null;
+        const contact = this.options.contactCount ?? 'contactRoles';
+        const contactCountField = typeof contact === 'object' && present.has(contact.field) ? contact.field : null;
+        const optional = [
+          ...soql.OPPORTUNITY_OPTIONAL_FIELDS,
+          discountField,
+          ...(lostReasonField ? [lostReasonField] : []),
+          ...(contactCountField ? [contactCountField] : []),
+        ].filter((f) => present.has(f));
+        const bulkFields = [...soql.OPPORTUNITY_BASE_FIELDS, ...new Set(optional)];
+        return {
+          bulkFields,
+          fields: contact === 'contactRoles' ? [...bulkFields, soql.CONTACT_ROLES_SUBQUERY] : bulkFields,
+          ctx: {
+            connectionId: this.connectionId,
+            discountField: present.has(discountField) ? discountField : null,
+            lostReasonField: lostReasonField && present.has(lostReasonField) ? lostReasonField : null,
+            contactCountField,
+          },
+        };
+      },
+      (err: unknown) => {
+        this.plan = null;
+        throw err;
+      },
+    );
+    return this.plan;
+  }
+
+  /** https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_sobject_describe.htm */
+  private async describe(object: string, signal?: AbortSignal): Promise<DescribeResult> {
+    return parseWith(DescribeResult, await this.client.get(this.client.dataPath(`/sobjects/${object}/describe`), undefined, signal), `${object} describe`);
+  }
+
+  private lowerBound(since: SyncCursor | null): string | null {
+    return soql.lowerBound(since, this.settings.lookbackMinutes);
+  }
+
+  async *pullDeals(options: PullOptions): AsyncIterable<Page<Deal>> {
+    const plan = await this.dealPlan(options.signal);
+    const from = this.lowerBound(options.since);
+    if (options.mode === 'full' && (await this.useBulk('Opportunity', from, options.signal))) {
+      yield* this.bulkDeals(plan, from, options.signal);
+      return;
+    }
+    const query = soql.changedSince('Opportunity', plan.fields, 'SystemModstamp', from);
+    for await (const rows of this.reader.pages(query, { all: true, signal: options.signal })) {
+      yield dealPage(rows.map((r) => parseWith(RawOpportunity, r, 'Opportunity')), plan.ctx);
+    }
+  }
+
+  /** COUNT() first: Bulk API 2.0 pays off only above the threshold (a job costs ~4 calls and seconds of polling). */
+  private async useBulk(object: string, from: string | null, signal?: AbortSignal): Promise<boolean> {
+    const where = from ? ` WHERE SystemModstamp >= ${soql.soqlDateTime(from)}` : '';
+    // https://developer.salesforce.com/docs/atlas.en-us.soql_sosl.meta/soql_sosl/sforce_api_calls_soql_select_count.htm
+    const count = await this.reader.count(`SELECT COUNT() FROM ${object}${where}`, { all: true, signal });
+    return count > this.settings.bulkThreshold;
+  }
+
+  /**
+   * Bulk rows are unordered, so only the last page carries a cursor (the highest one seen): a full
+   * sync that stops midway starts over, which upserts make harmless.
+   */
+  private async *bulkDeals(plan: DealQueryPlan, from: string | null, signal?: AbortSignal): AsyncIterable<Page<Deal>> {
+    const counts = plan.ctx.contactCountField === null && plan.fields.length > plan.bulkFields.length ? await this.bulkContactCounts(signal) : null;
+    const where = from ? ` WHERE SystemModstamp >= ${soql.soqlDateTime(from)}` : '';
+    let last: Page<Deal> | null = null;
+    let highest: SyncCursor | null = null;
+    for await (const rows of this.reader.bulkPages(`SELECT ${plan.bulkFields.join(', ')} FROM Opportunity${where}`, { all: true, signal })) {
+      const raws = rows.map((r) => {
+        const raw = parseWith(RawOpportunity, r, 'Opportunity');
+        return counts ? { ...raw, OpportunityContactRoles: { totalSize: counts.get(raw.Id) ?? 0 } } : raw;
+      });
+      const page = dealPage(raws, plan.ctx);
+      highest = maxCursor(highest, page.cursor);
+      if (last) yield { ...last, cursor: null };
+      last = page;
+    }
+    if (last) yield { ...last, cursor: highest };
+  }
+
+  /** One Bulk job over OpportunityContactRole instead of a subquery per deal. */
+  private async bulkContactCounts(signal?: AbortSignal): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    for await (const rows of this.reader.bulkPages('SELECT OpportunityId FROM OpportunityContactRole', { all: false, signal })) {
+      for (const row of rows as { OpportunityId?: string }[]) {
+        if (row.OpportunityId) counts.set(row.OpportunityId, (counts.get(row.OpportunityId) ?? 0) + 1);
+      }
+    }
+    return counts;
+  }
+
+  /**
+   * Tasks, then Events, from the same lower bound. A Task page's position says nothing about Events,
+   * so Task pages carry no cursor; Event pages carry the earlier of (last Task, this Event page).
+   * Bulk rows are unordered: their pages carry no cursor until the last one.
+   */
+  async *pullActivities(options: PullOptions): AsyncIterable<Page<Activity>> {
+    const from = this.lowerBound(options.since);
+    const full = options.mode === 'full';
+    let taskCursor: SyncCursor | null = null;
+    for await (const { rows } of this.changedRows('Task', soql.TASK_FIELDS, from, full, options.signal)) {
+      const raws = rows.map((r) => parseWith(RawTask, r, 'Task'));
+      const page = activityPage(raws, (raw) => toActivity(raw, this.connectionId));
+      taskCursor = maxCursor(taskCursor, page.cursor);
+      yield { ...page, cursor: null };
+    }
+    const nowIso = new Date(this.now()).toISOString();
+    let eventCursor: SyncCursor | null = null;
+    let yielded: SyncCursor | null = null;
+    for await (const { rows, ordered } of this.changedRows('Event', soql.EVENT_FIELDS, from, full, options.signal)) {
+      const raws = rows.map((r) => parseWith(RawEvent, r, 'Event'));
+      const page = activityPage(raws, (raw) => toMeeting(raw, this.connectionId, nowIso));
+      eventCursor = maxCursor(eventCursor, page.cursor);
+      yielded = ordered ? minCursor(taskCursor, eventCursor) : null;
+      yield { ...page, cursor: yielded };
+    }
+    const final = eventCursor === null ? taskCursor : minCursor(taskCursor, eventCursor);
+    if (final !== null && final !== yielded) yield { records: [], tombstones: [], cursor: final };
+  }
+
+  private async *changedRows(
+    object: string, fields: readonly string[], from: string | null, full: boolean, signal?: AbortSignal,
+  ): AsyncIterable<{ rows: unknown[]; ordered: boolean }> {
+    if (full && (await this.useBulk(object, from, signal))) {
+      const where = from ? ` WHERE SystemModstamp >= ${soql.soqlDateTime(from)}` : '';
+      for await (const rows of this.reader.bulkPages(`SELECT ${fields.join(', ')} FROM ${object}${where}`, { all: true, signal })) {
+        yield { rows, ordered: false };
+      }
+      return;
+    }
+    for await (const rows of this.reader.pages(soql.changedSince(object, fields, 'SystemModstamp', from), { all: true, signal })) {
+      yield { rows, ordered: true };
+    }
+  }
+
+  /**
+   * OpportunityHistory (stage moves) then OpportunityFieldHistory (CloseDate, Amount), by CreatedDate.
+   * A move needs the stage before it: incremental pulls look up the latest earlier row of each deal
+   * not seen yet in this pull, in batches of 200 ids.
+   */
+  async *pullHistory(options: PullOptions): AsyncIterable<HistoryPage> {
+    const from = this.lowerBound(options.since);
+    const previous = new Map<string, string>();
+    const resolved = new Set<string>();
+    let stageCursor: SyncCursor | null = null;
+    const stageQuery = soql.changedSince('OpportunityHistory', soql.OPPORTUNITY_HISTORY_FIELDS, 'CreatedDate', from);
+    for await (const rows of this.reader.pages(stageQuery, { all: false, signal: options.signal })) {
+      const raws = rows.map((r) => parseWith(RawOpportunityHistory, r, 'OpportunityHistory'));
+      if (from) await this.loadPreviousStages(raws, from, previous, resolved, options.signal);
+      for (const raw of raws) resolved.add(raw.OpportunityId);
+      const last = raws.at(-1);
+      stageCursor = maxCursor(stageCursor, last ? cursorOf(last.CreatedDate, last.Id) : null);
+      yield { stageChanges: toStageChanges(raws, previous, this.connectionId), fieldChanges: [], cursor: null };
+    }
+    let fieldCursor: SyncCursor | null = null;
+    const fieldQuery = soql.changedSince('OpportunityFieldHistory', soql.FIELD_HISTORY_FIELDS, 'CreatedDate', from, soql.FIELD_HISTORY_FILTER);
+    for await (const rows of this.reader.pages(fieldQuery, { all: false, signal: options.signal })) {
+      const raws = rows.map((r) => parseWith(RawOpportunityFieldHistory, r, 'OpportunityFieldHistory'));
+      const last = raws.at(-1);
+      fieldCursor = maxCursor(fieldCursor, last ? cursorOf(last.CreatedDate, last.Id) : null);
+      yield { stageChanges: [], fieldChanges: toFieldChanges(raws, this.connectionId), cursor: minCursor(stageCursor, fieldCursor) };
+    }
+    if (fieldCursor === null && stageCursor !== null) yield { stageChanges: [], fieldChanges: [], cursor: stageCursor };
+  }
+
+  private async loadPreviousStages(
+    rows: RawOpportunityHistory[], from: string, previous: Map<string, string>, resolved: Set<string>, signal?: AbortSignal,
+  ): Promise<void> {
+    const ids = [...new Set(rows.map((r) => r.OpportunityId))].filter((id) => !resolved.has(id));
+    for (const batch of soql.chunks(ids, 200)) {
+      const query =
+        `SELECT Id, OpportunityId, StageName, CreatedDate FROM OpportunityHistory WHERE OpportunityId IN (${batch.map(soql.quote).join(', ')})` +
+        ` AND CreatedDate < ${soql.soqlDateTime(from)} ORDER BY CreatedDate, Id`;
+      for (const row of await this.reader.all(query, { all: false, signal })) {
+        const raw = parseWith(RawOpportunityHistory, row, 'OpportunityHistory');
+        if (raw.StageName) previous.set(raw.OpportunityId, raw.StageName);
+      }
+      for (const id of batch) resolved.add(id);
+    }
+  }
+
+  async pullOwners(signal?: AbortSignal): Promise<Owner[]> {
+    const rows = await this.reader.all(soql.USER_SOQL, { all: false, signal });
+    return rows.map((r) => toOwner(parseWith(RawUser, r, 'User'), this.connectionId));
+  }
+
+  async pullStages(signal?: AbortSignal): Promise<Stage[]> {
+    const rows = await this.reader.all(soql.STAGE_SOQL, { all: false, signal });
+    return toStages(rows.map((r) => parseWith(RawOpportunityStage, r, 'OpportunityStage')), this.connectionId);
+  }
+
+  async *listDealIds(signal?: AbortSignal): AsyncIterable<string[]> {
+    for await (const rows of this.reader.pages('SELECT Id FROM Opportunity ORDER BY Id', { all: false, signal })) {
+      yield (rows as { Id: string }[]).map((r) => r.Id);
+    }
+  }
+
+  /** Five small queries in parallel: the deal (queryAll, to see a deletion), its Tasks, Events and both histories. */
+  async fetchDeal(dealId: string, signal?: AbortSignal): Promise<DealBundle> {
+    const plan = await this.dealPlan(signal);
+    const id = soql.quote(dealId);
+    const opts = { all: false, signal };
+    const [deals, tasks, events, stages, fields] = await Promise.all([
+      this.reader.all(`SELECT ${plan.fields.join(', ')} FROM Opportunity WHERE Id = ${id}`, { all: true, signal }),
+      this.reader.all(`SELECT ${soql.TASK_FIELDS.join(', ')} FROM Task WHERE WhatId = ${id} ORDER BY SystemModstamp, Id`, opts),
+      this.reader.all(`SELECT ${soql.EVENT_FIELDS.join(', ')} FROM Event WHERE WhatId = ${id} ORDER BY SystemModstamp, Id`, opts),
+      this.reader.all(`SELECT ${soql.OPPORTUNITY_HISTORY_FIELDS.join(', ')} FROM OpportunityHistory WHERE OpportunityId = ${id} ORDER BY CreatedDate, Id`, opts),
+      this.reader.all(
+        `SELECT ${soql.FIELD_HISTORY_FIELDS.join(', ')} FROM OpportunityFieldHistory WHERE OpportunityId = ${id} AND ${soql.FIELD_HISTORY_FILTER} ORDER BY CreatedDate, Id`,
+        opts,
+      ),
+    ]);
+    const raw = deals[0] === undefined ? null : parseWith(RawOpportunity, deals[0], 'Opportunity');
+    const nowIso = new Date(this.now()).toISOString();
+    return {
+      deal: raw && !raw.IsDeleted ? toDeal(raw, plan.ctx) : null,
+      activities: [
+        ...tasks.map((r) => toActivity(parseWith(RawTask, r, 'Task'), this.connectionId)),
+        ...events.map((r) => toMeeting(parseWith(RawEvent, r, 'Event'), this.connectionId, nowIso)),
+      ],
+      stageChanges: toStageChanges(stages.map((r) => parseWith(RawOpportunityHistory, r, 'OpportunityHistory')), new Map(), this.connectionId),
+      fieldChanges: toFieldChanges(fields.map((r) => parseWith(RawOpportunityFieldHistory, r, 'OpportunityFieldHistory')), this.connectionId),
+    };
+  }
+
+  /**
+   * Score/flags through PATCH /composite/sobjects and one Task per warning through POST, 200 records a
+   * request, allOrNone=false: each record's result is reported and the good ones are not rewritten.
+   */
+  async annotate(batch: AnnotationBatch, signal?: AbortSignal): Promise<AnnotationResult> {
+    const result: AnnotationResult = { fields: new Map(), warnings: new Map(), warningKind: 'task' };
+    const path = this.client.dataPath('/composite/sobjects');
+    for (const chunk of soql.chunks(batch.fields, COLLECTION_LIMIT)) {
+      const records = chunk.map((f) => fieldRecord(f, this.scoreField, this.flagsField));
+      // https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_sobjects_collections_update.htm
+      const outcomes = await this.saveChunk('PATCH', path, records, true, signal);
+      chunk.forEach((f, i) => result.fields.set(f.dealId, outcomes[i] ?? toOutcome(undefined)));
+    }
+    for (const chunk of soql.chunks(batch.warnings, COLLECTION_LIMIT)) {
+      // https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_sobjects_collections_create.htm
+      const outcomes = await this.saveChunk('POST', path, chunk.map(taskRecord), false, signal);
+      chunk.forEach((w, i) => result.warnings.set(w.key, outcomes[i] ?? toOutcome(undefined)));
+    }
+    return result;
+  }
+
+  private async saveChunk(method: 'POST' | 'PATCH', path: string, records: Record<string, unknown>[], idempotent: boolean, signal?: AbortSignal) {
+    try {
+      const answer = await this.client.send(method, path, { allOrNone: false, records }, { idempotent, signal });
+      const results = parseWith(SaveResults, answer, 'collection result');
+      return records.map((_, i) => toOutcome(results[i]));
+    } catch (err) {
+      // Quota, auth and configuration errors stop the whole write-back; anything else fails this chunk only.
+      if (!(err instanceof CrmError) || ['CRM.AUTH', 'CRM.QUOTA_EXCEEDED', 'CRM.MISCONFIGURED'].includes(err.code)) throw err;
+      return records.map(() => ({ ok: false as const, error: `${err.code}: ${err.message}`, retryable: err.retryable }));
+    }
+  }
+
+  async findWarnings(keys: string[], signal?: AbortSignal): Promise<Map<string, string>> {
+    const byTag = new Map(keys.map((k) => [warningTag(k), k]));
+    const found = new Map<string, string>();
+    for (const tags of soql.chunks([...byTag.keys()], 50)) {
+      for (const row of await this.reader.all(findWarningsSoql(tags), { all: false, signal })) {
+        const { Id, Subject } = row as { Id: string; Subject?: string | null };
+        const key = byTag.get(tagOf(Subject) ?? '');
+        if (key !== undefined && !found.has(key)) found.set(key, Id);
+      }
+    }
+    return found;
+  }
+
+  async doctor(options: { fix?: boolean } = {}): Promise<DoctorReport> {
+    const checks: DoctorReport['checks'] = [];
+    try {
+      const [opportunity, task] = await Promise.all([this.describe('Opportunity'), this.describe('Task')]);
+      const fields = new Map(opportunity.fields.map((f) => [f.name, f]));
+      const fixHint = options.fix ? ' (Salesforce custom fields are created in Setup > Object Manager; the REST API cannot create them)' : '';
+      for (const [role, name] of [['score', this.scoreField], ['flags', this.flagsField]] as const) {
+        const field = fields.get(name);
+        checks.push({
+          name: `Opportunity.${name} (${role})`,
+          ok: Boolean(field?.updateable),
+          detail: !field ? `missing${fixHint}` : field.updateable ? 'exists and is writable' : 'exists but the integration user cannot edit it',
+        });
+      }
+      for (const [role, name] of [['discount', this.settings.fieldMap.discount], ['lostReason', this.settings.fieldMap.lostReason]] as const) {
+        if (!name) continue;
+        checks.push({ name: `Opportunity.${name} (${role})`, ok: fields.has(name), detail: fields.has(name) ? 'exists' : 'missing: fix fieldMap' });
+      }
+      checks.push({ name: 'Task create', ok: task.createable !== false, detail: task.createable === false ? 'the integration user cannot create Tasks' : 'allowed' });
+    } catch (err) {
+      checks.push({ name: 'describe', ok: false, detail: err instanceof Error ? err.message : String(err) });
+    }
+    return { ok: checks.every((c) => c.ok), checks };
+  }
+
+  usage(): ApiUsage {
+    return this.client.usage();
+  }
+
+  resetUsage(): void {
+    this.client.resetUsage();
+  }
+}
+
+function dealPage(raws: RawOpportunity[], ctx: DealMapContext): Page<Deal> {
+  return {
+    records: raws.filter((r) => !r.IsDeleted).map((r) => toDeal(r, ctx)),
+    tombstones: raws.filter((r) => r.IsDeleted).map((r) => r.Id),
+    cursor: highestCursor(raws),
+  };
+}
+
+/** The page's highest (stamp, id): its last row on ordered REST pages, any row on Bulk pages. */
+function highestCursor(raws: { Id: string; SystemModstamp: string }[]): SyncCursor | null {
+  let best: SyncCursor | null = null;
+  for (const r of raws) best = maxCursor(best, cursorOf(r.SystemModstamp, r.Id));
+  return best;
+}
+
+function activityPage<R extends { Id: string; SystemModstamp: string; IsDeleted?: boolean | null | undefined }>(raws: R[], map: (raw: R) => Activity): Page<Activity> {
+  return {
+    records: raws.filter((r) => !r.IsDeleted).map(map),
+    tombstones: raws.filter((r) => r.IsDeleted).map((r) => r.Id),
+    cursor: highestCursor(raws),
+  };
+}

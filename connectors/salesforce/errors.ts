@@ -1,0 +1,80 @@
+/**
+ * Turns Salesforce HTTP answers and jsforce errors into CrmError codes, so the retry layer and the
+ * sync engine decide on a code, never on a message.
+ * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/errorcodes.htm
+ */
+import { CrmError } from '../../src/domain/errors.js';
+
+const provider = 'salesforce';
+
+/** Network failures worth another attempt (the request may not have reached Salesforce). */
+const RETRYABLE_NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'UND_ERR_SOCKET', 'ENETUNREACH', 'EAI_AGAIN']);
+
+/** Parses Retry-After (seconds or HTTP date) into milliseconds. */
+export function parseRetryAfter(value: string | undefined, nowMs: number): number | null {
+  if (!value) return null;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? null : Math.max(0, at - nowMs);
+}
+
+/**
+ * Classifies a response that jsforce would otherwise turn into a generic error (or retry on its own).
+ * Returns null for responses jsforce must see: successes, 401 (session refresh) and ordinary 4xx.
+ */
+export function classifyResponse(status: number, headers: Record<string, string>, body: string, nowMs: number): CrmError | null {
+  if (status === 429) {
+    return new CrmError('CRM.RATE_LIMITED', 'Salesforce answered 429 Too Many Requests', {
+      provider, status, retryable: true, retryAfterMs: parseRetryAfter(headers['retry-after'], nowMs),
+    });
+  }
+  if (status === 403 && body.includes('REQUEST_LIMIT_EXCEEDED')) {
+    // Daily API quota (rolling 24 h): retrying only burns what is left. The sync stops as partial.
+    return new CrmError('CRM.QUOTA_EXCEEDED', 'Salesforce API request limit exceeded (REQUEST_LIMIT_EXCEEDED); the sync resumes on the next run', {
+      provider, status, retryable: false,
+    });
+  }
+  if (status >= 500) {
+    return new CrmError('CRM.TRANSIENT', `Salesforce answered ${status}`, {
+      provider, status, retryable: true, retryAfterMs: parseRetryAfter(headers['retry-after'], nowMs),
+    });
+  }
+  return null;
+}
+
+/** Maps a network error thrown by the HTTP layer. */
+export function classifyNetworkError(err: unknown): unknown {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && RETRYABLE_NETWORK_CODES.has(code)) {
+    return new CrmError('CRM.TRANSIENT', `network error talking to Salesforce (${code})`, { provider, retryable: true, cause: err });
+  }
+  return err;
+}
+
+/** Maps whatever a jsforce call threw to a CrmError (already-typed errors pass through). */
+export function toCrmError(err: unknown): CrmError {
+  if (err instanceof CrmError) return err;
+  const e = err as { name?: unknown; errorCode?: unknown; message?: unknown } | null;
+  const message = typeof e?.message === 'string' ? e.message : String(err);
+  const errorCode = typeof e?.errorCode === 'string' ? e.errorCode : typeof e?.name === 'string' ? e.name : '';
+  if (message.startsWith('Unable to refresh session') || errorCode === 'INVALID_SESSION_ID' || errorCode === 'ERROR_HTTP_401') {
+    return new CrmError('CRM.AUTH', `Salesforce rejected the credentials (${errorCode || 'refresh failed'}); re-authorize the connection`, {
+      provider, status: 401, retryable: false, cause: err,
+    });
+  }
+  if (errorCode === 'REQUEST_LIMIT_EXCEEDED') {
+    return new CrmError('CRM.QUOTA_EXCEEDED', 'Salesforce API request limit exceeded (REQUEST_LIMIT_EXCEEDED)', { provider, status: 403, cause: err });
+  }
+  if (errorCode === 'NOT_FOUND' || errorCode === 'ERROR_HTTP_404') {
+    return new CrmError('CRM.NOT_FOUND', `Salesforce: ${message}`, { provider, status: 404, cause: err });
+  }
+  if (errorCode === 'INVALID_FIELD' || errorCode === 'INVALID_TYPE' || errorCode === 'INSUFFICIENT_ACCESS' || errorCode === 'INSUFFICIENT_ACCESS_OR_READONLY') {
+    return new CrmError('CRM.MISCONFIGURED', `Salesforce: ${errorCode}: ${message}; check the field map and the integration user's permissions`, { provider, cause: err });
+  }
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && RETRYABLE_NETWORK_CODES.has(code)) {
+    return new CrmError('CRM.TRANSIENT', `network error talking to Salesforce (${code})`, { provider, retryable: true, cause: err });
+  }
+  return new CrmError('CRM.BAD_REQUEST', `Salesforce: ${errorCode ? `${errorCode}: ` : ''}${message}`, { provider, cause: err });
+}

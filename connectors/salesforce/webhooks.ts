@@ -1,0 +1,110 @@
+/**
+ * Salesforce Outbound Messages: a SOAP `notifications` envelope POSTed to
+ * /webhooks/salesforce/:connectionId/:token. Salesforce does not sign them, so a request is accepted
+ * only with the per-connection secret token in the URL and this connection's OrganizationId.
+ * https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_om_outboundmessaging_understanding.htm
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import type { SalesforceConnection } from '../../src/domain/model/index.js';
+import type { VerifyResult, WebhookEvent, WebhookRequest, WebhookVerifier } from '../types.js';
+import { OPPORTUNITY_ID_PREFIX, toIso } from './mappers.js';
+
+const OUTBOUND_NS = 'http://soap.sforce.com/2005/09/outbound';
+
+interface Notification {
+  Id?: string;
+  sObject?: Record<string, unknown>;
+}
+interface Notifications {
+  OrganizationId?: string;
+  ActionId?: string;
+  Notification?: Notification[];
+}
+
+const parser = new XMLParser({
+  removeNSPrefix: true,
+  ignoreAttributes: true,
+  parseTagValue: false,
+  isArray: (_name, jpath) => jpath === 'Envelope.Body.notifications.Notification',
+});
+
+/** The `notifications` element, or null when the body is not a well-formed Outbound Message. */
+export function parseNotifications(rawBody: Buffer): Notifications | null {
+  const xml = rawBody.toString('utf8');
+  if (XMLValidator.validate(xml) !== true) return null;
+  const doc = parser.parse(xml) as { Envelope?: { Body?: { notifications?: Notifications } } };
+  const notifications = doc.Envelope?.Body?.notifications;
+  return notifications && typeof notifications === 'object' ? notifications : null;
+}
+
+const sameSecret = (a: string, b: string): boolean => {
+  // Hash first so lengths match and the compare is constant-time whatever was sent.
+  const ha = createHash('sha256').update(a).digest();
+  const hb = createHash('sha256').update(b).digest();
+  return timingSafeEqual(ha, hb);
+};
+
+/** 15- and 18-character ids name the same org: compare the case-sensitive 15-character prefix. */
+const sameOrg = (a: string, b: string): boolean => a.length >= 15 && b.length >= 15 && a.slice(0, 15) === b.slice(0, 15);
+
+export function salesforceWebhookVerifier(settings: SalesforceConnection): WebhookVerifier {
+  return {
+    verify(request: WebhookRequest): VerifyResult {
+      const token = request.params?.token;
+      if (!settings.outboundMessageToken || !token || !sameSecret(token, settings.outboundMessageToken)) return { ok: false, reason: 'wrong_token' };
+      const notifications = parseNotifications(request.rawBody);
+      if (!notifications) return { ok: false, reason: 'malformed' };
+      if (!settings.organizationId || !sameOrg(String(notifications.OrganizationId ?? ''), settings.organizationId)) return { ok: false, reason: 'wrong_org' };
+      return { ok: true };
+    },
+    parse(request: WebhookRequest): WebhookEvent[] {
+      return toEvents(parseNotifications(request.rawBody), settings.id);
+    },
+  };
+}
+
+/**
+ * One event per Opportunity notification. With StageName in the message (the documented setup: a
+ * flow on stage change) it is a stage change; otherwise a generic change, refetched either way.
+ * The notification Id is stable across Salesforce's redeliveries, so it is the event id.
+ */
+export function toEvents(notifications: Notifications | null, connectionId: string): WebhookEvent[] {
+  const events: WebhookEvent[] = [];
+  for (const n of notifications?.Notification ?? []) {
+    const sObject = n.sObject ?? {};
+    const dealId = typeof sObject.Id === 'string' ? sObject.Id : null;
+    if (!dealId || !dealId.startsWith(OPPORTUNITY_ID_PREFIX)) continue;
+    const stamp = [sObject.SystemModstamp, sObject.LastModifiedDate].find((v): v is string => typeof v === 'string');
+    const stageId = typeof sObject.StageName === 'string' ? sObject.StageName : undefined;
+    events.push({
+      connectionId,
+      eventId: n.Id ?? createHash('sha256').update(`${dealId}|${stamp ?? ''}`).digest('hex'),
+      dealId,
+      kind: stageId ? 'stage_change' : 'changed',
+      occurredAt: stamp ? toIso(stamp) : new Date().toISOString(),
+      ...(stageId ? { stageId } : {}),
+      // Our writes touch only the score/flags fields, which a stage-change rule does not fire on.
+      selfInflicted: false,
+    });
+  }
+  return events;
+}
+
+const envelope = (body: string): string =>
+  `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>${body}</soapenv:Body></soapenv:Envelope>`;
+
+/** The acknowledgement Salesforce waits for; without `<Ack>true</Ack>` it redelivers for 24 hours. */
+export function outboundAckBody(): string {
+  return envelope(`<notificationsResponse xmlns="${OUTBOUND_NS}"><Ack>true</Ack></notificationsResponse>`);
+}
+
+const escapeXml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** SOAP 1.1 fault for refused messages (sent with a 4xx/5xx status; Salesforce retries them). */
+export function soapFaultBody(message: string, faultCode: 'soapenv:Client' | 'soapenv:Server' = 'soapenv:Client'): string {
+  return envelope(`<soapenv:Fault><faultcode>${faultCode}</faultcode><faultstring>${escapeXml(message)}</faultstring></soapenv:Fault>`);
+}
+
+/** Content type of both bodies. */
+export const SOAP_CONTENT_TYPE = 'text/xml; charset=utf-8';
