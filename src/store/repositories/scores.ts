@@ -1,0 +1,82 @@
+import type { DealScore } from '../../domain/model/index.js';
+import { lastPerKey, pageUpsertSql, upsertResult, type Column, type Db, type Row, type Tables } from '../db.js';
+import { contentHash } from '../hash.js';
+import type { ScoreRepository, StoredScore } from '../types.js';
+
+const COLUMNS: readonly Column[] = [
+  { name: 'deal_id', type: 'text' },
+  { name: 'score', type: 'integer' },
+  { name: 'band', type: 'text' },
+  { name: 'components', type: 'jsonb' },
+  { name: 'reasons', type: 'jsonb' },
+  { name: 'suggested_action', type: 'text' },
+  { name: 'used_default_benchmarks', type: 'boolean' },
+  { name: 'content_hash', type: 'text' },
+  { name: 'scored_at', type: 'timestamptz' },
+];
+
+export function toStoredScore(row: Row): StoredScore {
+  return {
+    connectionId: row.connection_id as string,
+    dealId: row.deal_id as string,
+    score: row.score as number,
+    band: row.band as StoredScore['band'],
+    components: row.components as StoredScore['components'],
+    reasons: row.reasons as StoredScore['reasons'],
+    suggestedAction: row.suggested_action as string | null,
+    usedDefaultBenchmarks: row.used_default_benchmarks as boolean,
+    scoredAt: row.scored_at as string,
+  };
+}
+
+export function scoreRepository(db: Db, t: Tables): ScoreRepository {
+  return {
+    async upsertMany(connectionId, scores, scoredAt) {
+      if (scores.length === 0) return upsertResult(0, []);
+      const rows = lastPerKey(scores, (score) => score.dealId).map((score: DealScore) => {
+        if (score.connectionId !== connectionId) throw new Error(`score of connection ${score.connectionId} written to ${connectionId}`);
+        const { connectionId: _connectionId, ...content } = score;
+        return {
+          deal_id: score.dealId,
+          score: score.score,
+          band: score.band,
+          components: score.components,
+          reasons: score.reasons,
+          suggested_action: score.suggestedAction,
+          used_default_benchmarks: score.usedDefaultBenchmarks,
+          content_hash: contentHash(content),
+          scored_at: scoredAt,
+        };
+      });
+      const written = await db.query<{ id: string; inserted: boolean }>(
+        pageUpsertSql({ table: t.scores, key: ['deal_id'], columns: COLUMNS, returning: 't.deal_id AS id' }),
+        [connectionId, JSON.stringify(rows)],
+      );
+      return upsertResult(rows.length, written);
+    },
+
+    async get(connectionId, dealId) {
+      const [row] = await db.query(`SELECT * FROM ${t.scores} WHERE connection_id = $1 AND deal_id = $2`, [connectionId, dealId]);
+      return row ? toStoredScore(row) : null;
+    },
+
+    async forDeals(connectionId, dealIds) {
+      const rows = await db.query(`SELECT * FROM ${t.scores} WHERE connection_id = $1 AND deal_id = ANY($2::text[]) ORDER BY deal_id`, [
+        connectionId,
+        [...dealIds],
+      ]);
+      return rows.map(toStoredScore);
+    },
+
+    async listOpen(connectionId) {
+      const rows = await db.query(
+        `SELECT s.* FROM ${t.scores} s
+         JOIN ${t.deals} d ON d.connection_id = s.connection_id AND d.external_id = s.deal_id
+         WHERE s.connection_id = $1 AND NOT d.is_closed AND NOT d.is_deleted
+         ORDER BY s.deal_id`,
+        [connectionId],
+      );
+      return rows.map(toStoredScore);
+    },
+  };
+}

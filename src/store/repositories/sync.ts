@@ -1,0 +1,81 @@
+import type { ApiUsage, SyncCursor, SyncStream } from '../../domain/model/index.js';
+import type { Db, Row, Tables } from '../db.js';
+import type { CursorRepository, SyncRun, SyncRunRepository } from '../types.js';
+
+export function cursorRepository(db: Db, t: Tables): CursorRepository {
+  return {
+    async get(connectionId, stream) {
+      const [row] = await db.query<{ stamp: string; record_id: string }>(
+        `SELECT stamp, record_id FROM ${t.cursors} WHERE connection_id = $1 AND stream = $2`,
+        [connectionId, stream],
+      );
+      return row ? ({ stamp: row.stamp, id: row.record_id } satisfies SyncCursor) : null;
+    },
+
+    async set(connectionId, stream, cursor) {
+      await db.query(
+        `INSERT INTO ${t.cursors} (connection_id, stream, stamp, record_id) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (connection_id, stream) DO UPDATE SET stamp = EXCLUDED.stamp, record_id = EXCLUDED.record_id, updated_at = now()`,
+        [connectionId, stream, cursor.stamp, cursor.id],
+      );
+    },
+
+    async reset(connectionId, stream?: SyncStream) {
+      await db.query(`DELETE FROM ${t.cursors} WHERE connection_id = $1 AND ($2::text IS NULL OR stream = $2)`, [connectionId, stream ?? null]);
+    },
+  };
+}
+
+function toSyncRun(row: Row): SyncRun {
+  return {
+    id: row.id as number,
+    connectionId: row.connection_id as string,
+    mode: row.mode as SyncRun['mode'],
+    trigger: row.trigger as string,
+    status: row.status as SyncRun['status'],
+    startedAt: row.started_at as string,
+    finishedAt: row.finished_at as string | null,
+    counts: row.counts as SyncRun['counts'],
+    apiUsage: row.api_usage as ApiUsage | null,
+    error: row.error as string | null,
+  };
+}
+
+export function syncRunRepository(db: Db, t: Tables): SyncRunRepository {
+  return {
+    async start(connectionId, run) {
+      const [row] = await db.query<{ id: number }>(
+        `INSERT INTO ${t.syncRuns} (connection_id, mode, trigger, status, started_at) VALUES ($1, $2, $3, 'running', $4) RETURNING id`,
+        [connectionId, run.mode, run.trigger, run.startedAt],
+      );
+      if (row === undefined) throw new Error('sync run insert returned no id');
+      return row.id;
+    },
+
+    async finish(connectionId, runId, outcome) {
+      await db.query(
+        `UPDATE ${t.syncRuns} SET status = $3, finished_at = $4, counts = $5::jsonb, api_usage = $6::jsonb, error = $7
+         WHERE connection_id = $1 AND id = $2`,
+        [
+          connectionId,
+          runId,
+          outcome.status,
+          outcome.finishedAt,
+          JSON.stringify(outcome.counts),
+          outcome.apiUsage === null ? null : JSON.stringify(outcome.apiUsage),
+          outcome.error ?? null,
+        ],
+      );
+    },
+
+    async get(connectionId, runId) {
+      const [row] = await db.query(`SELECT * FROM ${t.syncRuns} WHERE connection_id = $1 AND id = $2`, [connectionId, runId]);
+      return row ? toSyncRun(row) : null;
+    },
+
+    async latest(connectionId, limit = 20) {
+      const rows = await db.query(`SELECT * FROM ${t.syncRuns} WHERE connection_id = $1 ORDER BY id DESC LIMIT $2`, [connectionId, limit]);
+      return rows.map(toSyncRun);
+    },
+  };
+}

@@ -1,0 +1,370 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Store } from '../../../src/store/index.js';
+import { backends, dump, withClient } from './backends.js';
+import { activity, deal, finding, owner, score, stageChange, stages } from './builders.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+for (const backend of backends) {
+  describe.skipIf(!backend.available)(`store on ${backend.name}`, () => {
+    let store: Store;
+    let dispose: () => Promise<void>;
+
+    beforeAll(async () => {
+      ({ store, dispose } = await backend.open());
+    });
+    afterAll(async () => {
+      await dispose?.();
+    });
+
+    describe('migrations', () => {
+      it('apply once and are re-runnable, also concurrently', async () => {
+        const first = await store.migrationStatus();
+        expect(first.pending).toEqual([]);
+        expect(first.applied).toContain('001_initial');
+
+        await Promise.all([store.migrate(), store.migrate(), store.migrate()]);
+        expect(await store.migrate()).toEqual({ applied: first.applied, pending: [] });
+        const rows = await withClient(store.databaseUrl, async (client) => {
+          return (await client.query(`SELECT name FROM "${store.schema}".schema_migrations ORDER BY name`)).rows;
+        });
+        expect(rows.map((row) => row.name)).toEqual(first.applied);
+      });
+    });
+
+    describe('idempotent page upserts', () => {
+      const c = 'idem';
+      const page = Array.from({ length: 30 }, (_, i) => deal(c, `d${String(i).padStart(3, '0')}`, { amount: 1000 + i }));
+
+      it('leave identical rows when the same page is sent twice, updated_at included', async () => {
+        const first = await store.deals.upsertPage(c, page);
+        expect(first).toMatchObject({ inserted: 30, updated: 0, unchanged: 0 });
+        const activities = [activity(c, 'a1', ['d001', 'd002']), activity(c, 'a2', ['d003'])];
+        await store.activities.upsertPage(c, activities);
+        await store.owners.upsertMany(c, [owner(c, 'u1'), owner(c, 'u2')]);
+        await store.stages.replace(c, stages(c));
+        await store.history.upsertStageChanges(c, [stageChange(c, 'd001', '2026-11-01T00:00:00.000Z', 'proposal', 'qualification')]);
+        await store.scores.upsertMany(c, [score(c, 'd001', 42, 'at_risk')], '2026-11-26T02:00:00.000Z');
+        const tables = ['deals', 'activities', 'activity_deals', 'owners', 'stages', 'stage_changes', 'deal_scores'];
+        const before = await Promise.all(tables.map((table) => dump(store, table, c)));
+
+        await sleep(20);
+        // Same content, other order, keys built in another order: still identical.
+        const resent = [...page].reverse().map((d) => Object.fromEntries(Object.entries(d).reverse()) as typeof d);
+        expect(await store.deals.upsertPage(c, resent)).toEqual({ inserted: 0, updated: 0, unchanged: 30, changedIds: [] });
+        expect(await store.activities.upsertPage(c, [activity(c, 'a2', ['d003']), activity(c, 'a1', ['d002', 'd001'])])).toMatchObject({
+          unchanged: 2,
+        });
+        expect(await store.owners.upsertMany(c, [owner(c, 'u2'), owner(c, 'u1')])).toMatchObject({ unchanged: 2 });
+        await store.stages.replace(c, stages(c).reverse());
+        expect(
+          await store.history.upsertStageChanges(c, [stageChange(c, 'd001', '2026-11-01T00:00:00Z', 'proposal', 'qualification')]),
+        ).toMatchObject({ unchanged: 1 });
+        expect(await store.scores.upsertMany(c, [score(c, 'd001', 42, 'at_risk')], '2026-11-27T02:00:00.000Z')).toMatchObject({ unchanged: 1 });
+
+        const after = await Promise.all(tables.map((table) => dump(store, table, c)));
+        expect(after).toEqual(before);
+      });
+
+      it('write a changed record and report it, leaving the others untouched', async () => {
+        const before = await dump(store, 'deals', c);
+        const result = await store.deals.upsertPage(c, [
+          ...page.slice(0, 5),
+          { ...page[5]!, stageId: 'proposal' },
+          deal(c, 'd999'),
+          deal(c, 'd999', { name: 'last one wins' }),
+        ]);
+        expect(result).toEqual({ inserted: 1, updated: 1, unchanged: 5, changedIds: expect.arrayContaining(['d005', 'd999']) as string[] });
+        const after = await dump(store, 'deals', c);
+        const changed = (rows: unknown[], id: string) => rows.find((row) => (row as { external_id: string }).external_id === id);
+        expect(changed(after, 'd000')).toEqual(changed(before, 'd000'));
+        expect(changed(after, 'd005')).not.toEqual(changed(before, 'd005'));
+        expect(await store.deals.get(c, 'd999')).toMatchObject({ name: 'last one wins' });
+        expect(await store.deals.get(c, 'd005')).toEqual({ ...page[5], stageId: 'proposal' });
+      });
+
+      it('round-trip every field of a deal', async () => {
+        const full = deal(c, 'full', { discountPercent: 12.5, lostReason: 'Price', amount: 1234567.89, deletedAt: null });
+        await store.deals.upsertPage(c, [full]);
+        expect(await store.deals.get(c, 'full')).toEqual(full);
+      });
+
+      it('bring activity-deal links in line with the activity', async () => {
+        await store.activities.upsertPage(c, [activity(c, 'a1', ['d002', 'd004'], { subject: 'moved' })]);
+        expect((await store.activities.forDeals(c, ['d001'])).map((a) => a.externalId)).toEqual([]);
+        expect((await store.activities.forDeals(c, ['d004'])).map((a) => a.externalId)).toEqual(['a1']);
+        const links = await dump(store, 'activity_deals', c);
+        expect(links).toEqual([
+          { connection_id: c, deal_id: 'd002', activity_id: 'a1' },
+          { connection_id: c, deal_id: 'd003', activity_id: 'a2' },
+          { connection_id: c, deal_id: 'd004', activity_id: 'a1' },
+        ]);
+      });
+    });
+
+    describe('tombstones', () => {
+      const c = 'tomb';
+
+      it('mark a deal deleted without losing its history, activities, score or findings', async () => {
+        await store.deals.upsertPage(c, [deal(c, 'x1'), deal(c, 'x2')]);
+        await store.activities.upsertPage(c, [activity(c, 'ax', ['x1'])]);
+        await store.history.upsertStageChanges(c, [stageChange(c, 'x1', '2026-10-01T00:00:00.000Z', 'qualification')]);
+        await store.scores.upsertMany(c, [score(c, 'x1', 30, 'critical')], '2026-11-26T02:00:00.000Z');
+        await store.findings.applyDiff(c, { opened: [{ finding: finding(c, 'x1', 'stale_deal'), annotationKey: 'k-x1' }], stillOpen: [], resolved: [] }, '2026-11-26T02:00:00.000Z');
+
+        expect(await store.deals.tombstone(c, ['x1', 'nope'], '2026-11-26T03:00:00.000Z')).toEqual(['x1']);
+        expect(await store.deals.tombstone(c, ['x1'], '2026-11-26T04:00:00.000Z')).toEqual([]);
+
+        expect(await store.deals.get(c, 'x1')).toMatchObject({ isDeleted: true, deletedAt: '2026-11-26T03:00:00.000Z', name: 'Deal x1' });
+        expect((await store.deals.loadOpen(c)).map((d) => d.externalId)).toEqual(['x2']);
+        expect((await store.deals.list(c)).items.map((i) => i.deal.externalId)).toEqual(['x2']);
+        expect((await store.deals.list(c, { includeDeleted: true })).items.map((i) => i.deal.externalId)).toEqual(['x1', 'x2']);
+        expect(await store.history.stageChanges(c, { dealIds: ['x1'] })).toHaveLength(1);
+        expect(await store.activities.forDeals(c, ['x1'])).toHaveLength(1);
+        expect(await store.scores.get(c, 'x1')).not.toBeNull();
+        expect(await store.findings.openForDeals(c, ['x1'])).toHaveLength(1);
+        expect(await store.deals.count(c)).toEqual({ open: 1, closed: 0, deleted: 1 });
+      });
+
+      it('are undone when the deal comes back alive, even with its old content', async () => {
+        const result = await store.deals.upsertPage(c, [deal(c, 'x1')]);
+        expect(result.changedIds).toEqual(['x1']);
+        expect(await store.deals.get(c, 'x1')).toMatchObject({ isDeleted: false, deletedAt: null });
+      });
+
+      it('reconcile a full id list: what is absent becomes a tombstone', async () => {
+        expect(await store.deals.tombstoneAllExcept(c, ['x2'], '2026-11-26T05:00:00.000Z')).toEqual(['x1']);
+        expect(await store.deals.count(c)).toEqual({ open: 1, closed: 0, deleted: 1 });
+      });
+    });
+
+    describe('connection scoping', () => {
+      const [a, b] = ['scope-a', 'scope-b'];
+
+      it('never shows one connection the rows of another', async () => {
+        for (const c of [a, b]) {
+          await store.owners.upsertMany(c, [owner(c, 'u1', { name: `rep of ${c}` })]);
+          await store.stages.replace(c, stages(c));
+          await store.deals.upsertPage(c, [deal(c, 'same-id', { name: `deal of ${c}` }), deal(c, `only-${c}`)]);
+          await store.activities.upsertPage(c, [activity(c, 'act', ['same-id'], { subject: `call of ${c}` })]);
+          await store.history.upsertStageChanges(c, [stageChange(c, 'same-id', '2026-11-01T00:00:00.000Z', 'proposal')]);
+          await store.scores.upsertMany(c, [score(c, 'same-id', c === a ? 80 : 20, c === a ? 'healthy' : 'critical')], '2026-11-26T00:00:00.000Z');
+          await store.findings.applyDiff(c, { opened: [{ finding: finding(c, 'same-id', `rule_${c}`), annotationKey: 'same-key' }], stillOpen: [], resolved: [] }, '2026-11-26T00:00:00.000Z');
+          await store.cursors.set(c, 'deals', { stamp: `2026-11-2${c === a ? 1 : 2}T00:00:00Z`, id: c });
+          await store.snapshots.take(c, '2026-11-26');
+        }
+        await store.deals.tombstone(b, ['same-id'], '2026-11-26T01:00:00.000Z');
+        await store.connectionState.pause(b, 'auth revoked', '2026-11-26T01:00:00.000Z');
+
+        const seenByA = JSON.stringify([
+          await store.owners.list(a),
+          await store.stages.list(a),
+          await store.deals.get(a, 'same-id'),
+          await store.deals.list(a, { state: 'all', includeDeleted: true }),
+          await store.deals.loadOpen(a),
+          await store.deals.changedSince(a, '2000-01-01T00:00:00Z'),
+          await store.activities.forDeals(a, ['same-id']),
+          await store.history.stageChanges(a),
+          await store.scores.forDeals(a, ['same-id']),
+          await store.findings.list(a),
+          await store.findings.getByKey(a, 'same-key'),
+          await store.cursors.get(a, 'deals'),
+          await store.snapshots.read(a, '2026-11-01', '2026-11-30'),
+          await store.connectionState.get(a),
+        ]);
+        expect(seenByA).not.toContain(b);
+        expect(await store.deals.get(a, 'same-id')).toMatchObject({ name: `deal of ${a}`, isDeleted: false });
+        expect((await store.deals.list(a, { ruleId: `rule_${b}` })).items).toEqual([]);
+        expect((await store.deals.list(a, { band: 'critical' })).items).toEqual([]);
+        expect(await store.connectionState.get(a)).toMatchObject({ pausedReason: null });
+        expect(await store.deals.count(a)).toEqual({ open: 2, closed: 0, deleted: 0 });
+      });
+
+      it('refuses records of another connection in a page', async () => {
+        await expect(store.deals.upsertPage(a, [deal(b, 'stray')])).rejects.toThrow(/connection scope-b written to connection scope-a/);
+      });
+    });
+
+    describe('keyset pagination', () => {
+      const c = 'pages';
+
+      it('returns every deal exactly once, in order, whatever the page size', async () => {
+        // Repeated names force the tie-break on external id.
+        const deals = Array.from({ length: 137 }, (_, i) => deal(c, `p${i}`, { name: `Account ${i % 9}`, ownerId: i % 2 ? 'odd' : 'even' }));
+        await store.deals.upsertPage(c, deals);
+        for (const limit of [1, 7, 50, 1000]) {
+          const seen: string[] = [];
+          let cursor: string | null = null;
+          do {
+            const page = await store.deals.list(c, { limit, cursor });
+            expect(page.items.length).toBeLessThanOrEqual(limit);
+            seen.push(...page.items.map((item) => item.deal.externalId));
+            cursor = page.nextCursor;
+          } while (cursor !== null);
+          expect(seen).toHaveLength(137);
+          expect(new Set(seen).size).toBe(137);
+          const expected = [...deals].sort((x, y) => (x.name === y.name ? (x.externalId < y.externalId ? -1 : 1) : x.name < y.name ? -1 : 1));
+          expect(seen).toEqual(expected.map((d) => d.externalId));
+        }
+      });
+
+      it('paginates a filtered list too', async () => {
+        const seen: string[] = [];
+        let cursor: string | null = null;
+        do {
+          const page = await store.deals.list(c, { limit: 10, cursor, ownerId: 'odd' });
+          seen.push(...page.items.map((item) => item.deal.externalId));
+          cursor = page.nextCursor;
+        } while (cursor !== null);
+        expect(seen).toHaveLength(68);
+        expect(new Set(seen).size).toBe(68);
+      });
+
+      it('rejects a forged cursor', async () => {
+        await expect(store.deals.list(c, { cursor: 'not-a-cursor' })).rejects.toThrow(RangeError);
+      });
+    });
+
+    describe('findings ledger', () => {
+      const c = 'ledger';
+      const t0 = '2026-11-20T02:00:00.000Z';
+      const t1 = '2026-11-21T02:00:00.000Z';
+      const t2 = '2026-11-22T02:00:00.000Z';
+
+      it('opens, refreshes, resolves and reopens one row per deal and rule', async () => {
+        await store.deals.upsertPage(c, [deal(c, 'f1'), deal(c, 'f2')]);
+        const opened = [
+          { finding: finding(c, 'f1', 'stale_deal'), annotationKey: 'k1' },
+          { finding: finding(c, 'f2', 'no_next_step'), annotationKey: 'k2' },
+        ];
+        await store.findings.applyDiff(c, { opened, stillOpen: [], resolved: [] }, t0);
+        // A retried pass does not replace the key of an open finding.
+        await store.findings.applyDiff(c, { opened: [{ ...opened[0]!, annotationKey: 'k1-retry' }], stillOpen: [], resolved: [] }, t0);
+        expect((await store.findings.openForDeals(c)).map((f) => [f.dealId, f.annotationKey, f.writeStatus])).toEqual([
+          ['f1', 'k1', 'planned'],
+          ['f2', 'k2', 'planned'],
+        ]);
+        expect((await store.deals.list(c, { ruleId: 'stale_deal' })).items.map((i) => [i.deal.externalId, i.openRuleIds])).toEqual([
+          ['f1', ['stale_deal']],
+        ]);
+
+        await store.findings.setWriteStatus(c, [{ annotationKey: 'k1', status: 'pending' }]);
+        await store.findings.setWriteStatus(c, [{ annotationKey: 'k1', status: 'written', externalId: 'note-1' }, { annotationKey: 'k2', status: 'failed', error: 'CRM.TRANSIENT' }]);
+        expect((await store.findings.unwritten(c)).map((f) => f.annotationKey)).toEqual(['k2']);
+
+        await store.findings.applyDiff(c, { opened: [], stillOpen: [finding(c, 'f1', 'stale_deal', 22)], resolved: [{ dealId: 'f2', ruleId: 'no_next_step' }] }, t1);
+        expect(await store.findings.getByKey(c, 'k1')).toMatchObject({
+          status: 'open', firstSeenAt: t0, lastSeenAt: t1, message: 'No activity in 22 days', externalId: 'note-1', writeStatus: 'written', writeAttempts: 1,
+        });
+        expect(await store.findings.getByKey(c, 'k2')).toMatchObject({ status: 'resolved', resolvedAt: t1, writeAttempts: 1 });
+        expect(await store.findings.unwritten(c)).toEqual([]);
+
+        await store.findings.applyDiff(c, { opened: [{ finding: finding(c, 'f2', 'no_next_step'), annotationKey: 'k2-again' }], stillOpen: [], resolved: [] }, t2);
+        expect(await store.findings.getByKey(c, 'k2')).toBeNull();
+        expect(await store.findings.getByKey(c, 'k2-again')).toMatchObject({
+          status: 'open', firstSeenAt: t2, resolvedAt: null, externalId: null, writeStatus: 'planned', writeAttempts: 0,
+        });
+        expect(await store.findings.list(c)).toHaveLength(2);
+      });
+    });
+
+    describe('snapshots, cursors, runs and state', () => {
+      const c = 'ops';
+
+      it('snapshots a day idempotently and reads a range', async () => {
+        await store.deals.upsertPage(c, [deal(c, 's1'), deal(c, 's2', { isClosed: true, isWon: true, stageId: 'closedwon' })]);
+        expect(await store.snapshots.take(c, '2026-11-25')).toBe(2);
+        await store.deals.upsertPage(c, [deal(c, 's1', { amount: 99 })]);
+        expect(await store.snapshots.take(c, '2026-11-26')).toBe(2);
+        expect(await store.snapshots.take(c, '2026-11-26')).toBe(2);
+        const rows = await store.snapshots.read(c, '2026-11-25', '2026-11-26');
+        expect(rows.map((r) => [r.day, r.dealId, r.amount])).toEqual([
+          ['2026-11-25', 's1', 12_500.5],
+          ['2026-11-25', 's2', 12_500.5],
+          ['2026-11-26', 's1', 99],
+          ['2026-11-26', 's2', 12_500.5],
+        ]);
+        expect(await store.snapshots.days(c)).toEqual(['2026-11-26', '2026-11-25']);
+        expect((await store.deals.loadClosedSince(c, '2026-01-01')).map((d) => d.externalId)).toEqual(['s2']);
+      });
+
+      it('keeps cursors byte for byte per stream', async () => {
+        expect(await store.cursors.get(c, 'deals')).toBeNull();
+        await store.cursors.set(c, 'deals', { stamp: '2026-11-26T01:02:03.456+00:00', id: '006A' });
+        await store.cursors.set(c, 'activities', { stamp: '2026-11-26T00:00:00Z', id: 'x' });
+        expect(await store.cursors.get(c, 'deals')).toEqual({ stamp: '2026-11-26T01:02:03.456+00:00', id: '006A' });
+        await store.cursors.reset(c, 'deals');
+        expect(await store.cursors.get(c, 'deals')).toBeNull();
+        expect(await store.cursors.get(c, 'activities')).not.toBeNull();
+      });
+
+      it('records sync runs and connection state', async () => {
+        const id = await store.syncRuns.start(c, { mode: 'incremental', trigger: 'schedule', startedAt: '2026-11-26T02:00:00.000Z' });
+        await store.syncRuns.finish(c, id, {
+          status: 'partial',
+          finishedAt: '2026-11-26T02:01:00.000Z',
+          counts: { deals: 10, activities: 4 },
+          apiUsage: { calls: 3, byEndpoint: { 'GET /deals': 3 }, rateLimited: 1, quota: null },
+          error: 'CRM.RATE_LIMITED: gave up after 5 retries',
+        });
+        expect(await store.syncRuns.latest(c)).toEqual([
+          {
+            id,
+            connectionId: c,
+            mode: 'incremental',
+            trigger: 'schedule',
+            status: 'partial',
+            startedAt: '2026-11-26T02:00:00.000Z',
+            finishedAt: '2026-11-26T02:01:00.000Z',
+            counts: { deals: 10, activities: 4 },
+            apiUsage: { calls: 3, byEndpoint: { 'GET /deals': 3 }, rateLimited: 1, quota: null },
+            error: 'CRM.RATE_LIMITED: gave up after 5 retries',
+          },
+        ]);
+        expect(await store.syncRuns.get('other', id)).toBeNull();
+
+        expect(await store.connectionState.recordFailure(c, '2026-11-26T02:01:00.000Z')).toBe(1);
+        expect(await store.connectionState.recordFailure(c, '2026-11-26T03:01:00.000Z')).toBe(2);
+        await store.connectionState.pause(c, 'auth revoked', '2026-11-26T03:01:00.000Z');
+        expect(await store.connectionState.get(c)).toMatchObject({ pausedReason: 'auth revoked', consecutiveFailures: 2 });
+        await store.connectionState.resume(c);
+        await store.connectionState.recordSuccess(c, '2026-11-26T04:00:00.000Z');
+        expect(await store.connectionState.get(c)).toEqual({
+          connectionId: c, pausedReason: null, pausedAt: null, consecutiveFailures: 0,
+          lastSuccessAt: '2026-11-26T04:00:00.000Z', lastFailureAt: '2026-11-26T03:01:00.000Z',
+        });
+      });
+
+      it('records configured connections without secrets', async () => {
+        await store.connections.upsertFromConfig([
+          { id: 'cfg-hs', provider: 'hubspot', accessToken: 'pat-secret', baseUrl: 'https://api.hubapi.com', schedule: { cron: '0 2 * * *', timezone: 'Europe/Berlin' }, fieldMap: {}, writeback: 'dry-run', rules: {}, reportingCurrency: 'EUR', fiscalYearStartMonth: 1, lookbackMinutes: 10 },
+        ]);
+        expect(await store.connections.list()).toEqual([{ id: 'cfg-hs', provider: 'hubspot', name: 'cfg-hs', timezone: 'Europe/Berlin', reportingCurrency: 'EUR' }]);
+        expect(JSON.stringify(await dump(store, 'connection_state', 'cfg-hs'))).not.toContain('pat-secret');
+        await store.connections.upsertFromConfig([]);
+        expect(await store.connections.list()).toEqual([]);
+        expect(await store.connections.get('cfg-hs')).not.toBeNull();
+      });
+    });
+
+    describe('transactions', () => {
+      it('roll back every write when the work throws', async () => {
+        const c = 'tx';
+        await expect(
+          store.transaction(async (tx) => {
+            await tx.deals.upsertPage(c, [deal(c, 't1')]);
+            await tx.cursors.set(c, 'deals', { stamp: '2026-11-26T00:00:00Z', id: 't1' });
+            throw new Error('crash after the page');
+          }),
+        ).rejects.toThrow('crash after the page');
+        expect(await store.deals.get(c, 't1')).toBeNull();
+        expect(await store.cursors.get(c, 'deals')).toBeNull();
+        await store.transaction(async (tx) => {
+          await tx.deals.upsertPage(c, [deal(c, 't1')]);
+          await tx.cursors.set(c, 'deals', { stamp: '2026-11-26T00:00:00Z', id: 't1' });
+        });
+        expect(await store.deals.get(c, 't1')).not.toBeNull();
+      });
+    });
+  });
+}
