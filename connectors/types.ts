@@ -159,8 +159,12 @@ export interface CrmConnector {
 
   /** Writes fields and warning records, batched at the provider maximum. */
   annotate(batch: AnnotationBatch, signal?: AbortSignal): Promise<AnnotationResult>;
-  /** Looks warnings up by key in the CRM: key -> external id of the record already written. */
-  findWarnings(keys: string[], signal?: AbortSignal): Promise<Map<string, string>>;
+  /**
+   * Looks warnings up by key in the CRM: key -> external id of the record already written.
+   * `scope.dealIds` (optional, the deals the keys belong to) lets a connector read the deals'
+   * records directly instead of searching text, which is consistent immediately after a write.
+   */
+  findWarnings(keys: string[], signal?: AbortSignal, scope?: { dealIds?: string[] }): Promise<Map<string, string>>;
 
   /** Checks that the configured fields exist and can be written; `fix` creates missing custom properties where possible. */
   doctor(options?: { fix?: boolean }): Promise<DoctorReport>;

@@ -1,0 +1,306 @@
+/**
+ * The only file that imports @hubspot/api-client. Every call goes through `send`, which takes a
+ * permit from the connection's RateGate, counts the call, classifies failures into `CrmError`s and
+ * retries the retryable ones (the one retry layer: the SDK's own retries and limiter are off).
+ * Responses are returned as `unknown`; schemas.ts parses them.
+ */
+import { Client } from '@hubspot/api-client';
+import { CrmError } from '../../src/domain/errors.js';
+import type { ConnectorLogger, RateGate } from '../types.js';
+import { type RetryPolicy, withRetry } from '../shared/retry.js';
+import type { UsageCounter } from '../shared/usage.js';
+
+export type HubSpotObjectType = 'deals' | 'calls' | 'emails' | 'meetings' | 'notes' | 'tasks' | 'companies' | 'contacts';
+
+export interface HubSpotClientOptions {
+  baseUrl: string;
+  accessToken: string;
+  rateGate: RateGate;
+  usage: UsageCounter;
+  retry: RetryPolicy;
+  logger: ConnectorLogger;
+}
+
+/** A search request body as HubSpot documents it (sorts are objects; the SDK types them as strings). */
+export interface SearchRequest {
+  filterGroups: { filters: { propertyName: string; operator: string; value?: string; values?: string[]; highValue?: string }[] }[];
+  sorts: { propertyName: string; direction: 'ASCENDING' | 'DESCENDING' }[];
+  properties: string[];
+  limit: number;
+  after?: string;
+}
+
+export interface BatchCreateInput {
+  properties: Record<string, string>;
+  associations: { to: { id: string }; types: { associationCategory: 'HUBSPOT_DEFINED'; associationTypeId: number }[] }[];
+  objectWriteTraceId?: string;
+}
+
+/** Raw answer of one call: HTTP status (200/201/207...) and the SDK-deserialised body. */
+export interface RawResponse {
+  status: number;
+  body: unknown;
+}
+
+interface CallOptions {
+  signal?: AbortSignal | undefined;
+  /** Rate-gate bucket. @defaultValue "default" */
+  bucket?: 'default' | 'search';
+  /**
+   * False for creates: a 5xx or a reset may have written the records, so they are not retried here
+   * (the caller looks the records up by key instead). 429/423 are always safe to retry.
+   */
+  idempotent?: boolean;
+}
+
+/** Per-call SDK middleware that records status and headers, and keeps the 429 policy the SDK's error model drops. */
+class ResponseObserver {
+  status: number | null = null;
+  headers: Record<string, string> = {};
+  policyName: string | null = null;
+  // Each generated SDK module declares its own (structurally identical) options type, hence `never`.
+  readonly options = {
+    middlewareMergeStrategy: 'append' as const,
+    middleware: [
+      {
+        pre: async (context: unknown) => context,
+        post: async (context: { httpStatusCode: number; headers: Record<string, string>; body: { text(): Promise<string>; binary(): Promise<Buffer> } }) => {
+          this.status = context.httpStatusCode;
+          this.headers = context.headers;
+          if (context.httpStatusCode === 429) {
+            const text = await context.body.text();
+            // The body stream can be read once: hand the SDK a replayable copy.
+            context.body = { text: async () => text, binary: async () => Buffer.from(text) };
+            try {
+              const parsed = JSON.parse(text) as { policyName?: unknown };
+              if (typeof parsed.policyName === 'string') this.policyName = parsed.policyName;
+            } catch {
+              // Not JSON: the policy stays unknown.
+            }
+          }
+          return context;
+        },
+      },
+    ],
+  } as never;
+}
+
+export class HubSpotClient {
+  private readonly objectsBasic;
+  private readonly objectsBatch;
+  private readonly objectsSearch;
+  private readonly associationsBatch;
+  private readonly pipelines;
+  private readonly owners;
+  private readonly properties;
+
+  constructor(private readonly options: HubSpotClientOptions) {
+    // numberOfApiCallRetries 0 and no limiterOptions: the SDK adds neither its RetryDecorator nor its
+    // Bottleneck limiter. Decorators are process-wide (ApiDecoratorService is a singleton, the last
+    // Client constructed wins) and are bound when an API object is built, so every API object is
+    // built here, right after our Client reset the decorators to none.
+    const sdk = new Client({
+      accessToken: options.accessToken,
+      basePath: options.baseUrl.replace(/\/+$/, ''),
+      numberOfApiCallRetries: 0,
+    });
+    this.objectsBasic = sdk.crm.objects.basicApi;
+    this.objectsBatch = sdk.crm.objects.batchApi;
+    this.objectsSearch = sdk.crm.objects.searchApi;
+    this.associationsBatch = sdk.crm.associations.v4.batchApi;
+    this.pipelines = sdk.crm.pipelines.pipelinesApi;
+    this.owners = sdk.crm.owners.ownersApi;
+    this.properties = sdk.crm.properties.coreApi;
+  }
+
+  /** https://developers.hubspot.com/docs/api-reference/crm-objects-v3/basic/get-crm-v3-objects-objectType */
+  listObjects(
+    type: HubSpotObjectType,
+    query: { limit: number; after?: string | undefined; properties: string[]; associations?: string[]; archived?: boolean },
+    signal?: AbortSignal,
+  ): Promise<RawResponse> {
+    return this.send(`GET /crm/v3/objects/${type}`, { signal }, (o) =>
+      this.objectsBasic.getPageWithHttpInfo(
+        type,
+        query.limit,
+        query.after,
+        query.properties,
+        undefined,
+        query.associations && query.associations.length > 0 ? query.associations : undefined,
+        query.archived ?? false,
+        o,
+      ),
+    );
+  }
+
+  /** https://developers.hubspot.com/docs/api-reference/crm-objects-v3/search/post-crm-v3-objects-objectType-search */
+  search(type: HubSpotObjectType, request: SearchRequest, signal?: AbortSignal): Promise<RawResponse> {
+    // The SDK types `sorts` as string[]; the API takes {propertyName, direction} objects, which the
+    // SDK's serializer passes through unchanged.
+    const body = { ...request, sorts: request.sorts as unknown as string[] };
+    return this.send(`POST /crm/v3/objects/${type}/search`, { signal, bucket: 'search' }, (o) =>
+      this.objectsSearch.doSearchWithHttpInfo(type, body as Parameters<typeof this.objectsSearch.doSearchWithHttpInfo>[1], o),
+    );
+  }
+
+  /** https://developers.hubspot.com/docs/api-reference/crm-objects-v3/batch/post-crm-v3-objects-objectType-batch-read (max 100 inputs) */
+  batchRead(type: HubSpotObjectType, ids: string[], properties: string[], signal?: AbortSignal): Promise<RawResponse> {
+    return this.send(`POST /crm/v3/objects/${type}/batch/read`, { signal }, (o) =>
+      this.objectsBatch.readWithHttpInfo(type, { inputs: ids.map((id) => ({ id })), properties, propertiesWithHistory: [] }, false, o),
+    );
+  }
+
+  /** https://developers.hubspot.com/docs/api-reference/crm-objects-v3/batch/post-crm-v3-objects-objectType-batch-update (max 100 inputs; 207 on partial failure) */
+  batchUpdate(type: HubSpotObjectType, inputs: { id: string; properties: Record<string, string> }[], signal?: AbortSignal): Promise<RawResponse> {
+    return this.send(`POST /crm/v3/objects/${type}/batch/update`, { signal }, (o) => this.objectsBatch.updateWithHttpInfo(type, { inputs }, o));
+  }
+
+  /** https://developers.hubspot.com/docs/api-reference/crm-objects-v3/batch/post-crm-v3-objects-objectType-batch-create (max 100 inputs) */
+  batchCreate(type: HubSpotObjectType, inputs: BatchCreateInput[], signal?: AbortSignal): Promise<RawResponse> {
+    return this.send(`POST /crm/v3/objects/${type}/batch/create`, { signal, idempotent: false }, (o) =>
+      this.objectsBatch.createWithHttpInfo(type, { inputs: inputs as Parameters<typeof this.objectsBatch.createWithHttpInfo>[1]['inputs'] }, o),
+    );
+  }
+
+  /** https://developers.hubspot.com/docs/api-reference/crm-associations-v4/batch/post-crm-v4-associations-fromObjectType-toObjectType-batch-read (max 1,000 inputs) */
+  readAssociations(from: HubSpotObjectType, to: HubSpotObjectType, inputs: { id: string; after?: string }[], signal?: AbortSignal): Promise<RawResponse> {
+    return this.send(`POST /crm/v4/associations/${from}/${to}/batch/read`, { signal }, (o) =>
+      this.associationsBatch.getPageWithHttpInfo(from, to, { inputs }, o),
+    );
+  }
+
+  /** https://developers.hubspot.com/docs/api-reference/crm-pipelines-v3/pipelines/get-crm-v3-pipelines-objectType */
+  getPipelines(signal?: AbortSignal): Promise<RawResponse> {
+    return this.send('GET /crm/v3/pipelines/deals', { signal }, (o) => this.pipelines.getAllWithHttpInfo('deals', o));
+  }
+
+  /** https://developers.hubspot.com/docs/api-reference/crm-owners-v3/guide (GET /crm/v3/owners, max 500 per page) */
+  getOwners(query: { after?: string | undefined; archived: boolean }, signal?: AbortSignal): Promise<RawResponse> {
+    return this.send('GET /crm/v3/owners', { signal }, (o) => this.owners.getPageWithHttpInfo(undefined, query.after, 500, query.archived, o));
+  }
+
+  /** https://developers.hubspot.com/docs/api-reference/crm-properties-v3/core/get-crm-v3-properties-objectType */
+  getProperties(type: HubSpotObjectType, signal?: AbortSignal): Promise<RawResponse> {
+    return this.send(`GET /crm/v3/properties/${type}`, { signal }, (o) => this.properties.getAllWithHttpInfo(type, false, undefined, o));
+  }
+
+  /** https://developers.hubspot.com/docs/api-reference/crm-properties-v3/core/post-crm-v3-properties-objectType */
+  createProperty(
+    type: HubSpotObjectType,
+    property: { name: string; label: string; type: 'number' | 'string'; fieldType: 'number' | 'text'; groupName: string; description: string },
+    signal?: AbortSignal,
+  ): Promise<RawResponse> {
+    return this.send(`POST /crm/v3/properties/${type}`, { signal, idempotent: false }, (o) =>
+      this.properties.createWithHttpInfo(type, property as Parameters<typeof this.properties.createWithHttpInfo>[1], o),
+    );
+  }
+
+  private async send(
+    endpoint: string,
+    call: CallOptions,
+    request: (options: ResponseObserver['options']) => Promise<{ httpStatusCode: number; data: unknown }>,
+  ): Promise<RawResponse> {
+    const { rateGate, usage, retry, logger } = this.options;
+    const idempotent = call.idempotent ?? true;
+    return withRetry(
+      async () => {
+        call.signal?.throwIfAborted();
+        await rateGate.take(call.bucket ?? 'default', call.signal);
+        const observer = new ResponseObserver();
+        usage.recordCall(endpoint);
+        try {
+          const info = await request(observer.options);
+          return { status: info.httpStatusCode, body: info.data };
+        } catch (error) {
+          throw classifyError(error, observer, endpoint);
+        } finally {
+          recordQuota(usage, observer.headers);
+          if (observer.status === 429) usage.recordRateLimited();
+        }
+      },
+      retry,
+      {
+        signal: call.signal,
+        shouldRetry: (error) => idempotent || error.status === 429 || error.status === 423,
+        onRetry: (error, attempt) =>
+          logger.warn({ endpoint, code: error.code, status: error.status, attempt, retryAfterMs: error.retryAfterMs }, 'hubspot call failed; retrying'),
+      },
+    );
+  }
+}
+
+function header(headers: Record<string, string>, name: string): string | undefined {
+  return headers[name] ?? headers[name.toLowerCase()];
+}
+
+function recordQuota(usage: UsageCounter, headers: Record<string, string>): void {
+  const daily = Number(header(headers, 'x-hubspot-ratelimit-daily'));
+  const remaining = Number(header(headers, 'x-hubspot-ratelimit-daily-remaining'));
+  if (Number.isFinite(remaining) && header(headers, 'x-hubspot-ratelimit-daily-remaining') !== undefined) {
+    const limit = Number.isFinite(daily) && header(headers, 'x-hubspot-ratelimit-daily') !== undefined ? daily : null;
+    usage.recordQuota({ remaining, limit, used: limit === null ? null : limit - remaining });
+  }
+}
+
+const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'ECONNABORTED', 'UND_ERR_SOCKET']);
+
+/** Turns an SDK/network failure into a CrmError whose code decides what happens next. */
+export function classifyError(error: unknown, observer: { status: number | null; headers: Record<string, string>; policyName: string | null }, endpoint: string): CrmError {
+  if (error instanceof CrmError) return error;
+  const sdkCode = (error as { code?: unknown }).code;
+  const status = typeof sdkCode === 'number' ? sdkCode : observer.status;
+  const headers = { ...observer.headers, ...((error as { headers?: Record<string, string> }).headers ?? {}) };
+  const body = (error as { body?: { message?: unknown; category?: unknown } }).body;
+  const providerMessage = typeof body?.message === 'string' ? body.message : null;
+  const detail = providerMessage ? `: ${providerMessage}` : '';
+  const base = { provider: 'hubspot', status, cause: error };
+
+  if (status === null || status === undefined) {
+    const errno = (error as { code?: unknown; errno?: unknown }).code;
+    if ((typeof errno === 'string' && NETWORK_CODES.has(errno)) || (error as { type?: unknown }).type === 'system') {
+      return new CrmError('CRM.TRANSIENT', `HubSpot ${endpoint}: network error (${String(errno)})`, { ...base, status: null, retryable: true });
+    }
+    return new CrmError('CRM.TRANSIENT', `HubSpot ${endpoint}: ${(error as Error).message ?? 'unknown failure'}`, { ...base, status: null, retryable: false });
+  }
+  if (status === 401) {
+    return new CrmError('CRM.AUTH', `HubSpot rejected the access token (401) on ${endpoint}; renew the private app token or reconnect the app${detail}`, base);
+  }
+  if (status === 403) {
+    return new CrmError('CRM.AUTH', `HubSpot refused ${endpoint} (403): the token lacks a required scope${detail}`, base);
+  }
+  if (status === 429) {
+    const policy = observer.policyName ?? (typeof body?.message === 'string' && /daily/i.test(body.message) ? 'DAILY' : null);
+    if (policy === 'DAILY' || header(headers, 'x-hubspot-ratelimit-daily-remaining') === '0') {
+      return new CrmError('CRM.QUOTA_EXCEEDED', `HubSpot daily API limit reached on ${endpoint}; the sync resumes from its cursor after the daily reset`, base);
+    }
+    return new CrmError('CRM.RATE_LIMITED', `HubSpot rate limit (${policy ?? 'unknown policy'}) on ${endpoint}`, {
+      ...base,
+      retryable: true,
+      retryAfterMs: retryAfterMs(headers, policy),
+    });
+  }
+  if (status === 423) {
+    // Locked record/portal: HubSpot asks for at least 2 s before retrying.
+    return new CrmError('CRM.TRANSIENT', `HubSpot ${endpoint} is locked (423)${detail}`, { ...base, retryable: true, retryAfterMs: 2_000 });
+  }
+  if (status >= 500) {
+    return new CrmError('CRM.TRANSIENT', `HubSpot ${endpoint} failed with ${status}${detail}`, { ...base, retryable: true, retryAfterMs: retryAfterMs(headers, null) });
+  }
+  if (status === 404) return new CrmError('CRM.NOT_FOUND', `HubSpot ${endpoint}: not found${detail}`, base);
+  return new CrmError('CRM.BAD_REQUEST', `HubSpot ${endpoint} rejected the request (${status})${detail}`, base);
+}
+
+function retryAfterMs(headers: Record<string, string>, policy: string | null): number | null {
+  const retryAfter = header(headers, 'retry-after');
+  if (retryAfter !== undefined) {
+    const seconds = Number(retryAfter);
+    if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+    const at = Date.parse(retryAfter);
+    if (Number.isFinite(at)) return Math.max(0, at - Date.now());
+  }
+  if (policy === 'SECONDLY') return 1_000;
+  const interval = Number(header(headers, 'x-hubspot-ratelimit-interval-milliseconds'));
+  // The rolling window has fully turned over after one interval.
+  if (Number.isFinite(interval) && interval > 0) return interval;
+  return null;
+}
