@@ -1,0 +1,72 @@
+/**
+ * Rules and scores for a book: the hot path. Indexes are built once (see book.ts); each deal
+ * then costs one facts computation, sixteen rule checks and one score.
+ */
+import { learnBenchmarks, type Benchmarks } from './benchmarks.js';
+import { buildBook, type Book } from './book.js';
+import type { EngineInput } from './engine-input.js';
+import type { DealScore, Finding } from './model/finding.js';
+import { evaluateRules } from './rules/index.js';
+import { dealFacts, ruleContext } from './rules/types.js';
+import { scoreDeal } from './score/score.js';
+
+/** Options of {@link evaluateDeals}. */
+export interface EvaluateOptions {
+  /** Only these deals (e.g. the one a webhook changed); default every deal in the input. */
+  dealIds?: Iterable<string>;
+  /** Benchmarks learned earlier (cached by the pipeline); default learned from the input. */
+  benchmarks?: Benchmarks;
+  /** A book already built for this input and instant (reports reuse it). */
+  book?: Book;
+}
+
+/** What one run found. */
+export interface Evaluation {
+  /** Every finding, open deals and recently closed ones, in deal order. */
+  findings: Finding[];
+  /** One score per open deal evaluated. */
+  scores: DealScore[];
+  /** Findings per deal id (only deals with findings). */
+  findingsByDeal: Map<string, Finding[]>;
+  /** Scores per deal id. */
+  scoreByDeal: Map<string, DealScore>;
+  benchmarks: Benchmarks;
+  /** Deal ids evaluated (pass to `diffFindings` as `evaluatedDealIds`); includes deleted ones asked for. */
+  evaluatedDealIds: string[];
+  book: Book;
+}
+
+/**
+ * Runs every rule on the deals and scores the open ones, at `now` (epoch ms or Date).
+ * Pure: same input and instant, same output. Deleted deals get no findings (so theirs resolve).
+ */
+export function evaluateDeals(input: EngineInput, now: Date | number, options: EvaluateOptions = {}): Evaluation {
+  const book = options.book ?? buildBook(input, now);
+  const benchmarks = options.benchmarks ?? learnBenchmarks(input, input.settings.rules.stuck_in_stage.minSamples);
+  const ctx = ruleContext(book, benchmarks);
+  const findings: Finding[] = [];
+  const scores: DealScore[] = [];
+  const findingsByDeal = new Map<string, Finding[]>();
+  const scoreByDeal = new Map<string, DealScore>();
+  const evaluatedDealIds: string[] = [];
+  const only = options.dealIds ? new Set(options.dealIds) : null;
+  const deals = only ? [...only].map((id) => book.dealsById.get(id)) : input.deals;
+  if (only) evaluatedDealIds.push(...only);
+  for (const deal of deals) {
+    if (!deal) continue;
+    if (!only) evaluatedDealIds.push(deal.externalId);
+    if (deal.isDeleted) continue;
+    const facts = dealFacts(deal, book);
+    const dealFindings = evaluateRules(facts, ctx);
+    if (dealFindings.length > 0) {
+      findingsByDeal.set(deal.externalId, dealFindings);
+      for (const f of dealFindings) findings.push(f);
+    }
+    if (!deal.isClosed) {
+      const s = scoreDeal(facts, dealFindings, ctx);
+      scores.push(s);
+      scoreByDeal.set(deal.externalId, s);
+    }
+  }
+  return { findings, scores, findingsByDeal, scoreByDeal, benchmarks, evaluatedDealIds, book };
+}

@@ -1,0 +1,191 @@
+/**
+ * Pipeline changes between two days from the daily snapshots: a waterfall
+ * `start + new + pulledIn + increased - won - lost - decreased - pushedOut = end` that adds up
+ * exactly (amounts are summed in integer cents), per currency and per rep.
+ *
+ * The pipeline is the open deals whose close date falls in `closeWithin` (default: the fiscal
+ * quarter of the end day); with `closeWithin: null`, every open deal, and nothing is pulled in
+ * or pushed out. A deal's state on a day is its latest snapshot on or before that day.
+ */
+import type { DealSnapshot } from '../model/history.js';
+import { toReporting, type MoneyContext } from '../money.js';
+import { dayOfIsoDate, isoDateOfDay } from '../time.js';
+import type { ReportContext } from './context.js';
+import { fiscalQuarter, type Period } from './period.js';
+
+export type ChangeKind = 'new' | 'pulled_in' | 'increased' | 'won' | 'lost' | 'decreased' | 'pushed_out';
+
+/** One waterfall, in one currency. Outflows are positive numbers subtracted from start. */
+export interface Waterfall {
+  currency: string;
+  start: number;
+  new: number;
+  pulledIn: number;
+  increased: number;
+  won: number;
+  lost: number;
+  decreased: number;
+  pushedOut: number;
+  end: number;
+}
+
+/** One deal's move. */
+export interface DealChange {
+  dealId: string;
+  ownerId: string | null;
+  kind: ChangeKind;
+  currency: string;
+  /** Signed effect on the pipeline. */
+  delta: number;
+  before: number | null;
+  after: number | null;
+}
+
+export interface PipelineChanges {
+  fromDay: string;
+  toDay: string;
+  closeWithin: Period | null;
+  /** One waterfall per currency (one when every amount converts to the reporting currency). */
+  waterfalls: Waterfall[];
+  byRep: { ownerId: string | null; waterfalls: Waterfall[] }[];
+  changes: DealChange[];
+}
+
+export interface ChangesOptions {
+  /** ISO day the comparison starts (default 7 days before today). */
+  from?: string;
+  /** ISO day it ends (default today). */
+  to?: string;
+  /** Close-date window defining the pipeline; null = all open deals. */
+  closeWithin?: Period | null;
+}
+
+interface State {
+  ownerId: string | null;
+  open: boolean;
+  won: boolean;
+  cents: number;
+  currency: string;
+  inWindow: boolean;
+}
+
+const emptyWaterfall = (currency: string): Waterfall => ({ currency, start: 0, new: 0, pulledIn: 0, increased: 0, won: 0, lost: 0, decreased: 0, pushedOut: 0, end: 0 });
+
+/** Latest snapshot per deal on or before `day`. */
+export function snapshotsAsOf(snapshots: readonly DealSnapshot[], day: number): Map<string, DealSnapshot> {
+  const out = new Map<string, DealSnapshot>();
+  const dayOf = new Map<string, number>();
+  for (const s of snapshots) {
+    const d = dayOfIsoDate(s.day);
+    if (!(d <= day)) continue;
+    const prev = dayOf.get(s.dealId);
+    if (prev === undefined || prev < d) {
+      out.set(s.dealId, s);
+      dayOf.set(s.dealId, d);
+    }
+  }
+  return out;
+}
+
+function stateOf(s: DealSnapshot | undefined, money: MoneyContext, window: Period | null): State | null {
+  if (!s) return null;
+  const m = toReporting(s.amount ?? 0, s.currency, money);
+  const closeDay = s.closeDate === null ? NaN : dayOfIsoDate(s.closeDate);
+  return {
+    ownerId: s.ownerId,
+    open: !s.isClosed,
+    won: s.isClosed && s.isWon,
+    cents: Math.round(m.amount * 100),
+    currency: m.currency,
+    inWindow: window === null || (closeDay >= window.startDay && closeDay < window.endDay),
+  };
+}
+
+/** Computes the waterfall between two days. */
+export function computePipelineChanges(ctx: ReportContext, options: ChangesOptions = {}): PipelineChanges {
+  const { book } = ctx;
+  const toDay = options.to !== undefined ? dayOfIsoDate(options.to) : book.today;
+  const fromDay = options.from !== undefined ? dayOfIsoDate(options.from) : toDay - 7;
+  const window = options.closeWithin === undefined ? fiscalQuarter(toDay, book.settings.fiscalYearStartMonth) : options.closeWithin;
+  const startSnaps = snapshotsAsOf(book.input.snapshots, fromDay);
+  const endSnaps = snapshotsAsOf(book.input.snapshots, toDay);
+  const ids = new Set<string>([...startSnaps.keys(), ...endSnaps.keys()]);
+  const changes: DealChange[] = [];
+  const add = (dealId: string, ownerId: string | null, kind: ChangeKind, currency: string, deltaCents: number, before: number | null, after: number | null): void => {
+    changes.push({ dealId, ownerId, kind, currency, delta: deltaCents / 100, before: before === null ? null : before / 100, after: after === null ? null : after / 100 });
+  };
+  // start/end per (owner, currency) accumulate in cents
+  const startCents: { ownerId: string | null; currency: string; cents: number }[] = [];
+  const endCents: { ownerId: string | null; currency: string; cents: number }[] = [];
+  for (const id of [...ids].sort()) {
+    const s = stateOf(startSnaps.get(id), book.money, window);
+    const e = stateOf(endSnaps.get(id), book.money, window);
+    const inStart = s !== null && s.open && s.inWindow;
+    const inEnd = e !== null && e.open && e.inWindow;
+    if (inStart) startCents.push({ ownerId: s.ownerId, currency: s.currency, cents: s.cents });
+    if (inEnd) endCents.push({ ownerId: e.ownerId, currency: e.currency, cents: e.cents });
+    if (inStart && inEnd) {
+      if (s.currency !== e.currency) {
+        add(id, s.ownerId, 'decreased', s.currency, -s.cents, s.cents, 0);
+        add(id, e.ownerId, 'increased', e.currency, e.cents, 0, e.cents);
+      } else if (s.ownerId !== e.ownerId) {
+        // reassigned: leaves one rep's waterfall, enters the other's (nets out for the team)
+        add(id, s.ownerId, 'decreased', s.currency, -s.cents, s.cents, 0);
+        add(id, e.ownerId, 'increased', e.currency, e.cents, 0, e.cents);
+      } else if (e.cents !== s.cents) add(id, e.ownerId, e.cents > s.cents ? 'increased' : 'decreased', e.currency, e.cents - s.cents, s.cents, e.cents);
+    } else if (inStart) {
+      const kind: ChangeKind = e === null || (!e.open && !e.won) ? 'lost' : e.won ? 'won' : 'pushed_out';
+      add(id, s.ownerId, kind, s.currency, -s.cents, s.cents, e?.cents ?? null);
+    } else if (inEnd) {
+      const existedOpen = s !== null && s.open;
+      add(id, e.ownerId, existedOpen ? 'pulled_in' : 'new', e.currency, e.cents, s?.cents ?? null, e.cents);
+    }
+  }
+  const build = (owner: string | null | undefined): Waterfall[] => {
+    const wf = new Map<string, Waterfall & { c: Record<string, number> }>();
+    const get = (cur: string): Waterfall & { c: Record<string, number> } => {
+      let w = wf.get(cur);
+      if (!w) wf.set(cur, (w = { ...emptyWaterfall(cur), c: { start: 0, new: 0, pulledIn: 0, increased: 0, won: 0, lost: 0, decreased: 0, pushedOut: 0, end: 0 } }));
+      return w;
+    };
+    const match = (o: string | null): boolean => owner === undefined || o === owner;
+    for (const x of startCents) if (match(x.ownerId)) get(x.currency).c['start']! += x.cents;
+    for (const x of endCents) if (match(x.ownerId)) get(x.currency).c['end']! += x.cents;
+    for (const ch of changes) {
+      if (!match(ch.ownerId)) continue;
+      const cents = Math.round(ch.delta * 100);
+      const field = { new: 'new', pulled_in: 'pulledIn', increased: 'increased', won: 'won', lost: 'lost', decreased: 'decreased', pushed_out: 'pushedOut' }[ch.kind];
+      get(ch.currency).c[field]! += Math.abs(cents);
+    }
+    if (wf.size === 0) get(book.money.reportingCurrency);
+    return [...wf.values()]
+      .map(({ c, currency }) => ({
+        currency,
+        start: c['start']! / 100,
+        new: c['new']! / 100,
+        pulledIn: c['pulledIn']! / 100,
+        increased: c['increased']! / 100,
+        won: c['won']! / 100,
+        lost: c['lost']! / 100,
+        decreased: c['decreased']! / 100,
+        pushedOut: c['pushedOut']! / 100,
+        end: c['end']! / 100,
+      }))
+      .sort((a, b) => a.currency.localeCompare(b.currency));
+  };
+  const owners = new Set<string | null>([...startCents.map((x) => x.ownerId), ...endCents.map((x) => x.ownerId), ...changes.map((c) => c.ownerId)]);
+  return {
+    fromDay: isoDateOfDay(fromDay),
+    toDay: isoDateOfDay(toDay),
+    closeWithin: window,
+    waterfalls: build(undefined),
+    byRep: [...owners].sort((a, b) => (a ?? '').localeCompare(b ?? '')).map((o) => ({ ownerId: o, waterfalls: build(o) })),
+    changes,
+  };
+}
+
+/** Checks `start + inflows - outflows = end` in cents; the property tests use it. */
+export function waterfallBalances(w: Waterfall): boolean {
+  const c = (x: number): number => Math.round(x * 100);
+  return c(w.start) + c(w.new) + c(w.pulledIn) + c(w.increased) - c(w.won) - c(w.lost) - c(w.decreased) - c(w.pushedOut) === c(w.end);
+}

@@ -1,0 +1,432 @@
+/**
+ * Coaching and planning: effort gap vs skill gap per rep, reverse-funnel activity goals for next
+ * week, workload balance, lead quality by source, and key accounts. Rates come from the
+ * coaching look-back (`reports.coachingLookbackDays`, default 180 days).
+ */
+import { stageKey } from '../book.js';
+import { median } from '../benchmarks.js';
+import { countsAsActivity } from '../book.js';
+import type { ScoreBand } from '../model/finding.js';
+import { amountIn, MoneySum, toReporting, type MoneyTotal } from '../money.js';
+import { fiscalQuarterOf } from '../time.js';
+import type { DealDays, ReportContext } from './context.js';
+
+/** Stage-to-next conversion of decided deals: advanced / (advanced + lost while there). */
+export interface StageRate {
+  pipeline: string;
+  stageId: string;
+  label: string;
+  advanced: number;
+  lostAt: number;
+  /** advanced + lostAt. */
+  samples: number;
+  rate: number | null;
+}
+
+export interface RepCoaching {
+  ownerId: string;
+  name: string;
+  team: string | null;
+  /** Counted activities in the last 30 days. */
+  activities30d: number;
+  teamMedianActivities30d: number;
+  effortGap: boolean;
+  /** Weakest stage where conversion is well below the team's, with enough samples. */
+  skillGap: { pipeline: string; stageId: string; label: string; repRate: number; teamRate: number; repSamples: number; teamSamples: number; gapPercent: number } | null;
+  signal: 'effort_gap' | 'skill_gap' | 'effort_and_skill_gap' | 'balanced';
+  message: string;
+  stageRates: StageRate[];
+}
+
+export interface ActivityGoal {
+  ownerId: string;
+  name: string;
+  /** Revenue to win per week (reporting currency). */
+  weeklyTarget: number;
+  targetBasis: string;
+  goals: { newOpportunities: number; meetings: number; proposals: number; wins: number };
+  assumptions: { name: string; value: number; samples: number; source: 'rep' | 'team' | 'config' }[];
+  currency: string;
+}
+
+export interface WorkloadRow {
+  ownerId: string;
+  name: string;
+  openDeals: number;
+  openPipeline: number;
+  dealsRatio: number | null;
+  pipelineRatio: number | null;
+  flag: 'overloaded' | 'starved' | null;
+}
+
+export interface LeadSourceRow {
+  leadSource: string;
+  created: number;
+  won: number;
+  lost: number;
+  winRate: number | null;
+  /** Share of created deals that reached a qualified stage. */
+  qualifiedRate: number | null;
+  avgWonSize: MoneyTotal;
+}
+
+export interface KeyAccount {
+  accountId: string;
+  accountName: string | null;
+  openPipeline: MoneyTotal;
+  source: 'configured' | 'top_share';
+  deals: { dealId: string; name: string; ownerId: string | null; score: number | null; band: ScoreBand | null; findings: string[] }[];
+}
+
+export interface Coaching {
+  currency: string;
+  reps: RepCoaching[];
+  goals: ActivityGoal[];
+  workload: { teamMedianOpenDeals: number; teamMedianPipeline: number; reps: WorkloadRow[] };
+  leadSources: LeadSourceRow[];
+  keyAccounts: KeyAccount[];
+}
+
+const pct = (x: number): string => `${Math.round(x * 100)}%`;
+
+/** Per-rep (and team-wide) stage outcomes of deals created in the look-back. */
+function stageOutcomes(ctx: ReportContext, deals: readonly DealDays[]): Map<string, StageRate> {
+  const out = new Map<string, StageRate>();
+  const get = (pipeline: string, stageId: string): StageRate => {
+    const k = stageKey(pipeline, stageId);
+    let r = out.get(k);
+    if (!r) out.set(k, (r = { pipeline, stageId, label: ctx.book.stageByKey.get(k)?.stage.label ?? stageId, advanced: 0, lostAt: 0, samples: 0, rate: null }));
+    return r;
+  };
+  for (const dd of deals) {
+    const d = dd.deal;
+    const changes = ctx.book.stageChangesByDeal.get(d.externalId);
+    if (!changes) continue;
+    let maxAfter = -1;
+    let lastOpen: string | null = null;
+    for (let i = changes.length - 1; i >= 0; i--) {
+      const c = changes[i]!;
+      const info = ctx.book.stageByKey.get(stageKey(d.pipeline, c.toStageId));
+      if (!info) continue;
+      if (!info.stage.isClosed) {
+        if (lastOpen === null) lastOpen = c.toStageId;
+        const r = get(d.pipeline, c.toStageId);
+        if (maxAfter > info.rank) r.advanced++;
+      }
+      if (info.rank > maxAfter && !(info.stage.isClosed && !info.stage.isWon)) maxAfter = info.rank;
+    }
+    if (d.isClosed && !d.isWon && lastOpen !== null) get(d.pipeline, lastOpen).lostAt++;
+  }
+  for (const r of out.values()) {
+    r.samples = r.advanced + r.lostAt;
+    r.rate = r.samples > 0 ? r.advanced / r.samples : null;
+  }
+  return out;
+}
+
+/** Builds the coaching report. */
+export function computeCoaching(ctx: ReportContext): Coaching {
+  const { book } = ctx;
+  const rc = book.cfg.reports;
+  const currency = book.money.reportingCurrency;
+  const lookbackStart = book.today - rc.coachingLookbackDays;
+  const recent = ctx.deals.filter((dd) => dd.createdDay >= lookbackStart);
+  const teamOf = new Map<string, string>();
+  for (const [t, ids] of ctx.teams) for (const id of ids) teamOf.set(id, t);
+  const reps = ctx.ownerIds.filter((o) => {
+    const owner = book.input.owners.find((x) => x.externalId === o);
+    return owner === undefined || owner.active;
+  });
+
+  // activity counts (30 days) and meetings (look-back) per owner
+  const since30 = book.nowMs - 30 * 86_400_000;
+  const sinceLookback = book.clock.startOfDay(lookbackStart);
+  const acts30 = new Map<string, number>();
+  const meetings = new Map<string, number>();
+  for (const a of book.input.activities) {
+    if (a.ownerId === null) continue;
+    const at = Date.parse(a.occurredAt);
+    if (!countsAsActivity(a.type, a.completed, a.origin, a.isDeleted, at, book.nowMs)) continue;
+    if (at >= since30) acts30.set(a.ownerId, (acts30.get(a.ownerId) ?? 0) + 1);
+    if (a.type === 'meeting' && at >= sinceLookback) meetings.set(a.ownerId, (meetings.get(a.ownerId) ?? 0) + 1);
+  }
+
+  // group reps by team; a rep with no team is compared to everyone
+  const peersOf = (o: string): string[] => {
+    const t = teamOf.get(o);
+    return t === undefined ? reps : reps.filter((r) => teamOf.get(r) === t);
+  };
+  const dealsByOwner = new Map<string, DealDays[]>();
+  for (const dd of recent) {
+    if (dd.deal.ownerId === null) continue;
+    const l = dealsByOwner.get(dd.deal.ownerId);
+    if (l) l.push(dd);
+    else dealsByOwner.set(dd.deal.ownerId, [dd]);
+  }
+  const teamRatesCache = new Map<string, Map<string, StageRate>>();
+  const teamRates = (o: string): Map<string, StageRate> => {
+    const key = teamOf.get(o) ?? '\u0000all';
+    let r = teamRatesCache.get(key);
+    if (!r) {
+      const peers = new Set(peersOf(o));
+      teamRatesCache.set(key, (r = stageOutcomes(ctx, recent.filter((dd) => dd.deal.ownerId !== null && peers.has(dd.deal.ownerId)))));
+    }
+    return r;
+  };
+
+  const repCoaching: RepCoaching[] = reps.map((o) => {
+    const n = acts30.get(o) ?? 0;
+    const teamMedian = median(peersOf(o).map((p) => acts30.get(p) ?? 0)) ?? 0;
+    const effortGap = teamMedian > 0 && n < teamMedian * (1 - rc.effortGapPercent / 100);
+    const mine = stageOutcomes(ctx, dealsByOwner.get(o) ?? []);
+    const team = teamRates(o);
+    let skillGap: RepCoaching['skillGap'] = null;
+    for (const r of mine.values()) {
+      const t = team.get(stageKey(r.pipeline, r.stageId));
+      if (!t || t.rate === null || r.rate === null || r.samples < rc.skillGapMinSamples || t.rate === 0) continue;
+      const gap = (1 - r.rate / t.rate) * 100;
+      if (gap >= rc.skillGapPercent && (!skillGap || gap > skillGap.gapPercent)) {
+        skillGap = { pipeline: r.pipeline, stageId: r.stageId, label: r.label, repRate: r.rate, teamRate: t.rate, repSamples: r.samples, teamSamples: t.samples, gapPercent: Math.round(gap) };
+      }
+    }
+    const signal: RepCoaching['signal'] = effortGap && skillGap ? 'effort_and_skill_gap' : effortGap ? 'effort_gap' : skillGap ? 'skill_gap' : 'balanced';
+    const parts: string[] = [];
+    if (effortGap) parts.push(`Effort gap: ${n} activities in 30 days vs team median ${teamMedian} (${Math.round((1 - n / teamMedian) * 100)}% below; threshold ${rc.effortGapPercent}%): talk about priorities and motivation.`);
+    if (skillGap) parts.push(`Skill gap at ${skillGap.label}: ${pct(skillGap.repRate)} advance vs team ${pct(skillGap.teamRate)} (${skillGap.repSamples} vs ${skillGap.teamSamples} deals; ${skillGap.gapPercent}% below, threshold ${rc.skillGapPercent}%): coach this stage.`);
+    if (parts.length === 0) parts.push(`Balanced: ${n} activities in 30 days (team median ${teamMedian}) and no stage well below the team.`);
+    return {
+      ownerId: o,
+      name: ctx.ownerName(o),
+      team: teamOf.get(o) ?? null,
+      activities30d: n,
+      teamMedianActivities30d: teamMedian,
+      effortGap,
+      skillGap,
+      signal,
+      message: parts.join(' '),
+      stageRates: [...mine.values()].sort((a, b) => a.pipeline.localeCompare(b.pipeline) || (book.stageByKey.get(stageKey(a.pipeline, a.stageId))?.rank ?? 0) - (book.stageByKey.get(stageKey(b.pipeline, b.stageId))?.rank ?? 0)),
+    };
+  });
+
+  return {
+    currency,
+    reps: repCoaching,
+    goals: activityGoals(ctx, reps, recent, dealsByOwner, meetings),
+    workload: workload(ctx, reps),
+    leadSources: leadSources(ctx, recent),
+    keyAccounts: keyAccounts(ctx),
+  };
+}
+
+/** Funnel rates of a set of deals created in the look-back. */
+function funnelRates(ctx: ReportContext, deals: readonly DealDays[]) {
+  const rc = ctx.book.cfg.reports;
+  let won = 0, lost = 0, proposalsClosed = 0, proposalsWon = 0;
+  const wonSum = new MoneySum(ctx.book.money);
+  for (const dd of deals) {
+    const d = dd.deal;
+    if (!d.isClosed) continue;
+    if (d.isWon) {
+      won++;
+      wonSum.add(d.amount ?? 0, d.currency);
+    } else lost++;
+    const changes = ctx.book.stageChangesByDeal.get(d.externalId) ?? [];
+    const reachedProposal = d.isWon || changes.some((c) => {
+      const info = ctx.book.stageByKey.get(stageKey(d.pipeline, c.toStageId));
+      return info !== undefined && !info.stage.isClosed && info.stage.probability >= rc.proposalFromProbability;
+    });
+    if (reachedProposal) {
+      proposalsClosed++;
+      if (d.isWon) proposalsWon++;
+    }
+  }
+  return {
+    closed: won + lost,
+    winRate: won + lost > 0 ? won / (won + lost) : null,
+    proposalsClosed,
+    proposalWinRate: proposalsClosed > 0 ? proposalsWon / proposalsClosed : null,
+    won,
+    avgDealSize: won > 0 ? amountIn(wonSum.total(), ctx.book.money.reportingCurrency) / won : null,
+    created: deals.length,
+  };
+}
+
+/**
+ * Reverse funnel for next week: weekly target -> wins = target / avg deal size;
+ * proposals = wins / proposal win rate; new opportunities = wins / win rate;
+ * meetings = new opportunities x meetings per new opportunity. Rep rates with at least
+ * `skillGapMinSamples` closed deals, else the team's. Rounded up.
+ */
+function activityGoals(ctx: ReportContext, reps: string[], recent: DealDays[], dealsByOwner: Map<string, DealDays[]>, meetings: Map<string, number>): ActivityGoal[] {
+  const { book } = ctx;
+  const rc = book.cfg.reports;
+  const currency = book.money.reportingCurrency;
+  const q = fiscalQuarterOf(book.today, book.settings.fiscalYearStartMonth);
+  const weeksLeft = Math.max(1, Math.ceil((q.endDay - book.today) / 7));
+  const team = funnelRates(ctx, recent);
+  const teamMeetings = [...meetings.values()].reduce((s, x) => s + x, 0);
+  const teamMeetingsPerOpp = team.created > 0 ? teamMeetings / team.created : 0;
+  // team average weekly won revenue per rep over the look-back
+  const wonLookback = new MoneySum(book.money);
+  for (const dd of ctx.deals) if (dd.deal.isClosed && dd.deal.isWon && dd.closeDay > book.today - rc.coachingLookbackDays && dd.closeDay <= book.today) wonLookback.add(dd.deal.amount ?? 0, dd.deal.currency);
+  const teamWeeklyPerRep = reps.length > 0 ? amountIn(wonLookback.total(), currency) / (rc.coachingLookbackDays / 7) / reps.length : 0;
+
+  return reps.map((o) => {
+    const mine = funnelRates(ctx, dealsByOwner.get(o) ?? []);
+    const enough = mine.closed >= rc.skillGapMinSamples;
+    const assumptions: ActivityGoal['assumptions'] = [];
+    const pick = (name: string, repValue: number | null, teamValue: number | null, repSamples: number, teamSamples: number, useRep: boolean): number => {
+      if (useRep && repValue !== null && repValue > 0) {
+        assumptions.push({ name, value: round3(repValue), samples: repSamples, source: 'rep' });
+        return repValue;
+      }
+      const v = teamValue ?? 0;
+      assumptions.push({ name, value: round3(v), samples: teamSamples, source: 'team' });
+      return v;
+    };
+    let weeklyTarget: number;
+    let targetBasis: string;
+    const quota = book.settings.quotas?.[o];
+    if (quota !== undefined) {
+      let won = 0;
+      for (const dd of ctx.deals) if (dd.deal.ownerId === o && dd.deal.isWon && dd.closeDay >= q.startDay && dd.closeDay <= book.today) won += toReporting(dd.deal.amount ?? 0, dd.deal.currency, book.money).amount;
+      const remaining = Math.max(0, quota - won);
+      weeklyTarget = remaining / weeksLeft;
+      targetBasis = `remaining quota ${Math.round(remaining)} ${currency} (quota ${quota} - won ${Math.round(won)}) over ${weeksLeft} weeks left in ${q.label}`;
+    } else {
+      weeklyTarget = teamWeeklyPerRep;
+      targetBasis = `team average won per rep per week over the last ${rc.coachingLookbackDays} days`;
+    }
+    const avg = pick('avgDealSize', mine.avgDealSize, team.avgDealSize, mine.won, team.won, mine.won >= rc.skillGapMinSamples);
+    const winRate = pick('winRate', mine.winRate, team.winRate, mine.closed, team.closed, enough);
+    const propRate = pick('proposalWinRate', mine.proposalWinRate, team.proposalWinRate, mine.proposalsClosed, team.proposalsClosed, mine.proposalsClosed >= rc.skillGapMinSamples);
+    const myMeetings = meetings.get(o) ?? 0;
+    const mpo = pick('meetingsPerNewOpportunity', mine.created > 0 ? myMeetings / mine.created : null, teamMeetingsPerOpp, mine.created, team.created, mine.created >= rc.skillGapMinSamples);
+    const wins = avg > 0 ? weeklyTarget / avg : 0;
+    const goals = {
+      wins: Math.ceil(round3(wins)),
+      proposals: propRate > 0 ? Math.ceil(round3(wins / propRate)) : 0,
+      newOpportunities: winRate > 0 ? Math.ceil(round3(wins / winRate)) : 0,
+      meetings: winRate > 0 ? Math.ceil(round3((wins / winRate) * mpo)) : 0,
+    };
+    return { ownerId: o, name: ctx.ownerName(o), weeklyTarget: Math.round(weeklyTarget * 100) / 100, targetBasis, goals, assumptions, currency };
+  });
+}
+
+const round3 = (x: number): number => Math.round(x * 1000) / 1000;
+
+/** Open deals and pipeline per rep against the median rep. */
+function workload(ctx: ReportContext, reps: string[]): Coaching['workload'] {
+  const rc = ctx.book.cfg.reports;
+  const currency = ctx.book.money.reportingCurrency;
+  const rows = new Map<string, { n: number; sum: MoneySum }>();
+  for (const o of reps) rows.set(o, { n: 0, sum: new MoneySum(ctx.book.money) });
+  for (const dd of ctx.deals) {
+    if (dd.deal.isClosed || dd.deal.ownerId === null) continue;
+    const r = rows.get(dd.deal.ownerId);
+    if (!r) continue;
+    r.n++;
+    r.sum.add(dd.deal.amount ?? 0, dd.deal.currency);
+  }
+  const medDeals = median([...rows.values()].map((r) => r.n)) ?? 0;
+  const medPipe = median([...rows.values()].map((r) => amountIn(r.sum.total(), currency))) ?? 0;
+  return {
+    teamMedianOpenDeals: medDeals,
+    teamMedianPipeline: medPipe,
+    reps: reps.map((o) => {
+      const r = rows.get(o)!;
+      const pipe = amountIn(r.sum.total(), currency);
+      const dealsRatio = medDeals > 0 ? r.n / medDeals : null;
+      const pipelineRatio = medPipe > 0 ? pipe / medPipe : null;
+      const hi = Math.max(dealsRatio ?? 0, pipelineRatio ?? 0);
+      const lo = Math.min(dealsRatio ?? Infinity, pipelineRatio ?? Infinity);
+      const flag = hi > rc.overloadedFactor ? 'overloaded' : lo < rc.starvedFactor ? 'starved' : null;
+      return { ownerId: o, name: ctx.ownerName(o), openDeals: r.n, openPipeline: pipe, dealsRatio: ratio(dealsRatio), pipelineRatio: ratio(pipelineRatio), flag };
+    }),
+  };
+}
+
+const ratio = (x: number | null): number | null => (x === null ? null : Math.round(x * 100) / 100);
+
+/** Win rate, qualification and deal size by lead source, over deals created in the look-back. */
+function leadSources(ctx: ReportContext, recent: DealDays[]): LeadSourceRow[] {
+  const rc = ctx.book.cfg.reports;
+  const by = new Map<string, { created: number; won: number; lost: number; qualified: number; sum: Map<string, { s: number; n: number }> }>();
+  for (const dd of recent) {
+    const d = dd.deal;
+    const key = d.leadSource ?? '(none)';
+    let r = by.get(key);
+    if (!r) by.set(key, (r = { created: 0, won: 0, lost: 0, qualified: 0, sum: new Map() }));
+    r.created++;
+    if (d.isClosed && d.isWon) {
+      r.won++;
+      const m = toReporting(d.amount ?? 0, d.currency, ctx.book.money);
+      const t = r.sum.get(m.currency) ?? { s: 0, n: 0 };
+      t.s += m.amount;
+      t.n++;
+      r.sum.set(m.currency, t);
+    } else if (d.isClosed) r.lost++;
+    const reached = (d.isClosed && d.isWon) || dd.probability >= rc.qualifiedFromProbability || (ctx.book.stageChangesByDeal.get(d.externalId) ?? []).some((c) => {
+      const info = ctx.book.stageByKey.get(stageKey(d.pipeline, c.toStageId));
+      return info !== undefined && !info.stage.isClosed && info.stage.probability >= rc.qualifiedFromProbability;
+    });
+    if (reached) r.qualified++;
+  }
+  return [...by.entries()]
+    .map(([leadSource, r]) => ({
+      leadSource,
+      created: r.created,
+      won: r.won,
+      lost: r.lost,
+      winRate: r.won + r.lost > 0 ? r.won / (r.won + r.lost) : null,
+      qualifiedRate: r.created > 0 ? r.qualified / r.created : null,
+      avgWonSize: [...r.sum.entries()].map(([currency, t]) => ({ currency, amount: Math.round((t.s / t.n) * 100) / 100 })),
+    }))
+    .sort((a, b) => b.created - a.created || a.leadSource.localeCompare(b.leadSource));
+}
+
+/** Configured key accounts, else the top `keyAccountShare` of accounts by open pipeline (at least one). */
+function keyAccounts(ctx: ReportContext): KeyAccount[] {
+  const { book, evaluation } = ctx;
+  const currency = book.money.reportingCurrency;
+  const byAccount = new Map<string, { name: string | null; deals: DealDays[]; sum: MoneySum }>();
+  for (const dd of ctx.deals) {
+    const d = dd.deal;
+    if (d.isClosed || d.accountId === null) continue;
+    let a = byAccount.get(d.accountId);
+    if (!a) byAccount.set(d.accountId, (a = { name: d.accountName, deals: [], sum: new MoneySum(book.money) }));
+    a.deals.push(dd);
+    a.sum.add(d.amount ?? 0, d.currency);
+  }
+  const configured = book.settings.keyAccounts;
+  let ids: string[];
+  let source: KeyAccount['source'];
+  if (configured && configured.length > 0) {
+    ids = configured;
+    source = 'configured';
+  } else {
+    const sorted = [...byAccount.entries()].sort((a, b) => amountIn(b[1].sum.total(), currency) - amountIn(a[1].sum.total(), currency) || a[0].localeCompare(b[0]));
+    ids = sorted.slice(0, Math.max(sorted.length > 0 ? 1 : 0, Math.ceil(sorted.length * book.cfg.reports.keyAccountShare))).map(([id]) => id);
+    source = 'top_share';
+  }
+  return ids.map((id) => {
+    const a = byAccount.get(id);
+    return {
+      accountId: id,
+      accountName: a?.name ?? null,
+      openPipeline: a ? a.sum.total() : [{ currency, amount: 0 }],
+      source,
+      deals: (a?.deals ?? []).map((dd) => {
+        const s = evaluation.scoreByDeal.get(dd.deal.externalId);
+        return {
+          dealId: dd.deal.externalId,
+          name: dd.deal.name,
+          ownerId: dd.deal.ownerId,
+          score: s?.score ?? null,
+          band: s?.band ?? null,
+          findings: (evaluation.findingsByDeal.get(dd.deal.externalId) ?? []).map((f) => f.ruleId),
+        };
+      }),
+    };
+  });
+}

@@ -1,0 +1,89 @@
+/** What every report reads: the run's book and evaluation, plus per-deal days computed once. */
+import type { Book } from '../book.js';
+import { stageKey } from '../book.js';
+import type { Evaluation } from '../evaluate.js';
+import type { Deal } from '../model/deal.js';
+import { staleDaysFor } from '../rules/config.js';
+import { dayOfIsoDate, MS_PER_DAY } from '../time.js';
+
+/** Per-deal numbers reports need, computed once. */
+export interface DealDays {
+  deal: Deal;
+  createdDay: number;
+  /** Close date day; for closed deals without one, the day of the last modification. */
+  closeDay: number;
+  /** Open deal with no counted activity for the pipeline's stale days. */
+  stale: boolean;
+  /** Open deal with counted activity in the compliance window. */
+  compliant: boolean;
+  /** Stage probability (else the deal's, else 0). */
+  probability: number;
+}
+
+/** Input shared by report builders. */
+export interface ReportContext {
+  book: Book;
+  evaluation: Evaluation;
+  /** Every non-deleted deal with its days. */
+  deals: DealDays[];
+  /** Owner id -> display name. */
+  ownerName(id: string | null): string;
+  /** Team name -> owner ids (config `teams`, else `Owner.team`). */
+  teams: Map<string, string[]>;
+  /** Owner ids that appear on deals, activities or the owner list, sorted. */
+  ownerIds: string[];
+}
+
+/** Builds the report context for an evaluated book. */
+export function reportContext(book: Book, evaluation: Evaluation): ReportContext {
+  const { input, clock } = book;
+  const complianceSince = book.nowMs - book.cfg.activity_not_logged.complianceDays * MS_PER_DAY;
+  const deals: DealDays[] = [];
+  const ownerSet = new Set<string>();
+  for (const deal of input.deals) {
+    if (deal.isDeleted) continue;
+    const createdMs = Date.parse(deal.createdAt);
+    const createdDay = Number.isNaN(createdMs) ? book.today : clock.dayOf(createdMs);
+    let closeDay = deal.closeDate === null ? NaN : dayOfIsoDate(deal.closeDate);
+    if (deal.isClosed && Number.isNaN(closeDay)) {
+      const m = Date.parse(deal.modifiedAt);
+      closeDay = Number.isNaN(m) ? book.today : clock.dayOf(m);
+    }
+    let stale = false;
+    let compliant = false;
+    if (!deal.isClosed) {
+      const stats = book.activityByDeal.get(deal.externalId);
+      const lastTouch = Math.max(stats?.lastMs ?? -Infinity, createdMs);
+      const idle = Number.isFinite(lastTouch) ? book.today - clock.dayOf(lastTouch) : 0;
+      stale = idle >= staleDaysFor(book.cfg, deal.pipeline);
+      compliant = stats !== undefined && stats.lastMs >= complianceSince;
+    }
+    const stage = book.stageByKey.get(stageKey(deal.pipeline, deal.stageId));
+    deals.push({ deal, createdDay, closeDay, stale, compliant, probability: stage?.stage.probability ?? deal.probability ?? 0 });
+    if (deal.ownerId !== null) ownerSet.add(deal.ownerId);
+  }
+  const names = new Map<string, string>();
+  for (const o of input.owners) {
+    names.set(o.externalId, o.name);
+    ownerSet.add(o.externalId);
+  }
+  const teams = new Map<string, string[]>();
+  if (input.settings.teams && Object.keys(input.settings.teams).length > 0) {
+    for (const [team, ids] of Object.entries(input.settings.teams)) teams.set(team, [...ids]);
+  } else {
+    for (const o of input.owners) {
+      if (o.team === null) continue;
+      const list = teams.get(o.team);
+      if (list) list.push(o.externalId);
+      else teams.set(o.team, [o.externalId]);
+    }
+  }
+  return {
+    book,
+    evaluation,
+    deals,
+    ownerName: (id) => (id === null ? '(no owner)' : (names.get(id) ?? id)),
+    teams,
+    ownerIds: [...ownerSet].sort(),
+  };
+}

@@ -1,0 +1,71 @@
+/** Rules about rep activity: stale deals, no next step scheduled, stage moves without activity. */
+import { staleDaysFor } from './config.js';
+import { isoDateOfDay, MS_PER_DAY } from '../time.js';
+import { plural, type Rule } from './types.js';
+
+/** `stale_deal`: no counted activity for `days` (per pipeline), from the later of last activity and creation. */
+export const staleDeal: Rule = {
+  id: 'stale_deal',
+  appliesTo: 'open',
+  defaultSeverity: 'warning',
+  evaluate(f, { book }) {
+    const threshold = staleDaysFor(book.cfg, f.deal.pipeline);
+    if (f.idleDays < threshold) return null;
+    const hasActivity = Number.isFinite(f.stats.lastMs);
+    const critical = f.idleDays >= threshold * book.cfg.stale_deal.criticalFactor;
+    return {
+      severity: critical ? 'critical' : 'warning',
+      message: hasActivity
+        ? `No logged activity in ${plural(f.idleDays, 'day')} (team threshold ${threshold}).`
+        : `No logged activity since the deal was created ${plural(f.idleDays, 'day')} ago (team threshold ${threshold}).`,
+      evidence: {
+        idleDays: f.idleDays,
+        thresholdDays: threshold,
+        lastActivityAt: hasActivity ? new Date(f.stats.lastMs).toISOString() : null,
+        createdAt: f.deal.createdAt,
+        countedFrom: hasActivity && f.stats.lastMs >= f.createdMs ? 'last_activity' : 'created',
+      },
+      suggestedAction: 'Reach the buyer this week and log the touch; if the deal is dead, close it as lost.',
+    };
+  },
+};
+
+/** `no_next_activity`: no open task and no future meeting from `fromProbability` (0.4). */
+export const noNextActivity: Rule = {
+  id: 'no_next_activity',
+  appliesTo: 'open',
+  defaultSeverity: 'warning',
+  evaluate(f, { book }) {
+    const from = book.cfg.no_next_activity.fromProbability;
+    if (f.probability < from) return null;
+    if (f.stats.openTasks > 0 || f.stats.futureMeetings > 0) return null;
+    return {
+      message: `No open task or future meeting on a deal at ${Math.round(f.probability * 100)}% probability (required from ${Math.round(from * 100)}%).`,
+      evidence: { probability: f.probability, fromProbability: from, openTasks: 0, futureMeetings: 0 },
+      suggestedAction: 'Schedule the next meeting or create a follow-up task with a date.',
+    };
+  },
+};
+
+/** `activity_not_logged`: the deal advanced a stage (within `withinDays`) with no activity in the `days` before. */
+export const activityNotLogged: Rule = {
+  id: 'activity_not_logged',
+  appliesTo: 'open',
+  defaultSeverity: 'warning',
+  evaluate(f, { book }) {
+    const cfg = book.cfg.activity_not_logged;
+    const move = f.lastMove;
+    if (!move || move.fromStageId === null || !f.stage) return null;
+    const from = book.stageByKey.get(`${f.deal.pipeline}/${move.fromStageId}`);
+    if (!from || from.rank >= f.stage.rank) return null;
+    const moveDay = book.clock.dayOf(move.atMs);
+    if (book.today - moveDay > cfg.withinDays) return null;
+    const windowStart = move.atMs - cfg.days * MS_PER_DAY;
+    for (const t of f.stats.countedMs) if (t >= windowStart && t <= move.atMs) return null;
+    return {
+      message: `Moved to ${f.stage.stage.label} on ${isoDateOfDay(moveDay)} with no activity logged in the ${plural(cfg.days, 'day')} before.`,
+      evidence: { fromStageId: move.fromStageId, toStageId: f.deal.stageId, movedAt: new Date(move.atMs).toISOString(), windowDays: cfg.days },
+      suggestedAction: 'Log the call, meeting or email that moved this deal forward.',
+    };
+  },
+};

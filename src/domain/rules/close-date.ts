@@ -1,0 +1,47 @@
+/** Rules about the close date: passed, or pushed out again and again. */
+import { fiscalQuarterIndex, fiscalQuarterOf, MS_PER_DAY } from '../time.js';
+import { plural, type Rule } from './types.js';
+
+/** `close_date_passed`: the close date is before today in the connection's time zone. */
+export const closeDatePassed: Rule = {
+  id: 'close_date_passed',
+  appliesTo: 'open',
+  defaultSeverity: 'critical',
+  evaluate(f, { book }) {
+    if (!(f.closeDay < book.today)) return null;
+    const overdue = book.today - f.closeDay;
+    return {
+      message: `Close date ${f.deal.closeDate} passed ${plural(overdue, 'day')} ago and the deal is still open.`,
+      evidence: { closeDate: f.deal.closeDate, daysOverdue: overdue, timezone: book.settings.timezone },
+      suggestedAction: 'Set a close date the buyer has agreed to, or close the deal.',
+    };
+  },
+};
+
+/** `close_date_pushed`: moved later `count`+ times in the last `days`, or into a later fiscal quarter. */
+export const closeDatePushed: Rule = {
+  id: 'close_date_pushed',
+  appliesTo: 'open',
+  defaultSeverity: 'warning',
+  evaluate(f, { book }) {
+    const changes = book.closeDateChangesByDeal.get(f.deal.externalId);
+    if (!changes) return null;
+    const cfg = book.cfg.close_date_pushed;
+    const fy = book.settings.fiscalYearStartMonth;
+    const since = book.nowMs - cfg.days * MS_PER_DAY;
+    const pushes = changes.filter((c) => c.atMs >= since && c.atMs <= book.nowMs && c.newDay > c.oldDay);
+    if (pushes.length === 0) return null;
+    const quarterPushes = cfg.quarterBoundary ? pushes.filter((c) => fiscalQuarterIndex(c.newDay, fy) > fiscalQuarterIndex(c.oldDay, fy)) : [];
+    if (pushes.length < cfg.count && quarterPushes.length === 0) return null;
+    const moves = pushes.map((c) => ({ from: c.oldValue, to: c.newValue, at: new Date(c.atMs).toISOString(), days: c.newDay - c.oldDay }));
+    const parts: string[] = [];
+    if (pushes.length >= cfg.count) parts.push(`Close date pushed ${plural(pushes.length, 'time')} in the last ${cfg.days} days (threshold ${cfg.count})`);
+    const q = quarterPushes[quarterPushes.length - 1];
+    if (q) parts.push(`${parts.length ? 'and' : 'Close date'} moved from ${fiscalQuarterOf(q.oldDay, fy).label} to ${fiscalQuarterOf(q.newDay, fy).label}`);
+    return {
+      message: `${parts.join(' ')}.`,
+      evidence: { pushes: pushes.length, thresholdCount: cfg.count, windowDays: cfg.days, quarterBoundaryCrossed: quarterPushes.length > 0, moves },
+      suggestedAction: 'Ask the buyer for the real decision date and what must happen before it; commit only to that.',
+    };
+  },
+};

@@ -1,0 +1,156 @@
+/**
+ * The shape of a rule and the per-deal facts every rule reads. Facts are computed once per deal
+ * (days idle, days in stage, close day) so that sixteen rules cost sixteen cheap checks.
+ */
+import type { Benchmarks } from '../benchmarks.js';
+import type { ActivityStats, Book, ParsedStageChange, StageInfo } from '../book.js';
+import { emptyStats, stageKey } from '../book.js';
+import type { Deal } from '../model/deal.js';
+import type { Finding, Severity } from '../model/finding.js';
+import { dayOfIsoDate } from '../time.js';
+import { stuckSettingsFor, type RuleId } from './config.js';
+
+/** What a rule returns when it fires; the engine adds ids and the configured severity. */
+export interface RuleHit {
+  /** Overrides the rule's default severity (e.g. stale twice over the threshold is critical). */
+  severity?: Severity;
+  message: string;
+  evidence: Record<string, unknown>;
+  suggestedAction: string;
+}
+
+/** Facts about one deal, computed once per run. */
+export interface DealFacts {
+  deal: Deal;
+  stage: StageInfo | undefined;
+  /** The stage's probability, else the deal's, else 0. */
+  probability: number;
+  stats: ActivityStats;
+  createdMs: number;
+  /** Later of last counted activity and creation. */
+  lastTouchMs: number;
+  /** Local calendar days from `lastTouchMs` to today. */
+  idleDays: number;
+  /** When the deal entered its current stage (stageEnteredAt, else history, else creation). */
+  enteredStageMs: number;
+  daysInStage: number;
+  /** Day number of the close date; NaN when none. */
+  closeDay: number;
+  /** Stage changes, oldest first. */
+  changes: readonly ParsedStageChange[];
+  /** The latest change into the current stage, if history has one. */
+  lastMove: ParsedStageChange | undefined;
+}
+
+/** The stuck-in-stage limit of one stage and where it came from. */
+export interface StuckBenchmark {
+  thresholdDays: number;
+  source: 'learned' | 'fallback';
+  medianDaysWon: number | null;
+  wonSamples: number;
+  minSamples: number;
+  factor: number;
+  fallbackDays: number;
+}
+
+/** Everything a rule may read besides the deal's facts. */
+export interface RuleContext {
+  book: Book;
+  benchmarks: Benchmarks;
+  /** Stuck limit per stage key, resolved lazily and cached for the run. */
+  stuckBenchmark(pipeline: string, stageId: string): StuckBenchmark;
+}
+
+/** A deal rule. */
+export interface Rule {
+  id: RuleId;
+  /** Which deals it looks at. */
+  appliesTo: 'open' | 'closed';
+  defaultSeverity: Severity;
+  evaluate(facts: DealFacts, ctx: RuleContext): RuleHit | null;
+}
+
+const NO_CHANGES: readonly ParsedStageChange[] = Object.freeze([]);
+
+/** Computes a deal's facts against the run's book. */
+export function dealFacts(deal: Deal, book: Book): DealFacts {
+  const stage = book.stageByKey.get(stageKey(deal.pipeline, deal.stageId));
+  const stats = book.activityByDeal.get(deal.externalId) ?? emptyStats();
+  const createdMs = Date.parse(deal.createdAt);
+  const lastTouchMs = Math.max(stats.lastMs, Number.isNaN(createdMs) ? -Infinity : createdMs);
+  const idleDays = Number.isFinite(lastTouchMs) ? book.today - book.clock.dayOf(lastTouchMs) : 0;
+  const changes = book.stageChangesByDeal.get(deal.externalId) ?? NO_CHANGES;
+  let lastMove: ParsedStageChange | undefined;
+  for (let i = changes.length - 1; i >= 0; i--) {
+    const c = changes[i]!;
+    if (c.atMs > book.nowMs) continue;
+    if (c.toStageId === deal.stageId) lastMove = c;
+    break;
+  }
+  let enteredStageMs = deal.stageEnteredAt !== null ? Date.parse(deal.stageEnteredAt) : NaN;
+  if (Number.isNaN(enteredStageMs)) enteredStageMs = lastMove?.atMs ?? createdMs;
+  const daysInStage = Number.isFinite(enteredStageMs) ? Math.max(0, book.today - book.clock.dayOf(enteredStageMs)) : 0;
+  return {
+    deal,
+    stage,
+    probability: stage?.stage.probability ?? deal.probability ?? 0,
+    stats,
+    createdMs,
+    lastTouchMs,
+    idleDays: Math.max(0, idleDays),
+    enteredStageMs,
+    daysInStage,
+    closeDay: deal.closeDate === null ? NaN : dayOfIsoDate(deal.closeDate),
+    changes,
+    lastMove,
+  };
+}
+
+/** A {@link RuleContext} for a run, with the per-stage stuck limits cached. */
+export function ruleContext(book: Book, benchmarks: Benchmarks): RuleContext {
+  const cache = new Map<string, StuckBenchmark>();
+  return {
+    book,
+    benchmarks,
+    stuckBenchmark(pipeline, stageId) {
+      const key = stageKey(pipeline, stageId);
+      let b = cache.get(key);
+      if (!b) {
+        const { factor, fallbackDays } = stuckSettingsFor(book.cfg, pipeline, stageId);
+        const learned = benchmarks.stages[key];
+        const minSamples = book.cfg.stuck_in_stage.minSamples;
+        const wonSamples = learned?.wonSamples ?? 0;
+        const med = learned?.medianDaysWon ?? null;
+        b =
+          med !== null && wonSamples >= minSamples
+            ? { thresholdDays: Math.round(factor * med * 10) / 10, source: 'learned', medianDaysWon: med, wonSamples, minSamples, factor, fallbackDays }
+            : { thresholdDays: fallbackDays, source: 'fallback', medianDaysWon: med, wonSamples, minSamples, factor, fallbackDays };
+        cache.set(key, b);
+      }
+      return b;
+    },
+  };
+}
+
+/** Wraps a hit into a {@link Finding}, applying the configured severity. */
+export function toFinding(rule: Rule, hit: RuleHit, deal: Deal, configured: Severity | undefined): Finding {
+  return {
+    connectionId: deal.connectionId,
+    dealId: deal.externalId,
+    ruleId: rule.id,
+    severity: configured ?? hit.severity ?? rule.defaultSeverity,
+    message: hit.message,
+    evidence: hit.evidence,
+    suggestedAction: hit.suggestedAction,
+  };
+}
+
+/** `1 day` / `3 days`. */
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** Stage label for messages. */
+export function stageLabel(f: DealFacts): string {
+  return f.stage?.stage.label ?? f.deal.stageId;
+}

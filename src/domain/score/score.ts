@@ -1,0 +1,201 @@
+/**
+ * The deal health score: five visible components, weighted into 0-100, with the top signed
+ * reasons and one suggested action. Every component maps a measured number to 0..100 with a
+ * documented ramp, so a manager can recompute any score by hand.
+ */
+import type { DealScore, Finding, ScoreBand } from '../model/finding.js';
+import { HYGIENE_RULES } from '../rules/index.js';
+import type { DealFacts, RuleContext } from '../rules/types.js';
+import { staleDaysFor, type RuleId } from '../rules/config.js';
+import { MS_PER_DAY } from '../time.js';
+
+/** Component weights (sum 100). */
+export const SCORE_WEIGHTS = {
+  activity_recency: 30,
+  engagement: 20,
+  stage_velocity: 20,
+  close_date_realism: 15,
+  hygiene: 15,
+} as const;
+export type ScoreComponentName = keyof typeof SCORE_WEIGHTS;
+
+/** Hygiene points lost per compliance finding. */
+export const HYGIENE_PENALTIES: Partial<Record<RuleId, number>> = {
+  missing_amount: 30,
+  missing_close_date: 30,
+  missing_next_step: 20,
+  no_next_activity: 25,
+  single_threaded: 20,
+  activity_not_logged: 20,
+  discount_over_limit: 25,
+  stage_skipped: 10,
+};
+
+/** Band of a score: healthy >= 70, at_risk 40-69, critical < 40. */
+export function bandOf(score: number): ScoreBand {
+  return score >= 70 ? 'healthy' : score >= 40 ? 'at_risk' : 'critical';
+}
+
+const clamp = (x: number): number => (x < 0 ? 0 : x > 100 ? 100 : x);
+
+/**
+ * Activity recency: 100 at 0 idle days, 50 at the stale threshold, 0 at twice the threshold.
+ */
+export function recencyScore(idleDays: number, staleDays: number): number {
+  return clamp(100 - (idleDays / staleDays) * 50);
+}
+
+/**
+ * Engagement over the last 30 days: up to 60 for touches (10 each, 6 touches max), 20 when the
+ * buyer answered too (inbound and outbound both seen), 20 for a scheduled next activity.
+ */
+export function engagementScore(inbound: number, outbound: number, other: number, hasNext: boolean): number {
+  const touches = Math.min(6, inbound + outbound + other);
+  return touches * 10 + (inbound > 0 && outbound > 0 ? 20 : 0) + (hasNext ? 20 : 0);
+}
+
+/** Stage velocity: 100 up to half the stuck limit, 50 at the limit, 0 at 1.5x the limit. */
+export function velocityScore(daysInStage: number, thresholdDays: number): number {
+  return clamp(100 - ((daysInStage / thresholdDays - 0.5) * 100));
+}
+
+/**
+ * Close-date realism: 0 when the close date passed, 40 when there is none, else 100 minus 25
+ * per push in the push window and minus 25 more for a push into a later quarter.
+ */
+export function closeRealismScore(passed: boolean, missing: boolean, pushes: number, quarterPush: boolean): number {
+  if (passed) return 0;
+  if (missing) return 40;
+  return clamp(100 - 25 * pushes - (quarterPush ? 25 : 0));
+}
+
+interface Reason {
+  impact: number;
+  text: string;
+}
+
+/**
+ * Scores one open deal from its facts and this run's findings for it.
+ * Reasons are signed points against a neutral component (50): a component at 90 with weight 30
+ * contributes +12.
+ */
+export function scoreDeal(f: DealFacts, findings: readonly Finding[], ctx: RuleContext): DealScore {
+  const { book, benchmarks } = ctx;
+  const staleDays = staleDaysFor(book.cfg, f.deal.pipeline);
+  const reasons: Reason[] = [];
+  const signed = (name: ScoreComponentName, score: number): number => Math.round(((score - 50) * SCORE_WEIGHTS[name]) / 10) / 10;
+
+  // activity recency
+  const recency = recencyScore(f.idleDays, staleDays);
+  const hasActivity = Number.isFinite(f.stats.lastMs);
+  const recencyDetail = hasActivity
+    ? `last activity ${f.idleDays} days ago (stale at ${staleDays})`
+    : `no activity since creation ${f.idleDays} days ago (stale at ${staleDays})`;
+  reasons.push({ impact: signed('activity_recency', recency), text: hasActivity ? `Last activity ${f.idleDays} days ago` : `No activity since creation ${f.idleDays} days ago` });
+
+  // engagement
+  const { inbound30, outbound30, other30 } = f.stats;
+  const hasNext = f.stats.openTasks > 0 || f.stats.futureMeetings > 0;
+  const engagement = engagementScore(inbound30, outbound30, other30, hasNext);
+  const touches = inbound30 + outbound30 + other30;
+  const engagementDetail = `${touches} touches in 30 days (${inbound30} inbound, ${outbound30} outbound), ${hasNext ? 'next activity scheduled' : 'nothing scheduled'}`;
+  reasons.push({
+    impact: signed('engagement', engagement),
+    text: inbound30 > 0 && outbound30 > 0 ? `Two-way engagement: ${inbound30} inbound, ${outbound30} outbound in 30 days` : touches === 0 ? 'No touches in 30 days' : `One-way engagement: ${touches} touches, ${inbound30} from the buyer`,
+  });
+  if (hasNext) reasons.push({ impact: 4, text: 'Next activity scheduled' });
+
+  // stage velocity
+  const b = ctx.stuckBenchmark(f.deal.pipeline, f.deal.stageId);
+  const velocity = velocityScore(f.daysInStage, b.thresholdDays);
+  const velocityDetail =
+    b.source === 'learned'
+      ? `${f.daysInStage} days in stage; limit ${b.thresholdDays} (${b.factor} x median ${b.medianDaysWon} of ${b.wonSamples} won deals)`
+      : `${f.daysInStage} days in stage; fixed limit ${b.thresholdDays} (default benchmark, ${b.wonSamples} of ${b.minSamples} won deals)`;
+  reasons.push({ impact: signed('stage_velocity', velocity), text: `${f.daysInStage} days in stage (limit ${b.thresholdDays})` });
+
+  // close-date realism
+  const passed = f.closeDay < book.today;
+  const missing = f.deal.closeDate === null;
+  const pushFinding = findings.find((x) => x.ruleId === 'close_date_pushed');
+  let pushes = 0;
+  let quarterPush = false;
+  if (pushFinding) {
+    pushes = Number(pushFinding.evidence['pushes'] ?? 0);
+    quarterPush = pushFinding.evidence['quarterBoundaryCrossed'] === true;
+  } else {
+    const changes = book.closeDateChangesByDeal.get(f.deal.externalId);
+    if (changes) {
+      const since = book.nowMs - book.cfg.close_date_pushed.days * MS_PER_DAY;
+      for (const c of changes) if (c.atMs >= since && c.atMs <= book.nowMs && c.newDay > c.oldDay) pushes++;
+    }
+  }
+  const realism = closeRealismScore(passed, missing, pushes, quarterPush);
+  const realismDetail = passed ? `close date ${f.deal.closeDate} passed` : missing ? 'no close date' : `${pushes} pushes in ${book.cfg.close_date_pushed.days} days${quarterPush ? ', pushed into a later quarter' : ''}`;
+  reasons.push({
+    impact: signed('close_date_realism', realism),
+    text: passed ? `Close date ${f.deal.closeDate} has passed` : missing ? 'No close date' : pushes > 0 ? `Close date pushed ${pushes} times recently` : 'Close date holding',
+  });
+
+  // hygiene
+  let hygiene = 100;
+  const hygieneIssues: string[] = [];
+  for (const x of findings) {
+    if (!HYGIENE_RULES.has(x.ruleId as RuleId)) continue;
+    const p = HYGIENE_PENALTIES[x.ruleId as RuleId] ?? 10;
+    hygiene -= p;
+    hygieneIssues.push(x.ruleId);
+    reasons.push({ impact: -Math.round((p * SCORE_WEIGHTS.hygiene) / 10) / 10, text: x.message });
+  }
+  hygiene = clamp(hygiene);
+  if (hygieneIssues.length === 0) reasons.push({ impact: signed('hygiene', 100), text: 'CRM record complete' });
+  const hygieneDetail = hygieneIssues.length === 0 ? 'no compliance findings' : hygieneIssues.join(', ');
+
+  const components = [
+    { name: 'activity_recency', score: round1(recency), weight: SCORE_WEIGHTS.activity_recency, detail: recencyDetail },
+    { name: 'engagement', score: round1(engagement), weight: SCORE_WEIGHTS.engagement, detail: engagementDetail },
+    { name: 'stage_velocity', score: round1(velocity), weight: SCORE_WEIGHTS.stage_velocity, detail: velocityDetail },
+    { name: 'close_date_realism', score: round1(realism), weight: SCORE_WEIGHTS.close_date_realism, detail: realismDetail },
+    { name: 'hygiene', score: round1(hygiene), weight: SCORE_WEIGHTS.hygiene, detail: hygieneDetail },
+  ];
+  let total = 0;
+  for (const c of components) total += c.score * c.weight;
+  const score = Math.max(0, Math.min(100, Math.round(total / 100)));
+
+  const positives = reasons.filter((r) => r.impact > 0).sort((a, b) => b.impact - a.impact).slice(0, 3);
+  const negatives = reasons.filter((r) => r.impact < 0).sort((a, b) => a.impact - b.impact).slice(0, 3);
+
+  const usedDefaultBenchmarks = benchmarks.usedDefaults || b.source === 'fallback';
+  return {
+    connectionId: f.deal.connectionId,
+    dealId: f.deal.externalId,
+    score,
+    band: bandOf(score),
+    components,
+    reasons: [...positives, ...negatives],
+    suggestedAction: suggestedAction(findings, components),
+    usedDefaultBenchmarks,
+  };
+}
+
+const round1 = (x: number): number => Math.round(x * 10) / 10;
+
+const SEVERITY_RANK = { critical: 3, warning: 2, info: 1 } as const;
+
+const COMPONENT_ACTIONS: Record<string, string> = {
+  activity_recency: 'Reach the buyer this week and log the touch.',
+  engagement: 'Get a reply from the buyer: propose a meeting with a clear agenda.',
+  stage_velocity: 'Agree the next milestone with the buyer to move the stage forward.',
+  close_date_realism: 'Confirm the decision date with the buyer.',
+  hygiene: 'Complete the CRM record.',
+};
+
+/** The most severe finding's action; else the weakest component's, when it is below 70. */
+function suggestedAction(findings: readonly Finding[], components: { name: string; score: number }[]): string | null {
+  let best: Finding | undefined;
+  for (const x of findings) if (!best || SEVERITY_RANK[x.severity] > SEVERITY_RANK[best.severity]) best = x;
+  if (best) return best.suggestedAction;
+  let weakest = components[0];
+  for (const c of components) if (weakest && c.score < weakest.score) weakest = c;
+  return weakest && weakest.score < 70 ? (COMPONENT_ACTIONS[weakest.name] ?? null) : null;
+}
