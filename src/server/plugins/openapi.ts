@@ -8,7 +8,7 @@ export const openapiPlugin = fp<{ publicUrl: string }>(
   async (app, { publicUrl }) => {
     await app.register(swagger, {
       openapi: {
-        openapi: '3.0.3',
+        openapi: '3.1.0',
         info: {
           title: 'dealwatch',
           description: 'Webhooks, manager API and operations endpoints of dealwatch.',

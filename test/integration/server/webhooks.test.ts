@@ -62,7 +62,7 @@ describe.skipIf(!ok)('POST /webhooks/hubspot', () => {
   });
 
   it('drops events of dealwatch\'s own writes', async () => {
-    const body = JSON.stringify([hubspotEvent({ changeSource: 'INTEGRATION', sourceId: 'dealwatch' })]);
+    const body = JSON.stringify([hubspotEvent({ propertyName: 'dealwatch_score', propertyValue: '42', changeSource: 'INTEGRATION' })]);
     const res = await t.app.inject({ method: 'POST', url: PATH, headers: signed(body), payload: body });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ accepted: 0, duplicates: 0, ignored: 1 });

@@ -11,7 +11,8 @@ import { createMetrics, type Metrics } from '../../../../src/server/metrics.js';
 import type { ConnectionDirectory, ReadinessCheck, ReviewService, ServerStore, VerifierFactory } from '../../../../src/server/ports.js';
 import { createRedisDeduper } from '../../../../src/server/webhooks/redis-deduper.js';
 import { REDIS_URL, uniqueName } from '../../../support/services.js';
-import { testVerifierFor } from './verifiers.js';
+import { webhookVerifierFor } from '../../../../connectors/registry.js';
+import { salesforceTestVerifier } from './verifiers.js';
 
 export const PUBLIC_URL = 'https://dealwatch.example.com';
 export const API_TOKEN = 'test-token-0123456789';
@@ -35,6 +36,13 @@ export const salesforceConnection = SalesforceConnection.parse({
   organizationId: SF_ORG,
   outboundMessageToken: SF_TOKEN,
 });
+
+/**
+ * The connectors' own verifiers through the registry; Salesforce's until it is registered is the
+ * test's one, written from the documentation (./verifiers.ts).
+ */
+export const verifierFor: VerifierFactory = (settings) =>
+  settings.provider === 'salesforce' ? salesforceTestVerifier(settings) : webhookVerifierFor(settings);
 
 export function directoryOf(connections: readonly ConnectionSettings[]): ConnectionDirectory {
   return { list: () => connections, get: (id) => connections.find((c) => c.id === id) };
@@ -85,7 +93,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     logger,
     clock: options.clock ?? (() => new Date()),
     connections: directoryOf(options.connections ?? [hubspotConnection, salesforceConnection]),
-    verifierFor: options.verifierFor ?? testVerifierFor,
+    verifierFor: options.verifierFor ?? verifierFor,
     events: queueEventSink(queues),
     dedupe: createRedisDeduper(redis, { prefix: `${prefix}:dedupe:` }),
     jobs: queueJobControl(queues),
