@@ -5,12 +5,14 @@
 import type { ConnectionSettings, Provider } from '../src/domain/model/index.js';
 import type { ConnectorDeps, ConnectorFactory, CrmConnector, WebhookVerifier } from './types.js';
 import { hubspotFactory } from './hubspot/index.js';
+import { salesforceFactory } from './salesforce/index.js';
 
 type FactoryOf<P extends Provider> = ConnectorFactory<Extract<ConnectionSettings, { provider: P }>>;
 
 /** One factory per provider; a provider without one is a compile error once it is in `Provider`. */
 export const connectorFactories: { [P in Provider]?: FactoryOf<P> } = {
   hubspot: hubspotFactory,
+  salesforce: salesforceFactory,
 };
 
 function factoryFor<P extends Provider>(provider: P): FactoryOf<P> {
