@@ -67,7 +67,7 @@ export interface JobControl {
 /** The store's repositories the server reads (src/store/types.ts), plus its health. */
 export type ServerStore = Pick<
   Store,
-  'connections' | 'connectionState' | 'owners' | 'stages' | 'deals' | 'activities' | 'history' | 'scores' | 'findings' | 'syncRuns' | 'ping' | 'migrationStatus'
+  'connections' | 'connectionState' | 'owners' | 'stages' | 'deals' | 'activities' | 'history' | 'snapshots' | 'scores' | 'findings' | 'syncRuns' | 'ping' | 'migrationStatus'
 >;
 
 /** A report as the engine produces it (JSON-serialisable). */

@@ -6,7 +6,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../../src/store/index.js';
 import { POSTGRES_URL, postgresAvailable, redisAvailable, uniqueName } from '../../support/services.js';
-import { API_TOKEN, buildTestApp, hubspotConnection, salesforceConnection, type TestApp } from './support/app.js';
+import { createReviewService } from '../../../src/server/review-service.js';
+import { API_TOKEN, buildTestApp, directoryOf, hubspotConnection, salesforceConnection, type TestApp } from './support/app.js';
 import { openApiValidator } from './support/openapi.js';
 import { seedStore, type Seeded } from './support/seed.js';
 
@@ -24,7 +25,13 @@ describe.skipIf(!ok)('manager API /api/v1', () => {
   beforeAll(async () => {
     store = await openStore({ databaseUrl: POSTGRES_URL, schema });
     seeded = await seedStore(store, conn, [hubspotConnection, salesforceConnection]);
-    t = await buildTestApp({ store, clock: () => new Date('2026-11-26T09:00:00.000Z') });
+    await store.snapshots.take(conn, '2026-11-19');
+    await store.snapshots.take(conn, '2026-11-26');
+    t = await buildTestApp({
+      store,
+      reviews: createReviewService({ store, connections: directoryOf([hubspotConnection, salesforceConnection]) }),
+      clock: () => new Date('2026-11-26T09:00:00.000Z'),
+    });
     await t.queues.reconcileSyncSchedulers([{ connectionId: conn, cron: '0 2 * * *', timezone: 'Europe/Paris' }]);
     const doc = await t.app.inject({ method: 'GET', url: '/docs/json' });
     expect(doc.statusCode).toBe(200);
@@ -117,6 +124,25 @@ describe.skipIf(!ok)('manager API /api/v1', () => {
     const missing = await t.app.inject({ method: 'GET', url: `/api/v1/connections/${conn}/deals/nope`, headers: auth });
     expect(missing.statusCode).toBe(404);
     validator.assertResponse('/api/v1/connections/{id}/deals/{dealId}', 'GET', 404, missing.json());
+  });
+
+  it('GET /review, /kpis, /forecast, /changes, /reps answer the engine\'s reports', async () => {
+    const review = await get(`/api/v1/connections/${conn}/review`, '/api/v1/connections/{id}/review');
+    expect(review).toMatchObject({ asOf: '2026-11-26', currency: 'USD' });
+    expect(Array.isArray(review.newCritical)).toBe(true);
+    expect(review.reps.length).toBeGreaterThan(0);
+    const kpis = await get(`/api/v1/connections/${conn}/kpis?period=qtd&owner=u1`, '/api/v1/connections/{id}/kpis');
+    expect(kpis.reps.map((r: { id: string }) => r.id)).toEqual(['u1']);
+    const team = await get(`/api/v1/connections/${conn}/kpis?team=enterprise`, '/api/v1/connections/{id}/kpis');
+    expect(team.reps.map((r: { id: string }) => r.id)).toEqual(['u2']);
+    const forecast = await get(`/api/v1/connections/${conn}/forecast?period=quarter`, '/api/v1/connections/{id}/forecast');
+    expect(forecast).toHaveProperty('expected');
+    const changes = await get(`/api/v1/connections/${conn}/changes?from=2026-11-19&to=2026-11-26`, '/api/v1/connections/{id}/changes');
+    expect(changes).toMatchObject({ fromDay: '2026-11-19', toDay: '2026-11-26' });
+    const reps = await get(`/api/v1/connections/${conn}/reps`, '/api/v1/connections/{id}/reps');
+    expect(reps.reps.length).toBe(3);
+    const bad = await t.app.inject({ method: 'GET', url: `/api/v1/connections/${conn}/kpis?period=fortnight`, headers: auth });
+    expect(bad.statusCode).toBe(400);
   });
 
   it('unknown connection: 404', async () => {

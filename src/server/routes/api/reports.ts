@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ErrorBody } from '../../api-schemas.js';
 import { ChangesReport, ForecastReport, KpiReport, RepsReport, ReviewReport } from '../../report-schemas.js';
+import { FORECAST_PERIODS, KPI_PERIODS } from '../../review-service.js';
 import { requireConnection } from './connection-guard.js';
 
 const IdParams = z.object({ id: z.string().min(1) });
@@ -30,7 +31,11 @@ export const reportRoutes: FastifyPluginAsync = async (app) => {
       schema: {
         ...common,
         summary: 'KPIs per rep',
-        querystring: z.object({ period: z.string().min(1).optional(), owner: z.string().min(1).optional(), team: z.string().min(1).optional() }),
+        querystring: z.object({
+          period: z.enum(KPI_PERIODS).optional().describe('default: trailing 30 days and quarter to date, each with the period before'),
+          owner: z.string().min(1).optional(),
+          team: z.string().min(1).optional(),
+        }),
         response: { 200: KpiReport, ...errors },
       },
     },
@@ -46,7 +51,7 @@ export const reportRoutes: FastifyPluginAsync = async (app) => {
       schema: {
         ...common,
         summary: 'Forecast built on historical win rates',
-        querystring: z.object({ period: z.string().min(1).optional() }),
+        querystring: z.object({ period: z.enum(FORECAST_PERIODS).optional().describe('default: the current fiscal quarter') }),
         response: { 200: ForecastReport, ...errors },
       },
     },

@@ -1,0 +1,171 @@
+/**
+ * The manager's reports: loads what the engine reads from the store and calls the engine's report
+ * functions. The API (`/api/v1/connections/:id/review|kpis|forecast|changes|reps`) and
+ * `dealwatch report` both go through here, so they cannot disagree.
+ */
+import { ConfigError } from '../domain/errors.js';
+import {
+  buildBook,
+  buildMorningReview,
+  computeCoaching,
+  computeForecast,
+  computeKpis,
+  computePipelineChanges,
+  engineSettingsFromConnection,
+  evaluateDeals,
+  fiscalQuarter,
+  quarterToDate,
+  reportContext,
+  trailingDays,
+  type EngineInput,
+  type FindingsDiff,
+  type Period,
+  type ReportContext,
+} from '../domain/engine.js';
+import type { LedgerEntry } from '../store/types.js';
+import type { ConnectionDirectory, Report, ReviewService, ServerStore } from './ports.js';
+
+const DAY_MS = 86_400_000;
+/** Closed deals this far back teach win rates and cycle lengths. */
+const HISTORY_DAYS = 730;
+/** Activities this far back count (rules look at weeks; KPIs at a quarter and the one before). */
+const ACTIVITY_DAYS = 400;
+/** Snapshots this far back feed pipeline changes and last week's forecast. */
+const SNAPSHOT_DAYS = 120;
+/** Critical findings opened this recently are "new" in the morning review. */
+const NEW_FINDING_MS = DAY_MS;
+
+/** Period names the API and the CLI accept. */
+export const KPI_PERIODS = ['30d', '90d', 'qtd', 'quarter'] as const;
+export type KpiPeriodName = (typeof KPI_PERIODS)[number];
+export const FORECAST_PERIODS = ['quarter', 'next_quarter'] as const;
+export type ForecastPeriodName = (typeof FORECAST_PERIODS)[number];
+
+const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+interface Loaded {
+  input: EngineInput;
+  ctx: ReportContext;
+}
+
+export function createReviewService(deps: { store: ServerStore; connections: ConnectionDirectory }): ReviewService {
+  const { store } = deps;
+
+  async function load(connectionId: string, now: Date): Promise<Loaded> {
+    const connection = deps.connections.get(connectionId);
+    if (connection === undefined) throw new ConfigError([`connection "${connectionId}" is not configured`]);
+    const settings = engineSettingsFromConnection(connection);
+    if (!settings.ok) throw new ConfigError(settings.issues.map((i) => `connections.${connectionId}.${i}`));
+    const nowMs = now.getTime();
+    const [open, closed, stages, owners, stageChanges, fieldChanges, snapshots] = await Promise.all([
+      store.deals.loadOpen(connectionId),
+      store.deals.loadClosedSince(connectionId, isoDay(nowMs - HISTORY_DAYS * DAY_MS)),
+      store.stages.list(connectionId),
+      store.owners.list(connectionId),
+      store.history.stageChanges(connectionId),
+      store.history.fieldChanges(connectionId),
+      store.snapshots.read(connectionId, isoDay(nowMs - SNAPSHOT_DAYS * DAY_MS), isoDay(nowMs)),
+    ]);
+    const deals = [...open, ...closed];
+    const activities = await store.activities.forDeals(
+      connectionId,
+      deals.map((d) => d.externalId),
+      { since: new Date(nowMs - ACTIVITY_DAYS * DAY_MS).toISOString() },
+    );
+    const input: EngineInput = { settings: settings.settings, deals, activities, stageChanges, fieldChanges, stages, owners, snapshots };
+    const book = buildBook(input, now);
+    const evaluation = evaluateDeals(input, now, { book });
+    return { input, ctx: reportContext(book, evaluation) };
+  }
+
+  function kpiPeriods(ctx: ReportContext, name: string | undefined): Period[] | undefined {
+    const { today, settings } = ctx.book;
+    switch (name as KpiPeriodName | undefined) {
+      case '30d':
+        return [trailingDays(today, 30)];
+      case '90d':
+        return [trailingDays(today, 90)];
+      case 'qtd':
+        return [quarterToDate(today, settings.fiscalYearStartMonth)];
+      case 'quarter':
+        return [fiscalQuarter(today, settings.fiscalYearStartMonth)];
+      default:
+        return undefined;
+    }
+  }
+
+  function forecastPeriod(ctx: ReportContext, name: string | undefined): Period | undefined {
+    const { today, settings } = ctx.book;
+    if (name === 'next_quarter') {
+      const current = fiscalQuarter(today, settings.fiscalYearStartMonth);
+      return fiscalQuarter(current.endDay, settings.fiscalYearStartMonth);
+    }
+    return undefined;
+  }
+
+  /** Open critical findings the ledger opened in the last day: the review's "new" list. */
+  async function recentlyOpened(connectionId: string, now: Date): Promise<FindingsDiff> {
+    const open = await store.findings.list(connectionId, { status: 'open' });
+    const since = now.getTime() - NEW_FINDING_MS;
+    const fresh = open.filter((f: LedgerEntry) => Date.parse(f.firstSeenAt) >= since);
+    return {
+      opened: fresh.map((f) => ({
+        key: f.annotationKey,
+        openedAt: f.firstSeenAt,
+        finding: {
+          connectionId: f.connectionId,
+          dealId: f.dealId,
+          ruleId: f.ruleId,
+          severity: f.severity,
+          message: f.message,
+          evidence: f.evidence,
+          suggestedAction: f.suggestedAction,
+        },
+      })),
+      updated: [],
+      stillOpen: [],
+      resolved: [],
+    };
+  }
+
+  const asReport = (value: unknown): Report => JSON.parse(JSON.stringify(value)) as Report;
+
+  return {
+    async review(connectionId, now) {
+      const [{ ctx }, diff] = await Promise.all([load(connectionId, now), recentlyOpened(connectionId, now)]);
+      const kpis = computeKpis(ctx);
+      const forecast = computeForecast(ctx);
+      return asReport(buildMorningReview(ctx, { kpis, forecast, diff }));
+    },
+    async kpis(connectionId, query, now) {
+      const { ctx } = await load(connectionId, now);
+      const periods = kpiPeriods(ctx, query.period);
+      const report = computeKpis(ctx, periods === undefined ? {} : { periods });
+      const teamOwners = query.team === undefined ? undefined : new Set(ctx.teams.get(query.team) ?? []);
+      return asReport({
+        ...report,
+        teams: report.teams.filter((t) => (query.team === undefined || t.id === query.team || t.name === query.team) && (query.owner === undefined || t.ownerIds.includes(query.owner))),
+        reps: report.reps.filter((r) => (query.owner === undefined || r.id === query.owner) && (teamOwners === undefined || teamOwners.has(r.id))),
+      });
+    },
+    async forecast(connectionId, query, now) {
+      const { ctx } = await load(connectionId, now);
+      const period = forecastPeriod(ctx, query.period);
+      return asReport(computeForecast(ctx, period === undefined ? {} : { period }));
+    },
+    async changes(connectionId, query, now) {
+      const { ctx } = await load(connectionId, now);
+      return asReport(
+        computePipelineChanges(ctx, {
+          ...(query.from === undefined ? {} : { from: query.from }),
+          ...(query.to === undefined ? {} : { to: query.to }),
+        }),
+      );
+    },
+    async reps(connectionId, now) {
+      const { ctx } = await load(connectionId, now);
+      const kpis = computeKpis(ctx);
+      return asReport({ currency: kpis.currency, reps: kpis.reps, coaching: computeCoaching(ctx) });
+    },
+  };
+}
