@@ -6,15 +6,15 @@
  */
 import type { CrmConnector, ConnectorDeps, DealBundle, DoctorReport, HistoryPage, Page, PullOptions, AnnotationBatch, AnnotationResult } from '../types.js';
 import type { Activity, ApiUsage, Deal, Owner, SalesforceConnection, Stage, SyncCursor } from '../../src/domain/model/index.js';
-import { CrmError } from '../../src/domain/errors.js';
 import { SalesforceClient, type ClientOptions } from './client.js';
 import { SoqlReader, cursorOf, maxCursor, minCursor, parseWith } from './reader.js';
 import { toActivity, toDeal, toFieldChanges, toMeeting, toOwner, toStageChanges, toStages, type DealMapContext } from './mappers.js';
 import {
-  RawEvent, RawOpportunity, RawOpportunityFieldHistory, RawOpportunityHistory, RawOpportunityStage, RawTask, RawUser, DescribeResult, SaveResults,
+  RawEvent, RawOpportunity, RawOpportunityFieldHistory, RawOpportunityHistory, RawOpportunityStage, RawTask, RawUser, DescribeResult,
 } from './schemas.js';
 import * as soql from './soql.js';
-import { COLLECTION_LIMIT, fieldRecord, findWarningsSoql, tagOf, taskRecord, toOutcome, warningTag } from './annotate.js';
+import { annotate, findWarnings } from './writeback.js';
+import { pullHistory } from './history.js';
 
 export const DEFAULT_SCORE_FIELD = 'Dealwatch_Score__c';
 export const DEFAULT_FLAGS_FIELD = 'Dealwatch_Flags__c';
@@ -68,7 +68,10 @@ export class SalesforceConnector implements CrmConnector {
         const present = new Set(describe.fields.map((f) => f.name));
         const discountField = this.settings.fieldMap.discount ?? DEFAULT_DISCOUNT_FIELD;
         const lostReasonField = this.settings.fieldMap.lostReason ?? null;
-        const contact = this.options.contactCount ?? 'contactRoles';
+        // The subquery needs the OpportunityContactRoles relationship, which describe lists when it can be queried.
+        const hasContactRoles = (describe.childRelationships ?? []).some((r) => r.relationshipName === 'OpportunityContactRoles');
+        const wanted = this.options.contactCount ?? 'contactRoles';
+        const contact = wanted === 'contactRoles' && !hasContactRoles ? 'off' : wanted;
         const contactCountField = typeof contact === 'object' && present.has(contact.field) ? contact.field : null;
         const optional = [
           ...soql.OPPORTUNITY_OPTIONAL_FIELDS,
@@ -203,50 +206,9 @@ export class SalesforceConnector implements CrmConnector {
     }
   }
 
-  /**
-   * OpportunityHistory (stage moves) then OpportunityFieldHistory (CloseDate, Amount), by CreatedDate.
-   * A move needs the stage before it: incremental pulls look up the latest earlier row of each deal
-   * not seen yet in this pull, in batches of 200 ids.
-   */
-  async *pullHistory(options: PullOptions): AsyncIterable<HistoryPage> {
-    const from = this.lowerBound(options.since);
-    const previous = new Map<string, string>();
-    const resolved = new Set<string>();
-    let stageCursor: SyncCursor | null = null;
-    const stageQuery = soql.changedSince('OpportunityHistory', soql.OPPORTUNITY_HISTORY_FIELDS, 'CreatedDate', from);
-    for await (const rows of this.reader.pages(stageQuery, { all: false, signal: options.signal })) {
-      const raws = rows.map((r) => parseWith(RawOpportunityHistory, r, 'OpportunityHistory'));
-      if (from) await this.loadPreviousStages(raws, from, previous, resolved, options.signal);
-      for (const raw of raws) resolved.add(raw.OpportunityId);
-      const last = raws.at(-1);
-      stageCursor = maxCursor(stageCursor, last ? cursorOf(last.CreatedDate, last.Id) : null);
-      yield { stageChanges: toStageChanges(raws, previous, this.connectionId), fieldChanges: [], cursor: null };
-    }
-    let fieldCursor: SyncCursor | null = null;
-    const fieldQuery = soql.changedSince('OpportunityFieldHistory', soql.FIELD_HISTORY_FIELDS, 'CreatedDate', from, soql.FIELD_HISTORY_FILTER);
-    for await (const rows of this.reader.pages(fieldQuery, { all: false, signal: options.signal })) {
-      const raws = rows.map((r) => parseWith(RawOpportunityFieldHistory, r, 'OpportunityFieldHistory'));
-      const last = raws.at(-1);
-      fieldCursor = maxCursor(fieldCursor, last ? cursorOf(last.CreatedDate, last.Id) : null);
-      yield { stageChanges: [], fieldChanges: toFieldChanges(raws, this.connectionId), cursor: minCursor(stageCursor, fieldCursor) };
-    }
-    if (fieldCursor === null && stageCursor !== null) yield { stageChanges: [], fieldChanges: [], cursor: stageCursor };
-  }
-
-  private async loadPreviousStages(
-    rows: RawOpportunityHistory[], from: string, previous: Map<string, string>, resolved: Set<string>, signal?: AbortSignal,
-  ): Promise<void> {
-    const ids = [...new Set(rows.map((r) => r.OpportunityId))].filter((id) => !resolved.has(id));
-    for (const batch of soql.chunks(ids, 200)) {
-      const query =
-        `SELECT Id, OpportunityId, StageName, CreatedDate FROM OpportunityHistory WHERE OpportunityId IN (${batch.map(soql.quote).join(', ')})` +
-        ` AND CreatedDate < ${soql.soqlDateTime(from)} ORDER BY CreatedDate, Id`;
-      for (const row of await this.reader.all(query, { all: false, signal })) {
-        const raw = parseWith(RawOpportunityHistory, row, 'OpportunityHistory');
-        if (raw.StageName) previous.set(raw.OpportunityId, raw.StageName);
-      }
-      for (const id of batch) resolved.add(id);
-    }
+  /** OpportunityHistory then OpportunityFieldHistory by CreatedDate (see history.ts). */
+  pullHistory(options: PullOptions): AsyncIterable<HistoryPage> {
+    return pullHistory(this.reader, this.connectionId, this.lowerBound(options.since), options.signal);
   }
 
   async pullOwners(signal?: AbortSignal): Promise<Owner[]> {
@@ -293,50 +255,12 @@ export class SalesforceConnector implements CrmConnector {
     };
   }
 
-  /**
-   * Score/flags through PATCH /composite/sobjects and one Task per warning through POST, 200 records a
-   * request, allOrNone=false: each record's result is reported and the good ones are not rewritten.
-   */
-  async annotate(batch: AnnotationBatch, signal?: AbortSignal): Promise<AnnotationResult> {
-    const result: AnnotationResult = { fields: new Map(), warnings: new Map(), warningKind: 'task' };
-    const path = this.client.dataPath('/composite/sobjects');
-    for (const chunk of soql.chunks(batch.fields, COLLECTION_LIMIT)) {
-      const records = chunk.map((f) => fieldRecord(f, this.scoreField, this.flagsField));
-      // https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_sobjects_collections_update.htm
-      const outcomes = await this.saveChunk('PATCH', path, records, true, signal);
-      chunk.forEach((f, i) => result.fields.set(f.dealId, outcomes[i] ?? toOutcome(undefined)));
-    }
-    for (const chunk of soql.chunks(batch.warnings, COLLECTION_LIMIT)) {
-      // https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_sobjects_collections_create.htm
-      const outcomes = await this.saveChunk('POST', path, chunk.map(taskRecord), false, signal);
-      chunk.forEach((w, i) => result.warnings.set(w.key, outcomes[i] ?? toOutcome(undefined)));
-    }
-    return result;
+  annotate(batch: AnnotationBatch, signal?: AbortSignal): Promise<AnnotationResult> {
+    return annotate(this.client, batch, { score: this.scoreField, flags: this.flagsField }, signal);
   }
 
-  private async saveChunk(method: 'POST' | 'PATCH', path: string, records: Record<string, unknown>[], idempotent: boolean, signal?: AbortSignal) {
-    try {
-      const answer = await this.client.send(method, path, { allOrNone: false, records }, { idempotent, signal });
-      const results = parseWith(SaveResults, answer, 'collection result');
-      return records.map((_, i) => toOutcome(results[i]));
-    } catch (err) {
-      // Quota, auth and configuration errors stop the whole write-back; anything else fails this chunk only.
-      if (!(err instanceof CrmError) || ['CRM.AUTH', 'CRM.QUOTA_EXCEEDED', 'CRM.MISCONFIGURED'].includes(err.code)) throw err;
-      return records.map(() => ({ ok: false as const, error: `${err.code}: ${err.message}`, retryable: err.retryable }));
-    }
-  }
-
-  async findWarnings(keys: string[], signal?: AbortSignal): Promise<Map<string, string>> {
-    const byTag = new Map(keys.map((k) => [warningTag(k), k]));
-    const found = new Map<string, string>();
-    for (const tags of soql.chunks([...byTag.keys()], 50)) {
-      for (const row of await this.reader.all(findWarningsSoql(tags), { all: false, signal })) {
-        const { Id, Subject } = row as { Id: string; Subject?: string | null };
-        const key = byTag.get(tagOf(Subject) ?? '');
-        if (key !== undefined && !found.has(key)) found.set(key, Id);
-      }
-    }
-    return found;
+  findWarnings(keys: string[], signal?: AbortSignal): Promise<Map<string, string>> {
+    return findWarnings(this.reader, keys, signal);
   }
 
   async doctor(options: { fix?: boolean } = {}): Promise<DoctorReport> {

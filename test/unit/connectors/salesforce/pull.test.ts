@@ -164,3 +164,23 @@ describe('salesforce pullHistory', () => {
     expect(queries[2]).toContain("Field IN ('CloseDate', 'Amount')");
   });
 });
+
+describe('salesforce query plan from describe', () => {
+  it('leaves out optional fields and the contact-roles subquery that the org does not have', async () => {
+    const described = fixture<{ fields: { name: string }[] }>('describe-opportunity.json');
+    nock(INSTANCE)
+      .get(`${API}/sobjects/Opportunity/describe`)
+      .reply(200, { name: 'Opportunity', fields: described.fields.filter((f) => !['CurrencyIsoCode', 'Discount_Percent__c', 'LastStageChangeDate'].includes(f.name)) });
+    let query = '';
+    nock(INSTANCE).get(`${API}/queryAll`).query(true).reply((uri) => {
+      query = soqlOf(uri);
+      return [200, { totalSize: 0, done: true, records: [] }];
+    });
+    await collect(connector().pullDeals({ since: null }));
+    expect(query).not.toContain('CurrencyIsoCode');
+    expect(query).not.toContain('Discount_Percent__c');
+    expect(query).not.toContain('OpportunityContactRoles');
+    expect(query).toContain('Loss_Reason__c');
+    expect(query).not.toContain('WHERE');
+  });
+});
