@@ -465,12 +465,15 @@ export class HubSpotConnector implements CrmConnector {
     }
     const unmatched = keys.filter((k) => !outcomes.has(k));
     const results = body.results ?? [];
-    if (unmatched.length > 0 && (body.errors ?? []).length === 0 && results.length === keys.length && unmatched.length === keys.length) {
-      // Records came back without the text that names them: fall back to input order.
-      keys.forEach((k, i) => outcomes.set(k, { ok: true, externalId: results[i]?.id ?? null }));
+    if (response.status !== 207) {
+      // 200/201 mean every input succeeded; a result that does not name its input falls back to input order.
+      const positional = unmatched.length === keys.length && results.length === keys.length;
+      keys.forEach((k, i) => {
+        if (!outcomes.has(k)) outcomes.set(k, { ok: true, externalId: positional ? (results[i]?.id ?? null) : null });
+      });
     } else {
       for (const key of unmatched) {
-        outcomes.set(key, { ok: false, error: `HubSpot answered ${response.status} without a result for this record`, retryable: true });
+        outcomes.set(key, { ok: false, error: 'HubSpot answered 207 without a result or an error for this record', retryable: true });
       }
     }
     return outcomes;

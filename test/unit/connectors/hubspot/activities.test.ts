@@ -1,0 +1,123 @@
+import nock from 'nock';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { BASE_URL, collect, connector, type FakeRecord, fakeSearch, fixture } from './support.js';
+
+beforeAll(() => nock.disableNetConnect());
+afterEach(() => {
+  nock.cleanAll();
+});
+
+const TYPES = ['calls', 'emails', 'meetings', 'notes', 'tasks'] as const;
+const at = (s: string) => Date.parse(`2026-11-26T${s}:00.000Z`);
+
+/** v4 batch read answering every input with a link to deal `d<id>`. */
+function linkEverythingTo(from: string) {
+  nock(BASE_URL)
+    .post(`/crm/v4/associations/${from}/deals/batch/read`)
+    .times(50)
+    .reply((_uri, body) => [
+      200,
+      { status: 'COMPLETE', results: (body as { inputs: { id: string }[] }).inputs.map((i) => ({ from: { id: i.id }, to: [{ toObjectId: Number(i.id) + 5000, associationTypes: [] }] })) },
+    ]);
+}
+
+describe('HubSpot activities', () => {
+  it('incremental: merges five searches so no page cursor runs ahead of a type that lags, links deals via v4, tombstones archived', async () => {
+    const data: Record<(typeof TYPES)[number], FakeRecord[]> = {
+      calls: Array.from({ length: 250 }, (_, i) => ({ id: String(1000 + i), stampMs: at('10:00') + i * 1000, properties: { hs_call_direction: 'OUTBOUND', hs_timestamp: '2026-11-20T10:00:00Z' } })),
+      emails: [{ id: '2000', stampMs: at('09:55') }],
+      meetings: [],
+      notes: [{ id: '3000', stampMs: at('10:02') }],
+      tasks: [],
+    };
+    for (const type of TYPES) {
+      nock(BASE_URL).post(`/crm/v3/objects/${type}/search`).times(5).reply(fakeSearch(data[type]));
+      linkEverythingTo(type);
+      nock(BASE_URL)
+        .get(`/crm/v3/objects/${type}`)
+        .query((q) => q.archived === 'true')
+        .reply(200, type === 'notes' ? { results: [{ id: '3999', properties: {}, archived: true, archivedAt: '2026-11-26T10:01:00.000Z', createdAt: '2026-11-01T00:00:00Z', updatedAt: '2026-11-26T10:01:00Z' }] } : { results: [] });
+    }
+    const since = { stamp: '2026-11-26T10:00:00.000Z', id: '' };
+    const pages = await collect(connector().pullActivities({ since }));
+
+    const all = pages.flatMap((p) => p.records);
+    expect(new Set(all.map((a) => a.externalId)).size).toBe(252);
+    expect(all.find((a) => a.externalId === '1000')).toMatchObject({ type: 'call', direction: 'outbound', dealIds: ['6000'] });
+    // Cursors never decrease and never pass the emails/notes frontier before those were read.
+    const stamps = pages.map((p) => p.cursor?.stamp).filter((s): s is string => !!s);
+    expect([...stamps].sort()).toEqual(stamps);
+    const firstCallsPage = pages.findIndex((p) => p.records.some((a) => a.type === 'call'));
+    const notePage = pages.findIndex((p) => p.records.some((a) => a.type === 'note'));
+    for (const page of pages.slice(0, notePage)) {
+      if (page.cursor) expect(Date.parse(page.cursor.stamp)).toBeLessThanOrEqual(at('10:02'));
+    }
+    expect(firstCallsPage).toBeGreaterThanOrEqual(0);
+    expect(pages.flatMap((p) => p.tombstones)).toEqual(['3999']);
+  });
+
+  it('full: lists each type with deal associations inline, then the archived ones', async () => {
+    for (const type of TYPES) {
+      nock(BASE_URL)
+        .get(`/crm/v3/objects/${type}`)
+        .query((q) => q.archived === 'false' && q.associations === 'deals' && q.limit === '100')
+        .reply(200, {
+          results: [{ id: `${type}-1`, properties: { hs_timestamp: '2026-11-20T10:00:00Z', hs_lastmodifieddate: '2026-11-20T10:00:00Z' }, createdAt: '2026-11-20T10:00:00Z', updatedAt: '2026-11-20T10:00:00Z', associations: { deals: { results: [{ id: '9', type: `${type.slice(0, -1)}_to_deal` }] } } }],
+        })
+        .get(`/crm/v3/objects/${type}`)
+        .query((q) => q.archived === 'true')
+        .reply(200, { results: [] });
+    }
+    const pages = await collect(connector().pullActivities({ since: null, mode: 'full' }));
+    const all = pages.flatMap((p) => p.records);
+    expect(all.map((a) => [a.type, a.dealIds])).toEqual([
+      ['call', ['9']],
+      ['email', ['9']],
+      ['meeting', ['9']],
+      ['note', ['9']],
+      ['task', ['9']],
+    ]);
+    expect(pages.at(-1)?.cursor?.stamp).toBe('2026-11-26T12:00:00.000Z');
+  });
+});
+
+describe('HubSpot fetchDeal (webhook fast path)', () => {
+  it('reads the deal, its company, its activities through v4 links, and rebuilds its stage moves', async () => {
+    nock(BASE_URL).get('/crm/v3/pipelines/deals').reply(200, fixture('pipelines-deals.json'));
+    const deal = fixture<{ results: Record<string, unknown>[] }>('deals-list-page1.json').results[0]!;
+    nock(BASE_URL)
+      .post('/crm/v3/objects/deals/batch/read')
+      .query(true)
+      .reply(200, { status: 'COMPLETE', results: [deal] })
+      .post('/crm/v4/associations/deals/companies/batch/read')
+      .reply(200, { results: [{ from: { id: '9' }, to: [{ toObjectId: 5001, associationTypes: [] }] }] });
+    for (const type of TYPES) {
+      const has = type === 'calls';
+      nock(BASE_URL)
+        .post(`/crm/v4/associations/deals/${type}/batch/read`)
+        .reply(200, { results: has ? [{ from: { id: '9' }, to: [{ toObjectId: 31, associationTypes: [] }] }] : [] });
+    }
+    nock(BASE_URL)
+      .post('/crm/v4/associations/calls/deals/batch/read')
+      .reply(200, { results: [{ from: { id: '31' }, to: [{ toObjectId: 9, associationTypes: [] }, { toObjectId: 12, associationTypes: [] }] }] })
+      .post('/crm/v3/objects/calls/batch/read')
+      .query(true)
+      .reply(200, { status: 'COMPLETE', results: [{ id: '31', properties: { hs_timestamp: '2026-11-20T10:00:00Z', hs_call_direction: 'INBOUND' }, createdAt: '2026-11-20T10:00:00Z', updatedAt: '2026-11-20T10:00:00Z' }] });
+
+    const c = connector();
+    const bundle = await c.fetchDeal('9');
+    expect(bundle.deal).toMatchObject({ externalId: '9', accountId: '5001', stageId: 'presentationscheduled' });
+    expect(bundle.activities.map((a) => [a.externalId, a.direction, a.dealIds])).toEqual([['31', 'inbound', ['9', '12']]]);
+    expect(bundle.stageChanges.map((s) => s.toStageId)).toEqual(['appointmentscheduled', 'qualifiedtobuy', 'presentationscheduled']);
+    expect(nock.isDone()).toBe(true);
+  });
+
+  it('a deal that no longer exists comes back as null', async () => {
+    nock(BASE_URL).get('/crm/v3/pipelines/deals').reply(200, fixture('pipelines-deals.json'));
+    nock(BASE_URL)
+      .post('/crm/v3/objects/deals/batch/read')
+      .query(true)
+      .reply(207, { status: 'COMPLETE', results: [], numErrors: 1, errors: [{ status: 'error', category: 'OBJECT_NOT_FOUND', message: 'Could not get some DEAL objects', context: { ids: ['404'] } }] });
+    expect(await connector().fetchDeal('404')).toEqual({ deal: null, activities: [], stageChanges: [], fieldChanges: [] });
+  });
+});

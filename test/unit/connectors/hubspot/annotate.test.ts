@@ -1,0 +1,173 @@
+import nock from 'nock';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { WarningAnnotation } from '../../../../connectors/types.js';
+import { BASE_URL, connector, fixture } from './support.js';
+
+beforeAll(() => nock.disableNetConnect());
+afterEach(() => {
+  nock.cleanAll();
+});
+
+interface CreateBody {
+  inputs: { properties: Record<string, string>; associations: { to: { id: string }; types: { associationCategory: string; associationTypeId: number }[] }[]; objectWriteTraceId?: string }[];
+}
+
+function warning(i: number, overrides: Partial<WarningAnnotation> = {}): WarningAnnotation {
+  return {
+    key: `hs-test:${100 + i}:stale_deal:2026-11-26`,
+    dealId: String(100 + i),
+    ownerId: '41629779',
+    ruleId: 'stale_deal',
+    severity: 'warning',
+    title: 'Pipeline health: no activity for 21 days',
+    body: 'No call, email or meeting since 2026-11-05.\nSuggested: book a call this week.',
+    ...overrides,
+  };
+}
+
+/** Echoes a batch create like HubSpot: one result per input with the properties it set. */
+function echoCreate(firstId: number, requests: CreateBody[]) {
+  return (_uri: string, body: nock.Body): [number, Record<string, unknown>] => {
+    const req = body as unknown as CreateBody;
+    requests.push(req);
+    return [
+      201,
+      {
+        ...fixture('notes-batch-create-201.json'),
+        results: req.inputs.map((input, i) => ({
+          id: String(firstId + i),
+          properties: input.properties,
+          createdAt: '2026-11-26T12:00:00.000Z',
+          updatedAt: '2026-11-26T12:00:00.000Z',
+          archived: false,
+        })),
+      },
+    ];
+  };
+}
+
+describe('HubSpot annotate', () => {
+  it('writes score and flags 100 deals a request and reports a 207 per record', async () => {
+    type UpdateBody = { inputs: { id: string; properties: Record<string, string> }[] };
+    const bodies: UpdateBody[] = [];
+    nock(BASE_URL)
+      .post('/crm/v3/objects/deals/batch/update')
+      .reply((_uri, b) => {
+        const body = b as unknown as UpdateBody;
+        bodies.push(body);
+        return [200, { status: 'COMPLETE', results: body.inputs.map((i) => ({ id: i.id, properties: i.properties, createdAt: '2026-10-01T09:00:00.000Z', updatedAt: '2026-11-26T10:00:00.000Z' })) }];
+      })
+      .post('/crm/v3/objects/deals/batch/update')
+      .reply((_uri, b) => {
+        bodies.push(b as unknown as UpdateBody);
+        return [207, fixture('deals-batch-update-207.json')];
+      });
+
+    const fields = Array.from({ length: 100 }, (_, i) => ({ dealId: String(1000 + i), score: 80, flags: [] as string[] }));
+    fields.push({ dealId: '101', score: 42.4, flags: ['stale_deal', 'no_next_step'] }, { dealId: '102', score: 10, flags: ['past_close_date'] });
+    const result = await connector().annotate({ fields, warnings: [] });
+
+    expect(bodies).toHaveLength(2);
+    expect(bodies[0]?.inputs[0]).toEqual({ id: '1000', properties: { dealwatch_score: '80', dealwatch_flags: '' } });
+    expect(bodies[1]?.inputs[0]).toEqual({ id: '101', properties: { dealwatch_score: '42', dealwatch_flags: 'stale_deal;no_next_step' } });
+    expect(result.fields.get('101')).toEqual({ ok: true, externalId: '101' });
+    expect(result.fields.get('102')).toMatchObject({ ok: false, retryable: false });
+    expect((result.fields.get('102') as { error: string }).error).toContain('OBJECT_NOT_FOUND');
+    expect(result.fields.get('1000')).toEqual({ ok: true, externalId: '1000' });
+    expect(bodies.map((b) => b.inputs.length)).toEqual([100, 2]);
+  });
+
+  it('creates one note per warning with association 214 and the key in the body, 100 a request', async () => {
+    const requests: CreateBody[] = [];
+    nock(BASE_URL).post('/crm/v3/objects/notes/batch/create').times(2).reply(echoCreate(9000, requests));
+    const warnings = Array.from({ length: 120 }, (_, i) => warning(i));
+    const result = await connector().annotate({ fields: [], warnings });
+
+    expect(requests.map((r) => r.inputs.length)).toEqual([100, 20]);
+    const first = requests[0]!.inputs[0]!;
+    expect(first.associations).toEqual([{ to: { id: '100' }, types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 214 }] }]);
+    expect(first.properties.hs_note_body).toContain('[dealwatch-key: hs-test:100:stale_deal:2026-11-26]');
+    expect(first.properties.hs_note_body).toContain('Suggested: book a call this week.');
+    expect(first.properties.hubspot_owner_id).toBe('41629779');
+    expect(first.properties.hs_timestamp).toBe('2026-11-26T12:00:00.000Z');
+    expect(result.warningKind).toBe('note');
+    expect(result.warnings.get(warnings[0]!.key)).toEqual({ ok: true, externalId: '9000' });
+    expect(result.warnings.get(warnings[119]!.key)).toEqual({ ok: true, externalId: '9019' });
+  });
+
+  it('creates tasks (association 216) when warningRecord is task', async () => {
+    const requests: CreateBody[] = [];
+    nock(BASE_URL).post('/crm/v3/objects/tasks/batch/create').reply(echoCreate(7000, requests));
+    const result = await connector({ warningRecord: 'task' }).annotate({ fields: [], warnings: [warning(0, { severity: 'critical', dueDate: '2026-11-28' })] });
+    const input = requests[0]!.inputs[0]!;
+    expect(input.associations[0]?.types[0]?.associationTypeId).toBe(216);
+    expect(input.properties).toMatchObject({ hs_task_subject: 'Pipeline health: no activity for 21 days', hs_task_status: 'NOT_STARTED', hs_task_priority: 'HIGH', hs_timestamp: '2026-11-28T00:00:00.000Z' });
+    expect(result.warningKind).toBe('task');
+    expect(result.warnings.get(warning(0).key)).toEqual({ ok: true, externalId: '7000' });
+  });
+
+  it('does not retry a create after a 5xx (it may have been written): the records fail as retryable instead', async () => {
+    nock(BASE_URL).post('/crm/v3/objects/notes/batch/create').reply(503, { status: 'error', message: 'unavailable', category: 'SERVICE_UNAVAILABLE' });
+    const c = connector();
+    const result = await c.annotate({ fields: [], warnings: [warning(0)] });
+    expect(result.warnings.get(warning(0).key)).toMatchObject({ ok: false, retryable: true });
+    expect(c.usage().calls).toBe(1);
+  });
+
+  it('findWarnings reads the deals\' notes through v4 associations when the deals are known', async () => {
+    nock(BASE_URL)
+      .post('/crm/v4/associations/deals/notes/batch/read')
+      .reply(200, { status: 'COMPLETE', results: [{ from: { id: '100' }, to: [{ toObjectId: 9000, associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId: 213 }] }, { toObjectId: 9001, associationTypes: [] }] }] })
+      .post('/crm/v3/objects/notes/batch/read', (b) => JSON.stringify((b as { inputs: unknown }).inputs) === JSON.stringify([{ id: '9000' }, { id: '9001' }]))
+      .query(true)
+      .reply(200, {
+        status: 'COMPLETE',
+        results: [
+          { id: '9000', properties: { hs_note_body: '<p>ours</p><p>[dealwatch-key: hs-test:100:stale_deal:2026-11-26] dwk0</p>' }, createdAt: '2026-11-26T12:00:00.000Z', updatedAt: '2026-11-26T12:00:00.000Z' },
+          { id: '9001', properties: { hs_note_body: '<p>a rep note</p>' }, createdAt: '2026-11-26T12:00:00.000Z', updatedAt: '2026-11-26T12:00:00.000Z' },
+        ],
+      });
+    const found = await connector().findWarnings([warning(0).key, warning(1).key], undefined, { dealIds: ['100', '101'] });
+    expect([...found]).toEqual([[warning(0).key, '9000']]);
+  });
+
+  it('findWarnings without deals searches note bodies for the key tokens, five keys a request', async () => {
+    const bodies: { filterGroups: { filters: { propertyName: string; operator: string; value: string }[] }[] }[] = [];
+    nock(BASE_URL)
+      .post('/crm/v3/objects/notes/search', (b) => {
+        bodies.push(b as (typeof bodies)[number]);
+        return true;
+      })
+      .times(2)
+      .reply(200, { total: 0, results: [] });
+    await connector().findWarnings(Array.from({ length: 7 }, (_, i) => warning(i).key));
+    expect(bodies.map((b) => b.filterGroups.length)).toEqual([5, 2]);
+    expect(bodies[0]?.filterGroups[0]?.filters[0]).toMatchObject({ propertyName: 'hs_note_body', operator: 'CONTAINS_TOKEN' });
+    expect(bodies[0]?.filterGroups[0]?.filters[0]?.value).toMatch(/^dwk[0-9a-f]{32}$/);
+  });
+});
+
+describe('HubSpot doctor', () => {
+  it('reports missing properties and creates them with fix', async () => {
+    const created: { name: string; type: string }[] = [];
+    nock(BASE_URL)
+      .get('/crm/v3/properties/deals')
+      .query(true)
+      .reply(200, fixture('properties-deals.json'))
+      .post('/crm/v3/properties/deals', (b) => {
+        created.push(b as (typeof created)[number]);
+        return true;
+      })
+      .reply(201, { name: 'dealwatch_score', type: 'number' });
+    const report = await connector().doctor({ fix: true });
+    expect(created.map((p) => [p.name, p.type])).toEqual([['dealwatch_score', 'number']]);
+    expect(report.checks.find((c) => c.name === 'property dealwatch_score')).toMatchObject({ ok: true, detail: 'dealwatch_score created' });
+    expect(report.checks.find((c) => c.name === 'property dealwatch_flags')?.ok).toBe(true);
+    expect(report.ok).toBe(true);
+
+    nock(BASE_URL).get('/crm/v3/properties/deals').query(true).reply(200, fixture('properties-deals.json'));
+    const dry = await connector().doctor();
+    expect(dry.ok).toBe(false);
+    expect(dry.checks.find((c) => c.name === 'property dealwatch_score')?.detail).toContain('missing');
+  });
+});

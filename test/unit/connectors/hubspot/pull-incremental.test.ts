@@ -1,0 +1,126 @@
+import nock from 'nock';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { BASE_URL, collect, connector, type FakeRecord, fakeSearch, fixture, type SearchBody } from './support.js';
+
+beforeAll(() => nock.disableNetConnect());
+afterEach(() => {
+  nock.cleanAll();
+});
+
+const LOOKBACK_MS = 10 * 60_000;
+
+function pipelines() {
+  nock(BASE_URL).get('/crm/v3/pipelines/deals').reply(200, fixture('pipelines-deals.json'));
+}
+
+function noArchived() {
+  nock(BASE_URL).get('/crm/v3/objects/deals').query((q) => q.archived === 'true').reply(200, { results: [] });
+}
+
+describe('HubSpot incremental pull (search on hs_lastmodifieddate)', () => {
+  it('keeps two records that share a stamp across a page boundary, pages on after even when a page is short, and cursors at (max stamp, id)', async () => {
+    pipelines();
+    const bodies: SearchBody[] = [];
+    nock(BASE_URL)
+      .post('/crm/v3/objects/deals/search', (b) => {
+        bodies.push(b as SearchBody);
+        return (b as SearchBody).after === undefined;
+      })
+      .reply(200, fixture('deals-search-page1.json'))
+      .post('/crm/v3/objects/deals/search', (b) => (b as SearchBody).after === '2')
+      .reply(200, fixture('deals-search-page2.json'));
+    nock(BASE_URL).post('/crm/v4/associations/deals/companies/batch/read').times(2).reply(200, fixture('associations-deals-companies.json'));
+    noArchived();
+
+    const since = { stamp: '2026-11-26T10:01:00.000Z', id: '5' };
+    const pages = await collect(connector().pullDeals({ since }));
+
+    expect(pages.flatMap((p) => p.records.map((d) => d.externalId))).toEqual(['201', '9', '10']);
+    expect(pages[0]?.records.find((d) => d.externalId === '201')?.accountId).toBe('5001');
+    // Page 1 ends at 10:05 with id 9; page 2 holds id 10 at the same stamp; ids compare numerically.
+    expect(pages[0]?.cursor).toEqual({ stamp: '2026-11-26T10:05:00.000Z', id: '9' });
+    expect(pages[1]?.cursor).toEqual({ stamp: '2026-11-26T10:05:00.000Z', id: '10' });
+
+    const first = bodies[0]!;
+    expect(first.filterGroups).toEqual([{ filters: [{ propertyName: 'hs_lastmodifieddate', operator: 'GTE', value: String(Date.parse(since.stamp) - LOOKBACK_MS) }] }]);
+    expect(first.sorts).toEqual([{ propertyName: 'hs_lastmodifieddate', direction: 'ASCENDING' }]);
+    expect(first.limit).toBe(200);
+    expect(nock.isDone()).toBe(true);
+  });
+
+  it('resuming from a page cursor re-reads its stamp inclusively (minus the look-back), so the tie on the next page is not lost', async () => {
+    pipelines();
+    const bodies: SearchBody[] = [];
+    nock(BASE_URL)
+      .post('/crm/v3/objects/deals/search')
+      .reply(fakeSearch([{ id: '9', stampMs: Date.parse('2026-11-26T10:05:00.000Z') }, { id: '10', stampMs: Date.parse('2026-11-26T10:05:00.000Z') }], bodies));
+    nock(BASE_URL).post('/crm/v4/associations/deals/companies/batch/read').reply(200, { results: [] });
+    noArchived();
+    const pages = await collect(connector().pullDeals({ since: { stamp: '2026-11-26T10:05:00.000Z', id: '9' } }));
+    expect(pages.flatMap((p) => p.records.map((d) => d.externalId)).sort()).toEqual(['10', '9']);
+    expect(bodies[0]?.filterGroups[0]?.filters[0]?.value).toBe(String(Date.parse('2026-11-26T10:05:00.000Z') - LOOKBACK_MS));
+  });
+
+  it('splits a window of more than 10,000 changes below the search cap and loses nothing', async () => {
+    pipelines();
+    const base = Date.parse('2026-11-20T00:00:00.000Z');
+    // 10,450 changes, three per millisecond stamp, ids in a shuffled numeric order.
+    const records: FakeRecord[] = Array.from({ length: 10_450 }, (_, i) => ({ id: String(((i * 7919) % 10_450) + 1), stampMs: base + Math.floor(i / 3) }));
+    const bodies: SearchBody[] = [];
+    nock(BASE_URL).post('/crm/v3/objects/deals/search').times(200).reply(fakeSearch(records, bodies));
+    nock(BASE_URL).post('/crm/v4/associations/deals/companies/batch/read').times(200).reply(200, { results: [] });
+    noArchived();
+
+    const c = connector();
+    const ids = new Set<string>();
+    let last = '';
+    for await (const page of c.pullDeals({ since: { stamp: new Date(base + LOOKBACK_MS).toISOString(), id: '' } })) {
+      for (const d of page.records) ids.add(d.externalId);
+      if (page.cursor) {
+        expect(page.cursor.stamp >= last).toBe(true);
+        last = page.cursor.stamp;
+      }
+    }
+    expect(ids.size).toBe(10_450);
+    // No request asked past the cap (the fake answers those with 400, which would have thrown).
+    expect(bodies.every((b) => Number(b.after ?? 0) + b.limit <= 10_000)).toBe(true);
+    // The second query starts at the last stamp reached by the first (inclusive), not after it.
+    const starts = bodies.filter((b) => b.after === undefined).map((b) => Number(b.filterGroups[0]?.filters[0]?.value));
+    expect(starts.length).toBe(2);
+    expect(starts[1]).toBe(base + Math.floor(9_999 / 3));
+    expect(c.usage().rateLimited).toBe(0);
+  });
+
+  it('walks more than 10,000 changes sharing one stamp by a numeric hs_object_id cursor', async () => {
+    pipelines();
+    const stamp = Date.parse('2026-11-20T00:00:00.000Z');
+    const records: FakeRecord[] = Array.from({ length: 10_100 }, (_, i) => ({ id: String(i + 1), stampMs: stamp }));
+    const bodies: SearchBody[] = [];
+    nock(BASE_URL).post('/crm/v3/objects/deals/search').times(200).reply(fakeSearch(records, bodies));
+    nock(BASE_URL).post('/crm/v4/associations/deals/companies/batch/read').times(200).reply(200, { results: [] });
+    noArchived();
+
+    const ids = new Set<string>();
+    for await (const page of connector().pullDeals({ since: { stamp: new Date(stamp).toISOString(), id: '' } })) {
+      for (const d of page.records) ids.add(d.externalId);
+    }
+    expect(ids.size).toBe(10_100);
+    const tieQueries = bodies.filter((b) => b.after === undefined && b.filterGroups[0]?.filters.some((f) => f.propertyName === 'hs_object_id'));
+    expect(tieQueries.map((b) => b.filterGroups[0]?.filters[1])).toEqual([
+      { propertyName: 'hs_object_id', operator: 'GT', value: '0' },
+      // Numeric max of ids 1..10000 is 10000; a string comparison would say '9999'.
+      { propertyName: 'hs_object_id', operator: 'GT', value: '10000' },
+    ]);
+    expect(tieQueries[0]?.sorts).toEqual([{ propertyName: 'hs_object_id', direction: 'ASCENDING' }]);
+  });
+
+  it('tombstones deals archived since the window start (search never returns archived records)', async () => {
+    pipelines();
+    nock(BASE_URL).post('/crm/v3/objects/deals/search').reply(200, { total: 0, results: [] });
+    nock(BASE_URL).get('/crm/v3/objects/deals').query((q) => q.archived === 'true').reply(200, fixture('deals-archived.json'));
+    const pages = await collect(connector().pullDeals({ since: { stamp: '2026-11-25T00:00:00.000Z', id: '' } }));
+    // 77 was archived on 2026-11-25 (inside the window); 78 in June was tombstoned by an earlier run.
+    expect(pages.flatMap((p) => p.tombstones)).toEqual(['77']);
+    expect(pages.at(-1)?.cursor).toBeNull();
+  });
+});
