@@ -1,0 +1,161 @@
+/**
+ * The one place that knows which BullMQ backend runs the queues: Redis when `REDIS_URL` is set,
+ * otherwise BullMQ's PostgreSQL backend in the store's database.
+ */
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import {
+  Queue as RedisQueue,
+  Worker as RedisWorker,
+  createPostgresBackend,
+  withBackend,
+  type QueueOptions,
+  type WorkerOptions,
+  type Processor,
+} from 'bullmq';
+import { DealwatchError } from '../domain/errors.js';
+
+/** Where the queues live. */
+export type QueueBackendSpec = { kind: 'redis'; url: string } | { kind: 'postgres'; url: string };
+
+/** Picks the backend from the environment: Redis wins when its URL is set. */
+export function chooseQueueBackend(env: { redisUrl?: string | undefined; databaseUrl: string }): QueueBackendSpec {
+  if (env.redisUrl) return { kind: 'redis', url: env.redisUrl };
+  return { kind: 'postgres', url: env.databaseUrl };
+}
+
+/** The minimal slice of a BullMQ Queue/Worker the rest of src/queue uses, on either backend. */
+export type AnyQueue = RedisQueue;
+export type AnyWorker = RedisWorker;
+
+/** Builds BullMQ classes bound to one backend, and owns the connections they share. */
+export interface BackendConnections {
+  readonly kind: QueueBackendSpec['kind'];
+  /**
+   * True when every client shares one database session (PGlite behind pglite-socket): nothing may
+   * depend on per-connection session state (search_path, prepared statement names, application_name).
+   */
+  readonly sharedSession: boolean;
+  createQueue(name: string, options: Omit<QueueOptions, 'connection'>): AnyQueue;
+  createWorker(name: string, processor: Processor, options: Omit<WorkerOptions, 'connection'>): AnyWorker;
+  /** Store client for rate-limiter-flexible (`ioredis` or a `pg` pool adapter). */
+  readonly limiterClient: { kind: 'redis'; client: Redis } | { kind: 'postgres'; client: PgQueryable };
+  close(): Promise<void>;
+}
+
+/** What rate-limiter-flexible's `storeType: 'pool'` needs. */
+export interface PgQueryable {
+  query(q: { text: string; values?: unknown[]; name?: string }): Promise<pg.QueryResult>;
+}
+
+function unreachable(spec: QueueBackendSpec, cause: unknown): DealwatchError {
+  const variable = spec.kind === 'redis' ? 'REDIS_URL' : 'DATABASE_URL';
+  const host = safeHost(spec.url);
+  return new DealwatchError('QUEUE.UNAVAILABLE', `queue backend ${spec.kind} at ${host} (${variable}) is not reachable`, { cause });
+}
+
+function safeHost(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return '(unparseable URL)';
+  }
+}
+
+/**
+ * Detects a server where all clients share one session (PGlite through pglite-socket): a setting
+ * made by one client is visible to another. On a real server each client has its own session.
+ */
+export async function detectSharedSession(url: string): Promise<boolean> {
+  const a = new pg.Client({ connectionString: url });
+  const b = new pg.Client({ connectionString: url });
+  await a.connect();
+  try {
+    await b.connect();
+    try {
+      const marker = `dw_probe_${process.pid}_${Date.now()}`;
+      const before = await b.query<{ v: string }>(`SELECT current_setting('application_name') AS v`);
+      await a.query(`SELECT set_config('application_name', $1, false)`, [marker]);
+      const seen = await b.query<{ v: string }>(`SELECT current_setting('application_name') AS v`);
+      const shared = seen.rows[0]?.v === marker;
+      if (shared) await a.query(`SELECT set_config('application_name', $1, false)`, [before.rows[0]?.v ?? '']);
+      return shared;
+    } finally {
+      await b.end();
+    }
+  } finally {
+    await a.end();
+  }
+}
+
+/** Opens the backend's connections, failing with `QUEUE.UNAVAILABLE` (naming the variable) when unreachable. */
+export async function connectBackend(spec: QueueBackendSpec): Promise<BackendConnections> {
+  return spec.kind === 'redis' ? connectRedis(spec) : connectPostgres(spec);
+}
+
+async function connectRedis(spec: QueueBackendSpec & { kind: 'redis' }): Promise<BackendConnections> {
+  // Workers need maxRetriesPerRequest: null (blocking commands); a failed first connect must not hang.
+  const redis = new Redis(spec.url, { maxRetriesPerRequest: null, lazyConnect: true, connectTimeout: 3000, retryStrategy: (n) => Math.min(n * 200, 2000) });
+  redis.on('error', () => undefined); // surfaced by commands; ioredis reconnects by itself
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (cause) {
+    redis.disconnect();
+    throw unreachable(spec, cause);
+  }
+  return {
+    kind: 'redis',
+    sharedSession: false,
+    createQueue: (name, options) => new RedisQueue(name, { ...options, connection: redis }),
+    createWorker: (name, processor, options) => new RedisWorker(name, processor, { ...options, connection: redis }),
+    limiterClient: { kind: 'redis', client: redis },
+    close: async () => {
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
+
+async function connectPostgres(spec: QueueBackendSpec & { kind: 'postgres' }): Promise<BackendConnections> {
+  let sharedSession: boolean;
+  try {
+    sharedSession = await detectSharedSession(spec.url);
+  } catch (cause) {
+    throw unreachable(spec, cause);
+  }
+  // BullMQ pins its schema through the `search_path` startup option, which a shared session ignores:
+  // there its tables go to `public`, the search_path every client already has. dealwatch's own
+  // tables live in their own schema, so nothing collides.
+  const schema = sharedSession ? 'public' : 'bullmq';
+  const { Queue, Worker } = withBackend(createPostgresBackend);
+  // Migrate once, up front: concurrent starters serialise on an advisory lock, which clients of a
+  // shared session cannot wait on each other for. Later clients only check the schema version.
+  const migrator = new Queue('dealwatch-migrate', { connection: { connectionString: spec.url, schema, migrate: true, max: 1 } });
+  try {
+    await migrator.waitUntilReady();
+  } catch (cause) {
+    throw unreachable(spec, cause);
+  } finally {
+    await migrator.close().catch(() => undefined);
+  }
+  const connection = { connectionString: spec.url, schema, max: 3 };
+  const pool = new pg.Pool({ connectionString: spec.url, max: 2 });
+  pool.on('error', () => undefined);
+  // rate-limiter-flexible names its prepared statements; names are session state, so strip them.
+  const limiterClient: PgQueryable = {
+    query: (q) => pool.query({ text: q.text, values: q.values ?? [] }),
+  };
+  // Without NOTIFY delivery (shared session) idle workers poll: keep the poll short.
+  const drainDelay = sharedSession ? 0.1 : 5;
+  return {
+    kind: 'postgres',
+    sharedSession,
+    createQueue: (name, options) => new Queue(name, { ...options, connection } as never) as unknown as AnyQueue,
+    createWorker: (name, processor, options) =>
+      new Worker(name, processor as never, { drainDelay, ...options, connection } as never) as unknown as AnyWorker,
+    limiterClient: { kind: 'postgres', client: limiterClient },
+    close: async () => {
+      await pool.end();
+    },
+  };
+}

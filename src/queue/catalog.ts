@@ -1,0 +1,196 @@
+/**
+ * The job catalog: every job the pipeline runs, with the zod schema of its payload, its queue, its
+ * id (so duplicates collapse) and its retry policy. Producers enqueue through `enqueue()` and
+ * processors receive payloads parsed by the same schema, so the two cannot disagree; the handler
+ * map (`JobHandlers`) is keyed by this catalog, so a missing handler is a compile error.
+ *
+ * Retry layers (one per failure kind, STYLE.md):
+ * - a single HTTP call that hits a 429 with a short Retry-After, a 5xx or a reset is retried by the
+ *   connector (p-retry), which also honours the shared RateGate;
+ * - a transient error that escapes the connector fails the job, and BullMQ retries it here with
+ *   `attempts` and exponential backoff with jitter;
+ * - a rate limit that escapes the connector moves the job to delayed (no attempt spent), see
+ *   ./fate.ts; auth/config errors are unrecoverable (no retry at all).
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { QueueName } from './names.js';
+import { jobIdOf } from './names.js';
+
+/** Retry policy of a job. */
+export interface RetryPolicy {
+  /** Total attempts, the first included. */
+  attempts: number;
+  /** First backoff in ms; doubles each attempt. */
+  backoffMs: number;
+  /** Fraction of the backoff randomised (0..1), so retries of many jobs spread out. @defaultValue 0.5 */
+  jitter: number;
+}
+
+/** How long finished jobs are kept: completed ones for duplicate detection, failed ones for inspection. */
+export interface Retention {
+  completed: { age: number; count: number };
+  failed: { count: number };
+}
+
+const ConnectionId = z.string().min(1);
+
+/** Pulls a connection's changes (or everything with `mode: full`). */
+export const SyncJobPayload = z.object({
+  connectionId: ConnectionId,
+  mode: z.enum(['incremental', 'full']).default('incremental'),
+  /** `schedule`, `cli`, `api`, `demo`, ... (recorded on the sync run). */
+  trigger: z.string().default('schedule'),
+});
+export type SyncJobPayload = z.input<typeof SyncJobPayload>;
+
+/** A provider event about one deal (the stage-change fast path). */
+export const EventJobPayload = z.object({
+  connectionId: ConnectionId,
+  eventId: z.string().min(1),
+  dealId: z.string().min(1),
+  kind: z.enum(['stage_change', 'created', 'deleted', 'changed', 'restored', 'merged']),
+  occurredAt: z.string().min(1),
+  stageId: z.string().optional(),
+});
+export type EventJobPayload = z.input<typeof EventJobPayload>;
+
+/** Scores some deals of a connection (a chunk of those a sync changed). */
+export const ScoreJobPayload = z.object({
+  connectionId: ConnectionId,
+  dealIds: z.array(z.string().min(1)).max(5000),
+  /** Sync run that caused it, when any; part of the job id so a retried sync does not rescore twice. */
+  runId: z.number().int().nullable().default(null),
+  chunk: z.number().int().nonnegative().default(0),
+  /** Refresh the connection's cached benchmarks first (the first chunk after a sync). */
+  refreshBenchmarks: z.boolean().default(false),
+});
+export type ScoreJobPayload = z.input<typeof ScoreJobPayload>;
+
+/** Writes what is due for a connection (or some of its deals) back into the CRM. */
+export const WritebackJobPayload = z.object({
+  connectionId: ConnectionId,
+  /** Only these deals; all due annotations of the connection when absent. */
+  dealIds: z.array(z.string().min(1)).optional(),
+  /** Id of the job that asked (correlation, part of the job id). */
+  cause: z.string().default('manual'),
+});
+export type WritebackJobPayload = z.input<typeof WritebackJobPayload>;
+
+/** One catalog entry. */
+export interface JobDefinition<S extends z.ZodType> {
+  queue: QueueName;
+  payload: S;
+  retry: RetryPolicy;
+  retention: Retention;
+  /** Deterministic job id: the same request twice is one job. */
+  jobId(payload: z.output<S>): string;
+  /**
+   * Deduplication id: while a job with this id waits or runs, another request is coalesced into it
+   * (BullMQ `deduplication`), after it finishes a new one may start.
+   */
+  dedupeId?(payload: z.output<S>): string;
+}
+
+const DAY_S = 24 * 3600;
+
+function hashOf(...parts: string[]): string {
+  return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 24);
+}
+
+function define<S extends z.ZodType>(definition: JobDefinition<S>): JobDefinition<S> {
+  return definition;
+}
+
+/** The catalog. */
+export const jobCatalog = {
+  /** One sync per connection at a time: the dedupe id is the connection; the job id is unique per request. */
+  sync: define({
+    queue: 'sync',
+    payload: SyncJobPayload,
+    retry: { attempts: 4, backoffMs: 10_000, jitter: 0.5 },
+    retention: { completed: { age: 7 * DAY_S, count: 200 }, failed: { count: 500 } },
+    jobId: (p) => jobIdOf('sync', p.connectionId, p.mode, Date.now(), Math.random().toString(36).slice(2, 8)),
+    dedupeId: (p) => jobIdOf('sync', p.connectionId),
+  }),
+  /** Id from the provider event, deal and time: a webhook delivered three times is one job (kept a day). */
+  events: define({
+    queue: 'events',
+    payload: EventJobPayload,
+    retry: { attempts: 6, backoffMs: 1_000, jitter: 0.5 },
+    retention: { completed: { age: DAY_S, count: 50_000 }, failed: { count: 1_000 } },
+    jobId: (p) => jobIdOf('ev', p.connectionId, hashOf(p.eventId, p.dealId, p.occurredAt)),
+  }),
+  score: define({
+    queue: 'score',
+    payload: ScoreJobPayload,
+    retry: { attempts: 5, backoffMs: 2_000, jitter: 0.5 },
+    retention: { completed: { age: DAY_S, count: 1_000 }, failed: { count: 500 } },
+    jobId: (p) =>
+      p.runId === null
+        ? jobIdOf('score', p.connectionId, hashOf(...p.dealIds), Date.now())
+        : jobIdOf('score', p.connectionId, p.runId, p.chunk),
+  }),
+  writeback: define({
+    queue: 'writeback',
+    payload: WritebackJobPayload,
+    retry: { attempts: 8, backoffMs: 5_000, jitter: 0.5 },
+    retention: { completed: { age: DAY_S, count: 1_000 }, failed: { count: 500 } },
+    jobId: (p) => jobIdOf('wb', p.connectionId, p.cause),
+  }),
+} as const satisfies { [N in QueueName]: JobDefinition<z.ZodType> };
+
+export type JobName = keyof typeof jobCatalog;
+/** Payload as producers write it (defaults optional). */
+export type JobInput<N extends JobName> = z.input<(typeof jobCatalog)[N]['payload']>;
+/** Payload as processors receive it (defaults applied). */
+export type JobPayload<N extends JobName> = z.output<(typeof jobCatalog)[N]['payload']>;
+
+/** A job another job caused; `sync --wait` follows these to know when all the work is done. */
+export interface JobRef {
+  queue: QueueName;
+  jobId: string;
+}
+
+/** What each processor returns (stored as the job's return value). */
+export interface JobResults {
+  sync: {
+    connectionId: string;
+    runId: number | null;
+    status: 'ok' | 'partial' | 'failed' | 'skipped';
+    deals: number;
+    activities: number;
+    apiCalls: number;
+    followUps: JobRef[];
+  };
+  events: { connectionId: string; dealId: string; refetched: boolean; applied: boolean; followUps: JobRef[] };
+  score: { connectionId: string; scored: number; opened: number; resolved: number; followUps: JobRef[] };
+  writeback: {
+    connectionId: string;
+    mode: 'on' | 'dry-run' | 'off';
+    fields: number;
+    notes: number;
+    tasks: number;
+    planned: number;
+    followUps: JobRef[];
+  };
+}
+
+/** Context given to a processor. */
+export interface JobContext {
+  jobId: string;
+  /** 1 on the first attempt. */
+  attempt: number;
+  /** Aborted when the worker shuts down: stop at the next page boundary. */
+  signal: AbortSignal;
+}
+
+/** One processor per job; a missing one does not compile. */
+export type JobHandlers = {
+  [N in JobName]: (payload: JobPayload<N>, context: JobContext) => Promise<JobResults[N]>;
+};
+
+/** The connection a payload belongs to (every job has one). */
+export function connectionOf(payload: { connectionId: string }): string {
+  return payload.connectionId;
+}

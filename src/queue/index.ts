@@ -1,0 +1,18 @@
+/** The queue module: the only code that knows BullMQ and its backend. */
+export { chooseQueueBackend, type QueueBackendSpec } from './backend.js';
+export * from './catalog.js';
+export { fateOf, type JobFate } from './fate.js';
+export { QUEUE_NAMES, DEFAULT_QUEUE_PREFIX, jobIdOf, type QueueName } from './names.js';
+export { PROVIDER_RATE_LIMITS, rateLimitsFor, type RateLimits, type SharedRateGate } from './rate-gate.js';
+export {
+  QueueSystem,
+  DEFAULT_CONCURRENCY,
+  type EnqueuedJob,
+  type JobOutcome,
+  type QueueLogger,
+  type QueueSystemOptions,
+  type SyncScheduleEntry,
+  type WorkerGroup,
+  type WorkerGroupOptions,
+  type WorkerHooks,
+} from './system.js';

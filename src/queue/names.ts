@@ -1,0 +1,17 @@
+/** The four queues of the pipeline (DESIGN.md). */
+export const QUEUE_NAMES = ['sync', 'events', 'score', 'writeback'] as const;
+export type QueueName = (typeof QUEUE_NAMES)[number];
+
+/**
+ * Default key prefix. The braces are a Redis Cluster hash tag: every key of every queue hashes to
+ * one slot, which BullMQ's multi-key scripts need. The PostgreSQL backend stores it as a plain name.
+ */
+export const DEFAULT_QUEUE_PREFIX = '{dealwatch}';
+
+/**
+ * A job id safe on both backends: BullMQ reserves `:` in custom ids (Redis key separator), and
+ * purely numeric ids collide with generated ones.
+ */
+export function jobIdOf(...parts: (string | number)[]): string {
+  return parts.map((p) => String(p).replace(/[^A-Za-z0-9_.-]/g, '_')).join('-');
+}
