@@ -110,7 +110,7 @@ export class SalesforceClient {
     });
     const transport = new GatedTransport(
       async (req) => {
-        await options.rateGate.take(req.url.includes('/jobs/query') ? 'bulk' : 'default');
+        await options.rateGate.take('default');
         this.meter.recordCall(`${req.method} ${endpointOf(req.url)}`);
       },
       (_req, res) => {
@@ -166,7 +166,10 @@ export class SalesforceClient {
 
   /** First call of a token-less connection: get a token up front instead of paying for a 401. */
   private ensureSession(): Promise<void> {
-    if (this.conn.accessToken) return Promise.resolve();
+    if (this.conn.accessToken) {
+      if (this.conn.instanceUrl) return Promise.resolve();
+      return Promise.reject(new CrmError('CRM.MISCONFIGURED', 'instanceUrl is required with an accessToken (e.g. https://acme.my.salesforce.com)', { provider: 'salesforce' }));
+    }
     this.session ??= this.requestToken(this.conn).then(
       (res) => {
         if (res.instance_url) this.conn.instanceUrl = res.instance_url;

@@ -184,3 +184,59 @@ describe('salesforce query plan from describe', () => {
     expect(query).not.toContain('WHERE');
   });
 });
+
+describe('salesforce fetchDeal (webhook fast path)', () => {
+  it('reads the deal, its activities and both histories in five queries, and a deleted deal is null', async () => {
+    describeOpportunity();
+    const seen: string[] = [];
+    const answer = (q: string) => {
+      seen.push(q);
+      if (q.includes('FROM Opportunity ')) return { totalSize: 1, done: true, records: [(fixture<{ records: unknown[] }>('queryall-opportunities-page2.json').records[1])] };
+      if (q.includes('FROM Task')) return { totalSize: 1, done: true, records: [{ Id: '00T1', WhatId: '006RO00000Aa004YAA', TaskSubtype: 'Email', IsClosed: true, SystemModstamp: '2026-11-20T10:00:00.000+0000', CreatedDate: '2026-11-20T10:00:00.000+0000' }] };
+      if (q.includes('FROM OpportunityHistory')) return { totalSize: 2, done: true, records: [
+        { Id: 'h1', OpportunityId: '006RO00000Aa004YAA', StageName: 'Prospecting', CreatedDate: '2026-11-01T10:00:00.000+0000' },
+        { Id: 'h2', OpportunityId: '006RO00000Aa004YAA', StageName: 'Proposal', CreatedDate: '2026-11-02T10:00:00.000+0000' },
+      ] };
+      return { totalSize: 0, done: true, records: [] };
+    };
+    const api = nock(INSTANCE)
+      .get(`${API}/queryAll`).query(true).reply((uri) => [200, answer(soqlOf(uri))])
+      .get(`${API}/query`).query(true).times(4).reply((uri) => [200, answer(soqlOf(uri))]);
+    const bundle = await connector().fetchDeal('006RO00000Aa004YAA');
+    expect(api.isDone()).toBe(true);
+    expect(seen).toHaveLength(5);
+    expect(seen[0]).toContain("WHERE Id = '006RO00000Aa004YAA'");
+    expect(bundle.deal).toBeNull();
+    expect(bundle.activities).toMatchObject([{ type: 'email', dealIds: ['006RO00000Aa004YAA'] }]);
+    expect(bundle.stageChanges.map((c) => [c.fromStageId, c.toStageId])).toEqual([[null, 'Prospecting'], ['Prospecting', 'Proposal']]);
+  });
+
+  it('escapes the id it puts in SOQL', async () => {
+    describeOpportunity();
+    const seen: string[] = [];
+    nock(INSTANCE).get(/\/services\/data\/v62\.0\/query(All)?/).query(true).times(5).reply((uri) => {
+      seen.push(soqlOf(uri));
+      return [200, { totalSize: 0, done: true, records: [] }];
+    });
+    await connector().fetchDeal("006' OR Name != '");
+    expect(seen.every((q) => q.includes("'006\\' OR Name != \\''"))).toBe(true);
+  });
+});
+
+describe('salesforce owners and stages', () => {
+  it('maps standard users and stage metadata', async () => {
+    nock(INSTANCE)
+      .get(`${API}/query`).query((q) => String(q.q).includes('FROM User'))
+      .reply(200, { totalSize: 1, done: true, records: [{ attributes: { type: 'User' }, Id: '005A', Name: 'Ada Rep', Email: 'ada@acme.test', IsActive: true }] })
+      .get(`${API}/query`).query((q) => String(q.q).includes('FROM OpportunityStage'))
+      .reply(200, { totalSize: 1, done: true, records: [{ attributes: { type: 'OpportunityStage' }, Id: '01J1', ApiName: 'Prospecting', MasterLabel: 'Prospecting', SortOrder: 1, DefaultProbability: 10, IsClosed: false, IsWon: false, IsActive: true }] });
+    const c = connector();
+    expect(await c.pullOwners()).toMatchObject([{ externalId: '005A', name: 'Ada Rep', active: true }]);
+    expect(await c.pullStages()).toMatchObject([{ id: 'Prospecting', order: 0, probability: 0.1 }]);
+  });
+
+  it('refuses an access token without an instance URL with a clear error', async () => {
+    const err = await connector({ instanceUrl: undefined }).pullStages().catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'CRM.MISCONFIGURED' });
+  });
+});
