@@ -64,23 +64,34 @@ export const ConfigSchema = z
     /** CRM connections, each with a unique `id`. @defaultValue [] */
     connections: z.array(ConnectionSettings).default([]),
   })
-  .superRefine((config, ctx) => {
-    const firstIndexById = new Map<string, number>();
-    config.connections.forEach((connection, index) => {
-      const first = firstIndexById.get(connection.id);
-      if (first === undefined) firstIndexById.set(connection.id, index);
-      else ctx.addIssue({ code: 'custom', path: ['connections', index, 'id'], message: `duplicate id (also connections[${first}].id)` });
-      if (!isTimeZone(connection.schedule.timezone)) {
-        ctx.addIssue({ code: 'custom', path: ['connections', index, 'schedule', 'timezone'], message: 'unknown IANA time zone' });
-      }
-      if (connection.timezone !== undefined && !isTimeZone(connection.timezone)) {
-        ctx.addIssue({ code: 'custom', path: ['connections', index, 'timezone'], message: 'unknown IANA time zone' });
-      }
-      if (!isCron(connection.schedule.cron)) {
-        ctx.addIssue({ code: 'custom', path: ['connections', index, 'schedule', 'cron'], message: 'invalid cron expression' });
-      }
-    });
+  // Runs even when other fields are invalid (`when`), so that every problem is reported at once;
+  // hence it reads the connections defensively.
+  .superRefine((config, ctx) => checkConnections(config.connections as unknown, ctx), { when: () => true });
+
+/** Checks across fields: unique ids, known time zones, parseable cron expressions. */
+function checkConnections(connections: unknown, ctx: z.RefinementCtx): void {
+  if (!Array.isArray(connections)) return;
+  const firstIndexById = new Map<string, number>();
+  connections.forEach((connection: unknown, index) => {
+    if (typeof connection !== 'object' || connection === null) return;
+    const { id, schedule, timezone } = connection as { id?: unknown; schedule?: { cron?: unknown; timezone?: unknown }; timezone?: unknown };
+    const at = (...path: string[]) => ['connections', index, ...path];
+    if (typeof id === 'string') {
+      const first = firstIndexById.get(id);
+      if (first === undefined) firstIndexById.set(id, index);
+      else ctx.addIssue({ code: 'custom', path: at('id'), message: `duplicate id (also connections[${first}].id)` });
+    }
+    if (typeof schedule?.timezone === 'string' && !isTimeZone(schedule.timezone)) {
+      ctx.addIssue({ code: 'custom', path: at('schedule', 'timezone'), message: 'unknown IANA time zone' });
+    }
+    if (typeof timezone === 'string' && !isTimeZone(timezone)) {
+      ctx.addIssue({ code: 'custom', path: at('timezone'), message: 'unknown IANA time zone' });
+    }
+    if (typeof schedule?.cron === 'string' && !isCron(schedule.cron)) {
+      ctx.addIssue({ code: 'custom', path: at('schedule', 'cron'), message: 'invalid cron expression' });
+    }
   });
+}
 
 export type Config = z.infer<typeof ConfigSchema> & {
   /** Absolute path of the file read, or null when none was given. */

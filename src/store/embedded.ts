@@ -82,7 +82,7 @@ async function serve(dataDir: string, ownerFile: string, options: EmbeddedOption
   await server.start();
   const url = `postgres://postgres@${server.getServerConn()}/postgres`;
   writeFileSync(ownerFile, JSON.stringify({ pid: process.pid, url } satisfies OwnerRecord));
-  options.logger?.info({ dataDir }, 'embedded database started');
+  options.logger?.debug({ dataDir }, 'embedded database started');
   let closed = false;
   return {
     url,
