@@ -19,6 +19,7 @@ import {
   trailingDays,
   type EngineInput,
   type FindingsDiff,
+  type MorningReview,
   type Period,
   type ReportContext,
 } from '../domain/engine.js';
@@ -48,7 +49,12 @@ interface Loaded {
   ctx: ReportContext;
 }
 
-export function createReviewService(deps: { store: ServerStore; connections: ConnectionDirectory }): ReviewService {
+/** The port plus the typed review, for callers that render it (`dealwatch report`, the demo). */
+export interface EngineReviewService extends ReviewService {
+  morningReview(connectionId: string, now: Date): Promise<MorningReview>;
+}
+
+export function createReviewService(deps: { store: ServerStore; connections: ConnectionDirectory }): EngineReviewService {
   const { store } = deps;
 
   async function load(connectionId: string, now: Date): Promise<Loaded> {
@@ -130,12 +136,17 @@ export function createReviewService(deps: { store: ServerStore; connections: Con
 
   const asReport = (value: unknown): Report => JSON.parse(JSON.stringify(value)) as Report;
 
+  async function morningReview(connectionId: string, now: Date): Promise<MorningReview> {
+    const [{ ctx }, diff] = await Promise.all([load(connectionId, now), recentlyOpened(connectionId, now)]);
+    const kpis = computeKpis(ctx);
+    const forecast = computeForecast(ctx);
+    return buildMorningReview(ctx, { kpis, forecast, diff });
+  }
+
   return {
+    morningReview,
     async review(connectionId, now) {
-      const [{ ctx }, diff] = await Promise.all([load(connectionId, now), recentlyOpened(connectionId, now)]);
-      const kpis = computeKpis(ctx);
-      const forecast = computeForecast(ctx);
-      return asReport(buildMorningReview(ctx, { kpis, forecast, diff }));
+      return asReport(await morningReview(connectionId, now));
     },
     async kpis(connectionId, query, now) {
       const { ctx } = await load(connectionId, now);

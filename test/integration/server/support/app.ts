@@ -6,13 +6,12 @@ import { HubSpotConnection, SalesforceConnection, type ConnectionSettings } from
 import { QueueSystem } from '../../../../src/queue/index.js';
 import { buildServer } from '../../../../src/server/app.js';
 import { queueEventSink, queueJobControl, queueReadiness } from '../../../../src/server/adapters/queue.js';
-import type { ServerOptions } from '../../../../src/server/deps.js';
+import type { ServerDeps, ServerOptions } from '../../../../src/server/deps.js';
 import { createMetrics, type Metrics } from '../../../../src/server/metrics.js';
 import type { ConnectionDirectory, ReadinessCheck, ReviewService, ServerStore, VerifierFactory } from '../../../../src/server/ports.js';
 import { createRedisDeduper } from '../../../../src/server/webhooks/redis-deduper.js';
 import { REDIS_URL, uniqueName } from '../../../support/services.js';
 import { webhookVerifierFor } from '../../../../connectors/registry.js';
-import { salesforceTestVerifier } from './verifiers.js';
 
 export const PUBLIC_URL = 'https://dealwatch.example.com';
 export const API_TOKEN = 'test-token-0123456789';
@@ -37,12 +36,8 @@ export const salesforceConnection = SalesforceConnection.parse({
   outboundMessageToken: SF_TOKEN,
 });
 
-/**
- * The connectors' own verifiers through the registry; Salesforce's until it is registered is the
- * test's one, written from the documentation (./verifiers.ts).
- */
-export const verifierFor: VerifierFactory = (settings) =>
-  settings.provider === 'salesforce' ? salesforceTestVerifier(settings) : webhookVerifierFor(settings);
+/** The connectors' own verifiers, through the registry, as in production. */
+export const verifierFor: VerifierFactory = webhookVerifierFor;
 
 export function directoryOf(connections: readonly ConnectionSettings[]): ConnectionDirectory {
   return { list: () => connections, get: (id) => connections.find((c) => c.id === id) };
@@ -74,6 +69,8 @@ export interface TestAppOptions {
 
 export interface TestApp {
   app: FastifyInstance;
+  /** What the app was built from (start another instance on a socket with `startServer(deps)`). */
+  deps: ServerDeps;
   queues: QueueSystem;
   redis: Redis;
   metrics: Metrics;
@@ -88,7 +85,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
   const queues = await QueueSystem.open({ backend: { kind: 'redis', url: REDIS_URL }, prefix, logger });
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
   const metrics = createMetrics({ processMetrics: false });
-  const app = await buildServer({
+  const deps: ServerDeps = {
     options: { publicUrl: PUBLIC_URL, apiTokens: [API_TOKEN], redisKeyPrefix: `${prefix}:`, ...options.options },
     logger,
     clock: options.clock ?? (() => new Date()),
@@ -103,10 +100,12 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     metrics,
     queues: (['sync', 'events', 'score', 'writeback'] as const).map((n) => queues.queue(n)),
     redis,
-  });
+  };
+  const app = await buildServer(deps);
   await app.ready();
   return {
     app,
+    deps,
     queues,
     redis,
     metrics,
