@@ -16,7 +16,7 @@ import type { HttpRequest, HttpRequestOptions, HttpResponse } from 'jsforce/lib/
 import type { ApiUsage, SalesforceConnection } from '../../src/domain/model/index.js';
 import { CrmError } from '../../src/domain/errors.js';
 import type { RateGate } from '../types.js';
-import { classifyNetworkError, classifyResponse, toCrmError } from './errors.js';
+import { classifyNetworkError, classifyResponse, classifyTokenError, toCrmError } from './errors.js';
 import { buildJwtAssertion, JWT_BEARER_GRANT } from './jwt.js';
 import { defaultRetryPolicy, withRetry, type RetryPolicy } from '../shared/retry.js';
 import { UsageCounter } from '../shared/usage.js';
@@ -86,6 +86,8 @@ export class SalesforceClient {
   /** Set by a refresh, cleared by any non-401 answer: a 401 while set means the new token is refused too. */
   private refreshedWithoutSuccess = false;
   private session: Promise<void> | null = null;
+  /** Why the last refresh failed: jsforce rethrows it as a plain 'Unable to refresh session' Error. */
+  private refreshError: CrmError | null = null;
 
   constructor(
     private readonly settings: SalesforceConnection,
@@ -126,16 +128,25 @@ export class SalesforceClient {
   /** Obtains a token for the server-to-server flows (jsforce's SessionRefreshFunc). */
   private refresh(conn: Connection, callback: (err: Error | null | undefined, token?: string, res?: never) => void): void {
     if (this.refreshedWithoutSuccess) {
-      callback(new Error('the refreshed access token was rejected too (second 401)'));
+      this.refreshError = new CrmError('CRM.AUTH', 'Salesforce refused the refreshed access token too (second 401); re-authorize the connection', {
+        provider: 'salesforce', status: 401,
+      });
+      callback(this.refreshError);
       return;
     }
     this.refreshedWithoutSuccess = true;
+    this.refreshError = null;
     this.requestToken(conn).then(
       (res) => {
         if (res.instance_url) conn.instanceUrl = res.instance_url;
         callback(undefined, res.access_token);
       },
-      (err: unknown) => callback(err instanceof Error ? err : new Error(String(err))),
+      (err: unknown) => {
+        // A failed refresh may be retried by the next 401 (the token endpoint was down, not the grant).
+        this.refreshedWithoutSuccess = false;
+        this.refreshError = classifyTokenError(err);
+        callback(this.refreshError);
+      },
     );
   }
 
@@ -177,9 +188,7 @@ export class SalesforceClient {
       },
       (err: unknown) => {
         this.session = null;
-        throw new CrmError('CRM.AUTH', `could not obtain a Salesforce access token: ${err instanceof Error ? err.message : String(err)}`, {
-          provider: 'salesforce', status: 401, cause: err,
-        });
+        throw classifyTokenError(err);
       },
     );
     return this.session;
@@ -233,14 +242,15 @@ export class SalesforceClient {
 
   private async call<T>(fn: () => PromiseLike<T>, signal: AbortSignal | undefined, onlyRateLimited: boolean): Promise<T> {
     signal?.throwIfAborted();
-    await this.ensureSession();
     try {
+      // Getting a token sends nothing to the API, so it is retried whatever the call is.
+      await withRetry(() => this.ensureSession(), this.policy, { signal });
       return await withRetry(
         async () => {
           try {
             return await fn();
           } catch (err) {
-            throw toCrmError(err);
+            throw this.classify(err);
           }
         },
         this.policy,
@@ -249,8 +259,13 @@ export class SalesforceClient {
       );
     } catch (err) {
       if (signal?.aborted) throw err;
-      throw toCrmError(err);
+      throw this.classify(err);
     }
+  }
+
+  private classify(err: unknown): CrmError {
+    const refreshFailed = err instanceof Error && err.message.startsWith('Unable to refresh session');
+    return refreshFailed && this.refreshError ? this.refreshError : toCrmError(err);
   }
 
   /** Calls counted by the transport; quota from Sforce-Limit-Info as jsforce parsed it (conn.limitInfo). */

@@ -78,3 +78,19 @@ export function toCrmError(err: unknown): CrmError {
   }
   return new CrmError('CRM.BAD_REQUEST', `Salesforce: ${errorCode ? `${errorCode}: ` : ''}${message}`, { provider, cause: err });
 }
+
+/**
+ * Token endpoint failures: jsforce names the error after OAuth's `error` (`invalid_grant`) or
+ * `ERROR_HTTP_<status>` when the body is not OAuth JSON. Only refusals are CRM.AUTH; an outage of the
+ * token endpoint is transient. https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_flow_errors.htm
+ */
+export function classifyTokenError(err: unknown): CrmError {
+  if (err instanceof CrmError) return err;
+  const name = (err as { name?: unknown } | null)?.name;
+  const status = typeof name === 'string' ? /^ERROR_HTTP_(\d{3})$/.exec(name)?.[1] : undefined;
+  if ((status && (Number(status) >= 500 || status === '429')) || (err as { code?: unknown } | null)?.code === 'ECONNRESET') {
+    return new CrmError('CRM.TRANSIENT', `Salesforce token endpoint unavailable (${status ?? 'network'})`, { provider, retryable: true, cause: err });
+  }
+  const reason = typeof name === 'string' && name !== 'Error' ? name : 'refused';
+  return new CrmError('CRM.AUTH', `Salesforce refused to issue an access token (${reason}); re-authorize the connection`, { provider, status: 401, cause: err });
+}

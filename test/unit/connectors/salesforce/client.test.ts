@@ -176,3 +176,15 @@ describe('salesforce retries and limits (one retry layer)', () => {
     expect(permits).toBe(2);
   });
 });
+
+describe('salesforce token endpoint failures', () => {
+  it('a refused grant is CRM.AUTH; a token endpoint outage is retried', async () => {
+    nock(LOGIN).post('/services/oauth2/token').reply(400, { error: 'invalid_grant', error_description: 'expired access/refresh token' });
+    const refused = await connector({ ...refreshAuth }).pullStages().catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'CRM.AUTH', message: expect.stringContaining('invalid_grant') });
+
+    nock(LOGIN).post('/services/oauth2/token').reply(503, 'down').post('/services/oauth2/token').reply(200, fixture('token-response.json'));
+    nock(INSTANCE).get(`${API}/query`).query(true).reply(200, stages);
+    expect(await connector({ ...refreshAuth }).pullStages()).toHaveLength(1);
+  });
+});
