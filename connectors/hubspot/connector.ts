@@ -74,6 +74,10 @@ function chunk<T>(items: T[], size: number): T[][] {
   return out;
 }
 
+async function* mapPages<A, B>(pages: AsyncIterable<A>, f: (page: A) => B): AsyncGenerator<B> {
+  for await (const page of pages) yield f(page);
+}
+
 function cursorOf(ms: number, id: string): SyncCursor {
   return { stamp: new Date(ms).toISOString(), id };
 }
@@ -157,8 +161,7 @@ export class HubSpotConnector implements CrmConnector {
     const ctx = await this.dealContext(options.signal);
     for await (const step of this.walkDeals(options, dealProperties(ctx), true)) {
       if (step.kind === 'records') {
-        const accounts = step.accounts ?? (await this.readLinks('deals', 'companies', step.records.map((r) => r.id), options.signal));
-        const records = step.records.map((raw) => toDeal(raw, ctx, raw.associations?.companies?.results?.[0]?.id ?? accounts.get(raw.id)?.[0] ?? null));
+        const records = step.records.map((raw) => toDeal(raw, ctx, step.links.get(raw.id)?.[0] ?? null));
         yield { records, tombstones: [], cursor: step.cursor };
       } else {
         yield { records: [], tombstones: step.tombstones, cursor: step.cursor };
@@ -188,20 +191,25 @@ export class HubSpotConnector implements CrmConnector {
    * page cursors are null until the end, whose cursor is the instant the walk began (a list is not
    * ordered by modification, so only that instant is a safe resume point). Incremental: search from
    * `since.stamp - lookback`, each page's cursor its (max stamp, id); then recently archived deals.
+   * With `withCompanies`, each page comes with its deals' companies.
    */
   private async *walkDeals(
     options: PullOptions,
     properties: string[],
     withCompanies: boolean,
   ): AsyncGenerator<
-    | { kind: 'records'; records: RawObject[]; cursor: SyncCursor | null; accounts: Map<string, string[]> | null }
+    | { kind: 'records'; records: RawObject[]; cursor: SyncCursor | null; links: Map<string, string[]> }
     | { kind: 'tombstones'; tombstones: string[]; cursor: SyncCursor | null }
   > {
     const { signal } = options;
+    const linked = <M extends { records: RawObject[] }>(pages: AsyncIterable<M>) =>
+      withCompanies ? this.withLinks('deals', 'companies', pages, signal) : mapPages(pages, (page) => ({ ...page, links: new Map<string, string[]>() }));
+
     if (options.mode === 'full' || options.since === null) {
       const startedMs = this.now();
-      for await (const records of listPages(this.client, 'deals', { properties, associations: withCompanies ? ['companies'] : [] }, signal)) {
-        yield { kind: 'records', records, cursor: null, accounts: new Map() };
+      const pages = mapPages(listPages(this.client, 'deals', { properties, associations: withCompanies ? ['companies'] : [] }, signal), (records) => ({ records }));
+      for await (const page of linked(pages)) {
+        yield { kind: 'records', records: page.records, cursor: null, links: page.links };
       }
       for await (const records of listPages(this.client, 'deals', { properties: ['hs_object_id'], archived: true }, signal)) {
         if (records.length > 0) yield { kind: 'tombstones', tombstones: records.map((r) => r.id), cursor: null };
@@ -209,13 +217,52 @@ export class HubSpotConnector implements CrmConnector {
       yield { kind: 'tombstones', tombstones: [], cursor: cursorOf(startedMs, '') };
       return;
     }
-    const sinceMs = Date.parse(options.since.stamp);
-    const fromMs = sinceMs - this.lookbackMs();
-    for await (const page of searchChanged(this.client, 'deals', { fromMs, properties, signal })) {
-      yield { kind: 'records', records: page.records, cursor: this.pageCursor(page, options.since), accounts: null };
+    const since = options.since;
+    const fromMs = Date.parse(since.stamp) - this.lookbackMs();
+    for await (const page of linked(searchChanged(this.client, 'deals', { fromMs, properties, signal }))) {
+      yield { kind: 'records', records: page.records, cursor: this.pageCursor(page, since), links: page.links };
     }
     const archived = await this.archivedSince('deals', fromMs, signal);
     if (archived.length > 0) yield { kind: 'tombstones', tombstones: archived, cursor: null };
+  }
+
+  /**
+   * Pages with each record's links to `to`. A page that carries inline associations (the list
+   * endpoint's `associations=`) is trusted as is; other pages are held back until up to 1,000 ids
+   * are pending and resolved with one v4 batch read, so links cost at most one call per 1,000
+   * records. Pages come out in the order they went in.
+   */
+  private async *withLinks<M extends { records: RawObject[] }>(
+    from: HubSpotObjectType,
+    to: HubSpotObjectType,
+    pages: AsyncIterable<M>,
+    signal?: AbortSignal,
+  ): AsyncGenerator<M & { links: Map<string, string[]> }> {
+    let held: M[] = [];
+    let heldIds = 0;
+    let largestPage = 0;
+    const flush = async function* (this: HubSpotConnector) {
+      if (held.length === 0) return;
+      const links = await this.readLinks(from, to, held.flatMap((p) => p.records.map((r) => r.id)), signal);
+      for (const page of held) yield { ...page, links };
+      held = [];
+      heldIds = 0;
+    }.bind(this);
+
+    for await (const page of pages) {
+      largestPage = Math.max(largestPage, page.records.length);
+      const inline = page.records.some((r) => r.associations !== null && r.associations !== undefined);
+      if (inline || page.records.length === 0) {
+        yield* flush();
+        const links = new Map(page.records.map((r) => [r.id, (r.associations?.[to]?.results ?? []).map((a) => a.id)]));
+        yield { ...page, links };
+        continue;
+      }
+      held.push(page);
+      heldIds += page.records.length;
+      if (heldIds + largestPage > ASSOCIATION_BATCH_LIMIT) yield* flush();
+    }
+    yield* flush();
   }
 
   /** Cursor after a search page; never behind the cursor the pull started from. */
@@ -242,12 +289,9 @@ export class HubSpotConnector implements CrmConnector {
     if (options.mode === 'full' || options.since === null) {
       const startedMs = this.now();
       for (const type of ACTIVITY_TYPES) {
-        for await (const records of listPages(this.client, type, { properties: ACTIVITY_PROPERTIES[type], associations: ['deals'] }, signal)) {
-          yield {
-            records: records.map((raw) => toActivity(raw, type, (raw.associations?.deals?.results ?? []).map((a) => a.id), ctx)),
-            tombstones: [],
-            cursor: null,
-          };
+        const pages = mapPages(listPages(this.client, type, { properties: ACTIVITY_PROPERTIES[type], associations: ['deals'] }, signal), (records) => ({ records }));
+        for await (const page of this.withLinks(type, 'deals', pages, signal)) {
+          yield { records: page.records.map((raw) => toActivity(raw, type, page.links.get(raw.id) ?? [], ctx)), tombstones: [], cursor: null };
         }
       }
       for (const type of ACTIVITY_TYPES) {

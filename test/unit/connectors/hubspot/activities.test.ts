@@ -81,6 +81,38 @@ describe('HubSpot activities', () => {
   });
 });
 
+describe('HubSpot activity links without inline associations', () => {
+  it('resolves links for up to 1,000 listed records with one v4 batch read, keeping page order', async () => {
+    const pageOf = (n: number) => ({
+      results: Array.from({ length: 100 }, (_, i) => ({ id: String(n * 100 + i + 1), properties: { hs_timestamp: '2026-11-20T10:00:00Z' }, createdAt: '2026-11-20T10:00:00Z', updatedAt: '2026-11-20T10:00:00Z' })),
+      ...(n < 11 ? { paging: { next: { after: String((n + 1) * 100) } } } : {}),
+    });
+    const v4Inputs: number[] = [];
+    nock(BASE_URL)
+      .get('/crm/v3/objects/calls')
+      .query((q) => q.archived === 'false')
+      .times(12)
+      .reply((uri) => [200, pageOf(Number(new URL(uri, BASE_URL).searchParams.get('after') ?? '0') / 100)])
+      .post('/crm/v4/associations/calls/deals/batch/read')
+      .times(2)
+      .reply((_uri, body) => {
+        const inputs = (body as { inputs: { id: string }[] }).inputs;
+        v4Inputs.push(inputs.length);
+        return [200, { results: inputs.map((i) => ({ from: { id: i.id }, to: [{ toObjectId: 7, associationTypes: [] }] })) }];
+      });
+    for (const type of TYPES) {
+      if (type !== 'calls') nock(BASE_URL).get(`/crm/v3/objects/${type}`).query((q) => q.archived === 'false').reply(200, { results: [] });
+      nock(BASE_URL).get(`/crm/v3/objects/${type}`).query((q) => q.archived === 'true').reply(200, { results: [] });
+    }
+    const c = connector();
+    const pages = await collect(c.pullActivities({ since: null, mode: 'full' }));
+    const calls = pages.flatMap((p) => p.records);
+    expect(calls.map((a) => a.externalId)).toEqual(Array.from({ length: 1200 }, (_, i) => String(i + 1)));
+    expect(calls.every((a) => a.dealIds[0] === '7')).toBe(true);
+    expect(v4Inputs).toEqual([1000, 200]);
+  });
+});
+
 describe('HubSpot fetchDeal (webhook fast path)', () => {
   it('reads the deal, its company, its activities through v4 links, and rebuilds its stage moves', async () => {
     nock(BASE_URL).get('/crm/v3/pipelines/deals').reply(200, fixture('pipelines-deals.json'));

@@ -29,7 +29,8 @@ describe('HubSpot incremental pull (search on hs_lastmodifieddate)', () => {
       .reply(200, fixture('deals-search-page1.json'))
       .post('/crm/v3/objects/deals/search', (b) => (b as SearchBody).after === '2')
       .reply(200, fixture('deals-search-page2.json'));
-    nock(BASE_URL).post('/crm/v4/associations/deals/companies/batch/read').times(2).reply(200, fixture('associations-deals-companies.json'));
+    // Search pages carry no associations: the two pages' companies come from one v4 batch read.
+    nock(BASE_URL).post('/crm/v4/associations/deals/companies/batch/read', (b) => (b as { inputs: unknown[] }).inputs.length === 3).reply(200, fixture('associations-deals-companies.json'));
     noArchived();
 
     const since = { stamp: '2026-11-26T10:01:00.000Z', id: '5' };
@@ -37,6 +38,7 @@ describe('HubSpot incremental pull (search on hs_lastmodifieddate)', () => {
 
     expect(pages.flatMap((p) => p.records.map((d) => d.externalId))).toEqual(['201', '9', '10']);
     expect(pages[0]?.records.find((d) => d.externalId === '201')?.accountId).toBe('5001');
+    expect(pages[1]?.records[0]?.accountId).toBe('5002');
     // Page 1 ends at 10:05 with id 9; page 2 holds id 10 at the same stamp; ids compare numerically.
     expect(pages[0]?.cursor).toEqual({ stamp: '2026-11-26T10:05:00.000Z', id: '9' });
     expect(pages[1]?.cursor).toEqual({ stamp: '2026-11-26T10:05:00.000Z', id: '10' });
