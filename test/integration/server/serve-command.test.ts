@@ -59,7 +59,7 @@ describe('dealwatch serve (process)', () => {
   it('is ready, queues a signed webhook once, keeps secrets out of its logs and exits 0 on SIGTERM', async () => {
     const ready = await fetch(`${url}/readyz`);
     expect(ready.status).toBe(200);
-    expect((await ready.json()).checks.map((c: { name: string }) => c.name)).toEqual(['database', 'migrations', 'queue']);
+    expect(((await ready.json()) as { checks: { name: string }[] }).checks.map((c) => c.name)).toEqual(['database', 'migrations', 'queue']);
 
     const body = JSON.stringify([hubspotEvent()]);
     // Signed for the public URL (the proxy's), with the path prefix the proxy strips.
