@@ -5,7 +5,7 @@
  */
 import type { Deal } from './model/deal.js';
 import type { StageChange } from './model/history.js';
-import { MS_PER_DAY } from './time.js';
+import { MS_PER_DAY, parseInstant } from './time.js';
 
 /** One stage's learned numbers. */
 export interface StageBenchmark {
@@ -66,7 +66,7 @@ export function learnBenchmarks(history: BenchmarkHistory, minSamples = 20): Ben
   const changesByDeal = new Map<string, { from: string | null; to: string; at: number }[]>();
   for (const c of history.stageChanges) {
     if (!closed.has(c.dealId)) continue;
-    const at = Date.parse(c.at);
+    const at = parseInstant(c.at);
     if (Number.isNaN(at)) continue;
     const list = changesByDeal.get(c.dealId);
     const item = { from: c.fromStageId, to: c.toStageId, at };

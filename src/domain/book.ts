@@ -8,7 +8,7 @@ import type { Stage } from './model/stage.js';
 import type { EngineInput, EngineSettings } from './engine-input.js';
 import type { MoneyContext } from './money.js';
 import type { RulesConfig } from './rules/config.js';
-import { createDayClock, dayOfIsoDate, MS_PER_DAY, type DayClock } from './time.js';
+import { createDayClock, dayOfIsoDate, MS_PER_DAY, parseInstant, type DayClock } from './time.js';
 
 /** A stage with its rank among its pipeline's stages. */
 export interface StageInfo {
@@ -24,7 +24,7 @@ export interface ActivityStats {
   /** Latest counted activity at or before now; -Infinity when none. */
   lastMs: number;
   /** Times of counted activities (unsorted). */
-  countedMs: number[];
+  countedMs: ArrayLike<number>;
   /** Counted activities in the last 30 days, by direction. */
   inbound30: number;
   outbound30: number;
@@ -62,7 +62,10 @@ export interface Book {
   today: number;
   stageByKey: Map<string, StageInfo>;
   stagesByPipeline: Map<string, Stage[]>;
-  activityByDeal: Map<string, ActivityStats>;
+  /** A deal's activity stats (shared empty stats for deals without activity). */
+  statsOf(dealId: string): ActivityStats;
+  /** `Date.parse` of every activity's `occurredAt`, aligned with `input.activities` (NaN when invalid). */
+  activityMs: Float64Array;
   stageChangesByDeal: Map<string, ParsedStageChange[]>;
   closeDateChangesByDeal: Map<string, ParsedCloseDateChange[]>;
   /** The latest snapshot on or before `today - amount_decreased.days`, per deal. */
@@ -77,7 +80,7 @@ export function stageKey(pipeline: string, stageId: string): string {
 
 const EMPTY_STATS: ActivityStats = Object.freeze({
   lastMs: -Infinity,
-  countedMs: [] as number[],
+  countedMs: new Float64Array(0),
   inbound30: 0,
   outbound30: 0,
   other30: 0,
@@ -117,11 +120,11 @@ export function buildBook(input: EngineInput, now: Date | number): Book {
   const dealsById = new Map<string, Deal>();
   for (const d of input.deals) if (!d.isDeleted) dealsById.set(d.externalId, d);
 
-  const activityByDeal = foldActivities(input, nowMs);
+  const { statsOf, activityMs } = foldActivities(input, nowMs, dealsById);
 
   const stageChangesByDeal = new Map<string, ParsedStageChange[]>();
   for (const c of input.stageChanges) {
-    const p: ParsedStageChange = { fromStageId: c.fromStageId, toStageId: c.toStageId, atMs: Date.parse(c.at) };
+    const p: ParsedStageChange = { fromStageId: c.fromStageId, toStageId: c.toStageId, atMs: parseInstant(c.at) };
     if (Number.isNaN(p.atMs)) continue;
     const list = stageChangesByDeal.get(c.dealId);
     if (list) list.push(p);
@@ -135,7 +138,7 @@ export function buildBook(input: EngineInput, now: Date | number): Book {
     const p: ParsedCloseDateChange = {
       oldDay: c.oldValue === null ? NaN : dayOfIsoDate(c.oldValue),
       newDay: c.newValue === null ? NaN : dayOfIsoDate(c.newValue),
-      atMs: Date.parse(c.at),
+      atMs: parseInstant(c.at),
       oldValue: c.oldValue,
       newValue: c.newValue,
     };
@@ -165,7 +168,8 @@ export function buildBook(input: EngineInput, now: Date | number): Book {
     today,
     stageByKey,
     stagesByPipeline,
-    activityByDeal,
+    statsOf,
+    activityMs,
     stageChangesByDeal,
     closeDateChangesByDeal,
     amountBaselineByDeal,
@@ -182,36 +186,81 @@ export function countsAsActivity(type: string, completed: boolean, origin: strin
   return type !== 'task' || completed;
 }
 
-function foldActivities(input: EngineInput, nowMs: number): Map<string, ActivityStats> {
-  const out = new Map<string, ActivityStats>();
+/**
+ * Folds activities into per-deal counters held in typed arrays (no per-activity objects), and
+ * groups counted activity times per deal with a counting sort, so a million activities cost two
+ * linear passes and little garbage.
+ */
+function foldActivities(input: EngineInput, nowMs: number, dealsById: Map<string, Deal>): { statsOf: (dealId: string) => ActivityStats; activityMs: Float64Array } {
+  const acts = input.activities;
+  const dealIndex = new Map<string, number>();
+  for (const id of dealsById.keys()) dealIndex.set(id, dealIndex.size);
+  const n = dealIndex.size;
+  const lastMs = new Float64Array(n).fill(-Infinity);
+  const nextMs = new Float64Array(n).fill(Infinity);
+  const inbound30 = new Int32Array(n);
+  const outbound30 = new Int32Array(n);
+  const other30 = new Int32Array(n);
+  const openTasks = new Int32Array(n);
+  const futureMeetings = new Int32Array(n);
+  const countedCount = new Int32Array(n + 1);
+  const has = new Uint8Array(n);
+  const activityMs = new Float64Array(acts.length);
+  const countedFlag = new Uint8Array(acts.length);
   const since30 = nowMs - 30 * MS_PER_DAY;
-  for (const a of input.activities) {
-    if (a.isDeleted || a.origin === 'dealwatch' || a.dealIds.length === 0) continue;
-    const atMs = Date.parse(a.occurredAt);
-    if (Number.isNaN(atMs)) continue;
-    const counted = countsAsActivity(a.type, a.completed, a.origin, a.isDeleted, atMs, nowMs);
+  for (let i = 0; i < acts.length; i++) {
+    const a = acts[i]!;
+    const atMs = parseInstant(a.occurredAt);
+    activityMs[i] = atMs;
+    if (a.isDeleted || a.origin === 'dealwatch' || a.dealIds.length === 0 || Number.isNaN(atMs)) continue;
+    const counted = atMs <= nowMs && (a.type !== 'task' || a.completed);
     const openTask = a.type === 'task' && !a.completed;
     const futureMeeting = a.type === 'meeting' && atMs > nowMs;
     if (!counted && !openTask && !futureMeeting) continue;
+    if (counted) countedFlag[i] = 1;
+    const dir = a.direction;
     for (const dealId of a.dealIds) {
-      let s = out.get(dealId);
-      if (!s) {
-        s = { lastMs: -Infinity, countedMs: [], inbound30: 0, outbound30: 0, other30: 0, openTasks: 0, futureMeetings: 0, nextMs: Infinity };
-        out.set(dealId, s);
-      }
+      const k = dealIndex.get(dealId);
+      if (k === undefined) continue;
+      has[k] = 1;
       if (counted) {
-        if (atMs > s.lastMs) s.lastMs = atMs;
-        s.countedMs.push(atMs);
+        if (atMs > lastMs[k]!) lastMs[k] = atMs;
+        countedCount[k + 1]!++;
         if (atMs >= since30) {
-          if (a.direction === 'inbound') s.inbound30++;
-          else if (a.direction === 'outbound') s.outbound30++;
-          else s.other30++;
+          if (dir === 'inbound') inbound30[k]!++;
+          else if (dir === 'outbound') outbound30[k]!++;
+          else other30[k]!++;
         }
       }
-      if (openTask) s.openTasks++;
-      if (futureMeeting) s.futureMeetings++;
-      if ((openTask || futureMeeting) && atMs > nowMs && atMs < s.nextMs) s.nextMs = atMs;
+      if (openTask) openTasks[k]!++;
+      if (futureMeeting) futureMeetings[k]!++;
+      if ((openTask || futureMeeting) && atMs > nowMs && atMs < nextMs[k]!) nextMs[k] = atMs;
     }
   }
-  return out;
+  // prefix sums -> start offsets, then fill counted times per deal
+  for (let k = 0; k < n; k++) countedCount[k + 1]! += countedCount[k]!;
+  const counted = new Float64Array(countedCount[n]!);
+  const fill = countedCount.slice(0, n);
+  for (let i = 0; i < acts.length; i++) {
+    if (countedFlag[i] !== 1) continue;
+    for (const dealId of acts[i]!.dealIds) {
+      const k = dealIndex.get(dealId);
+      if (k !== undefined) counted[fill[k]!++] = activityMs[i]!;
+    }
+  }
+  const statsOf = (dealId: string): ActivityStats => {
+    const k = dealIndex.get(dealId);
+    if (k === undefined || has[k] !== 1) return EMPTY_STATS;
+    return {
+      lastMs: lastMs[k]!,
+      countedMs: counted.subarray(countedCount[k]!, countedCount[k + 1]!),
+      inbound30: inbound30[k]!,
+      outbound30: outbound30[k]!,
+      other30: other30[k]!,
+      openTasks: openTasks[k]!,
+      futureMeetings: futureMeetings[k]!,
+      nextMs: nextMs[k]!,
+    };
+  };
+  return { statsOf, activityMs };
 }

@@ -6,7 +6,7 @@ import { learnBenchmarks, type Benchmarks } from './benchmarks.js';
 import { buildBook, type Book } from './book.js';
 import type { EngineInput } from './engine-input.js';
 import type { DealScore, Finding } from './model/finding.js';
-import { evaluateRules } from './rules/index.js';
+import { activeRules, evaluateRules } from './rules/index.js';
 import { dealFacts, ruleContext } from './rules/types.js';
 import { scoreDeal } from './score/score.js';
 
@@ -44,6 +44,7 @@ export function evaluateDeals(input: EngineInput, now: Date | number, options: E
   const book = options.book ?? buildBook(input, now);
   const benchmarks = options.benchmarks ?? learnBenchmarks(input, input.settings.rules.stuck_in_stage.minSamples);
   const ctx = ruleContext(book, benchmarks);
+  const active = activeRules(book.cfg);
   const findings: Finding[] = [];
   const scores: DealScore[] = [];
   const findingsByDeal = new Map<string, Finding[]>();
@@ -57,7 +58,7 @@ export function evaluateDeals(input: EngineInput, now: Date | number, options: E
     if (!only) evaluatedDealIds.push(deal.externalId);
     if (deal.isDeleted) continue;
     const facts = dealFacts(deal, book);
-    const dealFindings = evaluateRules(facts, ctx);
+    const dealFindings = evaluateRules(facts, ctx, active);
     if (dealFindings.length > 0) {
       findingsByDeal.set(deal.externalId, dealFindings);
       for (const f of dealFindings) findings.push(f);

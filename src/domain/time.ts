@@ -90,10 +90,12 @@ export function createDayClock(timezone: string): DayClock {
 
 /** Day number of an ISO calendar date (`2026-11-26`); NaN when malformed. Pure arithmetic, no Intl. */
 export function dayOfIsoDate(isoDate: string): number {
-  const y = Number(isoDate.slice(0, 4));
-  const m = Number(isoDate.slice(5, 7));
-  const d = Number(isoDate.slice(8, 10));
-  return Math.floor(Date.UTC(y, m - 1, d) / MS_PER_DAY);
+  if (isoDate.length < 10 || isoDate.charCodeAt(4) !== 45 || isoDate.charCodeAt(7) !== 45) return NaN;
+  const y = digit(isoDate, 0) * 1000 + digit(isoDate, 1) * 100 + two(isoDate, 2);
+  const m = two(isoDate, 5);
+  const d = two(isoDate, 8);
+  if (!(m >= 1 && m <= 12 && d >= 1 && d <= 31 && y >= 0)) return NaN;
+  return daysFromCivil(y, m, d);
 }
 
 /** ISO calendar date (`2026-11-26`) of a day number. */
@@ -138,7 +140,52 @@ export function fiscalQuarterIndex(day: number, fiscalYearStartMonth: number): n
   return Math.floor((year * 12 + (month - 1) - (fiscalYearStartMonth - 1)) / 3);
 }
 
-/** Parses an ISO instant to epoch ms (NaN when invalid). */
+/** Days from 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+function daysFromCivil(y: number, m: number, d: number): number {
+  y -= m <= 2 ? 1 : 0;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+const digit = (s: string, i: number): number => s.charCodeAt(i) - 48;
+const two = (s: string, i: number): number => digit(s, i) * 10 + digit(s, i + 1);
+
+/**
+ * Parses an ISO 8601 instant to epoch ms (NaN when invalid). The canonical shape
+ * (`YYYY-MM-DDTHH:MM:SS[.fff][Z|+HH:MM]`) is parsed by hand, several times faster than
+ * Date.parse on a million activities; anything else falls back to Date.parse.
+ */
 export function parseInstant(iso: string): number {
-  return Date.parse(iso);
+  const n = iso.length;
+  if (n < 20 || iso.charCodeAt(4) !== 45 || iso.charCodeAt(7) !== 45 || iso.charCodeAt(10) !== 84 || iso.charCodeAt(13) !== 58 || iso.charCodeAt(16) !== 58) return Date.parse(iso);
+  const y = digit(iso, 0) * 1000 + digit(iso, 1) * 100 + two(iso, 2);
+  const mo = two(iso, 5);
+  const d = two(iso, 8);
+  const h = two(iso, 11);
+  const mi = two(iso, 14);
+  const sec = two(iso, 17);
+  let i = 19;
+  let ms = 0;
+  if (iso.charCodeAt(i) === 46) {
+    i++;
+    let scale = 100;
+    while (i < n) {
+      const c = iso.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) break;
+      ms += c * scale;
+      scale /= 10;
+      i++;
+    }
+  }
+  let offsetMin = 0;
+  const z = iso.charCodeAt(i);
+  if (z === 90 && i === n - 1) offsetMin = 0;
+  else if ((z === 43 || z === 45) && n - i === 6 && iso.charCodeAt(i + 3) === 58) {
+    offsetMin = (two(iso, i + 1) * 60 + two(iso, i + 4)) * (z === 43 ? 1 : -1);
+  } else return Date.parse(iso);
+  const v = ((daysFromCivil(y, mo, d) * 24 + h) * 60 + mi - offsetMin) * 60_000 + sec * 1000 + Math.floor(ms);
+  return Number.isFinite(v) && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h <= 24 && mi <= 59 && sec <= 60 ? v : Date.parse(iso);
 }

@@ -143,9 +143,11 @@ export function computeCoaching(ctx: ReportContext): Coaching {
   const sinceLookback = book.clock.startOfDay(lookbackStart);
   const acts30 = new Map<string, number>();
   const meetings = new Map<string, number>();
-  for (const a of book.input.activities) {
+  const acts = book.input.activities;
+  for (let i = 0; i < acts.length; i++) {
+    const a = acts[i]!;
     if (a.ownerId === null) continue;
-    const at = Date.parse(a.occurredAt);
+    const at = book.activityMs[i]!;
     if (!countsAsActivity(a.type, a.completed, a.origin, a.isDeleted, at, book.nowMs)) continue;
     if (at >= since30) acts30.set(a.ownerId, (acts30.get(a.ownerId) ?? 0) + 1);
     if (a.type === 'meeting' && at >= sinceLookback) meetings.set(a.ownerId, (meetings.get(a.ownerId) ?? 0) + 1);

@@ -4,7 +4,7 @@ import { stageKey } from '../book.js';
 import type { Evaluation } from '../evaluate.js';
 import type { Deal } from '../model/deal.js';
 import { staleDaysFor } from '../rules/config.js';
-import { dayOfIsoDate, MS_PER_DAY } from '../time.js';
+import { dayOfIsoDate, MS_PER_DAY, parseInstant } from '../time.js';
 
 /** Per-deal numbers reports need, computed once. */
 export interface DealDays {
@@ -42,21 +42,21 @@ export function reportContext(book: Book, evaluation: Evaluation): ReportContext
   const ownerSet = new Set<string>();
   for (const deal of input.deals) {
     if (deal.isDeleted) continue;
-    const createdMs = Date.parse(deal.createdAt);
+    const createdMs = parseInstant(deal.createdAt);
     const createdDay = Number.isNaN(createdMs) ? book.today : clock.dayOf(createdMs);
     let closeDay = deal.closeDate === null ? NaN : dayOfIsoDate(deal.closeDate);
     if (deal.isClosed && Number.isNaN(closeDay)) {
-      const m = Date.parse(deal.modifiedAt);
+      const m = parseInstant(deal.modifiedAt);
       closeDay = Number.isNaN(m) ? book.today : clock.dayOf(m);
     }
     let stale = false;
     let compliant = false;
     if (!deal.isClosed) {
-      const stats = book.activityByDeal.get(deal.externalId);
-      const lastTouch = Math.max(stats?.lastMs ?? -Infinity, createdMs);
+      const stats = book.statsOf(deal.externalId);
+      const lastTouch = Math.max(stats.lastMs, createdMs);
       const idle = Number.isFinite(lastTouch) ? book.today - clock.dayOf(lastTouch) : 0;
       stale = idle >= staleDaysFor(book.cfg, deal.pipeline);
-      compliant = stats !== undefined && stats.lastMs >= complianceSince;
+      compliant = stats.lastMs >= complianceSince;
     }
     const stage = book.stageByKey.get(stageKey(deal.pipeline, deal.stageId));
     deals.push({ deal, createdDay, closeDay, stale, compliant, probability: stage?.stage.probability ?? deal.probability ?? 0 });

@@ -209,7 +209,8 @@ export function computeKpis(ctx: ReportContext, options: KpiOptions = {}): KpiRe
   for (const dd of ctx.deals) {
     const d = dd.deal;
     const pa = accsFor(d.ownerId);
-    allPeriods.forEach((p, i) => addDealToPeriod(pa[i]!, dd, p, ctx, money));
+    const moves = stageEntries(ctx, d.pipeline, d.externalId);
+    for (let i = 0; i < allPeriods.length; i++) addDealToPeriod(pa[i]!, dd, allPeriods[i]!, moves, money);
     const st = stateFor(d.ownerId);
     if (!d.isClosed) {
       const amount = d.amount ?? 0;
@@ -230,8 +231,10 @@ export function computeKpis(ctx: ReportContext, options: KpiOptions = {}): KpiRe
   // Activities: one pass, attributed to the activity's owner.
   const startDay = Math.min(...allPeriods.map((p) => p.startDay));
   const startMs = book.clock.startOfDay(startDay);
-  for (const a of book.input.activities) {
-    const at = Date.parse(a.occurredAt);
+  const acts = book.input.activities;
+  for (let i = 0; i < acts.length; i++) {
+    const a = acts[i]!;
+    const at = book.activityMs[i]!;
     if (!(at >= startMs) || !countsAsActivity(a.type, a.completed, a.origin, a.isDeleted, at, book.nowMs)) continue;
     const day = book.clock.dayOf(at);
     const pa = accsFor(a.ownerId);
@@ -279,7 +282,7 @@ function quotaOf(ctx: ReportContext, ownerIds: (string | null)[]): number | null
   return any ? total : null;
 }
 
-function addDealToPeriod(acc: Acc, dd: DealDays, p: Period, ctx: ReportContext, money: MoneyContext): void {
+function addDealToPeriod(acc: Acc, dd: DealDays, p: Period, moves: StageEntries | null, money: MoneyContext): void {
   const d = dd.deal;
   if (d.isClosed && inPeriod(dd.closeDay, p)) {
     if (d.isWon) {
@@ -299,24 +302,43 @@ function addDealToPeriod(acc: Acc, dd: DealDays, p: Period, ctx: ReportContext, 
     if (d.isClosed && d.isWon) acc.cohortWon++;
     else if (d.isClosed) acc.cohortLost++;
   }
-  const changes = ctx.book.stageChangesByDeal.get(d.externalId);
-  if (!changes) return;
-  // suffix max of ranks reached after each change
-  const ranks = changes.map((c) => ctx.book.stageByKey.get(stageKey(d.pipeline, c.toStageId))?.rank ?? -1);
+  if (!moves) return;
+  for (let i = 0; i < moves.keys.length; i++) {
+    const key = moves.keys[i];
+    if (key === null || key === undefined || !inPeriod(moves.days[i]!, p)) continue;
+    const t = acc.stages.get(key) ?? { entered: 0, advanced: 0 };
+    t.entered++;
+    if (moves.advanced[i] === 1) t.advanced++;
+    acc.stages.set(key, t);
+  }
+}
+
+/** A deal's entries into open stages: day, stage key, and whether it later reached a later stage. */
+interface StageEntries {
+  keys: (string | null)[];
+  days: number[];
+  advanced: Uint8Array;
+}
+
+function stageEntries(ctx: ReportContext, pipeline: string, dealId: string): StageEntries | null {
+  const changes = ctx.book.stageChangesByDeal.get(dealId);
+  if (!changes) return null;
+  const n = changes.length;
+  const keys: (string | null)[] = new Array(n);
+  const days: number[] = new Array(n);
+  const advanced = new Uint8Array(n);
   let maxAfter = -1;
-  for (let i = changes.length - 1; i >= 0; i--) {
+  for (let i = n - 1; i >= 0; i--) {
     const c = changes[i]!;
-    const r = ranks[i]!;
-    const info = ctx.book.stageByKey.get(stageKey(d.pipeline, c.toStageId));
-    if (info && !info.stage.isClosed && inPeriod(ctx.book.clock.dayOf(c.atMs), p)) {
-      const k = stageKey(d.pipeline, c.toStageId);
-      const t = acc.stages.get(k) ?? { entered: 0, advanced: 0 };
-      t.entered++;
-      if (maxAfter > r) t.advanced++;
-      acc.stages.set(k, t);
-    }
+    const key = stageKey(pipeline, c.toStageId);
+    const info = ctx.book.stageByKey.get(key);
+    const r = info?.rank ?? -1;
+    keys[i] = info && !info.stage.isClosed ? key : null;
+    days[i] = ctx.book.clock.dayOf(c.atMs);
+    if (maxAfter > r) advanced[i] = 1;
     if (r > maxAfter) maxAfter = r;
   }
+  return { keys, days, advanced };
 }
 
 function toPeriodKpis(acc: Acc, p: Period, ctx: ReportContext, qualifiedOpen: number): PeriodKpis {

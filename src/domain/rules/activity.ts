@@ -61,7 +61,11 @@ export const activityNotLogged: Rule = {
     const moveDay = book.clock.dayOf(move.atMs);
     if (book.today - moveDay > cfg.withinDays) return null;
     const windowStart = move.atMs - cfg.days * MS_PER_DAY;
-    for (const t of f.stats.countedMs) if (t >= windowStart && t <= move.atMs) return null;
+    const times = f.stats.countedMs;
+    for (let i = 0; i < times.length; i++) {
+      const t = times[i]!;
+      if (t >= windowStart && t <= move.atMs) return null;
+    }
     return {
       message: `Moved to ${f.stage.stage.label} on ${isoDateOfDay(moveDay)} with no activity logged in the ${plural(cfg.days, 'day')} before.`,
       evidence: { fromStageId: move.fromStageId, toStageId: f.deal.stageId, movedAt: new Date(move.atMs).toISOString(), windowDays: cfg.days },

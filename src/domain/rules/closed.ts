@@ -1,8 +1,9 @@
 /** Rules on recently closed deals: what the win/loss record needs. */
+import { parseInstant } from '../time.js';
 import type { DealFacts, Rule, RuleContext } from './types.js';
 
 function closedWithin(f: DealFacts, ctx: RuleContext, days: number): boolean {
-  const day = Number.isFinite(f.closeDay) ? f.closeDay : ctx.book.clock.dayOf(Date.parse(f.deal.modifiedAt));
+  const day = Number.isFinite(f.closeDay) ? f.closeDay : ctx.book.clock.dayOf(parseInstant(f.deal.modifiedAt));
   return ctx.book.today - day <= days;
 }
 

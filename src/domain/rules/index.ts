@@ -1,6 +1,6 @@
 /** The rule registry and the per-deal evaluation. */
-import type { Finding } from '../model/finding.js';
-import type { RuleId } from './config.js';
+import type { Finding, Severity } from '../model/finding.js';
+import type { RuleId, RulesConfig } from './config.js';
 import { activityNotLogged, noNextActivity, staleDeal } from './activity.js';
 import { amountDecreased, discountOverLimit } from './amount.js';
 import { closeDatePassed, closeDatePushed } from './close-date.js';
@@ -41,17 +41,31 @@ export const HYGIENE_RULES: ReadonlySet<RuleId> = new Set<RuleId>([
   'stage_skipped',
 ]);
 
-/** Runs every enabled rule that applies to the deal (open or closed) and returns its findings. */
-export function evaluateRules(facts: DealFacts, ctx: RuleContext): Finding[] {
-  const out: Finding[] = [];
-  const cfg = ctx.book.cfg;
-  const closed = facts.deal.isClosed;
+/** The enabled rules of a config with their configured severities, split by open/closed. */
+export interface ActiveRules {
+  open: { rule: Rule; severity: Severity | undefined }[];
+  closed: { rule: Rule; severity: Severity | undefined }[];
+}
+
+/** Resolves which rules run, once per run (not per deal). */
+export function activeRules(cfg: RulesConfig): ActiveRules {
+  const out: ActiveRules = { open: [], closed: [] };
   for (const rule of RULES) {
-    if ((rule.appliesTo === 'closed') !== closed) continue;
     const rc = cfg[rule.id];
     if (!rc.enabled) continue;
+    out[rule.appliesTo].push({ rule, severity: rc.severity });
+  }
+  return out;
+}
+
+/** Runs every enabled rule that applies to the deal (open or closed) and returns its findings. */
+export function evaluateRules(facts: DealFacts, ctx: RuleContext, active: ActiveRules = activeRules(ctx.book.cfg)): Finding[] {
+  const out: Finding[] = [];
+  const list = facts.deal.isClosed ? active.closed : active.open;
+  for (let i = 0; i < list.length; i++) {
+    const { rule, severity } = list[i]!;
     const hit = rule.evaluate(facts, ctx);
-    if (hit) out.push(toFinding(rule, hit, facts.deal, rc.severity));
+    if (hit) out.push(toFinding(rule, hit, facts.deal, severity));
   }
   return out;
 }

@@ -4,10 +4,10 @@
  */
 import type { Benchmarks } from '../benchmarks.js';
 import type { ActivityStats, Book, ParsedStageChange, StageInfo } from '../book.js';
-import { emptyStats, stageKey } from '../book.js';
+import { stageKey } from '../book.js';
 import type { Deal } from '../model/deal.js';
 import type { Finding, Severity } from '../model/finding.js';
-import { dayOfIsoDate } from '../time.js';
+import { dayOfIsoDate, parseInstant } from '../time.js';
 import { stuckSettingsFor, type RuleId } from './config.js';
 
 /** What a rule returns when it fires; the engine adds ids and the configured severity. */
@@ -75,8 +75,8 @@ const NO_CHANGES: readonly ParsedStageChange[] = Object.freeze([]);
 /** Computes a deal's facts against the run's book. */
 export function dealFacts(deal: Deal, book: Book): DealFacts {
   const stage = book.stageByKey.get(stageKey(deal.pipeline, deal.stageId));
-  const stats = book.activityByDeal.get(deal.externalId) ?? emptyStats();
-  const createdMs = Date.parse(deal.createdAt);
+  const stats = book.statsOf(deal.externalId);
+  const createdMs = parseInstant(deal.createdAt);
   const lastTouchMs = Math.max(stats.lastMs, Number.isNaN(createdMs) ? -Infinity : createdMs);
   const idleDays = Number.isFinite(lastTouchMs) ? book.today - book.clock.dayOf(lastTouchMs) : 0;
   const changes = book.stageChangesByDeal.get(deal.externalId) ?? NO_CHANGES;
@@ -87,7 +87,7 @@ export function dealFacts(deal: Deal, book: Book): DealFacts {
     if (c.toStageId === deal.stageId) lastMove = c;
     break;
   }
-  let enteredStageMs = deal.stageEnteredAt !== null ? Date.parse(deal.stageEnteredAt) : NaN;
+  let enteredStageMs = deal.stageEnteredAt !== null ? parseInstant(deal.stageEnteredAt) : NaN;
   if (Number.isNaN(enteredStageMs)) enteredStageMs = lastMove?.atMs ?? createdMs;
   const daysInStage = Number.isFinite(enteredStageMs) ? Math.max(0, book.today - book.clock.dayOf(enteredStageMs)) : 0;
   return {
