@@ -1,0 +1,81 @@
+/**
+ * Run-time fault injection: a fraction of requests (to all endpoints, one provider, or paths
+ * containing a given text) answer 429, 500 or 503, lose their connection, wait longer, or act as
+ * if the token had expired. Draws come from a seeded PRNG in request order, so the same seed and
+ * the same request sequence give the same faults.
+ */
+import { createPrng, deriveSeed, type Prng } from './prng.js';
+
+export type FaultKind = '429' | '500' | '503' | 'drop' | 'latency' | 'expired_token';
+export const FAULT_KINDS: readonly FaultKind[] = ['429', '500', '503', 'drop', 'latency', 'expired_token'];
+
+export interface FaultRule {
+  kind: FaultKind;
+  /** Share of matching requests affected, 0..1. */
+  rate: number;
+  /** Only this provider's API. */
+  provider?: 'hubspot' | 'salesforce';
+  /** Only requests whose path contains this text. */
+  pathIncludes?: string;
+  /** For `latency`: added milliseconds. @defaultValue 500 */
+  latencyMs?: number;
+}
+
+export interface FaultDecision {
+  /** The response fault to answer with, if any (latency is applied separately). */
+  kind: Exclude<FaultKind, 'latency'> | null;
+  addedLatencyMs: number;
+}
+
+export class FaultInjector {
+  private rules: FaultRule[] = [];
+  private rng: Prng;
+  constructor(private readonly seed: number) {
+    this.rng = createPrng(deriveSeed(seed, 'faults'));
+  }
+
+  set(rules: FaultRule[], options: { reseed?: boolean } = {}): void {
+    this.rules = rules.map((r) => ({ ...r }));
+    if (options.reseed ?? true) this.rng = createPrng(deriveSeed(this.seed, 'faults'));
+  }
+
+  list(): FaultRule[] {
+    return this.rules.map((r) => ({ ...r }));
+  }
+
+  decide(provider: 'hubspot' | 'salesforce', path: string): FaultDecision {
+    const decision: FaultDecision = { kind: null, addedLatencyMs: 0 };
+    for (const rule of this.rules) {
+      if (rule.provider && rule.provider !== provider) continue;
+      if (rule.pathIncludes && !path.includes(rule.pathIncludes)) continue;
+      // One draw per matching rule keeps the sequence reproducible whatever the outcome.
+      const hit = this.rng.next() < rule.rate;
+      if (!hit) continue;
+      if (rule.kind === 'latency') decision.addedLatencyMs += rule.latencyMs ?? 500;
+      else if (decision.kind === null) decision.kind = rule.kind;
+    }
+    return decision;
+  }
+}
+
+/**
+ * Parses the CLI's `--faults` text: comma-separated `kind:rate[:latencyMs][@provider][~pathText]`,
+ * e.g. `429:0.1@hubspot,503:0.05~/search,latency:0.5:200`.
+ */
+export function parseFaultSpec(spec: string): FaultRule[] {
+  const rules: FaultRule[] = [];
+  for (const raw of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const match = /^([a-z0-9_]+):([0-9.]+)(?::(\d+))?(?:@(hubspot|salesforce))?(?:~(.+))?$/.exec(raw);
+    if (!match) throw new Error(`invalid fault "${raw}": expected kind:rate[:latencyMs][@provider][~pathText]`);
+    const [, kind, rate, latency, provider, path] = match;
+    if (!FAULT_KINDS.includes(kind as FaultKind)) throw new Error(`invalid fault kind "${kind}": one of ${FAULT_KINDS.join(', ')}`);
+    const r = Number(rate);
+    if (!(r >= 0 && r <= 1)) throw new Error(`invalid fault rate "${rate}": between 0 and 1`);
+    const rule: FaultRule = { kind: kind as FaultKind, rate: r };
+    if (latency !== undefined) rule.latencyMs = Number(latency);
+    if (provider !== undefined) rule.provider = provider as 'hubspot' | 'salesforce';
+    if (path !== undefined) rule.pathIncludes = path;
+    rules.push(rule);
+  }
+  return rules;
+}

@@ -1,0 +1,307 @@
+/**
+ * The HubSpot CRM v3/v4 subset, mounted under the HubSpot base path (what `@hubspot/api-client`
+ * takes as `basePath`). Paths and shapes follow developers.hubspot.com/docs/api/crm/*.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { HubSpotContext } from './context.js';
+import { hubspotError, notFound, propertyErrors, unauthorized, validation } from './errors.js';
+import { ACTIVITY_KIND_OF, HUBSPOT_OBJECT_TYPES, type HubSpotObjectType, type PropertyDefinition } from './properties.js';
+import type { HubSpotRateLimiter } from './rate-limit.js';
+import { parsePropertyList, renderActivity, renderDeal, type SimplePublicObject } from './render.js';
+import { search, type SearchRequest } from './search.js';
+import { applyDealWrite, createActivity, type ActivityCreateInput } from './writes.js';
+import { registerAssociationRoutes, dealAssociations } from './associations.js';
+
+const LIST_MAX_LIMIT = 100;
+const BATCH_MAX_INPUTS = 100;
+
+function objectType(raw: string): HubSpotObjectType | null {
+  return (HUBSPOT_OBJECT_TYPES as readonly string[]).includes(raw) ? (raw as HubSpotObjectType) : null;
+}
+
+function asBoolean(v: unknown): boolean {
+  return v === true || v === 'true';
+}
+
+export interface HubSpotRouteOptions {
+  ctx: HubSpotContext;
+  limiter: HubSpotRateLimiter;
+  /** Base URL of this surface, for `paging.next.link`. */
+  baseUrl: () => string;
+}
+
+export async function hubspotRoutes(app: FastifyInstance, options: HubSpotRouteOptions): Promise<void> {
+  const { ctx, limiter } = options;
+  const store = ctx.store;
+
+  app.addHook('onRequest', async (request, reply) => {
+    const auth = request.headers.authorization ?? '';
+    if (auth !== `Bearer ${ctx.credentials.accessToken}`) return reply.code(401).send(unauthorized());
+    const isSearch = request.method === 'POST' && /\/search$/.test(request.url.split('?')[0] ?? '');
+    const decision = limiter.take(isSearch);
+    if (!decision.allowed) return reply.code(429).send(decision.body);
+    for (const [k, v] of Object.entries(decision.headers)) reply.header(k, v);
+    return undefined;
+  });
+
+  const findRecord = (type: HubSpotObjectType, id: string): { idx: number; archived: boolean } | null => {
+    if (type === 'deals') {
+      const idx = store.dealIndex(id);
+      const deal = idx === undefined ? undefined : store.book.deals[idx];
+      return idx === undefined || !deal ? null : { idx, archived: deal.deleted };
+    }
+    const a = store.activity(id);
+    if (!a || a.kind !== ACTIVITY_KIND_OF[type]) return null;
+    return { idx: store.activityIndex(id)!, archived: a.deleted };
+  };
+
+  const render = (type: HubSpotObjectType, idx: number, properties: string[] | undefined): SimplePublicObject =>
+    type === 'deals' ? renderDeal(ctx, idx, properties) : renderActivity(ctx, store.book.activities[idx]!, type, properties);
+
+  // List: GET /crm/v3/objects/{type}?limit&after&properties&archived&associations
+  app.get('/crm/v3/objects/:objectType', async (request: FastifyRequest<{ Params: { objectType: string }; Querystring: Record<string, unknown> }>, reply) => {
+    const type = objectType(request.params.objectType);
+    if (!type) return reply.code(404).send(notFound());
+    const q = request.query;
+    const limit = q['limit'] === undefined ? 10 : Number(q['limit']);
+    if (!Number.isInteger(limit) || limit < 1 || limit > LIST_MAX_LIMIT) {
+      return reply.code(400).send(validation(`limit must be between 1 and ${LIST_MAX_LIMIT}`));
+    }
+    const archived = asBoolean(q['archived']);
+    const properties = parsePropertyList(q['properties']);
+    const associations = parsePropertyList(q['associations']);
+    const start = q['after'] === undefined || q['after'] === '' ? 0 : Number(q['after']);
+    if (!Number.isInteger(start) || start < 0) return reply.code(400).send(validation(`Invalid after: ${String(q['after'])}`));
+    // Cursor = position in creation order; archived and live records are listed separately.
+    const positions = type === 'deals' ? null : store.activityIndicesOfKind(ACTIVITY_KIND_OF[type]);
+    const total = positions === null ? store.book.deals.length : positions.length;
+    const results: SimplePublicObject[] = [];
+    let pos = start;
+    for (; pos < total && results.length < limit; pos++) {
+      const idx = positions === null ? pos : (positions[pos] as number);
+      const isArchived = type === 'deals' ? store.book.deals[idx]!.deleted : store.book.activities[idx]!.deleted;
+      if (isArchived !== archived) continue;
+      const obj = render(type, idx, properties);
+      if (associations && type === 'deals') obj.associations = dealAssociations(ctx, idx, associations);
+      results.push(obj);
+    }
+    // Skip trailing non-matching rows so the last page carries no dangling cursor.
+    while (pos < total) {
+      const idx = positions === null ? pos : (positions[pos] as number);
+      const isArchived = type === 'deals' ? store.book.deals[idx]!.deleted : store.book.activities[idx]!.deleted;
+      if (isArchived === archived) break;
+      pos++;
+    }
+    const body: { results: SimplePublicObject[]; paging?: { next: { after: string; link: string } } } = { results };
+    if (pos < total) {
+      body.paging = { next: { after: String(pos), link: `${options.baseUrl()}/crm/v3/objects/${type}?after=${pos}` } };
+    }
+    return body;
+  });
+
+  app.get('/crm/v3/objects/:objectType/:objectId', async (request: FastifyRequest<{ Params: { objectType: string; objectId: string }; Querystring: Record<string, unknown> }>, reply) => {
+    const type = objectType(request.params.objectType);
+    if (!type) return reply.code(404).send(notFound());
+    const found = findRecord(type, request.params.objectId);
+    if (!found || found.archived !== asBoolean(request.query['archived'])) return reply.code(404).send(notFound());
+    const obj = render(type, found.idx, parsePropertyList(request.query['properties']));
+    const associations = parsePropertyList(request.query['associations']);
+    if (associations && type === 'deals') obj.associations = dealAssociations(ctx, found.idx, associations);
+    return obj;
+  });
+
+  app.patch('/crm/v3/objects/:objectType/:objectId', async (request: FastifyRequest<{ Params: { objectType: string; objectId: string }; Body: { properties?: Record<string, unknown> } }>, reply) => {
+    const type = objectType(request.params.objectType);
+    if (type !== 'deals') return reply.code(type ? 405 : 404).send(notFound());
+    const found = findRecord(type, request.params.objectId);
+    if (!found || found.archived) return reply.code(404).send(notFound());
+    const properties = request.body?.properties ?? {};
+    const result = applyDealWrite(ctx, found.idx, properties);
+    if (!result.ok) return reply.code(400).send(result.error);
+    return renderDeal(ctx, found.idx, Object.keys(properties));
+  });
+
+  // Create a note/task/call/... on a deal: POST /crm/v3/objects/{type}
+  app.post('/crm/v3/objects/:objectType', async (request: FastifyRequest<{ Params: { objectType: string }; Body: ActivityCreateInput }>, reply) => {
+    const type = objectType(request.params.objectType);
+    if (!type || type === 'deals') return reply.code(type ? 405 : 404).send(notFound());
+    const created = createActivity(ctx, ACTIVITY_KIND_OF[type], request.body ?? {});
+    if (!created.ok) return reply.code(400).send(created.error);
+    const activity = store.activity(created.activityId)!;
+    return reply.code(201).send(renderActivity(ctx, activity, type, Object.keys(request.body?.properties ?? {})));
+  });
+
+  app.post('/crm/v3/objects/:objectType/search', async (request: FastifyRequest<{ Params: { objectType: string }; Body: SearchRequest }>, reply) => {
+    const type = objectType(request.params.objectType);
+    if (!type) return reply.code(404).send(notFound());
+    const outcome = search(ctx, type, request.body ?? {});
+    if (!outcome.ok) return reply.code(400).send(outcome.error);
+    return outcome.body;
+  });
+
+  const batchEnvelope = (startedAt: string, results: SimplePublicObject[], errors: unknown[]) => ({
+    status: 'COMPLETE',
+    results,
+    ...(errors.length > 0 ? { numErrors: errors.length, errors } : {}),
+    startedAt,
+    completedAt: new Date().toISOString(),
+  });
+  const tooMany = (n: number) => validation(`Batch input has ${n} inputs; the maximum is ${BATCH_MAX_INPUTS}.`, { context: { inputs: [String(n)] } });
+
+  app.post('/crm/v3/objects/:objectType/batch/read', async (request: FastifyRequest<{ Params: { objectType: string }; Body: { inputs?: { id: string }[]; properties?: string[]; archived?: boolean } }>, reply) => {
+    const type = objectType(request.params.objectType);
+    if (!type) return reply.code(404).send(notFound());
+    const startedAt = new Date().toISOString();
+    const inputs = request.body?.inputs ?? [];
+    if (inputs.length > BATCH_MAX_INPUTS) return reply.code(400).send(tooMany(inputs.length));
+    const results: SimplePublicObject[] = [];
+    const missing: string[] = [];
+    for (const input of inputs) {
+      const found = findRecord(type, String(input.id));
+      if (!found || found.archived !== (request.body?.archived ?? false)) missing.push(String(input.id));
+      else results.push(render(type, found.idx, request.body?.properties?.length ? request.body.properties : undefined));
+    }
+    const errors = missing.length
+      ? [{ status: 'error', category: 'OBJECT_NOT_FOUND', message: `Could not get some ${type.slice(0, -1).toUpperCase()} objects, they may be deleted or not exist. Check that ids are valid.`, context: { ids: missing }, errors: [] }]
+      : [];
+    return reply.code(errors.length ? 207 : 200).send(batchEnvelope(startedAt, results, errors));
+  });
+
+  app.post('/crm/v3/objects/:objectType/batch/update', async (request: FastifyRequest<{ Params: { objectType: string }; Body: { inputs?: { id: string; properties?: Record<string, unknown> }[] } }>, reply) => {
+    const type = objectType(request.params.objectType);
+    if (type !== 'deals') return reply.code(type ? 405 : 404).send(notFound());
+    const startedAt = new Date().toISOString();
+    const inputs = request.body?.inputs ?? [];
+    if (inputs.length > BATCH_MAX_INPUTS) return reply.code(400).send(tooMany(inputs.length));
+    // HubSpot validates the whole batch's property names up front: one bad property fails the request.
+    const unknown = new Set<string>();
+    for (const input of inputs) for (const name of Object.keys(input.properties ?? {})) if (!ctx.dealProperties.has(name)) unknown.add(name);
+    if (unknown.size > 0) {
+      return reply.code(400).send(propertyErrors([...unknown].map((name) => ({ name, error: 'PROPERTY_DOESNT_EXIST' as const }))));
+    }
+    const results: SimplePublicObject[] = [];
+    const errors: unknown[] = [];
+    for (const input of inputs) {
+      const found = findRecord(type, String(input.id));
+      if (!found || found.archived) {
+        errors.push({ status: 'error', category: 'OBJECT_NOT_FOUND', message: `Object not found.  objectId are usually numeric.`, context: { id: [String(input.id)] }, errors: [] });
+        continue;
+      }
+      const result = applyDealWrite(ctx, found.idx, input.properties ?? {});
+      if (!result.ok) errors.push({ status: 'error', category: 'VALIDATION_ERROR', message: result.error.message, context: { id: [String(input.id)] }, errors: [] });
+      else results.push(renderDeal(ctx, found.idx, Object.keys(input.properties ?? {})));
+    }
+    return reply.code(errors.length ? 207 : 200).send(batchEnvelope(startedAt, results, errors));
+  });
+
+  app.post('/crm/v3/objects/:objectType/batch/create', async (request: FastifyRequest<{ Params: { objectType: string }; Body: { inputs?: ActivityCreateInput[] } }>, reply) => {
+    const type = objectType(request.params.objectType);
+    if (!type || type === 'deals') return reply.code(type ? 405 : 404).send(notFound());
+    const startedAt = new Date().toISOString();
+    const inputs = request.body?.inputs ?? [];
+    if (inputs.length > BATCH_MAX_INPUTS) return reply.code(400).send(tooMany(inputs.length));
+    const results: SimplePublicObject[] = [];
+    const errors: unknown[] = [];
+    for (const input of inputs) {
+      const created = createActivity(ctx, ACTIVITY_KIND_OF[type], input);
+      if (!created.ok) errors.push({ status: 'error', category: 'VALIDATION_ERROR', message: created.error.message, context: {}, errors: [] });
+      else results.push(renderActivity(ctx, store.activity(created.activityId)!, type, Object.keys(input.properties ?? {})));
+    }
+    return reply.code(errors.length ? 207 : 201).send(batchEnvelope(startedAt, results, errors));
+  });
+
+  registerAssociationRoutes(app, ctx);
+
+  app.get('/crm/v3/pipelines/:objectType', async (request: FastifyRequest<{ Params: { objectType: string } }>, reply) => {
+    if (request.params.objectType !== 'deals') return reply.code(404).send(notFound());
+    const created = new Date(store.book.generatedAt - 1000 * 86_400_000).toISOString();
+    return {
+      results: store.book.pipelines.map((p, i) => ({
+        id: p.id,
+        label: p.label,
+        displayOrder: i,
+        createdAt: created,
+        updatedAt: created,
+        archived: false,
+        stages: p.stages.map((s) => ({
+          id: s.id,
+          label: s.label,
+          displayOrder: s.displayOrder,
+          metadata: { isClosed: String(s.isClosed), probability: String(s.probability) },
+          createdAt: created,
+          updatedAt: created,
+          archived: false,
+          writePermissions: 'CRM_PERMISSIONS_ENFORCEMENT',
+        })),
+      })),
+    };
+  });
+
+  app.get('/crm/v3/owners', async (request: FastifyRequest<{ Querystring: Record<string, unknown> }>, reply) => {
+    const limit = request.query['limit'] === undefined ? 100 : Number(request.query['limit']);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 500) return reply.code(400).send(validation('limit must be between 1 and 500'));
+    const start = request.query['after'] === undefined ? 0 : Number(request.query['after']);
+    const reps = store.book.reps.slice(start, start + limit);
+    const body: Record<string, unknown> = {
+      results: reps.map((r, i) => ({
+        id: r.id,
+        email: r.email,
+        type: 'PERSON',
+        firstName: r.firstName,
+        lastName: r.lastName,
+        userId: 9_000_000 + start + i,
+        userIdIncludingInactive: 9_000_000 + start + i,
+        createdAt: new Date(r.createdAt).toISOString(),
+        updatedAt: new Date(r.createdAt).toISOString(),
+        archived: false,
+        teams: [{ id: r.team === 'East' ? '101' : '102', name: r.team, primary: true }],
+      })),
+    };
+    if (start + limit < store.book.reps.length) body['paging'] = { next: { after: String(start + limit) } };
+    return body;
+  });
+
+  app.get('/crm/v3/properties/:objectType', async (request: FastifyRequest<{ Params: { objectType: string } }>, reply) => {
+    if (request.params.objectType !== 'deals') return reply.code(404).send(notFound());
+    return { results: [...ctx.dealProperties.values()] };
+  });
+
+  app.get('/crm/v3/properties/:objectType/:propertyName', async (request: FastifyRequest<{ Params: { objectType: string; propertyName: string } }>, reply) => {
+    const p = request.params.objectType === 'deals' ? ctx.dealProperties.get(request.params.propertyName) : undefined;
+    if (!p) return reply.code(404).send(notFound());
+    return p;
+  });
+
+  app.post('/crm/v3/properties/:objectType', async (request: FastifyRequest<{ Params: { objectType: string }; Body: Partial<PropertyDefinition> }>, reply) => {
+    if (request.params.objectType !== 'deals') return reply.code(404).send(notFound());
+    const body = request.body ?? {};
+    const missing = (['name', 'label', 'type', 'fieldType', 'groupName'] as const).filter((k) => !body[k]);
+    if (missing.length > 0) return reply.code(400).send(validation(`Missing required fields: ${missing.join(', ')}`));
+    const name = String(body.name);
+    if (ctx.dealProperties.has(name)) {
+      return reply.code(409).send(hubspotError('OBJECT_ALREADY_EXISTS', `A property named '${name}' already exists.`));
+    }
+    const now = new Date(store.now()).toISOString();
+    const definition: PropertyDefinition = {
+      name,
+      label: String(body.label),
+      type: body.type as PropertyDefinition['type'],
+      fieldType: String(body.fieldType),
+      groupName: String(body.groupName),
+      description: body.description ?? '',
+      options: body.options ?? [],
+      displayOrder: body.displayOrder ?? -1,
+      calculated: false,
+      externalOptions: false,
+      hasUniqueValue: body.hasUniqueValue ?? false,
+      hidden: body.hidden ?? false,
+      formField: body.formField ?? false,
+      modificationMetadata: { archivable: true, readOnlyDefinition: false, readOnlyValue: false },
+      createdAt: now,
+      updatedAt: now,
+    };
+    ctx.addCustomDealProperty(definition);
+    return reply.code(201).send(definition);
+  });
+}
+

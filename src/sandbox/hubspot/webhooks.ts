@@ -1,0 +1,102 @@
+/**
+ * HubSpot webhooks: deal.creation, deal.deletion and deal.propertyChange (dealstage) events,
+ * POSTed in batches (at most 100 events) and signed as HubSpot signs them:
+ * X-HubSpot-Signature-v3 = base64(HMAC-SHA256(clientSecret, method + uri + body + timestamp)),
+ * X-HubSpot-Request-Timestamp = ms epoch; plus the v1 signature (sha256 hex of secret + body).
+ */
+import { createHash, createHmac } from 'node:crypto';
+import type { DealChange } from '../book-store.js';
+import { Deliverer, type DeliveryAttempt, type RetryPolicy } from '../delivery.js';
+import type { BookStore } from '../book-store.js';
+import type { HubSpotCredentials } from './context.js';
+
+export interface HubSpotWebhookEvent {
+  eventId: number;
+  subscriptionId: number;
+  portalId: number;
+  appId: number;
+  occurredAt: number;
+  subscriptionType: 'deal.creation' | 'deal.deletion' | 'deal.propertyChange';
+  attemptNumber: number;
+  objectId: number;
+  changeSource: string;
+  propertyName?: string;
+  propertyValue?: string;
+}
+
+const SUBSCRIPTION_IDS = { 'deal.creation': 2_101_001, 'deal.deletion': 2_101_002, 'deal.propertyChange': 2_101_003 } as const;
+
+/** The v3 signature as documented (exported for the sandbox's own tests of the receiver side). */
+export function signV3(secret: string, method: string, uri: string, body: string, timestamp: string): string {
+  return createHmac('sha256', secret).update(`${method}${uri}${body}${timestamp}`, 'utf8').digest('base64');
+}
+
+export class HubSpotWebhookEmitter {
+  private nextEventId = 1;
+  private readonly deliverer: Deliverer<Omit<HubSpotWebhookEvent, 'attemptNumber'>>;
+
+  constructor(
+    private readonly store: BookStore,
+    private readonly credentials: HubSpotCredentials,
+    url: string,
+    options: { retry: RetryPolicy; batchDelayMs: number; record(a: DeliveryAttempt): void; wallNow?: () => number },
+  ) {
+    const wallNow = options.wallNow ?? Date.now;
+    this.deliverer = new Deliverer({
+      provider: 'hubspot',
+      url,
+      maxBatch: 100,
+      batchDelayMs: options.batchDelayMs,
+      retry: options.retry,
+      build: (events, attempt) => {
+        const body = JSON.stringify(events.map((e) => ({ ...e, attemptNumber: attempt - 1 })));
+        const timestamp = String(wallNow());
+        return {
+          body,
+          headers: {
+            'Content-Type': 'application/json',
+            'User-Agent': 'HubSpot Connect 2.0 (http://dev.hubspot.com/) - WebhooksExecutorDaemon-executor',
+            'X-HubSpot-Signature-v3': signV3(this.credentials.webhookSecret, 'POST', url, body, timestamp),
+            'X-HubSpot-Request-Timestamp': timestamp,
+            'X-HubSpot-Signature': createHash('sha256').update(this.credentials.webhookSecret + body).digest('hex'),
+            'X-HubSpot-Signature-Version': 'v1',
+          },
+        };
+      },
+      accepted: (status) => status >= 200 && status < 300,
+      record: options.record,
+    });
+    store.onChange((change) => this.onChange(change));
+  }
+
+  private onChange(change: DealChange): void {
+    const base = {
+      portalId: this.credentials.portalId,
+      appId: this.credentials.appId,
+      occurredAt: change.at,
+      objectId: Number(change.deal.id),
+      changeSource: 'CRM_UI',
+    };
+    if (change.type === 'propertyChange') {
+      if (change.property !== 'stage') return;
+      this.deliverer.enqueue({
+        ...base,
+        eventId: this.nextEventId++,
+        subscriptionId: SUBSCRIPTION_IDS['deal.propertyChange'],
+        subscriptionType: 'deal.propertyChange',
+        propertyName: 'dealstage',
+        propertyValue: this.store.stageOf(change.deal).id,
+      });
+      return;
+    }
+    const type = change.type === 'creation' ? 'deal.creation' : 'deal.deletion';
+    this.deliverer.enqueue({ ...base, eventId: this.nextEventId++, subscriptionId: SUBSCRIPTION_IDS[type], subscriptionType: type });
+  }
+
+  drain(): Promise<void> {
+    return this.deliverer.drain();
+  }
+  close(): void {
+    this.deliverer.close();
+  }
+}

@@ -1,0 +1,307 @@
+/**
+ * The sandbox CRM: one fastify server, one port. Salesforce is served at the origin (its paths
+ * start at /services, so `instanceUrl` = `loginUrl` = origin, and the absolute `nextRecordsUrl`s
+ * and jsforce's `new URL(path, instanceUrl)` resolve exactly as against Salesforce); HubSpot under
+ * `/hubspot` (its SDK concatenates `basePath` + path); the admin surface under `/__sandbox`.
+ */
+import fastify, { type FastifyInstance } from 'fastify';
+import formbody from '@fastify/formbody';
+import type { AddressInfo } from 'node:net';
+import { BookStore } from './book-store.js';
+import { CallLog, type SandboxSurface } from './call-log.js';
+import { SandboxClock } from './clock.js';
+import { sandboxSecrets } from './credentials.js';
+import type { DeliveryAttempt, RetryPolicy } from './delivery.js';
+import { FaultInjector, parseFaultSpec, type FaultRule } from './faults.js';
+import type { ActivityKind } from './generator/book.js';
+import { generateBook } from './generator/generate.js';
+import { HubSpotContext } from './hubspot/context.js';
+import { expiredToken, hubspotError, rateLimited } from './hubspot/errors.js';
+import { HubSpotRateLimiter, type HubSpotRateLimitOptions } from './hubspot/rate-limit.js';
+import { hubspotRoutes } from './hubspot/routes.js';
+import { HubSpotWebhookEmitter } from './hubspot/webhooks.js';
+import { adminRoutes } from './admin/routes.js';
+import { SalesforceContext, sfError, type SalesforceLimitsOptions } from './salesforce/context.js';
+import { registerOAuthRoutes } from './salesforce/oauth.js';
+import { OutboundMessageEmitter } from './salesforce/outbound.js';
+import { salesforceRoutes } from './salesforce/routes.js';
+import { startSalesFloor } from './sales-floor.js';
+import type { Sandbox, SandboxAdmin } from './sandbox-types.js';
+
+export type { Sandbox, SandboxHubSpotInfo, SandboxSalesforceInfo, SandboxPlanted, SandboxState } from './sandbox-types.js';
+export type { PlantedProblem, RepHabit, Book, Planted } from './generator/book.js';
+export type { FaultRule, FaultKind } from './faults.js';
+export { parseFaultSpec } from './faults.js';
+export { generateBook } from './generator/generate.js';
+
+/** Minimal logger surface (pino-compatible). */
+export interface SandboxLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
+export interface SandboxOptions {
+  /** 0 = a free port. @defaultValue 0 */
+  port?: number;
+  /** @defaultValue '127.0.0.1' */
+  host?: string;
+  /** @defaultValue 1 */
+  seed?: number;
+  /** Deals per provider. @defaultValue 500 */
+  deals?: number;
+  /** HubSpot rate limits on. @defaultValue true */
+  rateLimit?: boolean;
+  hubspotRateLimits?: HubSpotRateLimitOptions;
+  /** Latency added to every API response. @defaultValue 0 */
+  latencyMs?: number;
+  /** Where HubSpot webhooks are POSTed (none when unset). */
+  webhookUrl?: string;
+  /** Where Salesforce outbound messages are POSTed (none when unset). */
+  outboundMessageUrl?: string;
+  /** Retry policy of webhooks and outbound messages. */
+  deliveryRetry?: RetryPolicy;
+  /** How long events are collected into one webhook batch. @defaultValue 100 */
+  deliveryBatchDelayMs?: number;
+  /** The book is generated relative to this time, and the sandbox clock starts here. @defaultValue now */
+  now?: Date;
+  /** Fault rules, or the CLI's spec text (`429:0.1@hubspot,drop:0.01`). */
+  faults?: FaultRule[] | string;
+  salesforce?: SalesforceLimitsOptions & {
+    /** @defaultValue '59.0' */
+    apiVersion?: string;
+  };
+  /** HubSpot custom deal properties present from the start (e.g. dealwatch_score). @defaultValue [] */
+  hubspotCustomProperties?: string[];
+  /** Background "sales floor": moves a random open deal forward every `intervalMs`. */
+  salesFloor?: { intervalMs: number };
+  logger?: SandboxLogger;
+}
+
+function surfaceOf(url: string): SandboxSurface | null {
+  if (url.startsWith('/hubspot/') || url === '/hubspot') return 'hubspot';
+  if (url.startsWith('/services/')) return 'salesforce';
+  if (url.startsWith('/__sandbox')) return 'admin';
+  return null;
+}
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const seed = options.seed ?? 1;
+  const dealCount = options.deals ?? 500;
+  const start = options.now ?? new Date();
+  const clock = new SandboxClock(start);
+  const secrets = sandboxSecrets(seed);
+  const log = new CallLog();
+  const deliveries: DeliveryAttempt[] = [];
+  const apiVersion = options.salesforce?.apiVersion ?? '59.0';
+
+  const hubspotStore = new BookStore(generateBook({ provider: 'hubspot', seed, deals: dealCount, now: start }), clock);
+  const salesforceStore = new BookStore(generateBook({ provider: 'salesforce', seed, deals: dealCount, now: start }), clock);
+
+  let origin = '';
+  const hubspotCtx = new HubSpotContext(hubspotStore, log, {
+    accessToken: secrets.hubspotAccessToken,
+    webhookSecret: secrets.hubspotClientSecret,
+    portalId: secrets.portalId,
+    appId: secrets.appId,
+  });
+  for (const name of options.hubspotCustomProperties ?? []) {
+    hubspotCtx.addCustomDealProperty({
+      ...hubspotCtx.dealProperties.get('hs_next_step')!,
+      name,
+      label: name,
+      groupName: 'dealinformation',
+      calculated: false,
+      modificationMetadata: { archivable: true, readOnlyDefinition: false, readOnlyValue: false },
+    });
+  }
+  const salesforceCtx = new SalesforceContext(
+    salesforceStore,
+    log,
+    {
+      clientId: secrets.clientId,
+      clientSecret: secrets.clientSecret,
+      refreshToken: secrets.refreshToken,
+      username: secrets.username,
+      organizationId: secrets.organizationId,
+      jwtPublicKeyPem: secrets.publicKeyPem,
+      acceptedAudiences: ['https://login.salesforce.com', 'https://test.salesforce.com'],
+    },
+    options.salesforce ?? {},
+  );
+  salesforceCtx.issueToken(secrets.salesforceAccessToken);
+
+  const faults = new FaultInjector(seed);
+  if (options.faults) faults.set(typeof options.faults === 'string' ? parseFaultSpec(options.faults) : options.faults);
+  const limiter = new HubSpotRateLimiter(options.hubspotRateLimits ?? {}, options.rateLimit ?? true);
+
+  const app: FastifyInstance = fastify({
+    logger: false,
+    bodyLimit: 50 * 1024 * 1024,
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+  });
+  await app.register(formbody);
+
+  // Faults and latency first, for API surfaces only (never the admin surface).
+  app.addHook('onRequest', async (request, reply) => {
+    const surface = surfaceOf(request.url);
+    if (surface === null || surface === 'admin') return undefined;
+    const decision = faults.decide(surface, request.url);
+    const delay = (options.latencyMs ?? 0) + decision.addedLatencyMs;
+    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+    if (decision.kind === null) return undefined;
+    const record = (status: number) =>
+      log.record({ at: new Date().toISOString(), provider: surface, method: request.method, path: request.url, endpoint: request.routeOptions.url ?? request.url, status, durationMs: 0, fault: decision.kind ?? '' });
+    (request as { faulted?: boolean }).faulted = true;
+    switch (decision.kind) {
+      case 'drop':
+        record(0);
+        reply.hijack();
+        request.raw.socket.destroy();
+        return reply;
+      case '429':
+        record(429);
+        return reply.code(429).send(surface === 'hubspot' ? rateLimited('TEN_SECONDLY_ROLLING') : sfError('REQUEST_LIMIT_EXCEEDED', 'ConcurrentPerOrgLongTxn Limit exceeded.'));
+      case '500':
+        record(500);
+        return reply.code(500).send(surface === 'hubspot' ? hubspotError('INTERNAL_ERROR', 'internal error') : sfError('UNKNOWN_EXCEPTION', 'An unexpected error occurred. Please include this ErrorId if you contact support: 1234567890-12345 (-1234567890)'));
+      case '503':
+        record(503);
+        return reply.code(503).send(surface === 'hubspot' ? hubspotError('SERVICE_UNAVAILABLE', 'Service Unavailable') : sfError('SERVER_UNAVAILABLE', 'Server temporarily unavailable'));
+      case 'expired_token':
+        record(401);
+        return reply.code(401).send(surface === 'hubspot' ? expiredToken() : sfError('INVALID_SESSION_ID', 'Session expired or invalid'));
+    }
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    if ((request as { faulted?: boolean }).faulted) return;
+    const surface = surfaceOf(request.url);
+    if (surface === null) return;
+    log.record({
+      at: new Date().toISOString(),
+      provider: surface,
+      method: request.method,
+      path: request.url,
+      endpoint: request.routeOptions.url ?? request.url,
+      status: reply.statusCode,
+      durationMs: Math.round(reply.elapsedTime * 100) / 100,
+    });
+  });
+
+  await app.register(async (hs) => hubspotRoutes(hs, { ctx: hubspotCtx, limiter, baseUrl: () => `${origin}/hubspot` }), { prefix: '/hubspot' });
+  await app.register(async (oauth) => registerOAuthRoutes(oauth, salesforceCtx, { instanceUrl: () => origin, loginUrl: () => origin }));
+  await app.register(salesforceRoutes(salesforceCtx));
+
+  const record = (a: DeliveryAttempt) => deliveries.push(a);
+  const retry = options.deliveryRetry ?? {};
+  const batchDelayMs = options.deliveryBatchDelayMs ?? 100;
+  const webhooks = options.webhookUrl ? new HubSpotWebhookEmitter(hubspotStore, hubspotCtx.credentials, options.webhookUrl, { retry, batchDelayMs, record }) : null;
+  const outbound = options.outboundMessageUrl
+    ? new OutboundMessageEmitter(salesforceStore, secrets.organizationId, () => origin, options.outboundMessageUrl, { retry, batchDelayMs, apiVersion, record })
+    : null;
+
+  const storeOf = (provider: 'hubspot' | 'salesforce') => (provider === 'hubspot' ? hubspotStore : salesforceStore);
+  const dealIdxOf = (provider: 'hubspot' | 'salesforce', dealId: string) => {
+    const idx = storeOf(provider).dealIndex(dealId);
+    if (idx === undefined) throw new Error(`no ${provider} deal ${dealId}`);
+    return idx;
+  };
+
+  const admin: SandboxAdmin = {
+    state: {
+      hubspot: hubspotStore.book,
+      salesforce: salesforceStore.book,
+      calls: log.calls,
+      annotations: log.annotations,
+      deliveries,
+      counters: () => log.countersSnapshot(),
+    },
+    planted: { hubspot: hubspotStore.book.planted, salesforce: salesforceStore.book.planted },
+    info: () => ({ hubspot: sandbox.hubspot, salesforce: publicSalesforce(), admin: sandbox.adminUrl }),
+    now: () => clock.now(),
+    setClock: (at) => clock.set(at),
+    advance: (ms) => clock.advance(ms),
+    changeStage(provider, dealId, stage) {
+      const store = storeOf(provider);
+      const idx = dealIdxOf(provider, dealId);
+      const deal = store.book.deals[idx]!;
+      const target = store.findStage(deal, stage);
+      if (target < 0) throw new Error(`no stage ${stage} in the pipeline of deal ${dealId}`);
+      store.updateDeal(idx, { stage: target });
+    },
+    addActivity(provider, dealId, input: { kind: ActivityKind; direction?: 'inbound' | 'outbound'; at?: Date; completed?: boolean; subject?: string }) {
+      const store = storeOf(provider);
+      const idx = dealIdxOf(provider, dealId);
+      const activity = store.addActivity(idx, {
+        kind: input.kind,
+        ...(input.at ? { at: input.at.getTime() } : {}),
+        ...(input.direction ? { direction: input.direction } : {}),
+        ...(input.completed !== undefined ? { completed: input.completed } : {}),
+        ...(input.subject ? { subject: input.subject } : {}),
+      });
+      // Logging an activity touches the deal (HubSpot recalculates notes_last_updated).
+      store.updateDeal(idx, {});
+      return activity.id;
+    },
+    deleteDeal(provider, dealId) {
+      storeOf(provider).deleteDeal(dealIdxOf(provider, dealId));
+    },
+    injectFaults: (rules) => faults.set(rules),
+    faults: () => faults.list(),
+    resetLog: () => {
+      log.clear();
+      deliveries.length = 0;
+    },
+    expireSalesforceTokens: () => salesforceCtx.expireAllTokens(),
+    setSalesforceCustomFields({ remove, add }) {
+      for (const f of remove) salesforceCtx.opportunityCustomFields.delete(f);
+      for (const f of add) salesforceCtx.opportunityCustomFields.add(f);
+    },
+    salesforceCustomFields: () => [...salesforceCtx.opportunityCustomFields],
+    async drainDeliveries() {
+      await Promise.all([webhooks?.drain(), outbound?.drain()]);
+    },
+  };
+
+  await app.register(adminRoutes(admin), { prefix: '/__sandbox' });
+  await app.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
+  const address = app.server.address() as AddressInfo;
+  origin = `http://${options.host ?? '127.0.0.1'}:${address.port}`;
+
+  const floor = options.salesFloor ? startSalesFloor([hubspotStore, salesforceStore], seed, options.salesFloor.intervalMs) : null;
+
+  const publicSalesforce = () => {
+    const { privateKeyPem: _p, ...rest } = sandbox.salesforce;
+    return rest;
+  };
+  const sandbox: Sandbox = {
+    ...admin,
+    hubspot: {
+      baseUrl: `${origin}/hubspot`,
+      accessToken: secrets.hubspotAccessToken,
+      webhookSecret: secrets.hubspotClientSecret,
+      portalId: secrets.portalId,
+      appId: secrets.appId,
+    },
+    salesforce: {
+      instanceUrl: origin,
+      loginUrl: origin,
+      apiVersion,
+      accessToken: secrets.salesforceAccessToken,
+      clientId: secrets.clientId,
+      clientSecret: secrets.clientSecret,
+      refreshToken: secrets.refreshToken,
+      organizationId: secrets.organizationId,
+      username: secrets.username,
+      privateKeyPem: secrets.privateKeyPem,
+    },
+    adminUrl: `${origin}/__sandbox`,
+    async close() {
+      floor?.stop();
+      webhooks?.close();
+      outbound?.close();
+      await app.close();
+    },
+  };
+  options.logger?.info({ hubspot: sandbox.hubspot.baseUrl, salesforce: origin, admin: sandbox.adminUrl, deals: dealCount, seed }, 'sandbox ready');
+  return sandbox;
+}

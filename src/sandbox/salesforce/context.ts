@@ -1,0 +1,65 @@
+/** What the Salesforce surface works on: the book, credentials, sessions, cursors and bulk jobs. */
+import type { BookStore } from '../book-store.js';
+import type { CallLog } from '../call-log.js';
+
+export interface SalesforceCredentials {
+  clientId: string;
+  clientSecret: string;
+  refreshToken: string;
+  username: string;
+  organizationId: string;
+  /** PEM public key the JWT bearer assertion is verified against. */
+  jwtPublicKeyPem: string;
+  /** Audience accepted in JWT assertions besides the sandbox's own login URL. */
+  acceptedAudiences: string[];
+}
+
+export interface SalesforceLimitsOptions {
+  /** Daily API requests; past it every call gets 403 REQUEST_LIMIT_EXCEEDED. @defaultValue 100000 */
+  dailyApiRequests?: number;
+  /** Lifetime of access tokens (sandbox clock). @defaultValue 2 hours */
+  tokenTtlMs?: number;
+  /** Idle lifetime of query cursors (sandbox clock). @defaultValue 15 minutes */
+  cursorTtlMs?: number;
+}
+
+export class SalesforceContext {
+  readonly sessions = new Map<string, { expiresAt: number }>();
+  /** Custom fields present on Opportunity (removable to simulate a misconfigured org). */
+  readonly opportunityCustomFields = new Set(['Discount_Percent__c', 'Dealwatch_Score__c', 'Dealwatch_Flags__c', 'Loss_Reason__c']);
+  apiUsed = 0;
+  readonly dailyApiRequests: number;
+  readonly tokenTtlMs: number;
+  readonly cursorTtlMs: number;
+
+  constructor(
+    readonly store: BookStore,
+    readonly log: CallLog,
+    readonly credentials: SalesforceCredentials,
+    limits: SalesforceLimitsOptions = {},
+  ) {
+    this.dailyApiRequests = limits.dailyApiRequests ?? 100_000;
+    this.tokenTtlMs = limits.tokenTtlMs ?? 2 * 3_600_000;
+    this.cursorTtlMs = limits.cursorTtlMs ?? 15 * 60_000;
+  }
+
+  issueToken(token: string): void {
+    this.sessions.set(token, { expiresAt: this.store.now() + this.tokenTtlMs });
+  }
+
+  /** 'ok', 'expired' or 'unknown'. */
+  checkToken(token: string): 'ok' | 'expired' | 'unknown' {
+    const s = this.sessions.get(token);
+    if (!s) return 'unknown';
+    return s.expiresAt > this.store.now() ? 'ok' : 'expired';
+  }
+
+  expireAllTokens(): void {
+    for (const s of this.sessions.values()) s.expiresAt = 0;
+  }
+}
+
+/** Salesforce error bodies are arrays of `{message, errorCode}` (plus `fields` for field errors). */
+export function sfError(errorCode: string, message: string, fields?: string[]): { message: string; errorCode: string; fields?: string[] }[] {
+  return [fields ? { message, errorCode, fields } : { message, errorCode }];
+}

@@ -1,0 +1,50 @@
+/** Table rows to Salesforce REST records (`attributes` + fields, relationship fields nested). */
+import { formatValue, type CompiledQuery } from '../soql/execute.js';
+import type { SfTable } from './schema.js';
+
+export type SfRecord = { attributes: { type: string; url: string } } & Record<string, unknown>;
+
+export function recordUrl(apiVersion: string, type: string, id: unknown): string {
+  return `/services/data/v${apiVersion}/sobjects/${type}/${String(id)}`;
+}
+
+/** Renders every field of one row (sObject GET). */
+export function renderFullRecord(table: SfTable, row: number, apiVersion: string, only?: string[]): SfRecord {
+  const record: SfRecord = { attributes: { type: table.name, url: recordUrl(apiVersion, table.name, table.field('Id')?.get(row)) } };
+  const fields = only ? only.map((n) => table.field(n)).filter((f) => f !== undefined) : table.fields;
+  for (const f of fields) record[f.name] = formatValue(f, f.get(row));
+  return record;
+}
+
+/** Renders the selected fields of a query result row. */
+export function renderQueryRecord(compiled: CompiledQuery, row: number, apiVersion: string): SfRecord {
+  const { table } = compiled;
+  const record: SfRecord = { attributes: { type: table.name, url: recordUrl(apiVersion, table.name, table.field('Id')?.get(row)) } };
+  for (const f of compiled.fields) {
+    if (f.hops.length === 0) {
+      record[f.field.name] = formatValue(f.field, f.field.get(row));
+      continue;
+    }
+    // Walk (and create) the nested relationship objects; a missing parent renders as null.
+    let target: Record<string, unknown> = record;
+    let r: number | undefined = row;
+    let broken = false;
+    for (const hop of f.hops) {
+      const key = hop.via.reference!.relationshipName;
+      r = r === undefined ? undefined : hop.via.reference!.row(r);
+      if (r === undefined) {
+        if (!(key in target)) target[key] = null;
+        broken = true;
+        break;
+      }
+      let nested = target[key] as Record<string, unknown> | null | undefined;
+      if (!nested) {
+        nested = { attributes: { type: hop.table.name, url: recordUrl(apiVersion, hop.table.name, hop.table.field('Id')?.get(r)) } };
+        target[key] = nested;
+      }
+      target = nested;
+    }
+    if (!broken && r !== undefined) target[f.field.name] = formatValue(f.field, f.field.get(r));
+  }
+  return record;
+}
