@@ -5,7 +5,7 @@
  */
 import type { DealScore, Finding, ScoreBand } from '../model/finding.js';
 import { HYGIENE_RULES } from '../rules/index.js';
-import type { DealFacts, RuleContext } from '../rules/types.js';
+import { plural, type DealFacts, type RuleContext } from '../rules/types.js';
 import { staleDaysFor, type RuleId } from '../rules/config.js';
 import { MS_PER_DAY } from '../time.js';
 
@@ -91,7 +91,7 @@ export function scoreDeal(f: DealFacts, findings: readonly Finding[], ctx: RuleC
   const recencyDetail = hasActivity
     ? `last activity ${f.idleDays} days ago (stale at ${staleDays})`
     : `no activity since creation ${f.idleDays} days ago (stale at ${staleDays})`;
-  reasons.push({ impact: signed('activity_recency', recency), text: hasActivity ? `Last activity ${f.idleDays} days ago` : `No activity since creation ${f.idleDays} days ago` });
+  reasons.push({ impact: signed('activity_recency', recency), text: hasActivity ? `Last activity ${plural(f.idleDays, 'day')} ago` : `No activity since creation ${plural(f.idleDays, 'day')} ago` });
 
   // engagement
   const { inbound30, outbound30, other30 } = f.stats;
