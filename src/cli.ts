@@ -52,6 +52,9 @@ export function buildProgram(): Command {
       .option('--json', 'print one JSON line with URLs and credentials once ready', false),
   );
   command(program, 'migrate', 'Apply pending database migrations');
+  command(program, 'resume', 'Unpause a connection once its cause is fixed', (cmd) =>
+    cmd.argument('<connection>', 'connection id from the configuration'),
+  );
   command(program, 'doctor', 'Check config, database, Redis and CRM access', (cmd) =>
     cmd
       .option('--fix', 'create missing custom CRM fields where possible', false)

@@ -13,7 +13,7 @@ import { DealwatchError } from '../domain/errors.js';
 import type { ConnectionSettings } from '../domain/model/index.js';
 import type { Logger } from '../logger.js';
 import { rateLimitsFor } from '../queue/rate-gate.js';
-import { describeUrl } from '../store/index.js';
+import { describeUrl, type Store } from '../store/index.js';
 import { commandLogger, configFrom, storeFrom } from './support.js';
 import type { DoctorOptions } from './types.js';
 
@@ -45,7 +45,7 @@ export async function run(options: DoctorOptions): Promise<number> {
 
 async function checkDatabase(config: Config, logger: Logger): Promise<Check[]> {
   const where = config.databaseUrl ? describeUrl(config.databaseUrl) : `embedded in ${config.dataDir}/db`;
-  let store;
+  let store: Store;
   try {
     store = await storeFrom(config, logger, { migrate: false });
   } catch (error) {
@@ -53,12 +53,25 @@ async function checkDatabase(config: Config, logger: Logger): Promise<Check[]> {
   }
   try {
     const status = await store.migrationStatus();
-    return [
+    const checks: Check[] = [
       { name: 'database', ok: true, detail: `${where} answers` },
       status.pending.length === 0
         ? { name: 'migrations', ok: true, detail: `${status.applied.length} applied, none pending` }
         : { name: 'migrations', ok: false, detail: `pending: ${status.pending.join(', ')}; run dealwatch migrate` },
     ];
+    if (status.pending.length === 0) {
+      for (const connection of config.connections) {
+        const state = await store.connectionState.get(connection.id);
+        if (state.pausedReason !== null) {
+          checks.push({
+            name: `${connection.id} paused`,
+            ok: false,
+            detail: `since ${state.pausedAt ?? '?'}: ${state.pausedReason}; fix the cause, then dealwatch resume ${connection.id}`,
+          });
+        }
+      }
+    }
+    return checks;
   } catch (error) {
     return [{ name: 'database', ok: false, detail: `${where}: ${errorText(error)}` }];
   } finally {

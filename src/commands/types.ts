@@ -51,6 +51,10 @@ export interface SandboxOptions extends GlobalOptions {
   json: boolean;
 }
 
+export interface ResumeOptions extends GlobalOptions {
+  connection: string;
+}
+
 export interface DoctorOptions extends GlobalOptions {
   /** Ask connectors to create missing custom fields where they can. */
   fix: boolean;

@@ -68,7 +68,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
       continue;
     }
     if (record.url !== null && (await answers(record.url))) {
-      options.logger?.info({ pid: record.pid }, 'using the embedded database served by another dealwatch process');
+      options.logger?.debug({ pid: record.pid }, 'using the embedded database served by another dealwatch process');
       return { url: record.url, owner: false, close: async () => undefined };
     }
     await sleep(200);

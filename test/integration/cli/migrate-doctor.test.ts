@@ -33,3 +33,29 @@ describe('dealwatch migrate and doctor on the embedded database', () => {
     expect(broken.stdout).not.toContain('hunter2');
   });
 });
+
+describe('dealwatch beside a running process on the same embedded database', () => {
+  it('joins that process\'s database: resume clears the pause it recorded', { timeout: 120_000 }, async () => {
+    const { openStore } = await import('../../../src/store/index.js');
+    const { writeFileSync } = await import('node:fs');
+    const configPath = path.join(dataDir, 'config.json');
+    writeFileSync(configPath, JSON.stringify({ connections: [{ id: 'acme', provider: 'hubspot', accessToken: 'env:ACME_TOKEN', baseUrl: 'http://127.0.0.1:1' }] }));
+    const running = await openStore({ dataDir });
+    try {
+      await running.connectionState.pause('acme', 'auth revoked', '2026-11-26T03:00:00.000Z');
+      const withConfig = { ...env, DEALWATCH_CONFIG: configPath, ACME_TOKEN: 'pat-test' };
+
+      const resumed = await runCli(['resume', 'acme'], { env: withConfig });
+      expect(resumed.stderr).toBe('');
+      expect(resumed.stdout).toBe('acme resumed (was paused since 2026-11-26T03:00:00.000Z: auth revoked)\n');
+      expect(resumed.code).toBe(0);
+      expect(await running.connectionState.get('acme')).toMatchObject({ pausedReason: null });
+
+      const unknown = await runCli(['resume', 'nope'], { env: withConfig });
+      expect(unknown.code).toBe(1);
+      expect(unknown.stderr).toBe('error [NOT_FOUND]: no connection "nope" in the configuration\n');
+    } finally {
+      await running.close();
+    }
+  });
+});

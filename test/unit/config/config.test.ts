@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -165,5 +165,21 @@ describe('formatPath', () => {
     expect(formatPath(['connections', 1, 'auth', 'clientId'])).toBe('connections[1].auth.clientId');
     expect(formatPath(['connections', 0, 'exchangeRates', 'e-u'])).toBe('connections[0].exchangeRates["e-u"]');
     expect(formatPath([])).toBe('config');
+  });
+});
+
+describe('the example configuration of the README', () => {
+  it('is valid once its secrets are in the environment', () => {
+    const file = JSON.parse(readFileSync(new URL('../../../docs/examples/dealwatch.json', import.meta.url), 'utf8')) as unknown;
+    const env = {
+      ACME_HUBSPOT_TOKEN: 'a',
+      ACME_HUBSPOT_CLIENT_SECRET: 'b',
+      ACME_SF_CONSUMER_KEY: 'c',
+      ACME_SF_PRIVATE_KEY: 'd',
+      ACME_SF_OUTBOUND_TOKEN: 'e',
+    };
+    expect(parseConfig(file, env).connections.map((c) => c.id)).toEqual(['acme-hubspot', 'acme-salesforce']);
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    expect(readme).toContain(readFileSync(new URL('../../../docs/examples/dealwatch.json', import.meta.url), 'utf8'));
   });
 });
