@@ -16,6 +16,7 @@ import {
 } from './catalog.js';
 import { describe, fateOf, withJitter } from './fate.js';
 import { DEFAULT_QUEUE_PREFIX, QUEUE_NAMES, type QueueName } from './names.js';
+import { LeaseFactory } from './lease.js';
 import { RateGateFactory } from './rate-gate.js';
 
 /** pino-compatible. */
@@ -84,6 +85,8 @@ const SCHEDULER_PREFIX = 'nightly-sync-';
 export class QueueSystem {
   readonly prefix: string;
   readonly rateGates: RateGateFactory;
+  /** Cross-process mutual exclusion (one write-back per connection at a time). */
+  readonly leases: LeaseFactory;
   private readonly queues = new Map<QueueName, AnyQueue>();
   private readonly groups = new Set<WorkerGroup>();
   private closed = false;
@@ -95,6 +98,7 @@ export class QueueSystem {
   ) {
     this.prefix = prefix;
     this.rateGates = new RateGateFactory(backend, prefix);
+    this.leases = new LeaseFactory(backend, prefix);
   }
 
   /** Connects to the backend; `QUEUE.UNAVAILABLE` names the variable when it does not answer. */

@@ -1,0 +1,71 @@
+/**
+ * What every processor is built from. Everything with I/O comes in here (store, queue producers,
+ * connectors, clock), so tests run the processors on real backends they control.
+ */
+import type { ConnectionSettings } from '../src/domain/model/index.js';
+import type { Store } from '../src/store/types.js';
+import type { QueueSystem } from '../src/queue/index.js';
+import { rateLimitsFor } from '../src/queue/index.js';
+import type { ConnectorLogger, CrmConnector } from '../connectors/types.js';
+import { createConnector } from '../connectors/registry.js';
+import { ConfigError } from '../src/domain/errors.js';
+
+/** pino-compatible logger. */
+export interface PipelineLogger extends ConnectorLogger {
+  child(bindings: Record<string, unknown>): PipelineLogger;
+}
+
+/** Builds the connector of a connection (the registry in production, a fake port in unit tests). */
+export type ConnectorBuilder = (settings: ConnectionSettings) => CrmConnector;
+
+export interface PipelineDeps {
+  store: Store;
+  queues: QueueSystem;
+  /** The configured connections (secrets included). */
+  connections: () => readonly ConnectionSettings[];
+  connectorFor: ConnectorBuilder;
+  logger: PipelineLogger;
+  clock: () => Date;
+}
+
+/** The registry's connectors, each behind the connection's rate gate shared by every worker. */
+export function registryConnectors(queues: QueueSystem, logger: PipelineLogger): ConnectorBuilder {
+  return (settings) =>
+    createConnector(settings, {
+      rateGate: queues.rateGates.gateFor(settings.id, rateLimitsFor(settings.provider, settings.rateLimit)),
+      logger: logger.child({ module: 'connector', connection: settings.id }),
+    });
+}
+
+/** The settings of a configured connection; a job for an unknown one is a configuration error. */
+export function settingsOf(deps: Pick<PipelineDeps, 'connections'>, connectionId: string): ConnectionSettings {
+  const settings = deps.connections().find((c) => c.id === connectionId);
+  if (!settings) throw new ConfigError([`connections: no connection "${connectionId}" is configured`]);
+  return settings;
+}
+
+/** Connectors cached per connection, for the per-deal fast path (syncs build their own, to count usage). */
+export class ConnectorCache {
+  private readonly cache = new Map<string, { settings: ConnectionSettings; connector: CrmConnector }>();
+  constructor(private readonly build: ConnectorBuilder) {}
+
+  get(settings: ConnectionSettings): CrmConnector {
+    const hit = this.cache.get(settings.id);
+    if (hit && hit.settings === settings) return hit.connector;
+    const connector = this.build(settings);
+    this.cache.set(settings.id, { settings, connector });
+    return connector;
+  }
+}
+
+/** Splits a list into chunks of `size`. */
+export function chunked<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** `YYYY-MM-DD` of an instant in a time zone. */
+export function dayIn(timeZone: string, at: Date): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+}

@@ -1,0 +1,132 @@
+/**
+ * The sync processor: pulls a connection's owners, stages, deals, activities (with their deal links)
+ * and history page by page. Each page is upserted before its cursor moves, so a crash or a quota
+ * stop resumes from the last committed page and loses nothing. A full sync also reconciles ids
+ * (deals gone from the CRM become tombstones). Then it takes the daily snapshot, records the run,
+ * and enqueues scoring of the deals that changed, in chunks.
+ */
+import { CrmError, DealwatchError } from '../src/domain/errors.js';
+import type { ConnectionSettings, SyncStream } from '../src/domain/model/index.js';
+import type { JobContext, JobPayload, JobRef, JobResults } from '../src/queue/index.js';
+import type { SyncCounts } from '../src/store/types.js';
+import type { CrmConnector } from '../connectors/types.js';
+import { chunked, dayIn, settingsOf, type PipelineDeps } from './deps.js';
+
+/** Deals per score job: big enough to amortise loading, small enough to retry cheaply. */
+export const SCORE_CHUNK = 500;
+
+export function createSyncProcessor(deps: PipelineDeps) {
+  const log = deps.logger.child({ module: 'sync' });
+  return async function processSync(payload: JobPayload<'sync'>, context: JobContext): Promise<JobResults['sync']> {
+    const settings = settingsOf(deps, payload.connectionId);
+    const id = settings.id;
+    const state = await deps.store.connectionState.get(id);
+    if (state.pausedReason) {
+      log.warn({ connection: id, reason: state.pausedReason }, 'connection paused: sync skipped');
+      return { connectionId: id, runId: null, status: 'skipped', deals: 0, activities: 0, apiCalls: 0, followUps: [] };
+    }
+    const connector = deps.connectorFor(settings);
+    const startedAt = deps.clock().toISOString();
+    const runId = await deps.store.syncRuns.start(id, { mode: payload.mode, trigger: payload.trigger, startedAt });
+    const counts: Partial<SyncCounts> = { deals: 0, activities: 0, tombstones: 0, history: 0 };
+    const changed = new Set<string>();
+    let status: 'ok' | 'partial' = 'ok';
+    let error: string | null = null;
+    try {
+      await pullAll(deps, connector, settings, payload.mode, context.signal, counts, changed);
+    } catch (cause) {
+      if (cause instanceof CrmError && cause.code === 'CRM.QUOTA_EXCEEDED') {
+        // The provider's daily quota is spent: keep what is committed (cursors included) and say so.
+        status = 'partial';
+        error = `${cause.code}: ${cause.message}`;
+        log.warn({ connection: id, runId }, 'daily API quota exhausted: sync partial, next run resumes from the last committed page');
+      } else {
+        await deps.store.syncRuns.finish(id, runId, {
+          status: 'failed',
+          finishedAt: deps.clock().toISOString(),
+          counts,
+          apiUsage: connector.usage(),
+          error: cause instanceof DealwatchError ? `${cause.code}: ${cause.message}` : cause instanceof Error ? cause.message : String(cause),
+        });
+        throw cause;
+      }
+    }
+    await deps.store.snapshots.take(id, dayIn(settings.timezone ?? settings.schedule.timezone, deps.clock()));
+    const usage = connector.usage();
+    await deps.store.syncRuns.finish(id, runId, { status, finishedAt: deps.clock().toISOString(), counts, apiUsage: usage, error });
+    const followUps = await enqueueFollowUps(deps, id, runId, [...changed].sort());
+    log.info({ connection: id, runId, status, ...counts, changedDeals: changed.size, apiCalls: usage.calls }, 'sync finished');
+    return { connectionId: id, runId, status, deals: counts.deals ?? 0, activities: counts.activities ?? 0, apiCalls: usage.calls, followUps };
+  };
+}
+
+async function pullAll(
+  deps: PipelineDeps,
+  connector: CrmConnector,
+  settings: ConnectionSettings,
+  mode: 'incremental' | 'full',
+  signal: AbortSignal,
+  counts: Partial<SyncCounts>,
+  changed: Set<string>,
+): Promise<void> {
+  const { store } = deps;
+  const id = settings.id;
+  const now = () => deps.clock().toISOString();
+  await store.owners.upsertMany(id, await connector.pullOwners(signal));
+  await store.stages.replace(id, await connector.pullStages(signal));
+  const since = async (stream: SyncStream) => (mode === 'full' ? null : store.cursors.get(id, stream));
+  const advance = async (stream: SyncStream, cursor: { stamp: string; id: string } | null) => {
+    if (cursor) await store.cursors.set(id, stream, cursor);
+  };
+
+  for await (const page of connector.pullDeals({ since: await since('deals'), mode, signal })) {
+    const result = await store.deals.upsertPage(id, page.records);
+    result.changedIds.forEach((d) => changed.add(d));
+    if (page.tombstones.length > 0) (await store.deals.tombstone(id, page.tombstones, now())).forEach((d) => changed.add(d));
+    counts.deals = (counts.deals ?? 0) + page.records.length;
+    counts.tombstones = (counts.tombstones ?? 0) + page.tombstones.length;
+    await advance('deals', page.cursor);
+  }
+
+  for await (const page of connector.pullActivities({ since: await since('activities'), mode, signal })) {
+    const result = await store.activities.upsertPage(id, page.records);
+    const changedActivities = new Set(result.changedIds);
+    for (const a of page.records) if (changedActivities.has(a.externalId)) a.dealIds.forEach((d) => changed.add(d));
+    if (page.tombstones.length > 0) {
+      // Deals that lose an activity are rescored (the tombstone touches the activity's links).
+      const before = now();
+      const tombstoned = await store.activities.tombstone(id, page.tombstones, before);
+      if (tombstoned.length > 0) (await store.activities.dealIdsTouchedSince(id, before)).forEach((d) => changed.add(d));
+    }
+    counts.activities = (counts.activities ?? 0) + page.records.length;
+    await advance('activities', page.cursor);
+  }
+
+  for await (const page of connector.pullHistory({ since: await since('history'), mode, signal })) {
+    const stages = await store.history.upsertStageChanges(id, page.stageChanges);
+    const fields = await store.history.upsertFieldChanges(id, page.fieldChanges);
+    if (stages.inserted + stages.updated > 0) page.stageChanges.forEach((c) => changed.add(c.dealId));
+    if (fields.inserted + fields.updated > 0) page.fieldChanges.forEach((c) => changed.add(c.dealId));
+    counts.history = (counts.history ?? 0) + page.stageChanges.length + page.fieldChanges.length;
+    await advance('history', page.cursor);
+  }
+
+  if (mode === 'full') {
+    const live: string[] = [];
+    for await (const ids of connector.listDealIds(signal)) live.push(...ids);
+    const gone = await store.deals.tombstoneAllExcept(id, live, now());
+    gone.forEach((d) => changed.add(d));
+    counts.tombstones = (counts.tombstones ?? 0) + gone.length;
+  }
+}
+
+async function enqueueFollowUps(deps: PipelineDeps, connectionId: string, runId: number, changed: string[]): Promise<JobRef[]> {
+  if (changed.length === 0) {
+    // Nothing to rescore, but write-backs may still be due (e.g. the connection just left dry-run).
+    return [await deps.queues.enqueue('writeback', { connectionId, cause: `sync-${runId}` })];
+  }
+  return deps.queues.enqueueMany(
+    'score',
+    chunked(changed, SCORE_CHUNK).map((dealIds, chunk) => ({ connectionId, dealIds, runId, chunk, refreshBenchmarks: chunk === 0 })),
+  );
+}

@@ -1,0 +1,163 @@
+/**
+ * Write-back: a connection's due annotations into its CRM, in provider-sized batches, exactly once.
+ *
+ * Exactly once: each warning's ledger row is marked `pending` (with its deterministic key) before
+ * the CRM call and `written` (with the CRM's id) after it. A row found `pending` later means a
+ * worker died between the two: the CRM is asked for the key first (`findWarnings`) and the row is
+ * only rewritten when the CRM does not have it. One write-back per connection runs at a time
+ * (a lease shared by every worker process), so two workers never race on the same row.
+ *
+ * Fields (score and flags) are plain sets, rewritten only for deals whose score or flags changed;
+ * a resolved finding clears its flag there and creates no note.
+ */
+import { CrmError } from '../src/domain/errors.js';
+import type { ConnectionSettings } from '../src/domain/model/index.js';
+import type { JobContext, JobPayload, JobResults } from '../src/queue/index.js';
+import type { LedgerEntry } from '../src/store/types.js';
+import type { AnnotationResult, FieldAnnotation, WarningAnnotation } from '../connectors/types.js';
+import { warningFor } from './annotation-text.js';
+import { chunked, dayIn, settingsOf, type PipelineDeps } from './deps.js';
+
+/** Records per CRM batch: Salesforce sObject Collections take 200, HubSpot batch endpoints 100. */
+export const BATCH_SIZE = { salesforce: 200, hubspot: 100 } as const;
+const MAX_WRITE_ATTEMPTS = 5;
+/** Rows read from the ledger per pass. */
+const LEDGER_PAGE = 2_000;
+
+export interface WritebackOutcome {
+  mode: 'on' | 'dry-run' | 'off';
+  fields: number;
+  notes: number;
+  tasks: number;
+  /** Writes computed but not sent (dry-run). */
+  planned: number;
+}
+
+export async function writeBack(
+  deps: PipelineDeps,
+  settings: ConnectionSettings,
+  dealIds: readonly string[] | undefined,
+  signal?: AbortSignal,
+): Promise<WritebackOutcome> {
+  const mode = settings.writeback;
+  const outcome: WritebackOutcome = { mode, fields: 0, notes: 0, tasks: 0, planned: 0 };
+  if (mode === 'off') return outcome;
+  const log = deps.logger.child({ module: 'writeback', connection: settings.id });
+  if (mode === 'dry-run') {
+    // The ledger rows stay `planned`: that is the plan, shown by the API and `sync --json`.
+    const fields = await fieldAnnotations(deps, settings.id, dealIds ?? []);
+    const warnings = await deps.store.findings.unwritten(settings.id, { statuses: ['planned'], limit: LEDGER_PAGE });
+    outcome.planned = fields.length + warnings.length;
+    log.info({ fields: fields.length, warnings: warnings.length, sample: warnings.slice(0, 3).map((w) => ({ deal: w.dealId, rule: w.ruleId, key: w.annotationKey })) }, 'dry-run: planned writes');
+    return outcome;
+  }
+  return deps.queues.leases.withLease(`writeback:${settings.id}`, () => writeDue(deps, settings, dealIds ?? [], outcome, signal), signal);
+}
+
+async function writeDue(
+  deps: PipelineDeps,
+  settings: ConnectionSettings,
+  fieldDealIds: readonly string[],
+  outcome: WritebackOutcome,
+  signal?: AbortSignal,
+): Promise<WritebackOutcome> {
+  const { store } = deps;
+  const id = settings.id;
+  const connector = deps.connectorFor(settings);
+  const batchSize = BATCH_SIZE[settings.provider];
+  const today = dayIn(settings.timezone ?? settings.schedule.timezone, deps.clock());
+  let retryable: string | null = null;
+
+  // A row the CRM keeps refusing stops being retried after a few tries (it stays `failed`, visible).
+  let due = (await store.findings.unwritten(id, { limit: LEDGER_PAGE })).filter((r) => r.writeStatus !== 'failed' || r.writeAttempts < MAX_WRITE_ATTEMPTS);
+  // Rows left `pending` by a worker that died mid-write: the CRM may already have them.
+  const pending = due.filter((r) => r.writeStatus === 'pending');
+  if (pending.length > 0) {
+    const found = await connector.findWarnings(pending.map((r) => r.annotationKey), signal);
+    if (found.size > 0) {
+      await store.findings.setWriteStatus(id, [...found].map(([annotationKey, externalId]) => ({ annotationKey, status: 'written' as const, externalId })));
+      due = due.filter((r) => !found.has(r.annotationKey));
+    }
+  }
+
+  const owners = await ownersOf(deps, id, due);
+  const fields = await fieldAnnotations(deps, id, fieldDealIds);
+  const fieldsByDeal = new Map(fields.map((f) => [f.dealId, f]));
+  for (const rows of chunked(due, batchSize)) {
+    const warnings: WarningAnnotation[] = rows.map((r) => warningFor(r, owners.get(r.dealId) ?? null, today));
+    // Fields of the same deals travel with their warnings.
+    const batchFields: FieldAnnotation[] = [];
+    for (const w of warnings) {
+      const f = fieldsByDeal.get(w.dealId);
+      if (f) {
+        batchFields.push(f);
+        fieldsByDeal.delete(w.dealId);
+      }
+    }
+    await store.findings.setWriteStatus(id, rows.map((r) => ({ annotationKey: r.annotationKey, status: 'pending' as const })));
+    const result = await connector.annotate({ fields: batchFields, warnings }, signal);
+    retryable ??= await record(deps, id, result, outcome);
+  }
+  for (const batchFields of chunked([...fieldsByDeal.values()], batchSize)) {
+    const result = await connector.annotate({ fields: batchFields, warnings: [] }, signal);
+    retryable ??= await record(deps, id, result, outcome);
+  }
+  if (retryable) {
+    // Written rows are recorded; the job is retried for the rest (BullMQ backoff).
+    throw new CrmError('CRM.TRANSIENT', `some annotations failed and will be retried: ${retryable}`, { provider: settings.provider, retryable: true });
+  }
+  return outcome;
+}
+
+/** Records per-record outcomes; returns the first retryable error, if any. */
+async function record(deps: PipelineDeps, id: string, result: AnnotationResult, outcome: WritebackOutcome): Promise<string | null> {
+  let retryable: string | null = null;
+  const updates: { annotationKey: string; status: 'written' | 'failed'; externalId?: string | null; error?: string | null }[] = [];
+  for (const [annotationKey, o] of result.warnings) {
+    if (o.ok) {
+      updates.push({ annotationKey, status: 'written', externalId: o.externalId });
+      if (result.warningKind === 'task') outcome.tasks += 1;
+      else outcome.notes += 1;
+    } else {
+      updates.push({ annotationKey, status: 'failed', error: o.error });
+      if (o.retryable) retryable ??= o.error;
+    }
+  }
+  if (updates.length > 0) await deps.store.findings.setWriteStatus(id, updates);
+  for (const o of result.fields.values()) {
+    if (o.ok) outcome.fields += 1;
+    else if (o.retryable) retryable ??= o.error;
+  }
+  return retryable;
+}
+
+async function ownersOf(deps: PipelineDeps, id: string, rows: readonly LedgerEntry[]): Promise<Map<string, string | null>> {
+  const dealIds = [...new Set(rows.map((r) => r.dealId))];
+  const out = new Map<string, string | null>();
+  for (const ids of chunked(dealIds, 1000)) {
+    for (const d of await deps.store.deals.loadOpen(id, ids)) out.set(d.externalId, d.ownerId);
+  }
+  return out;
+}
+
+/** Score and flags of the deals as they should read in the CRM now. */
+async function fieldAnnotations(deps: PipelineDeps, id: string, dealIds: readonly string[]): Promise<FieldAnnotation[]> {
+  if (dealIds.length === 0) return [];
+  const [scores, open] = await Promise.all([deps.store.scores.forDeals(id, dealIds), deps.store.findings.openForDeals(id, dealIds)]);
+  const flags = new Map<string, string[]>();
+  for (const f of open) flags.set(f.dealId, [...(flags.get(f.dealId) ?? []), f.ruleId]);
+  return scores.map((s) => ({ dealId: s.dealId, score: s.score, flags: (flags.get(s.dealId) ?? []).sort() }));
+}
+
+export function createWritebackProcessor(deps: PipelineDeps) {
+  return async function processWriteback(payload: JobPayload<'writeback'>, context: JobContext): Promise<JobResults['writeback']> {
+    const settings = settingsOf(deps, payload.connectionId);
+    const state = await deps.store.connectionState.get(settings.id);
+    if (state.pausedReason) {
+      return { connectionId: settings.id, mode: settings.writeback, fields: 0, notes: 0, tasks: 0, planned: 0, followUps: [] };
+    }
+    const outcome = await writeBack(deps, settings, payload.dealIds, context.signal);
+    deps.logger.child({ module: 'writeback' }).info({ connection: settings.id, jobId: context.jobId, ...outcome }, 'write-back done');
+    return { connectionId: settings.id, ...outcome, followUps: [] };
+  };
+}

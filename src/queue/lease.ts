@@ -1,0 +1,62 @@
+/**
+ * A lease shared by every worker process: at most one holder of a name at a time (e.g. the
+ * write-back of one connection, whose ledger rows must not be written by two workers at once).
+ * Built on the rate limiter's store (one permit per lease period), renewed while held; a holder
+ * that dies frees it when the period lapses.
+ */
+import { RateLimiterPostgres, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { BackendConnections } from './backend.js';
+
+const TABLE = 'dealwatch_leases';
+
+export class LeaseFactory {
+  private limiter: Promise<RateLimiterAbstract> | undefined;
+
+  constructor(
+    private readonly backend: BackendConnections,
+    private readonly keyPrefix: string,
+    private readonly leaseSeconds = 30,
+  ) {}
+
+  /** Runs `work` holding the lease `name`, waiting for it when another holder has it. */
+  async withLease<T>(name: string, work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const limiter = await this.get();
+    for (;;) {
+      signal?.throwIfAborted();
+      try {
+        await limiter.consume(name, 1);
+        break;
+      } catch (rejection) {
+        if (!(rejection instanceof RateLimiterRes)) throw rejection;
+        await new Promise((r) => setTimeout(r, Math.min(250, Math.max(20, rejection.msBeforeNext))));
+      }
+    }
+    const renew = setInterval(() => void limiter.set(name, 1, this.leaseSeconds).catch(() => undefined), (this.leaseSeconds * 1000) / 3);
+    renew.unref();
+    try {
+      return await work();
+    } finally {
+      clearInterval(renew);
+      await limiter.delete(name).catch(() => undefined);
+    }
+  }
+
+  private get(): Promise<RateLimiterAbstract> {
+    this.limiter ??= this.create();
+    return this.limiter;
+  }
+
+  private create(): Promise<RateLimiterAbstract> {
+    const options = { keyPrefix: `${this.keyPrefix}:lease`, points: 1, duration: this.leaseSeconds };
+    if (this.backend.limiterClient.kind === 'redis') {
+      return Promise.resolve(new RateLimiterRedis({ ...options, storeClient: this.backend.limiterClient.client }));
+    }
+    const client = this.backend.limiterClient.client;
+    return new Promise((resolve, reject) => {
+      const limiter: RateLimiterPostgres = new RateLimiterPostgres(
+        { ...options, storeClient: client, storeType: 'pool', tableName: TABLE, clearExpiredByTimeout: false },
+        (error?: Error) => (error ? reject(error) : resolve(limiter)),
+      );
+    });
+  }
+}
