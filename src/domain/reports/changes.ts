@@ -5,7 +5,8 @@
  *
  * The pipeline is the open deals whose close date falls in `closeWithin` (default: the fiscal
  * quarter of the end day); with `closeWithin: null`, every open deal, and nothing is pulled in
- * or pushed out. A deal's state on a day is its latest snapshot on or before that day.
+ * or pushed out. The book on a day is the latest daily snapshot set on or before that day; a deal
+ * missing from the end set counts as won or lost by its last snapshot, else as lost (removed).
  */
 import type { DealSnapshot } from '../model/history.js';
 import { toReporting, type MoneyContext } from '../money.js';
@@ -71,18 +72,31 @@ interface State {
 
 const emptyWaterfall = (currency: string): Waterfall => ({ currency, start: 0, new: 0, pulledIn: 0, increased: 0, won: 0, lost: 0, decreased: 0, pushedOut: 0, end: 0 });
 
-/** Latest snapshot per deal on or before `day`. */
+/**
+ * The book as the snapshot job saw it on `day`: every snapshot of the latest snapshot day on or
+ * before `day` (a deal missing from that day's set had left the book: deleted or no longer
+ * tracked). Empty when no snapshot is that old.
+ */
 export function snapshotsAsOf(snapshots: readonly DealSnapshot[], day: number): Map<string, DealSnapshot> {
-  const out = new Map<string, DealSnapshot>();
-  const dayOf = new Map<string, number>();
+  let best = -Infinity;
   for (const s of snapshots) {
     const d = dayOfIsoDate(s.day);
-    if (!(d <= day)) continue;
-    const prev = dayOf.get(s.dealId);
-    if (prev === undefined || prev < d) {
-      out.set(s.dealId, s);
-      dayOf.set(s.dealId, d);
-    }
+    if (d <= day && d > best) best = d;
+  }
+  const out = new Map<string, DealSnapshot>();
+  if (best === -Infinity) return out;
+  const iso = isoDateOfDay(best);
+  for (const s of snapshots) if (s.day === iso) out.set(s.dealId, s);
+  return out;
+}
+
+/** Latest snapshot per deal on or before `day` (to tell won from removed for deals missing from a day's set). */
+function latestPerDeal(snapshots: readonly DealSnapshot[], day: number, ids: ReadonlySet<string>): Map<string, DealSnapshot> {
+  const out = new Map<string, DealSnapshot>();
+  for (const s of snapshots) {
+    if (!ids.has(s.dealId) || !(dayOfIsoDate(s.day) <= day)) continue;
+    const prev = out.get(s.dealId);
+    if (!prev || prev.day < s.day) out.set(s.dealId, s);
   }
   return out;
 }
@@ -109,6 +123,9 @@ export function computePipelineChanges(ctx: ReportContext, options: ChangesOptio
   const window = options.closeWithin === undefined ? fiscalQuarter(toDay, book.settings.fiscalYearStartMonth) : options.closeWithin;
   const startSnaps = snapshotsAsOf(book.input.snapshots, fromDay);
   const endSnaps = snapshotsAsOf(book.input.snapshots, toDay);
+  // deals that left the end set: their last snapshot says whether they closed (won/lost) first
+  const missing = new Set([...startSnaps.keys()].filter((id) => !endSnaps.has(id)));
+  const lastSeen = latestPerDeal(book.input.snapshots, toDay, missing);
   const ids = new Set<string>([...startSnaps.keys(), ...endSnaps.keys()]);
   const changes: DealChange[] = [];
   const add = (dealId: string, ownerId: string | null, kind: ChangeKind, currency: string, deltaCents: number, before: number | null, after: number | null): void => {
@@ -119,7 +136,8 @@ export function computePipelineChanges(ctx: ReportContext, options: ChangesOptio
   const endCents: { ownerId: string | null; currency: string; cents: number }[] = [];
   for (const id of [...ids].sort()) {
     const s = stateOf(startSnaps.get(id), book.money, window);
-    const e = stateOf(endSnaps.get(id), book.money, window);
+    const endSnap = endSnaps.get(id) ?? lastSeen.get(id);
+    const e = stateOf(endSnap !== undefined && (endSnaps.has(id) || endSnap.isClosed) ? endSnap : undefined, book.money, window);
     const inStart = s !== null && s.open && s.inWindow;
     const inEnd = e !== null && e.open && e.inWindow;
     if (inStart) startCents.push({ ownerId: s.ownerId, currency: s.currency, cents: s.cents });
