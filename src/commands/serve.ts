@@ -90,7 +90,8 @@ export async function run(options: ServeOptions): Promise<number> {
     closers.unshift(() => queues.close());
     let redis: Redis | undefined;
     if (config.redisUrl !== undefined) {
-      const client = new Redis(config.redisUrl, { maxRetriesPerRequest: 2 });
+      // Auto-pipelining: concurrent webhooks' dedupe and rate-limit commands share round trips.
+      const client = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableAutoPipelining: true });
       client.on('error', (err) => logger.warn({ err }, 'redis error'));
       redis = client;
       closers.unshift(() => client.quit());
