@@ -1,0 +1,75 @@
+/**
+ * `npm run bench`: runs every benchmark in its own process, one after another (2 cores: never in
+ * parallel), and prints each one's JSON result line plus a summary. Figures go into BENCHMARKS.md
+ * by hand, with this command beside them.
+ *
+ *   npm run bench                 # all
+ *   npm run bench -- engine webhooks   # a selection by name
+ *
+ * Benchmarks need Redis and PostgreSQL where they say so; nothing here calls a real CRM.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+interface Bench {
+  name: string;
+  file: string;
+  args?: string[];
+  nodeFlags?: string[];
+}
+
+const BENCHES: Bench[] = [
+  { name: 'sandbox-generate', file: 'sandbox-generate.ts', nodeFlags: ['--max-old-space-size=4096'] },
+  { name: 'engine', file: 'engine.ts', nodeFlags: ['--expose-gc', '--single-threaded-gc', '--max-old-space-size=8192'] },
+  { name: 'connector-hubspot', file: 'connector-hubspot.ts' },
+  { name: 'connector-salesforce', file: 'connector-salesforce.ts' },
+  { name: 'pipeline-sync', file: 'pipeline-sync.ts', nodeFlags: ['--max-old-space-size=4096'] },
+  { name: 'webhook-latency', file: 'webhook-latency.ts' },
+  { name: 'webhooks', file: 'webhooks.ts' },
+];
+
+function run(bench: Bench): Promise<{ code: number | null; lastJson: unknown }> {
+  const path = fileURLToPath(new URL(bench.file, import.meta.url));
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...(bench.nodeFlags ?? []), '--import', 'tsx', path, ...(bench.args ?? [])], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let lastJson: unknown = null;
+    let buffer = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      process.stdout.write(chunk);
+      buffer += chunk.toString('utf8');
+      const lines = buffer.split('\n');
+      buffer = lines.pop() ?? '';
+      for (const line of lines) {
+        const trimmed = line.trim();
+        if (!trimmed.startsWith('{')) continue;
+        try {
+          lastJson = JSON.parse(trimmed);
+        } catch {
+          // a progress line that happens to start with '{'; keep the last valid one
+        }
+      }
+    });
+    child.on('close', (code) => resolve({ code, lastJson }));
+  });
+}
+
+const selected = process.argv.slice(2);
+const todo = selected.length ? BENCHES.filter((b) => selected.includes(b.name)) : BENCHES;
+const summary: Record<string, unknown> = {};
+let failed = 0;
+for (const bench of todo) {
+  if (!existsSync(fileURLToPath(new URL(bench.file, import.meta.url)))) {
+    console.error(`-- ${bench.name}: not written yet, skipped`);
+    summary[bench.name] = 'missing';
+    continue;
+  }
+  console.error(`== ${bench.name}`);
+  const { code, lastJson } = await run(bench);
+  summary[bench.name] = { exitCode: code, result: lastJson };
+  if (code !== 0) failed++;
+}
+console.log(JSON.stringify({ summary }, null, 2));
+process.exitCode = failed ? 1 : 0;
