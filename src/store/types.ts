@@ -162,7 +162,10 @@ export interface DealRepository {
   loadOpen(connectionId: string, externalIds?: readonly string[]): Promise<Deal[]>;
   /** Live deals closed (won or lost) with a close date on or after `sinceDay` (win-rate benchmarks). */
   loadClosedSince(connectionId: string, sinceDay: string): Promise<Deal[]>;
-  /** External ids of deals whose row changed (insert, update, tombstone) at or after `since`. */
+  /**
+   * External ids of deals whose row changed (insert, content update, tombstone) at or after
+   * `since`, compared with the database's clock. Prefer `UpsertResult.changedIds` when at hand.
+   */
   changedSince(connectionId: string, since: string): Promise<string[]>;
   /** Number of deals, by state. */
   count(connectionId: string): Promise<{ open: number; closed: number; deleted: number }>;
@@ -270,8 +273,9 @@ export interface SyncRunRepository {
 // ---------------------------------------------------------------------------------------------
 // Scores and the findings ledger
 
-/** A deal's latest score with when it was computed. */
+/** A deal's latest score. */
 export interface StoredScore extends DealScore {
+  /** When the score took its current content (re-scoring to an identical result keeps it). */
   scoredAt: string;
 }
 

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Store } from '../../../src/store/index.js';
+import pg from 'pg';
+import { poolDb } from '../../../src/store/db.js';
+import { openStore, StoreError, type Store } from '../../../src/store/index.js';
+import { loadMigrations, migrate, migrationStatus } from '../../../src/store/migrator.js';
 import { backends, dump, withClient } from './backends.js';
 import { activity, deal, finding, owner, score, stageChange, stages } from './builders.js';
 
@@ -29,6 +32,37 @@ for (const backend of backends) {
           return (await client.query(`SELECT name FROM "${store.schema}".schema_migrations ORDER BY name`)).rows;
         });
         expect(rows.map((row) => row.name)).toEqual(first.applied);
+      });
+    });
+
+    describe('migration guard', () => {
+      it('applies a new migration later, and refuses one edited after it was applied', async () => {
+        // A scratch schema in the same database, so the suite's own schema is untouched.
+        const schema = `${store.schema}_mig`.slice(0, 63);
+        const pool = new pg.Pool({ connectionString: store.databaseUrl, max: 2 });
+        try {
+          const db = poolDb(pool);
+          const shipped = loadMigrations();
+          expect(await migrate(db, schema, shipped)).toEqual({ applied: shipped.map((m) => m.name), pending: [] });
+
+          const next = { name: '999_probe', sql: 'CREATE TABLE __SCHEMA__.probe (id integer PRIMARY KEY);', checksum: 'c999' };
+          expect(await migrationStatus(db, schema, [...shipped, next])).toEqual({ applied: shipped.map((m) => m.name), pending: ['999_probe'] });
+          expect((await migrate(db, schema, [...shipped, next])).applied).toContain('999_probe');
+          expect(await db.query(`SELECT count(*)::int AS n FROM "${schema}".probe`)).toEqual([{ n: 0 }]);
+
+          const edited = { ...next, sql: 'CREATE TABLE __SCHEMA__.probe (id bigint);', checksum: 'c999-edited' };
+          const refusal = await migrate(db, schema, [...shipped, edited]).catch((error: unknown) => error);
+          expect(refusal).toBeInstanceOf(StoreError);
+          expect(refusal).toMatchObject({ code: 'STORE.MIGRATION', message: expect.stringContaining('999_probe was edited') as string });
+
+          const broken = { name: '998_broken', sql: 'CREATE TABLE __SCHEMA__.nope (id nosuchtype);', checksum: 'c998' };
+          await expect(migrate(db, schema, [...shipped, broken, next])).rejects.toMatchObject({ code: 'STORE.MIGRATION' });
+          // The failed run rolled back as a whole.
+          expect((await migrationStatus(db, schema, [...shipped, broken, next])).pending).toEqual(['998_broken']);
+        } finally {
+          await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+          await pool.end();
+        }
       });
     });
 
@@ -368,3 +402,12 @@ for (const backend of backends) {
     });
   });
 }
+
+describe('opening a store on a server that does not answer', () => {
+  it('fails with STORE.UNAVAILABLE naming the host, never the password', async () => {
+    const error = await openStore({ databaseUrl: 'postgres://dealwatch:s3cret-pw@127.0.0.1:1/dealwatch' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreError);
+    expect(error).toMatchObject({ code: 'STORE.UNAVAILABLE', message: expect.stringContaining('127.0.0.1:1/dealwatch') as string });
+    expect((error as Error).message).not.toContain('s3cret-pw');
+  });
+});
