@@ -91,7 +91,7 @@ describe('HubSpot deals through @hubspot/api-client', () => {
   });
 
   it('batch-updates deals (200) and reports partial failure as 207 with per-row errors', async () => {
-    await client.crm.properties.coreApi.create('deals', { name: 'dealwatch_score', label: 'dealwatch score', type: 'number' as never, fieldType: 'number', groupName: 'dealinformation' });
+    await client.crm.properties.coreApi.create('deals', { name: 'dealwatch_score', label: 'dealwatch score', type: 'number' as never, fieldType: 'number' as never, groupName: 'dealinformation' });
     const ids = liveDealIds().slice(0, 3);
     const ok = await client.crm.deals.batchApi.update({ inputs: ids.map((id) => ({ id, properties: { dealwatch_score: '42' } })) });
     expect(ok.results.map((r) => r.id).sort()).toEqual([...ids].sort());
