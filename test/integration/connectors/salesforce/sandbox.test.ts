@@ -1,0 +1,189 @@
+/**
+ * The Salesforce connector against the sandbox over loopback HTTP (jsforce unchanged). The sandbox
+ * and the connector share no code, so these compare two independent readings of Salesforce's docs.
+ */
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandbox, type Sandbox } from '../../../../src/sandbox/index.js';
+import { SalesforceConnection, type Activity, type Deal, type SyncCursor } from '../../../../src/domain/model/index.js';
+import { SalesforceConnector } from '../../../../connectors/salesforce/connector.js';
+import type { Page } from '../../../../connectors/types.js';
+
+const START = new Date('2026-11-26T09:00:00.000Z');
+const noopGate = { take: () => Promise.resolve() };
+let sandbox: Sandbox;
+
+function connectorFor(overrides: Record<string, unknown> = {}): SalesforceConnector {
+  const sf = sandbox.salesforce;
+  const settings = SalesforceConnection.parse({
+    id: 'sfint',
+    provider: 'salesforce',
+    instanceUrl: sf.instanceUrl,
+    loginUrl: sf.loginUrl,
+    apiVersion: sf.apiVersion,
+    auth: { type: 'refreshToken', clientId: sf.clientId, clientSecret: sf.clientSecret, refreshToken: sf.refreshToken },
+    organizationId: sf.organizationId,
+    fieldMap: { lostReason: 'Loss_Reason__c' },
+    ...overrides,
+  });
+  return new SalesforceConnector(settings, { rateGate: noopGate, logger: pino({ level: 'silent' }) }, {
+    retryPolicy: { retries: 3, minTimeoutMs: 5, maxTimeoutMs: 20, maxRetryAfterMs: 1000 },
+    bulkPoll: { intervalMs: 20, timeoutMs: 30_000 },
+  });
+}
+
+async function drain<T>(pages: AsyncIterable<Page<T>>): Promise<{ records: T[]; tombstones: string[]; cursor: SyncCursor | null }> {
+  const records: T[] = [];
+  const tombstones: string[] = [];
+  let cursor: SyncCursor | null = null;
+  for await (const page of pages) {
+    records.push(...page.records);
+    tombstones.push(...page.tombstones);
+    if (page.cursor) cursor = page.cursor;
+  }
+  return { records, tombstones, cursor };
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const day = (ms: number | null) => (ms === null ? null : iso(ms).slice(0, 10));
+const KIND: Record<string, Activity['type']> = { call: 'call', email: 'email', meeting: 'meeting', note: 'task', task: 'task' };
+
+/** What the book says the connector must produce for a deal. */
+function expectedDeal(id: string) {
+  const book = sandbox.state.salesforce;
+  const d = book.deals.find((x) => x.id === id)!;
+  const stage = book.pipelines[d.pipeline]!.stages[d.stage]!;
+  return {
+    externalId: d.id, name: d.name, stageId: stage.id, amount: d.amount, closeDate: day(d.closeDate), ownerId: book.reps[d.owner]!.id,
+    accountName: book.accounts[d.account]?.name ?? null, isClosed: stage.isClosed, isWon: stage.isWon, modifiedAt: iso(d.modifiedAt),
+    discountPercent: d.discount, lostReason: d.lostReason,
+  };
+}
+const pick = (deal: Deal) => ({
+  externalId: deal.externalId, name: deal.name, stageId: deal.stageId, amount: deal.amount, closeDate: deal.closeDate, ownerId: deal.ownerId,
+  accountName: deal.accountName, isClosed: deal.isClosed, isWon: deal.isWon, modifiedAt: deal.modifiedAt, discountPercent: deal.discountPercent, lostReason: deal.lostReason,
+});
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ deals: 300, seed: 11, now: START });
+});
+afterAll(async () => {
+  await sandbox?.close();
+});
+
+describe('salesforce connector x sandbox', () => {
+  let dealCursor: SyncCursor | null = null;
+  let activityCursor: SyncCursor | null = null;
+
+  it('a full sync yields exactly the sandbox deals, activities and histories', async () => {
+    const c = connectorFor();
+    const book = sandbox.state.salesforce;
+    const deals = await drain(c.pullDeals({ since: null }));
+    const liveIds = book.deals.filter((d) => !d.deleted).map((d) => d.id).sort();
+    expect(deals.records.map((d) => d.externalId).sort()).toEqual(liveIds);
+    for (const deal of deals.records) expect(pick(deal)).toEqual(expectedDeal(deal.externalId));
+    dealCursor = deals.cursor;
+    expect(dealCursor?.stamp).toBe(iso(Math.max(...book.deals.map((d) => d.modifiedAt))));
+
+    const activities = await drain(c.pullActivities({ since: null }));
+    const liveActivities = book.activities.filter((a) => !a.deleted);
+    expect(activities.records).toHaveLength(liveActivities.length);
+    const byId = new Map(activities.records.map((a) => [a.externalId, a]));
+    for (const a of liveActivities) {
+      expect(byId.get(a.id), a.id).toMatchObject({ type: KIND[a.kind], dealIds: [book.deals[a.deal]!.id], ownerId: book.reps[a.owner]!.id });
+    }
+    activityCursor = activities.cursor;
+
+    const stageChanges = [];
+    const fieldChanges = [];
+    for await (const page of c.pullHistory({ since: null })) {
+      stageChanges.push(...page.stageChanges);
+      fieldChanges.push(...page.fieldChanges);
+    }
+    // Expected moves: consecutive distinct stages of each deal's OpportunityHistory rows.
+    const expectedMoves: string[] = [];
+    const last = new Map<number, number>();
+    for (const row of [...book.stageHistory].sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
+      if (last.get(row.deal) === row.stage) continue;
+      last.set(row.deal, row.stage);
+      expectedMoves.push(`${book.deals[row.deal]!.id}>${book.pipelines[0]!.stages[row.stage]!.id}`);
+    }
+    expect(stageChanges.map((s) => `${s.dealId}>${s.toStageId}`).sort()).toEqual(expectedMoves.sort());
+    expect(fieldChanges).toHaveLength(book.fieldHistory.filter((f) => f.field !== 'StageName').length);
+
+    const usage = c.usage();
+    expect(usage.rateLimited).toBe(0);
+    // Lower bound: one call per 2,000 rows of each stream, plus describe, and one cursor page each.
+    expect(usage.calls).toBeLessThanOrEqual(12);
+  });
+
+  it('a full sync above bulkThreshold reads through Bulk API 2.0 and yields the same deals', async () => {
+    const c = connectorFor({ bulkThreshold: 100 });
+    const bulk = await drain(c.pullDeals({ since: null, mode: 'full' }));
+    const liveIds = sandbox.state.salesforce.deals.filter((d) => !d.deleted).map((d) => d.id).sort();
+    expect(bulk.records.map((d) => d.externalId).sort()).toEqual(liveIds);
+    for (const deal of bulk.records) expect(pick(deal)).toEqual(expectedDeal(deal.externalId));
+    expect(Object.keys(c.usage().byEndpoint).some((k) => k.startsWith('POST jobs/query'))).toBe(true);
+    expect(bulk.cursor).toEqual(dealCursor);
+  });
+
+  it('after mutations an incremental sync fetches those (plus the look-back window only), and a deletion is a tombstone', async () => {
+    expect(dealCursor).not.toBeNull();
+    sandbox.advance(60 * 60_000);
+    const book = sandbox.state.salesforce;
+    const open = book.deals.filter((d) => !d.deleted && !book.pipelines[d.pipeline]!.stages[d.stage]!.isClosed);
+    const moved = open.slice(0, 3).map((d) => d.id);
+    sandbox.changeStage('salesforce', moved[0]!, 'Closed Won');
+    sandbox.changeStage('salesforce', moved[1]!, 'Closed Lost');
+    const activityId = sandbox.addActivity('salesforce', moved[2]!, { kind: 'call', direction: 'inbound', subject: 'Follow-up call' });
+    const deleted = open[3]!.id;
+    sandbox.deleteDeal('salesforce', deleted);
+
+    const c = connectorFor();
+    const deals = await drain(c.pullDeals({ since: dealCursor }));
+    const from = Date.parse(dealCursor!.stamp) - 10 * 60_000;
+    const expectedIds = book.deals.filter((d) => !d.deleted && d.modifiedAt >= from).map((d) => d.id).sort();
+    expect(deals.records.map((d) => d.externalId).sort()).toEqual(expectedIds);
+    expect(expectedIds).toEqual(expect.arrayContaining(moved));
+    expect(deals.tombstones).toEqual([deleted]);
+    expect(deals.records.find((d) => d.externalId === moved[0])).toMatchObject({ stageId: 'Closed Won', isWon: true, isClosed: true });
+
+    const activities = await drain(c.pullActivities({ since: activityCursor }));
+    expect(activities.records.map((a) => a.externalId)).toContain(activityId);
+    expect(activities.records.find((a) => a.externalId === activityId)).toMatchObject({ type: 'call', direction: 'inbound', dealIds: [moved[2]] });
+    const fromActivities = Date.parse(activityCursor!.stamp) - 10 * 60_000;
+    expect(activities.records).toHaveLength(book.activities.filter((a) => !a.deleted && a.modifiedAt >= fromActivities).length);
+
+    const bundle = await c.fetchDeal(moved[0]!);
+    expect(bundle.deal?.stageId).toBe('Closed Won');
+    expect(bundle.stageChanges.at(-1)).toMatchObject({ toStageId: 'Closed Won' });
+    expect((await c.fetchDeal(deleted)).deal).toBeNull();
+  });
+
+  it('refreshes an expired session once and carries on', async () => {
+    const c = connectorFor();
+    await c.pullStages();
+    sandbox.expireSalesforceTokens();
+    const stages = await c.pullStages();
+    expect(stages.map((s) => s.id)).toContain('Closed Won');
+    expect(stages.map((s) => s.order)).toEqual(stages.map((_, i) => i));
+  });
+
+  it('writes score, flags and one Task per warning, then finds the Task by its key', async () => {
+    const c = connectorFor();
+    const [d1, d2] = sandbox.state.salesforce.deals.filter((d) => !d.deleted).map((d) => d.id);
+    const owner = (await c.fetchDeal(d1!)).deal?.ownerId ?? null;
+    const key = `sfint:${d1}:stale_deal:2026-11-26T09:00:00.000Z`;
+    const result = await c.annotate({
+      fields: [{ dealId: d1!, score: 35, flags: ['stale_deal', 'no_next_activity'] }, { dealId: d2!, score: 88, flags: [] }],
+      warnings: [{ key, dealId: d1!, ownerId: owner, ruleId: 'stale_deal', severity: 'critical', title: 'Stale deal', body: 'No activity for 40 days.', dueDate: '2026-11-28' }],
+    });
+    expect([...result.fields.values()].every((o) => o.ok)).toBe(true);
+    const written = result.warnings.get(key);
+    expect(written?.ok).toBe(true);
+    const found = await c.findWarnings([key, 'sfint:other:rule:never-written']);
+    expect([...found]).toEqual([[key, written?.ok ? written.externalId : 'none']]);
+    const report = await c.doctor();
+    expect(report.ok).toBe(true);
+  });
+});
