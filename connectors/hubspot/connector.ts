@@ -142,10 +142,11 @@ export class HubSpotConnector implements CrmConnector {
   /** Stages are read once per connector (one call) and reused for property lists and fallbacks. */
   private stages(signal?: AbortSignal): Promise<Stage[]> {
     if (!this.stagesCache) {
-      this.stagesCache = this.pullStages(signal).catch((error: unknown) => {
+      const pending = this.pullStages(signal).catch((error: unknown) => {
         this.stagesCache = null;
         throw error;
       });
+      this.stagesCache = pending;
     }
     return this.stagesCache;
   }
@@ -390,7 +391,10 @@ export class HubSpotConnector implements CrmConnector {
 
   async pullStages(signal?: AbortSignal): Promise<Stage[]> {
     const response = await this.client.getPipelines(signal);
-    return toStages(PipelinesResponse.parse(response.body).results ?? [], this.connectionId);
+    const stages = toStages(PipelinesResponse.parse(response.body).results ?? [], this.connectionId);
+    // Later pulls of this connector reuse them for their property lists.
+    this.stagesCache = Promise.resolve(stages);
+    return stages;
   }
 
   async *listDealIds(signal?: AbortSignal): AsyncIterable<string[]> {
