@@ -111,10 +111,15 @@ describe('salesforce connector x sandbox', () => {
     expect(stageChanges.map((s) => `${s.dealId}>${s.toStageId}`).sort()).toEqual(expectedMoves.sort());
     expect(fieldChanges).toHaveLength(book.fieldHistory.filter((f) => f.field !== 'StageName').length);
 
+    const owners = await c.pullOwners();
+    expect(owners.map((o) => o.externalId).sort()).toEqual(book.reps.map((r) => r.id).sort());
+    const stages = await c.pullStages();
+    expect(stages.map((s) => s.id)).toEqual(book.pipelines[0]!.stages.map((s) => s.id));
+
     const usage = c.usage();
     expect(usage.rateLimited).toBe(0);
     // Lower bound: one call per 2,000 rows of each stream, plus describe, and one cursor page each.
-    expect(usage.calls).toBeLessThanOrEqual(12);
+    expect(usage.calls).toBeLessThanOrEqual(14);
   });
 
   it('a full sync above bulkThreshold reads through Bulk API 2.0 and yields the same deals', async () => {
