@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -20,18 +20,26 @@ function commandLines(help: string): Map<string, string> {
 }
 
 describe('dealwatch --help', () => {
-  // Built into a private directory (not dist/) so parallel runs and a developer's dist don't collide;
-  // under node_modules so that the build finds the project's dependencies.
+  // Built with the project's build settings into a private directory (not dist/, so parallel runs
+  // and a developer's dist don't collide), under node_modules so the build finds the dependencies.
+  // Only src/cli.ts is a root: commands are imported lazily, so --help needs nothing else, and the
+  // build takes seconds instead of compiling the whole tree.
   const outDir = path.join(ROOT, 'node_modules', '.cache', `dealwatch-help-${process.pid}`);
   afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
-  it('lists every command with one line each, from the built file', { timeout: 180_000 }, async () => {
-    await promisify(execFile)(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', outDir], {
-      cwd: ROOT,
-    }).catch((error: { stdout?: string }) => {
-      // tsc emits despite type errors elsewhere in the tree; only a missing cli.js fails this test.
-      console.warn(`tsc reported errors:\n${error.stdout ?? ''}`);
-    });
+  it('lists every command with one line each, from the built file', { timeout: 120_000 }, async () => {
+    mkdirSync(outDir, { recursive: true });
+    const tsconfig = path.join(outDir, 'tsconfig.json');
+    writeFileSync(
+      tsconfig,
+      JSON.stringify({
+        extends: path.join(ROOT, 'tsconfig.build.json'),
+        compilerOptions: { outDir, rootDir: ROOT, tsBuildInfoFile: null },
+        files: [path.join(ROOT, 'src/cli.ts')],
+        include: [],
+      }),
+    );
+    await promisify(execFile)(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', tsconfig], { cwd: ROOT });
     const result = await runCli(['--help'], { entry: path.join(outDir, 'src/cli.js') });
     expect(result.code).toBe(0);
     const lines = commandLines(result.stdout);
@@ -44,7 +52,7 @@ describe('dealwatch --help', () => {
     expect([...commandLines(result.stdout).keys()]).toEqual([...COMMANDS, 'help']);
   });
 
-  it('says which commands are not available yet instead of failing obscurely', async () => {
+  it('shows a command\'s own options', async () => {
     const result = await runCli(['sync', 'acme', '--help']);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('--full');
