@@ -382,6 +382,7 @@ function chooseOpenStage(ctx: BuildContext, pipeline: PipelineDef, problems: Pla
   if (need('no_next_activity') || need('single_threaded')) candidates = candidates.filter(({ s }) => s.probability >= 0.4);
   else if (need('missing_next_step')) candidates = candidates.filter(({ s }) => s.probability >= 0.2);
   if (need('stage_skipped')) candidates = candidates.filter(({ i }) => i >= 2);
+  if (need('activity_not_logged')) candidates = candidates.filter(({ i }) => i >= 1);
   if (need('stage_regressed')) candidates = candidates.filter(({ i }) => open.some((o) => o.i === i + 1));
   const chosen = candidates.length > 0 ? ctx.rng.pick(candidates) : ctx.rng.pick(open);
   return chosen.i;
@@ -412,6 +413,8 @@ function buildOpenDeal(ctx: BuildContext, owner: number, problems: PlantedProble
     for (let s = 0; s <= target; s++) path.push(s);
   }
   const durations = path.slice(0, -1).map(() => rng.int(6, 14) * DAY_MS + rng.int(0, 20) * HOUR_MS);
+  // A quiet week before the last advance needs a stage long enough to hold it.
+  if (has('activity_not_logged') && durations.length > 0) durations[durations.length - 1] = rng.int(12, 16) * DAY_MS;
   const createdAt = stageEnteredAt - durations.reduce((a, b) => a + b, 0);
   deal.createdAt = createdAt;
   deal.modifiedAt = createdAt;
@@ -467,7 +470,7 @@ function buildOpenDeal(ctx: BuildContext, owner: number, problems: PlantedProble
     const recentFrom = Math.max(stageEnteredAt + HOUR_MS, now - 9 * DAY_MS);
     // Two-way touches: one outbound, one inbound, the latest within the last 3 days.
     addActivity(ctx, dealIdx, rng.chance(0.5) ? 'email' : 'call', rng.real(recentFrom, now - HOUR_MS), { direction: 'outbound' });
-    addActivity(ctx, dealIdx, rng.chance(0.6) ? 'email' : 'call', now - rng.int(3, 70) * HOUR_MS, { direction: 'inbound' });
+    addActivity(ctx, dealIdx, rng.chance(0.6) ? 'email' : 'call', Math.max(stageEnteredAt + HOUR_MS, now - rng.int(3, 70) * HOUR_MS), { direction: 'inbound' });
     const extra = Math.min(6, Math.floor(sinceEntry / (5 * DAY_MS))) + rng.int(1, 3);
     for (let i = 0; i < extra; i++) addPastActivity(ctx, dealIdx, rng.real(stageEnteredAt + HOUR_MS, now - HOUR_MS));
   }
