@@ -14,7 +14,7 @@ function toConnection(row: Row): Connection {
 }
 
 /** The secret-free part of a connection's settings. */
-function describe(settings: ConnectionSettings): Connection {
+function withoutSecrets(settings: ConnectionSettings): Connection {
   return {
     id: settings.id,
     provider: settings.provider,
@@ -27,7 +27,7 @@ function describe(settings: ConnectionSettings): Connection {
 export function connectionRepository(db: Db, t: Tables): ConnectionRepository {
   return {
     async upsertFromConfig(settings) {
-      const rows = settings.map(describe).map((connection) => ({
+      const rows = settings.map(withoutSecrets).map((connection) => ({
         id: connection.id,
         provider: connection.provider,
         name: connection.name,
