@@ -19,7 +19,7 @@ export async function run(options: ReportOptions, out: NodeJS.WritableStream = p
   const logger = commandLogger(config);
   const store = await storeFrom(config, logger);
   try {
-    const review = await createReviewService({ store, connections }).morningReview(options.connection, new Date());
+    const review = await createReviewService({ store, connections }).review(options.connection, new Date());
     out.write(options.json ? `${JSON.stringify(review)}\n` : formatReview(options.connection, review));
     return 0;
   } finally {

@@ -4,6 +4,7 @@
  * the commands (`serve`, `start`, `report`) wire the production adapters in `src/server/adapters/`.
  */
 import type { ConnectionSettings } from '../domain/model/index.js';
+import type { Coaching, Forecast, KpiReport, MorningReview, PipelineChanges, ScopeKpis } from '../domain/engine.js';
 import type { Store } from '../store/types.js';
 import type { WebhookEvent, WebhookVerifier } from '../../connectors/types.js';
 
@@ -70,16 +71,20 @@ export type ServerStore = Pick<
   'connections' | 'connectionState' | 'owners' | 'stages' | 'deals' | 'activities' | 'history' | 'snapshots' | 'scores' | 'findings' | 'syncRuns' | 'ping' | 'migrationStatus'
 >;
 
-/** A report as the engine produces it (JSON-serialisable). */
-export type Report = Record<string, unknown>;
+/** `/reps`: every rep's KPIs with the coaching signals. */
+export interface RepsView {
+  currency: string;
+  reps: ScopeKpis[];
+  coaching: Coaching;
+}
 
 /** The engine's reports, loaded from the store; shared by the API and `dealwatch report`. */
 export interface ReviewService {
-  review(connectionId: string, now: Date): Promise<Report>;
-  kpis(connectionId: string, query: { period?: string | undefined; owner?: string | undefined; team?: string | undefined }, now: Date): Promise<Report>;
-  forecast(connectionId: string, query: { period?: string | undefined }, now: Date): Promise<Report>;
-  changes(connectionId: string, query: { from?: string | undefined; to?: string | undefined }, now: Date): Promise<Report>;
-  reps(connectionId: string, now: Date): Promise<Report>;
+  review(connectionId: string, now: Date): Promise<MorningReview>;
+  kpis(connectionId: string, query: { period?: string | undefined; owner?: string | undefined; team?: string | undefined }, now: Date): Promise<KpiReport>;
+  forecast(connectionId: string, query: { period?: string | undefined }, now: Date): Promise<Forecast>;
+  changes(connectionId: string, query: { from?: string | undefined; to?: string | undefined }, now: Date): Promise<PipelineChanges>;
+  reps(connectionId: string, now: Date): Promise<RepsView>;
 }
 
 /** One dependency `/readyz` checks (`database`, `migrations`, `queue`). */

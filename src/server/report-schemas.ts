@@ -1,11 +1,222 @@
 /**
- * Response schemas of the engine's reports. Until the engine exports its own zod schemas these
- * accept any object; the OpenAPI document names them so clients can find them.
+ * Response schemas of the engine's reports, for the OpenAPI document and response serialisation.
+ * The type checks at the bottom make any incompatible change to the engine's report types a
+ * compile error here rather than a 500 in production; a field the engine adds is left out of
+ * the answer until it is added here (and so documented).
  */
 import { z } from 'zod';
+import type { Forecast, KpiReport, MorningReview, PipelineChanges, ScopeKpis } from '../domain/engine.js';
+import type { RepsView } from './ports.js';
+import { Finding } from '../domain/model/index.js';
 
-export const ReviewReport = z.looseObject({}).meta({ id: 'MorningReview' });
-export const KpiReport = z.looseObject({}).meta({ id: 'KpiReport' });
-export const ForecastReport = z.looseObject({}).meta({ id: 'ForecastReport' });
-export const ChangesReport = z.looseObject({}).meta({ id: 'PipelineChanges' });
-export const RepsReport = z.looseObject({}).meta({ id: 'Reps' });
+const Money = z.object({ amount: z.number(), currency: z.string() });
+const MoneyTotal = z.array(Money).describe('one line per currency; a single line when every amount converts to the reporting currency');
+const Period = z.object({
+  label: z.string(),
+  startDay: z.number(),
+  endDay: z.number().describe('exclusive'),
+  start: z.string().describe('first day, ISO'),
+  end: z.string().describe('last day, ISO'),
+});
+
+const TrendFlag = z.object({
+  kpi: z.string(),
+  current: z.number(),
+  previous: z.number(),
+  changePercent: z.number(),
+  bandPercent: z.number(),
+  direction: z.enum(['up', 'down']),
+  concern: z.boolean(),
+  message: z.string(),
+});
+
+export const ReviewReport = z
+  .object({
+    asOf: z.string(),
+    timezone: z.string(),
+    currency: z.string(),
+    newCritical: z.array(
+      z.object({
+        dealId: z.string(),
+        name: z.string(),
+        ownerId: z.string().nullable(),
+        ownerName: z.string(),
+        amount: MoneyTotal,
+        score: z.number().nullable(),
+        findings: z.array(Finding),
+      }),
+    ),
+    reps: z.array(
+      z.object({
+        ownerId: z.string(),
+        name: z.string(),
+        stalePipeline: MoneyTotal,
+        staleDeals: z.number(),
+        staleShare: z.number().nullable(),
+        complianceRate: z.number().nullable(),
+        openDeals: z.number(),
+      }),
+    ),
+    trendFlags: z.array(z.object({ scope: z.string(), name: z.string(), period: z.string(), flag: TrendFlag })),
+    forecast: z.object({
+      period: z.string(),
+      expectedNow: z.number(),
+      expectedLastWeek: z.number().nullable(),
+      change: z.number().nullable(),
+      closedWonNow: z.number(),
+      currency: z.string(),
+    }),
+  })
+  .meta({ id: 'MorningReview', description: 'What needs attention today: new critical findings, reps by stale pipeline, KPI trend flags, forecast vs last week' });
+
+const ForecastDeal = z.object({
+  dealId: z.string(),
+  name: z.string(),
+  ownerId: z.string().nullable(),
+  stageId: z.string(),
+  closeDate: z.string().nullable(),
+  amount: Money,
+  weight: z.number(),
+  weighted: Money,
+  basis: z.string().describe('why this weight, e.g. `historical 0.31 (n=48)`'),
+});
+const ForecastLine = z.object({ total: MoneyTotal, deals: z.array(ForecastDeal) });
+
+export const ForecastReport = z
+  .object({
+    period: Period,
+    currency: z.string(),
+    closedWon: ForecastLine,
+    crmWeighted: ForecastLine,
+    historicalWeighted: ForecastLine,
+    expected: MoneyTotal,
+    conversions: z.array(
+      z.object({
+        pipeline: z.string(),
+        stageId: z.string(),
+        label: z.string(),
+        rate: z.number(),
+        samples: z.number(),
+        source: z.enum(['historical', 'crm_probability']),
+      }),
+    ),
+    commit: ForecastLine,
+    bestCase: ForecastLine,
+    staleAdjusted: ForecastLine.extend({ discount: z.number(), discountedDeals: z.number() }),
+  })
+  .meta({ id: 'Forecast' });
+
+const Waterfall = z.object({
+  currency: z.string(),
+  start: z.number(),
+  new: z.number(),
+  pulledIn: z.number(),
+  increased: z.number(),
+  won: z.number(),
+  lost: z.number(),
+  decreased: z.number(),
+  pushedOut: z.number(),
+  end: z.number(),
+});
+
+export const ChangesReport = z
+  .object({
+    fromDay: z.string(),
+    toDay: z.string(),
+    closeWithin: Period.nullable(),
+    waterfalls: z.array(Waterfall),
+    byRep: z.array(z.object({ ownerId: z.string().nullable(), waterfalls: z.array(Waterfall) })),
+    changes: z.array(
+      z.object({
+        dealId: z.string(),
+        ownerId: z.string().nullable(),
+        kind: z.enum(['new', 'pulled_in', 'increased', 'won', 'lost', 'decreased', 'pushed_out']),
+        currency: z.string(),
+        delta: z.number(),
+        before: z.number().nullable(),
+        after: z.number().nullable(),
+      }),
+    ),
+  })
+  .meta({ id: 'PipelineChanges' });
+
+const PeriodKpis = z.object({
+  won: z.number(),
+  lost: z.number(),
+  winRate: z.number().nullable(),
+  cohort: z.object({ created: z.number(), won: z.number(), lost: z.number(), winRate: z.number().nullable() }),
+  stageConversion: z.array(
+    z.object({ pipeline: z.string(), stageId: z.string(), label: z.string(), entered: z.number(), advanced: z.number(), rate: z.number().nullable() }),
+  ),
+  avgDealSize: MoneyTotal,
+  wonAmount: MoneyTotal,
+  medianSalesCycleDays: z.number().nullable(),
+  pipelineVelocityPerDay: MoneyTotal,
+  activities: z.object({ total: z.number(), byType: z.record(z.string(), z.number()), perWeek: z.number() }),
+});
+
+const StateKpis = z.object({
+  openDeals: z.number(),
+  qualifiedOpenDeals: z.number(),
+  openPipeline: MoneyTotal,
+  staleDeals: z.number(),
+  stalePipeline: MoneyTotal,
+  staleShare: z.number().nullable(),
+  compliance: z.object({ openDeals: z.number(), withRecentActivity: z.number(), rate: z.number().nullable(), windowDays: z.number() }),
+  quota: z
+    .object({
+      quarter: z.string(),
+      quota: z.number(),
+      wonToDate: z.number(),
+      attainment: z.number().nullable(),
+      remaining: z.number(),
+      pipelineThisQuarter: z.number(),
+      coverage: z.number().nullable(),
+      currency: z.string(),
+    })
+    .nullable(),
+});
+
+const ScopeKpisSchema = z
+  .object({
+    scope: z.enum(['connection', 'team', 'rep']),
+    id: z.string(),
+    name: z.string(),
+    ownerIds: z.array(z.string()),
+    state: StateKpis,
+    periods: z.array(z.object({ period: Period, previousPeriod: Period, current: PeriodKpis, previous: PeriodKpis, trendFlags: z.array(TrendFlag) })),
+  })
+  .meta({ id: 'ScopeKpis' });
+
+export const KpiReportSchema = z
+  .object({ currency: z.string(), connection: ScopeKpisSchema, teams: z.array(ScopeKpisSchema), reps: z.array(ScopeKpisSchema) })
+  .meta({ id: 'KpiReport', description: 'KPIs for the connection, each team and each rep, per period with the period before' });
+export { KpiReportSchema as KpiReport };
+
+export const RepsReport = z
+  .object({
+    currency: z.string(),
+    reps: z.array(ScopeKpisSchema),
+    coaching: z
+      .object({
+        currency: z.string(),
+        reps: z.array(z.unknown()).describe('per rep: effort gap or skill gap at a named stage, with the numbers'),
+        goals: z.array(z.unknown()).describe("next week's activity goals per rep (reverse funnel), with the assumptions"),
+        workload: z.unknown().describe('open deals and pipeline per rep against the team median'),
+        leadSources: z.array(z.unknown()).describe('win rate, conversion and deal size by lead source'),
+        keyAccounts: z.array(z.unknown()).describe('key accounts with the health of each open deal'),
+      })
+      .describe('coaching and planning signals'),
+  })
+  .meta({ id: 'Reps' });
+
+// Compile-time contract with the engine: its report types must stay assignable to these schemas.
+type Accepts<Schema extends z.ZodType, Value extends z.input<Schema>> = Value;
+export type ReportContracts = [
+  Accepts<typeof ReviewReport, MorningReview>,
+  Accepts<typeof ForecastReport, Forecast>,
+  Accepts<typeof ChangesReport, PipelineChanges>,
+  Accepts<typeof ScopeKpisSchema, ScopeKpis>,
+  Accepts<typeof KpiReportSchema, KpiReport>,
+  Accepts<typeof RepsReport, RepsView>,
+];

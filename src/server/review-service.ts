@@ -19,12 +19,11 @@ import {
   trailingDays,
   type EngineInput,
   type FindingsDiff,
-  type MorningReview,
   type Period,
   type ReportContext,
 } from '../domain/engine.js';
 import type { LedgerEntry } from '../store/types.js';
-import type { ConnectionDirectory, Report, ReviewService, ServerStore } from './ports.js';
+import type { ConnectionDirectory, ReviewService, ServerStore } from './ports.js';
 
 const DAY_MS = 86_400_000;
 /** Closed deals this far back teach win rates and cycle lengths. */
@@ -49,12 +48,7 @@ interface Loaded {
   ctx: ReportContext;
 }
 
-/** The port plus the typed review, for callers that render it (`dealwatch report`, the demo). */
-export interface EngineReviewService extends ReviewService {
-  morningReview(connectionId: string, now: Date): Promise<MorningReview>;
-}
-
-export function createReviewService(deps: { store: ServerStore; connections: ConnectionDirectory }): EngineReviewService {
+export function createReviewService(deps: { store: ServerStore; connections: ConnectionDirectory }): ReviewService {
   const { store } = deps;
 
   async function load(connectionId: string, now: Date): Promise<Loaded> {
@@ -134,49 +128,40 @@ export function createReviewService(deps: { store: ServerStore; connections: Con
     };
   }
 
-  const asReport = (value: unknown): Report => JSON.parse(JSON.stringify(value)) as Report;
-
-  async function morningReview(connectionId: string, now: Date): Promise<MorningReview> {
-    const [{ ctx }, diff] = await Promise.all([load(connectionId, now), recentlyOpened(connectionId, now)]);
-    const kpis = computeKpis(ctx);
-    const forecast = computeForecast(ctx);
-    return buildMorningReview(ctx, { kpis, forecast, diff });
-  }
-
   return {
-    morningReview,
     async review(connectionId, now) {
-      return asReport(await morningReview(connectionId, now));
+      const [{ ctx }, diff] = await Promise.all([load(connectionId, now), recentlyOpened(connectionId, now)]);
+      const kpis = computeKpis(ctx);
+      const forecast = computeForecast(ctx);
+      return buildMorningReview(ctx, { kpis, forecast, diff });
     },
     async kpis(connectionId, query, now) {
       const { ctx } = await load(connectionId, now);
       const periods = kpiPeriods(ctx, query.period);
       const report = computeKpis(ctx, periods === undefined ? {} : { periods });
       const teamOwners = query.team === undefined ? undefined : new Set(ctx.teams.get(query.team) ?? []);
-      return asReport({
+      return {
         ...report,
         teams: report.teams.filter((t) => (query.team === undefined || t.id === query.team || t.name === query.team) && (query.owner === undefined || t.ownerIds.includes(query.owner))),
         reps: report.reps.filter((r) => (query.owner === undefined || r.id === query.owner) && (teamOwners === undefined || teamOwners.has(r.id))),
-      });
+      };
     },
     async forecast(connectionId, query, now) {
       const { ctx } = await load(connectionId, now);
       const period = forecastPeriod(ctx, query.period);
-      return asReport(computeForecast(ctx, period === undefined ? {} : { period }));
+      return computeForecast(ctx, period === undefined ? {} : { period });
     },
     async changes(connectionId, query, now) {
       const { ctx } = await load(connectionId, now);
-      return asReport(
-        computePipelineChanges(ctx, {
-          ...(query.from === undefined ? {} : { from: query.from }),
-          ...(query.to === undefined ? {} : { to: query.to }),
-        }),
-      );
+      return computePipelineChanges(ctx, {
+        ...(query.from === undefined ? {} : { from: query.from }),
+        ...(query.to === undefined ? {} : { to: query.to }),
+      });
     },
     async reps(connectionId, now) {
       const { ctx } = await load(connectionId, now);
       const kpis = computeKpis(ctx);
-      return asReport({ currency: kpis.currency, reps: kpis.reps, coaching: computeCoaching(ctx) });
+      return { currency: kpis.currency, reps: kpis.reps, coaching: computeCoaching(ctx) };
     },
   };
 }

@@ -49,7 +49,7 @@ describe('dealwatch serve (process)', () => {
       });
       child.once('exit', (code) => reject(new Error(`serve exited with ${code}:\n${lines.join('\n')}`)));
     });
-  }, 60_000);
+  }, 120_000);
 
   afterAll(() => {
     if (child && child.exitCode === null) child.kill('SIGKILL');
