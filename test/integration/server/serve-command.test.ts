@@ -39,7 +39,7 @@ describe('dealwatch serve (process)', () => {
     child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve', '--config', path.join(dir, 'config.json')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stderr?.on('data', (chunk: Buffer) => lines.push(chunk.toString()));
     url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`serve did not start:\n${lines.join('')}`)), 50_000);
+      const timer = setTimeout(() => reject(new Error(`serve did not start:\n${lines.join('')}`)), 110_000);
       createInterface({ input: child.stdout! }).on('line', (line) => {
         lines.push(line);
         if (line.includes('dealwatch server listening')) {
