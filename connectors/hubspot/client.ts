@@ -144,9 +144,9 @@ export class HubSpotClient {
   }
 
   /** https://developers.hubspot.com/docs/api-reference/crm-objects-v3/batch/post-crm-v3-objects-objectType-batch-read (max 100 inputs) */
-  batchRead(type: HubSpotObjectType, ids: string[], properties: string[], signal?: AbortSignal): Promise<RawResponse> {
+  batchRead(type: HubSpotObjectType, ids: string[], properties: string[], signal?: AbortSignal, propertiesWithHistory: string[] = []): Promise<RawResponse> {
     return this.send(`POST /crm/v3/objects/${type}/batch/read`, { signal }, (o) =>
-      this.objectsBatch.readWithHttpInfo(type, { inputs: ids.map((id) => ({ id })), properties, propertiesWithHistory: [] }, false, o),
+      this.objectsBatch.readWithHttpInfo(type, { inputs: ids.map((id) => ({ id })), properties, propertiesWithHistory }, false, o),
     );
   }
 

@@ -409,7 +409,9 @@ export class HubSpotConnector implements CrmConnector {
   async fetchDeal(dealId: string, signal?: AbortSignal): Promise<DealBundle> {
     const ctx = await this.dealContext(signal);
     const stageIds = [...ctx.stages.keys()];
-    const read = await this.client.batchRead('deals', [dealId], dealProperties(ctx), signal);
+    // With property history the moves are exact (revisits, close date and amount changes); where an
+    // API answers without it, the stage moves are rebuilt from the date-entered properties.
+    const read = await this.client.batchRead('deals', [dealId], dealProperties(ctx), signal, ['dealstage', 'amount', 'closedate']);
     const raw = BatchResponse.parse(read.body).results?.find((r) => r.id === dealId) ?? null;
     if (!raw) return { deal: null, activities: [], stageChanges: [], fieldChanges: [] };
 
@@ -529,7 +531,7 @@ export class HubSpotConnector implements CrmConnector {
 
   private warningInput(w: WarningAnnotation, kind: 'note' | 'task'): BatchCreateInput {
     const marker = `${annotationMarker(w.key)} ${annotationToken(w.key)}`;
-    const html = `<p><strong>${escapeHtml(w.title)}</strong></p><p>${escapeHtml(w.body).replaceAll('\n', '<br>')}</p><p>${escapeHtml(marker)}</p>`;
+    const html = `<p><strong>${escapeHtml(w.title)}</strong></p><p>${escapeHtml(w.body).replaceAll('\n', '<br>')}</p><p>${escapeHtml(marker)} </p>`; // the space keeps the token whole for HubSpot's tokenizer
     const owner = w.ownerId ? { hubspot_owner_id: w.ownerId } : {};
     if (kind === 'task') {
       const due = w.dueDate ? new Date(`${w.dueDate.slice(0, 10)}T00:00:00.000Z`) : new Date(this.now());

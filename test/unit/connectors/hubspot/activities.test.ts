@@ -144,6 +144,49 @@ describe('HubSpot fetchDeal (webhook fast path)', () => {
     expect(nock.isDone()).toBe(true);
   });
 
+  it('uses property history when the API returns it: revisits and amount/close-date changes are exact', async () => {
+    nock(BASE_URL).get('/crm/v3/pipelines/deals').reply(200, fixture('pipelines-deals.json'));
+    const deal = fixture<{ results: Record<string, unknown>[] }>('deals-list-page1.json').results[0]!;
+    // https://developers.hubspot.com/docs/api-reference/crm-objects-v3/batch/post-crm-v3-objects-objectType-batch-read (propertiesWithHistory: newest first)
+    const withHistory = {
+      ...deal,
+      propertiesWithHistory: {
+        dealstage: [
+          { value: 'presentationscheduled', timestamp: '2026-11-01T09:00:00.000Z', sourceType: 'CRM_UI' },
+          { value: 'qualifiedtobuy', timestamp: '2026-10-20T09:00:00.000Z', sourceType: 'CRM_UI' },
+          { value: 'presentationscheduled', timestamp: '2026-10-10T09:00:00.000Z', sourceType: 'CRM_UI' },
+          { value: 'appointmentscheduled', timestamp: '2026-10-01T09:00:00.000Z', sourceType: 'CRM_UI' },
+        ],
+        amount: [
+          { value: '1500.00', timestamp: '2026-11-05T09:00:00.000Z', sourceType: 'CRM_UI' },
+          { value: '2000.00', timestamp: '2026-10-01T09:00:00.000Z', sourceType: 'CRM_UI' },
+        ],
+      },
+    };
+    let requested: unknown;
+    nock(BASE_URL)
+      .post('/crm/v3/objects/deals/batch/read', (b) => {
+        requested = (b as { propertiesWithHistory: unknown }).propertiesWithHistory;
+        return true;
+      })
+      .query(true)
+      .reply(200, { status: 'COMPLETE', results: [withHistory] })
+      .post(/\/crm\/v4\/associations\/deals\/\w+\/batch\/read/)
+      .times(6)
+      .reply(200, { results: [] });
+    const bundle = await connector().fetchDeal('9');
+    expect(requested).toEqual(['dealstage', 'amount', 'closedate']);
+    expect(bundle.stageChanges.map((c) => [c.fromStageId, c.toStageId])).toEqual([
+      [null, 'appointmentscheduled'],
+      ['appointmentscheduled', 'presentationscheduled'],
+      ['presentationscheduled', 'qualifiedtobuy'],
+      ['qualifiedtobuy', 'presentationscheduled'],
+    ]);
+    expect(bundle.fieldChanges).toEqual([
+      { connectionId: 'hs-test', dealId: '9', field: 'amount', oldValue: '2000.00', newValue: '1500.00', at: '2026-11-05T09:00:00.000Z' },
+    ]);
+  });
+
   it('a deal that no longer exists comes back as null', async () => {
     nock(BASE_URL).get('/crm/v3/pipelines/deals').reply(200, fixture('pipelines-deals.json'));
     nock(BASE_URL)
