@@ -10,6 +10,7 @@
  */
 import { Connection } from 'jsforce';
 import { Transport } from 'jsforce/lib/transport.js';
+import { QueryJobV2 } from 'jsforce/lib/api/bulk2.js';
 import { StreamPromise } from 'jsforce/lib/util/promise.js';
 import { createLazyStream } from 'jsforce/lib/util/stream.js';
 import type { HttpRequest, HttpRequestOptions, HttpResponse } from 'jsforce/lib/types/common.js';
@@ -86,6 +87,8 @@ export class SalesforceClient {
   /** Set by a refresh, cleared by any non-401 answer: a 401 while set means the new token is refused too. */
   private refreshedWithoutSuccess = false;
   private session: Promise<void> | null = null;
+  /** Response headers by request headers object, for the few calls that need them (Sforce-Locator). */
+  private readonly responseHeaders = new WeakMap<object, Record<string, string>>();
   /** Why the last refresh failed: jsforce rethrows it as a plain 'Unable to refresh session' Error. */
   private refreshError: CrmError | null = null;
 
@@ -115,7 +118,8 @@ export class SalesforceClient {
         await options.rateGate.take('default');
         this.meter.recordCall(`${req.method} ${endpointOf(req.url)}`);
       },
-      (_req, res) => {
+      (req, res) => {
+        if (req.headers) this.responseHeaders.set(req.headers, res.headers);
         if (res.statusCode !== 401) this.refreshedWithoutSuccess = false;
         const err = classifyResponse(res.statusCode, res.headers, res.body ?? '', this.now());
         if (err?.code === 'CRM.RATE_LIMITED' || err?.code === 'CRM.QUOTA_EXCEEDED') this.meter.recordRateLimited();
@@ -217,27 +221,35 @@ export class SalesforceClient {
   }
 
   /**
-   * Bulk API 2.0 query (queryAll with scanAll), yielded in chunks of `chunkSize` CSV rows.
-   * https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/queries.htm
-   * jsforce downloads every result page (Sforce-Locator) before resolving, so memory grows with the
-   * result set; acceptable at the threshold sizes, noted for very large orgs.
+   * Bulk API 2.0 query: jsforce's QueryJobV2 creates and polls the job; result pages are read here
+   * with `maxRecords` and the Sforce-Locator header, one CSV page at a time, so memory holds one page.
+   * (jsforce's `bulk2.query()` downloads every page before resolving and pipes all pages, header rows
+   * included, into one CSV parser.)
+   * https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/query_create_job.htm
+   * https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/query_get_job_results.htm
    */
-  async *bulkQuery(soql: string, options: { scanAll: boolean; chunkSize: number; signal?: AbortSignal | undefined }): AsyncIterable<Record<string, string>[]> {
-    const stream = await this.call(
-      () => this.conn.bulk2.query(soql, { scanAll: options.scanAll, pollInterval: this.bulkPoll.intervalMs, pollTimeout: this.bulkPoll.timeoutMs }),
-      options.signal,
-      false,
-    );
-    let chunk: Record<string, string>[] = [];
-    for await (const row of stream as AsyncIterable<Record<string, string>>) {
-      options.signal?.throwIfAborted();
-      chunk.push(row);
-      if (chunk.length >= options.chunkSize) {
-        yield chunk;
-        chunk = [];
-      }
-    }
-    if (chunk.length > 0) yield chunk;
+  async *bulkQuery(soql: string, options: { scanAll: boolean; maxRecords: number; signal?: AbortSignal | undefined }): AsyncIterable<Record<string, string>[]> {
+    const job = new QueryJobV2(this.conn, {
+      bodyParams: { query: soql, operation: options.scanAll ? 'queryAll' : 'query' },
+      pollingOptions: { pollInterval: this.bulkPoll.intervalMs, pollTimeout: this.bulkPoll.timeoutMs },
+    });
+    await this.call(() => job.open(), options.signal, true);
+    await this.call(() => job.poll(this.bulkPoll.intervalMs, this.bulkPoll.timeoutMs), options.signal, false);
+    let locator: string | null = null;
+    do {
+      // The headers object identifies this request to the transport, which keeps its response headers.
+      const headers: Record<string, string> = { Accept: 'text/csv' };
+      const query = `maxRecords=${options.maxRecords}${locator ? `&locator=${encodeURIComponent(locator)}` : ''}`;
+      const rows = await this.call(
+        () => this.conn.request<Record<string, string>[] | string>({ method: 'GET', url: this.dataPath(`/jobs/query/${job.id}/results?${query}`), headers }),
+        options.signal,
+        false,
+      );
+      const next = this.responseHeaders.get(headers)?.['sforce-locator'];
+      locator = next && next !== 'null' ? next : null;
+      // An empty result is an empty body (or a header line only), which jsforce leaves as text.
+      if (Array.isArray(rows) && rows.length > 0) yield rows;
+    } while (locator);
   }
 
   private async call<T>(fn: () => PromiseLike<T>, signal: AbortSignal | undefined, onlyRateLimited: boolean): Promise<T> {

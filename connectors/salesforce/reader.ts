@@ -11,6 +11,11 @@ import { QueryResult } from './schemas.js';
 
 /** Largest REST query batch. https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/headers_queryoptions.htm */
 export const MAX_BATCH_SIZE = 2000;
+/**
+ * Rows per Bulk API 2.0 result request: few calls, and one page (~a few MB of CSV) in memory at a time.
+ * Pages handed to the sync are still MAX_BATCH_SIZE rows.
+ */
+export const BULK_RESULT_PAGE = 50_000;
 
 export class SoqlReader {
   constructor(private readonly client: SalesforceClient) {}
@@ -44,8 +49,8 @@ export class SoqlReader {
 
   /** Bulk API 2.0 rows, reshaped like REST records (`Account.Name` -> `{ Account: { Name } }`). */
   async *bulkPages(soql: string, options: { all: boolean; signal?: AbortSignal | undefined }): AsyncIterable<unknown[]> {
-    for await (const rows of this.client.bulkQuery(soql, { scanAll: options.all, chunkSize: MAX_BATCH_SIZE, signal: options.signal })) {
-      yield rows.map(unflatten);
+    for await (const rows of this.client.bulkQuery(soql, { scanAll: options.all, maxRecords: BULK_RESULT_PAGE, signal: options.signal })) {
+      for (let i = 0; i < rows.length; i += MAX_BATCH_SIZE) yield rows.slice(i, i + MAX_BATCH_SIZE).map(unflatten);
     }
   }
 }

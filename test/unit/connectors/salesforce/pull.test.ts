@@ -63,12 +63,15 @@ describe('salesforce pullDeals (queryAll, composite cursor)', () => {
   it('a full sync above bulkThreshold counts first, then reads through Bulk API 2.0', async () => {
     describeOpportunity();
     const jobId = '750RO00000Job01YAA';
-    const csv = [
-      'Id,Name,StageName,Amount,CloseDate,Probability,ForecastCategoryName,NextStep,OwnerId,AccountId,Account.Name,LeadSource,IsClosed,IsWon,IsDeleted,CreatedDate,SystemModstamp,CurrencyIsoCode,LastStageChangeDate,Discount_Percent__c,Loss_Reason__c',
+    const header =
+      'Id,Name,StageName,Amount,CloseDate,Probability,ForecastCategoryName,NextStep,OwnerId,AccountId,Account.Name,LeadSource,IsClosed,IsWon,IsDeleted,CreatedDate,SystemModstamp,CurrencyIsoCode,LastStageChangeDate,Discount_Percent__c,Loss_Reason__c';
+    // Two result pages, each with its header row, joined by the Sforce-Locator of the first.
+    const page1 = [
+      header,
       '006RO00000Bk002YAA,Two,Prospecting,500,2026-12-01,10,Pipeline,,005A,001A,Acme,,false,false,false,2026-11-01T10:00:00.000Z,2026-11-21T10:00:00.000Z,USD,,,',
       '006RO00000Bk001YAA,One,Closed Won,900,2026-11-01,100,Closed,,005A,,,,true,true,false,2026-10-01T10:00:00.000Z,2026-11-22T10:00:00.000Z,USD,,5,',
-      '006RO00000Bk003YAA,Gone,Prospecting,1,2026-12-01,10,Pipeline,,005A,,,,false,false,true,2026-10-01T10:00:00.000Z,2026-11-20T10:00:00.000Z,USD,,,',
     ].join('\n');
+    const page2 = [header, '006RO00000Bk003YAA,Gone,Prospecting,1,2026-12-01,10,Pipeline,,005A,,,,false,false,true,2026-10-01T10:00:00.000Z,2026-11-20T10:00:00.000Z,USD,,,', ''].join('\n');
     let bulkQuery = '';
     const api = nock(INSTANCE)
       // https://developer.salesforce.com/docs/atlas.en-us.soql_sosl.meta/soql_sosl/sforce_api_calls_soql_select_count.htm
@@ -85,12 +88,17 @@ describe('salesforce pullDeals (queryAll, composite cursor)', () => {
       .reply(200, { id: jobId, operation: 'queryAll', object: 'Opportunity', state: 'JobComplete', numberRecordsProcessed: 3 })
       // https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/query_get_job_results.htm
       .get(`${API}/jobs/query/${jobId}/results`)
-      .reply(200, csv, { 'Content-Type': 'text/csv', 'Sforce-Locator': 'null', 'Sforce-NumberOfRecords': '3' })
+      .query({ maxRecords: '50000' })
+      .reply(200, page1, { 'Content-Type': 'text/csv', 'Sforce-Locator': 'MjAwMA', 'Sforce-NumberOfRecords': '2' })
+      .get(`${API}/jobs/query/${jobId}/results`)
+      .query({ maxRecords: '50000', locator: 'MjAwMA' })
+      .reply(200, page2, { 'Content-Type': 'text/csv', 'Sforce-Locator': 'null', 'Sforce-NumberOfRecords': '1' })
       // contact roles are counted by one more Bulk job
       .post(`${API}/jobs/query`, (body: { query: string }) => body.query.includes('OpportunityContactRole'))
       .reply(200, { id: '750RO00000Job02YAA', state: 'UploadComplete' })
       .get(`${API}/jobs/query/750RO00000Job02YAA`).reply(200, { id: '750RO00000Job02YAA', state: 'JobComplete' })
       .get(`${API}/jobs/query/750RO00000Job02YAA/results`)
+      .query(true)
       .reply(200, 'OpportunityId\n006RO00000Bk001YAA\n006RO00000Bk001YAA\n', { 'Content-Type': 'text/csv', 'Sforce-Locator': 'null' });
 
     const c = connector({}, { bulkPoll: { intervalMs: 1, timeoutMs: 5_000 } });
@@ -103,9 +111,12 @@ describe('salesforce pullDeals (queryAll, composite cursor)', () => {
     expect(records.find((d) => d.externalId === '006RO00000Bk001YAA')).toMatchObject({ isWon: true, amount: 900, discountPercent: 5, contactCount: 2 });
     expect(records.find((d) => d.externalId === '006RO00000Bk002YAA')).toMatchObject({ accountName: 'Acme', contactCount: 0 });
     expect(pages.flatMap((p) => p.tombstones)).toEqual(['006RO00000Bk003YAA']);
+    // One page per result page; only the last carries the cursor.
+    expect(pages.map((p) => p.cursor === null)).toEqual([true, false]);
     // Unordered rows: the cursor is the highest (stamp, id), on the last page only.
     expect(pages.at(-1)?.cursor).toEqual({ stamp: '2026-11-22T10:00:00.000Z', id: '006RO00000Bk001YAA' });
     expect(c.usage().byEndpoint['POST jobs/query']).toBe(2);
+    expect(c.usage().byEndpoint['GET jobs/query/:id/results']).toBe(3);
     expect(api.isDone()).toBe(true);
   });
 });
