@@ -23,8 +23,13 @@ export interface StageInfo {
 export interface ActivityStats {
   /** Latest counted activity at or before now; -Infinity when none. */
   lastMs: number;
-  /** Times of counted activities (unsorted). */
-  countedMs: ArrayLike<number>;
+  /**
+   * Whether a counted activity happened in the `activity_not_logged.days` before the deal's
+   * last move into its current stage (false when there is no such move).
+   */
+  loggedBeforeLastMove: boolean;
+  /** When the deal last moved into its current stage (latest history entry at or before now); NaN when none. */
+  lastMoveMs: number;
   /** Counted activities in the last 30 days, by direction. */
   inbound30: number;
   outbound30: number;
@@ -80,7 +85,8 @@ export function stageKey(pipeline: string, stageId: string): string {
 
 const EMPTY_STATS: ActivityStats = Object.freeze({
   lastMs: -Infinity,
-  countedMs: new Float64Array(0),
+  loggedBeforeLastMove: false,
+  lastMoveMs: NaN,
   inbound30: 0,
   outbound30: 0,
   other30: 0,
@@ -120,8 +126,6 @@ export function buildBook(input: EngineInput, now: Date | number): Book {
   const dealsById = new Map<string, Deal>();
   for (const d of input.deals) if (!d.isDeleted) dealsById.set(d.externalId, d);
 
-  const { statsOf, activityMs } = foldActivities(input, nowMs, dealsById);
-
   const stageChangesByDeal = new Map<string, ParsedStageChange[]>();
   for (const c of input.stageChanges) {
     const p: ParsedStageChange = { fromStageId: c.fromStageId, toStageId: c.toStageId, atMs: parseInstant(c.at) };
@@ -130,7 +134,8 @@ export function buildBook(input: EngineInput, now: Date | number): Book {
     if (list) list.push(p);
     else stageChangesByDeal.set(c.dealId, [p]);
   }
-  for (const list of stageChangesByDeal.values()) if (list.length > 1) list.sort((a, b) => a.atMs - b.atMs);
+  for (const list of stageChangesByDeal.values()) if (list.length > 1 && !isSorted(list)) list.sort((a, b) => a.atMs - b.atMs);
+  const { statsOf, activityMs } = foldActivities(input, nowMs, dealsById, stageChangesByDeal, cfg.activity_not_logged.days * MS_PER_DAY);
 
   const closeDateChangesByDeal = new Map<string, ParsedCloseDateChange[]>();
   for (const c of input.fieldChanges) {
@@ -186,16 +191,44 @@ export function countsAsActivity(type: string, completed: boolean, origin: strin
   return type !== 'task' || completed;
 }
 
+function isSorted(list: readonly { atMs: number }[]): boolean {
+  for (let i = 1; i < list.length; i++) if (list[i - 1]!.atMs > list[i]!.atMs) return false;
+  return true;
+}
+
+/** The latest move at or before now, when it went into the deal's current stage. */
+export function lastMoveInto(changes: readonly ParsedStageChange[] | undefined, stageId: string, nowMs: number): ParsedStageChange | undefined {
+  if (!changes) return undefined;
+  for (let i = changes.length - 1; i >= 0; i--) {
+    const c = changes[i]!;
+    if (c.atMs > nowMs) continue;
+    return c.toStageId === stageId ? c : undefined;
+  }
+  return undefined;
+}
+
 /**
- * Folds activities into per-deal counters held in typed arrays (no per-activity objects), and
- * groups counted activity times per deal with a counting sort, so a million activities cost two
- * linear passes and little garbage.
+ * Folds activities into per-deal counters held in typed arrays: one pass, no per-activity
+ * objects, one Map lookup per activity and deal. The window before each deal's last stage move
+ * is known up front, so "was activity logged before the move" is folded in the same pass.
  */
-function foldActivities(input: EngineInput, nowMs: number, dealsById: Map<string, Deal>): { statsOf: (dealId: string) => ActivityStats; activityMs: Float64Array } {
+function foldActivities(
+  input: EngineInput,
+  nowMs: number,
+  dealsById: Map<string, Deal>,
+  changesByDeal: Map<string, ParsedStageChange[]>,
+  notLoggedWindowMs: number,
+): { statsOf: (dealId: string) => ActivityStats; activityMs: Float64Array } {
   const acts = input.activities;
   const dealIndex = new Map<string, number>();
-  for (const id of dealsById.keys()) dealIndex.set(id, dealIndex.size);
-  const n = dealIndex.size;
+  const n = dealsById.size;
+  const moveMs = new Float64Array(n).fill(NaN);
+  for (const [id, d] of dealsById) {
+    const k = dealIndex.size;
+    dealIndex.set(id, k);
+    const m = lastMoveInto(changesByDeal.get(id), d.stageId, nowMs);
+    if (m) moveMs[k] = m.atMs;
+  }
   const lastMs = new Float64Array(n).fill(-Infinity);
   const nextMs = new Float64Array(n).fill(Infinity);
   const inbound30 = new Int32Array(n);
@@ -203,57 +236,48 @@ function foldActivities(input: EngineInput, nowMs: number, dealsById: Map<string
   const other30 = new Int32Array(n);
   const openTasks = new Int32Array(n);
   const futureMeetings = new Int32Array(n);
-  const countedCount = new Int32Array(n + 1);
+  const logged = new Uint8Array(n);
   const has = new Uint8Array(n);
   const activityMs = new Float64Array(acts.length);
-  const countedFlag = new Uint8Array(acts.length);
   const since30 = nowMs - 30 * MS_PER_DAY;
   for (let i = 0; i < acts.length; i++) {
     const a = acts[i]!;
     const atMs = parseInstant(a.occurredAt);
     activityMs[i] = atMs;
-    if (a.isDeleted || a.origin === 'dealwatch' || a.dealIds.length === 0 || Number.isNaN(atMs)) continue;
+    const ids = a.dealIds;
+    if (a.isDeleted || a.origin === 'dealwatch' || ids.length === 0 || atMs !== atMs) continue;
     const counted = atMs <= nowMs && (a.type !== 'task' || a.completed);
     const openTask = a.type === 'task' && !a.completed;
     const futureMeeting = a.type === 'meeting' && atMs > nowMs;
     if (!counted && !openTask && !futureMeeting) continue;
-    if (counted) countedFlag[i] = 1;
     const dir = a.direction;
-    for (const dealId of a.dealIds) {
-      const k = dealIndex.get(dealId);
+    for (let j = 0; j < ids.length; j++) {
+      const k = dealIndex.get(ids[j]!);
       if (k === undefined) continue;
       has[k] = 1;
       if (counted) {
         if (atMs > lastMs[k]!) lastMs[k] = atMs;
-        countedCount[k + 1]!++;
         if (atMs >= since30) {
           if (dir === 'inbound') inbound30[k]!++;
           else if (dir === 'outbound') outbound30[k]!++;
           else other30[k]!++;
         }
+        const mv = moveMs[k]!;
+        if (atMs <= mv && atMs >= mv - notLoggedWindowMs) logged[k] = 1;
       }
       if (openTask) openTasks[k]!++;
       if (futureMeeting) futureMeetings[k]!++;
       if ((openTask || futureMeeting) && atMs > nowMs && atMs < nextMs[k]!) nextMs[k] = atMs;
     }
   }
-  // prefix sums -> start offsets, then fill counted times per deal
-  for (let k = 0; k < n; k++) countedCount[k + 1]! += countedCount[k]!;
-  const counted = new Float64Array(countedCount[n]!);
-  const fill = countedCount.slice(0, n);
-  for (let i = 0; i < acts.length; i++) {
-    if (countedFlag[i] !== 1) continue;
-    for (const dealId of acts[i]!.dealIds) {
-      const k = dealIndex.get(dealId);
-      if (k !== undefined) counted[fill[k]!++] = activityMs[i]!;
-    }
-  }
   const statsOf = (dealId: string): ActivityStats => {
     const k = dealIndex.get(dealId);
-    if (k === undefined || has[k] !== 1) return EMPTY_STATS;
+    if (k === undefined) return EMPTY_STATS;
+    if (has[k] !== 1) return moveMs[k] === moveMs[k] ? { ...EMPTY_STATS, lastMoveMs: moveMs[k]! } : EMPTY_STATS;
     return {
       lastMs: lastMs[k]!,
-      countedMs: counted.subarray(countedCount[k]!, countedCount[k + 1]!),
+      loggedBeforeLastMove: logged[k] === 1,
+      lastMoveMs: moveMs[k]!,
       inbound30: inbound30[k]!,
       outbound30: outbound30[k]!,
       other30: other30[k]!,

@@ -159,45 +159,38 @@ export function computePipelineChanges(ctx: ReportContext, options: ChangesOptio
       add(id, e.ownerId, existedOpen ? 'pulled_in' : 'new', e.currency, e.cents, s?.cents ?? null, e.cents);
     }
   }
-  const build = (owner: string | null | undefined): Waterfall[] => {
-    const wf = new Map<string, Waterfall & { c: Record<string, number> }>();
-    const get = (cur: string): Waterfall & { c: Record<string, number> } => {
-      let w = wf.get(cur);
-      if (!w) wf.set(cur, (w = { ...emptyWaterfall(cur), c: { start: 0, new: 0, pulledIn: 0, increased: 0, won: 0, lost: 0, decreased: 0, pushedOut: 0, end: 0 } }));
-      return w;
-    };
-    const match = (o: string | null): boolean => owner === undefined || o === owner;
-    for (const x of startCents) if (match(x.ownerId)) get(x.currency).c['start']! += x.cents;
-    for (const x of endCents) if (match(x.ownerId)) get(x.currency).c['end']! += x.cents;
-    for (const ch of changes) {
-      if (!match(ch.ownerId)) continue;
-      const cents = Math.round(ch.delta * 100);
-      const field = { new: 'new', pulled_in: 'pulledIn', increased: 'increased', won: 'won', lost: 'lost', decreased: 'decreased', pushed_out: 'pushedOut' }[ch.kind];
-      get(ch.currency).c[field]! += Math.abs(cents);
+  // one pass: cents per (owner, currency) and for everyone, then waterfalls
+  type Cents = Record<keyof Omit<Waterfall, 'currency'>, number>;
+  const zero = (): Cents => ({ start: 0, new: 0, pulledIn: 0, increased: 0, won: 0, lost: 0, decreased: 0, pushedOut: 0, end: 0 });
+  const all = new Map<string, Cents>();
+  const perOwner = new Map<string | null, Map<string, Cents>>();
+  const bump = (owner: string | null, currency: string, field: keyof Cents, cents: number): void => {
+    let o = perOwner.get(owner);
+    if (!o) perOwner.set(owner, (o = new Map()));
+    for (const m of [all, o]) {
+      let c = m.get(currency);
+      if (!c) m.set(currency, (c = zero()));
+      c[field] += cents;
     }
-    if (wf.size === 0) get(book.money.reportingCurrency);
-    return [...wf.values()]
-      .map(({ c, currency }) => ({
-        currency,
-        start: c['start']! / 100,
-        new: c['new']! / 100,
-        pulledIn: c['pulledIn']! / 100,
-        increased: c['increased']! / 100,
-        won: c['won']! / 100,
-        lost: c['lost']! / 100,
-        decreased: c['decreased']! / 100,
-        pushedOut: c['pushedOut']! / 100,
-        end: c['end']! / 100,
-      }))
-      .sort((a, b) => a.currency.localeCompare(b.currency));
   };
-  const owners = new Set<string | null>([...startCents.map((x) => x.ownerId), ...endCents.map((x) => x.ownerId), ...changes.map((c) => c.ownerId)]);
+  const FIELD: Record<ChangeKind, keyof Cents> = { new: 'new', pulled_in: 'pulledIn', increased: 'increased', won: 'won', lost: 'lost', decreased: 'decreased', pushed_out: 'pushedOut' };
+  for (const x of startCents) bump(x.ownerId, x.currency, 'start', x.cents);
+  for (const x of endCents) bump(x.ownerId, x.currency, 'end', x.cents);
+  for (const ch of changes) bump(ch.ownerId, ch.currency, FIELD[ch.kind], Math.abs(Math.round(ch.delta * 100)));
+  const toWaterfalls = (m: Map<string, Cents> | undefined): Waterfall[] => {
+    const out: Waterfall[] = [];
+    for (const [currency, c] of m ?? []) {
+      out.push({ currency, start: c.start / 100, new: c.new / 100, pulledIn: c.pulledIn / 100, increased: c.increased / 100, won: c.won / 100, lost: c.lost / 100, decreased: c.decreased / 100, pushedOut: c.pushedOut / 100, end: c.end / 100 });
+    }
+    if (out.length === 0) out.push(emptyWaterfall(book.money.reportingCurrency));
+    return out.sort((a, b) => a.currency.localeCompare(b.currency));
+  };
   return {
     fromDay: isoDateOfDay(fromDay),
     toDay: isoDateOfDay(toDay),
     closeWithin: window,
-    waterfalls: build(undefined),
-    byRep: [...owners].sort((a, b) => (a ?? '').localeCompare(b ?? '')).map((o) => ({ ownerId: o, waterfalls: build(o) })),
+    waterfalls: toWaterfalls(all),
+    byRep: [...perOwner.keys()].sort((a, b) => (a ?? '').localeCompare(b ?? '')).map((o) => ({ ownerId: o, waterfalls: toWaterfalls(perOwner.get(o)) })),
     changes,
   };
 }

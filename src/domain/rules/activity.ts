@@ -1,6 +1,6 @@
 /** Rules about rep activity: stale deals, no next step scheduled, stage moves without activity. */
 import { staleDaysFor } from './config.js';
-import { isoDateOfDay, MS_PER_DAY } from '../time.js';
+import { isoDateOfDay } from '../time.js';
 import { plural, type Rule } from './types.js';
 
 /** `stale_deal`: no counted activity for `days` (per pipeline), from the later of last activity and creation. */
@@ -60,12 +60,7 @@ export const activityNotLogged: Rule = {
     if (!from || from.rank >= f.stage.rank) return null;
     const moveDay = book.clock.dayOf(move.atMs);
     if (book.today - moveDay > cfg.withinDays) return null;
-    const windowStart = move.atMs - cfg.days * MS_PER_DAY;
-    const times = f.stats.countedMs;
-    for (let i = 0; i < times.length; i++) {
-      const t = times[i]!;
-      if (t >= windowStart && t <= move.atMs) return null;
-    }
+    if (f.stats.loggedBeforeLastMove) return null;
     return {
       message: `Moved to ${f.stage.stage.label} on ${isoDateOfDay(moveDay)} with no activity logged in the ${plural(cfg.days, 'day')} before.`,
       evidence: { fromStageId: move.fromStageId, toStageId: f.deal.stageId, movedAt: new Date(move.atMs).toISOString(), windowDays: cfg.days },

@@ -252,6 +252,17 @@ export function stuckSettingsFor(cfg: RulesConfig, pipeline: string, stageId: st
 
 /** The approval tier an amount falls in (tiers sorted by bound, unbounded last). */
 export function discountTierFor(tiers: readonly DiscountTier[], amount: number): DiscountTier | undefined {
-  const sorted = [...tiers].sort((a, b) => (a.belowAmount ?? Infinity) - (b.belowAmount ?? Infinity));
-  return sorted.find((t) => t.belowAmount === null || amount < t.belowAmount) ?? sorted[sorted.length - 1];
+  // the tier with the smallest bound above the amount; else the unbounded one; else the highest
+  let best: DiscountTier | undefined;
+  let unbounded: DiscountTier | undefined;
+  let highest: DiscountTier | undefined;
+  for (const t of tiers) {
+    if (t.belowAmount === null) {
+      unbounded = t;
+      continue;
+    }
+    if (!highest || t.belowAmount > (highest.belowAmount as number)) highest = t;
+    if (amount < t.belowAmount && (!best || t.belowAmount < (best.belowAmount as number))) best = t;
+  }
+  return best ?? unbounded ?? highest;
 }

@@ -4,7 +4,7 @@
  */
 import type { Benchmarks } from '../benchmarks.js';
 import type { ActivityStats, Book, ParsedStageChange, StageInfo } from '../book.js';
-import { stageKey } from '../book.js';
+import { lastMoveInto, stageKey } from '../book.js';
 import type { Deal } from '../model/deal.js';
 import type { Finding, Severity } from '../model/finding.js';
 import { dayOfIsoDate, parseInstant } from '../time.js';
@@ -80,13 +80,7 @@ export function dealFacts(deal: Deal, book: Book): DealFacts {
   const lastTouchMs = Math.max(stats.lastMs, Number.isNaN(createdMs) ? -Infinity : createdMs);
   const idleDays = Number.isFinite(lastTouchMs) ? book.today - book.clock.dayOf(lastTouchMs) : 0;
   const changes = book.stageChangesByDeal.get(deal.externalId) ?? NO_CHANGES;
-  let lastMove: ParsedStageChange | undefined;
-  for (let i = changes.length - 1; i >= 0; i--) {
-    const c = changes[i]!;
-    if (c.atMs > book.nowMs) continue;
-    if (c.toStageId === deal.stageId) lastMove = c;
-    break;
-  }
+  const lastMove = lastMoveInto(changes, deal.stageId, book.nowMs);
   let enteredStageMs = deal.stageEnteredAt !== null ? parseInstant(deal.stageEnteredAt) : NaN;
   if (Number.isNaN(enteredStageMs)) enteredStageMs = lastMove?.atMs ?? createdMs;
   const daysInStage = Number.isFinite(enteredStageMs) ? Math.max(0, book.today - book.clock.dayOf(enteredStageMs)) : 0;

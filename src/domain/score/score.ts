@@ -36,7 +36,9 @@ export function bandOf(score: number): ScoreBand {
   return score >= 70 ? 'healthy' : score >= 40 ? 'at_risk' : 'critical';
 }
 
-const clamp = (x: number): number => (x < 0 ? 0 : x > 100 ? 100 : x);
+function clamp(x: number): number {
+  return x < 0 ? 0 : x > 100 ? 100 : x;
+}
 
 /**
  * Activity recency: 100 at 0 idle days, 50 at the stale threshold, 0 at twice the threshold.
@@ -74,6 +76,11 @@ interface Reason {
   text: string;
 }
 
+/** Signed points of a component against neutral (50), one decimal. */
+function signed(name: ScoreComponentName, score: number): number {
+  return Math.round(((score - 50) * SCORE_WEIGHTS[name]) / 10) / 10;
+}
+
 /**
  * Scores one open deal from its facts and this run's findings for it.
  * Reasons are signed points against a neutral component (50): a component at 90 with weight 30
@@ -83,7 +90,6 @@ export function scoreDeal(f: DealFacts, findings: readonly Finding[], ctx: RuleC
   const { book, benchmarks } = ctx;
   const staleDays = staleDaysFor(book.cfg, f.deal.pipeline);
   const reasons: Reason[] = [];
-  const signed = (name: ScoreComponentName, score: number): number => Math.round(((score - 50) * SCORE_WEIGHTS[name]) / 10) / 10;
 
   // activity recency
   const recency = recencyScore(f.idleDays, staleDays);
@@ -162,8 +168,8 @@ export function scoreDeal(f: DealFacts, findings: readonly Finding[], ctx: RuleC
   for (const c of components) total += c.score * c.weight;
   const score = Math.max(0, Math.min(100, Math.round(total / 100)));
 
-  const positives = reasons.filter((r) => r.impact > 0).sort((a, b) => b.impact - a.impact).slice(0, 3);
-  const negatives = reasons.filter((r) => r.impact < 0).sort((a, b) => a.impact - b.impact).slice(0, 3);
+  const positives = reasons.filter(isPositive).sort(byImpactDesc).slice(0, 3);
+  const negatives = reasons.filter(isNegative).sort(byImpactAsc).slice(0, 3);
 
   const usedDefaultBenchmarks = benchmarks.usedDefaults || b.source === 'fallback';
   return {
@@ -178,7 +184,21 @@ export function scoreDeal(f: DealFacts, findings: readonly Finding[], ctx: RuleC
   };
 }
 
-const round1 = (x: number): number => Math.round(x * 10) / 10;
+function round1(x: number): number {
+  return Math.round(x * 10) / 10;
+}
+function isPositive(r: Reason): boolean {
+  return r.impact > 0;
+}
+function isNegative(r: Reason): boolean {
+  return r.impact < 0;
+}
+function byImpactDesc(a: Reason, b: Reason): number {
+  return b.impact - a.impact;
+}
+function byImpactAsc(a: Reason, b: Reason): number {
+  return a.impact - b.impact;
+}
 
 const SEVERITY_RANK = { critical: 3, warning: 2, info: 1 } as const;
 
