@@ -8,6 +8,20 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 /** Counts of one queue's jobs by state, read at scrape time. */
 export type QueueCountsReader = () => Promise<Record<string, Record<string, number>>>;
 
+/** The last finished sync run of each connection, read at scrape time (from the store). */
+export interface LastSyncRun {
+  connection: string;
+  provider: string;
+  mode: string;
+  status: string;
+  durationSeconds: number | null;
+  /** Counts by kind (deals, activities, history, annotationsWritten, ...). */
+  counts: Record<string, number>;
+  apiCalls: number | null;
+  rateLimited: number | null;
+}
+export type LastSyncRunsReader = () => Promise<LastSyncRun[]>;
+
 export interface Metrics {
   readonly registry: Registry;
   /** HTTP request latency in seconds, by method, route pattern and status code. */
@@ -29,8 +43,20 @@ export interface Metrics {
   readonly annotationsWritten: Counter<'connection' | 'kind'>;
   /** Jobs per queue and state (waiting, active, delayed, completed, failed), read at scrape time. */
   readonly queueJobs: Gauge<'queue' | 'state'>;
+  /**
+   * Last finished sync run per connection, read from the store at scrape time, so the figures are
+   * right whichever process ran the sync: `dealwatch_last_sync_*`.
+   */
+  readonly lastSync: {
+    durationSeconds: Gauge<'connection' | 'provider' | 'mode' | 'status'>;
+    records: Gauge<'connection' | 'kind'>;
+    apiCalls: Gauge<'connection' | 'provider'>;
+    rateLimited: Gauge<'connection' | 'provider'>;
+  };
   /** Makes `queueJobs` read the queues at each scrape. */
   observeQueues(reader: QueueCountsReader): void;
+  /** Makes `lastSync` read the store at each scrape. */
+  observeSyncRuns(reader: LastSyncRunsReader): void;
 }
 
 export interface MetricsOptions {
@@ -42,7 +68,30 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const registry = new Registry();
   if (options.processMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'dealwatch_' });
   let queueReader: QueueCountsReader | null = null;
+  let syncReader: LastSyncRunsReader | null = null;
   const registers = [registry];
+
+  // One store read per scrape feeds the four last-sync gauges.
+  let pendingRead: Promise<LastSyncRun[]> | null = null;
+  const readSyncRuns = (): Promise<LastSyncRun[]> => {
+    if (syncReader === null) return Promise.resolve([]);
+    pendingRead ??= syncReader()
+      .catch(() => [])
+      .finally(() => setImmediate(() => (pendingRead = null)));
+    return pendingRead;
+  };
+  const lastSyncGauge = <L extends string>(name: string, help: string, labelNames: readonly L[], fill: (gauge: Gauge<L>, runs: LastSyncRun[]) => void) =>
+    new Gauge<L>({
+      name,
+      help,
+      labelNames,
+      registers,
+      async collect() {
+        const runs = await readSyncRuns();
+        this.reset();
+        fill(this, runs);
+      },
+    });
 
   const queueJobs = new Gauge({
     name: 'dealwatch_queue_jobs',
@@ -107,8 +156,25 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       registers,
     }),
     queueJobs,
+    lastSync: {
+      durationSeconds: lastSyncGauge('dealwatch_last_sync_duration_seconds', 'Duration of the last finished sync run', ['connection', 'provider', 'mode', 'status'] as const, (g, runs) => {
+        for (const r of runs) if (r.durationSeconds !== null) g.set({ connection: r.connection, provider: r.provider, mode: r.mode, status: r.status }, r.durationSeconds);
+      }),
+      records: lastSyncGauge('dealwatch_last_sync_records', 'Records of the last finished sync run, by kind', ['connection', 'kind'] as const, (g, runs) => {
+        for (const r of runs) for (const [kind, n] of Object.entries(r.counts)) g.set({ connection: r.connection, kind }, n);
+      }),
+      apiCalls: lastSyncGauge('dealwatch_last_sync_api_calls', 'CRM API calls of the last finished sync run', ['connection', 'provider'] as const, (g, runs) => {
+        for (const r of runs) if (r.apiCalls !== null) g.set({ connection: r.connection, provider: r.provider }, r.apiCalls);
+      }),
+      rateLimited: lastSyncGauge('dealwatch_last_sync_rate_limited', 'Rate-limited CRM answers (429) in the last finished sync run', ['connection', 'provider'] as const, (g, runs) => {
+        for (const r of runs) if (r.rateLimited !== null) g.set({ connection: r.connection, provider: r.provider }, r.rateLimited);
+      }),
+    },
     observeQueues(reader) {
       queueReader = reader;
+    },
+    observeSyncRuns(reader) {
+      syncReader = reader;
     },
   };
 }

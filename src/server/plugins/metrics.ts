@@ -12,6 +12,27 @@ export const metricsPlugin = fp<{ queues: readonly Queue[] }>(
       return Object.fromEntries(entries);
     });
 
+    const { store, connections } = app.services;
+    metrics.observeSyncRuns(async () => {
+      const runs = await Promise.all(
+        connections.list().map(async (c) => {
+          const finished = (await store.syncRuns.latest(c.id, 5)).find((r) => r.finishedAt !== null);
+          if (finished === undefined) return null;
+          return {
+            connection: c.id,
+            provider: c.provider,
+            mode: finished.mode,
+            status: finished.status,
+            durationSeconds: (Date.parse(finished.finishedAt!) - Date.parse(finished.startedAt)) / 1000,
+            counts: Object.fromEntries(Object.entries(finished.counts).filter((e): e is [string, number] => typeof e[1] === 'number')),
+            apiCalls: finished.apiUsage?.calls ?? null,
+            rateLimited: finished.apiUsage?.rateLimited ?? null,
+          };
+        }),
+      );
+      return runs.filter((r) => r !== null);
+    });
+
     app.addHook('onResponse', async (request, reply) => {
       metrics.httpDuration.observe(
         { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },

@@ -183,6 +183,15 @@ describe.skipIf(!ok)('manager API /api/v1', () => {
     expect(JSON.stringify(api.json())).toContain('events');
   });
 
+  it('exposes the last sync run of each connection in /metrics, read from the store', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/metrics' });
+    expect(res.body).toContain('dealwatch_last_sync_duration_seconds{connection="hs-main",provider="hubspot",mode="full",status="ok"} 180');
+    expect(res.body).toContain('dealwatch_last_sync_records{connection="hs-main",kind="deals"} 59');
+    expect(res.body).toContain('dealwatch_last_sync_api_calls{connection="hs-main",provider="hubspot"} 12');
+    expect(res.body).toContain('dealwatch_last_sync_rate_limited{connection="hs-main",provider="hubspot"} 0');
+    expect(res.body).toMatch(/dealwatch_http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/connections\/:id\/deals",status="200"\} [1-9]/);
+  });
+
   it('sets security headers', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/healthz' });
     expect(res.headers['x-content-type-options']).toBe('nosniff');
