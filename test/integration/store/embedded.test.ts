@@ -1,0 +1,89 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openStore } from '../../../src/store/index.js';
+import { deal } from './builders.js';
+
+const dirs: string[] = [];
+function freshDir(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'dealwatch-embedded-'));
+  dirs.push(dir);
+  return dir;
+}
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the embedded database', () => {
+  it('persists across restarts', async () => {
+    const dataDir = freshDir();
+    const first = await openStore({ dataDir });
+    await first.deals.upsertPage('c', [deal('c', 'kept')]);
+    await first.close();
+    expect(existsSync(path.join(dataDir, 'db.owner.json'))).toBe(false);
+
+    const second = await openStore({ dataDir });
+    try {
+      expect(await second.deals.get('c', 'kept')).toMatchObject({ externalId: 'kept' });
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('is shared with a second store on the same directory instead of being opened twice', async () => {
+    const dataDir = freshDir();
+    const owner = await openStore({ dataDir });
+    try {
+      const joiner = await openStore({ dataDir });
+      expect(joiner.databaseUrl).toBe(owner.databaseUrl);
+      expect(joiner.kind).toBe('embedded');
+      await joiner.deals.upsertPage('c', [deal('c', 'from-joiner')]);
+      await joiner.close();
+      // Closing the joiner leaves the owner's database running.
+      expect(await owner.deals.get('c', 'from-joiner')).not.toBeNull();
+      expect(JSON.parse(readFileSync(path.join(dataDir, 'db.owner.json'), 'utf8'))).toMatchObject({ pid: process.pid, url: owner.databaseUrl });
+    } finally {
+      await owner.close();
+    }
+  });
+
+  it('takes over from an owner that died without cleaning up', async () => {
+    const dataDir = freshDir();
+    // A pid far above any real one: the process is gone.
+    writeFileSync(path.join(dataDir, 'db.owner.json'), JSON.stringify({ pid: 2 ** 22 + 12345, url: 'postgres://postgres@127.0.0.1:1/postgres' }));
+    const store = await openStore({ dataDir });
+    try {
+      expect(store.databaseUrl).not.toBe('postgres://postgres@127.0.0.1:1/postgres');
+      await store.ping();
+    } finally {
+      await store.close();
+    }
+  });
+
+  // PGlite is one session; pglite-socket queues the messages of every connection. Large pages
+  // (Bind messages split over many TCP reads) written by several connections at once must not
+  // mix: this guards the pool size the store uses on PGlite.
+  it('keeps concurrent page writes from several connections apart', async () => {
+    const store = await openStore({ dataDir: freshDir(), poolSize: 4 });
+    try {
+      const problems: string[] = [];
+      await Promise.all(
+        ['w0', 'w1', 'w2', 'w3'].map(async (c) => {
+          for (let round = 0; round < 4; round++) {
+            const page = Array.from({ length: 400 }, (_, i) => deal(c, `d${round}_${i}`, { nextStep: 'x'.repeat(400) }));
+            const written = await store.deals.upsertPage(c, page);
+            if (written.inserted !== 400) problems.push(`${c} round ${round}: inserted ${written.inserted}`);
+            const read = await store.deals.get(c, `d${round}_7`);
+            if (read?.connectionId !== c) problems.push(`${c} round ${round}: read ${read?.connectionId ?? 'nothing'}`);
+            const { open } = await store.deals.count(c);
+            if (open !== (round + 1) * 400) problems.push(`${c} round ${round}: ${open} open`);
+          }
+        }),
+      );
+      expect(problems).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+});
