@@ -4,7 +4,8 @@
  *
  * PGlite is one PostgreSQL session. pglite-socket 0.2.17 accepts `maxConnections` sockets
  * (default 1) and runs their messages one at a time through a shared queue; while a transaction
- * is open it serves only the connection that opened it. So several connections are safe, but:
+ * is open it serves only the connection that opened it. So several connections work (concurrent
+ * large pages from four pool connections are tested in test/integration/store/embedded.test.ts), but:
  * - session state (SET, search_path, temp tables, prepared statement names) is shared by all, so
  *   nothing here relies on it (every statement names its schema);
  * - a connection that holds a transaction open while waiting on another connection deadlocks.
