@@ -39,6 +39,7 @@ export function registerBulkQueryRoutes(
     concurrencyMode: 'Parallel',
     contentType: 'CSV',
     apiVersion: job.apiVersion,
+    jobType: 'V2Query',
     lineEnding: 'LF',
     columnDelimiter: 'COMMA',
     ...(job.state === 'JobComplete' ? { numberRecordsProcessed: job.compiled.rows.length, retries: 0, totalProcessingTime: 1 } : {}),
