@@ -75,8 +75,10 @@ export function toEvents(notifications: Notifications | null, connectionId: stri
     const sObject = n.sObject ?? {};
     const dealId = typeof sObject.Id === 'string' ? sObject.Id : null;
     if (!dealId || !dealId.startsWith(OPPORTUNITY_ID_PREFIX)) continue;
-    const stamp = [sObject.SystemModstamp, sObject.LastModifiedDate].find((v): v is string => typeof v === 'string');
-    const stageId = typeof sObject.StageName === 'string' ? sObject.StageName : undefined;
+    // `<sf:X xsi:nil="true"/>` parses to '': treat it as absent.
+    const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+    const stamp = text(sObject.SystemModstamp) ?? text(sObject.LastModifiedDate);
+    const stageId = text(sObject.StageName);
     events.push({
       connectionId,
       eventId: n.Id ?? createHash('sha256').update(`${dealId}|${stamp ?? ''}`).digest('hex'),
