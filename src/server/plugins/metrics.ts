@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin';
 import type { Queue } from 'bullmq';
+import { z } from 'zod';
 
 const JOB_STATES = ['waiting', 'active', 'delayed', 'completed', 'failed'] as const;
 
@@ -40,10 +41,20 @@ export const metricsPlugin = fp<{ queues: readonly Queue[] }>(
       );
     });
 
-    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    app.get(
+      '/metrics',
+      {
+        schema: {
+          tags: ['operations'],
+          summary: 'Prometheus metrics',
+          response: { 200: { content: { 'text/plain': { schema: z.string().describe('Prometheus text exposition format') } } } },
+        },
+      },
+      async (_request, reply) => {
       const body = await metrics.registry.metrics();
-      return reply.type(metrics.registry.contentType).send(body);
-    });
+        return reply.type(metrics.registry.contentType).send(body);
+      },
+    );
   },
   { name: 'dealwatch-metrics', fastify: '5.x', dependencies: ['dealwatch-services'] },
 );

@@ -18,7 +18,7 @@ const Params = z.object({
   token: z.string().min(1).max(512),
 });
 
-const SoapXml = z.string().describe('SOAP envelope (text/xml)');
+const SoapXml = { content: { 'text/xml': { schema: z.string().describe('SOAP 1.1 envelope: the notifications Ack, or a Fault') } } };
 
 /**
  * `POST /webhooks/salesforce/:connectionId/:token`: an Outbound Message. Salesforce retries
