@@ -69,6 +69,26 @@ describe('HubSpot errors, retries and usage', () => {
     expect(c.usage().calls).toBe(4);
   });
 
+  it('a 423 (locked) and a SECONDLY search 429 wait the time HubSpot asks for, then succeed', async () => {
+    nock(BASE_URL)
+      .get('/crm/v3/pipelines/deals')
+      .reply(423, { status: 'error', message: 'locked', category: 'LOCKED' })
+      .get('/crm/v3/pipelines/deals')
+      .reply(200, pipelines())
+      .post('/crm/v3/objects/notes/search')
+      .reply(429, { status: 'error', message: 'You have reached your secondly limit.', errorType: 'RATE_LIMIT', policyName: 'SECONDLY' })
+      .post('/crm/v3/objects/notes/search')
+      .reply(200, { total: 0, results: [] });
+    const waits: number[] = [];
+    const c = connector({}, { retries: 2, minTimeoutMs: 1, maxTimeoutMs: 1, maxRetryAfterMs: 50 });
+    const started = Date.now();
+    await c.pullStages();
+    waits.push(Date.now() - started);
+    await c.findWarnings(['k']);
+    expect(waits[0]).toBeGreaterThanOrEqual(45); // 2 s asked for, capped at 50 ms by this test's policy
+    expect(c.usage()).toMatchObject({ calls: 4, rateLimited: 1 });
+  });
+
   it('a DAILY 429 is CRM.QUOTA_EXCEEDED at once, never retried (the sync stops as partial)', async () => {
     nock(BASE_URL).get('/crm/v3/pipelines/deals').reply(429, fixture('rate-limit-daily.json'), { 'X-HubSpot-RateLimit-Daily-Remaining': '0' });
     const c = connector();
