@@ -131,12 +131,11 @@ export function computeCoaching(ctx: ReportContext): Coaching {
   const currency = book.money.reportingCurrency;
   const lookbackStart = book.today - rc.coachingLookbackDays;
   const recent = ctx.deals.filter((dd) => dd.createdDay >= lookbackStart);
+  const maxProb = maxOpenProbability(ctx, recent);
   const teamOf = new Map<string, string>();
   for (const [t, ids] of ctx.teams) for (const id of ids) teamOf.set(id, t);
-  const reps = ctx.ownerIds.filter((o) => {
-    const owner = book.input.owners.find((x) => x.externalId === o);
-    return owner === undefined || owner.active;
-  });
+  const inactive = new Set(book.input.owners.filter((x) => !x.active).map((x) => x.externalId));
+  const reps = ctx.ownerIds.filter((o) => !inactive.has(o));
 
   // activity counts (30 days) and meetings (look-back) per owner
   const since30 = book.nowMs - 30 * 86_400_000;
@@ -213,15 +212,33 @@ export function computeCoaching(ctx: ReportContext): Coaching {
   return {
     currency,
     reps: repCoaching,
-    goals: activityGoals(ctx, reps, recent, dealsByOwner, meetings),
+    goals: activityGoals(ctx, reps, recent, dealsByOwner, meetings, maxProb),
     workload: workload(ctx, reps),
-    leadSources: leadSources(ctx, recent),
+    leadSources: leadSources(ctx, recent, maxProb),
     keyAccounts: keyAccounts(ctx),
   };
 }
 
+/** Highest open-stage probability each deal reached (its history, or its current stage), computed once. */
+function maxOpenProbability(ctx: ReportContext, deals: readonly DealDays[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const dd of deals) {
+    const d = dd.deal;
+    let max = d.isClosed ? 0 : dd.probability;
+    const changes = ctx.book.stageChangesByDeal.get(d.externalId);
+    if (changes) {
+      for (const c of changes) {
+        const info = ctx.book.stageByKey.get(stageKey(d.pipeline, c.toStageId));
+        if (info && !info.stage.isClosed && info.stage.probability > max) max = info.stage.probability;
+      }
+    }
+    out.set(d.externalId, max);
+  }
+  return out;
+}
+
 /** Funnel rates of a set of deals created in the look-back. */
-function funnelRates(ctx: ReportContext, deals: readonly DealDays[]) {
+function funnelRates(ctx: ReportContext, deals: readonly DealDays[], maxProb: Map<string, number>) {
   const rc = ctx.book.cfg.reports;
   let won = 0, lost = 0, proposalsClosed = 0, proposalsWon = 0;
   const wonSum = new MoneySum(ctx.book.money);
@@ -232,12 +249,7 @@ function funnelRates(ctx: ReportContext, deals: readonly DealDays[]) {
       won++;
       wonSum.add(d.amount ?? 0, d.currency);
     } else lost++;
-    const changes = ctx.book.stageChangesByDeal.get(d.externalId) ?? [];
-    const reachedProposal = d.isWon || changes.some((c) => {
-      const info = ctx.book.stageByKey.get(stageKey(d.pipeline, c.toStageId));
-      return info !== undefined && !info.stage.isClosed && info.stage.probability >= rc.proposalFromProbability;
-    });
-    if (reachedProposal) {
+    if (d.isWon || (maxProb.get(d.externalId) ?? 0) >= rc.proposalFromProbability) {
       proposalsClosed++;
       if (d.isWon) proposalsWon++;
     }
@@ -259,13 +271,13 @@ function funnelRates(ctx: ReportContext, deals: readonly DealDays[]) {
  * meetings = new opportunities x meetings per new opportunity. Rep rates with at least
  * `skillGapMinSamples` closed deals, else the team's. Rounded up.
  */
-function activityGoals(ctx: ReportContext, reps: string[], recent: DealDays[], dealsByOwner: Map<string, DealDays[]>, meetings: Map<string, number>): ActivityGoal[] {
+function activityGoals(ctx: ReportContext, reps: string[], recent: DealDays[], dealsByOwner: Map<string, DealDays[]>, meetings: Map<string, number>, maxProb: Map<string, number>): ActivityGoal[] {
   const { book } = ctx;
   const rc = book.cfg.reports;
   const currency = book.money.reportingCurrency;
   const q = fiscalQuarterOf(book.today, book.settings.fiscalYearStartMonth);
   const weeksLeft = Math.max(1, Math.ceil((q.endDay - book.today) / 7));
-  const team = funnelRates(ctx, recent);
+  const team = funnelRates(ctx, recent, maxProb);
   const teamMeetings = [...meetings.values()].reduce((s, x) => s + x, 0);
   const teamMeetingsPerOpp = team.created > 0 ? teamMeetings / team.created : 0;
   // team average weekly won revenue per rep over the look-back
@@ -273,8 +285,14 @@ function activityGoals(ctx: ReportContext, reps: string[], recent: DealDays[], d
   for (const dd of ctx.deals) if (dd.deal.isClosed && dd.deal.isWon && dd.closeDay > book.today - rc.coachingLookbackDays && dd.closeDay <= book.today) wonLookback.add(dd.deal.amount ?? 0, dd.deal.currency);
   const teamWeeklyPerRep = reps.length > 0 ? amountIn(wonLookback.total(), currency) / (rc.coachingLookbackDays / 7) / reps.length : 0;
 
+  const wonThisQuarter = new Map<string, number>();
+  for (const dd of ctx.deals) {
+    const d = dd.deal;
+    if (d.ownerId === null || !d.isWon || !(dd.closeDay >= q.startDay && dd.closeDay <= book.today)) continue;
+    wonThisQuarter.set(d.ownerId, (wonThisQuarter.get(d.ownerId) ?? 0) + toReporting(d.amount ?? 0, d.currency, book.money).amount);
+  }
   return reps.map((o) => {
-    const mine = funnelRates(ctx, dealsByOwner.get(o) ?? []);
+    const mine = funnelRates(ctx, dealsByOwner.get(o) ?? [], maxProb);
     const enough = mine.closed >= rc.skillGapMinSamples;
     const assumptions: ActivityGoal['assumptions'] = [];
     const pick = (name: string, repValue: number | null, teamValue: number | null, repSamples: number, teamSamples: number, useRep: boolean): number => {
@@ -290,8 +308,7 @@ function activityGoals(ctx: ReportContext, reps: string[], recent: DealDays[], d
     let targetBasis: string;
     const quota = book.settings.quotas?.[o];
     if (quota !== undefined) {
-      let won = 0;
-      for (const dd of ctx.deals) if (dd.deal.ownerId === o && dd.deal.isWon && dd.closeDay >= q.startDay && dd.closeDay <= book.today) won += toReporting(dd.deal.amount ?? 0, dd.deal.currency, book.money).amount;
+      const won = wonThisQuarter.get(o) ?? 0;
       const remaining = Math.max(0, quota - won);
       weeklyTarget = remaining / weeksLeft;
       targetBasis = `remaining quota ${Math.round(remaining)} ${currency} (quota ${quota} - won ${Math.round(won)}) over ${weeksLeft} weeks left in ${q.label}`;
@@ -351,7 +368,7 @@ function workload(ctx: ReportContext, reps: string[]): Coaching['workload'] {
 const ratio = (x: number | null): number | null => (x === null ? null : Math.round(x * 100) / 100);
 
 /** Win rate, qualification and deal size by lead source, over deals created in the look-back. */
-function leadSources(ctx: ReportContext, recent: DealDays[]): LeadSourceRow[] {
+function leadSources(ctx: ReportContext, recent: DealDays[], maxProb: Map<string, number>): LeadSourceRow[] {
   const rc = ctx.book.cfg.reports;
   const by = new Map<string, { created: number; won: number; lost: number; qualified: number; sum: Map<string, { s: number; n: number }> }>();
   for (const dd of recent) {
@@ -368,10 +385,7 @@ function leadSources(ctx: ReportContext, recent: DealDays[]): LeadSourceRow[] {
       t.n++;
       r.sum.set(m.currency, t);
     } else if (d.isClosed) r.lost++;
-    const reached = (d.isClosed && d.isWon) || dd.probability >= rc.qualifiedFromProbability || (ctx.book.stageChangesByDeal.get(d.externalId) ?? []).some((c) => {
-      const info = ctx.book.stageByKey.get(stageKey(d.pipeline, c.toStageId));
-      return info !== undefined && !info.stage.isClosed && info.stage.probability >= rc.qualifiedFromProbability;
-    });
+    const reached = (d.isClosed && d.isWon) || (maxProb.get(d.externalId) ?? 0) >= rc.qualifiedFromProbability;
     if (reached) r.qualified++;
   }
   return [...by.entries()]
