@@ -39,13 +39,12 @@ function requestLine(request: { method?: string; url?: string; ip?: string; sock
 }
 
 /** Fastify options shared by tests and `serve`: request ids, redacted request lines, no bodies. */
-export function fastifyOptions(deps: Pick<ServerDeps, 'logger'>): FastifyServerOptions {
+export function fastifyOptions(deps: Pick<ServerDeps, 'logger' | 'options'>): FastifyServerOptions {
   return {
     loggerInstance: deps.logger.child({ module: 'http' }, { serializers: { req: requestLine } }),
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
-    // Trust X-Forwarded-* from the proxy the service sits behind (rate limits key on the client IP).
-    trustProxy: true,
+    trustProxy: deps.options.trustProxy ?? ['loopback', 'linklocal', 'uniquelocal'],
   } as FastifyServerOptions;
 }
 

@@ -36,6 +36,12 @@ export interface ServerOptions {
   webhookRateLimit?: RateLimitOptions;
   /** Per-token limit of the manager API. @defaultValue 600 a minute */
   apiRateLimit?: RateLimitOptions;
+  /**
+   * Which peers' X-Forwarded-* headers are believed (client IP for rate limits and logs). Anyone
+   * else could forge them to dodge the per-source limit.
+   * @defaultValue private and loopback addresses, where a reverse proxy usually sits
+   */
+  trustProxy?: boolean | string | string[];
   /** Prefix of the server's own Redis keys (rate-limit counters). @defaultValue "dealwatch:" */
   redisKeyPrefix?: string;
   /** Largest webhook body accepted. @defaultValue 1 MiB */

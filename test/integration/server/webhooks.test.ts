@@ -290,3 +290,21 @@ describe.skipIf(!ok)('when the queue backend refuses', () => {
     expect(await dedupeKeys()).toEqual([]);
   });
 });
+
+describe.skipIf(!ok)('webhook rate limit with an untrusted peer', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await buildTestApp({ clock: () => NOW, options: { trustProxy: false, webhookRateLimit: { max: 2, timeWindowMs: 60_000 } } });
+  });
+  afterAll(async () => t?.close());
+
+  it('does not let a forged X-Forwarded-For open a new budget', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const b = JSON.stringify([hubspotEvent()]);
+      const headers = { ...hubspotV3Headers({ secret: HUBSPOT_SECRET, decodedUri: PUBLIC_URL + PATH, body: b, timestampMs: NOW.getTime() }), 'x-forwarded-for': `203.0.113.${i}` };
+      statuses.push((await t.app.inject({ method: 'POST', url: PATH, headers, payload: b })).statusCode);
+    }
+    expect(statuses).toEqual([200, 200, 429]);
+  });
+});
