@@ -13,7 +13,7 @@ const START = new Date('2026-11-26T09:00:00.000Z');
 const noopGate = { take: () => Promise.resolve() };
 let sandbox: Sandbox;
 
-function connectorFor(overrides: Record<string, unknown> = {}): SalesforceConnector {
+function connectorFor(overrides: Record<string, unknown> = {}, retries = 3): SalesforceConnector {
   const sf = sandbox.salesforce;
   const settings = SalesforceConnection.parse({
     id: 'sfint',
@@ -27,7 +27,7 @@ function connectorFor(overrides: Record<string, unknown> = {}): SalesforceConnec
     ...overrides,
   });
   return new SalesforceConnector(settings, { rateGate: noopGate, logger: pino({ level: 'silent' }) }, {
-    retryPolicy: { retries: 3, minTimeoutMs: 5, maxTimeoutMs: 20, maxRetryAfterMs: 1000 },
+    retryPolicy: { retries, minTimeoutMs: 5, maxTimeoutMs: 20, maxRetryAfterMs: 1000 },
     bulkPoll: { intervalMs: 20, timeoutMs: 30_000 },
   });
 }
@@ -163,6 +163,46 @@ describe('salesforce connector x sandbox', () => {
     expect(bundle.deal?.stageId).toBe('Closed Won');
     expect(bundle.stageChanges.at(-1)).toMatchObject({ toStageId: 'Closed Won' });
     expect((await c.fetchDeal(deleted)).deal).toBeNull();
+  });
+
+  it('a full sync through injected 429s, 503s and dropped connections still yields every deal (one retry layer)', async () => {
+    sandbox.resetLog();
+    sandbox.injectFaults([
+      { kind: '429', rate: 0.2, provider: 'salesforce', pathIncludes: '/query' },
+      { kind: '503', rate: 0.2, provider: 'salesforce', pathIncludes: '/query' },
+      { kind: 'drop', rate: 0.2, provider: 'salesforce', pathIncludes: '/query' },
+    ]);
+    try {
+      const c = connectorFor({}, 8);
+      const deals = await drain(c.pullDeals({ since: null }));
+      const activities = await drain(c.pullActivities({ since: null }));
+      const book = sandbox.state.salesforce;
+      expect(deals.records.map((d) => d.externalId).sort()).toEqual(book.deals.filter((d) => !d.deleted).map((d) => d.id).sort());
+      expect(activities.records).toHaveLength(book.activities.filter((a) => !a.deleted).length);
+      const usage = c.usage();
+      const sent = sandbox.state.calls.filter((call) => call.provider === 'salesforce' && !call.path.includes('/oauth2/'));
+      const faulted = sent.filter((call) => call.fault);
+      expect(faulted.length).toBeGreaterThan(0);
+      // Every request the sandbox saw is one we counted: no hidden retries inside jsforce.
+      expect(usage.calls).toBe(sent.length);
+      expect(usage.rateLimited).toBe(faulted.filter((call) => call.status === 429).length);
+      sandbox.injectFaults([]);
+      // Each fault cost exactly one more attempt: the answered requests are those of a fault-free run.
+      const baseline = connectorFor();
+      await drain(baseline.pullDeals({ since: null }));
+      await drain(baseline.pullActivities({ since: null }));
+      expect(sent.filter((call) => !call.fault).length).toBe(baseline.usage().calls);
+    } finally {
+      sandbox.injectFaults([]);
+    }
+  });
+
+  it('JWT bearer and client credentials obtain tokens from the sandbox token endpoint', async () => {
+    const sf = sandbox.salesforce;
+    const jwt = connectorFor({ auth: { type: 'jwt', clientId: sf.clientId, username: sf.username, privateKey: sf.privateKeyPem } });
+    expect((await jwt.pullStages()).length).toBeGreaterThan(0);
+    const cc = connectorFor({ auth: { type: 'clientCredentials', clientId: sf.clientId, clientSecret: sf.clientSecret } });
+    expect((await cc.pullStages()).length).toBeGreaterThan(0);
   });
 
   it('refreshes an expired session once and carries on', async () => {

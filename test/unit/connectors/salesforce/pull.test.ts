@@ -251,3 +251,19 @@ describe('salesforce owners and stages', () => {
     expect(err).toMatchObject({ code: 'CRM.MISCONFIGURED' });
   });
 });
+
+describe('salesforce quota exhausted mid-pull', () => {
+  it('yields the committed pages with their cursors, then stops with CRM.QUOTA_EXCEEDED (sync partial, resumable)', async () => {
+    describeOpportunity();
+    nock(INSTANCE)
+      .get(`${API}/queryAll`).query(true).reply(200, fixture('queryall-opportunities-page1.json'))
+      .get(`${API}/query/01gRO0000016PIAYA2-2000`).reply(403, fixture('request-limit-exceeded.json'));
+    const pages: unknown[] = [];
+    const err = await (async () => {
+      for await (const page of connector().pullDeals({ since: null })) pages.push(page);
+    })().catch((e: unknown) => e);
+    expect(pages).toHaveLength(1);
+    expect(pages[0]).toMatchObject({ cursor: { stamp: '2026-11-20T10:05:00.000Z', id: '006RO00000Aa002YAA' } });
+    expect(err).toMatchObject({ code: 'CRM.QUOTA_EXCEEDED', retryable: false });
+  });
+});
