@@ -79,6 +79,15 @@ export class BookStore {
   activitiesOf(dealIdx: number): Activity[] {
     return (this.activitiesByDeal[dealIdx] ?? []).map((i) => this.book.activities[i] as Activity);
   }
+  activityIndicesOf(dealIdx: number): readonly number[] {
+    return this.activitiesByDeal[dealIdx] ?? [];
+  }
+  stageHistoryIndicesOf(dealIdx: number): readonly number[] {
+    return this.stageHistoryByDeal[dealIdx] ?? [];
+  }
+  fieldHistoryIndicesOf(dealIdx: number): readonly number[] {
+    return this.fieldHistoryByDeal[dealIdx] ?? [];
+  }
   stageHistoryOf(dealIdx: number) {
     return (this.stageHistoryByDeal[dealIdx] ?? []).map((i) => this.book.stageHistory[i]!);
   }

@@ -58,6 +58,7 @@ export function registerBulkQueryRoutes(
       return deps.queryError(reply, err);
     }
     if (compiled.count) return reply.code(400).send(sfError('INVALIDJOB', 'COUNT() is not supported by Bulk API query jobs'));
+    if (compiled.subqueries.length > 0) return reply.code(400).send(sfError('INVALIDJOB', 'Bulk API 2.0 does not support parent-to-child relationship queries'));
     const job: QueryJob = {
       id: `750${randomBytes(12).toString('base64url').replace(/[-_]/g, 'x').slice(0, 15)}`,
       operation,

@@ -22,7 +22,16 @@ export function describeTable(table: SfTable, apiVersion: string, store: BookSto
   const stagePicklist = (store.book.pipelines[0]?.stages ?? []).map((s) => ({ active: true, defaultValue: false, label: s.label, validFor: null, value: s.label }));
   return {
     activateable: false,
-    childRelationships: [],
+    childRelationships: [...table.children.values()].map((c) => ({
+      cascadeDelete: true,
+      childSObject: c.childSObject,
+      deprecatedAndHidden: false,
+      field: c.field,
+      junctionIdListNames: [],
+      junctionReferenceTo: [],
+      relationshipName: c.relationshipName,
+      restrictedDelete: false,
+    })),
     createable: table.name === 'Task' || table.name === 'Event' || table.name === 'Opportunity',
     custom: false,
     customSetting: false,

@@ -46,5 +46,17 @@ export function renderQueryRecord(compiled: CompiledQuery, row: number, apiVersi
     }
     if (!broken && r !== undefined) target[f.field.name] = formatValue(f.field, f.field.get(r));
   }
+  // Child relationships render as a nested query result, or null when there are no rows.
+  for (const sub of compiled.subqueries) {
+    const rows = sub.rowsFor(row);
+    record[sub.relationshipName] =
+      rows.length === 0
+        ? null
+        : {
+            totalSize: rows.length,
+            done: true,
+            records: rows.map((r) => renderQueryRecord({ table: sub.table, count: false, fields: sub.fields, subqueries: [], rows: [], totalSize: 0 }, r, apiVersion)),
+          };
+  }
   return record;
 }

@@ -34,6 +34,16 @@ export interface SfTable {
   belongs(row: number): boolean;
   isDeleted(row: number): boolean;
   rowById(id: string): number | undefined;
+  /** Parent-to-child relationships (Opportunity.OpportunityContactRoles...), by lower-case name. */
+  children: Map<string, ChildRelationship>;
+}
+
+export interface ChildRelationship {
+  relationshipName: string;
+  childSObject: string;
+  field: string;
+  /** Child table rows of one parent row. */
+  rowsOf(parentRow: number): readonly number[];
 }
 
 type FieldSpec = Omit<SfField, 'updateable' | 'createable' | 'nillable' | 'custom' | 'label'> & Partial<Pick<SfField, 'updateable' | 'createable' | 'nillable' | 'custom' | 'label'>>;
@@ -64,6 +74,7 @@ function table(
     relationship: (n) => byRelationship.get(n.toLowerCase()),
     rowCount: rows.count,
     belongs: rows.belongs ?? (() => true),
+    children: new Map(),
     isDeleted: rows.deleted,
     rowById: rows.byId,
   };
@@ -333,7 +344,21 @@ export function salesforceTables(ctx: SalesforceContext): Map<string, SfTable> {
       { count: () => roles.deal.length, deleted: (r) => deal(roles.deal[r]!).deleted, byId: () => undefined },
     ),
   );
+  // Parent-to-child relationships of Opportunity, as Salesforce names them.
+  const opportunity = tables.get('opportunity')!;
+  const byDeal = perDealIndexes(ctx);
+  const child = (relationshipName: string, childSObject: string, field: string, rowsOf: (row: number) => readonly number[]) =>
+    opportunity.children.set(relationshipName.toLowerCase(), { relationshipName, childSObject, field, rowsOf });
+  child('OpportunityContactRoles', 'OpportunityContactRole', 'OpportunityId', (r) => roles.byDeal[r] ?? []);
+  child('OpportunityHistories', 'OpportunityHistory', 'OpportunityId', (r) => store.stageHistoryIndicesOf(r));
+  child('Histories', 'OpportunityFieldHistory', 'OpportunityId', (r) => store.fieldHistoryIndicesOf(r));
+  child('Tasks', 'Task', 'WhatId', (r) => byDeal.activities(r).filter((i) => !isEvent(i)));
+  child('Events', 'Event', 'WhatId', (r) => byDeal.activities(r).filter((i) => isEvent(i)));
   return tables;
+}
+
+function perDealIndexes(ctx: SalesforceContext) {
+  return { activities: (deal: number) => ctx.store.activityIndicesOf(deal) };
 }
 
 function indexById(rows: { id: string }[], id: string): number | undefined {
@@ -341,16 +366,27 @@ function indexById(rows: { id: string }[], id: string): number | undefined {
   return i < 0 ? undefined : i;
 }
 
-const roleCache = new WeakMap<object, { size: number; deal: number[]; contact: number[] }>();
-function contactRoleRows(ctx: SalesforceContext): { deal: number[]; contact: number[] } {
+interface ContactRoles {
+  size: number;
+  deal: number[];
+  contact: number[];
+  byDeal: number[][];
+}
+const roleCache = new WeakMap<object, ContactRoles>();
+function contactRoleRows(ctx: SalesforceContext): ContactRoles {
   const deals = ctx.store.book.deals;
   const cached = roleCache.get(deals);
   if (cached && cached.size === deals.length) return cached;
-  const out = { size: deals.length, deal: [] as number[], contact: [] as number[] };
-  deals.forEach((d, i) => d.contactIds.forEach((_, k) => {
-    out.deal.push(i);
-    out.contact.push(k);
-  }));
+  const out: ContactRoles = { size: deals.length, deal: [], contact: [], byDeal: [] };
+  deals.forEach((d, i) => {
+    const rows: number[] = [];
+    d.contactIds.forEach((_, k) => {
+      rows.push(out.deal.length);
+      out.deal.push(i);
+      out.contact.push(k);
+    });
+    out.byDeal.push(rows);
+  });
   roleCache.set(deals, out);
   return out;
 }

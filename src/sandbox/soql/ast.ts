@@ -33,6 +33,8 @@ export interface OrderItem {
 export interface SoqlQuery {
   /** `null` for `SELECT COUNT()`. */
   fields: FieldPath[] | null;
+  /** Parent-to-child subqueries in the SELECT list: `(SELECT Id FROM OpportunityContactRoles)`. */
+  subqueries: SoqlQuery[];
   from: string;
   fromPos: number;
   where: Condition | null;

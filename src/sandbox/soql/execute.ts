@@ -29,8 +29,17 @@ export interface CompiledQuery {
   table: SfTable;
   count: boolean;
   fields: ResolvedField[];
+  subqueries: CompiledSubquery[];
   rows: number[];
   totalSize: number;
+}
+
+/** A parent-to-child subquery, run per parent row. */
+export interface CompiledSubquery {
+  relationshipName: string;
+  table: SfTable;
+  fields: ResolvedField[];
+  rowsFor(parentRow: number): number[];
 }
 
 const DAY = 86_400_000;
@@ -224,6 +233,52 @@ function compileCondition(tables: Map<string, SfTable>, table: SfTable, cond: Co
   }
 }
 
+type Order = { f: ResolvedField; descending: boolean; nullsLast: boolean }[];
+
+function sortRows(rows: number[], order: Order): void {
+  if (order.length === 0) return;
+  const keys = new Map<number, Value[]>();
+  for (const r of rows) keys.set(r, order.map((o) => o.f.get(r)));
+  rows.sort((a, b) => {
+    const ka = keys.get(a)!;
+    const kb = keys.get(b)!;
+    for (let i = 0; i < order.length; i++) {
+      const o = order[i]!;
+      const x = ka[i] ?? null;
+      const y = kb[i] ?? null;
+      if (x === null && y === null) continue;
+      if (x === null) return o.nullsLast ? 1 : -1;
+      if (y === null) return o.nullsLast ? -1 : 1;
+      const c = compareValues(normalise(x, o.f.field.type), normalise(y, o.f.field.type));
+      if (c !== 0) return o.descending ? -c : c;
+    }
+    return a - b;
+  });
+}
+
+function compileSubquery(tables: Map<string, SfTable>, parent: SfTable, sub: SoqlQuery, options: { includeDeleted: boolean; now: number }): CompiledSubquery {
+  const rel = parent.children.get(sub.from.toLowerCase());
+  const table = rel ? tables.get(rel.childSObject.toLowerCase()) : undefined;
+  if (!rel || !table) {
+    throw new SoqlError('INVALID_TYPE', `\nERROR at Row:1:Column:${sub.fromPos + 1}\nDidn't understand relationship '${sub.from}' in FROM part of query call. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names.`);
+  }
+  if (sub.fields === null) throw new SoqlError('MALFORMED_QUERY', 'COUNT() is not supported in a subquery');
+  const fields = sub.fields.map((p) => resolve(tables, table, p));
+  const predicate = sub.where ? compileCondition(tables, table, sub.where, options.now) : null;
+  const order = sub.orderBy.map((o) => ({ descending: o.descending, nullsLast: o.nullsLast, f: resolve(tables, table, o.field) }));
+  return {
+    relationshipName: rel.relationshipName,
+    table,
+    fields,
+    rowsFor(parentRow) {
+      const rows = rel.rowsOf(parentRow).filter((r) => table.belongs(r) && (options.includeDeleted || !table.isDeleted(r)) && (!predicate || predicate(r)));
+      sortRows(rows, order);
+      const offset = sub.offset ?? 0;
+      return rows.slice(offset, sub.limit === null ? undefined : offset + sub.limit);
+    },
+  };
+}
+
 export function executeSoql(tables: Map<string, SfTable>, query: SoqlQuery, options: { includeDeleted: boolean; now: number }): CompiledQuery {
   const table = tables.get(query.from.toLowerCase());
   if (!table) {
@@ -236,8 +291,9 @@ export function executeSoql(tables: Map<string, SfTable>, query: SoqlQuery, opti
     if (seen.has(key)) throw new SoqlError('MALFORMED_QUERY', `duplicate field selected: ${f.path.text}`);
     seen.add(key);
   }
+  const subqueries = query.subqueries.map((sub) => compileSubquery(tables, table, sub, options));
   const predicate = query.where ? compileCondition(tables, table, query.where, options.now) : null;
-  const order = query.orderBy.map((o) => ({ ...o, f: resolve(tables, table, o.field) }));
+  const order = query.orderBy.map((o) => ({ descending: o.descending, nullsLast: o.nullsLast, f: resolve(tables, table, o.field) }));
   if (query.offset !== null && query.offset > 2000) {
     throw new SoqlError('MALFORMED_QUERY', 'Maximum SOQL offset allowed is 2000');
   }
@@ -249,28 +305,10 @@ export function executeSoql(tables: Map<string, SfTable>, query: SoqlQuery, opti
     if (predicate && !predicate(r)) continue;
     rows.push(r);
   }
-  if (order.length > 0) {
-    const keys = new Map<number, Value[]>();
-    for (const r of rows) keys.set(r, order.map((o) => o.f.get(r)));
-    rows.sort((a, b) => {
-      const ka = keys.get(a)!;
-      const kb = keys.get(b)!;
-      for (let i = 0; i < order.length; i++) {
-        const o = order[i]!;
-        const x = ka[i] ?? null;
-        const y = kb[i] ?? null;
-        if (x === null && y === null) continue;
-        if (x === null) return o.nullsLast ? 1 : -1;
-        if (y === null) return o.nullsLast ? -1 : 1;
-        const c = compareValues(normalise(x, o.f.field.type), normalise(y, o.f.field.type));
-        if (c !== 0) return o.descending ? -c : c;
-      }
-      return a - b;
-    });
-  }
+  sortRows(rows, order);
   const offset = query.offset ?? 0;
   const limited = rows.slice(offset, query.limit === null ? undefined : offset + query.limit);
-  return { table, count: query.fields === null, fields, rows: limited, totalSize: limited.length };
+  return { table, count: query.fields === null, fields, subqueries, rows: limited, totalSize: limited.length };
 }
 
 /** Salesforce's REST datetime format: `2024-01-05T10:00:00.000+0000`. */

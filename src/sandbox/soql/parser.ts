@@ -42,8 +42,19 @@ class Parser {
   }
 
   parse(): SoqlQuery {
+    const q = this.query(false);
+    const end = this.peek();
+    if (end.kind !== 'eof') {
+      const why = UNSUPPORTED_CLAUSES.has(end.upper) ? `${end.text} is not supported by the sandbox` : `unexpected token: '${end.text}'`;
+      throw new SoqlSyntaxError(why, end.pos);
+    }
+    return q;
+  }
+
+  private query(nested: boolean): SoqlQuery {
     this.expectKeyword('SELECT');
     let fields: FieldPath[] | null = [];
+    const subqueries: SoqlQuery[] = [];
     if (this.isKeyword('COUNT') && this.peek(1).text === '(') {
       this.next();
       this.expectPunct('(');
@@ -52,11 +63,18 @@ class Parser {
       fields = null;
     } else {
       do {
-        if (this.isPunct('(')) throw new SoqlSyntaxError('subqueries are not supported', this.peek().pos);
+        if (this.isPunct('(')) {
+          if (nested) throw new SoqlSyntaxError('nested subqueries are not supported', this.peek().pos);
+          this.next();
+          subqueries.push(this.query(true));
+          this.expectPunct(')');
+          continue;
+        }
         const f = this.fieldPath();
         if (this.isPunct('(')) throw new SoqlSyntaxError(`unsupported function '${f.text}'`, f.pos);
         fields.push(f);
       } while (this.isPunct(',') && this.next());
+      if (fields.length === 0) throw new SoqlSyntaxError('at least one field must be selected', this.peek().pos);
     }
     this.expectKeyword('FROM');
     const from = this.next();
@@ -100,12 +118,7 @@ class Parser {
       this.next();
       offset = this.integer();
     }
-    const end = this.peek();
-    if (end.kind !== 'eof') {
-      const why = UNSUPPORTED_CLAUSES.has(end.upper) ? `${end.text} is not supported by the sandbox` : `unexpected token: '${end.text}'`;
-      throw new SoqlSyntaxError(why, end.pos);
-    }
-    return { fields, from: from.text, fromPos: from.pos, where, orderBy, limit, offset };
+    return { fields, subqueries, from: from.text, fromPos: from.pos, where, orderBy, limit, offset };
   }
 
   private integer(): number {

@@ -74,6 +74,21 @@ describe('Salesforce query through jsforce', () => {
     expect(res.records.map((r) => r.Id).sort()).toEqual(expected.map((d) => d.id).sort());
   });
 
+  it('counts contacts per deal with the OpportunityContactRoles subquery that describe advertises', async () => {
+    const conn = connect();
+    const describe = await conn.sobject('Opportunity').describe();
+    expect(describe.childRelationships.map((c) => c.relationshipName)).toContain('OpportunityContactRoles');
+    const res = await conn.query<{ Id: string; OpportunityContactRoles: { totalSize: number; records: { ContactId: string }[] } | null }>(
+      'SELECT Id, (SELECT ContactId FROM OpportunityContactRoles) FROM Opportunity WHERE IsClosed = false',
+      { autoFetch: true, maxFetch: 100_000 },
+    );
+    for (const r of res.records) {
+      const deal = book().deals.find((d) => d.id === r.Id)!;
+      expect(r.OpportunityContactRoles?.totalSize ?? 0).toBe(deal.contactIds.length);
+    }
+    expect(res.records.some((r) => r.OpportunityContactRoles?.totalSize === 1)).toBe(true);
+  });
+
   it('answers an unsupported construct with 400 MALFORMED_QUERY, not a wrong answer', async () => {
     const res = await fetch(`${sandbox.salesforce.instanceUrl}/services/data/v59.0/query?q=${encodeURIComponent('SELECT StageName, COUNT(Id) FROM Opportunity GROUP BY StageName')}`, {
       headers: { authorization: `Bearer ${sandbox.salesforce.accessToken}` },

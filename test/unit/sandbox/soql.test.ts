@@ -40,7 +40,7 @@ describe('SOQL parser', () => {
   it.each([
     ['GROUP BY', 'SELECT StageName FROM Opportunity GROUP BY StageName'],
     ['aggregate functions', 'SELECT SUM(Amount) FROM Opportunity'],
-    ['subqueries in SELECT', 'SELECT Id, (SELECT Id FROM Tasks) FROM Opportunity'],
+    ['nested subqueries', 'SELECT Id, (SELECT Id, (SELECT Id FROM Tasks) FROM Tasks) FROM Opportunity'],
     ['semi-joins', 'SELECT Id FROM Opportunity WHERE Id IN (SELECT WhatId FROM Task)'],
     ['TYPEOF', 'SELECT TYPEOF What WHEN Opportunity THEN Name END FROM Task'],
     ['FOR UPDATE', 'SELECT Id FROM Opportunity FOR UPDATE'],
@@ -130,6 +130,19 @@ describe('SOQL execution over the sandbox tables', () => {
     expect(code('SELECT Id FROM Opportunity OFFSET 2001')).toBe('MALFORMED_QUERY');
     expect(code('SELECT Id, Id FROM Opportunity')).toBe('MALFORMED_QUERY');
     expect(code('SELECT Nobody.Name FROM Opportunity')).toBe('INVALID_FIELD');
+  });
+
+  it('runs parent-to-child subqueries per parent row, null when a parent has no children', () => {
+    const res = run("SELECT Id, (SELECT ContactId FROM OpportunityContactRoles), (SELECT Id FROM Tasks WHERE Status = 'Completed' ORDER BY ActivityDate DESC LIMIT 2) FROM Opportunity LIMIT 50");
+    expect(res.subqueries.map((s) => s.relationshipName)).toEqual(['OpportunityContactRoles', 'Tasks']);
+    for (const row of res.rows) {
+      const roles = res.subqueries[0]!.rowsFor(row);
+      expect(roles).toHaveLength(deals[row]!.contactIds.length);
+      const tasks = res.subqueries[1]!.rowsFor(row).map((r) => store.book.activities[r]!);
+      expect(tasks.length).toBeLessThanOrEqual(2);
+      expect(tasks.every((t) => t.deal === row && t.completed && t.kind !== 'meeting')).toBe(true);
+    }
+    expect(() => run('SELECT Id, (SELECT Id FROM Nothings) FROM Opportunity')).toThrow(SoqlError);
   });
 
   it('keeps Task and Event rows apart, deleted or not', () => {
