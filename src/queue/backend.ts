@@ -138,7 +138,8 @@ async function connectPostgres(spec: QueueBackendSpec & { kind: 'postgres' }): P
   } finally {
     await migrator.close().catch(() => undefined);
   }
-  const connection = { connectionString: spec.url, schema, max: 3 };
+  // Small pools: an embedded server accepts few sockets (src/store/embedded.ts), and PGlite runs one query at a time anyway.
+  const connection = { connectionString: spec.url, schema, max: sharedSession ? 2 : 4 };
   const pool = new pg.Pool({ connectionString: spec.url, max: 2 });
   pool.on('error', () => undefined);
   // rate-limiter-flexible names its prepared statements; names are session state, so strip them.

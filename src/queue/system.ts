@@ -271,8 +271,9 @@ export class QueueSystem {
       const job = await queue.getJob(ref.jobId);
       if (job) {
         const state = await job.getState();
-        if (state === 'completed') return { state: 'completed', ref, result: job.returnvalue };
-        if (state === 'failed') return { state: 'failed', ref, reason: job.failedReason ?? 'failed' };
+        // The state may have moved on since the job was read: read it again for its outcome.
+        if (state === 'completed') return { state: 'completed', ref, result: (await queue.getJob(ref.jobId))?.returnvalue ?? null };
+        if (state === 'failed') return { state: 'failed', ref, reason: (await queue.getJob(ref.jobId))?.failedReason ?? 'failed' };
       } else {
         // Removed after completion (retention) or never existed: nothing to wait for.
         return { state: 'completed', ref, result: null };

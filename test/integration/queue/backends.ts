@@ -6,6 +6,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { POSTGRES_URL, REDIS_URL, postgresAvailable, redisAvailable } from '../../support/services.js';
 import type { QueueBackendSpec } from '../../../src/queue/index.js';
+import { keepProtocolGroupsTogether } from './pglite-protocol-groups.js';
 
 export interface BackendFixture {
   name: 'redis' | 'postgres' | 'pglite';
@@ -18,6 +19,7 @@ export interface BackendFixture {
 export async function startPglite(): Promise<{ url: string; db: PGlite; stop(): Promise<void> }> {
   const db = await PGlite.create();
   const server = new PGLiteSocketServer({ db, port: 0, host: '127.0.0.1', maxConnections: 200 });
+  keepProtocolGroupsTogether(server);
   await server.start();
   return {
     url: `postgres://postgres@${server.getServerConn()}/postgres`,
