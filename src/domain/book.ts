@@ -73,7 +73,7 @@ export interface Book {
   activityMs: Float64Array;
   stageChangesByDeal: Map<string, ParsedStageChange[]>;
   closeDateChangesByDeal: Map<string, ParsedCloseDateChange[]>;
-  /** The latest snapshot on or before `today - amount_decreased.days`, per deal. */
+  /** Amount `amount_decreased.days` ago per deal: latest snapshot on or before that day, else rebuilt from amount history. */
   amountBaselineByDeal: Map<string, { day: number; amount: number | null; currency: string | null }>;
   dealsById: Map<string, Deal>;
 }
@@ -154,6 +154,8 @@ export function buildBook(input: EngineInput, now: Date | number): Book {
   }
   for (const list of closeDateChangesByDeal.values()) if (list.length > 1) list.sort((a, b) => a.atMs - b.atMs);
 
+  // Amount baseline: the latest snapshot on or before `today - days`; without snapshots (a new
+  // connection), the amount as of `now - days` rebuilt from the amount field history.
   const baselineDay = today - cfg.amount_decreased.days;
   const amountBaselineByDeal = new Map<string, { day: number; amount: number | null; currency: string | null }>();
   for (const s of input.snapshots) {
@@ -161,6 +163,33 @@ export function buildBook(input: EngineInput, now: Date | number): Book {
     if (!(day <= baselineDay)) continue;
     const prev = amountBaselineByDeal.get(s.dealId);
     if (!prev || prev.day < day) amountBaselineByDeal.set(s.dealId, { day, amount: s.amount, currency: s.currency });
+  }
+  const baselineMs = nowMs - cfg.amount_decreased.days * MS_PER_DAY;
+  const amountHistory = new Map<string, { atMs: number; oldValue: string | null; newValue: string | null }[]>();
+  for (const c of input.fieldChanges) {
+    if (c.field !== 'amount' || amountBaselineByDeal.has(c.dealId)) continue;
+    const atMs = parseInstant(c.at);
+    if (Number.isNaN(atMs) || atMs > nowMs) continue;
+    const list = amountHistory.get(c.dealId);
+    const item = { atMs, oldValue: c.oldValue, newValue: c.newValue };
+    if (list) list.push(item);
+    else amountHistory.set(c.dealId, [item]);
+  }
+  for (const [dealId, list] of amountHistory) {
+    const deal = dealsById.get(dealId);
+    if (!deal) continue;
+    let before: (typeof list)[number] | undefined;
+    let after: (typeof list)[number] | undefined;
+    for (const c of list) {
+      if (c.atMs <= baselineMs) {
+        if (!before || c.atMs > before.atMs) before = c;
+      } else if (!after || c.atMs < after.atMs) after = c;
+    }
+    if (!after) continue; // unchanged since the baseline
+    const raw = before ? before.newValue : after.oldValue;
+    const amount = raw === null || raw.trim() === '' ? null : Number(raw);
+    if (amount !== null && !Number.isFinite(amount)) continue;
+    amountBaselineByDeal.set(dealId, { day: baselineDay, amount, currency: deal.currency });
   }
 
   return {

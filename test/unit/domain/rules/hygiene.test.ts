@@ -46,6 +46,15 @@ describe('amount_decreased', () => {
     expect(finding(inp, 'amount_decreased')?.evidence['before']).toBe(10_000);
   });
 
+  it('rebuilds the amount 7 days ago from amount history when there are no snapshots', () => {
+    const change = (oldValue: string, newValue: string, at: string) => ({ connectionId: 'acme', dealId: 'd1', field: 'amount' as const, oldValue, newValue, at });
+    // dropped 3 days ago from 20,000 to 11,000: the baseline is the old value
+    const f = finding(input({ deals: [deal('d1', { amount: 11_000 })], fieldChanges: [change('20000', '11000', '2026-11-23T10:00:00.000Z')] }), 'amount_decreased');
+    expect(f?.evidence).toMatchObject({ before: 20_000, after: 11_000, dropPercent: 45 });
+    // dropped 10 days ago: already the baseline, nothing to flag
+    expect(finding(input({ deals: [deal('d1', { amount: 11_000 })], fieldChanges: [change('20000', '11000', '2026-11-16T10:00:00.000Z')] }), 'amount_decreased')).toBeUndefined();
+  });
+
   it('compares across currencies only with a rate', () => {
     const inp = input({ deals: [deal('d1', { amount: 5_000, currency: 'EUR' })], snapshots: [snapshot('d1', '2026-11-19', { amount: 10_000, currency: 'USD' })] });
     expect(finding(inp, 'amount_decreased')).toBeUndefined();
