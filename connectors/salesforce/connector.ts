@@ -4,7 +4,7 @@
  * queryAll, so ties and late commits are re-read (upserts make that harmless) and deleted rows come
  * back as tombstones. Full pulls above `bulkThreshold` records use Bulk API 2.0.
  */
-import type { CrmConnector, ConnectorDeps, DealBundle, DoctorReport, HistoryPage, Page, PullOptions, AnnotationBatch, AnnotationResult } from '../types.js';
+import type { CrmConnector, ConnectorDeps, ConnectorLogger, DealBundle, DoctorReport, HistoryPage, Page, PullOptions, AnnotationBatch, AnnotationResult } from '../types.js';
 import type { Activity, ApiUsage, Deal, Owner, SalesforceConnection, Stage, SyncCursor } from '../../src/domain/model/index.js';
 import { SalesforceClient, type ClientOptions } from './client.js';
 import { SoqlReader, cursorOf, maxCursor, minCursor, parseWith } from './reader.js';
@@ -42,13 +42,15 @@ export class SalesforceConnector implements CrmConnector {
   private readonly reader: SoqlReader;
   private readonly now: () => number;
   private plan: Promise<DealQueryPlan> | null = null;
+  private readonly log: ConnectorLogger;
 
   constructor(
     private readonly settings: SalesforceConnection,
-    private readonly deps: ConnectorDeps,
+    deps: ConnectorDeps,
     private readonly options: SalesforceConnectorOptions = {},
   ) {
     this.connectionId = settings.id;
+    this.log = deps.logger.child({ module: 'connector', provider: 'salesforce', connection: settings.id });
     this.now = options.now ?? Date.now;
     this.client = new SalesforceClient(settings, { ...options, rateGate: deps.rateGate });
     this.reader = new SoqlReader(this.client);
@@ -80,6 +82,7 @@ export class SalesforceConnector implements CrmConnector {
           ...(contactCountField ? [contactCountField] : []),
         ].filter((f) => present.has(f));
         const bulkFields = [...soql.OPPORTUNITY_BASE_FIELDS, ...new Set(optional)];
+        this.log.info({ optionalFields: [...new Set(optional)], contactCount: typeof contact === 'object' ? contact.field : contact }, 'Opportunity fields planned from describe');
         return {
           bulkFields,
           fields: contact === 'contactRoles' ? [...bulkFields, soql.CONTACT_ROLES_SUBQUERY] : bulkFields,
@@ -126,7 +129,9 @@ export class SalesforceConnector implements CrmConnector {
     const where = from ? ` WHERE SystemModstamp >= ${soql.soqlDateTime(from)}` : '';
     // https://developer.salesforce.com/docs/atlas.en-us.soql_sosl.meta/soql_sosl/sforce_api_calls_soql_select_count.htm
     const count = await this.reader.count(`SELECT COUNT() FROM ${object}${where}`, { all: true, signal });
-    return count > this.settings.bulkThreshold;
+    const bulk = count > this.settings.bulkThreshold;
+    this.log.info({ object, count, bulkThreshold: this.settings.bulkThreshold, path: bulk ? 'bulk2' : 'rest' }, 'full pull path chosen');
+    return bulk;
   }
 
   /**
