@@ -308,3 +308,37 @@ describe.skipIf(!ok)('webhook rate limit with an untrusted peer', () => {
     expect(statuses).toEqual([200, 200, 429]);
   });
 });
+
+describe.skipIf(!ok)('HubSpot deliveries spanning portals', () => {
+  let t: TestApp;
+  const second = { ...hubspotConnection, id: 'hs-emea', portalId: '777' };
+  beforeAll(async () => {
+    t = await buildTestApp({ clock: () => NOW, connections: [hubspotConnection, second, salesforceConnection] });
+  });
+  afterAll(async () => t?.close());
+
+  const post = (events: Record<string, unknown>[]) => {
+    const b = JSON.stringify(events);
+    const headers = hubspotV3Headers({ secret: HUBSPOT_SECRET, decodedUri: PUBLIC_URL + PATH, body: b, timestampMs: NOW.getTime() });
+    return t.app.inject({ method: 'POST', url: PATH, headers, payload: b });
+  };
+
+  it('routes each event to the connection of its portal', async () => {
+    const a = hubspotEvent({ portalId: 62515 });
+    const b = hubspotEvent({ portalId: 777 });
+    const res = await post([a, b]);
+    expect(res.json()).toEqual({ accepted: 2, duplicates: 0, ignored: 0 });
+    const jobs = await t.queues.queue('events').getJobs(['waiting']);
+    const byDeal = Object.fromEntries(jobs.map((j) => [(j.data as { dealId: string }).dealId, (j.data as { connectionId: string }).connectionId]));
+    expect(byDeal[String(a.objectId)]).toBe('hs-main');
+    expect(byDeal[String(b.objectId)]).toBe('hs-emea');
+  });
+
+  it('ignores events of unknown portals next to known ones', async () => {
+    const before = await t.totalJobs();
+    const res = await post([hubspotEvent({ portalId: 62515 }), hubspotEvent({ portalId: 4242 })]);
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ accepted: 1, duplicates: 0, ignored: 1 });
+    expect((await t.totalJobs()) - before).toBe(1);
+  });
+});
