@@ -11,6 +11,37 @@ export interface SimplePublicObject {
   archived: boolean;
   archivedAt?: string;
   associations?: Record<string, { results: { id: string; type: string }[] }>;
+  propertiesWithHistory?: Record<string, PropertyHistoryEntry[]>;
+}
+
+export interface PropertyHistoryEntry {
+  value: string;
+  timestamp: string;
+  sourceType: string;
+  sourceId?: string;
+  updatedByUserId?: number;
+}
+
+/** Values a deal property had over time, newest first, from the deal's history rows. */
+export function dealPropertyHistory(ctx: HubSpotContext, dealIdx: number, name: string): PropertyHistoryEntry[] | undefined {
+  const deal = ctx.store.book.deals[dealIdx] as Deal;
+  const stages = ctx.store.pipelineOf(deal).stages;
+  const valueOf: Record<string, (row: { stage: number; amount: number | null; closeDate: number | null }) => string> = {
+    dealstage: (r) => stages[r.stage]?.id ?? '',
+    amount: (r) => (r.amount === null ? '' : String(r.amount)),
+    closedate: (r) => (r.closeDate === null ? '' : new Date(r.closeDate).toISOString()),
+  };
+  const get = valueOf[name];
+  if (!get) return undefined;
+  const out: PropertyHistoryEntry[] = [];
+  let previous: string | undefined;
+  for (const row of ctx.store.stageHistoryOf(dealIdx)) {
+    const value = get(row);
+    if (value === previous) continue;
+    previous = value;
+    out.push({ value, timestamp: new Date(row.at).toISOString(), sourceType: 'CRM_UI', sourceId: 'userId:9000001', updatedByUserId: 9_000_001 });
+  }
+  return out.reverse();
 }
 
 /** `properties` query values arrive repeated (`properties=a&properties=b`) or comma-separated. */
@@ -21,7 +52,7 @@ export function parsePropertyList(raw: unknown): string[] | undefined {
   return names.length > 0 ? names : undefined;
 }
 
-export function renderDeal(ctx: HubSpotContext, dealIdx: number, requested: string[] | undefined, defaults = DEFAULT_PROPERTIES.deals): SimplePublicObject {
+export function renderDeal(ctx: HubSpotContext, dealIdx: number, requested: string[] | undefined, defaults = DEFAULT_PROPERTIES.deals, withHistory: string[] = []): SimplePublicObject {
   const deal = ctx.store.book.deals[dealIdx] as Deal;
   const properties: Record<string, string | null> = {};
   const known = ctx.customDealProperties;
@@ -41,6 +72,14 @@ export function renderDeal(ctx: HubSpotContext, dealIdx: number, requested: stri
     archived: deal.deleted,
   };
   if (deal.deleted && deal.deletedAt !== null) out.archivedAt = new Date(deal.deletedAt).toISOString();
+  if (withHistory.length > 0) {
+    const histories: Record<string, PropertyHistoryEntry[]> = {};
+    for (const name of withHistory) {
+      const h = dealPropertyHistory(ctx, dealIdx, name);
+      if (h) histories[name] = h;
+    }
+    out.propertiesWithHistory = histories;
+  }
   return out;
 }
 

@@ -55,8 +55,8 @@ export async function hubspotRoutes(app: FastifyInstance, options: HubSpotRouteO
     return { idx: store.activityIndex(id)!, archived: a.deleted };
   };
 
-  const render = (type: HubSpotObjectType, idx: number, properties: string[] | undefined): SimplePublicObject =>
-    type === 'deals' ? renderDeal(ctx, idx, properties) : renderActivity(ctx, store.book.activities[idx]!, type, properties);
+  const render = (type: HubSpotObjectType, idx: number, properties: string[] | undefined, withHistory: string[] = []): SimplePublicObject =>
+    type === 'deals' ? renderDeal(ctx, idx, properties, undefined, withHistory) : renderActivity(ctx, store.book.activities[idx]!, type, properties);
 
   // List: GET /crm/v3/objects/{type}?limit&after&properties&archived&associations
   app.get('/crm/v3/objects/:objectType', async (request: FastifyRequest<{ Params: { objectType: string }; Querystring: Record<string, unknown> }>, reply) => {
@@ -81,7 +81,7 @@ export async function hubspotRoutes(app: FastifyInstance, options: HubSpotRouteO
       const idx = positions === null ? pos : (positions[pos] as number);
       const isArchived = type === 'deals' ? store.book.deals[idx]!.deleted : store.book.activities[idx]!.deleted;
       if (isArchived !== archived) continue;
-      const obj = render(type, idx, properties);
+      const obj = render(type, idx, properties, parsePropertyList(q['propertiesWithHistory']));
       if (associations && type === 'deals') obj.associations = dealAssociations(ctx, idx, associations);
       results.push(obj);
     }
@@ -104,7 +104,7 @@ export async function hubspotRoutes(app: FastifyInstance, options: HubSpotRouteO
     if (!type) return reply.code(404).send(notFound());
     const found = findRecord(type, request.params.objectId);
     if (!found || found.archived !== asBoolean(request.query['archived'])) return reply.code(404).send(notFound());
-    const obj = render(type, found.idx, parsePropertyList(request.query['properties']));
+    const obj = render(type, found.idx, parsePropertyList(request.query['properties']), parsePropertyList(request.query['propertiesWithHistory']));
     const associations = parsePropertyList(request.query['associations']);
     if (associations && type === 'deals') obj.associations = dealAssociations(ctx, found.idx, associations);
     return obj;
@@ -148,7 +148,7 @@ export async function hubspotRoutes(app: FastifyInstance, options: HubSpotRouteO
   });
   const tooMany = (n: number) => validation(`Batch input has ${n} inputs; the maximum is ${BATCH_MAX_INPUTS}.`, { context: { inputs: [String(n)] } });
 
-  app.post('/crm/v3/objects/:objectType/batch/read', async (request: FastifyRequest<{ Params: { objectType: string }; Body: { inputs?: { id: string }[]; properties?: string[]; archived?: boolean } }>, reply) => {
+  app.post('/crm/v3/objects/:objectType/batch/read', async (request: FastifyRequest<{ Params: { objectType: string }; Body: { inputs?: { id: string }[]; properties?: string[]; propertiesWithHistory?: string[]; archived?: boolean } }>, reply) => {
     const type = objectType(request.params.objectType);
     if (!type) return reply.code(404).send(notFound());
     const startedAt = new Date().toISOString();
@@ -159,7 +159,7 @@ export async function hubspotRoutes(app: FastifyInstance, options: HubSpotRouteO
     for (const input of inputs) {
       const found = findRecord(type, String(input.id));
       if (!found || found.archived !== (request.body?.archived ?? false)) missing.push(String(input.id));
-      else results.push(render(type, found.idx, request.body?.properties?.length ? request.body.properties : undefined));
+      else results.push(render(type, found.idx, request.body?.properties?.length ? request.body.properties : undefined, request.body?.propertiesWithHistory ?? []));
     }
     const errors = missing.length
       ? [{ status: 'error', category: 'OBJECT_NOT_FOUND', message: `Could not get some ${type.slice(0, -1).toUpperCase()} objects, they may be deleted or not exist. Check that ids are valid.`, context: { ids: missing }, errors: [] }]

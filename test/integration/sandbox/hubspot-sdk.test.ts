@@ -84,6 +84,19 @@ describe('HubSpot deals through @hubspot/api-client', () => {
     expect(res.results.map((r) => r.id).sort()).toEqual(expected.sort());
   });
 
+  it('returns dealstage history (newest first) with propertiesWithHistory on batch read', async () => {
+    const book = sandbox.state.hubspot;
+    const idx = book.deals.findIndex((d) => !d.deleted && book.pipelines[d.pipeline]!.stages[d.stage]!.isWon);
+    const deal = book.deals[idx]!;
+    const res = await client.crm.deals.batchApi.read({ inputs: [{ id: deal.id }], properties: ['dealstage'], propertiesWithHistory: ['dealstage'] });
+    const history = res.results[0]!.propertiesWithHistory!['dealstage']!;
+    const stages = book.pipelines[deal.pipeline]!.stages;
+    const expected = book.stageHistory.filter((h) => h.deal === idx).map((h) => stages[h.stage]!.id).filter((id, i, all) => i === 0 || all[i - 1] !== id);
+    expect(history.map((h) => h.value)).toEqual([...expected].reverse());
+    expect(history[0]!.value).toBe(stages[deal.stage]!.id);
+    expect(history[0]!.timestamp).toBeInstanceOf(Date);
+  });
+
   it('answers 400 past the 10,000-result search cap', async () => {
     const err = await client.crm.deals.searchApi.doSearch({ after: '10000', limit: 10 }).catch((e: unknown) => e);
     expect((err as { code: number }).code).toBe(400);
