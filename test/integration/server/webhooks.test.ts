@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { redisAvailable } from '../../support/services.js';
-import { API_TOKEN, buildTestApp, HUBSPOT_SECRET, PUBLIC_URL, SF_ORG, SF_TOKEN, type TestApp } from './support/app.js';
+import { API_TOKEN, buildTestApp, HUBSPOT_SECRET, hubspotConnection, PUBLIC_URL, salesforceConnection, SF_ORG, SF_TOKEN, type TestApp } from './support/app.js';
 import { hubspotEvent, hubspotV1Headers, hubspotV2Headers, hubspotV3Headers, outboundMessage } from './support/signing.js';
 
 const ok = await redisAvailable();
