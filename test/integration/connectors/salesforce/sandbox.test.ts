@@ -205,6 +205,28 @@ describe('salesforce connector x sandbox', () => {
     expect((await cc.pullStages()).length).toBeGreaterThan(0);
   });
 
+  it('a change committed late, stamped before the cursor but inside the look-back, is still read', async () => {
+    const c = connectorFor();
+    const first = await drain(c.pullDeals({ since: null }));
+    const cursor = first.cursor!;
+    const book = sandbox.state.salesforce;
+    const late = book.deals.find((d) => !d.deleted && !book.pipelines[d.pipeline]!.stages[d.stage]!.isClosed && d.modifiedAt < Date.parse(cursor.stamp) - 60 * 60_000)!;
+    // Salesforce stamps at transaction start: a long transaction commits after the cursor has passed its stamp.
+    const now = sandbox.now();
+    sandbox.setClock(new Date(Date.parse(cursor.stamp) - 5 * 60_000));
+    sandbox.changeStage('salesforce', late.id, 'Closed Lost');
+    sandbox.setClock(new Date(now));
+    const next = await drain(c.pullDeals({ since: cursor }));
+    expect(next.records.find((d) => d.externalId === late.id)).toMatchObject({ stageId: 'Closed Lost', modifiedAt: new Date(Date.parse(cursor.stamp) - 5 * 60_000).toISOString() });
+    // ...and one stamped before the look-back window would be missed: the window is the safety margin, not a rescan.
+    const tooLate = book.deals.find((d) => !d.deleted && d.id !== late.id && !book.pipelines[d.pipeline]!.stages[d.stage]!.isClosed && d.modifiedAt < Date.parse(cursor.stamp) - 60 * 60_000)!;
+    sandbox.setClock(new Date(Date.parse(cursor.stamp) - 30 * 60_000));
+    sandbox.changeStage('salesforce', tooLate.id, 'Closed Lost');
+    sandbox.setClock(new Date(now));
+    const after = await drain(c.pullDeals({ since: cursor }));
+    expect(after.records.map((d) => d.externalId)).not.toContain(tooLate.id);
+  });
+
   it('refreshes an expired session once and carries on', async () => {
     const c = connectorFor();
     await c.pullStages();
