@@ -226,6 +226,13 @@ describe.skipIf(!ok)('POST /webhooks/salesforce/:connectionId/:token', () => {
     expect(await jobsAdded()).toBe(0);
   });
 
+  it('no body at all: 400 SOAP fault, nothing queued', async () => {
+    const res = await t.app.inject({ method: 'POST', url: url() });
+    expect(res.statusCode).toBe(400);
+    expect(res.body).toContain('<faultcode>soapenv:Client</faultcode>');
+    expect(await jobsAdded()).toBe(0);
+  });
+
   it('body over 1 MiB: 413 SOAP fault, nothing queued', async () => {
     const res = await post(message().replace('Negotiation/Review', 'x'.repeat(1024 * 1024 + 10)));
     expect(res.statusCode).toBe(413);

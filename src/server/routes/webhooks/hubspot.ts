@@ -6,7 +6,7 @@ import type { WebhookEvent, WebhookRequest } from '../../../../connectors/types.
 import { ErrorBody } from '../../api-schemas.js';
 import { ingestEvents } from '../../webhooks/ingest.js';
 import { HubSpotDelivery } from '../../webhooks/hubspot-delivery.js';
-import { keepRawBodies } from '../../webhooks/raw-body.js';
+import { keepRawBodies, rawBodyOf } from '../../webhooks/raw-body.js';
 import { WebhookRejection } from '../../webhooks/rejection.js';
 import { webhookErrorHandler } from './error-handler.js';
 
@@ -47,7 +47,7 @@ export const hubspotWebhookRoutes: FastifyPluginAsync<HubSpotWebhookOptions> = a
       },
     },
     async (request) => {
-      const rawBody = request.body as Buffer;
+      const rawBody = rawBodyOf(request);
       let json: unknown;
       try {
         json = JSON.parse(rawBody.toString('utf8'));

@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { WebhookRequest } from '../../../../connectors/types.js';
 import { ingestEvents } from '../../webhooks/ingest.js';
-import { keepRawBodies } from '../../webhooks/raw-body.js';
+import { keepRawBodies, rawBodyOf } from '../../webhooks/raw-body.js';
 import { WebhookRejection } from '../../webhooks/rejection.js';
 import { isWellFormedXml, soapAck, soapFault } from '../../webhooks/soap.js';
 import { webhookErrorHandler } from './error-handler.js';
@@ -49,7 +49,7 @@ export const salesforceWebhookRoutes: FastifyPluginAsync<SalesforceWebhookOption
       },
     },
     async (request, reply) => {
-      const rawBody = request.body as Buffer;
+      const rawBody = rawBodyOf(request);
       const { connectionId, token } = request.params;
       const connection = services.connections.get(connectionId);
       if (connection?.provider !== 'salesforce') throw new WebhookRejection('unknown_connection', 'no Salesforce connection has this id');
