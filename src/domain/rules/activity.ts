@@ -1,6 +1,6 @@
 /** Rules about rep activity: stale deals, no next step scheduled, stage moves without activity. */
 import { staleDaysFor } from './config.js';
-import { isoDateOfDay } from '../time.js';
+import { isoDateOfDay, MS_PER_DAY } from '../time.js';
 import { plural, type Rule } from './types.js';
 
 /** `stale_deal`: no counted activity for `days` (per pipeline), from the later of last activity and creation. */
@@ -47,7 +47,10 @@ export const noNextActivity: Rule = {
   },
 };
 
-/** `activity_not_logged`: the deal advanced a stage (within `withinDays`) with no activity in the `days` before. */
+/**
+ * `activity_not_logged`: the deal advanced a stage (within `withinDays`, and more than a day after
+ * creation) with no activity in the `days` before.
+ */
 export const activityNotLogged: Rule = {
   id: 'activity_not_logged',
   appliesTo: 'open',
@@ -60,6 +63,8 @@ export const activityNotLogged: Rule = {
     if (!from || from.rank >= f.stage.rank) return null;
     const moveDay = book.clock.dayOf(move.atMs);
     if (book.today - moveDay > cfg.withinDays) return null;
+    // A stage set within a day of creation is data entry, not an advance that needed a touch.
+    if (move.atMs - f.createdMs < MS_PER_DAY) return null;
     if (f.stats.loggedBeforeLastMove) return null;
     return {
       message: `Moved to ${f.stage.stage.label} on ${isoDateOfDay(moveDay)} with no activity logged in the ${plural(cfg.days, 'day')} before.`,

@@ -116,6 +116,11 @@ describe('activity_not_logged', () => {
     expect(finding(base([activity('d1', '2026-11-19T10:00:00.000Z')]), 'activity_not_logged')).toBeUndefined();
   });
 
+  it('ignores a stage set within a day of creation (data entry, not an advance)', () => {
+    const inp = input({ deals: [deal('d1', { stageId: 'demo', createdAt: '2026-11-20T09:00:00.000Z' })], stageChanges: [move('d1', 'discovery', 'demo', '2026-11-20T10:00:00.000Z')] });
+    expect(finding(inp, 'activity_not_logged')).toBeUndefined();
+  });
+
   it('ignores moves backwards and moves older than withinDays', () => {
     const back = input({ deals: [deal('d1', { stageId: 'demo' })], stageChanges: [move('d1', 'proposal', 'demo', '2026-11-20T10:00:00.000Z')] });
     expect(finding(back, 'activity_not_logged')).toBeUndefined();

@@ -1,0 +1,125 @@
+/**
+ * The engine on the sandbox's book of business, read through the real connectors over loopback
+ * HTTP: every problem the generator planted must be flagged by the rule of the same id, and the
+ * deals it built healthy must get no finding. Precision and recall per rule are printed, and the
+ * generator's own record (`sandbox.planted`) is the ground truth.
+ */
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HubSpotConnector } from '../../connectors/hubspot/connector.js';
+import { SalesforceConnector } from '../../connectors/salesforce/connector.js';
+import type { CrmConnector, Page } from '../../connectors/types.js';
+import { engineSettingsFromConnection, evaluateDeals, type EngineInput } from '../../src/domain/engine.js';
+import { HubSpotConnection, SalesforceConnection, type ConnectionSettings, type DealFieldChange, type StageChange } from '../../src/domain/model/index.js';
+import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+
+const noopGate = { take: () => Promise.resolve() };
+const logger = pino({ level: 'silent' });
+let sandbox: Sandbox;
+
+async function all<T>(pages: AsyncIterable<Page<T>>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const p of pages) out.push(...p.records);
+  return out;
+}
+
+async function load(connector: CrmConnector, conn: ConnectionSettings): Promise<EngineInput> {
+  const settings = engineSettingsFromConnection(conn);
+  if (!settings.ok) throw new Error(settings.issues.join('\n'));
+  const stageChanges: StageChange[] = [];
+  const fieldChanges: DealFieldChange[] = [];
+  for await (const p of connector.pullHistory({ since: null, mode: 'full' })) {
+    stageChanges.push(...p.stageChanges);
+    fieldChanges.push(...p.fieldChanges);
+  }
+  return {
+    settings: settings.settings,
+    deals: await all(connector.pullDeals({ since: null, mode: 'full' })),
+    activities: await all(connector.pullActivities({ since: null, mode: 'full' })),
+    stageChanges,
+    fieldChanges,
+    stages: await connector.pullStages(),
+    owners: await connector.pullOwners(),
+    snapshots: [],
+  };
+}
+
+interface RuleScore {
+  rule: string;
+  planted: number;
+  flagged: number;
+  truePositives: number;
+  precision: number | null;
+  recall: number | null;
+}
+
+function score(input: EngineInput, planted: Record<string, string[]>, healthy: string[], now: number) {
+  const ev = evaluateDeals(input, now);
+  const flaggedBy = new Map<string, Set<string>>();
+  for (const f of ev.findings) {
+    if (!(f.dealId in planted)) continue; // closed deals are not part of the planted record
+    let s = flaggedBy.get(f.ruleId);
+    if (!s) flaggedBy.set(f.ruleId, (s = new Set()));
+    s.add(f.dealId);
+  }
+  const rules = new Set([...Object.values(planted).flat(), ...flaggedBy.keys()]);
+  const table: RuleScore[] = [...rules].sort().map((rule) => {
+    const truth = new Set(Object.entries(planted).filter(([, p]) => p.includes(rule)).map(([id]) => id));
+    const got = flaggedBy.get(rule) ?? new Set<string>();
+    const tp = [...got].filter((id) => truth.has(id)).length;
+    return { rule, planted: truth.size, flagged: got.size, truePositives: tp, precision: got.size ? tp / got.size : null, recall: truth.size ? tp / truth.size : null };
+  });
+  const healthyFlagged = healthy.filter((id) => ev.findingsByDeal.has(id)).map((id) => ({ id, rules: ev.findingsByDeal.get(id)!.map((f) => f.ruleId) }));
+  const missed = Object.entries(planted).flatMap(([id, rules]) => rules.filter((r) => !flaggedBy.get(r)?.has(id)).map((r) => `${id}:${r}`));
+  return { table, healthyFlagged, missed };
+}
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ deals: 600, seed: 5, rateLimit: false });
+});
+
+afterAll(async () => {
+  await sandbox?.close();
+});
+
+describe('engine precision and recall on the sandbox book', () => {
+  it('HubSpot: every planted problem is flagged by its rule, healthy deals are clean', async () => {
+    const conn = HubSpotConnection.parse({ id: 'hs-precision', provider: 'hubspot', accessToken: sandbox.hubspot.accessToken, baseUrl: sandbox.hubspot.baseUrl });
+    const connector = new HubSpotConnector(conn, { rateGate: noopGate, logger }, { now: () => sandbox.now() });
+    const input = await load(connector, conn);
+    const planted = sandbox.planted.hubspot;
+    const r = score(input, planted.deals, planted.healthy, sandbox.now());
+    console.log(`engine precision/recall (hubspot)\n${JSON.stringify(r.table, null, 1)}`);
+    // Close-date pushes and amount drops are only visible in field history. The HubSpot connector's
+    // full sync does not return property history yet (only fetchDeal asks for it): until it does,
+    // those two rules cannot fire on a HubSpot full sync, and this test says so instead of hiding it.
+    const needsFieldHistory = new Set(['close_date_pushed', 'amount_decreased']);
+    const noFieldHistory = input.fieldChanges.length === 0;
+    if (noFieldHistory) console.warn('hubspot full sync returned no field history: close_date_pushed and amount_decreased not checkable');
+    expect(r.missed.filter((m) => !(noFieldHistory && needsFieldHistory.has(m.split(':')[1]!)))).toEqual([]);
+    expect(r.healthyFlagged).toEqual([]);
+    for (const row of r.table) if (row.planted > 0 && !(noFieldHistory && needsFieldHistory.has(row.rule))) expect(row.recall, row.rule).toBe(1);
+  });
+
+  it('Salesforce: every planted problem is flagged by its rule, healthy deals are clean', async () => {
+    const sf = sandbox.salesforce;
+    const conn = SalesforceConnection.parse({
+      id: 'sf-precision',
+      provider: 'salesforce',
+      instanceUrl: sf.instanceUrl,
+      loginUrl: sf.loginUrl,
+      apiVersion: sf.apiVersion,
+      auth: { type: 'refreshToken', clientId: sf.clientId, clientSecret: sf.clientSecret, refreshToken: sf.refreshToken },
+      organizationId: sf.organizationId,
+      fieldMap: { lostReason: 'Loss_Reason__c' },
+    });
+    const connector = new SalesforceConnector(conn, { rateGate: noopGate, logger }, { bulkPoll: { intervalMs: 20, timeoutMs: 30_000 } });
+    const input = await load(connector, conn);
+    const planted = sandbox.planted.salesforce;
+    const r = score(input, planted.deals, planted.healthy, sandbox.now());
+    console.log(`engine precision/recall (salesforce)\n${JSON.stringify(r.table, null, 1)}`);
+    expect(r.missed).toEqual([]);
+    expect(r.healthyFlagged).toEqual([]);
+    for (const row of r.table) if (row.planted > 0) expect(row.recall, row.rule).toBe(1);
+  });
+});
