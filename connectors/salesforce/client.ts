@@ -18,7 +18,7 @@ import type { ApiUsage, SalesforceConnection } from '../../src/domain/model/inde
 import { CrmError } from '../../src/domain/errors.js';
 import type { RateGate } from '../types.js';
 import { classifyNetworkError, classifyResponse, classifyTokenError, toCrmError } from './errors.js';
-import { buildJwtAssertion, JWT_BEARER_GRANT } from './jwt.js';
+import { buildJwtAssertion, jwtAudience, JWT_BEARER_GRANT } from './jwt.js';
 import { defaultRetryPolicy, withRetry, type RetryPolicy } from '../shared/retry.js';
 import { UsageCounter } from '../shared/usage.js';
 
@@ -165,7 +165,7 @@ export class SalesforceClient {
         const assertion = buildJwtAssertion({
           clientId: auth.clientId,
           username: auth.username,
-          audience: this.settings.loginUrl,
+          audience: jwtAudience(this.settings.loginUrl),
           privateKeyPem: auth.privateKey,
           nowMs: this.now(),
         });

@@ -21,3 +21,14 @@ export function buildJwtAssertion(input: { clientId: string; username: string; a
   const signature = sign('RSA-SHA256', Buffer.from(signingInput), createPrivateKey(input.privateKeyPem));
   return `${signingInput}.${base64url(signature)}`;
 }
+
+/**
+ * `aud` of the assertion: login.salesforce.com (production) or test.salesforce.com (sandboxes) even when
+ * the token is requested from a My Domain URL; an Experience Cloud site (or any other host) is its own origin.
+ */
+export function jwtAudience(loginUrl: string): string {
+  const url = new URL(loginUrl);
+  if (url.hostname.endsWith('.sandbox.my.salesforce.com')) return 'https://test.salesforce.com';
+  if (url.hostname.endsWith('.my.salesforce.com')) return 'https://login.salesforce.com';
+  return url.origin;
+}

@@ -3,6 +3,7 @@ import { changedSince, likeFragment, lowerBound, quote, soqlDateTime } from '../
 import { endpointOf } from '../../../../connectors/salesforce/client.js';
 import { minCursor, maxCursor, unflatten } from '../../../../connectors/salesforce/reader.js';
 import { classifyResponse, parseRetryAfter, toCrmError } from '../../../../connectors/salesforce/errors.js';
+import { jwtAudience } from '../../../../connectors/salesforce/jwt.js';
 
 describe('salesforce SOQL text', () => {
   it('quotes literals and LIKE fragments', () => {
@@ -60,5 +61,15 @@ describe('salesforce error classification', () => {
     expect(toCrmError(Object.assign(new Error('bad'), { name: 'INVALID_FIELD', errorCode: 'INVALID_FIELD' }))).toMatchObject({ code: 'CRM.MISCONFIGURED' });
     expect(toCrmError(Object.assign(new Error('x'), { name: 'MALFORMED_QUERY', errorCode: 'MALFORMED_QUERY' }))).toMatchObject({ code: 'CRM.BAD_REQUEST', retryable: false });
     expect(toCrmError(Object.assign(new Error('gone'), { name: 'NOT_FOUND', errorCode: 'NOT_FOUND' }))).toMatchObject({ code: 'CRM.NOT_FOUND' });
+  });
+});
+
+describe('salesforce JWT audience', () => {
+  it('is the login server, not the My Domain host the token is requested from', () => {
+    expect(jwtAudience('https://login.salesforce.com')).toBe('https://login.salesforce.com');
+    expect(jwtAudience('https://test.salesforce.com/')).toBe('https://test.salesforce.com');
+    expect(jwtAudience('https://acme.my.salesforce.com')).toBe('https://login.salesforce.com');
+    expect(jwtAudience('https://acme--uat.sandbox.my.salesforce.com')).toBe('https://test.salesforce.com');
+    expect(jwtAudience('https://acme.my.site.com')).toBe('https://acme.my.site.com');
   });
 });
