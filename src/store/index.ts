@@ -42,9 +42,10 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
   if (!SCHEMA_NAME.test(schema)) throw new StoreError('STORE.UNAVAILABLE', `invalid schema name "${schema}"`);
   const logger = options.logger?.child({ module: 'store' });
 
-  let embedded: EmbeddedPostgres | null = null;
-  if (!options.databaseUrl) embedded = await startEmbeddedPostgres({ dataDir: options.dataDir ?? './.dealwatch', logger });
-  const databaseUrl = options.databaseUrl || (embedded as EmbeddedPostgres).url;
+  const embedded: EmbeddedPostgres | null = options.databaseUrl
+    ? null
+    : await startEmbeddedPostgres({ dataDir: options.dataDir ?? './.dealwatch', logger });
+  const databaseUrl = embedded ? embedded.url : String(options.databaseUrl);
 
   const pool = new pg.Pool({
     connectionString: databaseUrl,
