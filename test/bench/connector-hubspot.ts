@@ -1,7 +1,7 @@
 /**
  * HubSpot connector benchmark on the sandbox (in process, loopback HTTP, the official SDK):
  *
- *   npx tsx test/bench/connector-hubspot.ts [--deals 20000] [--no-limits] [--limits-only]
+ *   npx tsx test/bench/connector-hubspot.ts [--deals 20000] [--no-limits] [--limits-only] [--gate 9/1000]
  *
  * 1. Full sync with rate limits off: API calls against the lower bound (records / largest page of
  *    each endpoint, plus metadata calls), wall time, 429s, peak RSS.
@@ -9,10 +9,13 @@
  *    5 searches / s) and the production RateGate (src/queue/rate-gate.ts on Redis at
  *    TEST_REDIS_URL, default redis://127.0.0.1:6379): wall time against the floor those limits
  *    impose (calls / allowed rate), 429s received.
+ *    `--gate N/MS` sizes the gate's default bucket differently (e.g. 9/1000: a fixed 1 s window of 9
+ *    never exceeds 100 in any rolling 10 s, where 100/10000 can let 200 through across a boundary).
  * 3. An incremental sync after 1% of deals changed stage: calls and time.
  *
- * Prints one JSON line per phase. RSS includes the in-process sandbox; `rssBaselineMb` is measured
- * after the sandbox generated its book, so the connector's share is the difference.
+ * The sandbox runs as a child process (`dealwatch sandbox --json`), so the peak RSS is the
+ * connector's process alone; mutations go through the sandbox's admin surface. Prints one JSON line
+ * per phase.
  */
 import pino from 'pino';
 import { HubSpotConnector } from '../../connectors/hubspot/connector.js';
@@ -20,7 +23,9 @@ import type { RateGate } from '../../connectors/types.js';
 import { HubSpotConnection, type SyncCursor } from '../../src/domain/model/index.js';
 import { connectBackend } from '../../src/queue/backend.js';
 import { RateGateFactory, rateLimitsFor } from '../../src/queue/rate-gate.js';
-import { startSandbox } from '../../src/sandbox/index.js';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(name);
@@ -80,28 +85,62 @@ async function fullSync(connector: HubSpotConnector): Promise<Counts> {
  * stage history), one archived-list call per stream, pipelines once, owners twice (active, archived).
  */
 function lowerBound(counts: Counts, archivedDeals: number): number {
+  // Activities and deals archived are listed too; the archived deal count is the tombstones seen.
   const pages = (n: number) => Math.max(1, Math.ceil(n / 100));
   const activityPages = Object.values(counts.byType).reduce((sum, n) => sum + pages(n), 0) + (5 - Object.keys(counts.byType).length);
   return 1 + 2 + 2 * pages(counts.deals) + 2 * pages(archivedDeals) + activityPages + 5;
 }
 
-function connectorFor(sandbox: Awaited<ReturnType<typeof startSandbox>>, rateGate: RateGate): HubSpotConnector {
+interface RunningSandbox {
+  hubspot: { baseUrl: string; accessToken: string };
+  admin: string;
+  process: ChildProcess;
+}
+
+/** Starts `dealwatch sandbox --json` and reads the one line of URLs and credentials it prints. */
+async function spawnSandbox(rateLimit: boolean): Promise<RunningSandbox> {
+  const cli = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, 'sandbox', '--deals', String(DEALS), '--seed', '42', '--json', ...(rateLimit ? [] : ['--no-rate-limit'])], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  for await (const line of lines) {
+    if (!line.startsWith('{')) continue;
+    const info = JSON.parse(line) as { hubspot: { baseUrl: string; accessToken: string }; admin: string };
+    return { ...info, process: child };
+  }
+  throw new Error('the sandbox exited before printing its URLs');
+}
+
+async function stopSandbox(sandbox: RunningSandbox): Promise<void> {
+  const exited = new Promise((resolve) => sandbox.process.once('exit', resolve));
+  sandbox.process.kill('SIGTERM');
+  await exited;
+}
+
+async function admin(sandbox: RunningSandbox, path: string, body: unknown): Promise<void> {
+  const response = await fetch(`${sandbox.admin}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (!response.ok) throw new Error(`sandbox admin ${path}: ${response.status} ${await response.text()}`);
+}
+
+let clock = Date.now();
+function connectorFor(sandbox: RunningSandbox, rateGate: RateGate): HubSpotConnector {
   const settings = HubSpotConnection.parse({ id: 'bench', provider: 'hubspot', accessToken: sandbox.hubspot.accessToken, baseUrl: sandbox.hubspot.baseUrl });
-  return new HubSpotConnector(settings, { rateGate, logger: pino({ level: 'warn' }) }, { now: () => sandbox.now() });
+  return new HubSpotConnector(settings, { rateGate, logger: pino({ level: 'error' }) }, { now: () => clock });
 }
 
 const noGate: RateGate = { take: async () => {} };
 
 async function main(): Promise<void> {
   if (!flag('--limits-only')) {
-    const sandbox = await startSandbox({ deals: DEALS, seed: 42, rateLimit: false });
+    const sandbox = await spawnSandbox(false);
     try {
       const rssBaselineMb = mb(process.memoryUsage().rss);
-      const archivedDeals = sandbox.state.hubspot.deals.filter((d) => d.deleted).length;
       const connector = connectorFor(sandbox, noGate);
+      clock = Date.now();
       const full = await measured(() => fullSync(connector));
       const usage = connector.usage();
-      const bound = lowerBound(full.result, archivedDeals);
+      const bound = lowerBound(full.result, full.result.tombstones);
       console.log(
         JSON.stringify({
           phase: 'full, rate limits off',
@@ -119,16 +158,20 @@ async function main(): Promise<void> {
         }),
       );
 
-      // 1% of deals change stage an hour later; one activity is logged on each of them.
-      sandbox.advance(60 * 60_000);
-      const book = sandbox.state.hubspot;
-      const open = book.deals.filter((d) => !d.deleted && !book.pipelines[d.pipeline]!.stages[d.stage]!.isClosed);
-      const changed = open.slice(0, Math.max(1, Math.round(DEALS / 100)));
+      // An hour later, 1% of open deals change stage and get one new call each.
+      const stages = await connector.pullStages();
+      const openStages = new Map(stages.filter((s) => !s.isClosed).map((s) => [s.id, s]));
+      const openDeals: { id: string; stageId: string; pipeline: string }[] = [];
+      for await (const page of connector.pullDeals({ since: null, mode: 'full' })) {
+        for (const d of page.records) if (openStages.has(d.stageId)) openDeals.push({ id: d.externalId, stageId: d.stageId, pipeline: d.pipeline });
+      }
+      await admin(sandbox, '/clock', { advanceMs: 60 * 60_000 });
+      clock += 60 * 60_000;
+      const changed = openDeals.slice(0, Math.max(1, Math.round(DEALS / 100)));
       for (const d of changed) {
-        const stages = book.pipelines[d.pipeline]!.stages;
-        const next = stages.find((s, i) => i > d.stage && !s.isClosed) ?? stages.find((s, i) => i !== d.stage && !s.isClosed)!;
-        sandbox.changeStage('hubspot', d.id, next.id);
-        sandbox.addActivity('hubspot', d.id, { kind: 'call', direction: 'outbound', subject: 'bench' });
+        const next = stages.find((s) => s.pipeline === d.pipeline && s.id !== d.stageId && !s.isClosed)!;
+        await admin(sandbox, `/hubspot/deals/${d.id}/stage`, { stage: next.id });
+        await admin(sandbox, `/hubspot/deals/${d.id}/activities`, { kind: 'call', direction: 'outbound', subject: 'bench' });
       }
       connector.resetUsage();
       const incremental = await measured(async () => {
@@ -150,17 +193,20 @@ async function main(): Promise<void> {
         }),
       );
     } finally {
-      await sandbox.close();
+      await stopSandbox(sandbox);
     }
   }
 
   if (!flag('--no-limits')) {
-    const sandbox = await startSandbox({ deals: DEALS, seed: 42, rateLimit: true });
+    const sandbox = await spawnSandbox(true);
     const backend = await connectBackend({ kind: 'redis', url: REDIS_URL });
     try {
       const prefix = `bench_${process.pid}_${Date.now()}`;
-      const gate = new RateGateFactory(backend, prefix).gateFor('bench', rateLimitsFor('hubspot'));
+      const gateOption = args[args.indexOf('--gate') + 1];
+      const override = args.includes('--gate') && gateOption ? { requests: Number(gateOption.split('/')[0]), perMs: Number(gateOption.split('/')[1]) } : undefined;
+      const gate = new RateGateFactory(backend, prefix).gateFor('bench', rateLimitsFor('hubspot', override));
       const connector = connectorFor(sandbox, gate);
+      clock = Date.now();
       const full = await measured(() => fullSync(connector));
       const usage = connector.usage();
       const searchCalls = Object.entries(usage.byEndpoint)
@@ -171,6 +217,7 @@ async function main(): Promise<void> {
       console.log(
         JSON.stringify({
           phase: 'full, default rate limits on (sandbox enforces, RateGate on Redis)',
+          gate: override ?? 'provider default (100 / 10 s, search 5 / s)',
           deals: full.result.deals,
           activities: full.result.activities,
           calls: usage.calls,
@@ -183,7 +230,7 @@ async function main(): Promise<void> {
       );
     } finally {
       await backend.close();
-      await sandbox.close();
+      await stopSandbox(sandbox);
     }
   }
 }
