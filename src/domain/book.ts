@@ -95,10 +95,6 @@ const EMPTY_STATS: ActivityStats = Object.freeze({
   nextMs: Infinity,
 }) as ActivityStats;
 
-/** Stats of a deal without activities. */
-export function emptyStats(): ActivityStats {
-  return EMPTY_STATS;
-}
 
 /** Builds the indexes; `now` is the run's instant (epoch ms or Date). */
 export function buildBook(input: EngineInput, now: Date | number): Book {

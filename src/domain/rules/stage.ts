@@ -19,7 +19,7 @@ export const stuckInStage: Rule = {
       message,
       evidence: {
         daysInStage: f.daysInStage,
-        enteredStageAt: Number.isFinite(f.enteredStageMs) ? new Date(f.enteredStageMs).toISOString() : null,
+        enteredStageAt: f.deal.stageEnteredAt ?? (Number.isFinite(f.enteredStageMs) ? new Date(f.enteredStageMs).toISOString() : null),
         thresholdDays: b.thresholdDays,
         benchmark: b.source,
         medianDaysWon: b.medianDaysWon,

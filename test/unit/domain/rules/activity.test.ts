@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { activity, deal, input, move, NOW, settings } from '../builders.js';
+import { activity, deal, input, move, settings } from '../builders.js';
 import { finding } from '../helpers.js';
 
 // NOW = 2026-11-26T15:00Z. Deals created long ago so that only activity decides.
