@@ -5,7 +5,7 @@
  * time, 429s received and peak RSS of the connector's process. The sandbox runs in a child process
  * so its memory is not counted.
  *
- *   npx tsx test/bench/connector-salesforce.ts [deals]      # default 20000
+ *   npx tsx test/bench/connector-salesforce.ts [deals] [rest|bulk|both]   # default 20000 both
  *
  * Salesforce has no per-second request limit (a rolling daily quota and a cap of 25 concurrent
  * long-running calls), so the "rate-limit floor" is the daily quota share the sync uses.
@@ -94,15 +94,16 @@ async function main(): Promise<void> {
     const pages = (rows: number) => Math.max(1, Math.ceil(rows / BATCH));
     // describe + User + OpportunityStage, then one query batch per 2,000 rows of each stream.
     const restLowerBound = 3 + pages(n.deals ?? 0) + pages(n.tasks ?? 0) + pages(n.events ?? 0) + pages(n.opportunityHistory ?? 0) + pages(n.fieldHistory ?? 0);
-    const rest = await fullSync(connectorFor(child.info), { since: null });
-    const bulk = await fullSync(connectorFor(child.info), { since: null, mode: 'full' });
+    const which = process.argv[3] ?? 'both';
+    const rest = which === 'bulk' ? null : await fullSync(connectorFor(child.info), { since: null });
+    const bulk = which === 'rest' ? null : await fullSync(connectorFor(child.info), { since: null, mode: 'full' });
     clearInterval(sampler);
     const result = {
       bench: 'connector-salesforce',
       org: n,
-      rest: { ...rest.rows, ms: rest.ms, calls: rest.usage.calls, lowerBound: restLowerBound, ratio: +(rest.usage.calls / restLowerBound).toFixed(3), rateLimited: rest.usage.rateLimited, byEndpoint: rest.usage.byEndpoint },
-      bulk: { ...bulk.rows, ms: bulk.ms, calls: bulk.usage.calls, rateLimited: bulk.usage.rateLimited, byEndpoint: bulk.usage.byEndpoint },
-      dailyQuotaShare: rest.usage.quota?.limit ? +(rest.usage.calls / rest.usage.quota.limit).toFixed(5) : null,
+      rest: rest && { ...rest.rows, ms: rest.ms, calls: rest.usage.calls, lowerBound: restLowerBound, ratio: +(rest.usage.calls / restLowerBound).toFixed(3), rateLimited: rest.usage.rateLimited, byEndpoint: rest.usage.byEndpoint },
+      bulk: bulk && { ...bulk.rows, ms: bulk.ms, calls: bulk.usage.calls, rateLimited: bulk.usage.rateLimited, byEndpoint: bulk.usage.byEndpoint },
+      dailyQuotaShare: rest?.usage.quota?.limit ? +(rest.usage.calls / rest.usage.quota.limit).toFixed(5) : null,
       peakRssMb: Math.round(peakRss / 1024 / 1024),
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);

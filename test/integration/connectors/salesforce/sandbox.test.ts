@@ -56,12 +56,13 @@ function expectedDeal(id: string) {
   return {
     externalId: d.id, name: d.name, stageId: stage.id, amount: d.amount, closeDate: day(d.closeDate), ownerId: book.reps[d.owner]!.id,
     accountName: book.accounts[d.account]?.name ?? null, isClosed: stage.isClosed, isWon: stage.isWon, modifiedAt: iso(d.modifiedAt),
-    discountPercent: d.discount, lostReason: d.lostReason,
+    discountPercent: d.discount, lostReason: d.lostReason, contactCount: d.deleted ? 0 : d.contactIds.length,
   };
 }
 const pick = (deal: Deal) => ({
   externalId: deal.externalId, name: deal.name, stageId: deal.stageId, amount: deal.amount, closeDate: deal.closeDate, ownerId: deal.ownerId,
   accountName: deal.accountName, isClosed: deal.isClosed, isWon: deal.isWon, modifiedAt: deal.modifiedAt, discountPercent: deal.discountPercent, lostReason: deal.lostReason,
+  contactCount: deal.contactCount,
 });
 
 beforeAll(async () => {

@@ -88,10 +88,10 @@ describe('salesforce pullDeals (queryAll, composite cursor)', () => {
       .reply(200, { id: jobId, operation: 'queryAll', object: 'Opportunity', state: 'JobComplete', numberRecordsProcessed: 3 })
       // https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/query_get_job_results.htm
       .get(`${API}/jobs/query/${jobId}/results`)
-      .query({ maxRecords: '50000' })
+      .query({ maxRecords: '10000' })
       .reply(200, page1, { 'Content-Type': 'text/csv', 'Sforce-Locator': 'MjAwMA', 'Sforce-NumberOfRecords': '2' })
       .get(`${API}/jobs/query/${jobId}/results`)
-      .query({ maxRecords: '50000', locator: 'MjAwMA' })
+      .query({ maxRecords: '10000', locator: 'MjAwMA' })
       .reply(200, page2, { 'Content-Type': 'text/csv', 'Sforce-Locator': 'null', 'Sforce-NumberOfRecords': '1' })
       // contact roles are counted by one more Bulk job
       .post(`${API}/jobs/query`, (body: { query: string }) => body.query.includes('OpportunityContactRole'))
