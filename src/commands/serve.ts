@@ -12,9 +12,10 @@ import { jobIdDeduper, queueEventSink, queueJobControl, queueReadiness } from '.
 import { storeReadiness } from '../server/adapters/store.js';
 import type { ServerDeps } from '../server/deps.js';
 import { sharedMetrics, type Metrics } from '../server/metrics.js';
-import type { ConnectionDirectory } from '../server/ports.js';
+import type { ConnectionDirectory, Deduper } from '../server/ports.js';
 import { createReviewService } from '../server/review-service.js';
 import { startServer, type RunningServer } from '../server/server.js';
+import { createPgDeduper } from '../server/webhooks/pg-deduper.js';
 import { createRedisDeduper } from '../server/webhooks/redis-deduper.js';
 import type { Store } from '../store/types.js';
 import { configFrom, storeFrom } from './support.js';
@@ -37,14 +38,26 @@ export interface ServerParts {
   queues: QueueSystem;
   /** Present when REDIS_URL is set: webhook dedupe keys and rate-limit counters live there. */
   redis?: Redis | undefined;
+  /**
+   * From {@link openWebhookDeduper}. Without it: Redis when given, else only the events job's
+   * deterministic id (which misses a change redelivered under a new event id).
+   */
+  dedupe?: Deduper | undefined;
   logger: Logger;
   metrics?: Metrics;
 }
 
 /**
- * Wires the production adapters. Dedupe: Redis `SET NX` (event id, and deal + occurredAt) with a
- * 25 h TTL when Redis is in use; on the PostgreSQL backend, the `events` job's deterministic id.
+ * Where webhook dedupe keys (event id, and deal + occurredAt; 25 h TTL) live: Redis when it is in
+ * use, else a table in the store's database. The events job's deterministic id is a second guard.
  */
+export async function openWebhookDeduper(store: Pick<Store, 'databaseUrl' | 'schema'>, redis: Redis | undefined): Promise<{ dedupe: Deduper; close(): Promise<void> }> {
+  if (redis !== undefined) return { dedupe: createRedisDeduper(redis), close: async () => undefined };
+  const dedupe = await createPgDeduper(store.databaseUrl, store.schema);
+  return { dedupe, close: () => dedupe.close() };
+}
+
+/** Wires the production adapters into the server's dependencies. */
 export function serverDepsFrom(config: Config, parts: ServerParts): ServerDeps {
   const connections = connectionDirectory(config);
   return {
@@ -54,7 +67,7 @@ export function serverDepsFrom(config: Config, parts: ServerParts): ServerDeps {
     connections,
     verifierFor: webhookVerifierFor,
     events: queueEventSink(parts.queues),
-    dedupe: parts.redis === undefined ? jobIdDeduper : createRedisDeduper(parts.redis),
+    dedupe: parts.dedupe ?? (parts.redis === undefined ? jobIdDeduper : createRedisDeduper(parts.redis)),
     jobs: queueJobControl(parts.queues),
     store: parts.store,
     reviews: createReviewService({ store: parts.store, connections }),
@@ -96,7 +109,9 @@ export async function run(options: ServeOptions): Promise<number> {
       redis = client;
       closers.unshift(() => client.quit());
     }
-    server = await startServer(serverDepsFrom(config, { store, queues, redis, logger }), { host: config.host, port: config.port });
+    const deduper = await openWebhookDeduper(store, redis);
+    closers.unshift(() => deduper.close());
+    server = await startServer(serverDepsFrom(config, { store, queues, redis, dedupe: deduper.dedupe, logger }), { host: config.host, port: config.port });
     logger.info({ url: server.url, publicUrl: publicUrlOf(config), docs: `${server.url}/docs` }, 'dealwatch server listening');
     const signal = await untilSignal();
     logger.info({ signal }, 'shutting down');

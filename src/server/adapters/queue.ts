@@ -23,9 +23,10 @@ export function queueEventSink(queues: QueueSystem): EventSink {
 }
 
 /**
- * The deduper of the PostgreSQL backend: claims always succeed and the catalog's deterministic
- * `events` job id (event id, deal, occurredAt; completed jobs kept 24 h) collapses redeliveries.
- * Redis deployments use `createRedisDeduper`, which also collapses (deal, occurredAt) under a new id.
+ * A deduper that claims everything, leaving duplicates to the catalog's deterministic `events` job
+ * id (event id, deal, occurredAt; completed jobs kept 24 h). For tests and tools without a store;
+ * `serve` uses Redis or the store's table (`openWebhookDeduper`), which also collapse a change
+ * redelivered under a new event id.
  */
 export const jobIdDeduper: Deduper = {
   claim: async () => true,

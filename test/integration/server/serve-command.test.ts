@@ -61,13 +61,25 @@ describe('dealwatch serve (process)', () => {
     expect(ready.status).toBe(200);
     expect(((await ready.json()) as { checks: { name: string }[] }).checks.map((c) => c.name)).toEqual(['database', 'migrations', 'queue']);
 
-    const body = JSON.stringify([hubspotEvent()]);
+    const event = hubspotEvent();
+    const body = JSON.stringify([event]);
     // Signed for the public URL (the proxy's), with the path prefix the proxy strips.
-    const headers = hubspotV3Headers({ secret: SECRET, decodedUri: `${PUBLIC_URL}/webhooks/hubspot`, body, timestampMs: Date.now() });
+    const sign = (b: string) => hubspotV3Headers({ secret: SECRET, decodedUri: `${PUBLIC_URL}/webhooks/hubspot`, body: b, timestampMs: Date.now() });
+    const answers: unknown[] = [];
     for (let i = 0; i < 2; i++) {
-      const res = await fetch(`${url}/webhooks/hubspot`, { method: 'POST', headers, body });
+      const res = await fetch(`${url}/webhooks/hubspot`, { method: 'POST', headers: sign(body), body });
       expect(res.status).toBe(200);
+      answers.push(await res.json());
     }
+    // The same change redelivered under another event id: deduplicated by (deal, occurredAt) in the store's table.
+    const renamed = JSON.stringify([{ ...event, eventId: Number(event.eventId) + 1_000_000 }]);
+    const third = await fetch(`${url}/webhooks/hubspot`, { method: 'POST', headers: sign(renamed), body: renamed });
+    answers.push(await third.json());
+    expect(answers).toEqual([
+      { accepted: 1, duplicates: 0, ignored: 0 },
+      { accepted: 0, duplicates: 1, ignored: 0 },
+      { accepted: 0, duplicates: 1, ignored: 0 },
+    ]);
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toMatch(/dealwatch_queue_jobs\{queue="events",state="waiting"\} 1\b/);
 
