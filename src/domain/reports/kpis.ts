@@ -18,7 +18,7 @@ import { stageKey } from '../book.js';
 import { countsAsActivity } from '../book.js';
 import { median } from '../benchmarks.js';
 import { amountIn, MoneySum, roundCents, toReporting, type MoneyContext, type MoneyTotal } from '../money.js';
-import { fiscalQuarterOf } from '../time.js';
+import { fiscalQuarterOf, isoDateOfDay } from '../time.js';
 import type { DealDays, ReportContext } from './context.js';
 import { inPeriod, previousPeriod, quarterToDate, trailingDays, type Period } from './period.js';
 
@@ -36,7 +36,8 @@ export interface PeriodKpis {
   medianSalesCycleDays: number | null;
   /** Expected revenue per day: qualified open deals x win rate x average deal size / cycle days. */
   pipelineVelocityPerDay: MoneyTotal;
-  activities: { total: number; byType: Record<ActivityType, number>; perWeek: number };
+  /** `weekly`: counts per local week (Monday start), oldest first, weeks clipped to the period. */
+  activities: { total: number; byType: Record<ActivityType, number>; perWeek: number; weekly: { weekStart: string; count: number }[] };
 }
 
 /** KPIs that describe the book now. */
@@ -110,6 +111,8 @@ interface Acc {
   cohortLost: number;
   stages: Map<string, { entered: number; advanced: number }>;
   activities: Record<ActivityType, number>;
+  /** Monday day number -> activities that week. */
+  weeks: Map<number, number>;
 }
 
 const newAcc = (): Acc => ({
@@ -122,6 +125,7 @@ const newAcc = (): Acc => ({
   cohortLost: 0,
   stages: new Map(),
   activities: { call: 0, email: 0, meeting: 0, note: 0, task: 0 },
+  weeks: new Map(),
 });
 
 function mergeAcc(into: Acc, a: Acc): void {
@@ -144,6 +148,7 @@ function mergeAcc(into: Acc, a: Acc): void {
     into.stages.set(k, t);
   }
   for (const t of ACTIVITY_TYPES) into.activities[t] += a.activities[t];
+  for (const [w, n] of a.weeks) into.weeks.set(w, (into.weeks.get(w) ?? 0) + n);
 }
 
 interface StateAcc {
@@ -238,7 +243,13 @@ export function computeKpis(ctx: ReportContext, options: KpiOptions = {}): KpiRe
     if (!(at >= startMs) || !countsAsActivity(a.type, a.completed, a.origin, a.isDeleted, at, book.nowMs)) continue;
     const day = book.clock.dayOf(at);
     const pa = accsFor(a.ownerId);
-    for (let i = 0; i < allPeriods.length; i++) if (inPeriod(day, allPeriods[i]!)) pa[i]!.activities[a.type]++;
+    const monday = mondayOf(day);
+    for (let i = 0; i < allPeriods.length; i++) {
+      if (!inPeriod(day, allPeriods[i]!)) continue;
+      const acc = pa[i]!;
+      acc.activities[a.type]++;
+      acc.weeks.set(monday, (acc.weeks.get(monday) ?? 0) + 1);
+    }
   }
 
   const build = (scope: ScopeKpis['scope'], id: string, name: string, ownerIds: (string | null)[]): ScopeKpis => {
@@ -341,6 +352,18 @@ function stageEntries(ctx: ReportContext, pipeline: string, dealId: string): Sta
   return { keys, days, advanced };
 }
 
+/** Day number of the Monday starting the week of `day` (1970-01-01 was a Thursday). */
+function mondayOf(day: number): number {
+  return day - ((((day + 3) % 7) + 7) % 7);
+}
+
+/** Mondays of the weeks overlapping a period. */
+function weeksOf(p: Period): number[] {
+  const out: number[] = [];
+  for (let w = mondayOf(p.startDay); w < p.endDay; w += 7) out.push(w);
+  return out;
+}
+
 function toPeriodKpis(acc: Acc, p: Period, ctx: ReportContext, qualifiedOpen: number): PeriodKpis {
   const currency = ctx.book.money.reportingCurrency;
   const closed = acc.won + acc.lost;
@@ -379,7 +402,12 @@ function toPeriodKpis(acc: Acc, p: Period, ctx: ReportContext, qualifiedOpen: nu
     wonAmount,
     medianSalesCycleDays: cycle,
     pipelineVelocityPerDay: velocity,
-    activities: { total, byType: { ...acc.activities }, perWeek: days > 0 ? Math.round((total / (days / 7)) * 10) / 10 : 0 },
+    activities: {
+      total,
+      byType: { ...acc.activities },
+      perWeek: days > 0 ? Math.round((total / (days / 7)) * 10) / 10 : 0,
+      weekly: weeksOf(p).map((w) => ({ weekStart: isoDateOfDay(Math.max(w, p.startDay)), count: acc.weeks.get(w) ?? 0 })),
+    },
   };
 }
 

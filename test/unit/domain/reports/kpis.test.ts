@@ -79,6 +79,14 @@ describe('KPIs on a small book worked out by hand', () => {
     expect(trailing.current.activities.byType).toEqual({ call: 3, email: 1, meeting: 2, note: 0, task: 0 });
     expect(trailing.current.activities.total).toBe(6);
     expect(trailing.current.activities.perWeek).toBe(1.4); // 6 / (30 / 7)
+    // weeks start on Monday; the first is clipped to the period start (Wed 2026-10-28)
+    expect(trailing.current.activities.weekly).toEqual([
+      { weekStart: '2026-10-28', count: 2 }, // Fri Oct 30 and Sun Nov 1 meetings
+      { weekStart: '2026-11-02', count: 3 }, // Nov 5, 6, 7
+      { weekStart: '2026-11-09', count: 0 },
+      { weekStart: '2026-11-16', count: 1 }, // Nov 20
+      { weekStart: '2026-11-23', count: 0 },
+    ]);
   });
 
   it('state: open pipeline, stale value and share, compliance', () => {
