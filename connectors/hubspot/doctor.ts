@@ -1,0 +1,55 @@
+/** `doctor`: the score/flags deal properties exist and are writable; `fix` creates missing ones. */
+import type { HubSpotConnection } from '../../src/domain/model/index.js';
+import type { DoctorReport } from '../types.js';
+import type { HubSpotClient } from './client.js';
+import { DEFAULT_DISCOUNT_PROPERTY, DEFAULT_FLAGS_PROPERTY, DEFAULT_SCORE_PROPERTY } from './mappers.js';
+import { PropertiesResponse } from './schemas.js';
+
+export async function runDoctor(client: HubSpotClient, settings: HubSpotConnection, options: { fix?: boolean } = {}): Promise<DoctorReport> {
+  const checks: DoctorReport['checks'] = [];
+  let properties: Map<string, { type: string | null; readOnly: boolean }>;
+  try {
+    const response = await client.getProperties('deals');
+    properties = new Map(
+      (PropertiesResponse.parse(response.body).results ?? []).map((p) => [p.name, { type: p.type ?? null, readOnly: p.modificationMetadata?.readOnlyValue === true }]),
+    );
+    checks.push({ name: 'token', ok: true, detail: 'the access token can read deal properties' });
+  } catch (error) {
+    checks.push({ name: 'token', ok: false, detail: error instanceof Error ? error.message : String(error) });
+    return { ok: false, checks };
+  }
+
+  const wanted = [
+    { name: (settings.fieldMap.score ?? DEFAULT_SCORE_PROPERTY), label: 'dealwatch score', type: 'number' as const, fieldType: 'number' as const, description: 'Deal health score 0-100 written by dealwatch' },
+    { name: (settings.fieldMap.flags ?? DEFAULT_FLAGS_PROPERTY), label: 'dealwatch flags', type: 'string' as const, fieldType: 'text' as const, description: 'Rule ids flagged by dealwatch, separated by ;' },
+  ];
+  for (const field of wanted) {
+    const existing = properties.get(field.name);
+    if (existing) {
+      checks.push({
+        name: `property ${field.name}`,
+        ok: !existing.readOnly,
+        detail: existing.readOnly ? `${field.name} exists but is read-only` : `${field.name} exists (${existing.type ?? 'unknown type'}) and is writable`,
+      });
+      continue;
+    }
+    if (!options.fix) {
+      checks.push({ name: `property ${field.name}`, ok: false, detail: `${field.name} is missing on deals; run doctor with --fix to create it` });
+      continue;
+    }
+    try {
+      await client.createProperty('deals', { ...field, groupName: 'dealinformation' });
+      checks.push({ name: `property ${field.name}`, ok: true, detail: `${field.name} created` });
+    } catch (error) {
+      checks.push({ name: `property ${field.name}`, ok: false, detail: `could not create ${field.name}: ${error instanceof Error ? error.message : String(error)}` });
+    }
+  }
+  const discount = settings.fieldMap.discount ?? DEFAULT_DISCOUNT_PROPERTY;
+  checks.push({
+    name: `property ${discount}`,
+    ok: true,
+    detail: properties.has(discount) ? `discount read from ${discount}` : `${discount} does not exist: discounts will not be checked (set fieldMap.discount)`,
+  });
+  return { ok: checks.every((c) => c.ok), checks };
+}
+

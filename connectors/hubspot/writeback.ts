@@ -1,0 +1,231 @@
+/**
+ * HubSpot write-back: score/flags on deals (batch update, 100 a request) and one note or task per
+ * new warning (batch create, 100 a request, associated to the deal), each carrying its key.
+ */
+import { createHash } from 'node:crypto';
+import { CrmError } from '../../src/domain/errors.js';
+import type { HubSpotConnection } from '../../src/domain/model/index.js';
+import type { AnnotationBatch, AnnotationOutcome, AnnotationResult, WarningAnnotation } from '../types.js';
+import { readLinks } from './associations.js';
+import type { BatchCreateInput, HubSpotClient } from './client.js';
+import { annotationMarker, DEFAULT_FLAGS_PROPERTY, DEFAULT_SCORE_PROPERTY, readAnnotationKey } from './mappers.js';
+import { type BatchError, BatchResponse, type RawObject, SearchResponse } from './schemas.js';
+
+/** HUBSPOT_DEFINED association type ids (https://developers.hubspot.com/docs/api/crm/associations/v4). */
+export const ASSOCIATION_TYPE = { noteToDeal: 214, taskToDeal: 216 } as const;
+/** Batch create/update/read take at most 100 inputs. */
+export const BATCH_LIMIT = 100;
+
+function chunk<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+function escapeHtml(s: string): string {
+  return s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
+}
+
+/** Token inside each annotation that HubSpot's search tokenizer keeps whole (letters and digits only). */
+export function annotationToken(key: string): string {
+  return `dwk${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;
+}
+
+export class HubSpotWriteback {
+  constructor(
+    private readonly client: HubSpotClient,
+    private readonly settings: HubSpotConnection,
+    private readonly now: () => number,
+  ) {}
+
+  private get scoreProperty(): string {
+    return this.settings.fieldMap.score ?? DEFAULT_SCORE_PROPERTY;
+  }
+
+  private get flagsProperty(): string {
+    return this.settings.fieldMap.flags ?? DEFAULT_FLAGS_PROPERTY;
+  }
+
+  async annotate(batch: AnnotationBatch, signal?: AbortSignal): Promise<AnnotationResult> {
+    const warningKind = this.settings.warningRecord ?? 'note';
+    const result: AnnotationResult = { fields: new Map(), warnings: new Map(), warningKind };
+
+    const byDeal = new Map(batch.fields.map((f) => [f.dealId, f]));
+    for (const group of chunk([...byDeal.values()], BATCH_LIMIT)) {
+      const inputs = group.map((f) => ({
+        id: f.dealId,
+        properties: { [this.scoreProperty]: String(Math.round(f.score)), [this.flagsProperty]: f.flags.join(';') },
+      }));
+      const outcomes = await this.runBatch(
+        inputs.map((i) => i.id),
+        () => this.client.batchUpdate('deals', inputs, signal),
+        (record) => record.id,
+      );
+      for (const [id, outcome] of outcomes) result.fields.set(id, outcome);
+    }
+
+    const byKey = new Map(batch.warnings.map((w) => [w.key, w]));
+    const objectType = warningKind === 'task' ? 'tasks' : 'notes';
+    for (const group of chunk([...byKey.values()], BATCH_LIMIT)) {
+      const inputs = group.map((w) => this.warningInput(w, warningKind));
+      const outcomes = await this.runBatch(
+        group.map((w) => w.key),
+        () => this.client.batchCreate(objectType, inputs, signal),
+        (record) =>
+          readAnnotationKey(record.properties?.hs_note_body ?? record.properties?.hs_task_body) ??
+          group.find((w) => record.objectWriteTraceId && annotationToken(w.key) === record.objectWriteTraceId)?.key ??
+          null,
+      );
+      for (const [key, outcome] of outcomes) result.warnings.set(key, outcome);
+    }
+    return result;
+  }
+
+  /**
+   * Runs one batch call and reports each input: 200/201 all ok; 207 per record (results vs errors);
+   * a failed call fails every record (retryable when the provider may accept it later). Quota and
+   * auth errors stop the whole write-back instead.
+   */
+  private async runBatch(
+    keys: string[],
+    call: () => Promise<{ status: number; body: unknown }>,
+    keyOf: (record: RawObject) => string | null,
+  ): Promise<Map<string, AnnotationOutcome>> {
+    const outcomes = new Map<string, AnnotationOutcome>();
+    let response: { status: number; body: unknown };
+    try {
+      response = await call();
+    } catch (error) {
+      if (error instanceof CrmError && (error.code === 'CRM.QUOTA_EXCEEDED' || error.code === 'CRM.AUTH')) throw error;
+      const crm = error instanceof CrmError ? error : null;
+      const outcome: AnnotationOutcome = {
+        ok: false,
+        error: crm?.message ?? String(error),
+        retryable: crm ? crm.retryable || crm.code === 'CRM.TRANSIENT' : true,
+      };
+      for (const key of keys) outcomes.set(key, outcome);
+      return outcomes;
+    }
+    const body = BatchResponse.parse(response.body);
+    const wanted = new Set(keys);
+    for (const record of body.results ?? []) {
+      const key = keyOf(record);
+      if (key !== null && wanted.has(key)) outcomes.set(key, { ok: true, externalId: record.id });
+    }
+    for (const error of body.errors ?? []) {
+      for (const key of errorKeys(error, wanted)) {
+        if (!outcomes.has(key)) outcomes.set(key, { ok: false, error: `${error.category ?? 'ERROR'}: ${error.message ?? 'failed'}`, retryable: isRetryableCategory(error) });
+      }
+    }
+    const unmatched = keys.filter((k) => !outcomes.has(k));
+    const results = body.results ?? [];
+    if (response.status !== 207) {
+      // 200/201 mean every input succeeded; a result that does not name its input falls back to input order.
+      const positional = unmatched.length === keys.length && results.length === keys.length;
+      keys.forEach((k, i) => {
+        if (!outcomes.has(k)) outcomes.set(k, { ok: true, externalId: positional ? (results[i]?.id ?? null) : null });
+      });
+    } else {
+      for (const key of unmatched) {
+        outcomes.set(key, { ok: false, error: 'HubSpot answered 207 without a result or an error for this record', retryable: true });
+      }
+    }
+    return outcomes;
+  }
+
+  private warningInput(w: WarningAnnotation, kind: 'note' | 'task'): BatchCreateInput {
+    const marker = `${annotationMarker(w.key)} ${annotationToken(w.key)}`;
+    const html = `<p><strong>${escapeHtml(w.title)}</strong></p><p>${escapeHtml(w.body).replaceAll('\n', '<br>')}</p><p>${escapeHtml(marker)} </p>`; // the space keeps the token whole for HubSpot's tokenizer
+    const owner = w.ownerId ? { hubspot_owner_id: w.ownerId } : {};
+    if (kind === 'task') {
+      const due = w.dueDate ? new Date(`${w.dueDate.slice(0, 10)}T00:00:00.000Z`) : new Date(this.now());
+      return {
+        properties: {
+          hs_timestamp: due.toISOString(),
+          hs_task_subject: w.title,
+          hs_task_body: html,
+          hs_task_status: 'NOT_STARTED',
+          hs_task_priority: w.severity === 'critical' ? 'HIGH' : w.severity === 'warning' ? 'MEDIUM' : 'LOW',
+          hs_task_type: 'TODO',
+          ...owner,
+        },
+        associations: [{ to: { id: w.dealId }, types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: ASSOCIATION_TYPE.taskToDeal }] }],
+        objectWriteTraceId: annotationToken(w.key),
+      };
+    }
+    return {
+      properties: { hs_timestamp: new Date(this.now()).toISOString(), hs_note_body: html, ...owner },
+      associations: [{ to: { id: w.dealId }, types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: ASSOCIATION_TYPE.noteToDeal }] }],
+      objectWriteTraceId: annotationToken(w.key),
+    };
+  }
+
+  /**
+   * Finds notes/tasks already written for these keys. With `scope.dealIds` (what the write-back
+   * ledger knows) it reads the deals' notes/tasks through v4 associations and batch read, which is
+   * strongly consistent and needs no search operator. Without it, it searches the body for each
+   * key's token (CONTAINS_TOKEN, five keys per request), which the real API supports but whose index
+   * lags writes by a few seconds.
+   */
+  async findWarnings(keys: string[], signal?: AbortSignal, scope?: { dealIds?: string[] }): Promise<Map<string, string>> {
+    const wanted = new Set(keys);
+    const found = new Map<string, string>();
+    if (wanted.size === 0) return found;
+    const kind = this.settings.warningRecord ?? 'note';
+    const type = kind === 'task' ? 'tasks' : 'notes';
+    const bodyProperty = kind === 'task' ? 'hs_task_body' : 'hs_note_body';
+    const collect = (records: RawObject[]) => {
+      for (const r of records) {
+        const key = readAnnotationKey(r.properties?.[bodyProperty]);
+        if (key !== null && wanted.has(key) && !found.has(key)) found.set(key, r.id);
+      }
+    };
+
+    if (scope?.dealIds && scope.dealIds.length > 0) {
+      const links = await readLinks(this.client, 'deals', type, [...new Set(scope.dealIds)], signal);
+      const ids = [...new Set([...links.values()].flat())];
+      for (const group of chunk(ids, BATCH_LIMIT)) {
+        const response = await this.client.batchRead(type, group, [bodyProperty], signal);
+        collect(BatchResponse.parse(response.body).results ?? []);
+      }
+      return found;
+    }
+
+    for (const group of chunk([...wanted], 5)) {
+      let after: string | undefined;
+      do {
+        const response = await this.client.search(
+          type,
+          {
+            filterGroups: group.map((key) => ({ filters: [{ propertyName: bodyProperty, operator: 'CONTAINS_TOKEN', value: annotationToken(key) }] })),
+            sorts: [{ propertyName: 'hs_object_id', direction: 'ASCENDING' }],
+            properties: [bodyProperty],
+            limit: 200,
+            ...(after ? { after } : {}),
+          },
+          signal,
+        );
+        const body = SearchResponse.parse(response.body);
+        collect(body.results ?? []);
+        after = body.paging?.next?.after ?? undefined;
+      } while (after);
+    }
+    return found;
+  }
+
+}
+
+/** Which inputs a 207 error names: ids (updates) or write-trace ids (creates). */
+function errorKeys(error: BatchError, wanted: Set<string>): string[] {
+  const named = [...(error.context?.ids ?? []), ...(error.context?.id ?? []), ...(error.id ? [error.id] : [])];
+  const byTrace = error.context?.objectWriteTraceId ?? [];
+  const out = named.filter((id) => wanted.has(id));
+  if (byTrace.length > 0) {
+    for (const key of wanted) if (byTrace.includes(annotationToken(key))) out.push(key);
+  }
+  return out;
+}
+
+function isRetryableCategory(error: BatchError): boolean {
+  return ['RATE_LIMITS', 'LOCKED', 'INTERNAL_ERROR', 'SERVICE_UNAVAILABLE', 'TIMEOUT'].includes(error.category ?? '');
+}
