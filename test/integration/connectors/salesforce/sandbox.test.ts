@@ -249,6 +249,11 @@ describe('salesforce connector x sandbox', () => {
     expect([...result.fields.values()].every((o) => o.ok)).toBe(true);
     const written = result.warnings.get(key);
     expect(written?.ok).toBe(true);
+    const annotations = sandbox.state.annotations.filter((a) => a.provider === 'salesforce');
+    expect(annotations.find((a) => a.kind === 'field_update' && a.dealId === d1)?.fields).toMatchObject({ Dealwatch_Score__c: 35, Dealwatch_Flags__c: 'stale_deal;no_next_activity' });
+    expect(annotations.find((a) => a.kind === 'task' && a.dealId === d1)?.fields).toMatchObject({
+      Subject: expect.stringMatching(/^Pipeline health: Stale deal \[dw:[0-9a-f]{16}\]$/), OwnerId: owner, Status: 'Not Started', Priority: 'High', ActivityDate: '2026-11-28',
+    });
     const found = await c.findWarnings([key, 'sfint:other:rule:never-written']);
     expect([...found]).toEqual([[key, written?.ok ? written.externalId : 'none']]);
     const report = await c.doctor();
