@@ -10,15 +10,13 @@ import { salesforceFactory } from './salesforce/index.js';
 type FactoryOf<P extends Provider> = ConnectorFactory<Extract<ConnectionSettings, { provider: P }>>;
 
 /** One factory per provider; a provider without one is a compile error once it is in `Provider`. */
-export const connectorFactories: { [P in Provider]?: FactoryOf<P> } = {
+export const connectorFactories: { [P in Provider]: FactoryOf<P> } = {
   hubspot: hubspotFactory,
   salesforce: salesforceFactory,
 };
 
 function factoryFor<P extends Provider>(provider: P): FactoryOf<P> {
-  const factory = connectorFactories[provider];
-  if (!factory) throw new Error(`no connector registered for provider ${provider}`);
-  return factory as FactoryOf<P>;
+  return connectorFactories[provider] as FactoryOf<P>;
 }
 
 /** Builds the connector of a connection. */
