@@ -9,7 +9,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const SECRET = 'sf-refresh-token-do-not-print';
 
-describe('dealwatch with an invalid configuration', () => {
+// Each test spawns the CLI through tsx: about a second idle, more on a busy machine.
+describe('dealwatch with an invalid configuration', { timeout: 90_000 }, () => {
   it('names every problem by field path, exits 2, prints no stack and no secret', async () => {
     const file = path.join(dir, 'bad.json');
     writeFileSync(

@@ -19,7 +19,7 @@ function commandLines(help: string): Map<string, string> {
   );
 }
 
-describe('dealwatch --help', () => {
+describe('dealwatch --help', { timeout: 90_000 }, () => {
   // Built with the project's build settings into a private directory (not dist/, so parallel runs
   // and a developer's dist don't collide), under node_modules so the build finds the dependencies.
   // Only src/cli.ts is a root: commands are imported lazily, so --help needs nothing else, and the

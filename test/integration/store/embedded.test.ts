@@ -15,8 +15,12 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
+// Each test starts PGlite at least once (a fresh directory runs initdb): seconds on an idle
+// machine, much more on a busy one.
+const SLOW = { timeout: 180_000 };
+
 describe('the embedded database', () => {
-  it('persists across restarts', async () => {
+  it('persists across restarts', SLOW, async () => {
     const dataDir = freshDir();
     const first = await openStore({ dataDir });
     await first.deals.upsertPage('c', [deal('c', 'kept')]);
@@ -31,7 +35,7 @@ describe('the embedded database', () => {
     }
   });
 
-  it('is shared with a second store on the same directory instead of being opened twice', async () => {
+  it('is shared with a second store on the same directory instead of being opened twice', SLOW, async () => {
     const dataDir = freshDir();
     const owner = await openStore({ dataDir });
     try {
@@ -48,7 +52,7 @@ describe('the embedded database', () => {
     }
   });
 
-  it('takes over from an owner that died without cleaning up', async () => {
+  it('takes over from an owner that died without cleaning up', SLOW, async () => {
     const dataDir = freshDir();
     // A pid far above any real one: the process is gone.
     writeFileSync(path.join(dataDir, 'db.owner.json'), JSON.stringify({ pid: 2 ** 22 + 12345, url: 'postgres://postgres@127.0.0.1:1/postgres' }));
@@ -64,7 +68,7 @@ describe('the embedded database', () => {
   // PGlite is one session; pglite-socket queues the messages of every connection. Large pages
   // (Bind messages split over many TCP reads) written by several connections at once must not
   // mix: this guards the pool size the store uses on PGlite.
-  it('keeps concurrent page writes from several connections apart', async () => {
+  it('keeps concurrent page writes from several connections apart', SLOW, async () => {
     const store = await openStore({ dataDir: freshDir(), poolSize: 4 });
     try {
       const problems: string[] = [];

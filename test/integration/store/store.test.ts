@@ -13,12 +13,13 @@ for (const backend of backends) {
     let store: Store;
     let dispose: () => Promise<void>;
 
+    // Starting PGlite (initdb in a fresh directory) takes seconds, more on a busy machine.
     beforeAll(async () => {
       ({ store, dispose } = await backend.open());
-    });
+    }, 180_000);
     afterAll(async () => {
       await dispose?.();
-    });
+    }, 60_000);
 
     describe('migrations', () => {
       it('apply once and are re-runnable, also concurrently', async () => {
