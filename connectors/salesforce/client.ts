@@ -33,6 +33,9 @@ export interface ClientOptions {
   now?: () => number;
 }
 
+/** Token requests in flight, by connection (see requestToken). */
+const tokenRequests = new Map<string, Promise<TokenResponse>>();
+
 interface TokenResponse {
   access_token: string;
   instance_url?: string;
@@ -154,7 +157,21 @@ export class SalesforceClient {
     );
   }
 
-  private async requestToken(conn: Connection): Promise<TokenResponse> {
+  /**
+   * One token request at a time per connection in this process: jsforce serializes refreshes per
+   * Connection object, and several connectors of one connection (workers in one process) share this.
+   */
+  private requestToken(conn: Connection): Promise<TokenResponse> {
+    const key = `${this.settings.loginUrl}|${this.settings.id}`;
+    let pending = tokenRequests.get(key);
+    if (!pending) {
+      pending = this.fetchToken(conn).finally(() => tokenRequests.delete(key));
+      tokenRequests.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async fetchToken(conn: Connection): Promise<TokenResponse> {
     const auth = this.settings.auth;
     switch (auth.type) {
       case 'refreshToken':

@@ -188,3 +188,16 @@ describe('salesforce token endpoint failures', () => {
     expect(await connector({ ...refreshAuth }).pullStages()).toHaveLength(1);
   });
 });
+
+describe('salesforce token requests are serialized per connection', () => {
+  it('two connectors of one connection starting together share one token request', async () => {
+    const login = nock(LOGIN).post('/services/oauth2/token').once().delay(50).reply(200, fixture('token-response.json'));
+    const extra = nock(LOGIN).post('/services/oauth2/token').reply(200, fixture('token-response.json'));
+    nock(INSTANCE).get(`${API}/query`).query(true).times(2).reply(200, stages);
+    const [a, b] = await Promise.all([connector({ ...refreshAuth }).pullStages(), connector({ ...refreshAuth }).pullStages()]);
+    expect(a).toHaveLength(1);
+    expect(b).toHaveLength(1);
+    expect(login.isDone()).toBe(true);
+    expect(extra.isDone()).toBe(false);
+  });
+});
