@@ -1,7 +1,58 @@
-/** `dealwatch sync`: a placeholder until the pipeline (issue 6) replaces this file. */
+/**
+ * `dealwatch sync <connection> [--full] [--wait] [--json]`: enqueues the same sync job the nightly
+ * scheduler does. With `--wait` it returns once the sync and the scoring and write-back it caused
+ * have finished; with `--json` it prints one line. When no worker is running (no `dealwatch start`
+ * or `worker`), it runs the workers in this process for the duration.
+ */
+import { installPgliteProtocolGroups, openPipeline } from '../../jobs/runtime.js';
+import { summarize } from '../../jobs/summary.js';
+import { DealwatchError } from '../domain/errors.js';
+import { commandLogger, configFrom, storeFrom } from './support.js';
 import type { SyncOptions } from './types.js';
 
-export async function run(_options: SyncOptions): Promise<number> {
-  process.stderr.write('sync: not available yet\n');
-  return 1;
+export async function run(options: SyncOptions, out: NodeJS.WritableStream = process.stdout): Promise<number> {
+  installPgliteProtocolGroups();
+  const config = configFrom(options);
+  const settings = config.connections.find((c) => c.id === options.connection);
+  if (!settings) {
+    throw new DealwatchError('NOT_FOUND', `no connection "${options.connection}" in the configuration (known: ${config.connections.map((c) => c.id).join(', ') || 'none'})`);
+  }
+  const logger = commandLogger(config);
+  const store = await storeFrom(config, logger);
+  try {
+    await store.connections.upsertFromConfig(config.connections);
+    const pipeline = await openPipeline({ store, connections: config.connections, logger, redisUrl: config.redisUrl });
+    try {
+      const running = await pipeline.queues.workerCount();
+      const inProcess = running === 0 && options.wait;
+      if (inProcess) {
+        logger.info('no worker is running: running the workers in this process');
+        pipeline.startWorkers();
+      }
+      const job = await pipeline.queues.enqueue('sync', { connectionId: settings.id, mode: options.full ? 'full' : 'incremental', trigger: 'cli' });
+      if (!options.wait) {
+        const line = { connection: settings.id, jobId: job.jobId, coalesced: job.coalesced, workers: running };
+        out.write(options.json ? `${JSON.stringify(line)}\n` : `sync of ${settings.id} queued as ${job.jobId}${job.coalesced ? ' (joined the one already queued)' : ''}${running === 0 ? '; no worker is running, start one with `dealwatch worker`' : ''}\n`);
+        return 0;
+      }
+      const outcomes = await pipeline.queues.waitForAll(job, { timeoutMs: 6 * 3600_000 });
+      const s = summarize(settings.id, outcomes);
+      if (options.json) {
+        const { connection, status, deals, activities, apiCalls, findings, annotations } = s;
+        out.write(`${JSON.stringify({ connection, status, deals, activities, apiCalls, findings, annotations, planned: s.planned })}\n`);
+      } else {
+        out.write(
+          `${s.connection}: ${s.status}; ${s.deals} deals, ${s.activities} activities, ${s.apiCalls} API calls; ` +
+            `findings +${s.findings.opened} / -${s.findings.resolved}; written: ${s.annotations.fields} fields, ${s.annotations.notes} notes, ${s.annotations.tasks} tasks` +
+            `${s.planned > 0 ? `; planned (dry-run): ${s.planned}` : ''}\n`,
+        );
+        for (const f of s.failures) out.write(`  failed ${f.queue} job ${f.jobId}: ${f.reason}\n`);
+      }
+      return s.status === 'ok' ? 0 : 1;
+    } finally {
+      await pipeline.close({ graceMs: 10_000 });
+    }
+  } finally {
+    await store.close();
+  }
 }

@@ -1,7 +1,35 @@
-/** `dealwatch worker`: a placeholder until the pipeline (issue 6) replaces this file. */
+/**
+ * `dealwatch worker`: queue workers and the nightly schedulers, no HTTP server (scale-out: run as
+ * many as needed on one Redis; each job runs once). Per-queue concurrency from
+ * `DEALWATCH_CONCURRENCY` (`sync=2,events=8,score=2,writeback=2`). Stops gracefully on SIGINT/SIGTERM:
+ * no new jobs, the ones in hand finish (or are released after the grace period), then connections close.
+ */
+import { concurrencyFromEnv, installPgliteProtocolGroups, openPipeline } from '../../jobs/runtime.js';
+import { createLogger } from '../logger.js';
+import { untilSignal } from './serve.js';
+import { configFrom, storeFrom } from './support.js';
 import type { WorkerOptions } from './types.js';
 
-export async function run(_options: WorkerOptions): Promise<number> {
-  process.stderr.write('worker: not available yet\n');
-  return 1;
+export async function run(options: WorkerOptions): Promise<number> {
+  installPgliteProtocolGroups();
+  const config = configFrom(options);
+  const concurrency = concurrencyFromEnv(process.env.DEALWATCH_CONCURRENCY);
+  const logger = createLogger({ level: config.logLevel });
+  const store = await storeFrom(config, logger);
+  try {
+    await store.connections.upsertFromConfig(config.connections);
+    const pipeline = await openPipeline({ store, connections: config.connections, logger, redisUrl: config.redisUrl });
+    try {
+      const schedulers = await pipeline.reconcileSchedulers();
+      pipeline.startWorkers({ concurrency });
+      logger.info({ backend: pipeline.queues.backendKind, schedulers, concurrency }, 'dealwatch workers running');
+      const signal = await untilSignal();
+      logger.info({ signal }, 'shutting down: finishing jobs in hand');
+      return 0;
+    } finally {
+      await pipeline.close({ graceMs: 20_000 });
+    }
+  } finally {
+    await store.close();
+  }
 }

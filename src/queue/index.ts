@@ -16,3 +16,4 @@ export {
   type WorkerGroupOptions,
   type WorkerHooks,
 } from './system.js';
+export { installPgliteProtocolGroups } from './pglite-protocol.js';

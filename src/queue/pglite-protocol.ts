@@ -1,12 +1,14 @@
 /**
- * Works around two pglite-socket 0.2.17 behaviours that break concurrent clients of one PGlite:
+ * Works around two pglite-socket 0.2.17 behaviours that break concurrent clients of one PGlite
+ * (the embedded database, which the store and the queues both use over several connections):
  * 1. it runs each protocol message as its own turn, so another connection's Parse can land between
  *    this connection's Parse and Bind ("bind message supplies 2 parameters, but prepared statement
  *    "" requires 3"): here a connection keeps its turn from its first message to its Sync;
  * 2. a message that throws leaves the queue marked busy forever: here the queue moves on.
- * Proposed for src/store/embedded.ts (the store's embedded server); used by the queue tests' PGlite.
+ * Belongs in src/store/embedded.ts (which builds the server); until it moves there, the commands
+ * that run the pipeline install it process-wide with `installPgliteProtocolGroups()`.
  */
-import type { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 
 interface QueuedMessage {
   handlerId: number;
@@ -73,4 +75,17 @@ export function keepProtocolGroupsTogether(server: PGLiteSocketServer): void {
       this.processing = false;
     }
   }.bind(q);
+}
+
+let installed = false;
+
+/** Applies {@link keepProtocolGroupsTogether} to every PGLiteSocketServer this process starts. Idempotent. */
+export function installPgliteProtocolGroups(): void {
+  if (installed) return;
+  installed = true;
+  const start = PGLiteSocketServer.prototype.start;
+  PGLiteSocketServer.prototype.start = function patchedStart(this: PGLiteSocketServer) {
+    keepProtocolGroupsTogether(this);
+    return start.call(this);
+  };
 }
