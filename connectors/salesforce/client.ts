@@ -4,9 +4,12 @@
  * - takes a permit from the shared RateGate before each request (nextRecordsUrl, Bulk polls included);
  * - counts calls by endpoint (usage) and keeps Sforce-Limit-Info (jsforce's conn.limitInfo);
  * - switches jsforce's own fetch retries off and classifies 429 / 5xx / REQUEST_LIMIT_EXCEEDED /
- *   network resets into CrmErrors, so that retry.ts is the single retry layer;
+ *   network resets into CrmErrors, so that connectors/shared/retry.ts (p-retry) is the single retry layer;
  * - lets 401 through to jsforce, which refreshes through our refreshFn (serialized per Connection by
- *   jsforce's SessionRefreshDelegate) and replays the request once; a second 401 fails as CRM.AUTH.
+ *   jsforce's SessionRefreshDelegate, and per connection here) and replays the request once; a second
+ *   401 right after a refresh fails as CRM.AUTH (jsforce alone would refresh and replay forever).
+ * `_transport` is a public field of jsforce's Connection; replacing it is the one seam every request
+ * (REST, queryMore, Bulk API 2.0) passes through.
  */
 import { Connection } from 'jsforce';
 import { Transport } from 'jsforce/lib/transport.js';
@@ -22,7 +25,7 @@ import { buildJwtAssertion, jwtAudience, JWT_BEARER_GRANT } from './jwt.js';
 import { defaultRetryPolicy, withRetry, type RetryPolicy } from '../shared/retry.js';
 import { UsageCounter } from '../shared/usage.js';
 
-/** jsforce retries GET/PUT/DELETE 5 times on 429/5xx itself, ignoring Retry-After: off, retry.ts decides. */
+/** jsforce retries GET/PUT/DELETE 5 times on 429/5xx itself, ignoring Retry-After: off, shared/retry.ts decides. */
 const NO_JSFORCE_RETRY: NonNullable<HttpRequestOptions['retry']> = { maxRetries: 0, methods: [], statusCodes: [], errorCodes: [] };
 
 export interface ClientOptions {
