@@ -43,12 +43,18 @@ export interface IngestDeps {
 export async function ingestEvents(provider: Provider, events: readonly WebhookEvent[], deps: IngestDeps): Promise<IngestResult> {
   const own = events.filter((e) => e.selfInflicted);
   const candidates = events.filter((e) => !e.selfInflicted);
-  // Claimed one after another: two events of one delivery may share a key.
-  const fresh: { event: WebhookEvent; keys: string[] }[] = [];
+  // Duplicates inside the delivery are dropped here, so the remaining claims share no key and can
+  // go out together (one round trip with auto-pipelining) instead of one after another.
+  const seen = new Set<string>();
+  const distinct: { event: WebhookEvent; keys: string[] }[] = [];
   for (const event of candidates) {
     const keys = dedupeKeys(event);
-    if (await deps.dedupe.claim(keys)) fresh.push({ event, keys });
+    if (keys.some((k) => seen.has(k))) continue;
+    keys.forEach((k) => seen.add(k));
+    distinct.push({ event, keys });
   }
+  const claimed = await Promise.all(distinct.map((d) => deps.dedupe.claim(d.keys)));
+  const fresh = distinct.filter((_, i) => claimed[i]);
   if (fresh.length > 0) {
     try {
       await deps.events.enqueueEvents(fresh.map((f) => f.event));

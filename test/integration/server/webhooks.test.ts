@@ -61,6 +61,14 @@ describe.skipIf(!ok)('POST /webhooks/hubspot', () => {
     expect(await jobsAdded()).toBe(1);
   });
 
+  it('takes a full delivery of 100 events, counting repeats inside it once', async () => {
+    const events = Array.from({ length: 98 }, () => hubspotEvent());
+    const body = JSON.stringify([...events, events[0], { ...events[1], eventId: 1 }]);
+    const res = await t.app.inject({ method: 'POST', url: PATH, headers: signed(body), payload: body });
+    expect(res.json()).toEqual({ accepted: 98, duplicates: 2, ignored: 0 });
+    expect(await jobsAdded()).toBe(98);
+  });
+
   it('drops events of dealwatch\'s own writes', async () => {
     const body = JSON.stringify([hubspotEvent({ propertyName: 'dealwatch_score', propertyValue: '42', changeSource: 'INTEGRATION' })]);
     const res = await t.app.inject({ method: 'POST', url: PATH, headers: signed(body), payload: body });

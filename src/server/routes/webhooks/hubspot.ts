@@ -1,11 +1,11 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { HubSpotConnection } from '../../../domain/model/index.js';
 import type { WebhookEvent, WebhookRequest } from '../../../../connectors/types.js';
 import { ErrorBody } from '../../api-schemas.js';
 import { ingestEvents } from '../../webhooks/ingest.js';
 import { HubSpotDelivery } from '../../webhooks/hubspot-delivery.js';
+import { routeByPortal } from '../../webhooks/hubspot-routing.js';
 import { keepRawBodies, rawBodyOf } from '../../webhooks/raw-body.js';
 import { WebhookRejection } from '../../webhooks/rejection.js';
 import { webhookErrorHandler } from './error-handler.js';
@@ -57,13 +57,7 @@ export const hubspotWebhookRoutes: FastifyPluginAsync<HubSpotWebhookOptions> = a
       const delivery = HubSpotDelivery.safeParse(json);
       if (!delivery.success) throw new WebhookRejection('wrong_shape', 'expected an array of 1 to 100 HubSpot events');
 
-      const byConnection = new Map<HubSpotConnection, unknown[]>();
-      let unknownPortal = 0;
-      delivery.data.forEach((event, index) => {
-        const connection = hubspotConnectionOf(services.connections.list(), event.portalId);
-        if (connection === undefined) unknownPortal += 1;
-        else byConnection.set(connection, [...(byConnection.get(connection) ?? []), (json as unknown[])[index]]);
-      });
+      const { byConnection, unknownPortal } = routeByPortal(delivery.data, json as unknown[], services.connections.list());
       if (byConnection.size === 0) throw new WebhookRejection('unknown_connection', 'no connection has this portalId');
 
       const webhookRequest: WebhookRequest = {
@@ -98,7 +92,3 @@ export const hubspotWebhookRoutes: FastifyPluginAsync<HubSpotWebhookOptions> = a
     },
   );
 };
-
-function hubspotConnectionOf(connections: readonly { provider: string }[], portalId: string): HubSpotConnection | undefined {
-  return connections.find((c): c is HubSpotConnection => c.provider === 'hubspot' && (c as HubSpotConnection).portalId === portalId);
-}
