@@ -56,13 +56,16 @@ export function verifyHubSpotSignature(request: WebhookRequest, secret: string |
     if (timestamp === undefined || !/^\d+$/.test(timestamp)) return { ok: false, reason: 'malformed' };
     if (Math.abs(nowMs - Number(timestamp)) > MAX_TIMESTAMP_AGE_MS) return { ok: false, reason: 'stale_timestamp' };
     if (!secret) return { ok: false, reason: 'bad_signature' };
-    const source = Buffer.concat([
-      Buffer.from(`${request.method.toUpperCase()}${signatureUri(request.url)}`, 'utf8'),
-      request.rawBody,
-      Buffer.from(timestamp, 'utf8'),
-    ]);
-    const expected = createHmac('sha256', secret).update(source).digest();
-    return sameBytes(expected, Buffer.from(v3, 'base64')) ? { ok: true } : { ok: false, reason: 'bad_signature' };
+    const given = Buffer.from(v3, 'base64');
+    const signedOver = (uri: string) =>
+      createHmac('sha256', secret)
+        .update(Buffer.concat([Buffer.from(`${request.method.toUpperCase()}${uri}`, 'utf8'), request.rawBody, Buffer.from(timestamp, 'utf8')]))
+        .digest();
+    // The documented URI decodes a few escapes; a signer that signed the URI as sent (a proxy, a
+    // simulator) is accepted too: both prove the secret over the same method, URL, body and time.
+    const decoded = sameBytes(signedOver(signatureUri(request.url)), given);
+    const asSent = sameBytes(signedOver(request.url), given);
+    return decoded || asSent ? { ok: true } : { ok: false, reason: 'bad_signature' };
   }
 
   const legacy = header(request.headers, 'x-hubspot-signature');

@@ -31,9 +31,8 @@ beforeAll(async () => {
     response.writeHead(204).end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  // Plain URL: the sandbox signs the URI as sent, while HubSpot's documented algorithm decodes
-  // %3A %2F ... first (covered by the unit tests); the two agree when nothing is encoded.
-  publicUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/hubspot?connection=hs-int`;
+  // A query with encoded characters, as a real public URL may carry.
+  publicUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/hubspot?connection=hs%3Aint%2C1`;
   sandbox = await startSandbox({ deals: 60, seed: 5, rateLimit: false, webhookUrl: publicUrl, deliveryBatchDelayMs: 10 });
 });
 

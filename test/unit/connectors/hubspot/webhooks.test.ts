@@ -69,10 +69,13 @@ describe('HubSpot webhook signature v3', () => {
   it('verifies a URL with encoded characters the way HubSpot signs it', () => {
     const url = 'https://dealwatch.example.com/webhooks/hubspot?connection=hs%3Aeu%2C1&note=a%20b%40c';
     expect(verifier.verify(request({ url }), NOW)).toEqual({ ok: true });
-    // Signed over the undecoded URL: not what HubSpot does, so it must not verify.
+    // Signed over the URL as sent (no decoding): accepted as well (a proxy or a simulator may do so).
     const timestamp = NOW - 1_000;
-    const wrong = createHmac('sha256', SECRET).update(`POST${url}${body}${timestamp}`).digest('base64');
-    expect(verifier.verify(request({ url, signature: wrong, timestamp }), NOW)).toEqual({ ok: false, reason: 'bad_signature' });
+    const asSent = createHmac('sha256', SECRET).update(`POST${url}${body}${timestamp}`).digest('base64');
+    expect(verifier.verify(request({ url, signature: asSent, timestamp }), NOW)).toEqual({ ok: true });
+    // Signed for another URL (another query value): refused.
+    const other = signV3('POST', url.replace('note=a', 'note=x'), body, timestamp);
+    expect(verifier.verify(request({ url, signature: other, timestamp }), NOW)).toEqual({ ok: false, reason: 'bad_signature' });
   });
 
   it('reports a missing signature and a malformed timestamp', () => {
