@@ -382,7 +382,7 @@ function chooseOpenStage(ctx: BuildContext, pipeline: PipelineDef, problems: Pla
   if (need('no_next_activity') || need('single_threaded')) candidates = candidates.filter(({ s }) => s.probability >= 0.4);
   else if (need('missing_next_step')) candidates = candidates.filter(({ s }) => s.probability >= 0.2);
   if (need('stage_skipped')) candidates = candidates.filter(({ i }) => i >= 2);
-  if (need('activity_not_logged')) candidates = candidates.filter(({ i }) => i >= 1);
+  if (need('activity_not_logged') || need('close_date_pushed')) candidates = candidates.filter(({ i }) => i >= 1);
   if (need('stage_regressed')) candidates = candidates.filter(({ i }) => open.some((o) => o.i === i + 1));
   const chosen = candidates.length > 0 ? ctx.rng.pick(candidates) : ctx.rng.pick(open);
   return chosen.i;
@@ -415,6 +415,11 @@ function buildOpenDeal(ctx: BuildContext, owner: number, problems: PlantedProble
   const durations = path.slice(0, -1).map(() => rng.int(6, 14) * DAY_MS + rng.int(0, 20) * HOUR_MS);
   // A quiet week before the last advance needs a stage long enough to hold it.
   if (has('activity_not_logged') && durations.length > 0) durations[durations.length - 1] = rng.int(12, 16) * DAY_MS;
+  // Three pushes need a deal that has been open a while: stretch its first stage to 40+ days ago.
+  if (has('close_date_pushed') && durations.length > 0) {
+    const open = durations.reduce((a, b) => a + b, 0) + (now - stageEnteredAt);
+    if (open < 40 * DAY_MS) durations[0] = (durations[0] as number) + 40 * DAY_MS - open + rng.int(0, 20) * DAY_MS;
+  }
   const createdAt = stageEnteredAt - durations.reduce((a, b) => a + b, 0);
   deal.createdAt = createdAt;
   deal.modifiedAt = createdAt;
@@ -434,6 +439,10 @@ function buildOpenDeal(ctx: BuildContext, owner: number, problems: PlantedProble
   const dealIdx = pushDeal(ctx, deal);
   const habit = (book.reps[owner] as Rep).habit;
 
+  // History is applied in time order so every OpportunityHistory row snapshots the stage, amount
+  // and close date the deal had at that moment.
+  const timeline: { at: number; apply: () => void }[] = [];
+
   // Walk the earlier stages, logging activity before each advance (unless planted otherwise).
   let t = createdAt;
   for (let k = 0; k < durations.length; k++) {
@@ -442,37 +451,47 @@ function buildOpenDeal(ctx: BuildContext, owner: number, problems: PlantedProble
     const quiet = isLastMove && has('activity_not_logged') ? 8 * DAY_MS : 0;
     logStage(ctx, dealIdx, t, t + d, habit === 'never_logs' ? 1 : rng.int(1, 3), quiet);
     t += d;
-    recordStage(ctx, dealIdx, path[k + 1] as number, t, path[k] as number);
+    const at = t;
+    const [from, to] = [path[k] as number, path[k + 1] as number];
+    timeline.push({ at, apply: () => recordStage(ctx, dealIdx, to, at, from) });
   }
 
   if (has('close_date_pushed')) {
-    // Three pushes in the last 90 days, each later, ending in the future.
-    const pushes = [rng.int(70, 80), rng.int(40, 50), rng.int(10, 20)];
+    // Three pushes within the last 90 days (and after creation), each later, ending in the future.
+    const first = Math.max(createdAt + DAY_MS, now - 85 * DAY_MS);
+    const last = now - 3 * DAY_MS;
     const initialClose = deal.closeDate ?? today;
     const finalClose = Math.max(today + rng.int(20, 45) * DAY_MS, initialClose + 21 * DAY_MS);
     const step = Math.max(DAY_MS, Math.floor((finalClose - initialClose) / 3 / DAY_MS) * DAY_MS);
-    pushes.forEach((daysAgo, i) => {
-      const newClose = i === 2 ? finalClose : (deal.closeDate ?? today) + step;
-      const at = Math.max(createdAt + (i + 1) * HOUR_MS, now - daysAgo * DAY_MS - rng.int(1, 8) * HOUR_MS);
-      recordCloseDate(ctx, dealIdx, newClose, at);
-    });
+    for (let i = 0; i < 3; i++) {
+      // Windows are disjoint and in order, so push i happens before push i + 1.
+      const at = Math.round(first + ((last - first) * (i + rng.real(0.1, 0.9))) / 3);
+      const newClose = i === 2 ? finalClose : initialClose + (i + 1) * step;
+      timeline.push({ at, apply: () => recordCloseDate(ctx, dealIdx, newClose, at) });
+    }
   }
   if (has('amount_decreased') && deal.amount !== null) {
     const dropped = Math.round((deal.amount * rng.real(0.5, 0.65)) / 100) * 100;
-    recordAmount(ctx, dealIdx, dropped, now - rng.int(2, 4) * DAY_MS - rng.int(1, 8) * HOUR_MS);
+    const at = Math.max(stageEnteredAt + HOUR_MS, now - rng.int(2, 4) * DAY_MS - rng.int(1, 8) * HOUR_MS);
+    timeline.push({ at, apply: () => recordAmount(ctx, dealIdx, dropped, at) });
   }
+  timeline.sort((a, b) => a.at - b.at);
+  for (const event of timeline) event.apply();
 
   // Activity in the current stage.
   if (staleDays !== null) {
     addPastActivity(ctx, dealIdx, now - staleDays * DAY_MS - rng.int(1, 12) * HOUR_MS);
   } else {
     const sinceEntry = now - stageEnteredAt;
-    const recentFrom = Math.max(stageEnteredAt + HOUR_MS, now - 9 * DAY_MS);
+    // Salesforce Tasks carry only a date (ActivityDate): after a planted silent advance, the next
+    // touches fall on a later UTC day, so that no date-only reading puts them before the move.
+    const firstAfterMove = has('activity_not_logged') ? Math.floor(stageEnteredAt / DAY_MS) * DAY_MS + DAY_MS + HOUR_MS : stageEnteredAt + HOUR_MS;
+    const recentFrom = Math.max(firstAfterMove, now - 9 * DAY_MS);
     // Two-way touches: one outbound, one inbound, the latest within the last 3 days.
     addActivity(ctx, dealIdx, rng.chance(0.5) ? 'email' : 'call', rng.real(recentFrom, now - HOUR_MS), { direction: 'outbound' });
-    addActivity(ctx, dealIdx, rng.chance(0.6) ? 'email' : 'call', Math.max(stageEnteredAt + HOUR_MS, now - rng.int(3, 70) * HOUR_MS), { direction: 'inbound' });
+    addActivity(ctx, dealIdx, rng.chance(0.6) ? 'email' : 'call', Math.max(firstAfterMove, now - rng.int(3, 70) * HOUR_MS), { direction: 'inbound' });
     const extra = Math.min(6, Math.floor(sinceEntry / (5 * DAY_MS))) + rng.int(1, 3);
-    for (let i = 0; i < extra; i++) addPastActivity(ctx, dealIdx, rng.real(stageEnteredAt + HOUR_MS, now - HOUR_MS));
+    for (let i = 0; i < extra; i++) addPastActivity(ctx, dealIdx, rng.real(firstAfterMove, now - HOUR_MS));
   }
   if (!has('no_next_activity')) {
     if (rng.chance(0.5)) addActivity(ctx, dealIdx, 'task', now + rng.int(2, 10) * DAY_MS, { completed: false });

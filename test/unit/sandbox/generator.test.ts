@@ -18,7 +18,9 @@ function exhibited(book: Book, idx: number): Set<PlantedProblem> {
   const deal = book.deals[idx] as Deal;
   const stages = book.pipelines[deal.pipeline]!.stages;
   const stage = stages[deal.stage]!;
-  const acts = book.activities.filter((a) => a.deal === idx && !a.deleted);
+  // Salesforce Tasks are read by their date (ActivityDate): judge them at UTC midnight.
+  const seen = (a: (typeof book.activities)[number]) => (book.provider === 'salesforce' && a.kind !== 'meeting' ? Math.floor(a.at / DAY) * DAY : a.at);
+  const acts = book.activities.filter((a) => a.deal === idx && !a.deleted).map((a) => ({ ...a, at: seen(a) }));
   const done = acts.filter((a) => a.completed && a.at <= now);
   const out = new Set<PlantedProblem>();
   const lastActivity = Math.max(deal.createdAt, ...done.map((a) => a.at));
