@@ -6,8 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresAvailable, redisAvailable } from '../../support/services.js';
 import { startHarness, total, type Harness } from './harness.js';
 
-// Salesforce joins once the sandbox answers the connector's owner query (User.UserType): see the report.
-const CONNECTIONS = process.env.DW_TEST_SALESFORCE === '1' ? ['hs', 'sf'] : ['hs'];
+const CONNECTIONS = ['hs', 'sf'];
 
 const redisOk = await redisAvailable();
 const postgresOk = await postgresAvailable();

@@ -1,0 +1,64 @@
+/**
+ * `dealwatch demo --json` from the command line, with neither DATABASE_URL nor REDIS_URL: the
+ * embedded database and BullMQ's PostgreSQL backend. Every problem the sandbox planted shows up.
+ */
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { startSandbox } from '../../../src/sandbox/index.js';
+
+function runDemo(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
+    delete childEnv.DATABASE_URL;
+    delete childEnv.REDIS_URL;
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'demo', '--json'], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('dealwatch demo --json', () => {
+  it('syncs both sandbox CRMs on the embedded defaults, handles the webhooks and reports every planted problem', async () => {
+    const deals = 150;
+    const { code, stdout, stderr } = await runDemo({ DEALWATCH_DEMO_DEALS: String(deals), LOG_LEVEL: 'error' });
+    expect(code, stderr.slice(-2000)).toBe(0);
+    const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
+      backend: { database: string; queues: string };
+      syncs: { connection: string; status: string; deals: number; annotations: { notes: number; tasks: number } }[];
+      webhooks: { via: string; fired: { toStage: string; stageNow: string | null }[]; handled: number };
+      findingsByRule: Record<string, Record<string, number>>;
+      reviews: { connection: string; review: { reps: unknown[] } }[];
+      annotations: { crm: string; notes: number; tasks: number }[];
+      exampleNotes: { text: string }[];
+    };
+    expect(result.backend).toEqual({ database: 'embedded', queues: 'postgres' });
+    expect(result.syncs.map((s) => [s.connection, s.status, s.deals])).toEqual([
+      ['hs', 'ok', deals],
+      ['sf', 'ok', deals],
+    ]);
+    expect(result.webhooks.via).toBe('server');
+    expect(result.webhooks.handled).toBeGreaterThanOrEqual(result.webhooks.fired.length);
+    for (const f of result.webhooks.fired) expect(f.stageNow).toBe(f.toStage);
+
+    // The same seed and size give the same planted problems as the demo's sandbox.
+    const reference = await startSandbox({ deals, seed: 1 });
+    try {
+      // Every planted problem type appears in the demo's output (HubSpot and Salesforce together:
+      // each CRM plants its own mix, and some need history one provider's API gives and the other's does not).
+      const plantedTypes = new Set([...Object.values(reference.planted.hubspot.deals).flat(), ...Object.values(reference.planted.salesforce.deals).flat()]);
+      const found = new Set(Object.values(result.findingsByRule).flatMap((byRule) => Object.keys(byRule)));
+      expect(plantedTypes.size).toBeGreaterThanOrEqual(10);
+      expect([...plantedTypes].filter((t) => !found.has(t)), 'planted but not found').toEqual([]);
+    } finally {
+      await reference.close();
+    }
+    expect(result.reviews.every((r) => Array.isArray(r.review.reps) && r.review.reps.length > 0)).toBe(true);
+    expect(result.annotations.find((a) => a.crm === 'HubSpot')!.notes).toBeGreaterThan(0);
+    expect(result.annotations.find((a) => a.crm === 'Salesforce')!.tasks).toBeGreaterThan(0);
+    expect(result.exampleNotes.length).toBe(2);
+  }, 180_000);
+});
