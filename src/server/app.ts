@@ -16,6 +16,7 @@ import { securityPlugin } from './plugins/security.js';
 import { servicesPlugin } from './plugins/services.js';
 import { apiRoutes } from './routes/api/index.js';
 import { healthRoutes } from './routes/health.js';
+import { pageRoutes } from './routes/pages.js';
 import { hubspotWebhookRoutes } from './routes/webhooks/hubspot.js';
 import { salesforceWebhookRoutes } from './routes/webhooks/salesforce.js';
 import './types.js';
@@ -94,5 +95,6 @@ async function app_(app: FastifyInstance, { deps }: { deps: ServerDeps }): Promi
   await app.register(hubspotWebhookRoutes, { bodyLimit, rateLimit: webhookLimit });
   await app.register(salesforceWebhookRoutes, { bodyLimit, rateLimit: webhookLimit });
   await app.register(apiRoutes, { prefix: '/api/v1', rateLimit: { max: apiRate.max, timeWindow: apiRate.timeWindowMs } });
+  await app.register(pageRoutes);
   await app.register(queueBoardRoutes, { queues: deps.queues });
 }

@@ -192,6 +192,18 @@ describe.skipIf(!ok)('manager API /api/v1', () => {
     expect(res.body).toMatch(/dealwatch_http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/connections\/:id\/deals",status="200"\} [1-9]/);
   });
 
+  it('serves the review as a web page behind the token (Basic for browsers)', async () => {
+    const basic = Buffer.from(`manager:${API_TOKEN}`).toString('base64');
+    const page = await t.app.inject({ method: 'GET', url: `/review/${conn}`, headers: { authorization: `Basic ${basic}` } });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toMatch(/text\/html/);
+    expect(page.body).toContain(`Morning review: ${conn}`);
+    expect(page.body).toContain('Rep 1');
+    const refused = await t.app.inject({ method: 'GET', url: `/review/${conn}` });
+    expect(refused.statusCode).toBe(401);
+    expect(refused.headers['www-authenticate']).toContain('Basic');
+  });
+
   it('sets security headers', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/healthz' });
     expect(res.headers['x-content-type-options']).toBe('nosniff');
