@@ -245,6 +245,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     deleteDeal(provider, dealId) {
       storeOf(provider).deleteDeal(dealIdxOf(provider, dealId));
     },
+    createDeal(provider, input) {
+      const store = storeOf(provider);
+      const owner = input.ownerId === undefined ? 0 : store.book.reps.findIndex((r) => r.id === input.ownerId);
+      if (owner < 0) throw new Error(`no ${provider} owner ${String(input.ownerId)}`);
+      const closeDate = input.closeDate ? Math.floor(input.closeDate.getTime() / 86_400_000) * 86_400_000 : null;
+      return store.createDeal({ name: input.name, owner, account: 0, amount: input.amount ?? null, closeDate }).id;
+    },
     injectFaults: (rules) => faults.set(rules),
     faults: () => faults.list(),
     resetLog: () => {

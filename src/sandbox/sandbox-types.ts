@@ -59,6 +59,8 @@ export interface SandboxAdmin {
     input: { kind: ActivityKind; direction?: 'inbound' | 'outbound'; at?: Date; completed?: boolean; subject?: string },
   ): string;
   deleteDeal(provider: 'hubspot' | 'salesforce', dealId: string): void;
+  /** Creates a deal in the first stage of the main pipeline (HubSpot emits deal.creation); returns its id. */
+  createDeal(provider: 'hubspot' | 'salesforce', input: { name: string; amount?: number | null; closeDate?: Date | null; ownerId?: string }): string;
   injectFaults(rules: FaultRule[]): void;
   faults(): FaultRule[];
   resetLog(): void;

@@ -90,6 +90,22 @@ export function adminRoutes(admin: SandboxAdmin) {
         }
       },
     );
+    app.post('/:provider/deals', async (request: FastifyRequest<{ Params: { provider: string }; Body: { name?: string; amount?: number | null; closeDate?: string; ownerId?: string } }>, reply) => {
+      const p = provider(request.params.provider);
+      const body = request.body ?? {};
+      if (!p || !body.name) return reply.code(400).send(bad('provider and body.name are required'));
+      try {
+        const id = admin.createDeal(p, {
+          name: body.name,
+          ...(body.amount !== undefined ? { amount: body.amount } : {}),
+          ...(body.closeDate ? { closeDate: new Date(body.closeDate) } : {}),
+          ...(body.ownerId ? { ownerId: body.ownerId } : {}),
+        });
+        return reply.code(201).send({ id });
+      } catch (err) {
+        return reply.code(400).send(bad((err as Error).message));
+      }
+    });
     app.delete('/:provider/deals/:id', async (request: FastifyRequest<{ Params: { provider: string; id: string } }>, reply) => {
       const p = provider(request.params.provider);
       if (!p) return reply.code(400).send(bad('unknown provider'));

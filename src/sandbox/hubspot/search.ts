@@ -122,27 +122,25 @@ export function search(ctx: HubSpotContext, type: HubSpotObjectType, request: Se
   const descending = sort !== undefined && (typeof sort === 'string' ? sort.startsWith('-') : sort.direction === 'DESCENDING');
 
   const store = ctx.store;
-  type Row = { idx: number; get: (name: string) => string | null | undefined };
-  const rows: Row[] = [];
+  // Rows are plain indexes; one getter per object type reads a property of any row (no per-row closures,
+  // which matters when a search scans a million activities).
+  const candidates: number[] = [];
+  let getter: (idx: number, name: string) => string | null | undefined;
   if (type === 'deals') {
     const deals = store.book.deals;
-    for (let i = 0; i < deals.length; i++) {
-      const deal = deals[i];
-      if (!deal || deal.deleted) continue;
-      const get = (name: string) => dealProperty(store, i, deal, name, ctx.customDealProperties);
-      rows.push({ idx: i, get });
-    }
+    for (let i = 0; i < deals.length; i++) if (!deals[i]!.deleted) candidates.push(i);
+    getter = (i, name) => dealProperty(store, i, deals[i]!, name, ctx.customDealProperties);
   } else {
-    for (const i of store.activityIndicesOfKind(ACTIVITY_KIND_OF[type])) {
-      const activity = store.book.activities[i];
-      if (!activity || activity.deleted) continue;
-      const get = (name: string) =>
-        name === 'associations.deal' ? (store.book.deals[activity.deal]?.id ?? null) : activityProperty(store, activity, name);
-      rows.push({ idx: i, get });
-    }
+    const activities = store.book.activities;
+    for (const i of store.activityIndicesOfKind(ACTIVITY_KIND_OF[type])) if (!activities[i]!.deleted) candidates.push(i);
+    getter = (i, name) => {
+      const activity = activities[i]!;
+      return name === 'associations.deal' ? (store.book.deals[activity.deal]?.id ?? null) : activityProperty(store, activity, name);
+    };
   }
-  const matched = groups.length === 0 ? rows : rows.filter((r) => groups.some((g) => (g.filters ?? []).every((f) => matches(f, r.get))));
-  const keyed = matched.map((r) => ({ r, key: toComparable(sortProperty, r.get(sortProperty)), id: Number(r.get('hs_object_id')) }));
+  const matched =
+    groups.length === 0 ? candidates : candidates.filter((i) => groups.some((g) => (g.filters ?? []).every((f) => matches(f, (name) => getter(i, name)))));
+  const keyed = matched.map((i) => ({ i, key: toComparable(sortProperty, getter(i, sortProperty)), id: Number(getter(i, 'hs_object_id')) }));
   keyed.sort((a, b) => {
     const c = compare(a.key, b.key);
     return (descending ? -c : c) || a.id - b.id;
@@ -150,8 +148,8 @@ export function search(ctx: HubSpotContext, type: HubSpotObjectType, request: Se
   const end = Math.min(offset + limit, keyed.length, SEARCH_RESULT_CAP);
   const page = keyed.slice(offset, end);
   const requested = request.properties && request.properties.length > 0 ? request.properties : ['createdate', 'hs_lastmodifieddate', 'hs_object_id'];
-  const results = page.map(({ r }) =>
-    type === 'deals' ? renderDeal(ctx, r.idx, requested) : renderActivity(ctx, store.book.activities[r.idx]!, type, request.properties?.length ? request.properties : undefined),
+  const results = page.map(({ i }) =>
+    type === 'deals' ? renderDeal(ctx, i, requested) : renderActivity(ctx, store.book.activities[i]!, type, request.properties?.length ? request.properties : undefined),
   );
   const body: Extract<SearchOutcome, { ok: true }>['body'] = { total: matched.length, results };
   // Like HubSpot, the last page before the cap still points past it; following that cursor gets the 400.

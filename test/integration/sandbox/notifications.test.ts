@@ -98,6 +98,17 @@ describe('HubSpot webhooks', () => {
     ]);
   });
 
+  it('sends deal.creation for a deal created on the admin surface', async () => {
+    received.length = 0;
+    const res = await fetch(`${sandbox.adminUrl}/hubspot/deals`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Walk-in deal', amount: 5000 }) });
+    expect(res.status).toBe(201);
+    const { id } = (await res.json()) as { id: string };
+    await sandbox.drainDeliveries();
+    const events = received.flatMap((r) => JSON.parse(r.body) as { subscriptionType: string; objectId: number }[]);
+    expect(events.map((e) => [e.subscriptionType, e.objectId])).toEqual([['deal.creation', Number(id)]]);
+    expect(sandbox.state.hubspot.deals.find((d) => d.id === id)).toMatchObject({ name: 'Walk-in deal', amount: 5000, stage: 0 });
+  });
+
   it('sends deal.deletion for a deleted deal and nothing for non-stage writes', async () => {
     received.length = 0;
     const deal = openDeal('hubspot');
