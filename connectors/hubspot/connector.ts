@@ -36,7 +36,7 @@ import {
   toStageChanges,
   toStages,
 } from './mappers.js';
-import { type ChangedPage, listPages, searchChanged } from './paging.js';
+import { type ChangedPage, listPages, SEARCH_LIMIT, searchChanged } from './paging.js';
 import { BatchResponse, OwnersResponse, PipelinesResponse, type RawObject } from './schemas.js';
 import { BATCH_LIMIT, HubSpotWriteback } from './writeback.js';
 
@@ -267,8 +267,9 @@ export class HubSpotConnector implements CrmConnector {
     }
 
     // Five searches merged by frontier: the next page is always taken from the type that is furthest
-    // behind, and a page's cursor is the smallest frontier of the types still walking, so resuming
-    // from it never skips a record of a type that lags behind another.
+    // behind. A type's pages are held until up to 1,000 ids await their deal links (one v4 read),
+    // and a page's cursor is the smallest frontier *yielded* by the types still walking, so resuming
+    // from it never skips a record of a type that lags behind or is still held.
     const since = options.since;
     const sinceMs = Date.parse(since.stamp);
     const fromMs = sinceMs - this.lookbackMs();
@@ -277,27 +278,48 @@ export class HubSpotConnector implements CrmConnector {
       pages: searchChanged(this.client, type, { fromMs, properties: ACTIVITY_PROPERTIES[type], signal }),
       frontierMs: fromMs,
       frontierId: '',
+      yieldedMs: fromMs,
+      yieldedId: '',
+      held: [] as ChangedPage[],
+      heldIds: 0,
       done: false,
     }));
     let emitted: SyncCursor = since;
+    const cursorNow = (): SyncCursor => {
+      const walking = walkers.filter((w) => !w.done || w.held.length > 0);
+      if (walking.length === 0) return emitted;
+      const lagging = walking.reduce((x, y) => (y.yieldedMs < x.yieldedMs ? y : x));
+      if (lagging.yieldedMs > Date.parse(emitted.stamp)) emitted = cursorOf(lagging.yieldedMs, lagging.yieldedId);
+      return emitted;
+    };
+    const flush = async function* (this: HubSpotConnector, walker: (typeof walkers)[number]): AsyncGenerator<Page<Activity>> {
+      if (walker.held.length === 0) return;
+      const links = await readLinks(this.client, walker.type, 'deals', walker.held.flatMap((p) => p.records.map((r) => r.id)), signal);
+      const pages = walker.held;
+      walker.held = [];
+      walker.heldIds = 0;
+      for (const page of pages) {
+        walker.yieldedMs = page.frontierMs;
+        walker.yieldedId = page.frontierId;
+        yield { records: page.records.map((raw) => toActivity(raw, walker.type, links.get(raw.id) ?? [], ctx)), tombstones: [], cursor: cursorNow() };
+      }
+    }.bind(this);
+
     for (;;) {
       const active = walkers.filter((w) => !w.done);
       if (active.length === 0) break;
-      const walker = active.reduce((a, b) => (b.frontierMs < a.frontierMs ? b : a));
+      const walker = active.reduce((x, y) => (y.frontierMs < x.frontierMs ? y : x));
       const next = await walker.pages.next();
       if (next.done) {
         walker.done = true;
+        yield* flush(walker);
         continue;
       }
       walker.frontierMs = next.value.frontierMs;
       walker.frontierId = next.value.frontierId;
-      const links = await readLinks(this.client, walker.type, 'deals', next.value.records.map((r) => r.id), signal);
-      const records = next.value.records.map((raw) => toActivity(raw, walker.type, links.get(raw.id) ?? [], ctx));
-      const lagging = walkers.filter((w) => !w.done);
-      const minFrontier = lagging.length > 0 ? Math.min(...lagging.map((w) => w.frontierMs)) : walker.frontierMs;
-      const laggingWalker = lagging.find((w) => w.frontierMs === minFrontier) ?? walker;
-      if (minFrontier > Date.parse(emitted.stamp)) emitted = cursorOf(minFrontier, laggingWalker.frontierId);
-      yield { records, tombstones: [], cursor: emitted };
+      walker.held.push(next.value);
+      walker.heldIds += next.value.records.length;
+      if (walker.heldIds + SEARCH_LIMIT > ASSOCIATION_BATCH_LIMIT) yield* flush(walker);
     }
     // Every type is exhausted: the furthest frontier is a safe resume point.
     const finalMs = Math.max(...walkers.map((w) => w.frontierMs));

@@ -39,7 +39,11 @@ describe('HubSpot activities', () => {
         .reply(200, type === 'notes' ? { results: [{ id: '3999', properties: {}, archived: true, archivedAt: '2026-11-26T10:01:00.000Z', createdAt: '2026-11-01T00:00:00Z', updatedAt: '2026-11-26T10:01:00Z' }] } : { results: [] });
     }
     const since = { stamp: '2026-11-26T10:00:00.000Z', id: '' };
-    const pages = await collect(connector().pullActivities({ since }));
+    const c = connector();
+    const pages = await collect(c.pullActivities({ since }));
+    // The 250 calls (two search pages) get their deal links from one v4 read.
+    expect(c.usage().byEndpoint['POST /crm/v3/objects/calls/search']).toBe(2);
+    expect(c.usage().byEndpoint['POST /crm/v4/associations/calls/deals/batch/read']).toBe(1);
 
     const all = pages.flatMap((p) => p.records);
     expect(new Set(all.map((a) => a.externalId)).size).toBe(252);
