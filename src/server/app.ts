@@ -63,7 +63,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
 /** Everything but the Fastify instance: the app as a plugin. */
 async function app_(app: FastifyInstance, { deps }: { deps: ServerDeps }): Promise<void> {
-  const { options } = deps;
+  // HubSpot signs `<public URL><path>`: a trailing slash here would double the one of the path.
+  const options = { ...deps.options, publicUrl: deps.options.publicUrl.replace(/\/+$/, '') };
   const webhookRate = options.webhookRateLimit ?? DEFAULT_WEBHOOK_RATE;
   const apiRate = options.apiRateLimit ?? DEFAULT_API_RATE;
   const bodyLimit = options.webhookBodyLimitBytes ?? DEFAULT_WEBHOOK_BODY_LIMIT;

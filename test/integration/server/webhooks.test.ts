@@ -357,3 +357,18 @@ describe.skipIf(!ok)('HubSpot deliveries spanning portals', () => {
     expect((await t.totalJobs()) - before).toBe(1);
   });
 });
+
+describe.skipIf(!ok)('public URL given with a trailing slash', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await buildTestApp({ clock: () => NOW, options: { publicUrl: `${PUBLIC_URL}/` } });
+  });
+  afterAll(async () => t?.close());
+
+  it('still verifies signatures made for <public URL>/webhooks/hubspot', async () => {
+    const b = JSON.stringify([hubspotEvent()]);
+    const headers = hubspotV3Headers({ secret: HUBSPOT_SECRET, decodedUri: PUBLIC_URL + PATH, body: b, timestampMs: NOW.getTime() });
+    const res = await t.app.inject({ method: 'POST', url: PATH, headers, payload: b });
+    expect(res.statusCode).toBe(200);
+  });
+});
