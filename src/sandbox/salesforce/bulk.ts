@@ -20,7 +20,9 @@ interface QueryJob {
   compiled: CompiledQuery;
 }
 
-const DEFAULT_MAX_RECORDS = 50_000;
+// Salesforce sizes pages by memory when maxRecords is absent; one large page keeps jsforce (which pipes
+// every page into one CSV parser) reading whole records.
+const DEFAULT_MAX_RECORDS = 1_000_000;
 
 export function registerBulkQueryRoutes(
   app: FastifyInstance,
