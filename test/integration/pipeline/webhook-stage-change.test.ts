@@ -1,0 +1,131 @@
+/**
+ * (both) A stage change arrives as a signed HubSpot webhook, delivered three times and out of
+ * order with an older event: one refetch per distinct event, the stored deal is the newest state,
+ * and the rep gets one note per newly opened finding, written once.
+ */
+import { createHmac } from 'node:crypto';
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../src/config.js';
+import { serverDepsFrom } from '../../../src/commands/serve.js';
+import { startServer, type RunningServer } from '../../../src/server/server.js';
+import { redisAvailable } from '../../support/services.js';
+import { startHarness, type Harness } from './harness.js';
+
+const redisOk = await redisAvailable();
+const SETUPS = [
+  { name: 'Redis queues', queues: 'redis', ok: redisOk },
+  { name: 'PostgreSQL-backend queues on PGlite', queues: 'pglite', ok: true },
+] as const;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+for (const setup of SETUPS) {
+  describe.skipIf(!setup.ok)(`stage change by signed webhook (${setup.name})`, () => {
+    let h: Harness;
+    let server: RunningServer;
+    let publicUrl: string;
+
+    beforeAll(async () => {
+      h = await startHarness({ store: 'embedded', queues: setup.queues, deals: 60 });
+      const port = await freePort();
+      publicUrl = `http://127.0.0.1:${port}`;
+      const config = { ...parseConfig({ publicUrl, connections: [] }, { PORT: String(port) }), connections: h.settings, configPath: null };
+      server = await startServer(serverDepsFrom(config, { store: h.store, queues: h.queues, logger: silentFastifyLogger() }), { host: '127.0.0.1', port });
+      await h.sync('hs', 'full');
+    }, 120_000);
+    afterAll(async () => {
+      await server?.close();
+      await h?.close();
+    });
+
+    it('refetches once per distinct event, keeps the newest state and writes one note per new finding', async () => {
+      const stages = (await h.store.stages.list('hs')).filter((s) => !s.isClosed);
+      const deals = await h.store.deals.loadOpen('hs');
+      // A deal two or more stages in, so it can move back (a regression is a new finding).
+      const deal = deals.find((d) => (stages.find((s) => s.id === d.stageId)?.order ?? 0) >= 2 && !d.isClosed)!;
+      const pipelineStages = stages.filter((s) => s.pipeline === deal.pipeline).sort((a, b) => a.order - b.order);
+      const middle = pipelineStages[1]!;
+      const first = pipelineStages[0]!;
+      const openBefore = new Set((await h.store.findings.openForDeals('hs', [deal.externalId])).map((f) => f.ruleId));
+
+      h.sandbox.resetLog();
+      const notesBefore = h.sandbox.state.annotations.filter((a) => a.dealId === deal.externalId && a.kind === 'note').length;
+      h.sandbox.advance(60_000);
+      h.sandbox.changeStage('hubspot', deal.externalId, middle.id);
+      const olderAt = h.sandbox.now();
+      h.sandbox.advance(60_000);
+      h.sandbox.changeStage('hubspot', deal.externalId, first.id);
+      const newerAt = h.sandbox.now();
+
+      const newer = event(h, deal.externalId, 9002, newerAt, first.id);
+      const older = event(h, deal.externalId, 9001, olderAt, middle.id);
+      for (const body of [newer, newer, newer, older]) {
+        const res = await postSigned(`${publicUrl}/webhooks/hubspot`, JSON.stringify([body]), h.sandbox.hubspot.webhookSecret, h.sandbox.now());
+        expect(res).toBeLessThan(300);
+      }
+      await waitForIdleEvents(h, 2);
+
+      const refetches = h.sandbox.state.calls.filter((c) => c.provider === 'hubspot' && c.method === 'POST' && c.path.includes('/objects/deals/batch/read'));
+      expect(refetches).toHaveLength(2);
+      expect((await h.store.deals.get('hs', deal.externalId))?.stageId).toBe(first.id);
+
+      const opened = (await h.store.findings.openForDeals('hs', [deal.externalId])).filter((f) => !openBefore.has(f.ruleId));
+      expect(opened.map((f) => f.ruleId)).toContain('stage_regressed');
+      const notes = h.sandbox.state.annotations.filter((a) => a.dealId === deal.externalId && a.kind === 'note');
+      expect(notes.length - notesBefore).toBe(opened.length);
+      expect(opened.every((f) => f.writeStatus === 'written' && f.externalId !== null)).toBe(true);
+    }, 60_000);
+  });
+}
+
+function event(h: Harness, dealId: string, eventId: number, occurredAt: number, stageId: string) {
+  return {
+    eventId,
+    subscriptionId: 1,
+    portalId: h.sandbox.hubspot.portalId,
+    appId: h.sandbox.hubspot.appId,
+    occurredAt,
+    subscriptionType: 'deal.propertyChange',
+    attemptNumber: 0,
+    objectId: Number(dealId),
+    propertyName: 'dealstage',
+    propertyValue: stageId,
+    changeSource: 'CRM',
+  };
+}
+
+async function postSigned(url: string, body: string, secret: string, nowMs: number): Promise<number> {
+  const timestamp = String(Date.now());
+  void nowMs;
+  const signature = createHmac('sha256', secret).update(`POST${url}${body}${timestamp}`, 'utf8').digest('base64');
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-hubspot-signature-v3': signature, 'x-hubspot-request-timestamp': timestamp },
+    body,
+  });
+  return res.status;
+}
+
+async function waitForIdleEvents(h: Harness, atLeast: number): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const c = (await h.queues.counts()).events;
+    if ((c.completed ?? 0) >= atLeast && (c.waiting ?? 0) + (c.active ?? 0) + (c.delayed ?? 0) === 0) return;
+    if (Date.now() > deadline) throw new Error(`events not handled in time: ${JSON.stringify(c)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function silentFastifyLogger() {
+  const noop = () => undefined;
+  const logger = { level: 'silent', fatal: noop, error: noop, warn: noop, info: noop, debug: noop, trace: noop, silent: noop, child: () => logger };
+  return logger as never;
+}
