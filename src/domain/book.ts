@@ -45,6 +45,8 @@ export interface ParsedStageChange {
   fromStageId: string | null;
   toStageId: string;
   atMs: number;
+  /** The CRM's timestamp as given (for evidence, without re-formatting). */
+  at: string;
 }
 
 export interface ParsedCloseDateChange {
@@ -124,7 +126,7 @@ export function buildBook(input: EngineInput, now: Date | number): Book {
 
   const stageChangesByDeal = new Map<string, ParsedStageChange[]>();
   for (const c of input.stageChanges) {
-    const p: ParsedStageChange = { fromStageId: c.fromStageId, toStageId: c.toStageId, atMs: parseInstant(c.at) };
+    const p: ParsedStageChange = { fromStageId: c.fromStageId, toStageId: c.toStageId, atMs: parseInstant(c.at), at: c.at };
     if (Number.isNaN(p.atMs)) continue;
     const list = stageChangesByDeal.get(c.dealId);
     if (list) list.push(p);

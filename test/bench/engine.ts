@@ -123,12 +123,27 @@ function main(): void {
     const u = process.cpuUsage();
     return (u.user + u.system) / 1000;
   };
+  const r = (x: number): number => Math.round(x);
   const timed = <T>(fn: () => T): { value: T; wallMs: number; cpuMs: number } => {
     gc?.();
     const w = performance.now();
     const c = cpu();
     const value = fn();
     return { value, wallMs: performance.now() - w, cpuMs: cpu() - c };
+  };
+  // Host calibration: a fixed loop and a fixed allocation burst, to compare figures across hosts
+  // (a quiet modern core does these in roughly 70-100 ms and 60-100 ms).
+  const calibration = {
+    loop2e8CpuMs: r(timed(() => {
+      let x = 0;
+      for (let i = 0; i < 2e8; i++) x += i & 7;
+      return x;
+    }).cpuMs),
+    alloc1e6CpuMs: r(timed(() => {
+      const a: unknown[] = [];
+      for (let i = 0; i < 1e6; i++) a.push({ i, s: `x${i}`, o: { a: i } });
+      return a.length;
+    }).cpuMs),
   };
   const book = timed(() => buildBook(input, nowMs));
   const benchmarks = timed(() => learnBenchmarks(input, 20));
@@ -142,7 +157,6 @@ function main(): void {
   const reportWarm = timed(() => buildReport(input, nowMs, { evaluation }));
   const deals = evaluation.evaluatedDealIds.length;
   const perSec = (ms: number): number => Math.round(deals / (ms / 1000));
-  const r = (x: number): number => Math.round(x);
   console.log(
     JSON.stringify({
       bench: 'engine',
@@ -160,6 +174,8 @@ function main(): void {
       reportMs: { wall: r(report.wallMs), cpu: r(report.cpuMs), warmWall: r(reportWarm.wallMs), warmCpu: r(reportWarm.cpuMs) },
       fullRunFromScratchMs: { wall: r(book.wallMs + benchmarks.wallMs + first.wallMs + report.wallMs), cpu: r(book.cpuMs + benchmarks.cpuMs + first.cpuMs + report.cpuMs) },
       loadAverage: os.loadavg().map((x) => Math.round(x * 10) / 10),
+      cpus: os.cpus().length,
+      calibration,
       waterfallEnd: report.value.changes.waterfalls.map((w) => `${w.end} ${w.currency}`),
     }),
   );

@@ -58,17 +58,16 @@ export const activityNotLogged: Rule = {
   evaluate(f, { book }) {
     const cfg = book.cfg.activity_not_logged;
     const move = f.lastMove;
-    if (!move || move.fromStageId === null || !f.stage) return null;
-    const from = book.stageByKey.get(`${f.deal.pipeline}/${move.fromStageId}`);
-    if (!from || from.rank >= f.stage.rank) return null;
-    const moveDay = book.clock.dayOf(move.atMs);
+    const from = f.lastMoveFrom;
+    if (!move || !from || !f.stage || from.rank >= f.stage.rank) return null;
+    const moveDay = f.lastMoveDay;
     if (book.today - moveDay > cfg.withinDays) return null;
     // A stage set within a day of creation is data entry, not an advance that needed a touch.
     if (move.atMs - f.createdMs < MS_PER_DAY) return null;
     if (f.stats.loggedBeforeLastMove) return null;
     return {
       message: `Moved to ${f.stage.stage.label} on ${isoDateOfDay(moveDay)} with no activity logged in the ${plural(cfg.days, 'day')} before.`,
-      evidence: { fromStageId: move.fromStageId, toStageId: f.deal.stageId, movedAt: new Date(move.atMs).toISOString(), windowDays: cfg.days },
+      evidence: { fromStageId: move.fromStageId, toStageId: f.deal.stageId, movedAt: move.at, windowDays: cfg.days },
       suggestedAction: 'Log the call, meeting or email that moved this deal forward.',
     };
   },

@@ -1,6 +1,6 @@
 /** Rules about stage progress: stuck, moved backwards, jumped over stages. */
 import { isoDateOfDay } from '../time.js';
-import { plural, stageLabel, type Rule } from './types.js';
+import { plural, stageLabel, type DealFacts, type Rule, type RuleContext } from './types.js';
 
 /** `stuck_in_stage`: days in stage above `factor` x learned median, else above the fixed fallback. */
 export const stuckInStage: Rule = {
@@ -8,7 +8,7 @@ export const stuckInStage: Rule = {
   appliesTo: 'open',
   defaultSeverity: 'warning',
   evaluate(f, ctx) {
-    const b = ctx.stuckBenchmark(f.deal.pipeline, f.deal.stageId);
+    const b = ctx.stuckFor(f);
     if (!(f.daysInStage > b.thresholdDays)) return null;
     const label = stageLabel(f);
     const message =
@@ -19,7 +19,7 @@ export const stuckInStage: Rule = {
       message,
       evidence: {
         daysInStage: f.daysInStage,
-        enteredStageAt: f.deal.stageEnteredAt ?? (Number.isFinite(f.enteredStageMs) ? new Date(f.enteredStageMs).toISOString() : null),
+        enteredStageAt: f.enteredStageAt,
         thresholdDays: b.thresholdDays,
         benchmark: b.source,
         medianDaysWon: b.medianDaysWon,
@@ -32,14 +32,12 @@ export const stuckInStage: Rule = {
   },
 };
 
-function recentMove(f: Parameters<Rule['evaluate']>[0], ctx: Parameters<Rule['evaluate']>[1], withinDays: number) {
+function recentMove(f: DealFacts, ctx: RuleContext, withinDays: number) {
   const move = f.lastMove;
-  if (!move || move.fromStageId === null || !f.stage) return null;
-  const from = ctx.book.stageByKey.get(`${f.deal.pipeline}/${move.fromStageId}`);
-  if (!from) return null;
-  const day = ctx.book.clock.dayOf(move.atMs);
-  if (ctx.book.today - day > withinDays) return null;
-  return { move, from, to: f.stage, day };
+  const from = f.lastMoveFrom;
+  if (!move || !from || !f.stage) return null;
+  if (ctx.book.today - f.lastMoveDay > withinDays) return null;
+  return { move, from, to: f.stage, day: f.lastMoveDay };
 }
 
 /** `stage_regressed`: the move into the current stage (within `withinDays`) went to an earlier stage. */
@@ -52,7 +50,7 @@ export const stageRegressed: Rule = {
     if (!m || m.from.stage.isClosed || m.to.rank >= m.from.rank) return null;
     return {
       message: `Moved back from ${m.from.stage.label} to ${m.to.stage.label} on ${isoDateOfDay(m.day)}.`,
-      evidence: { fromStageId: m.from.stage.id, toStageId: m.to.stage.id, movedAt: new Date(m.move.atMs).toISOString(), stagesBack: m.from.rank - m.to.rank },
+      evidence: { fromStageId: m.from.stage.id, toStageId: m.to.stage.id, movedAt: m.move.at, stagesBack: m.from.rank - m.to.rank },
       suggestedAction: 'Note what changed with the buyer and update the close date and amount to match.',
     };
   },
@@ -72,7 +70,7 @@ export const stageSkipped: Rule = {
     const names = stages.filter((s) => !s.isClosed).slice(m.from.openRank + 1, m.to.openRank).map((s) => s.label);
     return {
       message: `Jumped from ${m.from.stage.label} to ${m.to.stage.label}, skipping ${names.join(', ')}.`,
-      evidence: { fromStageId: m.from.stage.id, toStageId: m.to.stage.id, skippedStages: names, movedAt: new Date(m.move.atMs).toISOString() },
+      evidence: { fromStageId: m.from.stage.id, toStageId: m.to.stage.id, skippedStages: names, movedAt: m.move.at },
       suggestedAction: `Confirm the exit criteria of ${names.join(', ')} were met, or move the deal to the right stage.`,
     };
   },

@@ -40,6 +40,12 @@ export interface DealFacts {
   changes: readonly ParsedStageChange[];
   /** The latest change into the current stage, if history has one. */
   lastMove: ParsedStageChange | undefined;
+  /** The stage `lastMove` came from, when known. */
+  lastMoveFrom: StageInfo | undefined;
+  /** Local day of `lastMove`; NaN when none. */
+  lastMoveDay: number;
+  /** When the deal entered its stage, as the CRM wrote it (stageEnteredAt, else the move, else creation). */
+  enteredStageAt: string | null;
 }
 
 /** The stuck-in-stage limit of one stage and where it came from. */
@@ -57,8 +63,10 @@ export interface StuckBenchmark {
 export interface RuleContext {
   book: Book;
   benchmarks: Benchmarks;
-  /** Stuck limit per stage key, resolved lazily and cached for the run. */
+  /** Stuck limit per stage, resolved lazily and cached for the run. */
   stuckBenchmark(pipeline: string, stageId: string): StuckBenchmark;
+  /** The stuck limit of a deal's current stage (cached on the stage object, no key building). */
+  stuckFor(f: DealFacts): StuckBenchmark;
 }
 
 /** A deal rule. */
@@ -84,6 +92,7 @@ export function dealFacts(deal: Deal, book: Book): DealFacts {
   let enteredStageMs = deal.stageEnteredAt !== null ? parseInstant(deal.stageEnteredAt) : NaN;
   if (Number.isNaN(enteredStageMs)) enteredStageMs = lastMove?.atMs ?? createdMs;
   const daysInStage = Number.isFinite(enteredStageMs) ? Math.max(0, book.today - book.clock.dayOf(enteredStageMs)) : 0;
+  const lastMoveFrom = lastMove && lastMove.fromStageId !== null ? book.stageByKey.get(stageKey(deal.pipeline, lastMove.fromStageId)) : undefined;
   return {
     deal,
     stage,
@@ -97,30 +106,41 @@ export function dealFacts(deal: Deal, book: Book): DealFacts {
     closeDay: deal.closeDate === null ? NaN : dayOfIsoDate(deal.closeDate),
     changes,
     lastMove,
+    lastMoveFrom,
+    lastMoveDay: lastMove ? book.clock.dayOf(lastMove.atMs) : NaN,
+    enteredStageAt: deal.stageEnteredAt ?? lastMove?.at ?? deal.createdAt,
   };
 }
 
 /** A {@link RuleContext} for a run, with the per-stage stuck limits cached. */
 export function ruleContext(book: Book, benchmarks: Benchmarks): RuleContext {
   const cache = new Map<string, StuckBenchmark>();
+  const byStage = new Map<StageInfo, StuckBenchmark>();
+  const stuckBenchmark = (pipeline: string, stageId: string): StuckBenchmark => {
+    const key = stageKey(pipeline, stageId);
+    let b = cache.get(key);
+    if (!b) {
+      const { factor, fallbackDays } = stuckSettingsFor(book.cfg, pipeline, stageId);
+      const learned = benchmarks.stages[key];
+      const minSamples = book.cfg.stuck_in_stage.minSamples;
+      const wonSamples = learned?.wonSamples ?? 0;
+      const med = learned?.medianDaysWon ?? null;
+      b =
+        med !== null && wonSamples >= minSamples
+          ? { thresholdDays: Math.round(factor * med * 10) / 10, source: 'learned', medianDaysWon: med, wonSamples, minSamples, factor, fallbackDays }
+          : { thresholdDays: fallbackDays, source: 'fallback', medianDaysWon: med, wonSamples, minSamples, factor, fallbackDays };
+      cache.set(key, b);
+    }
+    return b;
+  };
   return {
     book,
     benchmarks,
-    stuckBenchmark(pipeline, stageId) {
-      const key = stageKey(pipeline, stageId);
-      let b = cache.get(key);
-      if (!b) {
-        const { factor, fallbackDays } = stuckSettingsFor(book.cfg, pipeline, stageId);
-        const learned = benchmarks.stages[key];
-        const minSamples = book.cfg.stuck_in_stage.minSamples;
-        const wonSamples = learned?.wonSamples ?? 0;
-        const med = learned?.medianDaysWon ?? null;
-        b =
-          med !== null && wonSamples >= minSamples
-            ? { thresholdDays: Math.round(factor * med * 10) / 10, source: 'learned', medianDaysWon: med, wonSamples, minSamples, factor, fallbackDays }
-            : { thresholdDays: fallbackDays, source: 'fallback', medianDaysWon: med, wonSamples, minSamples, factor, fallbackDays };
-        cache.set(key, b);
-      }
+    stuckBenchmark,
+    stuckFor(f) {
+      if (!f.stage) return stuckBenchmark(f.deal.pipeline, f.deal.stageId);
+      let b = byStage.get(f.stage);
+      if (!b) byStage.set(f.stage, (b = stuckBenchmark(f.deal.pipeline, f.deal.stageId)));
       return b;
     },
   };

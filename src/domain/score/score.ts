@@ -112,7 +112,7 @@ export function scoreDeal(f: DealFacts, findings: readonly Finding[], ctx: RuleC
   if (hasNext) reasons.push({ impact: 4, text: 'Next activity scheduled' });
 
   // stage velocity
-  const b = ctx.stuckBenchmark(f.deal.pipeline, f.deal.stageId);
+  const b = ctx.stuckFor(f);
   const velocity = velocityScore(f.daysInStage, b.thresholdDays);
   const velocityDetail =
     b.source === 'learned'
