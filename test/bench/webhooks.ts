@@ -10,6 +10,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -101,6 +102,18 @@ function deliveries(count: number): { body: string; headers: Record<string, stri
   });
 }
 
+/** Upper bound of the bucket that holds quantile `q` of a prom-client histogram, in ms. */
+function histogramQuantileMs(text: string, name: string, labels: string, q: number): number | null {
+  const buckets = [...text.matchAll(new RegExp(`^${name}_bucket\\{le="([^"]+)",[^}]*${labels.replaceAll('/', '\\/')}[^}]*\\} (\\d+)$`, 'gm'))].map((m) => ({
+    le: m[1] === '+Inf' ? Infinity : Number(m[1]),
+    count: Number(m[2]),
+  }));
+  const total = buckets.find((b) => b.le === Infinity)?.count ?? 0;
+  if (total === 0) return null;
+  const bucket = buckets.sort((a, b) => a.le - b.le).find((b) => b.count >= q * total);
+  return bucket === undefined || bucket.le === Infinity ? null : bucket.le * 1000;
+}
+
 async function main(): Promise<void> {
   const prefix = `{${uniqueName('dwbench')}}`;
   const child = spawn(process.execPath, [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []), '--import', 'tsx', fileURLToPath(import.meta.url), '--serve', prefix], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -133,6 +146,7 @@ async function main(): Promise<void> {
   const metrics = await (await fetch(`${url}/metrics`)).text();
   const accepted = Number(/dealwatch_webhook_events_total\{provider="hubspot",outcome="accepted",reason="none"\} (\d+)/.exec(metrics)?.[1] ?? 0);
   const duplicates = Number(/outcome="duplicate",reason="duplicate"\} (\d+)/.exec(metrics)?.[1] ?? 0);
+  const serverP99Ms = histogramQuantileMs(metrics, 'dealwatch_http_request_duration_seconds', 'route="/webhooks/hubspot",status="200"', 0.99);
   const queues = await QueueSystem.open({ backend: { kind: 'redis', url: REDIS_URL }, prefix, logger: pino({ level: 'warn' }) });
   const queued = await queues.queue('events').count();
 
@@ -148,6 +162,9 @@ async function main(): Promise<void> {
     errors: result.errors,
     timeouts: result.timeouts,
     latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max },
+    /** Upper bound of the histogram bucket holding the server-side p99 (request in to response out). */
+    serverP99MsAtMost: serverP99Ms,
+    loadAverage1m: Number(loadavg()[0]?.toFixed(2)),
     sent: next,
     acceptedByServer: accepted,
     duplicates,
