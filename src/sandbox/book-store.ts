@@ -217,7 +217,7 @@ export class BookStore {
     const deal = this.book.deals[dealIdx];
     const n = this.book.activities.length + 1;
     const provider = this.book.provider;
-    const at = input.at ?? now;
+    const at = Math.round(input.at ?? now);
     const activity: Activity = {
       id: provider === 'hubspot' ? hubspotId('activity', n) : salesforceId(input.kind === 'meeting' ? 'Event' : 'Task', n),
       deal: dealIdx,

@@ -270,6 +270,8 @@ function addActivity(
   const { rng, book, provider } = ctx;
   const deal = book.deals[dealIdx] as Deal;
   const n = book.activities.length + 1;
+  // Whole milliseconds, as every API renders them.
+  at = Math.round(at);
   const direction = kind === 'call' || kind === 'email' ? (options.direction ?? (rng.chance(0.4) ? 'inbound' : 'outbound')) : null;
   const activity: Activity = {
     id: provider === 'hubspot' ? hubspotId('activity', n) : salesforceId(kind === 'meeting' ? 'Event' : 'Task', n),

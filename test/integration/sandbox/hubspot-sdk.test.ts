@@ -97,6 +97,29 @@ describe('HubSpot deals through @hubspot/api-client', () => {
     expect(history[0]!.timestamp).toBeInstanceOf(Date);
   });
 
+  it('searches activities by the associations.deal pseudo-property and ranges (BETWEEN, NOT_IN, HAS_PROPERTY)', async () => {
+    const book = sandbox.state.hubspot;
+    const idx = book.deals.findIndex((d, i) => !d.deleted && book.activities.filter((a) => a.deal === i && a.kind === 'call').length >= 2);
+    const deal = book.deals[idx]!;
+    const calls = book.activities.filter((a) => a.deal === idx && a.kind === 'call' && !a.deleted);
+    const byDeal = await client.crm.objects.searchApi.doSearch('calls', {
+      filterGroups: [{ filters: [{ propertyName: 'associations.deal', operator: FilterOperatorEnum.Eq, value: deal.id }] }],
+      limit: 200,
+    });
+    expect(byDeal.results.map((r) => r.id).sort()).toEqual(calls.map((a) => a.id).sort());
+    const lo = Math.min(...calls.map((a) => a.at));
+    const between = await client.crm.objects.searchApi.doSearch('calls', {
+      filterGroups: [{ filters: [
+        { propertyName: 'associations.deal', operator: FilterOperatorEnum.Eq, value: deal.id },
+        { propertyName: 'hs_timestamp', operator: FilterOperatorEnum.Between, value: String(lo), highValue: String(lo) },
+        { propertyName: 'hs_call_direction', operator: FilterOperatorEnum.NotIn, values: ['NOT_A_DIRECTION'] },
+        { propertyName: 'hs_call_title', operator: FilterOperatorEnum.HasProperty },
+      ] }],
+      limit: 10,
+    });
+    expect(between.results.map((r) => r.id)).toEqual(calls.filter((a) => a.at === lo).map((a) => a.id));
+  });
+
   it('answers 400 past the 10,000-result search cap', async () => {
     const err = await client.crm.deals.searchApi.doSearch({ after: '10000', limit: 10 }).catch((e: unknown) => e);
     expect((err as { code: number }).code).toBe(400);
