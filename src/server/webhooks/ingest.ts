@@ -53,8 +53,18 @@ export async function ingestEvents(provider: Provider, events: readonly WebhookE
     keys.forEach((k) => seen.add(k));
     distinct.push({ event, keys });
   }
-  const claimed = await Promise.all(distinct.map((d) => deps.dedupe.claim(d.keys)));
-  const fresh = distinct.filter((_, i) => claimed[i]);
+  const claims = await Promise.allSettled(distinct.map((d) => deps.dedupe.claim(d.keys)));
+  if (claims.some((c) => c.status === 'rejected')) {
+    // The dedupe store is unreachable: take nothing (the provider retries) and free what was claimed.
+    const taken = distinct.filter((_, i) => claims[i]?.status === 'fulfilled' && claims[i].value);
+    await deps.dedupe.release(taken.flatMap((d) => d.keys)).catch(() => undefined);
+    const cause = claims.find((c): c is PromiseRejectedResult => c.status === 'rejected')?.reason;
+    throw new DealwatchError('QUEUE.UNAVAILABLE', 'the webhook dedupe store did not answer', { cause });
+  }
+  const fresh = distinct.filter((_, i) => {
+    const claim = claims[i];
+    return claim?.status === 'fulfilled' && claim.value;
+  });
   if (fresh.length > 0) {
     try {
       await deps.events.enqueueEvents(fresh.map((f) => f.event));

@@ -2,7 +2,9 @@
  * Webhook ingestion on the real queue backend (BullMQ on Redis, unique prefix): signatures computed
  * here from the documented algorithms; every refused request must leave the queues untouched.
  */
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createRedisDeduper } from '../../../src/server/webhooks/redis-deduper.js';
 import { redisAvailable } from '../../support/services.js';
 import { API_TOKEN, buildTestApp, HUBSPOT_SECRET, hubspotConnection, PUBLIC_URL, salesforceConnection, SF_ORG, SF_TOKEN, type TestApp } from './support/app.js';
 import { hubspotEvent, hubspotV1Headers, hubspotV2Headers, hubspotV3Headers, outboundMessage } from './support/signing.js';
@@ -370,5 +372,28 @@ describe.skipIf(!ok)('public URL given with a trailing slash', () => {
     const headers = hubspotV3Headers({ secret: HUBSPOT_SECRET, decodedUri: PUBLIC_URL + PATH, body: b, timestampMs: NOW.getTime() });
     const res = await t.app.inject({ method: 'POST', url: PATH, headers, payload: b });
     expect(res.statusCode).toBe(200);
+  });
+});
+
+describe.skipIf(!ok)('when the dedupe store does not answer', () => {
+  let t: TestApp;
+  // A real Redis client aimed at a port nobody listens on.
+  const deadRedis = new Redis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  deadRedis.on('error', () => undefined);
+  beforeAll(async () => {
+    t = await buildTestApp({ clock: () => NOW, dedupe: createRedisDeduper(deadRedis) });
+  });
+  afterAll(async () => {
+    await t?.close();
+    deadRedis.disconnect();
+  });
+
+  it('answers 503 (the provider retries) and queues nothing', async () => {
+    const b = JSON.stringify([hubspotEvent()]);
+    const headers = hubspotV3Headers({ secret: HUBSPOT_SECRET, decodedUri: PUBLIC_URL + PATH, body: b, timestampMs: NOW.getTime() });
+    const res = await t.app.inject({ method: 'POST', url: PATH, headers, payload: b });
+    expect(res.statusCode).toBe(503);
+    expect(res.json().error.code).toBe('QUEUE.UNAVAILABLE');
+    expect(await t.totalJobs()).toBe(0);
   });
 });

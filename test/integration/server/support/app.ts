@@ -8,7 +8,7 @@ import { buildServer } from '../../../../src/server/app.js';
 import { queueEventSink, queueJobControl, queueReadiness } from '../../../../src/server/adapters/queue.js';
 import type { ServerDeps, ServerOptions } from '../../../../src/server/deps.js';
 import { createMetrics, type Metrics } from '../../../../src/server/metrics.js';
-import type { ConnectionDirectory, ReadinessCheck, ReviewService, ServerStore, VerifierFactory } from '../../../../src/server/ports.js';
+import type { ConnectionDirectory, Deduper, ReadinessCheck, ReviewService, ServerStore, VerifierFactory } from '../../../../src/server/ports.js';
 import { createRedisDeduper } from '../../../../src/server/webhooks/redis-deduper.js';
 import { REDIS_URL, uniqueName } from '../../../support/services.js';
 import { webhookVerifierFor } from '../../../../connectors/registry.js';
@@ -65,6 +65,7 @@ export interface TestAppOptions {
   readiness?: (queues: QueueSystem) => ReadinessCheck[];
   options?: Partial<ServerOptions>;
   logger?: pino.Logger;
+  dedupe?: Deduper;
 }
 
 export interface TestApp {
@@ -92,7 +93,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     connections: directoryOf(options.connections ?? [hubspotConnection, salesforceConnection]),
     verifierFor: options.verifierFor ?? verifierFor,
     events: queueEventSink(queues),
-    dedupe: createRedisDeduper(redis, { prefix: `${prefix}:dedupe:` }),
+    dedupe: options.dedupe ?? createRedisDeduper(redis, { prefix: `${prefix}:dedupe:` }),
     jobs: queueJobControl(queues),
     store: options.store ?? untouchableStore,
     reviews: options.reviews ?? noReviews,
