@@ -1,6 +1,12 @@
 /**
  * The dealwatch HTTP app, built from its dependencies (fastify/demo style): tests build it and call
  * `inject` or `listen`; `server.ts` only starts it.
+ *
+ * Routes:
+ * - `POST /webhooks/hubspot`, `POST /webhooks/salesforce/:connectionId/:token`: verify, dedupe, enqueue
+ *   (raw bodies, 1 MiB limit, per-source rate limit);
+ * - `/api/v1/...`: the manager API (Bearer token), `/review/:id`: the review as a web page;
+ * - `/healthz`, `/readyz`, `/metrics`, `/docs` (+ `/docs/json`), `/admin/queues` (Bull Board, token).
  */
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
