@@ -1,8 +1,10 @@
 /**
  * Open query cursors (query locators). `nextRecordsUrl` is `/services/data/vXX.X/query/<id>-<offset>`
  * as in Salesforce; a cursor idle longer than its lifetime (sandbox clock) is gone, and using it
- * answers INVALID_QUERY_LOCATOR.
+ * answers INVALID_QUERY_LOCATOR. Like Salesforce, at most 10 are open at once (per user; the
+ * sandbox has one integration user): opening an 11th drops the least recently used.
  */
+export const MAX_OPEN_CURSORS = 10;
 import { randomBytes } from 'node:crypto';
 import type { CompiledQuery } from '../soql/execute.js';
 
@@ -21,6 +23,13 @@ export class QueryCursors {
 
   open(compiled: CompiledQuery, batchSize: number): string {
     this.sweep();
+    while (this.cursors.size >= MAX_OPEN_CURSORS) {
+      let oldest: string | null = null;
+      let oldestUse = Infinity;
+      for (const [id, c] of this.cursors) if (c.lastUsed < oldestUse) [oldest, oldestUse] = [id, c.lastUsed];
+      if (oldest === null) break;
+      this.cursors.delete(oldest);
+    }
     // 01g + 15 more characters, like a real locator id.
     const id = `01g${randomBytes(12).toString('base64url').replace(/[-_]/g, 'x').slice(0, 15)}`;
     this.cursors.set(id, { compiled, batchSize, lastUsed: this.now() });

@@ -71,6 +71,18 @@ describe('fault injection', () => {
     expect(counters['hubspot GET /hubspot/crm/v3/objects/:objectType']).toBe(2);
   });
 
+  it('keeps at most 10 query cursors open, dropping the least recently used', async () => {
+    const sb = await open({ deals: 300 });
+    const openCursor = async () =>
+      ((await (await fetch(`${sb.salesforce.instanceUrl}/services/data/v59.0/query?q=SELECT+Id+FROM+Task`, { headers: { authorization: `Bearer ${sb.salesforce.accessToken}`, 'sforce-query-options': 'batchSize=200' } })).json()) as { nextRecordsUrl: string }).nextRecordsUrl;
+    const first = await openCursor();
+    for (let i = 0; i < 10; i++) await openCursor();
+    const gone = await salesforce(sb, first);
+    expect(gone.status).toBe(400);
+    expect(await gone.json()).toEqual([{ message: 'invalid query locator', errorCode: 'INVALID_QUERY_LOCATOR' }]);
+    expect((await salesforce(sb, await openCursor())).status).toBe(200);
+  });
+
   it('moves the clock, which expires Salesforce sessions and query cursors', async () => {
     const sb = await open({ deals: 300, salesforce: { tokenTtlMs: 3_600_000 } });
     const first = (await (await fetch(`${sb.salesforce.instanceUrl}/services/data/v59.0/query?q=SELECT+Id+FROM+Task`, { headers: { authorization: `Bearer ${sb.salesforce.accessToken}`, 'sforce-query-options': 'batchSize=200' } })).json()) as { nextRecordsUrl: string };
