@@ -14,6 +14,7 @@ import type { Store } from '../../../src/store/types.js';
 import { chooseQueueBackend, installPgliteProtocolGroups, QueueSystem, type JobOutcome, type WorkerGroup } from '../../../src/queue/index.js';
 import { ConnectionSettings, type WritebackMode } from '../../../src/domain/model/index.js';
 import { createHandlers, registryConnectors, connectionHealthHooks, type PipelineDeps, type PipelineLogger } from '../../../jobs/index.js';
+import type { CrmConnector } from '../../../connectors/types.js';
 import { POSTGRES_URL, REDIS_URL, uniqueName } from '../../support/services.js';
 import { startPglite } from '../queue/backends.js';
 
@@ -29,6 +30,8 @@ export interface HarnessOptions {
   sandbox?: Omit<SandboxOptions, 'deals'>;
   /** Start workers in this process. @defaultValue true */
   workers?: boolean;
+  /** Wraps each connector the processors build (a fake at the connector port around the real one). */
+  wrapConnector?: (connector: CrmConnector, settings: ConnectionSettings) => CrmConnector;
 }
 
 export interface Harness {
@@ -104,7 +107,9 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     store,
     queues,
     connections: () => settings,
-    connectorFor: registryConnectors(queues, logger),
+    connectorFor: options.wrapConnector
+      ? ((build) => (settings: ConnectionSettings) => options.wrapConnector!(build(settings), settings))(registryConnectors(queues, logger))
+      : registryConnectors(queues, logger),
     logger,
     clock: () => new Date(sandbox.now()),
   };
