@@ -49,6 +49,7 @@ describe.skipIf(!ok)('manager API after a real sandbox sync', () => {
   let server: RunningServer;
   let redis: Redis;
   let validator: ReturnType<typeof openApiValidator>;
+  let syncJobId: string;
   const conn = 'hs';
 
   beforeAll(async () => {
@@ -57,6 +58,7 @@ describe.skipIf(!ok)('manager API after a real sandbox sync', () => {
     h = await startHarness({ store: 'postgres', queues: 'redis', deals: 60, sandbox: { webhookUrl: `${publicUrl}/webhooks/hubspot` } });
     const outcomes = await h.sync(conn, 'full');
     expect(outcomes.filter((o) => o.state === 'failed')).toEqual([]);
+    syncJobId = outcomes.find((o) => o.ref.queue === 'sync')!.ref.jobId;
 
     redis = new Redis(REDIS_URL);
     const connections = directoryOf(h.settings);
@@ -107,6 +109,12 @@ describe.skipIf(!ok)('manager API after a real sandbox sync', () => {
   it('lists the connection with its successful sync run', async () => {
     const body = await get('/api/v1/connections', '/api/v1/connections');
     expect(body.items.find((c: { id: string }) => c.id === conn)).toMatchObject({ status: 'ok', lastSyncRun: { status: 'ok' } });
+  });
+
+  it('shows the finished sync job with its result', async () => {
+    const job = await get(`/api/v1/jobs/${encodeURIComponent(syncJobId)}`, '/api/v1/jobs/{id}');
+    expect(job).toMatchObject({ id: syncJobId, queue: 'sync', state: 'completed', result: { connectionId: conn, status: 'ok' } });
+    expect(job.finishedAt).not.toBeNull();
   });
 
   it('pages through every synced open deal exactly once, each matching the schema', async () => {
