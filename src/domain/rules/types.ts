@@ -8,6 +8,7 @@ import { lastMoveInto, stageKey } from '../book.js';
 import type { Deal } from '../model/deal.js';
 import type { Finding, Severity } from '../model/finding.js';
 import { dayOfIsoDate, parseInstant } from '../time.js';
+import { flat } from '../strings.js';
 import { stuckSettingsFor, type RuleId } from './config.js';
 
 /** What a rule returns when it fires; the engine adds ids and the configured severity. */
@@ -153,9 +154,9 @@ export function toFinding(rule: Rule, hit: RuleHit, deal: Deal, configured: Seve
     dealId: deal.externalId,
     ruleId: rule.id,
     severity: configured ?? hit.severity ?? rule.defaultSeverity,
-    message: hit.message,
+    message: flat(hit.message),
     evidence: hit.evidence,
-    suggestedAction: hit.suggestedAction,
+    suggestedAction: flat(hit.suggestedAction),
   };
 }
 

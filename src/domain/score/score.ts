@@ -7,6 +7,7 @@ import type { DealScore, Finding, ScoreBand } from '../model/finding.js';
 import { HYGIENE_RULES } from '../rules/index.js';
 import { plural, type DealFacts, type RuleContext } from '../rules/types.js';
 import { staleDaysFor, type RuleId } from '../rules/config.js';
+import { flat } from '../strings.js';
 import { MS_PER_DAY } from '../time.js';
 
 /** Component weights (sum 100). */
@@ -158,11 +159,11 @@ export function scoreDeal(f: DealFacts, findings: readonly Finding[], ctx: RuleC
   const hygieneDetail = hygieneIssues.length === 0 ? 'no compliance findings' : hygieneIssues.join(', ');
 
   const components = [
-    { name: 'activity_recency', score: round1(recency), weight: SCORE_WEIGHTS.activity_recency, detail: recencyDetail },
-    { name: 'engagement', score: round1(engagement), weight: SCORE_WEIGHTS.engagement, detail: engagementDetail },
-    { name: 'stage_velocity', score: round1(velocity), weight: SCORE_WEIGHTS.stage_velocity, detail: velocityDetail },
-    { name: 'close_date_realism', score: round1(realism), weight: SCORE_WEIGHTS.close_date_realism, detail: realismDetail },
-    { name: 'hygiene', score: round1(hygiene), weight: SCORE_WEIGHTS.hygiene, detail: hygieneDetail },
+    { name: 'activity_recency', score: round1(recency), weight: SCORE_WEIGHTS.activity_recency, detail: flat(recencyDetail) },
+    { name: 'engagement', score: round1(engagement), weight: SCORE_WEIGHTS.engagement, detail: flat(engagementDetail) },
+    { name: 'stage_velocity', score: round1(velocity), weight: SCORE_WEIGHTS.stage_velocity, detail: flat(velocityDetail) },
+    { name: 'close_date_realism', score: round1(realism), weight: SCORE_WEIGHTS.close_date_realism, detail: flat(realismDetail) },
+    { name: 'hygiene', score: round1(hygiene), weight: SCORE_WEIGHTS.hygiene, detail: flat(hygieneDetail) },
   ];
   let total = 0;
   for (const c of components) total += c.score * c.weight;
@@ -178,7 +179,7 @@ export function scoreDeal(f: DealFacts, findings: readonly Finding[], ctx: RuleC
     score,
     band: bandOf(score),
     components,
-    reasons: [...positives, ...negatives],
+    reasons: [...positives, ...negatives].map(flatReason),
     suggestedAction: suggestedAction(findings, components),
     usedDefaultBenchmarks,
   };
@@ -186,6 +187,9 @@ export function scoreDeal(f: DealFacts, findings: readonly Finding[], ctx: RuleC
 
 function round1(x: number): number {
   return Math.round(x * 10) / 10;
+}
+function flatReason(r: Reason): Reason {
+  return { impact: r.impact, text: flat(r.text) };
 }
 function isPositive(r: Reason): boolean {
   return r.impact > 0;
