@@ -20,7 +20,18 @@ export interface SandboxSecrets {
   publicKeyPem: string;
 }
 
+// RSA key generation is the slowest part of a small sandbox's start; suites start many sandboxes.
+const cache = new Map<number, SandboxSecrets>();
+
 export function sandboxSecrets(seed: number): SandboxSecrets {
+  const cached = cache.get(seed);
+  if (cached) return cached;
+  const secrets = createSecrets(seed);
+  cache.set(seed, secrets);
+  return secrets;
+}
+
+function createSecrets(seed: number): SandboxSecrets {
   const rng = createPrng(deriveSeed(seed, 'credentials'));
   const text = (n: number) => Array.from({ length: n }, () => ALPHABET[rng.int(0, ALPHABET.length - 1)]).join('');
   const organizationId = salesforceId('Organization', rng.int(1, 999_999));
