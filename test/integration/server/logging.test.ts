@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisAvailable } from '../../support/services.js';
 import { createLogger } from '../../../src/logger.js';
 import { API_TOKEN, buildTestApp, SF_ORG, SF_TOKEN, type TestApp } from './support/app.js';
-import { outboundMessage } from './support/signing.js';
+import { hubspotEvent, hubspotV3Headers, outboundMessage } from './support/signing.js';
 
 const ok = await redisAvailable();
 
@@ -34,6 +34,11 @@ describe.skipIf(!ok)('request logging', () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers['x-request-id']).toBe('req-abc-123');
     await t.app.inject({ method: 'GET', url: '/api/v1/connections/nope/review', headers: { authorization: `Bearer ${API_TOKEN}` } });
+    const refusedBody = JSON.stringify([hubspotEvent({ propertyValue: 'REFUSEDBODY' })]);
+    const refusedHeaders = hubspotV3Headers({ secret: 'wrong-secret', decodedUri: 'https://dealwatch.example.com/webhooks/hubspot', body: refusedBody, timestampMs: Date.now() });
+    const refused = await t.app.inject({ method: 'POST', url: '/webhooks/hubspot', headers: { ...refusedHeaders, 'x-request-id': 'req-refused-1' }, payload: refusedBody });
+    expect(refused.statusCode).toBe(401);
+    const signature = refusedHeaders['x-hubspot-signature-v3']!;
     await new Promise((r) => setTimeout(r, 50));
     const all = lines.join('\n');
     expect(all).toContain('req-abc-123');
@@ -42,5 +47,9 @@ describe.skipIf(!ok)('request logging', () => {
     expect(all).not.toContain(API_TOKEN);
     expect(all).not.toContain('SECRETBODY');
     expect(all).not.toContain('Closed Won');
+    const refusal = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.reqId === 'req-refused-1' && l.msg === 'webhook refused');
+    expect(refusal).toMatchObject({ provider: 'hubspot', reason: 'bad_signature', status: 401 });
+    expect(all).not.toContain('REFUSEDBODY');
+    expect(all).not.toContain(signature);
   });
 });
