@@ -67,6 +67,10 @@ export async function hubspotRoutes(app: FastifyInstance, options: HubSpotRouteO
     if (!Number.isInteger(limit) || limit < 1 || limit > LIST_MAX_LIMIT) {
       return reply.code(400).send(validation(`limit must be between 1 and ${LIST_MAX_LIMIT}`));
     }
+    // HubSpot pages at most 50 records when property history is asked for.
+    if (parsePropertyList(q['propertiesWithHistory']) && limit > 50) {
+      return reply.code(400).send(validation('limit must be at most 50 when propertiesWithHistory is requested'));
+    }
     const archived = asBoolean(q['archived']);
     const properties = parsePropertyList(q['properties']);
     const associations = parsePropertyList(q['associations']);
