@@ -138,8 +138,13 @@ export function search(ctx: HubSpotContext, type: HubSpotObjectType, request: Se
       return name === 'associations.deal' ? (store.book.deals[activity.deal]?.id ?? null) : activityProperty(store, activity, name);
     };
   }
-  const matched =
-    groups.length === 0 ? candidates : candidates.filter((i) => groups.some((g) => (g.filters ?? []).every((f) => matches(f, (name) => getter(i, name)))));
+  // Free-text `query` matches the default searchable text of the object (deal name, activity subject/body).
+  const text = request.query?.trim().toLowerCase();
+  const textProps = type === 'deals' ? ['dealname'] : ['hs_call_title', 'hs_email_subject', 'hs_meeting_title', 'hs_note_body', 'hs_task_subject'];
+  const textMatch = (i: number) => !text || textProps.some((p) => (getter(i, p) ?? '').toLowerCase().includes(text));
+  const matched = candidates.filter(
+    (i) => textMatch(i) && (groups.length === 0 || groups.some((g) => (g.filters ?? []).every((f) => matches(f, (name) => getter(i, name))))),
+  );
   const keyed = matched.map((i) => ({ i, key: toComparable(sortProperty, getter(i, sortProperty)), id: Number(getter(i, 'hs_object_id')) }));
   keyed.sort((a, b) => {
     const c = compare(a.key, b.key);

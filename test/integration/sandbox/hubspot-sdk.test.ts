@@ -120,6 +120,17 @@ describe('HubSpot deals through @hubspot/api-client', () => {
     expect(between.results.map((r) => r.id)).toEqual(calls.filter((a) => a.at === lo).map((a) => a.id));
   });
 
+  it('keeps hs_date_entered_<stage> at the latest entry into the current stage, and matches free-text query on dealname', async () => {
+    const book = sandbox.state.hubspot;
+    const deal = book.deals.find((d) => !d.deleted)!;
+    const stageId = book.pipelines[deal.pipeline]!.stages[deal.stage]!.id;
+    const got = await client.crm.deals.basicApi.getById(deal.id, [`hs_date_entered_${stageId}`, 'hs_is_closed_won']);
+    expect(got.properties[`hs_date_entered_${stageId}`]).toBe(new Date(deal.stageEnteredAt).toISOString());
+    const word = deal.name.split(' - ')[1]!;
+    const res = await client.crm.deals.searchApi.doSearch({ query: word, limit: 200 });
+    expect(res.total).toBe(book.deals.filter((d) => !d.deleted && d.name.toLowerCase().includes(word.toLowerCase())).length);
+  });
+
   it('answers 400 past the 10,000-result search cap', async () => {
     const err = await client.crm.deals.searchApi.doSearch({ after: '10000', limit: 10 }).catch((e: unknown) => e);
     expect((err as { code: number }).code).toBe(400);
