@@ -20,7 +20,8 @@ export async function run(options: ReportOptions, out: NodeJS.WritableStream = p
   const store = await storeFrom(config, logger);
   try {
     const review = await createReviewService({ store, connections }).review(options.connection, new Date());
-    out.write(options.json ? `${JSON.stringify(review)}\n` : formatReview(options.connection, review));
+    const color = (out as { isTTY?: boolean }).isTTY === true;
+    out.write(options.json ? `${JSON.stringify(review)}\n` : formatReview(options.connection, review, { color }));
     return 0;
   } finally {
     await store.close();
@@ -31,25 +32,26 @@ const money = (total: MoneyTotal): string =>
   total.length === 0 ? '0' : total.map((m) => `${m.amount.toLocaleString('en-US', { maximumFractionDigits: 0 })} ${m.currency}`).join(' + ');
 const percent = (x: number | null): string => (x === null ? '-' : `${Math.round(x * 100)}%`);
 
-/** The review as terminal tables: what needs attention first. */
-export function formatReview(connectionId: string, review: MorningReview): string {
+/** The review as terminal tables: what needs attention first. Colours only on a terminal. */
+export function formatReview(connectionId: string, review: MorningReview, options: { color?: boolean } = {}): string {
+  const style = options.color === true ? {} : { style: { head: [], border: [] } };
   const parts: string[] = [`Morning review: ${connectionId}, ${review.asOf} (${review.timezone}), amounts in ${review.currency}\n`];
 
   const f = review.forecast;
   const change = f.change === null ? 'no snapshot a week ago' : `${f.change >= 0 ? '+' : ''}${f.change.toLocaleString('en-US')} vs last week`;
   parts.push(`Forecast ${f.period}: expected ${f.expectedNow.toLocaleString('en-US')} ${f.currency} (${change}); closed won ${f.closedWonNow.toLocaleString('en-US')}\n`);
 
-  const critical = new Table({ head: ['Deal', 'Owner', 'Amount', 'Score', 'Findings'] });
+  const critical = new Table({ head: ['Deal', 'Owner', 'Amount', 'Score', 'Findings'], ...style });
   for (const d of review.newCritical.slice(0, 20)) {
-    critical.push([d.name, d.ownerName, money(d.amount), d.score ?? '-', d.findings.map((x) => `${x.ruleId}: ${x.message}`).join('\n')]);
+    critical.push([d.name, d.ownerName, money(d.amount), d.score ?? '-', d.findings.map((x) => `${x.ruleId}: ${x.message} -> ${x.suggestedAction}`).join('\n')]);
   }
   parts.push(`New critical findings (${review.newCritical.length})\n${review.newCritical.length > 0 ? critical.toString() : '  none'}\n`);
 
-  const reps = new Table({ head: ['Rep', 'Stale pipeline', 'Stale deals', 'Stale share', 'Compliance', 'Open deals'] });
+  const reps = new Table({ head: ['Rep', 'Stale pipeline', 'Stale deals', 'Stale share', 'Compliance', 'Open deals'], ...style });
   for (const r of review.reps) reps.push([r.name, money(r.stalePipeline), r.staleDeals, percent(r.staleShare), percent(r.complianceRate), r.openDeals]);
   parts.push(`Reps by stale pipeline\n${review.reps.length > 0 ? reps.toString() : '  none'}\n`);
 
-  const trends = new Table({ head: ['Scope', 'Period', 'Flag'] });
+  const trends = new Table({ head: ['Scope', 'Period', 'Flag'], ...style });
   for (const t of review.trendFlags) trends.push([t.name, t.period, t.flag.message]);
   parts.push(`KPI trend flags (${review.trendFlags.length})\n${review.trendFlags.length > 0 ? trends.toString() : '  none'}\n`);
   return parts.join('\n');
