@@ -8,7 +8,7 @@ import fastify, { type FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
 import type { AddressInfo } from 'node:net';
 import { BookStore } from './book-store.js';
-import { CallLog, type SandboxSurface } from './call-log.js';
+import { CallLog } from './call-log.js';
 import { SandboxClock } from './clock.js';
 import { sandboxSecrets } from './credentials.js';
 import type { DeliveryAttempt, RetryPolicy } from './delivery.js';
@@ -16,16 +16,16 @@ import { FaultInjector, parseFaultSpec, type FaultRule } from './faults.js';
 import type { ActivityKind } from './generator/book.js';
 import { generateBook } from './generator/generate.js';
 import { HubSpotContext } from './hubspot/context.js';
-import { expiredToken, hubspotError, rateLimited } from './hubspot/errors.js';
 import { HubSpotRateLimiter, type HubSpotRateLimitOptions } from './hubspot/rate-limit.js';
 import { hubspotRoutes } from './hubspot/routes.js';
 import { HubSpotWebhookEmitter } from './hubspot/webhooks.js';
 import { adminRoutes } from './admin/routes.js';
-import { SalesforceContext, sfError, type SalesforceLimitsOptions } from './salesforce/context.js';
+import { SalesforceContext, type SalesforceLimitsOptions } from './salesforce/context.js';
 import { registerOAuthRoutes } from './salesforce/oauth.js';
 import { OutboundMessageEmitter } from './salesforce/outbound.js';
 import { salesforceRoutes } from './salesforce/routes.js';
 import { startSalesFloor } from './sales-floor.js';
+import { registerTrafficHooks } from './traffic-hooks.js';
 import type { Sandbox, SandboxAdmin } from './sandbox-types.js';
 
 export type { Sandbox, SandboxHubSpotInfo, SandboxSalesforceInfo, SandboxPlanted, SandboxState } from './sandbox-types.js';
@@ -75,13 +75,6 @@ export interface SandboxOptions {
   /** Background "sales floor": moves a random open deal forward every `intervalMs`. */
   salesFloor?: { intervalMs: number };
   logger?: SandboxLogger;
-}
-
-function surfaceOf(url: string): SandboxSurface | null {
-  if (url.startsWith('/hubspot/') || url === '/hubspot') return 'hubspot';
-  if (url.startsWith('/services/')) return 'salesforce';
-  if (url.startsWith('/__sandbox')) return 'admin';
-  return null;
 }
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
@@ -141,51 +134,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   });
   await app.register(formbody);
 
-  // Faults and latency first, for API surfaces only (never the admin surface).
-  app.addHook('onRequest', async (request, reply) => {
-    const surface = surfaceOf(request.url);
-    if (surface === null || surface === 'admin') return undefined;
-    const decision = faults.decide(surface, request.url);
-    const delay = (options.latencyMs ?? 0) + decision.addedLatencyMs;
-    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
-    if (decision.kind === null) return undefined;
-    const record = (status: number) =>
-      log.record({ at: new Date().toISOString(), provider: surface, method: request.method, path: request.url, endpoint: request.routeOptions.url ?? request.url, status, durationMs: 0, fault: decision.kind ?? '' });
-    (request as { faulted?: boolean }).faulted = true;
-    switch (decision.kind) {
-      case 'drop':
-        record(0);
-        reply.hijack();
-        request.raw.socket.destroy();
-        return reply;
-      case '429':
-        record(429);
-        return reply.code(429).send(surface === 'hubspot' ? rateLimited('TEN_SECONDLY_ROLLING') : sfError('REQUEST_LIMIT_EXCEEDED', 'ConcurrentPerOrgLongTxn Limit exceeded.'));
-      case '500':
-        record(500);
-        return reply.code(500).send(surface === 'hubspot' ? hubspotError('INTERNAL_ERROR', 'internal error') : sfError('UNKNOWN_EXCEPTION', 'An unexpected error occurred. Please include this ErrorId if you contact support: 1234567890-12345 (-1234567890)'));
-      case '503':
-        record(503);
-        return reply.code(503).send(surface === 'hubspot' ? hubspotError('SERVICE_UNAVAILABLE', 'Service Unavailable') : sfError('SERVER_UNAVAILABLE', 'Server temporarily unavailable'));
-      case 'expired_token':
-        record(401);
-        return reply.code(401).send(surface === 'hubspot' ? expiredToken() : sfError('INVALID_SESSION_ID', 'Session expired or invalid'));
-    }
-  });
-  app.addHook('onResponse', async (request, reply) => {
-    if ((request as { faulted?: boolean }).faulted) return;
-    const surface = surfaceOf(request.url);
-    if (surface === null) return;
-    log.record({
-      at: new Date().toISOString(),
-      provider: surface,
-      method: request.method,
-      path: request.url,
-      endpoint: request.routeOptions.url ?? request.url,
-      status: reply.statusCode,
-      durationMs: Math.round(reply.elapsedTime * 100) / 100,
-    });
-  });
+  registerTrafficHooks(app, { faults, log, latencyMs: options.latencyMs ?? 0 });
 
   await app.register(async (hs) => hubspotRoutes(hs, { ctx: hubspotCtx, limiter, baseUrl: () => `${origin}/hubspot` }), { prefix: '/hubspot' });
   await app.register(async (oauth) => registerOAuthRoutes(oauth, salesforceCtx, { instanceUrl: () => origin, loginUrl: () => origin }));
