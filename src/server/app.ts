@@ -94,8 +94,9 @@ async function app_(app: FastifyInstance, { deps }: { deps: ServerDeps }): Promi
   await app.register(securityPlugin);
   await app.register(rateLimitPlugin, { redis: deps.redis, keyPrefix: options.redisKeyPrefix ?? 'dealwatch:' });
   await app.register(authPlugin, { apiTokens: options.apiTokens });
-  await app.register(metricsPlugin, { queues: deps.queues });
+  // Before any route: @fastify/swagger documents only routes registered after it.
   await app.register(openapiPlugin, { publicUrl: options.publicUrl });
+  await app.register(metricsPlugin, { queues: deps.queues });
 
   await app.register(healthRoutes);
   const webhookLimit = { max: webhookRate.max, timeWindow: webhookRate.timeWindowMs };

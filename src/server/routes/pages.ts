@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { ErrorBody } from '../api-schemas.js';
 import { renderReviewPage } from '../pages/review-page.js';
 import { requireConnection } from './api/connection-guard.js';
 
@@ -16,7 +17,7 @@ export const pageRoutes: FastifyPluginAsync = async (app) => {
         summary: 'The morning review as a web page',
         security: [{ apiToken: [] }],
         params: z.object({ id: z.string().min(1) }),
-        response: { 200: { content: { 'text/html': { schema: z.string() } } } },
+        response: { 200: { content: { 'text/html': { schema: z.string() } } }, 401: ErrorBody, 404: ErrorBody },
       },
     },
     async (request, reply) => {

@@ -165,7 +165,7 @@ describe.skipIf(!ok)('manager API /api/v1', () => {
 
   it('serves the OpenAPI document and the docs page', async () => {
     const doc = (await t.app.inject({ method: 'GET', url: '/docs/json' })).json();
-    for (const path of ['/api/v1/connections', '/api/v1/connections/{id}/deals', '/api/v1/connections/{id}/review', '/webhooks/hubspot', '/healthz', '/readyz']) {
+    for (const path of ['/api/v1/connections', '/api/v1/connections/{id}/deals', '/api/v1/connections/{id}/review', '/webhooks/hubspot', '/healthz', '/readyz', '/metrics', '/review/{id}']) {
       expect(Object.keys(doc.paths)).toContain(path);
     }
     expect(Object.keys(doc.paths).some((p) => p.startsWith('/admin'))).toBe(false);

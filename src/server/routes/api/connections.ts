@@ -36,7 +36,7 @@ export const connectionRoutes: FastifyPluginAsync = async (app) => {
         security: [{ apiToken: [] }],
         params: IdParams,
         body: SyncRequest,
-        response: { 202: JobAccepted, 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 503: ErrorBody },
+        response: { 202: JobAccepted, 400: ErrorBody, 401: ErrorBody, 429: ErrorBody, 404: ErrorBody, 503: ErrorBody },
       },
     },
     async (request, reply) => {

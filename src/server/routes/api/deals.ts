@@ -23,7 +23,7 @@ export const dealRoutes: FastifyPluginAsync = async (app) => {
         security: [{ apiToken: [] }],
         params: IdParams,
         querystring: DealQuery,
-        response: { 200: DealPage, 400: ErrorBody, 401: ErrorBody, 404: ErrorBody },
+        response: { 200: DealPage, 400: ErrorBody, 401: ErrorBody, 429: ErrorBody, 404: ErrorBody },
       },
     },
     async (request) => {
@@ -47,7 +47,7 @@ export const dealRoutes: FastifyPluginAsync = async (app) => {
         summary: 'One deal: score with components and reasons, findings, activity timeline, stage history',
         security: [{ apiToken: [] }],
         params: DealParams,
-        response: { 200: DealDetail, 401: ErrorBody, 404: ErrorBody },
+        response: { 200: DealDetail, 401: ErrorBody, 429: ErrorBody, 404: ErrorBody },
       },
     },
     async (request) => {

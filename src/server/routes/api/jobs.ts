@@ -14,7 +14,7 @@ export const jobRoutes: FastifyPluginAsync = async (app) => {
         summary: 'A job of any queue: state, attempts, result',
         security: [{ apiToken: [] }],
         params: z.object({ id: z.string().min(1) }),
-        response: { 200: JobViewSchema, 401: ErrorBody, 404: ErrorBody },
+        response: { 200: JobViewSchema, 401: ErrorBody, 429: ErrorBody, 404: ErrorBody },
       },
     },
     async (request) => {

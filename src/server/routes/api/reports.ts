@@ -14,7 +14,7 @@ export const reportRoutes: FastifyPluginAsync = async (app) => {
   const { services } = app;
   const api = app.withTypeProvider<ZodTypeProvider>();
   const common = { tags: ['reports'], security: [{ apiToken: [] }], params: IdParams };
-  const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 503: ErrorBody };
+  const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 429: ErrorBody, 503: ErrorBody };
 
   api.get(
     '/connections/:id/review',
