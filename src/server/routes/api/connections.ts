@@ -19,7 +19,7 @@ export const connectionRoutes: FastifyPluginAsync = async (app) => {
         tags: ['connections'],
         summary: 'Configured connections with their sync status',
         security: [{ apiToken: [] }],
-        response: { 200: ConnectionList, 401: ErrorBody },
+        response: { 200: ConnectionList, 401: ErrorBody, 429: ErrorBody },
       },
     },
     async () => ({
