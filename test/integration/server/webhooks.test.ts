@@ -397,3 +397,19 @@ describe.skipIf(!ok)('when the dedupe store does not answer', () => {
     expect(await t.totalJobs()).toBe(0);
   });
 });
+
+describe.skipIf(!ok)('manager API rate limit', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await buildTestApp({ options: { apiTokens: [API_TOKEN, 'second-token'], apiRateLimit: { max: 2, timeWindowMs: 60_000 } } });
+  });
+  afterAll(async () => t?.close());
+
+  it('limits each token on its own', async () => {
+    const call = (token: string) => t.app.inject({ method: 'GET', url: '/api/v1/jobs/none', headers: { authorization: `Bearer ${token}` } });
+    const first = [await call(API_TOKEN), await call(API_TOKEN), await call(API_TOKEN)];
+    expect(first.map((r) => r.statusCode)).toEqual([404, 404, 429]);
+    expect(first[2]!.json().error.code).toBe('REQUEST.RATE_LIMITED');
+    expect((await call('second-token')).statusCode).toBe(404);
+  });
+});
