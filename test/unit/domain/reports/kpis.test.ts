@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildReport, evaluateDeals, computeKpis, reportContext } from '../../../../src/domain/engine.js';
+import { buildReport, evaluateDeals, computeKpis, fiscalQuarter, previousPeriod, quarterToDate, reportContext, trailingDays } from '../../../../src/domain/engine.js';
+import { dayOfIsoDate } from '../../../../src/domain/time.js';
 import { activity, deal, input, lostDeal, move, NOW, owner, settings, wonDeal } from '../builders.js';
 
 // NOW = 2026-11-26 15:00 UTC. Trailing 30 days = 2026-10-28..2026-11-26; QTD = 2026-10-01..2026-11-26.
@@ -111,6 +112,17 @@ describe('KPIs on a small book worked out by hand', () => {
     const noRates = { ...book, settings: settings({}) };
     const r = computeKpis(reportContext(evaluateDeals(noRates, NOW).book, evaluateDeals(noRates, NOW)));
     expect(r.connection.periods[0]!.current.avgDealSize).toEqual([{ currency: 'USD', amount: 15_000 }, { currency: 'EUR', amount: 30_000 }]);
+  });
+});
+
+describe('periods', () => {
+  it('compares a trailing window with the days right before, even when it starts on a quarter start', () => {
+    const t = trailingDays(dayOfIsoDate('2026-10-30'), 30); // 2026-10-01..2026-10-30
+    expect([t.start, previousPeriod(t, 1).start, previousPeriod(t, 1).end]).toEqual(['2026-10-01', '2026-09-01', '2026-09-30']);
+    const q = quarterToDate(dayOfIsoDate('2026-10-30'), 1);
+    expect([previousPeriod(q, 1).start, previousPeriod(q, 1).end]).toEqual(['2026-07-01', '2026-07-30']);
+    const whole = fiscalQuarter(dayOfIsoDate('2026-10-30'), 1);
+    expect([previousPeriod(whole, 1).start, previousPeriod(whole, 1).end]).toEqual(['2026-07-01', '2026-09-30']);
   });
 });
 
