@@ -3,6 +3,9 @@
  * POSTed in batches (at most 100 events) and signed as HubSpot signs them:
  * X-HubSpot-Signature-v3 = base64(HMAC-SHA256(clientSecret, method + uri + body + timestamp)),
  * X-HubSpot-Request-Timestamp = ms epoch; plus the v1 signature (sha256 hex of secret + body).
+ * The `uri` is the target URL as the receiver sees it, with the percent-escapes HubSpot's docs
+ * list decoded (a receiver decodes the same ones before computing the hash):
+ * https://developers.hubspot.com/docs/apps/legacy-apps/authentication/validating-requests#validate-the-v3-request-signature
  */
 import { createHash, createHmac } from 'node:crypto';
 import type { DealChange } from '../book-store.js';
@@ -26,7 +29,25 @@ export interface HubSpotWebhookEvent {
 
 const SUBSCRIPTION_IDS = { 'deal.creation': 2_101_001, 'deal.deletion': 2_101_002, 'deal.propertyChange': 2_101_003 } as const;
 
-/** The v3 signature as documented (exported for the sandbox's own tests of the receiver side). */
+/**
+ * The escapes HubSpot's v3 algorithm decodes in the request URI (the docs' table, uppercase hex
+ * as listed there); every other escape stays encoded.
+ */
+const V3_DECODED_ESCAPES: Readonly<Record<string, string>> = {
+  '%3A': ':', '%2F': '/', '%3F': '?', '%40': '@', '%21': '!', '%24': '$',
+  '%27': "'", '%28': '(', '%29': ')', '%2A': '*', '%2C': ',', '%3B': ';',
+};
+
+/**
+ * The URI that goes into the v3 source string for a webhook target: the URL as it goes on the
+ * wire (WHATWG-normalised, as fetch sends it and the receiver reconstructs it) with the listed
+ * escapes decoded.
+ */
+export function v3SignedUri(targetUrl: string): string {
+  return new URL(targetUrl).href.replace(/%(3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)/g, (escape) => V3_DECODED_ESCAPES[escape] ?? escape);
+}
+
+/** The v3 signature over an already-prepared URI (see {@link v3SignedUri}). */
 export function signV3(secret: string, method: string, uri: string, body: string, timestamp: string): string {
   return createHmac('sha256', secret).update(`${method}${uri}${body}${timestamp}`, 'utf8').digest('base64');
 }
@@ -42,6 +63,7 @@ export class HubSpotWebhookEmitter {
     options: { retry: RetryPolicy; batchDelayMs: number; record(a: DeliveryAttempt): void; wallNow?: () => number },
   ) {
     const wallNow = options.wallNow ?? Date.now;
+    const signedUri = v3SignedUri(url);
     this.deliverer = new Deliverer({
       provider: 'hubspot',
       url,
@@ -56,7 +78,7 @@ export class HubSpotWebhookEmitter {
           headers: {
             'Content-Type': 'application/json',
             'User-Agent': 'HubSpot Connect 2.0 (http://dev.hubspot.com/) - WebhooksExecutorDaemon-executor',
-            'X-HubSpot-Signature-v3': signV3(this.credentials.webhookSecret, 'POST', url, body, timestamp),
+            'X-HubSpot-Signature-v3': signV3(this.credentials.webhookSecret, 'POST', signedUri, body, timestamp),
             'X-HubSpot-Request-Timestamp': timestamp,
             'X-HubSpot-Signature': createHash('sha256').update(this.credentials.webhookSecret + body).digest('hex'),
             'X-HubSpot-Signature-Version': 'v1',

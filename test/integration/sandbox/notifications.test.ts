@@ -3,7 +3,7 @@
  * an independent implementation of the documented v3 signature) and Salesforce outbound messages
  * (parsed with fast-xml-parser); failed deliveries are retried.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { XMLParser } from 'fast-xml-parser';
@@ -22,6 +22,8 @@ let receiverUrl = '';
 const received: Received[] = [];
 /** Answers per request, in order; afterwards 200 with an Ack. */
 const script: { status: number; body: string }[] = [];
+/** A webhook target with escapes the v3 algorithm decodes (%3A, %2F, %40) and one it keeps (%20). */
+const WEBHOOK_PATH = '/hubspot/webhooks?source=sandbox&a=b%3Ac&next=%2Fdeals%40home&q=x%20y';
 const ACK = '<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><notificationsResponse xmlns="http://soap.sforce.com/2005/09/outbound"><Ack>true</Ack></notificationsResponse></soapenv:Body></soapenv:Envelope>';
 
 let sandbox: Sandbox;
@@ -42,7 +44,7 @@ beforeAll(async () => {
     deals: 40,
     seed: 21,
     now: new Date('2026-11-26T12:00:00Z'),
-    webhookUrl: `${receiverUrl}/hubspot/webhooks?source=sandbox`,
+    webhookUrl: `${receiverUrl}${WEBHOOK_PATH}`,
     outboundMessageUrl: `${receiverUrl}/salesforce/outbound`,
     deliveryRetry: { attempts: 3, minDelayMs: 20 },
     deliveryBatchDelayMs: 10,
@@ -53,10 +55,22 @@ afterAll(async () => {
   await new Promise((r) => receiver.close(r));
 });
 
-/** HubSpot's documented v3 check, written independently of the sandbox. */
-function verifyV3(secret: string, r: Received, publicUrl: string): boolean {
+/**
+ * HubSpot's documented v3 check, written independently of the sandbox
+ * (https://developers.hubspot.com/docs/apps/legacy-apps/authentication/validating-requests#validate-the-v3-request-signature):
+ * uri = the full URL of the request as received, with %3A %2F %3F %40 %21 %24 %27 %28 %29 %2A %2C %3B
+ * decoded; source = method + uri + raw body + timestamp; base64(HMAC-SHA256(client secret, UTF-8 source)).
+ */
+const DOC_DECODED: [string, string][] = [
+  ['%3A', ':'], ['%2F', '/'], ['%3F', '?'], ['%40', '@'], ['%21', '!'], ['%24', '$'],
+  ['%27', "'"], ['%28', '('], ['%29', ')'], ['%2A', '*'], ['%2C', ','], ['%3B', ';'],
+];
+function documentedUri(requestUrl: string): string {
+  return DOC_DECODED.reduce((uri, [escape, char]) => uri.split(escape).join(char), requestUrl);
+}
+function verifyV3(secret: string, r: Received, uri = documentedUri(`${receiverUrl}${r.url}`)): boolean {
   const timestamp = String(r.headers['x-hubspot-request-timestamp']);
-  const expected = createHmac('sha256', secret).update(`POST${publicUrl}${r.body}${timestamp}`).digest('base64');
+  const expected = createHmac('sha256', secret).update(Buffer.from(`${r.method}${uri}${r.body}${timestamp}`, 'utf8')).digest('base64');
   const got = Buffer.from(String(r.headers['x-hubspot-signature-v3']));
   return got.length === Buffer.byteLength(expected) && timingSafeEqual(got, Buffer.from(expected));
 }
@@ -75,9 +89,16 @@ describe('HubSpot webhooks', () => {
     await sandbox.drainDeliveries();
     const hooks = received.filter((r) => r.url.startsWith('/hubspot/'));
     expect(hooks).toHaveLength(2);
-    const publicUrl = `${receiverUrl}/hubspot/webhooks?source=sandbox`;
-    for (const h of hooks) expect(verifyV3(sandbox.hubspot.webhookSecret, h, publicUrl)).toBe(true);
-    expect(verifyV3('another secret', hooks[1]!, publicUrl)).toBe(false);
+    // the request arrives at the URL as configured, escapes intact
+    expect(hooks.map((h) => [h.method, h.url])).toEqual([['POST', WEBHOOK_PATH], ['POST', WEBHOOK_PATH]]);
+    for (const h of hooks) expect(verifyV3(sandbox.hubspot.webhookSecret, h)).toBe(true);
+    expect(documentedUri(`${receiverUrl}${WEBHOOK_PATH}`)).toBe(`${receiverUrl}/hubspot/webhooks?source=sandbox&a=b:c&next=/deals@home&q=x%20y`);
+    // signed over the decoded URI, not the URL as sent, and with the app secret
+    expect(verifyV3(sandbox.hubspot.webhookSecret, hooks[1]!, `${receiverUrl}${WEBHOOK_PATH}`)).toBe(false);
+    expect(verifyV3('another secret', hooks[1]!)).toBe(false);
+    // v1 (sent with CRM webhook subscriptions): hex sha256 of client secret + body
+    expect(hooks[1]!.headers['x-hubspot-signature-version']).toBe('v1');
+    expect(hooks[1]!.headers['x-hubspot-signature']).toBe(createHash('sha256').update(sandbox.hubspot.webhookSecret + hooks[1]!.body).digest('hex'));
     const events = JSON.parse(hooks[1]!.body) as Record<string, unknown>[];
     expect(events).toEqual([
       expect.objectContaining({
