@@ -150,6 +150,9 @@ export function buildBook(input: EngineInput, now: Date | number): Book {
     if (list) list.push(p);
     else closeDateChangesByDeal.set(c.dealId, [p]);
   }
+  // A CRM sync without close-date history (HubSpot list pulls carry none): the daily snapshots
+  // still show each move, dated at the start of the day of the snapshot that first saw it.
+  if (closeDateChangesByDeal.size === 0 && input.snapshots.length > 0) closeDateChangesFromSnapshots(input, clock, closeDateChangesByDeal);
   for (const list of closeDateChangesByDeal.values()) if (list.length > 1) list.sort((a, b) => a.atMs - b.atMs);
 
   // Amount baseline: the latest snapshot on or before `today - days`; without snapshots (a new
@@ -216,6 +219,36 @@ export function buildBook(input: EngineInput, now: Date | number): Book {
 export function countsAsActivity(type: string, completed: boolean, origin: string, isDeleted: boolean, atMs: number, nowMs: number): boolean {
   if (origin === 'dealwatch' || isDeleted || !(atMs <= nowMs)) return false;
   return type !== 'task' || completed;
+}
+
+function closeDateChangesFromSnapshots(input: EngineInput, clock: DayClock, out: Map<string, ParsedCloseDateChange[]>): void {
+  const byDeal = new Map<string, { day: number; closeDate: string | null }[]>();
+  for (const s of input.snapshots) {
+    const day = dayOfIsoDate(s.day);
+    if (Number.isNaN(day)) continue;
+    const list = byDeal.get(s.dealId);
+    if (list) list.push({ day, closeDate: s.closeDate });
+    else byDeal.set(s.dealId, [{ day, closeDate: s.closeDate }]);
+  }
+  for (const [dealId, list] of byDeal) {
+    if (list.length < 2) continue;
+    list.sort((a, b) => a.day - b.day);
+    for (let i = 1; i < list.length; i++) {
+      const prev = list[i - 1]!;
+      const cur = list[i]!;
+      if (cur.closeDate === prev.closeDate || cur.day === prev.day) continue;
+      const change: ParsedCloseDateChange = {
+        oldDay: prev.closeDate === null ? NaN : dayOfIsoDate(prev.closeDate),
+        newDay: cur.closeDate === null ? NaN : dayOfIsoDate(cur.closeDate),
+        atMs: clock.startOfDay(cur.day),
+        oldValue: prev.closeDate,
+        newValue: cur.closeDate,
+      };
+      const changes = out.get(dealId);
+      if (changes) changes.push(change);
+      else out.set(dealId, [change]);
+    }
+  }
 }
 
 function isSorted(list: readonly { atMs: number }[]): boolean {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { closeDateChange, deal, input, settings } from '../builders.js';
+import { closeDateChange, deal, input, settings, snapshot } from '../builders.js';
 import { finding } from '../helpers.js';
 
 describe('close_date_passed', () => {
@@ -44,6 +44,24 @@ describe('close_date_pushed', () => {
     expect(
       finding(pushes(closeDateChange('d1', '2026-12-25', '2026-12-10', '2026-10-01T10:00:00.000Z'), closeDateChange('d1', '2026-12-10', '2026-12-20', '2026-11-20T10:00:00.000Z')), 'close_date_pushed'),
     ).toBeUndefined();
+  });
+
+  it('reads pushes from daily snapshots when the CRM gives no close-date history', () => {
+    const snaps = [
+      snapshot('d1', '2026-10-01', { closeDate: '2026-11-15' }),
+      snapshot('d1', '2026-10-02', { closeDate: '2026-11-15' }),
+      snapshot('d1', '2026-10-20', { closeDate: '2026-12-01' }),
+      snapshot('d1', '2026-11-20', { closeDate: '2026-12-20' }),
+    ];
+    const f = finding(input({ deals: [deal('d1', { closeDate: '2026-12-20' })], snapshots: snaps }), 'close_date_pushed');
+    expect(f?.evidence['pushes']).toBe(2);
+    expect(f?.evidence['moves']).toEqual([
+      { from: '2026-11-15', to: '2026-12-01', at: '2026-10-20T00:00:00.000Z', days: 16 },
+      { from: '2026-12-01', to: '2026-12-20', at: '2026-11-20T00:00:00.000Z', days: 19 },
+    ]);
+    // field history, when present, is the only source
+    const withHistory = input({ deals: [deal('d1', { closeDate: '2026-12-20' })], snapshots: snaps, fieldChanges: [closeDateChange('d2', '2026-12-01', '2026-12-02', '2026-11-20T10:00:00.000Z')] });
+    expect(finding(withHistory, 'close_date_pushed')).toBeUndefined();
   });
 
   it('flags a single push across a fiscal quarter boundary', () => {
