@@ -1,6 +1,7 @@
 import nock from 'nock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BASE_URL, collect, connector, type FakeRecord, fakeSearch, fixture } from './support.js';
+import type { RateGate } from '../../../../connectors/types.js';
+import { BASE_URL, collect, connector, type FakeRecord, fakeSearch, fastRetry, fixture } from './support.js';
 
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => {
@@ -58,6 +59,66 @@ describe('HubSpot activities', () => {
     }
     expect(firstCallsPage).toBeGreaterThanOrEqual(0);
     expect(pages.flatMap((p) => p.tombstones)).toEqual(['3999']);
+  });
+
+  it('incremental: the same calls in the same order and the same pages however late answers and permits come', async () => {
+    // Several types with several pages each, so a prefetch or a flush that raced a search would show
+    // up as another call order, another v4 batching or another page sequence.
+    const data: Record<(typeof TYPES)[number], FakeRecord[]> = {
+      calls: Array.from({ length: 650 }, (_, i) => ({ id: String(10_000 + i), stampMs: at('10:00') + i * 700 })),
+      emails: Array.from({ length: 450 }, (_, i) => ({ id: String(20_000 + i), stampMs: at('09:55') + i * 1100 })),
+      meetings: [{ id: '30000', stampMs: at('10:03') }],
+      notes: Array.from({ length: 900 }, (_, i) => ({ id: String(40_000 + i), stampMs: at('09:58') + i * 500 })),
+      tasks: [],
+    };
+    const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+    const run = async (jitter: () => number) => {
+      const log: string[] = [];
+      for (const type of TYPES) {
+        const search = fakeSearch(data[type]);
+        nock(BASE_URL)
+          .post(`/crm/v3/objects/${type}/search`)
+          .times(20)
+          .reply(async (uri, body) => {
+            log.push(`search ${type} after=${(body as { after?: string }).after ?? '-'}`);
+            await sleep(jitter());
+            return search(uri, body);
+          });
+        nock(BASE_URL)
+          .post(`/crm/v4/associations/${type}/deals/batch/read`)
+          .times(20)
+          .reply(async (_uri, body) => {
+            const inputs = (body as { inputs: { id: string }[] }).inputs;
+            log.push(`links ${type} ${inputs.length} from ${inputs[0]?.id}`);
+            await sleep(jitter());
+            return [200, { results: inputs.map((i) => ({ from: { id: i.id }, to: [{ toObjectId: Number(i.id) + 1, associationTypes: [] }] })) }];
+          });
+        nock(BASE_URL)
+          .get(`/crm/v3/objects/${type}`)
+          .query((q) => q.archived === 'true')
+          .reply(async () => {
+            log.push(`archived ${type}`);
+            await sleep(jitter());
+            return [200, { results: [] }];
+          });
+      }
+      const gate: RateGate = { take: () => sleep(jitter()) };
+      const c = connector({}, fastRetry, gate);
+      const pages = await collect(c.pullActivities({ since: { stamp: '2026-11-26T10:00:00.000Z', id: '' } }));
+      nock.cleanAll();
+      return {
+        log,
+        pages: pages.map((p) => ({ records: p.records.map((a) => `${a.externalId}>${a.dealIds.join(',')}`), tombstones: p.tombstones, cursor: p.cursor })),
+      };
+    };
+    const calm = await run(() => 0);
+    expect(calm.pages.flatMap((p) => p.records)).toHaveLength(650 + 450 + 1 + 900);
+    // One v4 read per type while it stays under 1,000 held ids, each when its search ends (the
+    // type whose frontier lags is walked first, so the one meeting at 10:03 ends before the emails).
+    expect(calm.log.filter((l) => l.startsWith('links'))).toEqual(['links meetings 1 from 30000', 'links emails 450 from 20000', 'links notes 900 from 40000', 'links calls 650 from 10000']);
+    for (let i = 0; i < 2; i += 1) {
+      expect(await run(() => Math.floor(Math.random() * 4))).toEqual(calm);
+    }
   });
 
   it('full: lists each type with deal associations inline, then the archived ones', async () => {

@@ -35,8 +35,8 @@ export function settings(overrides: Record<string, unknown> = {}): HubSpotConnec
 
 export const fastRetry = { retries: 3, minTimeoutMs: 1, maxTimeoutMs: 5, maxRetryAfterMs: 1_500 };
 
-export function connector(overrides: Record<string, unknown> = {}, retry = fastRetry): HubSpotConnector {
-  return new HubSpotConnector(settings(overrides), { rateGate: noopGate, logger: pino({ level: 'silent' }) }, { retry, now: () => NOW });
+export function connector(overrides: Record<string, unknown> = {}, retry = fastRetry, rateGate: RateGate = noopGate): HubSpotConnector {
+  return new HubSpotConnector(settings(overrides), { rateGate, logger: pino({ level: 'silent' }) }, { retry, now: () => NOW });
 }
 
 export async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
