@@ -41,6 +41,8 @@ export interface Metrics {
   readonly webhookEvents: Counter<'provider' | 'outcome' | 'reason'>;
   /** Annotations written to the CRM, by connection and kind (`field`, `note`, `task`). */
   readonly annotationsWritten: Counter<'connection' | 'kind'>;
+  /** Jobs finished by this process's workers, by queue, connection and outcome (`completed`, `failed`). */
+  readonly jobsFinished: Counter<'queue' | 'connection' | 'outcome'>;
   /** Jobs per queue and state (waiting, active, delayed, completed, failed), read at scrape time. */
   readonly queueJobs: Gauge<'queue' | 'state'>;
   /**
@@ -153,6 +155,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       name: 'dealwatch_annotations_written_total',
       help: 'Annotations written to the CRM',
       labelNames: ['connection', 'kind'] as const,
+      registers,
+    }),
+    jobsFinished: new Counter({
+      name: 'dealwatch_jobs_finished_total',
+      help: 'Jobs finished by the workers of this process',
+      labelNames: ['queue', 'connection', 'outcome'] as const,
       registers,
     }),
     queueJobs,
