@@ -5,9 +5,9 @@
  * the answer until it is added here (and so documented).
  */
 import { z } from 'zod';
-import type { Forecast, KpiReport, MorningReview, PipelineChanges, ScopeKpis } from '../domain/engine.js';
+import type { Coaching, Forecast, KpiReport, MorningReview, PipelineChanges, ScopeKpis } from '../domain/engine.js';
 import type { RepsView } from './ports.js';
-import { Finding } from '../domain/model/index.js';
+import { Finding, ScoreBand } from '../domain/model/index.js';
 
 const Money = z.object({ amount: z.number(), currency: z.string() });
 const MoneyTotal = z.array(Money).describe('one line per currency; a single line when every amount converts to the reporting currency');
@@ -193,20 +193,108 @@ export const KpiReportSchema = z
   .meta({ id: 'KpiReport', description: 'KPIs for the connection, each team and each rep, per period with the period before' });
 export { KpiReportSchema as KpiReport };
 
+const StageRate = z.object({
+  pipeline: z.string(),
+  stageId: z.string(),
+  label: z.string(),
+  advanced: z.number(),
+  lostAt: z.number(),
+  samples: z.number(),
+  rate: z.number().nullable(),
+});
+
+const RepCoachingSchema = z.object({
+  ownerId: z.string(),
+  name: z.string(),
+  team: z.string().nullable(),
+  activities30d: z.number(),
+  teamMedianActivities30d: z.number(),
+  effortGap: z.boolean(),
+  skillGap: z
+    .object({
+      pipeline: z.string(),
+      stageId: z.string(),
+      label: z.string(),
+      repRate: z.number(),
+      teamRate: z.number(),
+      repSamples: z.number(),
+      teamSamples: z.number(),
+      gapPercent: z.number(),
+    })
+    .nullable()
+    .describe('weakest stage where conversion is well below the team, with enough samples'),
+  signal: z.enum(['effort_gap', 'skill_gap', 'effort_and_skill_gap', 'balanced']),
+  message: z.string(),
+  stageRates: z.array(StageRate),
+});
+
+const ActivityGoalSchema = z.object({
+  ownerId: z.string(),
+  name: z.string(),
+  weeklyTarget: z.number(),
+  targetBasis: z.string(),
+  goals: z.object({ newOpportunities: z.number(), meetings: z.number(), proposals: z.number(), wins: z.number() }),
+  assumptions: z.array(z.object({ name: z.string(), value: z.number(), samples: z.number(), source: z.enum(['rep', 'team', 'config']) })),
+  currency: z.string(),
+});
+
+const CoachingSchema = z
+  .object({
+    currency: z.string(),
+    reps: z.array(RepCoachingSchema).describe('effort gap or skill gap at a named stage, with the numbers'),
+    goals: z.array(ActivityGoalSchema).describe("next week's activity goals per rep (reverse funnel), with the assumptions"),
+    workload: z.object({
+      teamMedianOpenDeals: z.number(),
+      teamMedianPipeline: z.number(),
+      reps: z.array(
+        z.object({
+          ownerId: z.string(),
+          name: z.string(),
+          openDeals: z.number(),
+          openPipeline: z.number(),
+          dealsRatio: z.number().nullable(),
+          pipelineRatio: z.number().nullable(),
+          flag: z.enum(['overloaded', 'starved']).nullable(),
+        }),
+      ),
+    }),
+    leadSources: z.array(
+      z.object({
+        leadSource: z.string(),
+        created: z.number(),
+        won: z.number(),
+        lost: z.number(),
+        winRate: z.number().nullable(),
+        qualifiedRate: z.number().nullable(),
+        avgWonSize: MoneyTotal,
+      }),
+    ),
+    keyAccounts: z.array(
+      z.object({
+        accountId: z.string(),
+        accountName: z.string().nullable(),
+        openPipeline: MoneyTotal,
+        source: z.enum(['configured', 'top_share']),
+        deals: z.array(
+          z.object({
+            dealId: z.string(),
+            name: z.string(),
+            ownerId: z.string().nullable(),
+            score: z.number().nullable(),
+            band: ScoreBand.nullable(),
+            findings: z.array(z.string()),
+          }),
+        ),
+      }),
+    ),
+  })
+  .meta({ id: 'Coaching', description: 'coaching and planning: effort vs skill gaps, activity goals, workload, lead quality, key accounts' });
+
 export const RepsReport = z
   .object({
     currency: z.string(),
     reps: z.array(ScopeKpisSchema),
-    coaching: z
-      .object({
-        currency: z.string(),
-        reps: z.array(z.unknown()).describe('per rep: effort gap or skill gap at a named stage, with the numbers'),
-        goals: z.array(z.unknown()).describe("next week's activity goals per rep (reverse funnel), with the assumptions"),
-        workload: z.unknown().describe('open deals and pipeline per rep against the team median'),
-        leadSources: z.array(z.unknown()).describe('win rate, conversion and deal size by lead source'),
-        keyAccounts: z.array(z.unknown()).describe('key accounts with the health of each open deal'),
-      })
-      .describe('coaching and planning signals'),
+    coaching: CoachingSchema,
   })
   .meta({ id: 'Reps' });
 
@@ -218,5 +306,6 @@ export type ReportContracts = [
   Accepts<typeof ChangesReport, PipelineChanges>,
   Accepts<typeof ScopeKpisSchema, ScopeKpis>,
   Accepts<typeof KpiReportSchema, KpiReport>,
+  Accepts<typeof CoachingSchema, Coaching>,
   Accepts<typeof RepsReport, RepsView>,
 ];
