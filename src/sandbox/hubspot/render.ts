@@ -1,5 +1,6 @@
 /** Book rows to HubSpot's SimplePublicObject shape (`{id, properties, createdAt, updatedAt, archived}`). */
 import type { Activity, Deal } from '../generator/book.js';
+import type { InlineAssociations } from './associations.js';
 import type { HubSpotContext } from './context.js';
 import { activityProperty, dealProperty, DEFAULT_PROPERTIES, type HubSpotObjectType } from './properties.js';
 
@@ -10,7 +11,7 @@ export interface SimplePublicObject {
   updatedAt: string;
   archived: boolean;
   archivedAt?: string;
-  associations?: Record<string, { results: { id: string; type: string }[] }>;
+  associations?: Record<string, InlineAssociations>;
   propertiesWithHistory?: Record<string, PropertyHistoryEntry[]>;
 }
 

@@ -10,7 +10,8 @@ import type { HubSpotRateLimiter } from './rate-limit.js';
 import { parsePropertyList, renderActivity, renderDeal, type SimplePublicObject } from './render.js';
 import { search, type SearchRequest } from './search.js';
 import { applyDealWrite, createActivity, type ActivityCreateInput } from './writes.js';
-import { registerAssociationRoutes, dealAssociations } from './associations.js';
+import { inlineAssociations, registerAssociationRoutes } from './associations.js';
+import { registerCompanyRoutes } from './companies.js';
 
 const LIST_MAX_LIMIT = 100;
 const BATCH_MAX_INPUTS = 100;
@@ -86,7 +87,7 @@ export async function hubspotRoutes(app: FastifyInstance, options: HubSpotRouteO
       const isArchived = type === 'deals' ? store.book.deals[idx]!.deleted : store.book.activities[idx]!.deleted;
       if (isArchived !== archived) continue;
       const obj = render(type, idx, properties, parsePropertyList(q['propertiesWithHistory']));
-      if (associations && type === 'deals') obj.associations = dealAssociations(ctx, idx, associations);
+      if (associations) obj.associations = inlineAssociations(ctx, options.baseUrl(), type, obj.id, associations);
       results.push(obj);
     }
     // Skip trailing non-matching rows so the last page carries no dangling cursor.
@@ -110,7 +111,7 @@ export async function hubspotRoutes(app: FastifyInstance, options: HubSpotRouteO
     if (!found || found.archived !== asBoolean(request.query['archived'])) return reply.code(404).send(notFound());
     const obj = render(type, found.idx, parsePropertyList(request.query['properties']), parsePropertyList(request.query['propertiesWithHistory']));
     const associations = parsePropertyList(request.query['associations']);
-    if (associations && type === 'deals') obj.associations = dealAssociations(ctx, found.idx, associations);
+    if (associations) obj.associations = inlineAssociations(ctx, options.baseUrl(), type, obj.id, associations);
     return obj;
   });
 
@@ -214,7 +215,8 @@ export async function hubspotRoutes(app: FastifyInstance, options: HubSpotRouteO
     return reply.code(errors.length ? 207 : 201).send(batchEnvelope(startedAt, results, errors));
   });
 
-  registerAssociationRoutes(app, ctx);
+  registerAssociationRoutes(app, ctx, options.baseUrl);
+  registerCompanyRoutes(app, ctx, options.baseUrl);
 
   app.get('/crm/v3/pipelines/:objectType', async (request: FastifyRequest<{ Params: { objectType: string } }>, reply) => {
     if (request.params.objectType !== 'deals') return reply.code(404).send(notFound());
