@@ -17,6 +17,7 @@ const Period = z.object({
   endDay: z.number().describe('exclusive'),
   start: z.string().describe('first day, ISO'),
   end: z.string().describe('last day, ISO'),
+  kind: z.enum(['trailing', 'quarter_to_date', 'quarter', 'custom']).describe('how the period was built; decides what the previous period is'),
 });
 
 const TrendFlag = z.object({
@@ -152,7 +153,12 @@ const PeriodKpis = z.object({
   wonAmount: MoneyTotal,
   medianSalesCycleDays: z.number().nullable(),
   pipelineVelocityPerDay: MoneyTotal,
-  activities: z.object({ total: z.number(), byType: z.record(z.string(), z.number()), perWeek: z.number() }),
+  activities: z.object({
+    total: z.number(),
+    byType: z.record(z.string(), z.number()),
+    perWeek: z.number(),
+    weekly: z.array(z.object({ weekStart: z.string(), count: z.number() })).describe('per local week (Monday start), oldest first'),
+  }),
 });
 
 const StateKpis = z.object({

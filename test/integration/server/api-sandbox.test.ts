@@ -154,6 +154,22 @@ describe.skipIf(!ok)('manager API after a real sandbox sync', () => {
     await get(`/api/v1/connections/${conn}/reps`, '/api/v1/connections/{id}/reps');
   });
 
+  it('answers every field the engine produces (the response schemas drop nothing)', async () => {
+    const reviews = createReviewService({ store: h.store, connections: directoryOf(h.settings) });
+    const now = new Date(h.sandbox.now());
+    const direct = {
+      review: await reviews.review(conn, now),
+      kpis: await reviews.kpis(conn, {}, now),
+      forecast: await reviews.forecast(conn, {}, now),
+      changes: await reviews.changes(conn, {}, now),
+      reps: await reviews.reps(conn, now),
+    };
+    for (const [name, value] of Object.entries(direct)) {
+      const res = await fetch(`${server.url}/api/v1/connections/${conn}/${name}`, { headers: auth });
+      expect(await res.json(), name).toEqual(JSON.parse(JSON.stringify(value)));
+    }
+  });
+
   it('takes the sandbox\'s signed stage-change webhook and the pipeline applies it', async () => {
     const stages = (await h.store.stages.list(conn)).filter((s) => !s.isClosed);
     const deal = (await h.store.deals.loadOpen(conn)).find((d) => stages.some((s) => s.pipeline === d.pipeline && s.id !== d.stageId))!;
