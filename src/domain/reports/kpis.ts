@@ -274,7 +274,8 @@ export function computeKpis(ctx: ReportContext, options: KpiOptions = {}): KpiRe
 
   const reps = ctx.ownerIds.map((o) => build('rep', o, ctx.ownerName(o), [o]));
   const teams = [...ctx.teams.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([t, ids]) => build('team', t, t, ids));
-  const connection = build('connection', book.settings.connectionId, book.settings.connectionId, [...accs.keys(), ...states.keys()].filter((k, i, all) => all.indexOf(k) === i).map((k) => (k === NONE ? null : k)));
+  const everyone = [...new Set([...accs.keys(), ...states.keys()])].map((k) => (k === NONE ? null : k));
+  const connection = build('connection', book.settings.connectionId, book.settings.connectionId, everyone);
   return { currency: money.reportingCurrency, connection, teams, reps };
 }
 
