@@ -110,7 +110,8 @@ export function scoreDeal(f: DealFacts, findings: readonly Finding[], ctx: RuleC
     impact: signed('engagement', engagement),
     text: inbound30 > 0 && outbound30 > 0 ? `Two-way engagement: ${inbound30} inbound, ${outbound30} outbound in 30 days` : touches === 0 ? 'No touches in 30 days' : `One-way engagement: ${touches} touches, ${inbound30} from the buyer`,
   });
-  if (hasNext) reasons.push({ impact: 4, text: 'Next activity scheduled' });
+  // the 20 engagement points a scheduled next step earns, at the component's weight (20 x 0.2)
+  if (hasNext) reasons.push({ impact: (20 * SCORE_WEIGHTS.engagement) / 100, text: 'Next activity scheduled' });
 
   // stage velocity
   const b = ctx.stuckFor(f);
