@@ -18,8 +18,9 @@ import type {
 } from '../types.js';
 import { defaultRetryPolicy, type RetryPolicy } from '../shared/retry.js';
 import { UsageCounter } from '../shared/usage.js';
-import { ASSOCIATION_BATCH_LIMIT, readLinks } from './associations.js';
+import { ASSOCIATION_BATCH_LIMIT, type AssociatedRecord, chunk, inlineAssociated, primaryId, readAssociated, readLinks } from './associations.js';
 import { HubSpotClient, type HubSpotObjectType } from './client.js';
+import { CompanyNames } from './companies.js';
 import { runDoctor } from './doctor.js';
 import {
   ACTIVITY_OBJECT_TYPES,
@@ -46,12 +47,6 @@ const ACTIVITY_TYPES = Object.values(ACTIVITY_OBJECT_TYPES);
 export interface HubSpotConnectorOptions {
   retry?: RetryPolicy;
   now?: () => number;
-}
-
-function chunk<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }
 
 async function* mapPages<A, B>(pages: AsyncIterable<A>, f: (page: A) => B): AsyncGenerator<B> {
@@ -122,9 +117,16 @@ export class HubSpotConnector implements CrmConnector {
 
   async *pullDeals(options: PullOptions): AsyncIterable<Page<Deal>> {
     const ctx = await this.dealContext(options.signal);
+    // One cache per sync: a company shared by many deals is read once.
+    const companies = new CompanyNames(this.client, this.log);
     for await (const step of this.walkDeals(options, dealProperties(ctx), true)) {
       if (step.kind === 'records') {
-        const records = step.records.map((raw) => toDeal(raw, ctx, step.links.get(raw.id)?.[0] ?? null));
+        const accountIds = new Map(step.records.map((raw) => [raw.id, primaryId(step.links.get(raw.id) ?? [])]));
+        await companies.load([...accountIds.values()].filter((id): id is string => id !== null), options.signal);
+        const records = step.records.map((raw) => {
+          const id = accountIds.get(raw.id) ?? null;
+          return toDeal(raw, ctx, { id, name: companies.nameOf(id) });
+        });
         yield { records, tombstones: [], cursor: step.cursor };
       } else {
         yield { records: [], tombstones: step.tombstones, cursor: step.cursor };
@@ -154,19 +156,19 @@ export class HubSpotConnector implements CrmConnector {
    * page cursors are null until the end, whose cursor is the instant the walk began (a list is not
    * ordered by modification, so only that instant is a safe resume point). Incremental: search from
    * `since.stamp - lookback`, each page's cursor its (max stamp, id); then recently archived deals.
-   * With `withCompanies`, each page comes with its deals' companies.
+   * With `withCompanies`, each page comes with its deals' companies (inline on lists, v4 on searches).
    */
   private async *walkDeals(
     options: PullOptions,
     properties: string[],
     withCompanies: boolean,
   ): AsyncGenerator<
-    | { kind: 'records'; records: RawObject[]; cursor: SyncCursor | null; links: Map<string, string[]> }
+    | { kind: 'records'; records: RawObject[]; cursor: SyncCursor | null; links: Map<string, AssociatedRecord[]> }
     | { kind: 'tombstones'; tombstones: string[]; cursor: SyncCursor | null }
   > {
     const { signal } = options;
     const linked = <M extends { records: RawObject[] }>(pages: AsyncIterable<M>) =>
-      withCompanies ? this.withLinks('deals', 'companies', pages, signal) : mapPages(pages, (page) => ({ ...page, links: new Map<string, string[]>() }));
+      withCompanies ? this.withLinks('deals', 'companies', pages, signal) : mapPages(pages, (page) => ({ ...page, links: new Map<string, AssociatedRecord[]>() }));
 
     if (options.mode === 'full' || options.since === null) {
       const startedMs = this.now();
@@ -200,13 +202,13 @@ export class HubSpotConnector implements CrmConnector {
     to: HubSpotObjectType,
     pages: AsyncIterable<M>,
     signal?: AbortSignal,
-  ): AsyncGenerator<M & { links: Map<string, string[]> }> {
+  ): AsyncGenerator<M & { links: Map<string, AssociatedRecord[]> }> {
     let held: M[] = [];
     let heldIds = 0;
     let largestPage = 0;
     const flush = async function* (this: HubSpotConnector) {
       if (held.length === 0) return;
-      const links = await readLinks(this.client, from, to, held.flatMap((p) => p.records.map((r) => r.id)), signal);
+      const links = await readAssociated(this.client, from, to, held.flatMap((p) => p.records.map((r) => r.id)), signal);
       for (const page of held) yield { ...page, links };
       held = [];
       heldIds = 0;
@@ -217,7 +219,7 @@ export class HubSpotConnector implements CrmConnector {
       const inline = page.records.some((r) => r.associations !== null && r.associations !== undefined);
       if (inline || page.records.length === 0) {
         yield* flush();
-        const links = new Map(page.records.map((r) => [r.id, (r.associations?.[to]?.results ?? []).map((a) => a.id)]));
+        const links = new Map(page.records.map((r) => [r.id, inlineAssociated(r, from, to)]));
         yield { ...page, links };
         continue;
       }
@@ -254,7 +256,8 @@ export class HubSpotConnector implements CrmConnector {
       for (const type of ACTIVITY_TYPES) {
         const pages = mapPages(listPages(this.client, type, { properties: ACTIVITY_PROPERTIES[type], associations: ['deals'] }, signal), (records) => ({ records }));
         for await (const page of this.withLinks(type, 'deals', pages, signal)) {
-          yield { records: page.records.map((raw) => toActivity(raw, type, page.links.get(raw.id) ?? [], ctx)), tombstones: [], cursor: null };
+          const records = page.records.map((raw) => toActivity(raw, type, (page.links.get(raw.id) ?? []).map((deal) => deal.id), ctx));
+          yield { records, tombstones: [], cursor: null };
         }
       }
       for (const type of ACTIVITY_TYPES) {
@@ -375,8 +378,10 @@ export class HubSpotConnector implements CrmConnector {
     const raw = BatchResponse.parse(read.body).results?.find((r) => r.id === dealId) ?? null;
     if (!raw) return { deal: null, activities: [], stageChanges: [], fieldChanges: [] };
 
-    const companies = await readLinks(this.client, 'deals', 'companies', [dealId], signal);
-    const deal = toDeal(raw, ctx, companies.get(dealId)?.[0] ?? null);
+    const accountId = primaryId((await readAssociated(this.client, 'deals', 'companies', [dealId], signal)).get(dealId) ?? []);
+    const companies = new CompanyNames(this.client, this.log);
+    if (accountId !== null) await companies.load([accountId], signal);
+    const deal = toDeal(raw, ctx, { id: accountId, name: companies.nameOf(accountId) });
     const activities: Activity[] = [];
     const actx = { connectionId: this.connectionId, nowMs: this.now() };
     for (const type of ACTIVITY_TYPES) {

@@ -13,6 +13,7 @@ import type {
   Stage,
   StageChange,
 } from '../../src/domain/model/index.js';
+import { inlineAssociated, primaryId } from './associations.js';
 import type { RawObject, RawOwner, RawPipeline } from './schemas.js';
 
 /** HubSpot object type of each canonical activity type. */
@@ -174,12 +175,17 @@ function stageEnteredAt(props: Record<string, string | null | undefined>, stageI
   );
 }
 
-/** The company a deal is associated with (first listed), from inline associations. */
-function accountIdOf(raw: RawObject): string | null {
-  return raw.associations?.companies?.results?.[0]?.id ?? null;
+/** A deal's company: its primary company (else the first listed) and that company's name. */
+export interface DealAccount {
+  id: string | null;
+  name: string | null;
 }
 
-export function toDeal(raw: RawObject, ctx: DealMapContext, accountId: string | null = accountIdOf(raw)): Deal {
+/**
+ * `account` defaults to the primary company among the deal's inline associations, without a name
+ * (names come from the companies batch read, see companies.ts).
+ */
+export function toDeal(raw: RawObject, ctx: DealMapContext, account: DealAccount = { id: primaryId(inlineAssociated(raw, 'deals', 'companies')), name: null }): Deal {
   const p = raw.properties ?? {};
   const stageId = text(p.dealstage) ?? 'unknown';
   const stage = ctx.stages.get(stageId);
@@ -196,8 +202,8 @@ export function toDeal(raw: RawObject, ctx: DealMapContext, accountId: string | 
     externalId: raw.id,
     name: p.dealname ?? '',
     ownerId: text(p.hubspot_owner_id),
-    accountId,
-    accountName: null,
+    accountId: account.id,
+    accountName: account.id === null ? null : account.name,
     leadSource: text(p.hs_analytics_source),
     pipeline: text(p.pipeline) ?? 'default',
     stageId,

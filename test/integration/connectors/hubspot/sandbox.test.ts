@@ -43,6 +43,13 @@ describe('HubSpot connector on the sandbox', () => {
 
   it('a full sync yields exactly the sandbox deals with their contents', async () => {
     const book = sandbox.state.hubspot;
+    // Account names need the companies batch read; a sandbox without it still yields the account ids.
+    const probe = await fetch(`${sandbox.hubspot.baseUrl.replace(/\/+$/, '')}/crm/v3/objects/companies/batch/read`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${sandbox.hubspot.accessToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ inputs: [], properties: ['name'] }),
+    });
+    const companiesServed = probe.status !== 404;
     const { pages, cursor } = await drain(connector.pullDeals({ since: null, mode: 'full' }));
     fullDealsCursor = cursor;
     const got = new Map<string, Deal>(pages.flatMap((p) => p.records).map((d) => [d.externalId, d]));
@@ -58,6 +65,7 @@ describe('HubSpot connector on the sandbox', () => {
         stageId: stage.id,
         ownerId: book.reps[d.owner]!.id,
         accountId: book.accounts[d.account]!.id,
+        accountName: companiesServed ? book.accounts[d.account]!.name : null,
         leadSource: d.leadSource,
         amount: d.amount,
         closeDate: iso(d.closeDate)?.slice(0, 10) ?? null,

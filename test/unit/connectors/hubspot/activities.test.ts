@@ -187,7 +187,10 @@ describe('HubSpot fetchDeal (webhook fast path)', () => {
       .query(true)
       .reply(200, { status: 'COMPLETE', results: [deal] })
       .post('/crm/v4/associations/deals/companies/batch/read')
-      .reply(200, { results: [{ from: { id: '9' }, to: [{ toObjectId: 5001, associationTypes: [] }] }] });
+      .reply(200, { results: [{ from: { id: '9' }, to: [{ toObjectId: 5001, associationTypes: [] }] }] })
+      .post('/crm/v3/objects/companies/batch/read', (b) => JSON.stringify(b.inputs) === JSON.stringify([{ id: '5001' }]))
+      .query(true)
+      .reply(200, fixture('companies-batch-read.json'));
     for (const type of TYPES) {
       const has = type === 'calls';
       nock(BASE_URL)
@@ -203,7 +206,7 @@ describe('HubSpot fetchDeal (webhook fast path)', () => {
 
     const c = connector();
     const bundle = await c.fetchDeal('9');
-    expect(bundle.deal).toMatchObject({ externalId: '9', accountId: '5001', stageId: 'presentationscheduled' });
+    expect(bundle.deal).toMatchObject({ externalId: '9', accountId: '5001', accountName: 'Acme Corp', stageId: 'presentationscheduled' });
     expect(bundle.activities.map((a) => [a.externalId, a.direction, a.dealIds])).toEqual([['31', 'inbound', ['9', '12']]]);
     expect(bundle.stageChanges.map((s) => s.toStageId)).toEqual(['appointmentscheduled', 'qualifiedtobuy', 'presentationscheduled']);
     expect(nock.isDone()).toBe(true);

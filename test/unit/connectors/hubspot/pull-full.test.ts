@@ -28,6 +28,11 @@ describe('HubSpot full pull (list endpoints)', () => {
     nock(BASE_URL)
       .post('/crm/v4/associations/deals/companies/batch/read', (b) => JSON.stringify(b) === JSON.stringify({ inputs: [{ id: '10' }] }))
       .reply(200, { status: 'COMPLETE', results: [] });
+    // Deal 9's company name: one companies batch read (properties=name).
+    nock(BASE_URL)
+      .post('/crm/v3/objects/companies/batch/read', (b) => JSON.stringify(b.inputs) === JSON.stringify([{ id: '5001' }]) && JSON.stringify(b.properties) === JSON.stringify(['name']))
+      .query(true)
+      .reply(200, { ...fixture<{ results: { id: string }[] }>('companies-batch-read.json'), results: fixture<{ results: { id: string }[] }>('companies-batch-read.json').results.filter((r) => r.id === '5001') });
 
     const c = connector();
     const pages = await collect(c.pullDeals({ since: null, mode: 'full' }));
@@ -39,6 +44,7 @@ describe('HubSpot full pull (list endpoints)', () => {
       name: 'Acme renewal',
       ownerId: '41629779',
       accountId: '5001',
+      accountName: 'Acme Corp',
       leadSource: 'ORGANIC_SEARCH',
       stageId: 'presentationscheduled',
       amount: 1500,
@@ -55,7 +61,7 @@ describe('HubSpot full pull (list endpoints)', () => {
       isDeleted: false,
     });
     // No hs_is_closed/probability on the record: taken from the stage (closedwon: closed, probability 1).
-    expect(globex).toMatchObject({ stageId: 'closedwon', isClosed: true, isWon: true, probability: 1, amount: null, accountId: null });
+    expect(globex).toMatchObject({ stageId: 'closedwon', isClosed: true, isWon: true, probability: 1, amount: null, accountId: null, accountName: null });
 
     expect(pages.flatMap((p) => p.tombstones)).toEqual(['77', '78']);
     // Only the last page carries a cursor: the instant the list walk began.
@@ -66,7 +72,8 @@ describe('HubSpot full pull (list endpoints)', () => {
     expect(first.limit).toBe('100');
     expect(first.associations).toBe('companies');
     expect(first.properties).toEqual(expect.arrayContaining(['dealname', 'hs_analytics_source', 'discount_percent', 'num_associated_contacts', 'hs_date_entered_closedwon']));
-    expect(c.usage().calls).toBe(5);
+    expect(c.usage().calls).toBe(6);
+    expect(c.usage().byEndpoint['POST /crm/v3/objects/companies/batch/read']).toBe(1);
     expect(c.usage().byEndpoint['GET /crm/v3/objects/deals']).toBe(3);
     expect(nock.isDone()).toBe(true);
   });

@@ -32,13 +32,14 @@ describe('HubSpot incremental pull (search on hs_lastmodifieddate)', () => {
     // Search pages carry no associations: the two pages' companies come from one v4 batch read.
     nock(BASE_URL).post('/crm/v4/associations/deals/companies/batch/read', (b) => (b as { inputs: unknown[] }).inputs.length === 3).reply(200, fixture('associations-deals-companies.json'));
     noArchived();
+    nock(BASE_URL).post('/crm/v3/objects/companies/batch/read').query(true).reply(200, fixture('companies-batch-read.json'));
 
     const since = { stamp: '2026-11-26T10:01:00.000Z', id: '5' };
     const pages = await collect(connector().pullDeals({ since }));
 
     expect(pages.flatMap((p) => p.records.map((d) => d.externalId))).toEqual(['201', '9', '10']);
-    expect(pages[0]?.records.find((d) => d.externalId === '201')?.accountId).toBe('5001');
-    expect(pages[1]?.records[0]?.accountId).toBe('5002');
+    expect(pages[0]?.records.find((d) => d.externalId === '201')).toMatchObject({ accountId: '5001', accountName: 'Acme Corp' });
+    expect(pages[1]?.records[0]).toMatchObject({ accountId: '5002', accountName: 'Globex Labs' });
     // Page 1 ends at 10:05 with id 9; page 2 holds id 10 at the same stamp; ids compare numerically.
     expect(pages[0]?.cursor).toEqual({ stamp: '2026-11-26T10:05:00.000Z', id: '9' });
     expect(pages[1]?.cursor).toEqual({ stamp: '2026-11-26T10:05:00.000Z', id: '10' });

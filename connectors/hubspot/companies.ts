@@ -1,0 +1,56 @@
+/**
+ * Company names for deals' `accountName`: read through the objects batch read (100 ids a call,
+ * `properties=name`) and kept for the whole sync, so each company is read once however many deals
+ * point at it.
+ */
+import { CrmError } from '../../src/domain/errors.js';
+import type { ConnectorLogger } from '../types.js';
+import { chunk } from './associations.js';
+import type { HubSpotClient } from './client.js';
+import { BatchResponse } from './schemas.js';
+
+/** Objects batch read takes at most 100 inputs. */
+export const COMPANY_BATCH_LIMIT = 100;
+
+/** One sync's cache of company names (null: the company is gone or has no name). */
+export class CompanyNames {
+  private readonly names = new Map<string, string | null>();
+  /** Set when the portal (or the token's scopes) does not serve companies: names stay null. */
+  private unavailable = false;
+
+  constructor(
+    private readonly client: HubSpotClient,
+    private readonly log: ConnectorLogger,
+  ) {}
+
+  /** Reads the names of the companies not read yet in this sync. */
+  async load(ids: Iterable<string>, signal?: AbortSignal): Promise<void> {
+    if (this.unavailable) return;
+    const missing = [...new Set(ids)].filter((id) => !this.names.has(id));
+    for (const group of chunk(missing, COMPANY_BATCH_LIMIT)) {
+      let body: BatchResponse;
+      try {
+        body = BatchResponse.parse((await this.client.batchRead('companies', group, ['name'], signal)).body);
+      } catch (error) {
+        // 404 (no companies endpoint) or 403 (no crm.objects.companies.read scope): deals still sync,
+        // with their account ids and no names, rather than the whole sync failing on a label.
+        if (error instanceof CrmError && (error.code === 'CRM.NOT_FOUND' || error.status === 403)) {
+          this.unavailable = true;
+          this.log.warn({ code: error.code, status: error.status }, 'hubspot companies cannot be read; deals keep accountName null');
+          return;
+        }
+        throw error;
+      }
+      for (const id of group) this.names.set(id, null);
+      for (const company of body.results ?? []) {
+        const name = company.properties?.name?.trim();
+        this.names.set(company.id, name ? name : null);
+      }
+    }
+  }
+
+  /** The name of a company read by `load`, else null. */
+  nameOf(id: string | null): string | null {
+    return id === null ? null : (this.names.get(id) ?? null);
+  }
+}

@@ -1,0 +1,185 @@
+/**
+ * Deals' account: the primary company (deal -> company association type 5, inline `deal_to_company`)
+ * and its name from the companies batch read, each company read once per sync, 100 ids a call.
+ */
+import nock from 'nock';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { BASE_URL, collect, connector, type FakeRecord, fakeSearch, fixture } from './support.js';
+
+beforeAll(() => nock.disableNetConnect());
+afterEach(() => {
+  nock.cleanAll();
+});
+
+interface BatchReadBody {
+  inputs: { id: string }[];
+  properties: string[];
+}
+
+type Company = { id: string; properties: Record<string, string> };
+const COMPANIES = fixture<{ results: Company[] }>('companies-batch-read.json').results;
+
+/**
+ * POST /crm/v3/objects/companies/batch/read answering from `companies` (the recorded shapes): 200
+ * when every id exists, else 207 with the missing ids in `errors`. Each request body goes to `log`.
+ */
+function companiesBatchRead(log: BatchReadBody[], companies: Company[] = COMPANIES) {
+  nock(BASE_URL)
+    .post('/crm/v3/objects/companies/batch/read')
+    .query(true)
+    .times(20)
+    .reply((_uri, body) => {
+      const req = body as unknown as BatchReadBody;
+      log.push(req);
+      const found = req.inputs.map((i) => companies.find((c) => c.id === i.id)).filter((c): c is Company => c !== undefined);
+      const missing = req.inputs.map((i) => i.id).filter((id) => !found.some((c) => c.id === id));
+      const template = fixture<Record<string, unknown>>('companies-batch-read-207.json');
+      return [
+        missing.length > 0 ? 207 : 200,
+        {
+          ...template,
+          results: found,
+          ...(missing.length > 0 ? { numErrors: 1, errors: [{ ...(template.errors as object[])[0], context: { ids: missing } }] } : { numErrors: undefined, errors: undefined }),
+        },
+      ];
+    });
+}
+
+function pipelines() {
+  nock(BASE_URL).get('/crm/v3/pipelines/deals').reply(200, fixture('pipelines-deals.json'));
+}
+
+function noArchivedDeals() {
+  nock(BASE_URL).get('/crm/v3/objects/deals').query((q) => q.archived === 'true').reply(200, { results: [] });
+}
+
+describe('HubSpot deal accounts', () => {
+  it('full: the primary company among inline associations, names read once per company', async () => {
+    pipelines();
+    const page2 = {
+      _source: 'https://developers.hubspot.com/docs/api-reference/crm-objects-v3/basic/get-crm-v3-objects-objectType (last page)',
+      results: [
+        {
+          id: '403',
+          properties: { dealname: 'Globex pilot', dealstage: 'qualifiedtobuy', pipeline: 'default', hs_lastmodifieddate: '2026-11-20T12:00:00.000Z', hs_object_id: '403' },
+          createdAt: '2026-10-03T09:00:00.000Z',
+          updatedAt: '2026-11-20T12:00:00.000Z',
+          archived: false,
+          associations: { companies: { results: [{ id: '5001', type: 'deal_to_company_unlabeled' }, { id: '5002', type: 'deal_to_company' }] } },
+        },
+      ],
+    };
+    nock(BASE_URL)
+      .get('/crm/v3/objects/deals')
+      .query((q) => q.archived === 'false' && q.associations === 'companies' && q.after === undefined)
+      .reply(200, fixture('deals-list-companies.json'))
+      .get('/crm/v3/objects/deals')
+      .query((q) => q.archived === 'false' && q.after === '402')
+      .reply(200, page2);
+    noArchivedDeals();
+    const reads: BatchReadBody[] = [];
+    companiesBatchRead(reads);
+
+    const c = connector();
+    const deals = (await collect(c.pullDeals({ since: null, mode: 'full' }))).flatMap((p) => p.records);
+
+    expect(deals.map((d) => [d.externalId, d.accountId, d.accountName])).toEqual([
+      ['401', '5001', 'Acme Corp'],
+      ['402', '5001', 'Acme Corp'],
+      ['403', '5002', 'Globex Labs'],
+    ]);
+    // 5001 is read with the first page and not again; 5002 (not primary on page 1) with the second.
+    expect(reads.map((r) => r.inputs.map((i) => i.id))).toEqual([['5001'], ['5002']]);
+    expect(reads[0]?.properties).toEqual(['name']);
+    expect(c.usage().byEndpoint['POST /crm/v4/associations/deals/companies/batch/read']).toBeUndefined();
+  });
+
+  it('incremental: companies from one v4 read, the primary one when a deal has several; a company gone since is an id without a name', async () => {
+    pipelines();
+    const at = Date.parse('2026-11-26T10:00:00.000Z');
+    nock(BASE_URL).post('/crm/v3/objects/deals/search').reply(fakeSearch([{ id: '301', stampMs: at }, { id: '302', stampMs: at + 1000 }]));
+    const v4: { inputs: { id: string }[] }[] = [];
+    nock(BASE_URL)
+      .post('/crm/v4/associations/deals/companies/batch/read', (b) => {
+        v4.push(b as { inputs: { id: string }[] });
+        return true;
+      })
+      .reply(200, fixture('associations-deals-companies-several.json'));
+    noArchivedDeals();
+    const reads: BatchReadBody[] = [];
+    companiesBatchRead(reads);
+
+    const deals = (await collect(connector().pullDeals({ since: { stamp: '2026-11-26T10:00:00.000Z', id: '' } }))).flatMap((p) => p.records);
+
+    expect(deals.map((d) => [d.externalId, d.accountId, d.accountName])).toEqual([
+      ['301', '5001', 'Acme Corp'],
+      ['302', '5999', null],
+    ]);
+    expect(v4.map((b) => b.inputs.map((i) => i.id))).toEqual([['301', '302']]);
+    expect(reads.map((r) => r.inputs.map((i) => i.id).sort())).toEqual([['5001', '5999']]);
+  });
+
+  it('reads at most 100 companies a call and each company once per sync, however many deals share it', async () => {
+    pipelines();
+    const at = Date.parse('2026-11-26T10:00:00.000Z');
+    // 250 deals on two search pages (one v4 read) pointing at 120 companies.
+    const records: FakeRecord[] = Array.from({ length: 250 }, (_, i) => ({ id: String(1000 + i), stampMs: at + i }));
+    nock(BASE_URL).post('/crm/v3/objects/deals/search').times(2).reply(fakeSearch(records));
+    nock(BASE_URL)
+      .post('/crm/v4/associations/deals/companies/batch/read')
+      .reply((_uri, body) => [
+        200,
+        {
+          status: 'COMPLETE',
+          results: (body as { inputs: { id: string }[] }).inputs.map((i) => ({
+            from: { id: i.id },
+            to: [{ toObjectId: 7000 + (Number(i.id) % 120), associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId: 5, label: 'Primary' }] }],
+          })),
+        },
+      ]);
+    noArchivedDeals();
+    const companies = Array.from({ length: 120 }, (_, i) => ({ id: String(7000 + i), properties: { name: `Company ${i}` } }));
+    const reads: BatchReadBody[] = [];
+    companiesBatchRead(reads, companies);
+
+    const c = connector();
+    const deals = (await collect(c.pullDeals({ since: { stamp: '2026-11-26T10:00:00.000Z', id: '' } }))).flatMap((p) => p.records);
+
+    expect(deals).toHaveLength(250);
+    expect(deals.every((d) => d.accountName === `Company ${Number(d.accountId) - 7000}`)).toBe(true);
+    expect(reads.map((r) => r.inputs.length)).toEqual([100, 20]);
+    expect(new Set(reads.flatMap((r) => r.inputs.map((i) => i.id))).size).toBe(120);
+  });
+
+  it.each([
+    { status: 404, body: { status: 'error', message: 'resource not found', category: 'OBJECT_NOT_FOUND' } },
+    { status: 403, body: fixture('error-403-missing-scopes.json') },
+  ])('a companies batch read answered $status keeps the account ids, leaves names null and is not asked again', async ({ status, body }) => {
+    pipelines();
+    nock(BASE_URL)
+      .get('/crm/v3/objects/deals')
+      .query((q) => q.archived === 'false' && q.after === undefined)
+      .reply(200, fixture('deals-list-companies.json'))
+      .get('/crm/v3/objects/deals')
+      .query((q) => q.archived === 'false' && q.after === '402')
+      .reply(200, {
+        results: [
+          { id: '403', properties: { dealstage: 'qualifiedtobuy', hs_lastmodifieddate: '2026-11-20T12:00:00.000Z' }, archived: false, associations: { companies: { results: [{ id: '5002', type: 'deal_to_company' }] } } },
+        ],
+      });
+    noArchivedDeals();
+    // Once only: a second companies read would find no interceptor and fail the pull.
+    nock(BASE_URL).post('/crm/v3/objects/companies/batch/read').query(true).reply(status, body);
+
+    const c = connector();
+    const deals = (await collect(c.pullDeals({ since: null, mode: 'full' }))).flatMap((p) => p.records);
+
+    expect(deals.map((d) => [d.externalId, d.accountId, d.accountName])).toEqual([
+      ['401', '5001', null],
+      ['402', '5001', null],
+      ['403', '5002', null],
+    ]);
+    expect(c.usage().byEndpoint['POST /crm/v3/objects/companies/batch/read']).toBe(1);
+    expect(nock.isDone()).toBe(true);
+  });
+});
