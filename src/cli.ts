@@ -49,6 +49,7 @@ export function buildProgram(): Command {
       .option('--no-rate-limit', 'do not enforce the providers rate limits')
       .option('--latency <ms>', 'added latency per request', integer)
       .option('--webhook-url <url>', 'where to send signed webhooks')
+      .option('--sales-floor [eventsPerMinute]', 'move random open deals a stage forward in the background (default 6 per minute)')
       .option('--json', 'print one JSON line with URLs and credentials once ready', false),
   );
   command(program, 'migrate', 'Apply pending database migrations');

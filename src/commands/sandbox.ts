@@ -8,6 +8,30 @@ import { createLogger } from '../logger.js';
 import { parseFaultSpec, startSandbox, type Sandbox } from '../sandbox/index.js';
 import type { SandboxOptions } from './types.js';
 
+/** `--sales-floor` without a value: one stage move every 10 seconds. */
+export const DEFAULT_SALES_FLOOR_EVENTS_PER_MINUTE = 6;
+/** At most 100 moves a second: beyond that it is a load test, not a sales floor. */
+const MAX_SALES_FLOOR_EVENTS_PER_MINUTE = 6000;
+
+/** The sandbox command's options: the shared ones plus `--sales-floor [eventsPerMinute]`. */
+export type SandboxCommandOptions = SandboxOptions & {
+  /** `true` when given without a value; a number of stage moves per minute otherwise. */
+  salesFloor?: boolean | number | string | undefined;
+};
+
+/**
+ * `--sales-floor [eventsPerMinute]` to the sandbox's background sales floor (one random open deal
+ * moved a stage forward per event); `undefined` when the flag is absent.
+ */
+export function salesFloorFrom(value: SandboxCommandOptions['salesFloor']): { intervalMs: number } | undefined {
+  if (value === undefined || value === false) return undefined;
+  const perMinute = value === true ? DEFAULT_SALES_FLOOR_EVENTS_PER_MINUTE : Number(value);
+  if (!Number.isFinite(perMinute) || perMinute <= 0 || perMinute > MAX_SALES_FLOOR_EVENTS_PER_MINUTE) {
+    throw new ConfigError([`--sales-floor: events per minute must be a number above 0 and at most ${MAX_SALES_FLOOR_EVENTS_PER_MINUTE}`]);
+  }
+  return { intervalMs: Math.max(1, Math.round(60_000 / perMinute)) };
+}
+
 /** `--seed` is text: a number is used as is, anything else is hashed to one. */
 export function seedFrom(text: string | undefined): number {
   if (text === undefined) return 1;
@@ -37,7 +61,7 @@ export function readyLine(sandbox: Sandbox): string {
   });
 }
 
-export async function run(options: SandboxOptions): Promise<number> {
+export async function run(options: SandboxCommandOptions): Promise<number> {
   const logger = createLogger({ destination: pino.destination({ dest: 2, sync: true }), pretty: process.stderr.isTTY === true }).child({ module: 'sandbox' });
   let faults;
   try {
@@ -46,6 +70,7 @@ export async function run(options: SandboxOptions): Promise<number> {
     throw new ConfigError([`--faults: ${(err as Error).message}`]);
   }
   if (options.deals !== undefined && options.deals < 1) throw new ConfigError(['--deals: must be at least 1']);
+  const salesFloor = salesFloorFrom(options.salesFloor);
   const sandbox = await startSandbox({
     ...(options.port !== undefined ? { port: options.port } : {}),
     seed: seedFrom(options.seed),
@@ -54,8 +79,10 @@ export async function run(options: SandboxOptions): Promise<number> {
     ...(options.latency !== undefined ? { latencyMs: options.latency } : {}),
     ...(options.webhookUrl !== undefined ? { webhookUrl: options.webhookUrl } : {}),
     ...(faults ? { faults } : {}),
+    ...(salesFloor ? { salesFloor } : {}),
     logger,
   });
+  if (salesFloor) logger.info({ intervalMs: salesFloor.intervalMs }, 'sales floor: moving a random open deal one stage forward per interval');
   if (options.json) {
     process.stdout.write(`${readyLine(sandbox)}\n`);
   } else {
@@ -74,6 +101,7 @@ export async function run(options: SandboxOptions): Promise<number> {
         `           refreshToken  ${s.refreshToken}`,
         `           username      ${s.username}  organizationId ${s.organizationId}`,
         `Admin      ${sandbox.adminUrl}  (calls, counters, annotations, planted, faults, clock)`,
+        ...(salesFloor ? [`Sales floor one stage move every ${salesFloor.intervalMs} ms`] : []),
         '',
       ].join('\n'),
     );
