@@ -10,6 +10,7 @@ import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import { ConfigError } from './domain/errors.js';
 import { ConnectionSettings } from './domain/model/connection.js';
+import { RulesConfig } from './domain/rules/config.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -68,13 +69,18 @@ export const ConfigSchema = z
   // hence it reads the connections defensively.
   .superRefine((config, ctx) => checkConnections(config.connections as unknown, ctx), { when: () => true });
 
-/** Checks across fields: unique ids, known time zones, parseable cron expressions. */
+/** Checks across fields: unique ids, known time zones, parseable cron expressions, rule thresholds. */
 function checkConnections(connections: unknown, ctx: z.RefinementCtx): void {
   if (!Array.isArray(connections)) return;
   const firstIndexById = new Map<string, number>();
   connections.forEach((connection: unknown, index) => {
     if (typeof connection !== 'object' || connection === null) return;
-    const { id, schedule, timezone } = connection as { id?: unknown; schedule?: { cron?: unknown; timezone?: unknown }; timezone?: unknown };
+    const { id, schedule, timezone, rules } = connection as {
+      id?: unknown;
+      schedule?: { cron?: unknown; timezone?: unknown };
+      timezone?: unknown;
+      rules?: unknown;
+    };
     const at = (...path: string[]) => ['connections', index, ...path];
     if (typeof id === 'string') {
       const first = firstIndexById.get(id);
@@ -89,6 +95,15 @@ function checkConnections(connections: unknown, ctx: z.RefinementCtx): void {
     }
     if (typeof schedule?.cron === 'string' && !isCron(schedule.cron)) {
       ctx.addIssue({ code: 'custom', path: at('schedule', 'cron'), message: 'invalid cron expression' });
+    }
+    // The connection schema keeps `rules` open; the engine's schema knows every threshold.
+    if (typeof rules === 'object' && rules !== null) {
+      const parsed = RulesConfig.safeParse(rules);
+      if (!parsed.success) {
+        for (const issue of parsed.error.issues) {
+          ctx.addIssue({ code: 'custom', path: at('rules', ...issue.path.map(String)), message: issue.message });
+        }
+      }
     }
   });
 }

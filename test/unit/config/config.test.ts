@@ -140,6 +140,22 @@ describe('parseConfig', () => {
   });
 });
 
+describe('rule thresholds', () => {
+  it('validates each connection\'s rules with the engine\'s schema, naming the field', () => {
+    const issues = issuesOf(() =>
+      parseConfig({ connections: [{ ...hubspot, rules: { stale_deal: { days: -3 }, stale_deals: {} } }] }, secrets),
+    );
+    expect(issues).toHaveLength(2);
+    expect(issues.some((line) => line.startsWith('connections[0].rules.stale_deal.days: '))).toBe(true);
+    expect(issues.some((line) => line.startsWith('connections[0].rules: ') && line.includes('stale_deals'))).toBe(true);
+  });
+
+  it('accepts valid overrides', () => {
+    const config = parseConfig({ connections: [{ ...hubspot, rules: { stale_deal: { days: 21 } } }] }, secrets);
+    expect(config.connections[0]?.rules).toEqual({ stale_deal: { days: 21 } });
+  });
+});
+
 describe('loadConfig', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'dealwatch-config-'));
 
