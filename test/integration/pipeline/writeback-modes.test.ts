@@ -1,0 +1,50 @@
+/**
+ * Write-back modes: `dry-run` computes and records the exact writes without calling the CRM;
+ * switching to `on` writes what is still due, once; `off` scores and reports only.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConnectionSettings } from '../../../src/domain/model/index.js';
+import { redisAvailable } from '../../support/services.js';
+import { startHarness, total, type Harness } from './harness.js';
+
+const redisOk = await redisAvailable();
+
+describe.skipIf(!redisOk)('write-back modes', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ store: 'embedded', queues: 'redis', deals: 60, writeback: 'dry-run' });
+  }, 120_000);
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  const setMode = (id: string, writeback: 'on' | 'dry-run' | 'off') => {
+    const i = h.settings.findIndex((s) => s.id === id);
+    h.settings[i] = ConnectionSettings.parse({ ...h.settings[i], writeback });
+  };
+
+  it('plans in dry-run, writes what is due once when switched on, and writes nothing when off', async () => {
+    const dry = await h.sync('hs', 'full');
+    expect(total(dry, 'writeback', 'planned')).toBeGreaterThan(0);
+    expect(total(dry, 'writeback', 'notes')).toBe(0);
+    expect(h.sandbox.state.annotations.filter((a) => a.provider === 'hubspot')).toEqual([]);
+    const planned = await h.store.findings.unwritten('hs', { statuses: ['planned'] });
+    expect(planned.length).toBeGreaterThan(0);
+
+    setMode('hs', 'on');
+    const on = await h.sync('hs', 'incremental');
+    expect(total(on, 'writeback', 'notes')).toBe(planned.length);
+    const notes = h.sandbox.state.annotations.filter((a) => a.provider === 'hubspot' && a.kind === 'note');
+    expect(notes).toHaveLength(planned.length);
+    expect(await h.store.findings.unwritten('hs')).toEqual([]);
+
+    const again = await h.sync('hs', 'incremental');
+    expect(total(again, 'writeback', 'notes')).toBe(0);
+    expect(h.sandbox.state.annotations.filter((a) => a.provider === 'hubspot' && a.kind === 'note')).toHaveLength(planned.length);
+
+    setMode('sf', 'off');
+    const off = await h.sync('sf', 'full');
+    expect(total(off, 'score', 'scored')).toBeGreaterThan(0);
+    expect(h.sandbox.state.annotations.filter((a) => a.provider === 'salesforce')).toEqual([]);
+  }, 120_000);
+});
