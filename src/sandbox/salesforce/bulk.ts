@@ -23,6 +23,8 @@ interface QueryJob {
 // Salesforce sizes pages by memory when maxRecords is absent; one large page keeps jsforce (which pipes
 // every page into one CSV parser) reading whole records.
 const DEFAULT_MAX_RECORDS = 1_000_000;
+/** Objects of the sandbox that Salesforce documents as supporting PK chunking (history and junction objects do not). */
+const PK_CHUNKING_OBJECTS = new Set(['Account', 'Event', 'Opportunity', 'Task', 'User']);
 
 export function registerBulkQueryRoutes(
   app: FastifyInstance,
@@ -45,6 +47,7 @@ export function registerBulkQueryRoutes(
     lineEnding: 'LF',
     columnDelimiter: 'COMMA',
     ...(job.state === 'JobComplete' ? { numberRecordsProcessed: job.compiled.rows.length, retries: 0, totalProcessingTime: 1 } : {}),
+    isPkChunkingSupported: PK_CHUNKING_OBJECTS.has(job.object),
   });
   const notFound = (reply: FastifyReply) => reply.code(404).send(sfError('NOT_FOUND', 'The requested resource does not exist'));
 

@@ -173,7 +173,9 @@ export function salesforceRoutes(ctx: SalesforceContext) {
         if (t.name !== 'Task' && t.name !== 'Event') return { ok: false, status: 400, error: { statusCode: 'INVALID_TYPE_FOR_OPERATION', message: `The sandbox creates Task and Event records only, not ${t.name}`, fields: [] } };
         return createActivityRecord(ctx, t, values, apply);
       };
-      const toErrorArray = (e: SfRecordError) => [{ message: e.message, errorCode: e.statusCode, fields: e.fields }];
+      // REST error bodies name `fields` only for field errors (documented examples: MALFORMED_ID with
+      // fields, NOT_FOUND without); collection SaveResults always carry `fields`.
+      const toErrorArray = (e: SfRecordError) => [{ message: e.message, errorCode: e.statusCode, ...(e.fields.length > 0 ? { fields: e.fields } : {}) }];
 
       data.patch('/services/data/:version/sobjects/:type/:id', async (request: Req<{ version: string; type: string; id: string }, Record<string, unknown>>, reply) => {
         const outcome = writeOne(request.params.type, request.body ?? {}, request.params.id, true);
