@@ -2,6 +2,7 @@
  * Associations: the v4 batch read (following per-record paging) and the v3 inline `associations=`
  * expansion, both as records with a `primary` flag (HubSpot marks one company per deal primary).
  */
+import { chunks } from '../shared/chunks.js';
 import type { HubSpotClient, HubSpotObjectType } from './client.js';
 import { AssociationBatchResponse, type RawObject } from './schemas.js';
 
@@ -25,12 +26,6 @@ type Pair = `${HubSpotObjectType}->${HubSpotObjectType}`;
 const PRIMARY: Partial<Record<Pair, { typeId: number; inlineType: string }>> = {
   'deals->companies': { typeId: 5, inlineType: 'deal_to_company' },
 };
-
-export function chunk<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 /** Adds `record` to `list`, merging a repeated id (one entry per association type) into one. */
 function addRecord(list: AssociatedRecord[], record: AssociatedRecord): void {
@@ -65,7 +60,7 @@ export async function readAssociated(
   let pending = ids.map((id) => ({ id }) as { id: string; after?: string });
   while (pending.length > 0) {
     const next: { id: string; after: string }[] = [];
-    for (const inputs of chunk(pending, ASSOCIATION_BATCH_LIMIT)) {
+    for (const inputs of chunks(pending, ASSOCIATION_BATCH_LIMIT)) {
       const response = await client.readAssociations(from, to, inputs, signal);
       const body = AssociationBatchResponse.parse(response.body);
       for (const result of body.results ?? []) {

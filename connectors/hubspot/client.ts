@@ -7,7 +7,7 @@
 import { Client } from '@hubspot/api-client';
 import { CrmError } from '../../src/domain/errors.js';
 import type { ConnectorLogger, RateGate } from '../types.js';
-import { type RetryPolicy, withRetry } from '../shared/retry.js';
+import { parseRetryAfter, type RetryPolicy, withRetry } from '../shared/retry.js';
 import type { UsageCounter } from '../shared/usage.js';
 
 export type HubSpotObjectType = 'deals' | 'calls' | 'emails' | 'meetings' | 'notes' | 'tasks' | 'companies' | 'contacts';
@@ -291,13 +291,8 @@ export function classifyError(error: unknown, observer: { status: number | null;
 }
 
 function retryAfterMs(headers: Record<string, string>, policy: string | null): number | null {
-  const retryAfter = header(headers, 'retry-after');
-  if (retryAfter !== undefined) {
-    const seconds = Number(retryAfter);
-    if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-    const at = Date.parse(retryAfter);
-    if (Number.isFinite(at)) return Math.max(0, at - Date.now());
-  }
+  const retryAfter = parseRetryAfter(header(headers, 'retry-after'), Date.now());
+  if (retryAfter !== null) return retryAfter;
   if (policy === 'SECONDLY') return 1_000;
   const interval = Number(header(headers, 'x-hubspot-ratelimit-interval-milliseconds'));
   // The rolling window has fully turned over after one interval.

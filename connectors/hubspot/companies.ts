@@ -4,8 +4,8 @@
  * point at it.
  */
 import { CrmError } from '../../src/domain/errors.js';
+import { chunks } from '../shared/chunks.js';
 import type { ConnectorLogger } from '../types.js';
-import { chunk } from './associations.js';
 import type { HubSpotClient } from './client.js';
 import { BatchResponse } from './schemas.js';
 
@@ -27,7 +27,7 @@ export class CompanyNames {
   async load(ids: Iterable<string>, signal?: AbortSignal): Promise<void> {
     if (this.unavailable) return;
     const missing = [...new Set(ids)].filter((id) => !this.names.has(id));
-    for (const group of chunk(missing, COMPANY_BATCH_LIMIT)) {
+    for (const group of chunks(missing, COMPANY_BATCH_LIMIT)) {
       let body: BatchResponse;
       try {
         body = BatchResponse.parse((await this.client.batchRead('companies', group, ['name'], signal)).body);

@@ -16,9 +16,10 @@ import type {
   Page,
   PullOptions,
 } from '../types.js';
+import { chunks } from '../shared/chunks.js';
 import { defaultRetryPolicy, type RetryPolicy } from '../shared/retry.js';
 import { UsageCounter } from '../shared/usage.js';
-import { ASSOCIATION_BATCH_LIMIT, type AssociatedRecord, chunk, inlineAssociated, primaryId, readAssociated, readLinks } from './associations.js';
+import { ASSOCIATION_BATCH_LIMIT, type AssociatedRecord, inlineAssociated, primaryId, readAssociated, readLinks } from './associations.js';
 import { HubSpotClient, type HubSpotObjectType } from './client.js';
 import { CompanyNames } from './companies.js';
 import { runDoctor } from './doctor.js';
@@ -176,7 +177,7 @@ export class HubSpotConnector implements CrmConnector {
       for await (const page of linked(pages)) {
         yield { kind: 'records', records: page.records, cursor: null, links: page.links };
       }
-      for await (const records of listPages(this.client, 'deals', { properties: ['hs_object_id'], archived: true }, signal)) {
+      for await (const records of this.archivedPages('deals', signal)) {
         if (records.length > 0) yield { kind: 'tombstones', tombstones: records.map((r) => r.id), cursor: null };
       }
       yield { kind: 'tombstones', tombstones: [], cursor: cursorOf(startedMs, '') };
@@ -236,10 +237,15 @@ export class HubSpotConnector implements CrmConnector {
     return page.frontierMs > sinceMs ? cursorOf(page.frontierMs, page.frontierId) : since;
   }
 
+  /** The archived list of `type` (ids and archivedAt only), page by page. */
+  private archivedPages(type: HubSpotObjectType, signal?: AbortSignal): AsyncGenerator<RawObject[]> {
+    return listPages(this.client, type, { properties: ['hs_object_id'], archived: true }, signal);
+  }
+
   /** Ids of records of `type` archived at or after `fromMs` (the archived list holds 90 days). */
   private async archivedSince(type: HubSpotObjectType, fromMs: number, signal?: AbortSignal): Promise<string[]> {
     const ids: string[] = [];
-    for await (const records of listPages(this.client, type, { properties: ['hs_object_id'], archived: true }, signal)) {
+    for await (const records of this.archivedPages(type, signal)) {
       for (const r of records) {
         const at = r.archivedAt ? Date.parse(r.archivedAt) : null;
         if (at === null || at >= fromMs) ids.push(r.id);
@@ -261,7 +267,7 @@ export class HubSpotConnector implements CrmConnector {
         }
       }
       for (const type of ACTIVITY_TYPES) {
-        for await (const records of listPages(this.client, type, { properties: ['hs_object_id'], archived: true }, signal)) {
+        for await (const records of this.archivedPages(type, signal)) {
           if (records.length > 0) yield { records: [], tombstones: records.map((r) => r.id), cursor: null };
         }
       }
@@ -389,7 +395,7 @@ export class HubSpotConnector implements CrmConnector {
       if (ids.length === 0) continue;
       // The activity's other deal links are read too, so an upsert never drops them.
       const links = await readLinks(this.client, type, 'deals', ids, signal);
-      for (const group of chunk(ids, BATCH_LIMIT)) {
+      for (const group of chunks(ids, BATCH_LIMIT)) {
         const response = await this.client.batchRead(type, group, ACTIVITY_PROPERTIES[type], signal);
         for (const record of BatchResponse.parse(response.body).results ?? []) {
           activities.push(toActivity(record, type, links.get(record.id) ?? [dealId], actx));

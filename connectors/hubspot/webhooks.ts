@@ -2,8 +2,9 @@
  * HubSpot webhook verification and parsing. No API call, no SDK: the signature is computed from the
  * documented algorithm (https://developers.hubspot.com/docs/api/webhooks/validating-requests).
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import type { HubSpotConnection } from '../../src/domain/model/index.js';
+import { sameSecret, sha256Hex } from '../shared/digest.js';
 import type { VerifyResult, WebhookEvent, WebhookRequest, WebhookVerifier } from '../types.js';
 import { DEFAULT_FLAGS_PROPERTY, DEFAULT_SCORE_PROPERTY } from './mappers.js';
 import { RawWebhookBatch, type RawWebhookEvent } from './schemas.js';
@@ -39,15 +40,6 @@ function header(headers: WebhookRequest['headers'], name: string): string | unde
   return undefined;
 }
 
-function sameBytes(expected: Buffer, given: Buffer): boolean {
-  // timingSafeEqual needs equal lengths; comparing against itself keeps the time independent of the input.
-  if (expected.length !== given.length) {
-    timingSafeEqual(expected, expected);
-    return false;
-  }
-  return timingSafeEqual(expected, given);
-}
-
 /** Checks X-HubSpot-Signature-v3 (preferred) or the v1/v2 X-HubSpot-Signature of a request. */
 export function verifyHubSpotSignature(request: WebhookRequest, secret: string | undefined, nowMs: number): VerifyResult {
   const v3 = header(request.headers, 'x-hubspot-signature-v3');
@@ -63,8 +55,8 @@ export function verifyHubSpotSignature(request: WebhookRequest, secret: string |
         .digest();
     // The documented URI decodes a few escapes; a signer that signed the URI as sent (a proxy, a
     // simulator) is accepted too: both prove the secret over the same method, URL, body and time.
-    const decoded = sameBytes(signedOver(signatureUri(request.url)), given);
-    const asSent = sameBytes(signedOver(request.url), given);
+    const decoded = sameSecret(signedOver(signatureUri(request.url)), given);
+    const asSent = sameSecret(signedOver(request.url), given);
     return decoded || asSent ? { ok: true } : { ok: false, reason: 'bad_signature' };
   }
 
@@ -77,7 +69,7 @@ export function verifyHubSpotSignature(request: WebhookRequest, secret: string |
   else if (version !== 'v1') return { ok: false, reason: 'malformed' };
   const expected = hash.update(request.rawBody).digest();
   if (!/^[0-9a-f]+$/i.test(legacy)) return { ok: false, reason: 'bad_signature' };
-  return sameBytes(expected, Buffer.from(legacy, 'hex')) ? { ok: true } : { ok: false, reason: 'bad_signature' };
+  return sameSecret(expected, Buffer.from(legacy, 'hex')) ? { ok: true } : { ok: false, reason: 'bad_signature' };
 }
 
 function kindOf(event: RawWebhookEvent): WebhookEvent['kind'] | null {
@@ -113,7 +105,7 @@ export function parseHubSpotWebhook(request: WebhookRequest, settings: Pick<HubS
     // HubSpot's eventId is not guaranteed unique: pair it with what the event is about.
     const eventId = event.eventId
       ? `${event.eventId}:${event.objectId}:${occurredMs}`
-      : createHash('sha256').update(`${event.objectId}|${kind}|${occurredAt}`).digest('hex').slice(0, 32);
+      : sha256Hex(`${event.objectId}|${kind}|${occurredAt}`, 32);
     const selfInflicted =
       (event.propertyName !== null && event.propertyName !== undefined && ownFields.has(event.propertyName)) ||
       (event.changeSource === 'INTEGRATION' && event.appId !== null && event.appId !== undefined && event.sourceId === event.appId);

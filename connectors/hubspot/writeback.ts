@@ -2,9 +2,10 @@
  * HubSpot write-back: score/flags on deals (batch update, 100 a request) and one note or task per
  * new warning (batch create, 100 a request, associated to the deal), each carrying its key.
  */
-import { createHash } from 'node:crypto';
 import { CrmError } from '../../src/domain/errors.js';
 import type { HubSpotConnection } from '../../src/domain/model/index.js';
+import { chunks } from '../shared/chunks.js';
+import { sha256Hex } from '../shared/digest.js';
 import type { AnnotationBatch, AnnotationOutcome, AnnotationResult, WarningAnnotation } from '../types.js';
 import { readLinks } from './associations.js';
 import type { BatchCreateInput, HubSpotClient } from './client.js';
@@ -16,11 +17,6 @@ export const ASSOCIATION_TYPE = { noteToDeal: 214, taskToDeal: 216 } as const;
 /** Batch create/update/read take at most 100 inputs. */
 export const BATCH_LIMIT = 100;
 
-function chunk<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 function escapeHtml(s: string): string {
   return s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
@@ -28,7 +24,7 @@ function escapeHtml(s: string): string {
 
 /** Token inside each annotation that HubSpot's search tokenizer keeps whole (letters and digits only). */
 export function annotationToken(key: string): string {
-  return `dwk${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;
+  return `dwk${sha256Hex(key, 32)}`;
 }
 
 export class HubSpotWriteback {
@@ -51,7 +47,7 @@ export class HubSpotWriteback {
     const result: AnnotationResult = { fields: new Map(), warnings: new Map(), warningKind };
 
     const byDeal = new Map(batch.fields.map((f) => [f.dealId, f]));
-    for (const group of chunk([...byDeal.values()], BATCH_LIMIT)) {
+    for (const group of chunks([...byDeal.values()], BATCH_LIMIT)) {
       const inputs = group.map((f) => ({
         id: f.dealId,
         properties: { [this.scoreProperty]: String(Math.round(f.score)), [this.flagsProperty]: f.flags.join(';') },
@@ -66,7 +62,7 @@ export class HubSpotWriteback {
 
     const byKey = new Map(batch.warnings.map((w) => [w.key, w]));
     const objectType = warningKind === 'task' ? 'tasks' : 'notes';
-    for (const group of chunk([...byKey.values()], BATCH_LIMIT)) {
+    for (const group of chunks([...byKey.values()], BATCH_LIMIT)) {
       const inputs = group.map((w) => this.warningInput(w, warningKind));
       const outcomes = await this.runBatch(
         group.map((w) => w.key),
@@ -184,14 +180,14 @@ export class HubSpotWriteback {
     if (scope?.dealIds && scope.dealIds.length > 0) {
       const links = await readLinks(this.client, 'deals', type, [...new Set(scope.dealIds)], signal);
       const ids = [...new Set([...links.values()].flat())];
-      for (const group of chunk(ids, BATCH_LIMIT)) {
+      for (const group of chunks(ids, BATCH_LIMIT)) {
         const response = await this.client.batchRead(type, group, [bodyProperty], signal);
         collect(BatchResponse.parse(response.body).results ?? []);
       }
       return found;
     }
 
-    for (const group of chunk([...wanted], 5)) {
+    for (const group of chunks([...wanted], 5)) {
       let after: string | undefined;
       do {
         const response = await this.client.search(

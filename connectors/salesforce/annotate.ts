@@ -2,7 +2,7 @@
  * Write-back payloads for sObject Collections and the per-record outcomes of their answers.
  * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_sobjects_collections.htm
  */
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../shared/digest.js';
 import type { AnnotationOutcome, FieldAnnotation, WarningAnnotation } from '../types.js';
 import { KEY_MARKER, WARNING_SUBJECT_PREFIX } from './mappers.js';
 import type { SaveResult } from './schemas.js';
@@ -21,7 +21,7 @@ const RETRYABLE_STATUS = new Set(['UNABLE_TO_LOCK_ROW', 'REQUEST_RUNNING_TOO_LON
  * may be longer than Subject allows and Description (long text) cannot be filtered in SOQL, so the
  * tag in Subject is what findWarnings queries; the full key is in Description for people.
  */
-export const warningTag = (key: string): string => createHash('sha256').update(key).digest('hex').slice(0, 16);
+export const warningTag = (key: string): string => sha256Hex(key, 16);
 const marker = (key: string): string => `${KEY_MARKER}${warningTag(key)}]`;
 
 export function warningSubject(warning: WarningAnnotation): string {

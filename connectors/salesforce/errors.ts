@@ -4,20 +4,12 @@
  * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/errorcodes.htm
  */
 import { CrmError } from '../../src/domain/errors.js';
+import { parseRetryAfter } from '../shared/retry.js';
 
 const provider = 'salesforce';
 
 /** Network failures worth another attempt (the request may not have reached Salesforce). */
 const RETRYABLE_NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'UND_ERR_SOCKET', 'ENETUNREACH', 'EAI_AGAIN']);
-
-/** Parses Retry-After (seconds or HTTP date) into milliseconds. */
-export function parseRetryAfter(value: string | undefined, nowMs: number): number | null {
-  if (!value) return null;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? null : Math.max(0, at - nowMs);
-}
 
 /**
  * Classifies a response that jsforce would otherwise turn into a generic error (or retry on its own).

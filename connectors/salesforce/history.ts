@@ -3,6 +3,7 @@
  * written on each change; OpportunityFieldHistory holds CloseDate/Amount edits when field history
  * tracking is on. Both are append-only logs read by CreatedDate, Id.
  */
+import { chunks } from '../shared/chunks.js';
 import type { HistoryPage } from '../types.js';
 import type { SyncCursor } from '../../src/domain/model/index.js';
 import { toFieldChanges, toStageChanges } from './mappers.js';
@@ -46,7 +47,7 @@ async function loadPreviousStages(
   reader: SoqlReader, rows: RawOpportunityHistory[], from: string, previous: Map<string, string>, resolved: Set<string>, signal?: AbortSignal,
 ): Promise<void> {
   const ids = [...new Set(rows.map((r) => r.OpportunityId))].filter((id) => !resolved.has(id));
-  for (const batch of soql.chunks(ids, 200)) {
+  for (const batch of chunks(ids, 200)) {
     const query =
       `SELECT Id, OpportunityId, StageName, CreatedDate FROM OpportunityHistory WHERE OpportunityId IN (${batch.map(soql.quote).join(', ')})` +
       ` AND CreatedDate < ${soql.soqlDateTime(from)} ORDER BY CreatedDate, Id`;

@@ -105,21 +105,27 @@ function taskType(raw: RawTask): ActivityType {
   }
 }
 
-export function toActivity(raw: RawTask, connectionId: string): Activity {
-  const type = taskType(raw);
+/** What a Task and an Event map alike. */
+function activityBase(raw: RawTask | RawEvent, connectionId: string) {
   return {
     connectionId,
     externalId: raw.Id,
-    type,
-    direction: raw.CallType === 'Inbound' ? 'inbound' : raw.CallType === 'Outbound' ? 'outbound' : 'unknown',
-    occurredAt: raw.ActivityDate ? dateToIso(raw.ActivityDate) : toIso(raw.CreatedDate ?? raw.SystemModstamp),
     ownerId: raw.OwnerId ?? null,
     dealIds: dealIdsOf(raw.WhatId),
-    completed: raw.IsClosed ?? raw.Status === 'Completed',
     subject: raw.Subject ?? null,
-    origin: isDealwatchRecord(raw.Subject, raw.Description) ? 'dealwatch' : 'crm',
+    origin: isDealwatchRecord(raw.Subject, raw.Description) ? ('dealwatch' as const) : ('crm' as const),
     modifiedAt: toIso(raw.SystemModstamp),
     isDeleted: raw.IsDeleted ?? false,
+  };
+}
+
+export function toActivity(raw: RawTask, connectionId: string): Activity {
+  return {
+    ...activityBase(raw, connectionId),
+    type: taskType(raw),
+    direction: raw.CallType === 'Inbound' ? 'inbound' : raw.CallType === 'Outbound' ? 'outbound' : 'unknown',
+    occurredAt: raw.ActivityDate ? dateToIso(raw.ActivityDate) : toIso(raw.CreatedDate ?? raw.SystemModstamp),
+    completed: raw.IsClosed ?? raw.Status === 'Completed',
   };
 }
 
@@ -127,20 +133,7 @@ export function toActivity(raw: RawTask, connectionId: string): Activity {
 export function toMeeting(raw: RawEvent, connectionId: string, nowIso: string): Activity {
   const at = raw.ActivityDateTime ?? raw.StartDateTime;
   const occurredAt = at ? toIso(at) : raw.ActivityDate ? dateToIso(raw.ActivityDate) : toIso(raw.CreatedDate ?? raw.SystemModstamp);
-  return {
-    connectionId,
-    externalId: raw.Id,
-    type: 'meeting',
-    direction: 'unknown',
-    occurredAt,
-    ownerId: raw.OwnerId ?? null,
-    dealIds: dealIdsOf(raw.WhatId),
-    completed: occurredAt <= nowIso,
-    subject: raw.Subject ?? null,
-    origin: isDealwatchRecord(raw.Subject, raw.Description) ? 'dealwatch' : 'crm',
-    modifiedAt: toIso(raw.SystemModstamp),
-    isDeleted: raw.IsDeleted ?? false,
-  };
+  return { ...activityBase(raw, connectionId), type: 'meeting', direction: 'unknown', occurredAt, completed: occurredAt <= nowIso };
 }
 
 /** OpportunityStage rows to stages of the one `default` pipeline, ordered by SortOrder. */

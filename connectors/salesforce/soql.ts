@@ -56,8 +56,3 @@ export const STAGE_SOQL = 'SELECT Id, ApiName, MasterLabel, SortOrder, DefaultPr
 export const USER_SOQL = 'SELECT Id, Name, Email, IsActive FROM User ORDER BY Id';
 
 /** Splits a list for IN (...) clauses; 200 ids keep a GET query URL far below its length limit. */
-export function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}

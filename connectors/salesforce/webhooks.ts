@@ -4,9 +4,9 @@
  * only with the per-connection secret token in the URL and this connection's OrganizationId.
  * https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_om_outboundmessaging_understanding.htm
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { SalesforceConnection } from '../../src/domain/model/index.js';
+import { sameSecret, sha256Hex } from '../shared/digest.js';
 import type { VerifyResult, WebhookEvent, WebhookRequest, WebhookVerifier } from '../types.js';
 import { OPPORTUNITY_ID_PREFIX, toIso } from './mappers.js';
 
@@ -38,13 +38,6 @@ export function parseNotifications(rawBody: Buffer): Notifications | null {
   return notifications && typeof notifications === 'object' ? notifications : null;
 }
 
-const sameSecret = (a: string, b: string): boolean => {
-  // Hash first so lengths match and the compare is constant-time whatever was sent.
-  const ha = createHash('sha256').update(a).digest();
-  const hb = createHash('sha256').update(b).digest();
-  return timingSafeEqual(ha, hb);
-};
-
 /** 15- and 18-character ids name the same org: compare the case-sensitive 15-character prefix. */
 const sameOrg = (a: string, b: string): boolean => a.length >= 15 && b.length >= 15 && a.slice(0, 15) === b.slice(0, 15);
 
@@ -52,7 +45,7 @@ export function salesforceWebhookVerifier(settings: SalesforceConnection): Webho
   return {
     verify(request: WebhookRequest): VerifyResult {
       const token = request.params?.token;
-      if (!settings.outboundMessageToken || !token || !sameSecret(token, settings.outboundMessageToken)) return { ok: false, reason: 'wrong_token' };
+      if (!settings.outboundMessageToken || !token || !sameSecret(settings.outboundMessageToken, token)) return { ok: false, reason: 'wrong_token' };
       const notifications = parseNotifications(request.rawBody);
       if (!notifications) return { ok: false, reason: 'malformed' };
       if (!settings.organizationId || !sameOrg(String(notifications.OrganizationId ?? ''), settings.organizationId)) return { ok: false, reason: 'wrong_org' };
@@ -81,7 +74,7 @@ export function toEvents(notifications: Notifications | null, connectionId: stri
     const stageId = text(sObject.StageName);
     events.push({
       connectionId,
-      eventId: n.Id ?? createHash('sha256').update(`${dealId}|${stamp ?? ''}`).digest('hex'),
+      eventId: n.Id ?? sha256Hex(`${dealId}|${stamp ?? ''}`),
       dealId,
       kind: stageId ? 'stage_change' : 'changed',
       occurredAt: stamp ? toIso(stamp) : new Date().toISOString(),

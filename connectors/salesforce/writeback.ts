@@ -9,7 +9,7 @@ import type { SalesforceClient } from './client.js';
 import { COLLECTION_LIMIT, fieldRecord, findWarningsSoql, tagOf, taskRecord, toOutcome, warningTag } from './annotate.js';
 import { parseWith, type SoqlReader } from './reader.js';
 import { SaveResults } from './schemas.js';
-import { chunks } from './soql.js';
+import { chunks } from '../shared/chunks.js';
 
 export async function annotate(
   client: SalesforceClient, batch: AnnotationBatch, fieldNames: { score: string; flags: string }, signal?: AbortSignal,

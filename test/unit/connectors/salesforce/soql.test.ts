@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { changedSince, likeFragment, lowerBound, quote, soqlDateTime } from '../../../../connectors/salesforce/soql.js';
 import { endpointOf } from '../../../../connectors/salesforce/client.js';
 import { minCursor, maxCursor, unflatten } from '../../../../connectors/salesforce/reader.js';
-import { classifyResponse, parseRetryAfter, toCrmError } from '../../../../connectors/salesforce/errors.js';
+import { classifyResponse, toCrmError } from '../../../../connectors/salesforce/errors.js';
+import { parseRetryAfter } from '../../../../connectors/shared/retry.js';
 import { jwtAudience } from '../../../../connectors/salesforce/jwt.js';
 
 describe('salesforce SOQL text', () => {
