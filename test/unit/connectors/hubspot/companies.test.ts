@@ -4,7 +4,7 @@
  */
 import nock from 'nock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BASE_URL, collect, connector, type FakeRecord, fakeSearch, fixture } from './support.js';
+import { BASE_URL, collect, connector, type FakeRecord, fakeSearch, fixture, replyNoArchivedDeals, replyPipelines } from './support.js';
 
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => {
@@ -45,17 +45,9 @@ function companiesBatchRead(log: BatchReadBody[], companies: Company[] = COMPANI
     });
 }
 
-function pipelines() {
-  nock(BASE_URL).get('/crm/v3/pipelines/deals').reply(200, fixture('pipelines-deals.json'));
-}
-
-function noArchivedDeals() {
-  nock(BASE_URL).get('/crm/v3/objects/deals').query((q) => q.archived === 'true').reply(200, { results: [] });
-}
-
 describe('HubSpot deal accounts', () => {
   it('full: the primary company among inline associations, names read once per company', async () => {
-    pipelines();
+    replyPipelines();
     const page2 = {
       _source: 'https://developers.hubspot.com/docs/api-reference/crm-objects-v3/basic/get-crm-v3-objects-objectType (last page)',
       results: [
@@ -76,7 +68,7 @@ describe('HubSpot deal accounts', () => {
       .get('/crm/v3/objects/deals')
       .query((q) => q.archived === 'false' && q.after === '402')
       .reply(200, page2);
-    noArchivedDeals();
+    replyNoArchivedDeals();
     const reads: BatchReadBody[] = [];
     companiesBatchRead(reads);
 
@@ -95,7 +87,7 @@ describe('HubSpot deal accounts', () => {
   });
 
   it('incremental: companies from one v4 read, the primary one when a deal has several; a company gone since is an id without a name', async () => {
-    pipelines();
+    replyPipelines();
     const at = Date.parse('2026-11-26T10:00:00.000Z');
     nock(BASE_URL).post('/crm/v3/objects/deals/search').reply(fakeSearch([{ id: '301', stampMs: at }, { id: '302', stampMs: at + 1000 }]));
     const v4: { inputs: { id: string }[] }[] = [];
@@ -105,7 +97,7 @@ describe('HubSpot deal accounts', () => {
         return true;
       })
       .reply(200, fixture('associations-deals-companies-several.json'));
-    noArchivedDeals();
+    replyNoArchivedDeals();
     const reads: BatchReadBody[] = [];
     companiesBatchRead(reads);
 
@@ -120,7 +112,7 @@ describe('HubSpot deal accounts', () => {
   });
 
   it('reads at most 100 companies a call and each company once per sync, however many deals share it', async () => {
-    pipelines();
+    replyPipelines();
     const at = Date.parse('2026-11-26T10:00:00.000Z');
     // 250 deals on two search pages (one v4 read) pointing at 120 companies.
     const records: FakeRecord[] = Array.from({ length: 250 }, (_, i) => ({ id: String(1000 + i), stampMs: at + i }));
@@ -137,7 +129,7 @@ describe('HubSpot deal accounts', () => {
           })),
         },
       ]);
-    noArchivedDeals();
+    replyNoArchivedDeals();
     const companies = Array.from({ length: 120 }, (_, i) => ({ id: String(7000 + i), properties: { name: `Company ${i}` } }));
     const reads: BatchReadBody[] = [];
     companiesBatchRead(reads, companies);
@@ -155,7 +147,7 @@ describe('HubSpot deal accounts', () => {
     { status: 404, body: { status: 'error', message: 'resource not found', category: 'OBJECT_NOT_FOUND' } },
     { status: 403, body: fixture('error-403-missing-scopes.json') },
   ])('a companies batch read answered $status keeps the account ids, leaves names null and is not asked again', async ({ status, body }) => {
-    pipelines();
+    replyPipelines();
     nock(BASE_URL)
       .get('/crm/v3/objects/deals')
       .query((q) => q.archived === 'false' && q.after === undefined)
@@ -167,7 +159,7 @@ describe('HubSpot deal accounts', () => {
           { id: '403', properties: { dealstage: 'qualifiedtobuy', hs_lastmodifieddate: '2026-11-20T12:00:00.000Z' }, archived: false, associations: { companies: { results: [{ id: '5002', type: 'deal_to_company' }] } } },
         ],
       });
-    noArchivedDeals();
+    replyNoArchivedDeals();
     // Once only: a second companies read would find no interceptor and fail the pull.
     nock(BASE_URL).post('/crm/v3/objects/companies/batch/read').query(true).reply(status, body);
 

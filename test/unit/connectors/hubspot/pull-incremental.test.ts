@@ -1,6 +1,6 @@
 import nock from 'nock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BASE_URL, collect, connector, type FakeRecord, fakeSearch, fixture, type SearchBody } from './support.js';
+import { BASE_URL, collect, connector, type FakeRecord, fakeSearch, fixture, type SearchBody, replyNoArchivedDeals, replyPipelines } from './support.js';
 
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => {
@@ -9,17 +9,9 @@ afterEach(() => {
 
 const LOOKBACK_MS = 10 * 60_000;
 
-function pipelines() {
-  nock(BASE_URL).get('/crm/v3/pipelines/deals').reply(200, fixture('pipelines-deals.json'));
-}
-
-function noArchived() {
-  nock(BASE_URL).get('/crm/v3/objects/deals').query((q) => q.archived === 'true').reply(200, { results: [] });
-}
-
 describe('HubSpot incremental pull (search on hs_lastmodifieddate)', () => {
   it('keeps two records that share a stamp across a page boundary, pages on after even when a page is short, and cursors at (max stamp, id)', async () => {
-    pipelines();
+    replyPipelines();
     const bodies: SearchBody[] = [];
     nock(BASE_URL)
       .post('/crm/v3/objects/deals/search', (b) => {
@@ -31,7 +23,7 @@ describe('HubSpot incremental pull (search on hs_lastmodifieddate)', () => {
       .reply(200, fixture('deals-search-page2.json'));
     // Search pages carry no associations: the two pages' companies come from one v4 batch read.
     nock(BASE_URL).post('/crm/v4/associations/deals/companies/batch/read', (b) => (b as { inputs: unknown[] }).inputs.length === 3).reply(200, fixture('associations-deals-companies.json'));
-    noArchived();
+    replyNoArchivedDeals();
     nock(BASE_URL).post('/crm/v3/objects/companies/batch/read').query(true).reply(200, fixture('companies-batch-read.json'));
 
     const since = { stamp: '2026-11-26T10:01:00.000Z', id: '5' };
@@ -52,27 +44,27 @@ describe('HubSpot incremental pull (search on hs_lastmodifieddate)', () => {
   });
 
   it('resuming from a page cursor re-reads its stamp inclusively (minus the look-back), so the tie on the next page is not lost', async () => {
-    pipelines();
+    replyPipelines();
     const bodies: SearchBody[] = [];
     nock(BASE_URL)
       .post('/crm/v3/objects/deals/search')
       .reply(fakeSearch([{ id: '9', stampMs: Date.parse('2026-11-26T10:05:00.000Z') }, { id: '10', stampMs: Date.parse('2026-11-26T10:05:00.000Z') }], bodies));
     nock(BASE_URL).post('/crm/v4/associations/deals/companies/batch/read').reply(200, { results: [] });
-    noArchived();
+    replyNoArchivedDeals();
     const pages = await collect(connector().pullDeals({ since: { stamp: '2026-11-26T10:05:00.000Z', id: '9' } }));
     expect(pages.flatMap((p) => p.records.map((d) => d.externalId)).sort()).toEqual(['10', '9']);
     expect(bodies[0]?.filterGroups[0]?.filters[0]?.value).toBe(String(Date.parse('2026-11-26T10:05:00.000Z') - LOOKBACK_MS));
   });
 
   it('splits a window of more than 10,000 changes below the search cap and loses nothing', async () => {
-    pipelines();
+    replyPipelines();
     const base = Date.parse('2026-11-20T00:00:00.000Z');
     // 10,450 changes, three per millisecond stamp, ids in a shuffled numeric order.
     const records: FakeRecord[] = Array.from({ length: 10_450 }, (_, i) => ({ id: String(((i * 7919) % 10_450) + 1), stampMs: base + Math.floor(i / 3) }));
     const bodies: SearchBody[] = [];
     nock(BASE_URL).post('/crm/v3/objects/deals/search').times(200).reply(fakeSearch(records, bodies));
     nock(BASE_URL).post('/crm/v4/associations/deals/companies/batch/read').times(200).reply(200, { results: [] });
-    noArchived();
+    replyNoArchivedDeals();
 
     const c = connector();
     const ids = new Set<string>();
@@ -95,13 +87,13 @@ describe('HubSpot incremental pull (search on hs_lastmodifieddate)', () => {
   });
 
   it('walks more than 10,000 changes sharing one stamp by a numeric hs_object_id cursor', async () => {
-    pipelines();
+    replyPipelines();
     const stamp = Date.parse('2026-11-20T00:00:00.000Z');
     const records: FakeRecord[] = Array.from({ length: 10_100 }, (_, i) => ({ id: String(i + 1), stampMs: stamp }));
     const bodies: SearchBody[] = [];
     nock(BASE_URL).post('/crm/v3/objects/deals/search').times(200).reply(fakeSearch(records, bodies));
     nock(BASE_URL).post('/crm/v4/associations/deals/companies/batch/read').times(200).reply(200, { results: [] });
-    noArchived();
+    replyNoArchivedDeals();
 
     const ids = new Set<string>();
     for await (const page of connector().pullDeals({ since: { stamp: new Date(stamp).toISOString(), id: '' } })) {
@@ -118,7 +110,7 @@ describe('HubSpot incremental pull (search on hs_lastmodifieddate)', () => {
   });
 
   it('tombstones deals archived since the window start (search never returns archived records)', async () => {
-    pipelines();
+    replyPipelines();
     nock(BASE_URL).post('/crm/v3/objects/deals/search').reply(200, { total: 0, results: [] });
     nock(BASE_URL).get('/crm/v3/objects/deals').query((q) => q.archived === 'true').reply(200, fixture('deals-archived.json'));
     const pages = await collect(connector().pullDeals({ since: { stamp: '2026-11-25T00:00:00.000Z', id: '' } }));

@@ -1,7 +1,7 @@
 /** Shared set-up of the HubSpot connector unit tests: settings, a no-op RateGate, a silent logger, fixtures. */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type nock from 'nock';
+import nock from 'nock';
 import pino from 'pino';
 import { HubSpotConnection } from '../../../../src/domain/model/index.js';
 import { HubSpotConnector } from '../../../../connectors/hubspot/connector.js';
@@ -13,6 +13,16 @@ export const NOW = Date.parse('2026-11-26T12:00:00.000Z');
 export function fixture<T = Record<string, unknown>>(name: string): T {
   const path = fileURLToPath(new URL(`../../../fixtures/hubspot/${name}`, import.meta.url));
   return JSON.parse(readFileSync(path, 'utf8')) as T;
+}
+
+/** GET /crm/v3/pipelines/deals answered with the recorded pipelines. */
+export function replyPipelines(): void {
+  nock(BASE_URL).get('/crm/v3/pipelines/deals').reply(200, fixture('pipelines-deals.json'));
+}
+
+/** GET /crm/v3/objects/deals?archived=true answered with no archived deal. */
+export function replyNoArchivedDeals(): void {
+  nock(BASE_URL).get('/crm/v3/objects/deals').query((q) => q.archived === 'true').reply(200, { results: [] });
 }
 
 export const noopGate: RateGate & { taken: string[] } = {
