@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import { concurrencyFromEnv, installPgliteProtocolGroups, openPipeline } from '../../jobs/runtime.js';
 import { createLogger } from '../logger.js';
 import { startServer, type RunningServer } from '../server/server.js';
-import { publicUrlOf, serverDepsFrom, untilSignal } from './serve.js';
+import { openWebhookDeduper, publicUrlOf, serverDepsFrom, untilSignal } from './serve.js';
 import { configFrom, storeFrom } from './support.js';
 import type { StartOptions } from './types.js';
 
@@ -33,7 +33,9 @@ export async function run(options: StartOptions): Promise<number> {
     }
     const schedulers = await pipeline.reconcileSchedulers();
     pipeline.startWorkers({ concurrency });
-    server = await startServer(serverDepsFrom(config, { store, queues: pipeline.queues, redis, logger }), { host: config.host, port: config.port });
+    const deduper = await openWebhookDeduper(store, redis);
+    closers.unshift(() => deduper.close());
+    server = await startServer(serverDepsFrom(config, { store, queues: pipeline.queues, redis, dedupe: deduper.dedupe, logger }), { host: config.host, port: config.port });
     logger.info({ url: server.url, publicUrl: publicUrlOf(config), backend: pipeline.queues.backendKind, schedulers }, 'dealwatch started');
     const signal = await untilSignal();
     logger.info({ signal }, 'shutting down');

@@ -104,6 +104,8 @@ console.log(
     eventsPerSecond: rate,
     seconds,
     stageChanges: fired,
+    eventsDelivered: sandbox.state.deliveries.filter((d) => d.ok).reduce((n, d) => n + d.events, 0),
+    deliveriesFailed: sandbox.state.deliveries.filter((d) => !d.ok).length,
     eventsHandled: jobs.length,
     eventsFailed: failed,
     backend: { database: process.env.DATABASE_URL ? 'postgres' : 'embedded', queues: process.env.REDIS_URL ? 'redis' : 'postgres' },
