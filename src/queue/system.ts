@@ -2,6 +2,7 @@
  * Queues, workers, job schedulers and completion waits on either backend. Callers see job names
  * from the catalog and never a backend.
  */
+import { setMaxListeners } from 'node:events';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { DealwatchError } from '../domain/errors.js';
 import { connectBackend, type AnyQueue, type AnyWorker, type BackendConnections, type QueueBackendSpec } from './backend.js';
@@ -158,6 +159,8 @@ export class QueueSystem {
   /** Starts one worker per queue, running the catalog's handlers with typed errors deciding each job's fate. */
   startWorkers(handlers: JobHandlers, options: WorkerGroupOptions = {}): WorkerGroup {
     const abort = new AbortController();
+    // One listener per job in hand (per-job signals below), so the default cap of 10 is too low.
+    setMaxListeners(1_000, abort.signal);
     const workers = new Map<QueueName, AnyWorker>();
     for (const name of options.queues ?? QUEUE_NAMES) {
       const processor = this.processorFor(name, handlers, abort.signal, options.hooks ?? {});
@@ -202,8 +205,13 @@ export class QueueSystem {
         throw new UnrecoverableError(`QUEUE.BAD_PAYLOAD: ${name} job ${job.id}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
       }
       const connectionId = (parsed.data as { connectionId: string }).connectionId;
+      // A signal per job: the connector's per-request listeners go away with the job.
+      const jobAbort = new AbortController();
+      setMaxListeners(1_000, jobAbort.signal);
+      const forward = () => jobAbort.abort(signal.reason);
+      signal.addEventListener('abort', forward, { once: true });
       try {
-        const result = await handler(parsed.data, { jobId: job.id ?? '', attempt: job.attemptsMade + 1, signal });
+        const result = await handler(parsed.data, { jobId: job.id ?? '', attempt: job.attemptsMade + 1, signal: jobAbort.signal });
         await hooks.onSucceeded?.(name, connectionId);
         return result;
       } catch (error) {
@@ -220,6 +228,8 @@ export class QueueSystem {
         const attempts = job.opts.attempts ?? 1;
         if (job.attemptsMade + 1 >= attempts) await hooks.onFailedForGood?.(name, connectionId, fate.reason, false);
         throw error instanceof Error ? error : new Error(fate.reason);
+      } finally {
+        signal.removeEventListener('abort', forward);
       }
     };
   }
