@@ -49,8 +49,57 @@ export class CompanyNames {
     }
   }
 
+  /** True once `id`'s name is settled: read (found or not), or companies cannot be read at all. */
+  isKnown(id: string): boolean {
+    return this.unavailable || this.names.has(id);
+  }
+
   /** The name of a company read by `load`, else null. */
   nameOf(id: string | null): string | null {
     return id === null ? null : (this.names.get(id) ?? null);
   }
+}
+
+/** An item waiting for its companies' names. */
+export interface AwaitingNames<T> {
+  item: T;
+  companyIds: string[];
+  /** Deals it holds (what `maxHeld` counts). */
+  size: number;
+}
+
+/**
+ * Items (deal pages) in their order, each released once its companies' names are known. Unknown
+ * companies are read in full batches of 100: items wait while fewer are pending, until `maxHeld`
+ * deals wait, so a sync costs about one call per 100 distinct companies rather than one per page.
+ */
+export async function* withCompanyNames<T>(
+  items: AsyncIterable<AwaitingNames<T>>,
+  names: CompanyNames,
+  signal?: AbortSignal,
+  maxHeld = 1_000,
+): AsyncGenerator<T> {
+  const held: AwaitingNames<T>[] = [];
+  let heldDeals = 0;
+  const unknown = (): string[] => [...new Set(held.flatMap((h) => h.companyIds))].filter((id) => !names.isKnown(id));
+  function* release(): Generator<T> {
+    while (held[0] && held[0].companyIds.every((id) => names.isKnown(id))) {
+      const next = held.shift()!;
+      heldDeals -= next.size;
+      yield next.item;
+    }
+  }
+
+  for await (const entry of items) {
+    held.push(entry);
+    heldDeals += entry.size;
+    const pending = unknown();
+    const full = pending.length - (pending.length % COMPANY_BATCH_LIMIT);
+    // Front items' companies come first in `pending`, so a full batch frees the oldest items.
+    if (full > 0) await names.load(pending.slice(0, full), signal);
+    if (heldDeals >= maxHeld) await names.load(unknown(), signal);
+    yield* release();
+  }
+  await names.load(unknown(), signal);
+  yield* release();
 }

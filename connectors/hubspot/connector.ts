@@ -21,7 +21,7 @@ import { defaultRetryPolicy, type RetryPolicy } from '../shared/retry.js';
 import { UsageCounter } from '../shared/usage.js';
 import { ASSOCIATION_BATCH_LIMIT, type AssociatedRecord, inlineAssociated, primaryId, readAssociated, readLinks } from './associations.js';
 import { HubSpotClient, type HubSpotObjectType } from './client.js';
-import { CompanyNames } from './companies.js';
+import { type AwaitingNames, CompanyNames, withCompanyNames } from './companies.js';
 import { runDoctor } from './doctor.js';
 import {
   ACTIVITY_OBJECT_TYPES,
@@ -53,6 +53,11 @@ export interface HubSpotConnectorOptions {
 async function* mapPages<A, B>(pages: AsyncIterable<A>, f: (page: A) => B): AsyncGenerator<B> {
   for await (const page of pages) yield f(page);
 }
+
+/** One step of a deal walk: a page of records with their companies, or a page of tombstones. */
+type DealStep =
+  | { kind: 'records'; records: RawObject[]; cursor: SyncCursor | null; links: Map<string, AssociatedRecord[]> }
+  | { kind: 'tombstones'; tombstones: string[]; cursor: SyncCursor | null };
 
 function cursorOf(ms: number, id: string): SyncCursor {
   return { stamp: new Date(ms).toISOString(), id };
@@ -120,10 +125,14 @@ export class HubSpotConnector implements CrmConnector {
     const ctx = await this.dealContext(options.signal);
     // One cache per sync: a company shared by many deals is read once.
     const companies = new CompanyNames(this.client, this.log);
-    for await (const step of this.walkDeals(options, dealProperties(ctx), true)) {
+    // Pages wait (in order) until their companies' names are read, 100 companies a call.
+    const steps = mapPages(this.walkDeals(options, dealProperties(ctx), true), (step): AwaitingNames<{ step: DealStep; accountIds: Map<string, string | null> }> => {
+      if (step.kind !== 'records') return { item: { step, accountIds: new Map() }, companyIds: [], size: 0 };
+      const accountIds = new Map(step.records.map((raw) => [raw.id, primaryId(step.links.get(raw.id) ?? [])]));
+      return { item: { step, accountIds }, companyIds: [...accountIds.values()].filter((id): id is string => id !== null), size: step.records.length };
+    });
+    for await (const { step, accountIds } of withCompanyNames(steps, companies, options.signal)) {
       if (step.kind === 'records') {
-        const accountIds = new Map(step.records.map((raw) => [raw.id, primaryId(step.links.get(raw.id) ?? [])]));
-        await companies.load([...accountIds.values()].filter((id): id is string => id !== null), options.signal);
         const records = step.records.map((raw) => {
           const id = accountIds.get(raw.id) ?? null;
           return toDeal(raw, ctx, { id, name: companies.nameOf(id) });
@@ -163,10 +172,7 @@ export class HubSpotConnector implements CrmConnector {
     options: PullOptions,
     properties: string[],
     withCompanies: boolean,
-  ): AsyncGenerator<
-    | { kind: 'records'; records: RawObject[]; cursor: SyncCursor | null; links: Map<string, AssociatedRecord[]> }
-    | { kind: 'tombstones'; tombstones: string[]; cursor: SyncCursor | null }
-  > {
+  ): AsyncGenerator<DealStep> {
     const { signal } = options;
     const linked = <M extends { records: RawObject[] }>(pages: AsyncIterable<M>) =>
       withCompanies ? this.withLinks('deals', 'companies', pages, signal) : mapPages(pages, (page) => ({ ...page, links: new Map<string, AssociatedRecord[]>() }));

@@ -80,8 +80,9 @@ describe('HubSpot deal accounts', () => {
       ['402', '5001', 'Acme Corp'],
       ['403', '5002', 'Globex Labs'],
     ]);
-    // 5001 is read with the first page and not again; 5002 (not primary on page 1) with the second.
-    expect(reads.map((r) => r.inputs.map((i) => i.id))).toEqual([['5001'], ['5002']]);
+    // Fewer than 100 companies pending: both pages wait and their primaries are read in one call
+    // (5002 is not primary on page 1, so only page 2 asks for it).
+    expect(reads.map((r) => r.inputs.map((i) => i.id))).toEqual([['5001', '5002']]);
     expect(reads[0]?.properties).toEqual(['name']);
     expect(c.usage().byEndpoint['POST /crm/v4/associations/deals/companies/batch/read']).toBeUndefined();
   });
@@ -141,6 +142,38 @@ describe('HubSpot deal accounts', () => {
     expect(deals.every((d) => d.accountName === `Company ${Number(d.accountId) - 7000}`)).toBe(true);
     expect(reads.map((r) => r.inputs.length)).toEqual([100, 20]);
     expect(new Set(reads.flatMap((r) => r.inputs.map((i) => i.id))).size).toBe(120);
+  });
+
+  it('pages wait for a full batch of 100 companies only up to 1,000 deals, and come out in order with their cursors', async () => {
+    replyPipelines();
+    // 12 list pages of 100 deals; each page brings 5 companies not seen before (60 in all).
+    const page = (n: number) => ({
+      results: Array.from({ length: 100 }, (_, i) => ({
+        id: String(n * 100 + i + 1),
+        properties: { dealstage: 'qualifiedtobuy', hs_lastmodifieddate: '2026-11-20T10:00:00.000Z' },
+        archived: false,
+        associations: { companies: { results: [{ id: String(8000 + n * 5 + (i % 5)), type: 'deal_to_company' }] } },
+      })),
+      ...(n < 11 ? { paging: { next: { after: String((n + 1) * 100) } } } : {}),
+    });
+    nock(BASE_URL)
+      .get('/crm/v3/objects/deals')
+      .query((q) => q.archived === 'false')
+      .times(12)
+      .reply((uri) => [200, page(Number(new URL(uri, BASE_URL).searchParams.get('after') ?? '0') / 100)]);
+    nock(BASE_URL).get('/crm/v3/objects/deals').query((q) => q.archived === 'true').reply(200, { results: [{ id: '77', properties: {}, archived: true }] });
+    const reads: BatchReadBody[] = [];
+    companiesBatchRead(reads, Array.from({ length: 60 }, (_, i) => ({ id: String(8000 + i), properties: { name: `Co ${i}` } })));
+
+    const pages = await collect(connector().pullDeals({ since: null, mode: 'full' }));
+
+    // 1,000 deals held (10 pages, 50 companies) force a read; the last two pages' 10 at the end.
+    expect(reads.map((r) => r.inputs.length)).toEqual([50, 10]);
+    const deals = pages.flatMap((p) => p.records);
+    expect(deals.map((d) => d.externalId)).toEqual(Array.from({ length: 1200 }, (_, i) => String(i + 1)));
+    expect(deals.every((d) => d.accountName === `Co ${Number(d.accountId) - 8000}`)).toBe(true);
+    expect(pages.map((p) => p.tombstones.length)).toEqual([...Array<number>(12).fill(0), 1, 0]);
+    expect(pages.at(-1)?.cursor).not.toBeNull();
   });
 
   it.each([
