@@ -63,7 +63,6 @@ export async function run(options: DemoOptions, out: NodeJS.WritableStream = pro
   const redisUrl = process.env.REDIS_URL || undefined;
   const workDir = mkdtempSync(path.join(tmpdir(), 'dealwatch-demo-'));
   const closers: (() => Promise<unknown>)[] = [];
-  let keepRunning = false;
   try {
     const port = await freePort();
     const publicUrl = `http://127.0.0.1:${port}`;
@@ -86,7 +85,7 @@ export async function run(options: DemoOptions, out: NodeJS.WritableStream = pro
     closers.unshift(async () => {
       await store.close();
       // The demo's schema on a real server goes away with it.
-      if (databaseUrl && schema && !keepRunning) await dropSchema(databaseUrl, schema);
+      if (databaseUrl && schema) await dropSchema(databaseUrl, schema);
     });
     await store.connections.upsertFromConfig(config.connections);
 
@@ -94,7 +93,7 @@ export async function run(options: DemoOptions, out: NodeJS.WritableStream = pro
     const prefix = `{dealwatch-demo-${randomBytes(4).toString('hex')}}`;
     const pipeline = await openPipeline({ store, connections: config.connections, logger, redisUrl, prefix });
     closers.unshift(async () => {
-      if (!keepRunning) await pipeline.queues.obliterate().catch(() => undefined);
+      await pipeline.queues.obliterate().catch(() => undefined);
       await pipeline.close({ graceMs: 5_000 });
     });
     pipeline.startWorkers({ concurrency: { sync: 2, events: 4, score: 2, writeback: 2 } });
@@ -125,11 +124,10 @@ export async function run(options: DemoOptions, out: NodeJS.WritableStream = pro
     out.write(options.json ? `${JSON.stringify(result)}\n` : formatDemo(result));
 
     if (options.keep) {
-      keepRunning = true;
       process.stderr.write(
         `\nKept running (Ctrl-C to stop):\n  dealwatch API  ${server?.url ?? '(no server)'}/docs\n  sandbox admin  ${sandbox.adminUrl}\n  config         ${path.join(workDir, 'dealwatch.json')}\n`,
       );
-      await untilSignal();
+      await untilSignal(); // then clean up as usual
     }
     return syncs.every((s) => s.status === 'ok') ? 0 : 1;
   } finally {
