@@ -49,6 +49,15 @@ function daysBefore(day: string, days: number): string {
   return new Date(t).toISOString().slice(0, 10);
 }
 
+/** Few deals (the webhook path): read them one by one rather than every recently closed deal. */
+const FEW_DEALS = 20;
+
+async function closedAmong(deps: PipelineDeps, id: string, dealIds: readonly string[], sinceDay: string): Promise<Deal[]> {
+  if (dealIds.length > FEW_DEALS) return deps.store.deals.loadClosedSince(id, sinceDay);
+  const found = await Promise.all(dealIds.map((d) => deps.store.deals.get(id, d)));
+  return found.filter((d): d is Deal => d !== null && d.isClosed && !d.isDeleted && d.closeDate !== null && d.closeDate >= sinceDay);
+}
+
 /** Scores the deals and records the findings; pure engine in the middle, store on both sides. */
 export async function scoreDeals(
   deps: PipelineDeps,
@@ -65,14 +74,14 @@ export async function scoreDeals(
   const nowIso = now.toISOString();
   const today = dayIn(engine.settings.timezone, now);
 
-  const [open, recentClosed, stages, owners] = await Promise.all([
+  const wanted = new Set(dealIds);
+  const [open, closed, stages, owners] = await Promise.all([
     store.deals.loadOpen(id, dealIds),
-    store.deals.loadClosedSince(id, daysBefore(today, RECENT_CLOSED_DAYS)),
+    closedAmong(deps, id, dealIds, daysBefore(today, RECENT_CLOSED_DAYS)),
     store.stages.list(id),
     store.owners.list(id),
   ]);
-  const wanted = new Set(dealIds);
-  const deals: Deal[] = [...open, ...recentClosed.filter((d) => wanted.has(d.externalId))];
+  const deals: Deal[] = [...open, ...closed.filter((d) => wanted.has(d.externalId))];
   const ids = deals.map((d) => d.externalId);
   const [activities, stageChanges, fieldChanges, snapshots] = await Promise.all([
     store.activities.forDeals(id, ids),
