@@ -66,6 +66,7 @@ await pipeline.queues.waitForAll(initial, { timeoutMs: 600_000 });
 
 const stages = (await store.stages.list('hs')).filter((s) => !s.isClosed);
 const open = await store.deals.loadOpen('hs');
+const current = new Map(open.map((d) => [d.externalId, d.stageId]));
 const total = rate * seconds;
 let fired = 0;
 const t0 = Date.now();
@@ -74,8 +75,11 @@ await new Promise<void>((resolve) => {
     const due = Math.min(total, Math.floor(((Date.now() - t0) / 1000) * rate));
     while (fired < due) {
       const deal = open[fired % open.length]!;
-      const choices = stages.filter((s) => s.pipeline === deal.pipeline);
-      sandbox.changeStage('hubspot', deal.externalId, choices[(fired + 1) % choices.length]!.id);
+      // Always a real move (a no-op change sends no webhook).
+      const choices = stages.filter((s) => s.pipeline === deal.pipeline && s.id !== current.get(deal.externalId));
+      const next = choices[fired % choices.length]!;
+      sandbox.changeStage('hubspot', deal.externalId, next.id);
+      current.set(deal.externalId, next.id);
       fired += 1;
     }
     if (fired >= total) {
