@@ -116,7 +116,7 @@ export class HubSpotClient {
   /** https://developers.hubspot.com/docs/api-reference/crm-objects-v3/basic/get-crm-v3-objects-objectType */
   listObjects(
     type: HubSpotObjectType,
-    query: { limit: number; after?: string | undefined; properties: string[]; associations?: string[]; archived?: boolean },
+    query: { limit: number; after?: string | undefined; properties: string[]; propertiesWithHistory?: string[]; associations?: string[]; archived?: boolean },
     signal?: AbortSignal,
   ): Promise<RawResponse> {
     return this.send(`GET /crm/v3/objects/${type}`, { signal }, (o) =>
@@ -125,7 +125,7 @@ export class HubSpotClient {
         query.limit,
         query.after,
         query.properties,
-        undefined,
+        query.propertiesWithHistory && query.propertiesWithHistory.length > 0 ? query.propertiesWithHistory : undefined,
         query.associations && query.associations.length > 0 ? query.associations : undefined,
         query.archived ?? false,
         o,
@@ -143,7 +143,10 @@ export class HubSpotClient {
     );
   }
 
-  /** https://developers.hubspot.com/docs/api-reference/crm-objects-v3/batch/post-crm-v3-objects-objectType-batch-read (max 100 inputs) */
+  /**
+   * https://developers.hubspot.com/docs/api-reference/crm-objects-v3/batch/post-crm-v3-objects-objectType-batch-read
+   * (max 100 inputs; 50 with `propertiesWithHistory`, see HISTORY_BATCH_LIMIT in connector.ts)
+   */
   batchRead(type: HubSpotObjectType, ids: string[], properties: string[], signal?: AbortSignal, propertiesWithHistory: string[] = []): Promise<RawResponse> {
     return this.send(`POST /crm/v3/objects/${type}/batch/read`, { signal }, (o) =>
       this.objectsBatch.readWithHttpInfo(type, { inputs: ids.map((id) => ({ id })), properties, propertiesWithHistory }, false, o),

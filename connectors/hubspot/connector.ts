@@ -30,9 +30,10 @@ import {
   DEFAULT_LOST_REASON_PROPERTY,
   type DealMapContext,
   dealProperties,
-  stageDateProperties,
+  HISTORY_PROPERTIES,
   toActivity,
   toDeal,
+  toEpochMs,
   toFieldChanges,
   toOwner,
   toStageChanges,
@@ -43,6 +44,9 @@ import { BatchResponse, OwnersResponse, PipelinesResponse, type RawObject } from
 import { BATCH_LIMIT, HubSpotWriteback } from './writeback.js';
 
 const ACTIVITY_TYPES = Object.values(ACTIVITY_OBJECT_TYPES);
+
+/** Inputs of one batch read with `propertiesWithHistory` (100 without; see pullHistory). */
+export const HISTORY_BATCH_LIMIT = 50;
 
 /** Knobs that are not connection settings (tests shorten backoffs; clock for "has this meeting happened"). */
 export interface HubSpotConnectorOptions {
@@ -144,25 +148,71 @@ export class HubSpotConnector implements CrmConnector {
     }
   }
 
+  /**
+   * Exact stage moves and close-date/amount changes from HubSpot's property history of `dealstage`,
+   * `closedate` and `amount` (HISTORY_PROPERTIES); the list and search endpoints' `hs_date_entered_*`
+   * keep only the last entry per stage and no field changes at all.
+   *
+   * Fewest calls that are correct (N deals, C changed since the cursor):
+   * - Full: the list endpoint with `propertiesWithHistory`, which pages at most 50 with history
+   *   (https://developers.hubspot.com/docs/api-reference/crm-objects-v3/basic/get-crm-v3-objects-objectType):
+   *   N/50 calls. Listing at 100 and then batch-reading history would be N/100 + N/50.
+   * - Incremental: search cannot return history, so the search pages (200 ids each, the cursor as
+   *   in pullDeals) are followed by batch reads with `propertiesWithHistory`, 50 inputs a call
+   *   (HubSpot answers "The maximum number of inputs supported in a batch request for property
+   *   histories is 50"; https://developers.hubspot.com/docs/api-reference/crm-objects-v3/batch/post-crm-v3-objects-objectType-batch-read):
+   *   C/200 + C/50 calls, against N/50 for listing everything again.
+   * One page per list or search page; a search page's cursor is yielded only once every deal on it
+   * has been read, so it never runs ahead of unread data. A deal met again at the same stamp (the
+   * window split re-reads a stamp inclusively) is not read twice in one pull.
+   */
   async *pullHistory(options: PullOptions): AsyncIterable<HistoryPage> {
-    const stages = await this.stages(options.signal);
-    const stageIds = stages.map((s) => s.id);
-    const properties = ['hs_lastmodifieddate', 'dealstage', ...stageDateProperties(stageIds)];
-    for await (const step of this.walkDeals(options, properties, false)) {
-      if (step.kind !== 'records') {
-        if (step.cursor) yield { stageChanges: [], fieldChanges: [], cursor: step.cursor };
-        continue;
+    const { signal } = options;
+    const stageIds = (await this.stages(signal)).map((s) => s.id);
+    const historyProperties = [...HISTORY_PROPERTIES];
+    const historyOf = (records: RawObject[], cursor: SyncCursor | null): HistoryPage => ({
+      // Stable sorts: one deal's moves that share an instant keep their order.
+      stageChanges: records.flatMap((raw) => toStageChanges(raw, { connectionId: this.connectionId, stageIds })).sort((a, b) => Date.parse(a.at) - Date.parse(b.at)),
+      fieldChanges: records.flatMap((raw) => toFieldChanges(raw, this.connectionId)).sort((a, b) => Date.parse(a.at) - Date.parse(b.at)),
+      cursor,
+    });
+
+    if (options.mode === 'full' || options.since === null) {
+      const startedMs = this.now();
+      const seen = new Set<string>();
+      for await (const records of listPages(this.client, 'deals', { properties: ['hs_object_id'], propertiesWithHistory: historyProperties }, signal)) {
+        const fresh = records.filter((r) => !seen.has(r.id) && seen.add(r.id));
+        yield historyOf(fresh, null);
       }
-      yield {
-        stageChanges: step.records.flatMap((raw) => toStageChanges(raw, { connectionId: this.connectionId, stageIds })),
-        fieldChanges: step.records.flatMap((raw) => toFieldChanges(raw, this.connectionId)),
-        cursor: step.cursor,
-      };
+      // A list is not ordered by modification: only the instant the walk began is a safe resume point.
+      yield { stageChanges: [], fieldChanges: [], cursor: cursorOf(startedMs, '') };
+      return;
+    }
+
+    const since = options.since;
+    const fromMs = Date.parse(since.stamp) - this.lookbackMs();
+    /** Deal id -> the hs_lastmodifieddate at which this pull read its history. */
+    const readAt = new Map<string, number>();
+    for await (const page of searchChanged(this.client, 'deals', { fromMs, properties: ['hs_object_id'], signal })) {
+      const due = new Map<string, number | null>();
+      for (const r of page.records) {
+        const stampMs = toEpochMs(r.properties?.hs_lastmodifieddate);
+        const read = readAt.get(r.id);
+        if (read === undefined || stampMs === null || stampMs > read) due.set(r.id, stampMs);
+      }
+      const records: RawObject[] = [];
+      for (const group of chunks([...due.keys()], HISTORY_BATCH_LIMIT)) {
+        const response = await this.client.batchRead('deals', group, ['hs_object_id'], signal, historyProperties);
+        // A deal archived since the search is missing (207): the deal pull tombstones it.
+        records.push(...(BatchResponse.parse(response.body).results ?? []));
+      }
+      for (const [id, stampMs] of due) if (stampMs !== null) readAt.set(id, stampMs);
+      yield historyOf(records, this.pageCursor(page, since));
     }
   }
 
   /**
-   * Deal pages for pullDeals/pullHistory. Full (or no cursor): list endpoint, then archived list;
+   * Deal pages for pullDeals. Full (or no cursor): list endpoint, then archived list;
    * page cursors are null until the end, whose cursor is the instant the walk began (a list is not
    * ordered by modification, so only that instant is a safe resume point). Incremental: search from
    * `since.stamp - lookback`, each page's cursor its (max stamp, id); then recently archived deals.
@@ -386,7 +436,7 @@ export class HubSpotConnector implements CrmConnector {
     const stageIds = [...ctx.stages.keys()];
     // With property history the moves are exact (revisits, close date and amount changes); where an
     // API answers without it, the stage moves are rebuilt from the date-entered properties.
-    const read = await this.client.batchRead('deals', [dealId], dealProperties(ctx), signal, ['dealstage', 'amount', 'closedate']);
+    const read = await this.client.batchRead('deals', [dealId], dealProperties(ctx), signal, [...HISTORY_PROPERTIES]);
     const raw = BatchResponse.parse(read.body).results?.find((r) => r.id === dealId) ?? null;
     if (!raw) return { deal: null, activities: [], stageChanges: [], fieldChanges: [] };
 

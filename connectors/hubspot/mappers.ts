@@ -226,39 +226,80 @@ export function toDeal(raw: RawObject, ctx: DealMapContext, account: DealAccount
   };
 }
 
+/** Deal properties whose history `pullHistory` and `fetchDeal` ask for (`propertiesWithHistory`). */
+export const HISTORY_PROPERTIES = ['dealstage', 'amount', 'closedate'] as const;
+
+type HistoryEntry = NonNullable<NonNullable<RawObject['propertiesWithHistory']>[string]>[number];
+
+/**
+ * One property's history oldest first. HubSpot lists it newest first; entries that share a
+ * timestamp keep that order reversed (a stable sort of the reversed list), and entries without a
+ * readable timestamp are dropped.
+ */
+function chronological(history: readonly HistoryEntry[] | null | undefined): { value: string | null; atMs: number }[] {
+  const entries: { value: string | null; atMs: number }[] = [];
+  for (const h of [...(history ?? [])].reverse()) {
+    const atMs = toEpochMs(h.timestamp);
+    if (atMs !== null) entries.push({ value: h.value ?? null, atMs });
+  }
+  return entries.sort((a, b) => a.atMs - b.atMs);
+}
+
+/** The value in force at `atMs` (the last entry at or before it), or null. */
+function valueAt<T>(entries: readonly { value: T; atMs: number }[], atMs: number): T | null {
+  let found: T | null = null;
+  for (const e of entries) {
+    if (e.atMs > atMs) break;
+    found = e.value;
+  }
+  return found;
+}
+
 /**
  * Stage moves of one deal. With `propertiesWithHistory.dealstage` every move is known (revisits
- * included); otherwise the moves are rebuilt from the last entry date of each stage
- * (`hs_v2_date_entered_*`, falling back to `hs_date_entered_*`), which is what the list and search
- * endpoints return.
+ * included), each with the amount and close date in force at that moment (from their histories when
+ * asked for); otherwise the moves are rebuilt from the last entry date of each stage
+ * (`hs_v2_date_entered_*`, falling back to `hs_date_entered_*`), which is all the list and search
+ * endpoints return without history, and amount and close date stay null.
  */
 export function toStageChanges(raw: RawObject, ctx: { connectionId: string; stageIds: Iterable<string> }): StageChange[] {
   const history = raw.propertiesWithHistory?.dealstage;
-  const entries: { stageId: string; at: string }[] = [];
+  const entries: { stageId: string; atMs: number }[] = [];
   if (history && history.length > 0) {
-    for (const h of history) {
-      const at = h.timestamp ? toInstant(h.timestamp) : null;
-      if (h.value && at) entries.push({ stageId: h.value, at });
-    }
+    for (const h of chronological(history)) if (h.value) entries.push({ stageId: h.value, atMs: h.atMs });
   } else {
     const p = raw.properties ?? {};
     for (const stageId of ctx.stageIds) {
-      const at = toInstant(p[`hs_v2_date_entered_${stageId}`]) ?? toInstant(p[`hs_date_entered_${stageId}`]);
-      if (at) entries.push({ stageId, at });
+      const atMs = toEpochMs(p[`hs_v2_date_entered_${stageId}`]) ?? toEpochMs(p[`hs_date_entered_${stageId}`]);
+      if (atMs !== null) entries.push({ stageId, atMs });
     }
+    entries.sort((a, b) => a.atMs - b.atMs);
   }
-  entries.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+  const amounts = chronological(raw.propertiesWithHistory?.amount).map((e) => ({ value: toNumber(e.value), atMs: e.atMs }));
+  const closeDates = chronological(raw.propertiesWithHistory?.closedate).map((e) => ({ value: toDate(e.value), atMs: e.atMs }));
   const changes: StageChange[] = [];
   let previous: string | null = null;
   for (const entry of entries) {
     if (entry.stageId === previous) continue;
-    changes.push({ connectionId: ctx.connectionId, dealId: raw.id, fromStageId: previous, toStageId: entry.stageId, at: entry.at, amount: null, closeDate: null });
+    changes.push({
+      connectionId: ctx.connectionId,
+      dealId: raw.id,
+      fromStageId: previous,
+      toStageId: entry.stageId,
+      at: new Date(entry.atMs).toISOString(),
+      amount: valueAt(amounts, entry.atMs),
+      closeDate: valueAt(closeDates, entry.atMs),
+    });
     previous = entry.stageId;
   }
   return changes;
 }
 
-/** Close-date and amount changes from `propertiesWithHistory` (empty when the response has none). */
+/**
+ * Close-date and amount changes from `propertiesWithHistory` (empty when the response has none):
+ * one row per change of value, oldest first; the first entry is the value the deal was created
+ * with, and repeated entries of the same value are not changes.
+ */
 export function toFieldChanges(raw: RawObject, connectionId: string): DealFieldChange[] {
   const out: DealFieldChange[] = [];
   const tracked = [
@@ -266,19 +307,17 @@ export function toFieldChanges(raw: RawObject, connectionId: string): DealFieldC
     ['amount', 'amount'],
   ] as const;
   for (const [property, field] of tracked) {
-    const history = [...(raw.propertiesWithHistory?.[property] ?? [])]
-      .filter((h) => h.timestamp)
-      .sort((a, b) => Date.parse(a.timestamp ?? '') - Date.parse(b.timestamp ?? ''));
     let previous: string | null = null;
-    for (const [i, h] of history.entries()) {
-      const value = field === 'closeDate' ? toDate(h.value) : text(h.value);
+    for (const [i, h] of chronological(raw.propertiesWithHistory?.[property]).entries()) {
+      // Amounts as canonical numbers, so '5000' then '5000.00' is no change.
+      const value = field === 'closeDate' ? toDate(h.value) : (toNumber(h.value)?.toString() ?? null);
       if (i > 0 && value !== previous) {
-        out.push({ connectionId, dealId: raw.id, field, oldValue: previous, newValue: value, at: toInstant(h.timestamp) ?? '' });
+        out.push({ connectionId, dealId: raw.id, field, oldValue: previous, newValue: value, at: new Date(h.atMs).toISOString() });
       }
       previous = value;
     }
   }
-  return out.filter((c) => c.at !== '');
+  return out.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
 }
 
 // ---------------------------------------------------------------------------------------------

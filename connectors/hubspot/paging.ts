@@ -13,16 +13,25 @@ export const SEARCH_LIMIT = 200;
 /** Search answers at most this many results per query; asking past it is a 400. */
 export const SEARCH_CAP = 10_000;
 
+/**
+ * Largest page of the list endpoints when `propertiesWithHistory` is asked for ("usage of this
+ * parameter will reduce the maximum number of objects that can be read by a single request";
+ * HubSpot and the sandbox answer 400 above 50).
+ * https://developers.hubspot.com/docs/api-reference/crm-objects-v3/basic/get-crm-v3-objects-objectType
+ */
+export const LIST_HISTORY_LIMIT = 50;
+
 /** Every record of a type through the list endpoint, page by page. */
 export async function* listPages(
   client: HubSpotClient,
   type: HubSpotObjectType,
-  query: { properties: string[]; associations?: string[]; archived?: boolean },
+  query: { properties: string[]; propertiesWithHistory?: string[]; associations?: string[]; archived?: boolean },
   signal?: AbortSignal,
 ): AsyncGenerator<RawObject[]> {
+  const limit = query.propertiesWithHistory && query.propertiesWithHistory.length > 0 ? LIST_HISTORY_LIMIT : LIST_LIMIT;
   let after: string | undefined;
   do {
-    const response = await client.listObjects(type, { limit: LIST_LIMIT, after, ...query }, signal);
+    const response = await client.listObjects(type, { limit, after, ...query }, signal);
     const page = ListResponse.parse(response.body);
     // A page may be shorter than the limit and still have a next one: only `paging.next.after` ends the walk.
     yield page.results ?? [];

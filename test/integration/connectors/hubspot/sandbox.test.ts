@@ -7,7 +7,7 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HubSpotConnector } from '../../../../connectors/hubspot/connector.js';
-import type { Activity, Deal, StageChange, SyncCursor } from '../../../../src/domain/model/index.js';
+import type { Activity, Deal, DealFieldChange, StageChange, SyncCursor } from '../../../../src/domain/model/index.js';
 import { HubSpotConnection } from '../../../../src/domain/model/index.js';
 import { type Sandbox, startSandbox } from '../../../../src/sandbox/index.js';
 
@@ -105,34 +105,59 @@ describe('HubSpot connector on the sandbox', () => {
     }
   });
 
-  it('stage moves match the book: exactly for deals that never went back, and as HubSpot keeps them (last entry per stage) otherwise', async () => {
+  it('history equals the book: every stage move (revisits included) with the amount and close date in force, every close-date and amount change', async () => {
     const book = sandbox.state.hubspot;
-    const { pages } = await drain(connector.pullHistory({ since: null, mode: 'full' }));
-    const byDeal = new Map<string, StageChange[]>();
-    for (const change of pages.flatMap((p) => p.stageChanges)) byDeal.set(change.dealId, [...(byDeal.get(change.dealId) ?? []), change]);
+    await connector.pullStages();
+    connector.resetUsage();
+    const { pages, cursor } = await drain(connector.pullHistory({ since: null, mode: 'full' }));
+    expect(cursor).not.toBeNull();
+    const movesByDeal = new Map<string, StageChange[]>();
+    for (const change of pages.flatMap((p) => p.stageChanges)) movesByDeal.set(change.dealId, [...(movesByDeal.get(change.dealId) ?? []), change]);
+    const fieldsByDeal = new Map<string, DealFieldChange[]>();
+    for (const change of pages.flatMap((p) => p.fieldChanges)) fieldsByDeal.set(change.dealId, [...(fieldsByDeal.get(change.dealId) ?? []), change]);
 
     const rowsByDeal = new Map<number, typeof book.stageHistory>();
     for (const row of book.stageHistory) rowsByDeal.set(row.deal, [...(rowsByDeal.get(row.deal) ?? []), row]);
-    let exact = 0;
-    for (const [dealIdx, rows] of rowsByDeal) {
-      const deal = book.deals[dealIdx]!;
+    const fieldRowsByDeal = new Map<number, typeof book.fieldHistory>();
+    for (const row of book.fieldHistory) fieldRowsByDeal.set(row.deal, [...(fieldRowsByDeal.get(row.deal) ?? []), row]);
+    const day = (ms: number | null) => iso(ms)?.slice(0, 10) ?? null;
+    let revisited = 0;
+    let pushed = 0;
+    let checked = 0;
+    for (const [dealIdx, deal] of book.deals.entries()) {
       if (deal.deleted) continue;
+      checked += 1;
       const stages = book.pipelines[deal.pipeline]!.stages;
-      const visits: { stage: string; at: number }[] = [];
-      // Rows in the order the book recorded them, as HubSpot's date-entered properties follow saves.
-      for (const row of rows) {
+      // The book's OpportunityHistory-like rows: a move wherever the stage differs from the row before.
+      const moves: Omit<StageChange, 'connectionId' | 'dealId'>[] = [];
+      let previous: string | null = null;
+      for (const row of rowsByDeal.get(dealIdx) ?? []) {
         const id = stages[row.stage]!.id;
-        if (visits.at(-1)?.stage !== id) visits.push({ stage: id, at: row.at });
+        if (id === previous) continue;
+        moves.push({ fromStageId: previous, toStageId: id, at: iso(row.at)!, amount: row.amount, closeDate: day(row.closeDate) });
+        previous = id;
       }
-      const revisits = new Set(visits.map((v) => v.stage)).size !== visits.length;
-      const expected = revisits
-        ? [...new Map(visits.map((v) => [v.stage, v.at])).entries()].sort((a, b) => a[1] - b[1]).map(([stage, at]) => ({ stage, at }))
-        : visits;
-      if (!revisits) exact += 1;
-      const chain = expected.map((v, i) => ({ fromStageId: i === 0 ? null : expected[i - 1]!.stage, toStageId: v.stage, at: iso(v.at) }));
-      expect((byDeal.get(deal.id) ?? []).map((c) => ({ fromStageId: c.fromStageId, toStageId: c.toStageId, at: c.at })), deal.id).toEqual(chain);
+      if (new Set(moves.map((m) => m.toStageId)).size !== moves.length) revisited += 1;
+      expect((movesByDeal.get(deal.id) ?? []).map(({ connectionId: _c, dealId: _d, ...m }) => m), deal.id).toEqual(moves);
+
+      const fields = (fieldRowsByDeal.get(dealIdx) ?? [])
+        .filter((r) => r.field === 'Amount' || r.field === 'CloseDate')
+        .map((r) => ({
+          field: r.field === 'Amount' ? 'amount' : 'closeDate',
+          oldValue: r.oldValue === null ? null : String(r.oldValue),
+          newValue: r.newValue === null ? null : String(r.newValue),
+          at: iso(r.at)!,
+        }))
+        .sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+      if (fields.some((f) => f.field === 'closeDate')) pushed += 1;
+      expect((fieldsByDeal.get(deal.id) ?? []).map(({ connectionId: _c, dealId: _d, ...f }) => f), deal.id).toEqual(fields);
     }
-    expect(exact).toBeGreaterThan(0);
+    // The book has deals that went back a stage and deals whose close date moved: both were checked.
+    expect(checked).toBeGreaterThan(200);
+    expect(revisited).toBeGreaterThan(0);
+    expect(pushed).toBeGreaterThan(0);
+    // Full history costs one list call per 50 live deals (propertiesWithHistory) and nothing else.
+    expect(connector.usage().byEndpoint).toEqual({ 'GET /crm/v3/objects/deals': Math.ceil(checked / 50) });
   });
 
   it('owners and stages match the book', async () => {
@@ -154,9 +179,11 @@ describe('HubSpot connector on the sandbox', () => {
     sandbox.advance(60 * 60_000);
     const open = book.deals.filter((d) => !d.deleted && !book.pipelines[d.pipeline]!.stages[d.stage]!.isClosed);
     const moved = open.slice(0, 3);
+    const movedTo = new Map<string, { from: string; to: string }>();
     for (const d of moved) {
       const stages = book.pipelines[d.pipeline]!.stages;
       const next = stages.find((s, i) => i !== d.stage && !s.isClosed) ?? stages[0]!;
+      movedTo.set(d.id, { from: stages[d.stage]!.id, to: next.id });
       sandbox.changeStage('hubspot', d.id, next.id);
     }
     const withActivity = open[5]!;
@@ -174,6 +201,19 @@ describe('HubSpot connector on the sandbox', () => {
     expect(deals.pages.flatMap((p) => p.tombstones)).toContain(deleted.id);
     expect(fetchedIds.has(deleted.id)).toBe(false);
     expect(Date.parse(deals.cursor!.stamp)).toBeGreaterThan(Date.parse(fullDealsCursor!.stamp));
+
+    // Incremental history: the moved deals' new moves, read by search + batch read with history.
+    connector.resetUsage();
+    const history = await drain(connector.pullHistory({ since: fullDealsCursor }));
+    const moves = history.pages.flatMap((p) => p.stageChanges);
+    for (const d of moved) {
+      const last = moves.filter((c) => c.dealId === d.id).at(-1);
+      expect(last, d.id).toMatchObject({ fromStageId: movedTo.get(d.id)!.from, toStageId: movedTo.get(d.id)!.to, at: iso(d.stageEnteredAt) });
+    }
+    expect(history.pages.flatMap((p) => p.stageChanges).some((c) => c.dealId === deleted.id)).toBe(false);
+    expect(Date.parse(history.cursor!.stamp)).toBeGreaterThan(Date.parse(fullDealsCursor!.stamp));
+    const changed = new Set(fetched.map((d) => d.externalId)).size;
+    expect(connector.usage().byEndpoint['POST /crm/v3/objects/deals/batch/read']).toBe(Math.ceil(changed / 50));
 
     const acts = await drain(connector.pullActivities({ since: fullActivitiesCursor }));
     const fetchedActs = acts.pages.flatMap((p) => p.records);

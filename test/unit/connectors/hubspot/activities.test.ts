@@ -251,7 +251,7 @@ describe('HubSpot fetchDeal (webhook fast path)', () => {
       ['qualifiedtobuy', 'presentationscheduled'],
     ]);
     expect(bundle.fieldChanges).toEqual([
-      { connectionId: 'hs-test', dealId: '9', field: 'amount', oldValue: '2000.00', newValue: '1500.00', at: '2026-11-05T09:00:00.000Z' },
+      { connectionId: 'hs-test', dealId: '9', field: 'amount', oldValue: '2000', newValue: '1500', at: '2026-11-05T09:00:00.000Z' },
     ]);
   });
 
