@@ -90,15 +90,11 @@ describe('engine precision and recall on the sandbox book', () => {
     const planted = sandbox.planted.hubspot;
     const r = score(input, planted.deals, planted.healthy, sandbox.now());
     console.log(`engine precision/recall (hubspot)\n${JSON.stringify(r.table, null, 1)}`);
-    // Close-date pushes and amount drops are only visible in field history. The HubSpot connector's
-    // full sync does not return property history yet (only fetchDeal asks for it): until it does,
-    // those two rules cannot fire on a HubSpot full sync, and this test says so instead of hiding it.
-    const needsFieldHistory = new Set(['close_date_pushed', 'amount_decreased']);
-    const noFieldHistory = input.fieldChanges.length === 0;
-    if (noFieldHistory) console.warn('hubspot full sync returned no field history: close_date_pushed and amount_decreased not checkable');
-    expect(r.missed.filter((m) => !(noFieldHistory && needsFieldHistory.has(m.split(':')[1]!)))).toEqual([]);
+    // Close-date pushes and amount drops come from property history (pullHistory reads it): every rule is checked.
+    expect(input.fieldChanges.length).toBeGreaterThan(0);
+    expect(r.missed).toEqual([]);
     expect(r.healthyFlagged).toEqual([]);
-    for (const row of r.table) if (row.planted > 0 && !(noFieldHistory && needsFieldHistory.has(row.rule))) expect(row.recall, row.rule).toBe(1);
+    for (const row of r.table) if (row.planted > 0) expect(row.recall, row.rule).toBe(1);
   });
 
   it('Salesforce: every planted problem is flagged by its rule, healthy deals are clean', async () => {
