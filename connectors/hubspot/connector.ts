@@ -250,7 +250,8 @@ export class HubSpotConnector implements CrmConnector {
 
   /**
    * Pages with each record's links to `to`. A page that carries inline associations (the list
-   * endpoint's `associations=`) is trusted as is; other pages are held back until up to 1,000 ids
+   * endpoint's `associations=`) is used as is, except records whose inline list was cut at 100
+   * (`paging.next`), which are read through v4; other pages are held back until up to 1,000 ids
    * are pending and resolved with one v4 batch read, so links cost at most one call per 1,000
    * records. Pages come out in the order they went in.
    */
@@ -277,6 +278,11 @@ export class HubSpotConnector implements CrmConnector {
       if (inline || page.records.length === 0) {
         yield* flush();
         const links = new Map(page.records.map((r) => [r.id, inlineAssociated(r, from, to)]));
+        // Inline associations stop at 100 per record with `paging.next`: the records cut short are
+        // read again through v4 (1,000 records a call, per-record paging followed), which costs one
+        // call for the page rather than one per record and next link.
+        const cut = page.records.filter((r) => r.associations?.[to]?.paging?.next).map((r) => r.id);
+        if (cut.length > 0) for (const [id, records] of await readAssociated(this.client, from, to, cut, signal)) links.set(id, records);
         yield { ...page, links };
         continue;
       }
