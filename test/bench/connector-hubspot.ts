@@ -11,7 +11,7 @@
  *    impose (calls / allowed rate), 429s received.
  *    `--gate N/MS` sizes the gate's default bucket differently (e.g. 9/1000: a fixed 1 s window of 9
  *    never exceeds 100 in any rolling 10 s, where 100/10000 can let 200 through across a boundary).
- * 3. An incremental sync after 1% of deals changed stage: calls and time.
+ * 3. An incremental sync (deals, activities, history) after 1% of deals changed stage: calls and time.
  *
  * The sandbox runs as a child process (`dealwatch sandbox --json`), so the peak RSS is the
  * connector's process alone; mutations go through the sandbox's admin surface. Prints one JSON line
@@ -59,36 +59,49 @@ interface Counts {
   activities: number;
   byType: Record<string, number>;
   stageChanges: number;
-  cursor: { deals: SyncCursor | null; activities: SyncCursor | null };
+  fieldChanges: number;
+  /** Distinct accounts (primary companies) of the deals: what the companies batch read must cover. */
+  companies: number;
+  cursor: { deals: SyncCursor | null; activities: SyncCursor | null; history: SyncCursor | null };
 }
 
 async function fullSync(connector: HubSpotConnector): Promise<Counts> {
-  const counts: Counts = { deals: 0, tombstones: 0, activities: 0, byType: {}, stageChanges: 0, cursor: { deals: null, activities: null } };
+  const counts: Counts = { deals: 0, tombstones: 0, activities: 0, byType: {}, stageChanges: 0, fieldChanges: 0, companies: 0, cursor: { deals: null, activities: null, history: null } };
+  const companies = new Set<string>();
   await connector.pullStages();
   await connector.pullOwners();
   for await (const page of connector.pullDeals({ since: null, mode: 'full' })) {
     counts.deals += page.records.length;
     counts.tombstones += page.tombstones.length;
+    for (const d of page.records) if (d.accountId !== null) companies.add(d.accountId);
     if (page.cursor) counts.cursor.deals = page.cursor;
   }
+  counts.companies = companies.size;
   for await (const page of connector.pullActivities({ since: null, mode: 'full' })) {
     counts.activities += page.records.length;
     for (const a of page.records) counts.byType[a.type] = (counts.byType[a.type] ?? 0) + 1;
     if (page.cursor) counts.cursor.activities = page.cursor;
   }
-  for await (const page of connector.pullHistory({ since: null, mode: 'full' })) counts.stageChanges += page.stageChanges.length;
+  for await (const page of connector.pullHistory({ since: null, mode: 'full' })) {
+    counts.stageChanges += page.stageChanges.length;
+    counts.fieldChanges += page.fieldChanges.length;
+    if (page.cursor) counts.cursor.history = page.cursor;
+  }
   return counts;
 }
 
 /**
- * Fewest calls a full sync can make: every list stream at 100 a page (deals twice: records and
- * stage history), one archived-list call per stream, pipelines once, owners twice (active, archived).
+ * Fewest calls a full sync can make: every list stream at 100 a page, one archived-list call per
+ * stream (deals' archived pages as the tombstones seen), the deals' company names at 100 a batch
+ * read (distinct companies / 100), the deals' property history at 50 a page (the most HubSpot
+ * serves with propertiesWithHistory, on list and batch read alike), pipelines once, owners twice
+ * (active, archived).
  */
 function lowerBound(counts: Counts, archivedDeals: number): number {
-  // Activities and deals archived are listed too; the archived deal count is the tombstones seen.
-  const pages = (n: number) => Math.max(1, Math.ceil(n / 100));
+  const pages = (n: number, size = 100) => Math.max(1, Math.ceil(n / size));
   const activityPages = Object.values(counts.byType).reduce((sum, n) => sum + pages(n), 0) + (5 - Object.keys(counts.byType).length);
-  return 1 + 2 + 2 * pages(counts.deals) + 2 * pages(archivedDeals) + activityPages + 5;
+  const companyReads = counts.companies === 0 ? 0 : pages(counts.companies);
+  return 1 + 2 + pages(counts.deals) + pages(archivedDeals) + companyReads + pages(counts.deals, 50) + activityPages + 5;
 }
 
 interface RunningSandbox {
@@ -147,6 +160,8 @@ async function main(): Promise<void> {
           deals: full.result.deals,
           activities: full.result.activities,
           stageChanges: full.result.stageChanges,
+          fieldChanges: full.result.fieldChanges,
+          companies: full.result.companies,
           calls: usage.calls,
           lowerBound: bound,
           callsOverBound: Number((usage.calls / bound).toFixed(3)),
@@ -177,9 +192,11 @@ async function main(): Promise<void> {
       const incremental = await measured(async () => {
         let deals = 0;
         let activities = 0;
+        let stageChanges = 0;
         for await (const page of connector.pullDeals({ since: full.result.cursor.deals })) deals += page.records.length;
         for await (const page of connector.pullActivities({ since: full.result.cursor.activities })) activities += page.records.length;
-        return { deals, activities };
+        for await (const page of connector.pullHistory({ since: full.result.cursor.history })) stageChanges += page.stageChanges.length;
+        return { deals, activities, stageChanges };
       });
       console.log(
         JSON.stringify({
@@ -187,6 +204,7 @@ async function main(): Promise<void> {
           changedDeals: changed.length,
           fetchedDeals: incremental.result.deals,
           fetchedActivities: incremental.result.activities,
+          historyStageChanges: incremental.result.stageChanges,
           calls: connector.usage().calls,
           byEndpoint: connector.usage().byEndpoint,
           wallMs: incremental.ms,
