@@ -130,7 +130,7 @@ export class HubSpotConnector implements CrmConnector {
     // One cache per sync: a company shared by many deals is read once.
     const companies = new CompanyNames(this.client, this.log);
     // Pages wait (in order) until their companies' names are read, 100 companies a call.
-    const steps = mapPages(this.walkDeals(options, dealProperties(ctx), true), (step): AwaitingNames<{ step: DealStep; accountIds: Map<string, string | null> }> => {
+    const steps = mapPages(this.walkDeals(options, dealProperties(ctx)), (step): AwaitingNames<{ step: DealStep; accountIds: Map<string, string | null> }> => {
       if (step.kind !== 'records') return { item: { step, accountIds: new Map() }, companyIds: [], size: 0 };
       const accountIds = new Map(step.records.map((raw) => [raw.id, primaryId(step.links.get(raw.id) ?? [])]));
       return { item: { step, accountIds }, companyIds: [...accountIds.values()].filter((id): id is string => id !== null), size: step.records.length };
@@ -216,20 +216,18 @@ export class HubSpotConnector implements CrmConnector {
    * page cursors are null until the end, whose cursor is the instant the walk began (a list is not
    * ordered by modification, so only that instant is a safe resume point). Incremental: search from
    * `since.stamp - lookback`, each page's cursor its (max stamp, id); then recently archived deals.
-   * With `withCompanies`, each page comes with its deals' companies (inline on lists, v4 on searches).
+   * Each page comes with its deals' companies (inline on lists, v4 on searches).
    */
   private async *walkDeals(
     options: PullOptions,
     properties: string[],
-    withCompanies: boolean,
   ): AsyncGenerator<DealStep> {
     const { signal } = options;
-    const linked = <M extends { records: RawObject[] }>(pages: AsyncIterable<M>) =>
-      withCompanies ? this.withLinks('deals', 'companies', pages, signal) : mapPages(pages, (page) => ({ ...page, links: new Map<string, AssociatedRecord[]>() }));
+    const linked = <M extends { records: RawObject[] }>(pages: AsyncIterable<M>) => this.withLinks('deals', 'companies', pages, signal);
 
     if (options.mode === 'full' || options.since === null) {
       const startedMs = this.now();
-      const pages = mapPages(listPages(this.client, 'deals', { properties, associations: withCompanies ? ['companies'] : [] }, signal), (records) => ({ records }));
+      const pages = mapPages(listPages(this.client, 'deals', { properties, associations: ['companies'] }, signal), (records) => ({ records }));
       for await (const page of linked(pages)) {
         yield { kind: 'records', records: page.records, cursor: null, links: page.links };
       }
