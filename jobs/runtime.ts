@@ -33,11 +33,6 @@ export interface PipelineRuntime {
   close(options?: { graceMs?: number }): Promise<void>;
 }
 
-/**
- * Call before opening the store: the embedded database's socket server needs the protocol-group
- * fix (see src/queue/pglite-protocol.ts) to serve the store's and the queues' connections at once.
- */
-export { installPgliteProtocolGroups } from '../src/queue/index.js';
 
 export async function openPipeline(options: PipelineRuntimeOptions): Promise<PipelineRuntime> {
   const backend = chooseQueueBackend({ redisUrl: options.redisUrl, databaseUrl: options.store.databaseUrl });

@@ -13,7 +13,7 @@ import path from 'node:path';
 import Table from 'cli-table3';
 import pg from 'pg';
 import { pino } from 'pino';
-import { installPgliteProtocolGroups, openPipeline, type PipelineRuntime } from '../../jobs/runtime.js';
+import { openPipeline, type PipelineRuntime } from '../../jobs/runtime.js';
 import { summarize, type SyncSummary } from '../../jobs/summary.js';
 import { loadConfig, type Config } from '../config.js';
 import type { MorningReview } from '../domain/engine.js';
@@ -51,7 +51,6 @@ export interface DemoResult {
 }
 
 export async function run(options: DemoOptions, out: NodeJS.WritableStream = process.stdout): Promise<number> {
-  installPgliteProtocolGroups();
   const started = Date.now();
   const progress = createProgress(!options.json && process.stderr.isTTY === true);
   const logger = createLogger({

@@ -5,7 +5,7 @@
  * then the queues and the database close.
  */
 import { Redis } from 'ioredis';
-import { concurrencyFromEnv, installPgliteProtocolGroups, openPipeline } from '../../jobs/runtime.js';
+import { concurrencyFromEnv, openPipeline } from '../../jobs/runtime.js';
 import { createLogger } from '../logger.js';
 import { startServer, type RunningServer } from '../server/server.js';
 import { openWebhookDeduper, publicUrlOf, serverDepsFrom, untilSignal } from './serve.js';
@@ -13,7 +13,6 @@ import { configFrom, storeFrom } from './support.js';
 import type { StartOptions } from './types.js';
 
 export async function run(options: StartOptions): Promise<number> {
-  installPgliteProtocolGroups();
   const config = configFrom(options);
   const concurrency = concurrencyFromEnv(process.env.DEALWATCH_CONCURRENCY);
   const logger = createLogger({ level: config.logLevel });

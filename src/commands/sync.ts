@@ -4,14 +4,13 @@
  * have finished; with `--json` it prints one line. When no worker is running (no `dealwatch start`
  * or `worker`), it runs the workers in this process for the duration.
  */
-import { installPgliteProtocolGroups, openPipeline } from '../../jobs/runtime.js';
+import { openPipeline } from '../../jobs/runtime.js';
 import { summarize } from '../../jobs/summary.js';
 import { DealwatchError } from '../domain/errors.js';
 import { commandLogger, configFrom, storeFrom } from './support.js';
 import type { SyncOptions } from './types.js';
 
 export async function run(options: SyncOptions, out: NodeJS.WritableStream = process.stdout): Promise<number> {
-  installPgliteProtocolGroups();
   const config = configFrom(options);
   const settings = config.connections.find((c) => c.id === options.connection);
   if (!settings) {

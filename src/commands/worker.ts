@@ -4,14 +4,13 @@
  * `DEALWATCH_CONCURRENCY` (`sync=2,events=8,score=2,writeback=2`). Stops gracefully on SIGINT/SIGTERM:
  * no new jobs, the ones in hand finish (or are released after the grace period), then connections close.
  */
-import { concurrencyFromEnv, installPgliteProtocolGroups, openPipeline } from '../../jobs/runtime.js';
+import { concurrencyFromEnv, openPipeline } from '../../jobs/runtime.js';
 import { createLogger } from '../logger.js';
 import { untilSignal } from './serve.js';
 import { configFrom, storeFrom } from './support.js';
 import type { WorkerOptions } from './types.js';
 
 export async function run(options: WorkerOptions): Promise<number> {
-  installPgliteProtocolGroups();
   const config = configFrom(options);
   const concurrency = concurrencyFromEnv(process.env.DEALWATCH_CONCURRENCY);
   const logger = createLogger({ level: config.logLevel });

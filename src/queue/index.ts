@@ -16,4 +16,3 @@ export {
   type WorkerGroupOptions,
   type WorkerHooks,
 } from './system.js';
-export { installPgliteProtocolGroups } from './pglite-protocol.js';

@@ -3,7 +3,8 @@
  * pglite-socket so that `pg` (and BullMQ's PostgreSQL backend) use it like any server.
  *
  * PGlite is one PostgreSQL session. pglite-socket 0.2.17 accepts `maxConnections` sockets
- * (default 1) and runs their messages one at a time through a shared queue; while a transaction
+ * (default 1; we allow 64) and runs their messages one at a time through a shared queue (kept in
+ * whole protocol groups by ./pglite-protocol.ts); while a transaction
  * is open it serves only the connection that opened it. So several connections work (concurrent
  * large pages from four pool connections are tested in test/integration/store/embedded.test.ts), but:
  * - session state (SET, search_path, temp tables, prepared statement names) is shared by all, so
@@ -22,6 +23,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import type { Logger } from 'pino';
 import { StoreError } from './errors.js';
+import { keepProtocolGroupsTogether } from './pglite-protocol.js';
 
 export interface EmbeddedPostgres {
   /** `postgres://postgres@127.0.0.1:<port>/postgres` */
@@ -33,7 +35,7 @@ export interface EmbeddedPostgres {
 
 export interface EmbeddedOptions {
   dataDir: string;
-  /** Socket connections accepted at once (pools of this and other processes, BullMQ). @defaultValue 32 */
+  /** Socket connections accepted at once (pools of this and other processes, BullMQ: the queues open ~20). @defaultValue 64 */
   maxConnections?: number | undefined;
   logger?: Logger | undefined;
 }
@@ -79,7 +81,11 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
 
 async function serve(dataDir: string, ownerFile: string, options: EmbeddedOptions): Promise<EmbeddedPostgres> {
   const db = await PGlite.create(path.join(dataDir, 'db'));
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: options.maxConnections ?? 32 });
+  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: options.maxConnections ?? 64 });
+  // pglite-socket 0.2.17 interleaves the extended-protocol messages of concurrent connections
+  // (another connection's Parse between this one's Parse and Bind) and stalls its queue after an
+  // error; without this fix the store's pool and the queues cannot share the database.
+  keepProtocolGroupsTogether(server);
   await server.start();
   const url = `postgres://postgres@${server.getServerConn()}/postgres`;
   writeFileSync(ownerFile, JSON.stringify({ pid: process.pid, url } satisfies OwnerRecord));

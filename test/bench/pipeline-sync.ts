@@ -12,7 +12,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { installPgliteProtocolGroups, openPipeline } from '../../jobs/runtime.js';
+import { openPipeline } from '../../jobs/runtime.js';
 import { summarize } from '../../jobs/summary.js';
 import { ConnectionSettings } from '../../src/domain/model/index.js';
 import { startSandbox } from '../../src/sandbox/index.js';
@@ -23,7 +23,6 @@ const args = process.argv.slice(2);
 const deals = Number(args.find((a) => /^\d+$/.test(a)) ?? 10_000);
 const rateLimited = !args.includes('--no-rate-limit');
 
-installPgliteProtocolGroups();
 const started = Date.now();
 const sandbox = await startSandbox({ deals, seed: 3, rateLimit: rateLimited, hubspotCustomProperties: ['dealwatch_score', 'dealwatch_flags'] });
 const generatedSeconds = (Date.now() - started) / 1000;

@@ -15,7 +15,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
-import { installPgliteProtocolGroups, openPipeline } from '../../jobs/runtime.js';
+import { openPipeline } from '../../jobs/runtime.js';
 import { parseConfig } from '../../src/config.js';
 import { serverDepsFrom } from '../../src/commands/serve.js';
 import { ConnectionSettings } from '../../src/domain/model/index.js';
@@ -35,7 +35,6 @@ function freePort(): Promise<number> {
   });
 }
 
-installPgliteProtocolGroups();
 const port = await freePort();
 const publicUrl = `http://127.0.0.1:${port}`;
 const sandbox = await startSandbox({ deals, seed: 5, rateLimit: false, webhookUrl: `${publicUrl}/webhooks/hubspot`, deliveryBatchDelayMs: 20, hubspotCustomProperties: ['dealwatch_score', 'dealwatch_flags'] });

@@ -11,7 +11,7 @@ import pg from 'pg';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../../src/sandbox/index.js';
 import { openStore } from '../../../src/store/index.js';
 import type { Store } from '../../../src/store/types.js';
-import { chooseQueueBackend, installPgliteProtocolGroups, QueueSystem, type JobOutcome, type WorkerGroup } from '../../../src/queue/index.js';
+import { chooseQueueBackend, QueueSystem, type JobOutcome, type WorkerGroup } from '../../../src/queue/index.js';
 import { ConnectionSettings, type WritebackMode } from '../../../src/domain/model/index.js';
 import { createHandlers, registryConnectors, connectionHealthHooks, type PipelineDeps, type PipelineLogger } from '../../../jobs/index.js';
 import type { CrmConnector } from '../../../connectors/types.js';
@@ -80,7 +80,6 @@ export function sandboxConnections(sandbox: Sandbox, writeback: WritebackMode): 
 }
 
 export async function startHarness(options: HarnessOptions): Promise<Harness> {
-  installPgliteProtocolGroups();
   const sandbox = await startSandbox({
     deals: options.deals ?? 80,
     seed: 7,

@@ -5,7 +5,7 @@
  */
 import { appendFileSync } from 'node:fs';
 import { ConnectionSettings } from '../../../src/domain/model/index.js';
-import { installPgliteProtocolGroups, QueueSystem, type JobHandlers, type QueueBackendSpec } from '../../../src/queue/index.js';
+import { QueueSystem, type JobHandlers, type QueueBackendSpec } from '../../../src/queue/index.js';
 import { openStore } from '../../../src/store/index.js';
 import { connectionHealthHooks, createHandlers, registryConnectors, type PipelineDeps } from '../../../jobs/index.js';
 import { silentLogger } from './harness.js';
@@ -16,7 +16,6 @@ const env = (name: string): string => {
   return value;
 };
 
-installPgliteProtocolGroups();
 const store = await openStore({ databaseUrl: env('DW_TEST_DATABASE_URL'), schema: env('DW_TEST_SCHEMA'), migrate: false });
 const backend = { kind: env('DW_TEST_QUEUE_KIND'), url: env('DW_TEST_QUEUE_URL') } as QueueBackendSpec;
 const logger = silentLogger();

@@ -6,7 +6,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { POSTGRES_URL, REDIS_URL, postgresAvailable, redisAvailable } from '../../support/services.js';
 import type { QueueBackendSpec } from '../../../src/queue/index.js';
-import { keepProtocolGroupsTogether } from '../../../src/queue/pglite-protocol.js';
+import { keepProtocolGroupsTogether } from '../../../src/store/pglite-protocol.js';
 
 export interface BackendFixture {
   name: 'redis' | 'postgres' | 'pglite';

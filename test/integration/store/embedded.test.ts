@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../../src/store/index.js';
 import { deal } from './builders.js';
@@ -87,6 +88,40 @@ describe('the embedded database', () => {
       );
       expect(problems).toEqual([]);
     } finally {
+      await store.close();
+    }
+  });
+
+  // pglite-socket 0.2.17 runs each protocol message as its own turn: without the protocol-group fix
+  // (src/store/pglite-protocol.ts) one connection's Parse lands between the other's Parse and Bind
+  // ("bind message supplies 2 parameters, but prepared statement "" requires 3"). Large parameters
+  // split each Bind over several TCP reads, which is when the other connection gets in between.
+  it('keeps the extended-protocol messages of concurrent connections together', SLOW, async () => {
+    const store = await openStore({ dataDir: freshDir(), poolSize: 1 });
+    const clients = [new pg.Client({ connectionString: store.databaseUrl }), new pg.Client({ connectionString: store.databaseUrl })];
+    try {
+      await Promise.all(clients.map((c) => c.connect()));
+      const [sums, joins] = clients as [pg.Client, pg.Client];
+      const problems: string[] = [];
+      const ROUNDS = 40;
+      const big = 'x'.repeat(200_000);
+      await Promise.all([
+        (async () => {
+          for (let i = 0; i < ROUNDS; i++) {
+            const { rows } = await sums.query<{ v: number }>('SELECT $1::int + length($2::text) AS v', [i, big]);
+            if (rows[0]?.v !== i + big.length) problems.push(`sum ${i}: ${JSON.stringify(rows)}`);
+          }
+        })().catch((error: Error) => problems.push(`sums: ${error.message}`)),
+        (async () => {
+          for (let i = 0; i < ROUNDS; i++) {
+            const { rows } = await joins.query<{ v: string }>('SELECT $1::text || $2::text || length($3::text)::text AS v', ['a', String(i), big]);
+            if (rows[0]?.v !== `a${i}${big.length}`) problems.push(`join ${i}: ${JSON.stringify(rows)}`);
+          }
+        })().catch((error: Error) => problems.push(`joins: ${error.message}`)),
+      ]);
+      expect(problems).toEqual([]);
+    } finally {
+      await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
       await store.close();
     }
   });

@@ -5,10 +5,10 @@
  *    this connection's Parse and Bind ("bind message supplies 2 parameters, but prepared statement
  *    "" requires 3"): here a connection keeps its turn from its first message to its Sync;
  * 2. a message that throws leaves the queue marked busy forever: here the queue moves on.
- * Belongs in src/store/embedded.ts (which builds the server); until it moves there, the commands
- * that run the pipeline install it process-wide with `installPgliteProtocolGroups()`.
+ * src/store/embedded.ts applies it to the server it builds, so every user of the embedded database
+ * (store pool, BullMQ's PostgreSQL backend, other processes joining over the URL) gets it.
  */
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import type { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 
 interface QueuedMessage {
   handlerId: number;
@@ -75,17 +75,4 @@ export function keepProtocolGroupsTogether(server: PGLiteSocketServer): void {
       this.processing = false;
     }
   }.bind(q);
-}
-
-let installed = false;
-
-/** Applies {@link keepProtocolGroupsTogether} to every PGLiteSocketServer this process starts. Idempotent. */
-export function installPgliteProtocolGroups(): void {
-  if (installed) return;
-  installed = true;
-  const start = PGLiteSocketServer.prototype.start;
-  PGLiteSocketServer.prototype.start = function patchedStart(this: PGLiteSocketServer) {
-    keepProtocolGroupsTogether(this);
-    return start.call(this);
-  };
 }
