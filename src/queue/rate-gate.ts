@@ -34,11 +34,56 @@ export function rateLimitsFor(
   return override ? { ...base, default: override } : { ...base };
 }
 
+/**
+ * How a limit of L requests per rolling window W is enforced with fixed windows.
+ *
+ * A fixed-window counter lets up to 2L through in a rolling W (L at the end of one window, L at
+ * the start of the next): HubSpot's rolling 10 s window answered a full sync with 79 429s. So the
+ * window is cut into k sub-windows of W/k, aligned on the clock, each allowing floor(L/(k+1)).
+ * Any rolling window of length W overlaps at most k+1 sub-windows, so at most
+ * (k+1)·floor(L/(k+1)) <= L requests pass in it, whatever the timing. Throughput is
+ * k·floor(L/(k+1)) per W; k is the smallest that reaches 95% of L (finer sub-windows cost more
+ * counter keys), or the best there is when none does (small L: k = L-1, one request per sub-window).
+ * HubSpot 100 / 10 s: k = 19, 5 per 526 ms = 95 per 10 s; search 5 / s: k = 4, 1 per 250 ms.
+ * The bound holds at the moment of `take()`; network latency that varies by more than a
+ * sub-window could still shift a request into the provider's next window.
+ */
+export interface SubWindowPlan {
+  /** k */
+  subWindows: number;
+  /** W / k */
+  subWindowMs: number;
+  /** floor(L / (k + 1)), at least 1 */
+  perSubWindow: number;
+}
+
+const TARGET_SHARE = 0.95;
+
+export function subWindowPlan(limit: { requests: number; perMs: number }): SubWindowPlan {
+  const L = Math.max(1, Math.floor(limit.requests));
+  const plan = (k: number): SubWindowPlan => ({ subWindows: k, subWindowMs: limit.perMs / k, perSubWindow: Math.max(1, Math.floor(L / (k + 1))) });
+  // L = 1 cannot be split: one per W (a rolling window may then see 2).
+  if (L === 1) return plan(1);
+  let best = plan(1);
+  for (let k = 1; k <= L - 1; k++) {
+    const candidate = plan(k);
+    const share = (k * candidate.perSubWindow) / L;
+    if (share >= TARGET_SHARE) return candidate;
+    if (share > (best.subWindows * best.perSubWindow) / L) best = candidate;
+  }
+  return best;
+}
+
 const TABLE = 'dealwatch_rate_limits';
+
+interface SubWindowLimiter {
+  limiter: RateLimiterAbstract;
+  plan: SubWindowPlan;
+}
 
 /** Builds rate gates on the backend's store; one limiter per (connection, bucket). */
 export class RateGateFactory {
-  private readonly limiters = new Map<string, Promise<RateLimiterAbstract>>();
+  private readonly limiters = new Map<string, Promise<SubWindowLimiter>>();
 
   constructor(
     private readonly backend: BackendConnections,
@@ -57,44 +102,52 @@ export class RateGateFactory {
     };
   }
 
-  private limiter(connectionId: string, bucket: string, limit: { requests: number; perMs: number }): Promise<RateLimiterAbstract> {
+  private limiter(connectionId: string, bucket: string, limit: { requests: number; perMs: number }): Promise<SubWindowLimiter> {
     const id = `${connectionId}|${bucket}|${limit.requests}|${limit.perMs}`;
     let made = this.limiters.get(id);
     if (!made) {
-      made = this.create(bucket, limit);
+      made = this.create(bucket, subWindowPlan(limit));
       this.limiters.set(id, made);
     }
     return made;
   }
 
-  private create(bucket: string, limit: { requests: number; perMs: number }): Promise<RateLimiterAbstract> {
-    // rate-limiter-flexible counts whole seconds; express sub-second windows as a per-second rate.
-    const duration = Math.max(1, Math.round(limit.perMs / 1000));
-    const points = Math.max(1, Math.round((limit.requests * duration * 1000) / limit.perMs));
+  private async create(bucket: string, plan: SubWindowPlan): Promise<SubWindowLimiter> {
+    // Each sub-window has its own key (its index on the clock), so the library's duration only
+    // has to outlive the sub-window: whole seconds, as RateLimiterRedis expires keys in seconds.
+    const duration = Math.max(1, Math.ceil(plan.subWindowMs / 1000));
+    const points = plan.perSubWindow;
     const keyPrefix = `${this.keyPrefix}:rl:${bucket}`;
     if (this.backend.limiterClient.kind === 'redis') {
-      return Promise.resolve(new RateLimiterRedis({ storeClient: this.backend.limiterClient.client, keyPrefix, points, duration }));
+      return { plan, limiter: new RateLimiterRedis({ storeClient: this.backend.limiterClient.client, keyPrefix, points, duration }) };
     }
     const client = this.backend.limiterClient.client;
-    return new Promise((resolve, reject) => {
-      const limiter: RateLimiterPostgres = new RateLimiterPostgres(
-        { storeClient: client, storeType: 'pool', tableName: TABLE, keyPrefix, points, duration, clearExpiredByTimeout: false },
-        (error?: Error) => (error ? reject(error) : resolve(limiter)),
+    const limiter = await new Promise<RateLimiterPostgres>((resolve, reject) => {
+      // clearExpiredByTimeout: one row per sub-window; the library deletes rows expired over an
+      // hour ago every 5 minutes (an unref'd timer).
+      const made: RateLimiterPostgres = new RateLimiterPostgres(
+        { storeClient: client, storeType: 'pool', tableName: TABLE, keyPrefix, points, duration, clearExpiredByTimeout: true },
+        (error?: Error) => (error ? reject(error) : resolve(made)),
       );
     });
+    return { plan, limiter };
   }
 }
 
-/** Consumes one permit, sleeping until the window frees one. */
-async function takePermit(limiter: RateLimiterAbstract, key: string, signal?: AbortSignal): Promise<void> {
+/** Consumes one permit of the current sub-window, sleeping to the next one while it is spent. */
+async function takePermit({ limiter, plan }: SubWindowLimiter, key: string, signal?: AbortSignal): Promise<void> {
   for (;;) {
     signal?.throwIfAborted();
+    const now = Date.now();
+    const index = Math.floor(now / plan.subWindowMs);
     try {
-      await limiter.consume(key, 1);
+      await limiter.consume(`${key}:${index}`, 1);
       return;
     } catch (rejection) {
       if (!(rejection instanceof RateLimiterRes)) throw rejection;
-      await sleep(Math.max(5, rejection.msBeforeNext) + Math.floor(Math.random() * 20), signal);
+      const untilNext = (index + 1) * plan.subWindowMs - Date.now();
+      // A little jitter so that the workers waiting on one connection do not all wake at once.
+      await sleep(Math.max(1, Math.ceil(untilNext)) + Math.floor(Math.random() * Math.min(20, plan.subWindowMs / 10)), signal);
     }
   }
 }

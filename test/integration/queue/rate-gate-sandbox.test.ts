@@ -1,0 +1,51 @@
+/**
+ * The default HubSpot gate (100 / 10 s) against the sandbox, which enforces HubSpot's rolling
+ * 10 s window: a burst of 150 requests spans a window boundary and must draw no 429. A
+ * fixed-window gate lets 100 through at the end of one window and 100 at the start of the next.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { QueueSystem, rateLimitsFor } from '../../../src/queue/index.js';
+import { startSandbox, type Sandbox } from '../../../src/sandbox/index.js';
+import { uniqueName } from '../../support/services.js';
+import { BACKENDS, quietLogger } from './backends.js';
+
+const backend = BACKENDS.find((b) => b.name === 'redis' && b.available) ?? BACKENDS.find((b) => b.name === 'pglite')!;
+
+describe(`the HubSpot rate gate (on ${backend.name}) against the sandbox's rolling window`, () => {
+  let system: QueueSystem;
+  let stop: () => Promise<void>;
+  let sandbox: Sandbox;
+
+  beforeAll(async () => {
+    const started = await backend.start();
+    stop = started.stop;
+    system = await QueueSystem.open({ backend: started.spec, prefix: uniqueName('{dwtest}'), logger: quietLogger() });
+    sandbox = await startSandbox({ deals: 20, seed: 5, rateLimit: true });
+  });
+
+  afterAll(async () => {
+    await sandbox?.close();
+    await system?.obliterate().catch(() => undefined);
+    await system?.close({ graceMs: 1000 });
+    await stop?.();
+  });
+
+  it('lets 150 requests through with no 429', { timeout: 60_000 }, async () => {
+    const gate = system.rateGates.gateFor(uniqueName('hs'), rateLimitsFor('hubspot'));
+    const { baseUrl, accessToken } = sandbox.hubspot;
+    const started = Date.now();
+    const statuses = await Promise.all(
+      Array.from({ length: 150 }, async () => {
+        await gate.take('default');
+        const response = await fetch(`${baseUrl}/crm/v3/objects/deals?limit=1`, { headers: { authorization: `Bearer ${accessToken}` } });
+        await response.arrayBuffer();
+        return response.status;
+      }),
+    );
+    const elapsed = Date.now() - started;
+    expect(statuses.filter((s) => s === 429)).toHaveLength(0);
+    expect(statuses.every((s) => s === 200)).toBe(true);
+    // 5 per 526 ms sub-window: the 150th request waits for the 30th sub-window (29 boundaries).
+    expect(elapsed).toBeGreaterThanOrEqual(28 * 526);
+  });
+});
