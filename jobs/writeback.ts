@@ -7,13 +7,15 @@
  * only rewritten when the CRM does not have it. One write-back per connection runs at a time
  * (a lease shared by every worker process), so two workers never race on the same row.
  *
- * Fields (score and flags) are plain sets, rewritten only for deals whose score or flags changed;
- * a resolved finding clears its flag there and creates no note.
+ * Fields (score and flags) are plain sets, written where they differ from what the CRM last
+ * received (recorded per deal after each write), so unchanged scores are not rewritten and fields
+ * computed in dry-run are still due, once, when the connection is switched on. A resolved finding
+ * clears its flag there and creates no note.
  */
 import { CrmError } from '../src/domain/errors.js';
 import type { ConnectionSettings } from '../src/domain/model/index.js';
 import type { JobContext, JobPayload, JobResults } from '../src/queue/index.js';
-import type { LedgerEntry } from '../src/store/types.js';
+import type { DealFields, LedgerEntry } from '../src/store/types.js';
 import type { AnnotationResult, FieldAnnotation, WarningAnnotation } from '../connectors/types.js';
 import { warningFor } from './annotation-text.js';
 import { chunked, dayIn, settingsOf, type PipelineDeps } from './deps.js';
@@ -33,6 +35,11 @@ export interface WritebackOutcome {
   planned: number;
 }
 
+/**
+ * Writes (or, in dry-run, plans) what is due for a connection: every unwritten warning, and the
+ * fields that differ from the CRM's, among `dealIds` when given (the webhook path's one deal)
+ * or of every deal.
+ */
 export async function writeBack(
   deps: PipelineDeps,
   settings: ConnectionSettings,
@@ -45,19 +52,19 @@ export async function writeBack(
   const log = deps.logger.child({ module: 'writeback', connection: settings.id });
   if (mode === 'dry-run') {
     // The ledger rows stay `planned`: that is the plan, shown by the API and `sync --json`.
-    const fields = await fieldAnnotations(deps, settings.id, dealIds ?? []);
+    const fields = await deps.store.scores.fieldsDue(settings.id, { dealIds, limit: LEDGER_PAGE });
     const warnings = await deps.store.findings.unwritten(settings.id, { statuses: ['planned'], limit: LEDGER_PAGE });
     outcome.planned = fields.length + warnings.length;
     log.info({ fields: fields.length, warnings: warnings.length, sample: warnings.slice(0, 3).map((w) => ({ deal: w.dealId, rule: w.ruleId, key: w.annotationKey })) }, 'dry-run: planned writes');
     return outcome;
   }
-  return deps.queues.leases.withLease(`writeback:${settings.id}`, () => writeDue(deps, settings, dealIds ?? [], outcome, signal), signal);
+  return deps.queues.leases.withLease(`writeback:${settings.id}`, () => writeDue(deps, settings, dealIds, outcome, signal), signal);
 }
 
 async function writeDue(
   deps: PipelineDeps,
   settings: ConnectionSettings,
-  fieldDealIds: readonly string[],
+  fieldDealIds: readonly string[] | undefined,
   outcome: WritebackOutcome,
   signal?: AbortSignal,
 ): Promise<WritebackOutcome> {
@@ -81,7 +88,7 @@ async function writeDue(
   }
 
   const owners = await ownersOf(deps, id, due);
-  const fields = await fieldAnnotations(deps, id, fieldDealIds);
+  const fields = await store.scores.fieldsDue(id, { dealIds: fieldDealIds });
   const fieldsByDeal = new Map(fields.map((f) => [f.dealId, f]));
   for (const rows of chunked(due, batchSize)) {
     const warnings: WarningAnnotation[] = rows.map((r) => warningFor(r, owners.get(r.dealId) ?? null, today));
@@ -96,11 +103,11 @@ async function writeDue(
     }
     await store.findings.setWriteStatus(id, rows.map((r) => ({ annotationKey: r.annotationKey, status: 'pending' as const })));
     const result = await connector.annotate({ fields: batchFields, warnings }, signal);
-    retryable ??= await record(deps, id, result, outcome);
+    retryable ??= await record(deps, id, result, batchFields, outcome);
   }
   for (const batchFields of chunked([...fieldsByDeal.values()], batchSize)) {
     const result = await connector.annotate({ fields: batchFields, warnings: [] }, signal);
-    retryable ??= await record(deps, id, result, outcome);
+    retryable ??= await record(deps, id, result, batchFields, outcome);
   }
   if (retryable) {
     // Written rows are recorded; the job is retried for the rest (BullMQ backoff).
@@ -110,7 +117,13 @@ async function writeDue(
 }
 
 /** Records per-record outcomes; returns the first retryable error, if any. */
-async function record(deps: PipelineDeps, id: string, result: AnnotationResult, outcome: WritebackOutcome): Promise<string | null> {
+async function record(
+  deps: PipelineDeps,
+  id: string,
+  result: AnnotationResult,
+  sentFields: readonly DealFields[],
+  outcome: WritebackOutcome,
+): Promise<string | null> {
   let retryable: string | null = null;
   const updates: { annotationKey: string; status: 'written' | 'failed'; externalId?: string | null; error?: string | null }[] = [];
   for (const [annotationKey, o] of result.warnings) {
@@ -124,10 +137,15 @@ async function record(deps: PipelineDeps, id: string, result: AnnotationResult, 
     }
   }
   if (updates.length > 0) await deps.store.findings.setWriteStatus(id, updates);
-  for (const o of result.fields.values()) {
-    if (o.ok) outcome.fields += 1;
-    else if (o.retryable) retryable ??= o.error;
+  const writtenFields: DealFields[] = [];
+  for (const f of sentFields) {
+    const o = result.fields.get(f.dealId);
+    if (o?.ok) {
+      outcome.fields += 1;
+      writtenFields.push(f);
+    } else if (o?.retryable) retryable ??= o.error;
   }
+  await deps.store.scores.markFieldsWritten(id, writtenFields);
   return retryable;
 }
 
@@ -140,15 +158,6 @@ async function ownersOf(deps: PipelineDeps, id: string, rows: readonly LedgerEnt
   return out;
 }
 
-/** Score and flags of the deals as they should read in the CRM now. */
-async function fieldAnnotations(deps: PipelineDeps, id: string, dealIds: readonly string[]): Promise<FieldAnnotation[]> {
-  if (dealIds.length === 0) return [];
-  const [scores, open] = await Promise.all([deps.store.scores.forDeals(id, dealIds), deps.store.findings.openForDeals(id, dealIds)]);
-  const flags = new Map<string, string[]>();
-  for (const f of open) flags.set(f.dealId, [...(flags.get(f.dealId) ?? []), f.ruleId]);
-  return scores.map((s) => ({ dealId: s.dealId, score: s.score, flags: (flags.get(s.dealId) ?? []).sort() }));
-}
-
 export function createWritebackProcessor(deps: PipelineDeps) {
   return async function processWriteback(payload: JobPayload<'writeback'>, context: JobContext): Promise<JobResults['writeback']> {
     const settings = settingsOf(deps, payload.connectionId);
@@ -156,7 +165,11 @@ export function createWritebackProcessor(deps: PipelineDeps) {
     if (state.pausedReason) {
       return { connectionId: settings.id, mode: settings.writeback, fields: 0, notes: 0, tasks: 0, planned: 0, followUps: [] };
     }
-    const outcome = await writeBack(deps, settings, payload.dealIds, context.signal);
+    // Writing: every due field, not only the deals this job names, so that what another run left
+    // due (a dry-run before the switch to `on`, a failed batch) is not left waiting for a new score.
+    // Planning: the deals this job names, so that a run's chunks do not each report the whole plan.
+    const dealIds = settings.writeback === 'on' ? undefined : payload.dealIds;
+    const outcome = await writeBack(deps, settings, dealIds, context.signal);
     deps.logger.child({ module: 'writeback' }).info({ connection: settings.id, jobId: context.jobId, ...outcome }, 'write-back done');
     return { connectionId: settings.id, ...outcome, followUps: [] };
   };

@@ -286,6 +286,21 @@ export interface ScoreRepository {
   forDeals(connectionId: string, dealIds: readonly string[]): Promise<StoredScore[]>;
   /** Every live open deal's score. */
   listOpen(connectionId: string): Promise<StoredScore[]>;
+  /**
+   * Score and flags (open findings' rule ids, sorted) of live deals whose CRM fields differ from
+   * what was last written there (never written counts as different); among `dealIds` when given.
+   */
+  fieldsDue(connectionId: string, options?: { dealIds?: readonly string[] | undefined; limit?: number }): Promise<DealFields[]>;
+  /** Records what the CRM's fields now hold. */
+  markFieldsWritten(connectionId: string, written: readonly DealFields[]): Promise<void>;
+}
+
+/** The CRM fields dealwatch writes on a deal. */
+export interface DealFields {
+  dealId: string;
+  score: number;
+  /** Rule ids, sorted. */
+  flags: string[];
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { DealScore } from '../../domain/model/index.js';
 import { lastPerKey, pageUpsertSql, upsertResult, type Column, type Db, type Row, type Tables } from '../db.js';
 import { contentHash } from '../hash.js';
-import type { ScoreRepository, StoredScore } from '../types.js';
+import type { DealFields, ScoreRepository, StoredScore } from '../types.js';
 
 const COLUMNS: readonly Column[] = [
   { name: 'deal_id', type: 'text' },
@@ -77,6 +77,36 @@ export function scoreRepository(db: Db, t: Tables): ScoreRepository {
         [connectionId],
       );
       return rows.map(toStoredScore);
+    },
+
+    async fieldsDue(connectionId, options = {}) {
+      const rows = await db.query(
+        `SELECT s.deal_id, s.score, COALESCE(f.flags, '{}'::text[]) AS flags
+         FROM ${t.scores} s
+         JOIN ${t.deals} d ON d.connection_id = s.connection_id AND d.external_id = s.deal_id AND NOT d.is_deleted
+         LEFT JOIN (
+           SELECT deal_id, array_agg(rule_id ORDER BY rule_id) AS flags
+           FROM ${t.findings}
+           WHERE connection_id = $1 AND status = 'open' AND ($2::text[] IS NULL OR deal_id = ANY($2::text[]))
+           GROUP BY deal_id
+         ) f ON f.deal_id = s.deal_id
+         WHERE s.connection_id = $1 AND ($2::text[] IS NULL OR s.deal_id = ANY($2::text[]))
+           AND (s.written_score IS DISTINCT FROM s.score OR s.written_flags IS DISTINCT FROM COALESCE(f.flags, '{}'::text[]))
+         ORDER BY s.deal_id
+         LIMIT $3`,
+        [connectionId, options.dealIds ? [...options.dealIds] : null, options.limit ?? 100_000],
+      );
+      return rows.map((row): DealFields => ({ dealId: row.deal_id as string, score: row.score as number, flags: row.flags as string[] }));
+    },
+
+    async markFieldsWritten(connectionId, written) {
+      if (written.length === 0) return;
+      await db.query(
+        `UPDATE ${t.scores} s SET written_score = w.score, written_flags = w.flags
+         FROM jsonb_to_recordset($2::jsonb) AS w(deal_id text, score integer, flags text[])
+         WHERE s.connection_id = $1 AND s.deal_id = w.deal_id`,
+        [connectionId, JSON.stringify(written.map((f) => ({ deal_id: f.dealId, score: f.score, flags: f.flags })))],
+      );
     },
   };
 }

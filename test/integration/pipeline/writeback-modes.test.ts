@@ -30,6 +30,11 @@ describe.skipIf(!redisOk)('write-back modes', () => {
     expect(h.sandbox.state.annotations.filter((a) => a.provider === 'hubspot')).toEqual([]);
     const planned = await h.store.findings.unwritten('hs', { statuses: ['planned'] });
     expect(planned.length).toBeGreaterThan(0);
+    // The score and flags fields are due too (never written), not only the notes.
+    const dueFields = await h.store.scores.fieldsDue('hs');
+    expect(dueFields.length).toBeGreaterThan(0);
+    expect(total(dry, 'writeback', 'fields')).toBe(0);
+    const fieldUpdates = () => h.sandbox.state.annotations.filter((a) => a.provider === 'hubspot' && a.kind === 'field_update');
 
     setMode('hs', 'on');
     const on = await h.sync('hs', 'incremental');
@@ -37,10 +42,16 @@ describe.skipIf(!redisOk)('write-back modes', () => {
     const notes = h.sandbox.state.annotations.filter((a) => a.provider === 'hubspot' && a.kind === 'note');
     expect(notes).toHaveLength(planned.length);
     expect(await h.store.findings.unwritten('hs')).toEqual([]);
+    // Switching on writes the fields planned in dry-run once, though no score changed since.
+    expect(total(on, 'writeback', 'fields')).toBe(dueFields.length);
+    expect(fieldUpdates().map((a) => a.dealId).sort()).toEqual(dueFields.map((f) => f.dealId).sort());
+    expect(await h.store.scores.fieldsDue('hs')).toEqual([]);
 
     const again = await h.sync('hs', 'incremental');
     expect(total(again, 'writeback', 'notes')).toBe(0);
     expect(h.sandbox.state.annotations.filter((a) => a.provider === 'hubspot' && a.kind === 'note')).toHaveLength(planned.length);
+    expect(total(again, 'writeback', 'fields')).toBe(0);
+    expect(fieldUpdates()).toHaveLength(dueFields.length);
 
     setMode('sf', 'off');
     const off = await h.sync('sf', 'full');

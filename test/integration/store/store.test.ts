@@ -301,6 +301,29 @@ for (const backend of backends) {
         });
         expect(await store.findings.list(c)).toHaveLength(2);
       });
+
+      it('keeps the CRM fields due until written, and due again only when score or flags move', async () => {
+        const d = 'fields';
+        await store.deals.upsertPage(d, [deal(d, 'a'), deal(d, 'b')]);
+        await store.scores.upsertMany(d, [score(d, 'a', 40, 'at_risk'), score(d, 'b', 90, 'healthy')], t0);
+        await store.findings.applyDiff(d, { opened: [{ finding: finding(d, 'a', 'stale_deal'), annotationKey: 'fa' }], stillOpen: [], resolved: [] }, t0);
+        expect(await store.scores.fieldsDue(d)).toEqual([
+          { dealId: 'a', score: 40, flags: ['stale_deal'] },
+          { dealId: 'b', score: 90, flags: [] },
+        ]);
+        expect(await store.scores.fieldsDue(d, { dealIds: ['b'] })).toEqual([{ dealId: 'b', score: 90, flags: [] }]);
+
+        await store.scores.markFieldsWritten(d, [{ dealId: 'a', score: 40, flags: ['stale_deal'] }]);
+        expect((await store.scores.fieldsDue(d)).map((f) => f.dealId)).toEqual(['b']);
+        await store.scores.markFieldsWritten(d, [{ dealId: 'b', score: 90, flags: [] }]);
+        expect(await store.scores.fieldsDue(d)).toEqual([]);
+
+        // Re-scoring to the same value changes nothing; a resolved flag makes the fields due.
+        await store.scores.upsertMany(d, [score(d, 'a', 40, 'at_risk')], t1);
+        expect(await store.scores.fieldsDue(d)).toEqual([]);
+        await store.findings.applyDiff(d, { opened: [], stillOpen: [], resolved: [{ dealId: 'a', ruleId: 'stale_deal' }] }, t1);
+        expect(await store.scores.fieldsDue(d)).toEqual([{ dealId: 'a', score: 40, flags: [] }]);
+      });
     });
 
     describe('snapshots, cursors, runs and state', () => {
