@@ -3,7 +3,9 @@
  * previous ones. Formulas (each period, by close day / created day / activity day in the
  * connection's zone):
  * - win rate = won / (won + lost) of deals closed in the period;
- * - cohort win rate = won / created, of deals created in the period (won so far);
+ * - cohort win rate = won / created, of deals created in the period, counting only wins within the
+ *   same age for both periods (a cohort that started 20 days ago is compared with the previous
+ *   cohort's wins in its first 20 days; otherwise an immature cohort always looks worse);
  * - stage conversion = of deals entering a stage in the period, the share that later reached a
  *   later stage (still-open deals count as not yet advanced);
  * - average deal size = mean amount of won deals, per currency;
@@ -194,6 +196,13 @@ export function computeKpis(ctx: ReportContext, options: KpiOptions = {}): KpiRe
   const money = book.money;
   const periods = options.periods ?? [trailingDays(book.today, 30), quarterToDate(book.today, fy)];
   const allPeriods = periods.flatMap((p) => [p, previousPeriod(p, fy)]);
+  // Last close day a cohort win may have, per period: the current cohort's age to date, applied to
+  // both the current and the previous period so that the two cohorts compare at equal age.
+  const cohortHorizons = allPeriods.map((p, i) => {
+    const current = allPeriods[i - (i % 2)]!;
+    const age = Math.min(book.today, current.endDay - 1) - current.startDay;
+    return p.startDay + age;
+  });
   const quarter = fiscalQuarterOf(book.today, fy);
 
   const accs = new Map<string, Acc[]>();
@@ -215,7 +224,7 @@ export function computeKpis(ctx: ReportContext, options: KpiOptions = {}): KpiRe
     const d = dd.deal;
     const pa = accsFor(d.ownerId);
     const moves = stageEntries(ctx, d.pipeline, d.externalId);
-    for (let i = 0; i < allPeriods.length; i++) addDealToPeriod(pa[i]!, dd, allPeriods[i]!, moves, money);
+    for (let i = 0; i < allPeriods.length; i++) addDealToPeriod(pa[i]!, dd, allPeriods[i]!, cohortHorizons[i]!, moves, money);
     const st = stateFor(d.ownerId);
     if (!d.isClosed) {
       const amount = d.amount ?? 0;
@@ -294,7 +303,7 @@ function quotaOf(ctx: ReportContext, ownerIds: (string | null)[]): number | null
   return any ? total : null;
 }
 
-function addDealToPeriod(acc: Acc, dd: DealDays, p: Period, moves: StageEntries | null, money: MoneyContext): void {
+function addDealToPeriod(acc: Acc, dd: DealDays, p: Period, cohortHorizon: number, moves: StageEntries | null, money: MoneyContext): void {
   const d = dd.deal;
   if (d.isClosed && inPeriod(dd.closeDay, p)) {
     if (d.isWon) {
@@ -311,8 +320,10 @@ function addDealToPeriod(acc: Acc, dd: DealDays, p: Period, moves: StageEntries 
   }
   if (inPeriod(dd.createdDay, p)) {
     acc.created++;
-    if (d.isClosed && d.isWon) acc.cohortWon++;
-    else if (d.isClosed) acc.cohortLost++;
+    if (d.isClosed && dd.closeDay <= cohortHorizon) {
+      if (d.isWon) acc.cohortWon++;
+      else acc.cohortLost++;
+    }
   }
   if (!moves) return;
   for (let i = 0; i < moves.keys.length; i++) {

@@ -56,6 +56,11 @@ describe('KPIs on a small book worked out by hand', () => {
     expect(trailing.current.cohort).toEqual({ created: 3, won: 1, lost: 0, winRate: 1 / 3 });
   });
 
+  it('previous cohort compares at equal age: w1 and l1 (created 10-01 / 10-05) closed after day 29 of their cohort, so they do not count', () => {
+    // Current cohort is 29 days old (10-28 -> 11-26); previous cohort 09-28..10-27 counts closes up to 10-27.
+    expect(trailing.previous.cohort).toEqual({ created: 3, won: 0, lost: 0, winRate: 0 });
+  });
+
   it('average won deal size converts EUR: (10,000 + 20,000 + 33,000) / 3 = 21,000 USD', () => {
     expect(trailing.current.avgDealSize).toEqual([{ currency: 'USD', amount: 21_000 }]);
   });
