@@ -300,8 +300,7 @@ async function buildResult(input: {
   for (const c of CONNECTIONS) {
     const first = sandbox.state.annotations.find((a) => a.provider === c.provider && a.kind !== 'field_update');
     if (first) {
-      const text = Object.values(first.fields).filter((v): v is string => typeof v === 'string' && v.length > 0).join('\n');
-      exampleNotes.push({ crm: c.label, dealId: first.dealId, kind: first.kind, text });
+      exampleNotes.push({ crm: c.label, dealId: first.dealId, kind: first.kind, text: asRepSeesIt(first.fields) });
     }
   }
   return {
@@ -318,26 +317,55 @@ async function buildResult(input: {
   };
 }
 
+/**
+ * A written note or task as the rep reads it in the CRM: HubSpot note bodies are HTML
+ * (`hs_note_body`, `hs_task_body`), Salesforce Tasks are Subject + Description + due date.
+ */
+export function asRepSeesIt(fields: Record<string, unknown>): string {
+  const text = (key: string): string | null => (typeof fields[key] === 'string' && fields[key] !== '' ? (fields[key] as string) : null);
+  const html = text('hs_note_body') ?? text('hs_task_body');
+  if (html !== null) {
+    const subject = text('hs_task_subject');
+    const body = html
+      .replace(/<br\s*\/?>/gi, '\n')
+      .replace(/<\/p>/gi, '\n')
+      .replace(/<[^>]+>/g, '')
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&quot;/g, '"')
+      .replace(/&#39;/g, "'")
+      .replace(/&amp;/g, '&')
+      .trim();
+    return subject === null ? body : `${subject}\n${body}`;
+  }
+  const lines = [text('Subject'), text('Description')].filter((l): l is string => l !== null);
+  const due = text('ActivityDate');
+  if (due !== null) lines.push(`Due ${due}${text('Priority') ? `, priority ${text('Priority')}` : ''}`);
+  return lines.join('\n');
+}
+
 function formatDemo(r: DemoResult): string {
   const parts: string[] = [];
+  // Colours only on a terminal: redirected output must stay plain text.
+  const style = process.stdout.isTTY === true ? {} : { style: { head: [], border: [] } };
   parts.push(`dealwatch demo: ${r.deals} sandbox deals, database ${r.backend.database}, queues on ${r.backend.queues}, ${r.seconds}s\n`);
-  const syncs = new Table({ head: ['Connection', 'Status', 'Deals', 'Activities', 'API calls', 'Findings opened', 'Fields', 'Notes', 'Tasks'] });
+  const syncs = new Table({ head: ['Connection', 'Status', 'Deals', 'Activities', 'API calls', 'Findings opened', 'Fields', 'Notes', 'Tasks'], ...style });
   for (const s of r.syncs) syncs.push([s.connection, s.status, s.deals, s.activities, s.apiCalls, s.findings.opened, s.annotations.fields, s.annotations.notes, s.annotations.tasks]);
   parts.push(`Full syncs (sync -> score -> write-back)\n${syncs.toString()}\n`);
   for (const s of r.syncs) for (const f of s.failures) parts.push(`  ${s.connection}: ${f.queue} job failed: ${f.reason}\n`);
 
-  const hooks = new Table({ head: ['Connection', 'Deal', 'Stage change', 'Stage in dealwatch'] });
+  const hooks = new Table({ head: ['Connection', 'Deal', 'Stage change', 'Stage in dealwatch'], ...style });
   for (const f of r.webhooks.fired) hooks.push([f.connection, f.dealId, `${f.fromStage} -> ${f.toStage}`, f.stageNow ?? '-']);
   parts.push(`Stage changes by signed webhook (${r.webhooks.via === 'server' ? 'through the server' : 'straight into the events queue'}; ${r.webhooks.handled} events handled)\n${hooks.toString()}\n`);
 
   for (const { connection, review } of r.reviews) {
-    parts.push('error' in (review as object) ? `Morning review ${connection}: ${(review as unknown as { error: string }).error}\n` : formatReview(connection, review));
+    parts.push('error' in (review as object) ? `Morning review ${connection}: ${(review as unknown as { error: string }).error}\n` : formatReview(connection, review, { color: process.stdout.isTTY === true }));
   }
-  const risk = new Table({ head: ['Connection', 'Deal', 'Score', 'Band', 'Why'], colWidths: [12, 32, 7, 10, 60], wordWrap: true });
+  const risk = new Table({ head: ['Connection', 'Deal', 'Score', 'Band', 'Why'], colWidths: [12, 32, 7, 10, 60], wordWrap: true, ...style });
   for (const d of r.atRisk) risk.push([d.connection, d.name, d.score, d.band, d.reasons.join('\n')]);
   parts.push(`At-risk deals (lowest scores)\n${risk.toString()}\n`);
 
-  const ann = new Table({ head: ['CRM', 'Fields written', 'Notes', 'Tasks'] });
+  const ann = new Table({ head: ['CRM', 'Fields written', 'Notes', 'Tasks'], ...style });
   for (const a of r.annotations) ann.push([a.crm, a.fields, a.notes, a.tasks]);
   parts.push(`Where the annotations went\n${ann.toString()}\n`);
   for (const n of r.exampleNotes) parts.push(`Example ${n.kind} in ${n.crm} (deal ${n.dealId}):\n${n.text.split('\n').map((l) => `  | ${l}`).join('\n')}\n`);

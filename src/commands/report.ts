@@ -41,11 +41,12 @@ export function formatReview(connectionId: string, review: MorningReview, option
   const change = f.change === null ? 'no snapshot a week ago' : `${f.change >= 0 ? '+' : ''}${f.change.toLocaleString('en-US')} vs last week`;
   parts.push(`Forecast ${f.period}: expected ${f.expectedNow.toLocaleString('en-US')} ${f.currency} (${change}); closed won ${f.closedWonNow.toLocaleString('en-US')}\n`);
 
-  const critical = new Table({ head: ['Deal', 'Owner', 'Amount', 'Score', 'Findings'], ...style });
+  const critical = new Table({ head: ['Deal', 'Owner', 'Amount', 'Score', 'Findings'], colWidths: [32, 18, 14, 7, 80], wordWrap: true, ...style });
   for (const d of review.newCritical.slice(0, 20)) {
     critical.push([d.name, d.ownerName, money(d.amount), d.score ?? '-', d.findings.map((x) => `${x.ruleId}: ${x.message} -> ${x.suggestedAction}`).join('\n')]);
   }
-  parts.push(`New critical findings (${review.newCritical.length})\n${review.newCritical.length > 0 ? critical.toString() : '  none'}\n`);
+  const more = review.newCritical.length > 20 ? `  ... and ${review.newCritical.length - 20} more (dealwatch report --json, or GET /api/v1/connections/${connectionId}/review)\n` : '';
+  parts.push(`New critical findings (${review.newCritical.length})\n${review.newCritical.length > 0 ? critical.toString() : '  none'}\n${more}`);
 
   const reps = new Table({ head: ['Rep', 'Stale pipeline', 'Stale deals', 'Stale share', 'Compliance', 'Open deals'], ...style });
   for (const r of review.reps) reps.push([r.name, money(r.stalePipeline), r.staleDeals, percent(r.staleShare), percent(r.complianceRate), r.openDeals]);
