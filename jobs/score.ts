@@ -87,7 +87,7 @@ export async function scoreDeals(
     store.activities.forDeals(id, ids),
     store.history.stageChanges(id, { dealIds: ids }),
     store.history.fieldChanges(id, { dealIds: ids }),
-    store.snapshots.read(id, daysBefore(today, SNAPSHOT_DAYS), today),
+    store.snapshots.read(id, daysBefore(today, SNAPSHOT_DAYS), today, dealIds),
   ]);
   const input: EngineInput = {
     settings: engine.settings,

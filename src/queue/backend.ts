@@ -146,14 +146,16 @@ async function connectPostgres(spec: QueueBackendSpec & { kind: 'postgres' }): P
   const limiterClient: PgQueryable = {
     query: (q) => pool.query({ text: q.text, values: q.values ?? [] }),
   };
-  // Without NOTIFY delivery (shared session) idle workers poll: keep the poll short.
-  const drainDelay = sharedSession ? 0.1 : 5;
+  // Without NOTIFY delivery (shared session) idle workers poll. Every poll is a query on the one
+  // PGlite session, competing with the jobs' own queries: the webhook path (events) polls every
+  // 100 ms; the bulk queues, where a second is nothing, every second.
+  const drainDelayOf = (name: string) => (sharedSession ? (name === 'events' ? 0.1 : 1) : 5);
   return {
     kind: 'postgres',
     sharedSession,
     createQueue: (name, options) => new Queue(name, { ...options, connection } as never) as unknown as AnyQueue,
     createWorker: (name, processor, options) =>
-      new Worker(name, processor as never, { drainDelay, ...options, connection } as never) as unknown as AnyWorker,
+      new Worker(name, processor as never, { drainDelay: drainDelayOf(name), ...options, connection } as never) as unknown as AnyWorker,
     limiterClient: { kind: 'postgres', client: limiterClient },
     close: async () => {
       await pool.end();

@@ -18,8 +18,30 @@ export class LeaseFactory {
     private readonly leaseSeconds = 30,
   ) {}
 
+  /** Per lease name, the end of this process's queue of holders. */
+  private readonly localTails = new Map<string, Promise<void>>();
+
   /** Runs `work` holding the lease `name`, waiting for it when another holder has it. */
   async withLease<T>(name: string, work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    // Holders in this process queue here first and take the shared lease one after the other:
+    // the next one starts as soon as the previous one lets go, instead of polling the shared
+    // store every 250 ms (which cost the webhook path seconds when its 8 workers wanted the same
+    // connection's write-back lease). Other processes still meet at the shared lease.
+    const previous = this.localTails.get(name) ?? Promise.resolve();
+    let release!: () => void;
+    const mine = new Promise<void>((resolve) => (release = resolve));
+    const tail = previous.then(() => mine);
+    this.localTails.set(name, tail);
+    try {
+      await abortable(previous, signal);
+      return await this.withSharedLease(name, work, signal);
+    } finally {
+      release();
+      if (this.localTails.get(name) === tail) this.localTails.delete(name);
+    }
+  }
+
+  private async withSharedLease<T>(name: string, work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     const limiter = await this.get();
     for (;;) {
       signal?.throwIfAborted();
@@ -59,4 +81,24 @@ export class LeaseFactory {
       );
     });
   }
+}
+
+/** Waits for `promise`, or rejects when `signal` aborts first. */
+function abortable(promise: Promise<void>, signal?: AbortSignal): Promise<void> {
+  if (!signal) return promise;
+  signal.throwIfAborted();
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason ?? new Error('aborted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }

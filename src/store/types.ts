@@ -208,8 +208,8 @@ export interface SnapshotRepository {
    * snapshot of that day, so re-running is harmless). Returns the number of deals captured.
    */
   take(connectionId: string, day: string): Promise<number>;
-  /** Snapshots of days `fromDay..toDay` inclusive, ordered by day then deal. */
-  read(connectionId: string, fromDay: string, toDay: string): Promise<DealSnapshot[]>;
+  /** Snapshots of days `fromDay..toDay` inclusive (of `dealIds` only, when given), ordered by day then deal. */
+  read(connectionId: string, fromDay: string, toDay: string, dealIds?: readonly string[]): Promise<DealSnapshot[]>;
   /** Days that have a snapshot, newest first. */
   days(connectionId: string, limit?: number): Promise<string[]>;
 }

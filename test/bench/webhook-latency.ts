@@ -100,6 +100,15 @@ const latencies = jobs
   .filter((ms) => Number.isFinite(ms))
   .sort((a, b) => a - b);
 const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? null;
+/** Where the time goes: change -> enqueued (webhook delivery), enqueued -> picked up (queue), picked up -> done (processing). */
+const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? null;
+const p95Of = (values: number[]) => values.sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(0.95 * values.length))] ?? null;
+const phases = {
+  delivery: jobs.map((j) => j.timestamp - Date.parse((j.data as { occurredAt: string }).occurredAt)),
+  queued: jobs.map((j) => (j.processedOn ?? 0) - j.timestamp),
+  processing: jobs.map((j) => (j.finishedOn ?? 0) - (j.processedOn ?? 0)),
+};
+const phaseMs = Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, { p50: median(v), p95: p95Of(v) }]));
 const failed = (await pipeline.queues.counts()).events.failed ?? 0;
 console.log(
   JSON.stringify({
@@ -113,6 +122,7 @@ console.log(
     eventsFailed: failed,
     backend: { database: process.env.DATABASE_URL ? 'postgres' : 'embedded', queues: process.env.REDIS_URL ? 'redis' : 'postgres' },
     latencyMs: { p50: pct(50), p95: pct(95), p99: pct(99), max: latencies.at(-1) ?? null },
+    phaseMs,
   }),
 );
 await server.close();

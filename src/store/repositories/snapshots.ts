@@ -37,10 +37,12 @@ export function snapshotRepository(db: Db, t: Tables): SnapshotRepository {
       });
     },
 
-    async read(connectionId, fromDay, toDay) {
+    async read(connectionId, fromDay, toDay, dealIds) {
       const rows = await db.query(
-        `SELECT * FROM ${t.snapshots} WHERE connection_id = $1 AND day BETWEEN $2::date AND $3::date ORDER BY day, deal_id`,
-        [connectionId, fromDay, toDay],
+        `SELECT * FROM ${t.snapshots} WHERE connection_id = $1 AND day BETWEEN $2::date AND $3::date
+           AND ($4::text[] IS NULL OR deal_id = ANY($4::text[]))
+         ORDER BY day, deal_id`,
+        [connectionId, fromDay, toDay, dealIds ? [...dealIds] : null],
       );
       return rows.map(toSnapshot);
     },

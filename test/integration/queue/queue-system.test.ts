@@ -241,6 +241,29 @@ for (const backend of BACKENDS) {
       expect(Date.now() - t).toBeLessThan(700);
     });
 
+    it('hands a lease from one holder in this process to the next without polling, one at a time', async () => {
+      const name = uniqueName('lease');
+      let holders = 0;
+      let most = 0;
+      const order: number[] = [];
+      const started = Date.now();
+      await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          system.leases.withLease(name, async () => {
+            holders += 1;
+            most = Math.max(most, holders);
+            order.push(i);
+            await sleep(40);
+            holders -= 1;
+          }),
+        ),
+      );
+      expect(most).toBe(1);
+      expect(order).toEqual([0, 1, 2, 3, 4, 5]);
+      // Polling the shared lease (250 ms a try) would take over a second for the five waiters.
+      expect(Date.now() - started).toBeLessThan(900);
+    });
+
     it('counts running workers in any process', async () => {
       const { handlers } = recordingHandlers();
       const before = await system.workerCount();
