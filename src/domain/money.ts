@@ -3,6 +3,7 @@
  * connection gives a rate for their currency; otherwise they are kept in their own currency, and
  * a total becomes one line per currency. Every total carries its currency.
  */
+import { groupThousands } from './strings.js';
 
 /** An amount in one currency. */
 export interface Money {
@@ -84,5 +85,5 @@ export function roundCents(x: number): number {
 
 /** `12,500 USD` for messages. */
 export function formatMoney(m: Money): string {
-  return `${Math.round(m.amount).toLocaleString('en-US')} ${m.currency}`;
+  return `${groupThousands(m.amount)} ${m.currency}`;
 }

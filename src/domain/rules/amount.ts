@@ -1,5 +1,6 @@
 /** Rules about money on the deal: shrinking amounts and discounts beyond the approval matrix. */
 import { formatMoney, toReporting } from '../money.js';
+import { groupThousands } from '../strings.js';
 import { isoDateOfDay } from '../time.js';
 import { discountTierFor } from './config.js';
 import type { Rule } from './types.js';
@@ -39,7 +40,7 @@ export const discountOverLimit: Rule = {
     const m = toReporting(amount, f.deal.currency, book.money);
     const tier = discountTierFor(book.cfg.discount_over_limit.tiers, m.amount);
     if (!tier || !(pct > tier.maxPercent)) return null;
-    const band = tier.belowAmount === null ? 'at any amount' : `under ${tier.belowAmount.toLocaleString('en-US')} ${book.money.reportingCurrency}`;
+    const band = tier.belowAmount === null ? 'at any amount' : `under ${groupThousands(tier.belowAmount)} ${book.money.reportingCurrency}`;
     return {
       message: `Discount ${pct}% on a ${formatMoney(m)} deal exceeds the ${tier.maxPercent}% limit for deals ${band}; needs approval from the ${tier.approver}.`,
       evidence: {
