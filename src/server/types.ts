@@ -1,31 +1,9 @@
 /** Decorators the app adds (fastify/demo style: services as decorators with typed augmentation). */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Metrics } from './metrics.js';
-import type { ServerOptions } from './deps.js';
-import type {
-  ConnectionDirectory,
-  Deduper,
-  EventSink,
-  JobControl,
-  ReadinessCheck,
-  ReviewService,
-  ServerStore,
-  VerifierFactory,
-} from './ports.js';
+import type { ServerDeps } from './deps.js';
 
-export interface DealwatchServices {
-  options: ServerOptions;
-  clock: () => Date;
-  connections: ConnectionDirectory;
-  verifierFor: VerifierFactory;
-  events: EventSink;
-  dedupe: Deduper;
-  jobs: JobControl;
-  store: ServerStore;
-  reviews: ReviewService;
-  readiness: readonly ReadinessCheck[];
-  metrics: Metrics;
-}
+/** The ports the routes use: the server's dependencies less what only the app wiring needs. */
+export type DealwatchServices = Omit<ServerDeps, 'logger' | 'queues' | 'redis'>;
 
 declare module 'fastify' {
   interface FastifyInstance {
