@@ -91,6 +91,29 @@ export function untilSignal(): Promise<NodeJS.Signals> {
   });
 }
 
+/**
+ * Opens what the HTTP server needs beside the store and queues (a Redis client for rate limits and
+ * dedupe when Redis is configured, the webhook deduper) and starts it listening. What it opens is
+ * pushed onto `closers` (closed first-in-last-out by the caller) as soon as it exists.
+ */
+export async function openHttpServer(
+  config: Config,
+  parts: { store: Store; queues: QueueSystem; logger: Logger },
+  closers: (() => Promise<unknown>)[],
+): Promise<RunningServer> {
+  let redis: Redis | undefined;
+  if (config.redisUrl !== undefined) {
+    // Auto-pipelining: concurrent webhooks' dedupe and rate-limit commands share round trips.
+    const client = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableAutoPipelining: true });
+    client.on('error', (err) => parts.logger.warn({ err }, 'redis error'));
+    redis = client;
+    closers.unshift(() => client.quit());
+  }
+  const deduper = await openWebhookDeduper(parts.store, redis);
+  closers.unshift(() => deduper.close());
+  return startServer(serverDepsFrom(config, { ...parts, redis, dedupe: deduper.dedupe }), { host: config.host, port: config.port });
+}
+
 export async function run(options: ServeOptions): Promise<number> {
   const config = configFrom(options);
   const logger = createLogger({ level: config.logLevel });
@@ -101,17 +124,7 @@ export async function run(options: ServeOptions): Promise<number> {
     await store.connections.upsertFromConfig(config.connections);
     const queues = await QueueSystem.open({ backend: chooseQueueBackend({ redisUrl: config.redisUrl, databaseUrl: store.databaseUrl }), logger });
     closers.unshift(() => queues.close());
-    let redis: Redis | undefined;
-    if (config.redisUrl !== undefined) {
-      // Auto-pipelining: concurrent webhooks' dedupe and rate-limit commands share round trips.
-      const client = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableAutoPipelining: true });
-      client.on('error', (err) => logger.warn({ err }, 'redis error'));
-      redis = client;
-      closers.unshift(() => client.quit());
-    }
-    const deduper = await openWebhookDeduper(store, redis);
-    closers.unshift(() => deduper.close());
-    server = await startServer(serverDepsFrom(config, { store, queues, redis, dedupe: deduper.dedupe, logger }), { host: config.host, port: config.port });
+    server = await openHttpServer(config, { store, queues, logger }, closers);
     logger.info({ url: server.url, publicUrl: publicUrlOf(config), docs: `${server.url}/docs` }, 'dealwatch server listening');
     const signal = await untilSignal();
     logger.info({ signal }, 'shutting down');
