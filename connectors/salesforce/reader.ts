@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { CrmError } from '../../src/domain/errors.js';
 import type { SyncCursor } from '../../src/domain/model/index.js';
+import { chunks } from '../shared/chunks.js';
 import type { SalesforceClient } from './client.js';
 import { toIso } from './mappers.js';
 import { QueryResult } from './schemas.js';
@@ -51,7 +52,7 @@ export class SoqlReader {
   /** Bulk API 2.0 rows, reshaped like REST records (`Account.Name` -> `{ Account: { Name } }`). */
   async *bulkPages(soql: string, options: { all: boolean; signal?: AbortSignal | undefined }): AsyncIterable<unknown[]> {
     for await (const rows of this.client.bulkQuery(soql, { scanAll: options.all, maxRecords: BULK_RESULT_PAGE, signal: options.signal })) {
-      for (let i = 0; i < rows.length; i += MAX_BATCH_SIZE) yield rows.slice(i, i + MAX_BATCH_SIZE).map(unflatten);
+      for (const batch of chunks(rows, MAX_BATCH_SIZE)) yield batch.map(unflatten);
     }
   }
 }
