@@ -66,13 +66,6 @@ export class MoneySum {
   }
 }
 
-/** Sums a list of totals currency by currency. */
-export function addTotals(ctx: MoneyContext, ...totals: MoneyTotal[]): MoneyTotal {
-  const s = new MoneySum(ctx);
-  for (const t of totals) for (const m of t) s.addMoney(m);
-  return s.total();
-}
-
 /** Amount of `total` in `currency` (0 when absent). */
 export function amountIn(total: MoneyTotal, currency: string): number {
   return total.find((m) => m.currency === currency)?.amount ?? 0;
