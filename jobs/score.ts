@@ -97,7 +97,7 @@ export async function scoreDeals(
     fieldChanges,
     stages,
     owners,
-    snapshots: snapshots.filter((s) => wanted.has(s.dealId)),
+    snapshots,
   };
 
   let learned = benchmarks.get(id);
