@@ -6,6 +6,7 @@
  */
 import type { BookStore, DealChange } from '../book-store.js';
 import { Deliverer, type DeliveryAttempt, type RetryPolicy } from '../delivery.js';
+import { isoDay } from '../generator/generate.js';
 import { salesforceId } from '../generator/ids.js';
 import { formatDateTime } from '../soql/execute.js';
 
@@ -83,7 +84,7 @@ export class OutboundMessageEmitter {
         ['Name', d.name],
         ['StageName', stage.label],
         ['Amount', d.amount === null ? null : String(d.amount)],
-        ['CloseDate', d.closeDate === null ? null : new Date(d.closeDate).toISOString().slice(0, 10)],
+        ['CloseDate', d.closeDate === null ? null : isoDay(d.closeDate)],
         ['IsClosed', String(stage.isClosed)],
         ['IsWon', String(stage.isWon)],
         ['OwnerId', this.store.book.reps[d.owner]?.id ?? null],

@@ -4,6 +4,7 @@
  * Salesforce's null ordering, and applies OFFSET/LIMIT. Returns row indexes plus a projector that
  * renders one row as a REST record.
  */
+import { isoDay } from '../generator/generate.js';
 import type { SfField, SfFieldType, SfTable } from '../salesforce/schema.js';
 import type { Condition, FieldPath, Literal, SoqlQuery } from './ast.js';
 import { dateLiteralRange } from './date-literals.js';
@@ -318,7 +319,7 @@ export function formatDateTime(ms: number): string {
 
 export function formatValue(field: SfField, v: string | number | boolean | null): string | number | boolean | null {
   if (v === null) return null;
-  if (field.type === 'date' && typeof v === 'number') return new Date(v).toISOString().slice(0, 10);
+  if (field.type === 'date' && typeof v === 'number') return isoDay(v);
   if (field.type === 'datetime' && typeof v === 'number') return formatDateTime(v);
   return v;
 }
