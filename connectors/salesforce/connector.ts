@@ -76,13 +76,15 @@ export class SalesforceConnector implements CrmConnector {
         const contact = wanted === 'contactRoles' && !hasContactRoles ? 'off' : wanted;
         const contactCountField = typeof contact === 'object' && present.has(contact.field) ? contact.field : null;
         const optional = [
-          ...soql.OPPORTUNITY_OPTIONAL_FIELDS,
-          discountField,
-          ...(lostReasonField ? [lostReasonField] : []),
-          ...(contactCountField ? [contactCountField] : []),
+          ...new Set([
+            ...soql.OPPORTUNITY_OPTIONAL_FIELDS,
+            discountField,
+            ...(lostReasonField ? [lostReasonField] : []),
+            ...(contactCountField ? [contactCountField] : []),
+          ]),
         ].filter((f) => present.has(f));
-        const bulkFields = [...soql.OPPORTUNITY_BASE_FIELDS, ...new Set(optional)];
-        this.log.info({ optionalFields: [...new Set(optional)], contactCount: typeof contact === 'object' ? contact.field : contact }, 'Opportunity fields planned from describe');
+        const bulkFields = [...soql.OPPORTUNITY_BASE_FIELDS, ...optional];
+        this.log.info({ optionalFields: optional, contactCount: typeof contact === 'object' ? contact.field : contact }, 'Opportunity fields planned from describe');
         return {
           bulkFields,
           fields: contact === 'contactRoles' ? [...bulkFields, soql.CONTACT_ROLES_SUBQUERY] : bulkFields,
