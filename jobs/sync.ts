@@ -5,9 +5,9 @@
  * (deals gone from the CRM become tombstones). Then it takes the daily snapshot, records the run,
  * and enqueues scoring of the deals that changed, in chunks.
  */
-import { CrmError, DealwatchError } from '../src/domain/errors.js';
+import { CrmError } from '../src/domain/errors.js';
 import type { ConnectionSettings, SyncStream } from '../src/domain/model/index.js';
-import type { JobContext, JobPayload, JobRef, JobResults } from '../src/queue/index.js';
+import { describeError, type JobContext, type JobPayload, type JobRef, type JobResults } from '../src/queue/index.js';
 import type { SyncCounts } from '../src/store/types.js';
 import type { CrmConnector } from '../connectors/types.js';
 import { chunked, dayIn, settingsOf, type PipelineDeps } from './deps.js';
@@ -38,7 +38,7 @@ export function createSyncProcessor(deps: PipelineDeps) {
       if (cause instanceof CrmError && cause.code === 'CRM.QUOTA_EXCEEDED') {
         // The provider's daily quota is spent: keep what is committed (cursors included) and say so.
         status = 'partial';
-        error = `${cause.code}: ${cause.message}`;
+        error = describeError(cause);
         log.warn({ connection: id, runId }, 'daily API quota exhausted: sync partial, next run resumes from the last committed page');
       } else {
         await deps.store.syncRuns.finish(id, runId, {
@@ -46,7 +46,7 @@ export function createSyncProcessor(deps: PipelineDeps) {
           finishedAt: deps.clock().toISOString(),
           counts,
           apiUsage: connector.usage(),
-          error: cause instanceof DealwatchError ? `${cause.code}: ${cause.message}` : cause instanceof Error ? cause.message : String(cause),
+          error: describeError(cause),
         });
         throw cause;
       }

@@ -1,7 +1,7 @@
 /** The queue module: the only code that knows BullMQ and its backend. */
 export { chooseQueueBackend, type QueueBackendSpec } from './backend.js';
 export * from './catalog.js';
-export { fateOf, type JobFate } from './fate.js';
+export { describe as describeError, fateOf, type JobFate } from './fate.js';
 export { QUEUE_NAMES, DEFAULT_QUEUE_PREFIX, jobIdOf, type QueueName } from './names.js';
 export { PROVIDER_RATE_LIMITS, rateLimitsFor, subWindowPlan, type RateLimits, type SharedRateGate, type SubWindowPlan } from './rate-gate.js';
 export {
