@@ -1,5 +1,5 @@
 import type { DealScore } from '../../domain/model/index.js';
-import { lastPerKey, pageUpsertSql, upsertResult, type Column, type Db, type Row, type Tables } from '../db.js';
+import { assertConnection, lastPerKey, pageUpsertSql, upsertResult, type Column, type Db, type Row, type Tables } from '../db.js';
 import { contentHash } from '../hash.js';
 import type { DealFields, ScoreRepository, StoredScore } from '../types.js';
 
@@ -33,8 +33,8 @@ export function scoreRepository(db: Db, t: Tables): ScoreRepository {
   return {
     async upsertMany(connectionId, scores, scoredAt) {
       if (scores.length === 0) return upsertResult(0, []);
+      assertConnection(connectionId, scores);
       const rows = lastPerKey(scores, (score) => score.dealId).map((score: DealScore) => {
-        if (score.connectionId !== connectionId) throw new Error(`score of connection ${score.connectionId} written to ${connectionId}`);
         const { connectionId: _connectionId, ...content } = score;
         return {
           deal_id: score.dealId,
