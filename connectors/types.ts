@@ -21,9 +21,16 @@ export interface PullOptions {
    * Resume point: the cursor of the last committed page. `null` pulls everything.
    * The connector re-reads from `since.stamp - lookback` inclusive, ordered by (stamp, id),
    * so records that share a stamp or commit late are never lost; duplicates are harmless.
+   *
+   * A cursor with `walk` belongs to a full walk that stopped midway (crash, quota, abort): the
+   * connector continues that walk at `walk` (whatever `mode` says), keeping `since.stamp` as the
+   * instant the walk began, instead of starting over or switching to an incremental pull.
    */
   since: SyncCursor | null;
-  /** `full` may use a bulk path (Salesforce Bulk API 2.0, HubSpot list endpoints). @defaultValue "incremental" */
+  /**
+   * `full` walks everything and may use a bulk path (Salesforce Bulk API 2.0, HubSpot list
+   * endpoints); it ignores a `since` without `walk` and starts over. @defaultValue "incremental"
+   */
   mode?: 'incremental' | 'full';
   signal?: AbortSignal;
 }
@@ -37,6 +44,9 @@ export interface Page<T> {
   /**
    * Cursor to persist once this page is committed: resuming from it never skips a record.
    * `null` when the page carries no position (e.g. a page of tombstones only with no stamp).
+   * Pages of a full walk that is not ordered by stamp (HubSpot list endpoints) carry
+   * `{ stamp: <walk start>, id: '', walk }`, pointing just past this page; the walk's last page
+   * carries `{ stamp: <walk start>, id: '' }` without `walk`, from which pulls go incremental.
    */
   cursor: SyncCursor | null;
 }
@@ -45,6 +55,7 @@ export interface Page<T> {
 export interface HistoryPage {
   stageChanges: StageChange[];
   fieldChanges: DealFieldChange[];
+  /** As `Page.cursor`. */
   cursor: SyncCursor | null;
 }
 

@@ -6,7 +6,7 @@
  * and enqueues scoring of the deals that changed, in chunks.
  */
 import { CrmError } from '../src/domain/errors.js';
-import type { ConnectionSettings, SyncStream } from '../src/domain/model/index.js';
+import type { ConnectionSettings, SyncCursor, SyncStream } from '../src/domain/model/index.js';
 import { describeError, type JobContext, type JobPayload, type JobRef, type JobResults } from '../src/queue/index.js';
 import type { SyncCounts } from '../src/store/types.js';
 import type { CrmConnector } from '../connectors/types.js';
@@ -74,8 +74,13 @@ async function pullAll(
   const now = () => deps.clock().toISOString();
   await store.owners.upsertMany(id, await connector.pullOwners(signal));
   await store.stages.replace(id, await connector.pullStages(signal));
-  const since = async (stream: SyncStream) => (mode === 'full' ? null : store.cursors.get(id, stream));
-  const advance = async (stream: SyncStream, cursor: { stamp: string; id: string } | null) => {
+  // A full walk left unfinished (its cursor has `walk`) is continued whatever the mode, so a crash,
+  // quota stop or abort never sends it back to the start; otherwise a full sync starts over.
+  const since = async (stream: SyncStream) => {
+    const cursor = await store.cursors.get(id, stream);
+    return mode === 'full' && !cursor?.walk ? null : cursor;
+  };
+  const advance = async (stream: SyncStream, cursor: SyncCursor | null) => {
     if (cursor) await store.cursors.set(id, stream, cursor);
   };
 

@@ -1,9 +1,10 @@
 /**
  * HubSpot implementation of the connector contract. Full syncs walk the list endpoints (associations
- * inline); incremental syncs walk search on hs_lastmodifieddate (paging.ts) and read deal links with
- * the v4 batch association endpoint; archived records become tombstones through `archived=true`.
+ * inline), resumable page by page (walk.ts); incremental syncs walk search on hs_lastmodifieddate
+ * (paging.ts) and read deal links with the v4 batch association endpoint; archived records become
+ * tombstones through `archived=true`.
  */
-import type { Activity, ApiUsage, Deal, HubSpotConnection, Owner, Stage, SyncCursor } from '../../src/domain/model/index.js';
+import type { Activity, ApiUsage, Deal, HubSpotConnection, Owner, Stage, SyncCursor, SyncStream } from '../../src/domain/model/index.js';
 import type {
   AnnotationBatch,
   AnnotationResult,
@@ -39,11 +40,20 @@ import {
   toStageChanges,
   toStages,
 } from './mappers.js';
-import { type ChangedPage, listPages, SEARCH_LIMIT, searchChanged } from './paging.js';
+import { type ChangedPage, type ListPage, listPages, SEARCH_LIMIT, searchChanged } from './paging.js';
 import { BatchResponse, OwnersResponse, PipelinesResponse, type RawObject } from './schemas.js';
+import { FullWalk } from './walk.js';
 import { BATCH_LIMIT, HubSpotWriteback } from './writeback.js';
 
 const ACTIVITY_TYPES = Object.values(ACTIVITY_OBJECT_TYPES);
+
+/** Phases of the full walks (walk.ts), one list endpoint each, in walk order. */
+const DEAL_PHASES = ['deals', 'archived-deals'] as const;
+const HISTORY_PHASES = ['deal-history'] as const;
+/** Each activity type's live list, then each one's archived list. */
+const ACTIVITY_PHASES = new Map(
+  [false, true].flatMap((archived) => ACTIVITY_TYPES.map((type) => [archived ? `archived-${type}` : type, { type, archived }] as const)),
+);
 
 /** Inputs of one batch read with `propertiesWithHistory` (100 without; see pullHistory). */
 export const HISTORY_BATCH_LIMIT = 50;
@@ -65,6 +75,11 @@ type DealStep =
 
 function cursorOf(ms: number, id: string): SyncCursor {
   return { stamp: new Date(ms).toISOString(), id };
+}
+
+/** Full walk: asked for, nothing synced yet, or a walk an earlier pull left unfinished. */
+function walks(options: PullOptions): boolean {
+  return options.mode === 'full' || options.since === null || options.since.walk !== undefined;
 }
 
 export class HubSpotConnector implements CrmConnector {
@@ -122,6 +137,14 @@ export class HubSpotConnector implements CrmConnector {
     return this.settings.lookbackMinutes * 60_000;
   }
 
+  /** The full walk a pull continues (`since.walk`) or begins now. */
+  private fullWalk(stream: SyncStream, phases: readonly string[], since: SyncCursor | null): FullWalk {
+    const { walk, unknown } = FullWalk.from(phases, since, this.now());
+    if (unknown) this.log.warn({ stream, phase: unknown.phase }, 'the cursor names no phase of this full walk: the walk starts over');
+    else if (walk.resumed) this.log.info({ stream, walk: since?.walk, startedAt: since?.stamp }, 'full walk resumed where it stopped');
+    return walk;
+  }
+
   // -------------------------------------------------------------------------------------------
   // Pulls
 
@@ -177,19 +200,21 @@ export class HubSpotConnector implements CrmConnector {
       cursor,
     });
 
-    if (options.mode === 'full' || options.since === null) {
-      const startedMs = this.now();
+    if (walks(options)) {
+      const walk = this.fullWalk('history', HISTORY_PHASES, options.since);
       const seen = new Set<string>();
-      for await (const records of listPages(this.client, 'deals', { properties: ['hs_object_id'], propertiesWithHistory: historyProperties }, signal)) {
-        const fresh = records.filter((r) => !seen.has(r.id) && seen.add(r.id));
-        yield historyOf(fresh, null);
+      for (const { phase, from } of walk.pending()) {
+        const query = { properties: ['hs_object_id'], propertiesWithHistory: historyProperties };
+        for await (const page of listPages(this.client, 'deals', query, signal, from)) {
+          const fresh = page.records.filter((r) => !seen.has(r.id) && seen.add(r.id));
+          yield historyOf(fresh, walk.cursorAfter(phase, page.next));
+        }
       }
-      // A list is not ordered by modification: only the instant the walk began is a safe resume point.
-      yield { stageChanges: [], fieldChanges: [], cursor: cursorOf(startedMs, '') };
       return;
     }
 
     const since = options.since;
+    if (since === null) return;
     const fromMs = Date.parse(since.stamp) - this.lookbackMs();
     /** Deal id -> the hs_lastmodifieddate at which this pull read its history. */
     const readAt = new Map<string, number>();
@@ -212,11 +237,12 @@ export class HubSpotConnector implements CrmConnector {
   }
 
   /**
-   * Deal pages for pullDeals. Full (or no cursor): list endpoint, then archived list;
-   * page cursors are null until the end, whose cursor is the instant the walk began (a list is not
-   * ordered by modification, so only that instant is a safe resume point). Incremental: search from
-   * `since.stamp - lookback`, each page's cursor its (max stamp, id); then recently archived deals.
-   * Each page comes with its deals' companies (inline on lists, v4 on searches).
+   * Deal pages for pullDeals. Full (or no cursor, or an unfinished walk): list endpoint, then
+   * archived list, each page's cursor the walk's start plus the position after the page (walk.ts);
+   * the last page's is the walk's start alone. Incremental: search from `since.stamp - lookback`,
+   * each page's cursor its (max stamp, id); then recently archived deals.
+   * Each page comes with its deals' companies (inline on lists, v4 on searches); a page's cursor
+   * travels with the page through the hold-ups, so it is never yielded before the page.
    */
   private async *walkDeals(
     options: PullOptions,
@@ -225,19 +251,25 @@ export class HubSpotConnector implements CrmConnector {
     const { signal } = options;
     const linked = <M extends { records: RawObject[] }>(pages: AsyncIterable<M>) => this.withLinks('deals', 'companies', pages, signal);
 
-    if (options.mode === 'full' || options.since === null) {
-      const startedMs = this.now();
-      const pages = mapPages(listPages(this.client, 'deals', { properties, associations: ['companies'] }, signal), (records) => ({ records }));
-      for await (const page of linked(pages)) {
-        yield { kind: 'records', records: page.records, cursor: null, links: page.links };
+    if (walks(options)) {
+      const walk = this.fullWalk('deals', DEAL_PHASES, options.since);
+      for (const { phase, from } of walk.pending()) {
+        if (phase === 'deals') {
+          const list = listPages(this.client, 'deals', { properties, associations: ['companies'] }, signal, from);
+          const pages = mapPages(list, (page) => ({ records: page.records, cursor: walk.cursorAfter(phase, page.next) }));
+          for await (const page of linked(pages)) {
+            yield { kind: 'records', records: page.records, cursor: page.cursor, links: page.links };
+          }
+        } else {
+          for await (const page of this.archivedPages('deals', signal, from)) {
+            yield { kind: 'tombstones', tombstones: page.records.map((r) => r.id), cursor: walk.cursorAfter(phase, page.next) };
+          }
+        }
       }
-      for await (const records of this.archivedPages('deals', signal)) {
-        if (records.length > 0) yield { kind: 'tombstones', tombstones: records.map((r) => r.id), cursor: null };
-      }
-      yield { kind: 'tombstones', tombstones: [], cursor: cursorOf(startedMs, '') };
       return;
     }
     const since = options.since;
+    if (since === null) return;
     const fromMs = Date.parse(since.stamp) - this.lookbackMs();
     for await (const page of linked(searchChanged(this.client, 'deals', { fromMs, properties, signal }))) {
       yield { kind: 'records', records: page.records, cursor: this.pageCursor(page, since), links: page.links };
@@ -297,16 +329,16 @@ export class HubSpotConnector implements CrmConnector {
     return page.frontierMs > sinceMs ? cursorOf(page.frontierMs, page.frontierId) : since;
   }
 
-  /** The archived list of `type` (ids and archivedAt only), page by page. */
-  private archivedPages(type: HubSpotObjectType, signal?: AbortSignal): AsyncGenerator<RawObject[]> {
-    return listPages(this.client, type, { properties: ['hs_object_id'], archived: true }, signal);
+  /** The archived list of `type` (ids and archivedAt only), page by page, from the token `from`. */
+  private archivedPages(type: HubSpotObjectType, signal?: AbortSignal, from?: string): AsyncGenerator<ListPage> {
+    return listPages(this.client, type, { properties: ['hs_object_id'], archived: true }, signal, from);
   }
 
   /** Ids of records of `type` archived at or after `fromMs` (the archived list holds 90 days). */
   private async archivedSince(type: HubSpotObjectType, fromMs: number, signal?: AbortSignal): Promise<string[]> {
     const ids: string[] = [];
-    for await (const records of this.archivedPages(type, signal)) {
-      for (const r of records) {
+    for await (const page of this.archivedPages(type, signal)) {
+      for (const r of page.records) {
         const at = r.archivedAt ? Date.parse(r.archivedAt) : null;
         if (at === null || at >= fromMs) ids.push(r.id);
       }
@@ -317,21 +349,24 @@ export class HubSpotConnector implements CrmConnector {
   async *pullActivities(options: PullOptions): AsyncIterable<Page<Activity>> {
     const { signal } = options;
     const ctx = { connectionId: this.connectionId, nowMs: this.now() };
-    if (options.mode === 'full' || options.since === null) {
-      const startedMs = this.now();
-      for (const type of ACTIVITY_TYPES) {
-        const pages = mapPages(listPages(this.client, type, { properties: ACTIVITY_PROPERTIES[type], associations: ['deals'] }, signal), (records) => ({ records }));
+    if (walks(options)) {
+      // One type after another, then their archived lists: a page's cursor names its type's list.
+      const walk = this.fullWalk('activities', [...ACTIVITY_PHASES.keys()], options.since);
+      for (const { phase, from } of walk.pending()) {
+        const { type, archived } = ACTIVITY_PHASES.get(phase)!;
+        if (archived) {
+          for await (const page of this.archivedPages(type, signal, from)) {
+            yield { records: [], tombstones: page.records.map((r) => r.id), cursor: walk.cursorAfter(phase, page.next) };
+          }
+          continue;
+        }
+        const list = listPages(this.client, type, { properties: ACTIVITY_PROPERTIES[type], associations: ['deals'] }, signal, from);
+        const pages = mapPages(list, (page) => ({ records: page.records, cursor: walk.cursorAfter(phase, page.next) }));
         for await (const page of this.withLinks(type, 'deals', pages, signal)) {
           const records = page.records.map((raw) => toActivity(raw, type, (page.links.get(raw.id) ?? []).map((deal) => deal.id), ctx));
-          yield { records, tombstones: [], cursor: null };
+          yield { records, tombstones: [], cursor: page.cursor };
         }
       }
-      for (const type of ACTIVITY_TYPES) {
-        for await (const records of this.archivedPages(type, signal)) {
-          if (records.length > 0) yield { records: [], tombstones: records.map((r) => r.id), cursor: null };
-        }
-      }
-      yield { records: [], tombstones: [], cursor: cursorOf(startedMs, '') };
       return;
     }
 
@@ -340,6 +375,7 @@ export class HubSpotConnector implements CrmConnector {
     // and a page's cursor is the smallest frontier *yielded* by the types still walking, so resuming
     // from it never skips a record of a type that lags behind or is still held.
     const since = options.since;
+    if (since === null) return;
     const sinceMs = Date.parse(since.stamp);
     const fromMs = sinceMs - this.lookbackMs();
     const walkers = ACTIVITY_TYPES.map((type) => ({
@@ -427,8 +463,8 @@ export class HubSpotConnector implements CrmConnector {
   }
 
   async *listDealIds(signal?: AbortSignal): AsyncIterable<string[]> {
-    for await (const records of listPages(this.client, 'deals', { properties: ['hs_object_id'] }, signal)) {
-      yield records.map((r) => r.id);
+    for await (const page of listPages(this.client, 'deals', { properties: ['hs_object_id'] }, signal)) {
+      yield page.records.map((r) => r.id);
     }
   }
 

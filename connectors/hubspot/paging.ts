@@ -21,21 +21,32 @@ export const SEARCH_CAP = 10_000;
  */
 export const LIST_HISTORY_LIMIT = 50;
 
-/** Every record of a type through the list endpoint, page by page. */
+/** A page of a list walk and the token of the page after it. */
+export interface ListPage {
+  records: RawObject[];
+  /** `paging.next.after` as returned (a position, not a session: it can be kept and used later); `null` on the last page. */
+  next: string | null;
+}
+
+/**
+ * Every record of a type through the list endpoint, page by page, starting at the returned token
+ * `from` (a previous page's `next`) or at the beginning.
+ */
 export async function* listPages(
   client: HubSpotClient,
   type: HubSpotObjectType,
   query: { properties: string[]; propertiesWithHistory?: string[]; associations?: string[]; archived?: boolean },
   signal?: AbortSignal,
-): AsyncGenerator<RawObject[]> {
+  from?: string,
+): AsyncGenerator<ListPage> {
   const limit = query.propertiesWithHistory && query.propertiesWithHistory.length > 0 ? LIST_HISTORY_LIMIT : LIST_LIMIT;
-  let after: string | undefined;
+  let after: string | undefined = from;
   do {
     const response = await client.listObjects(type, { limit, after, ...query }, signal);
     const page = ListResponse.parse(response.body);
     // A page may be shorter than the limit and still have a next one: only `paging.next.after` ends the walk.
-    yield page.results ?? [];
-    after = page.paging?.next?.after ?? undefined;
+    after = page.paging?.next?.after || undefined;
+    yield { records: page.results ?? [], next: after ?? null };
   } while (after);
 }
 

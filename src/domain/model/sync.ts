@@ -2,12 +2,26 @@ import { z } from 'zod';
 import { IsoDateTime } from './primitives.js';
 
 /**
- * Where an incremental pull resumes: the last committed (modification stamp, id).
+ * Where an unfinished full walk (list endpoints, not ordered by stamp) continues: the phase (one
+ * list each, e.g. `deals`, `archived-deals`, `calls`) and the provider's own paging token within
+ * it, exactly as returned (`null`: the phase starts at its beginning). Opaque outside the connector.
+ */
+export const SyncWalk = z.object({
+  phase: z.string().min(1),
+  after: z.string().nullable(),
+});
+export type SyncWalk = z.infer<typeof SyncWalk>;
+
+/**
+ * Where a pull resumes: the last committed (modification stamp, id).
  * Pulls re-read from `stamp - lookback` inclusive, so ties and late commits are never lost.
+ * With `walk`, a full walk is in progress: it continues at `walk`, and `stamp` is the instant the
+ * walk began (where the incremental pull resumes once the walk completes).
  */
 export const SyncCursor = z.object({
   stamp: IsoDateTime,
   id: z.string(),
+  walk: SyncWalk.optional(),
 });
 export type SyncCursor = z.infer<typeof SyncCursor>;
 

@@ -5,18 +5,22 @@ import type { CursorRepository, SyncRun, SyncRunRepository } from '../types.js';
 export function cursorRepository(db: Db, t: Tables): CursorRepository {
   return {
     async get(connectionId, stream) {
-      const [row] = await db.query<{ stamp: string; record_id: string }>(
-        `SELECT stamp, record_id FROM ${t.cursors} WHERE connection_id = $1 AND stream = $2`,
+      const [row] = await db.query<{ stamp: string; record_id: string; walk_phase: string | null; walk_after: string | null }>(
+        `SELECT stamp, record_id, walk_phase, walk_after FROM ${t.cursors} WHERE connection_id = $1 AND stream = $2`,
         [connectionId, stream],
       );
-      return row ? ({ stamp: row.stamp, id: row.record_id } satisfies SyncCursor) : null;
+      if (!row) return null;
+      const cursor: SyncCursor = { stamp: row.stamp, id: row.record_id };
+      if (row.walk_phase !== null) cursor.walk = { phase: row.walk_phase, after: row.walk_after };
+      return cursor;
     },
 
     async set(connectionId, stream, cursor) {
       await db.query(
-        `INSERT INTO ${t.cursors} (connection_id, stream, stamp, record_id) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (connection_id, stream) DO UPDATE SET stamp = EXCLUDED.stamp, record_id = EXCLUDED.record_id, updated_at = now()`,
-        [connectionId, stream, cursor.stamp, cursor.id],
+        `INSERT INTO ${t.cursors} (connection_id, stream, stamp, record_id, walk_phase, walk_after) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (connection_id, stream) DO UPDATE SET stamp = EXCLUDED.stamp, record_id = EXCLUDED.record_id,
+           walk_phase = EXCLUDED.walk_phase, walk_after = EXCLUDED.walk_after, updated_at = now()`,
+        [connectionId, stream, cursor.stamp, cursor.id, cursor.walk?.phase ?? null, cursor.walk?.after ?? null],
       );
     },
 

@@ -73,15 +73,18 @@ describe('HubSpot pullHistory, full (list with propertiesWithHistory)', () => {
     expect(moves(pages, '24')).toEqual([]);
     expect(fields(pages, '24')).toEqual([]);
 
-    // Each page ordered by time; list pages carry no cursor, the last page the instant the walk began.
+    // Each page ordered by time; each list page's cursor is where the walk continues after it, the
+    // last page's the instant the walk began (no walk left).
     for (const page of pages) {
       const times = page.stageChanges.map((s) => Date.parse(s.at));
       expect(times).toEqual([...times].sort((a, b) => a - b));
       const fieldTimes = page.fieldChanges.map((s) => Date.parse(s.at));
       expect(fieldTimes).toEqual([...fieldTimes].sort((a, b) => a - b));
     }
-    expect(pages.slice(0, -1).every((p) => p.cursor === null)).toBe(true);
-    expect(pages.at(-1)?.cursor).toEqual({ stamp: '2026-11-26T12:00:00.000Z', id: '' });
+    expect(pages.map((p) => p.cursor)).toEqual([
+      { stamp: '2026-11-26T12:00:00.000Z', id: '', walk: { phase: 'deal-history', after: '23' } },
+      { stamp: '2026-11-26T12:00:00.000Z', id: '' },
+    ]);
   });
 });
 

@@ -64,9 +64,14 @@ describe('HubSpot full pull (list endpoints)', () => {
     expect(globex).toMatchObject({ stageId: 'closedwon', isClosed: true, isWon: true, probability: 1, amount: null, accountId: null, accountName: null });
 
     expect(pages.flatMap((p) => p.tombstones)).toEqual(['77', '78']);
-    // Only the last page carries a cursor: the instant the list walk began.
-    expect(pages.slice(0, -1).every((p) => p.cursor === null)).toBe(true);
-    expect(pages.at(-1)?.cursor).toEqual({ stamp: new Date(NOW).toISOString(), id: '' });
+    // Every page carries where the walk continues after it (HubSpot's own `after`, then the archived
+    // list from its start); the last one only the instant the walk began.
+    const stamp = new Date(NOW).toISOString();
+    expect(pages.map((p) => p.cursor)).toEqual([
+      { stamp, id: '', walk: { phase: 'deals', after: '10' } },
+      { stamp, id: '', walk: { phase: 'archived-deals', after: null } },
+      { stamp, id: '' },
+    ]);
 
     const first = seen[0]!;
     expect(first.limit).toBe('100');
