@@ -3,22 +3,38 @@
  * permit from the connection's RateGate, counts the call, classifies failures into `CrmError`s and
  * retries the retryable ones (the one retry layer: the SDK's own retries and limiter are off).
  * Responses are returned as `unknown`; schemas.ts parses them.
+ *
+ * Auth: a private app's token is sent as is (a 401 is CRM.AUTH at once). With OAuth (public app)
+ * an `OAuthSession` exchanges the refresh token for access tokens, lazily and shortly before they
+ * expire; a 401 refreshes once (one refresh in flight per connection, concurrent callers share it)
+ * and the call is repeated once with the new token. That repetition is not a retry of the failure
+ * kinds `withRetry` handles: a second 401 or a refused refresh is CRM.AUTH, never retried.
  */
 import { Client } from '@hubspot/api-client';
+import { z } from 'zod';
 import { CrmError } from '../../src/domain/errors.js';
+import type { HubSpotConnection, HubSpotOAuth } from '../../src/domain/model/index.js';
 import type { ConnectorLogger, RateGate } from '../types.js';
 import { parseRetryAfter, type RetryPolicy, withRetry } from '../shared/retry.js';
 import type { UsageCounter } from '../shared/usage.js';
 
 export type HubSpotObjectType = 'deals' | 'calls' | 'emails' | 'meetings' | 'notes' | 'tasks' | 'companies' | 'contacts';
 
+/** A connection's id (named in auth errors) and credentials: exactly one of `accessToken` (private app) and `auth` (OAuth). */
+export type HubSpotCredentials = Pick<HubSpotConnection, 'id' | 'accessToken' | 'auth'>;
+
 export interface HubSpotClientOptions {
   baseUrl: string;
-  accessToken: string;
+  /** Who calls: the connection's id and credentials. */
+  connection?: HubSpotCredentials;
+  /** A private app token without a connection (callers that predate `connection`); ignored when `connection` is set. */
+  accessToken?: string | undefined;
   rateGate: RateGate;
   usage: UsageCounter;
   retry: RetryPolicy;
   logger: ConnectorLogger;
+  /** Clock that OAuth access tokens expire on. @defaultValue Date.now */
+  now?: () => number;
 }
 
 /** A search request body as HubSpot documents it (sorts are objects; the SDK types them as strings). */
@@ -53,36 +69,136 @@ interface CallOptions {
   idempotent?: boolean;
 }
 
-/** Per-call SDK middleware that records status and headers, and keeps the 429 policy the SDK's error model drops. */
+/**
+ * Per-call SDK middleware that sets the bearer token, records status and headers, and keeps what
+ * the SDK's error model drops: the 429 policy, and (token calls) the error code of a refused refresh.
+ */
 class ResponseObserver {
   status: number | null = null;
   headers: Record<string, string> = {};
   policyName: string | null = null;
+  /** `status` (HubSpot: BAD_REFRESH_TOKEN...) or `error` (OAuth: invalid_grant) of a 4xx token answer. */
+  errorCode: string | null = null;
+  private readonly bearer: string | null;
+  private readonly readErrorCodes: boolean;
   // Each generated SDK module declares its own (structurally identical) options type, hence `never`.
-  readonly options = {
-    middlewareMergeStrategy: 'append' as const,
-    middleware: [
-      {
-        pre: async (context: unknown) => context,
-        post: async (context: { httpStatusCode: number; headers: Record<string, string>; body: { text(): Promise<string>; binary(): Promise<Buffer> } }) => {
-          this.status = context.httpStatusCode;
-          this.headers = context.headers;
-          if (context.httpStatusCode === 429) {
-            const text = await context.body.text();
-            // The body stream can be read once: hand the SDK a replayable copy.
-            context.body = { text: async () => text, binary: async () => Buffer.from(text) };
-            try {
-              const parsed = JSON.parse(text) as { policyName?: unknown };
-              if (typeof parsed.policyName === 'string') this.policyName = parsed.policyName;
-            } catch {
-              // Not JSON: the policy stays unknown.
+  readonly options: never;
+
+  constructor(bearer: string | null, readErrorCodes = false) {
+    this.bearer = bearer;
+    this.readErrorCodes = readErrorCodes;
+    this.options = {
+      middlewareMergeStrategy: 'append' as const,
+      middleware: [
+        {
+          pre: async (context: { setHeaderParam(name: string, value: string): void }) => {
+            if (this.bearer !== null) context.setHeaderParam('Authorization', `Bearer ${this.bearer}`);
+            return context;
+          },
+          post: async (context: { httpStatusCode: number; headers: Record<string, string>; body: { text(): Promise<string>; binary(): Promise<Buffer> } }) => {
+            this.status = context.httpStatusCode;
+            this.headers = context.headers;
+            const status = context.httpStatusCode;
+            if (status === 429 || (this.readErrorCodes && status >= 400 && status < 500)) {
+              const text = await context.body.text();
+              // The body stream can be read once: hand the SDK a replayable copy.
+              context.body = { text: async () => text, binary: async () => Buffer.from(text) };
+              try {
+                const parsed = JSON.parse(text) as { policyName?: unknown; status?: unknown; error?: unknown };
+                if (typeof parsed.policyName === 'string') this.policyName = parsed.policyName;
+                const code = typeof parsed.error === 'string' ? parsed.error : parsed.status;
+                if (this.readErrorCodes && typeof code === 'string' && /^[A-Za-z_]{1,64}$/.test(code)) this.errorCode = code;
+              } catch {
+                // Not JSON: the policy and code stay unknown.
+              }
             }
-          }
-          return context;
+            return context;
+          },
         },
-      },
-    ],
-  } as never;
+      ],
+    } as never;
+  }
+}
+
+/** The answer of `POST /oauth/v1/token` as the SDK deserialises it (snake_case mapped to camelCase). */
+const TokenAnswer = z.object({
+  accessToken: z.string().min(1),
+  refreshToken: z.string().min(1).optional(),
+  expiresIn: z.number().positive(),
+});
+
+/** Where a call's bearer token comes from. */
+interface TokenSource {
+  /** True when a 401 may be cured by a refresh (OAuth). */
+  readonly refreshable: boolean;
+  /** A token believed valid. */
+  token(): Promise<string>;
+  /** A token newer than `stale` (one refresh in flight at a time, shared by every caller). */
+  refresh(stale: string): Promise<string>;
+}
+
+class PrivateAppToken implements TokenSource {
+  readonly refreshable = false;
+  constructor(private readonly accessToken: string) {}
+  async token(): Promise<string> {
+    return this.accessToken;
+  }
+  async refresh(): Promise<string> {
+    return this.accessToken;
+  }
+}
+
+/** How long before expiry a token is replaced: 5 minutes, or a tenth of a shorter lifetime. */
+export function refreshMarginMs(lifetimeMs: number): number {
+  return Math.min(5 * 60_000, Math.floor(lifetimeMs / 10));
+}
+
+/**
+ * OAuth access tokens of one connection. Held in memory only; a refresh token HubSpot sends back
+ * replaces the configured one for the life of this process (HubSpot keeps earlier refresh tokens
+ * valid until the app is uninstalled, so the configured one still works after a restart).
+ */
+class OAuthSession implements TokenSource {
+  readonly refreshable = true;
+  private current: { token: string; refreshAtMs: number } | null = null;
+  private inFlight: Promise<string> | null = null;
+  private refreshToken: string;
+
+  constructor(
+    auth: HubSpotOAuth,
+    private readonly exchange: (refreshToken: string) => Promise<z.infer<typeof TokenAnswer>>,
+    private readonly now: () => number,
+    private readonly logger: ConnectorLogger,
+  ) {
+    this.refreshToken = auth.refreshToken;
+  }
+
+  token(): Promise<string> {
+    if (this.current && this.now() < this.current.refreshAtMs) return Promise.resolve(this.current.token);
+    return this.refresh(this.current?.token ?? null);
+  }
+
+  refresh(stale: string | null): Promise<string> {
+    if (this.inFlight) return this.inFlight;
+    // Another caller already replaced the refused token: use its result, do not refresh twice.
+    if (this.current && this.current.token !== stale && this.now() < this.current.refreshAtMs) return Promise.resolve(this.current.token);
+    const pending = this.obtain().finally(() => {
+      if (this.inFlight === pending) this.inFlight = null;
+    });
+    this.inFlight = pending;
+    return pending;
+  }
+
+  private async obtain(): Promise<string> {
+    const startedAt = this.now();
+    const answer = await this.exchange(this.refreshToken);
+    const lifetimeMs = answer.expiresIn * 1000;
+    this.current = { token: answer.accessToken, refreshAtMs: startedAt + lifetimeMs - refreshMarginMs(lifetimeMs) };
+    const rotated = answer.refreshToken !== undefined && answer.refreshToken !== this.refreshToken;
+    if (answer.refreshToken !== undefined) this.refreshToken = answer.refreshToken;
+    this.logger.info({ expiresInS: answer.expiresIn, refreshTokenRotated: rotated }, 'hubspot access token obtained');
+    return answer.accessToken;
+  }
 }
 
 export class HubSpotClient {
@@ -93,14 +209,17 @@ export class HubSpotClient {
   private readonly pipelines;
   private readonly owners;
   private readonly properties;
+  private readonly tokens;
+  private readonly connectionId: string | null;
+  private readonly auth: TokenSource;
 
   constructor(private readonly options: HubSpotClientOptions) {
     // numberOfApiCallRetries 0 and no limiterOptions: the SDK adds neither its RetryDecorator nor its
     // Bottleneck limiter. Decorators are process-wide (ApiDecoratorService is a singleton, the last
     // Client constructed wins) and are bound when an API object is built, so every API object is
-    // built here, right after our Client reset the decorators to none.
+    // built here, right after our Client reset the decorators to none. The bearer token is set per
+    // call by ResponseObserver (it changes under OAuth), so the SDK is given none.
     const sdk = new Client({
-      accessToken: options.accessToken,
       basePath: options.baseUrl.replace(/\/+$/, ''),
       numberOfApiCallRetries: 0,
     });
@@ -111,6 +230,20 @@ export class HubSpotClient {
     this.pipelines = sdk.crm.pipelines.pipelinesApi;
     this.owners = sdk.crm.owners.ownersApi;
     this.properties = sdk.crm.properties.coreApi;
+    this.tokens = sdk.oauth.tokensApi;
+
+    const connection = options.connection;
+    this.connectionId = connection?.id ?? null;
+    if (connection?.auth?.type === 'oauth') {
+      const auth = connection.auth;
+      this.auth = new OAuthSession(auth, (refreshToken) => this.exchangeRefreshToken(auth, refreshToken), options.now ?? Date.now, options.logger);
+    } else {
+      const accessToken = connection ? connection.accessToken : options.accessToken;
+      if (accessToken === undefined) {
+        throw new CrmError('CRM.MISCONFIGURED', `HubSpot connection ${this.connectionId ?? '(unnamed)'} has no credentials: set accessToken or auth`, { provider: 'hubspot' });
+      }
+      this.auth = new PrivateAppToken(accessToken);
+    }
   }
 
   /** https://developers.hubspot.com/docs/api-reference/crm-objects-v3/basic/get-crm-v3-objects-objectType */
@@ -203,22 +336,31 @@ export class HubSpotClient {
     call: CallOptions,
     request: (options: ResponseObserver['options']) => Promise<{ httpStatusCode: number; data: unknown }>,
   ): Promise<RawResponse> {
-    const { rateGate, usage, retry, logger } = this.options;
+    const { retry, logger } = this.options;
     const idempotent = call.idempotent ?? true;
+    // One refresh per call, across its retries: a 401 on a token newer than the refused one means
+    // the grant itself is bad, and asking again would only repeat the failure.
+    let refreshed = false;
     return withRetry(
       async () => {
         call.signal?.throwIfAborted();
-        await rateGate.take(call.bucket ?? 'default', call.signal);
-        const observer = new ResponseObserver();
-        usage.recordCall(endpoint);
-        try {
-          const info = await request(observer.options);
-          return { status: info.httpStatusCode, body: info.data };
-        } catch (error) {
-          throw classifyError(error, observer, endpoint);
-        } finally {
-          recordQuota(usage, observer.headers);
-          if (observer.status === 429) usage.recordRateLimited();
+        for (;;) {
+          const token = await this.auth.token();
+          try {
+            return await this.once(endpoint, call, token, request);
+          } catch (error) {
+            if (!(error instanceof CrmError) || error.status !== 401 || !this.auth.refreshable) throw error;
+            if (refreshed) {
+              throw new CrmError(
+                'CRM.AUTH',
+                `HubSpot rejected the access token of connection ${this.describeConnection()} again right after a refresh (401 on ${endpoint}); reinstall the app and set auth.refreshToken to the new refresh token`,
+                { provider: 'hubspot', status: 401, cause: error },
+              );
+            }
+            refreshed = true;
+            logger.info({ endpoint }, 'hubspot access token refused (401); refreshing it once');
+            await this.auth.refresh(token);
+          }
         }
       },
       retry,
@@ -229,6 +371,69 @@ export class HubSpotClient {
           logger.warn({ endpoint, code: error.code, status: error.status, attempt, retryAfterMs: error.retryAfterMs }, 'hubspot call failed; retrying'),
       },
     );
+  }
+
+  /** One HTTP call with `token`: a rate-gate permit, the call counted, failures classified. */
+  private async once(
+    endpoint: string,
+    call: CallOptions,
+    token: string,
+    request: (options: ResponseObserver['options']) => Promise<{ httpStatusCode: number; data: unknown }>,
+  ): Promise<RawResponse> {
+    const { rateGate, usage } = this.options;
+    call.signal?.throwIfAborted();
+    await rateGate.take(call.bucket ?? 'default', call.signal);
+    const observer = new ResponseObserver(token);
+    usage.recordCall(endpoint);
+    try {
+      const info = await request(observer.options);
+      return { status: info.httpStatusCode, body: info.data };
+    } catch (error) {
+      throw classifyError(error, observer, endpoint, { connectionId: this.connectionId, oauth: this.auth.refreshable });
+    } finally {
+      recordQuota(usage, observer.headers);
+      if (observer.status === 429) usage.recordRateLimited();
+    }
+  }
+
+  /**
+   * https://developers.hubspot.com/docs/api-reference/auth-oauth-v1/tokens/post-oauth-v1-token
+   * (form-encoded grant_type=refresh_token; answers access_token, refresh_token, expires_in in s).
+   * Not behind the rate gate (it is no CRM call) but counted. A 4xx is CRM.AUTH; 429/5xx/network
+   * failures are classified like any call, so the caller's `withRetry` repeats the refresh.
+   */
+  private async exchangeRefreshToken(auth: HubSpotOAuth, refreshToken: string): Promise<z.infer<typeof TokenAnswer>> {
+    const endpoint = 'POST /oauth/v1/token';
+    const observer = new ResponseObserver(null, true);
+    this.options.usage.recordCall(endpoint);
+    let data: unknown;
+    try {
+      const info = await this.tokens.createWithHttpInfo('refresh_token', undefined, undefined, auth.clientId, auth.clientSecret, refreshToken, observer.options);
+      data = info.data;
+    } catch (error) {
+      const status = typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : observer.status;
+      if (status !== null && status >= 400 && status < 500 && status !== 429) {
+        const code = observer.errorCode === null ? '' : ` ${observer.errorCode}`;
+        throw new CrmError(
+          'CRM.AUTH',
+          `HubSpot refused to refresh the access token of connection ${this.describeConnection()} (${status}${code}): the refresh token is revoked or wrong, or auth.clientId/auth.clientSecret do not belong to the app; reinstall the app and set auth.refreshToken`,
+          { provider: 'hubspot', status, cause: error },
+        );
+      }
+      throw classifyError(error, observer, endpoint, { connectionId: this.connectionId, oauth: true });
+    } finally {
+      recordQuota(this.options.usage, observer.headers);
+      if (observer.status === 429) this.options.usage.recordRateLimited();
+    }
+    const parsed = TokenAnswer.safeParse(data);
+    if (!parsed.success) {
+      throw new CrmError('CRM.AUTH', `HubSpot answered the token refresh of connection ${this.describeConnection()} without a usable access token`, { provider: 'hubspot', status: observer.status });
+    }
+    return parsed.data;
+  }
+
+  private describeConnection(): string {
+    return this.connectionId === null ? '(unnamed)' : `"${this.connectionId}"`;
   }
 }
 
@@ -248,7 +453,12 @@ function recordQuota(usage: UsageCounter, headers: Record<string, string>): void
 const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'ECONNABORTED', 'UND_ERR_SOCKET']);
 
 /** Turns an SDK/network failure into a CrmError whose code decides what happens next. */
-export function classifyError(error: unknown, observer: { status: number | null; headers: Record<string, string>; policyName: string | null }, endpoint: string): CrmError {
+export function classifyError(
+  error: unknown,
+  observer: { status: number | null; headers: Record<string, string>; policyName: string | null },
+  endpoint: string,
+  context: { connectionId?: string | null; oauth?: boolean } = {},
+): CrmError {
   if (error instanceof CrmError) return error;
   const sdkCode = (error as { code?: unknown }).code;
   const status = typeof sdkCode === 'number' ? sdkCode : observer.status;
@@ -266,7 +476,9 @@ export function classifyError(error: unknown, observer: { status: number | null;
     return new CrmError('CRM.TRANSIENT', `HubSpot ${endpoint}: ${(error as Error).message ?? 'unknown failure'}`, { ...base, status: null, retryable: false });
   }
   if (status === 401) {
-    return new CrmError('CRM.AUTH', `HubSpot rejected the access token (401) on ${endpoint}; renew the private app token or reconnect the app${detail}`, base);
+    const who = context.connectionId ? ` of connection "${context.connectionId}"` : '';
+    const todo = context.oauth ? 'reinstall the app and set auth.refreshToken' : 'renew the private app token (accessToken) or reconnect the app';
+    return new CrmError('CRM.AUTH', `HubSpot rejected the access token${who} (401) on ${endpoint}; ${todo}${detail}`, base);
   }
   if (status === 403) {
     return new CrmError('CRM.AUTH', `HubSpot refused ${endpoint} (403): the token lacks a required scope${detail}`, base);

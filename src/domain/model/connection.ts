@@ -63,16 +63,47 @@ const ConnectionBase = z.object({
   warningRecord: z.enum(['note', 'task']).optional(),
 });
 
+/**
+ * OAuth for a HubSpot public app: the refresh token (from the app's install) is exchanged at
+ * `POST {baseUrl}/oauth/v1/token` for short-lived access tokens, refreshed before they expire and
+ * once more on a 401.
+ */
+export const HubSpotOAuth = z.object({
+  type: z.literal('oauth'),
+  clientId: z.string().min(1),
+  clientSecret: secret,
+  refreshToken: secret,
+});
+export type HubSpotOAuth = z.infer<typeof HubSpotOAuth>;
+
+/** How a HubSpot connection authenticates, besides a private app's `accessToken`. */
+export const HubSpotAuth = z.discriminatedUnion('type', [HubSpotOAuth]);
+export type HubSpotAuth = z.infer<typeof HubSpotAuth>;
+
 export const HubSpotConnection = ConnectionBase.extend({
   provider: z.literal('hubspot'),
-  accessToken: secret,
+  /** Private app access token. Exactly one of `accessToken` and `auth` is set. */
+  accessToken: secret.optional(),
+  /** Public app OAuth (`{ type: 'oauth', clientId, clientSecret, refreshToken }`). Exactly one of `accessToken` and `auth` is set. */
+  auth: HubSpotAuth.optional(),
   /** API base URL without trailing slash. @defaultValue "https://api.hubapi.com" */
   baseUrl: z.url().default('https://api.hubapi.com'),
   /** HubSpot account id; routes webhooks to this connection. */
   portalId: z.union([z.string(), z.number()]).transform(String).optional(),
   /** App client secret used to verify webhook signatures. */
   webhookSecret: secret.optional(),
-});
+}).superRefine(
+  (connection, ctx) => {
+    // Runs even when other fields are invalid, so every problem of the file is reported at once.
+    const { accessToken, auth } = connection as { accessToken?: unknown; auth?: unknown };
+    if (accessToken === undefined && auth === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['accessToken'], message: 'required (a private app token), or set auth ({ "type": "oauth", clientId, clientSecret, refreshToken }) for a public app' });
+    } else if (accessToken !== undefined && auth !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['auth'], message: 'set either accessToken (private app) or auth (OAuth public app), not both' });
+    }
+  },
+  { when: () => true },
+);
 export type HubSpotConnection = z.infer<typeof HubSpotConnection>;
 
 export const SalesforceAuth = z.discriminatedUnion('type', [
