@@ -102,7 +102,7 @@ export class HubSpotConnector implements CrmConnector {
     this.now = options.now ?? Date.now;
     this.client = new HubSpotClient({
       baseUrl: settings.baseUrl,
-      accessToken: settings.accessToken,
+      connection: settings,
       rateGate: deps.rateGate,
       usage: this.counter,
       retry: options.retry ?? defaultRetryPolicy,
