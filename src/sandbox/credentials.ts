@@ -7,7 +7,11 @@ const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
 export interface SandboxSecrets {
   hubspotAccessToken: string;
+  /** The HubSpot app's client secret: signs webhooks and, with `hubspotClientId`, authenticates OAuth refreshes. */
   hubspotClientSecret: string;
+  hubspotClientId: string;
+  /** Refresh token of the app's install, exchanged at `POST /hubspot/oauth/v1/token`. */
+  hubspotRefreshToken: string;
   portalId: number;
   appId: number;
   salesforceAccessToken: string;
@@ -49,5 +53,8 @@ function createSecrets(seed: number): SandboxSecrets {
     username: 'integration@dealwatch-sandbox.example.com',
     privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    // Drawn last, so that every credential above stays what it was for a given seed.
+    hubspotClientId: `${text(8)}-${text(4)}-${text(4)}-${text(4)}-${text(12)}`,
+    hubspotRefreshToken: `na1-${text(4)}-${text(4)}-${text(4)}-${text(4)}-${text(12)}`,
   };
 }

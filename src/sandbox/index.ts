@@ -15,7 +15,7 @@ import type { DeliveryAttempt, RetryPolicy } from './delivery.js';
 import { FaultInjector, parseFaultSpec, type FaultRule } from './faults.js';
 import type { ActivityKind } from './generator/book.js';
 import { generateBook } from './generator/generate.js';
-import { HubSpotContext } from './hubspot/context.js';
+import { HubSpotContext, type HubSpotOAuthOptions } from './hubspot/context.js';
 import { HubSpotRateLimiter, type HubSpotRateLimitOptions } from './hubspot/rate-limit.js';
 import { hubspotRoutes } from './hubspot/routes.js';
 import { HubSpotWebhookEmitter } from './hubspot/webhooks.js';
@@ -52,6 +52,8 @@ export interface SandboxOptions {
   /** HubSpot rate limits on. @defaultValue true */
   rateLimit?: boolean;
   hubspotRateLimits?: HubSpotRateLimitOptions;
+  /** HubSpot OAuth (public app): lifetime of the access tokens `POST /hubspot/oauth/v1/token` issues. */
+  hubspotOAuth?: HubSpotOAuthOptions;
   /** Latency added to every API response. @defaultValue 0 */
   latencyMs?: number;
   /** Where HubSpot webhooks are POSTed (none when unset). */
@@ -96,7 +98,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     webhookSecret: secrets.hubspotClientSecret,
     portalId: secrets.portalId,
     appId: secrets.appId,
-  });
+    clientId: secrets.hubspotClientId,
+    refreshToken: secrets.hubspotRefreshToken,
+  }, options.hubspotOAuth ?? {});
   for (const name of options.hubspotCustomProperties ?? []) {
     hubspotCtx.addCustomDealProperty({
       ...hubspotCtx.dealProperties.get('hs_next_step')!,
@@ -208,6 +212,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       deliveries.length = 0;
     },
     expireSalesforceTokens: () => salesforceCtx.expireAllTokens(),
+    expireHubSpotTokens: () => hubspotCtx.expireOAuthTokens(),
     setSalesforceCustomFields({ remove, add }) {
       for (const f of remove) salesforceCtx.opportunityCustomFields.delete(f);
       for (const f of add) salesforceCtx.opportunityCustomFields.add(f);
@@ -237,6 +242,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       webhookSecret: secrets.hubspotClientSecret,
       portalId: secrets.portalId,
       appId: secrets.appId,
+      clientId: secrets.hubspotClientId,
+      clientSecret: secrets.hubspotClientSecret,
+      refreshToken: secrets.hubspotRefreshToken,
     },
     salesforce: {
       instanceUrl: origin,

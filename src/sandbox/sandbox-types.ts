@@ -12,6 +12,10 @@ export interface SandboxHubSpotInfo {
   webhookSecret: string;
   portalId: number;
   appId: number;
+  /** OAuth (public app): client id, client secret (= webhookSecret) and the install's refresh token. */
+  clientId: string;
+  clientSecret: string;
+  refreshToken: string;
 }
 
 export interface SandboxSalesforceInfo {
@@ -65,6 +69,8 @@ export interface SandboxAdmin {
   faults(): FaultRule[];
   resetLog(): void;
   expireSalesforceTokens(): void;
+  /** Expires every HubSpot OAuth access token issued so far (the private app token stays valid). */
+  expireHubSpotTokens(): void;
   setSalesforceCustomFields(change: { remove: string[]; add: string[] }): void;
   salesforceCustomFields(): string[];
   /** Waits until every queued webhook / outbound message has been delivered or given up. */

@@ -120,6 +120,10 @@ export function adminRoutes(admin: SandboxAdmin) {
       admin.expireSalesforceTokens();
       return { ok: true };
     });
+    app.post('/hubspot/expire-tokens', async () => {
+      admin.expireHubSpotTokens();
+      return { ok: true };
+    });
     app.post('/salesforce/custom-fields', async (request: FastifyRequest<{ Body: { remove?: string[]; add?: string[] } }>) => {
       admin.setSalesforceCustomFields({ remove: request.body?.remove ?? [], add: request.body?.add ?? [] });
       return { fields: admin.salesforceCustomFields() };

@@ -1,10 +1,12 @@
 /**
  * The HubSpot CRM v3/v4 subset, mounted under the HubSpot base path (what `@hubspot/api-client`
  * takes as `basePath`). Paths and shapes follow developers.hubspot.com/docs/api/crm/*.
+ * Calls authenticate with the private app token or an unexpired OAuth access token (oauth.ts).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { HubSpotContext } from './context.js';
-import { hubspotError, notFound, propertyErrors, unauthorized, validation } from './errors.js';
+import { expiredToken, hubspotError, notFound, propertyErrors, unauthorized, validation } from './errors.js';
+import { registerHubSpotOAuthRoutes, TOKEN_PATH } from './oauth.js';
 import { ACTIVITY_KIND_OF, HUBSPOT_OBJECT_TYPES, type HubSpotObjectType, type PropertyDefinition } from './properties.js';
 import type { HubSpotRateLimiter } from './rate-limit.js';
 import { parsePropertyList, renderActivity, renderDeal, type SimplePublicObject } from './render.js';
@@ -36,14 +38,20 @@ export async function hubspotRoutes(app: FastifyInstance, options: HubSpotRouteO
   const store = ctx.store;
 
   app.addHook('onRequest', async (request, reply) => {
+    // The token endpoint authenticates with the app's credentials in its body, and is no CRM call.
+    if (request.method === 'POST' && (request.url.split('?')[0] ?? '').endsWith(TOKEN_PATH)) return undefined;
     const auth = request.headers.authorization ?? '';
-    if (auth !== `Bearer ${ctx.credentials.accessToken}`) return reply.code(401).send(unauthorized());
+    const state = auth.startsWith('Bearer ') ? ctx.checkToken(auth.slice('Bearer '.length)) : 'unknown';
+    if (state === 'expired') return reply.code(401).send(expiredToken());
+    if (state !== 'ok') return reply.code(401).send(unauthorized());
     const isSearch = request.method === 'POST' && /\/search$/.test(request.url.split('?')[0] ?? '');
     const decision = limiter.take(isSearch);
     if (!decision.allowed) return reply.code(429).send(decision.body);
     for (const [k, v] of Object.entries(decision.headers)) reply.header(k, v);
     return undefined;
   });
+
+  registerHubSpotOAuthRoutes(app, ctx);
 
   const findRecord = (type: HubSpotObjectType, id: string): { idx: number; archived: boolean } | null => {
     if (type === 'deals') {
