@@ -26,9 +26,7 @@ export type HubSpotCredentials = Pick<HubSpotConnection, 'id' | 'accessToken' | 
 export interface HubSpotClientOptions {
   baseUrl: string;
   /** Who calls: the connection's id and credentials. */
-  connection?: HubSpotCredentials;
-  /** A private app token without a connection (callers that predate `connection`); ignored when `connection` is set. */
-  accessToken?: string | undefined;
+  connection: HubSpotCredentials;
   rateGate: RateGate;
   usage: UsageCounter;
   retry: RetryPolicy;
@@ -210,7 +208,7 @@ export class HubSpotClient {
   private readonly owners;
   private readonly properties;
   private readonly tokens;
-  private readonly connectionId: string | null;
+  private readonly connectionId: string;
   private readonly auth: TokenSource;
 
   constructor(private readonly options: HubSpotClientOptions) {
@@ -232,17 +230,15 @@ export class HubSpotClient {
     this.properties = sdk.crm.properties.coreApi;
     this.tokens = sdk.oauth.tokensApi;
 
-    const connection = options.connection;
-    this.connectionId = connection?.id ?? null;
-    if (connection?.auth?.type === 'oauth') {
-      const auth = connection.auth;
+    const { id, accessToken, auth } = options.connection;
+    this.connectionId = id;
+    if (auth?.type === 'oauth') {
       this.auth = new OAuthSession(auth, (refreshToken) => this.exchangeRefreshToken(auth, refreshToken), options.now ?? Date.now, options.logger);
-    } else {
-      const accessToken = connection ? connection.accessToken : options.accessToken;
-      if (accessToken === undefined) {
-        throw new CrmError('CRM.MISCONFIGURED', `HubSpot connection ${this.connectionId ?? '(unnamed)'} has no credentials: set accessToken or auth`, { provider: 'hubspot' });
-      }
+    } else if (accessToken !== undefined) {
       this.auth = new PrivateAppToken(accessToken);
+    } else {
+      // The config schema requires one of the two; this guards settings built without it.
+      throw new CrmError('CRM.MISCONFIGURED', `HubSpot connection "${id}" has no credentials: set accessToken or auth`, { provider: 'hubspot' });
     }
   }
 
@@ -353,7 +349,7 @@ export class HubSpotClient {
             if (refreshed) {
               throw new CrmError(
                 'CRM.AUTH',
-                `HubSpot rejected the access token of connection ${this.describeConnection()} again right after a refresh (401 on ${endpoint}); reinstall the app and set auth.refreshToken to the new refresh token`,
+                `HubSpot rejected the access token of connection "${this.connectionId}" again right after a refresh (401 on ${endpoint}); reinstall the app and set auth.refreshToken to the new refresh token`,
                 { provider: 'hubspot', status: 401, cause: error },
               );
             }
@@ -416,7 +412,7 @@ export class HubSpotClient {
         const code = observer.errorCode === null ? '' : ` ${observer.errorCode}`;
         throw new CrmError(
           'CRM.AUTH',
-          `HubSpot refused to refresh the access token of connection ${this.describeConnection()} (${status}${code}): the refresh token is revoked or wrong, or auth.clientId/auth.clientSecret do not belong to the app; reinstall the app and set auth.refreshToken`,
+          `HubSpot refused to refresh the access token of connection "${this.connectionId}" (${status}${code}): the refresh token is revoked or wrong, or auth.clientId/auth.clientSecret do not belong to the app; reinstall the app and set auth.refreshToken`,
           { provider: 'hubspot', status, cause: error },
         );
       }
@@ -427,13 +423,9 @@ export class HubSpotClient {
     }
     const parsed = TokenAnswer.safeParse(data);
     if (!parsed.success) {
-      throw new CrmError('CRM.AUTH', `HubSpot answered the token refresh of connection ${this.describeConnection()} without a usable access token`, { provider: 'hubspot', status: observer.status });
+      throw new CrmError('CRM.AUTH', `HubSpot answered the token refresh of connection "${this.connectionId}" without a usable access token`, { provider: 'hubspot', status: observer.status });
     }
     return parsed.data;
-  }
-
-  private describeConnection(): string {
-    return this.connectionId === null ? '(unnamed)' : `"${this.connectionId}"`;
   }
 }
 
