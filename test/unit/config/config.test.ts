@@ -140,6 +140,66 @@ describe('parseConfig', () => {
   });
 });
 
+describe('HubSpot auth: a private app token or OAuth', () => {
+  const { accessToken: _token, ...noToken } = hubspot;
+  const oauth = { type: 'oauth', clientId: 'hs-client-id', clientSecret: 'env:HS_SECRET', refreshToken: 'env:HS_REFRESH' };
+  const env = { ...secrets, HS_REFRESH: 'na1-refresh-secret' };
+
+  it('keeps a private app accessToken valid, and accepts OAuth with env: secrets resolved', () => {
+    const config = parseConfig({ connections: [hubspot, { ...noToken, id: 'acme-hs-oauth', auth: oauth }] }, env);
+    expect(config.connections[0]).toMatchObject({ accessToken: secrets.HS_TOKEN });
+    expect(config.connections[0]).not.toHaveProperty('auth');
+    expect(config.connections[1]).toMatchObject({ auth: { type: 'oauth', clientId: 'hs-client-id', clientSecret: secrets.HS_SECRET, refreshToken: 'na1-refresh-secret' } });
+    expect(config.connections[1]).not.toHaveProperty('accessToken');
+  });
+
+  it('requires exactly one of accessToken and auth, naming the field', () => {
+    expect(issuesOf(() => parseConfig({ connections: [noToken] }, env))).toEqual([
+      'connections[0].accessToken: required (a private app token), or set auth ({ "type": "oauth", clientId, clientSecret, refreshToken }) for a public app',
+    ]);
+    const both = issuesOf(() => parseConfig({ connections: [{ ...hubspot, auth: oauth }] }, env));
+    expect(both).toEqual(['connections[0].auth: set either accessToken (private app) or auth (OAuth public app), not both']);
+    for (const value of Object.values(env)) expect(both.join('\n')).not.toContain(value);
+  });
+
+  it('names each missing or wrong OAuth field, its missing variable, and never a value', () => {
+    const { HS_REFRESH: _omitted, ...withoutRefresh } = env;
+    const issues = issuesOf(() =>
+      parseConfig(
+        {
+          connections: [
+            { ...noToken, id: 'a', auth: { type: 'oauth', clientSecret: 'env:HS_SECRET', refreshToken: 'env:HS_REFRESH' } },
+            { ...noToken, id: 'b', auth: { ...oauth, type: 'password' } },
+            { ...noToken, id: 'c', auth: { ...oauth, clientSecret: '' } },
+          ],
+        },
+        withoutRefresh,
+      ),
+    );
+    expect(issues.sort()).toEqual(
+      [
+        'connections[0].auth.clientId: required',
+        'connections[0].auth.refreshToken: environment variable HS_REFRESH is not set',
+        'connections[1].auth.refreshToken: environment variable HS_REFRESH is not set',
+        'connections[1].auth.type: expected one of "oauth"',
+        'connections[2].auth.clientSecret: too small: expected string to have >=1 characters',
+        'connections[2].auth.refreshToken: environment variable HS_REFRESH is not set',
+      ].sort(),
+    );
+    for (const value of Object.values(env)) expect(issues.join('\n')).not.toContain(value);
+  });
+
+  it('reports the missing credentials together with the other mistakes of the connection', () => {
+    const issues = issuesOf(() => parseConfig({ connections: [{ ...noToken, id: 'Bad Id' }] }, env));
+    expect(issues.sort()).toEqual(
+      [
+        'connections[0].accessToken: required (a private app token), or set auth ({ "type": "oauth", clientId, clientSecret, refreshToken }) for a public app',
+        'connections[0].id: lowercase letters, digits, - and _ (max 63)',
+      ].sort(),
+    );
+  });
+});
+
 describe('rule thresholds', () => {
   it('validates each connection\'s rules with the engine\'s schema, naming the field', () => {
     const issues = issuesOf(() =>
