@@ -6,7 +6,7 @@ import { sha256Hex } from '../shared/digest.js';
 import type { AnnotationOutcome, FieldAnnotation, WarningAnnotation } from '../types.js';
 import { KEY_MARKER, WARNING_SUBJECT_PREFIX } from './mappers.js';
 import type { SaveResult } from './schemas.js';
-import { likeFragment } from './soql.js';
+import { likeFragment, quote } from './soql.js';
 
 /** sObject Collections take at most 200 records a request. */
 export const COLLECTION_LIMIT = 200;
@@ -71,3 +71,70 @@ export function findWarningsSoql(tags: readonly string[]): string {
 export function tagOf(subject: string | null | undefined): string | null {
   return /\[dw:([0-9a-f]{16})\]/.exec(subject ?? '')?.[1] ?? null;
 }
+
+// --- Enhanced Notes (warningRecord: 'note') -------------------------------------------------------
+// https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_contentnote.htm
+// https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_contentdocumentlink.htm
+
+/** Tags per ContentNote lookup: ~60 URL-encoded characters each keeps the GET well below 16 KB. */
+export const NOTE_TAGS_PER_QUERY = 100;
+/** Note ids per ContentDocumentLink lookup (`ContentDocumentId IN (...)`, 21 characters each). */
+export const NOTE_IDS_PER_QUERY = 150;
+
+const escapeHtml = (s: string): string =>
+  s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;').replaceAll("'", '&#39;');
+
+/**
+ * The note body as Enhanced Notes HTML: one `<p>` per line. Content is HTML or plain text whose special
+ * characters must be escaped (unescaped `&`/`<` are refused: "Note can't be saved because it contains HTML
+ * tags or unescaped characters"), and new lines in plain text are stripped, hence the paragraphs.
+ */
+export function noteHtml(warning: WarningAnnotation): string {
+  return warningDescription(warning)
+    .split('\n')
+    .map((line) => (line.trim() === '' ? '<p><br></p>' : `<p>${escapeHtml(line)}</p>`))
+    .join('');
+}
+
+/**
+ * ContentNote for one warning: Title (required, 255, filterable) carries the `[dw:<tag>]` marker that
+ * lookups filter on, as Subject does for Tasks; Content (base64 in the API, not filterable) the text and
+ * the full key. The note is owned by the integration user and reaches the deal through its link.
+ */
+export function noteRecord(warning: WarningAnnotation): Record<string, unknown> {
+  return {
+    attributes: { type: 'ContentNote' },
+    Title: warningSubject(warning),
+    Content: Buffer.from(noteHtml(warning), 'utf8').toString('base64'),
+  };
+}
+
+/**
+ * Shares a note with the opportunity: ShareType 'V' (reps who can see the deal can read the note but not
+ * edit it, so its key stays as written), Visibility 'AllUsers'.
+ */
+export function noteLinkRecord(noteId: string, dealId: string): Record<string, unknown> {
+  return { attributes: { type: 'ContentDocumentLink' }, ContentDocumentId: noteId, LinkedEntityId: dealId, ShareType: 'V', Visibility: 'AllUsers' };
+}
+
+/** Our notes by the tag in their Title (Content is base64 and cannot be filtered). */
+export function findNotesSoql(tags: readonly string[]): string {
+  const anyTag = tags.map((t) => `Title LIKE '%${likeFragment(`${KEY_MARKER}${t}]`)}%'`).join(' OR ');
+  return `SELECT Id, Title FROM ContentNote WHERE Title LIKE '${likeFragment(WARNING_SUBJECT_PREFIX)}%' AND (${anyTag})`;
+}
+
+/**
+ * Where notes are shared. ContentDocumentLink must be filtered by ContentDocumentId or LinkedEntityId
+ * (= or IN); each note also has a link to its owner (the integration user), which callers skip.
+ */
+export function noteLinksSoql(noteIds: readonly string[]): string {
+  return `SELECT ContentDocumentId, LinkedEntityId FROM ContentDocumentLink WHERE ContentDocumentId IN (${noteIds.map(quote).join(', ')})`;
+}
+
+/** A link that already exists is what a retry wanted: DUPLICATE_VALUE on LinkedEntityId means linked. */
+export function alreadyLinked(result: SaveResult | undefined): boolean {
+  return Boolean(result && !result.success && result.errors.length > 0 && result.errors.every((e) => e.statusCode === 'DUPLICATE_VALUE'));
+}
+
+/** Salesforce ids compare case-sensitively on their first 15 characters (18-character ids add a checksum). */
+export const sameId = (a: string, b: string): boolean => a.slice(0, 15) === b.slice(0, 15);

@@ -6,6 +6,7 @@
  */
 import type { CrmConnector, ConnectorDeps, ConnectorLogger, DealBundle, DoctorReport, HistoryPage, Page, PullOptions, AnnotationBatch, AnnotationResult } from '../types.js';
 import type { Activity, ApiUsage, Deal, Owner, SalesforceConnection, Stage, SyncCursor } from '../../src/domain/model/index.js';
+import { CrmError } from '../../src/domain/errors.js';
 import { SalesforceClient, type ClientOptions } from './client.js';
 import { SoqlReader, cursorOf, maxCursor, minCursor, parseWith } from './reader.js';
 import { toActivity, toDeal, toFieldChanges, toMeeting, toOwner, toStageChanges, toStages, type DealMapContext } from './mappers.js';
@@ -13,7 +14,7 @@ import {
   RawEvent, RawOpportunity, RawOpportunityFieldHistory, RawOpportunityHistory, RawOpportunityStage, RawTask, RawUser, DescribeResult,
 } from './schemas.js';
 import * as soql from './soql.js';
-import { annotate, findWarnings } from './writeback.js';
+import { annotate, findWarnings, type WarningRecord } from './writeback.js';
 import { pullHistory } from './history.js';
 
 export const DEFAULT_SCORE_FIELD = 'Dealwatch_Score__c';
@@ -61,6 +62,10 @@ export class SalesforceConnector implements CrmConnector {
   }
   private get flagsField(): string {
     return this.settings.fieldMap.flags ?? DEFAULT_FLAGS_FIELD;
+  }
+  /** Tasks unless the connection asks for notes (Enhanced Notes: ContentNote + ContentDocumentLink). */
+  private get warningRecord(): WarningRecord {
+    return this.settings.warningRecord ?? 'task';
   }
 
   /** Opportunity fields to read, decided once from describe so a missing optional field never breaks a query. */
@@ -263,17 +268,18 @@ export class SalesforceConnector implements CrmConnector {
   }
 
   annotate(batch: AnnotationBatch, signal?: AbortSignal): Promise<AnnotationResult> {
-    return annotate(this.client, batch, { score: this.scoreField, flags: this.flagsField }, signal);
+    return annotate(this.client, this.reader, batch, { score: this.scoreField, flags: this.flagsField, warningRecord: this.warningRecord }, signal);
   }
 
   findWarnings(keys: string[], signal?: AbortSignal): Promise<Map<string, string>> {
-    return findWarnings(this.reader, keys, signal);
+    return findWarnings(this.reader, keys, this.warningRecord, signal);
   }
 
   async doctor(options: { fix?: boolean } = {}): Promise<DoctorReport> {
     const checks: DoctorReport['checks'] = [];
+    const notes = this.warningRecord === 'note';
     try {
-      const [opportunity, task] = await Promise.all([this.describe('Opportunity'), this.describe('Task')]);
+      const [opportunity, task] = await Promise.all([this.describe('Opportunity'), notes ? null : this.describe('Task')]);
       const fields = new Map(opportunity.fields.map((f) => [f.name, f]));
       const fixHint = options.fix ? ' (Salesforce custom fields are created in Setup > Object Manager; the REST API cannot create them)' : '';
       for (const [role, name] of [['score', this.scoreField], ['flags', this.flagsField]] as const) {
@@ -288,11 +294,46 @@ export class SalesforceConnector implements CrmConnector {
         if (!name) continue;
         checks.push({ name: `Opportunity.${name} (${role})`, ok: fields.has(name), detail: fields.has(name) ? 'exists' : 'missing: fix fieldMap' });
       }
-      checks.push({ name: 'Task create', ok: task.createable !== false, detail: task.createable === false ? 'the integration user cannot create Tasks' : 'allowed' });
+      if (task) checks.push({ name: 'Task create', ok: task.createable !== false, detail: task.createable === false ? 'the integration user cannot create Tasks' : 'allowed' });
     } catch (err) {
       checks.push({ name: 'describe', ok: false, detail: err instanceof Error ? err.message : String(err) });
     }
+    if (notes) checks.push(...(await this.noteChecks()));
     return { ok: checks.every((c) => c.ok), checks };
+  }
+
+  /**
+   * warningRecord 'note': the integration user must create ContentNote (Title, Content) and
+   * ContentDocumentLink records. describe answers NOT_FOUND for ContentNote when Notes are off in the org.
+   */
+  private async noteChecks(): Promise<DoctorReport['checks']> {
+    const checks: DoctorReport['checks'] = [];
+    for (const [object, fieldNames] of [['ContentNote', ['Title', 'Content']], ['ContentDocumentLink', ['ContentDocumentId', 'LinkedEntityId', 'ShareType', 'Visibility']]] as const) {
+      const name = `${object} create`;
+      try {
+        const describe = await this.describe(object);
+        const fields = new Map(describe.fields.map((f) => [f.name, f]));
+        const missing = fieldNames.filter((f) => fields.get(f)?.createable === false || !fields.has(f));
+        const ok = describe.createable !== false && missing.length === 0;
+        checks.push({
+          name,
+          ok,
+          detail: describe.createable === false
+            ? `the integration user cannot create ${object} records (warningRecord: 'note')`
+            : missing.length > 0 ? `the integration user cannot set ${missing.join(', ')}` : 'allowed',
+        });
+      } catch (err) {
+        const notFound = err instanceof CrmError && err.code === 'CRM.NOT_FOUND';
+        checks.push({
+          name,
+          ok: false,
+          detail: notFound && object === 'ContentNote'
+            ? "ContentNote is not available: turn on Notes (Setup > Notes Settings) or set warningRecord: 'task'"
+            : err instanceof Error ? err.message : String(err),
+        });
+      }
+    }
+    return checks;
   }
 
   usage(): ApiUsage {

@@ -131,7 +131,7 @@ export type SaveResult = z.infer<typeof SaveResult>;
 export const DescribeResult = z.looseObject({
   name: z.string(),
   createable: z.boolean().nullish(),
-  fields: z.array(z.looseObject({ name: z.string(), type: z.string().nullish(), updateable: z.boolean().nullish(), filterable: z.boolean().nullish() })),
+  fields: z.array(z.looseObject({ name: z.string(), type: z.string().nullish(), updateable: z.boolean().nullish(), createable: z.boolean().nullish(), filterable: z.boolean().nullish() })),
   childRelationships: z.array(z.looseObject({ relationshipName: z.string().nullish(), childSObject: z.string().nullish() })).nullish(),
 });
 export type DescribeResult = z.infer<typeof DescribeResult>;

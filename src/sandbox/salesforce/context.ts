@@ -1,6 +1,7 @@
 /** What the Salesforce surface works on: the book, credentials, sessions, cursors and bulk jobs. */
 import type { BookStore } from '../book-store.js';
 import type { CallLog } from '../call-log.js';
+import { ContentStore } from './content.js';
 
 export interface SalesforceCredentials {
   clientId: string;
@@ -27,6 +28,8 @@ export class SalesforceContext {
   readonly sessions = new Map<string, { expiresAt: number }>();
   /** Custom fields present on Opportunity (removable to simulate a misconfigured org). */
   readonly opportunityCustomFields = new Set(['Discount_Percent__c', 'Dealwatch_Score__c', 'Dealwatch_Flags__c', 'Loss_Reason__c']);
+  /** Enhanced Notes (ContentNote) and their ContentDocumentLinks. */
+  readonly content = new ContentStore();
   apiUsed = 0;
   readonly dailyApiRequests: number;
   readonly tokenTtlMs: number;

@@ -15,7 +15,12 @@ const SOAP_TYPE: Record<string, string> = {
   boolean: 'xsd:boolean',
   date: 'xsd:date',
   datetime: 'xsd:dateTime',
+  base64: 'xsd:base64Binary',
 };
+
+/** Long text and base64 fields cannot be filtered, grouped or sorted. */
+const filterableType = (type: string): boolean => type !== 'textarea' && type !== 'base64';
+const CREATEABLE = new Set(['Task', 'Event', 'Opportunity', 'ContentNote', 'ContentDocumentLink']);
 
 export function describeTable(table: SfTable, apiVersion: string, store: BookStore): Record<string, unknown> {
   const base = `/services/data/v${apiVersion}/sobjects/${table.name}`;
@@ -32,22 +37,22 @@ export function describeTable(table: SfTable, apiVersion: string, store: BookSto
       relationshipName: c.relationshipName,
       restrictedDelete: false,
     })),
-    createable: table.name === 'Task' || table.name === 'Event' || table.name === 'Opportunity',
+    createable: CREATEABLE.has(table.name),
     custom: false,
     customSetting: false,
     deletable: true,
     deprecatedAndHidden: false,
     feedEnabled: table.name === 'Opportunity',
     fields: table.fields.map((f) => ({
-      aggregatable: f.type !== 'textarea',
+      aggregatable: filterableType(f.type),
       autoNumber: false,
       byteLength: f.type === 'id' || f.type === 'reference' ? 18 : f.type === 'string' || f.type === 'picklist' ? 765 : 0,
       calculated: false,
       createable: f.createable,
       custom: f.custom,
       defaultValue: null,
-      filterable: f.type !== 'textarea',
-      groupable: f.type !== 'textarea' && f.type !== 'currency' && f.type !== 'double' && f.type !== 'percent',
+      filterable: filterableType(f.type),
+      groupable: filterableType(f.type) && f.type !== 'currency' && f.type !== 'double' && f.type !== 'percent',
       idLookup: f.name === 'Id',
       label: f.label,
       length: f.type === 'id' || f.type === 'reference' ? 18 : f.type === 'string' || f.type === 'picklist' ? 255 : f.type === 'textarea' ? 32000 : 0,
@@ -59,7 +64,7 @@ export function describeTable(table: SfTable, apiVersion: string, store: BookSto
       relationshipName: f.reference ? f.reference.relationshipName : null,
       scale: f.type === 'currency' ? 2 : 0,
       soapType: SOAP_TYPE[f.type] ?? 'xsd:string',
-      sortable: f.type !== 'textarea',
+      sortable: filterableType(f.type),
       type: f.type,
       unique: false,
       updateable: f.updateable,
@@ -76,7 +81,7 @@ export function describeTable(table: SfTable, apiVersion: string, store: BookSto
     searchable: true,
     triggerable: true,
     undeletable: true,
-    updateable: table.name !== 'OpportunityHistory' && table.name !== 'OpportunityFieldHistory',
+    updateable: table.name !== 'OpportunityHistory' && table.name !== 'OpportunityFieldHistory' && table.name !== 'ContentDocumentLink',
     urls: { compactLayouts: `${base}/describe/compactLayouts`, rowTemplate: `${base}/{ID}`, describe: `${base}/describe`, sobject: base },
   };
 }

@@ -1,6 +1,6 @@
 /** Table rows to Salesforce REST records (`attributes` + fields, relationship fields nested). */
 import { formatValue, type CompiledQuery } from '../soql/execute.js';
-import type { SfTable } from './schema.js';
+import type { SfField, SfTable } from './schema.js';
 
 export type SfRecord = { attributes: { type: string; url: string } } & Record<string, unknown>;
 
@@ -8,11 +8,18 @@ export function recordUrl(apiVersion: string, type: string, id: unknown): string
   return `/services/data/v${apiVersion}/sobjects/${type}/${String(id)}`;
 }
 
+/** A base64 field's value in a record is the URL of its blob (`/sobjects/ContentNote/<id>/Content`). */
+function renderValue(table: SfTable, field: SfField, row: number, apiVersion: string): unknown {
+  const v = field.get(row);
+  if (field.type === 'base64') return v === null ? null : `${recordUrl(apiVersion, table.name, table.field('Id')?.get(row))}/${field.name}`;
+  return formatValue(field, v);
+}
+
 /** Renders every field of one row (sObject GET). */
 export function renderFullRecord(table: SfTable, row: number, apiVersion: string, only?: string[]): SfRecord {
   const record: SfRecord = { attributes: { type: table.name, url: recordUrl(apiVersion, table.name, table.field('Id')?.get(row)) } };
   const fields = only ? only.map((n) => table.field(n)).filter((f) => f !== undefined) : table.fields;
-  for (const f of fields) record[f.name] = formatValue(f, f.get(row));
+  for (const f of fields) record[f.name] = renderValue(table, f, row, apiVersion);
   return record;
 }
 
@@ -22,7 +29,7 @@ export function renderQueryRecord(compiled: CompiledQuery, row: number, apiVersi
   const record: SfRecord = { attributes: { type: table.name, url: recordUrl(apiVersion, table.name, table.field('Id')?.get(row)) } };
   for (const f of compiled.fields) {
     if (f.hops.length === 0) {
-      record[f.field.name] = formatValue(f.field, f.field.get(row));
+      record[f.field.name] = renderValue(table, f.field, row, apiVersion);
       continue;
     }
     // Walk (and create) the nested relationship objects; a missing parent renders as null.

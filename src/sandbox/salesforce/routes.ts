@@ -12,7 +12,8 @@ import { QueryCursors } from './cursors.js';
 import { describeTable } from './describe.js';
 import { renderFullRecord, renderQueryRecord } from './records.js';
 import { salesforceTables } from './schema.js';
-import { createActivityRecord, updateOpportunity, type SfRecordError, type WriteOutcome } from './writes.js';
+import { createActivityRecord, createContentDocumentLink, createContentNote, updateOpportunity, type SfRecordError, type WriteOutcome } from './writes.js';
+import { checkContentDocumentLinkQuery } from './content.js';
 import { registerBulkQueryRoutes } from './bulk.js';
 
 export const SUPPORTED_API_VERSIONS = Array.from({ length: 25 }, (_, i) => `${40 + i}.0`);
@@ -77,6 +78,7 @@ export function salesforceRoutes(ctx: SalesforceContext) {
 
       const compile = (soql: string, includeDeleted: boolean): CompiledQuery => {
         const parsed = parseSoql(soql);
+        checkContentDocumentLinkQuery(parsed);
         return executeSoql(salesforceTables(ctx), parsed, { includeDeleted, now: ctx.store.now() });
       };
       const queryError = (reply: FastifyReply, err: unknown) => {
@@ -163,6 +165,17 @@ export function salesforceRoutes(ctx: SalesforceContext) {
         return renderFullRecord(t, row, apiVersion(request), only);
       });
 
+      // A base64 field's blob (ContentNote Content: the note's HTML).
+      data.get('/services/data/:version/sobjects/:type/:id/:field', async (request: Req<{ version: string; type: string; id: string; field: string }>, reply) => {
+        const t = tableOr404(request.params.type, reply);
+        if (!t) return reply;
+        const row = t.rowById(request.params.id);
+        const f = t.field(request.params.field);
+        if (row === undefined || t.isDeleted(row) || !f || f.type !== 'base64') return reply.code(404).send(sfError('NOT_FOUND', 'The requested resource does not exist'));
+        const v = f.get(row);
+        return reply.type('application/octetstream').send(Buffer.from(typeof v === 'string' ? v : '', 'base64'));
+      });
+
       const writeOne = (type: string, values: Record<string, unknown>, id: string | null, apply: boolean): WriteOutcome => {
         const t = salesforceTables(ctx).get(type.toLowerCase());
         if (!t) return { ok: false, status: 404, error: { statusCode: 'NOT_FOUND', message: 'The requested resource does not exist', fields: [] } };
@@ -170,7 +183,11 @@ export function salesforceRoutes(ctx: SalesforceContext) {
           if (t.name !== 'Opportunity') return { ok: false, status: 400, error: { statusCode: 'INVALID_TYPE_FOR_OPERATION', message: `The sandbox accepts updates on Opportunity only, not ${t.name}`, fields: [] } };
           return updateOpportunity(ctx, t, id, values, apply);
         }
-        if (t.name !== 'Task' && t.name !== 'Event') return { ok: false, status: 400, error: { statusCode: 'INVALID_TYPE_FOR_OPERATION', message: `The sandbox creates Task and Event records only, not ${t.name}`, fields: [] } };
+        if (t.name === 'ContentNote') return createContentNote(ctx, t, values, apply);
+        if (t.name === 'ContentDocumentLink') return createContentDocumentLink(ctx, t, values, apply);
+        if (t.name !== 'Task' && t.name !== 'Event') {
+          return { ok: false, status: 400, error: { statusCode: 'INVALID_TYPE_FOR_OPERATION', message: `The sandbox creates Task, Event, ContentNote and ContentDocumentLink records only, not ${t.name}`, fields: [] } };
+        }
         return createActivityRecord(ctx, t, values, apply);
       };
       // REST error bodies name `fields` only for field errors (documented examples: MALFORMED_ID with

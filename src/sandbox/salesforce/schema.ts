@@ -6,8 +6,10 @@
 import type { Activity, Deal, StageHistoryRow } from '../generator/book.js';
 import { salesforceId } from '../generator/ids.js';
 import type { SalesforceContext } from './context.js';
+import { textPreview } from './content.js';
 
-export type SfFieldType = 'id' | 'string' | 'textarea' | 'picklist' | 'reference' | 'currency' | 'double' | 'percent' | 'int' | 'boolean' | 'date' | 'datetime';
+/** `base64` fields (ContentNote.Content) cannot be filtered; query results carry a URL to the blob. */
+export type SfFieldType = 'id' | 'string' | 'textarea' | 'picklist' | 'reference' | 'currency' | 'double' | 'percent' | 'int' | 'boolean' | 'date' | 'datetime' | 'base64';
 
 export interface SfField {
   name: string;
@@ -344,6 +346,57 @@ export function salesforceTables(ctx: SalesforceContext): Map<string, SfTable> {
       { count: () => roles.deal.length, deleted: (r) => deal(roles.deal[r]!).deleted, byId: () => undefined },
     ),
   );
+  // Enhanced Notes: ContentNote (built on ContentDocument, key prefix 069) and ContentDocumentLink.
+  const notes = ctx.content.notes;
+  const note = (r: number) => notes[r]!;
+  const links = ctx.content.links;
+  const link = (r: number) => links[r]!;
+  const userIndex = (id: string) => book.reps.findIndex((rep) => rep.id.slice(0, 15) === id.slice(0, 15));
+  add(
+    table(
+      'ContentNote',
+      'Note',
+      '069',
+      [
+        { name: 'Id', type: 'id', get: (r) => note(r).id, nillable: false },
+        { name: 'IsDeleted', type: 'boolean', get: (r) => note(r).deleted, nillable: false },
+        { name: 'Title', type: 'string', get: (r) => note(r).title, updateable: true, nillable: false },
+        { name: 'Content', type: 'base64', get: (r) => note(r).content.toString('base64'), updateable: true },
+        { name: 'TextPreview', type: 'string', label: 'Text Preview', get: (r) => textPreview(note(r).content.toString('utf8')) },
+        { name: 'ContentSize', type: 'int', label: 'Content Size', get: (r) => note(r).content.length },
+        { name: 'FileType', type: 'string', label: 'File Type', get: () => 'SNOTE' },
+        { name: 'FileExtension', type: 'string', label: 'File Extension', get: () => 'snote' },
+        { name: 'IsReadOnly', type: 'boolean', get: () => false, nillable: false },
+        { name: 'SharingPrivacy', type: 'picklist', label: 'Note Privacy on Records', get: () => 'N' },
+        { name: 'OwnerId', type: 'reference', get: (r) => note(r).ownerId, nillable: false, reference: { relationshipName: 'Owner', referenceTo: 'User', row: (r) => {
+          const i = userIndex(note(r).ownerId);
+          return i < 0 ? undefined : i;
+        } } },
+        { name: 'CreatedDate', type: 'datetime', get: (r) => note(r).createdAt, nillable: false },
+        { name: 'LastModifiedDate', type: 'datetime', get: (r) => note(r).modifiedAt, nillable: false },
+      ],
+      { count: () => notes.length, deleted: (r) => note(r).deleted, byId: (id) => ctx.content.noteIndex(id) },
+    ),
+  );
+  add(
+    table(
+      'ContentDocumentLink',
+      'Content Document Link',
+      '06A',
+      [
+        { name: 'Id', type: 'id', get: (r) => link(r).id, nillable: false },
+        { name: 'IsDeleted', type: 'boolean', get: (r) => link(r).deleted, nillable: false },
+        // References ContentDocument, which the sandbox does not serve as a table (row: none).
+        { name: 'ContentDocumentId', type: 'reference', label: 'Content Document ID', get: (r) => link(r).contentDocumentId, createable: true, nillable: false, reference: { relationshipName: 'ContentDocument', referenceTo: 'ContentDocument', row: () => undefined } },
+        { name: 'LinkedEntityId', type: 'reference', label: 'Linked Entity ID', get: (r) => link(r).linkedEntityId, createable: true, nillable: false, reference: { relationshipName: 'LinkedEntity', referenceTo: 'Opportunity', row: (r) => store.dealIndex(link(r).linkedEntityId) } },
+        { name: 'ShareType', type: 'picklist', label: 'Share Type', get: (r) => link(r).shareType, updateable: true },
+        { name: 'Visibility', type: 'picklist', get: (r) => link(r).visibility, updateable: true },
+        { name: 'SystemModstamp', type: 'datetime', get: (r) => link(r).createdAt, nillable: false },
+      ],
+      { count: () => links.length, deleted: (r) => link(r).deleted, byId: (id) => ctx.content.linkIndex(id) },
+    ),
+  );
+
   // Parent-to-child relationships of Opportunity, as Salesforce names them.
   const opportunity = tables.get('opportunity')!;
   const byDeal = perDealIndexes(ctx);

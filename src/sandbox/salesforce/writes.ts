@@ -1,12 +1,15 @@
 /**
  * sObject writes: Opportunity updates (stage, amount and close date changes write history and
- * bump SystemModstamp through the book store) and Task/Event creation. Errors use Salesforce's
+ * bump SystemModstamp through the book store), Task/Event creation, and Enhanced Notes (ContentNote,
+ * ContentDocumentLink). Errors use Salesforce's
  * error codes (INVALID_FIELD, INVALID_FIELD_FOR_INSERT_UPDATE, INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST,
- * ENTITY_IS_DELETED, NOT_FOUND, FIELD_INTEGRITY_EXCEPTION).
+ * ENTITY_IS_DELETED, NOT_FOUND, FIELD_INTEGRITY_EXCEPTION, REQUIRED_FIELD_MISSING, STRING_TOO_LONG,
+ * DUPLICATE_VALUE, INVALID_CROSS_REFERENCE_KEY, MALFORMED_ID).
  */
 import type { ActivityKind } from '../generator/book.js';
 import type { SalesforceContext } from './context.js';
 import type { SfTable } from './schema.js';
+import { decodeBase64, noteBodyAllowed } from './content.js';
 
 export interface SfRecordError {
   statusCode: string;
@@ -163,4 +166,92 @@ export function createActivityRecord(ctx: SalesforceContext, table: SfTable, val
     });
   }
   return { ok: true, id: activity.id };
+}
+
+const SHARE_TYPES = new Set(['V', 'C', 'I']);
+const VISIBILITIES = new Set(['AllUsers', 'InternalUsers', 'SharedUsers']);
+
+function valueOf(values: Record<string, unknown>, name: string): unknown {
+  const key = Object.keys(values).find((k) => k.toLowerCase() === name.toLowerCase());
+  return key === undefined ? undefined : values[key];
+}
+
+const blank = (v: unknown): boolean => v === undefined || v === null || v === '';
+
+/**
+ * ContentNote create: Title required (255), Content base64 of HTML or escaped plain text. The note is
+ * owned by the integration user and linked to them (ShareType 'I'); it reaches a record through a
+ * ContentDocumentLink, which is when the sandbox records it as a note annotation.
+ */
+export function createContentNote(ctx: SalesforceContext, table: SfTable, values: Record<string, unknown>, apply = true): WriteOutcome {
+  const invalid = checkFields(table, values, 'create');
+  if (invalid) return invalid;
+  const title = valueOf(values, 'Title');
+  if (blank(title)) return fieldError('REQUIRED_FIELD_MISSING', 'Required fields are missing: [Title]', ['Title']);
+  const titleText = String(title);
+  if (titleText.length > 255) return fieldError('STRING_TOO_LONG', `Title: data value too large: ${titleText.slice(0, 40)}... (max length=255)`, ['Title']);
+  const raw = valueOf(values, 'Content');
+  let content: Buffer = Buffer.alloc(0);
+  if (!blank(raw)) {
+    const decoded = typeof raw === 'string' ? decodeBase64(raw) : null;
+    if (!decoded) {
+      return fieldError('JSON_PARSER_ERROR', `Cannot deserialize instance of base64 from VALUE_STRING value ${String(raw).slice(0, 40)} or request may be missing a required field`, ['Content']);
+    }
+    if (!noteBodyAllowed(decoded.toString('utf8'))) {
+      return fieldError('FIELD_INTEGRITY_EXCEPTION', "Note can't be saved because it contains HTML tags or unescaped characters that are not allowed in a Note.", ['Content']);
+    }
+    content = decoded;
+  }
+  if (!apply) return { ok: true, id: '' };
+  const now = ctx.store.now();
+  const ownerId = ctx.store.book.reps[0]?.id ?? '';
+  const note = ctx.content.addNote({ title: titleText, content, ownerId, createdAt: now });
+  ctx.content.addLink({ contentDocumentId: note.id, linkedEntityId: ownerId, shareType: 'I', visibility: 'AllUsers', createdAt: now });
+  return { ok: true, id: note.id };
+}
+
+/** ContentDocumentLink create: shares a note with an opportunity (or a user); a second identical link is DUPLICATE_VALUE. */
+export function createContentDocumentLink(ctx: SalesforceContext, table: SfTable, values: Record<string, unknown>, apply = true): WriteOutcome {
+  const invalid = checkFields(table, values, 'create');
+  if (invalid) return invalid;
+  const missing = ['ContentDocumentId', 'LinkedEntityId', 'ShareType'].filter((f) => blank(valueOf(values, f)));
+  if (missing.length > 0) return fieldError('REQUIRED_FIELD_MISSING', `Required fields are missing: [${missing.join(', ')}]`, missing);
+  const docId = String(valueOf(values, 'ContentDocumentId'));
+  const entityId = String(valueOf(values, 'LinkedEntityId'));
+  const shareType = String(valueOf(values, 'ShareType'));
+  const visibility = blank(valueOf(values, 'Visibility')) ? 'AllUsers' : String(valueOf(values, 'Visibility'));
+  for (const [name, id] of [['ContentDocumentId', docId], ['LinkedEntityId', entityId]] as const) {
+    if (!/^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$/.test(id)) return fieldError('MALFORMED_ID', `${name}: id value of incorrect type: ${id}`, [name]);
+  }
+  if (!SHARE_TYPES.has(shareType)) return fieldError('INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', `Share Type: bad value for restricted picklist field: ${shareType}`, ['ShareType']);
+  if (!VISIBILITIES.has(visibility)) return fieldError('INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', `Visibility: bad value for restricted picklist field: ${visibility}`, ['Visibility']);
+  const noteIdx = ctx.content.noteIndex(docId);
+  const note = noteIdx === undefined ? undefined : ctx.content.notes[noteIdx];
+  if (!note || note.deleted) return fieldError('INVALID_CROSS_REFERENCE_KEY', `invalid cross reference id: ${docId}`, ['ContentDocumentId']);
+  const store = ctx.store;
+  const dealIdx = store.dealIndex(entityId);
+  const deal = dealIdx === undefined ? undefined : store.book.deals[dealIdx];
+  const isUser = store.book.reps.some((r) => r.id.slice(0, 15) === entityId.slice(0, 15));
+  if (!deal && !isUser) return fieldError('INVALID_CROSS_REFERENCE_KEY', `invalid cross reference id: ${entityId}`, ['LinkedEntityId']);
+  if (deal?.deleted) return fieldError('ENTITY_IS_DELETED', 'entity is deleted', ['LinkedEntityId']);
+  if (ctx.content.isLinked(note.id, entityId)) {
+    return fieldError('DUPLICATE_VALUE', `Document with ID: ${note.id} is already linked with the entity with ID: ${entityId}`, ['LinkedEntityId']);
+  }
+  if (!apply) return { ok: true, id: '' };
+  const link = ctx.content.addLink({
+    contentDocumentId: note.id, linkedEntityId: deal?.id ?? entityId, shareType: shareType as 'V' | 'C' | 'I',
+    visibility: visibility as 'AllUsers' | 'InternalUsers' | 'SharedUsers', createdAt: store.now(),
+  });
+  if (deal) {
+    ctx.log.annotate({
+      at: new Date(store.now()).toISOString(),
+      provider: 'salesforce',
+      kind: 'note',
+      dealId: deal.id,
+      recordId: note.id,
+      // The note as the rep sees it on the deal (Content decoded), plus how it is shared.
+      fields: { Title: note.title, Content: note.content.toString('utf8'), ShareType: link.shareType, Visibility: link.visibility },
+    });
+  }
+  return { ok: true, id: link.id };
 }

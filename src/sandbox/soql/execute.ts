@@ -146,6 +146,14 @@ function likeToRegExp(pattern: string): RegExp {
 
 type Predicate = (row: number) => boolean;
 
+/** base64 fields (ContentNote.Content) cannot appear in a WHERE clause. */
+function filterable(field: ResolvedField): ResolvedField {
+  if (field.field.type === 'base64') {
+    throw new SoqlError('INVALID_FIELD', `\nERROR at Row:1:Column:${field.path.pos + 1}\nfield '${field.field.name}' can not be filtered in a query call`);
+  }
+  return field;
+}
+
 function compileCondition(tables: Map<string, SfTable>, table: SfTable, cond: Condition, now: number): Predicate {
   switch (cond.kind) {
     case 'and': {
@@ -161,7 +169,7 @@ function compileCondition(tables: Map<string, SfTable>, table: SfTable, cond: Co
       return (r) => !inner(r);
     }
     case 'like': {
-      const f = resolve(tables, table, cond.field);
+      const f = filterable(resolve(tables, table, cond.field));
       const re = likeToRegExp(cond.pattern);
       return (r) => {
         const v = f.get(r);
@@ -169,7 +177,7 @@ function compileCondition(tables: Map<string, SfTable>, table: SfTable, cond: Co
       };
     }
     case 'in': {
-      const f = resolve(tables, table, cond.field);
+      const f = filterable(resolve(tables, table, cond.field));
       cond.values.forEach((v) => checkLiteralType(f, v));
       const values = cond.values.map((l) => literalValue(l, f.field.type, now)).map((v) => (typeof v === 'object' && v !== null ? v : normalise(v, f.field.type)));
       return (r) => {
@@ -181,7 +189,7 @@ function compileCondition(tables: Map<string, SfTable>, table: SfTable, cond: Co
       };
     }
     case 'compare': {
-      const f = resolve(tables, table, cond.field);
+      const f = filterable(resolve(tables, table, cond.field));
       checkLiteralType(f, cond.value);
       if (cond.value.kind === 'null' && cond.op !== '=' && cond.op !== '!=') {
         throw new SoqlError('MALFORMED_QUERY', `\nERROR at Row:1:Column:${cond.field.pos + 1}\ninvalid operator on null`);
