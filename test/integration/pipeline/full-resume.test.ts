@@ -1,0 +1,118 @@
+/**
+ * A HubSpot full sync stopped midway by the daily quota resumes where it stopped: the committed
+ * list pages' cursor (walk start + list + HubSpot's `paging.next.after`) survives the store, the
+ * next sync (full or not) continues the walk from that token instead of listing from the start,
+ * and ends with exactly the sandbox's deals. A full sync after a completed walk starts over.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CrmError } from '../../../src/domain/errors.js';
+import type { CrmConnector, PullOptions } from '../../../connectors/types.js';
+import type { CallLogEntry } from '../../../src/sandbox/call-log.js';
+import { redisAvailable } from '../../support/services.js';
+import { startHarness, type Harness } from './harness.js';
+
+const redisOk = await redisAvailable();
+const DEALS = 750;
+/** Deal list pages committed before the quota runs out. */
+const COMMITTED = 3;
+
+describe.skipIf(!redisOk)('HubSpot full sync stopped by the daily quota', () => {
+  let h: Harness;
+  let quotaLeftInPages = Number.POSITIVE_INFINITY;
+
+  /** The real connector, except that after `quotaLeftInPages` deal pages the provider says the day's quota is spent. */
+  function quotaLimited(connector: CrmConnector): CrmConnector {
+    return Object.assign(Object.create(connector) as CrmConnector, {
+      async *pullDeals(options: PullOptions) {
+        for await (const page of connector.pullDeals(options)) {
+          if (quotaLeftInPages <= 0) {
+            throw new CrmError('CRM.QUOTA_EXCEEDED', 'daily API limit reached', { provider: connector.provider, status: 429 });
+          }
+          quotaLeftInPages -= 1;
+          yield page;
+        }
+      },
+    });
+  }
+
+  beforeAll(async () => {
+    h = await startHarness({ store: 'embedded', queues: 'redis', deals: DEALS, writeback: 'off', wrapConnector: quotaLimited });
+  }, 120_000);
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  /** Live deal list requests (the full walk's, with companies inline) since `from` in the call log. */
+  const dealListCalls = (from: number): URL[] =>
+    h.sandbox.state.calls
+      .slice(from)
+      .filter((c: CallLogEntry) => c.provider === 'hubspot' && c.method === 'GET')
+      .map((c) => new URL(c.path, 'http://sandbox'))
+      .filter((u) => u.pathname.endsWith('/crm/v3/objects/deals') && u.searchParams.get('archived') !== 'true' && u.searchParams.get('associations') === 'companies');
+
+  async function storedDeals(): Promise<{ live: string[]; all: string[] }> {
+    const live: string[] = [];
+    const all: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await h.store.deals.list('hs', { state: 'all', limit: 1000, cursor });
+      for (const item of page.items) {
+        all.push(item.deal.externalId);
+        if (!item.deal.isDeleted) live.push(item.deal.externalId);
+      }
+      cursor = page.nextCursor;
+    } while (cursor);
+    return { live: live.sort(), all: all.sort() };
+  }
+
+  it('keeps the committed pages and their walk cursor, continues from HubSpot’s token, and ends with exactly the sandbox’s deals', async () => {
+    const book = h.sandbox.state.hubspot;
+    const livePages = Math.ceil(book.deals.filter((d) => !d.deleted).length / 100);
+    expect(livePages).toBeGreaterThan(COMMITTED + 1);
+
+    // Run 1: the first full sync stops after three committed pages.
+    quotaLeftInPages = COMMITTED;
+    const mark1 = h.sandbox.state.calls.length;
+    const first = await h.sync('hs', 'full');
+    expect((first.find((o) => o.ref.queue === 'sync') as { result: { status: string } }).result.status).toBe('partial');
+    const cursor = await h.store.cursors.get('hs', 'deals');
+    const run1Lists = dealListCalls(mark1);
+    // The cursor round-trips through the store: the walk start, and the token HubSpot returned for page 4.
+    expect(cursor?.walk?.phase).toBe('deals');
+    expect(cursor?.walk?.after).toBeTruthy();
+    expect(cursor?.id).toBe('');
+    expect((await storedDeals()).live).toHaveLength(COMMITTED * 100);
+
+    // Run 2 (a full sync, e.g. the retry): the walk continues at that token, pages 1-3 are not listed again.
+    quotaLeftInPages = Number.POSITIVE_INFINITY;
+    h.sandbox.advance(60_000);
+    const mark2 = h.sandbox.state.calls.length;
+    const second = await h.sync('hs', 'full');
+    expect((second.find((o) => o.ref.queue === 'sync') as { result: { status: string } }).result.status).toBe('ok');
+    const run2Lists = dealListCalls(mark2);
+    expect(run2Lists[0]?.searchParams.get('after')).toBe(cursor!.walk!.after);
+    expect(run2Lists.every((u) => u.searchParams.has('after'))).toBe(true);
+    expect(run2Lists).toHaveLength(livePages - COMMITTED);
+    // Run 1 may have listed ahead of what it committed (pages wait for their companies' names, up
+    // to 1,000 deals), never less than it committed.
+    expect(run1Lists.length).toBeGreaterThanOrEqual(COMMITTED);
+
+    const stored = await storedDeals();
+    expect(stored.live).toEqual(book.deals.filter((d) => !d.deleted).map((d) => String(d.id)).sort());
+    expect(stored.all).toEqual(book.deals.map((d) => String(d.id)).sort());
+    // Done: the cursor is the walk's start, with no walk left, for the next incremental pull.
+    expect(await h.store.cursors.get('hs', 'deals')).toEqual({ stamp: cursor!.stamp, id: '' });
+    for (const stream of ['activities', 'history'] as const) expect((await h.store.cursors.get('hs', stream))?.walk).toBeUndefined();
+
+    // Run 3: a full sync after a completed walk starts over from the first page.
+    const mark3 = h.sandbox.state.calls.length;
+    await h.sync('hs', 'full');
+    const run3Lists = dealListCalls(mark3);
+    expect(run3Lists[0]?.searchParams.has('after')).toBe(false);
+    expect(run3Lists).toHaveLength(livePages);
+    // The resumed run cost fewer calls than this full run from the start (same activities and history).
+    const [run3, run2] = await h.store.syncRuns.latest('hs', 2);
+    expect(run2!.apiUsage!.calls).toBeLessThan(run3!.apiUsage!.calls);
+    expect(Date.parse((await h.store.cursors.get('hs', 'deals'))!.stamp)).toBeGreaterThan(Date.parse(cursor!.stamp));
+  }, 240_000);
+});
