@@ -146,7 +146,7 @@ class PrivateAppToken implements TokenSource {
   }
 }
 
-/** How long before expiry a token is replaced: 5 minutes, or a tenth of a shorter lifetime. */
+/** How long before expiry a token is replaced: a tenth of its lifetime (3 minutes of HubSpot's 30), at most 5 minutes. */
 export function refreshMarginMs(lifetimeMs: number): number {
   return Math.min(5 * 60_000, Math.floor(lifetimeMs / 10));
 }
