@@ -13,9 +13,9 @@ export async function runDoctor(client: HubSpotClient, settings: HubSpotConnecti
     properties = new Map(
       (PropertiesResponse.parse(response.body).results ?? []).map((p) => [p.name, { type: p.type ?? null, readOnly: p.modificationMetadata?.readOnlyValue === true }]),
     );
-    checks.push({ name: 'token', ok: true, detail: 'the access token can read deal properties' });
+    checks.push({ name: 'token', ok: true, detail: `${credentials(settings)}: the access token can read deal properties` });
   } catch (error) {
-    checks.push({ name: 'token', ok: false, detail: error instanceof Error ? error.message : String(error) });
+    checks.push({ name: 'token', ok: false, detail: `${credentials(settings)}: ${error instanceof Error ? error.message : String(error)}` });
     return { ok: false, checks };
   }
 
@@ -53,3 +53,7 @@ export async function runDoctor(client: HubSpotClient, settings: HubSpotConnecti
   return { ok: checks.every((c) => c.ok), checks };
 }
 
+/** Which credentials the token check exercised (never their values). */
+function credentials(settings: HubSpotConnection): string {
+  return settings.auth?.type === 'oauth' ? 'OAuth (public app; refresh token exchanged for an access token)' : 'private app token';
+}

@@ -279,3 +279,32 @@ describe('HubSpot private app token', () => {
     expect(c.usage().byEndpoint).toEqual({ 'GET /crm/v3/pipelines/deals': 1 });
   });
 });
+
+describe('HubSpot doctor: the token check says which credentials it used', () => {
+  it('OAuth: the refresh token is exchanged and the access token reads deal properties', async () => {
+    tokenCall(FIRST, []);
+    nock(BASE_URL).get('/crm/v3/properties/deals').query(true).matchHeader('authorization', `Bearer ${FIRST}`).reply(200, fixture('properties-deals.json'));
+    const report = await oauthConnector().doctor();
+    expect(report.checks.find((c) => c.name === 'token')).toEqual({
+      name: 'token',
+      ok: true,
+      detail: 'OAuth (public app; refresh token exchanged for an access token): the access token can read deal properties',
+    });
+  });
+
+  it('OAuth: a refused refresh fails the check with the CRM.AUTH message and no credential', async () => {
+    nock(BASE_URL).post('/oauth/v1/token').reply(400, fixture('oauth-token-bad-refresh-token.json'));
+    const report = await oauthConnector().doctor();
+    const check = report.checks.find((c) => c.name === 'token');
+    expect(report.ok).toBe(false);
+    expect(check?.ok).toBe(false);
+    expect(check?.detail).toMatch(/^OAuth \(public app; .*refused to refresh the access token of connection "hs-test" \(400 BAD_REFRESH_TOKEN\)/);
+    for (const secret of [CLIENT_SECRET, REFRESH_TOKEN]) expect(check?.detail).not.toContain(secret);
+  });
+
+  it('private app: named as such', async () => {
+    nock(BASE_URL).get('/crm/v3/properties/deals').query(true).reply(200, fixture('properties-deals.json'));
+    const report = await connector().doctor();
+    expect(report.checks.find((c) => c.name === 'token')?.detail).toBe('private app token: the access token can read deal properties');
+  });
+});
