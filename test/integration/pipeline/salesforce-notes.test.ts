@@ -1,0 +1,62 @@
+/**
+ * The whole pipeline with a Salesforce connection set to `warningRecord: 'note'`: every new warning
+ * becomes one Enhanced Note linked to its opportunity (no Task), and a re-run writes nothing more.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConnectionSettings } from '../../../src/domain/model/index.js';
+import { redisAvailable } from '../../support/services.js';
+import { warningRecordsPerKey } from './annotation-keys.js';
+import { startHarness, total, type Harness } from './harness.js';
+
+const redisOk = await redisAvailable();
+
+describe.skipIf(!redisOk)('salesforce write-back as notes', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ store: 'embedded', queues: 'redis', deals: 60 });
+    const i = h.settings.findIndex((s) => s.id === 'sf');
+    h.settings[i] = ConnectionSettings.parse({ ...h.settings[i], warningRecord: 'note' });
+  }, 120_000);
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('writes each warning once as a note on its opportunity, and nothing on a re-run', async () => {
+    const first = await h.sync('sf', 'full');
+    expect(first.filter((o) => o.state === 'failed')).toEqual([]);
+    const ledger = await h.store.findings.openForDeals('sf');
+    expect(ledger.length).toBeGreaterThan(0);
+    expect(ledger.filter((f) => f.writeStatus !== 'written')).toEqual([]);
+    expect(total(first, 'writeback', 'notes')).toBe(ledger.length);
+    expect(total(first, 'writeback', 'tasks')).toBe(0);
+
+    const sf = () => h.sandbox.state.annotations.filter((a) => a.provider === 'salesforce');
+    expect(sf().filter((a) => a.kind === 'task')).toEqual([]);
+    const notes = sf().filter((a) => a.kind === 'note');
+    expect(notes).toHaveLength(ledger.length);
+    // Each note sits on the deal of its finding, and the ledger holds the note's id.
+    const byKey = new Map(ledger.map((f) => [f.annotationKey, f]));
+    for (const note of notes) {
+      const key = /dealwatch key: (dw:[a-z2-7]{13})/.exec(String(note.fields['Content']))?.[1] ?? '';
+      expect(byKey.get(key)?.dealId, key).toBe(note.dealId);
+      expect(byKey.get(key)?.externalId).toBe(note.recordId);
+    }
+    const { perKey, strays } = warningRecordsPerKey(h.sandbox, 'salesforce', new Set(byKey.keys()));
+    expect(strays).toBe(0);
+    expect([...perKey.values()].every((n) => n === 1)).toBe(true);
+
+    const second = await h.sync('sf', 'incremental');
+    expect(second.filter((o) => o.state === 'failed')).toEqual([]);
+    expect(total(second, 'writeback', 'notes') + total(second, 'writeback', 'tasks')).toBe(0);
+    expect(sf().filter((a) => a.kind === 'note')).toHaveLength(ledger.length);
+
+    // dealwatch's notes are not activity: the pull reads Task and Event only, so the annotated
+    // deals hold exactly the sandbox's activities, none of them a note.
+    const dealIds = [...new Set(notes.map((n) => n.dealId))];
+    const stored = await h.store.activities.forDeals('sf', dealIds);
+    expect(stored.some((a) => a.externalId.startsWith('069'))).toBe(false);
+    const book = h.sandbox.state.salesforce;
+    const wanted = new Set(dealIds);
+    expect(stored).toHaveLength(book.activities.filter((a) => !a.deleted && a.deal >= 0 && wanted.has(book.deals[a.deal]!.id)).length);
+  }, 150_000);
+});
