@@ -3,10 +3,12 @@
  * and once on a 401 (one refresh in flight per connection), the request is repeated once, and a
  * second 401 or a refused refresh is CRM.AUTH naming the connection and never a credential.
  */
+import { createHmac } from 'node:crypto';
 import nock from 'nock';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CrmError } from '../../../../src/domain/errors.js';
-import { BASE_URL, connector, fastRetry, fixture } from './support.js';
+import { hubspotFactory } from '../../../../connectors/hubspot/index.js';
+import { BASE_URL, connector, fastRetry, fixture, settings } from './support.js';
 
 const CLIENT_ID = 'hs-app-client-id';
 const CLIENT_SECRET = 'hs-app-client-secret-value';
@@ -306,5 +308,31 @@ describe('HubSpot doctor: the token check says which credentials it used', () =>
     nock(BASE_URL).get('/crm/v3/properties/deals').query(true).reply(200, fixture('properties-deals.json'));
     const report = await connector().doctor();
     expect(report.checks.find((c) => c.name === 'token')?.detail).toBe('private app token: the access token can read deal properties');
+  });
+});
+
+describe('HubSpot webhooks of an OAuth app', () => {
+  const body = JSON.stringify([{ eventId: 1, subscriptionId: 2, portalId: 7, appId: 3, occurredAt: 1, subscriptionType: 'deal.propertyChange', attemptNumber: 0, objectId: 42, propertyName: 'dealstage', propertyValue: 'closedwon', changeSource: 'CRM' }]);
+  const url = 'https://dealwatch.example.com/webhooks/hubspot';
+  const signed = (secret: string, nowMs: number) => ({
+    method: 'POST',
+    url,
+    rawBody: Buffer.from(body),
+    headers: {
+      'x-hubspot-signature-v3': createHmac('sha256', secret).update(`POST${url}${body}${nowMs}`).digest('base64'),
+      'x-hubspot-request-timestamp': String(nowMs),
+    },
+  });
+
+  it('are verified with auth.clientSecret when webhookSecret is unset, and with webhookSecret when set', () => {
+    const now = Date.now();
+    const oauthOnly = settings({ ...oauth, webhookSecret: undefined });
+    expect(hubspotFactory.webhookVerifier(oauthOnly).verify(signed(CLIENT_SECRET, now), now)).toEqual({ ok: true });
+    expect(hubspotFactory.webhookVerifier(oauthOnly).verify(signed('another-secret', now), now).ok).toBe(false);
+    const both = settings({ ...oauth, webhookSecret: 'separate-webhook-secret' });
+    expect(hubspotFactory.webhookVerifier(both).verify(signed('separate-webhook-secret', now), now)).toEqual({ ok: true });
+    expect(hubspotFactory.webhookVerifier(both).verify(signed(CLIENT_SECRET, now), now).ok).toBe(false);
+    const privateApp = settings({ webhookSecret: undefined });
+    expect(hubspotFactory.webhookVerifier(privateApp).verify(signed(CLIENT_SECRET, now), now).ok).toBe(false);
   });
 });
