@@ -4,6 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionSettings } from '../../../src/domain/model/index.js';
+import type { AnnotationBatch, CrmConnector } from '../../../connectors/types.js';
+import { noteRecord } from '../../../connectors/salesforce/annotate.js';
 import { redisAvailable } from '../../support/services.js';
 import { warningRecordsPerKey } from './annotation-keys.js';
 import { startHarness, total, type Harness } from './harness.js';
@@ -58,5 +60,70 @@ describe.skipIf(!redisOk)('salesforce write-back as notes', () => {
     const book = h.sandbox.state.salesforce;
     const wanted = new Set(dealIds);
     expect(stored).toHaveLength(book.activities.filter((a) => !a.deleted && a.deal >= 0 && wanted.has(book.deals[a.deal]!.id)).length);
+  }, 150_000);
+});
+
+describe.skipIf(!redisOk)('salesforce notes: a worker dies between creating the notes and linking them', () => {
+  let h: Harness;
+  let crashed = 0;
+  beforeAll(async () => {
+    h = await startHarness({
+      store: 'embedded',
+      queues: 'redis',
+      deals: 60,
+      wrapConnector: (connector, settings) => {
+        if (settings.id !== 'sf') return connector;
+        return new Proxy(connector, {
+          get(target, prop) {
+            if (prop === 'annotate') {
+              return async (batch: AnnotationBatch, signal?: AbortSignal) => {
+                if (crashed > 0 || batch.warnings.length === 0) return target.annotate(batch, signal);
+                crashed += 1;
+                // The first request of the note path reaches Salesforce; the process dies before the second.
+                const sf = h.sandbox.salesforce;
+                const res = await fetch(`${sf.instanceUrl}/services/data/v${sf.apiVersion}/composite/sobjects`, {
+                  method: 'POST',
+                  headers: { authorization: `Bearer ${sf.accessToken}`, 'content-type': 'application/json' },
+                  body: JSON.stringify({ allOrNone: false, records: batch.warnings.map(noteRecord) }),
+                });
+                if (!res.ok) throw new Error(`note create failed: ${res.status}`);
+                throw new Error('worker died after creating the notes');
+              };
+            }
+            const value = Reflect.get(target, prop, target) as unknown;
+            return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+          },
+        }) as CrmConnector;
+      },
+    });
+    const i = h.settings.findIndex((s) => s.id === 'sf');
+    h.settings[i] = ConnectionSettings.parse({ ...h.settings[i], warningRecord: 'note' });
+  }, 120_000);
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('links the notes already created instead of writing them again', async () => {
+    await h.sync('sf', 'full');
+    expect(crashed).toBe(1);
+    // Whatever the retries left due is written by the next run.
+    await h.sync('sf', 'incremental');
+    const ledger = await h.store.findings.openForDeals('sf');
+    expect(ledger.length).toBeGreaterThan(0);
+    expect(ledger.filter((f) => f.writeStatus !== 'written')).toEqual([]);
+
+    const notes = h.sandbox.state.annotations.filter((a) => a.provider === 'salesforce' && a.kind === 'note');
+    expect(notes).toHaveLength(ledger.length);
+    const { perKey, strays } = warningRecordsPerKey(h.sandbox, 'salesforce', new Set(ledger.map((f) => f.annotationKey)));
+    expect(strays).toBe(0);
+    expect([...perKey].filter(([, n]) => n !== 1)).toEqual([]);
+    // No second ContentNote anywhere (linked or not): exactly one per finding.
+    const sf = h.sandbox.salesforce;
+    const res = await fetch(`${sf.instanceUrl}/services/data/v${sf.apiVersion}/query?q=${encodeURIComponent("SELECT Id, Title FROM ContentNote WHERE Title LIKE 'Pipeline health:%'")}`, {
+      headers: { authorization: `Bearer ${sf.accessToken}` },
+    });
+    const all = ((await res.json()) as { records: { Id: string }[] }).records;
+    expect(all).toHaveLength(ledger.length);
+    expect(new Set(ledger.map((f) => f.externalId))).toEqual(new Set(all.map((r) => r.Id)));
   }, 150_000);
 });
