@@ -103,7 +103,8 @@ async function writeNotes(
       });
     });
   }
-  return outcomes;
+  // In request order, one outcome per warning.
+  return new Map(warnings.map((w) => [w.key, outcomes.get(w.key) ?? toOutcome(undefined)]));
 }
 
 interface FoundNote {
