@@ -1,14 +1,11 @@
 /**
  * Enhanced Notes: ContentNote records and the ContentDocumentLink rows that share them with records.
  * Creating a note also links it to its owner (ShareType 'I'), as Salesforce does, so a query by
- * ContentDocumentId returns the owner's link too. ContentDocumentLink queries must filter by
- * ContentDocumentId or LinkedEntityId (= or IN), else MALFORMED_QUERY "Implementation restriction".
+ * ContentDocumentId returns the owner's link too (query rules: content-query.ts).
  * https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_contentnote.htm
  * https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_contentdocumentlink.htm
  */
 import { salesforceId18 } from '../generator/ids.js';
-import type { Condition, SoqlQuery } from '../soql/ast.js';
-import { SoqlError } from '../soql/execute.js';
 
 export interface SfContentNote {
   id: string;
@@ -111,22 +108,4 @@ export function decodeBase64(value: string): Buffer | null {
   const compact = value.replace(/\s+/g, '');
   if (compact.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(compact)) return null;
   return Buffer.from(compact, 'base64');
-}
-
-const LINK_FILTER_FIELDS = new Set(['id', 'contentdocumentid', 'linkedentityid']);
-
-/** Salesforce's rule for ContentDocumentLink queries, checked before the query runs. */
-export function checkContentDocumentLinkQuery(query: SoqlQuery): void {
-  if (query.from.toLowerCase() !== 'contentdocumentlink') return;
-  const byId = (c: Condition): boolean =>
-    (c.kind === 'compare' && c.op === '=' && c.value.kind === 'string' && LINK_FILTER_FIELDS.has(c.field.text.toLowerCase())) ||
-    (c.kind === 'in' && !c.negated && LINK_FILTER_FIELDS.has(c.field.text.toLowerCase()));
-  const where = query.where;
-  const ok = where !== null && (byId(where) || (where.kind === 'and' && where.items.some(byId)));
-  if (!ok) {
-    throw new SoqlError(
-      'MALFORMED_QUERY',
-      "Implementation restriction: ContentDocumentLink requires a filter by a single Id on ContentDocumentId or LinkedEntityId using the equals operator or multiple Id's using the IN operator.",
-    );
-  }
 }

@@ -13,7 +13,7 @@ import { describeTable } from './describe.js';
 import { renderFullRecord, renderQueryRecord } from './records.js';
 import { salesforceTables } from './schema.js';
 import { createActivityRecord, createContentDocumentLink, createContentNote, updateOpportunity, type SfRecordError, type WriteOutcome } from './writes.js';
-import { checkContentDocumentLinkQuery } from './content.js';
+import { checkContentDocumentLinkQuery } from './content-query.js';
 import { registerBulkQueryRoutes } from './bulk.js';
 
 export const SUPPORTED_API_VERSIONS = Array.from({ length: 25 }, (_, i) => `${40 + i}.0`);
