@@ -75,7 +75,7 @@ describe('HubSpot OAuth on the sandbox', () => {
     expect(usage.calls).toBe(sb.state.calls.filter((c) => c.provider === 'hubspot').length);
   }, 60_000);
 
-  it('tokens replaced before they expire: no 401 at all over a sync longer than a token's life', async () => {
+  it('tokens replaced before they expire: no 401 at all over a sync longer than a token lifetime', async () => {
     // 3 s tokens (expires_in 3): the connector replaces each after 2.7 s, well before a slow call
     // (150 ms of latency) could carry one past its end.
     const { sb, connector } = await oauthSandbox({ hubspotOAuth: { tokenTtlMs: 3_000 }, latencyMs: 150 });
