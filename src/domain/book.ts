@@ -68,6 +68,8 @@ export interface Book {
   /** Local day number of now in the connection's zone. */
   today: number;
   stageByKey: Map<string, StageInfo>;
+  /** The stage `stageId` of `pipeline`, without building a key (the per-deal lookups). */
+  stageOf(pipeline: string, stageId: string): StageInfo | undefined;
   stagesByPipeline: Map<string, Stage[]>;
   /** A deal's activity stats (shared empty stats for deals without activity). */
   statsOf(dealId: string): ActivityStats;
@@ -113,11 +115,16 @@ export function buildBook(input: EngineInput, now: Date | number): Book {
     else stagesByPipeline.set(s.pipeline, [s]);
   }
   const stageByKey = new Map<string, StageInfo>();
-  for (const list of stagesByPipeline.values()) {
+  const stagesOfPipeline = new Map<string, Map<string, StageInfo>>();
+  for (const [pipeline, list] of stagesByPipeline) {
     list.sort((a, b) => a.order - b.order);
+    const byId = new Map<string, StageInfo>();
+    stagesOfPipeline.set(pipeline, byId);
     let openRank = 0;
     list.forEach((stage, rank) => {
-      stageByKey.set(stageKey(stage.pipeline, stage.id), { stage, rank, openRank: stage.isClosed ? -1 : openRank++ });
+      const info: StageInfo = { stage, rank, openRank: stage.isClosed ? -1 : openRank++ };
+      stageByKey.set(stageKey(stage.pipeline, stage.id), info);
+      byId.set(stage.id, info);
     });
   }
 
@@ -202,6 +209,7 @@ export function buildBook(input: EngineInput, now: Date | number): Book {
     nowMs,
     today,
     stageByKey,
+    stageOf: (pipeline, stageId) => stagesOfPipeline.get(pipeline)?.get(stageId),
     stagesByPipeline,
     statsOf,
     activityMs,

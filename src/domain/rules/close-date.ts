@@ -7,11 +7,12 @@ export const closeDatePassed: Rule = {
   id: 'close_date_passed',
   appliesTo: 'open',
   defaultSeverity: 'critical',
-  evaluate(f, { book }) {
+  evaluate(f, { book, texts }) {
     if (!(f.closeDay < book.today)) return null;
     const overdue = book.today - f.closeDay;
+    const memo = texts.memo('close_date_passed.message');
     return {
-      message: `Close date ${f.deal.closeDate} passed ${plural(overdue, 'day')} ago and the deal is still open.`,
+      message: memo.get(f.deal.closeDate) ?? memo.set(`Close date ${f.deal.closeDate} passed ${plural(overdue, 'day')} ago and the deal is still open.`, f.deal.closeDate),
       evidence: { closeDate: f.deal.closeDate, daysOverdue: overdue, timezone: book.settings.timezone },
       suggestedAction: 'Set a close date the buyer has agreed to, or close the deal.',
     };

@@ -36,12 +36,14 @@ export const missingNextStep: Rule = {
   id: 'missing_next_step',
   appliesTo: 'open',
   defaultSeverity: 'info',
-  evaluate(f, { book }) {
+  evaluate(f, { book, texts }) {
     const from = book.cfg.missing_next_step.fromProbability;
     if (f.probability < from) return null;
     if (f.deal.nextStep !== null && f.deal.nextStep.trim() !== '') return null;
+    const label = stageLabel(f);
+    const memo = texts.memo('missing_next_step.message');
     return {
-      message: `No next step in ${stageLabel(f)} (required from ${Math.round(from * 100)}% probability).`,
+      message: memo.get(label, from) ?? memo.set(`No next step in ${label} (required from ${Math.round(from * 100)}% probability).`, label, from),
       evidence: { probability: f.probability, fromProbability: from, stageId: f.deal.stageId },
       suggestedAction: 'Write the next step: who does what by when.',
     };
@@ -53,12 +55,13 @@ export const singleThreaded: Rule = {
   id: 'single_threaded',
   appliesTo: 'open',
   defaultSeverity: 'warning',
-  evaluate(f, { book }) {
+  evaluate(f, { book, texts }) {
     const cfg = book.cfg.single_threaded;
     const n = f.deal.contactCount;
     if (n === null || n > cfg.maxContacts || f.probability < cfg.fromProbability) return null;
+    const memo = texts.memo('single_threaded.message');
     return {
-      message: `Only ${plural(n, 'contact')} on a deal at ${Math.round(f.probability * 100)}% probability: one departure loses it.`,
+      message: memo.get(n, f.probability) ?? memo.set(`Only ${plural(n, 'contact')} on a deal at ${Math.round(f.probability * 100)}% probability: one departure loses it.`, n, f.probability),
       evidence: { contactCount: n, maxContacts: cfg.maxContacts, probability: f.probability, fromProbability: cfg.fromProbability },
       suggestedAction: 'Meet a second stakeholder (economic buyer or champion\'s manager) and add them to the deal.',
     };

@@ -11,10 +11,18 @@ export const stuckInStage: Rule = {
     const b = ctx.stuckFor(f);
     if (!(f.daysInStage > b.thresholdDays)) return null;
     const label = stageLabel(f);
+    // b is one object per stage key, so it keys the stage's label and limits together.
+    const memo = ctx.texts.memo('stuck_in_stage.message');
     const message =
-      b.source === 'learned'
-        ? `In ${label} for ${plural(f.daysInStage, 'day')}; won deals spent a median of ${b.medianDaysWon} days there (limit ${b.thresholdDays} = ${b.factor} x median, ${b.wonSamples} won deals).`
-        : `In ${label} for ${plural(f.daysInStage, 'day')} (fixed limit ${b.thresholdDays} days: ${b.wonSamples} won deals through this stage, ${b.minSamples} needed to learn its median).`;
+      memo.get(b, f.daysInStage) ??
+      memo.set(
+        b.source === 'learned'
+          ? `In ${label} for ${plural(f.daysInStage, 'day')}; won deals spent a median of ${b.medianDaysWon} days there (limit ${b.thresholdDays} = ${b.factor} x median, ${b.wonSamples} won deals).`
+          : `In ${label} for ${plural(f.daysInStage, 'day')} (fixed limit ${b.thresholdDays} days: ${b.wonSamples} won deals through this stage, ${b.minSamples} needed to learn its median).`,
+        b,
+        f.daysInStage,
+      );
+    const actions = ctx.texts.memo('stuck_in_stage.action');
     return {
       message,
       evidence: {
@@ -27,7 +35,7 @@ export const stuckInStage: Rule = {
         minSamples: b.minSamples,
         factor: b.factor,
       },
-      suggestedAction: `Agree the exit criteria for ${label} with the buyer, or move the deal back or close it.`,
+      suggestedAction: actions.get(b) ?? actions.set(`Agree the exit criteria for ${label} with the buyer, or move the deal back or close it.`, b),
     };
   },
 };

@@ -9,6 +9,7 @@ import type { Deal } from '../model/deal.js';
 import type { Finding, Severity } from '../model/finding.js';
 import { dayOfIsoDate, parseInstant } from '../time.js';
 import { flat } from '../strings.js';
+import { RunTexts } from '../text-memo.js';
 import { stuckSettingsFor, type RuleId } from './config.js';
 
 /** What a rule returns when it fires; the engine adds ids and the configured severity. */
@@ -68,6 +69,8 @@ export interface RuleContext {
   stuckBenchmark(pipeline: string, stageId: string): StuckBenchmark;
   /** The stuck limit of a deal's current stage (cached on the stage object, no key building). */
   stuckFor(f: DealFacts): StuckBenchmark;
+  /** Texts memoized for this run (messages repeat across thousands of deals). */
+  texts: RunTexts;
 }
 
 /** A deal rule. */
@@ -83,7 +86,7 @@ const NO_CHANGES: readonly ParsedStageChange[] = Object.freeze([]);
 
 /** Computes a deal's facts against the run's book. */
 export function dealFacts(deal: Deal, book: Book): DealFacts {
-  const stage = book.stageByKey.get(stageKey(deal.pipeline, deal.stageId));
+  const stage = book.stageOf(deal.pipeline, deal.stageId);
   const stats = book.statsOf(deal.externalId);
   const createdMs = parseInstant(deal.createdAt);
   const lastTouchMs = Math.max(stats.lastMs, Number.isNaN(createdMs) ? -Infinity : createdMs);
@@ -93,7 +96,7 @@ export function dealFacts(deal: Deal, book: Book): DealFacts {
   let enteredStageMs = deal.stageEnteredAt !== null ? parseInstant(deal.stageEnteredAt) : NaN;
   if (Number.isNaN(enteredStageMs)) enteredStageMs = lastMove?.atMs ?? createdMs;
   const daysInStage = Number.isFinite(enteredStageMs) ? Math.max(0, book.today - book.clock.dayOf(enteredStageMs)) : 0;
-  const lastMoveFrom = lastMove && lastMove.fromStageId !== null ? book.stageByKey.get(stageKey(deal.pipeline, lastMove.fromStageId)) : undefined;
+  const lastMoveFrom = lastMove && lastMove.fromStageId !== null ? book.stageOf(deal.pipeline, lastMove.fromStageId) : undefined;
   return {
     deal,
     stage,
@@ -137,6 +140,7 @@ export function ruleContext(book: Book, benchmarks: Benchmarks): RuleContext {
   return {
     book,
     benchmarks,
+    texts: new RunTexts(),
     stuckBenchmark,
     stuckFor(f) {
       if (!f.stage) return stuckBenchmark(f.deal.pipeline, f.deal.stageId);

@@ -88,39 +88,76 @@ function signed(name: ScoreComponentName, score: number): number {
  * contributes +12.
  */
 export function scoreDeal(f: DealFacts, findings: readonly Finding[], ctx: RuleContext): DealScore {
-  const { book, benchmarks } = ctx;
+  const { book, benchmarks, texts } = ctx;
   const staleDays = staleDaysFor(book.cfg, f.deal.pipeline);
   const reasons: Reason[] = [];
+  // Details and reason texts repeat across a book (a few thousand distinct values for 100,000
+  // deals): each is built once per run and shared (see TextMemo).
+  let memo = texts.memo('score.recency');
 
   // activity recency
   const recency = recencyScore(f.idleDays, staleDays);
   const hasActivity = Number.isFinite(f.stats.lastMs);
-  const recencyDetail = hasActivity
-    ? `last activity ${f.idleDays} days ago (stale at ${staleDays})`
-    : `no activity since creation ${f.idleDays} days ago (stale at ${staleDays})`;
-  reasons.push({ impact: signed('activity_recency', recency), text: hasActivity ? `Last activity ${plural(f.idleDays, 'day')} ago` : `No activity since creation ${plural(f.idleDays, 'day')} ago` });
+  const recencyDetail =
+    memo.get(f.idleDays, staleDays, hasActivity) ??
+    memo.set(
+      hasActivity
+        ? `last activity ${f.idleDays} days ago (stale at ${staleDays})`
+        : `no activity since creation ${f.idleDays} days ago (stale at ${staleDays})`,
+      f.idleDays,
+      staleDays,
+      hasActivity,
+    );
+  memo = texts.memo('score.recency.reason');
+  reasons.push({
+    impact: signed('activity_recency', recency),
+    text:
+      memo.get(f.idleDays, hasActivity) ??
+      memo.set(hasActivity ? `Last activity ${plural(f.idleDays, 'day')} ago` : `No activity since creation ${plural(f.idleDays, 'day')} ago`, f.idleDays, hasActivity),
+  });
 
   // engagement
   const { inbound30, outbound30, other30 } = f.stats;
   const hasNext = f.stats.openTasks > 0 || f.stats.futureMeetings > 0;
   const engagement = engagementScore(inbound30, outbound30, other30, hasNext);
   const touches = inbound30 + outbound30 + other30;
-  const engagementDetail = `${touches} touches in 30 days (${inbound30} inbound, ${outbound30} outbound), ${hasNext ? 'next activity scheduled' : 'nothing scheduled'}`;
+  memo = texts.memo(hasNext ? 'score.engagement.next' : 'score.engagement');
+  const engagementDetail =
+    memo.get(touches, inbound30, outbound30) ??
+    memo.set(`${touches} touches in 30 days (${inbound30} inbound, ${outbound30} outbound), ${hasNext ? 'next activity scheduled' : 'nothing scheduled'}`, touches, inbound30, outbound30);
+  memo = texts.memo('score.engagement.reason');
   reasons.push({
     impact: signed('engagement', engagement),
-    text: inbound30 > 0 && outbound30 > 0 ? `Two-way engagement: ${inbound30} inbound, ${outbound30} outbound in 30 days` : touches === 0 ? 'No touches in 30 days' : `One-way engagement: ${touches} touches, ${inbound30} from the buyer`,
+    text:
+      memo.get(touches, inbound30, outbound30) ??
+      memo.set(
+        inbound30 > 0 && outbound30 > 0 ? `Two-way engagement: ${inbound30} inbound, ${outbound30} outbound in 30 days` : touches === 0 ? 'No touches in 30 days' : `One-way engagement: ${touches} touches, ${inbound30} from the buyer`,
+        touches,
+        inbound30,
+        outbound30,
+      ),
   });
   // the 20 engagement points a scheduled next step earns, at the component's weight (20 x 0.2)
   if (hasNext) reasons.push({ impact: (20 * SCORE_WEIGHTS.engagement) / 100, text: 'Next activity scheduled' });
 
-  // stage velocity
+  // stage velocity (b is one object per stage key: it keys the stage's limits)
   const b = ctx.stuckFor(f);
   const velocity = velocityScore(f.daysInStage, b.thresholdDays);
+  memo = texts.memo('score.velocity');
   const velocityDetail =
-    b.source === 'learned'
-      ? `${f.daysInStage} days in stage; limit ${b.thresholdDays} (${b.factor} x median ${b.medianDaysWon} of ${b.wonSamples} won deals)`
-      : `${f.daysInStage} days in stage; fixed limit ${b.thresholdDays} (default benchmark, ${b.wonSamples} of ${b.minSamples} won deals)`;
-  reasons.push({ impact: signed('stage_velocity', velocity), text: `${f.daysInStage} days in stage (limit ${b.thresholdDays})` });
+    memo.get(b, f.daysInStage) ??
+    memo.set(
+      b.source === 'learned'
+        ? `${f.daysInStage} days in stage; limit ${b.thresholdDays} (${b.factor} x median ${b.medianDaysWon} of ${b.wonSamples} won deals)`
+        : `${f.daysInStage} days in stage; fixed limit ${b.thresholdDays} (default benchmark, ${b.wonSamples} of ${b.minSamples} won deals)`,
+      b,
+      f.daysInStage,
+    );
+  memo = texts.memo('score.velocity.reason');
+  reasons.push({
+    impact: signed('stage_velocity', velocity),
+    text: memo.get(f.daysInStage, b.thresholdDays) ?? memo.set(`${f.daysInStage} days in stage (limit ${b.thresholdDays})`, f.daysInStage, b.thresholdDays),
+  });
 
   // close-date realism
   const passed = f.closeDay < book.today;
@@ -139,39 +176,53 @@ export function scoreDeal(f: DealFacts, findings: readonly Finding[], ctx: RuleC
     }
   }
   const realism = closeRealismScore(passed, missing, pushes, quarterPush);
-  const realismDetail = passed ? `close date ${f.deal.closeDate} passed` : missing ? 'no close date' : `${pushes} pushes in ${book.cfg.close_date_pushed.days} days${quarterPush ? ', pushed into a later quarter' : ''}`;
+  // keyed by the close date when it passed, else by the pushes (the push window is one per run)
+  const realismKey = passed ? f.deal.closeDate : missing ? null : pushes;
+  memo = texts.memo('score.realism');
+  const realismDetail =
+    memo.get(realismKey, quarterPush) ??
+    memo.set(passed ? `close date ${f.deal.closeDate} passed` : missing ? 'no close date' : `${pushes} pushes in ${book.cfg.close_date_pushed.days} days${quarterPush ? ', pushed into a later quarter' : ''}`, realismKey, quarterPush);
+  memo = texts.memo('score.realism.reason');
   reasons.push({
     impact: signed('close_date_realism', realism),
-    text: passed ? `Close date ${f.deal.closeDate} has passed` : missing ? 'No close date' : pushes > 0 ? `Close date pushed ${pushes} times recently` : 'Close date holding',
+    text:
+      memo.get(realismKey) ??
+      memo.set(passed ? `Close date ${f.deal.closeDate} has passed` : missing ? 'No close date' : pushes > 0 ? `Close date pushed ${pushes} times recently` : 'Close date holding', realismKey),
   });
 
   // hygiene
   let hygiene = 100;
   const hygieneIssues: string[] = [];
+  // The sequence of issues as base-(n+1) digits: one number per distinct list, for the memo.
+  let issuesKey = 0;
   for (const x of findings) {
     if (!HYGIENE_RULES.has(x.ruleId as RuleId)) continue;
     const p = HYGIENE_PENALTIES[x.ruleId as RuleId] ?? 10;
     hygiene -= p;
     hygieneIssues.push(x.ruleId);
+    issuesKey = issuesKey * (HYGIENE_RULE_IDS.length + 1) + HYGIENE_RULE_IDS.indexOf(x.ruleId as RuleId) + 1;
     reasons.push({ impact: -Math.round((p * SCORE_WEIGHTS.hygiene) / 10) / 10, text: x.message });
   }
   hygiene = clamp(hygiene);
   if (hygieneIssues.length === 0) reasons.push({ impact: signed('hygiene', 100), text: 'CRM record complete' });
-  const hygieneDetail = hygieneIssues.length === 0 ? 'no compliance findings' : hygieneIssues.join(', ');
+  memo = texts.memo('score.hygiene');
+  const hygieneDetail =
+    hygieneIssues.length === 0
+      ? 'no compliance findings'
+      : Number.isSafeInteger(issuesKey)
+        ? (memo.get(issuesKey) ?? memo.set(hygieneIssues.join(', '), issuesKey))
+        : flat(hygieneIssues.join(', '));
 
   const components = [
-    { name: 'activity_recency', score: round1(recency), weight: SCORE_WEIGHTS.activity_recency, detail: flat(recencyDetail) },
-    { name: 'engagement', score: round1(engagement), weight: SCORE_WEIGHTS.engagement, detail: flat(engagementDetail) },
-    { name: 'stage_velocity', score: round1(velocity), weight: SCORE_WEIGHTS.stage_velocity, detail: flat(velocityDetail) },
-    { name: 'close_date_realism', score: round1(realism), weight: SCORE_WEIGHTS.close_date_realism, detail: flat(realismDetail) },
-    { name: 'hygiene', score: round1(hygiene), weight: SCORE_WEIGHTS.hygiene, detail: flat(hygieneDetail) },
+    { name: 'activity_recency', score: round1(recency), weight: SCORE_WEIGHTS.activity_recency, detail: recencyDetail },
+    { name: 'engagement', score: round1(engagement), weight: SCORE_WEIGHTS.engagement, detail: engagementDetail },
+    { name: 'stage_velocity', score: round1(velocity), weight: SCORE_WEIGHTS.stage_velocity, detail: velocityDetail },
+    { name: 'close_date_realism', score: round1(realism), weight: SCORE_WEIGHTS.close_date_realism, detail: realismDetail },
+    { name: 'hygiene', score: round1(hygiene), weight: SCORE_WEIGHTS.hygiene, detail: hygieneDetail },
   ];
   let total = 0;
   for (const c of components) total += c.score * c.weight;
   const score = Math.max(0, Math.min(100, Math.round(total / 100)));
-
-  const positives = reasons.filter(isPositive).sort(byImpactDesc).slice(0, 3);
-  const negatives = reasons.filter(isNegative).sort(byImpactAsc).slice(0, 3);
 
   const usedDefaultBenchmarks = benchmarks.usedDefaults || b.source === 'fallback';
   return {
@@ -180,29 +231,41 @@ export function scoreDeal(f: DealFacts, findings: readonly Finding[], ctx: RuleC
     score,
     band: bandOf(score),
     components,
-    reasons: [...positives, ...negatives].map(flatReason),
+    reasons: topReasons(reasons),
     suggestedAction: suggestedAction(findings, components),
     usedDefaultBenchmarks,
   };
 }
 
+/** Hygiene rule ids in a fixed order (digits of the hygiene detail's memo key). */
+const HYGIENE_RULE_IDS: readonly RuleId[] = [...HYGIENE_RULES];
+
 function round1(x: number): number {
   return Math.round(x * 10) / 10;
 }
-function flatReason(r: Reason): Reason {
-  return { impact: r.impact, text: flat(r.text) };
+
+/**
+ * The three largest positive reasons (largest first), then the three largest negative ones (most
+ * negative first); ties keep their order, as a stable sort would. One pass, no intermediate arrays.
+ */
+function topReasons(reasons: readonly Reason[]): Reason[] {
+  const pos: Reason[] = [];
+  const neg: Reason[] = [];
+  for (const r of reasons) {
+    if (r.impact > 0) insertRanked(pos, r, r.impact);
+    else if (r.impact < 0) insertRanked(neg, r, -r.impact);
+  }
+  for (const r of neg) pos.push(r);
+  return pos;
 }
-function isPositive(r: Reason): boolean {
-  return r.impact > 0;
-}
-function isNegative(r: Reason): boolean {
-  return r.impact < 0;
-}
-function byImpactDesc(a: Reason, b: Reason): number {
-  return b.impact - a.impact;
-}
-function byImpactAsc(a: Reason, b: Reason): number {
-  return a.impact - b.impact;
+
+/** Inserts `r` after every kept reason at least as strong (`strength` = |impact|) and keeps three. */
+function insertRanked(top: Reason[], r: Reason, strength: number): void {
+  let i = top.length;
+  while (i > 0 && Math.abs(top[i - 1]!.impact) < strength) i--;
+  if (i >= 3) return;
+  top.splice(i, 0, r);
+  if (top.length > 3) top.length = 3;
 }
 
 const SEVERITY_RANK = { critical: 3, warning: 2, info: 1 } as const;
