@@ -6,10 +6,10 @@
  * and enqueues scoring of the deals that changed, in chunks.
  */
 import { CrmError } from '../src/domain/errors.js';
-import type { ConnectionSettings, SyncCursor, SyncStream } from '../src/domain/model/index.js';
+import { type ConnectionSettings, type SyncCursor, SyncStream } from '../src/domain/model/index.js';
 import { describeError, type JobContext, type JobPayload, type JobRef, type JobResults } from '../src/queue/index.js';
 import type { SyncCounts } from '../src/store/types.js';
-import type { CrmConnector } from '../connectors/types.js';
+import type { CrmConnector, PullOptions } from '../connectors/types.js';
 import { chunked, dayIn, settingsOf, type PipelineDeps } from './deps.js';
 
 /** Deals per score job: big enough to amortise loading, small enough to retry cheaply. */
@@ -74,17 +74,24 @@ async function pullAll(
   const now = () => deps.clock().toISOString();
   await store.owners.upsertMany(id, await connector.pullOwners(signal));
   await store.stages.replace(id, await connector.pullStages(signal));
-  // A full walk left unfinished (its cursor has `walk`) is continued whatever the mode, so a crash,
-  // quota stop or abort never sends it back to the start; otherwise a full sync starts over.
-  const since = async (stream: SyncStream) => {
-    const cursor = await store.cursors.get(id, stream);
-    return mode === 'full' && !cursor?.walk ? null : cursor;
+  const stored = new Map<SyncStream, SyncCursor | null>();
+  for (const stream of SyncStream.options) stored.set(stream, await store.cursors.get(id, stream));
+  const interrupted = [...stored.values()].some((cursor) => cursor?.walk !== undefined);
+  // A full walk left unfinished (its cursor has `walk`: a crash, a quota stop, an abort) is continued
+  // whatever the mode, never sent back to the start. A full sync that finds one continues the full
+  // sync that stopped: streams already walked go on incrementally from their cursors, streams not yet
+  // begun walk. Otherwise a full sync starts every stream over.
+  const pull = (stream: SyncStream): PullOptions => {
+    const cursor = stored.get(stream) ?? null;
+    if (mode === 'full' && !interrupted) return { since: null, mode, signal };
+    if (mode === 'full') return { since: cursor, mode: cursor === null || cursor.walk ? 'full' : 'incremental', signal };
+    return { since: cursor, mode, signal };
   };
   const advance = async (stream: SyncStream, cursor: SyncCursor | null) => {
     if (cursor) await store.cursors.set(id, stream, cursor);
   };
 
-  for await (const page of connector.pullDeals({ since: await since('deals'), mode, signal })) {
+  for await (const page of connector.pullDeals(pull('deals'))) {
     const result = await store.deals.upsertPage(id, page.records);
     result.changedIds.forEach((d) => changed.add(d));
     if (page.tombstones.length > 0) (await store.deals.tombstone(id, page.tombstones, now())).forEach((d) => changed.add(d));
@@ -93,7 +100,7 @@ async function pullAll(
     await advance('deals', page.cursor);
   }
 
-  for await (const page of connector.pullActivities({ since: await since('activities'), mode, signal })) {
+  for await (const page of connector.pullActivities(pull('activities'))) {
     const result = await store.activities.upsertPage(id, page.records);
     const changedActivities = new Set(result.changedIds);
     for (const a of page.records) if (changedActivities.has(a.externalId)) a.dealIds.forEach((d) => changed.add(d));
@@ -107,7 +114,7 @@ async function pullAll(
     await advance('activities', page.cursor);
   }
 
-  for await (const page of connector.pullHistory({ since: await since('history'), mode, signal })) {
+  for await (const page of connector.pullHistory(pull('history'))) {
     const stages = await store.history.upsertStageChanges(id, page.stageChanges);
     const fields = await store.history.upsertFieldChanges(id, page.fieldChanges);
     if (stages.inserted + stages.updated > 0) page.stageChanges.forEach((c) => changed.add(c.dealId));

@@ -19,20 +19,24 @@ const COMMITTED = 3;
 describe.skipIf(!redisOk)('HubSpot full sync stopped by the daily quota', () => {
   let h: Harness;
   let quotaLeftInPages = Number.POSITIVE_INFINITY;
+  /** The pull whose pages spend the quota. */
+  let limited: 'pullDeals' | 'pullActivities' = 'pullDeals';
+  const pulls: { pull: string; options: PullOptions }[] = [];
 
-  /** The real connector, except that after `quotaLeftInPages` deal pages the provider says the day's quota is spent. */
+  /** The real connector, except that after `quotaLeftInPages` pages of `limited` the provider says the day's quota is spent. */
   function quotaLimited(connector: CrmConnector): CrmConnector {
-    return Object.assign(Object.create(connector) as CrmConnector, {
-      async *pullDeals(options: PullOptions) {
-        for await (const page of connector.pullDeals(options)) {
-          if (quotaLeftInPages <= 0) {
-            throw new CrmError('CRM.QUOTA_EXCEEDED', 'daily API limit reached', { provider: connector.provider, status: 429 });
+    const wrap = (name: 'pullDeals' | 'pullActivities') =>
+      async function* (options: PullOptions) {
+        pulls.push({ pull: name, options });
+        for await (const page of (connector[name] as (o: PullOptions) => AsyncIterable<unknown>).call(connector, options)) {
+          if (name === limited) {
+            if (quotaLeftInPages <= 0) throw new CrmError('CRM.QUOTA_EXCEEDED', 'daily API limit reached', { provider: connector.provider, status: 429 });
+            quotaLeftInPages -= 1;
           }
-          quotaLeftInPages -= 1;
           yield page;
         }
-      },
-    });
+      };
+    return Object.assign(Object.create(connector) as CrmConnector, { pullDeals: wrap('pullDeals'), pullActivities: wrap('pullActivities') });
   }
 
   beforeAll(async () => {
@@ -114,5 +118,41 @@ describe.skipIf(!redisOk)('HubSpot full sync stopped by the daily quota', () => 
     const [run3, run2] = await h.store.syncRuns.latest('hs', 2);
     expect(run2!.apiUsage!.calls).toBeLessThan(run3!.apiUsage!.calls);
     expect(Date.parse((await h.store.cursors.get('hs', 'deals'))!.stamp)).toBeGreaterThan(Date.parse(cursor!.stamp));
+  }, 240_000);
+
+  it('a full sync stopped in the activities continues them and does not walk the deals again', async () => {
+    // Run 1: the deals walk completes, the activities walk stops after two pages.
+    limited = 'pullActivities';
+    quotaLeftInPages = 2;
+    h.sandbox.advance(60_000);
+    const first = await h.sync('hs', 'full');
+    expect((first.find((o) => o.ref.queue === 'sync') as { result: { status: string } }).result.status).toBe('partial');
+    const dealsCursor = await h.store.cursors.get('hs', 'deals');
+    const activitiesCursor = await h.store.cursors.get('hs', 'activities');
+    expect(dealsCursor?.walk).toBeUndefined();
+    expect(activitiesCursor?.walk?.phase).toBe('calls');
+
+    // Run 2 (full again, as a retry would be): the activities continue from their token; the deals,
+    // walked by the stopped sync, are searched from their cursor instead of listed again.
+    quotaLeftInPages = Number.POSITIVE_INFINITY;
+    pulls.length = 0;
+    const mark = h.sandbox.state.calls.length;
+    const second = await h.sync('hs', 'full');
+    expect((second.find((o) => o.ref.queue === 'sync') as { result: { status: string } }).result.status).toBe('ok');
+    expect(pulls.map((p) => [p.pull, p.options.mode, p.options.since])).toEqual([
+      ['pullDeals', 'incremental', dealsCursor],
+      ['pullActivities', 'full', activitiesCursor],
+    ]);
+    expect(dealListCalls(mark)).toEqual([]);
+    const callLists = h.sandbox.state.calls
+      .slice(mark)
+      .map((c) => new URL(c.path, 'http://sandbox'))
+      .filter((u) => u.pathname.endsWith('/crm/v3/objects/calls') && u.searchParams.get('archived') !== 'true');
+    expect(callLists[0]?.searchParams.get('after')).toBe(activitiesCursor!.walk!.after);
+
+    const book = h.sandbox.state.hubspot;
+    const stored = await h.store.activities.forDeals('hs', book.deals.map((d) => String(d.id)));
+    expect(new Set(stored.map((a) => a.externalId))).toEqual(new Set(book.activities.filter((a) => !a.deleted).map((a) => String(a.id))));
+    expect((await h.store.cursors.get('hs', 'activities'))?.walk).toBeUndefined();
   }, 240_000);
 });
