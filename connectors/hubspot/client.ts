@@ -337,11 +337,17 @@ export class HubSpotClient {
     // One refresh per call, across its retries: a 401 on a token newer than the refused one means
     // the grant itself is bad, and asking again would only repeat the failure.
     let refreshed = false;
+    // Failures to get a token happen before the request is sent: always safe to retry, creates included.
+    const beforeSending = new WeakSet<CrmError>();
+    const unsent = (error: unknown): never => {
+      if (error instanceof CrmError) beforeSending.add(error);
+      throw error;
+    };
     return withRetry(
       async () => {
         call.signal?.throwIfAborted();
         for (;;) {
-          const token = await this.auth.token();
+          const token = await this.auth.token().catch(unsent);
           try {
             return await this.once(endpoint, call, token, request);
           } catch (error) {
@@ -355,14 +361,14 @@ export class HubSpotClient {
             }
             refreshed = true;
             logger.info({ endpoint }, 'hubspot access token refused (401); refreshing it once');
-            await this.auth.refresh(token);
+            await this.auth.refresh(token).catch(unsent);
           }
         }
       },
       retry,
       {
         signal: call.signal,
-        shouldRetry: (error) => idempotent || error.status === 429 || error.status === 423,
+        shouldRetry: (error) => idempotent || beforeSending.has(error) || error.status === 429 || error.status === 423,
         onRetry: (error, attempt) =>
           logger.warn({ endpoint, code: error.code, status: error.status, attempt, retryAfterMs: error.retryAfterMs }, 'hubspot call failed; retrying'),
       },
@@ -473,7 +479,8 @@ export function classifyError(
     return new CrmError('CRM.AUTH', `HubSpot rejected the access token${who} (401) on ${endpoint}; ${todo}${detail}`, base);
   }
   if (status === 403) {
-    return new CrmError('CRM.AUTH', `HubSpot refused ${endpoint} (403): the token lacks a required scope${detail}`, base);
+    const who = context.connectionId ? ` to connection "${context.connectionId}"` : '';
+    return new CrmError('CRM.AUTH', `HubSpot refused ${endpoint}${who} (403): the token lacks a required scope${detail}`, base);
   }
   if (status === 429) {
     const policy = observer.policyName ?? (typeof body?.message === 'string' && /daily/i.test(body.message) ? 'DAILY' : null);

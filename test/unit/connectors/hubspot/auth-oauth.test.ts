@@ -5,9 +5,12 @@
  */
 import { createHmac } from 'node:crypto';
 import nock from 'nock';
+import pino from 'pino';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CrmError } from '../../../../src/domain/errors.js';
+import { HubSpotClient } from '../../../../connectors/hubspot/client.js';
 import { hubspotFactory } from '../../../../connectors/hubspot/index.js';
+import { UsageCounter } from '../../../../connectors/shared/usage.js';
 import { BASE_URL, connector, fastRetry, fixture, settings } from './support.js';
 
 const CLIENT_ID = 'hs-app-client-id';
@@ -334,5 +337,57 @@ describe('HubSpot webhooks of an OAuth app', () => {
     expect(hubspotFactory.webhookVerifier(both).verify(signed(CLIENT_SECRET, now), now).ok).toBe(false);
     const privateApp = settings({ webhookSecret: undefined });
     expect(hubspotFactory.webhookVerifier(privateApp).verify(signed(CLIENT_SECRET, now), now).ok).toBe(false);
+  });
+});
+
+describe('HubSpot OAuth and creates (not retried once sent)', () => {
+  const client = (retry = fastRetry) =>
+    new HubSpotClient({
+      baseUrl: BASE_URL,
+      connection: { id: 'hs-test', auth: { type: 'oauth', clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, refreshToken: REFRESH_TOKEN } },
+      rateGate: { take: async () => {} },
+      usage: new UsageCounter(),
+      retry,
+      logger: pino({ level: 'silent' }),
+    });
+  const note = { properties: { hs_note_body: 'x', hs_timestamp: '2026-11-26T12:00:00.000Z' }, associations: [] };
+
+  it('a token request that fails before the create was sent is retried; the create goes out once', async () => {
+    const creates: unknown[] = [];
+    nock(BASE_URL).post('/oauth/v1/token').reply(503, { status: 'error', message: 'Service Unavailable' });
+    tokenCall(FIRST, []);
+    nock(BASE_URL)
+      .post('/crm/v3/objects/notes/batch/create', (body) => {
+        creates.push(body);
+        return true;
+      })
+      .matchHeader('authorization', `Bearer ${FIRST}`)
+      .reply(201, fixture('notes-batch-create-201.json'));
+    const response = await client().batchCreate('notes', [note]);
+    expect(response.status).toBe(201);
+    expect(creates).toHaveLength(1);
+  });
+
+  it('a create refused with 401 is sent again once with the refreshed token (a 401 wrote nothing)', async () => {
+    const creates: unknown[] = [];
+    const record = (body: unknown) => {
+      creates.push(body);
+      return true;
+    };
+    tokenCall(FIRST, []);
+    nock(BASE_URL).post('/crm/v3/objects/notes/batch/create', record).matchHeader('authorization', `Bearer ${FIRST}`).reply(401, fixture('oauth-error-401-expired.json'));
+    tokenCall(SECOND, []);
+    nock(BASE_URL).post('/crm/v3/objects/notes/batch/create', record).matchHeader('authorization', `Bearer ${SECOND}`).reply(201, fixture('notes-batch-create-201.json'));
+    expect((await client().batchCreate('notes', [note])).status).toBe(201);
+    expect(creates).toHaveLength(2);
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it('a create that fails with 503 after being sent is not retried, even with OAuth', async () => {
+    tokenCall(FIRST, []);
+    nock(BASE_URL).post('/crm/v3/objects/notes/batch/create').reply(503, { status: 'error', message: 'Service Unavailable' });
+    const error = await failure(client().batchCreate('notes', [note]));
+    expect(error.code).toBe('CRM.TRANSIENT');
+    expect(nock.pendingMocks()).toEqual([]);
   });
 });
