@@ -6,7 +6,7 @@
  * and enqueues scoring of the deals that changed, in chunks.
  */
 import { CrmError } from '../src/domain/errors.js';
-import { type ConnectionSettings, type SyncCursor, SyncStream } from '../src/domain/model/index.js';
+import type { ConnectionSettings, SyncCursor, SyncStream } from '../src/domain/model/index.js';
 import { describeError, type JobContext, type JobPayload, type JobRef, type JobResults } from '../src/queue/index.js';
 import type { SyncCounts } from '../src/store/types.js';
 import type { CrmConnector, PullOptions } from '../connectors/types.js';
@@ -74,18 +74,20 @@ async function pullAll(
   const now = () => deps.clock().toISOString();
   await store.owners.upsertMany(id, await connector.pullOwners(signal));
   await store.stages.replace(id, await connector.pullStages(signal));
+  // Streams in the order they are pulled below.
+  const order: readonly SyncStream[] = ['deals', 'activities', 'history'];
   const stored = new Map<SyncStream, SyncCursor | null>();
-  for (const stream of SyncStream.options) stored.set(stream, await store.cursors.get(id, stream));
-  const interrupted = [...stored.values()].some((cursor) => cursor?.walk !== undefined);
+  for (const stream of order) stored.set(stream, await store.cursors.get(id, stream));
+  const firstWalking = order.findIndex((stream) => stored.get(stream)?.walk !== undefined);
   // A full walk left unfinished (its cursor has `walk`: a crash, a quota stop, an abort) is continued
   // whatever the mode, never sent back to the start. A full sync that finds one continues the full
-  // sync that stopped: streams already walked go on incrementally from their cursors, streams not yet
-  // begun walk. Otherwise a full sync starts every stream over.
+  // sync that stopped: the streams before it were walked by that sync and go on incrementally, the
+  // streams after it were not reached and walk. Otherwise a full sync walks every stream afresh.
   const pull = (stream: SyncStream): PullOptions => {
     const cursor = stored.get(stream) ?? null;
-    if (mode === 'full' && !interrupted) return { since: null, mode, signal };
-    if (mode === 'full') return { since: cursor, mode: cursor === null || cursor.walk ? 'full' : 'incremental', signal };
-    return { since: cursor, mode, signal };
+    if (cursor?.walk || mode === 'incremental') return { since: cursor, mode, signal };
+    if (firstWalking >= 0 && order.indexOf(stream) < firstWalking) return { since: cursor, mode: 'incremental', signal };
+    return { since: null, mode, signal };
   };
   const advance = async (stream: SyncStream, cursor: SyncCursor | null) => {
     if (cursor) await store.cursors.set(id, stream, cursor);

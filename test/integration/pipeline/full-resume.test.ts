@@ -25,7 +25,7 @@ describe.skipIf(!redisOk)('HubSpot full sync stopped by the daily quota', () => 
 
   /** The real connector, except that after `quotaLeftInPages` pages of `limited` the provider says the day's quota is spent. */
   function quotaLimited(connector: CrmConnector): CrmConnector {
-    const wrap = (name: 'pullDeals' | 'pullActivities') =>
+    const wrap = (name: 'pullDeals' | 'pullActivities' | 'pullHistory') =>
       async function* (options: PullOptions) {
         pulls.push({ pull: name, options });
         for await (const page of (connector[name] as (o: PullOptions) => AsyncIterable<unknown>).call(connector, options)) {
@@ -36,7 +36,7 @@ describe.skipIf(!redisOk)('HubSpot full sync stopped by the daily quota', () => 
           yield page;
         }
       };
-    return Object.assign(Object.create(connector) as CrmConnector, { pullDeals: wrap('pullDeals'), pullActivities: wrap('pullActivities') });
+    return Object.assign(Object.create(connector) as CrmConnector, { pullDeals: wrap('pullDeals'), pullActivities: wrap('pullActivities'), pullHistory: wrap('pullHistory') });
   }
 
   beforeAll(async () => {
@@ -120,7 +120,7 @@ describe.skipIf(!redisOk)('HubSpot full sync stopped by the daily quota', () => 
     expect(Date.parse((await h.store.cursors.get('hs', 'deals'))!.stamp)).toBeGreaterThan(Date.parse(cursor!.stamp));
   }, 240_000);
 
-  it('a full sync stopped in the activities continues them and does not walk the deals again', async () => {
+  it('a full sync stopped in the activities continues them, does not walk the deals again, and walks the history', async () => {
     // Run 1: the deals walk completes, the activities walk stops after two pages.
     limited = 'pullActivities';
     quotaLeftInPages = 2;
@@ -133,7 +133,8 @@ describe.skipIf(!redisOk)('HubSpot full sync stopped by the daily quota', () => 
     expect(activitiesCursor?.walk?.phase).toBe('calls');
 
     // Run 2 (full again, as a retry would be): the activities continue from their token; the deals,
-    // walked by the stopped sync, are searched from their cursor instead of listed again.
+    // walked by the stopped sync, are searched from their cursor instead of listed again; the history,
+    // which the stopped sync never reached, is walked.
     quotaLeftInPages = Number.POSITIVE_INFINITY;
     pulls.length = 0;
     const mark = h.sandbox.state.calls.length;
@@ -142,6 +143,7 @@ describe.skipIf(!redisOk)('HubSpot full sync stopped by the daily quota', () => 
     expect(pulls.map((p) => [p.pull, p.options.mode, p.options.since])).toEqual([
       ['pullDeals', 'incremental', dealsCursor],
       ['pullActivities', 'full', activitiesCursor],
+      ['pullHistory', 'full', null],
     ]);
     expect(dealListCalls(mark)).toEqual([]);
     const callLists = h.sandbox.state.calls
