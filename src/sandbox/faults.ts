@@ -1,13 +1,17 @@
 /**
- * Run-time fault injection: a fraction of requests (to all endpoints, one provider, or paths
- * containing a given text) answer 429, 500 or 503, lose their connection, wait longer, or act as
- * if the token had expired. Draws come from a seeded PRNG in request order, so the same seed and
- * the same request sequence give the same faults.
+ * Run-time fault injection: a fraction of requests (to all endpoints, one provider, one method, or
+ * paths containing a given text) answer 429, 500 or 503, lose their connection before or after
+ * being processed, wait longer, or act as if the token had expired. Draws come from a seeded PRNG
+ * in request order, so the same seed and the same request sequence give the same faults.
+ *
+ * `drop` closes the connection before the request is handled (nothing applied); `lost_response`
+ * handles the request as usual (a create is applied) and then closes the connection instead of
+ * answering: the ambiguous failure a client cannot tell from `drop`.
  */
 import { createPrng, deriveSeed, type Prng } from './prng.js';
 
-export type FaultKind = '429' | '500' | '503' | 'drop' | 'latency' | 'expired_token';
-export const FAULT_KINDS: readonly FaultKind[] = ['429', '500', '503', 'drop', 'latency', 'expired_token'];
+export type FaultKind = '429' | '500' | '503' | 'drop' | 'lost_response' | 'latency' | 'expired_token';
+export const FAULT_KINDS: readonly FaultKind[] = ['429', '500', '503', 'drop', 'lost_response', 'latency', 'expired_token'];
 
 export interface FaultRule {
   kind: FaultKind;
@@ -17,12 +21,14 @@ export interface FaultRule {
   provider?: 'hubspot' | 'salesforce';
   /** Only requests whose path contains this text. */
   pathIncludes?: string;
+  /** Only requests of this HTTP method (e.g. `POST`: a create, not the PATCH on the same path). */
+  method?: string;
   /** For `latency`: added milliseconds. @defaultValue 500 */
   latencyMs?: number;
 }
 
 export interface FaultDecision {
-  /** The response fault to answer with, if any (latency is applied separately). */
+  /** The response fault to answer with, if any (latency is applied separately; `lost_response` after the handler). */
   kind: Exclude<FaultKind, 'latency'> | null;
   addedLatencyMs: number;
 }
@@ -43,11 +49,12 @@ export class FaultInjector {
     return this.rules.map((r) => ({ ...r }));
   }
 
-  decide(provider: 'hubspot' | 'salesforce', path: string): FaultDecision {
+  decide(provider: 'hubspot' | 'salesforce', path: string, method?: string): FaultDecision {
     const decision: FaultDecision = { kind: null, addedLatencyMs: 0 };
     for (const rule of this.rules) {
       if (rule.provider && rule.provider !== provider) continue;
       if (rule.pathIncludes && !path.includes(rule.pathIncludes)) continue;
+      if (rule.method && rule.method.toUpperCase() !== method?.toUpperCase()) continue;
       // One draw per matching rule keeps the sequence reproducible whatever the outcome.
       const hit = this.rng.next() < rule.rate;
       if (!hit) continue;
@@ -59,21 +66,22 @@ export class FaultInjector {
 }
 
 /**
- * Parses the CLI's `--faults` text: comma-separated `kind:rate[:latencyMs][@provider][~pathText]`,
- * e.g. `429:0.1@hubspot,503:0.05~/search,latency:0.5:200`.
+ * Parses the CLI's `--faults` text: comma-separated `kind:rate[:latencyMs][@provider][^METHOD][~pathText]`,
+ * e.g. `429:0.1@hubspot,503:0.05~/search,latency:0.5:200,lost_response:1@salesforce^POST~/composite/sobjects`.
  */
 export function parseFaultSpec(spec: string): FaultRule[] {
   const rules: FaultRule[] = [];
   for (const raw of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
-    const match = /^([a-z0-9_]+):([0-9.]+)(?::(\d+))?(?:@(hubspot|salesforce))?(?:~(.+))?$/.exec(raw);
-    if (!match) throw new Error(`invalid fault "${raw}": expected kind:rate[:latencyMs][@provider][~pathText]`);
-    const [, kind, rate, latency, provider, path] = match;
+    const match = /^([a-z0-9_]+):([0-9.]+)(?::(\d+))?(?:@(hubspot|salesforce))?(?:\^([A-Za-z]+))?(?:~(.+))?$/.exec(raw);
+    if (!match) throw new Error(`invalid fault "${raw}": expected kind:rate[:latencyMs][@provider][^METHOD][~pathText]`);
+    const [, kind, rate, latency, provider, method, path] = match;
     if (!FAULT_KINDS.includes(kind as FaultKind)) throw new Error(`invalid fault kind "${kind}": one of ${FAULT_KINDS.join(', ')}`);
     const r = Number(rate);
     if (!(r >= 0 && r <= 1)) throw new Error(`invalid fault rate "${rate}": between 0 and 1`);
     const rule: FaultRule = { kind: kind as FaultKind, rate: r };
     if (latency !== undefined) rule.latencyMs = Number(latency);
     if (provider !== undefined) rule.provider = provider as 'hubspot' | 'salesforce';
+    if (method !== undefined) rule.method = method.toUpperCase();
     if (path !== undefined) rule.pathIncludes = path;
     rules.push(rule);
   }

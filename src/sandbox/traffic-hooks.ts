@@ -1,6 +1,7 @@
 /**
  * Hooks every API request passes through: injected faults and latency first (never on the admin
- * surface), then one call-log entry per answered request.
+ * surface), then one call-log entry per answered request. A `lost_response` fault is the one applied
+ * late: the request is handled as usual, and its answer is replaced by a closed connection.
  */
 import type { FastifyInstance } from 'fastify';
 import type { CallLog, SandboxSurface } from './call-log.js';
@@ -20,7 +21,7 @@ export function registerTrafficHooks(app: FastifyInstance, deps: { faults: Fault
   app.addHook('onRequest', async (request, reply) => {
     const surface = surfaceOf(request.url);
     if (surface === null || surface === 'admin') return undefined;
-    const decision = faults.decide(surface, request.url);
+    const decision = faults.decide(surface, request.url, request.method);
     const delay = deps.latencyMs + decision.addedLatencyMs;
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
     if (decision.kind === null) return undefined;
@@ -28,6 +29,10 @@ export function registerTrafficHooks(app: FastifyInstance, deps: { faults: Fault
       log.record({ at: new Date().toISOString(), provider: surface, method: request.method, path: request.url, endpoint: request.routeOptions.url ?? request.url, status, durationMs: 0, fault: decision.kind ?? '' });
     (request as { faulted?: boolean }).faulted = true;
     switch (decision.kind) {
+      case 'lost_response':
+        // Handled normally (writes applied, annotations recorded); onSend loses the answer.
+        (request as { loseResponse?: boolean }).loseResponse = true;
+        return undefined;
       case 'drop':
         record(0);
         reply.hijack();
@@ -46,6 +51,20 @@ export function registerTrafficHooks(app: FastifyInstance, deps: { faults: Fault
         record(401);
         return reply.code(401).send(surface === 'hubspot' ? expiredToken() : sfError('INVALID_SESSION_ID', 'Session expired or invalid'));
     }
+  });
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (!(request as { loseResponse?: boolean }).loseResponse) return payload;
+    // The call log keeps the status the handler chose; the client sees a reset connection, as when a
+    // proxy or the network fails after the server committed.
+    const surface = surfaceOf(request.url);
+    if (surface !== null) {
+      log.record({
+        at: new Date().toISOString(), provider: surface, method: request.method, path: request.url,
+        endpoint: request.routeOptions.url ?? request.url, status: reply.statusCode, durationMs: Math.round(reply.elapsedTime * 100) / 100, fault: 'lost_response',
+      });
+    }
+    request.raw.socket.destroy();
+    return payload;
   });
   app.addHook('onResponse', async (request, reply) => {
     if ((request as { faulted?: boolean }).faulted) return;

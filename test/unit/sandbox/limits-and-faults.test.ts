@@ -54,7 +54,20 @@ describe('fault spec', () => {
     ]);
   });
 
-  it.each(['boom:0.1', '429:2', '429', '429:0.1@pipedrive'])('rejects %s', (spec) => {
+  it('parses lost_response and a method filter (^METHOD), which decide() honours', () => {
+    const rules = parseFaultSpec('lost_response:1@salesforce^post~/composite/sobjects');
+    expect(rules).toEqual([{ kind: 'lost_response', rate: 1, provider: 'salesforce', method: 'POST', pathIncludes: '/composite/sobjects' }]);
+    const f = new FaultInjector(1);
+    f.set(rules);
+    const path = '/services/data/v62.0/composite/sobjects';
+    expect(f.decide('salesforce', path, 'POST').kind).toBe('lost_response');
+    expect(f.decide('salesforce', path, 'PATCH').kind).toBeNull();
+    // A rule with a method never matches a request whose method is not given.
+    expect(f.decide('salesforce', path).kind).toBeNull();
+    expect(f.decide('hubspot', path, 'POST').kind).toBeNull();
+  });
+
+  it.each(['boom:0.1', '429:2', '429', '429:0.1@pipedrive', 'lost_response:1^P0ST'])('rejects %s', (spec) => {
     expect(() => parseFaultSpec(spec)).toThrow(/invalid fault/);
   });
 
