@@ -2,10 +2,17 @@
  * Write-back: a connection's due annotations into its CRM, in provider-sized batches, exactly once.
  *
  * Exactly once: each warning's ledger row is marked `pending` (with its deterministic key) before
- * the CRM call and `written` (with the CRM's id) after it. A row found `pending` later means a
- * worker died between the two: the CRM is asked for the key first (`findWarnings`) and the row is
- * only rewritten when the CRM does not have it. One write-back per connection runs at a time
- * (a lease shared by every worker process), so two workers never race on the same row.
+ * the CRM call and `written` (with the CRM's id) after it. Every due row that was sent before is
+ * looked up in the CRM by key first (`findWarnings`) and only rewritten when the CRM does not have
+ * it: a row found `pending` means a worker died between the call and its record, and a row `failed`
+ * after an attempt may have been applied too, because a request that failed as a whole (a reset, a
+ * 5xx or a timeout once the CRM had committed: the "lost response") says nothing about its records.
+ * The connectors do not retry such a create themselves (only refusals such as 429), so this lookup
+ * is the one place that decides. Its cost: one batched lookup per run that has such rows (a
+ * Salesforce query per 50 keys; on HubSpot a v4 association read per 1,000 deals plus a batch read
+ * per 100 of their notes/tasks), paid again on each retry of rows the CRM keeps refusing (at most
+ * MAX_WRITE_ATTEMPTS). Rows never sent (`planned`) cost nothing. One write-back per connection runs
+ * at a time (a lease shared by every worker process), so two workers never race on the same row.
  *
  * Fields (score and flags) are plain sets, written where they differ from what the CRM last
  * received (recorded per deal after each write), so unchanged scores are not rewritten and fields
@@ -77,10 +84,13 @@ async function writeDue(
 
   // A row the CRM keeps refusing stops being retried after a few tries (it stays `failed`, visible).
   let due = (await store.findings.unwritten(id, { limit: LEDGER_PAGE })).filter((r) => r.writeStatus !== 'failed' || r.writeAttempts < MAX_WRITE_ATTEMPTS);
-  // Rows left `pending` by a worker that died mid-write: the CRM may already have them.
-  const pending = due.filter((r) => r.writeStatus === 'pending');
-  if (pending.length > 0) {
-    const found = await connector.findWarnings(pending.map((r) => r.annotationKey), signal);
+  // Rows sent before (left `pending` by a worker that died mid-write, or `failed` by a request whose
+  // answer was lost): the CRM may already have them. One batched lookup, scoped to their deals so
+  // that it reads the deals' records (consistent right after a write) rather than a lagging search.
+  const attempted = due.filter(wasAttempted);
+  if (attempted.length > 0) {
+    const dealIds = [...new Set(attempted.map((r) => r.dealId))];
+    const found = await connector.findWarnings(attempted.map((r) => r.annotationKey), signal, { dealIds });
     if (found.size > 0) {
       await store.findings.setWriteStatus(id, [...found].map(([annotationKey, externalId]) => ({ annotationKey, status: 'written' as const, externalId })));
       due = due.filter((r) => !found.has(r.annotationKey));
@@ -114,6 +124,11 @@ async function writeDue(
     throw new CrmError('CRM.TRANSIENT', `some annotations failed and will be retried: ${retryable}`, { provider: settings.provider, retryable: true });
   }
   return outcome;
+}
+
+/** A row whose warning was sent to the CRM before, so that the CRM may have it whatever the answer was. */
+export function wasAttempted(row: Pick<LedgerEntry, 'writeStatus' | 'writeAttempts'>): boolean {
+  return row.writeStatus === 'pending' || (row.writeStatus === 'failed' && row.writeAttempts > 0);
 }
 
 /** Records per-record outcomes; returns the first retryable error, if any. */

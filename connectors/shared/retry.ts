@@ -1,6 +1,12 @@
 /**
  * The one retry layer of every connector (SDK retries are off). Provider-neutral: the caller
  * classifies failures into `CrmError`s; this module only decides when to try again.
+ *
+ * Creates are not idempotent: a create that met an ambiguous failure (a reset, a 5xx, a timeout)
+ * may have been applied, so the clients narrow `shouldRetry` for them to refusals that applied
+ * nothing (429; HubSpot's 423) and to failures before sending (getting a token). The ambiguous
+ * failure reaches the caller as a retryable per-record failure, and the write-back job looks the
+ * keys up in the CRM before writing again (jobs/writeback.ts), so the job is where it is retried.
  */
 import pRetry, { AbortError } from 'p-retry';
 import { CrmError } from '../../src/domain/errors.js';
