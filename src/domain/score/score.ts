@@ -192,26 +192,25 @@ export function scoreDeal(f: DealFacts, findings: readonly Finding[], ctx: RuleC
 
   // hygiene
   let hygiene = 100;
-  const hygieneIssues: string[] = [];
+  let hygieneIssues = 0;
   // The sequence of issues as base-(n+1) digits: one number per distinct list, for the memo.
   let issuesKey = 0;
   for (const x of findings) {
     if (!HYGIENE_RULES.has(x.ruleId as RuleId)) continue;
     const p = HYGIENE_PENALTIES[x.ruleId as RuleId] ?? 10;
     hygiene -= p;
-    hygieneIssues.push(x.ruleId);
+    hygieneIssues++;
     issuesKey = issuesKey * (HYGIENE_RULE_IDS.length + 1) + HYGIENE_RULE_IDS.indexOf(x.ruleId as RuleId) + 1;
     reasons.push({ impact: -Math.round((p * SCORE_WEIGHTS.hygiene) / 10) / 10, text: x.message });
   }
   hygiene = clamp(hygiene);
-  if (hygieneIssues.length === 0) reasons.push({ impact: signed('hygiene', 100), text: 'CRM record complete' });
-  memo = texts.memo('score.hygiene');
-  const hygieneDetail =
-    hygieneIssues.length === 0
-      ? 'no compliance findings'
-      : Number.isSafeInteger(issuesKey)
-        ? (memo.get(issuesKey) ?? memo.set(hygieneIssues.join(', '), issuesKey))
-        : flat(hygieneIssues.join(', '));
+  if (hygieneIssues === 0) reasons.push({ impact: signed('hygiene', 100), text: 'CRM record complete' });
+  let hygieneDetail = 'no compliance findings';
+  if (hygieneIssues > 0) {
+    memo = texts.memo('score.hygiene');
+    if (!Number.isSafeInteger(issuesKey)) hygieneDetail = flat(hygieneIssueList(findings));
+    else hygieneDetail = memo.get(issuesKey) ?? memo.set(hygieneIssueList(findings), issuesKey);
+  }
 
   const components = [
     { name: 'activity_recency', score: round1(recency), weight: SCORE_WEIGHTS.activity_recency, detail: recencyDetail },
@@ -235,6 +234,11 @@ export function scoreDeal(f: DealFacts, findings: readonly Finding[], ctx: RuleC
     suggestedAction: suggestedAction(findings, components),
     usedDefaultBenchmarks,
   };
+}
+
+/** `missing_amount, single_threaded`: the compliance findings' rule ids in order. */
+function hygieneIssueList(findings: readonly Finding[]): string {
+  return findings.filter((x) => HYGIENE_RULES.has(x.ruleId as RuleId)).map((x) => x.ruleId).join(', ');
 }
 
 /** Hygiene rule ids in a fixed order (digits of the hygiene detail's memo key). */
