@@ -40,7 +40,7 @@ import {
   toStageChanges,
   toStages,
 } from './mappers.js';
-import { type ChangedPage, type ListPage, listPages, SEARCH_LIMIT, searchChanged } from './paging.js';
+import { type ChangedPage, type ListFrom, type ListPage, listPages, SEARCH_LIMIT, searchChanged } from './paging.js';
 import { BatchResponse, OwnersResponse, PipelinesResponse, type RawObject } from './schemas.js';
 import { FullWalk } from './walk.js';
 import { BATCH_LIMIT, HubSpotWriteback } from './writeback.js';
@@ -145,6 +145,15 @@ export class HubSpotConnector implements CrmConnector {
     return walk;
   }
 
+  /** Where a phase's list starts: the kept token, if any (a refused one restarts that list). */
+  private listFrom(stream: SyncStream, phase: string, after: string | undefined): ListFrom | undefined {
+    if (after === undefined) return undefined;
+    return {
+      after,
+      rejected: (error) => this.log.warn({ stream, phase, status: error.status }, 'HubSpot refused the kept paging token: this list is walked again from its start'),
+    };
+  }
+
   // -------------------------------------------------------------------------------------------
   // Pulls
 
@@ -205,7 +214,7 @@ export class HubSpotConnector implements CrmConnector {
       const seen = new Set<string>();
       for (const { phase, from } of walk.pending()) {
         const query = { properties: ['hs_object_id'], propertiesWithHistory: historyProperties };
-        for await (const page of listPages(this.client, 'deals', query, signal, from)) {
+        for await (const page of listPages(this.client, 'deals', query, signal, this.listFrom('history', phase, from))) {
           const fresh = page.records.filter((r) => !seen.has(r.id) && seen.add(r.id));
           yield historyOf(fresh, walk.cursorAfter(phase, page.next));
         }
@@ -255,13 +264,13 @@ export class HubSpotConnector implements CrmConnector {
       const walk = this.fullWalk('deals', DEAL_PHASES, options.since);
       for (const { phase, from } of walk.pending()) {
         if (phase === 'deals') {
-          const list = listPages(this.client, 'deals', { properties, associations: ['companies'] }, signal, from);
+          const list = listPages(this.client, 'deals', { properties, associations: ['companies'] }, signal, this.listFrom('deals', phase, from));
           const pages = mapPages(list, (page) => ({ records: page.records, cursor: walk.cursorAfter(phase, page.next) }));
           for await (const page of linked(pages)) {
             yield { kind: 'records', records: page.records, cursor: page.cursor, links: page.links };
           }
         } else {
-          for await (const page of this.archivedPages('deals', signal, from)) {
+          for await (const page of this.archivedPages('deals', signal, this.listFrom('deals', phase, from))) {
             yield { kind: 'tombstones', tombstones: page.records.map((r) => r.id), cursor: walk.cursorAfter(phase, page.next) };
           }
         }
@@ -330,7 +339,7 @@ export class HubSpotConnector implements CrmConnector {
   }
 
   /** The archived list of `type` (ids and archivedAt only), page by page, from the token `from`. */
-  private archivedPages(type: HubSpotObjectType, signal?: AbortSignal, from?: string): AsyncGenerator<ListPage> {
+  private archivedPages(type: HubSpotObjectType, signal?: AbortSignal, from?: ListFrom): AsyncGenerator<ListPage> {
     return listPages(this.client, type, { properties: ['hs_object_id'], archived: true }, signal, from);
   }
 
@@ -355,12 +364,12 @@ export class HubSpotConnector implements CrmConnector {
       for (const { phase, from } of walk.pending()) {
         const { type, archived } = ACTIVITY_PHASES.get(phase)!;
         if (archived) {
-          for await (const page of this.archivedPages(type, signal, from)) {
+          for await (const page of this.archivedPages(type, signal, this.listFrom('activities', phase, from))) {
             yield { records: [], tombstones: page.records.map((r) => r.id), cursor: walk.cursorAfter(phase, page.next) };
           }
           continue;
         }
-        const list = listPages(this.client, type, { properties: ACTIVITY_PROPERTIES[type], associations: ['deals'] }, signal, from);
+        const list = listPages(this.client, type, { properties: ACTIVITY_PROPERTIES[type], associations: ['deals'] }, signal, this.listFrom('activities', phase, from));
         const pages = mapPages(list, (page) => ({ records: page.records, cursor: walk.cursorAfter(phase, page.next) }));
         for await (const page of this.withLinks(type, 'deals', pages, signal)) {
           const records = page.records.map((raw) => toActivity(raw, type, (page.links.get(raw.id) ?? []).map((deal) => deal.id), ctx));

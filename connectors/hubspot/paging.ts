@@ -2,6 +2,7 @@
  * The two ways records are walked: list endpoints (full syncs) and search on hs_lastmodifieddate
  * (incremental), each paginated by the returned `paging.next.after` only.
  */
+import { CrmError } from '../../src/domain/errors.js';
 import type { HubSpotClient, HubSpotObjectType, SearchRequest } from './client.js';
 import { compareIds, toEpochMs } from './mappers.js';
 import { ListResponse, type RawObject, SearchResponse } from './schemas.js';
@@ -24,30 +25,51 @@ export const LIST_HISTORY_LIMIT = 50;
 /** A page of a list walk and the token of the page after it. */
 export interface ListPage {
   records: RawObject[];
-  /** `paging.next.after` as returned (a position, not a session: it can be kept and used later); `null` on the last page. */
+  /** `paging.next.after` as returned; `null` on the last page. */
   next: string | null;
 }
 
+/** Where a list walk starts: a token a previous page returned, kept (possibly across runs). */
+export interface ListFrom {
+  after: string;
+  /** Called when HubSpot refuses the kept token (400): the list is then walked from its beginning. */
+  rejected?: (error: CrmError) => void;
+}
+
 /**
- * Every record of a type through the list endpoint, page by page, starting at the returned token
- * `from` (a previous page's `next`) or at the beginning.
+ * Every record of a type through the list endpoint, page by page, from the beginning or from a
+ * token a previous page returned. HubSpot's list tokens have so far been positions in id order
+ * (they resume a walk on a later run); should one be refused, the list starts over, which re-reads
+ * records (harmless: upserts) and never skips one.
  */
 export async function* listPages(
   client: HubSpotClient,
   type: HubSpotObjectType,
   query: { properties: string[]; propertiesWithHistory?: string[]; associations?: string[]; archived?: boolean },
   signal?: AbortSignal,
-  from?: string,
+  from?: ListFrom,
 ): AsyncGenerator<ListPage> {
   const limit = query.propertiesWithHistory && query.propertiesWithHistory.length > 0 ? LIST_HISTORY_LIMIT : LIST_LIMIT;
-  let after: string | undefined = from;
-  do {
-    const response = await client.listObjects(type, { limit, after, ...query }, signal);
+  let after: string | undefined = from?.after;
+  let kept = from !== undefined;
+  for (;;) {
+    let response: Awaited<ReturnType<HubSpotClient['listObjects']>>;
+    try {
+      response = await client.listObjects(type, { limit, after, ...query }, signal);
+    } catch (error) {
+      if (!kept || !(error instanceof CrmError) || error.code !== 'CRM.BAD_REQUEST' || error.status !== 400) throw error;
+      from?.rejected?.(error);
+      kept = false;
+      after = undefined;
+      continue;
+    }
+    kept = false;
     const page = ListResponse.parse(response.body);
     // A page may be shorter than the limit and still have a next one: only `paging.next.after` ends the walk.
     after = page.paging?.next?.after || undefined;
     yield { records: page.results ?? [], next: after ?? null };
-  } while (after);
+    if (!after) return;
+  }
 }
 
 /** A page of search results and where the walk stands after it. */

@@ -2,8 +2,9 @@
  * Full walks over the list endpoints, resumable page by page. A list is ordered by id, not by
  * modification, so its position cannot be a stamp: a page's cursor keeps the instant the walk began
  * as `stamp` (where the incremental pull resumes once the walk is over) and names in `walk` the phase
- * (one list) and HubSpot's returned `paging.next.after` token to continue from. The token is a
- * position in the list, not a server-side session, so it stays usable on a later run.
+ * (one list) and HubSpot's returned `paging.next.after` token to continue from, as returned. The
+ * tokens have so far been positions in id order rather than server-side sessions, so they stay usable
+ * on a later run; a token HubSpot refuses restarts that one list (paging.ts), never skipping a record.
  */
 import type { SyncCursor, SyncWalk } from '../../src/domain/model/index.js';
 

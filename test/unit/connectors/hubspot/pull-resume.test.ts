@@ -296,3 +296,28 @@ describe('HubSpot full walks: a cursor never runs ahead of its page', () => {
     expect(nock.isDone()).toBe(true);
   });
 });
+
+describe('HubSpot full walk: a kept token HubSpot refuses', () => {
+  it('walks that list again from its start instead of failing or skipping it', async () => {
+    replyPipelines();
+    const asked: unknown[] = [];
+    nock(BASE_URL)
+      .get('/crm/v3/objects/deals')
+      .query((q) => {
+        asked.push(q.after);
+        return q.archived === 'false' && q.after === 'stale';
+      })
+      .reply(400, { status: 'error', message: 'Invalid input', category: 'VALIDATION_ERROR' })
+      .get('/crm/v3/objects/deals').query((q) => { asked.push(q.after); return q.archived === 'false' && q.after === undefined; }).reply(200, dealsPage([1, 2], 'next-1'))
+      .get('/crm/v3/objects/deals').query((q) => { asked.push(q.after); return q.archived === 'false' && q.after === 'next-1'; }).reply(200, dealsPage([3], null))
+      .get('/crm/v3/objects/deals').query((q) => q.archived === 'true').reply(200, { results: [] });
+    const since = { stamp: WALK_START, id: '', walk: { phase: 'deals', after: 'stale' } };
+    const run = await runSync(connectorAt(NOW + DAY).pullDeals({ since }), since);
+    expect(run.error).toBeNull();
+    expect(asked).toEqual(['stale', undefined, 'next-1']);
+    expect(run.records).toEqual(['1', '2', '3']);
+    expect(run.cursors[0]).toEqual({ stamp: WALK_START, id: '', walk: { phase: 'deals', after: 'next-1' } });
+    expect(run.cursor).toEqual({ stamp: WALK_START, id: '' });
+    expect(nock.isDone()).toBe(true);
+  });
+});
