@@ -3,10 +3,12 @@
  * reset after the commit). The write-back reports the batch failed (the connectors do not retry an
  * ambiguous create in-process), the job is retried, and the retry looks the keys up before writing:
  * each finding ends with exactly one record in the CRM and its ledger row `written`.
- * Salesforce with Tasks (sObject Collections create), HubSpot with notes (batch create).
+ * Salesforce with Tasks (sObject Collections create), HubSpot with notes (batch create), and
+ * Salesforce with Enhanced Notes (ContentNote create lost; the retry links the notes it finds).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnnotationBatch, AnnotationResult, CrmConnector } from '../../../connectors/types.js';
+import { ConnectionSettings } from '../../../src/domain/model/index.js';
 import type { FaultRule } from '../../../src/sandbox/index.js';
 import { startSandbox } from '../../../src/sandbox/index.js';
 import { redisAvailable } from '../../support/services.js';
@@ -50,7 +52,7 @@ describe('the sandbox lost_response fault', () => {
   });
 });
 
-const CASES: { connectionId: 'sf' | 'hs'; provider: 'salesforce' | 'hubspot'; kind: 'task' | 'note'; fault: FaultRule }[] = [
+const CASES: { connectionId: 'sf' | 'hs'; provider: 'salesforce' | 'hubspot'; kind: 'task' | 'note'; fault: FaultRule; notes?: true }[] = [
   {
     connectionId: 'sf',
     provider: 'salesforce',
@@ -63,6 +65,14 @@ const CASES: { connectionId: 'sf' | 'hs'; provider: 'salesforce' | 'hubspot'; ki
     provider: 'hubspot',
     kind: 'note',
     fault: { kind: 'lost_response', rate: 1, provider: 'hubspot', method: 'POST', pathIncludes: '/objects/notes/batch/create' },
+  },
+  {
+    connectionId: 'sf',
+    provider: 'salesforce',
+    kind: 'note',
+    // warningRecord 'note': the ContentNote create's answer is lost (its link is never sent).
+    fault: { kind: 'lost_response', rate: 1, provider: 'salesforce', method: 'POST', pathIncludes: '/composite/sobjects' },
+    notes: true,
   },
 ];
 
@@ -94,6 +104,10 @@ for (const c of CASES) {
           }) as CrmConnector;
         },
       });
+      if (c.notes) {
+        const i = h.settings.findIndex((s) => s.id === c.connectionId);
+        h.settings[i] = ConnectionSettings.parse({ ...h.settings[i], warningRecord: 'note' });
+      }
       h.sandbox.injectFaults([c.fault]);
     }, 120_000);
     afterAll(async () => {
