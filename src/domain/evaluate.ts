@@ -26,10 +26,10 @@ export interface Evaluation {
   findings: Finding[];
   /** One score per open deal evaluated. */
   scores: DealScore[];
-  /** Findings per deal id (only deals with findings). */
-  findingsByDeal: Map<string, Finding[]>;
-  /** Scores per deal id. */
-  scoreByDeal: Map<string, DealScore>;
+  /** Findings per deal id (only deals with findings); built on first read (reports need it, the scoring job does not). */
+  readonly findingsByDeal: Map<string, Finding[]>;
+  /** Scores per deal id; built on first read. */
+  readonly scoreByDeal: Map<string, DealScore>;
   benchmarks: Benchmarks;
   /** Deal ids evaluated (pass to `diffFindings` as `evaluatedDealIds`); includes deleted ones asked for. */
   evaluatedDealIds: string[];
@@ -47,8 +47,8 @@ export function evaluateDeals(input: EngineInput, now: Date | number, options: E
   const active = activeRules(book.cfg);
   const findings: Finding[] = [];
   const scores: DealScore[] = [];
-  const findingsByDeal = new Map<string, Finding[]>();
-  const scoreByDeal = new Map<string, DealScore>();
+  /** Each deal's findings, for the findingsByDeal index built on demand. */
+  const findingsPerDeal: Finding[][] = [];
   const evaluatedDealIds: string[] = [];
   const only = options.dealIds ? new Set(options.dealIds) : null;
   const deals = only ? [...only].map((id) => book.dealsById.get(id)) : input.deals;
@@ -60,14 +60,25 @@ export function evaluateDeals(input: EngineInput, now: Date | number, options: E
     const facts = dealFacts(deal, book);
     const dealFindings = evaluateRules(facts, ctx, active);
     if (dealFindings.length > 0) {
-      findingsByDeal.set(deal.externalId, dealFindings);
+      findingsPerDeal.push(dealFindings);
       for (const f of dealFindings) findings.push(f);
     }
-    if (!deal.isClosed) {
-      const s = scoreDeal(facts, dealFindings, ctx);
-      scores.push(s);
-      scoreByDeal.set(deal.externalId, s);
-    }
+    if (!deal.isClosed) scores.push(scoreDeal(facts, dealFindings, ctx));
   }
-  return { findings, scores, findingsByDeal, scoreByDeal, benchmarks, evaluatedDealIds, book };
+  // Indexing 100,000 deals twice by id is a large share of a run (BENCHMARKS.md, engine): only on read.
+  let findingsByDeal: Map<string, Finding[]> | undefined;
+  let scoreByDeal: Map<string, DealScore> | undefined;
+  return {
+    findings,
+    scores,
+    get findingsByDeal() {
+      return (findingsByDeal ??= new Map(findingsPerDeal.map((list) => [list[0]!.dealId, list])));
+    },
+    get scoreByDeal() {
+      return (scoreByDeal ??= new Map(scores.map((s) => [s.dealId, s])));
+    },
+    benchmarks,
+    evaluatedDealIds,
+    book,
+  };
 }

@@ -25,7 +25,7 @@ export const closeDatePushed: Rule = {
   appliesTo: 'open',
   defaultSeverity: 'warning',
   evaluate(f, { book }) {
-    const changes = book.closeDateChangesByDeal.get(f.deal.externalId);
+    const changes = f.closeDateChanges;
     if (!changes) return null;
     const cfg = book.cfg.close_date_pushed;
     const fy = book.settings.fiscalYearStartMonth;

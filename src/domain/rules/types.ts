@@ -3,7 +3,7 @@
  * (days idle, days in stage, close day) so that sixteen rules cost sixteen cheap checks.
  */
 import type { Benchmarks } from '../benchmarks.js';
-import type { ActivityStats, Book, ParsedStageChange, StageInfo } from '../book.js';
+import type { ActivityStats, Book, ParsedCloseDateChange, ParsedStageChange, StageInfo } from '../book.js';
 import { lastMoveInto, stageKey } from '../book.js';
 import type { Deal } from '../model/deal.js';
 import type { Finding, Severity } from '../model/finding.js';
@@ -40,6 +40,8 @@ export interface DealFacts {
   closeDay: number;
   /** Stage changes, oldest first. */
   changes: readonly ParsedStageChange[];
+  /** Close-date changes, oldest first; undefined when none (read by a rule and the score). */
+  closeDateChanges: readonly ParsedCloseDateChange[] | undefined;
   /** The latest change into the current stage, if history has one. */
   lastMove: ParsedStageChange | undefined;
   /** The stage `lastMove` came from, when known. */
@@ -109,6 +111,7 @@ export function dealFacts(deal: Deal, book: Book): DealFacts {
     daysInStage,
     closeDay: deal.closeDate === null ? NaN : dayOfIsoDate(deal.closeDate),
     changes,
+    closeDateChanges: book.closeDateChangesByDeal.get(deal.externalId),
     lastMove,
     lastMoveFrom,
     lastMoveDay: lastMove ? book.clock.dayOf(lastMove.atMs) : NaN,

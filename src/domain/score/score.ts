@@ -169,7 +169,7 @@ export function scoreDeal(f: DealFacts, findings: readonly Finding[], ctx: RuleC
     pushes = Number(pushFinding.evidence['pushes'] ?? 0);
     quarterPush = pushFinding.evidence['quarterBoundaryCrossed'] === true;
   } else {
-    const changes = book.closeDateChangesByDeal.get(f.deal.externalId);
+    const changes = f.closeDateChanges;
     if (changes) {
       const since = book.nowMs - book.cfg.close_date_pushed.days * MS_PER_DAY;
       for (const c of changes) if (c.atMs >= since && c.atMs <= book.nowMs && c.newDay > c.oldDay) pushes++;
