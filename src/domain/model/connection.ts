@@ -59,7 +59,10 @@ const ConnectionBase = z.object({
   rateLimit: z
     .object({ requests: z.number().int().positive(), perMs: z.number().int().positive() })
     .optional(),
-  /** Kind of record created per new warning. @defaultValue "note" (HubSpot), "task" (Salesforce) */
+  /**
+   * Kind of record created per new warning: HubSpot note or task on the deal; Salesforce Task, or
+   * Enhanced Note (ContentNote shared with the opportunity). @defaultValue "note" (HubSpot), "task" (Salesforce)
+   */
   warningRecord: z.enum(['note', 'task']).optional(),
 });
 
