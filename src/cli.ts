@@ -30,7 +30,7 @@ export function buildProgram(): Command {
   command(program, 'sync', 'Sync a connection now, rescore, write back', (cmd) =>
     cmd
       .argument('<connection>', 'connection id from the configuration')
-      .option('--full', 'ignore cursors and reconcile deletions', false)
+      .option('--full', 'walk everything again (an unfinished walk is continued) and reconcile deletions', false)
       .option('--wait', 'return when the sync, scoring and write-back have finished', false)
       .option('--json', 'print the outcome as one JSON line', false),
   );
