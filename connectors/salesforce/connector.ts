@@ -2,13 +2,17 @@
  * Salesforce implementation of the CrmConnector contract (connectors/types.ts).
  * Incremental pulls read `SystemModstamp >= cursor - lookback ORDER BY SystemModstamp, Id` through
  * queryAll, so ties and late commits are re-read (upserts make that harmless) and deleted rows come
- * back as tombstones. Full pulls above `bulkThreshold` records use Bulk API 2.0.
+ * back as tombstones. Full pulls above `bulkThreshold` records use Bulk API 2.0, with the same ORDER BY.
+ * Every page carries the cursor to resume from: a stream's queries are merged in (stamp, id) order, so
+ * a page's last row is a safe position for all of them. A full walk's pages add `walk` (the stream's
+ * phase, `after: null`): a walk that stops midway continues from that position on the next run, with
+ * no query locator or Bulk job persisted.
  */
 import type { CrmConnector, ConnectorDeps, ConnectorLogger, DealBundle, DoctorReport, HistoryPage, Page, PullOptions, AnnotationBatch, AnnotationResult } from '../types.js';
 import type { Activity, ApiUsage, Deal, Owner, SalesforceConnection, Stage, SyncCursor } from '../../src/domain/model/index.js';
 import { CrmError } from '../../src/domain/errors.js';
 import { SalesforceClient, type ClientOptions } from './client.js';
-import { SoqlReader, cursorOf, maxCursor, minCursor, parseWith } from './reader.js';
+import { SoqlReader, cursorOf, maxCursor, mergeOrdered, parseWith, type OrderedSource } from './reader.js';
 import { toActivity, toDeal, toFieldChanges, toMeeting, toOwner, toStageChanges, toStages, type DealMapContext } from './mappers.js';
 import {
   RawEvent, RawOpportunity, RawOpportunityFieldHistory, RawOpportunityHistory, RawOpportunityStage, RawTask, RawUser, DescribeResult,
@@ -118,17 +122,58 @@ export class SalesforceConnector implements CrmConnector {
     return soql.lowerBound(since, this.settings.lookbackMinutes);
   }
 
+  /**
+   * Where a pull starts and whether it walks. A cursor with `walk` continues that full walk from its
+   * position (whatever the mode); `mode: 'full'` without one walks from the start; otherwise the pull is
+   * incremental. Salesforce walks are ordered by (stamp, Id) like incremental pulls, so a walk's position
+   * is its cursor's (stamp, id) and `walk.after` stays null: no query locator is ever persisted.
+   */
+  private pullPlan(options: PullOptions, phase: string): PullPlan {
+    const since = options.since;
+    const position = since ? { stamp: since.stamp, id: since.id } : null;
+    if (since?.walk) {
+      if (since.walk.phase !== phase) {
+        this.log.warn({ phase: since.walk.phase, expected: phase }, 'continuing a full walk under another phase name: its (stamp, id) position still holds');
+      }
+      return { from: this.lowerBound(position), start: position, walk: phase };
+    }
+    if (options.mode === 'full') return { from: null, start: null, walk: phase };
+    return { from: this.lowerBound(position), start: position, walk: null };
+  }
+
+  /**
+   * Pages of `object` changed since `from` (inclusive), ordered by (SystemModstamp, Id): REST through
+   * queryAll, or, for a walk above `bulkThreshold`, one Bulk API 2.0 job with the same ORDER BY (Bulk API 2.0
+   * accepts ORDER BY; it turns PK chunking off, which makes the job slower, not wrong).
+   */
+  private async changedPages(object: string, fields: readonly string[], bulkFields: readonly string[], pull: PullPlan, signal?: AbortSignal): Promise<{ pages: AsyncIterable<unknown[]>; bulk: boolean }> {
+    if (pull.walk !== null && (await this.useBulk(object, pull.from, signal))) {
+      return { pages: this.reader.bulkPages(soql.changedSince(object, bulkFields, 'SystemModstamp', pull.from), { all: true, signal }), bulk: true };
+    }
+    const pages = this.reader.orderedPages((from) => soql.changedSince(object, fields, 'SystemModstamp', from), pull.from, stampOf('SystemModstamp'), { all: true, signal });
+    return { pages, bulk: false };
+  }
+
   async *pullDeals(options: PullOptions): AsyncIterable<Page<Deal>> {
     const plan = await this.dealPlan(options.signal);
-    const from = this.lowerBound(options.since);
-    if (options.mode === 'full' && (await this.useBulk('Opportunity', from, options.signal))) {
-      yield* this.bulkDeals(plan, from, options.signal);
-      return;
-    }
-    const query = soql.changedSince('Opportunity', plan.fields, 'SystemModstamp', from);
-    for await (const rows of this.reader.pages(query, { all: true, signal: options.signal })) {
-      yield dealPage(rows.map((r) => parseWith(RawOpportunity, r, 'Opportunity')), plan.ctx);
-    }
+    const pull = this.pullPlan(options, DEAL_PHASE);
+    const { pages, bulk } = await this.changedPages('Opportunity', plan.fields, plan.bulkFields, pull, options.signal);
+    // Bulk API 2.0 has no subqueries: contact roles are counted by one more job.
+    const counts = bulk && plan.ctx.contactCountField === null && plan.fields.length > plan.bulkFields.length ? await this.bulkContactCounts(options.signal) : null;
+    const source: OrderedSource<RawOpportunity> = {
+      pages,
+      parse: (r) => {
+        const raw = parseWith(RawOpportunity, r, 'Opportunity');
+        return counts ? { ...raw, OpportunityContactRoles: { totalSize: counts.get(raw.Id) ?? 0 } } : raw;
+      },
+      position: (raw) => cursorOf(raw.SystemModstamp, raw.Id),
+    };
+    const merged = async function* () {
+      for await (const page of mergeOrdered([source])) {
+        yield { records: page.rows.filter((r) => !r.IsDeleted).map((r) => toDeal(r, plan.ctx)), tombstones: page.rows.filter((r) => r.IsDeleted).map((r) => r.Id), cursor: page.cursor };
+      }
+    };
+    yield* withPositions(merged(), pull, (cursor) => ({ records: [], tombstones: [], cursor }));
   }
 
   /** COUNT() first: Bulk API 2.0 pays off only above the threshold (a job costs ~4 calls and seconds of polling). */
@@ -139,28 +184,6 @@ export class SalesforceConnector implements CrmConnector {
     const bulk = count > this.settings.bulkThreshold;
     this.log.info({ object, count, bulkThreshold: this.settings.bulkThreshold, path: bulk ? 'bulk2' : 'rest' }, 'full pull path chosen');
     return bulk;
-  }
-
-  /**
-   * Bulk rows are unordered, so only the last page carries a cursor (the highest one seen): a full
-   * sync that stops midway starts over, which upserts make harmless.
-   */
-  private async *bulkDeals(plan: DealQueryPlan, from: string | null, signal?: AbortSignal): AsyncIterable<Page<Deal>> {
-    const counts = plan.ctx.contactCountField === null && plan.fields.length > plan.bulkFields.length ? await this.bulkContactCounts(signal) : null;
-    const where = from ? ` WHERE SystemModstamp >= ${soql.soqlDateTime(from)}` : '';
-    let last: Page<Deal> | null = null;
-    let highest: SyncCursor | null = null;
-    for await (const rows of this.reader.bulkPages(`SELECT ${plan.bulkFields.join(', ')} FROM Opportunity${where}`, { all: true, signal })) {
-      const raws = rows.map((r) => {
-        const raw = parseWith(RawOpportunity, r, 'Opportunity');
-        return counts ? { ...raw, OpportunityContactRoles: { totalSize: counts.get(raw.Id) ?? 0 } } : raw;
-      });
-      const page = dealPage(raws, plan.ctx);
-      highest = maxCursor(highest, page.cursor);
-      if (last) yield { ...last, cursor: null };
-      last = page;
-    }
-    if (last) yield { ...last, cursor: highest };
   }
 
   /** One Bulk job over OpportunityContactRole instead of a subquery per deal. */
@@ -175,52 +198,37 @@ export class SalesforceConnector implements CrmConnector {
   }
 
   /**
-   * Tasks, then Events, from the same lower bound. A Task page's position says nothing about Events,
-   * so Task pages carry no cursor; Event pages carry the earlier of (last Task, this Event page).
-   * Bulk rows are unordered: their pages carry no cursor until the last one.
+   * Tasks and Events, two queries from the same lower bound, both ordered by (SystemModstamp, Id) and
+   * merged in that order (reader.ts `mergeOrdered`): each page's cursor is its last row, before which
+   * every Task and every Event has been yielded, so resuming from any page skips neither object.
    */
   async *pullActivities(options: PullOptions): AsyncIterable<Page<Activity>> {
-    const from = this.lowerBound(options.since);
-    const full = options.mode === 'full';
-    let taskCursor: SyncCursor | null = null;
-    for await (const { rows } of this.changedRows('Task', soql.TASK_FIELDS, from, full, options.signal)) {
-      const raws = rows.map((r) => parseWith(RawTask, r, 'Task'));
-      const page = activityPage(raws, (raw) => toActivity(raw, this.connectionId));
-      taskCursor = maxCursor(taskCursor, page.cursor);
-      yield { ...page, cursor: null };
-    }
+    const pull = this.pullPlan(options, ACTIVITY_PHASE);
     const nowIso = new Date(this.now()).toISOString();
-    let eventCursor: SyncCursor | null = null;
-    let yielded: SyncCursor | null = null;
-    for await (const { rows, ordered } of this.changedRows('Event', soql.EVENT_FIELDS, from, full, options.signal)) {
-      const raws = rows.map((r) => parseWith(RawEvent, r, 'Event'));
-      const page = activityPage(raws, (raw) => toMeeting(raw, this.connectionId, nowIso));
-      eventCursor = maxCursor(eventCursor, page.cursor);
-      yielded = ordered ? minCursor(taskCursor, eventCursor) : null;
-      yield { ...page, cursor: yielded };
-    }
-    const final = eventCursor === null ? taskCursor : minCursor(taskCursor, eventCursor);
-    if (final !== null && final !== yielded) yield { records: [], tombstones: [], cursor: final };
-  }
-
-  private async *changedRows(
-    object: string, fields: readonly string[], from: string | null, full: boolean, signal?: AbortSignal,
-  ): AsyncIterable<{ rows: unknown[]; ordered: boolean }> {
-    if (full && (await this.useBulk(object, from, signal))) {
-      const where = from ? ` WHERE SystemModstamp >= ${soql.soqlDateTime(from)}` : '';
-      for await (const rows of this.reader.bulkPages(`SELECT ${fields.join(', ')} FROM ${object}${where}`, { all: true, signal })) {
-        yield { rows, ordered: false };
+    const tasks = await this.changedPages('Task', soql.TASK_FIELDS, soql.TASK_FIELDS, pull, options.signal);
+    const events = await this.changedPages('Event', soql.EVENT_FIELDS, soql.EVENT_FIELDS, pull, options.signal);
+    const sources: OrderedSource<ActivityRow>[] = [
+      { pages: tasks.pages, parse: (r) => ({ kind: 'task', raw: parseWith(RawTask, r, 'Task') }), position: (row) => cursorOf(row.raw.SystemModstamp, row.raw.Id) },
+      { pages: events.pages, parse: (r) => ({ kind: 'event', raw: parseWith(RawEvent, r, 'Event') }), position: (row) => cursorOf(row.raw.SystemModstamp, row.raw.Id) },
+    ];
+    const connectionId = this.connectionId;
+    const merged = async function* () {
+      for await (const page of mergeOrdered(sources)) {
+        const live = page.rows.filter((row) => !row.raw.IsDeleted);
+        yield {
+          records: live.map((row) => (row.kind === 'task' ? toActivity(row.raw, connectionId) : toMeeting(row.raw, connectionId, nowIso))),
+          tombstones: page.rows.filter((row) => row.raw.IsDeleted).map((row) => row.raw.Id),
+          cursor: page.cursor,
+        };
       }
-      return;
-    }
-    for await (const rows of this.reader.pages(soql.changedSince(object, fields, 'SystemModstamp', from), { all: true, signal })) {
-      yield { rows, ordered: true };
-    }
+    };
+    yield* withPositions(merged(), pull, (cursor) => ({ records: [], tombstones: [], cursor }));
   }
 
-  /** OpportunityHistory then OpportunityFieldHistory by CreatedDate (see history.ts). */
+  /** OpportunityHistory and OpportunityFieldHistory merged by (CreatedDate, Id) (see history.ts). */
   pullHistory(options: PullOptions): AsyncIterable<HistoryPage> {
-    return pullHistory(this.reader, this.connectionId, this.lowerBound(options.since), options.signal);
+    const pull = this.pullPlan(options, HISTORY_PHASE);
+    return withPositions(pullHistory(this.reader, this.connectionId, pull.from, options.signal), pull, (cursor) => ({ stageChanges: [], fieldChanges: [], cursor }));
   }
 
   async pullOwners(signal?: AbortSignal): Promise<Owner[]> {
@@ -345,25 +353,38 @@ export class SalesforceConnector implements CrmConnector {
   }
 }
 
-function dealPage(raws: RawOpportunity[], ctx: DealMapContext): Page<Deal> {
-  return {
-    records: raws.filter((r) => !r.IsDeleted).map((r) => toDeal(r, ctx)),
-    tombstones: raws.filter((r) => r.IsDeleted).map((r) => r.Id),
-    cursor: highestCursor(raws),
-  };
+/** Walk phases: one per stream, since a stream's objects are merged and walked together. */
+export const DEAL_PHASE = 'Opportunity';
+export const ACTIVITY_PHASE = 'Task+Event';
+export const HISTORY_PHASE = 'OpportunityHistory+OpportunityFieldHistory';
+
+interface PullPlan {
+  /** Inclusive lower bound of the queries (cursor stamp minus look-back), or null for everything. */
+  from: string | null;
+  /** Position the pull starts from (the cursor without `walk`): page cursors never go behind it. */
+  start: SyncCursor | null;
+  /** Phase of the full walk this pull makes or continues, or null for an incremental pull. */
+  walk: string | null;
 }
 
-/** The page's highest (stamp, id): its last row on ordered REST pages, any row on Bulk pages. */
-function highestCursor(raws: { Id: string; SystemModstamp: string }[]): SyncCursor | null {
-  let best: SyncCursor | null = null;
-  for (const r of raws) best = maxCursor(best, cursorOf(r.SystemModstamp, r.Id));
-  return best;
-}
+type ActivityRow = { kind: 'task'; raw: RawTask } | { kind: 'event'; raw: RawEvent };
 
-function activityPage<R extends { Id: string; SystemModstamp: string; IsDeleted?: boolean | null | undefined }>(raws: R[], map: (raw: R) => Activity): Page<Activity> {
-  return {
-    records: raws.filter((r) => !r.IsDeleted).map(map),
-    tombstones: raws.filter((r) => r.IsDeleted).map((r) => r.Id),
-    cursor: highestCursor(raws),
-  };
+/** The stamp field of a raw row, for re-sending a query from where it stopped. */
+const stampOf = (field: string) => (row: unknown): string | null => {
+  const value = (row as Record<string, unknown> | null)?.[field];
+  return typeof value === 'string' ? value : null;
+};
+
+/**
+ * Page cursors as persisted: never behind the position the pull started from; during a walk each
+ * carries `walk: { phase, after: null }`, and once the walk is over one more (empty) page carries the
+ * final position without `walk`, from which later pulls go incremental.
+ */
+async function* withPositions<P extends { cursor: SyncCursor | null }>(pages: AsyncIterable<P>, pull: PullPlan, empty: (cursor: SyncCursor) => P): AsyncIterable<P> {
+  let at = pull.start;
+  for await (const page of pages) {
+    at = maxCursor(at, page.cursor);
+    yield { ...page, cursor: at && pull.walk !== null ? { stamp: at.stamp, id: at.id, walk: { phase: pull.walk, after: null } } : at };
+  }
+  if (pull.walk !== null && at) yield empty({ stamp: at.stamp, id: at.id });
 }

@@ -1,46 +1,45 @@
 /**
  * Stage and field history pulls. OpportunityHistory rows are snapshots (stage, amount, close date)
  * written on each change; OpportunityFieldHistory holds CloseDate/Amount edits when field history
- * tracking is on. Both are append-only logs read by CreatedDate, Id.
+ * tracking is on. Both are append-only logs read by CreatedDate, Id (OpportunityFieldHistory has no
+ * SystemModstamp; CreatedDate is filterable and sortable on both).
  */
 import { chunks } from '../shared/chunks.js';
 import type { HistoryPage } from '../types.js';
-import type { SyncCursor } from '../../src/domain/model/index.js';
 import { toFieldChanges, toStageChanges } from './mappers.js';
-import { SoqlReader, cursorOf, maxCursor, minCursor, parseWith } from './reader.js';
+import { SoqlReader, cursorOf, mergeOrdered, parseWith, type OrderedSource } from './reader.js';
 import { RawOpportunityFieldHistory, RawOpportunityHistory } from './schemas.js';
 import * as soql from './soql.js';
 
+type HistoryRow = { kind: 'stage'; raw: RawOpportunityHistory } | { kind: 'field'; raw: RawOpportunityFieldHistory };
+
 /**
- * Stage moves first (pages without a cursor: their position says nothing about field history), then
- * field changes, whose pages carry the earlier of both positions. A move needs the stage before it:
- * incremental pulls look up the latest earlier row of each deal not seen yet, 200 ids a query.
+ * Stage moves and field changes, two queries from the same lower bound merged by (CreatedDate, Id), so
+ * each page's cursor (its last row) is safe for both. A move needs the stage before it: pulls from a
+ * lower bound look up the latest earlier row of each deal not seen yet, 200 ids a query.
  */
 export async function* pullHistory(reader: SoqlReader, connectionId: string, from: string | null, signal?: AbortSignal): AsyncIterable<HistoryPage> {
   const previous = new Map<string, string>();
   const resolved = new Set<string>();
-  let stageCursor: SyncCursor | null = null;
-  const stageQuery = soql.changedSince('OpportunityHistory', soql.OPPORTUNITY_HISTORY_FIELDS, 'CreatedDate', from);
-  for await (const rows of reader.pages(stageQuery, { all: false, signal })) {
-    const raws = rows.map((r) => parseWith(RawOpportunityHistory, r, 'OpportunityHistory'));
-    if (from) await loadPreviousStages(reader, raws, from, previous, resolved, signal);
-    for (const raw of raws) resolved.add(raw.OpportunityId);
-    const last = raws.at(-1);
-    stageCursor = maxCursor(stageCursor, last ? cursorOf(last.CreatedDate, last.Id) : null);
-    yield { stageChanges: toStageChanges(raws, previous, connectionId), fieldChanges: [], cursor: null };
+  const stampOf = (row: unknown): string | null => {
+    const value = (row as { CreatedDate?: unknown } | null)?.CreatedDate;
+    return typeof value === 'string' ? value : null;
+  };
+  const stages = reader.orderedPages((at) => soql.changedSince('OpportunityHistory', soql.OPPORTUNITY_HISTORY_FIELDS, 'CreatedDate', at), from, stampOf, { all: false, signal });
+  const fields = reader.orderedPages(
+    (at) => soql.changedSince('OpportunityFieldHistory', soql.FIELD_HISTORY_FIELDS, 'CreatedDate', at, soql.FIELD_HISTORY_FILTER), from, stampOf, { all: false, signal },
+  );
+  const sources: OrderedSource<HistoryRow>[] = [
+    { pages: stages, parse: (r) => ({ kind: 'stage', raw: parseWith(RawOpportunityHistory, r, 'OpportunityHistory') }), position: (row) => cursorOf(row.raw.CreatedDate, row.raw.Id) },
+    { pages: fields, parse: (r) => ({ kind: 'field', raw: parseWith(RawOpportunityFieldHistory, r, 'OpportunityFieldHistory') }), position: (row) => cursorOf(row.raw.CreatedDate, row.raw.Id) },
+  ];
+  for await (const page of mergeOrdered(sources)) {
+    const stageRows = page.rows.flatMap((row) => (row.kind === 'stage' ? [row.raw] : []));
+    const fieldRows = page.rows.flatMap((row) => (row.kind === 'field' ? [row.raw] : []));
+    if (from) await loadPreviousStages(reader, stageRows, from, previous, resolved, signal);
+    for (const raw of stageRows) resolved.add(raw.OpportunityId);
+    yield { stageChanges: toStageChanges(stageRows, previous, connectionId), fieldChanges: toFieldChanges(fieldRows, connectionId), cursor: page.cursor };
   }
-  let fieldCursor: SyncCursor | null = null;
-  let yielded: SyncCursor | null = null;
-  const fieldQuery = soql.changedSince('OpportunityFieldHistory', soql.FIELD_HISTORY_FIELDS, 'CreatedDate', from, soql.FIELD_HISTORY_FILTER);
-  for await (const rows of reader.pages(fieldQuery, { all: false, signal })) {
-    const raws = rows.map((r) => parseWith(RawOpportunityFieldHistory, r, 'OpportunityFieldHistory'));
-    const last = raws.at(-1);
-    fieldCursor = maxCursor(fieldCursor, last ? cursorOf(last.CreatedDate, last.Id) : null);
-    yielded = minCursor(stageCursor, fieldCursor);
-    yield { stageChanges: [], fieldChanges: toFieldChanges(raws, connectionId), cursor: yielded };
-  }
-  const final = fieldCursor === null ? stageCursor : minCursor(stageCursor, fieldCursor);
-  if (final !== null && final !== yielded) yield { stageChanges: [], fieldChanges: [], cursor: final };
 }
 
 async function loadPreviousStages(

@@ -36,6 +36,36 @@ export class SoqlReader {
     }
   }
 
+  /**
+   * Pages of a query ordered by (stamp, Id) from `from` (inclusive), as `pages`; when its locator has
+   * expired meanwhile (a merged query waits while the other one is read, and locators expire after 15
+   * idle minutes), the query is sent again from the stamp of the last row read, so no row is skipped
+   * (rows sharing that stamp come again: duplicates are harmless). Gives up when that stamp has not
+   * moved since the last such restart.
+   */
+  async *orderedPages(
+    query: (from: string | null) => string,
+    from: string | null,
+    stampOf: (row: unknown) => string | null,
+    options: { all: boolean; signal?: AbortSignal | undefined },
+  ): AsyncIterable<unknown[]> {
+    let at = from;
+    let restartedAt: string | null = null;
+    for (;;) {
+      try {
+        for await (const rows of this.pages(query(at), options)) {
+          yield rows;
+          const last = rows.length > 0 ? stampOf(rows[rows.length - 1]) : null;
+          if (last !== null) at = toIso(last);
+        }
+        return;
+      } catch (err) {
+        if (!isExpiredLocator(err) || at === null || at === restartedAt) throw err;
+        restartedAt = at;
+      }
+    }
+  }
+
   /** Every row of a (small) query. */
   async all(soql: string, options: { all: boolean; signal?: AbortSignal | undefined }): Promise<unknown[]> {
     const rows: unknown[] = [];
@@ -55,6 +85,85 @@ export class SoqlReader {
       for (const batch of chunks(rows, MAX_BATCH_SIZE)) yield batch.map(unflatten);
     }
   }
+}
+
+/**
+ * One query's pages for `mergeOrdered`: rows ordered by (stamp, Id) on the server, parsed into `R`.
+ * `position` is the row's (stamp, id) in that order.
+ */
+export interface OrderedSource<R> {
+  pages: AsyncIterable<unknown[]>;
+  parse(row: unknown): R;
+  position(row: R): SyncCursor;
+}
+
+/** Rows of one merged page, in (stamp, id) order, and the position of its last row. */
+export interface MergedPage<R> {
+  rows: R[];
+  cursor: SyncCursor;
+}
+
+/**
+ * Merges queries ordered by (stamp, Id) into one stream in that order (Task + Event, OpportunityHistory +
+ * OpportunityFieldHistory), so that every page carries a cursor that is safe for all of them: when a
+ * page ends at (stamp, id), every row of every query before it is in this page or an earlier one, and
+ * what any query still holds comes after it. That cursor is the smallest frontier of the queries still
+ * being read. Each query is read page by page as the merge needs its next row (no call is added); the
+ * rows taken so far are yielded before every request, and at most MAX_BATCH_SIZE at a time, so a stop
+ * (quota, crash) never loses a row that was read, and memory holds one page per query.
+ */
+export async function* mergeOrdered<R>(sources: OrderedSource<R>[]): AsyncGenerator<MergedPage<R>> {
+  const states = sources.map((source) => ({ source, it: source.pages[Symbol.asyncIterator](), rows: [] as R[], at: 0, done: false }));
+  let out: R[] = [];
+  let cursor: SyncCursor | null = null;
+  const flush = (): MergedPage<R> | null => {
+    if (out.length === 0 || cursor === null) return null;
+    const page = { rows: out, cursor };
+    out = [];
+    return page;
+  };
+  for (;;) {
+    for (const state of states) {
+      while (!state.done && state.at >= state.rows.length) {
+        const page = flush();
+        if (page) yield page;
+        const next = await state.it.next();
+        if (next.done) state.done = true;
+        else {
+          state.rows = next.value.map((row) => state.source.parse(row));
+          state.at = 0;
+        }
+      }
+    }
+    let best: (typeof states)[number] | null = null;
+    let bestAt: SyncCursor | null = null;
+    for (const state of states) {
+      const row = state.rows[state.at];
+      if (row === undefined) continue;
+      const at = state.source.position(row);
+      if (bestAt === null || minCursor(at, bestAt) === at && !sameCursor(at, bestAt)) [best, bestAt] = [state, at];
+    }
+    if (best === null || bestAt === null) break;
+    out.push(best.rows[best.at] as R);
+    best.at += 1;
+    // Stamps never go back; ids of different objects may interleave differently from the server's order,
+    // which does not matter: a resume re-reads from the stamp minus the look-back.
+    cursor = maxCursor(cursor, bestAt);
+    if (out.length >= MAX_BATCH_SIZE) {
+      const page = flush();
+      if (page) yield page;
+    }
+  }
+  const last = flush();
+  if (last) yield last;
+}
+
+const sameCursor = (a: SyncCursor, b: SyncCursor): boolean => a.stamp === b.stamp && a.id === b.id;
+
+/** True when Salesforce no longer knows a query locator (expired after 15 idle minutes, or one of more than 10 open). */
+export function isExpiredLocator(err: unknown): boolean {
+  const cause = err instanceof CrmError ? (err.cause as { errorCode?: unknown } | undefined) : undefined;
+  return cause?.errorCode === 'INVALID_QUERY_LOCATOR';
 }
 
 /** CSV columns of relationship fields are dotted paths; nest them as the JSON API does. */

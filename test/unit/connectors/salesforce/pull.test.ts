@@ -57,7 +57,8 @@ describe('salesforce pullDeals (queryAll, composite cursor)', () => {
     const pages = await collect(connector({ lookbackMinutes: 0 }).pullDeals({ since: { stamp: '2026-11-20T10:05:00.000Z', id: '006RO00000Aa002YAA' } }));
     // >= (not >) on the stamp: 006...003 with the same SystemModstamp is included.
     expect(query).toContain('SystemModstamp >= 2026-11-20T10:05:00Z');
-    expect(pages).toEqual([{ records: [], tombstones: [], cursor: null }]);
+    // Nothing changed: no page, so the stored cursor stays where it was.
+    expect(pages).toEqual([]);
   });
 
   it('a full sync above bulkThreshold counts first, then reads through Bulk API 2.0', async () => {
@@ -66,12 +67,13 @@ describe('salesforce pullDeals (queryAll, composite cursor)', () => {
     const header =
       'Id,Name,StageName,Amount,CloseDate,Probability,ForecastCategoryName,NextStep,OwnerId,AccountId,Account.Name,LeadSource,IsClosed,IsWon,IsDeleted,CreatedDate,SystemModstamp,CurrencyIsoCode,LastStageChangeDate,Discount_Percent__c,Loss_Reason__c';
     // Two result pages, each with its header row, joined by the Sforce-Locator of the first.
+    // Ordered by (SystemModstamp, Id), as the job's query asks.
     const page1 = [
       header,
+      '006RO00000Bk003YAA,Gone,Prospecting,1,2026-12-01,10,Pipeline,,005A,,,,false,false,true,2026-10-01T10:00:00.000Z,2026-11-20T10:00:00.000Z,USD,,,',
       '006RO00000Bk002YAA,Two,Prospecting,500,2026-12-01,10,Pipeline,,005A,001A,Acme,,false,false,false,2026-11-01T10:00:00.000Z,2026-11-21T10:00:00.000Z,USD,,,',
-      '006RO00000Bk001YAA,One,Closed Won,900,2026-11-01,100,Closed,,005A,,,,true,true,false,2026-10-01T10:00:00.000Z,2026-11-22T10:00:00.000Z,USD,,5,',
     ].join('\n');
-    const page2 = [header, '006RO00000Bk003YAA,Gone,Prospecting,1,2026-12-01,10,Pipeline,,005A,,,,false,false,true,2026-10-01T10:00:00.000Z,2026-11-20T10:00:00.000Z,USD,,,', ''].join('\n');
+    const page2 = [header, '006RO00000Bk001YAA,One,Closed Won,900,2026-11-01,100,Closed,,005A,,,,true,true,false,2026-10-01T10:00:00.000Z,2026-11-22T10:00:00.000Z,USD,,5,', ''].join('\n');
     let bulkQuery = '';
     const api = nock(INSTANCE)
       // https://developer.salesforce.com/docs/atlas.en-us.soql_sosl.meta/soql_sosl/sforce_api_calls_soql_select_count.htm
@@ -104,17 +106,21 @@ describe('salesforce pullDeals (queryAll, composite cursor)', () => {
     const c = connector({}, { bulkPoll: { intervalMs: 1, timeoutMs: 5_000 } });
     const pages = await collect(c.pullDeals({ since: null, mode: 'full' }));
 
-    expect(bulkQuery).toMatch(/^SELECT Id, Name, .* FROM Opportunity$/);
+    // https://developer.salesforce.com/docs/platform/api-asynch/guide/queries.html: ORDER BY is accepted (it turns PK chunking off).
+    expect(bulkQuery).toMatch(/^SELECT Id, Name, .* FROM Opportunity ORDER BY SystemModstamp, Id$/);
     expect(bulkQuery).not.toContain('(SELECT');
     const records = pages.flatMap((p) => p.records);
     expect(records.map((d) => d.externalId).sort()).toEqual(['006RO00000Bk001YAA', '006RO00000Bk002YAA']);
     expect(records.find((d) => d.externalId === '006RO00000Bk001YAA')).toMatchObject({ isWon: true, amount: 900, discountPercent: 5, contactCount: 2 });
     expect(records.find((d) => d.externalId === '006RO00000Bk002YAA')).toMatchObject({ accountName: 'Acme', contactCount: 0 });
     expect(pages.flatMap((p) => p.tombstones)).toEqual(['006RO00000Bk003YAA']);
-    // One page per result page; only the last carries the cursor.
-    expect(pages.map((p) => p.cursor === null)).toEqual([true, false]);
-    // Unordered rows: the cursor is the highest (stamp, id), on the last page only.
-    expect(pages.at(-1)?.cursor).toEqual({ stamp: '2026-11-22T10:00:00.000Z', id: '006RO00000Bk001YAA' });
+    // One page per result page, each with its last row's position and the walk marker; then the walk's end.
+    const walk = { phase: 'Opportunity', after: null };
+    expect(pages.map((p) => p.cursor)).toEqual([
+      { stamp: '2026-11-21T10:00:00.000Z', id: '006RO00000Bk002YAA', walk },
+      { stamp: '2026-11-22T10:00:00.000Z', id: '006RO00000Bk001YAA', walk },
+      { stamp: '2026-11-22T10:00:00.000Z', id: '006RO00000Bk001YAA' },
+    ]);
     expect(c.usage().byEndpoint['POST jobs/query']).toBe(2);
     expect(c.usage().byEndpoint['GET jobs/query/:id/results']).toBe(3);
     expect(api.isDone()).toBe(true);
@@ -122,7 +128,7 @@ describe('salesforce pullDeals (queryAll, composite cursor)', () => {
 });
 
 describe('salesforce pullActivities', () => {
-  it('reads Tasks then Events and only the Event pages carry the (safe) cursor', async () => {
+  it('merges Tasks and Events by (SystemModstamp, Id): every page carries its last row as the cursor', async () => {
     const task = (id: string, stamp: string, extra: Record<string, unknown> = {}) => ({
       attributes: { type: 'Task' }, Id: id, WhatId: '006RO00000Aa001YAA', OwnerId: '005A', Subject: 'Call', ActivityDate: '2026-11-20',
       TaskSubtype: 'Call', Status: 'Completed', IsClosed: true, CallType: 'Outbound', IsDeleted: false, CreatedDate: stamp, SystemModstamp: stamp, ...extra,
@@ -141,11 +147,11 @@ describe('salesforce pullActivities', () => {
         records: [{ attributes: { type: 'Event' }, Id: '00URO0000000001AAA', WhatId: '006RO00000Aa001YAA', ActivityDateTime: '2026-11-21T15:00:00.000+0000', IsDeleted: false, SystemModstamp: '2026-11-20T13:00:00.000+0000' }],
       });
     const pages = await collect(connector().pullActivities({ since: null }));
-    expect(pages[0]).toMatchObject({ cursor: null, tombstones: ['00TRO0000000002AAA'] });
+    expect(pages[0]).toMatchObject({ cursor: { stamp: '2026-11-20T12:00:00.000Z', id: '00TRO0000000002AAA' }, tombstones: ['00TRO0000000002AAA'] });
     expect(pages[0]?.records[0]).toMatchObject({ type: 'call', direction: 'outbound', completed: true });
     expect(pages[1]?.records[0]).toMatchObject({ type: 'meeting', completed: true });
-    // min(last Task, last Event): resuming from it re-reads what either stream might still miss.
-    expect(pages[1]?.cursor).toEqual({ stamp: '2026-11-20T12:00:00.000Z', id: '00TRO0000000002AAA' });
+    expect(pages[1]?.cursor).toEqual({ stamp: '2026-11-20T13:00:00.000Z', id: '00URO0000000001AAA' });
+    expect(pages).toHaveLength(2);
   });
 });
 
@@ -168,11 +174,13 @@ describe('salesforce pullHistory', () => {
         return [200, { totalSize: 1, done: true, records: [{ Id: 'f1', OpportunityId: '006A', Field: 'Amount', OldValue: 5, NewValue: 10, CreatedDate: '2026-11-20T10:00:00.000+0000' }] }];
       });
     const pages = await collect(connector().pullHistory({ since: { stamp: '2026-11-20T09:00:00.000Z', id: 'h' } }));
-    expect(pages[0]?.stageChanges).toMatchObject([{ dealId: '006A', fromStageId: 'Qualification', toStageId: 'Proposal' }]);
-    expect(pages[1]?.fieldChanges).toMatchObject([{ field: 'amount', oldValue: '5', newValue: '10' }]);
-    expect(pages[1]?.cursor).toEqual({ stamp: '2026-11-20T10:00:00.000Z', id: 'f1' });
-    expect(queries[1]).toContain("OpportunityId IN ('006A') AND CreatedDate < 2026-11-20T08:50:00Z");
-    expect(queries[2]).toContain("Field IN ('CloseDate', 'Amount')");
+    expect(pages.flatMap((p) => p.stageChanges)).toMatchObject([{ dealId: '006A', fromStageId: 'Qualification', toStageId: 'Proposal' }]);
+    expect(pages.flatMap((p) => p.fieldChanges)).toMatchObject([{ field: 'amount', oldValue: '5', newValue: '10' }]);
+    // Merged by (CreatedDate, Id): f1 then h1, each page with its last row as the cursor.
+    expect(pages.map((p) => p.cursor)).toEqual([{ stamp: '2026-11-20T10:00:00.000Z', id: 'f1' }, { stamp: '2026-11-20T10:00:00.000Z', id: 'h1' }]);
+    expect(queries[0]).toContain('FROM OpportunityHistory WHERE CreatedDate >= 2026-11-20T08:50:00Z ORDER BY CreatedDate, Id');
+    expect(queries[1]).toContain("Field IN ('CloseDate', 'Amount')");
+    expect(queries[2]).toContain("OpportunityId IN ('006A') AND CreatedDate < 2026-11-20T08:50:00Z");
   });
 });
 
