@@ -2,7 +2,10 @@
  * Bulk API 2.0 query jobs: `POST /jobs/query` (query or queryAll), `GET /jobs/query/{id}`,
  * `GET /jobs/query/{id}/results` as CSV paged by `maxRecords` and the `Sforce-Locator` header
  * ("null" on the last page), `DELETE` and abort. Jobs complete at once: the result set is the
- * snapshot taken when the job was created.
+ * snapshot taken when the job was created, in the query's ORDER BY order when it has one (Bulk API 2.0
+ * accepts ORDER BY and LIMIT, which turn its PK chunking off: `isPkChunkingSupported` is then false).
+ * Refused at creation, as Salesforce documents: COUNT(), parent-to-child subqueries, OFFSET.
+ * https://developer.salesforce.com/docs/platform/api-asynch/guide/queries.html
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -47,7 +50,7 @@ export function registerBulkQueryRoutes(
     lineEnding: 'LF',
     columnDelimiter: 'COMMA',
     ...(job.state === 'JobComplete' ? { numberRecordsProcessed: job.compiled.rows.length, retries: 0, totalProcessingTime: 1 } : {}),
-    isPkChunkingSupported: PK_CHUNKING_OBJECTS.has(job.object),
+    isPkChunkingSupported: PK_CHUNKING_OBJECTS.has(job.object) && !job.compiled.ordered,
   });
   const notFound = (reply: FastifyReply) => reply.code(404).send(sfError('NOT_FOUND', 'The requested resource does not exist'));
 
@@ -64,6 +67,7 @@ export function registerBulkQueryRoutes(
     }
     if (compiled.count) return reply.code(400).send(sfError('INVALIDJOB', 'COUNT() is not supported by Bulk API query jobs'));
     if (compiled.subqueries.length > 0) return reply.code(400).send(sfError('INVALIDJOB', 'Bulk API 2.0 does not support parent-to-child relationship queries'));
+    if (compiled.offset !== null) return reply.code(400).send(sfError('INVALIDJOB', 'Bulk API 2.0 does not support the OFFSET clause'));
     const job: QueryJob = {
       id: `750${randomBytes(12).toString('base64url').replace(/[-_]/g, 'x').slice(0, 15)}`,
       operation,

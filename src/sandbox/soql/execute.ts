@@ -33,6 +33,9 @@ export interface CompiledQuery {
   subqueries: CompiledSubquery[];
   rows: number[];
   totalSize: number;
+  /** The query's OFFSET and ORDER BY as written (Bulk API 2.0 refuses OFFSET; ORDER BY turns its PK chunking off). */
+  offset: number | null;
+  ordered: boolean;
 }
 
 /** A parent-to-child subquery, run per parent row. */
@@ -145,6 +148,14 @@ function likeToRegExp(pattern: string): RegExp {
 }
 
 type Predicate = (row: number) => boolean;
+
+/** base64 fields cannot appear in ORDER BY either (describe: sortable false). */
+function sortable(field: ResolvedField): ResolvedField {
+  if (field.field.type === 'base64') {
+    throw new SoqlError('INVALID_FIELD', `\nERROR at Row:1:Column:${field.path.pos + 1}\nfield '${field.field.name}' can not be sorted in a query call`);
+  }
+  return field;
+}
 
 /** base64 fields (ContentNote.Content) cannot appear in a WHERE clause. */
 function filterable(field: ResolvedField): ResolvedField {
@@ -274,7 +285,7 @@ function compileSubquery(tables: Map<string, SfTable>, parent: SfTable, sub: Soq
   if (sub.fields === null) throw new SoqlError('MALFORMED_QUERY', 'COUNT() is not supported in a subquery');
   const fields = sub.fields.map((p) => resolve(tables, table, p));
   const predicate = sub.where ? compileCondition(tables, table, sub.where, options.now) : null;
-  const order = sub.orderBy.map((o) => ({ descending: o.descending, nullsLast: o.nullsLast, f: resolve(tables, table, o.field) }));
+  const order = sub.orderBy.map((o) => ({ descending: o.descending, nullsLast: o.nullsLast, f: sortable(resolve(tables, table, o.field)) }));
   return {
     relationshipName: rel.relationshipName,
     table,
@@ -302,7 +313,7 @@ export function executeSoql(tables: Map<string, SfTable>, query: SoqlQuery, opti
   }
   const subqueries = query.subqueries.map((sub) => compileSubquery(tables, table, sub, options));
   const predicate = query.where ? compileCondition(tables, table, query.where, options.now) : null;
-  const order = query.orderBy.map((o) => ({ descending: o.descending, nullsLast: o.nullsLast, f: resolve(tables, table, o.field) }));
+  const order = query.orderBy.map((o) => ({ descending: o.descending, nullsLast: o.nullsLast, f: sortable(resolve(tables, table, o.field)) }));
   if (query.offset !== null && query.offset > 2000) {
     throw new SoqlError('MALFORMED_QUERY', 'Maximum SOQL offset allowed is 2000');
   }
@@ -317,7 +328,7 @@ export function executeSoql(tables: Map<string, SfTable>, query: SoqlQuery, opti
   sortRows(rows, order);
   const offset = query.offset ?? 0;
   const limited = rows.slice(offset, query.limit === null ? undefined : offset + query.limit);
-  return { table, count: query.fields === null, fields, subqueries, rows: limited, totalSize: limited.length };
+  return { table, count: query.fields === null, fields, subqueries, rows: limited, totalSize: limited.length, offset: query.offset, ordered: order.length > 0 };
 }
 
 /** Salesforce's REST datetime format: `2024-01-05T10:00:00.000+0000`. */
