@@ -122,40 +122,49 @@ export async function* mergeOrdered<R>(sources: OrderedSource<R>[]): AsyncGenera
     out = [];
     return page;
   };
-  for (;;) {
-    for (const state of states) {
-      while (!state.done && state.at >= state.rows.length) {
-        const page = flush();
-        if (page) yield page;
-        const next = await state.it.next();
-        if (next.done) state.done = true;
-        else {
-          state.rows = next.value.map((row) => state.source.parse(row));
-          state.at = 0;
+  try {
+    yield* mergeLoop();
+  } finally {
+    // A consumer that stops early (break, error) ends the queries still open too.
+    await Promise.all(states.filter((s) => !s.done).map((s) => s.it.return?.()));
+  }
+
+  async function* mergeLoop(): AsyncGenerator<MergedPage<R>> {
+    for (;;) {
+      for (const state of states) {
+        while (!state.done && state.at >= state.rows.length) {
+          const page = flush();
+          if (page) yield page;
+          const next = await state.it.next();
+          if (next.done) state.done = true;
+          else {
+            state.rows = next.value.map((row) => state.source.parse(row));
+            state.at = 0;
+          }
         }
       }
+      let best: (typeof states)[number] | null = null;
+      let bestAt: SyncCursor | null = null;
+      for (const state of states) {
+        const row = state.rows[state.at];
+        if (row === undefined) continue;
+        const at = state.source.position(row);
+        if (bestAt === null || (minCursor(at, bestAt) === at && !sameCursor(at, bestAt))) [best, bestAt] = [state, at];
+      }
+      if (best === null || bestAt === null) break;
+      out.push(best.rows[best.at] as R);
+      best.at += 1;
+      // Stamps never go back; ids of different objects may interleave differently from the server's order,
+      // which does not matter: a resume re-reads from the stamp minus the look-back.
+      cursor = maxCursor(cursor, bestAt);
+      if (out.length >= MAX_BATCH_SIZE) {
+        const page = flush();
+        if (page) yield page;
+      }
     }
-    let best: (typeof states)[number] | null = null;
-    let bestAt: SyncCursor | null = null;
-    for (const state of states) {
-      const row = state.rows[state.at];
-      if (row === undefined) continue;
-      const at = state.source.position(row);
-      if (bestAt === null || minCursor(at, bestAt) === at && !sameCursor(at, bestAt)) [best, bestAt] = [state, at];
-    }
-    if (best === null || bestAt === null) break;
-    out.push(best.rows[best.at] as R);
-    best.at += 1;
-    // Stamps never go back; ids of different objects may interleave differently from the server's order,
-    // which does not matter: a resume re-reads from the stamp minus the look-back.
-    cursor = maxCursor(cursor, bestAt);
-    if (out.length >= MAX_BATCH_SIZE) {
-      const page = flush();
-      if (page) yield page;
-    }
+    const last = flush();
+    if (last) yield last;
   }
-  const last = flush();
-  if (last) yield last;
 }
 
 const sameCursor = (a: SyncCursor, b: SyncCursor): boolean => a.stamp === b.stamp && a.id === b.id;
