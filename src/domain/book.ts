@@ -57,6 +57,28 @@ export interface ParsedCloseDateChange {
   newValue: string | null;
 }
 
+/** The amount a deal had `amount_decreased.days` ago. */
+export interface AmountBaseline {
+  day: number;
+  amount: number | null;
+  currency: string | null;
+}
+
+/**
+ * What the book holds for one deal id, found with one lookup (the rules read all of it for every
+ * deal; a map per kind cost one lookup each).
+ */
+export interface DealRecord {
+  /** Index into the activity counters; -1 when no live deal has this id (deleted, or history only). */
+  slot: number;
+  /** Stage changes, oldest first. */
+  stageChanges: ParsedStageChange[] | undefined;
+  /** Close-date changes, oldest first. */
+  closeDateChanges: ParsedCloseDateChange[] | undefined;
+  /** Amount `amount_decreased.days` ago: latest snapshot on or before that day, else rebuilt from amount history. */
+  amountBaseline: AmountBaseline | undefined;
+}
+
 /** Indexes of one run. */
 export interface Book {
   input: EngineInput;
@@ -71,14 +93,16 @@ export interface Book {
   /** The stage `stageId` of `pipeline`, without building a key (the per-deal lookups). */
   stageOf(pipeline: string, stageId: string): StageInfo | undefined;
   stagesByPipeline: Map<string, Stage[]>;
+  /** Everything indexed about a deal id (any id seen in deals or history); undefined when none. */
+  recordOf(dealId: string): DealRecord | undefined;
   /** A deal's activity stats (shared empty stats for deals without activity). */
   statsOf(dealId: string): ActivityStats;
+  /** The activity stats of a record's slot (see {@link DealRecord.slot}). */
+  statsAt(slot: number): ActivityStats;
+  /** A deal's stage changes, oldest first. */
+  stageChangesOf(dealId: string): readonly ParsedStageChange[] | undefined;
   /** `Date.parse` of every activity's `occurredAt`, aligned with `input.activities` (NaN when invalid). */
   activityMs: Float64Array;
-  stageChangesByDeal: Map<string, ParsedStageChange[]>;
-  closeDateChangesByDeal: Map<string, ParsedCloseDateChange[]>;
-  /** Amount `amount_decreased.days` ago per deal: latest snapshot on or before that day, else rebuilt from amount history. */
-  amountBaselineByDeal: Map<string, { day: number; amount: number | null; currency: string | null }>;
   dealsById: Map<string, Deal>;
 }
 
@@ -130,19 +154,29 @@ export function buildBook(input: EngineInput, now: Date | number): Book {
 
   const dealsById = new Map<string, Deal>();
   for (const d of input.deals) if (!d.isDeleted) dealsById.set(d.externalId, d);
+  // Live deals take slots 0..n-1 in dealsById order; ids seen only in history get records with slot -1.
+  const records = new Map<string, DealRecord>();
+  for (const id of dealsById.keys()) records.set(id, { slot: records.size, stageChanges: undefined, closeDateChanges: undefined, amountBaseline: undefined });
+  const recordFor = (dealId: string): DealRecord => {
+    let r = records.get(dealId);
+    if (!r) records.set(dealId, (r = { slot: -1, stageChanges: undefined, closeDateChanges: undefined, amountBaseline: undefined }));
+    return r;
+  };
 
-  const stageChangesByDeal = new Map<string, ParsedStageChange[]>();
   for (const c of input.stageChanges) {
     const p: ParsedStageChange = { fromStageId: c.fromStageId, toStageId: c.toStageId, atMs: parseInstant(c.at), at: c.at };
     if (Number.isNaN(p.atMs)) continue;
-    const list = stageChangesByDeal.get(c.dealId);
-    if (list) list.push(p);
-    else stageChangesByDeal.set(c.dealId, [p]);
+    const r = recordFor(c.dealId);
+    if (r.stageChanges) r.stageChanges.push(p);
+    else r.stageChanges = [p];
   }
-  for (const list of stageChangesByDeal.values()) if (list.length > 1 && !isSorted(list)) list.sort((a, b) => a.atMs - b.atMs);
-  const { statsOf, activityMs } = foldActivities(input, nowMs, dealsById, stageChangesByDeal, cfg.activity_not_logged.days * MS_PER_DAY);
+  for (const r of records.values()) {
+    const list = r.stageChanges;
+    if (list && list.length > 1 && !isSorted(list)) list.sort((a, b) => a.atMs - b.atMs);
+  }
+  const { statsAt, activityMs } = foldActivities(input, nowMs, dealsById, records, cfg.activity_not_logged.days * MS_PER_DAY);
 
-  const closeDateChangesByDeal = new Map<string, ParsedCloseDateChange[]>();
+  let closeDateChanges = 0;
   for (const c of input.fieldChanges) {
     if (c.field !== 'closeDate') continue;
     const p: ParsedCloseDateChange = {
@@ -153,29 +187,30 @@ export function buildBook(input: EngineInput, now: Date | number): Book {
       newValue: c.newValue,
     };
     if (Number.isNaN(p.atMs)) continue;
-    const list = closeDateChangesByDeal.get(c.dealId);
-    if (list) list.push(p);
-    else closeDateChangesByDeal.set(c.dealId, [p]);
+    const r = recordFor(c.dealId);
+    if (r.closeDateChanges) r.closeDateChanges.push(p);
+    else r.closeDateChanges = [p];
+    closeDateChanges++;
   }
   // A CRM sync without close-date history (HubSpot list pulls carry none): the daily snapshots
   // still show each move, dated at the start of the day of the snapshot that first saw it.
-  if (closeDateChangesByDeal.size === 0 && input.snapshots.length > 0) closeDateChangesFromSnapshots(input, clock, closeDateChangesByDeal);
-  for (const list of closeDateChangesByDeal.values()) if (list.length > 1) list.sort((a, b) => a.atMs - b.atMs);
+  if (closeDateChanges === 0 && input.snapshots.length > 0) closeDateChangesFromSnapshots(input, clock, recordFor);
+  for (const r of records.values()) if (r.closeDateChanges && r.closeDateChanges.length > 1) r.closeDateChanges.sort((a, b) => a.atMs - b.atMs);
 
   // Amount baseline: the latest snapshot on or before `today - days`; without snapshots (a new
   // connection), the amount as of `now - days` rebuilt from the amount field history.
   const baselineDay = today - cfg.amount_decreased.days;
-  const amountBaselineByDeal = new Map<string, { day: number; amount: number | null; currency: string | null }>();
   for (const s of input.snapshots) {
     const day = dayOfIsoDate(s.day);
     if (!(day <= baselineDay)) continue;
-    const prev = amountBaselineByDeal.get(s.dealId);
-    if (!prev || prev.day < day) amountBaselineByDeal.set(s.dealId, { day, amount: s.amount, currency: s.currency });
+    const r = recordFor(s.dealId);
+    const prev = r.amountBaseline;
+    if (!prev || prev.day < day) r.amountBaseline = { day, amount: s.amount, currency: s.currency };
   }
   const baselineMs = nowMs - cfg.amount_decreased.days * MS_PER_DAY;
   const amountHistory = new Map<string, { atMs: number; oldValue: string | null; newValue: string | null }[]>();
   for (const c of input.fieldChanges) {
-    if (c.field !== 'amount' || amountBaselineByDeal.has(c.dealId)) continue;
+    if (c.field !== 'amount' || records.get(c.dealId)?.amountBaseline !== undefined) continue;
     const atMs = parseInstant(c.at);
     if (Number.isNaN(atMs) || atMs > nowMs) continue;
     const list = amountHistory.get(c.dealId);
@@ -197,8 +232,9 @@ export function buildBook(input: EngineInput, now: Date | number): Book {
     const raw = before ? before.newValue : after.oldValue;
     const amount = raw === null || raw.trim() === '' ? null : Number(raw);
     if (amount !== null && !Number.isFinite(amount)) continue;
-    amountBaselineByDeal.set(dealId, { day: baselineDay, amount, currency: deal.currency });
+    recordFor(dealId).amountBaseline = { day: baselineDay, amount, currency: deal.currency };
   }
+  const statsOf = (dealId: string): ActivityStats => statsAt(records.get(dealId)?.slot ?? -1);
 
   return {
     input,
@@ -211,11 +247,11 @@ export function buildBook(input: EngineInput, now: Date | number): Book {
     stageByKey,
     stageOf: (pipeline, stageId) => stagesOfPipeline.get(pipeline)?.get(stageId),
     stagesByPipeline,
+    recordOf: (dealId) => records.get(dealId),
     statsOf,
+    statsAt,
+    stageChangesOf: (dealId) => records.get(dealId)?.stageChanges,
     activityMs,
-    stageChangesByDeal,
-    closeDateChangesByDeal,
-    amountBaselineByDeal,
     dealsById,
   };
 }
@@ -229,7 +265,7 @@ export function countsAsActivity(type: string, completed: boolean, origin: strin
   return type !== 'task' || completed;
 }
 
-function closeDateChangesFromSnapshots(input: EngineInput, clock: DayClock, out: Map<string, ParsedCloseDateChange[]>): void {
+function closeDateChangesFromSnapshots(input: EngineInput, clock: DayClock, recordFor: (dealId: string) => DealRecord): void {
   const byDeal = new Map<string, { day: number; closeDate: string | null }[]>();
   for (const s of input.snapshots) {
     const day = dayOfIsoDate(s.day);
@@ -252,9 +288,9 @@ function closeDateChangesFromSnapshots(input: EngineInput, clock: DayClock, out:
         oldValue: prev.closeDate,
         newValue: cur.closeDate,
       };
-      const changes = out.get(dealId);
-      if (changes) changes.push(change);
-      else out.set(dealId, [change]);
+      const r = recordFor(dealId);
+      if (r.closeDateChanges) r.closeDateChanges.push(change);
+      else r.closeDateChanges = [change];
     }
   }
 }
@@ -284,18 +320,16 @@ function foldActivities(
   input: EngineInput,
   nowMs: number,
   dealsById: Map<string, Deal>,
-  changesByDeal: Map<string, ParsedStageChange[]>,
+  records: Map<string, DealRecord>,
   notLoggedWindowMs: number,
-): { statsOf: (dealId: string) => ActivityStats; activityMs: Float64Array } {
+): { statsAt: (slot: number) => ActivityStats; activityMs: Float64Array } {
   const acts = input.activities;
-  const dealIndex = new Map<string, number>();
   const n = dealsById.size;
   const moveMs = new Float64Array(n).fill(NaN);
   for (const [id, d] of dealsById) {
-    const k = dealIndex.size;
-    dealIndex.set(id, k);
-    const m = lastMoveInto(changesByDeal.get(id), d.stageId, nowMs);
-    if (m) moveMs[k] = m.atMs;
+    const r = records.get(id)!;
+    const m = lastMoveInto(r.stageChanges, d.stageId, nowMs);
+    if (m) moveMs[r.slot] = m.atMs;
   }
   const lastMs = new Float64Array(n).fill(-Infinity);
   const nextMs = new Float64Array(n).fill(Infinity);
@@ -320,8 +354,8 @@ function foldActivities(
     if (!counted && !openTask && !futureMeeting) continue;
     const dir = a.direction;
     for (let j = 0; j < ids.length; j++) {
-      const k = dealIndex.get(ids[j]!);
-      if (k === undefined) continue;
+      const k = records.get(ids[j]!)?.slot ?? -1;
+      if (k < 0) continue;
       has[k] = 1;
       if (counted) {
         if (atMs > lastMs[k]!) lastMs[k] = atMs;
@@ -338,9 +372,8 @@ function foldActivities(
       if ((openTask || futureMeeting) && atMs > nowMs && atMs < nextMs[k]!) nextMs[k] = atMs;
     }
   }
-  const statsOf = (dealId: string): ActivityStats => {
-    const k = dealIndex.get(dealId);
-    if (k === undefined) return EMPTY_STATS;
+  const statsAt = (k: number): ActivityStats => {
+    if (k < 0) return EMPTY_STATS;
     if (has[k] !== 1) return moveMs[k] === moveMs[k] ? { ...EMPTY_STATS, lastMoveMs: moveMs[k]! } : EMPTY_STATS;
     return {
       lastMs: lastMs[k]!,
@@ -354,5 +387,5 @@ function foldActivities(
       nextMs: nextMs[k]!,
     };
   };
-  return { statsOf, activityMs };
+  return { statsAt, activityMs };
 }

@@ -100,7 +100,7 @@ function stageOutcomes(ctx: ReportContext, deals: readonly DealDays[]): Map<stri
   };
   for (const dd of deals) {
     const d = dd.deal;
-    const changes = ctx.book.stageChangesByDeal.get(d.externalId);
+    const changes = ctx.book.stageChangesOf(d.externalId);
     if (!changes) continue;
     let maxAfter = -1;
     let lastOpen: string | null = null;
@@ -225,7 +225,7 @@ function maxOpenProbability(ctx: ReportContext, deals: readonly DealDays[]): Map
   for (const dd of deals) {
     const d = dd.deal;
     let max = d.isClosed ? 0 : dd.probability;
-    const changes = ctx.book.stageChangesByDeal.get(d.externalId);
+    const changes = ctx.book.stageChangesOf(d.externalId);
     if (changes) {
       for (const c of changes) {
         const info = ctx.book.stageByKey.get(stageKey(d.pipeline, c.toStageId));

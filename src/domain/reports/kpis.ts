@@ -344,7 +344,7 @@ interface StageEntries {
 }
 
 function stageEntries(ctx: ReportContext, pipeline: string, dealId: string): StageEntries | null {
-  const changes = ctx.book.stageChangesByDeal.get(dealId);
+  const changes = ctx.book.stageChangesOf(dealId);
   if (!changes) return null;
   const n = changes.length;
   const keys: (string | null)[] = new Array(n);

@@ -11,7 +11,7 @@ export const amountDecreased: Rule = {
   appliesTo: 'open',
   defaultSeverity: 'warning',
   evaluate(f, { book }) {
-    const base = book.amountBaselineByDeal.get(f.deal.externalId);
+    const base = f.amountBaseline;
     if (!base || base.amount === null || base.amount <= 0 || f.deal.amount === null) return null;
     const before = toReporting(base.amount, base.currency, book.money);
     const now = toReporting(f.deal.amount, f.deal.currency, book.money);

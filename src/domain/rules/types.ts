@@ -3,7 +3,7 @@
  * (days idle, days in stage, close day) so that sixteen rules cost sixteen cheap checks.
  */
 import type { Benchmarks } from '../benchmarks.js';
-import type { ActivityStats, Book, ParsedCloseDateChange, ParsedStageChange, StageInfo } from '../book.js';
+import type { ActivityStats, AmountBaseline, Book, ParsedCloseDateChange, ParsedStageChange, StageInfo } from '../book.js';
 import { lastMoveInto, stageKey } from '../book.js';
 import type { Deal } from '../model/deal.js';
 import type { Finding, Severity } from '../model/finding.js';
@@ -42,6 +42,8 @@ export interface DealFacts {
   changes: readonly ParsedStageChange[];
   /** Close-date changes, oldest first; undefined when none (read by a rule and the score). */
   closeDateChanges: readonly ParsedCloseDateChange[] | undefined;
+  /** The amount `amount_decreased.days` ago, when known. */
+  amountBaseline: AmountBaseline | undefined;
   /** The latest change into the current stage, if history has one. */
   lastMove: ParsedStageChange | undefined;
   /** The stage `lastMove` came from, when known. */
@@ -89,11 +91,12 @@ const NO_CHANGES: readonly ParsedStageChange[] = Object.freeze([]);
 /** Computes a deal's facts against the run's book. */
 export function dealFacts(deal: Deal, book: Book): DealFacts {
   const stage = book.stageOf(deal.pipeline, deal.stageId);
-  const stats = book.statsOf(deal.externalId);
+  const record = book.recordOf(deal.externalId);
+  const stats = book.statsAt(record?.slot ?? -1);
   const createdMs = parseInstant(deal.createdAt);
   const lastTouchMs = Math.max(stats.lastMs, Number.isNaN(createdMs) ? -Infinity : createdMs);
   const idleDays = Number.isFinite(lastTouchMs) ? book.today - book.clock.dayOf(lastTouchMs) : 0;
-  const changes = book.stageChangesByDeal.get(deal.externalId) ?? NO_CHANGES;
+  const changes = record?.stageChanges ?? NO_CHANGES;
   const lastMove = lastMoveInto(changes, deal.stageId, book.nowMs);
   let enteredStageMs = deal.stageEnteredAt !== null ? parseInstant(deal.stageEnteredAt) : NaN;
   if (Number.isNaN(enteredStageMs)) enteredStageMs = lastMove?.atMs ?? createdMs;
@@ -111,7 +114,8 @@ export function dealFacts(deal: Deal, book: Book): DealFacts {
     daysInStage,
     closeDay: deal.closeDate === null ? NaN : dayOfIsoDate(deal.closeDate),
     changes,
-    closeDateChanges: book.closeDateChangesByDeal.get(deal.externalId),
+    closeDateChanges: record?.closeDateChanges,
+    amountBaseline: record?.amountBaseline,
     lastMove,
     lastMoveFrom,
     lastMoveDay: lastMove ? book.clock.dayOf(lastMove.atMs) : NaN,
