@@ -24,7 +24,9 @@ export interface PullOptions {
    *
    * A cursor with `walk` belongs to a full walk that stopped midway (crash, quota, abort): the
    * connector continues that walk at `walk` (whatever `mode` says), keeping `since.stamp` as the
-   * instant the walk began, instead of starting over or switching to an incremental pull.
+   * instant the walk began, instead of starting over or switching to an incremental pull. A walk
+   * ordered by stamp (Salesforce) continues from `since.stamp - lookback` instead: there the cursor is
+   * the walk's position.
    */
   since: SyncCursor | null;
   /**
@@ -47,6 +49,8 @@ export interface Page<T> {
    * Pages of a full walk that is not ordered by stamp (HubSpot list endpoints) carry
    * `{ stamp: <walk start>, id: '', walk }`, pointing just past this page; the walk's last page
    * carries `{ stamp: <walk start>, id: '' }` without `walk`, from which pulls go incremental.
+   * Pages of a walk ordered by stamp (Salesforce) carry their last row's `(stamp, id)` with
+   * `walk: { phase, after: null }`; then one more page carries the final position without `walk`.
    */
   cursor: SyncCursor | null;
 }

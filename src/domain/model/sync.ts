@@ -16,7 +16,8 @@ export type SyncWalk = z.infer<typeof SyncWalk>;
  * Where a pull resumes: the last committed (modification stamp, id).
  * Pulls re-read from `stamp - lookback` inclusive, so ties and late commits are never lost.
  * With `walk`, a full walk is in progress: it continues at `walk`, and `stamp` is the instant the
- * walk began (where the incremental pull resumes once the walk completes).
+ * walk began (where the incremental pull resumes once the walk completes). A walk ordered by stamp
+ * (Salesforce) instead keeps its position in (`stamp`, `id`) with `walk.after` null.
  */
 export const SyncCursor = z.object({
   stamp: IsoDateTime,
