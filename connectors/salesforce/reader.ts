@@ -113,7 +113,11 @@ export interface MergedPage<R> {
  * (quota, crash) never loses a row that was read, and memory holds one page per query.
  */
 export async function* mergeOrdered<R>(sources: OrderedSource<R>[]): AsyncGenerator<MergedPage<R>> {
-  const states = sources.map((source) => ({ source, it: source.pages[Symbol.asyncIterator](), rows: [] as R[], at: 0, done: false }));
+  const states = sources.map((source) => ({ source, it: source.pages[Symbol.asyncIterator](), rows: [] as R[], at: 0, head: null as SyncCursor | null, done: false }));
+  const advance = (state: (typeof states)[number]): void => {
+    const row = state.rows[state.at];
+    state.head = row === undefined ? null : state.source.position(row);
+  };
   let out: R[] = [];
   let cursor: SyncCursor | null = null;
   const flush = (): MergedPage<R> | null => {
@@ -140,20 +144,21 @@ export async function* mergeOrdered<R>(sources: OrderedSource<R>[]): AsyncGenera
           else {
             state.rows = next.value.map((row) => state.source.parse(row));
             state.at = 0;
+            advance(state);
           }
         }
       }
       let best: (typeof states)[number] | null = null;
       let bestAt: SyncCursor | null = null;
       for (const state of states) {
-        const row = state.rows[state.at];
-        if (row === undefined) continue;
-        const at = state.source.position(row);
+        const at = state.head;
+        if (at === null) continue;
         if (bestAt === null || (minCursor(at, bestAt) === at && !sameCursor(at, bestAt))) [best, bestAt] = [state, at];
       }
       if (best === null || bestAt === null) break;
       out.push(best.rows[best.at] as R);
       best.at += 1;
+      advance(best);
       // Stamps never go back; ids of different objects may interleave differently from the server's order,
       // which does not matter: a resume re-reads from the stamp minus the look-back.
       cursor = maxCursor(cursor, bestAt);
