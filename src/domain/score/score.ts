@@ -90,74 +90,62 @@ function signed(name: ScoreComponentName, score: number): number {
 export function scoreDeal(f: DealFacts, findings: readonly Finding[], ctx: RuleContext): DealScore {
   const { book, benchmarks, texts } = ctx;
   const staleDays = staleDaysFor(book.cfg, f.deal.pipeline);
-  const reasons: Reason[] = [];
-  // Details and reason texts repeat across a book (a few thousand distinct values for 100,000
-  // deals): each is built once per run and shared (see TextMemo).
-  let memo = texts.memo('score.recency');
+  // Each component and its reason is determined by a few numbers that repeat across a book (a few
+  // thousand distinct parts for 100,000 deals): each part is built once per run, frozen and shared.
+  let parts = texts.shared<ScorePart>('score.recency');
 
   // activity recency
-  const recency = recencyScore(f.idleDays, staleDays);
   const hasActivity = Number.isFinite(f.stats.lastMs);
-  const recencyDetail =
-    memo.get(f.idleDays, staleDays, hasActivity) ??
-    memo.set(
-      hasActivity
-        ? `last activity ${f.idleDays} days ago (stale at ${staleDays})`
-        : `no activity since creation ${f.idleDays} days ago (stale at ${staleDays})`,
+  const recency =
+    parts.get(f.idleDays, staleDays, hasActivity) ??
+    parts.set(
+      scorePart(
+        'activity_recency',
+        recencyScore(f.idleDays, staleDays),
+        hasActivity ? `last activity ${f.idleDays} days ago (stale at ${staleDays})` : `no activity since creation ${f.idleDays} days ago (stale at ${staleDays})`,
+        hasActivity ? `Last activity ${plural(f.idleDays, 'day')} ago` : `No activity since creation ${plural(f.idleDays, 'day')} ago`,
+      ),
       f.idleDays,
       staleDays,
       hasActivity,
     );
-  memo = texts.memo('score.recency.reason');
-  reasons.push({
-    impact: signed('activity_recency', recency),
-    text:
-      memo.get(f.idleDays, hasActivity) ??
-      memo.set(hasActivity ? `Last activity ${plural(f.idleDays, 'day')} ago` : `No activity since creation ${plural(f.idleDays, 'day')} ago`, f.idleDays, hasActivity),
-  });
 
   // engagement
   const { inbound30, outbound30, other30 } = f.stats;
   const hasNext = f.stats.openTasks > 0 || f.stats.futureMeetings > 0;
-  const engagement = engagementScore(inbound30, outbound30, other30, hasNext);
   const touches = inbound30 + outbound30 + other30;
-  memo = texts.memo(hasNext ? 'score.engagement.next' : 'score.engagement');
-  const engagementDetail =
-    memo.get(touches, inbound30, outbound30) ??
-    memo.set(`${touches} touches in 30 days (${inbound30} inbound, ${outbound30} outbound), ${hasNext ? 'next activity scheduled' : 'nothing scheduled'}`, touches, inbound30, outbound30);
-  memo = texts.memo('score.engagement.reason');
-  reasons.push({
-    impact: signed('engagement', engagement),
-    text:
-      memo.get(touches, inbound30, outbound30) ??
-      memo.set(
+  parts = texts.shared<ScorePart>(hasNext ? 'score.engagement.next' : 'score.engagement');
+  const engagement =
+    parts.get(touches, inbound30, outbound30) ??
+    parts.set(
+      scorePart(
+        'engagement',
+        engagementScore(inbound30, outbound30, other30, hasNext),
+        `${touches} touches in 30 days (${inbound30} inbound, ${outbound30} outbound), ${hasNext ? 'next activity scheduled' : 'nothing scheduled'}`,
         inbound30 > 0 && outbound30 > 0 ? `Two-way engagement: ${inbound30} inbound, ${outbound30} outbound in 30 days` : touches === 0 ? 'No touches in 30 days' : `One-way engagement: ${touches} touches, ${inbound30} from the buyer`,
-        touches,
-        inbound30,
-        outbound30,
       ),
-  });
-  // the 20 engagement points a scheduled next step earns, at the component's weight (20 x 0.2)
-  if (hasNext) reasons.push({ impact: (20 * SCORE_WEIGHTS.engagement) / 100, text: 'Next activity scheduled' });
+      touches,
+      inbound30,
+      outbound30,
+    );
 
   // stage velocity (b is one object per stage key: it keys the stage's limits)
   const b = ctx.stuckFor(f);
-  const velocity = velocityScore(f.daysInStage, b.thresholdDays);
-  memo = texts.memo('score.velocity');
-  const velocityDetail =
-    memo.get(b, f.daysInStage) ??
-    memo.set(
-      b.source === 'learned'
-        ? `${f.daysInStage} days in stage; limit ${b.thresholdDays} (${b.factor} x median ${b.medianDaysWon} of ${b.wonSamples} won deals)`
-        : `${f.daysInStage} days in stage; fixed limit ${b.thresholdDays} (default benchmark, ${b.wonSamples} of ${b.minSamples} won deals)`,
+  parts = texts.shared<ScorePart>('score.velocity');
+  const velocity =
+    parts.get(b, f.daysInStage) ??
+    parts.set(
+      scorePart(
+        'stage_velocity',
+        velocityScore(f.daysInStage, b.thresholdDays),
+        b.source === 'learned'
+          ? `${f.daysInStage} days in stage; limit ${b.thresholdDays} (${b.factor} x median ${b.medianDaysWon} of ${b.wonSamples} won deals)`
+          : `${f.daysInStage} days in stage; fixed limit ${b.thresholdDays} (default benchmark, ${b.wonSamples} of ${b.minSamples} won deals)`,
+        `${f.daysInStage} days in stage (limit ${b.thresholdDays})`,
+      ),
       b,
       f.daysInStage,
     );
-  memo = texts.memo('score.velocity.reason');
-  reasons.push({
-    impact: signed('stage_velocity', velocity),
-    text: memo.get(f.daysInStage, b.thresholdDays) ?? memo.set(`${f.daysInStage} days in stage (limit ${b.thresholdDays})`, f.daysInStage, b.thresholdDays),
-  });
 
   // close-date realism
   const passed = f.closeDay < book.today;
@@ -175,50 +163,51 @@ export function scoreDeal(f: DealFacts, findings: readonly Finding[], ctx: RuleC
       for (const c of changes) if (c.atMs >= since && c.atMs <= book.nowMs && c.newDay > c.oldDay) pushes++;
     }
   }
-  const realism = closeRealismScore(passed, missing, pushes, quarterPush);
-  // keyed by the close date when it passed, else by the pushes (the push window is one per run)
+  // keyed by the close date when it passed (which fixes the days overdue), else by the pushes
   const realismKey = passed ? f.deal.closeDate : missing ? null : pushes;
-  memo = texts.memo('score.realism');
-  const realismDetail =
-    memo.get(realismKey, quarterPush) ??
-    memo.set(passed ? `close date ${f.deal.closeDate} passed` : missing ? 'no close date' : `${pushes} pushes in ${book.cfg.close_date_pushed.days} days${quarterPush ? ', pushed into a later quarter' : ''}`, realismKey, quarterPush);
-  memo = texts.memo('score.realism.reason');
-  reasons.push({
-    impact: signed('close_date_realism', realism),
-    text:
-      memo.get(realismKey) ??
-      memo.set(passed ? `Close date ${f.deal.closeDate} has passed` : missing ? 'No close date' : pushes > 0 ? `Close date pushed ${pushes} times recently` : 'Close date holding', realismKey),
-  });
+  parts = texts.shared<ScorePart>('score.realism');
+  const realism =
+    parts.get(realismKey, quarterPush) ??
+    parts.set(
+      scorePart(
+        'close_date_realism',
+        closeRealismScore(passed, missing, pushes, quarterPush),
+        passed ? `close date ${f.deal.closeDate} passed` : missing ? 'no close date' : `${pushes} pushes in ${book.cfg.close_date_pushed.days} days${quarterPush ? ', pushed into a later quarter' : ''}`,
+        passed ? `Close date ${f.deal.closeDate} has passed` : missing ? 'No close date' : pushes > 0 ? `Close date pushed ${pushes} times recently` : 'Close date holding',
+      ),
+      realismKey,
+      quarterPush,
+    );
+
+  const reasons: Reason[] = [recency.reason, engagement.reason];
+  if (hasNext) reasons.push(NEXT_ACTIVITY_REASON);
+  reasons.push(velocity.reason, realism.reason);
 
   // hygiene
-  let hygiene = 100;
   let hygieneIssues = 0;
+  let penalty = 0;
   // The sequence of issues as base-(n+1) digits: one number per distinct list, for the memo.
   let issuesKey = 0;
+  const hygieneReasons = texts.shared<Reason>('score.hygiene.reason');
   for (const x of findings) {
     if (!HYGIENE_RULES.has(x.ruleId as RuleId)) continue;
     const p = HYGIENE_PENALTIES[x.ruleId as RuleId] ?? 10;
-    hygiene -= p;
+    penalty += p;
     hygieneIssues++;
     issuesKey = issuesKey * (HYGIENE_RULE_IDS.length + 1) + HYGIENE_RULE_IDS.indexOf(x.ruleId as RuleId) + 1;
-    reasons.push({ impact: -Math.round((p * SCORE_WEIGHTS.hygiene) / 10) / 10, text: x.message });
+    reasons.push(hygieneReasons.get(p, x.message) ?? hygieneReasons.set(Object.freeze({ impact: -Math.round((p * SCORE_WEIGHTS.hygiene) / 10) / 10, text: flat(x.message) }), p, x.message));
   }
-  hygiene = clamp(hygiene);
-  if (hygieneIssues === 0) reasons.push({ impact: signed('hygiene', 100), text: 'CRM record complete' });
-  let hygieneDetail = 'no compliance findings';
-  if (hygieneIssues > 0) {
-    memo = texts.memo('score.hygiene');
-    if (!Number.isSafeInteger(issuesKey)) hygieneDetail = flat(hygieneIssueList(findings));
-    else hygieneDetail = memo.get(issuesKey) ?? memo.set(hygieneIssueList(findings), issuesKey);
+  let hygiene: ScorePart;
+  if (hygieneIssues === 0) {
+    hygiene = HYGIENE_CLEAN;
+    reasons.push(HYGIENE_CLEAN.reason);
+  } else {
+    const build = (): ScorePart => scorePart('hygiene', clamp(100 - penalty), hygieneIssueList(findings), '');
+    parts = texts.shared<ScorePart>('score.hygiene');
+    hygiene = !Number.isSafeInteger(issuesKey) ? build() : (parts.get(issuesKey) ?? parts.set(build(), issuesKey));
   }
 
-  const components = [
-    { name: 'activity_recency', score: round1(recency), weight: SCORE_WEIGHTS.activity_recency, detail: recencyDetail },
-    { name: 'engagement', score: round1(engagement), weight: SCORE_WEIGHTS.engagement, detail: engagementDetail },
-    { name: 'stage_velocity', score: round1(velocity), weight: SCORE_WEIGHTS.stage_velocity, detail: velocityDetail },
-    { name: 'close_date_realism', score: round1(realism), weight: SCORE_WEIGHTS.close_date_realism, detail: realismDetail },
-    { name: 'hygiene', score: round1(hygiene), weight: SCORE_WEIGHTS.hygiene, detail: hygieneDetail },
-  ];
+  const components = [recency.component, engagement.component, velocity.component, realism.component, hygiene.component];
   let total = 0;
   for (const c of components) total += c.score * c.weight;
   const score = Math.max(0, Math.min(100, Math.round(total / 100)));
@@ -235,6 +224,28 @@ export function scoreDeal(f: DealFacts, findings: readonly Finding[], ctx: RuleC
     usedDefaultBenchmarks,
   };
 }
+
+type ScoreComponent = DealScore['components'][number];
+
+/** A component with its signed reason: both follow from the same few numbers, so they are shared. */
+interface ScorePart {
+  readonly component: ScoreComponent;
+  readonly reason: Reason;
+}
+
+function scorePart(name: ScoreComponentName, score: number, detail: string, reasonText: string): ScorePart {
+  return Object.freeze({
+    component: Object.freeze({ name, score: round1(score), weight: SCORE_WEIGHTS[name], detail: flat(detail) }),
+    reason: Object.freeze({ impact: signed(name, score), text: flat(reasonText) }),
+  });
+}
+
+/** The 20 engagement points a scheduled next step earns, at the component's weight (20 x 0.2). */
+const NEXT_ACTIVITY_REASON: Reason = Object.freeze({ impact: (20 * SCORE_WEIGHTS.engagement) / 100, text: 'Next activity scheduled' });
+const HYGIENE_CLEAN: ScorePart = Object.freeze({
+  component: Object.freeze({ name: 'hygiene', score: 100, weight: SCORE_WEIGHTS.hygiene, detail: 'no compliance findings' }),
+  reason: Object.freeze({ impact: signed('hygiene', 100), text: 'CRM record complete' }),
+});
 
 /** `missing_amount, single_threaded`: the compliance findings' rule ids in order. */
 function hygieneIssueList(findings: readonly Finding[]): string {

@@ -116,3 +116,21 @@ describe('deal score', () => {
     expect(component(s, 'stage_velocity').detail).toContain('1.5 x median 10 of 20 won deals');
   });
 });
+
+describe('shared score parts', () => {
+  it('deals with the same numbers share frozen components and reasons, and their scores still differ where the deals do', () => {
+    const inp = input({ deals: [deal('d1'), deal('d2'), deal('d3', { closeDate: null })] });
+    const ev = evaluateDeals(inp, NOW);
+    const [a, b, c] = ['d1', 'd2', 'd3'].map((id) => ev.scoreByDeal.get(id)!);
+    expect(component(a!, 'activity_recency')).toBe(component(b!, 'activity_recency'));
+    expect(Object.isFrozen(component(a!, 'activity_recency'))).toBe(true);
+    for (const r of a!.reasons) expect(Object.isFrozen(r)).toBe(true);
+    expect(() => {
+      (component(a!, 'activity_recency') as { score: number }).score = 0;
+    }).toThrow(TypeError);
+    expect(component(c!, 'close_date_realism')).not.toBe(component(a!, 'close_date_realism'));
+    expect(component(c!, 'close_date_realism').detail).toBe('no close date');
+    expect(a!.dealId).toBe('d1');
+    expect(b!.dealId).toBe('d2');
+  });
+});
