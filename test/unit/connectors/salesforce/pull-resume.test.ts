@@ -13,7 +13,7 @@ beforeAll(() => nock.disableNetConnect());
 afterAll(() => nock.enableNetConnect());
 afterEach(() => nock.cleanAll());
 
-const quotaSpent = () => [403, fixture('request-limit-exceeded.json')] as const;
+const quotaSpent = (): [number, Record<string, unknown>[]] => [403, fixture<Record<string, unknown>[]>('request-limit-exceeded.json')];
 
 /** Pages yielded before the pull threw, and what it threw. */
 async function pullUntilError<T>(pages: AsyncIterable<Page<T>>): Promise<{ pages: Page<T>[]; error: unknown }> {
@@ -241,6 +241,49 @@ describe('salesforce full Bulk API 2.0 walk interrupted by REQUEST_LIMIT_EXCEEDE
     expect(pages.map((p) => p.cursor)).toEqual([
       { stamp: '2026-11-20T12:00:00.000Z', id: '006B03', walk },
       { stamp: '2026-11-20T12:00:00.000Z', id: '006B03' },
+    ]);
+  });
+});
+
+describe('salesforce history walk', () => {
+  const stage = (id: string, opp: string, name: string, at: string) => ({ Id: id, OpportunityId: opp, StageName: name, Amount: 10, CloseDate: '2026-12-01', CreatedDate: at });
+  const change = (id: string, opp: string, at: string) => ({ Id: id, OpportunityId: opp, Field: 'Amount', OldValue: 5, NewValue: 10, CreatedDate: at });
+  const phase = { phase: 'OpportunityHistory+OpportunityFieldHistory', after: null };
+
+  it('merges both histories by (CreatedDate, Id) with the walk marker, and resumes both from the stored stamp minus the look-back, with the stage before it', async () => {
+    nock(INSTANCE)
+      .get(`${API}/query`).query((q) => String(q.q).includes('FROM OpportunityHistory'))
+      .reply(200, { totalSize: 2, done: false, nextRecordsUrl: `${API}/query/01gSTAGE-1`, records: [stage('008a', '006A', 'Prospecting', '2026-11-01T10:00:00.000+0000'), stage('008b', '006A', 'Proposal', '2026-11-03T10:00:00.000+0000')] })
+      .get(`${API}/query`).query((q) => String(q.q).includes('FROM OpportunityFieldHistory'))
+      .reply(200, { totalSize: 1, done: true, records: [change('017a', '006A', '2026-11-02T10:00:00.000+0000')] })
+      .get(`${API}/query/01gSTAGE-1`).reply(...quotaSpent());
+    const pages: { cursor: SyncCursor | null }[] = [];
+    const err = await (async () => {
+      for await (const page of connector().pullHistory({ since: null, mode: 'full' })) pages.push(page);
+    })().catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'CRM.QUOTA_EXCEEDED' });
+    // 008a, 017a (field history is exhausted: page out), then 008b waits for its query's next page.
+    expect(pages.map((p) => p.cursor)).toEqual([
+      { stamp: '2026-11-02T10:00:00.000Z', id: '017a', walk: phase },
+      { stamp: '2026-11-03T10:00:00.000Z', id: '008b', walk: phase },
+    ]);
+
+    const queries: string[] = [];
+    nock(INSTANCE).get(`${API}/query`).query(true).times(3).reply((uri) => {
+      const q = soqlOf(uri);
+      queries.push(q);
+      if (q.includes('OpportunityId IN')) return [200, { totalSize: 1, done: true, records: [stage('008a', '006A', 'Prospecting', '2026-11-01T10:00:00.000+0000')] }];
+      if (q.includes('FROM OpportunityHistory')) return [200, { totalSize: 2, done: true, records: [stage('008b', '006A', 'Proposal', '2026-11-03T10:00:00.000+0000'), stage('008c', '006A', 'Negotiation', '2026-11-04T10:00:00.000+0000')] }];
+      return [200, { totalSize: 0, done: true, records: [] }];
+    });
+    const resumed = await collect(connector().pullHistory({ since: pages[1]!.cursor, mode: 'full' }));
+    expect(queries[0]).toContain('WHERE CreatedDate >= 2026-11-03T09:50:00Z ORDER BY CreatedDate, Id');
+    expect(queries[1]).toContain("WHERE CreatedDate >= 2026-11-03T09:50:00Z AND Field IN ('CloseDate', 'Amount') ORDER BY CreatedDate, Id");
+    // The move to Proposal is known as one (from Prospecting, read before the window), then Negotiation.
+    expect(resumed.flatMap((p) => p.stageChanges).map((c) => [c.fromStageId, c.toStageId])).toEqual([['Prospecting', 'Proposal'], ['Proposal', 'Negotiation']]);
+    expect(resumed.map((p) => p.cursor)).toEqual([
+      { stamp: '2026-11-04T10:00:00.000Z', id: '008c', walk: phase },
+      { stamp: '2026-11-04T10:00:00.000Z', id: '008c' },
     ]);
   });
 });
