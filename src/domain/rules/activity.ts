@@ -1,6 +1,6 @@
 /** Rules about rep activity: stale deals, no next step scheduled, stage moves without activity. */
 import { staleDaysFor } from './config.js';
-import { isoDateOfDay, MS_PER_DAY } from '../time.js';
+import { isoDateOfDay, isoInstant, MS_PER_DAY } from '../time.js';
 import { plural, type Rule } from './types.js';
 
 /** `stale_deal`: no counted activity for `days` (per pipeline), from the later of last activity and creation. */
@@ -29,7 +29,7 @@ export const staleDeal: Rule = {
       evidence: {
         idleDays: f.idleDays,
         thresholdDays: threshold,
-        lastActivityAt: hasActivity ? new Date(f.stats.lastMs).toISOString() : null,
+        lastActivityAt: hasActivity ? isoInstant(f.stats.lastMs) : null,
         createdAt: f.deal.createdAt,
         countedFrom: hasActivity && f.stats.lastMs >= f.createdMs ? 'last_activity' : 'created',
       },

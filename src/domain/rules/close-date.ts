@@ -1,5 +1,5 @@
 /** Rules about the close date: passed, or pushed out again and again. */
-import { fiscalQuarterIndex, fiscalQuarterOf, MS_PER_DAY } from '../time.js';
+import { fiscalQuarterIndex, fiscalQuarterOf, isoInstant, MS_PER_DAY } from '../time.js';
 import { plural, type Rule } from './types.js';
 
 /** `close_date_passed`: the close date is before today in the connection's time zone. */
@@ -34,7 +34,7 @@ export const closeDatePushed: Rule = {
     if (pushes.length === 0) return null;
     const quarterPushes = cfg.quarterBoundary ? pushes.filter((c) => fiscalQuarterIndex(c.newDay, fy) > fiscalQuarterIndex(c.oldDay, fy)) : [];
     if (pushes.length < cfg.count && quarterPushes.length === 0) return null;
-    const moves = pushes.map((c) => ({ from: c.oldValue, to: c.newValue, at: new Date(c.atMs).toISOString(), days: c.newDay - c.oldDay }));
+    const moves = pushes.map((c) => ({ from: c.oldValue, to: c.newValue, at: isoInstant(c.atMs), days: c.newDay - c.oldDay }));
     const parts: string[] = [];
     if (pushes.length >= cfg.count) parts.push(`Close date pushed ${plural(pushes.length, 'time')} in the last ${cfg.days} days (threshold ${cfg.count})`);
     const q = quarterPushes[quarterPushes.length - 1];

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createDayClock, dayOfIsoDate, fiscalQuarterOf, isoDateOfDay, parseInstant } from '../../../src/domain/time.js';
+import fc from 'fast-check';
+import { createDayClock, dayOfIsoDate, fiscalQuarterOf, isoDateOfDay, isoInstant, parseInstant } from '../../../src/domain/time.js';
 import { base32of64, fnv1a64 } from '../../../src/domain/hash.js';
 import { MoneySum, toReporting } from '../../../src/domain/money.js';
 
@@ -67,5 +68,35 @@ describe('money', () => {
     s.add(50, null);
     s.add(70, 'GBP');
     expect(s.total()).toEqual([{ amount: 160, currency: 'USD' }, { amount: 70, currency: 'GBP' }]);
+  });
+});
+
+describe('isoInstant', () => {
+  it('prints what Date.prototype.toISOString prints, across leap days, centuries and millisecond edges', () => {
+    const edges = ['2024-02-29T23:59:59.999Z', '2000-03-01T00:00:00.000Z', '1900-02-28T12:00:00.001Z', '1970-01-01T00:00:00.000Z', '1969-12-31T23:59:59.999Z', '9999-12-31T23:59:59.999Z', '1000-01-01T00:00:00.000Z'];
+    for (const s of edges) expect(isoInstant(Date.parse(s))).toBe(s);
+    fc.assert(
+      fc.property(fc.integer({ min: Date.parse('0500-01-01T00:00:00Z'), max: Date.parse('9999-12-31T23:59:59.999Z') }), (ms) => {
+        expect(isoInstant(ms)).toBe(new Date(ms).toISOString());
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it('falls back to Date outside four-digit years and throws on an invalid instant as Date does', () => {
+    const far = Date.parse('+010000-01-01T00:00:00Z');
+    expect(isoInstant(far)).toBe(new Date(far).toISOString());
+    expect(() => isoInstant(NaN)).toThrow(RangeError);
+  });
+});
+
+describe('isoDateOfDay', () => {
+  it('prints the UTC calendar date of a day number as Date does', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -600_000, max: 2_900_000 }), (day) => {
+        expect(isoDateOfDay(day)).toBe(new Date(day * 86_400_000).toISOString().slice(0, 10));
+      }),
+      { numRuns: 20_000 },
+    );
   });
 });
