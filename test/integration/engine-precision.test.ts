@@ -10,7 +10,8 @@ import { HubSpotConnector } from '../../connectors/hubspot/connector.js';
 import { SalesforceConnector } from '../../connectors/salesforce/connector.js';
 import type { CrmConnector, Page } from '../../connectors/types.js';
 import { engineSettingsFromConnection, evaluateDeals, type EngineInput } from '../../src/domain/engine.js';
-import { HubSpotConnection, SalesforceConnection, type ConnectionSettings, type DealFieldChange, type StageChange } from '../../src/domain/model/index.js';
+import { HubSpotConnection, type ConnectionSettings, type DealFieldChange, type StageChange } from '../../src/domain/model/index.js';
+import { sandboxSalesforceConnection } from '../support/sandbox-connections.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 
 const noopGate = { take: () => Promise.resolve() };
@@ -98,17 +99,7 @@ describe('engine precision and recall on the sandbox book', () => {
   });
 
   it('Salesforce: every planted problem is flagged by its rule, healthy deals are clean', async () => {
-    const sf = sandbox.salesforce;
-    const conn = SalesforceConnection.parse({
-      id: 'sf-precision',
-      provider: 'salesforce',
-      instanceUrl: sf.instanceUrl,
-      loginUrl: sf.loginUrl,
-      apiVersion: sf.apiVersion,
-      auth: { type: 'refreshToken', clientId: sf.clientId, clientSecret: sf.clientSecret, refreshToken: sf.refreshToken },
-      organizationId: sf.organizationId,
-      fieldMap: { lostReason: 'Loss_Reason__c' },
-    });
+    const conn = sandboxSalesforceConnection(sandbox, 'sf-precision', { fieldMap: { lostReason: 'Loss_Reason__c' } });
     const connector = new SalesforceConnector(conn, { rateGate: noopGate, logger }, { bulkPoll: { intervalMs: 20, timeoutMs: 30_000 } });
     const input = await load(connector, conn);
     const planted = sandbox.planted.salesforce;

@@ -6,10 +6,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CrmError } from '../../../src/domain/errors.js';
-import type { CrmConnector, PullOptions } from '../../../connectors/types.js';
 import type { CallLogEntry } from '../../../src/sandbox/call-log.js';
 import { redisAvailable } from '../../support/services.js';
 import { startHarness, type Harness } from './harness.js';
+import { quotaLimited, type QuotaScript } from './quota-limited.js';
 
 const redisOk = await redisAvailable();
 const DEALS = 750;
@@ -18,29 +18,17 @@ const COMMITTED = 3;
 
 describe.skipIf(!redisOk)('HubSpot full sync stopped by the daily quota', () => {
   let h: Harness;
-  let quotaLeftInPages = Number.POSITIVE_INFINITY;
-  /** The pull whose pages spend the quota. */
-  let limited: 'pullDeals' | 'pullActivities' = 'pullDeals';
-  const pulls: { pull: string; options: PullOptions }[] = [];
-
-  /** The real connector, except that after `quotaLeftInPages` pages of `limited` the provider says the day's quota is spent. */
-  function quotaLimited(connector: CrmConnector): CrmConnector {
-    const wrap = (name: 'pullDeals' | 'pullActivities' | 'pullHistory') =>
-      async function* (options: PullOptions) {
-        pulls.push({ pull: name, options });
-        for await (const page of (connector[name] as (o: PullOptions) => AsyncIterable<unknown>).call(connector, options)) {
-          if (name === limited) {
-            if (quotaLeftInPages <= 0) throw new CrmError('CRM.QUOTA_EXCEEDED', 'daily API limit reached', { provider: connector.provider, status: 429 });
-            quotaLeftInPages -= 1;
-          }
-          yield page;
-        }
-      };
-    return Object.assign(Object.create(connector) as CrmConnector, { pullDeals: wrap('pullDeals'), pullActivities: wrap('pullActivities'), pullHistory: wrap('pullHistory') });
-  }
+  /** The deal pull's pages spend the quota until a test says otherwise. */
+  const quota: QuotaScript = {
+    limited: 'pullDeals',
+    pagesLeft: Number.POSITIVE_INFINITY,
+    pulls: [],
+    error: (connector) => new CrmError('CRM.QUOTA_EXCEEDED', 'daily API limit reached', { provider: connector.provider, status: 429 }),
+  };
+  const pulls = quota.pulls;
 
   beforeAll(async () => {
-    h = await startHarness({ store: 'embedded', queues: 'redis', deals: DEALS, writeback: 'off', wrapConnector: quotaLimited });
+    h = await startHarness({ store: 'embedded', queues: 'redis', deals: DEALS, writeback: 'off', wrapConnector: (connector) => quotaLimited(connector, quota) });
   }, 120_000);
   afterAll(async () => {
     await h?.close();
@@ -75,7 +63,7 @@ describe.skipIf(!redisOk)('HubSpot full sync stopped by the daily quota', () => 
     expect(livePages).toBeGreaterThan(COMMITTED + 1);
 
     // Run 1: the first full sync stops after three committed pages.
-    quotaLeftInPages = COMMITTED;
+    quota.pagesLeft = COMMITTED;
     const mark1 = h.sandbox.state.calls.length;
     const first = await h.sync('hs', 'full');
     expect((first.find((o) => o.ref.queue === 'sync') as { result: { status: string } }).result.status).toBe('partial');
@@ -88,7 +76,7 @@ describe.skipIf(!redisOk)('HubSpot full sync stopped by the daily quota', () => 
     expect((await storedDeals()).live).toHaveLength(COMMITTED * 100);
 
     // Run 2 (a full sync, e.g. the retry): the walk continues at that token, pages 1-3 are not listed again.
-    quotaLeftInPages = Number.POSITIVE_INFINITY;
+    quota.pagesLeft = Number.POSITIVE_INFINITY;
     h.sandbox.advance(60_000);
     const mark2 = h.sandbox.state.calls.length;
     const second = await h.sync('hs', 'full');
@@ -122,8 +110,8 @@ describe.skipIf(!redisOk)('HubSpot full sync stopped by the daily quota', () => 
 
   it('a full sync stopped in the activities continues them, does not walk the deals again, and walks the history', async () => {
     // Run 1: the deals walk completes, the activities walk stops after two pages.
-    limited = 'pullActivities';
-    quotaLeftInPages = 2;
+    quota.limited = 'pullActivities';
+    quota.pagesLeft = 2;
     h.sandbox.advance(60_000);
     const first = await h.sync('hs', 'full');
     expect((first.find((o) => o.ref.queue === 'sync') as { result: { status: string } }).result.status).toBe('partial');
@@ -135,7 +123,7 @@ describe.skipIf(!redisOk)('HubSpot full sync stopped by the daily quota', () => 
     // Run 2 (full again, as a retry would be): the activities continue from their token; the deals,
     // walked by the stopped sync, are searched from their cursor instead of listed again; the history,
     // which the stopped sync never reached, is walked.
-    quotaLeftInPages = Number.POSITIVE_INFINITY;
+    quota.pagesLeft = Number.POSITIVE_INFINITY;
     pulls.length = 0;
     const mark = h.sandbox.state.calls.length;
     const second = await h.sync('hs', 'full');

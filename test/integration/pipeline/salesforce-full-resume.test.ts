@@ -7,10 +7,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CrmError } from '../../../src/domain/errors.js';
-import type { CrmConnector, PullOptions } from '../../../connectors/types.js';
-import type { ConnectionSettings } from '../../../src/domain/model/index.js';
 import { redisAvailable } from '../../support/services.js';
 import { startHarness, type Harness } from './harness.js';
+import { quotaLimited, type QuotaScript } from './quota-limited.js';
 
 const redisOk = await redisAvailable();
 /** 300 deals give ~3,500 Tasks and Events: several merged pages of 2,000 rows or fewer. */
@@ -18,28 +17,17 @@ const DEALS = 300;
 
 describe.skipIf(!redisOk)('Salesforce full sync stopped by the daily quota', () => {
   let h: Harness;
-  let quotaLeftInPages = Number.POSITIVE_INFINITY;
-  const pulls: { pull: string; options: PullOptions }[] = [];
-
-  /** The real connector, except that after `quotaLeftInPages` activity pages Salesforce says the day's quota is spent. */
-  function quotaLimited(connector: CrmConnector, settings: ConnectionSettings): CrmConnector {
-    if (settings.provider !== 'salesforce') return connector;
-    const wrap = (name: 'pullDeals' | 'pullActivities' | 'pullHistory') =>
-      async function* (options: PullOptions) {
-        pulls.push({ pull: name, options });
-        for await (const page of (connector[name] as (o: PullOptions) => AsyncIterable<unknown>).call(connector, options)) {
-          if (name === 'pullActivities') {
-            if (quotaLeftInPages <= 0) throw new CrmError('CRM.QUOTA_EXCEEDED', 'Salesforce API request limit exceeded (REQUEST_LIMIT_EXCEEDED)', { provider: 'salesforce', status: 403 });
-            quotaLeftInPages -= 1;
-          }
-          yield page;
-        }
-      };
-    return Object.assign(Object.create(connector) as CrmConnector, { pullDeals: wrap('pullDeals'), pullActivities: wrap('pullActivities'), pullHistory: wrap('pullHistory') });
-  }
+  /** Salesforce activity pages spend the quota (REQUEST_LIMIT_EXCEEDED once it is out). */
+  const quota: QuotaScript = {
+    limited: 'pullActivities',
+    pagesLeft: Number.POSITIVE_INFINITY,
+    pulls: [],
+    error: () => new CrmError('CRM.QUOTA_EXCEEDED', 'Salesforce API request limit exceeded (REQUEST_LIMIT_EXCEEDED)', { provider: 'salesforce', status: 403 }),
+  };
+  const pulls = quota.pulls;
 
   beforeAll(async () => {
-    h = await startHarness({ store: 'embedded', queues: 'redis', deals: DEALS, writeback: 'off', wrapConnector: quotaLimited });
+    h = await startHarness({ store: 'embedded', queues: 'redis', deals: DEALS, writeback: 'off', wrapConnector: (connector, settings) => (settings.provider === 'salesforce' ? quotaLimited(connector, quota) : connector) });
   }, 120_000);
   afterAll(async () => {
     await h?.close();
@@ -59,7 +47,7 @@ describe.skipIf(!redisOk)('Salesforce full sync stopped by the daily quota', () 
     const liveActivities = new Set(book.activities.filter((a) => !a.deleted).map((a) => a.id));
 
     // Run 1: deals walk completes, the activities walk stops after one committed page.
-    quotaLeftInPages = 1;
+    quota.pagesLeft = 1;
     const first = await h.sync('sf', 'full');
     expect(statusOf(first)).toBe('partial');
     const dealsCursor = await h.store.cursors.get('sf', 'deals');
@@ -74,7 +62,7 @@ describe.skipIf(!redisOk)('Salesforce full sync stopped by the daily quota', () 
 
     // Run 2 (full again, as the retry would be): activities continue from their position, deals go on
     // incrementally, the history (never reached) walks.
-    quotaLeftInPages = Number.POSITIVE_INFINITY;
+    quota.pagesLeft = Number.POSITIVE_INFINITY;
     h.sandbox.advance(60_000);
     pulls.length = 0;
     const mark = h.sandbox.state.calls.length;

@@ -6,7 +6,7 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../../../src/sandbox/index.js';
-import { SalesforceConnection } from '../../../../src/domain/model/index.js';
+import { sandboxSalesforceConnection } from '../../../support/sandbox-connections.js';
 import { SalesforceConnector } from '../../../../connectors/salesforce/connector.js';
 import { noteRecord } from '../../../../connectors/salesforce/annotate.js';
 import type { WarningAnnotation } from '../../../../connectors/types.js';
@@ -14,18 +14,7 @@ import type { WarningAnnotation } from '../../../../connectors/types.js';
 let sandbox: Sandbox;
 
 function connectorFor(overrides: Record<string, unknown> = {}): SalesforceConnector {
-  const sf = sandbox.salesforce;
-  const settings = SalesforceConnection.parse({
-    id: 'sfnotes',
-    provider: 'salesforce',
-    instanceUrl: sf.instanceUrl,
-    loginUrl: sf.loginUrl,
-    apiVersion: sf.apiVersion,
-    auth: { type: 'refreshToken', clientId: sf.clientId, clientSecret: sf.clientSecret, refreshToken: sf.refreshToken },
-    organizationId: sf.organizationId,
-    warningRecord: 'note',
-    ...overrides,
-  });
+  const settings = sandboxSalesforceConnection(sandbox, 'sfnotes', { warningRecord: 'note', ...overrides });
   return new SalesforceConnector(settings, { rateGate: { take: () => Promise.resolve() }, logger: pino({ level: 'silent' }) }, {
     retryPolicy: { retries: 2, minTimeoutMs: 5, maxTimeoutMs: 20, maxRetryAfterMs: 1000 },
   });

@@ -5,7 +5,8 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../../../src/sandbox/index.js';
-import { SalesforceConnection, type Activity, type Deal, type SyncCursor } from '../../../../src/domain/model/index.js';
+import type { Activity, Deal, SyncCursor } from '../../../../src/domain/model/index.js';
+import { sandboxSalesforceConnection } from '../../../support/sandbox-connections.js';
 import { SalesforceConnector } from '../../../../connectors/salesforce/connector.js';
 import type { Page } from '../../../../connectors/types.js';
 
@@ -14,18 +15,7 @@ const noopGate = { take: () => Promise.resolve() };
 let sandbox: Sandbox;
 
 function connectorFor(overrides: Record<string, unknown> = {}, retries = 3): SalesforceConnector {
-  const sf = sandbox.salesforce;
-  const settings = SalesforceConnection.parse({
-    id: 'sfint',
-    provider: 'salesforce',
-    instanceUrl: sf.instanceUrl,
-    loginUrl: sf.loginUrl,
-    apiVersion: sf.apiVersion,
-    auth: { type: 'refreshToken', clientId: sf.clientId, clientSecret: sf.clientSecret, refreshToken: sf.refreshToken },
-    organizationId: sf.organizationId,
-    fieldMap: { lostReason: 'Loss_Reason__c' },
-    ...overrides,
-  });
+  const settings = sandboxSalesforceConnection(sandbox, 'sfint', { fieldMap: { lostReason: 'Loss_Reason__c' }, ...overrides });
   return new SalesforceConnector(settings, { rateGate: noopGate, logger: pino({ level: 'silent' }) }, {
     retryPolicy: { retries, minTimeoutMs: 5, maxTimeoutMs: 20, maxRetryAfterMs: 1000 },
     bulkPoll: { intervalMs: 20, timeoutMs: 30_000 },

@@ -7,7 +7,8 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../../../src/sandbox/index.js';
-import { SalesforceConnection, type Activity, type SyncCursor } from '../../../../src/domain/model/index.js';
+import type { Activity, SalesforceConnection, SyncCursor } from '../../../../src/domain/model/index.js';
+import { sandboxSalesforceConnection } from '../../../support/sandbox-connections.js';
 import { SalesforceConnector } from '../../../../connectors/salesforce/connector.js';
 import { SalesforceClient } from '../../../../connectors/salesforce/client.js';
 
@@ -15,17 +16,7 @@ const noopGate = { take: () => Promise.resolve() };
 let sandbox: Sandbox;
 
 function settingsFor(overrides: Record<string, unknown> = {}): SalesforceConnection {
-  const sf = sandbox.salesforce;
-  return SalesforceConnection.parse({
-    id: 'sfwalk',
-    provider: 'salesforce',
-    instanceUrl: sf.instanceUrl,
-    loginUrl: sf.loginUrl,
-    apiVersion: sf.apiVersion,
-    auth: { type: 'refreshToken', clientId: sf.clientId, clientSecret: sf.clientSecret, refreshToken: sf.refreshToken },
-    organizationId: sf.organizationId,
-    ...overrides,
-  });
+  return sandboxSalesforceConnection(sandbox, 'sfwalk', overrides);
 }
 
 const options = { retryPolicy: { retries: 2, minTimeoutMs: 5, maxTimeoutMs: 20, maxRetryAfterMs: 1000 }, bulkPoll: { intervalMs: 20, timeoutMs: 30_000 } };
