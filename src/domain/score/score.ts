@@ -279,8 +279,9 @@ function insertRanked(top: Reason[], r: Reason, strength: number): void {
   let i = top.length;
   while (i > 0 && Math.abs(top[i - 1]!.impact) < strength) i--;
   if (i >= 3) return;
-  top.splice(i, 0, r);
-  if (top.length > 3) top.length = 3;
+  if (top.length < 3) top.push(r);
+  for (let j = top.length - 1; j > i; j--) top[j] = top[j - 1]!;
+  top[i] = r;
 }
 
 const SEVERITY_RANK = { critical: 3, warning: 2, info: 1 } as const;
