@@ -17,6 +17,8 @@ export interface StageInfo {
   rank: number;
   /** 0-based rank among the pipeline's open stages; -1 for closed stages. */
   openRank: number;
+  /** Its key in {@link Book.stageByKey} (`pipeline/stageId`), built once. */
+  key: string;
 }
 
 /** What a deal's activities say, folded once (only activities that count as rep activity). */
@@ -146,8 +148,8 @@ export function buildBook(input: EngineInput, now: Date | number): Book {
     stagesOfPipeline.set(pipeline, byId);
     let openRank = 0;
     list.forEach((stage, rank) => {
-      const info: StageInfo = { stage, rank, openRank: stage.isClosed ? -1 : openRank++ };
-      stageByKey.set(stageKey(stage.pipeline, stage.id), info);
+      const info: StageInfo = { stage, rank, openRank: stage.isClosed ? -1 : openRank++, key: stageKey(stage.pipeline, stage.id) };
+      stageByKey.set(info.key, info);
       byId.set(stage.id, info);
     });
   }

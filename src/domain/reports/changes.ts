@@ -72,24 +72,6 @@ interface State {
 
 const emptyWaterfall = (currency: string): Waterfall => ({ currency, start: 0, new: 0, pulledIn: 0, increased: 0, won: 0, lost: 0, decreased: 0, pushedOut: 0, end: 0 });
 
-/**
- * The book as the snapshot job saw it on `day`: every snapshot of the latest snapshot day on or
- * before `day` (a deal missing from that day's set had left the book: deleted or no longer
- * tracked). Empty when no snapshot is that old.
- */
-export function snapshotsAsOf(snapshots: readonly DealSnapshot[], day: number): Map<string, DealSnapshot> {
-  let best = -Infinity;
-  for (const s of snapshots) {
-    const d = dayOfIsoDate(s.day);
-    if (d <= day && d > best) best = d;
-  }
-  const out = new Map<string, DealSnapshot>();
-  if (best === -Infinity) return out;
-  const iso = isoDateOfDay(best);
-  for (const s of snapshots) if (s.day === iso) out.set(s.dealId, s);
-  return out;
-}
-
 /** Latest snapshot per deal on or before `day` (to tell won from removed for deals missing from a day's set). */
 function latestPerDeal(snapshots: readonly DealSnapshot[], day: number, ids: ReadonlySet<string>): Map<string, DealSnapshot> {
   const out = new Map<string, DealSnapshot>();
@@ -121,8 +103,8 @@ export function computePipelineChanges(ctx: ReportContext, options: ChangesOptio
   const toDay = options.to !== undefined ? dayOfIsoDate(options.to) : book.today;
   const fromDay = options.from !== undefined ? dayOfIsoDate(options.from) : toDay - 7;
   const window = options.closeWithin === undefined ? fiscalQuarter(toDay, book.settings.fiscalYearStartMonth) : options.closeWithin;
-  const startSnaps = snapshotsAsOf(book.input.snapshots, fromDay);
-  const endSnaps = snapshotsAsOf(book.input.snapshots, toDay);
+  const startSnaps = ctx.snapshotsAsOf(fromDay);
+  const endSnaps = ctx.snapshotsAsOf(toDay);
   // deals that left the end set: their last snapshot says whether they closed (won/lost) first
   const missing = new Set([...startSnaps.keys()].filter((id) => !endSnaps.has(id)));
   const lastSeen = latestPerDeal(book.input.snapshots, toDay, missing);

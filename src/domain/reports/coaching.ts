@@ -3,7 +3,7 @@
  * week, workload balance, lead quality by source, and key accounts. Rates come from the
  * coaching look-back (`reports.coachingLookbackDays`, default 180 days).
  */
-import { stageKey } from '../book.js';
+import { stageKey, type StageInfo } from '../book.js';
 import { median } from '../benchmarks.js';
 import { countsAsActivity } from '../book.js';
 import type { ScoreBand } from '../model/finding.js';
@@ -92,10 +92,10 @@ const pct = (x: number): string => `${Math.round(x * 100)}%`;
 /** Per-rep (and team-wide) stage outcomes of deals created in the look-back. */
 function stageOutcomes(ctx: ReportContext, deals: readonly DealDays[]): Map<string, StageRate> {
   const out = new Map<string, StageRate>();
-  const get = (pipeline: string, stageId: string): StageRate => {
-    const k = stageKey(pipeline, stageId);
-    let r = out.get(k);
-    if (!r) out.set(k, (r = { pipeline, stageId, label: ctx.book.stageByKey.get(k)?.stage.label ?? stageId, advanced: 0, lostAt: 0, samples: 0, rate: null }));
+  // only known stages are counted, so each has a StageInfo (and its key, built once)
+  const get = (info: StageInfo): StageRate => {
+    let r = out.get(info.key);
+    if (!r) out.set(info.key, (r = { pipeline: info.stage.pipeline, stageId: info.stage.id, label: info.stage.label, advanced: 0, lostAt: 0, samples: 0, rate: null }));
     return r;
   };
   for (const dd of deals) {
@@ -103,19 +103,19 @@ function stageOutcomes(ctx: ReportContext, deals: readonly DealDays[]): Map<stri
     const changes = ctx.book.stageChangesOf(d.externalId);
     if (!changes) continue;
     let maxAfter = -1;
-    let lastOpen: string | null = null;
+    let lastOpen: StageInfo | null = null;
     for (let i = changes.length - 1; i >= 0; i--) {
       const c = changes[i]!;
-      const info = ctx.book.stageByKey.get(stageKey(d.pipeline, c.toStageId));
+      const info = ctx.book.stageOf(d.pipeline, c.toStageId);
       if (!info) continue;
       if (!info.stage.isClosed) {
-        if (lastOpen === null) lastOpen = c.toStageId;
-        const r = get(d.pipeline, c.toStageId);
+        if (lastOpen === null) lastOpen = info;
+        const r = get(info);
         if (maxAfter > info.rank) r.advanced++;
       }
       if (info.rank > maxAfter && !(info.stage.isClosed && !info.stage.isWon)) maxAfter = info.rank;
     }
-    if (d.isClosed && !d.isWon && lastOpen !== null) get(d.pipeline, lastOpen).lostAt++;
+    if (d.isClosed && !d.isWon && lastOpen !== null) get(lastOpen).lostAt++;
   }
   for (const r of out.values()) {
     r.samples = r.advanced + r.lostAt;
@@ -228,7 +228,7 @@ function maxOpenProbability(ctx: ReportContext, deals: readonly DealDays[]): Map
     const changes = ctx.book.stageChangesOf(d.externalId);
     if (changes) {
       for (const c of changes) {
-        const info = ctx.book.stageByKey.get(stageKey(d.pipeline, c.toStageId));
+        const info = ctx.book.stageOf(d.pipeline, c.toStageId);
         if (info && !info.stage.isClosed && info.stage.probability > max) max = info.stage.probability;
       }
     }

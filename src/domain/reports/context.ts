@@ -1,10 +1,10 @@
 /** What every report reads: the run's book and evaluation, plus per-deal days computed once. */
 import type { Book } from '../book.js';
-import { stageKey } from '../book.js';
 import type { Evaluation } from '../evaluate.js';
 import type { Deal } from '../model/deal.js';
 import { staleDaysFor } from '../rules/config.js';
-import { dayOfIsoDate, MS_PER_DAY, parseInstant } from '../time.js';
+import type { DealSnapshot } from '../model/history.js';
+import { dayOfIsoDate, isoDateOfDay, MS_PER_DAY, parseInstant } from '../time.js';
 
 /** Per-deal numbers reports need, computed once. */
 export interface DealDays {
@@ -32,6 +32,12 @@ export interface ReportContext {
   teams: Map<string, string[]>;
   /** Owner ids that appear on deals, activities or the owner list, sorted. */
   ownerIds: string[];
+  /**
+   * The book as the snapshot job saw it on `day`: every snapshot of the latest snapshot day on or
+   * before `day`, by deal (a deal missing from that day's set had left the book). Empty when no
+   * snapshot is that old. Snapshots are grouped by day once, on first use.
+   */
+  snapshotsAsOf(day: number): Map<string, DealSnapshot>;
 }
 
 /** Builds the report context for an evaluated book. */
@@ -58,7 +64,7 @@ export function reportContext(book: Book, evaluation: Evaluation): ReportContext
       stale = idle >= staleDaysFor(book.cfg, deal.pipeline);
       compliant = stats.lastMs >= complianceSince;
     }
-    const stage = book.stageByKey.get(stageKey(deal.pipeline, deal.stageId));
+    const stage = book.stageOf(deal.pipeline, deal.stageId);
     deals.push({ deal, createdDay, closeDay, stale, compliant, probability: stage?.stage.probability ?? deal.probability ?? 0 });
     if (deal.ownerId !== null) ownerSet.add(deal.ownerId);
   }
@@ -78,6 +84,7 @@ export function reportContext(book: Book, evaluation: Evaluation): ReportContext
       else teams.set(o.team, [o.externalId]);
     }
   }
+  let byDay: Map<string, DealSnapshot[]> | undefined;
   return {
     book,
     evaluation,
@@ -85,5 +92,30 @@ export function reportContext(book: Book, evaluation: Evaluation): ReportContext
     ownerName: (id) => (id === null ? '(no owner)' : (names.get(id) ?? id)),
     teams,
     ownerIds: [...ownerSet].sort(),
+    snapshotsAsOf: (day) => snapshotsAsOf((byDay ??= groupByDay(input.snapshots)), day),
   };
+}
+
+/** Snapshots grouped by their `day` text, in input order. */
+function groupByDay(snapshots: readonly DealSnapshot[]): Map<string, DealSnapshot[]> {
+  const out = new Map<string, DealSnapshot[]>();
+  for (const s of snapshots) {
+    const list = out.get(s.day);
+    if (list) list.push(s);
+    else out.set(s.day, [s]);
+  }
+  return out;
+}
+
+function snapshotsAsOf(byDay: Map<string, DealSnapshot[]>, day: number): Map<string, DealSnapshot> {
+  let best = -Infinity;
+  for (const text of byDay.keys()) {
+    const d = dayOfIsoDate(text);
+    if (d <= day && d > best) best = d;
+  }
+  const out = new Map<string, DealSnapshot>();
+  if (best === -Infinity) return out;
+  // the canonical text of that day only, as a snapshot job writes it
+  for (const s of byDay.get(isoDateOfDay(best)) ?? []) out.set(s.dealId, s);
+  return out;
 }

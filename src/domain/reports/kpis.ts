@@ -16,7 +16,6 @@
  *   (share of open deals with an activity in the compliance window), quota coverage.
  */
 import type { ActivityType } from '../model/activity.js';
-import { stageKey } from '../book.js';
 import { countsAsActivity } from '../book.js';
 import { median } from '../benchmarks.js';
 import { amountIn, MoneySum, roundCents, toReporting, type MoneyContext, type MoneyTotal } from '../money.js';
@@ -353,10 +352,9 @@ function stageEntries(ctx: ReportContext, pipeline: string, dealId: string): Sta
   let maxAfter = -1;
   for (let i = n - 1; i >= 0; i--) {
     const c = changes[i]!;
-    const key = stageKey(pipeline, c.toStageId);
-    const info = ctx.book.stageByKey.get(key);
+    const info = ctx.book.stageOf(pipeline, c.toStageId);
     const r = info?.rank ?? -1;
-    keys[i] = info && !info.stage.isClosed ? key : null;
+    keys[i] = info && !info.stage.isClosed ? info.key : null;
     days[i] = ctx.book.clock.dayOf(c.atMs);
     if (maxAfter > r) advanced[i] = 1;
     if (r > maxAfter) maxAfter = r;

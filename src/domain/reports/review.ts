@@ -8,7 +8,6 @@ import type { FindingsDiff } from '../findings/diff.js';
 import type { Finding } from '../model/finding.js';
 import { amountIn, MoneySum, type MoneyTotal } from '../money.js';
 import { dayOfIsoDate, isoDateOfDay } from '../time.js';
-import { snapshotsAsOf } from './changes.js';
 import type { ReportContext } from './context.js';
 import type { Forecast } from './forecast.js';
 import type { KpiReport, TrendFlag } from './kpis.js';
@@ -96,7 +95,7 @@ function forecastVsLastWeek(ctx: ReportContext, forecast: Forecast): MorningRevi
   const currency = book.money.reportingCurrency;
   const expectedNow = amountIn(forecast.expected, currency);
   const weekAgo = book.today - 7;
-  const snaps = snapshotsAsOf(book.input.snapshots, weekAgo);
+  const snaps = ctx.snapshotsAsOf(weekAgo);
   let expectedLastWeek: number | null = null;
   if (snaps.size > 0) {
     const rate = new Map(forecast.conversions.map((c) => [stageKey(c.pipeline, c.stageId), c.rate]));
