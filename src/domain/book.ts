@@ -101,8 +101,6 @@ export interface Book {
   statsOf(dealId: string): ActivityStats;
   /** The activity stats of a record's slot (see {@link DealRecord.slot}). */
   statsAt(slot: number): ActivityStats;
-  /** A deal's stage changes, oldest first. */
-  stageChangesOf(dealId: string): readonly ParsedStageChange[] | undefined;
   /** `Date.parse` of every activity's `occurredAt`, aligned with `input.activities` (NaN when invalid). */
   activityMs: Float64Array;
   dealsById: Map<string, Deal>;
@@ -252,7 +250,6 @@ export function buildBook(input: EngineInput, now: Date | number): Book {
     recordOf: (dealId) => records.get(dealId),
     statsOf,
     statsAt,
-    stageChangesOf: (dealId) => records.get(dealId)?.stageChanges,
     activityMs,
     dealsById,
   };

@@ -100,7 +100,7 @@ function stageOutcomes(ctx: ReportContext, deals: readonly DealDays[]): Map<stri
   };
   for (const dd of deals) {
     const d = dd.deal;
-    const changes = ctx.book.stageChangesOf(d.externalId);
+    const changes = dd.stageChanges;
     if (!changes) continue;
     let maxAfter = -1;
     let lastOpen: StageInfo | null = null;
@@ -225,7 +225,7 @@ function maxOpenProbability(ctx: ReportContext, deals: readonly DealDays[]): Map
   for (const dd of deals) {
     const d = dd.deal;
     let max = d.isClosed ? 0 : dd.probability;
-    const changes = ctx.book.stageChangesOf(d.externalId);
+    const changes = dd.stageChanges;
     if (changes) {
       for (const c of changes) {
         const info = ctx.book.stageOf(d.pipeline, c.toStageId);

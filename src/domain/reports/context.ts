@@ -1,5 +1,5 @@
 /** What every report reads: the run's book and evaluation, plus per-deal days computed once. */
-import type { Book } from '../book.js';
+import type { Book, ParsedStageChange } from '../book.js';
 import type { Evaluation } from '../evaluate.js';
 import type { Deal } from '../model/deal.js';
 import { staleDaysFor } from '../rules/config.js';
@@ -18,6 +18,8 @@ export interface DealDays {
   compliant: boolean;
   /** Stage probability (else the deal's, else 0). */
   probability: number;
+  /** Stage changes, oldest first (looked up once for every report). */
+  stageChanges: readonly ParsedStageChange[] | undefined;
 }
 
 /** Input shared by report builders. */
@@ -35,7 +37,8 @@ export interface ReportContext {
   /**
    * The book as the snapshot job saw it on `day`: every snapshot of the latest snapshot day on or
    * before `day`, by deal (a deal missing from that day's set had left the book). Empty when no
-   * snapshot is that old. Snapshots are grouped by day once, on first use.
+   * snapshot is that old. Snapshots are grouped by day once, on first use; the map is shared
+   * between callers (read it, never change it).
    */
   snapshotsAsOf(day: number): Map<string, DealSnapshot>;
 }
@@ -57,15 +60,16 @@ export function reportContext(book: Book, evaluation: Evaluation): ReportContext
     }
     let stale = false;
     let compliant = false;
+    const record = book.recordOf(deal.externalId);
     if (!deal.isClosed) {
-      const stats = book.statsOf(deal.externalId);
+      const stats = book.statsAt(record?.slot ?? -1);
       const lastTouch = Math.max(stats.lastMs, createdMs);
       const idle = Number.isFinite(lastTouch) ? book.today - clock.dayOf(lastTouch) : 0;
       stale = idle >= staleDaysFor(book.cfg, deal.pipeline);
       compliant = stats.lastMs >= complianceSince;
     }
     const stage = book.stageOf(deal.pipeline, deal.stageId);
-    deals.push({ deal, createdDay, closeDay, stale, compliant, probability: stage?.stage.probability ?? deal.probability ?? 0 });
+    deals.push({ deal, createdDay, closeDay, stale, compliant, probability: stage?.stage.probability ?? deal.probability ?? 0, stageChanges: record?.stageChanges });
     if (deal.ownerId !== null) ownerSet.add(deal.ownerId);
   }
   const names = new Map<string, string>();
@@ -85,6 +89,8 @@ export function reportContext(book: Book, evaluation: Evaluation): ReportContext
     }
   }
   let byDay: Map<string, DealSnapshot[]> | undefined;
+  /** Day text -> its snapshots by deal: the week-ago book serves both the changes and the review. */
+  const asOf = new Map<string, Map<string, DealSnapshot>>();
   return {
     book,
     evaluation,
@@ -92,7 +98,7 @@ export function reportContext(book: Book, evaluation: Evaluation): ReportContext
     ownerName: (id) => (id === null ? '(no owner)' : (names.get(id) ?? id)),
     teams,
     ownerIds: [...ownerSet].sort(),
-    snapshotsAsOf: (day) => snapshotsAsOf((byDay ??= groupByDay(input.snapshots)), day),
+    snapshotsAsOf: (day) => snapshotsAsOf((byDay ??= groupByDay(input.snapshots)), day, asOf),
   };
 }
 
@@ -107,15 +113,20 @@ function groupByDay(snapshots: readonly DealSnapshot[]): Map<string, DealSnapsho
   return out;
 }
 
-function snapshotsAsOf(byDay: Map<string, DealSnapshot[]>, day: number): Map<string, DealSnapshot> {
+function snapshotsAsOf(byDay: Map<string, DealSnapshot[]>, day: number, built: Map<string, Map<string, DealSnapshot>>): Map<string, DealSnapshot> {
   let best = -Infinity;
   for (const text of byDay.keys()) {
     const d = dayOfIsoDate(text);
     if (d <= day && d > best) best = d;
   }
-  const out = new Map<string, DealSnapshot>();
-  if (best === -Infinity) return out;
+  if (best === -Infinity) return new Map();
   // the canonical text of that day only, as a snapshot job writes it
-  for (const s of byDay.get(isoDateOfDay(best)) ?? []) out.set(s.dealId, s);
+  const text = isoDateOfDay(best);
+  let out = built.get(text);
+  if (!out) {
+    out = new Map();
+    for (const s of byDay.get(text) ?? []) out.set(s.dealId, s);
+    built.set(text, out);
+  }
   return out;
 }

@@ -16,7 +16,7 @@
  *   (share of open deals with an activity in the compliance window), quota coverage.
  */
 import type { ActivityType } from '../model/activity.js';
-import { countsAsActivity } from '../book.js';
+import { countsAsActivity, type ParsedStageChange } from '../book.js';
 import { median } from '../benchmarks.js';
 import { amountIn, MoneySum, roundCents, toReporting, type MoneyContext, type MoneyTotal } from '../money.js';
 import { fiscalQuarterOf, isoDateOfDay } from '../time.js';
@@ -222,7 +222,7 @@ export function computeKpis(ctx: ReportContext, options: KpiOptions = {}): KpiRe
   for (const dd of ctx.deals) {
     const d = dd.deal;
     const pa = accsFor(d.ownerId);
-    const moves = stageEntries(ctx, d.pipeline, d.externalId);
+    const moves = stageEntries(ctx, d.pipeline, dd.stageChanges);
     for (let i = 0; i < allPeriods.length; i++) addDealToPeriod(pa[i]!, dd, allPeriods[i]!, cohortHorizons[i]!, moves, money);
     const st = stateFor(d.ownerId);
     if (!d.isClosed) {
@@ -342,8 +342,7 @@ interface StageEntries {
   advanced: Uint8Array;
 }
 
-function stageEntries(ctx: ReportContext, pipeline: string, dealId: string): StageEntries | null {
-  const changes = ctx.book.stageChangesOf(dealId);
+function stageEntries(ctx: ReportContext, pipeline: string, changes: readonly ParsedStageChange[] | undefined): StageEntries | null {
   if (!changes) return null;
   const n = changes.length;
   const keys: (string | null)[] = new Array(n);
