@@ -97,6 +97,8 @@ export interface Book {
   stagesByPipeline: Map<string, Stage[]>;
   /** Everything indexed about a deal id (any id seen in deals or history); undefined when none. */
   recordOf(dealId: string): DealRecord | undefined;
+  /** The record of `input.deals[i]` (undefined for deleted deals), so a walk over the input needs no lookup. */
+  dealRecords: readonly (DealRecord | undefined)[];
   /** A deal's activity stats (shared empty stats for deals without activity). */
   statsOf(dealId: string): ActivityStats;
   /** The activity stats of a record's slot (see {@link DealRecord.slot}). */
@@ -152,11 +154,21 @@ export function buildBook(input: EngineInput, now: Date | number): Book {
     });
   }
 
-  const dealsById = new Map<string, Deal>();
-  for (const d of input.deals) if (!d.isDeleted) dealsById.set(d.externalId, d);
   // Live deals take slots 0..n-1 in dealsById order; ids seen only in history get records with slot -1.
+  const dealsById = new Map<string, Deal>();
   const records = new Map<string, DealRecord>();
-  for (const id of dealsById.keys()) records.set(id, { slot: records.size, stageChanges: undefined, closeDateChanges: undefined, amountBaseline: undefined });
+  const dealRecords = new Array<DealRecord | undefined>(input.deals.length);
+  for (let i = 0; i < input.deals.length; i++) {
+    const d = input.deals[i]!;
+    if (d.isDeleted) continue;
+    const known = dealsById.size;
+    dealsById.set(d.externalId, d);
+    let r: DealRecord | undefined;
+    // a new id grows the map (no lookup needed); a repeated id shares the first one's record
+    if (dealsById.size > known) records.set(d.externalId, (r = { slot: known, stageChanges: undefined, closeDateChanges: undefined, amountBaseline: undefined }));
+    else r = records.get(d.externalId);
+    dealRecords[i] = r;
+  }
   const recordFor = (dealId: string): DealRecord => {
     let r = records.get(dealId);
     if (!r) records.set(dealId, (r = { slot: -1, stageChanges: undefined, closeDateChanges: undefined, amountBaseline: undefined }));
@@ -248,6 +260,7 @@ export function buildBook(input: EngineInput, now: Date | number): Book {
     stageOf: (pipeline, stageId) => stagesOfPipeline.get(pipeline)?.get(stageId),
     stagesByPipeline,
     recordOf: (dealId) => records.get(dealId),
+    dealRecords,
     statsOf,
     statsAt,
     activityMs,

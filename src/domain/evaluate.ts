@@ -53,11 +53,13 @@ export function evaluateDeals(input: EngineInput, now: Date | number, options: E
   const only = options.dealIds ? new Set(options.dealIds) : null;
   const deals = only ? [...only].map((id) => book.dealsById.get(id)) : input.deals;
   if (only) evaluatedDealIds.push(...only);
-  for (const deal of deals) {
+  for (let i = 0; i < deals.length; i++) {
+    const deal = deals[i];
     if (!deal) continue;
     if (!only) evaluatedDealIds.push(deal.externalId);
     if (deal.isDeleted) continue;
-    const facts = dealFacts(deal, book);
+    // walking the whole input, the book has each deal's record by position
+    const facts = only ? dealFacts(deal, book) : dealFacts(deal, book, book.dealRecords[i]);
     const dealFindings = evaluateRules(facts, ctx, active);
     if (dealFindings.length > 0) {
       findingsPerDeal.push(dealFindings);

@@ -3,7 +3,7 @@
  * (days idle, days in stage, close day) so that sixteen rules cost sixteen cheap checks.
  */
 import type { Benchmarks } from '../benchmarks.js';
-import type { ActivityStats, AmountBaseline, Book, ParsedCloseDateChange, ParsedStageChange, StageInfo } from '../book.js';
+import type { ActivityStats, AmountBaseline, Book, DealRecord, ParsedCloseDateChange, ParsedStageChange, StageInfo } from '../book.js';
 import { lastMoveInto, stageKey } from '../book.js';
 import type { Deal } from '../model/deal.js';
 import type { Finding, Severity } from '../model/finding.js';
@@ -88,10 +88,9 @@ export interface Rule {
 
 const NO_CHANGES: readonly ParsedStageChange[] = Object.freeze([]);
 
-/** Computes a deal's facts against the run's book. */
-export function dealFacts(deal: Deal, book: Book): DealFacts {
+/** Computes a deal's facts against the run's book (`record`: the deal's, when the caller has it). */
+export function dealFacts(deal: Deal, book: Book, record: DealRecord | undefined = book.recordOf(deal.externalId)): DealFacts {
   const stage = book.stageOf(deal.pipeline, deal.stageId);
-  const record = book.recordOf(deal.externalId);
   const stats = book.statsAt(record?.slot ?? -1);
   const createdMs = parseInstant(deal.createdAt);
   const lastTouchMs = Math.max(stats.lastMs, Number.isNaN(createdMs) ? -Infinity : createdMs);
