@@ -157,6 +157,8 @@ export function buildBook(input: EngineInput, now: Date | number): Book {
   // Live deals take slots 0..n-1 in dealsById order; ids seen only in history get records with slot -1.
   const dealsById = new Map<string, Deal>();
   const records = new Map<string, DealRecord>();
+  /** Live deal id -> slot: the activity fold reads a number per activity, not a record object. */
+  const slotById = new Map<string, number>();
   const dealRecords = new Array<DealRecord | undefined>(input.deals.length);
   for (let i = 0; i < input.deals.length; i++) {
     const d = input.deals[i]!;
@@ -165,8 +167,10 @@ export function buildBook(input: EngineInput, now: Date | number): Book {
     dealsById.set(d.externalId, d);
     let r: DealRecord | undefined;
     // a new id grows the map (no lookup needed); a repeated id shares the first one's record
-    if (dealsById.size > known) records.set(d.externalId, (r = { slot: known, stageChanges: undefined, closeDateChanges: undefined, amountBaseline: undefined }));
-    else r = records.get(d.externalId);
+    if (dealsById.size > known) {
+      records.set(d.externalId, (r = { slot: known, stageChanges: undefined, closeDateChanges: undefined, amountBaseline: undefined }));
+      slotById.set(d.externalId, known);
+    } else r = records.get(d.externalId);
     dealRecords[i] = r;
   }
   const recordFor = (dealId: string): DealRecord => {
@@ -186,7 +190,7 @@ export function buildBook(input: EngineInput, now: Date | number): Book {
     const list = r.stageChanges;
     if (list && list.length > 1 && !isSorted(list)) list.sort((a, b) => a.atMs - b.atMs);
   }
-  const { statsAt, activityMs } = foldActivities(input, nowMs, dealsById, records, cfg.activity_not_logged.days * MS_PER_DAY);
+  const { statsAt, activityMs } = foldActivities(input, nowMs, dealsById, records, slotById, cfg.activity_not_logged.days * MS_PER_DAY);
 
   let closeDateChanges = 0;
   for (const c of input.fieldChanges) {
@@ -333,6 +337,7 @@ function foldActivities(
   nowMs: number,
   dealsById: Map<string, Deal>,
   records: Map<string, DealRecord>,
+  slotById: Map<string, number>,
   notLoggedWindowMs: number,
 ): { statsAt: (slot: number) => ActivityStats; activityMs: Float64Array } {
   const acts = input.activities;
@@ -366,8 +371,8 @@ function foldActivities(
     if (!counted && !openTask && !futureMeeting) continue;
     const dir = a.direction;
     for (let j = 0; j < ids.length; j++) {
-      const k = records.get(ids[j]!)?.slot ?? -1;
-      if (k < 0) continue;
+      const k = slotById.get(ids[j]!);
+      if (k === undefined) continue;
       has[k] = 1;
       if (counted) {
         if (atMs > lastMs[k]!) lastMs[k] = atMs;
