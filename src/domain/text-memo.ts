@@ -7,8 +7,10 @@
  *
  * Keys are compared with SameValueZero. Keys that are all small non-negative integers or booleans
  * (the common case: day counts, flags) are packed into one number and cost one lookup; anything
- * else (strings, objects, fractions) goes through nested maps. A key position must keep one type
- * within a memo, and a memo one number of keys (`true` and `1` pack alike, and so do `(3)` and `(3, 0)`).
+ * else (strings, objects, fractions) goes through nested maps, except an object with a small
+ * integer (a stage's limits and a day count), which indexes an array kept per object. A key
+ * position must keep one type within a memo, and a memo one number of keys (`true` and `1` pack
+ * alike, and so do `(3)` and `(3, 0)`).
  */
 import { flat } from './strings.js';
 
@@ -17,6 +19,11 @@ const FIELD = 2 ** 17;
 
 function packable(x: unknown): boolean {
   return typeof x === 'boolean' || (typeof x === 'number' && x >= 0 && x < FIELD && Math.floor(x) === x);
+}
+
+/** An object key with a small integer (a stage's limits and a day count): an array per object. */
+function objectAndIndex(a: unknown, b: unknown): boolean {
+  return typeof a === 'object' && a !== null && typeof b === 'number' && b >= 0 && b < FIELD && Math.floor(b) === b;
 }
 
 function pack(a: unknown, b: unknown, c: unknown): number {
@@ -28,13 +35,14 @@ export class Memo<T> {
   // One map per arity, so a one- or two-key value costs one or two lookups.
   private readonly nested1 = new Map<unknown, T>();
   private readonly nested2 = new Map<unknown, Map<unknown, T>>();
+  private readonly byObject = new Map<unknown, (T | undefined)[]>();
   private readonly nested3 = new Map<unknown, Map<unknown, Map<unknown, T>>>();
 
   /** The value memoized under the keys, or `undefined`. Keys are never `undefined`. */
   get(a: unknown, b?: unknown, c?: unknown): T | undefined {
     if (packable(a) && packable(b ?? 0) && packable(c ?? 0)) return this.packed.get(pack(a, b ?? 0, c ?? 0));
     if (b === undefined) return this.nested1.get(a);
-    if (c === undefined) return this.nested2.get(a)?.get(b);
+    if (c === undefined) return objectAndIndex(a, b) ? this.byObject.get(a)?.[b as number] : this.nested2.get(a)?.get(b);
     return this.nested3.get(a)?.get(b)?.get(c);
   }
 
@@ -42,7 +50,11 @@ export class Memo<T> {
   set(value: T, a: unknown, b?: unknown, c?: unknown): T {
     if (packable(a) && packable(b ?? 0) && packable(c ?? 0)) this.packed.set(pack(a, b ?? 0, c ?? 0), value);
     else if (b === undefined) this.nested1.set(a, value);
-    else if (c === undefined) inner(this.nested2, a).set(b, value);
+    else if (c === undefined && objectAndIndex(a, b)) {
+      let list = this.byObject.get(a);
+      if (!list) this.byObject.set(a, (list = []));
+      list[b as number] = value;
+    } else if (c === undefined) inner(this.nested2, a).set(b, value);
     else inner(inner(this.nested3, a), b).set(c, value);
     return value;
   }

@@ -41,3 +41,16 @@ describe('TextMemo', () => {
     expect(t.memo('y').get(1)).toBeUndefined();
   });
 });
+
+describe('TextMemo with an object and a day count', () => {
+  it('keeps each object its own values, and large or fractional counts apart from small ones', () => {
+    const m = new TextMemo();
+    const a = { stage: 'a' };
+    const b = { stage: 'b' };
+    m.set('a3', a, 3);
+    m.set('b3', b, 3);
+    m.set('a-big', a, 2 ** 17);
+    m.set('a-half', a, 3.5);
+    expect([m.get(a, 3), m.get(b, 3), m.get(a, 2 ** 17), m.get(a, 3.5), m.get(a, 4), m.get({ stage: 'a' }, 3)]).toEqual(['a3', 'b3', 'a-big', 'a-half', undefined, undefined]);
+  });
+});

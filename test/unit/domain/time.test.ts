@@ -100,3 +100,19 @@ describe('isoDateOfDay', () => {
     );
   });
 });
+
+describe('DayClock cache', () => {
+  it('answers a warm clock as a fresh one does, across DST changes and days 4096 apart (same cache slot)', () => {
+    const warm = createDayClock('America/New_York');
+    const start = Date.parse('2026-03-01T00:00:00Z');
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 400 * 86_400_000 }), fc.boolean(), (offset, farApart) => {
+        const ms = start + offset + (farApart ? 4096 * 86_400_000 : 0);
+        warm.dayOf(ms - 4096 * 86_400_000); // fills the same slot with another day first
+        expect(warm.dayOf(ms)).toBe(createDayClock('America/New_York').dayOf(ms));
+        expect(warm.offsetAt(ms)).toBe(createDayClock('America/New_York').offsetAt(ms));
+      }),
+      { numRuns: 3_000 },
+    );
+  });
+});
