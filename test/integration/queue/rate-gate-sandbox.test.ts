@@ -34,15 +34,29 @@ describe(`the HubSpot rate gate (on ${backend.name}) against the sandbox's rolli
     const gate = system.rateGates.gateFor(uniqueName('hs'), rateLimitsFor('hubspot'));
     const { baseUrl, accessToken } = sandbox.hubspot;
     const started = Date.now();
-    const statuses = await Promise.all(
-      Array.from({ length: 150 }, async () => {
-        await gate.take('default');
-        const response = await fetch(`${baseUrl}/crm/v3/objects/deals?limit=1`, { headers: { authorization: `Bearer ${accessToken}` } });
-        await response.arrayBuffer();
-        return response.status;
+    const statuses: number[] = [];
+    const admitted: number[] = [];
+    // Ten senders, as a connector's few concurrent requests: 150 callers all waiting on the gate at
+    // once would only measure how late a busy test process delivers what the gate let through.
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        while (next < 150) {
+          next++;
+          await gate.take('default');
+          admitted.push(Date.now());
+          const response = await fetch(`${baseUrl}/crm/v3/objects/deals?limit=1`, { headers: { authorization: `Bearer ${accessToken}` } });
+          await response.arrayBuffer();
+          statuses.push(response.status);
+        }
       }),
     );
     const elapsed = Date.now() - started;
+    // The gate itself: 101 admissions need 21 sub-windows of 526 ms (5 each), so they span at least
+    // 19 whole sub-windows (9,994 ms): never 200 across a boundary as a fixed 10 s window would allow.
+    admitted.sort((a, b) => a - b);
+    for (let i = 100; i < admitted.length; i++) expect(admitted[i]! - admitted[i - 100]!).toBeGreaterThanOrEqual(19 * 526);
+    expect(statuses).toHaveLength(150);
     expect(statuses.filter((s) => s === 429)).toHaveLength(0);
     expect(statuses.every((s) => s === 200)).toBe(true);
     // 5 per 526 ms sub-window: the 150th request waits for the 30th sub-window (29 boundaries).

