@@ -15,6 +15,7 @@ import path from 'node:path';
 import { openPipeline } from '../../jobs/runtime.js';
 import { summarize } from '../../jobs/summary.js';
 import { ConnectionSettings } from '../../src/domain/model/index.js';
+import { sandboxSalesforceConnection } from '../support/sandbox-connections.js';
 import { startSandbox } from '../../src/sandbox/index.js';
 import { openStore } from '../../src/store/index.js';
 import { silentLogger } from '../integration/pipeline/harness.js';
@@ -31,16 +32,7 @@ const store = await openStore({ databaseUrl: process.env.DATABASE_URL || undefin
 const unlimited = rateLimited ? {} : { rateLimit: { requests: 10_000, perMs: 1_000 } };
 const connections = [
   ConnectionSettings.parse({ id: 'hs', provider: 'hubspot', accessToken: sandbox.hubspot.accessToken, baseUrl: sandbox.hubspot.baseUrl, writeback: 'on', ...unlimited }),
-  ConnectionSettings.parse({
-    id: 'sf',
-    provider: 'salesforce',
-    instanceUrl: sandbox.salesforce.instanceUrl,
-    loginUrl: sandbox.salesforce.loginUrl,
-    apiVersion: sandbox.salesforce.apiVersion,
-    auth: { type: 'refreshToken', clientId: sandbox.salesforce.clientId, clientSecret: sandbox.salesforce.clientSecret, refreshToken: sandbox.salesforce.refreshToken },
-    writeback: 'on',
-    ...unlimited,
-  }),
+  sandboxSalesforceConnection(sandbox, 'sf', { writeback: 'on', ...unlimited }),
 ];
 await store.connections.upsertFromConfig(connections);
 const pipeline = await openPipeline({ store, connections, logger: silentLogger(), redisUrl: process.env.REDIS_URL || undefined, prefix: `{dw-bench-${process.pid}}` });

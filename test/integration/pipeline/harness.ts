@@ -16,6 +16,7 @@ import { ConnectionSettings, type WritebackMode } from '../../../src/domain/mode
 import { createHandlers, registryConnectors, connectionHealthHooks, type PipelineDeps, type PipelineLogger } from '../../../jobs/index.js';
 import type { CrmConnector } from '../../../connectors/types.js';
 import { POSTGRES_URL, REDIS_URL, uniqueName } from '../../support/services.js';
+import { sandboxSalesforceConnection } from '../../support/sandbox-connections.js';
 import { startPglite } from '../queue/backends.js';
 
 export interface HarnessOptions {
@@ -66,16 +67,7 @@ export function sandboxConnections(sandbox: Sandbox, writeback: WritebackMode): 
       writeback,
       lookbackMinutes: 10,
     }),
-    ConnectionSettings.parse({
-      id: 'sf',
-      provider: 'salesforce',
-      instanceUrl: sandbox.salesforce.instanceUrl,
-      loginUrl: sandbox.salesforce.loginUrl,
-      apiVersion: sandbox.salesforce.apiVersion,
-      auth: { type: 'refreshToken', clientId: sandbox.salesforce.clientId, clientSecret: sandbox.salesforce.clientSecret, refreshToken: sandbox.salesforce.refreshToken },
-      organizationId: sandbox.salesforce.organizationId,
-      writeback,
-    }),
+    sandboxSalesforceConnection(sandbox, 'sf', { writeback }),
   ];
 }
 
