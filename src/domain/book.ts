@@ -250,7 +250,7 @@ export function buildBook(input: EngineInput, now: Date | number): Book {
     if (amount !== null && !Number.isFinite(amount)) continue;
     recordFor(dealId).amountBaseline = { day: baselineDay, amount, currency: deal.currency };
   }
-  const statsOf = (dealId: string): ActivityStats => statsAt(records.get(dealId)?.slot ?? -1);
+  const statsOf = (dealId: string): ActivityStats => statsAt(slotById.get(dealId) ?? -1);
 
   return {
     input,
