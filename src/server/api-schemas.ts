@@ -90,7 +90,7 @@ export const DealQuery = z.object({
   owner: z.string().min(1).optional(),
   stage: z.string().min(1).optional(),
   state: z.enum(['open', 'closed', 'all']).default('open'),
-  cursor: z.string().min(1).optional(),
+  cursor: z.string().min(1).optional().describe('`nextCursor` of the previous page, with the same filters; anything else is refused with 400'),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 

@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ErrorBody } from '../../api-schemas.js';
 import { ChangesReport, ForecastReport, KpiReport, RepsReport, ReviewReport } from '../../report-schemas.js';
+import { MAX_CHANGES_RANGE_DAYS } from '../../report-range.js';
 import { FORECAST_PERIODS, KPI_PERIODS } from '../../review-service.js';
 import { requireConnection } from './connection-guard.js';
 
@@ -66,8 +67,11 @@ export const reportRoutes: FastifyPluginAsync = async (app) => {
     {
       schema: {
         ...common,
-        summary: 'Pipeline changes between two days (default: the last 7 days)',
-        querystring: z.object({ from: day.optional(), to: day.optional() }),
+        summary: `Pipeline changes between two days (default: the last 7 days; at most ${MAX_CHANGES_RANGE_DAYS} days, 3 years)`,
+        querystring: z.object({
+          from: day.optional().describe(`first day (default: 7 days before to); on or before to, at most ${MAX_CHANGES_RANGE_DAYS} days (3 years) before it`),
+          to: day.optional().describe("last day (default: today in the connection's time zone)"),
+        }),
         response: { 200: ChangesReport, ...errors },
       },
     },
