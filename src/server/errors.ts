@@ -87,8 +87,17 @@ function namingThePart(e: FastifyLikeError): string {
   const message = e.message ?? 'bad request';
   if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return `headers/content-type ${message}`;
   if (e.code?.startsWith('FST_ERR_CTP_') === true) return `body ${message}`;
-  if (e.code === 'FST_ERR_BAD_URL') return `params ${message}`;
   return message;
+}
+
+/**
+ * Fastify refuses some URLs before any route or error handler runs (bad percent-encoding, a path
+ * segment over its length limit); these answer in the same shape, naming the path, never echoing it.
+ */
+export function frameworkErrorView(error: { code?: string; statusCode?: number }): HttpErrorView {
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return { status: 414, code: 'REQUEST.INVALID', message: 'params a path segment is too long' };
+  if (error.code === 'FST_ERR_BAD_URL') return { status: 400, code: 'REQUEST.INVALID', message: 'params the path is not a valid URL (bad percent-encoding)' };
+  return toHttpError(error);
 }
 
 /** Stable reason label for rejected webhooks (metrics, logs). */
