@@ -96,6 +96,7 @@ function checkAnswer(op: Operation, req: GeneratedRequest, answer: Answer, schem
     }
     case 401:
       expect(error.code, where).toBe('UNAUTHORIZED');
+      expect(error.message, `${where}\na 401 names the header it refuses`).toMatch(/Authorization/);
       break;
     case 404:
       expect(error.code, where).toBe('NOT_FOUND');

@@ -146,6 +146,13 @@ describe('parseConfig', () => {
     );
   });
 
+  it('refuses a HubSpot portalId that is not an account id (it would route no webhook)', () => {
+    for (const portalId of ['acme', '-1', -1, 1.5, '']) {
+      const issues = issuesOf(() => parseConfig({ connections: [{ ...hubspot, portalId }] }, secrets));
+      expect(issues.some((line) => line.startsWith('connections[0].portalId: ')), `${portalId}: ${issues.join('; ')}`).toBe(true);
+    }
+  });
+
   it('checks the shared fields of a connection whose provider is missing or unknown', () => {
     const { provider: _provider, ...noProvider } = hubspot;
     const issues = issuesOf(() => parseConfig({ connections: [{ ...noProvider, id: 'Not Valid', writeback: 'sometimes' }] }, secrets));
