@@ -1,9 +1,9 @@
 /**
  * How every fuzz suite runs fast-check. Under `npm test`: a fixed seed and the suite's bounded
  * number of runs, so the suite is fast and repeatable. Under `npm run fuzz` (test/support/fuzz-run.ts):
- * a random seed and many more runs; any failure names the seed and path that replay it:
+ * a random seed and many more runs; any failure prints the command that replays its case:
  *
- *   DEALWATCH_FUZZ_SEED=<seed> DEALWATCH_FUZZ_PATH=<path> npm run fuzz -- <test file>
+ *   DEALWATCH_FUZZ_SEED=<seed> DEALWATCH_FUZZ_PATH=<path> DEALWATCH_FUZZ_LABEL=<property> npm run fuzz -- <test file>
  */
 import path from 'node:path';
 import fc from 'fast-check';

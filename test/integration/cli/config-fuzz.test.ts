@@ -131,16 +131,22 @@ const typedFields: [number, string[], fc.Arbitrary<unknown>][] = [
   [1, ['outboundMessageToken'], fc.constantFrom<unknown>(5, '', [MARK])],
 ];
 
+/** Fields only one provider has: with the provider itself broken, the loader cannot judge them. */
+const PROVIDER_FIELDS = new Set(['accessToken', 'portalId', 'baseUrl', 'instanceUrl', 'auth', 'organizationId', 'outboundMessageToken']);
+const providerOf = (index: number, keys: string[]) => (PROVIDER_FIELDS.has(keys[0]!) ? [`connections[${index}].provider`] : []);
+
 const breakage: fc.Arbitrary<Breakage> = fc.oneof(
   fc.constantFrom(...typedFields).chain(([index, keys, value]) =>
     value.map((v) => ({
       path: `connections[${index}].${keys.join('.')}`,
+      reads: providerOf(index, keys),
       apply: (file: Json) => setAt(conn(file, index), keys, v),
     })),
   ),
   // a required field missing
   fc.constantFrom<[number, string[]]>([0, ['id']], [0, ['provider']], [1, ['id']], [1, ['auth']], [1, ['auth', 'type']], [1, ['auth', 'clientId']]).map(([index, keys]) => ({
     path: `connections[${index}].${keys.join('.')}`,
+    reads: providerOf(index, keys),
     apply: (file: Json) => {
       let node: unknown = conn(file, index);
       for (const key of keys.slice(0, -1)) node = typeof node === 'object' && node !== null ? (node as Json)[key] : undefined;
