@@ -85,5 +85,10 @@ describe.skipIf(!ok)('bad cursors and ranges over HTTP', () => {
     expect(defaults.body).toMatchObject({ fromDay: '2026-11-19', toDay: '2026-11-26' });
     const oneDay = await get(`${changes}?from=2026-11-26&to=2026-11-26`);
     expect(oneDay.status).toBe(200);
+    // the cap is documented where clients look: the OpenAPI document
+    const doc = (await (await fetch(`${server.url}/docs/json`)).json()) as { paths: Record<string, { get: { summary: string; parameters: { name: string; description?: string }[] } }> };
+    const operation = doc.paths['/api/v1/connections/{id}/changes']!.get;
+    expect(operation.summary).toContain('3 years');
+    expect(operation.parameters.find((p) => p.name === 'from')?.description).toContain('1096 days');
   });
 });
