@@ -68,6 +68,18 @@ describe.skipIf(!ok)('bad cursors and ranges over HTTP', () => {
     expect(await api.t.totalJobs()).toBe(0);
   });
 
+  it('refuses a NUL character in a path or query value with 400 naming it (the database cannot hold one; it was a 500)', async () => {
+    for (const [url, field] of [
+      [`${deals()}/%00`, 'params/dealId'],
+      [`${deals()}?owner=a%00b`, 'querystring/owner'],
+      [`${server.url}/api/v1/connections/hs%00/review`, 'params/id'],
+    ] as const) {
+      const { status, body } = await get(url);
+      expect(status, `${url} ${JSON.stringify(body)}`).toBe(400);
+      expect(body.error.message).toMatch(new RegExp(`^${field.replace('/', '\\/')} `));
+    }
+  });
+
   it('refuses a reversed range and a range over three years with 400; accepts exactly three years', async () => {
     const changes = `${server.url}/api/v1/connections/hs-main/changes`;
     expect(await refused(`${changes}?from=2027-01-01&to=2020-01-01`, 'from')).toContain('on or before to (2020-01-01)');

@@ -2,13 +2,13 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { DealwatchError } from '../../../domain/errors.js';
-import { DealDetail, DealPage, DealQuery, ErrorBody } from '../../api-schemas.js';
+import { ApiText, DealDetail, DealPage, DealQuery, ErrorBody } from '../../api-schemas.js';
 import type { DealListQuery, LedgerEntry } from '../../../store/types.js';
 import { cursorKeyOf, pageCursors } from '../../page-cursor.js';
 import { requireConnection } from './connection-guard.js';
 
-const IdParams = z.object({ id: z.string().min(1) });
-const DealParams = z.object({ id: z.string().min(1), dealId: z.string().min(1) });
+const IdParams = z.object({ id: ApiText });
+const DealParams = z.object({ id: ApiText, dealId: ApiText });
 
 export const dealRoutes: FastifyPluginAsync = async (app) => {
   const { services } = app;

@@ -1,13 +1,13 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ErrorBody } from '../../api-schemas.js';
+import { ApiText, ErrorBody } from '../../api-schemas.js';
 import { ChangesReport, ForecastReport, KpiReport, RepsReport, ReviewReport } from '../../report-schemas.js';
 import { MAX_CHANGES_RANGE_DAYS } from '../../report-range.js';
 import { FORECAST_PERIODS, KPI_PERIODS } from '../../review-service.js';
 import { requireConnection } from './connection-guard.js';
 
-const IdParams = z.object({ id: z.string().min(1) });
+const IdParams = z.object({ id: ApiText });
 const day = z.iso.date();
 
 /** The manager's reports: the same ReviewService `dealwatch report` prints. */
@@ -34,8 +34,8 @@ export const reportRoutes: FastifyPluginAsync = async (app) => {
         summary: 'KPIs per rep',
         querystring: z.object({
           period: z.enum(KPI_PERIODS).optional().describe('default: trailing 30 days and quarter to date, each with the period before'),
-          owner: z.string().min(1).optional(),
-          team: z.string().min(1).optional(),
+          owner: ApiText.optional(),
+          team: ApiText.optional(),
         }),
         response: { 200: KpiReport, ...errors },
       },
