@@ -9,7 +9,7 @@ import path from 'node:path';
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import { ConfigError } from './domain/errors.js';
-import { ConnectionSettings } from './domain/model/connection.js';
+import { ConnectionSettings, HubSpotConnection, SalesforceConnection } from './domain/model/connection.js';
 import { RulesConfig } from './domain/rules/config.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -64,13 +64,19 @@ export const ConfigSchema = z
     dataDir: z.preprocess(emptyAsUndefined, z.string().min(1).default('./.dealwatch')),
     /** CRM connections, each with a unique `id`. @defaultValue [] */
     connections: z.array(ConnectionSettings).default([]),
-  })
-  // Runs even when other fields are invalid (`when`), so that every problem is reported at once;
-  // hence it reads the connections defensively.
-  .superRefine((config, ctx) => checkConnections(config.connections as unknown, ctx), { when: () => true });
+  });
 
-/** Checks across fields: unique ids, known time zones, parseable cron expressions, rule thresholds. */
-function checkConnections(connections: unknown, ctx: z.RefinementCtx): void {
+/** Where cross-field checks put their issues (zod-shaped, so they are described like the schema's). */
+interface IssueSink {
+  addIssue(issue: { code: 'custom'; path: PropertyKey[]; message: string } | z.core.$ZodIssue): void;
+}
+
+/**
+ * Checks across fields: unique ids, known time zones, parseable cron expressions, rule thresholds.
+ * Runs on the raw connections beside the schema, not inside it: zod skips refinements once a field
+ * fails fatally (a fraction where an integer is due), and every problem must be reported at once.
+ */
+function checkConnections(connections: unknown, ctx: IssueSink): void {
   if (!Array.isArray(connections)) return;
   const firstIndexById = new Map<string, number>();
   connections.forEach((connection: unknown, index) => {
@@ -82,6 +88,11 @@ function checkConnections(connections: unknown, ctx: z.RefinementCtx): void {
       rules?: unknown;
     };
     const at = (...path: string[]) => ['connections', index, ...path];
+    const { provider } = connection as { provider?: unknown };
+    if (provider !== 'hubspot' && provider !== 'salesforce') {
+      // The union then reports only `provider`; the fields every provider shares are still checked.
+      for (const issue of sharedFieldIssues(connection)) ctx.addIssue({ ...issue, path: at(...issue.path.map(String)) });
+    }
     if (typeof id === 'string') {
       const first = firstIndexById.get(id);
       if (first === undefined) firstIndexById.set(id, index);
@@ -106,6 +117,16 @@ function checkConnections(connections: unknown, ctx: z.RefinementCtx): void {
       }
     }
   });
+}
+
+/** Issues a connection of unknown provider would have under every provider: its shared fields' own problems. */
+function sharedFieldIssues(connection: object): z.core.$ZodIssue[] {
+  const asHubSpot = HubSpotConnection.safeParse({ ...connection, provider: 'hubspot' });
+  const asSalesforce = SalesforceConnection.safeParse({ ...connection, provider: 'salesforce' });
+  if (asHubSpot.success || asSalesforce.success) return [];
+  const key = (issue: z.core.$ZodIssue) => `${issue.path.join('.')}\u0000${issue.code}\u0000${issue.message}`;
+  const other = new Set(asSalesforce.error.issues.map(key));
+  return asHubSpot.error.issues.filter((issue) => other.has(key(issue)));
 }
 
 export type Config = z.infer<typeof ConfigSchema> & {
@@ -158,14 +179,15 @@ export function parseConfig(file: unknown, env: NodeJS.ProcessEnv): z.infer<type
     connections: resolved.connections,
   };
   const result = ConfigSchema.safeParse(input);
+  const crossField: z.core.$ZodIssue[] = [];
+  checkConnections(resolved.connections, { addIssue: (issue) => crossField.push(issue as z.core.$ZodIssue) });
   issues.push(...secretIssues.values());
-  if (!result.success) {
-    for (const issue of result.error.issues) {
-      const field = formatPath(issue.path);
-      // A field whose env reference is missing is already reported; its placeholder may fail validation too.
-      if (secretIssues.has(field)) continue;
-      issues.push(`${fieldLabel(field, env)}: ${describeIssue(issue)}`);
-    }
+  for (const issue of [...(result.success ? [] : result.error.issues), ...crossField]) {
+    const field = formatPath(issue.path);
+    // A field whose env reference is missing is already reported; its placeholder may fail validation too.
+    if (secretIssues.has(field)) continue;
+    const line = `${fieldLabel(field, env)}: ${describeIssue(issue)}`;
+    if (!issues.includes(line)) issues.push(line);
   }
   if (issues.length > 0) throw new ConfigError(issues);
   if (!result.success) throw new ConfigError(['config: invalid']);
@@ -242,7 +264,9 @@ function fieldLabel(field: string, env: NodeJS.ProcessEnv): string {
 function describeIssue(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'invalid_type':
-      return issue.input === undefined ? 'required' : `expected ${issue.expected}, got ${describeType(issue.input)}`;
+      if (issue.input !== undefined) return `expected ${issue.expected}, got ${describeType(issue.input)}`;
+      // zod leaves `input` out of some issues (a fraction where an integer is due): only "received undefined" is missing
+      return /received undefined$/.test(issue.message) ? 'required' : `expected ${issue.expected === 'int' ? 'an integer' : issue.expected}`;
     case 'invalid_union':
       if ('options' in issue && Array.isArray(issue.options)) {
         return `expected one of ${issue.options.map((option: unknown) => JSON.stringify(option)).join(', ')}`;

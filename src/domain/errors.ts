@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'QUEUE.UNAVAILABLE'
   | 'QUEUE.BAD_PAYLOAD'
   | 'QUEUE.TIMEOUT'
+  | 'REQUEST.INVALID'
   | 'NOT_FOUND'
   | 'UNAUTHORIZED';
 

@@ -16,6 +16,9 @@ import {
   SyncStatus,
 } from '../domain/model/index.js';
 
+/** A path or query value of the API: non-empty, and storable (PostgreSQL text holds no NUL character). */
+export const ApiText = z.string().min(1).regex(/^[^\u0000]*$/, 'must not contain a NUL character');
+
 export const ErrorBody = z
   .object({
     error: z.object({ code: z.string().describe('stable error code, e.g. UNAUTHORIZED'), message: z.string() }),
@@ -86,11 +89,11 @@ export const DealDetail = z
 
 export const DealQuery = z.object({
   band: ScoreBand.optional(),
-  rule: z.string().min(1).optional(),
-  owner: z.string().min(1).optional(),
-  stage: z.string().min(1).optional(),
+  rule: ApiText.optional(),
+  owner: ApiText.optional(),
+  stage: ApiText.optional(),
   state: z.enum(['open', 'closed', 'all']).default('open'),
-  cursor: z.string().min(1).optional(),
+  cursor: ApiText.optional().describe('`nextCursor` of the previous page, with the same filters; anything else is refused with 400'),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 

@@ -9,9 +9,10 @@
  * - `/healthz`, `/readyz`, `/metrics`, `/docs` (+ `/docs/json`), `/admin/queues` (Bull Board, token).
  */
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { ServerDeps } from './deps.js';
+import { frameworkErrorView, type ErrorBody } from './errors.js';
 import { authPlugin } from './plugins/auth.js';
 import { errorHandlerPlugin } from './plugins/error-handler.js';
 import { metricsPlugin } from './plugins/metrics.js';
@@ -52,6 +53,12 @@ export function fastifyOptions(deps: Pick<ServerDeps, 'logger' | 'options'>): Fa
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     trustProxy: deps.options.trustProxy ?? ['loopback', 'linklocal', 'uniquelocal'],
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const view = frameworkErrorView(error);
+      request.log.info({ code: view.code, status: view.status }, 'request refused before routing');
+      const body: ErrorBody = { error: { code: view.code, message: view.message }, requestId: request.id };
+      void reply.code(view.status).type('application/json').send(body);
+    },
   } as FastifyServerOptions;
 }
 

@@ -19,6 +19,7 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   'STORE.UNAVAILABLE': 503,
   'STORE.MIGRATION': 503,
   'QUEUE.UNAVAILABLE': 503,
+  'REQUEST.INVALID': 400,
   NOT_FOUND: 404,
   UNAUTHORIZED: 401,
 };
@@ -29,6 +30,18 @@ function statusOf(code: ErrorCode): number {
   if (code.startsWith('CRM.')) return 502;
   if (code.startsWith('QUEUE.') || code.startsWith('STORE.')) return 503;
   return 500;
+}
+
+/**
+ * A request the schema let through but the route refuses (a cursor it did not issue, a reversed
+ * range): 400, and the message starts with the field, as schema validation's do (`querystring/from ...`).
+ */
+export class InvalidRequestError extends DealwatchError {
+  readonly field: string;
+  constructor(part: 'querystring' | 'params' | 'body', field: string, problem: string) {
+    super('REQUEST.INVALID', `${part}/${field} ${problem}`);
+    this.field = field;
+  }
 }
 
 /** Body of every error answer of the JSON API. */
@@ -66,7 +79,25 @@ export function toHttpError(error: unknown): HttpErrorView {
   if (e.validation !== undefined || e.code === 'FST_ERR_VALIDATION') {
     return { status, code: 'REQUEST.INVALID', message: e.message ?? 'invalid request' };
   }
-  return { status, code: e.code?.startsWith('FST_') ? 'REQUEST.INVALID' : (e.code ?? 'REQUEST.INVALID'), message: e.message ?? 'bad request' };
+  return { status, code: e.code?.startsWith('FST_') ? 'REQUEST.INVALID' : (e.code ?? 'REQUEST.INVALID'), message: namingThePart(e) };
+}
+
+/** Fastify's own refusals say what is wrong but not where; the answer names the part of the request. */
+function namingThePart(e: FastifyLikeError): string {
+  const message = e.message ?? 'bad request';
+  if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return `headers/content-type ${message}`;
+  if (e.code?.startsWith('FST_ERR_CTP_') === true) return `body ${message}`;
+  return message;
+}
+
+/**
+ * Fastify refuses some URLs before any route or error handler runs (bad percent-encoding, a path
+ * segment over its length limit); these answer in the same shape, naming the path, never echoing it.
+ */
+export function frameworkErrorView(error: { code?: string; statusCode?: number }): HttpErrorView {
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return { status: 414, code: 'REQUEST.INVALID', message: 'params a path segment is too long' };
+  if (error.code === 'FST_ERR_BAD_URL') return { status: 400, code: 'REQUEST.INVALID', message: 'params the path is not a valid URL (bad percent-encoding)' };
+  return toHttpError(error);
 }
 
 /** Stable reason label for rejected webhooks (metrics, logs). */

@@ -11,6 +11,7 @@ import {
   computeForecast,
   computeKpis,
   computePipelineChanges,
+  createDayClock,
   engineSettingsFromConnection,
   evaluateDeals,
   fiscalQuarter,
@@ -18,12 +19,14 @@ import {
   reportContext,
   trailingDays,
   type EngineInput,
+  type EngineSettings,
   type FindingsDiff,
   type Period,
   type ReportContext,
 } from '../domain/engine.js';
 import type { LedgerEntry } from '../store/types.js';
 import type { ConnectionDirectory, ReviewService, ServerStore } from './ports.js';
+import { changesRange } from './report-range.js';
 
 const DAY_MS = 86_400_000;
 /** Closed deals this far back teach win rates and cycle lengths. */
@@ -51,11 +54,16 @@ interface Loaded {
 export function createReviewService(deps: { store: ServerStore; connections: ConnectionDirectory }): ReviewService {
   const { store } = deps;
 
-  async function load(connectionId: string, now: Date): Promise<Loaded> {
+  function settingsOf(connectionId: string): EngineSettings {
     const connection = deps.connections.get(connectionId);
     if (connection === undefined) throw new ConfigError([`connection "${connectionId}" is not configured`]);
     const settings = engineSettingsFromConnection(connection);
     if (!settings.ok) throw new ConfigError(settings.issues.map((i) => `connections.${connectionId}.${i}`));
+    return settings.settings;
+  }
+
+  async function load(connectionId: string, now: Date): Promise<Loaded> {
+    const settings = settingsOf(connectionId);
     const nowMs = now.getTime();
     const [open, closed, stages, owners, stageChanges, fieldChanges, snapshots] = await Promise.all([
       store.deals.loadOpen(connectionId),
@@ -72,7 +80,7 @@ export function createReviewService(deps: { store: ServerStore; connections: Con
       deals.map((d) => d.externalId),
       { since: new Date(nowMs - ACTIVITY_DAYS * DAY_MS).toISOString() },
     );
-    const input: EngineInput = { settings: settings.settings, deals, activities, stageChanges, fieldChanges, stages, owners, snapshots };
+    const input: EngineInput = { settings, deals, activities, stageChanges, fieldChanges, stages, owners, snapshots };
     const book = buildBook(input, now);
     const evaluation = evaluateDeals(input, now, { book });
     return { input, ctx: reportContext(book, evaluation) };
@@ -152,11 +160,10 @@ export function createReviewService(deps: { store: ServerStore; connections: Con
       return computeForecast(ctx, period === undefined ? {} : { period });
     },
     async changes(connectionId, query, now) {
+      // Refused before anything is read: a reversed or oversized range costs no database work.
+      const range = changesRange(query, createDayClock(settingsOf(connectionId).timezone).dayOf(now.getTime()));
       const { ctx } = await load(connectionId, now);
-      return computePipelineChanges(ctx, {
-        ...(query.from === undefined ? {} : { from: query.from }),
-        ...(query.to === undefined ? {} : { to: query.to }),
-      });
+      return computePipelineChanges(ctx, range);
     },
     async reps(connectionId, now) {
       const { ctx } = await load(connectionId, now);

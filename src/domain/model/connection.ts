@@ -92,7 +92,8 @@ export const HubSpotConnection = ConnectionBase.extend({
   /** API base URL without trailing slash. @defaultValue "https://api.hubapi.com" */
   baseUrl: z.url().default('https://api.hubapi.com'),
   /** HubSpot account id; routes webhooks to this connection. */
-  portalId: z.union([z.string(), z.number()]).transform(String).optional(),
+  // A HubSpot account id is a positive integer; anything else would silently route no webhook here.
+  portalId: z.union([z.string().regex(/^[1-9]\d*$/, 'expected a HubSpot account id (digits)'), z.number().int().positive()]).transform(String).optional(),
   /** App client secret used to verify webhook signatures. */
   webhookSecret: secret.optional(),
 }).superRefine(

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ErrorBody } from '../api-schemas.js';
+import { ApiText, ErrorBody } from '../api-schemas.js';
 import { renderReviewPage } from '../pages/review-page.js';
 import { requireConnection } from './api/connection-guard.js';
 
@@ -16,7 +16,7 @@ export const pageRoutes: FastifyPluginAsync = async (app) => {
         tags: ['reports'],
         summary: 'The morning review as a web page',
         security: [{ apiToken: [] }],
-        params: z.object({ id: z.string().min(1) }),
+        params: z.object({ id: ApiText }),
         response: { 200: { content: { 'text/html': { schema: z.string() } } }, 401: ErrorBody, 404: ErrorBody },
       },
     },

@@ -19,6 +19,14 @@ export function isWellFormedXml(text: string): boolean {
 }
 
 /**
+ * True when the text declares a DTD. Outbound messages never carry one, and a DTD is how XML
+ * smuggles entity expansion (billion laughs) and external entities: such a body is refused unread.
+ */
+export function declaresDtd(text: string): boolean {
+  return /<!DOCTYPE|<!ENTITY/i.test(text);
+}
+
+/**
  * The acknowledgement Salesforce waits for; anything else makes it retry the whole message.
  * @see https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_om_outboundmessaging_wsdl.htm
  */

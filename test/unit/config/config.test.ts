@@ -138,6 +138,28 @@ describe('parseConfig', () => {
       ].sort(),
     );
   });
+
+  it('still reports cross-field problems beside a fraction where an integer is due, and does not call that fraction missing', () => {
+    const issues = issuesOf(() => parseConfig({ connections: [hubspot, { ...hubspot, lookbackMinutes: 1.5, schedule: { cron: 'nope', timezone: 'UTC' } }] }, secrets));
+    expect(issues.sort()).toEqual(
+      ['connections[1].id: duplicate id (also connections[0].id)', 'connections[1].lookbackMinutes: expected an integer', 'connections[1].schedule.cron: invalid cron expression'].sort(),
+    );
+  });
+
+  it('refuses a HubSpot portalId that is not an account id (it would route no webhook)', () => {
+    for (const portalId of ['acme', '-1', -1, 1.5, '']) {
+      const issues = issuesOf(() => parseConfig({ connections: [{ ...hubspot, portalId }] }, secrets));
+      expect(issues.some((line) => line.startsWith('connections[0].portalId: ')), `${portalId}: ${issues.join('; ')}`).toBe(true);
+    }
+  });
+
+  it('checks the shared fields of a connection whose provider is missing or unknown', () => {
+    const { provider: _provider, ...noProvider } = hubspot;
+    const issues = issuesOf(() => parseConfig({ connections: [{ ...noProvider, id: 'Not Valid', writeback: 'sometimes' }] }, secrets));
+    expect(issues[0]).toBe('connections[0].provider: expected one of "hubspot", "salesforce"');
+    expect(issues).toContain('connections[0].writeback: expected one of "on", "dry-run", "off"');
+    expect(issues.some((line) => line.startsWith('connections[0].id: '))).toBe(true);
+  });
 });
 
 describe('HubSpot auth: a private app token or OAuth', () => {

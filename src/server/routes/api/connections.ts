@@ -1,12 +1,12 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ConnectionList, ErrorBody, JobAccepted, SyncRequest } from '../../api-schemas.js';
+import { ApiText, ConnectionList, ErrorBody, JobAccepted, SyncRequest } from '../../api-schemas.js';
 import type { ServerStore, JobControl } from '../../ports.js';
 import type { ConnectionSettings } from '../../../domain/model/index.js';
 import { requireConnection } from './connection-guard.js';
 
-const IdParams = z.object({ id: z.string().min(1) });
+const IdParams = z.object({ id: ApiText });
 
 export const connectionRoutes: FastifyPluginAsync = async (app) => {
   const { services } = app;

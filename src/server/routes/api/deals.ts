@@ -2,16 +2,18 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { DealwatchError } from '../../../domain/errors.js';
-import { DealDetail, DealPage, DealQuery, ErrorBody } from '../../api-schemas.js';
+import { ApiText, DealDetail, DealPage, DealQuery, ErrorBody } from '../../api-schemas.js';
 import type { DealListQuery, LedgerEntry } from '../../../store/types.js';
+import { cursorKeyOf, pageCursors } from '../../page-cursor.js';
 import { requireConnection } from './connection-guard.js';
 
-const IdParams = z.object({ id: z.string().min(1) });
-const DealParams = z.object({ id: z.string().min(1), dealId: z.string().min(1) });
+const IdParams = z.object({ id: ApiText });
+const DealParams = z.object({ id: ApiText, dealId: ApiText });
 
 export const dealRoutes: FastifyPluginAsync = async (app) => {
   const { services } = app;
   const { store } = services;
+  const cursors = pageCursors(cursorKeyOf(services.options.apiTokens));
   const api = app.withTypeProvider<ZodTypeProvider>();
 
   api.get(
@@ -34,8 +36,11 @@ export const dealRoutes: FastifyPluginAsync = async (app) => {
       if (q.rule !== undefined) query.ruleId = q.rule;
       if (q.owner !== undefined) query.ownerId = q.owner;
       if (q.stage !== undefined) query.stageId = q.stage;
-      if (q.cursor !== undefined) query.cursor = q.cursor;
-      return store.deals.list(connection.id, query);
+      // A cursor holds for the page sequence it came from: same connection, same filters (any limit).
+      const scope = { connection: connection.id, band: q.band, rule: q.rule, owner: q.owner, stage: q.stage, state: q.state };
+      if (q.cursor !== undefined) query.cursor = cursors.open(q.cursor, scope);
+      const page = await store.deals.list(connection.id, query);
+      return { ...page, nextCursor: page.nextCursor === null ? null : cursors.seal(page.nextCursor, scope) };
     },
   );
 

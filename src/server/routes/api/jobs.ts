@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { DealwatchError } from '../../../domain/errors.js';
-import { ErrorBody, JobViewSchema } from '../../api-schemas.js';
+import { ApiText, ErrorBody, JobViewSchema } from '../../api-schemas.js';
 
 export const jobRoutes: FastifyPluginAsync = async (app) => {
   const { services } = app;
@@ -13,7 +13,7 @@ export const jobRoutes: FastifyPluginAsync = async (app) => {
         tags: ['jobs'],
         summary: 'A job of any queue: state, attempts, result',
         security: [{ apiToken: [] }],
-        params: z.object({ id: z.string().min(1) }),
+        params: z.object({ id: ApiText }),
         response: { 200: JobViewSchema, 401: ErrorBody, 429: ErrorBody, 404: ErrorBody },
       },
     },

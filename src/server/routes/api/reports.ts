@@ -1,12 +1,13 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ErrorBody } from '../../api-schemas.js';
+import { ApiText, ErrorBody } from '../../api-schemas.js';
 import { ChangesReport, ForecastReport, KpiReport, RepsReport, ReviewReport } from '../../report-schemas.js';
+import { MAX_CHANGES_RANGE_DAYS } from '../../report-range.js';
 import { FORECAST_PERIODS, KPI_PERIODS } from '../../review-service.js';
 import { requireConnection } from './connection-guard.js';
 
-const IdParams = z.object({ id: z.string().min(1) });
+const IdParams = z.object({ id: ApiText });
 const day = z.iso.date();
 
 /** The manager's reports: the same ReviewService `dealwatch report` prints. */
@@ -33,8 +34,8 @@ export const reportRoutes: FastifyPluginAsync = async (app) => {
         summary: 'KPIs per rep',
         querystring: z.object({
           period: z.enum(KPI_PERIODS).optional().describe('default: trailing 30 days and quarter to date, each with the period before'),
-          owner: z.string().min(1).optional(),
-          team: z.string().min(1).optional(),
+          owner: ApiText.optional(),
+          team: ApiText.optional(),
         }),
         response: { 200: KpiReport, ...errors },
       },
@@ -66,8 +67,11 @@ export const reportRoutes: FastifyPluginAsync = async (app) => {
     {
       schema: {
         ...common,
-        summary: 'Pipeline changes between two days (default: the last 7 days)',
-        querystring: z.object({ from: day.optional(), to: day.optional() }),
+        summary: `Pipeline changes between two days (default: the last 7 days; at most ${MAX_CHANGES_RANGE_DAYS} days, 3 years)`,
+        querystring: z.object({
+          from: day.optional().describe(`first day (default: 7 days before to); on or before to, at most ${MAX_CHANGES_RANGE_DAYS} days (3 years) before it`),
+          to: day.optional().describe("last day (default: today in the connection's time zone)"),
+        }),
         response: { 200: ChangesReport, ...errors },
       },
     },

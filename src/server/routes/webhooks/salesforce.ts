@@ -5,7 +5,7 @@ import type { WebhookRequest } from '../../../../connectors/types.js';
 import { ingestEvents } from '../../webhooks/ingest.js';
 import { keepRawBodies, rawBodyOf } from '../../webhooks/raw-body.js';
 import { WebhookRejection } from '../../webhooks/rejection.js';
-import { isWellFormedXml, soapAck, soapFault } from '../../webhooks/soap.js';
+import { declaresDtd, isWellFormedXml, soapAck, soapFault } from '../../webhooks/soap.js';
 import { webhookErrorHandler } from './error-handler.js';
 
 export interface SalesforceWebhookOptions {
@@ -53,7 +53,9 @@ export const salesforceWebhookRoutes: FastifyPluginAsync<SalesforceWebhookOption
       const { connectionId, token } = request.params;
       const connection = services.connections.get(connectionId);
       if (connection?.provider !== 'salesforce') throw new WebhookRejection('unknown_connection', 'no Salesforce connection has this id');
-      if (!isWellFormedXml(rawBody.toString('utf8'))) throw new WebhookRejection('malformed', 'the body is not well-formed XML');
+      const xml = rawBody.toString('utf8');
+      if (declaresDtd(xml)) throw new WebhookRejection('malformed', 'a DOCTYPE or ENTITY declaration is not allowed in an outbound message');
+      if (!isWellFormedXml(xml)) throw new WebhookRejection('malformed', 'the body is not well-formed XML');
 
       const webhookRequest: WebhookRequest = {
         method: request.method,
@@ -63,7 +65,13 @@ export const salesforceWebhookRoutes: FastifyPluginAsync<SalesforceWebhookOption
         params: { connectionId, token },
       };
       const verifier = services.verifierFor(connection);
-      const verdict = verifier.verify(webhookRequest, services.clock().getTime());
+      let verdict;
+      try {
+        verdict = verifier.verify(webhookRequest, services.clock().getTime());
+      } catch {
+        // the verifier reads the message (OrganizationId); a message it cannot read is the sender's fault
+        throw new WebhookRejection('malformed', 'the outbound message cannot be read');
+      }
       if (!verdict.ok) throw new WebhookRejection(verdict.reason, 'the outbound message is not from this connection');
       let events;
       try {
