@@ -6,6 +6,7 @@
 import { stageKey, type StageInfo } from '../book.js';
 import { median } from '../benchmarks.js';
 import { countsAsActivity } from '../book.js';
+import { quotaOf } from '../model/connection.js';
 import type { ScoreBand } from '../model/finding.js';
 import { amountIn, MoneySum, toReporting, type MoneyTotal } from '../money.js';
 import { fiscalQuarterOf } from '../time.js';
@@ -306,7 +307,7 @@ function activityGoals(ctx: ReportContext, reps: string[], recent: DealDays[], d
     };
     let weeklyTarget: number;
     let targetBasis: string;
-    const quota = book.settings.quotas?.[o];
+    const quota = quotaOf(book.settings.quotas?.[o], q.label);
     if (quota !== undefined) {
       const won = wonThisQuarter.get(o) ?? 0;
       const remaining = Math.max(0, quota - won);
