@@ -5,7 +5,7 @@
  * the answer until it is added here (and so documented).
  */
 import { z } from 'zod';
-import type { Coaching, Forecast, KpiReport, MorningReview, PipelineChanges, ScopeKpis } from '../domain/engine.js';
+import type { BacktestReport, Coaching, Forecast, ForecastRollup, HistoryChanges, KpiReport, MorningReview, ScopeKpis } from '../domain/engine.js';
 import type { RepsView } from './ports.js';
 import { Finding, ScoreBand } from '../domain/model/index.js';
 
@@ -138,8 +138,101 @@ export const ChangesReport = z
         after: z.number().nullable(),
       }),
     ),
+    source: z.literal('history').describe("rebuilt from the CRM's stage, amount and close-date history"),
+    snapshotCheck: z
+      .object({
+        available: z.boolean().describe('both days have a daily snapshot set'),
+        agrees: z.boolean().nullable(),
+        differences: z.array(z.object({ currency: z.string(), bucket: z.enum(['start', 'new', 'pulledIn', 'increased', 'won', 'lost', 'decreased', 'pushedOut', 'end']), history: z.number(), snapshots: z.number() })),
+      })
+      .describe("the daily snapshots' waterfall for the same days, bucket by bucket"),
   })
-  .meta({ id: 'PipelineChanges' });
+  .meta({ id: 'PipelineChanges', description: 'waterfall: start + new + pulledIn + increased - won - lost - decreased - pushedOut = end, per currency and per rep' });
+
+const ForecastMethod = z.enum(['crm_probability', 'stage_conversion', 'adjusted']);
+const RiskSignal = z.enum(['overdue', 'stale', 'pushed']);
+
+const RollupLine = {
+  closedWon: z.number(),
+  commit: z.number().describe('closed won + open deals in the commit category'),
+  bestCase: z.number().describe('commit + open deals in the best-case category'),
+  openPipeline: z.number().describe('every open deal not omitted'),
+  expected: z.number().describe('closed won + open deals weighted by the method in use'),
+  quota: z.number().nullable(),
+  attainment: z.number().nullable().describe('closed won / quota'),
+  expectedAttainment: z.number().nullable().describe('expected / quota'),
+  gap: z.number().nullable().describe('quota - closed won'),
+  openDeals: z.number(),
+  overdueDeals: z.number(),
+  staleDeals: z.number(),
+  pushedDeals: z.number(),
+};
+
+const ForecastModelSchema = z.object({
+  learnedBefore: z.number(),
+  closedDeals: z.number(),
+  baseWinRate: z.number().nullable(),
+  stageRates: z.array(z.object({ pipeline: z.string(), stageId: z.string(), label: z.string(), rate: z.number(), samples: z.number(), source: z.enum(['history', 'crm_probability']) })),
+  risks: z.array(z.object({ signal: RiskSignal, factor: z.number(), samples: z.number(), winRate: z.number().nullable(), source: z.enum(['history', 'config']) })),
+});
+
+export const RollupReport = z
+  .object({
+    currency: z.string(),
+    method: ForecastMethod,
+    model: ForecastModelSchema,
+    quarters: z.array(
+      z.object({
+        period: Period,
+        total: z.object(RollupLine),
+        teams: z.array(z.object({ team: z.string(), ownerIds: z.array(z.string()), ...RollupLine })),
+        reps: z.array(z.object({ ownerId: z.string(), name: z.string(), ...RollupLine })),
+        deals: z.array(
+          z.object({
+            dealId: z.string(),
+            name: z.string(),
+            ownerId: z.string().nullable(),
+            stageId: z.string(),
+            closeDate: z.string().nullable(),
+            amount: z.number(),
+            category: z.enum(['pipeline', 'best_case', 'commit', 'omitted']),
+            categorySource: z.enum(['crm', 'config', 'probability']),
+            weight: z.number(),
+            expected: z.number(),
+            basis: z.string(),
+            signals: z.array(RiskSignal),
+          }),
+        ),
+      }),
+    ),
+    unconvertedDeals: z.number().describe('deals left out: their currency has no rate to the reporting currency'),
+  })
+  .meta({ id: 'ForecastRollup', description: 'closed won, commit, best case, pipeline, expected and quota per rep, team and total, this and next fiscal quarter' });
+
+const MethodResult = z.object({ method: ForecastMethod, forecast: z.number(), error: z.number(), absPercentError: z.number().nullable(), bias: z.number().nullable() });
+
+export const BacktestReportSchema = z
+  .object({
+    currency: z.string(),
+    methodInUse: ForecastMethod,
+    quarters: z.array(z.string()),
+    points: z.array(
+      z.object({
+        quarter: z.string(),
+        point: z.enum(['start', 'middle']),
+        asOf: z.string(),
+        actual: z.number(),
+        wonBefore: z.number(),
+        openDeals: z.number(),
+        openPipeline: z.number(),
+        learnedFrom: z.number(),
+        methods: z.array(MethodResult),
+      }),
+    ),
+    summary: z.array(z.object({ method: ForecastMethod, meanAbsPercentError: z.number().nullable(), meanBias: z.number().nullable(), points: z.number() })),
+    unconvertedDeals: z.number(),
+  })
+  .meta({ id: 'Backtest', description: 'each forecast method replayed at the start and middle of past quarters against what was won' });
 
 const PeriodKpis = z.object({
   won: z.number(),
@@ -309,7 +402,9 @@ type Accepts<Schema extends z.ZodType, Value extends z.input<Schema>> = Value;
 export type ReportContracts = [
   Accepts<typeof ReviewReport, MorningReview>,
   Accepts<typeof ForecastReport, Forecast>,
-  Accepts<typeof ChangesReport, PipelineChanges>,
+  Accepts<typeof ChangesReport, HistoryChanges>,
+  Accepts<typeof RollupReport, ForecastRollup>,
+  Accepts<typeof BacktestReportSchema, BacktestReport>,
   Accepts<typeof ScopeKpisSchema, ScopeKpis>,
   Accepts<typeof KpiReportSchema, KpiReport>,
   Accepts<typeof CoachingSchema, Coaching>,

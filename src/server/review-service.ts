@@ -10,7 +10,9 @@ import {
   computeCoaching,
   computeForecast,
   computeKpis,
-  computePipelineChanges,
+  computeHistoryChanges,
+  computeRollup,
+  runBacktest,
   engineSettingsFromConnection,
   evaluateDeals,
   fiscalQuarter,
@@ -153,10 +155,18 @@ export function createReviewService(deps: { store: ServerStore; connections: Con
     },
     async changes(connectionId, query, now) {
       const { ctx } = await load(connectionId, now);
-      return computePipelineChanges(ctx, {
+      return computeHistoryChanges(ctx, {
         ...(query.from === undefined ? {} : { from: query.from }),
         ...(query.to === undefined ? {} : { to: query.to }),
       });
+    },
+    async rollup(connectionId, now) {
+      const { ctx } = await load(connectionId, now);
+      return computeRollup(ctx);
+    },
+    async backtest(connectionId, query, now) {
+      const { ctx } = await load(connectionId, now);
+      return runBacktest(ctx.book, query.quarters === undefined ? {} : { quarters: query.quarters });
     },
     async reps(connectionId, now) {
       const { ctx } = await load(connectionId, now);

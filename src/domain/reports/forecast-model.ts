@@ -70,6 +70,41 @@ export interface Weighing {
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
+/** What a closed deal's open life showed: the open stages it passed through, the warning signs it had. */
+interface Life {
+  stages: string[];
+  shown: RiskSignal[];
+}
+/** A closed deal's life does not depend on the learning day: worked out once per timeline. */
+const lives = new WeakMap<DealTimeline, Life>();
+
+function lifeOf(book: Book, t: DealTimeline): Life {
+  let life = lives.get(t);
+  if (life) return life;
+  const d = t.deal;
+  const seen = new Set<string>();
+  for (const c of t.stages) {
+    for (const s of [c.oldValue, c.newValue]) {
+      if (s === null || seen.has(s)) continue;
+      const info = book.stageOf(d.pipeline, s);
+      if (!info || info.stage.isClosed) continue;
+      seen.add(s);
+    }
+  }
+  const staleDays = staleDaysFor(book.cfg, d.pipeline);
+  const shown = new Set<RiskSignal>();
+  for (let obs = t.createdDay + CHECK_EVERY_DAYS; obs < t.closedDay && shown.size < RISK_SIGNALS.length; obs += CHECK_EVERY_DAYS) {
+    const s = stateAt(book, t, obs);
+    if (!s?.open) continue;
+    if (s.closeDay < obs) shown.add('overdue');
+    if (staleOn(t, obs, staleDays)) shown.add('stale');
+    if (countAtMost(t.pushDays, obs) >= PUSHES) shown.add('pushed');
+  }
+  life = { stages: [...seen].map((s) => stageKey(d.pipeline, s)), shown: [...shown] };
+  lives.set(t, life);
+  return life;
+}
+
 /** Learns the model from deals closed before `day`. */
 export function learnForecastModel(book: Book, timelines: readonly DealTimeline[], day: number): ForecastModel {
   const minSamples = book.cfg.stuck_in_stage.minSamples;
@@ -82,28 +117,12 @@ export function learnForecastModel(book: Book, timelines: readonly DealTimeline[
     const d = t.deal;
     closed++;
     if (d.isWon) won++;
-    const seen = new Set<string>();
-    for (const c of t.stages) {
-      for (const s of [c.oldValue, c.newValue]) {
-        if (s === null || seen.has(s)) continue;
-        const info = book.stageOf(d.pipeline, s);
-        if (!info || info.stage.isClosed) continue;
-        seen.add(s);
-        const key = stageKey(d.pipeline, s);
-        const acc = passed.get(key) ?? { won: 0, closed: 0 };
-        acc.closed++;
-        if (d.isWon) acc.won++;
-        passed.set(key, acc);
-      }
-    }
-    const staleDays = staleDaysFor(book.cfg, d.pipeline);
-    const shown = new Set<RiskSignal>();
-    for (let obs = t.createdDay + CHECK_EVERY_DAYS; obs < t.closedDay && shown.size < RISK_SIGNALS.length; obs += CHECK_EVERY_DAYS) {
-      const s = stateAt(book, t, obs);
-      if (!s?.open) continue;
-      if (s.closeDay < obs) shown.add('overdue');
-      if (staleOn(t, obs, staleDays)) shown.add('stale');
-      if (countAtMost(t.pushDays, obs) >= PUSHES) shown.add('pushed');
+    const { stages, shown } = lifeOf(book, t);
+    for (const key of stages) {
+      const acc = passed.get(key) ?? { won: 0, closed: 0 };
+      acc.closed++;
+      if (d.isWon) acc.won++;
+      passed.set(key, acc);
     }
     for (const sign of shown) {
       const acc = signs.get(sign)!;
