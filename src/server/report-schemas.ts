@@ -20,6 +20,22 @@ const Period = z.object({
   kind: z.enum(['trailing', 'quarter_to_date', 'quarter', 'custom']).describe('how the period was built; decides what the previous period is'),
 });
 
+const RollupLineShape = {
+  closedWon: z.number(),
+  commit: z.number().describe('closed won + open deals in the commit category'),
+  bestCase: z.number().describe('commit + open deals in the best-case category'),
+  openPipeline: z.number().describe('every open deal not omitted'),
+  expected: z.number().describe('closed won + open deals weighted by the method in use'),
+  quota: z.number().nullable(),
+  attainment: z.number().nullable().describe('closed won / quota'),
+  expectedAttainment: z.number().nullable().describe('expected / quota'),
+  gap: z.number().nullable().describe('quota - closed won'),
+  openDeals: z.number(),
+  overdueDeals: z.number(),
+  staleDeals: z.number(),
+  pushedDeals: z.number(),
+};
+
 const TrendFlag = z.object({
   kpi: z.string(),
   current: z.number(),
@@ -67,6 +83,35 @@ export const ReviewReport = z
       closedWonNow: z.number(),
       currency: z.string(),
     }),
+    findingsByRep: z
+      .array(
+        z.object({
+          ownerId: z.string().nullable(),
+          ownerName: z.string(),
+          ruleId: z.string(),
+          severity: z.enum(['critical', 'warning', 'info']),
+          deals: z.number(),
+          amount: z.number().describe('exact, reporting currency'),
+          currency: z.string(),
+          dealIds: z.array(z.string()),
+          message: z.string(),
+        }),
+      )
+      .describe('every open finding, grouped by rep and rule'),
+    concentrations: z.array(
+      z.object({ ruleId: z.string(), ownerId: z.string().nullable(), ownerName: z.string(), repFindings: z.number(), totalFindings: z.number(), share: z.number(), message: z.string() }),
+    ),
+    activityCollapses: z.array(
+      z.object({ ownerId: z.string(), name: z.string(), recent: z.number(), baselinePer30: z.number(), baselineSamples: z.number(), ratio: z.number(), message: z.string() }),
+    ),
+    forecastCall: z
+      .object({
+        method: z.enum(['crm_probability', 'stage_conversion', 'adjusted']),
+        measuredError: z.object({ meanAbsPercentError: z.number().nullable(), meanBias: z.number().nullable(), points: z.number(), quarters: z.array(z.string()) }).nullable(),
+        currency: z.string(),
+        quarters: z.array(z.object({ label: z.string(), total: z.object(RollupLineShape) })),
+      })
+      .nullable(),
   })
   .meta({ id: 'MorningReview', description: 'What needs attention today: new critical findings, reps by stale pipeline, KPI trend flags, forecast vs last week' });
 
@@ -152,21 +197,7 @@ export const ChangesReport = z
 const ForecastMethod = z.enum(['crm_probability', 'stage_conversion', 'adjusted']);
 const RiskSignal = z.enum(['overdue', 'stale', 'pushed']);
 
-const RollupLine = {
-  closedWon: z.number(),
-  commit: z.number().describe('closed won + open deals in the commit category'),
-  bestCase: z.number().describe('commit + open deals in the best-case category'),
-  openPipeline: z.number().describe('every open deal not omitted'),
-  expected: z.number().describe('closed won + open deals weighted by the method in use'),
-  quota: z.number().nullable(),
-  attainment: z.number().nullable().describe('closed won / quota'),
-  expectedAttainment: z.number().nullable().describe('expected / quota'),
-  gap: z.number().nullable().describe('quota - closed won'),
-  openDeals: z.number(),
-  overdueDeals: z.number(),
-  staleDeals: z.number(),
-  pushedDeals: z.number(),
-};
+const RollupLine = RollupLineShape;
 
 const ForecastModelSchema = z.object({
   learnedBefore: z.number(),

@@ -12,6 +12,7 @@ import {
   computeKpis,
   computeHistoryChanges,
   computeRollup,
+  buildTimelines,
   runBacktest,
   engineSettingsFromConnection,
   evaluateDeals,
@@ -135,7 +136,11 @@ export function createReviewService(deps: { store: ServerStore; connections: Con
       const [{ ctx }, diff] = await Promise.all([load(connectionId, now), recentlyOpened(connectionId, now)]);
       const kpis = computeKpis(ctx);
       const forecast = computeForecast(ctx);
-      return buildMorningReview(ctx, { kpis, forecast, diff });
+      // one set of timelines for the roll-up and the backtest that measures its method
+      const timelines = buildTimelines(ctx.book);
+      const rollup = computeRollup(ctx, { timelines });
+      const backtest = runBacktest(ctx.book, { timelines });
+      return buildMorningReview(ctx, { kpis, forecast, diff, rollup, backtest });
     },
     async kpis(connectionId, query, now) {
       const { ctx } = await load(connectionId, now);
