@@ -365,6 +365,7 @@ const ActivityGoalSchema = z.object({
   targetBasis: z.string(),
   goals: z.object({ newOpportunities: z.number(), meetings: z.number(), proposals: z.number(), wins: z.number() }),
   assumptions: z.array(z.object({ name: z.string(), value: z.number(), samples: z.number(), source: z.enum(['rep', 'team', 'config']) })),
+  arithmetic: z.array(z.string()).describe('the funnel arithmetic behind the goals, step by step'),
   currency: z.string(),
 });
 
@@ -391,6 +392,7 @@ const CoachingSchema = z
     leadSources: z.array(
       z.object({
         leadSource: z.string(),
+        label: z.string().describe('the source as a person reads it'),
         created: z.number(),
         won: z.number(),
         lost: z.number(),
