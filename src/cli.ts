@@ -37,6 +37,12 @@ export function buildProgram(): Command {
   command(program, 'report', "Print a connection's morning pipeline review", (cmd) =>
     cmd.argument('<connection>', 'connection id from the configuration').option('--json', 'print JSON instead of tables', false),
   );
+  command(program, 'backtest', 'Replay each forecast method on past quarters and measure its error', (cmd) =>
+    cmd
+      .argument('<connection>', 'connection id from the configuration')
+      .option('--quarters <n>', 'complete past quarters to replay, 1-12 (default 4)', quarters)
+      .option('--json', 'print JSON instead of tables', false),
+  );
   command(program, 'demo', 'Full run against the built-in CRM sandbox', (cmd) =>
     cmd.option('--json', 'print the review as JSON', false).option('--keep', 'leave the server and sandbox running afterwards', false),
   );
@@ -83,6 +89,12 @@ function command(program: Command, name: string, summary: string, configure: (cm
 function integer(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number');
   return Number(value);
+}
+
+function quarters(value: string): number {
+  const n = integer(value);
+  if (n < 1 || n > 12) throw new InvalidArgumentError('expected 1 to 12');
+  return n;
 }
 
 /** package.json sits two levels up from dist/src/cli.js and one up from src/cli.ts. */

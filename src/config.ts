@@ -271,7 +271,8 @@ function describeIssue(issue: z.core.$ZodIssue): string {
       if ('options' in issue && Array.isArray(issue.options)) {
         return `expected one of ${issue.options.map((option: unknown) => JSON.stringify(option)).join(', ')}`;
       }
-      return 'does not match any allowed shape';
+      // a schema that says what it accepts (a custom union error) is quoted as it says it
+      return issue.message !== '' && issue.message !== 'Invalid input' ? issue.message : 'does not match any allowed shape';
     case 'invalid_value':
       return `expected one of ${issue.values.map((option) => JSON.stringify(option)).join(', ')}`;
     default:

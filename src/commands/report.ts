@@ -8,6 +8,7 @@ import type { MoneyTotal, MorningReview } from '../domain/engine.js';
 import { createReviewService } from '../server/review-service.js';
 import { connectionDirectory } from './serve.js';
 import { commandLogger, configFrom, storeFrom } from './support.js';
+import { formatPercent, formatWhole } from './format.js';
 import type { ReportOptions } from './types.js';
 
 export async function run(options: ReportOptions, out: NodeJS.WritableStream = process.stdout): Promise<number> {
@@ -28,9 +29,9 @@ export async function run(options: ReportOptions, out: NodeJS.WritableStream = p
   }
 }
 
-const money = (total: MoneyTotal): string =>
-  total.length === 0 ? '0' : total.map((m) => `${m.amount.toLocaleString('en-US', { maximumFractionDigits: 0 })} ${m.currency}`).join(' + ');
-const percent = (x: number | null): string => (x === null ? '-' : `${Math.round(x * 100)}%`);
+const money = (total: MoneyTotal): string => (total.length === 0 ? '0' : total.map((m) => `${formatWhole(m.amount)} ${m.currency}`).join(' + '));
+const percent = (x: number | null): string => formatPercent(x);
+const METHOD_NAMES = { crm_probability: 'CRM probability', stage_conversion: 'historical stage conversion', adjusted: 'stage conversion adjusted for overdue, stale and pushed deals' } as const;
 
 /** The review as terminal tables: what needs attention first. Colours only on a terminal. */
 export function formatReview(connectionId: string, review: MorningReview, options: { color?: boolean } = {}): string {
@@ -38,8 +39,30 @@ export function formatReview(connectionId: string, review: MorningReview, option
   const parts: string[] = [`Morning review: ${connectionId}, ${review.asOf} (${review.timezone}), amounts in ${review.currency}\n`];
 
   const f = review.forecast;
-  const change = f.change === null ? 'no snapshot a week ago' : `${f.change >= 0 ? '+' : ''}${f.change.toLocaleString('en-US')} vs last week`;
-  parts.push(`Forecast ${f.period}: expected ${f.expectedNow.toLocaleString('en-US')} ${f.currency} (${change}); closed won ${f.closedWonNow.toLocaleString('en-US')}\n`);
+  const change = f.change === null ? 'no snapshot a week ago' : `${f.change >= 0 ? '+' : ''}${formatWhole(f.change)} vs last week`;
+  parts.push(`Forecast ${f.period}: expected ${formatWhole(f.expectedNow)} ${f.currency} (${change}); closed won ${formatWhole(f.closedWonNow)}\n`);
+
+  const call = review.forecastCall;
+  if (call !== null) {
+    const e = call.measuredError;
+    const measured =
+      e === null || e.meanAbsPercentError === null
+        ? 'not measured yet (no past quarter with won deals to compare)'
+        : `backtest error ${formatPercent(e.meanAbsPercentError)} on average, bias ${formatPercent(e.meanBias, true)} (${e.points} points over ${e.quarters.join(', ')})`;
+    const table = new Table({ head: ['Quarter', 'Closed won', 'Commit', 'Best case', 'Pipeline', 'Expected', 'Quota', 'Attainment', 'Gap'], ...style });
+    for (const q of call.quarters) {
+      const t = q.total;
+      table.push([q.label, formatWhole(t.closedWon), formatWhole(t.commit), formatWhole(t.bestCase), formatWhole(t.openPipeline), formatWhole(t.expected), t.quota === null ? '-' : formatWhole(t.quota), percent(t.attainment), t.gap === null ? '-' : formatWhole(t.gap)]);
+    }
+    parts.push(`Forecast call (${call.currency}; expected by ${METHOD_NAMES[call.method]}: ${measured})\n${table.toString()}\n`);
+  }
+
+  const groups = review.findingsByRep;
+  const byRep = groups.slice(0, 15).map((g) => `  [${g.severity}] ${g.message}`);
+  if (groups.length > 15) byRep.push(`  ... and ${groups.length - 15} more groups (dealwatch report --json)`);
+  parts.push(`Open findings by rep and rule (${groups.length})\n${byRep.length > 0 ? byRep.join('\n') : '  none'}\n`);
+  if (review.concentrations.length > 0) parts.push(`Concentrations\n${review.concentrations.map((c) => `  ${c.message}`).join('\n')}\n`);
+  if (review.activityCollapses.length > 0) parts.push(`Activity collapse\n${review.activityCollapses.map((c) => `  ${c.message}`).join('\n')}\n`);
 
   const critical = new Table({ head: ['Deal', 'Owner', 'Amount', 'Score', 'Findings'], colWidths: [32, 18, 14, 7, 80], wordWrap: true, ...style });
   for (const d of review.newCritical.slice(0, 20)) {

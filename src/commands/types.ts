@@ -32,6 +32,13 @@ export interface ReportOptions extends GlobalOptions {
   json: boolean;
 }
 
+export interface BacktestOptions extends GlobalOptions {
+  connection: string;
+  /** Complete past quarters to replay (default 4). */
+  quarters?: number | undefined;
+  json: boolean;
+}
+
 export interface DemoOptions extends GlobalOptions {
   json: boolean;
   /** Leave the server and the sandbox running afterwards. */

@@ -4,7 +4,7 @@
  * re-parses them with zod.
  */
 import type { Activity } from './model/activity.js';
-import type { ConnectionSettings } from './model/connection.js';
+import type { ConnectionSettings, Quota } from './model/connection.js';
 import type { Deal } from './model/deal.js';
 import type { DealFieldChange, DealSnapshot, StageChange } from './model/history.js';
 import type { Owner } from './model/owner.js';
@@ -21,8 +21,12 @@ export interface EngineSettings {
   reportingCurrency: string;
   /** 1 unit of key = rate units of `reportingCurrency`; absent = report per currency. */
   exchangeRates?: Record<string, number> | undefined;
-  /** Quota per owner id per quarter, in the reporting currency. */
-  quotas?: Record<string, number> | undefined;
+  /** Quota per owner id (see {@link quotaOf}), in the reporting currency. */
+  quotas?: Record<string, Quota> | undefined;
+  /** Quota per team name. */
+  teamQuotas?: Record<string, Quota> | undefined;
+  /** Forecast category per stage id for deals without one from the CRM. */
+  forecastCategories?: Record<string, 'pipeline' | 'best_case' | 'commit' | 'omitted'> | undefined;
   /** Team name -> owner ids (else `Owner.team`). */
   teams?: Record<string, string[]> | undefined;
   /** Account ids on the key-accounts list (else the top share by open pipeline). */
@@ -71,6 +75,8 @@ export function engineSettingsFromConnection(
       reportingCurrency: conn.reportingCurrency,
       exchangeRates: conn.exchangeRates,
       quotas: conn.quotas,
+      teamQuotas: conn.teamQuotas,
+      forecastCategories: conn.forecastCategories,
       teams: conn.teams,
       keyAccounts: conn.keyAccounts,
       fiscalYearStartMonth: conn.fiscalYearStartMonth,

@@ -4,7 +4,7 @@
  * the commands (`serve`, `start`, `report`) wire the production adapters in `src/server/adapters/`.
  */
 import type { ConnectionSettings } from '../domain/model/index.js';
-import type { Coaching, Forecast, KpiReport, MorningReview, PipelineChanges, ScopeKpis } from '../domain/engine.js';
+import type { BacktestReport, Coaching, Forecast, ForecastRollup, HistoryChanges, KpiReport, MorningReview, ScopeKpis } from '../domain/engine.js';
 import type { Store } from '../store/types.js';
 import type { WebhookEvent, WebhookVerifier } from '../../connectors/types.js';
 
@@ -83,7 +83,9 @@ export interface ReviewService {
   review(connectionId: string, now: Date): Promise<MorningReview>;
   kpis(connectionId: string, query: { period?: string | undefined; owner?: string | undefined; team?: string | undefined }, now: Date): Promise<KpiReport>;
   forecast(connectionId: string, query: { period?: string | undefined }, now: Date): Promise<Forecast>;
-  changes(connectionId: string, query: { from?: string | undefined; to?: string | undefined }, now: Date): Promise<PipelineChanges>;
+  changes(connectionId: string, query: { from?: string | undefined; to?: string | undefined }, now: Date): Promise<HistoryChanges>;
+  rollup(connectionId: string, now: Date): Promise<ForecastRollup>;
+  backtest(connectionId: string, query: { quarters?: number | undefined }, now: Date): Promise<BacktestReport>;
   reps(connectionId: string, now: Date): Promise<RepsView>;
 }
 

@@ -5,7 +5,7 @@
  * the answer until it is added here (and so documented).
  */
 import { z } from 'zod';
-import type { Coaching, Forecast, KpiReport, MorningReview, PipelineChanges, ScopeKpis } from '../domain/engine.js';
+import type { BacktestReport, Coaching, Forecast, ForecastRollup, HistoryChanges, KpiReport, MorningReview, ScopeKpis } from '../domain/engine.js';
 import type { RepsView } from './ports.js';
 import { Finding, ScoreBand } from '../domain/model/index.js';
 
@@ -19,6 +19,22 @@ const Period = z.object({
   end: z.string().describe('last day, ISO'),
   kind: z.enum(['trailing', 'quarter_to_date', 'quarter', 'custom']).describe('how the period was built; decides what the previous period is'),
 });
+
+const RollupLineShape = {
+  closedWon: z.number(),
+  commit: z.number().describe('closed won + open deals in the commit category'),
+  bestCase: z.number().describe('commit + open deals in the best-case category'),
+  openPipeline: z.number().describe('every open deal not omitted'),
+  expected: z.number().describe('closed won + open deals weighted by the method in use'),
+  quota: z.number().nullable(),
+  attainment: z.number().nullable().describe('closed won / quota'),
+  expectedAttainment: z.number().nullable().describe('expected / quota'),
+  gap: z.number().nullable().describe('quota - closed won'),
+  openDeals: z.number(),
+  overdueDeals: z.number(),
+  staleDeals: z.number(),
+  pushedDeals: z.number(),
+};
 
 const TrendFlag = z.object({
   kpi: z.string(),
@@ -67,6 +83,35 @@ export const ReviewReport = z
       closedWonNow: z.number(),
       currency: z.string(),
     }),
+    findingsByRep: z
+      .array(
+        z.object({
+          ownerId: z.string().nullable(),
+          ownerName: z.string(),
+          ruleId: z.string(),
+          severity: z.enum(['critical', 'warning', 'info']),
+          deals: z.number(),
+          amount: z.number().describe('exact, reporting currency'),
+          currency: z.string(),
+          dealIds: z.array(z.string()),
+          message: z.string(),
+        }),
+      )
+      .describe('every open finding, grouped by rep and rule'),
+    concentrations: z.array(
+      z.object({ ruleId: z.string(), ownerId: z.string().nullable(), ownerName: z.string(), repFindings: z.number(), totalFindings: z.number(), share: z.number(), message: z.string() }),
+    ),
+    activityCollapses: z.array(
+      z.object({ ownerId: z.string(), name: z.string(), recent: z.number(), baselinePer30: z.number(), baselineSamples: z.number(), ratio: z.number(), message: z.string() }),
+    ),
+    forecastCall: z
+      .object({
+        method: z.enum(['crm_probability', 'stage_conversion', 'adjusted']),
+        measuredError: z.object({ meanAbsPercentError: z.number().nullable(), meanBias: z.number().nullable(), points: z.number(), quarters: z.array(z.string()) }).nullable(),
+        currency: z.string(),
+        quarters: z.array(z.object({ label: z.string(), total: z.object(RollupLineShape) })),
+      })
+      .nullable(),
   })
   .meta({ id: 'MorningReview', description: 'What needs attention today: new critical findings, reps by stale pipeline, KPI trend flags, forecast vs last week' });
 
@@ -138,8 +183,87 @@ export const ChangesReport = z
         after: z.number().nullable(),
       }),
     ),
+    source: z.literal('history').describe("rebuilt from the CRM's stage, amount and close-date history"),
+    snapshotCheck: z
+      .object({
+        available: z.boolean().describe('both days have a daily snapshot set'),
+        agrees: z.boolean().nullable(),
+        differences: z.array(z.object({ currency: z.string(), bucket: z.enum(['start', 'new', 'pulledIn', 'increased', 'won', 'lost', 'decreased', 'pushedOut', 'end']), history: z.number(), snapshots: z.number() })),
+      })
+      .describe("the daily snapshots' waterfall for the same days, bucket by bucket"),
   })
-  .meta({ id: 'PipelineChanges' });
+  .meta({ id: 'PipelineChanges', description: 'waterfall: start + new + pulledIn + increased - won - lost - decreased - pushedOut = end, per currency and per rep' });
+
+const ForecastMethod = z.enum(['crm_probability', 'stage_conversion', 'adjusted']);
+const RiskSignal = z.enum(['overdue', 'stale', 'pushed']);
+
+const RollupLine = RollupLineShape;
+
+const ForecastModelSchema = z.object({
+  learnedBefore: z.number(),
+  closedDeals: z.number(),
+  baseWinRate: z.number().nullable(),
+  stageRates: z.array(z.object({ pipeline: z.string(), stageId: z.string(), label: z.string(), rate: z.number(), samples: z.number(), source: z.enum(['history', 'crm_probability']) })),
+  risks: z.array(z.object({ signal: RiskSignal, factor: z.number(), samples: z.number(), winRate: z.number().nullable(), source: z.enum(['history', 'config']) })),
+});
+
+export const RollupReport = z
+  .object({
+    currency: z.string(),
+    method: ForecastMethod,
+    model: ForecastModelSchema,
+    quarters: z.array(
+      z.object({
+        period: Period,
+        total: z.object(RollupLine),
+        teams: z.array(z.object({ team: z.string(), ownerIds: z.array(z.string()), ...RollupLine })),
+        reps: z.array(z.object({ ownerId: z.string(), name: z.string(), ...RollupLine })),
+        deals: z.array(
+          z.object({
+            dealId: z.string(),
+            name: z.string(),
+            ownerId: z.string().nullable(),
+            stageId: z.string(),
+            closeDate: z.string().nullable(),
+            amount: z.number(),
+            category: z.enum(['pipeline', 'best_case', 'commit', 'omitted']),
+            categorySource: z.enum(['crm', 'config', 'probability']),
+            weight: z.number(),
+            expected: z.number(),
+            basis: z.string(),
+            signals: z.array(RiskSignal),
+          }),
+        ),
+      }),
+    ),
+    unconvertedDeals: z.number().describe('deals left out: their currency has no rate to the reporting currency'),
+  })
+  .meta({ id: 'ForecastRollup', description: 'closed won, commit, best case, pipeline, expected and quota per rep, team and total, this and next fiscal quarter' });
+
+const MethodResult = z.object({ method: ForecastMethod, forecast: z.number(), error: z.number(), absPercentError: z.number().nullable(), bias: z.number().nullable() });
+
+export const BacktestReportSchema = z
+  .object({
+    currency: z.string(),
+    methodInUse: ForecastMethod,
+    quarters: z.array(z.string()),
+    points: z.array(
+      z.object({
+        quarter: z.string(),
+        point: z.enum(['start', 'middle']),
+        asOf: z.string(),
+        actual: z.number(),
+        wonBefore: z.number(),
+        openDeals: z.number(),
+        openPipeline: z.number(),
+        learnedFrom: z.number(),
+        methods: z.array(MethodResult),
+      }),
+    ),
+    summary: z.array(z.object({ method: ForecastMethod, meanAbsPercentError: z.number().nullable(), meanBias: z.number().nullable(), points: z.number() })),
+    unconvertedDeals: z.number(),
+  })
+  .meta({ id: 'Backtest', description: 'each forecast method replayed at the start and middle of past quarters against what was won' });
 
 const PeriodKpis = z.object({
   won: z.number(),
@@ -241,6 +365,7 @@ const ActivityGoalSchema = z.object({
   targetBasis: z.string(),
   goals: z.object({ newOpportunities: z.number(), meetings: z.number(), proposals: z.number(), wins: z.number() }),
   assumptions: z.array(z.object({ name: z.string(), value: z.number(), samples: z.number(), source: z.enum(['rep', 'team', 'config']) })),
+  arithmetic: z.array(z.string()).describe('the funnel arithmetic behind the goals, step by step'),
   currency: z.string(),
 });
 
@@ -267,6 +392,7 @@ const CoachingSchema = z
     leadSources: z.array(
       z.object({
         leadSource: z.string(),
+        label: z.string().describe('the source as a person reads it'),
         created: z.number(),
         won: z.number(),
         lost: z.number(),
@@ -309,7 +435,9 @@ type Accepts<Schema extends z.ZodType, Value extends z.input<Schema>> = Value;
 export type ReportContracts = [
   Accepts<typeof ReviewReport, MorningReview>,
   Accepts<typeof ForecastReport, Forecast>,
-  Accepts<typeof ChangesReport, PipelineChanges>,
+  Accepts<typeof ChangesReport, HistoryChanges>,
+  Accepts<typeof RollupReport, ForecastRollup>,
+  Accepts<typeof BacktestReportSchema, BacktestReport>,
   Accepts<typeof ScopeKpisSchema, ScopeKpis>,
   Accepts<typeof KpiReportSchema, KpiReport>,
   Accepts<typeof CoachingSchema, Coaching>,

@@ -10,7 +10,10 @@ import {
   computeCoaching,
   computeForecast,
   computeKpis,
-  computePipelineChanges,
+  computeHistoryChanges,
+  computeRollup,
+  buildTimelines,
+  runBacktest,
   createDayClock,
   engineSettingsFromConnection,
   evaluateDeals,
@@ -141,7 +144,11 @@ export function createReviewService(deps: { store: ServerStore; connections: Con
       const [{ ctx }, diff] = await Promise.all([load(connectionId, now), recentlyOpened(connectionId, now)]);
       const kpis = computeKpis(ctx);
       const forecast = computeForecast(ctx);
-      return buildMorningReview(ctx, { kpis, forecast, diff });
+      // one set of timelines for the roll-up and the backtest that measures its method
+      const timelines = buildTimelines(ctx.book);
+      const rollup = computeRollup(ctx, { timelines });
+      const backtest = runBacktest(ctx.book, { timelines });
+      return buildMorningReview(ctx, { kpis, forecast, diff, rollup, backtest });
     },
     async kpis(connectionId, query, now) {
       const { ctx } = await load(connectionId, now);
@@ -163,7 +170,15 @@ export function createReviewService(deps: { store: ServerStore; connections: Con
       // Refused before anything is read: a reversed or oversized range costs no database work.
       const range = changesRange(query, createDayClock(settingsOf(connectionId).timezone).dayOf(now.getTime()));
       const { ctx } = await load(connectionId, now);
-      return computePipelineChanges(ctx, range);
+      return computeHistoryChanges(ctx, range);
+    },
+    async rollup(connectionId, now) {
+      const { ctx } = await load(connectionId, now);
+      return computeRollup(ctx);
+    },
+    async backtest(connectionId, query, now) {
+      const { ctx } = await load(connectionId, now);
+      return runBacktest(ctx.book, query.quarters === undefined ? {} : { quarters: query.quarters });
     },
     async reps(connectionId, now) {
       const { ctx } = await load(connectionId, now);

@@ -23,6 +23,7 @@ const BENCHES: Bench[] = [
   { name: 'sandbox-generate', file: 'sandbox-generate.ts', nodeFlags: ['--max-old-space-size=4096'] },
   { name: 'store', file: 'store.ts', nodeFlags: ['--max-old-space-size=4096'] },
   { name: 'engine', file: 'engine.ts', nodeFlags: ['--expose-gc', '--single-threaded-gc', '--max-old-space-size=8192'] },
+  { name: 'backtest', file: 'backtest.ts', nodeFlags: ['--max-old-space-size=8192'] },
   { name: 'engine-compare', file: 'engine-compare.ts', nodeFlags: ['--expose-gc', '--single-threaded-gc', '--max-old-space-size=12288'] },
   { name: 'connector-hubspot', file: 'connector-hubspot.ts' },
   { name: 'connector-salesforce', file: 'connector-salesforce.ts' },

@@ -29,6 +29,25 @@ export type FieldMap = z.infer<typeof FieldMap>;
 export const WritebackMode = z.enum(['on', 'dry-run', 'off']);
 export type WritebackMode = z.infer<typeof WritebackMode>;
 
+/** A quarter's label in the connection's fiscal calendar, as reports print it. */
+export const QUARTER_LABEL = /^FY\d{4}-Q[1-4]$/;
+
+/** A quota: one amount for every quarter, or amounts per fiscal quarter with an optional `default`. */
+export const Quota = z.union([
+  z.number().nonnegative(),
+  z.record(
+    z.string().refine((k) => k === 'default' || QUARTER_LABEL.test(k), 'a fiscal quarter like FY2026-Q4, or "default"'),
+    z.number().nonnegative(),
+  ),
+], { error: 'an amount >= 0, or amounts per fiscal quarter like { "FY2026-Q4": 250000, "default": 200000 }' });
+export type Quota = z.infer<typeof Quota>;
+
+/** The quota of one quarter (undefined when none applies). */
+export function quotaOf(quota: Quota | undefined, quarterLabel: string): number | undefined {
+  if (quota === undefined || typeof quota === 'number') return quota;
+  return quota[quarterLabel] ?? quota.default;
+}
+
 /** Settings shared by every provider. */
 const ConnectionBase = z.object({
   /** Stable id used in URLs, logs and every database row. */
@@ -45,8 +64,19 @@ const ConnectionBase = z.object({
   reportingCurrency: CurrencyCode.default('USD'),
   /** Rates to the reporting currency (1 unit of key = rate units of reporting currency). */
   exchangeRates: z.record(CurrencyCode, z.number().positive()).optional(),
-  /** Quota per owner external id per quarter, in the reporting currency. */
-  quotas: z.record(z.string(), z.number().nonnegative()).optional(),
+  /**
+   * Quota per owner external id, in the reporting currency: one number for every quarter, or per
+   * fiscal quarter (`{ "FY2026-Q4": 300000, "default": 250000 }`).
+   */
+  quotas: z.record(z.string(), Quota).optional(),
+  /** Quota per team (same shape); a team without one gets the sum of its reps' quotas. */
+  teamQuotas: z.record(z.string(), Quota).optional(),
+  /**
+   * Forecast category per stage id, for deals whose CRM sets none (HubSpot deals usually):
+   * `pipeline`, `best_case`, `commit` or `omitted`. Unmapped stages: probability >= 0.8 commit,
+   * >= 0.5 best case, else pipeline.
+   */
+  forecastCategories: z.record(z.string(), z.enum(['pipeline', 'best_case', 'commit', 'omitted'])).optional(),
   /** Team name -> owner external ids. */
   teams: z.record(z.string(), z.array(z.string())).optional(),
   /** Account ids the manager wants on the key-accounts list. */

@@ -61,7 +61,8 @@ export interface ChangesOptions {
   closeWithin?: Period | null;
 }
 
-interface State {
+/** A deal's place in the pipeline on one day. */
+export interface WaterfallState {
   ownerId: string | null;
   open: boolean;
   won: boolean;
@@ -83,7 +84,7 @@ function latestPerDeal(snapshots: readonly DealSnapshot[], day: number, ids: Rea
   return out;
 }
 
-function stateOf(s: DealSnapshot | undefined, money: MoneyContext, window: Period | null): State | null {
+function stateOf(s: DealSnapshot | undefined, money: MoneyContext, window: Period | null): WaterfallState | null {
   if (!s) return null;
   const m = toReporting(s.amount ?? 0, s.currency, money);
   const closeDay = s.closeDate === null ? NaN : dayOfIsoDate(s.closeDate);
@@ -97,18 +98,46 @@ function stateOf(s: DealSnapshot | undefined, money: MoneyContext, window: Perio
   };
 }
 
-/** Computes the waterfall between two days. */
+/** Computes the waterfall between two days from the daily snapshots. */
 export function computePipelineChanges(ctx: ReportContext, options: ChangesOptions = {}): PipelineChanges {
   const { book } = ctx;
-  const toDay = options.to !== undefined ? dayOfIsoDate(options.to) : book.today;
-  const fromDay = options.from !== undefined ? dayOfIsoDate(options.from) : toDay - 7;
-  const window = options.closeWithin === undefined ? fiscalQuarter(toDay, book.settings.fiscalYearStartMonth) : options.closeWithin;
+  const { fromDay, toDay, window } = rangeOf(ctx, options);
   const startSnaps = ctx.snapshotsAsOf(fromDay);
   const endSnaps = ctx.snapshotsAsOf(toDay);
   // deals that left the end set: their last snapshot says whether they closed (won/lost) first
   const missing = new Set([...startSnaps.keys()].filter((id) => !endSnaps.has(id)));
   const lastSeen = latestPerDeal(book.input.snapshots, toDay, missing);
   const ids = new Set<string>([...startSnaps.keys(), ...endSnaps.keys()]);
+  return waterfallOf(ctx, fromDay, toDay, window, ids, (id) => stateOf(startSnaps.get(id), book.money, window), (id) => {
+    const endSnap = endSnaps.get(id) ?? lastSeen.get(id);
+    return stateOf(endSnap !== undefined && (endSnaps.has(id) || endSnap.isClosed) ? endSnap : undefined, book.money, window);
+  });
+}
+
+/** The days and close-date window of a changes request. */
+export function rangeOf(ctx: ReportContext, options: ChangesOptions): { fromDay: number; toDay: number; window: Period | null } {
+  const { book } = ctx;
+  const toDay = options.to !== undefined ? dayOfIsoDate(options.to) : book.today;
+  const fromDay = options.from !== undefined ? dayOfIsoDate(options.from) : toDay - 7;
+  const window = options.closeWithin === undefined ? fiscalQuarter(toDay, book.settings.fiscalYearStartMonth) : options.closeWithin;
+  return { fromDay, toDay, window };
+}
+
+
+/**
+ * Classifies every deal's move between its start and end state and sums the waterfall, per
+ * currency and per rep, in integer cents. Shared by the snapshot and the history sources.
+ */
+export function waterfallOf(
+  ctx: ReportContext,
+  fromDay: number,
+  toDay: number,
+  window: Period | null,
+  dealIds: Iterable<string>,
+  startOf: (id: string) => WaterfallState | null,
+  endOf: (id: string) => WaterfallState | null,
+): PipelineChanges {
+  const { book } = ctx;
   const changes: DealChange[] = [];
   const add = (dealId: string, ownerId: string | null, kind: ChangeKind, currency: string, deltaCents: number, before: number | null, after: number | null): void => {
     changes.push({ dealId, ownerId, kind, currency, delta: deltaCents / 100, before: before === null ? null : before / 100, after: after === null ? null : after / 100 });
@@ -116,10 +145,9 @@ export function computePipelineChanges(ctx: ReportContext, options: ChangesOptio
   // start/end per (owner, currency) accumulate in cents
   const startCents: { ownerId: string | null; currency: string; cents: number }[] = [];
   const endCents: { ownerId: string | null; currency: string; cents: number }[] = [];
-  for (const id of [...ids].sort()) {
-    const s = stateOf(startSnaps.get(id), book.money, window);
-    const endSnap = endSnaps.get(id) ?? lastSeen.get(id);
-    const e = stateOf(endSnap !== undefined && (endSnaps.has(id) || endSnap.isClosed) ? endSnap : undefined, book.money, window);
+  for (const id of [...dealIds].sort()) {
+    const s = startOf(id);
+    const e = endOf(id);
     const inStart = s !== null && s.open && s.inWindow;
     const inEnd = e !== null && e.open && e.inWindow;
     if (inStart) startCents.push({ ownerId: s.ownerId, currency: s.currency, cents: s.cents });

@@ -6,8 +6,10 @@
 import { stageKey, type StageInfo } from '../book.js';
 import { median } from '../benchmarks.js';
 import { countsAsActivity } from '../book.js';
+import { quotaOf } from '../model/connection.js';
 import type { ScoreBand } from '../model/finding.js';
 import { amountIn, MoneySum, toReporting, type MoneyTotal } from '../money.js';
+import { groupThousands } from '../strings.js';
 import { fiscalQuarterOf } from '../time.js';
 import type { DealDays, ReportContext } from './context.js';
 
@@ -46,6 +48,8 @@ export interface ActivityGoal {
   targetBasis: string;
   goals: { newOpportunities: number; meetings: number; proposals: number; wins: number };
   assumptions: { name: string; value: number; samples: number; source: 'rep' | 'team' | 'config' }[];
+  /** The funnel arithmetic behind the goals, step by step (goals are these rounded up). */
+  arithmetic: string[];
   currency: string;
 }
 
@@ -61,6 +65,8 @@ export interface WorkloadRow {
 
 export interface LeadSourceRow {
   leadSource: string;
+  /** The source as a person reads it. */
+  label: string;
   created: number;
   won: number;
   lost: number;
@@ -306,7 +312,7 @@ function activityGoals(ctx: ReportContext, reps: string[], recent: DealDays[], d
     };
     let weeklyTarget: number;
     let targetBasis: string;
-    const quota = book.settings.quotas?.[o];
+    const quota = quotaOf(book.settings.quotas?.[o], q.label);
     if (quota !== undefined) {
       const won = wonThisQuarter.get(o) ?? 0;
       const remaining = Math.max(0, quota - won);
@@ -328,7 +334,14 @@ function activityGoals(ctx: ReportContext, reps: string[], recent: DealDays[], d
       newOpportunities: winRate > 0 ? Math.ceil(round3(wins / winRate)) : 0,
       meetings: winRate > 0 ? Math.ceil(round3((wins / winRate) * mpo)) : 0,
     };
-    return { ownerId: o, name: ctx.ownerName(o), weeklyTarget: Math.round(weeklyTarget * 100) / 100, targetBasis, goals, assumptions, currency };
+    const n1 = (x: number): string => (Math.round(x * 10) / 10).toLocaleString('en-US');
+    const arithmetic = [
+      `${groupThousands(Math.round(weeklyTarget))} ${currency} a week / average won deal ${groupThousands(Math.round(avg))} = ${n1(wins)} wins`,
+      winRate > 0 ? `${n1(wins)} wins / win rate ${round3(winRate)} = ${n1(wins / winRate)} new opportunities` : 'no win rate: no opportunity goal',
+      winRate > 0 ? `${n1(wins / winRate)} opportunities x ${n1(mpo)} meetings each = ${n1((wins / winRate) * mpo)} meetings` : '',
+      propRate > 0 ? `${n1(wins)} wins / proposal win rate ${round3(propRate)} = ${n1(wins / propRate)} proposals` : '',
+    ].filter((x) => x !== '');
+    return { ownerId: o, name: ctx.ownerName(o), weeklyTarget: Math.round(weeklyTarget * 100) / 100, targetBasis, goals, assumptions, arithmetic, currency };
   });
 }
 
@@ -367,6 +380,36 @@ function workload(ctx: ReportContext, reps: string[]): Coaching['workload'] {
 
 const ratio = (x: number | null): number | null => (x === null ? null : Math.round(x * 100) / 100);
 
+/** Probability of a pipeline's first open stage (where deals start). */
+function entryProbability(ctx: ReportContext, pipeline: string): number {
+  const first = ctx.book.stagesByPipeline.get(pipeline)?.find((st) => !st.isClosed);
+  return first?.probability ?? 0;
+}
+
+/** HubSpot's original-source values as its UI names them. */
+const SOURCE_LABELS: Record<string, string> = {
+  ORGANIC_SEARCH: 'Organic search',
+  PAID_SEARCH: 'Paid search',
+  EMAIL_MARKETING: 'Email marketing',
+  SOCIAL_MEDIA: 'Organic social',
+  PAID_SOCIAL: 'Paid social',
+  REFERRALS: 'Referrals',
+  OTHER_CAMPAIGNS: 'Other campaigns',
+  DIRECT_TRAFFIC: 'Direct traffic',
+  OFFLINE: 'Offline sources',
+  AI_REFERRALS: 'AI referrals',
+};
+
+/** A lead source as a person reads it: `PAID_SEARCH` -> `Paid search`; readable values unchanged. */
+export function leadSourceLabel(raw: string): string {
+  const known = SOURCE_LABELS[raw];
+  if (known) return known;
+  if (!/^[A-Z0-9_]+$/.test(raw) && !/^[a-z0-9_]+$/.test(raw)) return raw;
+  const words = raw.toLowerCase().split('_').filter((w) => w !== '');
+  const text = words.join(' ');
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
 /** Win rate, qualification and deal size by lead source, over deals created in the look-back. */
 function leadSources(ctx: ReportContext, recent: DealDays[], maxProb: Map<string, number>): LeadSourceRow[] {
   const rc = ctx.book.cfg.reports;
@@ -385,12 +428,16 @@ function leadSources(ctx: ReportContext, recent: DealDays[], maxProb: Map<string
       t.n++;
       r.sum.set(m.currency, t);
     } else if (d.isClosed) r.lost++;
-    const reached = (d.isClosed && d.isWon) || (maxProb.get(d.externalId) ?? 0) >= rc.qualifiedFromProbability;
+    // qualified = moved past the stage every deal starts in (a pipeline whose entry stage already
+    // carries the threshold probability would otherwise count every deal as qualified)
+    const top = maxProb.get(d.externalId) ?? 0;
+    const reached = (d.isClosed && d.isWon) || (top >= rc.qualifiedFromProbability && top > entryProbability(ctx, d.pipeline));
     if (reached) r.qualified++;
   }
   return [...by.entries()]
     .map(([leadSource, r]) => ({
       leadSource,
+      label: leadSourceLabel(leadSource),
       created: r.created,
       won: r.won,
       lost: r.lost,

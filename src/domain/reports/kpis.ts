@@ -16,6 +16,7 @@
  *   (share of open deals with an activity in the compliance window), quota coverage.
  */
 import type { ActivityType } from '../model/activity.js';
+import { quotaOf } from '../model/connection.js';
 import { countsAsActivity, type ParsedStageChange } from '../book.js';
 import { median } from '../benchmarks.js';
 import { amountIn, MoneySum, roundCents, toReporting, type MoneyContext, type MoneyTotal } from '../money.js';
@@ -269,7 +270,7 @@ export function computeKpis(ctx: ReportContext, options: KpiOptions = {}): KpiRe
       const s = states.get(o ?? NONE);
       if (s) mergeState(state, s);
     }
-    const quotaTotal = quotaOf(ctx, ownerIds);
+    const quotaTotal = quotaTotalOf(ctx, ownerIds, quarter.label);
     const stateKpis = toState(state, money.reportingCurrency, book.cfg.activity_not_logged.complianceDays, quotaTotal, quarter.label);
     const comparisons = periods.map((p, i) => {
       const current = toPeriodKpis(merged[i * 2]!, p, ctx, state.qualified);
@@ -287,13 +288,13 @@ export function computeKpis(ctx: ReportContext, options: KpiOptions = {}): KpiRe
   return { currency: money.reportingCurrency, connection, teams, reps };
 }
 
-function quotaOf(ctx: ReportContext, ownerIds: (string | null)[]): number | null {
+function quotaTotalOf(ctx: ReportContext, ownerIds: (string | null)[], quarterLabel: string): number | null {
   const quotas = ctx.book.settings.quotas;
   if (!quotas) return null;
   let total = 0;
   let any = false;
   for (const o of ownerIds) {
-    const q = o === null ? undefined : quotas[o];
+    const q = o === null ? undefined : quotaOf(quotas[o], quarterLabel);
     if (q !== undefined) {
       total += q;
       any = true;

@@ -11,6 +11,10 @@ import { dayOfIsoDate, isoDateOfDay } from '../time.js';
 import type { ReportContext } from './context.js';
 import type { Forecast } from './forecast.js';
 import type { KpiReport, TrendFlag } from './kpis.js';
+import type { BacktestReport } from './backtest.js';
+import type { ForecastMethod } from './forecast-model.js';
+import type { ForecastRollup, RollupLine } from './rollup.js';
+import { findActivityCollapses, findConcentrations, groupFindings, significantForRep, type ActivityCollapse, type Concentration, type FindingGroup } from './causes.js';
 
 export interface MorningReview {
   asOf: string;
@@ -22,6 +26,23 @@ export interface MorningReview {
   reps: { ownerId: string; name: string; stalePipeline: MoneyTotal; staleDeals: number; staleShare: number | null; complianceRate: number | null; openDeals: number }[];
   trendFlags: { scope: string; name: string; period: string; flag: TrendFlag }[];
   forecast: { period: string; expectedNow: number; expectedLastWeek: number | null; change: number | null; closedWonNow: number; currency: string };
+  /** Every open finding of the run, grouped by rep and rule: one actionable line each. */
+  findingsByRep: FindingGroup[];
+  /** Rules whose findings sit mostly with one rep. */
+  concentrations: Concentration[];
+  /** Reps whose activity fell far below their own baseline. */
+  activityCollapses: ActivityCollapse[];
+  /** The roll-up to take to the forecast call (present when computed). */
+  forecastCall: ForecastCall | null;
+}
+
+/** The forecast call's numbers: method in use, its measured error, the quarters' totals. */
+export interface ForecastCall {
+  method: ForecastMethod;
+  /** The method's backtest error (null without a backtest or without won deals to compare). */
+  measuredError: { meanAbsPercentError: number | null; meanBias: number | null; points: number; quarters: string[] } | null;
+  currency: string;
+  quarters: { label: string; total: RollupLine }[];
 }
 
 export interface ReviewInput {
@@ -29,6 +50,8 @@ export interface ReviewInput {
   forecast: Forecast;
   /** This run's diff against the ledger; without it every open critical finding is "new". */
   diff?: FindingsDiff;
+  rollup?: ForecastRollup;
+  backtest?: BacktestReport;
 }
 
 /** Builds the morning review. */
@@ -74,9 +97,18 @@ export function buildMorningReview(ctx: ReportContext, input: ReviewInput): Morn
     }))
     .sort((a, b) => amountIn(b.stalePipeline, currency) - amountIn(a.stalePipeline, currency) || (a.complianceRate ?? 1) - (b.complianceRate ?? 1) || a.ownerId.localeCompare(b.ownerId));
 
+  // a rep's flag stays only when it stands out from the rep's own weekly history
   const trendFlags: MorningReview['trendFlags'] = [];
+  const weekly = new Map<string, number[]>();
   for (const s of [input.kpis.connection, ...input.kpis.teams, ...input.kpis.reps])
-    for (const p of s.periods) for (const flag of p.trendFlags) if (flag.concern) trendFlags.push({ scope: s.scope, name: s.name, period: p.period.label, flag });
+    for (const p of s.periods)
+      for (const flag of p.trendFlags) {
+        if (!flag.concern) continue;
+        const counts = flag.kpi === 'cohortWinRate' ? { current: p.current.cohort, previous: p.previous.cohort } : { current: p.current, previous: p.previous };
+        if (s.scope === 'rep' && !significantForRep(ctx, s.id, flag, p.period, counts, weekly)) continue;
+        trendFlags.push({ scope: s.scope, name: s.name, period: p.period.label, flag });
+      }
+  const groups = groupFindings(ctx, evaluation.findings);
 
   return {
     asOf: isoDateOfDay(book.today),
@@ -86,6 +118,20 @@ export function buildMorningReview(ctx: ReportContext, input: ReviewInput): Morn
     reps,
     trendFlags,
     forecast: forecastVsLastWeek(ctx, input.forecast),
+    findingsByRep: groups,
+    concentrations: findConcentrations(groups),
+    activityCollapses: findActivityCollapses(ctx),
+    forecastCall: input.rollup ? forecastCall(input.rollup, input.backtest) : null,
+  };
+}
+
+function forecastCall(rollup: ForecastRollup, backtest: BacktestReport | undefined): ForecastCall {
+  const measured = backtest?.summary.find((s) => s.method === rollup.method);
+  return {
+    method: rollup.method,
+    measuredError: measured && backtest ? { meanAbsPercentError: measured.meanAbsPercentError, meanBias: measured.meanBias, points: measured.points, quarters: backtest.quarters } : null,
+    currency: rollup.currency,
+    quarters: rollup.quarters.map((q) => ({ label: q.period.label, total: q.total })),
   };
 }
 

@@ -57,6 +57,11 @@ const GENERAL_PROBLEMS: PlantedProblem[][] = [
 
 interface BuildContext {
   rng: Prng;
+  /**
+   * Draws the warning signs of closed deals (see {@link closedDealSigns}). A stream of its own, so
+   * the main stream (and every planted problem of the open deals) is the same as without them.
+   */
+  signs: Prng;
   book: Book;
   now: number;
   today: number;
@@ -83,7 +88,7 @@ export function generateBook(options: GenerateOptions): Book {
     leadSources: LEAD_SOURCES[provider],
     planted: { deals: {}, reps: {}, healthy: [] },
   };
-  const ctx: BuildContext = { rng, book, now, today, provider, dealActivities: 0 };
+  const ctx: BuildContext = { rng, signs: createPrng(deriveSeed(options.seed, `${provider}/signs`)), book, now, today, provider, dealActivities: 0 };
 
   buildReps(ctx, Math.min(12, 6 + Math.floor(dealCount / 250)));
   buildAccounts(ctx, Math.max(12, Math.ceil(dealCount / 8)));
@@ -316,6 +321,39 @@ function activitiesPerStage(ctx: BuildContext, habit: RepHabit, openStages: numb
   return ctx.rng.int(Math.max(1, perStage - 1), perStage + 1);
 }
 
+/** Warning signs drawn for one closed deal. */
+interface ClosedDealSigns {
+  /** Days with nothing logged at the end of stage `silentStage` (0: none). */
+  silentDays: number;
+  silentStage: number;
+  /** Close-date pushes made during stage `pushStage`. */
+  pushes: number;
+  pushStage: number;
+  /** A discount above the approval limit. */
+  deepDiscount: boolean;
+}
+
+/**
+ * The warning signs of a closed deal, drawn knowing its outcome, so that history teaches what
+ * such signs mean (the odds a forecaster reads back are in src/sandbox/README.md):
+ * - a silent stretch of 25-50 days: lost deals 40 %, won deals 12 %;
+ * - close-date pushes: lost deals 0/1/2 pushes with 45/30/25 %, won deals 80/15/5 %;
+ * - a discount above the limit (reps other than the heavy discounter): won deals 10 %, lost 4 %
+ *   (a deep discount buys the deal).
+ * Noisy on purpose: every sign also shows on deals that end the other way.
+ */
+function closedDealSigns(ctx: BuildContext, won: boolean, lastOpen: number): ClosedDealSigns {
+  const r = ctx.signs;
+  const silent = r.chance(won ? 0.12 : 0.4);
+  const silentDays = silent ? r.int(25, 50) : 0;
+  const silentStage = r.int(0, lastOpen);
+  const roll = r.real(0, 1);
+  const pushes = won ? (roll < 0.8 ? 0 : roll < 0.95 ? 1 : 2) : roll < 0.45 ? 0 : roll < 0.75 ? 1 : 2;
+  const pushStage = r.int(0, lastOpen);
+  const deepDiscount = r.chance(won ? 0.1 : 0.04);
+  return { silentDays, silentStage, pushes, pushStage, deepDiscount };
+}
+
 function buildClosedDeal(ctx: BuildContext): void {
   const { rng, book, now, today } = ctx;
   const owner = rng.int(0, book.reps.length - 1);
@@ -334,7 +372,8 @@ function buildClosedDeal(ctx: BuildContext): void {
 
   const durations: number[] = [];
   for (let s = 0; s <= lastOpen; s++) durations.push(rng.int(6, 20) * DAY_MS + rng.int(0, 20) * HOUR_MS);
-  const total = durations.reduce((a, b) => a + b, 0);
+  const signs = closedDealSigns(ctx, won, lastOpen);
+  const total = durations.reduce((a, b) => a + b, 0) + signs.silentDays * DAY_MS;
   const closedAt = today - rng.int(2, 720) * DAY_MS + rng.int(9, 17) * HOUR_MS;
   deal.createdAt = closedAt - total;
   deal.modifiedAt = deal.createdAt;
@@ -342,6 +381,7 @@ function buildClosedDeal(ctx: BuildContext): void {
   const expectedClose = Math.floor((deal.createdAt + rng.int(30, 90) * DAY_MS) / DAY_MS) * DAY_MS;
   deal.closeDate = expectedClose;
   if (rep.habit === 'heavy_discounter' && deal.amount !== null) deal.discount = discountLimitFor(deal.amount) + rng.int(3, 12);
+  else if (signs.deepDiscount && deal.amount !== null) deal.discount = discountLimitFor(deal.amount) + ctx.signs.int(2, 8);
   const dealIdx = pushDeal(ctx, deal);
 
   let t = deal.createdAt;
@@ -349,10 +389,15 @@ function buildClosedDeal(ctx: BuildContext): void {
     const d = durations[s] as number;
     if (s > 0) recordStage(ctx, dealIdx, s, t, s - 1);
     logStage(ctx, dealIdx, t, t + d, activitiesPerStage(ctx, rep.habit, openStages));
+    // drawn pushes fall before the slipper's (mid-stage), so the close-date history stays in time order
+    if (s === signs.pushStage && deal.closeDate !== null) {
+      for (let p = 0; p < signs.pushes; p++) recordCloseDate(ctx, dealIdx, deal.closeDate + ctx.signs.int(14, 35) * DAY_MS, t + (d * (p + 1)) / (2 * (signs.pushes + 1)));
+    }
     if (rep.habit === 'slipper' && s === Math.floor(lastOpen / 2) && deal.closeDate !== null) {
       recordCloseDate(ctx, dealIdx, deal.closeDate + rng.int(20, 40) * DAY_MS, t + d / 2);
     }
-    t += d;
+    // the silent stretch: the stage goes on with nothing logged
+    t += d + (s === signs.silentStage ? signs.silentDays * DAY_MS : 0);
   }
   recordCloseDate(ctx, dealIdx, Math.floor(closedAt / DAY_MS) * DAY_MS, closedAt);
   recordStage(ctx, dealIdx, won ? wonStage : lostStage, closedAt, lastOpen);

@@ -42,6 +42,8 @@ export interface Harness {
   settings: ConnectionSettings[];
   deps: PipelineDeps;
   workers: WorkerGroup | null;
+  /** Data directory of the embedded store (`store: 'embedded'`). */
+  dataDir: string;
   /** Environment a spawned worker process needs to join this pipeline. */
   env: Record<string, string>;
   sync(connectionId: string, mode?: 'incremental' | 'full'): Promise<JobOutcome[]>;
@@ -110,6 +112,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       : queues.startWorkers(createHandlers(deps), { hooks: connectionHealthHooks(deps), concurrency: { sync: 2, events: 4, score: 2, writeback: 2 } });
   return {
     sandbox,
+    dataDir,
     store,
     queues,
     settings,

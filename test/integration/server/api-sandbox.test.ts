@@ -150,7 +150,12 @@ describe.skipIf(!ok)('manager API after a real sandbox sync', () => {
     expect(review.reps.length).toBeGreaterThan(0);
     await get(`/api/v1/connections/${conn}/kpis`, '/api/v1/connections/{id}/kpis');
     await get(`/api/v1/connections/${conn}/forecast`, '/api/v1/connections/{id}/forecast');
-    await get(`/api/v1/connections/${conn}/changes`, '/api/v1/connections/{id}/changes');
+    const changes = await get(`/api/v1/connections/${conn}/changes`, '/api/v1/connections/{id}/changes');
+    expect(changes.source).toBe('history');
+    const rollup = await get(`/api/v1/connections/${conn}/rollup`, '/api/v1/connections/{id}/rollup');
+    expect(rollup.quarters).toHaveLength(2);
+    const backtest = await get(`/api/v1/connections/${conn}/backtest?quarters=2`, '/api/v1/connections/{id}/backtest');
+    expect(backtest.points).toHaveLength(4);
     await get(`/api/v1/connections/${conn}/reps`, '/api/v1/connections/{id}/reps');
   });
 
@@ -163,6 +168,8 @@ describe.skipIf(!ok)('manager API after a real sandbox sync', () => {
       forecast: await reviews.forecast(conn, {}, now),
       changes: await reviews.changes(conn, {}, now),
       reps: await reviews.reps(conn, now),
+      rollup: await reviews.rollup(conn, now),
+      backtest: await reviews.backtest(conn, {}, now),
     };
     for (const [name, value] of Object.entries(direct)) {
       const res = await fetch(`${server.url}/api/v1/connections/${conn}/${name}`, { headers: auth });

@@ -141,6 +141,12 @@ describe.skipIf(!ok)('manager API /api/v1', () => {
     expect(changes).toMatchObject({ fromDay: '2026-11-19', toDay: '2026-11-26' });
     const reps = await get(`/api/v1/connections/${conn}/reps`, '/api/v1/connections/{id}/reps');
     expect(reps.reps.length).toBe(3);
+    const rollup = await get(`/api/v1/connections/${conn}/rollup`, '/api/v1/connections/{id}/rollup');
+    expect(rollup.quarters.map((q: { period: { label: string } }) => q.period.label)).toEqual(['FY2026-Q4', 'FY2027-Q1']);
+    const backtest = await get(`/api/v1/connections/${conn}/backtest?quarters=3`, '/api/v1/connections/{id}/backtest');
+    expect(backtest.quarters).toEqual(['FY2026-Q3', 'FY2026-Q2', 'FY2026-Q1']);
+    const tooMany = await t.app.inject({ method: 'GET', url: `/api/v1/connections/${conn}/backtest?quarters=40`, headers: auth });
+    expect(tooMany.statusCode).toBe(400);
     const bad = await t.app.inject({ method: 'GET', url: `/api/v1/connections/${conn}/kpis?period=fortnight`, headers: auth });
     expect(bad.statusCode).toBe(400);
   });
@@ -165,7 +171,7 @@ describe.skipIf(!ok)('manager API /api/v1', () => {
 
   it('serves the OpenAPI document and the docs page', async () => {
     const doc = (await t.app.inject({ method: 'GET', url: '/docs/json' })).json();
-    for (const path of ['/api/v1/connections', '/api/v1/connections/{id}/deals', '/api/v1/connections/{id}/review', '/webhooks/hubspot', '/healthz', '/readyz', '/metrics', '/review/{id}']) {
+    for (const path of ['/api/v1/connections', '/api/v1/connections/{id}/deals', '/api/v1/connections/{id}/review', '/api/v1/connections/{id}/rollup', '/api/v1/connections/{id}/backtest', '/webhooks/hubspot', '/healthz', '/readyz', '/metrics', '/review/{id}']) {
       expect(Object.keys(doc.paths)).toContain(path);
     }
     expect(Object.keys(doc.paths).some((p) => p.startsWith('/admin'))).toBe(false);

@@ -92,6 +92,10 @@ describe('dealwatch report', () => {
     expect(human.text).toContain(`Morning review: ${hubspotConnection.id}`);
     expect(human.text).toContain('Reps by stale pipeline');
     expect(human.text).toContain('Rep 1');
+    expect(human.text).toMatch(/Forecast call \(USD; expected by stage conversion adjusted for overdue, stale and pushed deals: /);
+    expect(human.text).toContain('Open findings by rep and rule');
+    // whole units with grouping, never cents, in everything a person reads
+    expect(human.text).not.toMatch(/\d,\d{3}\.\d/);
     await expect(run({ config: configPath, connection: 'nope', json: true })).rejects.toMatchObject({ code: 'NOT_FOUND' });
   }, 120_000);
 });

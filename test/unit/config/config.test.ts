@@ -281,3 +281,23 @@ describe('the example configuration of the README', () => {
     expect(readme).toContain(readFileSync(new URL('../../../docs/examples/dealwatch.json', import.meta.url), 'utf8'));
   });
 });
+
+describe('quotas and forecast categories', () => {
+  it('accepts a quota per quarter or for every quarter, per rep and per team', () => {
+    const config = parseConfig(
+      { connections: [{ ...hubspot, quotas: { u1: 100_000, u2: { 'FY2026-Q4': 50_000, default: 40_000 } }, teamQuotas: { east: 200_000 }, forecastCategories: { appointmentscheduled: 'pipeline' } }] },
+      secrets,
+    );
+    expect(config.connections[0]?.quotas).toEqual({ u1: 100_000, u2: { 'FY2026-Q4': 50_000, default: 40_000 } });
+    expect(config.connections[0]?.teamQuotas).toEqual({ east: 200_000 });
+  });
+
+  it('names the field of a bad quarter, a negative quota and an unknown category', () => {
+    const issues = issuesOf(() =>
+      parseConfig({ connections: [{ ...hubspot, quotas: { u1: { '2026-Q4': 5 } }, teamQuotas: { east: -1 }, forecastCategories: { s1: 'maybe' } }] }, secrets),
+    );
+    expect(issues).toContain('connections[0].quotas.u1: an amount >= 0, or amounts per fiscal quarter like { "FY2026-Q4": 250000, "default": 200000 }');
+    expect(issues.some((line) => line.startsWith('connections[0].teamQuotas.east'))).toBe(true);
+    expect(issues.some((line) => line.startsWith('connections[0].forecastCategories.s1'))).toBe(true);
+  });
+});

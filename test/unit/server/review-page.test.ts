@@ -20,6 +20,10 @@ const review: MorningReview = {
   reps: [{ ownerId: 'u1', name: 'Ana', stalePipeline: [{ amount: 12_000, currency: 'EUR' }], staleDeals: 1, staleShare: 0.25, complianceRate: 0.5, openDeals: 4 }],
   trendFlags: [],
   forecast: { period: 'FY2026-Q4', expectedNow: 50_000, expectedLastWeek: 45_000, change: 5_000, closedWonNow: 20_000, currency: 'EUR' },
+  findingsByRep: [],
+  concentrations: [],
+  activityCollapses: [],
+  forecastCall: null,
 };
 
 describe('renderReviewPage', () => {

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ApiText, ErrorBody } from '../../api-schemas.js';
-import { ChangesReport, ForecastReport, KpiReport, RepsReport, ReviewReport } from '../../report-schemas.js';
+import { BacktestReportSchema, ChangesReport, ForecastReport, KpiReport, RepsReport, ReviewReport, RollupReport } from '../../report-schemas.js';
 import { MAX_CHANGES_RANGE_DAYS } from '../../report-range.js';
 import { FORECAST_PERIODS, KPI_PERIODS } from '../../review-service.js';
 import { requireConnection } from './connection-guard.js';
@@ -78,6 +78,37 @@ export const reportRoutes: FastifyPluginAsync = async (app) => {
     async (request) => {
       const connection = requireConnection(services.connections, request.params.id);
       return services.reviews.changes(connection.id, request.query, services.clock());
+    },
+  );
+
+  api.get(
+    '/connections/:id/rollup',
+    {
+      schema: {
+        ...common,
+        summary: 'Forecast roll-up per rep, team and total for this and next fiscal quarter, against quota',
+        response: { 200: RollupReport, ...errors },
+      },
+    },
+    async (request) => {
+      const connection = requireConnection(services.connections, request.params.id);
+      return services.reviews.rollup(connection.id, services.clock());
+    },
+  );
+
+  api.get(
+    '/connections/:id/backtest',
+    {
+      schema: {
+        ...common,
+        summary: 'Each forecast method replayed at the start and middle of past quarters, against what was won',
+        querystring: z.object({ quarters: z.coerce.number().int().min(1).max(12).optional().describe('complete past quarters to test (default 4)') }),
+        response: { 200: BacktestReportSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const connection = requireConnection(services.connections, request.params.id);
+      return services.reviews.backtest(connection.id, request.query, services.clock());
     },
   );
 

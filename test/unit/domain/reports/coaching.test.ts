@@ -81,6 +81,12 @@ describe('coaching', () => {
     expect(g.weeklyTarget).toBe(10_000);
     expect(g.targetBasis).toContain('remaining quota 60000 USD (quota 100000 - won 40000) over 6 weeks left in FY2026-Q4');
     expect(g.goals).toEqual({ wins: 1, proposals: 1, newOpportunities: 2, meetings: 2 });
+    expect(g.arithmetic).toEqual([
+      '10,000 USD a week / average won deal 10,000 = 1 wins',
+      '1 wins / win rate 0.667 = 1.5 new opportunities',
+      '1.5 opportunities x 1 meetings each = 1.5 meetings',
+      '1 wins / proposal win rate 1 = 1 proposals',
+    ]);
     expect(g.assumptions).toEqual([
       { name: 'avgDealSize', value: 10_000, samples: 9, source: 'team' },
       { name: 'winRate', value: 0.667, samples: 6, source: 'rep' },
@@ -112,6 +118,26 @@ describe('coaching', () => {
     ]);
     expect(c.leadSources[1]!.winRate).toBeCloseTo(1 / 6);
     expect(c.leadSources[0]!.avgWonSize).toEqual([{ currency: 'USD', amount: 10_000 }]);
+    expect(c.leadSources.map((x) => x.label)).toEqual(['Web', 'Event']);
+  });
+
+  it('counts a deal as qualified only once it moved past the stage every deal starts in', () => {
+    // the entry stage (Qualify, 0.1) meets a 0.1 threshold: without the entry-stage rule every deal would count
+    const created = '2026-09-01T10:00:00.000Z';
+    const deals = [
+      lostDeal('q1', { createdAt: created, leadSource: 'PAID_SEARCH' }),
+      lostDeal('q2', { createdAt: created, leadSource: 'PAID_SEARCH' }),
+      lostDeal('q3', { createdAt: created, leadSource: 'PAID_SEARCH' }),
+      lostDeal('q4', { createdAt: created, leadSource: 'PAID_SEARCH' }),
+    ];
+    const moves = [
+      ...['q1', 'q2', 'q3', 'q4'].map((id) => move(id, null, 'qualify', created)),
+      move('q1', 'qualify', 'discovery', '2026-09-05T10:00:00.000Z'),
+      ...['q1', 'q2', 'q3', 'q4'].map((id) => move(id, id === 'q1' ? 'discovery' : 'qualify', 'lost', '2026-09-20T10:00:00.000Z')),
+    ];
+    const r = buildReport(input({ deals, stageChanges: moves, settings: settings({ rules: { reports: { qualifiedFromProbability: 0.1 } } }) }), NOW).coaching;
+    expect(r.leadSources).toHaveLength(1);
+    expect(r.leadSources[0]).toMatchObject({ leadSource: 'PAID_SEARCH', label: 'Paid search', created: 4, qualifiedRate: 0.25 });
   });
 
   it('lists key accounts (top 10% by open pipeline) with the health of every open deal', () => {
