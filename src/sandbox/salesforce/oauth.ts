@@ -7,6 +7,7 @@
 import { createHmac, createPublicKey, randomBytes, verify } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { SalesforceContext } from './context.js';
+import { INTEGRATION_USER } from './schema.js';
 
 export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 
@@ -75,7 +76,7 @@ export function registerOAuthRoutes(app: FastifyInstance, ctx: SalesforceContext
     const token = newAccessToken(creds.organizationId);
     ctx.issueToken(token);
     const issuedAt = String(ctx.store.now());
-    const userId = ctx.store.book.reps[0]?.id ?? '';
+    const userId = INTEGRATION_USER.id;
     const id = `${urls.loginUrl()}/id/${creds.organizationId}/${userId}`;
     const signature = createHmac('sha256', creds.clientSecret).update(id + issuedAt).digest('base64');
     return {
