@@ -53,6 +53,12 @@ export interface Page<T> {
    * `walk: { phase, after: null }`; then one more page carries the final position without `walk`.
    */
   cursor: SyncCursor | null;
+  /**
+   * Stage and field history of this page's deals, when the provider returned it with them (a HubSpot
+   * full walk lists deals with `propertiesWithHistory`): stored with the page. A full history pull
+   * by the same connector after such a walk then reads nothing again and only yields its cursor.
+   */
+  history?: { stageChanges: StageChange[]; fieldChanges: DealFieldChange[] };
 }
 
 /** Stage and field history entries of some deals. */
@@ -166,7 +172,11 @@ export interface CrmConnector {
   pullHistory(options: PullOptions): AsyncIterable<HistoryPage>;
   pullOwners(signal?: AbortSignal): Promise<Owner[]>;
   pullStages(signal?: AbortSignal): Promise<Stage[]>;
-  /** Full reconciliation: every live deal id, page by page (what is absent becomes a tombstone). */
+  /**
+   * Full reconciliation: every live deal id, page by page (what is absent becomes a tombstone).
+   * Right after a full deal pull of this connector that walked every deal from the start, the ids
+   * that walk saw are returned without another listing.
+   */
   listDealIds(signal?: AbortSignal): AsyncIterable<string[]>;
 
   /** The webhook fast path: one deal with its recent activities and history. */

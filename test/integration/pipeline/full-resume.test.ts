@@ -70,7 +70,7 @@ describe.skipIf(!redisOk)('HubSpot full sync stopped by the daily quota', () => 
     const cursor = await h.store.cursors.get('hs', 'deals');
     const run1Lists = dealListCalls(mark1);
     // The cursor round-trips through the store: the walk start, and the token HubSpot returned for page 4.
-    expect(cursor?.walk?.phase).toBe('deals');
+    expect(cursor?.walk?.phase).toBe('deals-with-history');
     expect(cursor?.walk?.after).toBeTruthy();
     expect(cursor?.id).toBe('');
     expect((await storedDeals()).live).toHaveLength(COMMITTED * 100);
