@@ -150,6 +150,19 @@ export interface WebhookEvent {
   selfInflicted: boolean;
 }
 
+/**
+ * An event of a delivery that produced no WebhookEvent: one the service does not act on
+ * (`understood`: another object type, a subscription it has no use for) or one it cannot read.
+ */
+export interface SkippedWebhookEvent {
+  /** Stable label for metrics and logs (`other_object`, `unknown_subscription_type`, `missing_object_id`, ...). */
+  reason: string;
+  /** True when the event was read and deliberately not acted on; false when it could not be understood. */
+  understood: boolean;
+  subscriptionType?: string;
+  objectTypeId?: string;
+}
+
 export type VerifyResult =
   | { ok: true }
   | { ok: false; reason: 'bad_signature' | 'stale_timestamp' | 'missing_signature' | 'wrong_token' | 'wrong_org' | 'malformed' };
@@ -207,7 +220,8 @@ export interface DoctorReport {
 /** Webhook verification and parsing, which needs the connection settings but no API call. */
 export interface WebhookVerifier {
   verify(request: WebhookRequest, nowMs: number): VerifyResult;
-  parse(request: WebhookRequest): WebhookEvent[];
+  /** The events to act on; every other event of the request is reported to `skipped`. */
+  parse(request: WebhookRequest, skipped?: (event: SkippedWebhookEvent) => void): WebhookEvent[];
 }
 
 export interface ConnectorDeps {
