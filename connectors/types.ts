@@ -148,6 +148,11 @@ export interface WebhookEvent {
   stageId?: string;
   /** True when the change was made by dealwatch itself (skip to avoid loops). */
   selfInflicted: boolean;
+  /**
+   * The CRM user who last modified the record, when the event says (Salesforce outbound messages
+   * with LastModifiedById). The events job asks the connector whether that is its own user.
+   */
+  modifiedBy?: string;
 }
 
 /**
@@ -191,6 +196,13 @@ export interface CrmConnector {
    * that walk saw are returned without another listing.
    */
   listDealIds(signal?: AbortSignal): AsyncIterable<string[]>;
+
+  /**
+   * True when `modifiedBy` (a webhook event's last modifier) is the user this connection writes as,
+   * i.e. the event echoes dealwatch's own write-back and must not start another refresh. Connectors
+   * whose events say so themselves (HubSpot: `selfInflicted` at parse) leave it out.
+   */
+  isOwnWrite?(modifiedBy: string, signal?: AbortSignal): Promise<boolean>;
 
   /** The webhook fast path: one deal with its recent activities and history. */
   fetchDeal(dealId: string, signal?: AbortSignal): Promise<DealBundle>;

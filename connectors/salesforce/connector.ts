@@ -250,6 +250,12 @@ export class SalesforceConnector implements CrmConnector {
     return toStages(rows.map((r) => parseWith(RawOpportunityStage, r, 'OpportunityStage')), this.connectionId);
   }
 
+  /** Ids compare on their case-sensitive 15-character form (outbound messages may carry either). */
+  async isOwnWrite(modifiedBy: string, signal?: AbortSignal): Promise<boolean> {
+    const own = await this.client.ownUserId(signal);
+    return modifiedBy.length >= 15 && own.length >= 15 && modifiedBy.slice(0, 15) === own.slice(0, 15);
+  }
+
   async *listDealIds(signal?: AbortSignal): AsyncIterable<string[]> {
     const seen = this.lastWalkIds;
     this.lastWalkIds = null;

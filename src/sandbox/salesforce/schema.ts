@@ -129,6 +129,7 @@ export function salesforceTables(ctx: SalesforceContext): Map<string, SfTable> {
     { name: 'OwnerId', type: 'reference', get: (r) => book.reps[deal(r).owner]?.id ?? null, updateable: true, nillable: false, reference: { relationshipName: 'Owner', referenceTo: 'User', row: (r) => deal(r).owner } },
     { name: 'CreatedDate', type: 'datetime', get: (r) => deal(r).createdAt, nillable: false },
     { name: 'LastModifiedDate', type: 'datetime', get: (r) => deal(r).modifiedAt, nillable: false },
+    { name: 'LastModifiedById', type: 'reference', get: (r) => deal(r).modifiedBy ?? book.reps[deal(r).owner]?.id ?? null, nillable: false },
     { name: 'SystemModstamp', type: 'datetime', get: (r) => deal(r).modifiedAt, nillable: false },
     { name: 'LastActivityDate', type: 'date', get: (r) => {
       const at = store.lastActivityAt(r);
