@@ -195,6 +195,31 @@ describe('salesforce connector x sandbox', () => {
     }
   });
 
+  it('REQUEST_LIMIT_EXCEEDED: the concurrent-requests refusal is retried within the pull, the daily quota stops it', async () => {
+    sandbox.injectFaults([{ kind: 'concurrent_limit', rate: 1, provider: 'salesforce', pathIncludes: '/query' }]);
+    try {
+      // Every query refused for concurrency: retried (with backoff) until the retries run out, never taken for the quota.
+      const busy = await connectorFor({}, 2).pullStages().catch((e: unknown) => e);
+      expect(busy).toMatchObject({ code: 'CRM.RATE_LIMITED', retryable: true });
+      sandbox.injectFaults([{ kind: 'concurrent_limit', rate: 0.5, provider: 'salesforce', pathIncludes: '/query' }]);
+      const c = connectorFor({}, 10);
+      const deals = await drain(c.pullDeals({ since: null }));
+      const activities = await drain(c.pullActivities({ since: null }));
+      expect(deals.records).toHaveLength(sandbox.state.salesforce.deals.filter((d) => !d.deleted).length);
+      expect(activities.records).toHaveLength(sandbox.state.salesforce.activities.filter((a) => !a.deleted).length);
+      expect(c.usage().rateLimited).toBeGreaterThan(0);
+
+      sandbox.injectFaults([{ kind: 'daily_limit', rate: 1, provider: 'salesforce', pathIncludes: '/query' }]);
+      const spent = connectorFor({}, 8);
+      const quota = await spent.pullStages().catch((e: unknown) => e);
+      expect(quota).toMatchObject({ code: 'CRM.QUOTA_EXCEEDED', retryable: false });
+      // Not retried: one request, one refusal.
+      expect(spent.usage().calls).toBe(1);
+    } finally {
+      sandbox.injectFaults([]);
+    }
+  }, 60_000);
+
   it('JWT bearer and client credentials obtain tokens from the sandbox token endpoint', async () => {
     const sf = sandbox.salesforce;
     const jwt = connectorFor({ auth: { type: 'jwt', clientId: sf.clientId, username: sf.username, privateKey: sf.privateKeyPem } });
