@@ -53,6 +53,12 @@ export interface Page<T> {
    * `walk: { phase, after: null }`; then one more page carries the final position without `walk`.
    */
   cursor: SyncCursor | null;
+  /**
+   * Stage and field history of this page's deals, when the provider returned it with them (a HubSpot
+   * full walk lists deals with `propertiesWithHistory`): stored with the page. A full history pull
+   * by the same connector after such a walk then reads nothing again and only yields its cursor.
+   */
+  history?: { stageChanges: StageChange[]; fieldChanges: DealFieldChange[] };
 }
 
 /** Stage and field history entries of some deals. */
@@ -142,6 +148,24 @@ export interface WebhookEvent {
   stageId?: string;
   /** True when the change was made by dealwatch itself (skip to avoid loops). */
   selfInflicted: boolean;
+  /**
+   * The CRM user who last modified the record, when the event says (Salesforce outbound messages
+   * with LastModifiedById). The events job asks the connector whether that is its own user.
+   */
+  modifiedBy?: string;
+}
+
+/**
+ * An event of a delivery that produced no WebhookEvent: one the service does not act on
+ * (`understood`: another object type, a subscription it has no use for) or one it cannot read.
+ */
+export interface SkippedWebhookEvent {
+  /** Stable label for metrics and logs (`other_object`, `unknown_subscription_type`, `missing_object_id`, ...). */
+  reason: string;
+  /** True when the event was read and deliberately not acted on; false when it could not be understood. */
+  understood: boolean;
+  subscriptionType?: string;
+  objectTypeId?: string;
 }
 
 export type VerifyResult =
@@ -166,8 +190,19 @@ export interface CrmConnector {
   pullHistory(options: PullOptions): AsyncIterable<HistoryPage>;
   pullOwners(signal?: AbortSignal): Promise<Owner[]>;
   pullStages(signal?: AbortSignal): Promise<Stage[]>;
-  /** Full reconciliation: every live deal id, page by page (what is absent becomes a tombstone). */
+  /**
+   * Full reconciliation: every live deal id, page by page (what is absent becomes a tombstone).
+   * Right after a full deal pull of this connector that walked every deal from the start, the ids
+   * that walk saw are returned without another listing.
+   */
   listDealIds(signal?: AbortSignal): AsyncIterable<string[]>;
+
+  /**
+   * True when `modifiedBy` (a webhook event's last modifier) is the user this connection writes as,
+   * i.e. the event echoes dealwatch's own write-back and must not start another refresh. Connectors
+   * whose events say so themselves (HubSpot: `selfInflicted` at parse) leave it out.
+   */
+  isOwnWrite?(modifiedBy: string, signal?: AbortSignal): Promise<boolean>;
 
   /** The webhook fast path: one deal with its recent activities and history. */
   fetchDeal(dealId: string, signal?: AbortSignal): Promise<DealBundle>;
@@ -197,7 +232,8 @@ export interface DoctorReport {
 /** Webhook verification and parsing, which needs the connection settings but no API call. */
 export interface WebhookVerifier {
   verify(request: WebhookRequest, nowMs: number): VerifyResult;
-  parse(request: WebhookRequest): WebhookEvent[];
+  /** The events to act on; every other event of the request is reported to `skipped`. */
+  parse(request: WebhookRequest, skipped?: (event: SkippedWebhookEvent) => void): WebhookEvent[];
 }
 
 export interface ConnectorDeps {

@@ -21,11 +21,18 @@ export function createEventsProcessor(deps: PipelineDeps, benchmarks: BenchmarkC
     const dealId = payload.dealId;
     const state = await deps.store.connectionState.get(id);
     if (state.pausedReason) return { connectionId: id, dealId, refetched: false, applied: false, followUps: [] };
+    // An event fired by dealwatch's own write-back (a rule on "every edit" sees our score update) would
+    // start the refresh-rescore-write cycle again: the loop ends here, before any call.
+    const connector = connectors.get(settings);
+    if (payload.modifiedBy !== undefined && (await connector.isOwnWrite?.(payload.modifiedBy, context.signal))) {
+      log.info({ connection: id, dealId, eventId: payload.eventId, kind: payload.kind }, 'event of our own write ignored');
+      return { connectionId: id, dealId, refetched: false, applied: false, followUps: [] };
+    }
 
     const applied = await deps.queues.leases.withLease(
       `deal:${id}:${dealId}`,
       async () => {
-        const bundle = await connectors.get(settings).fetchDeal(dealId, context.signal);
+        const bundle = await connector.fetchDeal(dealId, context.signal);
         const stored = await deps.store.deals.get(id, dealId);
         const now = deps.clock().toISOString();
         if (bundle.deal === null) {

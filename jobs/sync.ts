@@ -6,7 +6,7 @@
  * and enqueues scoring of the deals that changed, in chunks.
  */
 import { CrmError } from '../src/domain/errors.js';
-import type { ConnectionSettings, SyncCursor, SyncStream } from '../src/domain/model/index.js';
+import type { ConnectionSettings, DealFieldChange, StageChange, SyncCursor, SyncStream } from '../src/domain/model/index.js';
 import { describeError, type JobContext, type JobPayload, type JobRef, type JobResults } from '../src/queue/index.js';
 import type { SyncCounts } from '../src/store/types.js';
 import type { CrmConnector, PullOptions } from '../connectors/types.js';
@@ -99,6 +99,7 @@ async function pullAll(
     if (page.tombstones.length > 0) (await store.deals.tombstone(id, page.tombstones, now())).forEach((d) => changed.add(d));
     counts.deals = (counts.deals ?? 0) + page.records.length;
     counts.tombstones = (counts.tombstones ?? 0) + page.tombstones.length;
+    if (page.history) await storeHistory(store, id, page.history, counts, changed);
     await advance('deals', page.cursor);
   }
 
@@ -117,11 +118,7 @@ async function pullAll(
   }
 
   for await (const page of connector.pullHistory(pull('history'))) {
-    const stages = await store.history.upsertStageChanges(id, page.stageChanges);
-    const fields = await store.history.upsertFieldChanges(id, page.fieldChanges);
-    if (stages.inserted + stages.updated > 0) page.stageChanges.forEach((c) => changed.add(c.dealId));
-    if (fields.inserted + fields.updated > 0) page.fieldChanges.forEach((c) => changed.add(c.dealId));
-    counts.history = (counts.history ?? 0) + page.stageChanges.length + page.fieldChanges.length;
+    await storeHistory(store, id, page, counts, changed);
     await advance('history', page.cursor);
   }
 
@@ -132,6 +129,21 @@ async function pullAll(
     gone.forEach((d) => changed.add(d));
     counts.tombstones = (counts.tombstones ?? 0) + gone.length;
   }
+}
+
+/** Upserts history entries (from the history stream, or carried by deal pages); changed deals are rescored. */
+async function storeHistory(
+  store: PipelineDeps['store'],
+  id: string,
+  page: { stageChanges: StageChange[]; fieldChanges: DealFieldChange[] },
+  counts: Partial<SyncCounts>,
+  changed: Set<string>,
+): Promise<void> {
+  const stages = await store.history.upsertStageChanges(id, page.stageChanges);
+  const fields = await store.history.upsertFieldChanges(id, page.fieldChanges);
+  if (stages.inserted + stages.updated > 0) page.stageChanges.forEach((c) => changed.add(c.dealId));
+  if (fields.inserted + fields.updated > 0) page.fieldChanges.forEach((c) => changed.add(c.dealId));
+  counts.history = (counts.history ?? 0) + page.stageChanges.length + page.fieldChanges.length;
 }
 
 async function enqueueFollowUps(deps: PipelineDeps, connectionId: string, runId: number, changed: string[]): Promise<JobRef[]> {

@@ -4,7 +4,7 @@
  * (paging.ts) and read deal links with the v4 batch association endpoint; archived records become
  * tombstones through `archived=true`.
  */
-import type { Activity, ApiUsage, Deal, HubSpotConnection, Owner, Stage, SyncCursor, SyncStream } from '../../src/domain/model/index.js';
+import type { Activity, ApiUsage, Deal, DealFieldChange, HubSpotConnection, Owner, Stage, StageChange, SyncCursor, SyncStream } from '../../src/domain/model/index.js';
 import type {
   AnnotationBatch,
   AnnotationResult,
@@ -40,15 +40,19 @@ import {
   toStageChanges,
   toStages,
 } from './mappers.js';
-import { type ChangedPage, type ListFrom, type ListPage, listPages, SEARCH_LIMIT, searchChanged } from './paging.js';
+import { type ChangedPage, LIST_LIMIT, type ListFrom, type ListPage, listPages, SEARCH_LIMIT, searchChanged } from './paging.js';
 import { BatchResponse, OwnersResponse, PipelinesResponse, type RawObject } from './schemas.js';
 import { FullWalk } from './walk.js';
 import { BATCH_LIMIT, HubSpotWriteback } from './writeback.js';
 
 const ACTIVITY_TYPES = Object.values(ACTIVITY_OBJECT_TYPES);
 
-/** Phases of the full walks (walk.ts), one list endpoint each, in walk order. */
-const DEAL_PHASES = ['deals', 'archived-deals'] as const;
+/**
+ * Phases of the full walks (walk.ts), one list endpoint each, in walk order. The deals list carries
+ * the property history (`deals-with-history`): a walk an older version left in a phase named
+ * `deals` (listed without history) is not continued but started over.
+ */
+const DEAL_PHASES = ['deals-with-history', 'archived-deals'] as const;
 const HISTORY_PHASES = ['deal-history'] as const;
 /** Each activity type's live list, then each one's archived list. */
 const ACTIVITY_PHASES = new Map(
@@ -70,8 +74,17 @@ async function* mapPages<A, B>(pages: AsyncIterable<A>, f: (page: A) => B): Asyn
 
 /** One step of a deal walk: a page of records with their companies, or a page of tombstones. */
 type DealStep =
-  | { kind: 'records'; records: RawObject[]; cursor: SyncCursor | null; links: Map<string, AssociatedRecord[]> }
+  | { kind: 'records'; records: RawObject[]; cursor: SyncCursor | null; links: Map<string, AssociatedRecord[]>; withHistory: boolean }
   | { kind: 'tombstones'; tombstones: string[]; cursor: SyncCursor | null };
+
+/** Stage moves and field changes of deals read with property history, each list in time order. */
+function historyOf(records: RawObject[], connectionId: string, stageIds: string[]): { stageChanges: StageChange[]; fieldChanges: DealFieldChange[] } {
+  return {
+    // Stable sorts: one deal's moves that share an instant keep their order.
+    stageChanges: records.flatMap((raw) => toStageChanges(raw, { connectionId, stageIds })).sort((a, b) => Date.parse(a.at) - Date.parse(b.at)),
+    fieldChanges: records.flatMap((raw) => toFieldChanges(raw, connectionId)).sort((a, b) => Date.parse(a.at) - Date.parse(b.at)),
+  };
+}
 
 function cursorOf(ms: number, id: string): SyncCursor {
   return { stamp: new Date(ms).toISOString(), id };
@@ -91,6 +104,13 @@ export class HubSpotConnector implements CrmConnector {
   private readonly now: () => number;
   private readonly writeback: HubSpotWriteback;
   private stagesCache: Promise<Stage[]> | null = null;
+  /**
+   * What this connector's last full deal walk read, for the pulls that follow it in the same sync:
+   * the cursor from which history is complete when every page of the walk carried it (the history
+   * pull then reads nothing again), and every live deal id when the walk began at the start of the
+   * list (the reconciliation then lists nothing again).
+   */
+  private lastDealWalk: { historyCursor: SyncCursor | null; liveIds: string[] | null } | null = null;
 
   constructor(
     private readonly settings: HubSpotConnection,
@@ -158,7 +178,14 @@ export class HubSpotConnector implements CrmConnector {
   // Pulls
 
   async *pullDeals(options: PullOptions): AsyncIterable<Page<Deal>> {
+    this.lastDealWalk = null;
     const ctx = await this.dealContext(options.signal);
+    const stageIds = [...ctx.stages.keys()];
+    // A walk from the very start of the deals list sees every live deal, and its pages all carry history.
+    const fromStart = walks(options) && (options.since?.walk === undefined || FullWalk.from(DEAL_PHASES, options.since, this.now()).unknown !== null);
+    const liveIds: string[] | null = fromStart ? [] : null;
+    let historyComplete = fromStart || options.since?.walk?.phase === DEAL_PHASES[0];
+    let lastCursor: SyncCursor | null = null;
     // One cache per sync: a company shared by many deals is read once.
     const companies = new CompanyNames(this.client, this.log);
     // Pages wait (in order) until their companies' names are read, 100 companies a call.
@@ -168,15 +195,26 @@ export class HubSpotConnector implements CrmConnector {
       return { item: { step, accountIds }, companyIds: [...accountIds.values()].filter((id): id is string => id !== null), size: step.records.length };
     });
     for await (const { step, accountIds } of withCompanyNames(steps, companies, options.signal)) {
+      if (step.cursor) lastCursor = step.cursor;
       if (step.kind === 'records') {
         const records = step.records.map((raw) => {
           const id = accountIds.get(raw.id) ?? null;
           return toDeal(raw, ctx, { id, name: companies.nameOf(id) });
         });
-        yield { records, tombstones: [], cursor: step.cursor };
+        liveIds?.push(...records.map((d) => d.externalId));
+        if (step.withHistory) {
+          yield { records, tombstones: [], cursor: step.cursor, history: historyOf(step.records, this.connectionId, stageIds) };
+        } else {
+          historyComplete = false;
+          yield { records, tombstones: [], cursor: step.cursor };
+        }
       } else {
         yield { records: [], tombstones: step.tombstones, cursor: step.cursor };
       }
+    }
+    // Reached only when the walk ran to its end (a stop or an error leaves nothing to reuse).
+    if (walks(options) && lastCursor !== null && lastCursor.walk === undefined) {
+      this.lastDealWalk = { historyCursor: historyComplete ? lastCursor : null, liveIds };
     }
   }
 
@@ -202,12 +240,14 @@ export class HubSpotConnector implements CrmConnector {
     const { signal } = options;
     const stageIds = (await this.stages(signal)).map((s) => s.id);
     const historyProperties = [...HISTORY_PROPERTIES];
-    const historyOf = (records: RawObject[], cursor: SyncCursor | null): HistoryPage => ({
-      // Stable sorts: one deal's moves that share an instant keep their order.
-      stageChanges: records.flatMap((raw) => toStageChanges(raw, { connectionId: this.connectionId, stageIds })).sort((a, b) => Date.parse(a.at) - Date.parse(b.at)),
-      fieldChanges: records.flatMap((raw) => toFieldChanges(raw, this.connectionId)).sort((a, b) => Date.parse(a.at) - Date.parse(b.at)),
-      cursor,
-    });
+    const pageOf = (records: RawObject[], cursor: SyncCursor | null): HistoryPage => ({ ...historyOf(records, this.connectionId, stageIds), cursor });
+
+    // The full deal walk just before carried every deal's history on its pages: nothing to read again.
+    const carried = this.lastDealWalk?.historyCursor;
+    if (carried && options.since?.walk === undefined && (options.mode === 'full' || options.since === null)) {
+      yield { stageChanges: [], fieldChanges: [], cursor: carried };
+      return;
+    }
 
     if (walks(options)) {
       const walk = this.fullWalk('history', HISTORY_PHASES, options.since);
@@ -216,7 +256,7 @@ export class HubSpotConnector implements CrmConnector {
         const query = { properties: ['hs_object_id'], propertiesWithHistory: historyProperties };
         for await (const page of listPages(this.client, 'deals', query, signal, this.listFrom('history', phase, from))) {
           const fresh = page.records.filter((r) => !seen.has(r.id) && seen.add(r.id));
-          yield historyOf(fresh, walk.cursorAfter(phase, page.next));
+          yield pageOf(fresh, walk.cursorAfter(phase, page.next));
         }
       }
       return;
@@ -241,7 +281,7 @@ export class HubSpotConnector implements CrmConnector {
         records.push(...(BatchResponse.parse(response.body).results ?? []));
       }
       for (const [id, stampMs] of due) if (stampMs !== null) readAt.set(id, stampMs);
-      yield historyOf(records, this.pageCursor(page, since));
+      yield pageOf(records, this.pageCursor(page, since));
     }
   }
 
@@ -263,11 +303,14 @@ export class HubSpotConnector implements CrmConnector {
     if (walks(options)) {
       const walk = this.fullWalk('deals', DEAL_PHASES, options.since);
       for (const { phase, from } of walk.pending()) {
-        if (phase === 'deals') {
-          const list = listPages(this.client, 'deals', { properties, associations: ['companies'] }, signal, this.listFrom('deals', phase, from));
+        if (phase === DEAL_PHASES[0]) {
+          // One walk for the deals and their history: the list with propertiesWithHistory pages at 50
+          // and carries the properties and inline companies too (N/50 calls, not N/100 + N/50).
+          const query = { properties, propertiesWithHistory: [...HISTORY_PROPERTIES], associations: ['companies'] };
+          const list = listPages(this.client, 'deals', query, signal, this.listFrom('deals', phase, from));
           const pages = mapPages(list, (page) => ({ records: page.records, cursor: walk.cursorAfter(phase, page.next) }));
           for await (const page of linked(pages)) {
-            yield { kind: 'records', records: page.records, cursor: page.cursor, links: page.links };
+            yield { kind: 'records', records: page.records, cursor: page.cursor, links: page.links, withHistory: true };
           }
         } else {
           for await (const page of this.archivedPages('deals', signal, this.listFrom('deals', phase, from))) {
@@ -281,7 +324,7 @@ export class HubSpotConnector implements CrmConnector {
     if (since === null) return;
     const fromMs = Date.parse(since.stamp) - this.lookbackMs();
     for await (const page of linked(searchChanged(this.client, 'deals', { fromMs, properties, signal }))) {
-      yield { kind: 'records', records: page.records, cursor: this.pageCursor(page, since), links: page.links };
+      yield { kind: 'records', records: page.records, cursor: this.pageCursor(page, since), links: page.links, withHistory: false };
     }
     const archived = await this.archivedSince('deals', fromMs, signal);
     if (archived.length > 0) yield { kind: 'tombstones', tombstones: archived, cursor: null };
@@ -472,6 +515,13 @@ export class HubSpotConnector implements CrmConnector {
   }
 
   async *listDealIds(signal?: AbortSignal): AsyncIterable<string[]> {
+    const seen = this.lastDealWalk?.liveIds;
+    this.lastDealWalk = null;
+    if (seen) {
+      // The full walk just before listed every live deal from the start of the list.
+      for (const ids of chunks(seen, LIST_LIMIT)) yield ids;
+      return;
+    }
     for await (const page of listPages(this.client, 'deals', { properties: ['hs_object_id'] }, signal)) {
       yield page.records.map((r) => r.id);
     }

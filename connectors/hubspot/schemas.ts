@@ -127,7 +127,11 @@ export const RawProperty = z.object({
 });
 export const PropertiesResponse = z.object({ results: z.array(RawProperty).nullish() });
 
-/** https://developers.hubspot.com/docs/api/webhooks (one event of the POSTed JSON array) */
+/**
+ * One event of the POSTed JSON array, legacy (`deal.propertyChange`) or generic (`object.propertyChange`
+ * with `objectTypeId`): https://developers.hubspot.com/docs/api/webhooks and
+ * https://developers.hubspot.com/docs/apps/legacy-apps/public-apps/create-generic-webhook-subscriptions
+ */
 export const RawWebhookEvent = z.object({
   eventId: Id.nullish(),
   subscriptionId: Id.nullish(),
@@ -142,6 +146,18 @@ export const RawWebhookEvent = z.object({
   propertyValue: z.string().nullish(),
   changeSource: z.string().nullish(),
   sourceId: z.string().nullish(),
+  /** Generic (`object.*`) events: the object type, `0-3` for deals. */
+  objectTypeId: z.string().nullish(),
+  /** Merge events. */
+  primaryObjectId: Id.nullish(),
+  mergedObjectIds: z.array(Id).nullish(),
+  newObjectId: Id.nullish(),
+  /** Association change events (no objectId). */
+  fromObjectTypeId: z.string().nullish(),
+  toObjectTypeId: z.string().nullish(),
+  fromObjectId: Id.nullish(),
+  toObjectId: Id.nullish(),
+  associationType: z.string().nullish(),
 });
 export type RawWebhookEvent = z.infer<typeof RawWebhookEvent>;
 export const RawWebhookBatch = z.array(RawWebhookEvent);

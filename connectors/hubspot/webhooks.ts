@@ -5,7 +5,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import type { HubSpotConnection } from '../../src/domain/model/index.js';
 import { sameSecret, sha256Hex } from '../shared/digest.js';
-import type { VerifyResult, WebhookEvent, WebhookRequest, WebhookVerifier } from '../types.js';
+import type { SkippedWebhookEvent, VerifyResult, WebhookEvent, WebhookRequest, WebhookVerifier } from '../types.js';
 import { DEFAULT_FLAGS_PROPERTY, DEFAULT_SCORE_PROPERTY } from './mappers.js';
 import { RawWebhookBatch, type RawWebhookEvent } from './schemas.js';
 
@@ -72,52 +72,110 @@ export function verifyHubSpotSignature(request: WebhookRequest, secret: string |
   return sameSecret(expected, Buffer.from(legacy, 'hex')) ? { ok: true } : { ok: false, reason: 'bad_signature' };
 }
 
-function kindOf(event: RawWebhookEvent): WebhookEvent['kind'] | null {
+/** HubSpot's object type id of deals in generic (`object.*`) events. */
+export const DEAL_OBJECT_TYPE_ID = '0-3';
+
+type Action = 'creation' | 'deletion' | 'propertyChange' | 'associationChange' | 'merge' | 'restore';
+const ACTIONS = new Set<string>(['creation', 'deletion', 'propertyChange', 'associationChange', 'merge', 'restore']);
+
+/**
+ * What an event is about, in either format: legacy `deal.<action>`, or generic `object.<action>` whose
+ * object type is `objectTypeId` (association changes name theirs in `fromObjectTypeId`/`toObjectTypeId`).
+ * https://developers.hubspot.com/changelog/public-beta-generic-webhook-subscriptions
+ */
+function classify(event: RawWebhookEvent): { action: Action; dealIds: string[] } | SkippedWebhookEvent {
   const type = event.subscriptionType ?? event.eventType ?? '';
-  switch (type) {
-    case 'deal.creation':
+  const dot = type.indexOf('.');
+  const scope = type.slice(0, dot);
+  const action = type.slice(dot + 1) as Action;
+  const about = { subscriptionType: type, ...(event.objectTypeId ? { objectTypeId: event.objectTypeId } : {}) };
+  if (dot < 0 || !ACTIONS.has(action)) {
+    // Legacy subscriptions of other objects (contact.creation, conversation.*, ...) are understood.
+    return /^[a-z_]+\.[A-Za-z]+$/.test(type) && scope !== 'deal' && scope !== 'object'
+      ? { reason: 'other_object', understood: true, ...about }
+      : { reason: 'unknown_subscription_type', understood: false, ...about };
+  }
+  if (scope !== 'deal' && scope !== 'object') return { reason: 'other_object', understood: true, ...about };
+  const ids = (...values: (string | null | undefined)[]) => values.filter((v): v is string => typeof v === 'string' && v !== '');
+
+  if (action === 'associationChange') {
+    // Either end may be the deal; a change between two other objects is not ours.
+    const legacyDeal = scope === 'deal';
+    const fromDeal = legacyDeal ? /^DEAL_TO_/.test(event.associationType ?? '') : event.fromObjectTypeId === DEAL_OBJECT_TYPE_ID;
+    const toDeal = legacyDeal ? /_TO_DEAL$/.test(event.associationType ?? '') : event.toObjectTypeId === DEAL_OBJECT_TYPE_ID;
+    const dealIds = ids(fromDeal ? event.fromObjectId : null, toDeal ? event.toObjectId : null, legacyDeal ? event.objectId : null);
+    if (dealIds.length > 0) return { action, dealIds: [...new Set(dealIds)] };
+    return legacyDeal || event.fromObjectTypeId || event.toObjectTypeId
+      ? { reason: 'other_object', understood: true, ...about }
+      : { reason: 'missing_object_id', understood: false, ...about };
+  }
+  if (scope === 'object') {
+    if (!event.objectTypeId) return { reason: 'missing_object_type', understood: false, ...about };
+    if (event.objectTypeId !== DEAL_OBJECT_TYPE_ID) return { reason: 'other_object', understood: true, ...about };
+  }
+  if (action === 'merge') {
+    // The surviving (or newly created) deal is refetched; the merged-away ones read as gone.
+    const dealIds = ids(event.newObjectId ?? event.primaryObjectId ?? event.objectId, ...(event.mergedObjectIds ?? []));
+    return dealIds.length > 0 ? { action, dealIds: [...new Set(dealIds)] } : { reason: 'missing_object_id', understood: false, ...about };
+  }
+  return event.objectId ? { action, dealIds: [event.objectId] } : { reason: 'missing_object_id', understood: false, ...about };
+}
+
+function kindOf(action: Action, event: RawWebhookEvent): WebhookEvent['kind'] {
+  switch (action) {
+    case 'creation':
       return 'created';
-    case 'deal.deletion':
+    case 'deletion':
       return 'deleted';
-    case 'deal.propertyChange':
+    case 'propertyChange':
       return event.propertyName === 'dealstage' ? 'stage_change' : 'changed';
-    case 'deal.associationChange':
+    case 'associationChange':
       return 'changed';
-    case 'deal.merge':
+    case 'merge':
       return 'merged';
-    case 'deal.restore':
+    case 'restore':
       return 'restored';
-    default:
-      return null;
   }
 }
 
-/** Deal events of a webhook batch; events about other objects are ignored. Throws on malformed JSON. */
-export function parseHubSpotWebhook(request: WebhookRequest, settings: Pick<HubSpotConnection, 'id' | 'fieldMap'>): WebhookEvent[] {
+/**
+ * Deal events of a webhook batch, legacy (`deal.*`) and generic (`object.*` with objectTypeId `0-3`)
+ * alike. Every other event is reported to `skipped`: understood and not acted on (another object
+ * type), or not understood (an unknown subscription type, no object id). Throws on malformed JSON.
+ */
+export function parseHubSpotWebhook(
+  request: WebhookRequest,
+  settings: Pick<HubSpotConnection, 'id' | 'fieldMap'>,
+  skipped: (event: SkippedWebhookEvent) => void = () => undefined,
+): WebhookEvent[] {
   const events = RawWebhookBatch.parse(JSON.parse(request.rawBody.toString('utf8')));
   const ownFields = new Set([settings.fieldMap.score ?? DEFAULT_SCORE_PROPERTY, settings.fieldMap.flags ?? DEFAULT_FLAGS_PROPERTY]);
   const out: WebhookEvent[] = [];
   for (const event of events) {
-    const kind = kindOf(event);
-    if (kind === null || !event.objectId) continue;
+    const what = classify(event);
+    if ('reason' in what) {
+      skipped(what);
+      continue;
+    }
+    const kind = kindOf(what.action, event);
     const occurredMs = typeof event.occurredAt === 'number' ? event.occurredAt : Number(event.occurredAt ?? NaN);
     const occurredAt = Number.isFinite(occurredMs) ? new Date(occurredMs).toISOString() : new Date(Date.parse(String(event.occurredAt))).toISOString();
-    // HubSpot's eventId is not guaranteed unique: pair it with what the event is about.
-    const eventId = event.eventId
-      ? `${event.eventId}:${event.objectId}:${occurredMs}`
-      : sha256Hex(`${event.objectId}|${kind}|${occurredAt}`, 32);
     const selfInflicted =
       (event.propertyName !== null && event.propertyName !== undefined && ownFields.has(event.propertyName)) ||
       (event.changeSource === 'INTEGRATION' && event.appId !== null && event.appId !== undefined && event.sourceId === event.appId);
-    out.push({
-      connectionId: settings.id,
-      eventId,
-      dealId: event.objectId,
-      kind,
-      occurredAt,
-      ...(kind === 'stage_change' && event.propertyValue ? { stageId: event.propertyValue } : {}),
-      selfInflicted,
-    });
+    for (const dealId of what.dealIds) {
+      // HubSpot's eventId is not guaranteed unique: pair it with what the event is about.
+      const eventId = event.eventId ? `${event.eventId}:${dealId}:${occurredMs}` : sha256Hex(`${dealId}|${kind}|${occurredAt}`, 32);
+      out.push({
+        connectionId: settings.id,
+        eventId,
+        dealId,
+        kind,
+        occurredAt,
+        ...(kind === 'stage_change' && event.propertyValue ? { stageId: event.propertyValue } : {}),
+        selfInflicted,
+      });
+    }
   }
   return out;
 }
@@ -125,6 +183,6 @@ export function parseHubSpotWebhook(request: WebhookRequest, settings: Pick<HubS
 export function hubspotWebhookVerifier(settings: HubSpotConnection): WebhookVerifier {
   return {
     verify: (request, nowMs) => verifyHubSpotSignature(request, settings.webhookSecret, nowMs),
-    parse: (request) => parseHubSpotWebhook(request, settings),
+    parse: (request, skipped) => parseHubSpotWebhook(request, settings, skipped),
   };
 }

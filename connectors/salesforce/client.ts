@@ -93,6 +93,8 @@ export class SalesforceClient {
   /** Set by a refresh, cleared by any non-401 answer: a 401 while set means the new token is refused too. */
   private refreshedWithoutSuccess = false;
   private session: Promise<void> | null = null;
+  /** The integration user's id, once known (token response or userinfo). */
+  private userId: string | null = null;
   /** Response headers by request headers object, for the few calls that need them (Sforce-Locator). */
   private readonly responseHeaders = new WeakMap<object, Record<string, string>>();
   /** Why the last refresh failed: jsforce rethrows it as a plain 'Unable to refresh session' Error. */
@@ -171,7 +173,29 @@ export class SalesforceClient {
       pending = this.fetchToken(conn).finally(() => tokenRequests.delete(key));
       tokenRequests.set(key, pending);
     }
-    return pending;
+    return pending.then((res) => {
+      // The identity URL ends with the user id: https://login.salesforce.com/id/<org id>/<user id>
+      const userId = typeof res.id === 'string' ? /\/id\/[^/]+\/([^/?#]+)/.exec(res.id)?.[1] : undefined;
+      if (userId) this.userId = userId;
+      return res;
+    });
+  }
+
+  /**
+   * The id of the user the connection acts as (the integration user): from the identity URL of the
+   * token response, else one `GET /services/oauth2/userinfo` (`user_id`), once per client.
+   * https://help.salesforce.com/s/articleView?id=sf.remoteaccess_using_userinfo_endpoint.htm
+   */
+  async ownUserId(signal?: AbortSignal): Promise<string> {
+    if (this.userId) return this.userId;
+    await this.ensureSession();
+    if (this.userId) return this.userId;
+    const info = await this.get<{ user_id?: unknown }>('/services/oauth2/userinfo', undefined, signal);
+    if (typeof info.user_id !== 'string' || info.user_id === '') {
+      throw new CrmError('CRM.BAD_REQUEST', 'Salesforce userinfo answered without user_id', { provider: 'salesforce' });
+    }
+    this.userId = info.user_id;
+    return this.userId;
   }
 
   private async fetchToken(conn: Connection): Promise<TokenResponse> {

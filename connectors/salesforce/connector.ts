@@ -47,6 +47,8 @@ export class SalesforceConnector implements CrmConnector {
   private readonly reader: SoqlReader;
   private readonly now: () => number;
   private plan: Promise<DealQueryPlan> | null = null;
+  /** Every live opportunity id the last pull from nothing read to its end (for listDealIds), else null. */
+  private lastWalkIds: string[] | null = null;
   private readonly log: ConnectorLogger;
 
   constructor(
@@ -155,8 +157,11 @@ export class SalesforceConnector implements CrmConnector {
   }
 
   async *pullDeals(options: PullOptions): AsyncIterable<Page<Deal>> {
+    this.lastWalkIds = null;
     const plan = await this.dealPlan(options.signal);
     const pull = this.pullPlan(options, DEAL_PHASE);
+    // A pull from nothing reads every opportunity: the reconciliation that follows can reuse its ids.
+    const liveIds: string[] | null = pull.from === null ? [] : null;
     const { pages, bulk } = await this.changedPages('Opportunity', plan.fields, plan.bulkFields, pull, options.signal);
     // Bulk API 2.0 has no subqueries: contact roles are counted by one more job.
     const counts = bulk && plan.ctx.contactCountField === null && plan.fields.length > plan.bulkFields.length ? await this.bulkContactCounts(options.signal) : null;
@@ -170,10 +175,14 @@ export class SalesforceConnector implements CrmConnector {
     };
     const merged = async function* () {
       for await (const page of mergeOrdered([source])) {
-        yield { records: page.rows.filter((r) => !r.IsDeleted).map((r) => toDeal(r, plan.ctx)), tombstones: page.rows.filter((r) => r.IsDeleted).map((r) => r.Id), cursor: page.cursor };
+        const records = page.rows.filter((r) => !r.IsDeleted).map((r) => toDeal(r, plan.ctx));
+        liveIds?.push(...records.map((d) => d.externalId));
+        yield { records, tombstones: page.rows.filter((r) => r.IsDeleted).map((r) => r.Id), cursor: page.cursor };
       }
     };
     yield* withPositions(merged(), pull, (cursor) => ({ records: [], tombstones: [], cursor }));
+    // Reached only when every page was read.
+    this.lastWalkIds = liveIds;
   }
 
   /** COUNT() first: Bulk API 2.0 pays off only above the threshold (a job costs ~4 calls and seconds of polling). */
@@ -241,7 +250,20 @@ export class SalesforceConnector implements CrmConnector {
     return toStages(rows.map((r) => parseWith(RawOpportunityStage, r, 'OpportunityStage')), this.connectionId);
   }
 
+  /** Ids compare on their case-sensitive 15-character form (outbound messages may carry either). */
+  async isOwnWrite(modifiedBy: string, signal?: AbortSignal): Promise<boolean> {
+    const own = await this.client.ownUserId(signal);
+    return modifiedBy.length >= 15 && own.length >= 15 && modifiedBy.slice(0, 15) === own.slice(0, 15);
+  }
+
   async *listDealIds(signal?: AbortSignal): AsyncIterable<string[]> {
+    const seen = this.lastWalkIds;
+    this.lastWalkIds = null;
+    if (seen) {
+      // The pull just before read every opportunity (queryAll from nothing): no second listing.
+      for (let i = 0; i < seen.length; i += 2000) yield seen.slice(i, i + 2000);
+      return;
+    }
     for await (const rows of this.reader.pages('SELECT Id FROM Opportunity ORDER BY Id', { all: false, signal })) {
       yield (rows as { Id: string }[]).map((r) => r.Id);
     }

@@ -21,18 +21,40 @@ export function classifyResponse(status: number, headers: Record<string, string>
       provider, status, retryable: true, retryAfterMs: parseRetryAfter(headers['retry-after'], nowMs),
     });
   }
-  if (status === 403 && body.includes('REQUEST_LIMIT_EXCEEDED')) {
-    // Daily API quota (rolling 24 h): retrying only burns what is left. The sync stops as partial.
-    return new CrmError('CRM.QUOTA_EXCEEDED', 'Salesforce API request limit exceeded (REQUEST_LIMIT_EXCEEDED); the sync resumes on the next run', {
-      provider, status, retryable: false,
-    });
-  }
+  if (status === 403 && body.includes('REQUEST_LIMIT_EXCEEDED')) return requestLimitError(body, status, headers, nowMs);
   if (status >= 500) {
     return new CrmError('CRM.TRANSIENT', `Salesforce answered ${status}`, {
       provider, status, retryable: true, retryAfterMs: parseRetryAfter(headers['retry-after'], nowMs),
     });
   }
   return null;
+}
+
+/**
+ * First wait after a concurrent-requests refusal: the calls that hold the slots run 20 s or more, so
+ * retrying sooner only meets the same refusal. p-retry's backoff grows from there.
+ */
+export const CONCURRENT_LIMIT_BACKOFF_MS = 5_000;
+
+/**
+ * `REQUEST_LIMIT_EXCEEDED` names two limits, told apart only by the message
+ * (https://developer.salesforce.com/docs/platform/salesforce-app-limits-cheatsheet/guide/salesforce-app-limits-platform-api.html):
+ * - "TotalRequests Limit exceeded.": the rolling 24-hour allocation is spent. Retrying only burns
+ *   what is left, so it is not retried: the sync stops as `partial` and resumes on a later run.
+ * - "ConcurrentRequests (Concurrent API Requests) Limit exceeded." (also ConcurrentPerOrgLongTxn):
+ *   too many requests of 20 s or more run at once. They end within seconds or minutes, so the call
+ *   backs off and is retried within the run.
+ * Any other text under this code is taken for the daily quota: stopping is the safe reading.
+ */
+export function requestLimitError(text: string, status: number, headers: Record<string, string>, nowMs: number, cause?: unknown): CrmError {
+  if (/Concurrent/i.test(text)) {
+    return new CrmError('CRM.RATE_LIMITED', 'Salesforce refused the call: too many long-running requests at once (REQUEST_LIMIT_EXCEEDED, concurrent requests); backing off', {
+      provider, status, retryable: true, retryAfterMs: parseRetryAfter(headers['retry-after'], nowMs) ?? CONCURRENT_LIMIT_BACKOFF_MS, ...(cause === undefined ? {} : { cause }),
+    });
+  }
+  return new CrmError('CRM.QUOTA_EXCEEDED', 'Salesforce API request limit exceeded (REQUEST_LIMIT_EXCEEDED: TotalRequests, the rolling 24-hour allocation); the sync resumes on the next run', {
+    provider, status, retryable: false, ...(cause === undefined ? {} : { cause }),
+  });
 }
 
 /** Maps a network error thrown by the HTTP layer. */
@@ -55,9 +77,7 @@ export function toCrmError(err: unknown): CrmError {
       provider, status: 401, retryable: false, cause: err,
     });
   }
-  if (errorCode === 'REQUEST_LIMIT_EXCEEDED') {
-    return new CrmError('CRM.QUOTA_EXCEEDED', 'Salesforce API request limit exceeded (REQUEST_LIMIT_EXCEEDED)', { provider, status: 403, cause: err });
-  }
+  if (errorCode === 'REQUEST_LIMIT_EXCEEDED') return requestLimitError(message, 403, {}, Date.now(), err);
   if (errorCode === 'NOT_FOUND' || errorCode === 'ERROR_HTTP_404') {
     return new CrmError('CRM.NOT_FOUND', `Salesforce: ${message}`, { provider, status: 404, cause: err });
   }

@@ -53,11 +53,21 @@ const numberOf = (v: unknown): number | null => {
 };
 const stringOf = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : null);
 
+/**
+ * Rows of a parent-to-child subquery: the REST API answers `null` for a relationship with no rows
+ * (zero), a nested query result otherwise; only a field absent from the record (not queried) is
+ * unknown. https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_query.htm
+ */
+function childCount(relationship: { totalSize: number } | null | undefined): number | null {
+  if (relationship === undefined) return null;
+  return relationship === null ? 0 : relationship.totalSize;
+}
+
 export function toDeal(raw: RawOpportunity, ctx: DealMapContext): Deal {
   const extra = raw as Record<string, unknown>;
   const modifiedAt = toIso(raw.SystemModstamp);
   const probability = raw.Probability ?? null;
-  const contactCount = ctx.contactCountField ? numberOf(extra[ctx.contactCountField]) : (raw.OpportunityContactRoles?.totalSize ?? null);
+  const contactCount = ctx.contactCountField ? numberOf(extra[ctx.contactCountField]) : childCount(raw.OpportunityContactRoles);
   return {
     connectionId: ctx.connectionId,
     externalId: raw.Id,

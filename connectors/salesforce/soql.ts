@@ -52,7 +52,11 @@ export const FIELD_HISTORY_FIELDS = ['Id', 'OpportunityId', 'Field', 'OldValue',
 export const FIELD_HISTORY_FILTER = "Field IN ('CloseDate', 'Amount')";
 
 export const STAGE_SOQL = 'SELECT Id, ApiName, MasterLabel, SortOrder, DefaultProbability, IsClosed, IsWon, IsActive FROM OpportunityStage ORDER BY SortOrder';
-/** Every user: owners of deals are among them (a UserType filter would also drop the sandbox, which lacks the field). */
-export const USER_SOQL = 'SELECT Id, Name, Email, IsActive FROM User ORDER BY Id';
+/**
+ * Standard users only, so that owners are people: the Automated Process user, Chatter, guest,
+ * portal and partner users (other UserType values) own no pipeline.
+ * https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_user.htm
+ */
+export const USER_SOQL = "SELECT Id, Name, Email, IsActive FROM User WHERE UserType = 'Standard' ORDER BY Id";
 
 /** Splits a list for IN (...) clauses; 200 ids keep a GET query URL far below its length limit. */

@@ -72,6 +72,7 @@ export function toEvents(notifications: Notifications | null, connectionId: stri
     const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
     const stamp = text(sObject.SystemModstamp) ?? text(sObject.LastModifiedDate);
     const stageId = text(sObject.StageName);
+    const modifiedBy = text(sObject.LastModifiedById);
     events.push({
       connectionId,
       eventId: n.Id ?? sha256Hex(`${dealId}|${stamp ?? ''}`),
@@ -79,8 +80,10 @@ export function toEvents(notifications: Notifications | null, connectionId: stri
       kind: stageId ? 'stage_change' : 'changed',
       occurredAt: stamp ? toIso(stamp) : new Date().toISOString(),
       ...(stageId ? { stageId } : {}),
-      // Our writes touch only the score/flags fields, which a stage-change rule does not fire on.
+      // Whether LastModifiedById is the integration user needs the connection's user id, which the
+      // events job asks the connector for (connector.isOwnWrite) before any refetch.
       selfInflicted: false,
+      ...(modifiedBy ? { modifiedBy } : {}),
     });
   }
   return events;

@@ -52,6 +52,8 @@ export const EventJobPayload = z.object({
   kind: z.enum(['stage_change', 'created', 'deleted', 'changed', 'restored', 'merged']),
   occurredAt: z.string().min(1),
   stageId: z.string().optional(),
+  /** The CRM user who made the change, when the event says (Salesforce LastModifiedById). */
+  modifiedBy: z.string().optional(),
 });
 export type EventJobPayload = z.input<typeof EventJobPayload>;
 

@@ -12,7 +12,16 @@ import { hubspotId, salesforceId } from './generator/ids.js';
 export type DealChange =
   | { type: 'creation'; deal: Deal; at: number }
   | { type: 'deletion'; deal: Deal; at: number }
-  | { type: 'propertyChange'; deal: Deal; property: 'stage' | 'amount' | 'closeDate' | 'other'; at: number };
+  | {
+      type: 'propertyChange';
+      deal: Deal;
+      property: 'stage' | 'amount' | 'closeDate' | 'other';
+      at: number;
+      /** Custom fields or properties the save set (`other` changes). */
+      custom?: string[];
+      /** The save came through the API (the integration), not from a rep in the CRM. */
+      viaApi?: boolean;
+    };
 
 export class BookStore {
   readonly book: Book;
@@ -161,11 +170,12 @@ export class BookStore {
   updateDeal(
     dealIdx: number,
     changes: { stage?: number; amount?: number | null; closeDate?: number | null; nextStep?: string | null; discount?: number | null; name?: string; owner?: number; custom?: Record<string, string | number | boolean | null> },
+    by: { userId?: string; viaApi?: boolean } = {},
   ): void {
     const deal = this.book.deals[dealIdx] as Deal;
     const at = this.clock.now();
     const stages = this.pipelineOf(deal).stages;
-    const events: DealChange[] = [];
+    const events: Extract<DealChange, { type: 'propertyChange' }>[] = [];
     let historyNeeded = false;
     if (changes.stage !== undefined && changes.stage !== deal.stage) {
       this.addFieldHistory(dealIdx, 'StageName', stages[deal.stage]?.label ?? null, stages[changes.stage]?.label ?? null, at);
@@ -194,8 +204,11 @@ export class BookStore {
     if (changes.custom !== undefined) deal.custom = { ...(deal.custom ?? {}), ...changes.custom };
     if (historyNeeded) this.addHistory(dealIdx, deal, at);
     deal.modifiedAt = at;
-    if (events.length === 0) events.push({ type: 'propertyChange', deal, property: 'other', at });
-    for (const e of events) this.emit(e);
+    if (by.userId === undefined) delete deal.modifiedBy;
+    else deal.modifiedBy = by.userId;
+    const custom = changes.custom === undefined ? [] : Object.keys(changes.custom);
+    if (events.length === 0 || custom.length > 0) events.push({ type: 'propertyChange', deal, property: 'other', at, ...(custom.length > 0 ? { custom } : {}) });
+    for (const e of events) this.emit(by.viaApi ? { ...e, viaApi: true } : e);
   }
 
   deleteDeal(dealIdx: number): void {

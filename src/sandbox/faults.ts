@@ -7,11 +7,16 @@
  * `drop` closes the connection before the request is handled (nothing applied); `lost_response`
  * handles the request as usual (a create is applied) and then closes the connection instead of
  * answering: the ambiguous failure a client cannot tell from `drop`.
+ *
+ * `concurrent_limit` and `daily_limit` are the two refusals Salesforce sends under one code, 403
+ * `REQUEST_LIMIT_EXCEEDED`, told apart by the message ("ConcurrentRequests (Concurrent API Requests)
+ * Limit exceeded." / "TotalRequests Limit exceeded."); on HubSpot they are the 429s of the
+ * TEN_SECONDLY_ROLLING and DAILY policies.
  */
 import { createPrng, deriveSeed, type Prng } from './prng.js';
 
-export type FaultKind = '429' | '500' | '503' | 'drop' | 'lost_response' | 'latency' | 'expired_token';
-export const FAULT_KINDS: readonly FaultKind[] = ['429', '500', '503', 'drop', 'lost_response', 'latency', 'expired_token'];
+export type FaultKind = '429' | '500' | '503' | 'drop' | 'lost_response' | 'latency' | 'expired_token' | 'concurrent_limit' | 'daily_limit';
+export const FAULT_KINDS: readonly FaultKind[] = ['429', '500', '503', 'drop', 'lost_response', 'latency', 'expired_token', 'concurrent_limit', 'daily_limit'];
 
 export interface FaultRule {
   kind: FaultKind;

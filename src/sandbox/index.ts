@@ -60,6 +60,13 @@ export interface SandboxOptions {
   webhookUrl?: string;
   /** Where Salesforce outbound messages are POSTed (none when unset). */
   outboundMessageUrl?: string;
+  /** When an outbound message fires: on stage changes (a flow on StageName), or on every save (API writes included). @defaultValue 'stage_change' */
+  outboundMessageOn?: 'stage_change' | 'every_edit';
+  /**
+   * HubSpot webhook subscriptions: the payload format (`legacy` deal.*, or `generic` object.* with
+   * objectTypeId 0-3) and the deal properties subscribed to propertyChange. @defaultValue { format: 'legacy', properties: ['dealstage'] }
+   */
+  hubspotWebhooks?: { format?: 'legacy' | 'generic'; properties?: string[] };
   /** Retry policy of webhooks and outbound messages. */
   deliveryRetry?: RetryPolicy;
   /** How long events are collected into one webhook batch. @defaultValue 100 */
@@ -147,9 +154,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const record = (a: DeliveryAttempt) => deliveries.push(a);
   const retry = options.deliveryRetry ?? {};
   const batchDelayMs = options.deliveryBatchDelayMs ?? 100;
-  const webhooks = options.webhookUrl ? new HubSpotWebhookEmitter(hubspotStore, hubspotCtx.credentials, options.webhookUrl, { retry, batchDelayMs, record }) : null;
+  const webhooks = options.webhookUrl ? new HubSpotWebhookEmitter(hubspotStore, hubspotCtx.credentials, options.webhookUrl, { retry, batchDelayMs, record, ...(options.hubspotWebhooks ?? {}) }) : null;
   const outbound = options.outboundMessageUrl
-    ? new OutboundMessageEmitter(salesforceStore, secrets.organizationId, () => origin, options.outboundMessageUrl, { retry, batchDelayMs, apiVersion, record })
+    ? new OutboundMessageEmitter(salesforceStore, secrets.organizationId, () => origin, options.outboundMessageUrl, { retry, batchDelayMs, apiVersion, record, ...(options.outboundMessageOn ? { on: options.outboundMessageOn } : {}) })
     : null;
 
   const storeOf = (provider: 'hubspot' | 'salesforce') => (provider === 'hubspot' ? hubspotStore : salesforceStore);

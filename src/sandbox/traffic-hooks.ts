@@ -47,6 +47,21 @@ export function registerTrafficHooks(app: FastifyInstance, deps: { faults: Fault
       case '503':
         record(503);
         return reply.code(503).send(surface === 'hubspot' ? hubspotError('SERVICE_UNAVAILABLE', 'Service Unavailable') : sfError('SERVER_UNAVAILABLE', 'Server temporarily unavailable'));
+      // https://developer.salesforce.com/docs/platform/salesforce-app-limits-cheatsheet/guide/salesforce-app-limits-platform-api.html
+      case 'concurrent_limit':
+        if (surface === 'hubspot') {
+          record(429);
+          return reply.code(429).send(rateLimited('TEN_SECONDLY_ROLLING'));
+        }
+        record(403);
+        return reply.code(403).send(sfError('REQUEST_LIMIT_EXCEEDED', 'ConcurrentRequests (Concurrent API Requests) Limit exceeded.'));
+      case 'daily_limit':
+        if (surface === 'hubspot') {
+          record(429);
+          return reply.code(429).send(rateLimited('DAILY'));
+        }
+        record(403);
+        return reply.code(403).send(sfError('REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.'));
       case 'expired_token':
         record(401);
         return reply.code(401).send(surface === 'hubspot' ? expiredToken() : sfError('INVALID_SESSION_ID', 'Session expired or invalid'));

@@ -35,8 +35,11 @@ export interface Metrics {
   /** Provider answers that were rate limits (429 / REQUEST_LIMIT_EXCEEDED). */
   readonly apiRateLimited: Counter<'connection' | 'provider'>;
   /**
-   * Webhook events by provider and outcome: `accepted`, `duplicate`, `ignored` (self-inflicted or
-   * unknown connection) or `rejected`, with the reason (`bad_signature`, `too_large`, ...).
+   * Webhook events by provider and outcome: `accepted`, `duplicate`, `ignored` or `rejected`, with
+   * the reason. `ignored`: `self_inflicted` (dealwatch's own writes), `unknown_connection`,
+   * `other_object` (an event about another object type), and events that could not be read
+   * (`unknown_subscription_type`, `missing_object_id`, `missing_object_type`, also logged at warn).
+   * `rejected` (the whole request, 4xx): `bad_signature`, `too_large`, `wrong_shape`, ...
    */
   readonly webhookEvents: Counter<'provider' | 'outcome' | 'reason'>;
   /** Annotations written to the CRM, by connection and kind (`field`, `note`, `task`). */
@@ -147,7 +150,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     }),
     webhookEvents: new Counter({
       name: 'dealwatch_webhook_events_total',
-      help: 'Webhook events by outcome and reason',
+      help: 'Webhook events by provider, outcome (accepted, duplicate, ignored, rejected) and reason',
       labelNames: ['provider', 'outcome', 'reason'] as const,
       registers,
     }),

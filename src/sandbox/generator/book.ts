@@ -81,6 +81,8 @@ export interface Deal {
   nextStep: string | null;
   /** Percent (12.5 = 12.5 %). */
   discount: number | null;
+  /** Salesforce LastModifiedById: who saved the deal last (unset: its owner). */
+  modifiedBy?: string;
   contactIds: string[];
   pushCount: number;
   lostReason: string | null;

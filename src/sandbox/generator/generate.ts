@@ -480,7 +480,9 @@ function buildOpenDeal(ctx: BuildContext, owner: number, problems: PlantedProble
   if (has('amount_decreased') && deal.amount !== null) deal.amount = Math.round((deal.amount * rng.real(1.6, 2.0)) / 100) * 100;
   if (has('missing_amount')) deal.amount = null;
   if (has('missing_next_step')) deal.nextStep = null;
-  if (has('single_threaded')) deal.contactIds = deal.contactIds.slice(0, 1);
+  // Single-threaded: one contact, or (every other such deal, no draw so the book stays as seeded)
+  // none at all, the most single-threaded deal there is and common in real books.
+  if (has('single_threaded')) deal.contactIds = deal.contactIds.slice(0, [...deal.id].reduce((sum, c) => sum + c.charCodeAt(0), 0) % 2);
   if (has('discount_over_limit') && deal.amount !== null) deal.discount = discountLimitFor(deal.amount) + rng.int(5, 12);
   if (deal.amount === null) deal.discount = null;
   const dealIdx = pushDeal(ctx, deal);

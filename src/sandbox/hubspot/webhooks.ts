@@ -19,7 +19,10 @@ export interface HubSpotWebhookEvent {
   portalId: number;
   appId: number;
   occurredAt: number;
-  subscriptionType: 'deal.creation' | 'deal.deletion' | 'deal.propertyChange';
+  subscriptionType: 'deal.creation' | 'deal.deletion' | 'deal.propertyChange' | 'object.creation' | 'object.deletion' | 'object.propertyChange';
+  /** Generic format: the object type (deals: 0-3). */
+  objectTypeId?: string;
+  sourceId?: string;
   attemptNumber: number;
   objectId: number;
   changeSource: string;
@@ -54,14 +57,19 @@ export function signV3(secret: string, method: string, uri: string, body: string
 
 export class HubSpotWebhookEmitter {
   private nextEventId = 1;
+  private readonly generic: boolean;
+  /** Deal properties subscribed to propertyChange. */
+  private readonly properties: Set<string>;
   private readonly deliverer: Deliverer<Omit<HubSpotWebhookEvent, 'attemptNumber'>>;
 
   constructor(
     private readonly store: BookStore,
     private readonly credentials: HubSpotCredentials,
     url: string,
-    options: { retry: RetryPolicy; batchDelayMs: number; record(a: DeliveryAttempt): void; wallNow?: () => number },
+    options: { retry: RetryPolicy; batchDelayMs: number; record(a: DeliveryAttempt): void; wallNow?: () => number; format?: 'legacy' | 'generic'; properties?: string[] },
   ) {
+    this.generic = options.format === 'generic';
+    this.properties = new Set(options.properties ?? ['dealstage']);
     const wallNow = options.wallNow ?? Date.now;
     const signedUri = v3SignedUri(url);
     this.deliverer = new Deliverer({
@@ -91,28 +99,34 @@ export class HubSpotWebhookEmitter {
     store.onChange((change) => this.onChange(change));
   }
 
+  /**
+   * One event per subscribed change. Generic subscriptions (current developer platform, expanded
+   * object support) send `object.*` with `objectTypeId`; legacy ones `deal.*`. A change the app made
+   * through the API carries changeSource INTEGRATION and the app id as sourceId.
+   * https://developers.hubspot.com/docs/apps/legacy-apps/public-apps/create-generic-webhook-subscriptions
+   */
   private onChange(change: DealChange): void {
     const base = {
       portalId: this.credentials.portalId,
       appId: this.credentials.appId,
       occurredAt: change.at,
       objectId: Number(change.deal.id),
-      changeSource: 'CRM_UI',
+      ...(change.type === 'propertyChange' && change.viaApi ? { changeSource: 'INTEGRATION', sourceId: String(this.credentials.appId) } : { changeSource: 'CRM_UI' }),
+      ...(this.generic ? { objectTypeId: '0-3' } : {}),
     };
+    const typeOf = (action: 'creation' | 'deletion' | 'propertyChange') => (this.generic ? (`object.${action}` as const) : (`deal.${action}` as const));
     if (change.type === 'propertyChange') {
-      if (change.property !== 'stage') return;
-      this.deliverer.enqueue({
-        ...base,
-        eventId: this.nextEventId++,
-        subscriptionId: SUBSCRIPTION_IDS['deal.propertyChange'],
-        subscriptionType: 'deal.propertyChange',
-        propertyName: 'dealstage',
-        propertyValue: this.store.stageOf(change.deal).id,
-      });
+      const changed: [string, string][] = [];
+      if (change.property === 'stage') changed.push(['dealstage', this.store.stageOf(change.deal).id]);
+      for (const name of change.custom ?? []) changed.push([name, String(change.deal.custom?.[name] ?? '')]);
+      for (const [propertyName, propertyValue] of changed) {
+        if (!this.properties.has(propertyName)) continue;
+        this.deliverer.enqueue({ ...base, eventId: this.nextEventId++, subscriptionId: SUBSCRIPTION_IDS['deal.propertyChange'], subscriptionType: typeOf('propertyChange'), propertyName, propertyValue });
+      }
       return;
     }
-    const type = change.type === 'creation' ? 'deal.creation' : 'deal.deletion';
-    this.deliverer.enqueue({ ...base, eventId: this.nextEventId++, subscriptionId: SUBSCRIPTION_IDS[type], subscriptionType: type });
+    const action = change.type === 'creation' ? 'creation' : 'deletion';
+    this.deliverer.enqueue({ ...base, eventId: this.nextEventId++, subscriptionId: SUBSCRIPTION_IDS[`deal.${action}`], subscriptionType: typeOf(action) });
   }
 
   drain(): Promise<void> {

@@ -80,7 +80,7 @@ export function applyDealWrite(ctx: HubSpotContext, dealIdx: number, input: Reco
   }
   if (problems.length > 0) return { ok: false, error: propertyErrors(problems) };
   if (Object.keys(custom).length > 0) changes.custom = custom;
-  ctx.store.updateDeal(dealIdx, changes);
+  ctx.store.updateDeal(dealIdx, changes, { viaApi: true });
   ctx.log.annotate({ at: new Date(ctx.store.now()).toISOString(), provider: 'hubspot', kind: 'field_update', dealId: deal.id, recordId: deal.id, fields: { ...input } });
   return { ok: true };
 }

@@ -12,6 +12,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { stringify } from 'csv-stringify/sync';
 import { formatValue, type CompiledQuery } from '../soql/execute.js';
 import { sfError, type SalesforceContext } from './context.js';
+import { INTEGRATION_USER } from './schema.js';
 
 interface QueryJob {
   id: string;
@@ -39,7 +40,7 @@ export function registerBulkQueryRoutes(
     id: job.id,
     operation: job.operation,
     object: job.object,
-    createdById: ctx.store.book.reps[0]?.id ?? '',
+    createdById: INTEGRATION_USER.id,
     createdDate: job.createdDate,
     systemModstamp: job.createdDate,
     state: job.state,

@@ -7,6 +7,7 @@
 import { createHmac, createPublicKey, randomBytes, verify } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { SalesforceContext } from './context.js';
+import { INTEGRATION_USER } from './schema.js';
 
 export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 
@@ -50,6 +51,21 @@ function verifyJwt(ctx: SalesforceContext, assertion: string, loginUrl: string):
 }
 
 export function registerOAuthRoutes(app: FastifyInstance, ctx: SalesforceContext, urls: { instanceUrl: () => string; loginUrl: () => string }): void {
+  // The user behind a token: https://help.salesforce.com/s/articleView?id=sf.remoteaccess_using_userinfo_endpoint.htm
+  app.get('/services/oauth2/userinfo', async (request, reply) => {
+    const token = (request.headers.authorization ?? '').replace(/^(Bearer|OAuth)\s+/i, '');
+    if (ctx.checkToken(token) !== 'ok') return reply.code(403).send('Bad_OAuth_Token');
+    const creds = ctx.credentials;
+    return {
+      sub: `${urls.loginUrl()}/id/${creds.organizationId}/${INTEGRATION_USER.id}`,
+      user_id: INTEGRATION_USER.id,
+      organization_id: creds.organizationId,
+      preferred_username: creds.username,
+      name: `${INTEGRATION_USER.firstName} ${INTEGRATION_USER.lastName}`,
+      email: INTEGRATION_USER.email,
+      user_type: 'STANDARD',
+    };
+  });
   app.post('/services/oauth2/token', async (request: FastifyRequest<{ Body: Record<string, string | undefined> }>, reply) => {
     const body = request.body ?? {};
     const creds = ctx.credentials;
@@ -75,7 +91,7 @@ export function registerOAuthRoutes(app: FastifyInstance, ctx: SalesforceContext
     const token = newAccessToken(creds.organizationId);
     ctx.issueToken(token);
     const issuedAt = String(ctx.store.now());
-    const userId = ctx.store.book.reps[0]?.id ?? '';
+    const userId = INTEGRATION_USER.id;
     const id = `${urls.loginUrl()}/id/${creds.organizationId}/${userId}`;
     const signature = createHmac('sha256', creds.clientSecret).update(id + issuedAt).digest('base64');
     return {

@@ -1,5 +1,6 @@
 /**
- * Salesforce Outbound Messages on Opportunity stage changes: a SOAP `notifications` envelope
+ * Salesforce Outbound Messages on Opportunity stage changes (or, with `on: 'every_edit'`, on every
+ * save, as a workflow rule "created, and every time it's edited" fires, API writes included): a SOAP `notifications` envelope
  * (OrganizationId, ActionId, SessionId, EnterpriseUrl, PartnerUrl, up to 100 Notification{Id,
  * sObject}) POSTed to the configured URL; anything but a response containing `<Ack>true</Ack>`
  * is retried.
@@ -46,6 +47,9 @@ ${items}
 
 export class OutboundMessageEmitter {
   private nextNotification = 1;
+  private readonly on: 'stage_change' | 'every_edit';
+  private lastSave: object | null = null;
+  private lastSaveAt = 0;
   private readonly deliverer: Deliverer<Notification>;
   readonly actionId: string;
 
@@ -54,8 +58,9 @@ export class OutboundMessageEmitter {
     organizationId: string,
     instanceUrl: () => string,
     url: string,
-    options: { retry: RetryPolicy; batchDelayMs: number; apiVersion: string; record(a: DeliveryAttempt): void },
+    options: { retry: RetryPolicy; batchDelayMs: number; apiVersion: string; record(a: DeliveryAttempt): void; on?: 'stage_change' | 'every_edit' },
   ) {
+    this.on = options.on ?? 'stage_change';
     this.actionId = `04k5g0000000${'001'}AAA`.slice(0, 15) + 'AAA';
     this.deliverer = new Deliverer({
       provider: 'salesforce',
@@ -74,7 +79,11 @@ export class OutboundMessageEmitter {
   }
 
   private onChange(change: DealChange): void {
-    if (change.type !== 'propertyChange' || change.property !== 'stage') return;
+    if (change.type !== 'propertyChange') return;
+    // One message per save: a save that moved several fields emits several changes, only the first counts.
+    if (this.on === 'stage_change' ? change.property !== 'stage' : this.lastSave === change.deal && this.lastSaveAt === change.at) return;
+    this.lastSave = change.deal;
+    this.lastSaveAt = change.at;
     const d = change.deal;
     const stage = this.store.stageOf(d);
     this.deliverer.enqueue({
@@ -89,6 +98,7 @@ export class OutboundMessageEmitter {
         ['IsWon', String(stage.isWon)],
         ['OwnerId', this.store.book.reps[d.owner]?.id ?? null],
         ['LastModifiedDate', formatDateTime(d.modifiedAt)],
+        ['LastModifiedById', d.modifiedBy ?? this.store.book.reps[d.owner]?.id ?? null],
         ['SystemModstamp', formatDateTime(d.modifiedAt)],
       ],
     });

@@ -92,10 +92,6 @@ export function salesforceTables(ctx: SalesforceContext): Map<string, SfTable> {
   const act = (row: number) => book.activities[row] as Activity;
   const hist = (row: number) => book.stageHistory[row] as StageHistoryRow;
   const stageOf = (row: number) => store.stageOf(deal(row));
-  const userRow = (id: string) => {
-    const i = book.reps.findIndex((r) => r.id === id);
-    return i < 0 ? undefined : i;
-  };
   const accountRow = (id: string) => {
     const i = book.accounts.findIndex((a) => a.id === id);
     return i < 0 ? undefined : i;
@@ -133,6 +129,7 @@ export function salesforceTables(ctx: SalesforceContext): Map<string, SfTable> {
     { name: 'OwnerId', type: 'reference', get: (r) => book.reps[deal(r).owner]?.id ?? null, updateable: true, nillable: false, reference: { relationshipName: 'Owner', referenceTo: 'User', row: (r) => deal(r).owner } },
     { name: 'CreatedDate', type: 'datetime', get: (r) => deal(r).createdAt, nillable: false },
     { name: 'LastModifiedDate', type: 'datetime', get: (r) => deal(r).modifiedAt, nillable: false },
+    { name: 'LastModifiedById', type: 'reference', get: (r) => deal(r).modifiedBy ?? book.reps[deal(r).owner]?.id ?? null, nillable: false },
     { name: 'SystemModstamp', type: 'datetime', get: (r) => deal(r).modifiedAt, nillable: false },
     { name: 'LastActivityDate', type: 'date', get: (r) => {
       const at = store.lastActivityAt(r);
@@ -258,27 +255,34 @@ export function salesforceTables(ctx: SalesforceContext): Map<string, SfTable> {
       { count: () => book.fieldHistory.length, deleted: (r) => deal(fh(r).deal).deleted, byId: (id) => indexById(book.fieldHistory, id) },
     ),
   );
-  const rep = (r: number) => book.reps[r]!;
+  // The reps, then the users every org has that are not people (UserType other than Standard) and
+  // the integration user the API authenticates as.
+  const users = orgUsers(book.reps, book.generatedAt);
+  const user = (r: number) => users[r]!;
   add(
     table(
       'User',
       'User',
       '005',
       [
-        { name: 'Id', type: 'id', get: (r) => rep(r).id, nillable: false },
-        { name: 'Name', type: 'string', get: (r) => `${rep(r).firstName} ${rep(r).lastName}` },
-        { name: 'FirstName', type: 'string', get: (r) => rep(r).firstName },
-        { name: 'LastName', type: 'string', get: (r) => rep(r).lastName },
-        { name: 'Email', type: 'string', get: (r) => rep(r).email },
-        { name: 'Username', type: 'string', get: (r) => rep(r).email },
+        { name: 'Id', type: 'id', get: (r) => user(r).id, nillable: false },
+        { name: 'Name', type: 'string', get: (r) => `${user(r).firstName} ${user(r).lastName}`.trim() },
+        { name: 'FirstName', type: 'string', get: (r) => user(r).firstName || null },
+        { name: 'LastName', type: 'string', get: (r) => user(r).lastName },
+        { name: 'Email', type: 'string', get: (r) => user(r).email },
+        { name: 'Username', type: 'string', get: (r) => user(r).email },
         { name: 'IsActive', type: 'boolean', get: () => true },
-        { name: 'Department', type: 'string', get: (r) => rep(r).team },
+        { name: 'UserType', type: 'picklist', get: (r) => user(r).userType },
+        { name: 'Department', type: 'string', get: (r) => user(r).team },
         { name: 'TimeZoneSidKey', type: 'picklist', get: () => 'America/New_York' },
-        { name: 'CreatedDate', type: 'datetime', get: (r) => rep(r).createdAt },
-        { name: 'LastModifiedDate', type: 'datetime', get: (r) => rep(r).createdAt },
-        { name: 'SystemModstamp', type: 'datetime', get: (r) => rep(r).createdAt },
+        { name: 'CreatedDate', type: 'datetime', get: (r) => user(r).createdAt },
+        { name: 'LastModifiedDate', type: 'datetime', get: (r) => user(r).createdAt },
+        { name: 'SystemModstamp', type: 'datetime', get: (r) => user(r).createdAt },
       ],
-      { count: () => book.reps.length, deleted: () => false, byId: userRow },
+      { count: () => users.length, deleted: () => false, byId: (id) => {
+        const i = users.findIndex((u) => u.id === id || u.id.slice(0, 15) === id);
+        return i < 0 ? undefined : i;
+      } },
     ),
   );
   const account = (r: number) => book.accounts[r]!;
@@ -408,6 +412,49 @@ export function salesforceTables(ctx: SalesforceContext): Map<string, SfTable> {
   child('Tasks', 'Task', 'WhatId', (r) => byDeal.activities(r).filter((i) => !isEvent(i)));
   child('Events', 'Event', 'WhatId', (r) => byDeal.activities(r).filter((i) => isEvent(i)));
   return tables;
+}
+
+/**
+ * The integration user: the user the API authenticates as (every token names it), so every write
+ * through the API sets LastModifiedById to it. A Standard user, as with a Salesforce license.
+ */
+export const INTEGRATION_USER = {
+  id: salesforceId('User', 990_001),
+  firstName: 'Dealwatch',
+  lastName: 'Integration',
+  email: 'integration@dealwatch-sandbox.example.com',
+  team: 'RevOps',
+  userType: 'Standard',
+} as const;
+
+/**
+ * Users that are not people, as every org has them; `UserType` values from
+ * https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_user.htm
+ */
+const SYSTEM_USERS = [
+  { n: 990_002, firstName: '', lastName: 'Automated Process', email: 'autoproc@00d5g0000000sandbox.example.com', team: '', userType: 'AutomatedProcess' },
+  { n: 990_003, firstName: 'Chatter', lastName: 'Expert', email: 'noreply@chatter.salesforce.com', team: '', userType: 'CsnOnly' },
+  { n: 990_004, firstName: 'Site', lastName: 'Guest User', email: 'guest@dealwatch-sandbox.example.com', team: '', userType: 'Guest' },
+  { n: 990_005, firstName: 'Partner', lastName: 'Portal User', email: 'partner@reseller.example.com', team: '', userType: 'PowerPartner' },
+] as const;
+
+interface OrgUser {
+  id: string;
+  firstName: string;
+  lastName: string;
+  email: string;
+  team: string;
+  userType: string;
+  createdAt: number;
+}
+
+function orgUsers(reps: readonly { id: string; firstName: string; lastName: string; email: string; team: string; createdAt: number }[], generatedAt: number): OrgUser[] {
+  const created = generatedAt - 1000 * 86_400_000;
+  return [
+    ...reps.map((r) => ({ ...r, userType: 'Standard' })),
+    { ...INTEGRATION_USER, createdAt: created },
+    ...SYSTEM_USERS.map(({ n, ...u }) => ({ ...u, id: salesforceId('User', n), createdAt: created })),
+  ];
 }
 
 function perDealIndexes(ctx: SalesforceContext) {

@@ -9,6 +9,7 @@
 import type { ActivityKind } from '../generator/book.js';
 import type { SalesforceContext } from './context.js';
 import type { SfTable } from './schema.js';
+import { INTEGRATION_USER } from './schema.js';
 import { decodeBase64, noteBodyAllowed } from './content.js';
 
 export interface SfRecordError {
@@ -103,7 +104,8 @@ export function updateOpportunity(ctx: SalesforceContext, table: SfTable, id: st
   if (!apply) return { ok: true, id: deal.id };
   if (Object.keys(custom).length > 0) changes.custom = custom;
   if (lostReason !== undefined) deal.lostReason = lostReason;
-  store.updateDeal(idx, changes);
+  // Saved through the API: the integration user the token names is the last modifier.
+  store.updateDeal(idx, changes, { userId: INTEGRATION_USER.id, viaApi: true });
   ctx.log.annotate({ at: new Date(store.now()).toISOString(), provider: 'salesforce', kind: 'field_update', dealId: deal.id, recordId: deal.id, fields: stripAttributes(values) });
   return { ok: true, id: deal.id };
 }

@@ -15,6 +15,7 @@ export function queueEventSink(queues: QueueSystem): EventSink {
           kind: e.kind,
           occurredAt: e.occurredAt,
           ...(e.stageId === undefined ? {} : { stageId: e.stageId }),
+          ...(e.modifiedBy === undefined ? {} : { modifiedBy: e.modifiedBy }),
         })),
       );
       return refs.length;

@@ -4,10 +4,12 @@ import { z } from 'zod';
 /**
  * One event of a delivery. Only what routing needs is required; the connector's parser reads the rest.
  * @see https://developers.hubspot.com/docs/api/webhooks#webhook-payloads
+ * @see https://developers.hubspot.com/docs/apps/legacy-apps/public-apps/create-generic-webhook-subscriptions
  */
 export const HubSpotDeliveryEvent = z.looseObject({
   portalId: z.union([z.number().int(), z.string().regex(/^\d+$/)]).transform(String),
-  objectId: z.union([z.number().int(), z.string().min(1)]),
+  // Association change events name their objects in fromObjectId/toObjectId and carry no objectId.
+  objectId: z.union([z.number().int(), z.string().min(1)]).optional(),
   occurredAt: z.union([z.number(), z.string().min(1)]),
   eventId: z.union([z.number(), z.string()]).optional(),
   subscriptionType: z.string().min(1).optional(),

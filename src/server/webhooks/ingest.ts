@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { Provider } from '../../domain/model/index.js';
 import { DealwatchError } from '../../domain/errors.js';
-import type { WebhookEvent } from '../../../connectors/types.js';
+import type { SkippedWebhookEvent, WebhookEvent } from '../../../connectors/types.js';
 import type { Metrics } from '../metrics.js';
 import type { Deduper, EventSink } from '../ports.js';
 
@@ -81,4 +81,26 @@ export async function ingestEvents(provider: Provider, events: readonly WebhookE
   count('duplicate', 'duplicate', result.duplicates);
   count('ignored', 'self_inflicted', result.selfInflicted);
   return result;
+}
+
+/**
+ * Events of an accepted delivery that produced nothing to do: counted by reason
+ * (`dealwatch_webhook_events_total{outcome="ignored"}`), logged at debug when understood (another
+ * object type) and at warn when they could not be read (an unknown subscription type, no object id).
+ */
+export function countSkipped(
+  provider: Provider,
+  skipped: readonly SkippedWebhookEvent[],
+  metrics: Metrics,
+  log: { debug(obj: object, msg?: string): void; warn(obj: object, msg?: string): void },
+): void {
+  const byReason = new Map<string, SkippedWebhookEvent[]>();
+  for (const event of skipped) byReason.set(event.reason, [...(byReason.get(event.reason) ?? []), event]);
+  for (const [reason, events] of byReason) {
+    metrics.webhookEvents.inc({ provider, outcome: 'ignored', reason }, events.length);
+    const first = events[0]!;
+    const detail = { provider, reason, events: events.length, subscriptionType: first.subscriptionType, objectTypeId: first.objectTypeId };
+    if (first.understood) log.debug(detail, 'webhook events not acted on');
+    else log.warn(detail, 'webhook events not understood');
+  }
 }

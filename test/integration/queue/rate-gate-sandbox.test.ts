@@ -31,7 +31,7 @@ describe(`the HubSpot rate gate (on ${backend.name}) against the sandbox's rolli
     await stop?.();
   });
 
-  it('lets 150 requests through: at most 100 admitted in any rolling 10 s, no burst of 429s', { timeout: 60_000 }, async () => {
+  it('lets 150 requests through: at most 96 admitted in any rolling 10 s, no 429', { timeout: 60_000 }, async () => {
     const gate = system.rateGates.gateFor(uniqueName('hs'), rateLimitsFor('hubspot'));
     const { baseUrl, accessToken } = sandbox.hubspot;
     const started = Date.now();
@@ -53,18 +53,18 @@ describe(`the HubSpot rate gate (on ${backend.name}) against the sandbox's rolli
       }),
     );
     const elapsed = Date.now() - started;
-    // The gate itself: 101 admissions need 21 sub-windows of 526 ms (5 each), so they span at least
-    // 19 whole sub-windows (9,994 ms): never 200 across a boundary as a fixed 10 s window would allow.
+    // The gate itself plans for 97 of HubSpot's 100 (a margin for requests that arrive late): 97
+    // admissions need 33 sub-windows of 323 ms (3 each), so they span at least 31 whole sub-windows
+    // (10,000 ms): at most 96 in any rolling 10 s, never 200 across a boundary as a fixed window allows.
     admitted.sort((a, b) => a - b);
-    for (let i = 100; i < admitted.length; i++) expect(admitted[i]! - admitted[i - 100]!).toBeGreaterThanOrEqual(19 * 526);
+    for (let i = 96; i < admitted.length; i++) expect(admitted[i]! - admitted[i - 96]!).toBeGreaterThanOrEqual(31 * 322);
     expect(statuses).toHaveLength(150);
-    // At the sandbox: a fixed 10 s window can draw up to 50 429s here. The gate's worst case is exactly 100
-    // in a rolling window, with no margin, so a request the busy test process delivers a few ms late
-    // can still meet a 429 (seen once in three CI runs on a slow host); zero 429s in steady state is
-    // measured by the connector bench (0 of 2,265 calls at HubSpot's default limits).
-    expect(statuses.filter((s) => s === 429).length).toBeLessThanOrEqual(2);
-    expect(statuses.every((s) => s === 200 || s === 429)).toBe(true);
-    // 5 per 526 ms sub-window: the 150th request waits for the 30th sub-window (29 boundaries).
-    expect(elapsed).toBeGreaterThanOrEqual(28 * 526);
+    // At the sandbox: a fixed 10 s window can draw up to 50 429s here. With the margin, a request the
+    // busy test process delivers a few ms late still finds room (before it, with exactly 100 planned,
+    // one was seen in three CI runs on a slow host).
+    expect(statuses.filter((s) => s === 429)).toEqual([]);
+    expect(statuses.every((s) => s === 200)).toBe(true);
+    // 3 per 323 ms sub-window: the 150th request waits for the 50th sub-window (49 boundaries).
+    expect(elapsed).toBeGreaterThanOrEqual(48 * 322);
   });
 });

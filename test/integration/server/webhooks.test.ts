@@ -2,6 +2,7 @@
  * Webhook ingestion on the real queue backend (BullMQ on Redis, unique prefix): signatures computed
  * here from the documented algorithms; every refused request must leave the queues untouched.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { redisAvailable } from '../../support/services.js';
 import { buildTestApp, HUBSPOT_SECRET, hubspotConnection, PUBLIC_URL, salesforceConnection, SF_ORG, SF_TOKEN, type TestApp } from './support/app.js';
@@ -75,6 +76,25 @@ describe.skipIf(!ok)('POST /webhooks/hubspot', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ accepted: 0, duplicates: 0, ignored: 1 });
     expect(await jobsAdded()).toBe(0);
+  });
+
+  it('accepts the generic format (object.* with objectTypeId 0-3) like deal.*, and counts the events it does not act on by reason', async () => {
+    const fixture = JSON.parse(readFileSync(new URL('../../fixtures/hubspot/webhook-generic-events.json', import.meta.url), 'utf8')) as { body: Record<string, unknown>[] };
+    // The documented events, re-addressed to this app's portal and made unique to this test.
+    const events = fixture.body.map((e) => ({ ...e, portalId: 62_515, eventId: Number(e.eventId) + 7_000_000, occurredAt: Number(e.occurredAt) + 7_000 }));
+    const body = JSON.stringify(events);
+    const res = await t.app.inject({ method: 'POST', url: PATH, headers: signed(body), payload: body });
+    expect(res.statusCode).toBe(200);
+    // 8 deal events (the merge twice: survivor and merged-away) of which our own score write is
+    // ignored; the contact event and the event without an objectTypeId are ignored too.
+    expect(res.json()).toEqual({ accepted: 7, duplicates: 0, ignored: 3 });
+    const waiting = await t.queues.queue('events').getJobs(['waiting']);
+    const dealIds = waiting.map((j) => (j.data as { dealId: string }).dealId);
+    expect(dealIds).toEqual(expect.arrayContaining(['123', '124', '125', '126', '127', '128', '130']));
+    expect(await jobsAdded()).toBe(7);
+    const metrics = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toMatch(/dealwatch_webhook_events_total\{provider="hubspot",outcome="ignored",reason="other_object"\} 1/);
+    expect(metrics).toMatch(/dealwatch_webhook_events_total\{provider="hubspot",outcome="ignored",reason="missing_object_type"\} 1/);
   });
 
   it('verifies against the public URL with its encoded characters decoded as HubSpot does', async () => {

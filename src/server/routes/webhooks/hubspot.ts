@@ -1,9 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { WebhookEvent, WebhookRequest } from '../../../../connectors/types.js';
+import type { SkippedWebhookEvent, WebhookEvent, WebhookRequest } from '../../../../connectors/types.js';
 import { ErrorBody } from '../../api-schemas.js';
-import { ingestEvents } from '../../webhooks/ingest.js';
+import { countSkipped, ingestEvents } from '../../webhooks/ingest.js';
 import { HubSpotDelivery } from '../../webhooks/hubspot-delivery.js';
 import { routeByPortal } from '../../webhooks/hubspot-routing.js';
 import { keepRawBodies, rawBodyOf } from '../../webhooks/raw-body.js';
@@ -18,7 +18,7 @@ export interface HubSpotWebhookOptions {
 const Accepted = z.object({
   accepted: z.number().int().describe('events enqueued now'),
   duplicates: z.number().int().describe('events already enqueued by an earlier delivery'),
-  ignored: z.number().int().describe("events of dealwatch's own writes or of unknown portals"),
+  ignored: z.number().int().describe("events of dealwatch's own writes, of unknown portals, of other objects, or that cannot be read (counted in /metrics by reason)"),
 });
 
 /**
@@ -74,21 +74,23 @@ export const hubspotWebhookRoutes: FastifyPluginAsync<HubSpotWebhookOptions> = a
         if (!verdict.ok) throw new WebhookRejection(verdict.reason, 'the webhook signature does not verify');
       }
       const events: WebhookEvent[] = [];
+      const skipped: SkippedWebhookEvent[] = [];
       for (const [connection, verifier] of verifiers) {
         const own = Buffer.from(JSON.stringify(byConnection.get(connection)));
         try {
-          events.push(...verifier.parse({ ...webhookRequest, rawBody: own }));
+          events.push(...verifier.parse({ ...webhookRequest, rawBody: own }, (event) => skipped.push(event)));
         } catch {
           throw new WebhookRejection('wrong_shape', 'the events cannot be read');
         }
       }
+      countSkipped('hubspot', skipped, services.metrics, request.log);
       if (unknownPortal > 0) {
         services.metrics.webhookEvents.inc({ provider: 'hubspot', outcome: 'ignored', reason: 'unknown_connection' }, unknownPortal);
         request.log.warn({ events: unknownPortal }, 'webhook events of unknown portals ignored');
       }
       const result = await ingestEvents('hubspot', events, services);
       request.log.info({ ...result, unknownPortal }, 'webhook accepted');
-      return { accepted: result.accepted, duplicates: result.duplicates, ignored: result.selfInflicted + unknownPortal };
+      return { accepted: result.accepted, duplicates: result.duplicates, ignored: result.selfInflicted + unknownPortal + skipped.length };
     },
   );
 };

@@ -109,8 +109,14 @@ describe('HubSpot connector on the sandbox', () => {
     const book = sandbox.state.hubspot;
     await connector.pullStages();
     connector.resetUsage();
-    const { pages, cursor } = await drain(connector.pullHistory({ since: null, mode: 'full' }));
-    expect(cursor).not.toBeNull();
+    // A full sync walks the deals once with their property history: the deal pages carry it, and
+    // the history pull that follows reads nothing again, only moves its cursor to the walk's.
+    const walk = await drain(connector.pullDeals({ since: null, mode: 'full' }));
+    const walkCalls = connector.usage().calls;
+    const history = await drain(connector.pullHistory({ since: null, mode: 'full' }));
+    expect(connector.usage().calls).toBe(walkCalls);
+    expect(history.cursor).toEqual(walk.cursor);
+    const pages = [...walk.pages.flatMap((p) => (p.history ? [p.history] : [])), ...history.pages];
     const movesByDeal = new Map<string, StageChange[]>();
     for (const change of pages.flatMap((p) => p.stageChanges)) movesByDeal.set(change.dealId, [...(movesByDeal.get(change.dealId) ?? []), change]);
     const fieldsByDeal = new Map<string, DealFieldChange[]>();
@@ -156,8 +162,13 @@ describe('HubSpot connector on the sandbox', () => {
     expect(checked).toBeGreaterThan(200);
     expect(revisited).toBeGreaterThan(0);
     expect(pushed).toBeGreaterThan(0);
-    // Full history costs one list call per 50 live deals (propertiesWithHistory) and nothing else.
-    expect(connector.usage().byEndpoint).toEqual({ 'GET /crm/v3/objects/deals': Math.ceil(checked / 50) });
+    // Deals and their full history cost one list call per 50 live deals (propertiesWithHistory) and
+    // one for the archived list; the reconciliation that ends a full sync lists nothing again.
+    expect(connector.usage().byEndpoint['GET /crm/v3/objects/deals']).toBe(Math.ceil(checked / 50) + 1);
+    const live: string[] = [];
+    for await (const ids of connector.listDealIds()) live.push(...ids);
+    expect(live.sort()).toEqual(book.deals.filter((d) => !d.deleted).map((d) => d.id).sort());
+    expect(connector.usage().byEndpoint['GET /crm/v3/objects/deals']).toBe(Math.ceil(checked / 50) + 1);
   });
 
   it('owners and stages match the book', async () => {

@@ -9,6 +9,7 @@ import type { Activity, Deal, SyncCursor } from '../../../../src/domain/model/in
 import { sandboxSalesforceConnection } from '../../../support/sandbox-connections.js';
 import { SalesforceConnector } from '../../../../connectors/salesforce/connector.js';
 import type { Page } from '../../../../connectors/types.js';
+import { INTEGRATION_USER } from '../../../../src/sandbox/salesforce/schema.js';
 
 const START = new Date('2026-11-26T09:00:00.000Z');
 const noopGate = { take: () => Promise.resolve() };
@@ -102,8 +103,14 @@ describe('salesforce connector x sandbox', () => {
     expect(stageChanges.map((s) => `${s.dealId}>${s.toStageId}`).sort()).toEqual(expectedMoves.sort());
     expect(fieldChanges).toHaveLength(book.fieldHistory.filter((f) => f.field !== 'StageName').length);
 
+    // Deals with no contact role read as zero contacts (the REST API answers null), not unknown.
+    const noContacts = book.deals.filter((d) => !d.deleted && d.contactIds.length === 0).map((d) => d.id);
+    expect(noContacts.length).toBeGreaterThan(0);
+    for (const id of noContacts) expect(deals.records.find((d) => d.externalId === id)?.contactCount).toBe(0);
+
+    // Owners are people: the org's Automated Process, Chatter, guest and partner users are not read.
     const owners = await c.pullOwners();
-    expect(owners.map((o) => o.externalId).sort()).toEqual(book.reps.map((r) => r.id).sort());
+    expect(owners.map((o) => o.externalId).sort()).toEqual([...book.reps.map((r) => r.id), INTEGRATION_USER.id].sort());
     const stages = await c.pullStages();
     expect(stages.map((s) => s.id)).toEqual(book.pipelines[0]!.stages.map((s) => s.id));
 
@@ -187,6 +194,31 @@ describe('salesforce connector x sandbox', () => {
       sandbox.injectFaults([]);
     }
   });
+
+  it('REQUEST_LIMIT_EXCEEDED: the concurrent-requests refusal is retried within the pull, the daily quota stops it', async () => {
+    sandbox.injectFaults([{ kind: 'concurrent_limit', rate: 1, provider: 'salesforce', pathIncludes: '/query' }]);
+    try {
+      // Every query refused for concurrency: retried (with backoff) until the retries run out, never taken for the quota.
+      const busy = await connectorFor({}, 2).pullStages().catch((e: unknown) => e);
+      expect(busy).toMatchObject({ code: 'CRM.RATE_LIMITED', retryable: true });
+      sandbox.injectFaults([{ kind: 'concurrent_limit', rate: 0.5, provider: 'salesforce', pathIncludes: '/query' }]);
+      const c = connectorFor({}, 10);
+      const deals = await drain(c.pullDeals({ since: null }));
+      const activities = await drain(c.pullActivities({ since: null }));
+      expect(deals.records).toHaveLength(sandbox.state.salesforce.deals.filter((d) => !d.deleted).length);
+      expect(activities.records).toHaveLength(sandbox.state.salesforce.activities.filter((a) => !a.deleted).length);
+      expect(c.usage().rateLimited).toBeGreaterThan(0);
+
+      sandbox.injectFaults([{ kind: 'daily_limit', rate: 1, provider: 'salesforce', pathIncludes: '/query' }]);
+      const spent = connectorFor({}, 8);
+      const quota = await spent.pullStages().catch((e: unknown) => e);
+      expect(quota).toMatchObject({ code: 'CRM.QUOTA_EXCEEDED', retryable: false });
+      // Not retried: one request, one refusal.
+      expect(spent.usage().calls).toBe(1);
+    } finally {
+      sandbox.injectFaults([]);
+    }
+  }, 60_000);
 
   it('JWT bearer and client credentials obtain tokens from the sandbox token endpoint', async () => {
     const sf = sandbox.salesforce;

@@ -174,7 +174,7 @@ describe('HubSpot deal accounts', () => {
     expect(deals.every((d) => d.accountName === `Co ${Number(d.accountId) - 8000}`)).toBe(true);
     expect(pages.map((p) => p.tombstones.length)).toEqual([...Array<number>(12).fill(0), 1]);
     // Each page keeps its own cursor through the wait: page n resumes at HubSpot's token for page n + 1.
-    expect(pages.slice(0, 11).map((p) => p.cursor?.walk)).toEqual(Array.from({ length: 11 }, (_, n) => ({ phase: 'deals', after: String((n + 1) * 100) })));
+    expect(pages.slice(0, 11).map((p) => p.cursor?.walk)).toEqual(Array.from({ length: 11 }, (_, n) => ({ phase: 'deals-with-history', after: String((n + 1) * 100) })));
     expect(pages[11]?.cursor?.walk).toEqual({ phase: 'archived-deals', after: null });
     expect(pages.at(-1)?.cursor).toEqual({ stamp: '2026-11-26T12:00:00.000Z', id: '' });
   });

@@ -68,13 +68,14 @@ describe('HubSpot full pull (list endpoints)', () => {
     // list from its start); the last one only the instant the walk began.
     const stamp = new Date(NOW).toISOString();
     expect(pages.map((p) => p.cursor)).toEqual([
-      { stamp, id: '', walk: { phase: 'deals', after: '10' } },
+      { stamp, id: '', walk: { phase: 'deals-with-history', after: '10' } },
       { stamp, id: '', walk: { phase: 'archived-deals', after: null } },
       { stamp, id: '' },
     ]);
 
     const first = seen[0]!;
-    expect(first.limit).toBe('100');
+    expect(first.limit).toBe('50');
+    expect(first.propertiesWithHistory).toEqual(expect.arrayContaining(['dealstage', 'amount', 'closedate']));
     expect(first.associations).toBe('companies');
     expect(first.properties).toEqual(expect.arrayContaining(['dealname', 'hs_analytics_source', 'discount_percent', 'num_associated_contacts', 'hs_date_entered_closedwon']));
     expect(c.usage().calls).toBe(6);

@@ -91,8 +91,8 @@ describe('HubSpot full deal walk, interrupted and resumed', () => {
     expect((first.error as CrmError).code).toBe('CRM.QUOTA_EXCEEDED');
     expect(first.records).toEqual(range(1, 200).map(String));
     expect(first.cursors).toEqual([
-      { stamp: WALK_START, id: '', walk: { phase: 'deals', after: TOKEN.p2 } },
-      { stamp: WALK_START, id: '', walk: { phase: 'deals', after: TOKEN.p3 } },
+      { stamp: WALK_START, id: '', walk: { phase: 'deals-with-history', after: TOKEN.p2 } },
+      { stamp: WALK_START, id: '', walk: { phase: 'deals-with-history', after: TOKEN.p3 } },
     ]);
     expect(nock.isDone()).toBe(true);
 
@@ -126,7 +126,7 @@ describe('HubSpot full deal walk, interrupted and resumed', () => {
     expect(second.tombstones).toEqual(['77']);
     // The walk keeps its original start: changes made while it ran are read by the next search.
     expect(second.cursors).toEqual([
-      { stamp: WALK_START, id: '', walk: { phase: 'deals', after: TOKEN.p4 } },
+      { stamp: WALK_START, id: '', walk: { phase: 'deals-with-history', after: TOKEN.p4 } },
       { stamp: WALK_START, id: '', walk: { phase: 'archived-deals', after: null } },
       { stamp: WALK_START, id: '' },
     ]);
@@ -311,12 +311,12 @@ describe('HubSpot full walk: a kept token HubSpot refuses', () => {
       .get('/crm/v3/objects/deals').query((q) => { asked.push(q.after); return q.archived === 'false' && q.after === undefined; }).reply(200, dealsPage([1, 2], 'next-1'))
       .get('/crm/v3/objects/deals').query((q) => { asked.push(q.after); return q.archived === 'false' && q.after === 'next-1'; }).reply(200, dealsPage([3], null))
       .get('/crm/v3/objects/deals').query((q) => q.archived === 'true').reply(200, { results: [] });
-    const since = { stamp: WALK_START, id: '', walk: { phase: 'deals', after: 'stale' } };
+    const since = { stamp: WALK_START, id: '', walk: { phase: 'deals-with-history', after: 'stale' } };
     const run = await runSync(connectorAt(NOW + DAY).pullDeals({ since }), since);
     expect(run.error).toBeNull();
     expect(asked).toEqual(['stale', undefined, 'next-1']);
     expect(run.records).toEqual(['1', '2', '3']);
-    expect(run.cursors[0]).toEqual({ stamp: WALK_START, id: '', walk: { phase: 'deals', after: 'next-1' } });
+    expect(run.cursors[0]).toEqual({ stamp: WALK_START, id: '', walk: { phase: 'deals-with-history', after: 'next-1' } });
     expect(run.cursor).toEqual({ stamp: WALK_START, id: '' });
     expect(nock.isDone()).toBe(true);
   });

@@ -1,7 +1,8 @@
 import { createHash, createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { hubspotWebhookVerifier } from '../../../../connectors/hubspot/webhooks.js';
-import type { WebhookRequest } from '../../../../connectors/types.js';
+import type { SkippedWebhookEvent, WebhookRequest } from '../../../../connectors/types.js';
+import { readFileSync } from 'node:fs';
 import { settings } from './support.js';
 
 const SECRET = 'client-secret';
@@ -119,3 +120,46 @@ describe('HubSpot webhook parsing', () => {
     expect(() => verifier.parse(request({ rawBody: Buffer.from('not json') }))).toThrow();
   });
 });
+
+describe('generic (object.*) webhook events', () => {
+  const generic = (JSON.parse(readFileSync(new URL('../../../fixtures/hubspot/webhook-generic-events.json', import.meta.url), 'utf8')) as { body: unknown[] }).body;
+  const raw = (events: unknown[]): WebhookRequest => ({ method: 'POST', url: 'https://dealwatch.example.com/webhooks/hubspot', rawBody: Buffer.from(JSON.stringify(events)), headers: {} });
+
+  it('reads deal events (objectTypeId 0-3) like their deal.* twins and reports every other event with a reason', () => {
+    const skipped: SkippedWebhookEvent[] = [];
+    const parsed = verifier.parse(raw(generic), (event) => skipped.push(event));
+    expect(parsed.map((e) => [e.dealId, e.kind, e.selfInflicted])).toEqual([
+      ['123', 'stage_change', false],
+      ['124', 'created', false],
+      ['125', 'deleted', false],
+      // A merge refetches the surviving deal and the merged-away one (which then reads as gone).
+      ['126', 'merged', false],
+      ['127', 'merged', false],
+      ['128', 'restored', false],
+      // Our own score written back: parsed, and marked so it is not acted on.
+      ['129', 'changed', true],
+      ['130', 'changed', false],
+    ]);
+    expect(parsed[0]).toMatchObject({ stageId: 'contractsent', eventId: '3001:123:1764158400000' });
+    expect(skipped).toEqual([
+      { reason: 'other_object', understood: true, subscriptionType: 'object.propertyChange', objectTypeId: '0-1' },
+      { reason: 'missing_object_type', understood: false, subscriptionType: 'object.propertyChange' },
+    ]);
+  });
+
+  it('a legacy event of another object is understood and skipped; an unknown subscription type is not understood', () => {
+    const skipped: SkippedWebhookEvent[] = [];
+    const parsed = verifier.parse(raw([
+      { eventId: 1, portalId: 33, occurredAt: 1764158400000, subscriptionType: 'contact.creation', objectId: 900 },
+      { eventId: 2, portalId: 33, occurredAt: 1764158400000, subscriptionType: 'deal.somethingNew', objectId: 901 },
+      { eventId: 3, portalId: 33, occurredAt: 1764158400000, subscriptionType: 'deal.propertyChange', propertyName: 'amount' },
+    ]), (event) => skipped.push(event));
+    expect(parsed).toEqual([]);
+    expect(skipped.map((s) => [s.reason, s.understood])).toEqual([
+      ['other_object', true],
+      ['unknown_subscription_type', false],
+      ['missing_object_id', false],
+    ]);
+  });
+});
+

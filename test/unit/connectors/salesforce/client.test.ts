@@ -162,6 +162,20 @@ describe('salesforce retries and limits (one retry layer)', () => {
     expect(c.usage().calls).toBe(1);
   });
 
+  it('REQUEST_LIMIT_EXCEEDED for concurrent requests backs off and retries within the run', async () => {
+    const api = nock(INSTANCE)
+      .get(`${API}/query`).query(true).reply(403, fixture('request-limit-exceeded-concurrent.json'))
+      .get(`${API}/query`).query(true).reply(200, stages);
+    // The first wait (5 s in production) is capped at 1 s here.
+    const c = connector({}, { retryPolicy: { retries: 3, minTimeoutMs: 1, maxTimeoutMs: 5, maxRetryAfterMs: 1_000 } });
+    const started = Date.now();
+    await expect(c.pullStages()).resolves.toHaveLength(stages.records.length);
+    expect(api.isDone()).toBe(true);
+    // The refusal counts as a rate limit, and the retry waited for the concurrent calls to drain.
+    expect(c.usage()).toMatchObject({ calls: 2, rateLimited: 1 });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+  });
+
   it('takes a rate-gate permit before every request, nextRecordsUrl pages included', async () => {
     let permits = 0;
     const gate = { take: () => { permits += 1; return Promise.resolve(); } };

@@ -17,6 +17,16 @@ describe('salesforce mappers', () => {
     expect(() => toIso('yesterday')).toThrow();
   });
 
+  it('reads a null child relationship as zero rows and only an absent one as unknown', () => {
+    // The REST API answers null for a subquery with no rows (page 1's second record).
+    const zero = page1.records[1] as Record<string, unknown>;
+    expect(zero.OpportunityContactRoles).toBeNull();
+    expect(toDeal(RawOpportunity.parse(zero), ctx).contactCount).toBe(0);
+    const { OpportunityContactRoles: _omitted, ...notQueried } = zero;
+    expect(toDeal(RawOpportunity.parse(notQueried), ctx).contactCount).toBeNull();
+    expect(toDeal(RawOpportunity.parse(page1.records[0]), ctx).contactCount).toBe(3);
+  });
+
   it('maps an Opportunity to a valid canonical deal', () => {
     const deal = toDeal(RawOpportunity.parse(page1.records[0]), ctx);
     expect(Deal.parse(deal)).toEqual(deal);
