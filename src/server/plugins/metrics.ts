@@ -1,17 +1,18 @@
 import fp from 'fastify-plugin';
 import type { Queue } from 'bullmq';
 import { z } from 'zod';
+import { oldestWaitingAge } from '../../queue/index.js';
 
-const JOB_STATES = ['waiting', 'active', 'delayed', 'completed', 'failed'] as const;
+const JOB_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed'] as const;
 
 /** Times every request and serves `/metrics`; queue counts are read at scrape time. */
 export const metricsPlugin = fp<{ queues: readonly Queue[] }>(
   async (app, { queues }) => {
     const { metrics } = app.services;
-    metrics.observeQueues(async () => {
-      const entries = await Promise.all(queues.map(async (q) => [q.name, await q.getJobCounts(...JOB_STATES)] as const));
-      return Object.fromEntries(entries);
-    });
+    metrics.observeQueues(
+      async () => Object.fromEntries(await Promise.all(queues.map(async (q) => [q.name, await q.getJobCounts(...JOB_STATES)] as const))),
+      async () => Object.fromEntries(await Promise.all(queues.map(async (q) => [q.name, await oldestWaitingAge(q)] as const))),
+    );
 
     const { store, connections } = app.services;
     metrics.observeSyncRuns(async () => {
@@ -33,6 +34,12 @@ export const metricsPlugin = fp<{ queues: readonly Queue[] }>(
       );
       return runs.filter((r) => r !== null);
     });
+
+    metrics.observeConnections(async () =>
+      Promise.all(
+        connections.list().map(async (c) => ({ connection: c.id, provider: c.provider, paused: (await store.connectionState.get(c.id)).pausedReason !== null })),
+      ),
+    );
 
     app.addHook('onResponse', async (request, reply) => {
       metrics.httpDuration.observe(
