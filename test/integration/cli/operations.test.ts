@@ -182,3 +182,64 @@ describe.skipIf(!servicesOk)('dealwatch start: /metrics counts what happened, lo
     for (const m of ['http', 'sync', 'score', 'writeback']) expect(seen).toContain(m);
   });
 });
+
+describe.skipIf(!servicesOk)('dealwatch serve + dealwatch worker: each process serves what it counts', () => {
+  let services: IsolatedServices;
+  let sandbox: Sandbox;
+  let dir: string;
+  let worker: RunningCli;
+  let server: RunningCli;
+  let serveUrl: string;
+  let workerUrl: string;
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({ deals: 30, seed: 5, hubspotCustomProperties: ['dealwatch_score', 'dealwatch_flags'] });
+    services = await isolatedServices();
+    dir = mkdtempSync(path.join(tmpdir(), 'dw-ops-pair-'));
+    writeFileSync(path.join(dir, 'dealwatch.json'), JSON.stringify({ connections: sandboxConnections(sandbox, 'on') }));
+    const env = cleanEnv({
+      DEALWATCH_CONFIG: path.join(dir, 'dealwatch.json'),
+      DATABASE_URL: services.databaseUrl,
+      REDIS_URL: services.redisUrl,
+      DEALWATCH_API_TOKENS: TOKEN,
+      LOG_LEVEL: 'info',
+    });
+    worker = startCli(['worker'], { ...env, DEALWATCH_METRICS_PORT: '0' });
+    workerUrl = String((await worker.waitForLog('dealwatch workers running')).metrics).replace(/\/metrics$/, '');
+    server = startCli(['serve'], { ...env, PORT: '0' });
+    serveUrl = String((await server.waitForLog('dealwatch server listening')).url);
+  }, 150_000);
+
+  afterAll(async () => {
+    await server?.stop('SIGKILL');
+    await worker?.stop('SIGKILL');
+    await sandbox?.close();
+    await services?.release();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('counts the sync on the worker\'s listener and serves the shared queue gauges on both', { timeout: 200_000 }, async () => {
+    expect(workerUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect((await fetch(`${workerUrl}/healthz`)).status).toBe(200);
+    const res = await fetch(`${serveUrl}/api/v1/connections/hs/sync`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ mode: 'full' }),
+    });
+    expect(res.status).toBe(202);
+    const w = await scrapeUntil(workerUrl, (m) => m.sum('dealwatch_jobs_finished_total', { queue: 'writeback', connection: 'hs' }) >= 1 && idle(m, 2), 'the sync done on the worker');
+    const hubspotCalls = sandbox.state.calls.filter((c) => c.provider === 'hubspot').length;
+    expect(w.sum('dealwatch_crm_api_calls_total', { connection: 'hs' })).toBe(hubspotCalls);
+    expect(w.sum('dealwatch_sync_records_total', { connection: 'hs', kind: 'deals' })).toBe(sandbox.state.hubspot.deals.length);
+    expect(w.sum('dealwatch_annotations_written_total', { connection: 'hs', kind: 'note' })).toBe(sandbox.state.annotations.filter((a) => a.kind === 'note').length);
+    expect(w.select('dealwatch_queue_oldest_waiting_seconds')).toHaveLength(4);
+
+    // The server ran no job: it counts none, but shows the queues and the run it reads from the database.
+    const s = await scrape(serveUrl);
+    expect(s.select('dealwatch_crm_api_calls_total')).toEqual([]);
+    expect(s.select('dealwatch_queue_jobs', { queue: 'sync', state: 'completed' }).map((x) => x.value)).toEqual([1]);
+    expect(s.select('dealwatch_queue_oldest_waiting_seconds')).toHaveLength(4);
+    expect(s.sum('dealwatch_last_sync_records', { connection: 'hs', kind: 'deals' })).toBe(sandbox.state.hubspot.deals.length);
+    expect(s.select('dealwatch_connection_paused', { connection: 'hs' }).map((x) => x.value)).toEqual([0]);
+  });
+});
