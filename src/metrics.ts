@@ -48,39 +48,35 @@ export interface PipelineMetricsOptions {
   processMetrics?: boolean;
 }
 
+/** Seconds buckets of job waits and runs: an events job takes milliseconds, a full sync an hour. */
+const JOB_SECONDS_BUCKETS = [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600];
+
 /** Registers the pipeline's families on `registry`. */
 export function createPipelineMetrics(registry: Registry = new Registry(), options: PipelineMetricsOptions = {}): PipelineMetrics {
   if (options.processMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'dealwatch_' });
   const registers = [registry];
   let countsReader: QueueCountsReader | null = null;
   let agesReader: QueueAgeReader | null = null;
-  const queueJobs = new Gauge({
+  const queueJobs = gaugeReadAtScrape({
     name: 'dealwatch_queue_jobs',
     help: 'Jobs per queue and state',
     labelNames: ['queue', 'state'] as const,
     registers,
-    async collect() {
-      if (countsReader === null) return;
-      // A scrape must not fail because the queue backend is down: /readyz reports that.
-      const counts = await countsReader().catch(() => null);
-      if (counts === null) return;
-      this.reset();
+    read: () => countsReader?.() ?? Promise.resolve(null),
+    fill(gauge, counts) {
       for (const [queue, byState] of Object.entries(counts)) {
-        for (const [state, count] of Object.entries(byState)) this.set({ queue, state }, count);
+        for (const [state, count] of Object.entries(byState)) gauge.set({ queue, state }, count);
       }
     },
   });
-  const queueOldestAge = new Gauge({
+  const queueOldestAge = gaugeReadAtScrape({
     name: 'dealwatch_queue_oldest_waiting_seconds',
     help: 'Age of the oldest job waiting in each queue (0 when none waits)',
     labelNames: ['queue'] as const,
     registers,
-    async collect() {
-      if (agesReader === null) return;
-      const ages = await agesReader().catch(() => null);
-      if (ages === null) return;
-      this.reset();
-      for (const [queue, age] of Object.entries(ages)) this.set({ queue }, age ?? 0);
+    read: () => agesReader?.() ?? Promise.resolve(null),
+    fill(gauge, ages) {
+      for (const [queue, age] of Object.entries(ages)) gauge.set({ queue }, age ?? 0);
     },
   });
   return {
@@ -114,14 +110,14 @@ export function createPipelineMetrics(registry: Registry = new Registry(), optio
       name: 'dealwatch_job_wait_seconds',
       help: 'Time a job waited in its queue before its first attempt',
       labelNames: ['queue'] as const,
-      buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600],
+      buckets: JOB_SECONDS_BUCKETS,
       registers,
     }),
     jobRun: new Histogram({
       name: 'dealwatch_job_run_seconds',
       help: 'Run time of each job attempt, by outcome',
       labelNames: ['queue', 'outcome'] as const,
-      buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600],
+      buckets: JOB_SECONDS_BUCKETS,
       registers,
     }),
     annotationsWritten: new Counter({
@@ -143,6 +139,31 @@ export function createPipelineMetrics(registry: Registry = new Registry(), optio
       agesReader = ages;
     },
   };
+}
+
+/**
+ * A gauge whose series are read at each scrape (from the queues, the store): `read` gives the
+ * figures (null: nothing to show yet), `fill` sets them after a reset. A failed read keeps the
+ * previous figures, so a scrape never fails because a backend is down: /readyz reports that.
+ */
+export function gaugeReadAtScrape<L extends string, T>(options: {
+  name: string;
+  help: string;
+  labelNames: readonly L[];
+  registers: Registry[];
+  read: () => Promise<T | null>;
+  fill: (gauge: Gauge<L>, value: T) => void;
+}): Gauge<L> {
+  const { read, fill, ...config } = options;
+  return new Gauge<L>({
+    ...config,
+    async collect() {
+      const value = await read().catch(() => null);
+      if (value === null) return;
+      this.reset();
+      fill(this, value);
+    },
+  });
 }
 
 /**

@@ -5,7 +5,7 @@
  * prom-client's global registry, so two apps in one test process do not collide.
  */
 import { Gauge, Histogram, Counter } from 'prom-client';
-import { createPipelineMetrics, processMetrics, type PipelineMetrics } from '../metrics.js';
+import { createPipelineMetrics, gaugeReadAtScrape, processMetrics, type PipelineMetrics } from '../metrics.js';
 
 export type { QueueCountsReader, QueueAgeReader } from '../metrics.js';
 
@@ -76,17 +76,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     return pendingRead;
   };
   const lastSyncGauge = <L extends string>(name: string, help: string, labelNames: readonly L[], fill: (gauge: Gauge<L>, runs: LastSyncRun[]) => void) =>
-    new Gauge<L>({
-      name,
-      help,
-      labelNames,
-      registers,
-      async collect() {
-        const runs = await readSyncRuns();
-        this.reset();
-        fill(this, runs);
-      },
-    });
+    gaugeReadAtScrape({ name, help, labelNames, registers, read: readSyncRuns, fill });
 
   return {
     ...pipeline,
@@ -117,17 +107,14 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
         for (const r of runs) if (r.rateLimited !== null) g.set({ connection: r.connection, provider: r.provider }, r.rateLimited);
       }),
     },
-    connectionPaused: new Gauge({
+    connectionPaused: gaugeReadAtScrape({
       name: 'dealwatch_connection_paused',
       help: '1 while a connection is paused and syncs nothing until resumed',
       labelNames: ['connection', 'provider'] as const,
       registers,
-      async collect() {
-        if (connectionsReader === null) return;
-        const states = await connectionsReader().catch(() => null);
-        if (states === null) return;
-        this.reset();
-        for (const s of states) this.set({ connection: s.connection, provider: s.provider }, s.paused ? 1 : 0);
+      read: () => connectionsReader?.() ?? Promise.resolve(null),
+      fill(gauge, states) {
+        for (const s of states) gauge.set({ connection: s.connection, provider: s.provider }, s.paused ? 1 : 0);
       },
     }),
     observeSyncRuns(reader) {
