@@ -26,6 +26,7 @@ export const ENV_VARS = {
   PUBLIC_URL: 'publicUrl',
   DEALWATCH_DATA_DIR: 'dataDir',
   DEALWATCH_METRICS_PORT: 'metricsPort',
+  DEALWATCH_METRICS_TOKEN: 'metricsToken',
 } as const;
 
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
@@ -55,6 +56,8 @@ export const ConfigSchema = z
       .preprocess(emptyAsUndefined, z.string().regex(/^\d{1,5}$/, 'expected a port number').optional())
       .transform((value) => (value === undefined ? undefined : Number(value)))
       .pipe(z.number().max(65_535, 'expected a port number').optional()),
+    /** env `DEALWATCH_METRICS_TOKEN`: bearer token scrapers must present on `/metrics` (server and worker). @defaultValue none (open) */
+    metricsToken: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
     /** env `HOST`: interface the HTTP server binds. @defaultValue "127.0.0.1" */
     host: z.preprocess(emptyAsUndefined, z.string().min(1).default('127.0.0.1')),
     /** env `LOG_LEVEL`. @defaultValue "info" */
@@ -157,6 +160,7 @@ export function parseConfig(file: unknown, env: NodeJS.ProcessEnv): z.infer<type
     redisUrl: env.REDIS_URL,
     port: env.PORT,
     metricsPort: env.DEALWATCH_METRICS_PORT,
+    metricsToken: env.DEALWATCH_METRICS_TOKEN,
     host: env.HOST,
     logLevel: env.LOG_LEVEL,
     apiTokens: env.DEALWATCH_API_TOKENS,

@@ -25,7 +25,7 @@ export async function run(options: WorkerOptions): Promise<number> {
     try {
       const schedulers = await pipeline.reconcileSchedulers();
       pipeline.startWorkers({ concurrency });
-      if (config.metricsPort !== undefined) listener = await listenForMetrics(processMetrics().registry, { host: config.host, port: config.metricsPort });
+      if (config.metricsPort !== undefined) listener = await listenForMetrics(processMetrics().registry, { host: config.host, port: config.metricsPort, token: config.metricsToken });
       logger.info({ backend: pipeline.queues.backendKind, schedulers, concurrency, metrics: listener ? `${listener.url}/metrics` : 'off (set DEALWATCH_METRICS_PORT)' }, 'dealwatch workers running');
       const signal = await untilSignal();
       logger.info({ signal }, 'shutting down: finishing jobs in hand');

@@ -32,6 +32,8 @@ export interface ServerOptions {
   publicUrl: string;
   /** Bearer tokens of the manager API and the queue dashboard (DEALWATCH_API_TOKENS). */
   apiTokens: readonly string[];
+  /** Bearer token scrapers present on `/metrics` (DEALWATCH_METRICS_TOKEN). @defaultValue none: `/metrics` is open */
+  metricsToken?: string | undefined;
   /** Per-source limit of the webhook routes (source: HubSpot sender IP, Salesforce connection). @defaultValue 6000 a minute */
   webhookRateLimit?: RateLimitOptions;
   /** Per-token limit of the manager API. @defaultValue 600 a minute */

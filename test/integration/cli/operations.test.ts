@@ -3,7 +3,8 @@
  * asked for over the API, `/metrics` then counts what happened (CRM answers, 429s included,
  * records, jobs and their timing, queue depth and age, annotations written and refused), and its
  * JSON log lines have one shape (documented `module` names, no duplicated keys, one `connection`).
- * Then the scale-out pair: `dealwatch worker` serves its own `/metrics` on DEALWATCH_METRICS_PORT.
+ * Then the scale-out pair: `dealwatch worker` serves its own `/metrics` on DEALWATCH_METRICS_PORT,
+ * both behind DEALWATCH_METRICS_TOKEN.
  * Both on PostgreSQL and Redis of their own (the production shape).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,20 +20,21 @@ import { isolatedServices, type IsolatedServices } from './isolated-services.js'
 import { cleanEnv, ROOT, startCli, type RunningCli } from './run-cli.js';
 
 const TOKEN = 'ops-test-token';
+const METRICS_TOKEN = 'ops-test-scraper-token';
 const QUEUES = ['sync', 'events', 'score', 'writeback'];
 
-async function scrape(url: string): Promise<Exposition> {
-  const res = await fetch(`${url}/metrics`);
+async function scrape(url: string, token?: string): Promise<Exposition> {
+  const res = await fetch(`${url}/metrics`, token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } });
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toContain('text/plain');
   return parseExposition(await res.text());
 }
 
 /** Scrapes until `done` holds (the pipeline runs in another process). */
-async function scrapeUntil(url: string, done: (m: Exposition) => boolean, what: string, timeoutMs = 150_000): Promise<Exposition> {
+async function scrapeUntil(url: string, done: (m: Exposition) => boolean, what: string, token?: string, timeoutMs = 150_000): Promise<Exposition> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const m = await scrape(url);
+    const m = await scrape(url, token);
     if (done(m)) return m;
     if (Date.now() > deadline) {
       const shown = m.samples.filter((x) => !/_bucket$|^dealwatch_(process|nodejs|http)/.test(x.name)).map((x) => `${x.name}${JSON.stringify(x.labels)} ${x.value}`);
@@ -202,6 +204,7 @@ describe.skipIf(!servicesOk)('dealwatch serve + dealwatch worker: each process s
       DATABASE_URL: services.databaseUrl,
       REDIS_URL: services.redisUrl,
       DEALWATCH_API_TOKENS: TOKEN,
+      DEALWATCH_METRICS_TOKEN: METRICS_TOKEN,
       LOG_LEVEL: 'info',
     });
     worker = startCli(['worker'], { ...env, DEALWATCH_METRICS_PORT: '0' });
@@ -221,13 +224,22 @@ describe.skipIf(!servicesOk)('dealwatch serve + dealwatch worker: each process s
   it('counts the sync on the worker\'s listener and serves the shared queue gauges on both', { timeout: 200_000 }, async () => {
     expect(workerUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect((await fetch(`${workerUrl}/healthz`)).status).toBe(200);
+    // DEALWATCH_METRICS_TOKEN: scrapers without it (or with another token) get 401 from both.
+    for (const url of [workerUrl, serveUrl]) {
+      for (const headers of [{}, { authorization: `Bearer ${TOKEN}` }]) {
+        const refused = await fetch(`${url}/metrics`, { headers });
+        expect(refused.status, url).toBe(401);
+        expect(refused.headers.get('www-authenticate'), url).toMatch(/^Bearer /);
+        expect(await refused.text()).not.toContain('dealwatch_');
+      }
+    }
     const res = await fetch(`${serveUrl}/api/v1/connections/hs/sync`, {
       method: 'POST',
       headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
       body: JSON.stringify({ mode: 'full' }),
     });
     expect(res.status).toBe(202);
-    const w = await scrapeUntil(workerUrl, (m) => m.sum('dealwatch_jobs_finished_total', { queue: 'writeback', connection: 'hs' }) >= 1 && idle(m, 2), 'the sync done on the worker');
+    const w = await scrapeUntil(workerUrl, (m) => m.sum('dealwatch_jobs_finished_total', { queue: 'writeback', connection: 'hs' }) >= 1 && idle(m, 2), 'the sync done on the worker', METRICS_TOKEN);
     const hubspotCalls = sandbox.state.calls.filter((c) => c.provider === 'hubspot').length;
     expect(w.sum('dealwatch_crm_api_calls_total', { connection: 'hs' })).toBe(hubspotCalls);
     expect(w.sum('dealwatch_sync_records_total', { connection: 'hs', kind: 'deals' })).toBe(sandbox.state.hubspot.deals.length);
@@ -235,7 +247,7 @@ describe.skipIf(!servicesOk)('dealwatch serve + dealwatch worker: each process s
     expect(w.select('dealwatch_queue_oldest_waiting_seconds')).toHaveLength(4);
 
     // The server ran no job: it counts none, but shows the queues and the run it reads from the database.
-    const s = await scrape(serveUrl);
+    const s = await scrape(serveUrl, METRICS_TOKEN);
     expect(s.select('dealwatch_crm_api_calls_total')).toEqual([]);
     expect(s.select('dealwatch_queue_jobs', { queue: 'sync', state: 'completed' }).map((x) => x.value)).toEqual([1]);
     expect(s.select('dealwatch_queue_oldest_waiting_seconds')).toHaveLength(4);
