@@ -27,6 +27,7 @@ export const ENV_VARS = {
   DEALWATCH_DATA_DIR: 'dataDir',
   DEALWATCH_METRICS_PORT: 'metricsPort',
   DEALWATCH_METRICS_TOKEN: 'metricsToken',
+  DEALWATCH_DOCS: 'docs',
 } as const;
 
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
@@ -58,6 +59,8 @@ export const ConfigSchema = z
       .pipe(z.number().max(65_535, 'expected a port number').optional()),
     /** env `DEALWATCH_METRICS_TOKEN`: bearer token scrapers must present on `/metrics` (server and worker). @defaultValue none (open) */
     metricsToken: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
+    /** env `DEALWATCH_DOCS`: the OpenAPI UI and document at `/docs`: `off`, `token` (an API token, Bearer or Basic password) or `public`. @defaultValue "token" */
+    docs: z.preprocess(emptyAsUndefined, z.enum(['off', 'token', 'public']).default('token')),
     /** env `HOST`: interface the HTTP server binds. @defaultValue "127.0.0.1" */
     host: z.preprocess(emptyAsUndefined, z.string().min(1).default('127.0.0.1')),
     /** env `LOG_LEVEL`. @defaultValue "info" */
@@ -161,6 +164,7 @@ export function parseConfig(file: unknown, env: NodeJS.ProcessEnv): z.infer<type
     port: env.PORT,
     metricsPort: env.DEALWATCH_METRICS_PORT,
     metricsToken: env.DEALWATCH_METRICS_TOKEN,
+    docs: env.DEALWATCH_DOCS,
     host: env.HOST,
     logLevel: env.LOG_LEVEL,
     apiTokens: env.DEALWATCH_API_TOKENS,
