@@ -241,7 +241,12 @@ export interface ConnectorDeps {
   rateGate: RateGate;
   /** Logger with a `child` method (pino-compatible). */
   logger: { child(bindings: Record<string, unknown>): ConnectorLogger } & ConnectorLogger;
+  /** Hears every HTTP call's outcome as it ends (metrics); the connector works the same without it. */
+  onApiCall?: ApiCallListener;
 }
+
+/** One CRM HTTP call ended: its endpoint template and the HTTP status, null when no answer came. */
+export type ApiCallListener = (call: { endpoint: string; status: number | null }) => void;
 
 export interface ConnectorLogger {
   debug(obj: object, msg?: string): void;

@@ -9,6 +9,8 @@ import { rateLimitsFor } from '../src/queue/index.js';
 import type { ConnectorLogger, CrmConnector } from '../connectors/types.js';
 import { createConnector } from '../connectors/registry.js';
 import { ConfigError } from '../src/domain/errors.js';
+import type { PipelineMetrics } from '../src/metrics.js';
+import { apiCallCounter } from './metrics.js';
 
 /** pino-compatible logger. */
 export interface PipelineLogger extends ConnectorLogger {
@@ -26,14 +28,18 @@ export interface PipelineDeps {
   connectorFor: ConnectorBuilder;
   logger: PipelineLogger;
   clock: () => Date;
+  /** Where the processors count. @defaultValue the process's (src/metrics.ts) */
+  metrics?: PipelineMetrics | undefined;
 }
 
 /** The registry's connectors, each behind the connection's rate gate shared by every worker. */
-export function registryConnectors(queues: QueueSystem, logger: PipelineLogger): ConnectorBuilder {
+export function registryConnectors(queues: QueueSystem, logger: PipelineLogger, metrics?: PipelineMetrics): ConnectorBuilder {
   return (settings) =>
     createConnector(settings, {
       rateGate: queues.rateGates.gateFor(settings.id, rateLimitsFor(settings.provider, settings.rateLimit)),
-      logger: logger.child({ module: 'connector', connection: settings.id }),
+      // The connector names its module (`connector.hubspot`); the connection is bound once, here.
+      logger: logger.child({ connection: settings.id }),
+      ...(metrics ? { onApiCall: apiCallCounter(metrics, settings) } : {}),
     });
 }
 

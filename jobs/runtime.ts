@@ -5,11 +5,13 @@
  */
 import { ConfigError } from '../src/domain/errors.js';
 import type { ConnectionSettings } from '../src/domain/model/index.js';
+import { processMetrics, type PipelineMetrics } from '../src/metrics.js';
 import { chooseQueueBackend, QueueSystem, type QueueName, type WorkerGroup } from '../src/queue/index.js';
 import type { Store } from '../src/store/types.js';
 import { registryConnectors, type PipelineDeps, type PipelineLogger } from './deps.js';
 import { connectionHealthHooks } from './health.js';
 import { createHandlers } from './index.js';
+import { workerMetricsHooks } from './metrics.js';
 
 export interface PipelineRuntimeOptions {
   store: Store;
@@ -20,6 +22,8 @@ export interface PipelineRuntimeOptions {
   /** Queue key prefix. @defaultValue "{dealwatch}" */
   prefix?: string | undefined;
   clock?: () => Date;
+  /** Where the pipeline counts. @defaultValue the process's (src/metrics.ts) */
+  metrics?: PipelineMetrics | undefined;
 }
 
 export interface PipelineRuntime {
@@ -37,13 +41,17 @@ export interface PipelineRuntime {
 export async function openPipeline(options: PipelineRuntimeOptions): Promise<PipelineRuntime> {
   const backend = chooseQueueBackend({ redisUrl: options.redisUrl, databaseUrl: options.store.databaseUrl });
   const queues = await QueueSystem.open({ backend, logger: options.logger.child({ module: 'queue' }), ...(options.prefix ? { prefix: options.prefix } : {}) });
+  const metrics = options.metrics ?? processMetrics();
+  // This process's /metrics shows the queues' depth and oldest waiting job, whoever serves it.
+  metrics.observeQueues(() => queues.counts(), () => queues.oldestWaitingAges());
   const deps: PipelineDeps = {
     store: options.store,
     queues,
     connections: () => options.connections,
-    connectorFor: registryConnectors(queues, options.logger),
+    connectorFor: registryConnectors(queues, options.logger, metrics),
     logger: options.logger,
     clock: options.clock ?? (() => new Date()),
+    metrics,
   };
   const handlers = createHandlers(deps);
   return {
@@ -51,7 +59,7 @@ export async function openPipeline(options: PipelineRuntimeOptions): Promise<Pip
     deps,
     startWorkers: (workerOptions = {}) =>
       queues.startWorkers(handlers, {
-        hooks: connectionHealthHooks(deps),
+        hooks: workerMetricsHooks(metrics, connectionHealthHooks(deps)),
         ...(workerOptions.concurrency ? { concurrency: workerOptions.concurrency } : {}),
         ...(workerOptions.queues ? { queues: workerOptions.queues } : {}),
       }),

@@ -11,6 +11,7 @@ import { describeError, type JobContext, type JobPayload, type JobRef, type JobR
 import type { SyncCounts } from '../src/store/types.js';
 import type { CrmConnector, PullOptions } from '../connectors/types.js';
 import { chunked, dayIn, settingsOf, type PipelineDeps } from './deps.js';
+import { countSyncRun, metricsOf } from './metrics.js';
 
 /** Deals per score job: big enough to amortise loading, small enough to retry cheaply. */
 export const SCORE_CHUNK = 500;
@@ -27,6 +28,8 @@ export function createSyncProcessor(deps: PipelineDeps) {
     }
     const connector = deps.connectorFor(settings);
     const startedAt = deps.clock().toISOString();
+    const startedMs = Date.now();
+    const counted = (status: string) => countSyncRun(metricsOf(deps), settings, { mode: payload.mode, status, seconds: (Date.now() - startedMs) / 1000, counts });
     const runId = await deps.store.syncRuns.start(id, { mode: payload.mode, trigger: payload.trigger, startedAt });
     const counts: Partial<SyncCounts> = { deals: 0, activities: 0, tombstones: 0, history: 0 };
     const changed = new Set<string>();
@@ -48,12 +51,14 @@ export function createSyncProcessor(deps: PipelineDeps) {
           apiUsage: connector.usage(),
           error: describeError(cause),
         });
+        counted('failed');
         throw cause;
       }
     }
     await deps.store.snapshots.take(id, dayIn(settings.timezone ?? settings.schedule.timezone, deps.clock()));
     const usage = connector.usage();
     await deps.store.syncRuns.finish(id, runId, { status, finishedAt: deps.clock().toISOString(), counts, apiUsage: usage, error });
+    counted(status);
     const followUps = await enqueueFollowUps(deps, id, runId, [...changed].sort());
     log.info({ connection: id, runId, status, ...counts, changedDeals: changed.size, apiCalls: usage.calls }, 'sync finished');
     return { connectionId: id, runId, status, deals: counts.deals ?? 0, activities: counts.activities ?? 0, apiCalls: usage.calls, followUps };

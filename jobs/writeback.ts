@@ -26,6 +26,7 @@ import type { DealFields, LedgerEntry } from '../src/store/types.js';
 import type { AnnotationResult, FieldAnnotation, WarningAnnotation } from '../connectors/types.js';
 import { warningFor } from './annotation-text.js';
 import { chunked, dayIn, settingsOf, type PipelineDeps } from './deps.js';
+import { annotateCounted, metricsOf } from './metrics.js';
 
 /** Records per CRM batch: Salesforce sObject Collections take 200, HubSpot batch endpoints 100. */
 export const BATCH_SIZE = { salesforce: 200, hubspot: 100 } as const;
@@ -112,11 +113,11 @@ async function writeDue(
       }
     }
     await store.findings.setWriteStatus(id, rows.map((r) => ({ annotationKey: r.annotationKey, status: 'pending' as const })));
-    const result = await connector.annotate({ fields: batchFields, warnings }, signal);
+    const result = await annotateCounted(metricsOf(deps), connector, settings, { fields: batchFields, warnings }, signal);
     retryable ??= await record(deps, id, result, batchFields, outcome);
   }
   for (const batchFields of chunked([...fieldsByDeal.values()], batchSize)) {
-    const result = await connector.annotate({ fields: batchFields, warnings: [] }, signal);
+    const result = await annotateCounted(metricsOf(deps), connector, settings, { fields: batchFields, warnings: [] }, signal);
     retryable ??= await record(deps, id, result, batchFields, outcome);
   }
   if (retryable) {

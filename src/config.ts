@@ -25,6 +25,9 @@ export const ENV_VARS = {
   DEALWATCH_API_TOKENS: 'apiTokens',
   PUBLIC_URL: 'publicUrl',
   DEALWATCH_DATA_DIR: 'dataDir',
+  DEALWATCH_METRICS_PORT: 'metricsPort',
+  DEALWATCH_METRICS_TOKEN: 'metricsToken',
+  DEALWATCH_DOCS: 'docs',
 } as const;
 
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
@@ -49,6 +52,15 @@ export const ConfigSchema = z
       .preprocess(emptyAsUndefined, z.string().regex(/^\d{1,5}$/, 'expected a port number').optional())
       .transform((value) => (value === undefined ? 3000 : Number(value)))
       .pipe(z.number().max(65_535, 'expected a port number')),
+    /** env `DEALWATCH_METRICS_PORT`: port of `dealwatch worker`'s own `/metrics` listener (on `host`). @defaultValue none (no listener) */
+    metricsPort: z
+      .preprocess(emptyAsUndefined, z.string().regex(/^\d{1,5}$/, 'expected a port number').optional())
+      .transform((value) => (value === undefined ? undefined : Number(value)))
+      .pipe(z.number().max(65_535, 'expected a port number').optional()),
+    /** env `DEALWATCH_METRICS_TOKEN`: bearer token scrapers must present on `/metrics` (server and worker). @defaultValue none (open) */
+    metricsToken: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
+    /** env `DEALWATCH_DOCS`: the OpenAPI UI and document at `/docs`: `off`, `token` (an API token, Bearer or Basic password) or `public`. @defaultValue "token" */
+    docs: z.preprocess(emptyAsUndefined, z.enum(['off', 'token', 'public']).default('token')),
     /** env `HOST`: interface the HTTP server binds. @defaultValue "127.0.0.1" */
     host: z.preprocess(emptyAsUndefined, z.string().min(1).default('127.0.0.1')),
     /** env `LOG_LEVEL`. @defaultValue "info" */
@@ -171,6 +183,9 @@ export function parseConfig(file: unknown, env: NodeJS.ProcessEnv): z.infer<type
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
     port: env.PORT,
+    metricsPort: env.DEALWATCH_METRICS_PORT,
+    metricsToken: env.DEALWATCH_METRICS_TOKEN,
+    docs: env.DEALWATCH_DOCS,
     host: env.HOST,
     logLevel: env.LOG_LEVEL,
     apiTokens: env.DEALWATCH_API_TOKENS,

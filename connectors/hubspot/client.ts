@@ -394,6 +394,7 @@ export class HubSpotClient {
       throw classifyError(error, observer, endpoint, { connectionId: this.connectionId, oauth: this.auth.refreshable });
     } finally {
       recordQuota(usage, observer.headers);
+      usage.recordAnswer(endpoint, observer.status);
       if (observer.status === 429) usage.recordRateLimited();
     }
   }
@@ -425,6 +426,7 @@ export class HubSpotClient {
       throw classifyError(error, observer, endpoint, { connectionId: this.connectionId, oauth: true });
     } finally {
       recordQuota(this.options.usage, observer.headers);
+      this.options.usage.recordAnswer(endpoint, observer.status);
       if (observer.status === 429) this.options.usage.recordRateLimited();
     }
     const parsed = TokenAnswer.safeParse(data);

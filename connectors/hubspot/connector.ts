@@ -99,7 +99,7 @@ export class HubSpotConnector implements CrmConnector {
   readonly provider = 'hubspot' as const;
   readonly connectionId: string;
   private readonly client: HubSpotClient;
-  private readonly counter = new UsageCounter();
+  private readonly counter: UsageCounter;
   private readonly log: ConnectorLogger;
   private readonly now: () => number;
   private readonly writeback: HubSpotWriteback;
@@ -118,7 +118,8 @@ export class HubSpotConnector implements CrmConnector {
     options: HubSpotConnectorOptions = {},
   ) {
     this.connectionId = settings.id;
-    this.log = deps.logger.child({ module: 'connector.hubspot', connectionId: settings.id });
+    this.counter = new UsageCounter(deps.onApiCall);
+    this.log = deps.logger.child({ module: 'connector.hubspot' });
     this.now = options.now ?? Date.now;
     this.client = new HubSpotClient({
       baseUrl: settings.baseUrl,

@@ -19,7 +19,7 @@ import { createLazyStream } from 'jsforce/lib/util/stream.js';
 import type { HttpRequest, HttpRequestOptions, HttpResponse } from 'jsforce/lib/types/common.js';
 import type { ApiUsage, SalesforceConnection } from '../../src/domain/model/index.js';
 import { CrmError } from '../../src/domain/errors.js';
-import type { RateGate } from '../types.js';
+import type { ApiCallListener, RateGate } from '../types.js';
 import { classifyNetworkError, classifyResponse, classifyTokenError, toCrmError } from './errors.js';
 import { buildJwtAssertion, jwtAudience, JWT_BEARER_GRANT } from './jwt.js';
 import { defaultRetryPolicy, withRetry, type RetryPolicy } from '../shared/retry.js';
@@ -34,6 +34,8 @@ export interface ClientOptions {
   /** Bulk API 2.0 job polling. @defaultValue 1000 ms interval, 10 min timeout */
   bulkPoll?: { intervalMs: number; timeoutMs: number };
   now?: () => number;
+  /** Hears every HTTP call's outcome (metrics). */
+  onApiCall?: ApiCallListener;
 }
 
 /** Token requests in flight, by connection (see requestToken). */
@@ -58,6 +60,7 @@ class GatedTransport extends Transport {
   constructor(
     private readonly before: (req: HttpRequest) => Promise<void>,
     private readonly after: (req: HttpRequest, res: HttpResponse) => void,
+    private readonly unanswered: (req: HttpRequest) => void = () => undefined,
   ) {
     super();
   }
@@ -73,6 +76,7 @@ class GatedTransport extends Transport {
         try {
           res = await inner;
         } catch (err) {
+          this.unanswered(req);
           throw classifyNetworkError(err);
         }
         this.after(req, res);
@@ -86,7 +90,7 @@ class GatedTransport extends Transport {
 /** Thin, typed access to Salesforce through jsforce; every method is rate-gated, counted and retried. */
 export class SalesforceClient {
   private readonly conn: Connection;
-  private readonly meter = new UsageCounter();
+  private readonly meter: UsageCounter;
   private readonly policy: RetryPolicy;
   private readonly now: () => number;
   private readonly bulkPoll: { intervalMs: number; timeoutMs: number };
@@ -104,6 +108,7 @@ export class SalesforceClient {
     private readonly settings: SalesforceConnection,
     options: ClientOptions,
   ) {
+    this.meter = new UsageCounter(options.onApiCall);
     this.policy = options.retryPolicy ?? defaultRetryPolicy;
     this.now = options.now ?? Date.now;
     this.bulkPoll = options.bulkPoll ?? { intervalMs: 1000, timeoutMs: 600_000 };
@@ -127,12 +132,14 @@ export class SalesforceClient {
         this.meter.recordCall(`${req.method} ${endpointOf(req.url)}`);
       },
       (req, res) => {
+        this.meter.recordAnswer(`${req.method} ${endpointOf(req.url)}`, res.statusCode);
         if (req.headers) this.responseHeaders.set(req.headers, res.headers);
         if (res.statusCode !== 401) this.refreshedWithoutSuccess = false;
         const err = classifyResponse(res.statusCode, res.headers, res.body ?? '', this.now());
         if (err?.code === 'CRM.RATE_LIMITED' || err?.code === 'CRM.QUOTA_EXCEEDED') this.meter.recordRateLimited();
         if (err) throw err;
       },
+      (req) => this.meter.recordAnswer(`${req.method} ${endpointOf(req.url)}`, null),
     );
     this.conn._transport = transport;
   }

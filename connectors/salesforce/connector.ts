@@ -57,9 +57,9 @@ export class SalesforceConnector implements CrmConnector {
     private readonly options: SalesforceConnectorOptions = {},
   ) {
     this.connectionId = settings.id;
-    this.log = deps.logger.child({ module: 'connector', provider: 'salesforce', connection: settings.id });
+    this.log = deps.logger.child({ module: 'connector.salesforce' });
     this.now = options.now ?? Date.now;
-    this.client = new SalesforceClient(settings, { ...options, rateGate: deps.rateGate });
+    this.client = new SalesforceClient(settings, { ...options, rateGate: deps.rateGate, ...(deps.onApiCall ? { onApiCall: deps.onApiCall } : {}) });
     this.reader = new SoqlReader(this.client);
   }
 

@@ -1,7 +1,11 @@
 import type { ApiUsage } from '../../src/domain/model/index.js';
+import type { ApiCallListener } from '../types.js';
 
 /** Counts a connector's API calls by endpoint, the 429s it received and the provider's quota. */
 export class UsageCounter {
+  /** `onAnswer` hears each call's outcome as it happens (the process's metrics). */
+  constructor(private readonly onAnswer?: ApiCallListener) {}
+
   private calls = 0;
   private byEndpoint = new Map<string, number>();
   private rateLimited = 0;
@@ -11,6 +15,11 @@ export class UsageCounter {
   recordCall(endpoint: string): void {
     this.calls += 1;
     this.byEndpoint.set(endpoint, (this.byEndpoint.get(endpoint) ?? 0) + 1);
+  }
+
+  /** How a call ended: the HTTP status, or null when no answer came (network failure, timeout). */
+  recordAnswer(endpoint: string, status: number | null): void {
+    this.onAnswer?.({ endpoint, status });
   }
 
   recordRateLimited(): void {

@@ -13,7 +13,7 @@ import { DealwatchError } from '../domain/errors.js';
 import type { ConnectionSettings } from '../domain/model/index.js';
 import type { Logger } from '../logger.js';
 import { rateLimitsFor } from '../queue/rate-gate.js';
-import { describeUrl, type Store } from '../store/index.js';
+import { describeUrl, migrationProblem, type Store } from '../store/index.js';
 import { commandLogger, configFrom, storeFrom } from './support.js';
 import type { DoctorOptions } from './types.js';
 
@@ -53,13 +53,12 @@ async function checkDatabase(config: Config, logger: Logger): Promise<Check[]> {
   }
   try {
     const status = await store.migrationStatus();
+    const problem = migrationProblem(status);
     const checks: Check[] = [
       { name: 'database', ok: true, detail: `${where} answers` },
-      status.pending.length === 0
-        ? { name: 'migrations', ok: true, detail: `${status.applied.length} applied, none pending` }
-        : { name: 'migrations', ok: false, detail: `pending: ${status.pending.join(', ')}; run dealwatch migrate` },
+      problem === null ? { name: 'migrations', ok: true, detail: `${status.applied.length} applied, none pending` } : { name: 'migrations', ok: false, detail: problem },
     ];
-    if (status.pending.length === 0) {
+    if (problem === null) {
       for (const connection of config.connections) {
         const state = await store.connectionState.get(connection.id);
         if (state.pausedReason !== null) {

@@ -61,7 +61,7 @@ export async function openWebhookDeduper(store: Pick<Store, 'databaseUrl' | 'sch
 export function serverDepsFrom(config: Config, parts: ServerParts): ServerDeps {
   const connections = connectionDirectory(config);
   return {
-    options: { publicUrl: publicUrlOf(config), apiTokens: config.apiTokens },
+    options: { publicUrl: publicUrlOf(config), apiTokens: config.apiTokens, metricsToken: config.metricsToken, docs: config.docs },
     logger: parts.logger,
     clock: () => new Date(),
     connections,

@@ -3,9 +3,12 @@
  * many as needed on one Redis; each job runs once). Per-queue concurrency from
  * `DEALWATCH_CONCURRENCY` (`sync=2,events=8,score=2,writeback=2`). Stops gracefully on SIGINT/SIGTERM:
  * no new jobs, the ones in hand finish (or are released after the grace period), then connections close.
+ * With `DEALWATCH_METRICS_PORT` set it serves its own `/metrics` (what its workers count) on `HOST`.
  */
 import { concurrencyFromEnv, openPipeline } from '../../jobs/runtime.js';
 import { createLogger } from '../logger.js';
+import { processMetrics } from '../metrics.js';
+import { listenForMetrics, type MetricsListener } from '../server/metrics-listener.js';
 import { untilSignal } from './serve.js';
 import { configFrom, storeFrom } from './support.js';
 import type { WorkerOptions } from './types.js';
@@ -15,17 +18,20 @@ export async function run(options: WorkerOptions): Promise<number> {
   const concurrency = concurrencyFromEnv(process.env.DEALWATCH_CONCURRENCY);
   const logger = createLogger({ level: config.logLevel });
   const store = await storeFrom(config, logger);
+  let listener: MetricsListener | undefined;
   try {
     await store.connections.upsertFromConfig(config.connections);
     const pipeline = await openPipeline({ store, connections: config.connections, logger, redisUrl: config.redisUrl });
     try {
       const schedulers = await pipeline.reconcileSchedulers();
       pipeline.startWorkers({ concurrency });
-      logger.info({ backend: pipeline.queues.backendKind, schedulers, concurrency }, 'dealwatch workers running');
+      if (config.metricsPort !== undefined) listener = await listenForMetrics(processMetrics().registry, { host: config.host, port: config.metricsPort, token: config.metricsToken });
+      logger.info({ backend: pipeline.queues.backendKind, schedulers, concurrency, metrics: listener ? `${listener.url}/metrics` : 'off (set DEALWATCH_METRICS_PORT)' }, 'dealwatch workers running');
       const signal = await untilSignal();
       logger.info({ signal }, 'shutting down: finishing jobs in hand');
       return 0;
     } finally {
+      await listener?.close();
       await pipeline.close({ graceMs: 20_000 });
     }
   } finally {

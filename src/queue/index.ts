@@ -6,6 +6,8 @@ export { QUEUE_NAMES, DEFAULT_QUEUE_PREFIX, jobIdOf, type QueueName } from './na
 export { PROVIDER_RATE_LIMITS, plannedCapacity, RATE_MARGIN, rateLimitsFor, subWindowPlan, type RateLimits, type SharedRateGate, type SubWindowPlan } from './rate-gate.js';
 export {
   QueueSystem,
+  oldestWaitingAge,
+  type AttemptTiming,
   DEFAULT_CONCURRENCY,
   type EnqueuedJob,
   type JobOutcome,

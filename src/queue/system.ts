@@ -41,6 +41,18 @@ export interface WorkerHooks {
   onSucceeded?(queue: QueueName, connectionId: string): Promise<void> | void;
   /** A job failed for good (unrecoverable, or attempts exhausted). */
   onFailedForGood?(queue: QueueName, connectionId: string, reason: string, unrecoverable: boolean): Promise<void> | void;
+  /** An attempt ended (metrics): how long the job waited before its first attempt (null on later ones) and this attempt ran. */
+  onAttemptEnded?(attempt: AttemptTiming): void;
+}
+
+/** One attempt's timing and how it ended: `retry` and `delayed` attempts run again later. */
+export interface AttemptTiming {
+  queue: QueueName;
+  connectionId: string;
+  outcome: 'completed' | 'failed' | 'retry' | 'delayed';
+  /** Seconds from when the job became ready to when its first attempt started; null on later attempts. */
+  waitSeconds: number | null;
+  runSeconds: number;
 }
 
 export interface WorkerGroupOptions {
@@ -210,23 +222,31 @@ export class QueueSystem {
       setMaxListeners(1_000, jobAbort.signal);
       const forward = () => jobAbort.abort(signal.reason);
       signal.addEventListener('abort', forward, { once: true });
+      const startedAt = Date.now();
+      const ended = (outcome: AttemptTiming['outcome']) =>
+        hooks.onAttemptEnded?.({ queue: name, connectionId, outcome, waitSeconds: waitSecondsOf(job, startedAt), runSeconds: (Date.now() - startedAt) / 1000 });
       try {
         const result = await handler(parsed.data, { jobId: job.id ?? '', attempt: job.attemptsMade + 1, signal: jobAbort.signal });
+        ended('completed');
         await hooks.onSucceeded?.(name, connectionId);
         return result;
       } catch (error) {
         const fate = fateOf(error);
         if (fate.kind === 'unrecoverable') {
+          ended('failed');
           await hooks.onFailedForGood?.(name, connectionId, fate.reason, true);
           throw new UnrecoverableError(fate.reason);
         }
         if (fate.kind === 'delay' && token) {
+          ended('delayed');
           this.logger.info({ queue: name, jobId: job.id, delayMs: fate.delayMs, reason: fate.reason }, 'job delayed');
           await job.moveToDelayed(Date.now() + withJitter(fate.delayMs), token);
           throw new DelayedError();
         }
         const attempts = job.opts.attempts ?? 1;
-        if (job.attemptsMade + 1 >= attempts) await hooks.onFailedForGood?.(name, connectionId, fate.reason, false);
+        const forGood = job.attemptsMade + 1 >= attempts;
+        ended(forGood ? 'failed' : 'retry');
+        if (forGood) await hooks.onFailedForGood?.(name, connectionId, fate.reason, false);
         throw error instanceof Error ? error : new Error(fate.reason);
       } finally {
         signal.removeEventListener('abort', forward);
@@ -339,6 +359,13 @@ export class QueueSystem {
     return out;
   }
 
+  /** Age in seconds of each queue's oldest waiting job; null when none waits (metrics). */
+  async oldestWaitingAges(now: number = Date.now()): Promise<Record<QueueName, number | null>> {
+    const out = {} as Record<QueueName, number | null>;
+    for (const name of QUEUE_NAMES) out[name] = await oldestWaitingAge(this.queue(name), now);
+    return out;
+  }
+
   /** Deletes every queue's data (tests, `--fresh`). */
   async obliterate(): Promise<void> {
     for (const name of QUEUE_NAMES) await this.queue(name).obliterate({ force: true });
@@ -370,6 +397,23 @@ function jobOptions(definition: (typeof jobCatalog)[JobName]) {
     removeOnComplete: definition.retention.completed,
     removeOnFail: definition.retention.failed,
   };
+}
+
+/**
+ * Age of the oldest job that is ready and not taken: the head of the wait list (BullMQ's
+ * `getWaiting` in ascending order) and the first prioritized job. Null when none waits.
+ */
+export async function oldestWaitingAge(queue: AnyQueue, now: number = Date.now()): Promise<number | null> {
+  const heads = [...(await queue.getJobs(['waiting'], 0, 0, true)), ...(await queue.getJobs(['prioritized'], 0, 0, true))];
+  const readySince = heads.map((job) => job.timestamp + (job.delay ?? 0)).filter((t) => Number.isFinite(t));
+  if (readySince.length === 0) return null;
+  return Math.max(0, (now - Math.min(...readySince)) / 1000);
+}
+
+/** Wait before the first attempt: from when the job became ready (added, or its delay over). */
+function waitSecondsOf(job: Job, startedAt: number): number | null {
+  if (job.attemptsMade > 0 || !Number.isFinite(job.timestamp)) return null;
+  return Math.max(0, (startedAt - job.timestamp - (job.delay ?? 0)) / 1000);
 }
 
 function delay(ms: number, unref = false): Promise<void> {

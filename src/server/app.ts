@@ -102,7 +102,7 @@ async function app_(app: FastifyInstance, { deps }: { deps: ServerDeps }): Promi
   await app.register(rateLimitPlugin, { redis: deps.redis, keyPrefix: options.redisKeyPrefix ?? 'dealwatch:' });
   await app.register(authPlugin, { apiTokens: options.apiTokens });
   // Before any route: @fastify/swagger documents only routes registered after it.
-  await app.register(openapiPlugin, { publicUrl: options.publicUrl });
+  await app.register(openapiPlugin, { publicUrl: options.publicUrl, access: options.docs ?? 'public' });
   await app.register(metricsPlugin, { queues: deps.queues });
 
   await app.register(healthRoutes);

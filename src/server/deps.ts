@@ -32,6 +32,14 @@ export interface ServerOptions {
   publicUrl: string;
   /** Bearer tokens of the manager API and the queue dashboard (DEALWATCH_API_TOKENS). */
   apiTokens: readonly string[];
+  /**
+   * Who reads `/docs` and `/docs/json` (DEALWATCH_DOCS, whose default is `token`): nobody (`off`, not
+   * served), API token holders (`token`), anyone (`public`). @defaultValue "public" for an app built
+   * without configuration (tests, embedding)
+   */
+  docs?: 'off' | 'token' | 'public';
+  /** Bearer token scrapers present on `/metrics` (DEALWATCH_METRICS_TOKEN). @defaultValue none: `/metrics` is open */
+  metricsToken?: string | undefined;
   /** Per-source limit of the webhook routes (source: HubSpot sender IP, Salesforce connection). @defaultValue 6000 a minute */
   webhookRateLimit?: RateLimitOptions;
   /** Per-token limit of the manager API. @defaultValue 600 a minute */

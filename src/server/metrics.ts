@@ -1,12 +1,13 @@
 /**
- * Prometheus metrics of dealwatch, on a registry of our own (never prom-client's global one, so
- * two apps in one test process do not collide). Workers, connectors' callers and the server all
- * increment the same named series; `/metrics` exposes the registry.
+ * Prometheus metrics the server exposes on `/metrics`: its own families (HTTP latency, webhook
+ * events, the last sync run of each connection read from the store) on the registry of the
+ * pipeline's (src/metrics.ts), so that `dealwatch start` shows what its workers count too. Never
+ * prom-client's global registry, so two apps in one test process do not collide.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Gauge, Histogram, Counter } from 'prom-client';
+import { createPipelineMetrics, gaugeReadAtScrape, processMetrics, type PipelineMetrics } from '../metrics.js';
 
-/** Counts of one queue's jobs by state, read at scrape time. */
-export type QueueCountsReader = () => Promise<Record<string, Record<string, number>>>;
+export type { QueueCountsReader, QueueAgeReader } from '../metrics.js';
 
 /** The last finished sync run of each connection, read at scrape time (from the store). */
 export interface LastSyncRun {
@@ -22,18 +23,12 @@ export interface LastSyncRun {
 }
 export type LastSyncRunsReader = () => Promise<LastSyncRun[]>;
 
-export interface Metrics {
-  readonly registry: Registry;
+/** Whether each configured connection is paused (needs attention), read at scrape time. */
+export type ConnectionStatesReader = () => Promise<{ connection: string; provider: string; paused: boolean }[]>;
+
+export interface Metrics extends PipelineMetrics {
   /** HTTP request latency in seconds, by method, route pattern and status code. */
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
-  /** Duration of sync runs in seconds, by connection, provider, mode and final status. */
-  readonly syncDuration: Histogram<'connection' | 'provider' | 'mode' | 'status'>;
-  /** Records a sync pulled, by connection and stream (deals, activities, history). */
-  readonly syncRecords: Counter<'connection' | 'stream'>;
-  /** Provider API calls by connection and provider. */
-  readonly apiCalls: Counter<'connection' | 'provider'>;
-  /** Provider answers that were rate limits (429 / REQUEST_LIMIT_EXCEEDED). */
-  readonly apiRateLimited: Counter<'connection' | 'provider'>;
   /**
    * Webhook events by provider and outcome: `accepted`, `duplicate`, `ignored` or `rejected`, with
    * the reason. `ignored`: `self_inflicted` (dealwatch's own writes), `unknown_connection`,
@@ -42,12 +37,6 @@ export interface Metrics {
    * `rejected` (the whole request, 4xx): `bad_signature`, `too_large`, `wrong_shape`, ...
    */
   readonly webhookEvents: Counter<'provider' | 'outcome' | 'reason'>;
-  /** Annotations written to the CRM, by connection and kind (`field`, `note`, `task`). */
-  readonly annotationsWritten: Counter<'connection' | 'kind'>;
-  /** Jobs finished by this process's workers, by queue, connection and outcome (`completed`, `failed`). */
-  readonly jobsFinished: Counter<'queue' | 'connection' | 'outcome'>;
-  /** Jobs per queue and state (waiting, active, delayed, completed, failed), read at scrape time. */
-  readonly queueJobs: Gauge<'queue' | 'state'>;
   /**
    * Last finished sync run per connection, read from the store at scrape time, so the figures are
    * right whichever process ran the sync: `dealwatch_last_sync_*`.
@@ -58,22 +47,26 @@ export interface Metrics {
     apiCalls: Gauge<'connection' | 'provider'>;
     rateLimited: Gauge<'connection' | 'provider'>;
   };
-  /** Makes `queueJobs` read the queues at each scrape. */
-  observeQueues(reader: QueueCountsReader): void;
+  /** 1 while a connection is paused (repeated failures, revoked credentials), else 0. */
+  readonly connectionPaused: Gauge<'connection' | 'provider'>;
   /** Makes `lastSync` read the store at each scrape. */
   observeSyncRuns(reader: LastSyncRunsReader): void;
+  /** Makes `connectionPaused` read the store at each scrape. */
+  observeConnections(reader: ConnectionStatesReader): void;
 }
 
 export interface MetricsOptions {
   /** Also collect Node process metrics (event loop lag, heap, GC). @defaultValue true */
   processMetrics?: boolean;
+  /** The pipeline metrics to share a registry with. @defaultValue new ones on a new registry */
+  pipeline?: PipelineMetrics;
 }
 
 export function createMetrics(options: MetricsOptions = {}): Metrics {
-  const registry = new Registry();
-  if (options.processMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'dealwatch_' });
-  let queueReader: QueueCountsReader | null = null;
+  const pipeline = options.pipeline ?? createPipelineMetrics(undefined, { processMetrics: options.processMetrics !== false });
+  const registry = pipeline.registry;
   let syncReader: LastSyncRunsReader | null = null;
+  let connectionsReader: ConnectionStatesReader | null = null;
   const registers = [registry];
 
   // One store read per scrape feeds the four last-sync gauges.
@@ -86,66 +79,15 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     return pendingRead;
   };
   const lastSyncGauge = <L extends string>(name: string, help: string, labelNames: readonly L[], fill: (gauge: Gauge<L>, runs: LastSyncRun[]) => void) =>
-    new Gauge<L>({
-      name,
-      help,
-      labelNames,
-      registers,
-      async collect() {
-        const runs = await readSyncRuns();
-        this.reset();
-        fill(this, runs);
-      },
-    });
-
-  const queueJobs = new Gauge({
-    name: 'dealwatch_queue_jobs',
-    help: 'Jobs per queue and state',
-    labelNames: ['queue', 'state'] as const,
-    registers,
-    async collect() {
-      if (queueReader === null) return;
-      this.reset();
-      // A scrape must not fail because the queue backend is down: /readyz reports that.
-      const counts = await queueReader().catch(() => ({}) as Record<string, Record<string, number>>);
-      for (const [queue, byState] of Object.entries(counts)) {
-        for (const [state, count] of Object.entries(byState)) this.set({ queue, state }, count);
-      }
-    },
-  });
+    gaugeReadAtScrape({ name, help, labelNames, registers, read: readSyncRuns, fill });
 
   return {
-    registry,
+    ...pipeline,
     httpDuration: new Histogram({
       name: 'dealwatch_http_request_duration_seconds',
       help: 'HTTP request latency',
       labelNames: ['method', 'route', 'status'] as const,
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-      registers,
-    }),
-    syncDuration: new Histogram({
-      name: 'dealwatch_sync_run_duration_seconds',
-      help: 'Duration of sync runs',
-      labelNames: ['connection', 'provider', 'mode', 'status'] as const,
-      buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600],
-      registers,
-    }),
-    syncRecords: new Counter({
-      name: 'dealwatch_sync_records_total',
-      help: 'Records pulled by syncs',
-      labelNames: ['connection', 'stream'] as const,
-      registers,
-    }),
-    apiCalls: new Counter({
-      name: 'dealwatch_crm_api_calls_total',
-      help: 'CRM API calls',
-      labelNames: ['connection', 'provider'] as const,
-      registers,
-    }),
-    apiRateLimited: new Counter({
-      name: 'dealwatch_crm_api_rate_limited_total',
-      help: 'CRM API answers that were rate limits',
-      labelNames: ['connection', 'provider'] as const,
       registers,
     }),
     webhookEvents: new Counter({
@@ -154,19 +96,6 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       labelNames: ['provider', 'outcome', 'reason'] as const,
       registers,
     }),
-    annotationsWritten: new Counter({
-      name: 'dealwatch_annotations_written_total',
-      help: 'Annotations written to the CRM',
-      labelNames: ['connection', 'kind'] as const,
-      registers,
-    }),
-    jobsFinished: new Counter({
-      name: 'dealwatch_jobs_finished_total',
-      help: 'Jobs finished by the workers of this process',
-      labelNames: ['queue', 'connection', 'outcome'] as const,
-      registers,
-    }),
-    queueJobs,
     lastSync: {
       durationSeconds: lastSyncGauge('dealwatch_last_sync_duration_seconds', 'Duration of the last finished sync run', ['connection', 'provider', 'mode', 'status'] as const, (g, runs) => {
         for (const r of runs) if (r.durationSeconds !== null) g.set({ connection: r.connection, provider: r.provider, mode: r.mode, status: r.status }, r.durationSeconds);
@@ -181,19 +110,29 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
         for (const r of runs) if (r.rateLimited !== null) g.set({ connection: r.connection, provider: r.provider }, r.rateLimited);
       }),
     },
-    observeQueues(reader) {
-      queueReader = reader;
-    },
+    connectionPaused: gaugeReadAtScrape({
+      name: 'dealwatch_connection_paused',
+      help: '1 while a connection is paused and syncs nothing until resumed',
+      labelNames: ['connection', 'provider'] as const,
+      registers,
+      read: () => connectionsReader?.() ?? Promise.resolve(null),
+      fill(gauge, states) {
+        for (const s of states) gauge.set({ connection: s.connection, provider: s.provider }, s.paused ? 1 : 0);
+      },
+    }),
     observeSyncRuns(reader) {
       syncReader = reader;
+    },
+    observeConnections(reader) {
+      connectionsReader = reader;
     },
   };
 }
 
 let shared: Metrics | undefined;
 
-/** The process-wide metrics: what `dealwatch serve`/`start` exposes and what workers in the process increment. */
+/** The process-wide metrics: what `dealwatch serve`/`start` exposes, on the registry its workers count on. */
 export function sharedMetrics(): Metrics {
-  shared ??= createMetrics();
+  shared ??= createMetrics({ pipeline: processMetrics() });
   return shared;
 }

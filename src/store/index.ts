@@ -13,6 +13,7 @@ import type { Store } from './types.js';
 
 export type * from './types.js';
 export { StoreError } from './errors.js';
+export { migrationProblem } from './migrator.js';
 
 export interface OpenStoreOptions {
   /** PostgreSQL server URL (`DATABASE_URL`, resolved by the config). Unset: embedded PGlite under `dataDir`. */

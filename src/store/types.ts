@@ -363,6 +363,13 @@ export interface MigrationStatus {
   applied: string[];
   /** Migration names not applied yet. */
   pending: string[];
+  /** Applied migrations whose file changed since (another checksum): `migrate` refuses to run, doctor and /readyz fail. */
+  edited: string[];
+}
+
+export interface MigrationResult extends MigrationStatus {
+  /** What this call applied; empty when another process had applied everything first. */
+  appliedNow: string[];
 }
 
 /** Repositories, all scoped by connection id. */
@@ -397,7 +404,7 @@ export interface Store extends Repositories {
    */
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
   /** Applies pending migrations (also done by `openStore` unless `migrate: false`). */
-  migrate(): Promise<MigrationStatus>;
+  migrate(): Promise<MigrationResult>;
   migrationStatus(): Promise<MigrationStatus>;
   /** Resolves when the database answers a query; rejects with `StoreError` otherwise. */
   ping(): Promise<void>;

@@ -15,9 +15,12 @@ export const Schedule = z.object({
 export const FieldMap = z.object({
   score: z.string().min(1).optional(),
   flags: z.string().min(1).optional(),
-  /** Field holding the discount percent (read); unmapped means discounts are not checked. */
+  /**
+   * Field holding the discount percent (read). Unset: the provider's default (HubSpot
+   * `discount_percent`, Salesforce `Discount_Percent__c`); a deal without a value is not checked.
+   */
   discount: z.string().min(1).optional(),
-  /** Field holding the closed-lost reason; unmapped means `closed_lost_missing_reason` is off. */
+  /** Field holding the closed-lost reason; unset means `closed_lost_missing_reason` is off (HubSpot still reads `closed_lost_reason`). */
   lostReason: z.string().min(1).optional(),
 });
 export type FieldMap = z.infer<typeof FieldMap>;

@@ -1,4 +1,5 @@
-/** `/readyz` checks of the store: the database answers, and no migration is pending. */
+/** `/readyz` checks of the store: the database answers, and its migrations are those `migrate` would accept, all applied. */
+import { migrationProblem } from '../../store/index.js';
 import type { ReadinessCheck, ServerStore } from '../ports.js';
 
 export function storeReadiness(store: Pick<ServerStore, 'ping' | 'migrationStatus'>): ReadinessCheck[] {
@@ -7,8 +8,8 @@ export function storeReadiness(store: Pick<ServerStore, 'ping' | 'migrationStatu
     {
       name: 'migrations',
       async check() {
-        const status = await store.migrationStatus();
-        if (status.pending.length > 0) throw new Error(`pending migrations: ${status.pending.join(', ')} (run dealwatch migrate)`);
+        const problem = migrationProblem(await store.migrationStatus());
+        if (problem !== null) throw new Error(problem);
       },
     },
   ];

@@ -1,19 +1,24 @@
 import fp from 'fastify-plugin';
 import type { Queue } from 'bullmq';
 import { z } from 'zod';
+import { oldestWaitingAge } from '../../queue/index.js';
+import { createTokenMatcher, presentedToken } from '../auth.js';
 
-const JOB_STATES = ['waiting', 'active', 'delayed', 'completed', 'failed'] as const;
+const JOB_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed'] as const;
 
 /** Times every request and serves `/metrics`; queue counts are read at scrape time. */
 export const metricsPlugin = fp<{ queues: readonly Queue[] }>(
   async (app, { queues }) => {
     const { metrics } = app.services;
-    metrics.observeQueues(async () => {
-      const entries = await Promise.all(queues.map(async (q) => [q.name, await q.getJobCounts(...JOB_STATES)] as const));
-      return Object.fromEntries(entries);
-    });
+    metrics.observeQueues(
+      async () => Object.fromEntries(await Promise.all(queues.map(async (q) => [q.name, await q.getJobCounts(...JOB_STATES)] as const))),
+      async () => Object.fromEntries(await Promise.all(queues.map(async (q) => [q.name, await oldestWaitingAge(q)] as const))),
+    );
 
-    const { store, connections } = app.services;
+    const { store, connections, options } = app.services;
+    // With DEALWATCH_METRICS_TOKEN set, only scrapers presenting it read /metrics.
+    const matches = createTokenMatcher(options.metricsToken === undefined ? [] : [options.metricsToken]);
+    const scraperAllowed = (header: string | undefined) => options.metricsToken === undefined || matches(presentedToken(header));
     metrics.observeSyncRuns(async () => {
       const runs = await Promise.all(
         connections.list().map(async (c) => {
@@ -34,6 +39,12 @@ export const metricsPlugin = fp<{ queues: readonly Queue[] }>(
       return runs.filter((r) => r !== null);
     });
 
+    metrics.observeConnections(async () =>
+      Promise.all(
+        connections.list().map(async (c) => ({ connection: c.id, provider: c.provider, paused: (await store.connectionState.get(c.id)).pausedReason !== null })),
+      ),
+    );
+
     app.addHook('onResponse', async (request, reply) => {
       metrics.httpDuration.observe(
         { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
@@ -47,11 +58,17 @@ export const metricsPlugin = fp<{ queues: readonly Queue[] }>(
         schema: {
           tags: ['operations'],
           summary: 'Prometheus metrics',
-          response: { 200: { content: { 'text/plain': { schema: z.string().describe('Prometheus text exposition format') } } } },
+          response: {
+            200: { content: { 'text/plain': { schema: z.string().describe('Prometheus text exposition format') } } },
+            401: { content: { 'text/plain': { schema: z.string().describe('DEALWATCH_METRICS_TOKEN is set and the request did not present it') } } },
+          },
         },
       },
-      async (_request, reply) => {
-      const body = await metrics.registry.metrics();
+      async (request, reply) => {
+        if (!scraperAllowed(request.headers.authorization)) {
+          return reply.code(401).header('www-authenticate', 'Bearer realm="dealwatch metrics"').type('text/plain').send('a valid metrics token is required (Authorization: Bearer <DEALWATCH_METRICS_TOKEN>)\n');
+        }
+        const body = await metrics.registry.metrics();
         return reply.type(metrics.registry.contentType).send(body);
       },
     );

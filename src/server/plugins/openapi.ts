@@ -1,11 +1,16 @@
 import fp from 'fastify-plugin';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
 
-/** The OpenAPI document, generated from the routes' zod schemas, at `/docs/json`; the UI at `/docs`. */
-export const openapiPlugin = fp<{ publicUrl: string }>(
-  async (app, { publicUrl }) => {
+/**
+ * The OpenAPI document, generated from the routes' zod schemas, at `/docs/json`; the UI at `/docs`.
+ * `access` (DEALWATCH_DOCS): `off` serves neither, `token` asks for an API token (a browser
+ * prompts for Basic credentials: any user name, the token as password), `public` serves them to anyone.
+ */
+export const openapiPlugin = fp<{ publicUrl: string; access: 'off' | 'token' | 'public' }>(
+  async (app, { publicUrl, access }) => {
     await app.register(swagger, {
       openapi: {
         openapi: '3.1.0',
@@ -22,7 +27,20 @@ export const openapiPlugin = fp<{ publicUrl: string }>(
       transform: jsonSchemaTransform,
       transformObject: jsonSchemaTransformObject,
     });
-    await app.register(swaggerUi, { routePrefix: '/docs' });
+    if (access === 'off') return;
+    await app.register(swaggerUi, {
+      routePrefix: '/docs',
+      ...(access === 'token'
+        ? {
+            uiHooks: {
+              onRequest: async (request: FastifyRequest, reply: FastifyReply) => {
+                await app.requireApiToken(request, reply);
+                if (reply.sent) return reply;
+              },
+            },
+          }
+        : {}),
+    });
   },
   { name: 'dealwatch-openapi', fastify: '5.x' },
 );

@@ -28,7 +28,7 @@ for (const backend of backends) {
         expect(first.applied).toContain('001_initial');
 
         await Promise.all([store.migrate(), store.migrate(), store.migrate()]);
-        expect(await store.migrate()).toEqual({ applied: first.applied, pending: [] });
+        expect(await store.migrate()).toEqual({ applied: first.applied, pending: [], edited: [], appliedNow: [] });
         const rows = await withClient(store.databaseUrl, async (client) => {
           return (await client.query(`SELECT name FROM "${store.schema}".schema_migrations ORDER BY name`)).rows;
         });
@@ -44,10 +44,10 @@ for (const backend of backends) {
         try {
           const db = poolDb(pool);
           const shipped = loadMigrations();
-          expect(await migrate(db, schema, shipped)).toEqual({ applied: shipped.map((m) => m.name), pending: [] });
+          expect(await migrate(db, schema, shipped)).toEqual({ applied: shipped.map((m) => m.name), pending: [], edited: [], appliedNow: shipped.map((m) => m.name) });
 
           const next = { name: '999_probe', sql: 'CREATE TABLE __SCHEMA__.probe (id integer PRIMARY KEY);', checksum: 'c999' };
-          expect(await migrationStatus(db, schema, [...shipped, next])).toEqual({ applied: shipped.map((m) => m.name), pending: ['999_probe'] });
+          expect(await migrationStatus(db, schema, [...shipped, next])).toEqual({ applied: shipped.map((m) => m.name), pending: ['999_probe'], edited: [] });
           expect((await migrate(db, schema, [...shipped, next])).applied).toContain('999_probe');
           expect(await db.query(`SELECT count(*)::int AS n FROM "${schema}".probe`)).toEqual([{ n: 0 }]);
 
@@ -55,6 +55,8 @@ for (const backend of backends) {
           const refusal = await migrate(db, schema, [...shipped, edited]).catch((error: unknown) => error);
           expect(refusal).toBeInstanceOf(StoreError);
           expect(refusal).toMatchObject({ code: 'STORE.MIGRATION', message: expect.stringContaining('999_probe was edited') as string });
+          // The status that doctor and /readyz read says the same.
+          expect(await migrationStatus(db, schema, [...shipped, edited])).toMatchObject({ pending: [], edited: ['999_probe'] });
 
           const broken = { name: '998_broken', sql: 'CREATE TABLE __SCHEMA__.nope (id nosuchtype);', checksum: 'c998' };
           await expect(migrate(db, schema, [...shipped, broken, next])).rejects.toMatchObject({ code: 'STORE.MIGRATION' });

@@ -38,8 +38,16 @@ describe('parseConfig', () => {
       logLevel: 'info',
       apiTokens: [],
       dataDir: './.dealwatch',
+      docs: 'token',
       connections: [],
     });
+  });
+
+  it('names the operations variables it refuses', () => {
+    expect(() => parseConfig({}, { DEALWATCH_DOCS: 'open', DEALWATCH_METRICS_PORT: 'ninety' })).toThrow(
+      expect.objectContaining({ issues: expect.arrayContaining([expect.stringMatching(/^DEALWATCH_DOCS: /), 'DEALWATCH_METRICS_PORT: expected a port number']) as unknown }) as Error,
+    );
+    expect(parseConfig({}, { DEALWATCH_DOCS: 'off', DEALWATCH_METRICS_PORT: '9464', DEALWATCH_METRICS_TOKEN: 's3cret' })).toMatchObject({ docs: 'off', metricsPort: 9464, metricsToken: 's3cret' });
   });
 
   it('reads the environment', () => {

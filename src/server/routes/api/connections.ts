@@ -42,7 +42,7 @@ export const connectionRoutes: FastifyPluginAsync = async (app) => {
     async (request, reply) => {
       const connection = requireConnection(services.connections, request.params.id);
       const jobId = await services.jobs.enqueueSync(connection.id, request.body.mode);
-      request.log.info({ connectionId: connection.id, mode: request.body.mode, jobId }, 'sync requested');
+      request.log.info({ connection: connection.id, mode: request.body.mode, jobId }, 'sync requested');
       return reply.code(202).send({ jobId, queue: 'sync' as const });
     },
   );

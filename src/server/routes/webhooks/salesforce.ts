@@ -80,7 +80,7 @@ export const salesforceWebhookRoutes: FastifyPluginAsync<SalesforceWebhookOption
         throw new WebhookRejection('malformed', 'the outbound message cannot be read');
       }
       const result = await ingestEvents('salesforce', events, services);
-      request.log.info({ ...result, connectionId }, 'outbound message accepted');
+      request.log.info({ ...result, connection: connectionId }, 'outbound message accepted');
       return reply.type('text/xml; charset=utf-8').send(soapAck());
     },
   );

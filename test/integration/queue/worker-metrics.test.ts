@@ -1,17 +1,17 @@
-/** Finished jobs are counted by the worker hooks, on a real queue backend. */
+/** Finished jobs, attempt run times, waits and queue ages are counted by the worker hooks, on a real queue backend. */
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/domain/errors.js';
+import { workerMetricsHooks } from '../../../jobs/metrics.js';
+import { createPipelineMetrics } from '../../../src/metrics.js';
 import { QueueSystem, type JobHandlers } from '../../../src/queue/index.js';
-import { workerMetricsHooks } from '../../../src/server/adapters/worker-metrics.js';
-import { createMetrics } from '../../../src/server/metrics.js';
 import { REDIS_URL, redisAvailable, uniqueName } from '../../support/services.js';
 
 const ok = await redisAvailable();
 
 describe.skipIf(!ok)('workerMetricsHooks', () => {
   let queues: QueueSystem;
-  const metrics = createMetrics({ processMetrics: false });
+  const metrics = createPipelineMetrics(undefined, { processMetrics: false });
   const seen: string[] = [];
 
   beforeAll(async () => {
@@ -34,7 +34,7 @@ describe.skipIf(!ok)('workerMetricsHooks', () => {
     } as unknown as JobHandlers;
     const group = queues.startWorkers(handlers, {
       queues: ['sync'],
-      hooks: workerMetricsHooks(metrics, { onSucceeded: (q, c) => void seen.push(`${q}:${c}:ok`) }),
+      hooks: workerMetricsHooks(metrics, { onSucceeded: (q: string, c: string) => void seen.push(`${q}:${c}:ok`) }),
     });
     try {
       const good = await queues.enqueue('sync', { connectionId: 'hs', mode: 'full', trigger: 'test' });
@@ -49,5 +49,22 @@ describe.skipIf(!ok)('workerMetricsHooks', () => {
     expect(text).toContain('dealwatch_jobs_finished_total{queue="sync",connection="hs",outcome="completed"} 1');
     expect(text).toContain('dealwatch_jobs_finished_total{queue="sync",connection="broken",outcome="failed"} 1');
     expect(seen).toEqual(['sync:hs:ok']);
+    // Each job waited once before its first attempt; each attempt's run time is observed by outcome.
+    expect(text).toContain('dealwatch_job_wait_seconds_count{queue="sync"} 2');
+    expect(text).toContain('dealwatch_job_run_seconds_count{queue="sync",outcome="completed"} 1');
+    expect(text).toContain('dealwatch_job_run_seconds_count{queue="sync",outcome="failed"} 1');
+  });
+
+  it('reports the age of the oldest waiting job per queue, and none when nothing waits', async () => {
+    metrics.observeQueues(() => queues.counts(), () => queues.oldestWaitingAges());
+    expect(await queues.oldestWaitingAges()).toMatchObject({ score: null });
+    await queues.enqueue('score', { connectionId: 'hs', dealIds: ['d1'], runId: 1, chunk: 0, refreshBenchmarks: false });
+    const enqueuedAt = Date.now();
+    const ages = await queues.oldestWaitingAges(enqueuedAt + 5_000);
+    expect(ages.score).toBeGreaterThanOrEqual(4.5);
+    expect(ages.score).toBeLessThan(10);
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(/dealwatch_queue_oldest_waiting_seconds\{queue="score"\} \d/);
+    expect(text).toContain('dealwatch_queue_jobs{queue="score",state="waiting"} 1');
   });
 });
