@@ -36,7 +36,12 @@ export interface PipelineRuntime {
 
 export async function openPipeline(options: PipelineRuntimeOptions): Promise<PipelineRuntime> {
   const backend = chooseQueueBackend({ redisUrl: options.redisUrl, databaseUrl: options.store.databaseUrl });
-  const queues = await QueueSystem.open({ backend, logger: options.logger.child({ module: 'queue' }), ...(options.prefix ? { prefix: options.prefix } : {}) });
+  const queues = await QueueSystem.open({
+    backend,
+    logger: options.logger.child({ module: 'queue' }),
+    installId: await options.store.installId(),
+    ...(options.prefix ? { prefix: options.prefix } : {}),
+  });
   const deps: PipelineDeps = {
     store: options.store,
     queues,

@@ -20,7 +20,7 @@ export async function run(options: SyncOptions, out: NodeJS.WritableStream = pro
   const store = await storeFrom(config, logger);
   try {
     await store.connections.upsertFromConfig(config.connections);
-    const pipeline = await openPipeline({ store, connections: config.connections, logger, redisUrl: config.redisUrl });
+    const pipeline = await openPipeline({ store, connections: config.connections, logger, redisUrl: config.redisUrl, prefix: config.queuePrefix });
     try {
       const running = await pipeline.queues.workerCount();
       const inProcess = running === 0 && options.wait;

@@ -17,7 +17,7 @@ export async function run(options: WorkerOptions): Promise<number> {
   const store = await storeFrom(config, logger);
   try {
     await store.connections.upsertFromConfig(config.connections);
-    const pipeline = await openPipeline({ store, connections: config.connections, logger, redisUrl: config.redisUrl });
+    const pipeline = await openPipeline({ store, connections: config.connections, logger, redisUrl: config.redisUrl, prefix: config.queuePrefix });
     try {
       const schedulers = await pipeline.reconcileSchedulers();
       pipeline.startWorkers({ concurrency });

@@ -401,6 +401,11 @@ export interface Store extends Repositories {
   migrationStatus(): Promise<MigrationStatus>;
   /** Resolves when the database answers a query; rejects with `StoreError` otherwise. */
   ping(): Promise<void>;
+  /**
+   * This install's id, made with the schema (a new database, a new id). Queue keys and job ids carry
+   * it, so two installs on one Redis, or a new database on an old Redis, never share a job.
+   */
+  installId(): Promise<string>;
   /** Closes the pool and, when embedded, the socket server and PGlite. Idempotent. */
   close(): Promise<void>;
 }

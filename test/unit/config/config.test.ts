@@ -38,8 +38,14 @@ describe('parseConfig', () => {
       logLevel: 'info',
       apiTokens: [],
       dataDir: './.dealwatch',
+      queuePrefix: '{dealwatch}',
       connections: [],
     });
+  });
+
+  it('takes the queue prefix from DEALWATCH_QUEUE_PREFIX and refuses a key separator in it', () => {
+    expect(parseConfig({}, { DEALWATCH_QUEUE_PREFIX: '{acme}' }).queuePrefix).toBe('{acme}');
+    expect(() => parseConfig({}, { DEALWATCH_QUEUE_PREFIX: 'a:b' })).toThrow(/DEALWATCH_QUEUE_PREFIX/);
   });
 
   it('reads the environment', () => {
