@@ -235,6 +235,7 @@ export interface SyncCounts {
   findingsOpened: number;
   findingsResolved: number;
   annotationsWritten: number;
+  failedWrites: number;
 }
 
 export interface SyncRun {
@@ -268,6 +269,11 @@ export interface SyncRunRepository {
   get(connectionId: string, runId: number): Promise<SyncRun | null>;
   /** Newest first. */
   latest(connectionId: string, limit?: number): Promise<SyncRun[]>;
+  /**
+   * Records failed write-backs on the connection's latest run: an `ok` run becomes `partial`, its
+   * error says why, `counts.failedWrites` says how many (of the latest write-back).
+   */
+  recordWriteFailures(connectionId: string, failures: { failed: number; error: string }): Promise<void>;
 }
 
 // ---------------------------------------------------------------------------------------------
