@@ -15,8 +15,14 @@ export function connectionHealthHooks(deps: Pick<PipelineDeps, 'store' | 'logger
     async onFailedForGood(queue, connectionId, reason, unrecoverable) {
       const at = deps.clock().toISOString();
       if (unrecoverable) {
-        await deps.store.connectionState.pause(connectionId, `needs attention: ${reason}`, at).catch(() => undefined);
-        log.error({ connection: connectionId, queue, reason }, 'connection paused: needs attention');
+        const paused = await deps.store.connectionState.pause(connectionId, `needs attention: ${reason}`, at).then(
+          () => true,
+          (err: unknown) => {
+            log.error({ connection: connectionId, queue, reason, err }, 'connection needs attention but could not be paused');
+            return false;
+          },
+        );
+        if (paused) log.error({ connection: connectionId, queue, reason }, 'connection paused: needs attention');
         return;
       }
       if (queue !== 'sync') return;

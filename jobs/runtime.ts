@@ -40,7 +40,12 @@ export interface PipelineRuntime {
 
 export async function openPipeline(options: PipelineRuntimeOptions): Promise<PipelineRuntime> {
   const backend = chooseQueueBackend({ redisUrl: options.redisUrl, databaseUrl: options.store.databaseUrl });
-  const queues = await QueueSystem.open({ backend, logger: options.logger.child({ module: 'queue' }), ...(options.prefix ? { prefix: options.prefix } : {}) });
+  const queues = await QueueSystem.open({
+    backend,
+    logger: options.logger.child({ module: 'queue' }),
+    installId: await options.store.installId(),
+    ...(options.prefix ? { prefix: options.prefix } : {}),
+  });
   const metrics = options.metrics ?? processMetrics();
   // This process's /metrics shows the queues' depth and oldest waiting job, whoever serves it.
   metrics.observeQueues(() => queues.counts(), () => queues.oldestWaitingAges());

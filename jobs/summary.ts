@@ -11,6 +11,10 @@ export interface SyncSummary {
   annotations: { fields: number; notes: number; tasks: number };
   /** Writes computed but not sent (connection in dry-run). */
   planned: number;
+  /** Writes the CRM refused or that never reached it; any makes the run `partial`. */
+  failedWrites: number;
+  /** Why they failed (distinct reasons, each saying what to do where known). */
+  writeErrors: string[];
   /** Jobs that failed for good, with their reason. */
   failures: { queue: string; jobId: string; reason: string }[];
 }
@@ -25,6 +29,8 @@ export function summarize(connection: string, outcomes: readonly JobOutcome[]): 
     findings: { opened: 0, resolved: 0 },
     annotations: { fields: 0, notes: 0, tasks: 0 },
     planned: 0,
+    failedWrites: 0,
+    writeErrors: [],
     failures: [],
   };
   for (const o of outcomes) {
@@ -55,12 +61,14 @@ export function summarize(connection: string, outcomes: readonly JobOutcome[]): 
         summary.annotations.notes += r.notes;
         summary.annotations.tasks += r.tasks;
         summary.planned += r.planned;
+        summary.failedWrites += r.failed ?? 0;
+        for (const e of r.errors ?? []) if (!summary.writeErrors.includes(e)) summary.writeErrors.push(e);
         break;
       }
       default:
         break;
     }
   }
-  if (summary.status === 'ok' && summary.failures.length > 0) summary.status = 'partial';
+  if (summary.status === 'ok' && (summary.failures.length > 0 || summary.failedWrites > 0)) summary.status = 'partial';
   return summary;
 }

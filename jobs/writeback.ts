@@ -41,6 +41,10 @@ export interface WritebackOutcome {
   tasks: number;
   /** Writes computed but not sent (dry-run). */
   planned: number;
+  /** Writes the CRM refused or that did not reach it (this attempt). */
+  failed: number;
+  /** Distinct reasons of those failures (a few), each saying what to do where we know. */
+  errors: string[];
 }
 
 /**
@@ -55,7 +59,7 @@ export async function writeBack(
   signal?: AbortSignal,
 ): Promise<WritebackOutcome> {
   const mode = settings.writeback;
-  const outcome: WritebackOutcome = { mode, fields: 0, notes: 0, tasks: 0, planned: 0 };
+  const outcome: WritebackOutcome = { mode, fields: 0, notes: 0, tasks: 0, planned: 0, failed: 0, errors: [] };
   if (mode === 'off') return outcome;
   const log = deps.logger.child({ module: 'writeback', connection: settings.id });
   if (mode === 'dry-run') {
@@ -120,6 +124,11 @@ async function writeDue(
     const result = await annotateCounted(metricsOf(deps), connector, settings, { fields: batchFields, warnings: [] }, signal);
     retryable ??= await record(deps, id, result, batchFields, outcome);
   }
+  if (outcome.failed > 0) {
+    // A refused write is a failed write: on the run (status partial, the reason), and in the logs.
+    deps.logger.child({ module: 'writeback', connection: id }).warn({ failed: outcome.failed, errors: outcome.errors }, 'write-back: some writes failed');
+    await store.syncRuns.recordWriteFailures(id, { failed: outcome.failed, error: outcome.errors.join('; ') });
+  }
   if (retryable) {
     // Written rows are recorded; the job is retried for the rest (BullMQ backoff).
     throw new CrmError('CRM.TRANSIENT', `some annotations failed and will be retried: ${retryable}`, { provider: settings.provider, retryable: true });
@@ -149,6 +158,7 @@ async function record(
       else outcome.notes += 1;
     } else {
       updates.push({ annotationKey, status: 'failed', error: o.error });
+      countFailure(outcome, o.error);
       if (o.retryable) retryable ??= o.error;
     }
   }
@@ -159,10 +169,21 @@ async function record(
     if (o?.ok) {
       outcome.fields += 1;
       writtenFields.push(f);
-    } else if (o?.retryable) retryable ??= o.error;
+    } else {
+      const error = o?.error ?? `the CRM answered nothing for deal ${f.dealId}`;
+      countFailure(outcome, error);
+      if (o === undefined || o.retryable) retryable ??= error;
+    }
   }
   await deps.store.scores.markFieldsWritten(id, writtenFields);
   return retryable;
+}
+
+const MAX_ERRORS_KEPT = 5;
+
+function countFailure(outcome: WritebackOutcome, error: string): void {
+  outcome.failed += 1;
+  if (outcome.errors.length < MAX_ERRORS_KEPT && !outcome.errors.includes(error)) outcome.errors.push(error);
 }
 
 async function ownersOf(deps: PipelineDeps, id: string, rows: readonly LedgerEntry[]): Promise<Map<string, string | null>> {
@@ -179,7 +200,7 @@ export function createWritebackProcessor(deps: PipelineDeps) {
     const settings = settingsOf(deps, payload.connectionId);
     const state = await deps.store.connectionState.get(settings.id);
     if (state.pausedReason) {
-      return { connectionId: settings.id, mode: settings.writeback, fields: 0, notes: 0, tasks: 0, planned: 0, followUps: [] };
+      return { connectionId: settings.id, mode: settings.writeback, fields: 0, notes: 0, tasks: 0, planned: 0, failed: 0, errors: [], followUps: [] };
     }
     // Writing: every due field, not only the deals this job names, so that what another run left
     // due (a dry-run before the switch to `on`, a failed batch) is not left waiting for a new score.

@@ -28,6 +28,7 @@ export const ENV_VARS = {
   DEALWATCH_METRICS_PORT: 'metricsPort',
   DEALWATCH_METRICS_TOKEN: 'metricsToken',
   DEALWATCH_DOCS: 'docs',
+  DEALWATCH_QUEUE_PREFIX: 'queuePrefix',
 } as const;
 
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
@@ -74,6 +75,17 @@ export const ConfigSchema = z
     publicUrl: z.preprocess(emptyAsUndefined, z.url().optional()),
     /** env `DEALWATCH_DATA_DIR`: embedded database and local state. @defaultValue "./.dealwatch" */
     dataDir: z.preprocess(emptyAsUndefined, z.string().min(1).default('./.dealwatch')),
+    /**
+     * env `DEALWATCH_QUEUE_PREFIX`: key prefix of the queues in Redis. Keep a `{hash tag}` for Redis
+     * Cluster (BullMQ's scripts touch several keys of a queue). @defaultValue "{dealwatch}"
+     */
+    queuePrefix: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .regex(/^[A-Za-z0-9_{}.-]{1,64}$/, 'expected 1-64 letters, digits, _ . - { } (no ":")')
+        .default('{dealwatch}'),
+    ),
     /** CRM connections, each with a unique `id`. @defaultValue [] */
     connections: z.array(ConnectionSettings).default([]),
   });
@@ -191,6 +203,7 @@ export function parseConfig(file: unknown, env: NodeJS.ProcessEnv): z.infer<type
     apiTokens: env.DEALWATCH_API_TOKENS,
     publicUrl: emptyAsUndefined(env.PUBLIC_URL) ?? resolved.publicUrl,
     dataDir: env.DEALWATCH_DATA_DIR,
+    queuePrefix: env.DEALWATCH_QUEUE_PREFIX,
     connections: resolved.connections,
   };
   const result = ConfigSchema.safeParse(input);

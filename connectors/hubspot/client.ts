@@ -207,6 +207,7 @@ export class HubSpotClient {
   private readonly pipelines;
   private readonly owners;
   private readonly properties;
+  private readonly propertyGroups;
   private readonly tokens;
   private readonly connectionId: string;
   private readonly auth: TokenSource;
@@ -228,6 +229,7 @@ export class HubSpotClient {
     this.pipelines = sdk.crm.pipelines.pipelinesApi;
     this.owners = sdk.crm.owners.ownersApi;
     this.properties = sdk.crm.properties.coreApi;
+    this.propertyGroups = sdk.crm.properties.groupsApi;
     this.tokens = sdk.oauth.tokensApi;
 
     const { id, accessToken, auth } = options.connection;
@@ -325,6 +327,11 @@ export class HubSpotClient {
     return this.send(`POST /crm/v3/properties/${type}`, { signal, idempotent: false }, (o) =>
       this.properties.createWithHttpInfo(type, property as Parameters<typeof this.properties.createWithHttpInfo>[1], o),
     );
+  }
+
+  /** https://developers.hubspot.com/docs/api-reference/crm-properties-v3/groups/post-crm-v3-properties-objectType-groups */
+  createPropertyGroup(type: HubSpotObjectType, group: { name: string; label: string; displayOrder: number }, signal?: AbortSignal): Promise<RawResponse> {
+    return this.send(`POST /crm/v3/properties/${type}/groups`, { signal, idempotent: false }, (o) => this.propertyGroups.createWithHttpInfo(type, group, o));
   }
 
   private async send(

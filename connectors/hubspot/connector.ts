@@ -129,7 +129,7 @@ export class HubSpotConnector implements CrmConnector {
       retry: options.retry ?? defaultRetryPolicy,
       logger: this.log,
     });
-    this.writeback = new HubSpotWriteback(this.client, settings, this.now);
+    this.writeback = new HubSpotWriteback(this.client, settings, this.now, this.log);
   }
 
   private async dealContext(signal?: AbortSignal): Promise<DealMapContext> {

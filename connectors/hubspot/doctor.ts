@@ -4,6 +4,8 @@ import type { DoctorReport } from '../types.js';
 import type { HubSpotClient } from './client.js';
 import { DEFAULT_DISCOUNT_PROPERTY, DEFAULT_FLAGS_PROPERTY, DEFAULT_SCORE_PROPERTY } from './mappers.js';
 import { PropertiesResponse } from './schemas.js';
+import { PROPERTY_GROUP } from './deal-properties.js';
+import { CrmError } from '../../src/domain/errors.js';
 
 export async function runDoctor(client: HubSpotClient, settings: HubSpotConnection, options: { fix?: boolean } = {}): Promise<DoctorReport> {
   const checks: DoctorReport['checks'] = [];
@@ -23,6 +25,16 @@ export async function runDoctor(client: HubSpotClient, settings: HubSpotConnecti
     { name: (settings.fieldMap.score ?? DEFAULT_SCORE_PROPERTY), label: 'dealwatch score', type: 'number' as const, fieldType: 'number' as const, description: 'Deal health score 0-100 written by dealwatch' },
     { name: (settings.fieldMap.flags ?? DEFAULT_FLAGS_PROPERTY), label: 'dealwatch flags', type: 'string' as const, fieldType: 'text' as const, description: 'Rule ids flagged by dealwatch, separated by ;' },
   ];
+  let groupMade = false;
+  const createGroupOnce = async () => {
+    if (groupMade) return;
+    try {
+      await client.createPropertyGroup('deals', { ...PROPERTY_GROUP });
+    } catch (error) {
+      if (!(error instanceof CrmError && error.status === 409)) throw error; // 409: the group exists
+    }
+    groupMade = true;
+  };
   for (const field of wanted) {
     const existing = properties.get(field.name);
     if (existing) {
@@ -38,7 +50,8 @@ export async function runDoctor(client: HubSpotClient, settings: HubSpotConnecti
       continue;
     }
     try {
-      await client.createProperty('deals', { ...field, groupName: 'dealinformation' });
+      await createGroupOnce();
+      await client.createProperty('deals', { ...field, groupName: PROPERTY_GROUP.name });
       checks.push({ name: `property ${field.name}`, ok: true, detail: `${field.name} created` });
     } catch (error) {
       checks.push({ name: `property ${field.name}`, ok: false, detail: `could not create ${field.name}: ${error instanceof Error ? error.message : String(error)}` });

@@ -8,6 +8,7 @@ import { chunks } from '../shared/chunks.js';
 import { sha256Hex } from '../shared/digest.js';
 import type { AnnotationBatch, AnnotationOutcome, AnnotationResult, WarningAnnotation } from '../types.js';
 import { readLinks } from './associations.js';
+import { ensureDealwatchProperties, PROPERTY_GROUP } from './deal-properties.js';
 import type { BatchCreateInput, HubSpotClient } from './client.js';
 import { annotationMarker, DEFAULT_FLAGS_PROPERTY, DEFAULT_SCORE_PROPERTY, readAnnotationKey } from './mappers.js';
 import { type BatchError, BatchResponse, type RawObject, SearchResponse } from './schemas.js';
@@ -28,11 +29,31 @@ export function annotationToken(key: string): string {
 }
 
 export class HubSpotWriteback {
+  /** Whether the score/flags properties can be written: checked (and created) at the first field write. */
+  private propertiesReady: Promise<string | null> | null = null;
+
   constructor(
     private readonly client: HubSpotClient,
     private readonly settings: HubSpotConnection,
     private readonly now: () => number,
+    private readonly log?: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void },
   ) {}
+
+  /** Null when the properties exist (created here if need be); else why they cannot be written. */
+  private fieldProblem(signal?: AbortSignal): Promise<string | null> {
+    this.propertiesReady ??= ensureDealwatchProperties(this.client, this.settings, signal).then(
+      (outcome) => {
+        if (outcome.created.length > 0) this.log?.info({ properties: outcome.created, group: PROPERTY_GROUP.name }, 'created the HubSpot deal properties dealwatch writes');
+        if (outcome.problem) this.log?.warn({ problem: outcome.problem }, 'cannot write the score and flags');
+        return outcome.problem;
+      },
+      (error: unknown) => {
+        this.propertiesReady = null; // a failed check (network, 429) is tried again next time
+        throw error;
+      },
+    );
+    return this.propertiesReady;
+  }
 
   private get scoreProperty(): string {
     return this.settings.fieldMap.score ?? DEFAULT_SCORE_PROPERTY;
@@ -47,6 +68,11 @@ export class HubSpotWriteback {
     const result: AnnotationResult = { fields: new Map(), warnings: new Map(), warningKind };
 
     const byDeal = new Map(batch.fields.map((f) => [f.dealId, f]));
+    const problem = byDeal.size > 0 ? await this.fieldProblem(signal) : null;
+    if (problem) {
+      for (const id of byDeal.keys()) result.fields.set(id, { ok: false, error: problem, retryable: false });
+      byDeal.clear();
+    }
     for (const group of chunks([...byDeal.values()], BATCH_LIMIT)) {
       const inputs = group.map((f) => ({
         id: f.dealId,

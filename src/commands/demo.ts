@@ -76,7 +76,10 @@ export async function run(options: DemoOptions, out: NodeJS.WritableStream = pro
       deliveryBatchDelayMs: 20,
     });
     closers.unshift(() => sandbox.close());
-    const config = writeDemoConfig(workDir, sandbox, { port, publicUrl, outboundToken, databaseUrl, redisUrl });
+    // The API and the review page need a token: the operator's, else one made for this run and printed.
+    const givenTokens = process.env.DEALWATCH_API_TOKENS?.trim() || undefined;
+    const apiTokens = givenTokens ?? randomBytes(24).toString('hex');
+    const config = writeDemoConfig(workDir, sandbox, { port, publicUrl, outboundToken, databaseUrl, redisUrl, apiTokens });
 
     progress(databaseUrl ? 'connecting to DATABASE_URL' : 'starting the embedded database');
     const schema = databaseUrl ? `dealwatch_demo_${randomBytes(4).toString('hex')}` : undefined;
@@ -123,9 +126,7 @@ export async function run(options: DemoOptions, out: NodeJS.WritableStream = pro
     out.write(options.json ? `${JSON.stringify(result)}\n` : formatDemo(result));
 
     if (options.keep) {
-      process.stderr.write(
-        `\nKept running (Ctrl-C to stop):\n  dealwatch API  ${server?.url ?? '(no server)'}/docs\n  sandbox admin  ${sandbox.adminUrl}\n  config         ${path.join(workDir, 'dealwatch.json')}\n`,
-      );
+      process.stderr.write(keptRunningText(server?.url ?? null, sandbox.adminUrl, path.join(workDir, 'dealwatch.json'), givenTokens ? null : apiTokens));
       await untilSignal(); // then clean up as usual
     }
     return syncs.every((s) => s.status === 'ok') ? 0 : 1;
@@ -136,10 +137,29 @@ export async function run(options: DemoOptions, out: NodeJS.WritableStream = pro
   }
 }
 
+/** What `--keep` prints: where to look, and the token to look with (only one the demo made up). */
+function keptRunningText(serverUrl: string | null, sandboxAdminUrl: string, configPath: string, generatedToken: string | null): string {
+  const token = generatedToken ?? '(one of DEALWATCH_API_TOKENS)';
+  const lines = ['', 'Kept running (Ctrl-C to stop):'];
+  if (serverUrl) {
+    lines.push(
+      `  review page    ${serverUrl}/review/hs   (browser login: any user name, the API token as password)`,
+      `  API docs       ${serverUrl}/docs`,
+      `  queues         ${serverUrl}/admin/queues`,
+      `  API token      ${token}`,
+      `  try            curl -H "Authorization: Bearer ${generatedToken ?? '$TOKEN'}" ${serverUrl}/api/v1/connections`,
+    );
+  } else {
+    lines.push('  dealwatch API  (no server)');
+  }
+  lines.push(`  sandbox admin  ${sandboxAdminUrl}`, `  config         ${configPath}`, '');
+  return lines.join('\n');
+}
+
 function writeDemoConfig(
   workDir: string,
   sandbox: Sandbox,
-  o: { port: number; publicUrl: string; outboundToken: string; databaseUrl: string | undefined; redisUrl: string | undefined },
+  o: { port: number; publicUrl: string; outboundToken: string; databaseUrl: string | undefined; redisUrl: string | undefined; apiTokens: string },
 ): Config {
   const connections = [
     {
@@ -175,6 +195,7 @@ function writeDemoConfig(
       HOST: '127.0.0.1',
       DEALWATCH_DATA_DIR: path.join(workDir, 'data'),
       LOG_LEVEL: 'warn',
+      DEALWATCH_API_TOKENS: o.apiTokens,
       ...(o.databaseUrl ? { DATABASE_URL: o.databaseUrl } : {}),
       ...(o.redisUrl ? { REDIS_URL: o.redisUrl } : {}),
     },

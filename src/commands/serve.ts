@@ -51,8 +51,13 @@ export interface ServerParts {
  * Where webhook dedupe keys (event id, and deal + occurredAt; 25 h TTL) live: Redis when it is in
  * use, else a table in the store's database. The events job's deterministic id is a second guard.
  */
-export async function openWebhookDeduper(store: Pick<Store, 'databaseUrl' | 'schema'>, redis: Redis | undefined): Promise<{ dedupe: Deduper; close(): Promise<void> }> {
-  if (redis !== undefined) return { dedupe: createRedisDeduper(redis), close: async () => undefined };
+export async function openWebhookDeduper(
+  store: Pick<Store, 'databaseUrl' | 'schema'>,
+  redis: Redis | undefined,
+  /** Keys go under the install's queue prefix, so installs sharing a Redis never drop each other's events. */
+  keyPrefix?: string,
+): Promise<{ dedupe: Deduper; close(): Promise<void> }> {
+  if (redis !== undefined) return { dedupe: createRedisDeduper(redis, keyPrefix ? { prefix: `${keyPrefix}:webhook-dedupe:` } : {}), close: async () => undefined };
   const dedupe = await createPgDeduper(store.databaseUrl, store.schema);
   return { dedupe, close: () => dedupe.close() };
 }
@@ -109,7 +114,7 @@ export async function openHttpServer(
     redis = client;
     closers.unshift(() => client.quit());
   }
-  const deduper = await openWebhookDeduper(parts.store, redis);
+  const deduper = await openWebhookDeduper(parts.store, redis, parts.queues.prefix);
   closers.unshift(() => deduper.close());
   return startServer(serverDepsFrom(config, { ...parts, redis, dedupe: deduper.dedupe }), { host: config.host, port: config.port });
 }
@@ -122,7 +127,12 @@ export async function run(options: ServeOptions): Promise<number> {
   let server: RunningServer | undefined;
   try {
     await store.connections.upsertFromConfig(config.connections);
-    const queues = await QueueSystem.open({ backend: chooseQueueBackend({ redisUrl: config.redisUrl, databaseUrl: store.databaseUrl }), logger });
+    const queues = await QueueSystem.open({
+      backend: chooseQueueBackend({ redisUrl: config.redisUrl, databaseUrl: store.databaseUrl }),
+      prefix: config.queuePrefix,
+      installId: await store.installId(),
+      logger,
+    });
     closers.unshift(() => queues.close());
     server = await openHttpServer(config, { store, queues, logger }, closers);
     logger.info({ url: server.url, publicUrl: publicUrlOf(config), docs: `${server.url}/docs` }, 'dealwatch server listening');

@@ -20,7 +20,7 @@ export async function run(options: StartOptions): Promise<number> {
   let server: RunningServer | undefined;
   try {
     await store.connections.upsertFromConfig(config.connections);
-    const pipeline = await openPipeline({ store, connections: config.connections, logger, redisUrl: config.redisUrl });
+    const pipeline = await openPipeline({ store, connections: config.connections, logger, redisUrl: config.redisUrl, prefix: config.queuePrefix });
     closers.unshift(() => pipeline.close({ graceMs: 20_000 }));
     const schedulers = await pipeline.reconcileSchedulers();
     pipeline.startWorkers({ concurrency });

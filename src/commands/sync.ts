@@ -20,7 +20,7 @@ export async function run(options: SyncOptions, out: NodeJS.WritableStream = pro
   const store = await storeFrom(config, logger);
   try {
     await store.connections.upsertFromConfig(config.connections);
-    const pipeline = await openPipeline({ store, connections: config.connections, logger, redisUrl: config.redisUrl });
+    const pipeline = await openPipeline({ store, connections: config.connections, logger, redisUrl: config.redisUrl, prefix: config.queuePrefix });
     try {
       const running = await pipeline.queues.workerCount();
       const inProcess = running === 0 && options.wait;
@@ -38,13 +38,14 @@ export async function run(options: SyncOptions, out: NodeJS.WritableStream = pro
       const s = summarize(settings.id, outcomes);
       if (options.json) {
         const { connection, status, deals, activities, apiCalls, findings, annotations } = s;
-        out.write(`${JSON.stringify({ connection, status, deals, activities, apiCalls, findings, annotations, planned: s.planned })}\n`);
+        out.write(`${JSON.stringify({ connection, status, deals, activities, apiCalls, findings, annotations, planned: s.planned, failedWrites: s.failedWrites, writeErrors: s.writeErrors })}\n`);
       } else {
         out.write(
           `${s.connection}: ${s.status}; ${s.deals} deals, ${s.activities} activities, ${s.apiCalls} API calls; ` +
             `findings +${s.findings.opened} / -${s.findings.resolved}; written: ${s.annotations.fields} fields, ${s.annotations.notes} notes, ${s.annotations.tasks} tasks` +
             `${s.planned > 0 ? `; planned (dry-run): ${s.planned}` : ''}\n`,
         );
+        if (s.failedWrites > 0) out.write(`  ${s.failedWrites} writes failed: ${s.writeErrors.join('; ')}\n`);
         for (const f of s.failures) out.write(`  failed ${f.queue} job ${f.jobId}: ${f.reason}\n`);
       }
       return s.status === 'ok' ? 0 : 1;

@@ -88,6 +88,20 @@ export async function detectSharedSession(url: string): Promise<boolean> {
   }
 }
 
+/**
+ * BullMQ's PostgreSQL backend for a shared session. An idle worker blocks until the next delayed
+ * job is due (up to an hour: `maximumBlockTimeout`), counting on a producer's NOTIFY to wake it
+ * sooner. On PGlite behind pglite-socket no NOTIFY reaches the listening socket, so a job added
+ * while the nightly scheduler's delayed job sat in the queue (an API sync, a webhook) waited until
+ * that night. Here a wait never outlasts the worker's poll interval (`drainDelay`).
+ */
+const pollingPostgresBackend: typeof createPostgresBackend = (name, opts, factoryOptions) => {
+  const backend = createPostgresBackend(name, opts, factoryOptions);
+  const pollS = (opts as { drainDelay?: number }).drainDelay ?? 1;
+  Object.defineProperty(backend, 'maximumBlockTimeout', { value: pollS });
+  return backend;
+};
+
 /** Opens the backend's connections, failing with `QUEUE.UNAVAILABLE` (naming the variable) when unreachable. */
 export async function connectBackend(spec: QueueBackendSpec): Promise<BackendConnections> {
   return spec.kind === 'redis' ? connectRedis(spec) : connectPostgres(spec);
@@ -127,7 +141,7 @@ async function connectPostgres(spec: QueueBackendSpec & { kind: 'postgres' }): P
   // there its tables go to `public`, the search_path every client already has. dealwatch's own
   // tables live in their own schema, so nothing collides.
   const schema = sharedSession ? 'public' : 'bullmq';
-  const { Queue, Worker } = withBackend(createPostgresBackend);
+  const { Queue, Worker } = withBackend(sharedSession ? pollingPostgresBackend : createPostgresBackend);
   // Migrate once, up front: concurrent starters serialise on an advisory lock, which clients of a
   // shared session cannot wait on each other for. Later clients only check the schema version.
   const migrator = new Queue('dealwatch-migrate', { connection: { connectionString: spec.url, schema, migrate: true, max: 1 } });

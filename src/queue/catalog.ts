@@ -174,6 +174,9 @@ export interface JobResults {
     notes: number;
     tasks: number;
     planned: number;
+    /** Writes that failed (the CRM refused them, or they did not reach it). */
+    failed: number;
+    errors: string[];
     followUps: JobRef[];
   };
 }

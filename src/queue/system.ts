@@ -30,8 +30,15 @@ export interface QueueLogger {
 
 export interface QueueSystemOptions {
   backend: QueueBackendSpec;
-  /** Key prefix (tests pass a unique one). @defaultValue "{dealwatch}" */
+  /** Key prefix (`DEALWATCH_QUEUE_PREFIX`; tests pass a unique one). @defaultValue "{dealwatch}" */
   prefix?: string;
+  /**
+   * The store's install id. Keys live under `<prefix>:<installId>`, so installs sharing a Redis
+   * (and a prefix), or a new database on a Redis that still holds the old one's jobs, never take,
+   * nor collapse into, each other's jobs. On the PostgreSQL backend the queues live in the store's
+   * database already.
+   */
+  installId?: string;
   logger: QueueLogger;
 }
 
@@ -96,6 +103,7 @@ export interface SyncScheduleEntry {
 const SCHEDULER_PREFIX = 'nightly-sync-';
 
 export class QueueSystem {
+  /** Where this system's keys live: the configured prefix, then the install id when given. */
   readonly prefix: string;
   readonly rateGates: RateGateFactory;
   /** Cross-process mutual exclusion (one write-back per connection at a time). */
@@ -117,7 +125,8 @@ export class QueueSystem {
   /** Connects to the backend; `QUEUE.UNAVAILABLE` names the variable when it does not answer. */
   static async open(options: QueueSystemOptions): Promise<QueueSystem> {
     const backend = await connectBackend(options.backend);
-    const system = new QueueSystem(backend, options.logger, options.prefix ?? DEFAULT_QUEUE_PREFIX);
+    const prefix = options.prefix ?? DEFAULT_QUEUE_PREFIX;
+    const system = new QueueSystem(backend, options.logger, options.installId ? `${prefix}:${options.installId}` : prefix);
     await Promise.all(QUEUE_NAMES.map((name) => system.queue(name).waitUntilReady()));
     return system;
   }

@@ -81,6 +81,11 @@ export interface SandboxOptions {
   };
   /** HubSpot custom deal properties present from the start (e.g. dealwatch_score). @defaultValue [] */
   hubspotCustomProperties?: string[];
+  /**
+   * Scopes granted to the HubSpot app. Without `crm.schemas.deals.write`, creating deal properties
+   * or property groups answers 403 MISSING_SCOPES. @defaultValue every scope
+   */
+  hubspotScopes?: string[];
   /** Background "sales floor": moves a random open deal forward every `intervalMs`. */
   salesFloor?: { intervalMs: number };
   logger?: SandboxLogger;
@@ -108,6 +113,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     clientId: secrets.hubspotClientId,
     refreshToken: secrets.hubspotRefreshToken,
   }, options.hubspotOAuth ?? {});
+  if (options.hubspotScopes) hubspotCtx.grantedScopes = new Set(options.hubspotScopes);
   for (const name of options.hubspotCustomProperties ?? []) {
     hubspotCtx.addCustomDealProperty({
       ...hubspotCtx.dealProperties.get('hs_next_step')!,

@@ -235,6 +235,7 @@ export interface SyncCounts {
   findingsOpened: number;
   findingsResolved: number;
   annotationsWritten: number;
+  failedWrites: number;
 }
 
 export interface SyncRun {
@@ -268,6 +269,11 @@ export interface SyncRunRepository {
   get(connectionId: string, runId: number): Promise<SyncRun | null>;
   /** Newest first. */
   latest(connectionId: string, limit?: number): Promise<SyncRun[]>;
+  /**
+   * Records failed write-backs on the connection's latest run: an `ok` run becomes `partial`, its
+   * error says why, `counts.failedWrites` says how many (of the latest write-back).
+   */
+  recordWriteFailures(connectionId: string, failures: { failed: number; error: string }): Promise<void>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -408,6 +414,11 @@ export interface Store extends Repositories {
   migrationStatus(): Promise<MigrationStatus>;
   /** Resolves when the database answers a query; rejects with `StoreError` otherwise. */
   ping(): Promise<void>;
+  /**
+   * This install's id, made with the schema (a new database, a new id). Queue keys and job ids carry
+   * it, so two installs on one Redis, or a new database on an old Redis, never share a job.
+   */
+  installId(): Promise<string>;
   /** Closes the pool and, when embedded, the socket server and PGlite. Idempotent. */
   close(): Promise<void>;
 }

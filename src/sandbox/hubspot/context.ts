@@ -29,6 +29,15 @@ export class HubSpotContext {
   /** Deal properties by name: the standard ones plus those created through `POST /crm/v3/properties/deals`. */
   readonly dealProperties = new Map<string, PropertyDefinition>();
   readonly customDealProperties = new Set<string>();
+  /** Deal property groups created through `POST /crm/v3/properties/deals/groups` (the standard ones are implied). */
+  readonly dealPropertyGroups = new Set<string>(['dealinformation']);
+  /** Scopes the app was granted; null: every scope. */
+  grantedScopes: Set<string> | null = null;
+
+  /** True when the app holds `scope` (every scope unless the sandbox was started with a list). */
+  hasScope(scope: string): boolean {
+    return this.grantedScopes === null || this.grantedScopes.has(scope);
+  }
   /** OAuth access tokens issued by `POST /oauth/v1/token`, with their expiry (sandbox clock). */
   private readonly oauthTokens = new Map<string, { expiresAt: number }>();
   tokenTtlMs: number;

@@ -24,6 +24,18 @@ export const unauthorized = (): HubSpotErrorBody =>
 export const expiredToken = (): HubSpotErrorBody =>
   hubspotError('EXPIRED_AUTHENTICATION', 'The OAuth token used to make this call expired 0 day(s) ago.');
 
+/**
+ * 403 for a call the app's scopes do not cover, as HubSpot sends it (category MISSING_SCOPES, the
+ * scopes needed in `errors[].context.requiredGranularScopes`):
+ * https://developers.hubspot.com/docs/api/error-handling and https://developers.hubspot.com/docs/apps/legacy-apps/authentication/scopes
+ */
+export const missingScopes = (scopes: string[]): HubSpotErrorBody =>
+  hubspotError(
+    'MISSING_SCOPES',
+    "This app hasn't been granted all required scopes to make this call. Read more about required scopes here: https://developers.hubspot.com/scopes.",
+    { errors: [{ message: 'One or more of the following scopes are required.', context: { requiredGranularScopes: scopes } }], links: { scopes: 'https://developers.hubspot.com/scopes' } },
+  );
+
 export const notFound = (): HubSpotErrorBody => hubspotError('OBJECT_NOT_FOUND', 'resource not found');
 
 export const validation = (message: string, extra: Record<string, unknown> = {}): HubSpotErrorBody => hubspotError('VALIDATION_ERROR', message, extra);

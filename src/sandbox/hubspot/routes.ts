@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { HubSpotContext } from './context.js';
-import { expiredToken, hubspotError, notFound, propertyErrors, unauthorized, validation } from './errors.js';
+import { expiredToken, hubspotError, missingScopes, notFound, propertyErrors, unauthorized, validation } from './errors.js';
 import { registerHubSpotOAuthRoutes, TOKEN_PATH } from './oauth.js';
 import { ACTIVITY_KIND_OF, HUBSPOT_OBJECT_TYPES, type HubSpotObjectType, type PropertyDefinition } from './properties.js';
 import type { HubSpotRateLimiter } from './rate-limit.js';
@@ -286,12 +286,31 @@ export async function hubspotRoutes(app: FastifyInstance, options: HubSpotRouteO
     return p;
   });
 
+  // Property groups: https://developers.hubspot.com/docs/api-reference/crm-properties-v3/groups/post-crm-v3-properties-objectType-groups
+  // (name, label required; 409 when the name is taken; creating needs crm.schemas.deals.write for deals).
+  app.post('/crm/v3/properties/:objectType/groups', async (request: FastifyRequest<{ Params: { objectType: string }; Body: { name?: string; label?: string; displayOrder?: number } }>, reply) => {
+    if (request.params.objectType !== 'deals') return reply.code(404).send(notFound());
+    if (!ctx.hasScope('crm.schemas.deals.write')) return reply.code(403).send(missingScopes(['crm.schemas.deals.write']));
+    const body = request.body ?? {};
+    const missing = (['name', 'label'] as const).filter((k) => !body[k]);
+    if (missing.length > 0) return reply.code(400).send(validation(`Missing required fields: ${missing.join(', ')}`));
+    if (ctx.dealPropertyGroups.has(String(body.name))) {
+      return reply.code(409).send(hubspotError('OBJECT_ALREADY_EXISTS', `A property group named '${String(body.name)}' already exists.`));
+    }
+    ctx.dealPropertyGroups.add(String(body.name));
+    return reply.code(201).send({ name: body.name, label: body.label, displayOrder: body.displayOrder ?? -1, archived: false });
+  });
+
+  // https://developers.hubspot.com/docs/api-reference/crm-properties-v3/core/post-crm-v3-properties-objectType
+  // (creating a deal property needs crm.schemas.deals.write; the group must exist).
   app.post('/crm/v3/properties/:objectType', async (request: FastifyRequest<{ Params: { objectType: string }; Body: Partial<PropertyDefinition> }>, reply) => {
     if (request.params.objectType !== 'deals') return reply.code(404).send(notFound());
+    if (!ctx.hasScope('crm.schemas.deals.write')) return reply.code(403).send(missingScopes(['crm.schemas.deals.write']));
     const body = request.body ?? {};
     const missing = (['name', 'label', 'type', 'fieldType', 'groupName'] as const).filter((k) => !body[k]);
     if (missing.length > 0) return reply.code(400).send(validation(`Missing required fields: ${missing.join(', ')}`));
     const name = String(body.name);
+    if (!ctx.dealPropertyGroups.has(String(body.groupName))) return reply.code(400).send(validation(`Property group ${String(body.groupName)} does not exist`));
     if (ctx.dealProperties.has(name)) {
       return reply.code(409).send(hubspotError('OBJECT_ALREADY_EXISTS', `A property named '${name}' already exists.`));
     }

@@ -25,7 +25,7 @@ function recordingHandlers(overrides: Partial<JobHandlers> = {}) {
     },
     writeback: async (p) => {
       calls.push({ queue: 'writeback', payload: p });
-      return { connectionId: p.connectionId, mode: 'on', fields: 0, notes: 0, tasks: 0, planned: 0, followUps: [] };
+      return { connectionId: p.connectionId, mode: 'on', fields: 0, notes: 0, tasks: 0, planned: 0, failed: 0, errors: [], followUps: [] };
     },
     ...overrides,
   };

@@ -39,6 +39,7 @@ describe('parseConfig', () => {
       apiTokens: [],
       dataDir: './.dealwatch',
       docs: 'token',
+      queuePrefix: '{dealwatch}',
       connections: [],
     });
   });
@@ -48,6 +49,11 @@ describe('parseConfig', () => {
       expect.objectContaining({ issues: expect.arrayContaining([expect.stringMatching(/^DEALWATCH_DOCS: /), 'DEALWATCH_METRICS_PORT: expected a port number']) as unknown }) as Error,
     );
     expect(parseConfig({}, { DEALWATCH_DOCS: 'off', DEALWATCH_METRICS_PORT: '9464', DEALWATCH_METRICS_TOKEN: 's3cret' })).toMatchObject({ docs: 'off', metricsPort: 9464, metricsToken: 's3cret' });
+  });
+
+  it('takes the queue prefix from DEALWATCH_QUEUE_PREFIX and refuses a key separator in it', () => {
+    expect(parseConfig({}, { DEALWATCH_QUEUE_PREFIX: '{acme}' }).queuePrefix).toBe('{acme}');
+    expect(() => parseConfig({}, { DEALWATCH_QUEUE_PREFIX: 'a:b' })).toThrow(/DEALWATCH_QUEUE_PREFIX/);
   });
 
   it('reads the environment', () => {

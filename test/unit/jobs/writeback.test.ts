@@ -40,6 +40,7 @@ function ledgerStore(rows: LedgerEntry[]): Store {
     },
     scores: { fieldsDue: async () => [], markFieldsWritten: async () => undefined },
     deals: { loadOpen: async () => [] },
+    syncRuns: { recordWriteFailures: async () => undefined },
   } as unknown as Store;
 }
 

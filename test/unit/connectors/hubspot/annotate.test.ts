@@ -50,7 +50,12 @@ describe('HubSpot annotate', () => {
   it('writes score and flags 100 deals a request and reports a 207 per record', async () => {
     type UpdateBody = { inputs: { id: string; properties: Record<string, string> }[] };
     const bodies: UpdateBody[] = [];
+    // The first field write checks that the properties exist (they do here).
+    const withScoreProperties = { results: [{ name: 'dealwatch_score', type: 'number' }, { name: 'dealwatch_flags', type: 'string' }] };
     nock(BASE_URL)
+      .get('/crm/v3/properties/deals')
+      .query(true)
+      .reply(200, withScoreProperties)
       .post('/crm/v3/objects/deals/batch/update')
       .reply((_uri, b) => {
         const body = b as unknown as UpdateBody;
@@ -154,6 +159,8 @@ describe('HubSpot doctor', () => {
       .get('/crm/v3/properties/deals')
       .query(true)
       .reply(200, fixture('properties-deals.json'))
+      .post('/crm/v3/properties/deals/groups', (b) => (b as { name: string }).name === 'dealwatch')
+      .reply(201, { name: 'dealwatch', label: 'dealwatch', displayOrder: -1, archived: false })
       .post('/crm/v3/properties/deals', (b) => {
         created.push(b as (typeof created)[number]);
         return true;

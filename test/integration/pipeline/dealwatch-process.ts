@@ -1,0 +1,99 @@
+/**
+ * Runs the `dealwatch` CLI as a child process (`start`, `serve`, `worker`), waits for the log line
+ * that says it is up, and stops it with SIGTERM. Logs (JSON lines on stdout) are kept for assertions.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import pg from 'pg';
+import { POSTGRES_URL, uniqueName } from '../../support/services.js';
+
+export interface DealwatchProcess {
+  child: ChildProcess;
+  /** Every stdout and stderr line so far. */
+  lines: string[];
+  /** The `url` field of the ready line, when it has one. */
+  url: string | undefined;
+  stop(): Promise<number | null>;
+}
+
+export async function spawnDealwatch(args: string[], env: NodeJS.ProcessEnv, readyMessage: string): Promise<DealwatchProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  createInterface({ input: child.stderr! }).on('line', (line) => lines.push(line));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = await new Promise<string | undefined>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`dealwatch ${args[0]} did not start:\n${lines.slice(-30).join('\n')}`)), 90_000);
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      lines.push(line);
+      if (line.includes(readyMessage)) {
+        clearTimeout(timer);
+        resolve((JSON.parse(line) as { url?: string }).url);
+      }
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`dealwatch ${args[0]} exited (${code}) before it was ready:\n${lines.slice(-30).join('\n')}`));
+    });
+  });
+  return {
+    child,
+    lines,
+    url,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
+
+/** The environment of a CLI child: no inherited DATABASE_URL / REDIS_URL unless given. */
+export function cliEnv(vars: Record<string, string>): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', LOG_LEVEL: 'info', ...vars };
+}
+
+/** A new, empty PostgreSQL database on the test server (a separate install); drop it after. */
+export async function createDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = uniqueName('dwdb');
+  const admin = new pg.Client({ connectionString: POSTGRES_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(POSTGRES_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const client = new pg.Client({ connectionString: POSTGRES_URL });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
+
+/** GET/POST with the API token; throws on a non-2xx answer with its body. */
+export function apiClient(base: string, token: string) {
+  return async function api<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: T }> {
+    const response = await fetch(`${base}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+    return { status: response.status, body: JSON.parse(text) as T };
+  };
+}
+
+/** Polls `GET /api/v1/jobs/:id` until the job is completed or failed (or the time is up). */
+export async function pollJob(api: ReturnType<typeof apiClient>, jobId: string, timeoutMs = 90_000): Promise<{ state: string; result: unknown; failedReason: string | null }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { body } = await api<{ state: string; result: unknown; failedReason: string | null }>('GET', `/api/v1/jobs/${encodeURIComponent(jobId)}`);
+    if (body.state === 'completed' || body.state === 'failed' || Date.now() > deadline) return body;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
