@@ -44,9 +44,12 @@ export function queueJobControl(queues: QueueSystem): JobControl {
     },
     async getJob(id) {
       for (const name of QUEUE_NAMES) {
-        const job = await queues.queue(name).getJob(id);
-        if (!job) continue;
-        const state = (await job.getState()) as JobState;
+        const found = await queues.queue(name).getJob(id);
+        if (!found) continue;
+        const state = (await found.getState()) as JobState;
+        // The job may have finished between the two reads: read it again so that a `completed` or
+        // `failed` state always comes with its result, reason and finish time.
+        const job = state === 'completed' || state === 'failed' ? ((await queues.queue(name).getJob(id)) ?? found) : found;
         return {
           id,
           queue: name,
