@@ -13,6 +13,7 @@ import { scoreDeals, type BenchmarkCache } from './score.js';
 import { writeBack } from './writeback.js';
 
 export function createEventsProcessor(deps: PipelineDeps, benchmarks: BenchmarkCache) {
+  // Stryker disable next-line all: log fields only; what the job decides is returned and asserted
   const log = deps.logger.child({ module: 'events' });
   const connectors = new ConnectorCache(deps.connectorFor);
   return async function processEvent(payload: JobPayload<'events'>, context: JobContext): Promise<JobResults['events']> {
@@ -40,6 +41,7 @@ export function createEventsProcessor(deps: PipelineDeps, benchmarks: BenchmarkC
           return true;
         }
         if (stored && !stored.isDeleted && stored.modifiedAt > bundle.deal.modifiedAt) {
+          // Stryker disable next-line all: log fields only; what the job decides is returned and asserted
           log.info({ connection: id, dealId, stored: stored.modifiedAt, fetched: bundle.deal.modifiedAt }, 'stale fetch ignored');
           return false;
         }
@@ -54,6 +56,7 @@ export function createEventsProcessor(deps: PipelineDeps, benchmarks: BenchmarkC
 
     const scored = await scoreDeals(deps, benchmarks, settings, [dealId]);
     const written = await writeBack(deps, settings, scored.fieldDealIds, context.signal);
+    // Stryker disable next-line all: log fields only; what the job decides is returned and asserted
     log.info({ connection: id, dealId, eventId: payload.eventId, kind: payload.kind, applied, opened: scored.opened, notes: written.notes, tasks: written.tasks }, 'event handled');
     return { connectionId: id, dealId, refetched: true, applied, followUps: [] };
   };

@@ -61,12 +61,14 @@ export async function writeBack(
   const mode = settings.writeback;
   const outcome: WritebackOutcome = { mode, fields: 0, notes: 0, tasks: 0, planned: 0, failed: 0, errors: [] };
   if (mode === 'off') return outcome;
+  // Stryker disable next-line all: log fields only; what the job decides is returned and asserted
   const log = deps.logger.child({ module: 'writeback', connection: settings.id });
   if (mode === 'dry-run') {
     // The ledger rows stay `planned`: that is the plan, shown by the API and `sync --json`.
     const fields = await deps.store.scores.fieldsDue(settings.id, { dealIds, limit: LEDGER_PAGE });
     const warnings = await deps.store.findings.unwritten(settings.id, { statuses: ['planned'], limit: LEDGER_PAGE });
     outcome.planned = fields.length + warnings.length;
+    // Stryker disable next-line all: log fields only; what the job decides is returned and asserted
     log.info({ fields: fields.length, warnings: warnings.length, sample: warnings.slice(0, 3).map((w) => ({ deal: w.dealId, rule: w.ruleId, key: w.annotationKey })) }, 'dry-run: planned writes');
     return outcome;
   }
@@ -207,6 +209,7 @@ export function createWritebackProcessor(deps: PipelineDeps) {
     // Planning: the deals this job names, so that a run's chunks do not each report the whole plan.
     const dealIds = settings.writeback === 'on' ? undefined : payload.dealIds;
     const outcome = await writeBack(deps, settings, dealIds, context.signal);
+    // Stryker disable next-line all: log fields only; what the job decides is returned and asserted
     deps.logger.child({ module: 'writeback' }).info({ connection: settings.id, jobId: context.jobId, ...outcome }, 'write-back done');
     return { connectionId: settings.id, ...outcome, followUps: [] };
   };

@@ -453,10 +453,10 @@ export class HubSpotConnector implements CrmConnector {
     const flush = async function* (this: HubSpotConnector, walker: (typeof walkers)[number]): AsyncGenerator<Page<Activity>> {
       if (walker.held.length === 0) return;
       const links = await readLinks(this.client, walker.type, 'deals', walker.held.flatMap((p) => p.records.map((r) => r.id)), signal);
-      const pages = walker.held;
-      walker.held = [];
       walker.heldIds = 0;
-      for (const page of pages) {
+      // A page leaves `held` as it is yielded, so a finished type still counts as walking (and holds
+      // the cursor back) until its last page is out.
+      for (let page = walker.held.shift(); page; page = walker.held.shift()) {
         walker.yieldedMs = page.frontierMs;
         walker.yieldedId = page.frontierId;
         yield { records: page.records.map((raw) => toActivity(raw, walker.type, links.get(raw.id) ?? [], ctx)), tombstones: [], cursor: cursorNow() };

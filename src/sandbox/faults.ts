@@ -6,7 +6,9 @@
  *
  * `drop` closes the connection before the request is handled (nothing applied); `lost_response`
  * handles the request as usual (a create is applied) and then closes the connection instead of
- * answering: the ambiguous failure a client cannot tell from `drop`.
+ * answering: the ambiguous failure a client cannot tell from `drop`. `slow_response` handles the
+ * request at once and holds its answer for `latencyMs`: a client that gives up, or a worker killed,
+ * meanwhile finds the write applied and its answer never read (where `latency` waits before handling).
  *
  * `concurrent_limit` and `daily_limit` are the two refusals Salesforce sends under one code, 403
  * `REQUEST_LIMIT_EXCEEDED`, told apart by the message ("ConcurrentRequests (Concurrent API Requests)
@@ -15,8 +17,8 @@
  */
 import { createPrng, deriveSeed, type Prng } from './prng.js';
 
-export type FaultKind = '429' | '500' | '503' | 'drop' | 'lost_response' | 'latency' | 'expired_token' | 'concurrent_limit' | 'daily_limit';
-export const FAULT_KINDS: readonly FaultKind[] = ['429', '500', '503', 'drop', 'lost_response', 'latency', 'expired_token', 'concurrent_limit', 'daily_limit'];
+export type FaultKind = '429' | '500' | '503' | 'drop' | 'lost_response' | 'latency' | 'slow_response' | 'expired_token' | 'concurrent_limit' | 'daily_limit';
+export const FAULT_KINDS: readonly FaultKind[] = ['429', '500', '503', 'drop', 'lost_response', 'latency', 'slow_response', 'expired_token', 'concurrent_limit', 'daily_limit'];
 
 export interface FaultRule {
   kind: FaultKind;
@@ -28,18 +30,25 @@ export interface FaultRule {
   pathIncludes?: string;
   /** Only requests of this HTTP method (e.g. `POST`: a create, not the PATCH on the same path). */
   method?: string;
-  /** For `latency`: added milliseconds. @defaultValue 500 */
+  /** For `latency` and `slow_response`: added milliseconds. @defaultValue 500 */
   latencyMs?: number;
+  /** Affects at most this many requests (e.g. `rate: 1, limit: 1`: the first matching request only). */
+  limit?: number;
 }
 
 export interface FaultDecision {
-  /** The response fault to answer with, if any (latency is applied separately; `lost_response` after the handler). */
-  kind: Exclude<FaultKind, 'latency'> | null;
+  /** The response fault to answer with, if any (latencies are applied separately; `lost_response` after the handler). */
+  kind: Exclude<FaultKind, 'latency' | 'slow_response'> | null;
+  /** Waited before the request is handled. */
   addedLatencyMs: number;
+  /** Waited after the request is handled, before its answer is sent. */
+  heldResponseMs: number;
 }
 
 export class FaultInjector {
   private rules: FaultRule[] = [];
+  /** Requests affected so far, per rule (for `limit`). */
+  private hits: number[] = [];
   private rng: Prng;
   constructor(private readonly seed: number) {
     this.rng = createPrng(deriveSeed(seed, 'faults'));
@@ -47,6 +56,7 @@ export class FaultInjector {
 
   set(rules: FaultRule[], options: { reseed?: boolean } = {}): void {
     this.rules = rules.map((r) => ({ ...r }));
+    this.hits = rules.map(() => 0);
     if (options.reseed ?? true) this.rng = createPrng(deriveSeed(this.seed, 'faults'));
   }
 
@@ -55,16 +65,19 @@ export class FaultInjector {
   }
 
   decide(provider: 'hubspot' | 'salesforce', path: string, method?: string): FaultDecision {
-    const decision: FaultDecision = { kind: null, addedLatencyMs: 0 };
-    for (const rule of this.rules) {
+    const decision: FaultDecision = { kind: null, addedLatencyMs: 0, heldResponseMs: 0 };
+    for (const [i, rule] of this.rules.entries()) {
       if (rule.provider && rule.provider !== provider) continue;
       if (rule.pathIncludes && !path.includes(rule.pathIncludes)) continue;
       if (rule.method && rule.method.toUpperCase() !== method?.toUpperCase()) continue;
       // One draw per matching rule keeps the sequence reproducible whatever the outcome.
       const hit = this.rng.next() < rule.rate;
-      if (!hit) continue;
+      if (!hit || (rule.limit !== undefined && this.hits[i]! >= rule.limit)) continue;
       if (rule.kind === 'latency') decision.addedLatencyMs += rule.latencyMs ?? 500;
+      else if (rule.kind === 'slow_response') decision.heldResponseMs += rule.latencyMs ?? 500;
       else if (decision.kind === null) decision.kind = rule.kind;
+      else continue; // an earlier rule's fault answers this request
+      this.hits[i] = this.hits[i]! + 1;
     }
     return decision;
   }

@@ -1,7 +1,8 @@
 /**
  * Hooks every API request passes through: injected faults and latency first (never on the admin
- * surface), then one call-log entry per answered request. A `lost_response` fault is the one applied
- * late: the request is handled as usual, and its answer is replaced by a closed connection.
+ * surface), then one call-log entry per answered request. Two faults are applied late, once the request
+ * was handled as usual: `lost_response` replaces its answer by a closed connection, `slow_response`
+ * holds the answer back.
  */
 import type { FastifyInstance } from 'fastify';
 import type { CallLog, SandboxSurface } from './call-log.js';
@@ -24,6 +25,7 @@ export function registerTrafficHooks(app: FastifyInstance, deps: { faults: Fault
     const decision = faults.decide(surface, request.url, request.method);
     const delay = deps.latencyMs + decision.addedLatencyMs;
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+    if (decision.heldResponseMs > 0) (request as { holdResponseMs?: number }).holdResponseMs = decision.heldResponseMs;
     if (decision.kind === null) return undefined;
     const record = (status: number) =>
       log.record({ at: new Date().toISOString(), provider: surface, method: request.method, path: request.url, endpoint: request.routeOptions.url ?? request.url, status, durationMs: 0, fault: decision.kind ?? '' });
@@ -68,6 +70,8 @@ export function registerTrafficHooks(app: FastifyInstance, deps: { faults: Fault
     }
   });
   app.addHook('onSend', async (request, reply, payload) => {
+    const holdMs = (request as { holdResponseMs?: number }).holdResponseMs;
+    if (holdMs) await new Promise((r) => setTimeout(r, holdMs));
     if (!(request as { loseResponse?: boolean }).loseResponse) return payload;
     // The call log keeps the status the handler chose; the client sees a reset connection, as when a
     // proxy or the network fails after the server committed.

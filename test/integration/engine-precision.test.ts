@@ -1,8 +1,9 @@
 /**
  * The engine on the sandbox's book of business, read through the real connectors over loopback
  * HTTP: every problem the generator planted must be flagged by the rule of the same id, and the
- * deals it built healthy must get no finding. Precision and recall per rule are printed, and the
- * generator's own record (`sandbox.planted`) is the ground truth.
+ * deals it built healthy must get no finding, and no rule may flag a planted deal for a problem
+ * that was not planted in it (precision 1 per rule, as recall). The generator's own record
+ * (`sandbox.planted`) is the ground truth; it must plant every rule the provider's data can show.
  */
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +15,11 @@ import { HubSpotConnection, type ConnectionSettings, type DealFieldChange, type 
 import { sandboxSalesforceConnection } from '../support/sandbox-connections.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 
+/** The rules the generator plants problems for (sorted). */
+const PLANTED_RULES = [
+  'activity_not_logged', 'amount_decreased', 'close_date_passed', 'close_date_pushed', 'discount_over_limit', 'missing_amount', 'missing_close_date',
+  'missing_next_step', 'no_next_activity', 'single_threaded', 'stage_regressed', 'stage_skipped', 'stale_deal', 'stuck_in_stage',
+];
 const noopGate = { take: () => Promise.resolve() };
 const logger = pino({ level: 'silent' });
 let sandbox: Sandbox;
@@ -93,9 +99,11 @@ describe('engine precision and recall on the sandbox book', () => {
     console.log(`engine precision/recall (hubspot)\n${JSON.stringify(r.table, null, 1)}`);
     // Close-date pushes and amount drops come from property history (pullHistory reads it): every rule is checked.
     expect(input.fieldChanges.length).toBeGreaterThan(0);
+    expect(r.table.filter((row) => row.planted > 0).map((row) => row.rule)).toEqual(PLANTED_RULES);
+    expect(planted.healthy.length).toBeGreaterThan(0);
     expect(r.missed).toEqual([]);
     expect(r.healthyFlagged).toEqual([]);
-    for (const row of r.table) if (row.planted > 0) expect(row.recall, row.rule).toBe(1);
+    for (const row of r.table) expect({ rule: row.rule, recall: row.recall, precision: row.precision }).toEqual({ rule: row.rule, recall: 1, precision: 1 });
   });
 
   it('Salesforce: every planted problem is flagged by its rule, healthy deals are clean', async () => {
@@ -105,8 +113,11 @@ describe('engine precision and recall on the sandbox book', () => {
     const planted = sandbox.planted.salesforce;
     const r = score(input, planted.deals, planted.healthy, sandbox.now());
     console.log(`engine precision/recall (salesforce)\n${JSON.stringify(r.table, null, 1)}`);
+    // Every rule but missing_close_date (CloseDate is required on a Salesforce Opportunity).
+    expect(r.table.filter((row) => row.planted > 0).map((row) => row.rule)).toEqual(PLANTED_RULES.filter((rule) => rule !== 'missing_close_date'));
+    expect(planted.healthy.length).toBeGreaterThan(0);
     expect(r.missed).toEqual([]);
     expect(r.healthyFlagged).toEqual([]);
-    for (const row of r.table) if (row.planted > 0) expect(row.recall, row.rule).toBe(1);
+    for (const row of r.table) expect({ rule: row.rule, recall: row.recall, precision: row.precision }).toEqual({ rule: row.rule, recall: 1, precision: 1 });
   });
 });

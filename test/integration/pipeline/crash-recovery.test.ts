@@ -1,7 +1,8 @@
 /**
- * (both) A worker process killed with SIGKILL in the middle of a sync, and again in the middle of a
- * write-back batch: after a new worker takes over, the store matches the sandbox, no note is
- * written twice and none is lost.
+ * (both) A worker process killed with SIGKILL in the middle of a sync (some deal pages stored, not
+ * all), and again in the middle of a write-back batch (the CRM has applied the notes' create, the
+ * worker never read its answer): after a new worker takes over, the sync resumes from its stored
+ * cursor, the store matches the sandbox, no note is written twice and none is lost.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisAvailable } from '../../support/services.js';
@@ -14,8 +15,8 @@ const SETUPS = [
   { name: 'Redis queues', queues: 'redis', ok: redisOk },
   { name: 'PostgreSQL-backend queues on PGlite', queues: 'pglite', ok: true },
 ] as const;
-/** A killed worker's job is taken over once its lock lapses. */
-const LOCK_MS = '2000';
+/** A killed worker's job is taken over once its lock lapses (long enough that a busy host's live worker keeps its lock: a job stalled twice fails). */
+const LOCK_MS = '5000';
 
 async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -30,15 +31,19 @@ for (const setup of SETUPS) {
     let h: Harness;
     beforeAll(async () => {
       // No workers in the test process: spawned processes do the work.
-      h = await startHarness({ store: 'embedded', queues: setup.queues, deals: 100, workers: false, sandbox: { latencyMs: 10 } });
+      // Three deal pages (HubSpot lists 100 a page), so a kill can land between two of them.
+      h = await startHarness({ store: 'embedded', queues: setup.queues, deals: 250, workers: false, sandbox: { latencyMs: 10 } });
     }, 120_000);
     afterAll(async () => {
       await h?.close();
     });
 
     it('ends in the same state with nothing written twice and nothing lost', async () => {
-      // Write-back batches take a while, so a kill lands between the CRM write and its record.
-      h.sandbox.injectFaults([{ kind: 'latency', rate: 1, provider: 'hubspot', pathIncludes: '/objects/notes/batch/create', latencyMs: 1500 }]);
+      const total = h.sandbox.state.hubspot.deals.length;
+      // The deal list's requests (the history walk lists deals too, without their companies).
+      const dealPages = () => h.sandbox.state.calls.filter((c) => c.provider === 'hubspot' && c.method === 'GET' && c.path.includes('/crm/v3/objects/deals?') && c.path.includes('associations=companies'));
+      // Each deal page takes a while, so the first kill lands after a page is stored and before the last.
+      h.sandbox.injectFaults([{ kind: 'latency', rate: 1, provider: 'hubspot', method: 'GET', pathIncludes: '/crm/v3/objects/deals?', latencyMs: 1000 }]);
 
       let worker = await spawnWorker(h, { DW_TEST_LOCK_MS: LOCK_MS });
       const job = await h.queues.enqueue('sync', { connectionId: 'hs', mode: 'full', trigger: 'test' });
@@ -47,10 +52,22 @@ for (const setup of SETUPS) {
         return c.open + c.closed > 0;
       }, 60_000, 'the first committed page');
       await worker.kill('SIGKILL');
+      const storedAtKill = await h.store.deals.count('hs');
+      expect(storedAtKill.open + storedAtKill.closed).toBeLessThan(total);
+      const firstPagesBefore = dealPages().filter((c) => !c.path.includes('after=')).length;
 
+      // The next worker takes the sync over from its stored cursor; its first write-back batch is
+      // applied by the CRM at once and answered only much later, so the kill lands after the notes
+      // exist and before the worker has read their ids (the ledger rows stay `pending`).
+      const notes = () => h.sandbox.state.annotations.filter((a) => a.provider === 'hubspot' && a.kind === 'note').length;
+      h.sandbox.injectFaults([{ kind: 'slow_response', rate: 1, provider: 'hubspot', method: 'POST', pathIncludes: '/objects/notes/batch/create', latencyMs: 30_000 }]);
       worker = await spawnWorker(h, { DW_TEST_LOCK_MS: LOCK_MS });
-      await until(async () => (await h.store.findings.unwritten('hs', { statuses: ['pending'] })).length > 0, 90_000, 'a write-back in flight');
+      await until(async () => notes() > 0, 90_000, 'a write-back batch applied by the CRM');
       await worker.kill('SIGKILL');
+      expect((await h.store.findings.unwritten('hs', { statuses: ['pending'] })).length).toBeGreaterThan(0);
+      // The resumed sync did not start the deal list over.
+      expect(dealPages().filter((c) => !c.path.includes('after=')).length).toBe(firstPagesBefore);
+      h.sandbox.injectFaults([]);
 
       worker = await spawnWorker(h, { DW_TEST_LOCK_MS: LOCK_MS });
       try {

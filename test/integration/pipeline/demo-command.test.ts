@@ -30,7 +30,7 @@ describe('dealwatch demo --json', () => {
     const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
       backend: { database: string; queues: string };
       syncs: { connection: string; status: string; deals: number; annotations: { notes: number; tasks: number } }[];
-      webhooks: { via: string; fired: { toStage: string; stageNow: string | null }[]; handled: number };
+      webhooks: { via: string; fired: { connection: string; toStage: string; stageNow: string | null }[]; handled: number };
       findingsByRule: Record<string, Record<string, number>>;
       reviews: { connection: string; review: { reps: unknown[] } }[];
       annotations: { crm: string; notes: number; tasks: number }[];
@@ -42,6 +42,8 @@ describe('dealwatch demo --json', () => {
       ['sf', 'ok', deals],
     ]);
     expect(result.webhooks.via).toBe('server');
+    // Two stage changes per CRM went through the server's webhook endpoints and were handled.
+    expect(result.webhooks.fired.map((f) => f.connection)).toEqual(['hs', 'hs', 'sf', 'sf']);
     expect(result.webhooks.handled).toBeGreaterThanOrEqual(result.webhooks.fired.length);
     for (const f of result.webhooks.fired) expect(f.stageNow).toBe(f.toStage);
 

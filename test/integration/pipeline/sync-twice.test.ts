@@ -1,9 +1,10 @@
 /**
- * (both) A full sync of both providers writes each annotation once; a second run with no changes
- * writes nothing at all.
+ * (both) A full sync of both providers writes each annotation once (counted per ledger key in the
+ * CRM); a second run with no changes writes nothing at all.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresAvailable, redisAvailable } from '../../support/services.js';
+import { warningRecordsPerKey } from './annotation-keys.js';
 import { startHarness, total, type Harness } from './harness.js';
 
 const CONNECTIONS = ['hs', 'sf'];
@@ -45,6 +46,11 @@ for (const setup of SETUPS) {
       const openFindings = (await Promise.all(CONNECTIONS.map((c) => h.store.findings.openForDeals(c)))).flat();
       expect(openFindings.length).toBeGreaterThan(0);
       expect(openFindings.filter((f) => f.writeStatus !== 'written')).toEqual([]);
+      // Each warning is in the CRM exactly once, and nothing was written without a ledger row.
+      const ledgerKeys = new Set(openFindings.map((f) => f.annotationKey));
+      const once = () => warningRecordsPerKey(h.sandbox, 'any', ledgerKeys);
+      expect([...once().perKey].filter(([, n]) => n !== 1)).toEqual([]);
+      expect(once().strays).toBe(0);
 
       for (const connectionId of CONNECTIONS) {
         const second = await h.sync(connectionId, 'incremental');
@@ -52,6 +58,7 @@ for (const setup of SETUPS) {
         expect(total(second, 'writeback', 'notes') + total(second, 'writeback', 'tasks') + total(second, 'writeback', 'fields')).toBe(0);
       }
       expect(h.sandbox.state.annotations.length).toBe(annotationsAfterFirst);
+      expect([...once().perKey].filter(([, n]) => n !== 1)).toEqual([]);
     }, 150_000);
   });
 }

@@ -56,6 +56,11 @@ describe.skipIf(!redisOk)('write-back modes', () => {
     setMode('sf', 'off');
     const off = await h.sync('sf', 'full');
     expect(total(off, 'score', 'scored')).toBeGreaterThan(0);
+    // Off is not a dry-run: nothing is planned either, though the findings are open.
+    expect((await h.store.findings.openForDeals('sf')).length).toBeGreaterThan(0);
+    expect(off.filter((o) => o.ref.queue === 'writeback' && o.state === 'completed').length).toBeGreaterThan(0);
+    expect(total(off, 'writeback', 'planned')).toBe(0);
+    expect(total(off, 'writeback', 'notes') + total(off, 'writeback', 'tasks') + total(off, 'writeback', 'fields')).toBe(0);
     expect(h.sandbox.state.annotations.filter((a) => a.provider === 'salesforce')).toEqual([]);
   }, 120_000);
 });

@@ -25,6 +25,15 @@ describe.skipIf(!ok)('webhook rate limit', () => {
     }
     expect(statuses).toEqual([200, 200, 429]);
     expect(await t.totalJobs()).toBe(2);
+    // Another sender keeps its own budget while the first is limited.
+    const other: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const b = JSON.stringify([hubspotEvent()]);
+      const headers = hubspotV3Headers({ secret: HUBSPOT_SECRET, decodedUri: PUBLIC_URL + PATH, body: b, timestampMs: NOW.getTime() });
+      other.push((await t.app.inject({ method: 'POST', url: PATH, headers, payload: b, remoteAddress: '198.51.100.7' })).statusCode);
+    }
+    expect(other).toEqual([200, 200, 429]);
+    expect(await t.totalJobs()).toBe(4);
     const api = await t.app.inject({ method: 'GET', url: '/api/v1/jobs/none', headers: { authorization: `Bearer ${API_TOKEN}` } });
     expect(api.statusCode).toBe(404);
   });

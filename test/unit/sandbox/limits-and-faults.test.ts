@@ -71,6 +71,19 @@ describe('fault spec', () => {
     expect(() => parseFaultSpec(spec)).toThrow(/invalid fault/);
   });
 
+  it('holds a slow_response after the handler, and stops a limited rule after its count of faulted requests', () => {
+    const f = new FaultInjector(1);
+    f.set(parseFaultSpec('slow_response:1:30000~/notes/batch/create'));
+    expect(f.decide('hubspot', '/hubspot/crm/v3/objects/notes/batch/create', 'POST')).toEqual({ kind: null, addedLatencyMs: 0, heldResponseMs: 30_000 });
+    f.set([
+      { kind: '429', rate: 1, limit: 1, pathIncludes: '/deals' },
+      { kind: '500', rate: 1, limit: 2 },
+    ]);
+    const kinds = Array.from({ length: 5 }, () => f.decide('hubspot', '/crm/v3/objects/deals').kind);
+    // The first request is the 429's; the 500 counts only requests it answered.
+    expect(kinds).toEqual(['429', '500', '500', null, null]);
+  });
+
   it('draws the same decisions for the same seed and honours the fraction', () => {
     const decisions = (seed: number) => {
       const f = new FaultInjector(seed);

@@ -61,6 +61,42 @@ describe('HubSpot activities', () => {
     expect(pages.flatMap((p) => p.tombstones)).toEqual(['3999']);
   });
 
+  it('incremental: no page cursor passes a record still to come, while a type lags behind one flushed ahead of it', async () => {
+    // Search pages of 200: the notes reach 1,000 held ids and are flushed (up to 10:02:29) while the
+    // calls, walked alongside, hold a page up to 10:00:59.7 and then one up to 10:01:49. The calls'
+    // first page must keep the cursor at their own frontier (the lagging type), not the notes' (the
+    // leading one), while their second is still to come.
+    const stamp = (hhmm: string, ms: number) => at(hhmm) + ms;
+    const data: Record<(typeof TYPES)[number], FakeRecord[]> = {
+      calls: [
+        ...Array.from({ length: 200 }, (_, i) => ({ id: String(1000 + i), stampMs: stamp('10:00', i * 300) })),
+        ...Array.from({ length: 50 }, (_, i) => ({ id: String(1200 + i), stampMs: stamp('10:01', i * 1000) })),
+      ],
+      emails: [],
+      meetings: [],
+      notes: Array.from({ length: 1200 }, (_, i) => ({ id: String(5000 + i), stampMs: stamp('09:50', i * 750) })),
+      tasks: [],
+    };
+    const stampOf = new Map(Object.values(data).flat().map((r) => [r.id, r.stampMs]));
+    for (const type of TYPES) {
+      nock(BASE_URL).post(`/crm/v3/objects/${type}/search`).times(20).reply(fakeSearch(data[type]));
+      linkEverythingTo(type);
+      nock(BASE_URL).get(`/crm/v3/objects/${type}`).query((q) => q.archived === 'true').reply(200, { results: [] });
+    }
+    const pages = await collect(connector().pullActivities({ since: { stamp: '2026-11-26T09:00:00.000Z', id: '' } }));
+    expect(new Set(pages.flatMap((p) => p.records.map((a) => a.externalId))).size).toBe(1450);
+    // Resuming from any page's cursor would find every record yielded after that page.
+    pages.forEach((page, i) => {
+      if (!page.cursor) return;
+      const cursorMs = Date.parse(page.cursor.stamp);
+      const skipped = pages.slice(i + 1).flatMap((p) => p.records).filter((a) => stampOf.get(a.externalId)! < cursorMs);
+      expect(skipped.map((a) => a.externalId), `page ${i} cursor ${page.cursor.stamp}`).toEqual([]);
+    });
+    // The calls' first page is yielded while their second is still held: its cursor is its own frontier.
+    const firstCalls = pages.find((p) => p.records.some((a) => a.externalId === '1000'))!;
+    expect(firstCalls.cursor?.stamp).toBe(new Date(stamp('10:00', 199 * 300)).toISOString());
+  });
+
   it('incremental: the same calls in the same order and the same pages however late answers and permits come', async () => {
     // Several types with several pages each, so a prefetch or a flush that raced a search would show
     // up as another call order, another v4 batching or another page sequence.

@@ -1,0 +1,40 @@
+// @ts-check
+/**
+ * Mutation testing (`npm run mutate`): small bugs put into the modules where a silent bug loses
+ * data, writes twice or misjudges a deal, and a count of those the tests notice. Not part of
+ * `npm test`. See TESTING.md for the modules, the scores and the survivors judged equivalent.
+ *
+ * @type {import('@stryker-mutator/api/core').PartialStrykerOptions}
+ */
+export default {
+  testRunner: 'vitest',
+  // The in-process tests only (unit tests and the store/connector tests that need no child process):
+  // Stryker measures coverage per test and runs, for each mutant, only the tests that reach it.
+  vitest: { configFile: 'vitest.mutate.config.ts', related: true },
+  coverageAnalysis: 'perTest',
+  mutate: [
+    // Write-back and its ledger (exactly once), and the events job (webhook fast path)
+    'jobs/writeback.ts',
+    'jobs/events.ts',
+    // Pull walkers and cursors: a full walk's resume point, Salesforce's incremental window
+    'connectors/hubspot/walk.ts',
+    'connectors/salesforce/soql.ts',
+    // The rules and the score (a manager's judgement of a deal)
+    'src/domain/rules/*.ts',
+    '!src/domain/rules/types.ts',
+    '!src/domain/rules/config.ts',
+    'src/domain/score/score.ts',
+  ],
+  ignoreStatic: true,
+  incremental: true,
+  incrementalFile: 'reports/mutation/stryker-incremental.json',
+  concurrency: 2,
+  timeoutMS: 20_000,
+  reporters: ['json', 'html', 'clear-text', 'progress'],
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  htmlReporter: { fileName: 'reports/mutation/mutation.html' },
+  clearTextReporter: { allowEmojis: false, logTests: false, reportScoreTable: true, reportMutants: false },
+  thresholds: { high: 90, low: 80, break: null },
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: true,
+};
