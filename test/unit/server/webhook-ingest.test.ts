@@ -9,7 +9,7 @@ const event: WebhookEvent = { connectionId: 'hs', eventId: 'e1', dealId: 'D1', k
 function setup(options: { releaseFails: boolean }) {
   const claimed = new Set<string>();
   let queueUp = false;
-  const errors: { obj: object; msg?: string }[] = [];
+  const errors: { obj: object; msg: string | undefined }[] = [];
   const metrics = createMetrics({ processMetrics: false });
   const deps = {
     metrics,
