@@ -7,7 +7,7 @@
  */
 import { CrmError } from '../src/domain/errors.js';
 import type { ConnectionSettings, DealFieldChange, StageChange, SyncCursor, SyncStream } from '../src/domain/model/index.js';
-import { describeError, type JobContext, type JobPayload, type JobRef, type JobResults } from '../src/queue/index.js';
+import { describeError, runTag, type JobContext, type JobPayload, type JobRef, type JobResults } from '../src/queue/index.js';
 import type { SyncCounts } from '../src/store/types.js';
 import type { CrmConnector, PullOptions } from '../connectors/types.js';
 import { chunked, dayIn, settingsOf, type PipelineDeps } from './deps.js';
@@ -59,7 +59,7 @@ export function createSyncProcessor(deps: PipelineDeps) {
     const usage = connector.usage();
     await deps.store.syncRuns.finish(id, runId, { status, finishedAt: deps.clock().toISOString(), counts, apiUsage: usage, error });
     counted(status);
-    const followUps = await enqueueFollowUps(deps, id, runId, [...changed].sort());
+    const followUps = await enqueueFollowUps(deps, id, runId, startedAt, [...changed].sort());
     log.info({ connection: id, runId, status, ...counts, changedDeals: changed.size, apiCalls: usage.calls }, 'sync finished');
     return { connectionId: id, runId, status, deals: counts.deals ?? 0, activities: counts.activities ?? 0, apiCalls: usage.calls, followUps };
   };
@@ -151,13 +151,13 @@ async function storeHistory(
   counts.history = (counts.history ?? 0) + page.stageChanges.length + page.fieldChanges.length;
 }
 
-async function enqueueFollowUps(deps: PipelineDeps, connectionId: string, runId: number, changed: string[]): Promise<JobRef[]> {
+async function enqueueFollowUps(deps: PipelineDeps, connectionId: string, runId: number, runStartedAt: string, changed: string[]): Promise<JobRef[]> {
   if (changed.length === 0) {
     // Nothing to rescore, but write-backs may still be due (e.g. the connection just left dry-run).
-    return [await deps.queues.enqueue('writeback', { connectionId, cause: `sync-${runId}` })];
+    return [await deps.queues.enqueue('writeback', { connectionId, cause: `sync-${runTag(runId, runStartedAt)}` })];
   }
   return deps.queues.enqueueMany(
     'score',
-    chunked(changed, SCORE_CHUNK).map((dealIds, chunk) => ({ connectionId, dealIds, runId, chunk, refreshBenchmarks: chunk === 0 })),
+    chunked(changed, SCORE_CHUNK).map((dealIds, chunk) => ({ connectionId, dealIds, runId, runStartedAt, chunk, refreshBenchmarks: chunk === 0 })),
   );
 }

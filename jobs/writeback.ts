@@ -72,7 +72,7 @@ export async function writeBack(
     log.info({ fields: fields.length, warnings: warnings.length, sample: warnings.slice(0, 3).map((w) => ({ deal: w.dealId, rule: w.ruleId, key: w.annotationKey })) }, 'dry-run: planned writes');
     return outcome;
   }
-  return deps.queues.leases.withLease(`writeback:${settings.id}`, () => writeDue(deps, settings, dealIds, outcome, signal), signal);
+  return deps.queues.leases.withLease(`writeback:${settings.id}`, (lost) => writeDue(deps, settings, dealIds, outcome, signal ? AbortSignal.any([signal, lost]) : lost), signal);
 }
 
 async function writeDue(
@@ -108,6 +108,7 @@ async function writeDue(
   const fields = await store.scores.fieldsDue(id, { dealIds: fieldDealIds });
   const fieldsByDeal = new Map(fields.map((f) => [f.dealId, f]));
   for (const rows of chunked(due, batchSize)) {
+    signal?.throwIfAborted(); // the write-back lease was lost: another worker may be writing
     const warnings: WarningAnnotation[] = rows.map((r) => warningFor(r, owners.get(r.dealId) ?? null, today));
     // Fields of the same deals travel with their warnings.
     const batchFields: FieldAnnotation[] = [];
@@ -123,6 +124,7 @@ async function writeDue(
     retryable ??= await record(deps, id, result, batchFields, outcome);
   }
   for (const batchFields of chunked([...fieldsByDeal.values()], batchSize)) {
+    signal?.throwIfAborted();
     const result = await annotateCounted(metricsOf(deps), connector, settings, { fields: batchFields, warnings: [] }, signal);
     retryable ??= await record(deps, id, result, batchFields, outcome);
   }

@@ -53,6 +53,27 @@ export function fieldRecord(field: FieldAnnotation, scoreField: string, flagsFie
   return { attributes: { type: 'Opportunity' }, id: field.dealId, [scoreField]: field.score, [flagsField]: field.flags.join(';') };
 }
 
+/**
+ * A score/flags write that Salesforce refused because the field is missing (INVALID_FIELD) or not
+ * editable by the integration user (INVALID_FIELD_FOR_INSERT_UPDATE: field-level security without
+ * Edit): the error names the field and the fix, since no retry can clear it. Others as toOutcome.
+ * https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_concepts_core_data_objects.htm
+ */
+export function fieldWriteOutcome(result: SaveResult | undefined, fields: { score: string; flags: string }): AnnotationOutcome {
+  const refused = result?.errors.find((e) => e.statusCode === 'INVALID_FIELD' || e.statusCode === 'INVALID_FIELD_FOR_INSERT_UPDATE');
+  if (!refused) return toOutcome(result);
+  const ours = [fields.score, fields.flags];
+  const named = refused.fields?.find((f) => ours.some((o) => o.toLowerCase() === f.toLowerCase()))
+    ?? ours.find((o) => (refused.message ?? '').toLowerCase().includes(o.toLowerCase()))
+    ?? refused.fields?.[0]
+    ?? `${fields.score}/${fields.flags}`;
+  const role = named.toLowerCase() === fields.flags.toLowerCase() ? 'flags' : 'score';
+  const error = refused.statusCode === 'INVALID_FIELD'
+    ? `Opportunity.${named} does not exist: create it (Setup > Object Manager > Opportunity > Fields & Relationships; dealwatch doctor --fix lists what is missing), with Edit access for the integration user, or set fieldMap.${role} to an existing field`
+    : `Opportunity.${named} is not writable by the integration user: grant Edit field-level security on it to the user's profile or permission set (dealwatch doctor checks it)`;
+  return { ok: false, error, retryable: false };
+}
+
 /** Results come back in request order, one per record (allOrNone=false). */
 export function toOutcome(result: SaveResult | undefined): AnnotationOutcome {
   if (!result) return { ok: false, error: 'no result returned for this record', retryable: true };

@@ -14,7 +14,7 @@ import type { AnnotationBatch, AnnotationOutcome, AnnotationResult, WarningAnnot
 import { CrmError } from '../../src/domain/errors.js';
 import type { SalesforceClient } from './client.js';
 import {
-  alreadyLinked, COLLECTION_LIMIT, fieldRecord, findNotesSoql, findWarningsSoql, NOTE_IDS_PER_QUERY, NOTE_TAGS_PER_QUERY, noteLinkRecord,
+  alreadyLinked, COLLECTION_LIMIT, fieldRecord, fieldWriteOutcome, findNotesSoql, findWarningsSoql, NOTE_IDS_PER_QUERY, NOTE_TAGS_PER_QUERY, noteLinkRecord,
   noteLinksSoql, noteRecord, sameId, tagOf, taskRecord, toOutcome, warningTag,
 } from './annotate.js';
 import { OPPORTUNITY_ID_PREFIX } from './mappers.js';
@@ -36,8 +36,8 @@ export async function annotate(
   for (const chunk of chunks(batch.fields, COLLECTION_LIMIT)) {
     const records = chunk.map((f) => fieldRecord(f, options.score, options.flags));
     // https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_sobjects_collections_update.htm
-    const outcomes = await saveChunk(client, 'PATCH', path, records, true, signal);
-    chunk.forEach((f, i) => result.fields.set(f.dealId, outcomes[i] ?? toOutcome(undefined)));
+    const answer = await saveAll(client, 'PATCH', path, records, true, signal);
+    chunk.forEach((f, i) => result.fields.set(f.dealId, answer.failure ?? fieldWriteOutcome(answer.results?.[i], options)));
   }
   for (const chunk of chunks(batch.warnings, COLLECTION_LIMIT)) {
     if (options.warningRecord === 'note') {

@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { QueueName } from './names.js';
-import { jobIdOf } from './names.js';
+import { jobIdOf, runTag } from './names.js';
 
 /** Retry policy of a job. */
 export interface RetryPolicy {
@@ -63,6 +63,8 @@ export const ScoreJobPayload = z.object({
   dealIds: z.array(z.string().min(1)).max(5000),
   /** Sync run that caused it, when any; part of the job id so a retried sync does not rescore twice. */
   runId: z.number().int().nullable().default(null),
+  /** When that run started (ISO): with runId, names the run even after the database was restored. */
+  runStartedAt: z.string().optional(),
   chunk: z.number().int().nonnegative().default(0),
   /** Refresh the connection's cached benchmarks first (the first chunk after a sync). */
   refreshBenchmarks: z.boolean().default(false),
@@ -131,7 +133,7 @@ export const jobCatalog = {
     jobId: (p) =>
       p.runId === null
         ? jobIdOf('score', p.connectionId, hashOf(...p.dealIds), Date.now())
-        : jobIdOf('score', p.connectionId, p.runId, p.chunk),
+        : jobIdOf('score', p.connectionId, runTag(p.runId, p.runStartedAt), p.chunk),
   }),
   writeback: define({
     queue: 'writeback',

@@ -5,6 +5,7 @@
  * that dies frees it when the period lapses.
  */
 import { RateLimiterPostgres, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { DealwatchError } from '../domain/errors.js';
 import type { BackendConnections } from './backend.js';
 
 const TABLE = 'dealwatch_leases';
@@ -16,13 +17,18 @@ export class LeaseFactory {
     private readonly backend: BackendConnections,
     private readonly keyPrefix: string,
     private readonly leaseSeconds = 30,
+    private readonly log?: { warn(obj: object, msg?: string): void },
   ) {}
 
   /** Per lease name, the end of this process's queue of holders. */
   private readonly localTails = new Map<string, Promise<void>>();
 
-  /** Runs `work` holding the lease `name`, waiting for it when another holder has it. */
-  async withLease<T>(name: string, work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  /**
+   * Runs `work` holding the lease `name`, waiting for it when another holder has it. `lost` aborts
+   * when the lease could not be renewed before it lapsed (another holder may have it now): the
+   * work should stop there, and its job fails and is retried.
+   */
+  async withLease<T>(name: string, work: (lost: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
     // Holders in this process queue here first and take the shared lease one after the other:
     // the next one starts as soon as the previous one lets go, instead of polling the shared
     // store every 250 ms (which cost the webhook path seconds when its 8 workers wanted the same
@@ -41,7 +47,7 @@ export class LeaseFactory {
     }
   }
 
-  private async withSharedLease<T>(name: string, work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  private async withSharedLease<T>(name: string, work: (lost: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
     const limiter = await this.get();
     for (;;) {
       signal?.throwIfAborted();
@@ -53,13 +59,29 @@ export class LeaseFactory {
         await new Promise((r) => setTimeout(r, Math.min(250, Math.max(20, rejection.msBeforeNext))));
       }
     }
-    const renew = setInterval(() => void limiter.set(name, 1, this.leaseSeconds).catch(() => undefined), (this.leaseSeconds * 1000) / 3);
+    const periodMs = this.leaseSeconds * 1000;
+    const everyMs = periodMs / 3;
+    const lost = new AbortController();
+    let heldUntil = Date.now() + periodMs;
+    const renew = setInterval(() => {
+      limiter.set(name, 1, this.leaseSeconds).then(
+        () => (heldUntil = Date.now() + periodMs),
+        (err: unknown) => {
+          // Renewals fail while the store is unreachable; once the lease may lapse before the next
+          // try, another worker may take it: the holder is told to stop rather than write on.
+          const lapses = Date.now() + everyMs >= heldUntil;
+          this.log?.warn({ lease: name, lost: lapses, err: err instanceof Error ? err.message : String(err) }, lapses ? 'lease lost: its renewal failed' : 'lease renewal failed');
+          if (lapses && !lost.signal.aborted) lost.abort(new DealwatchError('QUEUE.UNAVAILABLE', `lease ${name} lost: its renewal failed`, { cause: err }));
+        },
+      );
+    }, everyMs);
     renew.unref();
     try {
-      return await work();
+      return await work(lost.signal);
     } finally {
       clearInterval(renew);
-      await limiter.delete(name).catch(() => undefined);
+      // Not freed now means freed when the period lapses: others wait that long, nothing is lost.
+      await limiter.delete(name).catch((err: unknown) => this.log?.warn({ lease: name, err: err instanceof Error ? err.message : String(err) }, 'lease release failed; it lapses by itself'));
     }
   }
 

@@ -15,3 +15,13 @@ export const DEFAULT_QUEUE_PREFIX = '{dealwatch}';
 export function jobIdOf(...parts: (string | number)[]): string {
   return parts.map((p) => String(p).replace(/[^A-Za-z0-9_.-]/g, '_')).join('-');
 }
+
+/**
+ * A sync run as it appears in job ids: its database id and its start instant. The id alone repeats
+ * after a database is restored from a backup (or recreated) while the queue still keeps the jobs of
+ * the first run by that id, and BullMQ would drop the new run's jobs as duplicates.
+ */
+export function runTag(runId: number, startedAt: string | undefined): string {
+  const ms = startedAt === undefined ? Number.NaN : Date.parse(startedAt);
+  return Number.isNaN(ms) ? String(runId) : `${runId}.${ms.toString(36)}`;
+}

@@ -119,7 +119,7 @@ export class QueueSystem {
   ) {
     this.prefix = prefix;
     this.rateGates = new RateGateFactory(backend, prefix);
-    this.leases = new LeaseFactory(backend, prefix);
+    this.leases = new LeaseFactory(backend, prefix, undefined, logger);
   }
 
   /** Connects to the backend; `QUEUE.UNAVAILABLE` names the variable when it does not answer. */

@@ -86,6 +86,12 @@ export interface SandboxOptions {
    * or property groups answers 403 MISSING_SCOPES. @defaultValue every scope
    */
   hubspotScopes?: string[];
+  /**
+   * Salesforce Opportunity custom fields absent from the org (an update naming one fails the record
+   * with INVALID_FIELD), or present but read-only for the integration user (INVALID_FIELD_FOR_INSERT_UPDATE,
+   * describe `updateable: false`). E.g. `{ missing: ['Dealwatch_Flags__c'], readOnly: ['Dealwatch_Score__c'] }`.
+   */
+  salesforceFields?: { missing?: string[]; readOnly?: string[] };
   /** Background "sales floor": moves a random open deal forward every `intervalMs`. */
   salesFloor?: { intervalMs: number };
   logger?: SandboxLogger;
@@ -138,6 +144,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
     options.salesforce ?? {},
   );
+  for (const f of options.salesforceFields?.missing ?? []) salesforceCtx.opportunityCustomFields.delete(f);
+  for (const f of options.salesforceFields?.readOnly ?? []) salesforceCtx.readOnlyOpportunityFields.add(f);
   salesforceCtx.issueToken(secrets.salesforceAccessToken);
 
   const faults = new FaultInjector(seed);

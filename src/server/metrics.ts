@@ -35,6 +35,8 @@ export interface Metrics extends PipelineMetrics {
    * `other_object` (an event about another object type), and events that could not be read
    * (`unknown_subscription_type`, `missing_object_id`, `missing_object_type`, also logged at warn).
    * `rejected` (the whole request, 4xx): `bad_signature`, `too_large`, `wrong_shape`, ...
+   * `unreleased` (`dedupe_release_failed`, logged at error): events not enqueued whose dedupe claims
+   * could not be freed, so the provider's retries of them count as duplicates.
    */
   readonly webhookEvents: Counter<'provider' | 'outcome' | 'reason'>;
   /**

@@ -28,6 +28,14 @@ export class SalesforceContext {
   readonly sessions = new Map<string, { expiresAt: number }>();
   /** Custom fields present on Opportunity (removable to simulate a misconfigured org). */
   readonly opportunityCustomFields = new Set(['Discount_Percent__c', 'Dealwatch_Score__c', 'Dealwatch_Flags__c', 'Loss_Reason__c']);
+  /**
+   * Opportunity fields the integration user's profile sees read-only (field-level security without
+   * Edit): describe says `updateable: false` and an update naming one fails that record with
+   * INVALID_FIELD_FOR_INSERT_UPDATE.
+   * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_sobjects_collections_update.htm
+   * https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_concepts_core_data_objects.htm#i1421192
+   */
+  readonly readOnlyOpportunityFields = new Set<string>();
   /** Enhanced Notes (ContentNote) and their ContentDocumentLinks. */
   readonly content = new ContentStore();
   apiUsed = 0;

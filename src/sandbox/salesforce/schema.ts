@@ -147,7 +147,7 @@ export function salesforceTables(ctx: SalesforceContext): Map<string, SfTable> {
   };
   for (const name of ctx.opportunityCustomFields) {
     const spec = customSpecs[name];
-    if (spec) opportunityFields.push(spec);
+    if (spec) opportunityFields.push(ctx.readOnlyOpportunityFields.has(name) ? { ...spec, updateable: false, createable: false } : spec);
   }
   add(table('Opportunity', 'Opportunity', '006', opportunityFields, { count: () => book.deals.length, deleted: (r) => deal(r).deleted, byId: (id) => store.dealIndex(id) }));
 

@@ -35,12 +35,16 @@ export interface IngestDeps {
   metrics: Metrics;
 }
 
+export interface IngestLog {
+  error(obj: object, msg?: string): void;
+}
+
 /**
  * Enqueues the new events. Resolves only once they are durably queued, so the caller may
  * acknowledge; when the queue refuses, the claims are released (the provider's retry is then
  * accepted) and QUEUE.UNAVAILABLE is thrown.
  */
-export async function ingestEvents(provider: Provider, events: readonly WebhookEvent[], deps: IngestDeps): Promise<IngestResult> {
+export async function ingestEvents(provider: Provider, events: readonly WebhookEvent[], deps: IngestDeps, log?: IngestLog): Promise<IngestResult> {
   const own = events.filter((e) => e.selfInflicted);
   const candidates = events.filter((e) => !e.selfInflicted);
   // Duplicates inside the delivery are dropped here, so the remaining claims share no key and can
@@ -57,7 +61,7 @@ export async function ingestEvents(provider: Provider, events: readonly WebhookE
   if (claims.some((c) => c.status === 'rejected')) {
     // The dedupe store is unreachable: take nothing (the provider retries) and free what was claimed.
     const taken = distinct.filter((_, i) => claims[i]?.status === 'fulfilled' && claims[i].value);
-    await deps.dedupe.release(taken.flatMap((d) => d.keys)).catch(() => undefined);
+    await release(provider, taken, deps, log);
     const cause = claims.find((c): c is PromiseRejectedResult => c.status === 'rejected')?.reason;
     throw new DealwatchError('QUEUE.UNAVAILABLE', 'the webhook dedupe store did not answer', { cause });
   }
@@ -69,7 +73,7 @@ export async function ingestEvents(provider: Provider, events: readonly WebhookE
     try {
       await deps.events.enqueueEvents(fresh.map((f) => f.event));
     } catch (cause) {
-      await deps.dedupe.release(fresh.flatMap((f) => f.keys)).catch(() => undefined);
+      await release(provider, fresh, deps, log);
       throw new DealwatchError('QUEUE.UNAVAILABLE', 'the events queue did not take the webhook events', { cause });
     }
   }
@@ -81,6 +85,26 @@ export async function ingestEvents(provider: Provider, events: readonly WebhookE
   count('duplicate', 'duplicate', result.duplicates);
   count('ignored', 'self_inflicted', result.selfInflicted);
   return result;
+}
+
+/**
+ * Frees the claims of events that were not enqueued, so the provider's retry is accepted. When that
+ * fails too, the retry will be taken for a duplicate while the keys live (25 h): the events are not
+ * dropped silently but logged at error (with their deals) and counted as
+ * `dealwatch_webhook_events_total{outcome="unreleased"}`; the next scheduled sync still reads the
+ * changes. The webhook answers 5xx either way.
+ */
+async function release(provider: Provider, taken: readonly { event: WebhookEvent; keys: string[] }[], deps: IngestDeps, log?: IngestLog): Promise<void> {
+  if (taken.length === 0) return;
+  try {
+    await deps.dedupe.release(taken.flatMap((d) => d.keys));
+  } catch (err) {
+    deps.metrics.webhookEvents.inc({ provider, outcome: 'unreleased', reason: 'dedupe_release_failed' }, taken.length);
+    log?.error(
+      { provider, events: taken.length, deals: [...new Set(taken.map((d) => `${d.event.connectionId}:${d.event.dealId}`))].slice(0, 20), err },
+      'webhook events were not enqueued and their dedupe claims could not be freed: retries of them will be taken for duplicates; the next sync reads the changes',
+    );
+  }
 }
 
 /**

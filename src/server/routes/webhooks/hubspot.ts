@@ -88,7 +88,7 @@ export const hubspotWebhookRoutes: FastifyPluginAsync<HubSpotWebhookOptions> = a
         services.metrics.webhookEvents.inc({ provider: 'hubspot', outcome: 'ignored', reason: 'unknown_connection' }, unknownPortal);
         request.log.warn({ events: unknownPortal }, 'webhook events of unknown portals ignored');
       }
-      const result = await ingestEvents('hubspot', events, services);
+      const result = await ingestEvents('hubspot', events, services, request.log);
       request.log.info({ ...result, unknownPortal }, 'webhook accepted');
       return { accepted: result.accepted, duplicates: result.duplicates, ignored: result.selfInflicted + unknownPortal + skipped.length };
     },

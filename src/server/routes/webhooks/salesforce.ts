@@ -79,7 +79,7 @@ export const salesforceWebhookRoutes: FastifyPluginAsync<SalesforceWebhookOption
       } catch {
         throw new WebhookRejection('malformed', 'the outbound message cannot be read');
       }
-      const result = await ingestEvents('salesforce', events, services);
+      const result = await ingestEvents('salesforce', events, services, request.log);
       request.log.info({ ...result, connection: connectionId }, 'outbound message accepted');
       return reply.type('text/xml; charset=utf-8').send(soapAck());
     },
