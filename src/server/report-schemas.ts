@@ -406,7 +406,7 @@ const CoachingSchema = z
         accountId: z.string(),
         accountName: z.string().nullable(),
         openPipeline: MoneyTotal,
-        source: z.enum(['configured', 'top_share']),
+        source: z.enum(['configured', 'crm_target', 'top_share']).describe('named in the connection, flagged a target account in the CRM, or among the top by open pipeline'),
         deals: z.array(
           z.object({
             dealId: z.string(),
