@@ -104,6 +104,23 @@ export const ReviewReport = z
     activityCollapses: z.array(
       z.object({ ownerId: z.string(), name: z.string(), recent: z.number(), baselinePer30: z.number(), baselineSamples: z.number(), ratio: z.number(), message: z.string() }),
     ),
+    stageConversionGaps: z
+      .array(
+        z.object({
+          ownerId: z.string(),
+          name: z.string(),
+          pipeline: z.string(),
+          stageId: z.string(),
+          stage: z.string(),
+          repRate: z.number(),
+          teamRate: z.number(),
+          repSamples: z.number(),
+          teamSamples: z.number(),
+          gapPercent: z.number(),
+          message: z.string(),
+        }),
+      )
+      .describe("per rep, the one stage where the rep's stage-to-next conversion falls far below the team's"),
     forecastCall: z
       .object({
         method: z.enum(['crm_probability', 'stage_conversion', 'adjusted']),

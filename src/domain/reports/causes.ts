@@ -1,13 +1,14 @@
 /**
  * What the review says about causes rather than symptoms: open findings grouped by rep and rule
  * (one line a manager can act on), rules whose findings sit mostly with one rep, reps whose
- * activity collapsed against their own baseline, and whether a rep's KPI change stands out from
- * the rep's own week-to-week noise.
+ * activity collapsed against their own baseline, the one stage where a rep's conversion falls far
+ * below the team's, and whether a rep's KPI change stands out from the rep's own week-to-week noise.
  */
 import type { Finding } from '../model/finding.js';
 import { toReporting } from '../money.js';
 import { groupThousands } from '../strings.js';
 import { staleDaysFor } from '../rules/config.js';
+import type { Coaching } from './coaching.js';
 import type { ReportContext } from './context.js';
 import type { TrendFlag } from './kpis.js';
 
@@ -48,6 +49,25 @@ export interface ActivityCollapse {
   /** Activities in the baseline window (at least {@link COLLAPSE_MIN_BASELINE}). */
   baselineSamples: number;
   ratio: number;
+  message: string;
+}
+
+/** A rep's stage whose stage-to-next conversion falls far below the team's (coaching's skill gap). */
+export interface StageConversionGap {
+  ownerId: string;
+  name: string;
+  pipeline: string;
+  stageId: string;
+  /** The stage as a person reads it. */
+  stage: string;
+  /** Share of the rep's deals at the stage that moved on, and the team's. */
+  repRate: number;
+  teamRate: number;
+  /** Deals behind each rate (the rep's are at least `reports.skillGapMinSamples`). */
+  repSamples: number;
+  teamSamples: number;
+  /** How far below the team the rep converts, in percent of the team's rate. */
+  gapPercent: number;
   message: string;
 }
 
@@ -194,6 +214,34 @@ export function findActivityCollapses(ctx: ReportContext): ActivityCollapse[] {
     });
   }
   return out.sort((a, b) => a.ratio - b.ratio || a.ownerId.localeCompare(b.ownerId));
+}
+
+/**
+ * For each rep, the one stage where the rep's stage-to-next conversion falls furthest below the
+ * team's, as coaching measures it (deals created in the look-back, at least
+ * `reports.skillGapMinSamples` of the rep's, `reports.skillGapPercent` below the team). Largest gap first.
+ */
+export function findStageConversionGaps(coaching: Coaching): StageConversionGap[] {
+  const out: StageConversionGap[] = [];
+  for (const r of coaching.reps) {
+    const g = r.skillGap;
+    if (!g) continue;
+    const pct = (x: number): string => `${Math.round(x * 100)}%`;
+    out.push({
+      ownerId: r.ownerId,
+      name: r.name,
+      pipeline: g.pipeline,
+      stageId: g.stageId,
+      stage: g.label,
+      repRate: g.repRate,
+      teamRate: g.teamRate,
+      repSamples: g.repSamples,
+      teamSamples: g.teamSamples,
+      gapPercent: g.gapPercent,
+      message: `${r.name}: ${pct(g.repRate)} of deals at ${g.label} move on vs team ${pct(g.teamRate)} (${g.repSamples} vs ${g.teamSamples} deals, ${g.gapPercent}% below): coach this stage`,
+    });
+  }
+  return out.sort((a, b) => b.gapPercent - a.gapPercent || a.ownerId.localeCompare(b.ownerId));
 }
 
 /**
