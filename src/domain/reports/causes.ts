@@ -6,6 +6,7 @@
  */
 import type { Finding } from '../model/finding.js';
 import { toReporting } from '../money.js';
+import type { DealDays } from './context.js';
 import { groupThousands } from '../strings.js';
 import { staleDaysFor } from '../rules/config.js';
 import type { Coaching } from './coaching.js';
@@ -104,6 +105,11 @@ const SIGNIFICANT_Z = 2;
 /** Weeks of a rep's own history a trend is judged against. */
 const HISTORY_WEEKS = 13;
 const MIN_HISTORY_WEEKS = 8;
+/** Won deals of the rep's own history (the year before the period) a deal-size or cycle trend needs. */
+const MIN_HISTORY_DEALS = 8;
+/** Won deals in the flagged period a deal-size or cycle trend needs. */
+const MIN_PERIOD_DEALS = 3;
+const HISTORY_DAYS = 365;
 
 /** Open findings grouped by rep and rule, most severe and largest first. */
 export function groupFindings(ctx: ReportContext, findings: readonly Finding[]): FindingGroup[] {
@@ -248,7 +254,9 @@ export function findStageConversionGaps(coaching: Coaching): StageConversionGap[
  * Whether a rep's activity-count trend stands out from the rep's own weekly history: the weekly
  * rate of the flagged period against the mean and spread of the 13 weeks before it (at least 8
  * weeks with the rep active), |z| >= 2. Other KPIs are judged on their counts: a win-rate change
- * must pass a two-proportion test at the same level. Without enough history: not significant.
+ * must pass a two-proportion test at the same level. Deal size and sales cycle: the period's won
+ * deals' mean against the mean and spread of the rep's won deals of the year before (at least 8
+ * there, 3 in the period), |z| >= 2. Without enough history: not significant.
  */
 export function significantForRep(ctx: ReportContext, ownerId: string, flag: TrendFlag, period: { startDay: number; endDay: number }, counts?: { current: { won: number; lost: number }; previous: { won: number; lost: number } }, cache = new Map<string, number[]>()): boolean {
   if (flag.kpi === 'activityCount') {
@@ -281,6 +289,33 @@ export function significantForRep(ctx: ReportContext, ownerId: string, flag: Tre
     const p = (counts.current.won + counts.previous.won) / (n1 + n2);
     const se = Math.sqrt(p * (1 - p) * (1 / n1 + 1 / n2));
     return se > 0 && Math.abs(counts.current.won / n1 - counts.previous.won / n2) / se >= SIGNIFICANT_Z;
+  }
+  if (flag.kpi === 'avgDealSize' || flag.kpi === 'medianSalesCycleDays') {
+    const { book } = ctx;
+    const currency = book.money.reportingCurrency;
+    const valueOf = (dd: DealDays): number | null => {
+      if (flag.kpi === 'medianSalesCycleDays') return Math.max(0, dd.closeDay - dd.createdDay);
+      if (dd.deal.amount === null) return null;
+      const m = toReporting(dd.deal.amount, dd.deal.currency, book.money);
+      return m.currency === currency ? m.amount : null;
+    };
+    const end = Math.min(period.endDay, book.today + 1);
+    const current: number[] = [];
+    const history: number[] = [];
+    for (const dd of ctx.deals) {
+      if (dd.deal.ownerId !== ownerId || !dd.deal.isClosed || !dd.deal.isWon) continue;
+      const v = valueOf(dd);
+      if (v === null) continue;
+      if (dd.closeDay >= period.startDay && dd.closeDay < end) current.push(v);
+      else if (dd.closeDay >= period.startDay - HISTORY_DAYS && dd.closeDay < period.startDay) history.push(v);
+    }
+    if (history.length < MIN_HISTORY_DEALS || current.length < MIN_PERIOD_DEALS) return false;
+    const mean = history.reduce((a, b) => a + b, 0) / history.length;
+    const sd = Math.sqrt(history.reduce((a, b) => a + (b - mean) ** 2, 0) / (history.length - 1));
+    const now = current.reduce((a, b) => a + b, 0) / current.length;
+    // the mean of n deals varies sd / sqrt(n) around the rep's usual deal
+    const se = sd / Math.sqrt(current.length);
+    return se > 0 ? Math.abs(now - mean) / se >= SIGNIFICANT_Z : now !== mean;
   }
   return true;
 }

@@ -85,6 +85,36 @@ describe('trend significance against the rep\'s own weekly history', () => {
   });
 });
 
+describe('deal-size and cycle trends against the rep\'s own won deals', () => {
+  const today = Math.floor(NOW / DAY);
+  const period = { startDay: today - 29, endDay: today + 1 };
+  const sizeFlag: TrendFlag = { kpi: 'avgDealSize', current: 0, previous: 0, changePercent: -40, bandPercent: 15, direction: 'down', concern: true, message: '' };
+  const cycleFlag: TrendFlag = { ...sizeFlag, kpi: 'medianSalesCycleDays', changePercent: 60, direction: 'up' };
+  /** `historyDeals` won over the year before the period (10,000 +-1,000 USD, 30 +-3 days), then 3 won in it. */
+  const book = (historyDeals: number, now: { amount: number; cycle: number }) => {
+    const deals: Deal[] = [];
+    for (let k = 0; k < historyDeals; k++) {
+      const closed = 40 + 25 * k;
+      const cycle = 30 + (k % 2 === 0 ? 3 : -3);
+      deals.push(wonDeal(`h${k}`, { amount: 10_000 + (k % 2 === 0 ? 1_000 : -1_000), createdAt: ago(closed + cycle), closeDate: ago(closed).slice(0, 10) }));
+    }
+    for (let k = 0; k < 3; k++) deals.push(wonDeal(`p${k}`, { amount: now.amount, createdAt: ago(5 + k + now.cycle), closeDate: ago(5 + k).slice(0, 10) }));
+    return ctxOf(input({ deals }));
+  };
+
+  it('stays quiet for a period within the rep\'s usual deals and speaks for one far outside them', () => {
+    expect(significantForRep(book(10, { amount: 9_500, cycle: 31 }), 'rep1', sizeFlag, period)).toBe(false);
+    expect(significantForRep(book(10, { amount: 4_000, cycle: 31 }), 'rep1', sizeFlag, period)).toBe(true);
+    expect(significantForRep(book(10, { amount: 10_000, cycle: 32 }), 'rep1', cycleFlag, period)).toBe(false);
+    expect(significantForRep(book(10, { amount: 10_000, cycle: 60 }), 'rep1', cycleFlag, period)).toBe(true);
+  });
+
+  it('claims nothing without enough of the rep\'s own history', () => {
+    expect(significantForRep(book(5, { amount: 4_000, cycle: 60 }), 'rep1', sizeFlag, period)).toBe(false);
+    expect(significantForRep(book(5, { amount: 4_000, cycle: 60 }), 'rep1', cycleFlag, period)).toBe(false);
+  });
+});
+
 describe('the one stage where a rep converts far below the team', () => {
   /**
    * Deals created 2026-09-01, all reaching Demo: rep1 and rep2 move 4 of 6 on, rep3 1 of 6, and
