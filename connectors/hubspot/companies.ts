@@ -1,20 +1,38 @@
 /**
- * Company names for deals' `accountName`: read through the objects batch read (100 ids a call,
- * `properties=name`) and kept for the whole sync, so each company is read once however many deals
- * point at it.
+ * Company names and target-account flags for deals' `accountName` and `accountIsTarget`: read
+ * through the objects batch read (100 ids a call, `properties=name,hs_is_target_account`) and kept
+ * for the whole sync, so each company is read once however many deals point at it.
+ * `hs_is_target_account` is HubSpot's default company property behind "Target account" (ABM):
+ * https://knowledge.hubspot.com/properties/hubspots-default-company-properties
  */
 import { CrmError } from '../../src/domain/errors.js';
 import { chunks } from '../shared/chunks.js';
 import type { ConnectorLogger } from '../types.js';
 import type { HubSpotClient } from './client.js';
+import type { DealAccount } from './mappers.js';
 import { BatchResponse } from './schemas.js';
 
 /** Objects batch read takes at most 100 inputs. */
 export const COMPANY_BATCH_LIMIT = 100;
 
-/** One sync's cache of company names (null: the company is gone or has no name). */
+/** Company properties read for each deal's account. */
+const COMPANY_PROPERTIES = ['name', 'hs_is_target_account'];
+
+/** What a company read tells about a deal's account (null: gone, unset or unreadable). */
+interface CompanyFacts {
+  name: string | null;
+  isTarget: boolean | null;
+}
+
+/** `"true"`/`"false"` (HubSpot's booleancheckbox values), else null. */
+function checkbox(value: string | null | undefined): boolean | null {
+  const v = value?.trim().toLowerCase();
+  return v === 'true' ? true : v === 'false' ? false : null;
+}
+
+/** One sync's cache of company names and target flags (null: the company is gone or has none). */
 export class CompanyNames {
-  private readonly names = new Map<string, string | null>();
+  private readonly names = new Map<string, CompanyFacts>();
   /** Set when the portal (or the token's scopes) does not serve companies: names stay null. */
   private unavailable = false;
 
@@ -30,7 +48,7 @@ export class CompanyNames {
     for (const group of chunks(missing, COMPANY_BATCH_LIMIT)) {
       let body: BatchResponse;
       try {
-        body = BatchResponse.parse((await this.client.batchRead('companies', group, ['name'], signal)).body);
+        body = BatchResponse.parse((await this.client.batchRead('companies', group, COMPANY_PROPERTIES, signal)).body);
       } catch (error) {
         // 404 (no companies endpoint) or 403 (no crm.objects.companies.read scope): deals still sync,
         // with their account ids and no names, rather than the whole sync failing on a label.
@@ -41,10 +59,10 @@ export class CompanyNames {
         }
         throw error;
       }
-      for (const id of group) this.names.set(id, null);
+      for (const id of group) this.names.set(id, { name: null, isTarget: null });
       for (const company of body.results ?? []) {
         const name = company.properties?.name?.trim();
-        this.names.set(company.id, name ? name : null);
+        this.names.set(company.id, { name: name ? name : null, isTarget: checkbox(company.properties?.hs_is_target_account) });
       }
     }
   }
@@ -54,9 +72,10 @@ export class CompanyNames {
     return this.unavailable || this.names.has(id);
   }
 
-  /** The name of a company read by `load`, else null. */
-  nameOf(id: string | null): string | null {
-    return id === null ? null : (this.names.get(id) ?? null);
+  /** The deal account `id` as read by `load`: its name and whether the company is a target account. */
+  accountOf(id: string | null): DealAccount {
+    const facts = id === null ? undefined : this.names.get(id);
+    return { id, name: facts?.name ?? null, isTarget: facts?.isTarget ?? null };
   }
 }
 

@@ -200,7 +200,7 @@ export class HubSpotConnector implements CrmConnector {
       if (step.kind === 'records') {
         const records = step.records.map((raw) => {
           const id = accountIds.get(raw.id) ?? null;
-          return toDeal(raw, ctx, { id, name: companies.nameOf(id) });
+          return toDeal(raw, ctx, companies.accountOf(id));
         });
         liveIds?.push(...records.map((d) => d.externalId));
         if (step.withHistory) {
@@ -543,7 +543,7 @@ export class HubSpotConnector implements CrmConnector {
     const accountId = primaryId((await readAssociated(this.client, 'deals', 'companies', [dealId], signal)).get(dealId) ?? []);
     const companies = new CompanyNames(this.client, this.log);
     if (accountId !== null) await companies.load([accountId], signal);
-    const deal = toDeal(raw, ctx, { id: accountId, name: companies.nameOf(accountId) });
+    const deal = toDeal(raw, ctx, companies.accountOf(accountId));
     const activities: Activity[] = [];
     const actx = { connectionId: this.connectionId, nowMs: this.now() };
     for (const type of ACTIVITY_TYPES) {

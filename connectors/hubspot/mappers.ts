@@ -175,17 +175,19 @@ function stageEnteredAt(props: Record<string, string | null | undefined>, stageI
   );
 }
 
-/** A deal's company: its primary company (else the first listed) and that company's name. */
+/** A deal's company: its primary company (else the first listed), its name and target flag. */
 export interface DealAccount {
   id: string | null;
   name: string | null;
+  /** The company's `hs_is_target_account`; null when not read. */
+  isTarget: boolean | null;
 }
 
 /**
  * `account` defaults to the primary company among the deal's inline associations, without a name
  * (names come from the companies batch read, see companies.ts).
  */
-export function toDeal(raw: RawObject, ctx: DealMapContext, account: DealAccount = { id: primaryId(inlineAssociated(raw, 'deals', 'companies')), name: null }): Deal {
+export function toDeal(raw: RawObject, ctx: DealMapContext, account: DealAccount = { id: primaryId(inlineAssociated(raw, 'deals', 'companies')), name: null, isTarget: null }): Deal {
   const p = raw.properties ?? {};
   const stageId = text(p.dealstage) ?? 'unknown';
   const stage = ctx.stages.get(stageId);
@@ -204,6 +206,7 @@ export function toDeal(raw: RawObject, ctx: DealMapContext, account: DealAccount
     ownerId: text(p.hubspot_owner_id),
     accountId: account.id,
     accountName: account.id === null ? null : account.name,
+    accountIsTarget: account.id === null ? null : account.isTarget,
     leadSource: text(p.hs_analytics_source),
     pipeline: text(p.pipeline) ?? 'default',
     stageId,

@@ -76,8 +76,9 @@ export class SalesforceConnector implements CrmConnector {
 
   /** Opportunity fields to read, decided once from describe so a missing optional field never breaks a query. */
   private dealPlan(signal?: AbortSignal): Promise<DealQueryPlan> {
-    this.plan ??= this.describe('Opportunity', signal).then(
-      (describe) => {
+    const targetAccount = this.settings.fieldMap.targetAccount ?? null;
+    this.plan ??= Promise.all([this.describe('Opportunity', signal), targetAccount ? this.describe('Account', signal) : null]).then(
+      ([describe, account]) => {
         const present = new Set(describe.fields.map((f) => f.name));
         const discountField = this.settings.fieldMap.discount ?? DEFAULT_DISCOUNT_FIELD;
         const lostReasonField = this.settings.fieldMap.lostReason ?? null;
@@ -94,6 +95,10 @@ export class SalesforceConnector implements CrmConnector {
             ...(contactCountField ? [contactCountField] : []),
           ]),
         ].filter((f) => present.has(f));
+        // The target-account checkbox lives on Account and is read through the Opportunity's Account relationship.
+        const targetAccountField = targetAccount && account?.fields.some((f) => f.name === targetAccount && f.type === 'boolean') ? targetAccount : null;
+        if (targetAccount && !targetAccountField) this.log.warn({ field: targetAccount }, 'fieldMap.targetAccount is not a checkbox on Account: deals keep accountIsTarget null');
+        if (targetAccountField) optional.push(`Account.${targetAccountField}`);
         const bulkFields = [...soql.OPPORTUNITY_BASE_FIELDS, ...optional];
         this.log.info({ optionalFields: optional, contactCount: typeof contact === 'object' ? contact.field : contact }, 'Opportunity fields planned from describe');
         return {
@@ -104,6 +109,7 @@ export class SalesforceConnector implements CrmConnector {
             discountField: present.has(discountField) ? discountField : null,
             lostReasonField: lostReasonField && present.has(lostReasonField) ? lostReasonField : null,
             contactCountField,
+            targetAccountField,
           },
         };
       },
@@ -323,6 +329,11 @@ export class SalesforceConnector implements CrmConnector {
       for (const [role, name] of [['discount', this.settings.fieldMap.discount], ['lostReason', this.settings.fieldMap.lostReason]] as const) {
         if (!name) continue;
         checks.push({ name: `Opportunity.${name} (${role})`, ok: fields.has(name), detail: fields.has(name) ? 'exists' : 'missing: fix fieldMap' });
+      }
+      const targetAccount = this.settings.fieldMap.targetAccount;
+      if (targetAccount) {
+        const field = (await this.describe('Account')).fields.find((f) => f.name === targetAccount);
+        checks.push({ name: `Account.${targetAccount} (targetAccount)`, ok: field?.type === 'boolean', detail: !field ? 'missing: fix fieldMap' : field.type === 'boolean' ? 'exists' : `is a ${field.type ?? 'non-checkbox'} field, not a checkbox` });
       }
       if (task) checks.push({ name: 'Task create', ok: task.createable !== false, detail: task.createable === false ? 'the integration user cannot create Tasks' : 'allowed' });
     } catch (err) {

@@ -3,7 +3,7 @@
  * parameter where "has it happened yet" matters.
  */
 import type { Activity, ActivityType, Deal, DealFieldChange, ForecastCategory, Owner, Stage, StageChange } from '../../src/domain/model/index.js';
-import type { RawEvent, RawOpportunity, RawOpportunityFieldHistory, RawOpportunityHistory, RawOpportunityStage, RawTask, RawUser } from './schemas.js';
+import { Checkbox, type RawEvent, RawOpportunity, RawOpportunityFieldHistory, RawOpportunityHistory, RawOpportunityStage, RawTask, RawUser } from './schemas.js';
 
 /** Key prefix of Opportunity ids: a WhatId with it links an activity to a deal. */
 export const OPPORTUNITY_ID_PREFIX = '006';
@@ -19,6 +19,8 @@ export interface DealMapContext {
   lostReasonField: string | null;
   /** Field holding the contact count, when not counted through OpportunityContactRoles. */
   contactCountField: string | null;
+  /** Account checkbox marking target accounts (`fieldMap.targetAccount`), when it exists on Account. */
+  targetAccountField?: string | null;
 }
 
 /** Salesforce datetimes (`2026-11-26T09:00:00.000+0000`) to canonical UTC ISO. */
@@ -75,6 +77,7 @@ export function toDeal(raw: RawOpportunity, ctx: DealMapContext): Deal {
     ownerId: raw.OwnerId ?? null,
     accountId: raw.AccountId ?? null,
     accountName: raw.Account?.Name ?? null,
+    accountIsTarget: ctx.targetAccountField && raw.AccountId ? (Checkbox.safeParse(raw.Account?.[ctx.targetAccountField]).data ?? null) : null,
     leadSource: raw.LeadSource ?? null,
     pipeline: 'default',
     stageId: raw.StageName ?? 'unknown',

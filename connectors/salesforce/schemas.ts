@@ -15,6 +15,9 @@ const anyValue = z.preprocess(blankToNull, z.union([z.string(), z.number(), z.bo
 /** `(SELECT Id FROM OpportunityContactRoles)`: only totalSize is used. */
 const ChildCount = z.object({ totalSize: z.number() }).nullish();
 
+/** A checkbox read through a relationship (REST: boolean; Bulk CSV: 'true'/'false'/''). */
+export const Checkbox = bool;
+
 export const RawOpportunity = z.looseObject({
   Id: z.string(),
   Name: str,
@@ -27,7 +30,8 @@ export const RawOpportunity = z.looseObject({
   NextStep: str,
   OwnerId: str,
   AccountId: str,
-  Account: z.object({ Name: str }).nullish(),
+  /** Loose: carries the configured target-account checkbox (`Account.<fieldMap.targetAccount>`) too. */
+  Account: z.looseObject({ Name: str }).nullish(),
   LeadSource: str,
   IsClosed: bool,
   IsWon: bool,

@@ -63,6 +63,7 @@ export function formatReview(connectionId: string, review: MorningReview, option
   parts.push(`Open findings by rep and rule (${groups.length})\n${byRep.length > 0 ? byRep.join('\n') : '  none'}\n`);
   if (review.concentrations.length > 0) parts.push(`Concentrations\n${review.concentrations.map((c) => `  ${c.message}`).join('\n')}\n`);
   if (review.activityCollapses.length > 0) parts.push(`Activity collapse\n${review.activityCollapses.map((c) => `  ${c.message}`).join('\n')}\n`);
+  if (review.stageConversionGaps.length > 0) parts.push(`Stage conversion below the team\n${review.stageConversionGaps.map((g) => `  ${g.message}`).join('\n')}\n`);
 
   const critical = new Table({ head: ['Deal', 'Owner', 'Amount', 'Score', 'Findings'], colWidths: [32, 18, 14, 7, 80], wordWrap: true, ...style });
   for (const d of review.newCritical.slice(0, 20)) {

@@ -104,6 +104,23 @@ export const ReviewReport = z
     activityCollapses: z.array(
       z.object({ ownerId: z.string(), name: z.string(), recent: z.number(), baselinePer30: z.number(), baselineSamples: z.number(), ratio: z.number(), message: z.string() }),
     ),
+    stageConversionGaps: z
+      .array(
+        z.object({
+          ownerId: z.string(),
+          name: z.string(),
+          pipeline: z.string(),
+          stageId: z.string(),
+          stage: z.string(),
+          repRate: z.number(),
+          teamRate: z.number(),
+          repSamples: z.number(),
+          teamSamples: z.number(),
+          gapPercent: z.number(),
+          message: z.string(),
+        }),
+      )
+      .describe("per rep, the one stage where the rep's stage-to-next conversion falls far below the team's"),
     forecastCall: z
       .object({
         method: z.enum(['crm_probability', 'stage_conversion', 'adjusted']),
@@ -406,7 +423,7 @@ const CoachingSchema = z
         accountId: z.string(),
         accountName: z.string().nullable(),
         openPipeline: MoneyTotal,
-        source: z.enum(['configured', 'top_share']),
+        source: z.enum(['configured', 'crm_target', 'top_share']).describe('named in the connection, flagged a target account in the CRM, or among the top by open pipeline'),
         deals: z.array(
           z.object({
             dealId: z.string(),

@@ -56,7 +56,7 @@ export function syntheticBook(openDeals: number, activityCount: number, nowMs: n
     const id = `D${i}`;
     const currency = currencies[int(currencies.length)]!;
     deals.push({
-      connectionId: conn, externalId: id, name: id, ownerId: `rep${int(50)}`, accountId: `acc${int(5000)}`, accountName: null,
+      connectionId: conn, externalId: id, name: id, ownerId: `rep${int(50)}`, accountId: `acc${int(5000)}`, accountName: null, accountIsTarget: null,
       leadSource: ['web', 'event', 'partner', 'outbound'][int(4)]!, pipeline: 'default', stageId, amount, currency,
       closeDate: rnd() < 0.02 ? null : isoDay(Math.min(closeMs, open ? closeMs : nowMs)), createdAt: iso(created), modifiedAt: iso(created),
       probability: null, forecastCategory: (['pipeline', 'best_case', 'commit'] as const)[int(3)]!, nextStep: rnd() < 0.2 ? null : 'next',

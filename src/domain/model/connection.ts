@@ -22,6 +22,12 @@ export const FieldMap = z.object({
   discount: z.string().min(1).optional(),
   /** Field holding the closed-lost reason; unset means `closed_lost_missing_reason` is off (HubSpot still reads `closed_lost_reason`). */
   lostReason: z.string().min(1).optional(),
+  /**
+   * Salesforce: checkbox on Account marking target accounts (e.g. `Key_Account__c`), read through
+   * each Opportunity's Account; its accounts join the key-accounts list. HubSpot reads the company
+   * property `hs_is_target_account` without any setting.
+   */
+  targetAccount: z.string().min(1).optional(),
 });
 export type FieldMap = z.infer<typeof FieldMap>;
 

@@ -12,6 +12,11 @@ export const Deal = z.object({
   ownerId: z.string().nullable(),
   accountId: z.string().nullable(),
   accountName: z.string().nullable(),
+  /**
+   * Whether the CRM marks the deal's account a target account (HubSpot `hs_is_target_account`,
+   * Salesforce the Account checkbox named in `fieldMap.targetAccount`); null when not read.
+   */
+  accountIsTarget: z.boolean().nullable(),
   leadSource: z.string().nullable(),
   pipeline: z.string().min(1),
   stageId: z.string().min(1),

@@ -1,13 +1,15 @@
 /**
  * What the review says about causes rather than symptoms: open findings grouped by rep and rule
  * (one line a manager can act on), rules whose findings sit mostly with one rep, reps whose
- * activity collapsed against their own baseline, and whether a rep's KPI change stands out from
- * the rep's own week-to-week noise.
+ * activity collapsed against their own baseline, the one stage where a rep's conversion falls far
+ * below the team's, and whether a rep's KPI change stands out from the rep's own week-to-week noise.
  */
 import type { Finding } from '../model/finding.js';
 import { toReporting } from '../money.js';
+import type { DealDays } from './context.js';
 import { groupThousands } from '../strings.js';
 import { staleDaysFor } from '../rules/config.js';
+import type { Coaching } from './coaching.js';
 import type { ReportContext } from './context.js';
 import type { TrendFlag } from './kpis.js';
 
@@ -51,6 +53,25 @@ export interface ActivityCollapse {
   message: string;
 }
 
+/** A rep's stage whose stage-to-next conversion falls far below the team's (coaching's skill gap). */
+export interface StageConversionGap {
+  ownerId: string;
+  name: string;
+  pipeline: string;
+  stageId: string;
+  /** The stage as a person reads it. */
+  stage: string;
+  /** Share of the rep's deals at the stage that moved on, and the team's. */
+  repRate: number;
+  teamRate: number;
+  /** Deals behind each rate (the rep's are at least `reports.skillGapMinSamples`). */
+  repSamples: number;
+  teamSamples: number;
+  /** How far below the team the rep converts, in percent of the team's rate. */
+  gapPercent: number;
+  message: string;
+}
+
 const RULE_NOUNS: Record<string, { noun: string; detail?: (ctx: ReportContext) => string }> = {
   stale_deal: { noun: 'stale deals', detail: (ctx) => `no activity logged in ${staleDaysFor(ctx.book.cfg, 'default')}+ days` },
   stuck_in_stage: { noun: 'deals stuck in their stage', detail: () => 'far longer than the stage usually takes' },
@@ -84,6 +105,11 @@ const SIGNIFICANT_Z = 2;
 /** Weeks of a rep's own history a trend is judged against. */
 const HISTORY_WEEKS = 13;
 const MIN_HISTORY_WEEKS = 8;
+/** Won deals of the rep's own history (the year before the period) a deal-size or cycle trend needs. */
+const MIN_HISTORY_DEALS = 8;
+/** Won deals in the flagged period a deal-size or cycle trend needs. */
+const MIN_PERIOD_DEALS = 3;
+const HISTORY_DAYS = 365;
 
 /** Open findings grouped by rep and rule, most severe and largest first. */
 export function groupFindings(ctx: ReportContext, findings: readonly Finding[]): FindingGroup[] {
@@ -197,10 +223,40 @@ export function findActivityCollapses(ctx: ReportContext): ActivityCollapse[] {
 }
 
 /**
+ * For each rep, the one stage where the rep's stage-to-next conversion falls furthest below the
+ * team's, as coaching measures it (deals created in the look-back, at least
+ * `reports.skillGapMinSamples` of the rep's, `reports.skillGapPercent` below the team). Largest gap first.
+ */
+export function findStageConversionGaps(coaching: Coaching): StageConversionGap[] {
+  const out: StageConversionGap[] = [];
+  for (const r of coaching.reps) {
+    const g = r.skillGap;
+    if (!g) continue;
+    const pct = (x: number): string => `${Math.round(x * 100)}%`;
+    out.push({
+      ownerId: r.ownerId,
+      name: r.name,
+      pipeline: g.pipeline,
+      stageId: g.stageId,
+      stage: g.label,
+      repRate: g.repRate,
+      teamRate: g.teamRate,
+      repSamples: g.repSamples,
+      teamSamples: g.teamSamples,
+      gapPercent: g.gapPercent,
+      message: `${r.name}: ${pct(g.repRate)} of deals at ${g.label} move on vs team ${pct(g.teamRate)} (${g.repSamples} vs ${g.teamSamples} deals, ${g.gapPercent}% below): coach this stage`,
+    });
+  }
+  return out.sort((a, b) => b.gapPercent - a.gapPercent || a.ownerId.localeCompare(b.ownerId));
+}
+
+/**
  * Whether a rep's activity-count trend stands out from the rep's own weekly history: the weekly
  * rate of the flagged period against the mean and spread of the 13 weeks before it (at least 8
  * weeks with the rep active), |z| >= 2. Other KPIs are judged on their counts: a win-rate change
- * must pass a two-proportion test at the same level. Without enough history: not significant.
+ * must pass a two-proportion test at the same level. Deal size and sales cycle: the period's won
+ * deals' mean against the mean and spread of the rep's won deals of the year before (at least 8
+ * there, 3 in the period), |z| >= 2. Without enough history: not significant.
  */
 export function significantForRep(ctx: ReportContext, ownerId: string, flag: TrendFlag, period: { startDay: number; endDay: number }, counts?: { current: { won: number; lost: number }; previous: { won: number; lost: number } }, cache = new Map<string, number[]>()): boolean {
   if (flag.kpi === 'activityCount') {
@@ -233,6 +289,33 @@ export function significantForRep(ctx: ReportContext, ownerId: string, flag: Tre
     const p = (counts.current.won + counts.previous.won) / (n1 + n2);
     const se = Math.sqrt(p * (1 - p) * (1 / n1 + 1 / n2));
     return se > 0 && Math.abs(counts.current.won / n1 - counts.previous.won / n2) / se >= SIGNIFICANT_Z;
+  }
+  if (flag.kpi === 'avgDealSize' || flag.kpi === 'medianSalesCycleDays') {
+    const { book } = ctx;
+    const currency = book.money.reportingCurrency;
+    const valueOf = (dd: DealDays): number | null => {
+      if (flag.kpi === 'medianSalesCycleDays') return Math.max(0, dd.closeDay - dd.createdDay);
+      if (dd.deal.amount === null) return null;
+      const m = toReporting(dd.deal.amount, dd.deal.currency, book.money);
+      return m.currency === currency ? m.amount : null;
+    };
+    const end = Math.min(period.endDay, book.today + 1);
+    const current: number[] = [];
+    const history: number[] = [];
+    for (const dd of ctx.deals) {
+      if (dd.deal.ownerId !== ownerId || !dd.deal.isClosed || !dd.deal.isWon) continue;
+      const v = valueOf(dd);
+      if (v === null) continue;
+      if (dd.closeDay >= period.startDay && dd.closeDay < end) current.push(v);
+      else if (dd.closeDay >= period.startDay - HISTORY_DAYS && dd.closeDay < period.startDay) history.push(v);
+    }
+    if (history.length < MIN_HISTORY_DEALS || current.length < MIN_PERIOD_DEALS) return false;
+    const mean = history.reduce((a, b) => a + b, 0) / history.length;
+    const sd = Math.sqrt(history.reduce((a, b) => a + (b - mean) ** 2, 0) / (history.length - 1));
+    const now = current.reduce((a, b) => a + b, 0) / current.length;
+    // the mean of n deals varies sd / sqrt(n) around the rep's usual deal
+    const se = sd / Math.sqrt(current.length);
+    return se > 0 ? Math.abs(now - mean) / se >= SIGNIFICANT_Z : now !== mean;
   }
   return true;
 }

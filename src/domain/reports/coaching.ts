@@ -80,7 +80,8 @@ export interface KeyAccount {
   accountId: string;
   accountName: string | null;
   openPipeline: MoneyTotal;
-  source: 'configured' | 'top_share';
+  /** Why it is listed: named in the connection, flagged a target account in the CRM, or among the top by open pipeline. */
+  source: 'configured' | 'crm_target' | 'top_share';
   deals: { dealId: string; name: string; ownerId: string | null; score: number | null; band: ScoreBand | null; findings: string[] }[];
 }
 
@@ -448,35 +449,40 @@ function leadSources(ctx: ReportContext, recent: DealDays[], maxProb: Map<string
     .sort((a, b) => b.created - a.created || a.leadSource.localeCompare(b.leadSource));
 }
 
-/** Configured key accounts, else the top `keyAccountShare` of accounts by open pipeline (at least one). */
+/**
+ * Key accounts: those the connection names, then those the CRM flags as target accounts (with a
+ * deal in the book, open or closed); when neither gives any, the top `keyAccountShare` of accounts
+ * by open pipeline (at least one).
+ */
 function keyAccounts(ctx: ReportContext): KeyAccount[] {
   const { book, evaluation } = ctx;
   const currency = book.money.reportingCurrency;
   const byAccount = new Map<string, { name: string | null; deals: DealDays[]; sum: MoneySum }>();
+  const flagged = new Map<string, string | null>();
   for (const dd of ctx.deals) {
     const d = dd.deal;
-    if (d.isClosed || d.accountId === null) continue;
+    if (d.accountId === null) continue;
+    if (d.accountIsTarget === true && !flagged.has(d.accountId)) flagged.set(d.accountId, d.accountName);
+    if (d.isClosed) continue;
     let a = byAccount.get(d.accountId);
     if (!a) byAccount.set(d.accountId, (a = { name: d.accountName, deals: [], sum: new MoneySum(book.money) }));
     a.deals.push(dd);
     a.sum.add(d.amount ?? 0, d.currency);
   }
-  const configured = book.settings.keyAccounts;
-  let ids: string[];
-  let source: KeyAccount['source'];
-  if (configured && configured.length > 0) {
-    ids = configured;
-    source = 'configured';
-  } else {
-    const sorted = [...byAccount.entries()].sort((a, b) => amountIn(b[1].sum.total(), currency) - amountIn(a[1].sum.total(), currency) || a[0].localeCompare(b[0]));
-    ids = sorted.slice(0, Math.max(sorted.length > 0 ? 1 : 0, Math.ceil(sorted.length * book.cfg.reports.keyAccountShare))).map(([id]) => id);
-    source = 'top_share';
+  const listed = new Map<string, KeyAccount['source']>();
+  for (const id of book.settings.keyAccounts ?? []) listed.set(id, 'configured');
+  const byPipeline = (a: string, b: string): number =>
+    amountIn(byAccount.get(b)?.sum.total() ?? [], currency) - amountIn(byAccount.get(a)?.sum.total() ?? [], currency) || a.localeCompare(b);
+  for (const id of [...flagged.keys()].sort(byPipeline)) if (!listed.has(id)) listed.set(id, 'crm_target');
+  if (listed.size === 0) {
+    const sorted = [...byAccount.keys()].sort(byPipeline);
+    for (const id of sorted.slice(0, Math.max(sorted.length > 0 ? 1 : 0, Math.ceil(sorted.length * book.cfg.reports.keyAccountShare)))) listed.set(id, 'top_share');
   }
-  return ids.map((id) => {
+  return [...listed].map(([id, source]) => {
     const a = byAccount.get(id);
     return {
       accountId: id,
-      accountName: a?.name ?? null,
+      accountName: a?.name ?? flagged.get(id) ?? null,
       openPipeline: a ? a.sum.total() : [{ currency, amount: 0 }],
       source,
       deals: (a?.deals ?? []).map((dd) => {

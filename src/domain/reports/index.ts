@@ -43,7 +43,8 @@ export function buildReport(input: EngineInput, now: Date | number, options: Rep
   const ctx = reportContext(evaluation.book, evaluation);
   const kpis = computeKpis(ctx, options.kpis);
   const forecast = computeForecast(ctx, options.forecast);
-  const review = buildMorningReview(ctx, options.diff ? { kpis, forecast, diff: options.diff } : { kpis, forecast });
+  const coaching = computeCoaching(ctx);
+  const review = buildMorningReview(ctx, options.diff ? { kpis, forecast, coaching, diff: options.diff } : { kpis, forecast, coaching });
   return {
     connectionId: input.settings.connectionId,
     generatedAt: new Date(evaluation.book.nowMs).toISOString(),
@@ -54,7 +55,7 @@ export function buildReport(input: EngineInput, now: Date | number, options: Rep
     kpis,
     forecast,
     changes: computePipelineChanges(ctx, options.changes),
-    coaching: computeCoaching(ctx),
+    coaching,
     review,
   };
 }

@@ -14,7 +14,8 @@ import type { KpiReport, TrendFlag } from './kpis.js';
 import type { BacktestReport } from './backtest.js';
 import type { ForecastMethod } from './forecast-model.js';
 import type { ForecastRollup, RollupLine } from './rollup.js';
-import { findActivityCollapses, findConcentrations, groupFindings, significantForRep, type ActivityCollapse, type Concentration, type FindingGroup } from './causes.js';
+import { findActivityCollapses, findConcentrations, findStageConversionGaps, groupFindings, significantForRep, type ActivityCollapse, type Concentration, type FindingGroup, type StageConversionGap } from './causes.js';
+import { computeCoaching, type Coaching } from './coaching.js';
 
 export interface MorningReview {
   asOf: string;
@@ -32,6 +33,8 @@ export interface MorningReview {
   concentrations: Concentration[];
   /** Reps whose activity fell far below their own baseline. */
   activityCollapses: ActivityCollapse[];
+  /** Per rep, the one stage where the rep's conversion falls far below the team's. */
+  stageConversionGaps: StageConversionGap[];
   /** The roll-up to take to the forecast call (present when computed). */
   forecastCall: ForecastCall | null;
 }
@@ -52,6 +55,8 @@ export interface ReviewInput {
   diff?: FindingsDiff;
   rollup?: ForecastRollup;
   backtest?: BacktestReport;
+  /** Coaching of the same context (else computed): where stage conversion gaps come from. */
+  coaching?: Coaching;
 }
 
 /** Builds the morning review. */
@@ -121,6 +126,7 @@ export function buildMorningReview(ctx: ReportContext, input: ReviewInput): Morn
     findingsByRep: groups,
     concentrations: findConcentrations(groups),
     activityCollapses: findActivityCollapses(ctx),
+    stageConversionGaps: findStageConversionGaps(input.coaching ?? computeCoaching(ctx)),
     forecastCall: input.rollup ? forecastCall(input.rollup, input.backtest) : null,
   };
 }

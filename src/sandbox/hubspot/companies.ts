@@ -59,6 +59,8 @@ function companyProperty(ctx: HubSpotContext, idx: number, name: string): string
       return new Date(companyCreatedAt(store, idx)).toISOString();
     case 'hs_lastmodifieddate':
       return new Date(companyModifiedAt(ctx, idx)).toISOString();
+    // Default company property "Target account" (booleancheckbox, "true"/"false"), set on key accounts:
+    // https://knowledge.hubspot.com/properties/hubspots-default-company-properties
     case 'hs_is_target_account':
       return String(account.isKey);
     case 'num_associated_deals':

@@ -297,6 +297,11 @@ export function salesforceTables(ctx: SalesforceContext): Map<string, SfTable> {
         { name: 'Name', type: 'string', get: (r) => account(r).name },
         { name: 'Industry', type: 'picklist', get: (r) => account(r).industry },
         { name: 'Type', type: 'picklist', get: () => 'Customer - Direct' },
+        // A custom checkbox (describe type `boolean`) marking key accounts, the org-specific field a
+        // connection names in fieldMap.targetAccount; Salesforce has no standard one. Read through
+        // Opportunity's Account relationship (`Account.Key_Account__c`).
+        // https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/field_types.htm
+        // https://developer.salesforce.com/docs/atlas.en-us.soql_sosl.meta/soql_sosl/sforce_api_calls_soql_relationships_query_using.htm
         { name: 'Key_Account__c', type: 'boolean', get: (r) => account(r).isKey },
         { name: 'CreatedDate', type: 'datetime', get: () => book.generatedAt - 1000 * 86_400_000 },
         { name: 'SystemModstamp', type: 'datetime', get: () => book.generatedAt - 1000 * 86_400_000 },

@@ -8,6 +8,7 @@ export function deal(connectionId: string, externalId: string, overrides: Partia
     ownerId: 'u1',
     accountId: 'acc1',
     accountName: 'Acme',
+    accountIsTarget: null,
     leadSource: 'Web',
     pipeline: 'default',
     stageId: 'qualification',

@@ -24,6 +24,7 @@ export function deal(id: string, over: Partial<Deal> = {}): Deal {
     ownerId: 'rep1',
     accountId: 'acc1',
     accountName: 'Account 1',
+    accountIsTarget: null,
     leadSource: 'web',
     pipeline: 'default',
     stageId: 'qualify',

@@ -23,6 +23,7 @@ const deal: fc.Arbitrary<Deal> = fc.record({
   ownerId: fc.option(fc.constantFrom(...owners), { nil: null }),
   accountId: fc.option(fc.constantFrom('a1', 'a2', 'a3'), { nil: null }),
   accountName: fc.option(fc.string(), { nil: null }),
+  accountIsTarget: fc.option(fc.boolean(), { nil: null }),
   leadSource: fc.option(fc.constantFrom('web', 'event'), { nil: null }),
   pipeline: fc.constantFrom('default', 'other'),
   stageId: fc.constantFrom(...stageIds),

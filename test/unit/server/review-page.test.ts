@@ -23,6 +23,7 @@ const review: MorningReview = {
   findingsByRep: [],
   concentrations: [],
   activityCollapses: [],
+  stageConversionGaps: [],
   forecastCall: null,
 };
 

@@ -66,6 +66,7 @@ describe('HubSpot connector on the sandbox', () => {
         ownerId: book.reps[d.owner]!.id,
         accountId: book.accounts[d.account]!.id,
         accountName: companiesServed ? book.accounts[d.account]!.name : null,
+        accountIsTarget: companiesServed ? book.accounts[d.account]!.isKey : null,
         leadSource: d.leadSource,
         amount: d.amount,
         closeDate: iso(d.closeDate)?.slice(0, 10) ?? null,
@@ -80,6 +81,8 @@ describe('HubSpot connector on the sandbox', () => {
         isDeleted: false,
       });
     }
+    // Some deals sit at target accounts (the company's hs_is_target_account), others not.
+    if (companiesServed) expect(new Set([...got.values()].map((d) => d.accountIsTarget))).toEqual(new Set([true, false]));
     expect(cursor).not.toBeNull();
   });
 

@@ -16,7 +16,7 @@ const noopGate = { take: () => Promise.resolve() };
 let sandbox: Sandbox;
 
 function connectorFor(overrides: Record<string, unknown> = {}, retries = 3): SalesforceConnector {
-  const settings = sandboxSalesforceConnection(sandbox, 'sfint', { fieldMap: { lostReason: 'Loss_Reason__c' }, ...overrides });
+  const settings = sandboxSalesforceConnection(sandbox, 'sfint', { fieldMap: { lostReason: 'Loss_Reason__c', targetAccount: 'Key_Account__c' }, ...overrides });
   return new SalesforceConnector(settings, { rateGate: noopGate, logger: pino({ level: 'silent' }) }, {
     retryPolicy: { retries, minTimeoutMs: 5, maxTimeoutMs: 20, maxRetryAfterMs: 1000 },
     bulkPoll: { intervalMs: 20, timeoutMs: 30_000 },
@@ -46,13 +46,13 @@ function expectedDeal(id: string) {
   const stage = book.pipelines[d.pipeline]!.stages[d.stage]!;
   return {
     externalId: d.id, name: d.name, stageId: stage.id, amount: d.amount, closeDate: day(d.closeDate), ownerId: book.reps[d.owner]!.id,
-    accountName: book.accounts[d.account]?.name ?? null, isClosed: stage.isClosed, isWon: stage.isWon, modifiedAt: iso(d.modifiedAt),
+    accountName: book.accounts[d.account]?.name ?? null, accountIsTarget: book.accounts[d.account]?.isKey ?? null, isClosed: stage.isClosed, isWon: stage.isWon, modifiedAt: iso(d.modifiedAt),
     discountPercent: d.discount, lostReason: d.lostReason, contactCount: d.deleted ? 0 : d.contactIds.length,
   };
 }
 const pick = (deal: Deal) => ({
   externalId: deal.externalId, name: deal.name, stageId: deal.stageId, amount: deal.amount, closeDate: deal.closeDate, ownerId: deal.ownerId,
-  accountName: deal.accountName, isClosed: deal.isClosed, isWon: deal.isWon, modifiedAt: deal.modifiedAt, discountPercent: deal.discountPercent, lostReason: deal.lostReason,
+  accountName: deal.accountName, accountIsTarget: deal.accountIsTarget, isClosed: deal.isClosed, isWon: deal.isWon, modifiedAt: deal.modifiedAt, discountPercent: deal.discountPercent, lostReason: deal.lostReason,
   contactCount: deal.contactCount,
 });
 
@@ -74,6 +74,11 @@ describe('salesforce connector x sandbox', () => {
     const liveIds = book.deals.filter((d) => !d.deleted).map((d) => d.id).sort();
     expect(deals.records.map((d) => d.externalId).sort()).toEqual(liveIds);
     for (const deal of deals.records) expect(pick(deal)).toEqual(expectedDeal(deal.externalId));
+    // The Account checkbox in fieldMap.targetAccount arrives through the Opportunity's Account relationship.
+    expect(deals.records.filter((d) => d.accountIsTarget === true).length).toBeGreaterThan(0);
+    expect(deals.records.filter((d) => d.accountIsTarget === false).length).toBeGreaterThan(0);
+    const unmapped = await drain(connectorFor({ fieldMap: { lostReason: 'Loss_Reason__c' } }).pullDeals({ since: null }));
+    expect(unmapped.records.every((d) => d.accountIsTarget === null)).toBe(true);
     dealCursor = deals.cursor;
     expect(dealCursor?.stamp).toBe(iso(Math.max(...book.deals.map((d) => d.modifiedAt))));
 

@@ -26,6 +26,7 @@ function deal(connectionId: string, i: number, overrides: Partial<Deal> = {}): D
     ownerId: `u${i % 3}`,
     accountId: `acc${i % 5}`,
     accountName: `Account ${i % 5}`,
+    accountIsTarget: null,
     leadSource: 'Web',
     pipeline: 'default',
     stageId: STAGES[i % 3]!,

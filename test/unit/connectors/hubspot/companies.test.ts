@@ -75,15 +75,15 @@ describe('HubSpot deal accounts', () => {
     const c = connector();
     const deals = (await collect(c.pullDeals({ since: null, mode: 'full' }))).flatMap((p) => p.records);
 
-    expect(deals.map((d) => [d.externalId, d.accountId, d.accountName])).toEqual([
-      ['401', '5001', 'Acme Corp'],
-      ['402', '5001', 'Acme Corp'],
-      ['403', '5002', 'Globex Labs'],
+    expect(deals.map((d) => [d.externalId, d.accountId, d.accountName, d.accountIsTarget])).toEqual([
+      ['401', '5001', 'Acme Corp', true],
+      ['402', '5001', 'Acme Corp', true],
+      ['403', '5002', 'Globex Labs', false],
     ]);
     // Fewer than 100 companies pending: both pages wait and their primaries are read in one call
     // (5002 is not primary on page 1, so only page 2 asks for it).
     expect(reads.map((r) => r.inputs.map((i) => i.id))).toEqual([['5001', '5002']]);
-    expect(reads[0]?.properties).toEqual(['name']);
+    expect(reads[0]?.properties).toEqual(['name', 'hs_is_target_account']);
     expect(c.usage().byEndpoint['POST /crm/v4/associations/deals/companies/batch/read']).toBeUndefined();
   });
 

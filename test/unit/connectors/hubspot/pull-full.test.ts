@@ -28,9 +28,9 @@ describe('HubSpot full pull (list endpoints)', () => {
     nock(BASE_URL)
       .post('/crm/v4/associations/deals/companies/batch/read', (b) => JSON.stringify(b) === JSON.stringify({ inputs: [{ id: '10' }] }))
       .reply(200, { status: 'COMPLETE', results: [] });
-    // Deal 9's company name: one companies batch read (properties=name).
+    // Deal 9's company name and target flag: one companies batch read.
     nock(BASE_URL)
-      .post('/crm/v3/objects/companies/batch/read', (b) => JSON.stringify(b.inputs) === JSON.stringify([{ id: '5001' }]) && JSON.stringify(b.properties) === JSON.stringify(['name']))
+      .post('/crm/v3/objects/companies/batch/read', (b) => JSON.stringify(b.inputs) === JSON.stringify([{ id: '5001' }]) && JSON.stringify(b.properties) === JSON.stringify(['name', 'hs_is_target_account']))
       .query(true)
       .reply(200, { ...fixture<{ results: { id: string }[] }>('companies-batch-read.json'), results: fixture<{ results: { id: string }[] }>('companies-batch-read.json').results.filter((r) => r.id === '5001') });
 

@@ -148,4 +148,16 @@ describe('coaching', () => {
     const configured = buildReport({ ...team(), settings: settings({ keyAccounts: ['accB'] }) }, NOW).coaching.keyAccounts;
     expect(configured.map((a) => [a.accountId, a.source, a.deals.length])).toEqual([['accB', 'configured', 2]]);
   });
+
+  it('adds the accounts the CRM flags as target accounts to the configured ones, top share only when there are none', () => {
+    // A hand-made book: accB's open deals, and a closed deal of accC (no open pipeline), are flagged target accounts.
+    const book = team();
+    const flag = (d: Deal): Deal => (d.accountId === 'accB' ? { ...d, accountIsTarget: true } : d.accountId === 'accA' ? { ...d, accountIsTarget: false } : d);
+    const closedTarget = wonDeal('target-won', { ownerId: 'rep1', accountId: 'accC', accountName: 'Gamma', accountIsTarget: true, createdAt: '2026-01-01T10:00:00.000Z', closeDate: '2026-03-01' });
+    const flagged = { ...book, deals: [...book.deals.map(flag), closedTarget] };
+    const fromCrm = buildReport(flagged, NOW).coaching.keyAccounts;
+    expect(fromCrm.map((a) => [a.accountId, a.accountName, a.source, a.deals.length])).toEqual([['accB', 'Beta', 'crm_target', 2], ['accC', 'Gamma', 'crm_target', 0]]);
+    const both = buildReport({ ...flagged, settings: settings({ keyAccounts: ['accA', 'accB'] }) }, NOW).coaching.keyAccounts;
+    expect(both.map((a) => [a.accountId, a.source])).toEqual([['accA', 'configured'], ['accB', 'configured'], ['accC', 'crm_target']]);
+  });
 });
