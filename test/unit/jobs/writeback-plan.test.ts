@@ -48,6 +48,7 @@ function fakeStore(rows: LedgerEntry[], fields: DealFields[], owners: Record<str
         seen.marked.push(written.map((f) => f.dealId));
       },
     },
+    syncRuns: { recordWriteFailures: async () => undefined },
     deals: { loadOpen: async (_id: string, ids: string[]) => ids.map((id) => ({ externalId: id, ownerId: owners[id] ?? null })) },
   } as unknown as Store;
   return { store, seen };
@@ -77,7 +78,7 @@ function deps(store: Store, connector: CrmConnector, settings = settingsOf('on')
   const logger = { debug: noop, info: noop, warn: noop, error: noop, child: () => logger };
   return {
     store,
-    queues: { leases: { withLease: <T>(_name: string, fn: () => Promise<T>) => fn() } },
+    queues: { leases: { withLease: <T>(_name: string, fn: (lost: AbortSignal) => Promise<T>) => fn(new AbortController().signal) } },
     connections: () => [settings],
     connectorFor: () => connector,
     logger,
@@ -91,7 +92,7 @@ describe('write-back modes at the ports', () => {
   it('off: touches neither the ledger nor the CRM', async () => {
     const { store, seen } = fakeStore([row('dw:a', 'd1')], [field('d1')]);
     const { connector, batches } = fakeCrm();
-    expect(await writeBack(deps(store, connector), settingsOf('off'), ['d1'])).toEqual({ mode: 'off', fields: 0, notes: 0, tasks: 0, planned: 0 });
+    expect(await writeBack(deps(store, connector), settingsOf('off'), ['d1'])).toEqual({ mode: 'off', fields: 0, notes: 0, tasks: 0, planned: 0, failed: 0, errors: [] });
     expect(seen).toEqual({ unwritten: [], fieldsDue: [], marked: [], statuses: [] });
     expect(batches).toEqual([]);
   });
@@ -100,7 +101,7 @@ describe('write-back modes at the ports', () => {
     const { store, seen } = fakeStore([row('dw:a', 'd1'), row('dw:b', 'd2'), row('dw:c', 'd3', 'failed', 1)], [field('d1'), field('d2'), field('d9')]);
     const { connector, batches } = fakeCrm();
     const outcome = await writeBack(deps(store, connector), settingsOf('dry-run'), ['d1', 'd2']);
-    expect(outcome).toEqual({ mode: 'dry-run', fields: 0, notes: 0, tasks: 0, planned: 5 });
+    expect(outcome).toEqual({ mode: 'dry-run', fields: 0, notes: 0, tasks: 0, planned: 5, failed: 0, errors: [] });
     expect(seen.fieldsDue).toEqual([{ dealIds: ['d1', 'd2'], limit: 2000 }]);
     expect(seen.unwritten).toEqual([{ statuses: ['planned'], limit: 2000 }]);
     expect(seen.statuses).toEqual([]);
@@ -125,7 +126,7 @@ describe('write-back batches', () => {
     expect(batches[1]!.fields[0]!.dealId).toBe('d149');
     expect(batches[0]!.warnings[0]).toMatchObject({ key: 'dw:0', dealId: 'd0', ownerId: 'owner-0' });
     expect(batches[0]!.warnings[1]).toMatchObject({ key: 'dw:1', ownerId: null });
-    expect(outcome).toEqual({ mode: 'on', fields: 122, notes: 150, tasks: 0, planned: 0 });
+    expect(outcome).toEqual({ mode: 'on', fields: 122, notes: 150, tasks: 0, planned: 0, failed: 0, errors: [] });
     // Every row is pending before its batch is sent, then written.
     expect(seen.statuses.slice(0, 100).every(([, s]) => s === 'pending')).toBe(true);
     expect(seen.statuses.filter(([, s]) => s === 'written')).toHaveLength(150);
@@ -180,7 +181,7 @@ describe('write-back job', () => {
     const { store, seen } = fakeStore([row('dw:a', 'd1')], [field('d1')]);
     (store.connectionState as unknown as { get: () => Promise<unknown> }).get = async () => ({ pausedReason: 'quota' });
     const { connector, batches } = fakeCrm();
-    expect(await createWritebackProcessor(deps(store, connector))(payload, context)).toEqual({ connectionId: 'hs', mode: 'on', fields: 0, notes: 0, tasks: 0, planned: 0, followUps: [] });
+    expect(await createWritebackProcessor(deps(store, connector))(payload, context)).toEqual({ connectionId: 'hs', mode: 'on', fields: 0, notes: 0, tasks: 0, planned: 0, failed: 0, errors: [], followUps: [] });
     expect(seen.unwritten).toEqual([]);
     expect(batches).toEqual([]);
   });
