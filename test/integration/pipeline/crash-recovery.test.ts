@@ -47,10 +47,9 @@ for (const setup of SETUPS) {
 
       let worker = await spawnWorker(h, { DW_TEST_LOCK_MS: LOCK_MS });
       const job = await h.queues.enqueue('sync', { connectionId: 'hs', mode: 'full', trigger: 'test' });
-      await until(async () => {
-        const c = await h.store.deals.count('hs');
-        return c.open + c.closed > 0;
-      }, 60_000, 'the first committed page');
+      // The cursor moves just after its page commits: wait for it, so the kill lands after a page
+      // that a resumed sync must not read again.
+      await until(async () => (await h.store.cursors.get('hs', 'deals'))?.walk != null, 60_000, 'the first committed page and its cursor');
       await worker.kill('SIGKILL');
       const storedAtKill = await h.store.deals.count('hs');
       expect(storedAtKill.open + storedAtKill.closed).toBeLessThan(total);
