@@ -4,7 +4,7 @@
  * processors receive payloads parsed by the same schema, so the two cannot disagree; the handler
  * map (`JobHandlers`) is keyed by this catalog, so a missing handler is a compile error.
  *
- * Retry layers (one per failure kind, STYLE.md):
+ * Retry layers (one per failure kind, docs/architecture.md):
  * - a single HTTP call that hits a 429 with a short Retry-After, a 5xx or a reset is retried by the
  *   connector (p-retry), which also honours the shared RateGate;
  * - a transient error that escapes the connector fails the job, and BullMQ retries it here with

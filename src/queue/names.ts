@@ -1,4 +1,4 @@
-/** The four queues of the pipeline (DESIGN.md). */
+/** The four queues of the pipeline (docs/architecture.md). */
 export const QUEUE_NAMES = ['sync', 'events', 'score', 'writeback'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 

@@ -16,7 +16,7 @@ export type RateLimits = Record<string, { requests: number; perMs: number }>;
 
 /**
  * Provider defaults when the connection sets no `rateLimit`:
- * HubSpot private apps 100 requests / 10 s and search 5 / s (CRM-API-NOTES.md); Salesforce has no
+ * HubSpot private apps 100 requests / 10 s and search 5 / s (HubSpot's API usage guidelines); Salesforce has no
  * short-window limit, only concurrency (25 long calls) and a daily quota, so a throughput ceiling of
  * 25 / s keeps a sync polite without slowing it much.
  */

@@ -1,5 +1,5 @@
 /**
- * Rule thresholds: one zod schema with the defaults of issue 5, overridable per connection
+ * Rule thresholds: one zod schema with the engine defaults, overridable per connection
  * (the connection's `rules` field), per pipeline or per stage where that makes sense.
  *
  * Stage keys in `byStage` are either a stage id (`appointmentscheduled`) or

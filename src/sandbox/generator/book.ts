@@ -6,7 +6,7 @@
  */
 export type SandboxProvider = 'hubspot' | 'salesforce';
 
-/** Rule ids of the health engine (issue 5) that the generator plants on open deals. */
+/** Rule ids of the health engine (src/domain/rules) that the generator plants on open deals. */
 export type PlantedProblem =
   | 'stale_deal'
   | 'stuck_in_stage'

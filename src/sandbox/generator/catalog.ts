@@ -102,7 +102,7 @@ export const ACTIVITY_SUBJECTS: Record<string, readonly string[]> = {
   task: ['Send follow-up', 'Prepare quote', 'Update mutual plan', 'Call back'],
 };
 
-/** The approval matrix of the engine's default `discount_over_limit` rule (issue 5). */
+/** The approval matrix of the engine's default `discount_over_limit` rule (src/domain/rules/config.ts). */
 export function discountLimitFor(amount: number): number {
   if (amount < 10_000) return 10;
   if (amount < 50_000) return 15;

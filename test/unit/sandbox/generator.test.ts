@@ -1,6 +1,6 @@
 /**
  * The generated book: deterministic, realistic in shape, and truthful about what it planted. An
- * independent check of the engine's default thresholds (issue 5) recomputes which problems every
+ * independent check of the engine's default thresholds (src/domain/rules/config.ts) recomputes which problems every
  * open deal exhibits; it must equal the generator's own record, so precision and recall measured
  * against `planted` are measured against reality.
  */
