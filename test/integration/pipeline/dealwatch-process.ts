@@ -1,6 +1,7 @@
 /**
- * Runs the `dealwatch` CLI as a child process (`start`, `serve`, `worker`), waits for the log line
- * that says it is up, and stops it with SIGTERM. Logs (JSON lines on stdout) are kept for assertions.
+ * Runs the `dealwatch` CLI as a child process: a one-shot command to its end (`runDealwatch`), or a
+ * long-running one (`start`, `serve`, `worker`) until the log line that says it is up, stopped with
+ * SIGTERM. Logs (JSON lines on stdout) are kept for assertions.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -14,6 +15,19 @@ export interface DealwatchProcess {
   /** The `url` field of the ready line, when it has one. */
   url: string | undefined;
   stop(): Promise<number | null>;
+}
+
+/** Runs a one-shot command (`sync`, `demo`, ...) to its end and returns its exit code and output. */
+export function runDealwatch(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }
 
 export async function spawnDealwatch(args: string[], env: NodeJS.ProcessEnv, readyMessage: string): Promise<DealwatchProcess> {

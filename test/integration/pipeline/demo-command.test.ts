@@ -3,23 +3,15 @@
  * embedded database and BullMQ's PostgreSQL backend. Every problem each sandbox CRM planted shows
  * up among that CRM's findings.
  */
-import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { startSandbox } from '../../../src/sandbox/index.js';
+import { runDealwatch } from './dealwatch-process.js';
 
-function runDemo(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
-    delete childEnv.DATABASE_URL;
-    delete childEnv.REDIS_URL;
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'demo', '--json'], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function runDemo(env: Record<string, string>) {
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
+  delete childEnv.DATABASE_URL;
+  delete childEnv.REDIS_URL;
+  return runDealwatch(['demo', '--json'], childEnv);
 }
 
 describe('dealwatch demo --json', () => {

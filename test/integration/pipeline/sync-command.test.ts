@@ -2,25 +2,13 @@
  * `dealwatch sync <connection> --full --wait --json` with no worker running: the command runs the
  * workers itself and prints one JSON line once the sync, scoring and write-back are done.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../../src/sandbox/index.js';
+import { runDealwatch } from './dealwatch-process.js';
 import { sandboxConnections } from './harness.js';
-
-function cli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe('dealwatch sync --wait --json', () => {
   let sandbox: Sandbox;
@@ -39,7 +27,7 @@ describe('dealwatch sync --wait --json', () => {
     const env: NodeJS.ProcessEnv = { ...process.env, DEALWATCH_CONFIG: path.join(dir, 'dealwatch.json'), DEALWATCH_DATA_DIR: path.join(dir, 'data'), LOG_LEVEL: 'error' };
     delete env.DATABASE_URL;
     delete env.REDIS_URL;
-    const first = await cli(['sync', 'hs', '--full', '--wait', '--json'], env);
+    const first = await runDealwatch(['sync', 'hs', '--full', '--wait', '--json'], env);
     expect(first.code, first.stderr.slice(-1500)).toBe(0);
     const line = JSON.parse(first.stdout.trim()) as Record<string, unknown>;
     expect(Object.keys(line).slice(0, 8)).toEqual(['connection', 'status', 'deals', 'activities', 'apiCalls', 'findings', 'annotations', 'planned']);
@@ -49,7 +37,7 @@ describe('dealwatch sync --wait --json', () => {
     expect(notes).toBe((line.findings as { opened: number }).opened);
     expect(sandbox.state.annotations.filter((a) => a.kind === 'note')).toHaveLength(notes);
 
-    const second = await cli(['sync', 'hs', '--wait', '--json'], env);
+    const second = await runDealwatch(['sync', 'hs', '--wait', '--json'], env);
     expect(second.code, second.stderr.slice(-1500)).toBe(0);
     expect(JSON.parse(second.stdout.trim())).toMatchObject({ status: 'ok', annotations: { fields: 0, notes: 0, tasks: 0 } });
   }, 120_000);

@@ -4,29 +4,16 @@
  * (DEALWATCH_QUEUE_PREFIX) or not. Their run ids are equal (both databases are new), which is what
  * made the second install's jobs collapse into the first one's completed ones.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../../src/sandbox/index.js';
 import { postgresAvailable, REDIS_URL, redisAvailable, uniqueName } from '../../support/services.js';
-import { cliEnv, createDatabase, spawnDealwatch, type DealwatchProcess } from './dealwatch-process.js';
+import { cliEnv, createDatabase, runDealwatch, spawnDealwatch, type DealwatchProcess } from './dealwatch-process.js';
 import { sandboxConnections } from './harness.js';
 
 const servicesUp = (await redisAvailable()) && (await postgresAvailable());
-
-function syncWait(env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'sync', 'hs', '--full', '--wait', '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 const notes = (sandbox: Sandbox) => sandbox.state.annotations.filter((a) => a.kind === 'note').length;
 
@@ -63,7 +50,7 @@ describe.skipIf(!servicesUp)('two installs on one Redis', () => {
       // Workers of both installs listen at once: each must take its own install's jobs only.
       if (withWorkers) for (const i of installs) workers.push(await spawnDealwatch(['worker'], { ...i.env, LOG_LEVEL: 'info' }, 'dealwatch workers running'));
       for (const i of installs) {
-        const run = await syncWait(i.env);
+        const run = await runDealwatch(['sync', 'hs', '--full', '--wait', '--json'], i.env);
         expect(run.code, run.stderr.slice(-2000)).toBe(0);
         const line = JSON.parse(run.stdout.trim()) as { status: string; deals: number; findings: { opened: number }; annotations: { notes: number } };
         expect(line).toMatchObject({ status: 'ok', deals: 40 });

@@ -3,26 +3,13 @@
  * the integration user (field-level security), through the real CLI on the embedded default: the run
  * is `partial`, and `sync --json`, the logs and /api/v1/connections name the field and what to do.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../../src/sandbox/index.js';
-import { apiClient, cliEnv, spawnDealwatch } from './dealwatch-process.js';
+import { apiClient, cliEnv, runDealwatch, spawnDealwatch } from './dealwatch-process.js';
 import { sandboxConnections } from './harness.js';
-
-function cli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 interface SyncLine {
   status: string;
@@ -50,7 +37,7 @@ describe('write-back to Salesforce score/flags fields that are missing or read-o
   }
 
   async function syncJson(env: NodeJS.ProcessEnv): Promise<{ line: SyncLine; stderr: string }> {
-    const run = await cli(['sync', 'sf', '--full', '--wait', '--json'], env);
+    const run = await runDealwatch(['sync', 'sf', '--full', '--wait', '--json'], env);
     expect(run.code, run.stderr.slice(-2000)).toBe(1);
     return { line: JSON.parse(run.stdout.trim()) as SyncLine, stderr: run.stderr };
   }

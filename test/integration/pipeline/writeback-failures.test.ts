@@ -4,26 +4,13 @@
  * (in a `dealwatch` group) and says so; without it the run is `partial`, `sync --json` counts the
  * failed writes and names the properties and the fix, and so do the logs and /api/v1/connections.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../../src/sandbox/index.js';
-import { apiClient, cliEnv, spawnDealwatch } from './dealwatch-process.js';
+import { apiClient, cliEnv, runDealwatch, spawnDealwatch } from './dealwatch-process.js';
 import { sandboxConnections } from './harness.js';
-
-function cli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 interface SyncLine {
   status: string;
@@ -52,7 +39,7 @@ describe('write-back to HubSpot deal properties that do not exist yet', () => {
 
   it('creates them in a dealwatch group at the first write-back, logs it, and writes the scores', async () => {
     const { sandbox, env } = await install(undefined);
-    const run = await cli(['sync', 'hs', '--full', '--wait', '--json'], env);
+    const run = await runDealwatch(['sync', 'hs', '--full', '--wait', '--json'], env);
     expect(run.code, run.stderr.slice(-2000)).toBe(0);
     const line = JSON.parse(run.stdout.trim()) as SyncLine;
     expect(line).toMatchObject({ status: 'ok', failedWrites: 0, writeErrors: [] });
@@ -64,7 +51,7 @@ describe('write-back to HubSpot deal properties that do not exist yet', () => {
 
   it('without crm.schemas.deals.write: the run is partial and sync --json, the logs and the API say which properties and how to fix it', async () => {
     const { env } = await install(['crm.objects.deals.read', 'crm.objects.deals.write', 'crm.schemas.deals.read']);
-    const run = await cli(['sync', 'hs', '--full', '--wait', '--json'], env);
+    const run = await runDealwatch(['sync', 'hs', '--full', '--wait', '--json'], env);
     expect(run.code).toBe(1);
     const line = JSON.parse(run.stdout.trim()) as SyncLine;
     expect(line.status).toBe('partial');
