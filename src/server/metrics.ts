@@ -75,9 +75,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   let pendingRead: Promise<LastSyncRun[]> | null = null;
   const readSyncRuns = (): Promise<LastSyncRun[]> => {
     if (syncReader === null) return Promise.resolve([]);
-    pendingRead ??= syncReader()
-      .catch(() => [])
-      .finally(() => setImmediate(() => (pendingRead = null)));
+    // A failed read rejects: each gauge then keeps its previous figures (gaugeReadAtScrape) instead
+    // of being emptied, and /readyz reports the store.
+    pendingRead ??= syncReader().finally(() => setImmediate(() => (pendingRead = null)));
     return pendingRead;
   };
   const lastSyncGauge = <L extends string>(name: string, help: string, labelNames: readonly L[], fill: (gauge: Gauge<L>, runs: LastSyncRun[]) => void) =>
