@@ -111,3 +111,22 @@ export async function pollJob(api: ReturnType<typeof apiClient>, jobId: string, 
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
+
+/** What `GET /api/v1/connections` says of one connection's status and last run. */
+export interface ConnectionStatusView {
+  id: string;
+  status: string;
+  lastSyncRun: { status: string; error: string | null; counts: Record<string, number> };
+}
+
+/** Starts `dealwatch serve` on `env`, reads one connection from `GET /api/v1/connections`, stops it. */
+export async function connectionOverHttp(env: NodeJS.ProcessEnv, token: string, id: string): Promise<ConnectionStatusView | undefined> {
+  const serve = await spawnDealwatch(['serve'], env, 'dealwatch server listening');
+  try {
+    const { body } = await apiClient(serve.url!, token)<{ items: ConnectionStatusView[] }>('GET', '/api/v1/connections');
+    return body.items.find((c) => c.id === id);
+  } finally {
+    const code = await serve.stop();
+    if (code !== 0) throw new Error(`dealwatch serve exited ${code}`);
+  }
+}

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../../src/sandbox/index.js';
-import { apiClient, cliEnv, runDealwatch, spawnDealwatch } from './dealwatch-process.js';
+import { cliEnv, connectionOverHttp, runDealwatch } from './dealwatch-process.js';
 import { sandboxConnections } from './harness.js';
 
 interface SyncLine {
@@ -55,21 +55,10 @@ describe('write-back to Salesforce score/flags fields that are missing or read-o
     const warned = stderr.split('\n').filter((l) => l.includes('"level":40') && l.includes('write-back: some writes failed'));
     expect(warned.join('\n')).toContain('Opportunity.Dealwatch_Score__c');
 
-    const serve = await spawnDealwatch(['serve'], env, 'dealwatch server listening');
-    try {
-      const { body } = await apiClient(serve.url!, 'wb-token')<{ items?: unknown[] } | unknown[]>('GET', '/api/v1/connections');
-      const list = (Array.isArray(body) ? body : (body as { items?: unknown[]; connections?: unknown[] }).items ?? (body as { connections?: unknown[] }).connections ?? []) as {
-        id: string;
-        status: string;
-        lastSyncRun: { status: string; error: string | null; counts: Record<string, number> };
-      }[];
-      const sf = list.find((c) => c.id === 'sf')!;
-      expect(sf.status).toBe('partial');
-      expect(sf.lastSyncRun.counts.failedWrites).toBe(line.failedWrites);
-      expect(sf.lastSyncRun.error).toContain('grant Edit field-level security');
-    } finally {
-      expect(await serve.stop()).toBe(0);
-    }
+    const sf = (await connectionOverHttp(env, 'wb-token', 'sf'))!;
+    expect(sf.status).toBe('partial');
+    expect(sf.lastSyncRun.counts.failedWrites).toBe(line.failedWrites);
+    expect(sf.lastSyncRun.error).toContain('grant Edit field-level security');
   }, 240_000);
 
   it('a flags field that does not exist: partial, naming the field and how to create it', async () => {

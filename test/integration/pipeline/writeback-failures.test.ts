@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../../src/sandbox/index.js';
-import { apiClient, cliEnv, runDealwatch, spawnDealwatch } from './dealwatch-process.js';
+import { cliEnv, connectionOverHttp, runDealwatch } from './dealwatch-process.js';
 import { sandboxConnections } from './harness.js';
 
 interface SyncLine {
@@ -62,20 +62,9 @@ describe('write-back to HubSpot deal properties that do not exist yet', () => {
     const warned = run.stderr.split('\n').filter((l) => l.includes('"level":40') && l.includes('write-back: some writes failed'));
     expect(warned.join('\n')).toContain('dealwatch doctor --fix');
 
-    const serve = await spawnDealwatch(['serve'], env, 'dealwatch server listening');
-    try {
-      const { body } = await apiClient(serve.url!, 'wb-token')<{ items?: unknown[] } | unknown[]>('GET', '/api/v1/connections');
-      const list = (Array.isArray(body) ? body : (body as { items?: unknown[]; connections?: unknown[] }).items ?? (body as { connections?: unknown[] }).connections ?? []) as {
-        id: string;
-        status: string;
-        lastSyncRun: { status: string; error: string | null; counts: Record<string, number> };
-      }[];
-      const hs = list.find((c) => c.id === 'hs')!;
-      expect(hs.status).toBe('partial');
-      expect(hs.lastSyncRun.counts.failedWrites).toBe(line.failedWrites);
-      expect(hs.lastSyncRun.error).toContain('dealwatch doctor --fix');
-    } finally {
-      expect(await serve.stop()).toBe(0);
-    }
+    const hs = (await connectionOverHttp(env, 'wb-token', 'hs'))!;
+    expect(hs.status).toBe('partial');
+    expect(hs.lastSyncRun.counts.failedWrites).toBe(line.failedWrites);
+    expect(hs.lastSyncRun.error).toContain('dealwatch doctor --fix');
   }, 240_000);
 });
