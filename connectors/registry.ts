@@ -28,3 +28,8 @@ export function createConnector(settings: ConnectionSettings, deps: ConnectorDep
 export function webhookVerifierFor(settings: ConnectionSettings): WebhookVerifier {
   return (factoryFor(settings.provider) as ConnectorFactory<ConnectionSettings>).webhookVerifier(settings);
 }
+
+/** The URL at which a person opens a deal in its CRM, or null when the connection's settings cannot tell. */
+export function crmRecordUrl(settings: ConnectionSettings, dealId: string): string | null {
+  return (factoryFor(settings.provider) as ConnectorFactory<ConnectionSettings>).recordUrl(settings, dealId);
+}

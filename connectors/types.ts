@@ -259,4 +259,6 @@ export interface ConnectorFactory<S extends ConnectionSettings = ConnectionSetti
   provider: Provider;
   create(settings: S, deps: ConnectorDeps): CrmConnector;
   webhookVerifier(settings: S): WebhookVerifier;
+  /** The URL at which a person opens a deal in the CRM's own UI, or null when the settings cannot tell. */
+  recordUrl(settings: S, dealId: string): string | null;
 }

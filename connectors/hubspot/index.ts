@@ -2,6 +2,7 @@ import type { HubSpotConnection } from '../../src/domain/model/index.js';
 import type { ConnectorFactory } from '../types.js';
 import { HubSpotConnector } from './connector.js';
 import { hubspotWebhookVerifier } from './webhooks.js';
+import { hubspotDealUrl } from './record-url.js';
 
 export { HubSpotConnector, type HubSpotConnectorOptions } from './connector.js';
 export { hubspotWebhookVerifier, verifyHubSpotSignature } from './webhooks.js';
@@ -17,4 +18,5 @@ export const hubspotFactory: ConnectorFactory<HubSpotConnection> = {
     hubspotWebhookVerifier(
       settings.webhookSecret === undefined && settings.auth?.type === 'oauth' ? { ...settings, webhookSecret: settings.auth.clientSecret } : settings,
     ),
+  recordUrl: hubspotDealUrl,
 };

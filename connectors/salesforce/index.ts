@@ -3,11 +3,13 @@ import type { ConnectorFactory } from '../types.js';
 import type { SalesforceConnection } from '../../src/domain/model/index.js';
 import { SalesforceConnector } from './connector.js';
 import { salesforceWebhookVerifier } from './webhooks.js';
+import { salesforceOpportunityUrl } from './record-url.js';
 
 export const salesforceFactory: ConnectorFactory<SalesforceConnection> = {
   provider: 'salesforce',
   create: (settings, deps) => new SalesforceConnector(settings, deps),
   webhookVerifier: (settings) => salesforceWebhookVerifier(settings),
+  recordUrl: salesforceOpportunityUrl,
 };
 
 export { SalesforceConnector, type SalesforceConnectorOptions } from './connector.js';
