@@ -7,6 +7,7 @@ import { ConfigError } from '../src/domain/errors.js';
 import type { ConnectionSettings } from '../src/domain/model/index.js';
 import { processMetrics, type PipelineMetrics } from '../src/metrics.js';
 import { chooseQueueBackend, QueueSystem, type QueueName, type WorkerGroup } from '../src/queue/index.js';
+import type { RedisTarget } from '../src/queue/redis.js';
 import type { Store } from '../src/store/types.js';
 import { registryConnectors, type PipelineDeps, type PipelineLogger } from './deps.js';
 import { connectionHealthHooks } from './health.js';
@@ -17,7 +18,9 @@ export interface PipelineRuntimeOptions {
   store: Store;
   connections: readonly ConnectionSettings[];
   logger: PipelineLogger;
-  /** `REDIS_URL`; unset: BullMQ's PostgreSQL backend in the store's database. */
+  /** Redis in any mode (src/queue/redis.ts); unset: BullMQ's PostgreSQL backend in the store's database. */
+  redis?: RedisTarget | undefined;
+  /** Short for `redis: { mode: 'single', url }`. */
   redisUrl?: string | undefined;
   /** Queue key prefix. @defaultValue "{dealwatch}" */
   prefix?: string | undefined;
@@ -39,7 +42,7 @@ export interface PipelineRuntime {
 
 
 export async function openPipeline(options: PipelineRuntimeOptions): Promise<PipelineRuntime> {
-  const backend = chooseQueueBackend({ redisUrl: options.redisUrl, databaseUrl: options.store.databaseUrl });
+  const backend = chooseQueueBackend({ redis: options.redis, redisUrl: options.redisUrl, databaseUrl: options.store.databaseUrl });
   const queues = await QueueSystem.open({
     backend,
     logger: options.logger.child({ module: 'queue' }),

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { ConfigError } from './domain/errors.js';
 import { ConnectionSettings, HubSpotConnection, SalesforceConnection } from './domain/model/connection.js';
 import { RulesConfig } from './domain/rules/config.js';
+import { NODE_ENTRY } from './queue/redis.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -19,6 +20,10 @@ export const ENV_VARS = {
   DEALWATCH_CONFIG: 'configPath',
   DATABASE_URL: 'databaseUrl',
   REDIS_URL: 'redisUrl',
+  REDIS_CLUSTER_NODES: 'redisClusterNodes',
+  REDIS_SENTINELS: 'redisSentinels',
+  REDIS_SENTINEL_NAME: 'redisSentinelName',
+  REDIS_PASSWORD: 'redisPassword',
   PORT: 'port',
   HOST: 'host',
   LOG_LEVEL: 'logLevel',
@@ -37,6 +42,11 @@ const postgresUrl = z
   .string()
   .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL');
 const redisUrl = z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL');
+/** A comma-separated list of `host:port` (or `redis[s]://[user:password@]host:port`) entries. */
+const redisNodeList = z.preprocess(
+  (value) => (typeof value === 'string' ? value.split(',').map((entry) => entry.trim()).filter(Boolean) : value),
+  z.array(z.string().regex(NODE_ENTRY, 'expected host:port or redis[s]://[user:password@]host:port')).min(1, 'expected at least one host:port').optional(),
+);
 
 /**
  * The whole configuration. Fields marked "env" come from the environment; `publicUrl` may come from
@@ -48,6 +58,14 @@ export const ConfigSchema = z
     databaseUrl: z.preprocess(emptyAsUndefined, postgresUrl.optional()),
     /** env `REDIS_URL`: queues run on this Redis. Unset: on BullMQ's PostgreSQL backend in the store's database. */
     redisUrl: z.preprocess(emptyAsUndefined, redisUrl.optional()),
+    /** env `REDIS_CLUSTER_NODES`, comma-separated `host:port`: queues run on this Redis Cluster (any few of its nodes; `rediss://` entries for TLS). */
+    redisClusterNodes: z.preprocess(emptyAsUndefined, redisNodeList),
+    /** env `REDIS_SENTINELS`, comma-separated `host:port`: queues run on the master these Sentinels watch. */
+    redisSentinels: z.preprocess(emptyAsUndefined, redisNodeList),
+    /** env `REDIS_SENTINEL_NAME`: the master's name in Sentinel (required with `REDIS_SENTINELS`). */
+    redisSentinelName: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
+    /** env `REDIS_PASSWORD`: Redis password in every mode, when the URL or node entries carry none. */
+    redisPassword: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
     /** env `PORT`: HTTP port. @defaultValue 3000 */
     port: z
       .preprocess(emptyAsUndefined, z.string().regex(/^\d{1,5}$/, 'expected a port number').optional())
@@ -143,6 +161,18 @@ function checkConnections(connections: unknown, ctx: IssueSink): void {
   });
 }
 
+/** Redis is one server, one cluster or one Sentinel-watched master: never two at once. */
+function checkRedisModes(env: NodeJS.ProcessEnv, ctx: IssueSink): void {
+  const set = (['REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS'] as const).filter((name) => emptyAsUndefined(env[name]) !== undefined);
+  if (set.length > 1) {
+    ctx.addIssue({ code: 'custom', path: [ENV_VARS[set[1]!]], message: `set only one of ${set.join(', ')} (one Redis mode at a time)` });
+  }
+  const hasSentinels = emptyAsUndefined(env.REDIS_SENTINELS) !== undefined;
+  const hasName = emptyAsUndefined(env.REDIS_SENTINEL_NAME) !== undefined;
+  if (hasSentinels && !hasName) ctx.addIssue({ code: 'custom', path: ['redisSentinels'], message: 'needs REDIS_SENTINEL_NAME (the name of the master the Sentinels watch)' });
+  if (hasName && !hasSentinels) ctx.addIssue({ code: 'custom', path: ['redisSentinelName'], message: 'set without REDIS_SENTINELS' });
+}
+
 /** Issues a connection of unknown provider would have under every provider: its shared fields' own problems. */
 function sharedFieldIssues(connection: object): z.core.$ZodIssue[] {
   const asHubSpot = HubSpotConnection.safeParse({ ...connection, provider: 'hubspot' });
@@ -194,6 +224,10 @@ export function parseConfig(file: unknown, env: NodeJS.ProcessEnv): z.infer<type
   const input = {
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
+    redisClusterNodes: env.REDIS_CLUSTER_NODES,
+    redisSentinels: env.REDIS_SENTINELS,
+    redisSentinelName: env.REDIS_SENTINEL_NAME,
+    redisPassword: env.REDIS_PASSWORD,
     port: env.PORT,
     metricsPort: env.DEALWATCH_METRICS_PORT,
     metricsToken: env.DEALWATCH_METRICS_TOKEN,
@@ -209,6 +243,7 @@ export function parseConfig(file: unknown, env: NodeJS.ProcessEnv): z.infer<type
   const result = ConfigSchema.safeParse(input);
   const crossField: z.core.$ZodIssue[] = [];
   checkConnections(resolved.connections, { addIssue: (issue) => crossField.push(issue as z.core.$ZodIssue) });
+  checkRedisModes(env, { addIssue: (issue) => crossField.push(issue as z.core.$ZodIssue) });
   issues.push(...secretIssues.values());
   for (const issue of [...(result.success ? [] : result.error.issues), ...crossField]) {
     const field = formatPath(issue.path);

@@ -5,6 +5,7 @@
  * unless DATABASE_URL / REDIS_URL are set), scores, writes back, fires stage changes through signed
  * webhooks into the server, and prints the morning review and where the annotations went.
  */
+import { redisTargetOf } from '../queue/redis.js';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -93,7 +94,7 @@ export async function run(options: DemoOptions, out: NodeJS.WritableStream = pro
 
     progress(redisUrl ? 'connecting to REDIS_URL' : 'starting the queues in the database');
     const prefix = `{dealwatch-demo-${randomBytes(4).toString('hex')}}`;
-    const pipeline = await openPipeline({ store, connections: config.connections, logger, redisUrl, prefix });
+    const pipeline = await openPipeline({ store, connections: config.connections, logger, redis: redisTargetOf({ redisUrl }), prefix });
     closers.unshift(async () => {
       await pipeline.queues.obliterate().catch(() => undefined);
       await pipeline.close({ graceMs: 5_000 });

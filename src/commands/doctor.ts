@@ -3,7 +3,6 @@
  * Redis (when configured), then each connection's own checks (credentials, fields to read and
  * write) through its connector. Exit 0 when every check passes, 1 otherwise, 2 on invalid config.
  */
-import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createConnector } from '../../connectors/registry.js';
@@ -13,6 +12,7 @@ import { DealwatchError } from '../domain/errors.js';
 import type { ConnectionSettings } from '../domain/model/index.js';
 import type { Logger } from '../logger.js';
 import { rateLimitsFor } from '../queue/rate-gate.js';
+import { connectRedisClient, createRedisClient, describeRedisTarget, redisTargetOf, type RedisClient, type RedisTarget } from '../queue/redis.js';
 import { describeUrl, migrationProblem, type Store } from '../store/index.js';
 import { commandLogger, configFrom, storeFrom } from './support.js';
 import type { DoctorOptions } from './types.js';
@@ -33,7 +33,7 @@ export async function run(options: DoctorOptions): Promise<number> {
   const checks: Check[] = [
     { name: 'config', ok: true, detail: `${config.connections.length} connection(s) from ${config.configPath ?? 'environment only'}` },
     ...(await checkDatabase(config, logger)),
-    await checkRedis(config.redisUrl),
+    await checkRedis(redisTargetOf(config)),
   ];
   for (const connection of config.connections) checks.push(...(await checkConnection(connection, options.fix, logger)));
 
@@ -78,24 +78,46 @@ async function checkDatabase(config: Config, logger: Logger): Promise<Check[]> {
   }
 }
 
-async function checkRedis(url: string | undefined): Promise<Check> {
-  if (url === undefined) return { name: 'redis', ok: true, detail: 'not configured: queues run on PostgreSQL' };
-  const redacted = url.replace(/\/\/[^@/]*@/, '//***@');
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 3000, retryStrategy: () => null });
+/**
+ * Redis in the mode configured: one server answers; a cluster reports `cluster_state:ok` (every
+ * slot served); Sentinel names a master that answers as a master. The version is the master's.
+ */
+async function checkRedis(target: RedisTarget | undefined): Promise<Check> {
+  if (target === undefined) return { name: 'redis', ok: true, detail: 'not configured: queues run on PostgreSQL' };
+  const where = describeRedisTarget(target);
+  const redis = createRedisClient(target, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 3000, retryStrategy: () => null });
   redis.on('error', () => undefined); // reported below
   try {
-    await redis.connect();
+    await withTimeout(connectRedisClient(redis), 10_000);
+    const state = await modeState(redis, target);
+    if (state.problem !== undefined) return { name: 'redis', ok: false, detail: `${where}: ${state.problem}` };
     const version = /redis_version:(\d+)\.(\d+)/.exec(await redis.info('server'));
     const [major, minor] = [Number(version?.[1] ?? 0), Number(version?.[2] ?? 0)];
     const supported = major > MIN_REDIS[0] || (major === MIN_REDIS[0] && minor >= MIN_REDIS[1]);
     return supported
-      ? { name: 'redis', ok: true, detail: `${redacted} answers (Redis ${major}.${minor})` }
-      : { name: 'redis', ok: false, detail: `${redacted} runs Redis ${major}.${minor}; ${MIN_REDIS.join('.')} or newer is required` };
+      ? { name: 'redis', ok: true, detail: `${where} answers (Redis ${major}.${minor}${state.detail})` }
+      : { name: 'redis', ok: false, detail: `${where} runs Redis ${major}.${minor}; ${MIN_REDIS.join('.')} or newer is required` };
   } catch (error) {
-    return { name: 'redis', ok: false, detail: `${redacted} does not answer: ${errorText(error)}` };
+    return { name: 'redis', ok: false, detail: `${where} does not answer: ${errorText(error)}` };
   } finally {
     redis.disconnect();
   }
+}
+
+async function modeState(redis: RedisClient, target: RedisTarget): Promise<{ problem?: string; detail: string }> {
+  if (target.mode === 'cluster') {
+    const info = String(await redis.cluster('INFO'));
+    const state = /cluster_state:(\w+)/.exec(info)?.[1] ?? 'unknown';
+    const masters = /cluster_size:(\d+)/.exec(info)?.[1] ?? '?';
+    if (state !== 'ok') return { problem: `cluster_state is ${state} (some slots have no master)`, detail: '' };
+    return { detail: `; cluster ok, ${masters} masters` };
+  }
+  if (target.mode === 'sentinel') {
+    const role = await redis.role();
+    if (role[0] !== 'master') return { problem: `Sentinel's master "${target.name}" answers as ${String(role[0])}`, detail: '' };
+    return { detail: `; master "${target.name}" reachable through Sentinel` };
+  }
+  return { detail: '' };
 }
 
 async function checkConnection(settings: ConnectionSettings, fix: boolean, logger: Logger): Promise<Check[]> {

@@ -3,11 +3,11 @@
  * deployments that run workers separately (`dealwatch worker`). `serverDepsFrom` is also what
  * `dealwatch start` uses to run the server next to the workers.
  */
-import { Redis } from 'ioredis';
 import { webhookVerifierFor } from '../../connectors/registry.js';
 import type { Config } from '../config.js';
 import { createLogger, type Logger } from '../logger.js';
 import { chooseQueueBackend, QUEUE_NAMES, QueueSystem } from '../queue/index.js';
+import { createRedisClient, redisTargetOf, type RedisClient } from '../queue/redis.js';
 import { jobIdDeduper, queueEventSink, queueJobControl, queueReadiness } from '../server/adapters/queue.js';
 import { storeReadiness } from '../server/adapters/store.js';
 import type { ServerDeps } from '../server/deps.js';
@@ -36,8 +36,8 @@ export function publicUrlOf(config: Pick<Config, 'publicUrl' | 'host' | 'port'>)
 export interface ServerParts {
   store: Store;
   queues: QueueSystem;
-  /** Present when REDIS_URL is set: webhook dedupe keys and rate-limit counters live there. */
-  redis?: Redis | undefined;
+  /** Present when Redis is configured (any mode): webhook dedupe keys and rate-limit counters live there. */
+  redis?: RedisClient | undefined;
   /**
    * From {@link openWebhookDeduper}. Without it: Redis when given, else only the events job's
    * deterministic id (which misses a change redelivered under a new event id).
@@ -53,11 +53,11 @@ export interface ServerParts {
  */
 export async function openWebhookDeduper(
   store: Pick<Store, 'databaseUrl' | 'schema'>,
-  redis: Redis | undefined,
-  /** Keys go under the install's queue prefix, so installs sharing a Redis never drop each other's events. */
+  redis: RedisClient | undefined,
+  /** Keys go under the install's prefix (src/queue/keys.ts), so installs sharing a Redis never drop each other's events. */
   keyPrefix?: string,
 ): Promise<{ dedupe: Deduper; close(): Promise<void> }> {
-  if (redis !== undefined) return { dedupe: createRedisDeduper(redis, keyPrefix ? { prefix: `${keyPrefix}:webhook-dedupe:` } : {}), close: async () => undefined };
+  if (redis !== undefined) return { dedupe: createRedisDeduper(redis, keyPrefix ? { prefix: keyPrefix } : {}), close: async () => undefined };
   const dedupe = await createPgDeduper(store.databaseUrl, store.schema);
   return { dedupe, close: () => dedupe.close() };
 }
@@ -106,15 +106,16 @@ export async function openHttpServer(
   parts: { store: Store; queues: QueueSystem; logger: Logger },
   closers: (() => Promise<unknown>)[],
 ): Promise<RunningServer> {
-  let redis: Redis | undefined;
-  if (config.redisUrl !== undefined) {
+  let redis: RedisClient | undefined;
+  const target = redisTargetOf(config);
+  if (target !== undefined) {
     // Auto-pipelining: concurrent webhooks' dedupe and rate-limit commands share round trips.
-    const client = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableAutoPipelining: true });
+    const client = createRedisClient(target, { maxRetriesPerRequest: 2, enableAutoPipelining: true });
     client.on('error', (err) => parts.logger.warn({ err }, 'redis error'));
     redis = client;
     closers.unshift(() => client.quit());
   }
-  const deduper = await openWebhookDeduper(parts.store, redis, parts.queues.prefix);
+  const deduper = await openWebhookDeduper(parts.store, redis, parts.queues.keys.webhookDedupe);
   closers.unshift(() => deduper.close());
   return startServer(serverDepsFrom(config, { ...parts, redis, dedupe: deduper.dedupe }), { host: config.host, port: config.port });
 }
@@ -128,7 +129,7 @@ export async function run(options: ServeOptions): Promise<number> {
   try {
     await store.connections.upsertFromConfig(config.connections);
     const queues = await QueueSystem.open({
-      backend: chooseQueueBackend({ redisUrl: config.redisUrl, databaseUrl: store.databaseUrl }),
+      backend: chooseQueueBackend({ redis: redisTargetOf(config), databaseUrl: store.databaseUrl }),
       prefix: config.queuePrefix,
       installId: await store.installId(),
       logger,

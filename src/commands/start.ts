@@ -4,6 +4,7 @@
  * Stops gracefully on SIGINT/SIGTERM: the server stops accepting, workers finish the jobs in hand,
  * then the queues and the database close.
  */
+import { redisTargetOf } from '../queue/redis.js';
 import { concurrencyFromEnv, openPipeline } from '../../jobs/runtime.js';
 import { createLogger } from '../logger.js';
 import type { RunningServer } from '../server/server.js';
@@ -20,7 +21,7 @@ export async function run(options: StartOptions): Promise<number> {
   let server: RunningServer | undefined;
   try {
     await store.connections.upsertFromConfig(config.connections);
-    const pipeline = await openPipeline({ store, connections: config.connections, logger, redisUrl: config.redisUrl, prefix: config.queuePrefix });
+    const pipeline = await openPipeline({ store, connections: config.connections, logger, redis: redisTargetOf(config), prefix: config.queuePrefix });
     closers.unshift(() => pipeline.close({ graceMs: 20_000 }));
     const schedulers = await pipeline.reconcileSchedulers();
     pipeline.startWorkers({ concurrency });

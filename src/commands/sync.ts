@@ -4,6 +4,7 @@
  * have finished; with `--json` it prints one line. When no worker is running (no `dealwatch start`
  * or `worker`), it runs the workers in this process for the duration.
  */
+import { redisTargetOf } from '../queue/redis.js';
 import { openPipeline } from '../../jobs/runtime.js';
 import { summarize } from '../../jobs/summary.js';
 import { DealwatchError } from '../domain/errors.js';
@@ -20,7 +21,7 @@ export async function run(options: SyncOptions, out: NodeJS.WritableStream = pro
   const store = await storeFrom(config, logger);
   try {
     await store.connections.upsertFromConfig(config.connections);
-    const pipeline = await openPipeline({ store, connections: config.connections, logger, redisUrl: config.redisUrl, prefix: config.queuePrefix });
+    const pipeline = await openPipeline({ store, connections: config.connections, logger, redis: redisTargetOf(config), prefix: config.queuePrefix });
     try {
       const running = await pipeline.queues.workerCount();
       const inProcess = running === 0 && options.wait;

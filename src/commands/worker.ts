@@ -5,6 +5,7 @@
  * no new jobs, the ones in hand finish (or are released after the grace period), then connections close.
  * With `DEALWATCH_METRICS_PORT` set it serves its own `/metrics` (what its workers count) on `HOST`.
  */
+import { redisTargetOf } from '../queue/redis.js';
 import { concurrencyFromEnv, openPipeline } from '../../jobs/runtime.js';
 import { createLogger } from '../logger.js';
 import { processMetrics } from '../metrics.js';
@@ -21,7 +22,7 @@ export async function run(options: WorkerOptions): Promise<number> {
   let listener: MetricsListener | undefined;
   try {
     await store.connections.upsertFromConfig(config.connections);
-    const pipeline = await openPipeline({ store, connections: config.connections, logger, redisUrl: config.redisUrl, prefix: config.queuePrefix });
+    const pipeline = await openPipeline({ store, connections: config.connections, logger, redis: redisTargetOf(config), prefix: config.queuePrefix });
     try {
       const schedulers = await pipeline.reconcileSchedulers();
       pipeline.startWorkers({ concurrency });

@@ -1,8 +1,8 @@
 /**
- * The one place that knows which BullMQ backend runs the queues: Redis when `REDIS_URL` is set,
- * otherwise BullMQ's PostgreSQL backend in the store's database.
+ * The one place that knows which BullMQ backend runs the queues: Redis when one of its modes is
+ * configured (`REDIS_URL`, `REDIS_CLUSTER_NODES`, `REDIS_SENTINELS`: src/queue/redis.ts), otherwise
+ * BullMQ's PostgreSQL backend in the store's database.
  */
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import {
   Queue as RedisQueue,
@@ -14,14 +14,21 @@ import {
   type Processor,
 } from 'bullmq';
 import { DealwatchError } from '../domain/errors.js';
+import { connectRedisClient, createRedisClient, describeRedisTarget, redisVariableOf, type RedisClient, type RedisMode, type RedisTarget } from './redis.js';
 
-/** Where the queues live. */
-export type QueueBackendSpec = { kind: 'redis'; url: string } | { kind: 'postgres'; url: string };
+/** Where the queues live. `{ kind: 'redis', url }` is short for one Redis server. */
+export type QueueBackendSpec = { kind: 'redis'; target: RedisTarget } | { kind: 'redis'; url: string } | { kind: 'postgres'; url: string };
 
-/** Picks the backend from the environment: Redis wins when its URL is set. */
-export function chooseQueueBackend(env: { redisUrl?: string | undefined; databaseUrl: string }): QueueBackendSpec {
+/** Picks the backend from the configuration: Redis wins when one of its modes (or a plain URL) is set. */
+export function chooseQueueBackend(env: { redis?: RedisTarget | undefined; redisUrl?: string | undefined; databaseUrl: string }): QueueBackendSpec {
+  if (env.redis) return { kind: 'redis', target: env.redis };
   if (env.redisUrl) return { kind: 'redis', url: env.redisUrl };
   return { kind: 'postgres', url: env.databaseUrl };
+}
+
+/** The Redis target of a Redis spec. */
+export function redisTargetOfSpec(spec: QueueBackendSpec & { kind: 'redis' }): RedisTarget {
+  return 'target' in spec ? spec.target : { mode: 'single', url: spec.url };
 }
 
 /** The minimal slice of a BullMQ Queue/Worker the rest of src/queue uses, on either backend. */
@@ -31,6 +38,8 @@ export type AnyWorker = RedisWorker;
 /** Builds BullMQ classes bound to one backend, and owns the connections they share. */
 export interface BackendConnections {
   readonly kind: QueueBackendSpec['kind'];
+  /** How Redis is deployed (the key layout depends on it); `postgres` without Redis. */
+  readonly mode: RedisMode | 'postgres';
   /**
    * True when every client shares one database session (PGlite behind pglite-socket): nothing may
    * depend on per-connection session state (search_path, prepared statement names, application_name).
@@ -39,7 +48,7 @@ export interface BackendConnections {
   createQueue(name: string, options: Omit<QueueOptions, 'connection'>): AnyQueue;
   createWorker(name: string, processor: Processor, options: Omit<WorkerOptions, 'connection'>): AnyWorker;
   /** Store client for rate-limiter-flexible (`ioredis` or a `pg` pool adapter). */
-  readonly limiterClient: { kind: 'redis'; client: Redis } | { kind: 'postgres'; client: PgQueryable };
+  readonly limiterClient: { kind: 'redis'; client: RedisClient } | { kind: 'postgres'; client: PgQueryable };
   close(): Promise<void>;
 }
 
@@ -49,8 +58,8 @@ export interface PgQueryable {
 }
 
 function unreachable(spec: QueueBackendSpec, cause: unknown): DealwatchError {
-  const variable = spec.kind === 'redis' ? 'REDIS_URL' : 'DATABASE_URL';
-  const host = safeHost(spec.url);
+  const variable = spec.kind === 'redis' ? redisVariableOf(redisTargetOfSpec(spec)) : 'DATABASE_URL';
+  const host = spec.kind === 'redis' ? describeRedisTarget(redisTargetOfSpec(spec)) : safeHost(spec.url);
   return new DealwatchError('QUEUE.UNAVAILABLE', `queue backend ${spec.kind} at ${host} (${variable}) is not reachable`, { cause });
 }
 
@@ -109,17 +118,18 @@ export async function connectBackend(spec: QueueBackendSpec): Promise<BackendCon
 
 async function connectRedis(spec: QueueBackendSpec & { kind: 'redis' }): Promise<BackendConnections> {
   // Workers need maxRetriesPerRequest: null (blocking commands); a failed first connect must not hang.
-  const redis = new Redis(spec.url, { maxRetriesPerRequest: null, lazyConnect: true, connectTimeout: 3000, retryStrategy: (n) => Math.min(n * 200, 2000) });
+  const target = redisTargetOfSpec(spec);
+  const redis = createRedisClient(target, { maxRetriesPerRequest: null, lazyConnect: true, connectTimeout: 3000, retryStrategy: (n) => Math.min(n * 200, 2000) });
   redis.on('error', () => undefined); // surfaced by commands; ioredis reconnects by itself
   try {
-    await redis.connect();
-    await redis.ping();
+    await withDeadline(connectRedisClient(redis), 10_000);
   } catch (cause) {
     redis.disconnect();
     throw unreachable(spec, cause);
   }
   return {
     kind: 'redis',
+    mode: target.mode,
     sharedSession: false,
     createQueue: (name, options) => new RedisQueue(name, { ...options, connection: redis }),
     createWorker: (name, processor, options) => new RedisWorker(name, processor, { ...options, connection: redis }),
@@ -166,6 +176,7 @@ async function connectPostgres(spec: QueueBackendSpec & { kind: 'postgres' }): P
   const drainDelayOf = (name: string) => (sharedSession ? (name === 'events' ? 0.1 : 1) : 5);
   return {
     kind: 'postgres',
+    mode: 'postgres',
     sharedSession,
     createQueue: (name, options) => new Queue(name, { ...options, connection } as never) as unknown as AnyQueue,
     createWorker: (name, processor, options) =>
@@ -175,4 +186,19 @@ async function connectPostgres(spec: QueueBackendSpec & { kind: 'postgres' }): P
       await pool.end();
     },
   };
+}
+
+/** A cluster or Sentinel client keeps retrying an unreachable seed; the first connect gives up. */
+async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      work,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000} s`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

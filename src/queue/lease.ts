@@ -91,7 +91,7 @@ export class LeaseFactory {
   }
 
   private create(): Promise<RateLimiterAbstract> {
-    const options = { keyPrefix: `${this.keyPrefix}:lease`, points: 1, duration: this.leaseSeconds };
+    const options = { keyPrefix: this.keyPrefix, points: 1, duration: this.leaseSeconds };
     if (this.backend.limiterClient.kind === 'redis') {
       return Promise.resolve(new RateLimiterRedis({ ...options, storeClient: this.backend.limiterClient.client }));
     }

@@ -133,7 +133,7 @@ export class RateGateFactory {
     // has to outlive the sub-window: whole seconds, as RateLimiterRedis expires keys in seconds.
     const duration = Math.max(1, Math.ceil(plan.subWindowMs / 1000));
     const points = plan.perSubWindow;
-    const keyPrefix = `${this.keyPrefix}:rl:${bucket}`;
+    const keyPrefix = `${this.keyPrefix}:${bucket}`;
     if (this.backend.limiterClient.kind === 'redis') {
       return { plan, limiter: new RateLimiterRedis({ storeClient: this.backend.limiterClient.client, keyPrefix, points, duration }) };
     }

@@ -17,6 +17,7 @@ import {
 } from './catalog.js';
 import { describe, fateOf, withJitter } from './fate.js';
 import { DEFAULT_QUEUE_PREFIX, QUEUE_NAMES, type QueueName } from './names.js';
+import { keyLayout, type KeyLayout } from './keys.js';
 import { LeaseFactory } from './lease.js';
 import { RateGateFactory } from './rate-gate.js';
 
@@ -103,8 +104,8 @@ export interface SyncScheduleEntry {
 const SCHEDULER_PREFIX = 'nightly-sync-';
 
 export class QueueSystem {
-  /** Where this system's keys live: the configured prefix, then the install id when given. */
-  readonly prefix: string;
+  /** Where this system's keys live (src/queue/keys.ts): the configured prefix, the install id, the mode. */
+  readonly keys: KeyLayout;
   readonly rateGates: RateGateFactory;
   /** Cross-process mutual exclusion (one write-back per connection at a time). */
   readonly leases: LeaseFactory;
@@ -115,24 +116,29 @@ export class QueueSystem {
   private constructor(
     private readonly backend: BackendConnections,
     private readonly logger: QueueLogger,
-    prefix: string,
+    keys: KeyLayout,
   ) {
-    this.prefix = prefix;
-    this.rateGates = new RateGateFactory(backend, prefix);
-    this.leases = new LeaseFactory(backend, prefix, undefined, logger);
+    this.keys = keys;
+    this.rateGates = new RateGateFactory(backend, keys.rateGates);
+    this.leases = new LeaseFactory(backend, keys.leases, undefined, logger);
   }
 
   /** Connects to the backend; `QUEUE.UNAVAILABLE` names the variable when it does not answer. */
   static async open(options: QueueSystemOptions): Promise<QueueSystem> {
     const backend = await connectBackend(options.backend);
     const prefix = options.prefix ?? DEFAULT_QUEUE_PREFIX;
-    const system = new QueueSystem(backend, options.logger, options.installId ? `${prefix}:${options.installId}` : prefix);
+    const system = new QueueSystem(backend, options.logger, keyLayout(prefix, options.installId, backend.mode));
     await Promise.all(QUEUE_NAMES.map((name) => system.queue(name).waitUntilReady()));
     return system;
   }
 
   get backendKind(): 'redis' | 'postgres' {
     return this.backend.kind;
+  }
+
+  /** How Redis is deployed (`single`, `cluster`, `sentinel`), or `postgres`. */
+  get backendMode(): BackendConnections['mode'] {
+    return this.backend.mode;
   }
 
   /** True on PGlite (one session shared by every client). */
@@ -143,7 +149,7 @@ export class QueueSystem {
   queue(name: QueueName): AnyQueue {
     let queue = this.queues.get(name);
     if (!queue) {
-      queue = this.backend.createQueue(name, { prefix: this.prefix });
+      queue = this.backend.createQueue(name, { prefix: this.keys.queuePrefix(name) });
       queue.on('error', (error: Error) => this.logger.warn({ queue: name, err: describe(error) }, 'queue error'));
       this.queues.set(name, queue);
     }
@@ -186,7 +192,7 @@ export class QueueSystem {
     for (const name of options.queues ?? QUEUE_NAMES) {
       const processor = this.processorFor(name, handlers, abort.signal, options.hooks ?? {});
       const worker = this.backend.createWorker(name, processor, {
-        prefix: this.prefix,
+        prefix: this.keys.queuePrefix(name),
         concurrency: options.concurrency?.[name] ?? DEFAULT_CONCURRENCY[name],
         lockDuration: options.lockDurationMs ?? 30_000,
         stalledInterval: Math.min(30_000, options.lockDurationMs ?? 30_000),

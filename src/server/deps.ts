@@ -3,7 +3,7 @@
  * real backends they control and the commands wire production adapters.
  */
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis.js';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Metrics } from './metrics.js';
 import type {
@@ -74,5 +74,5 @@ export interface ServerDeps {
   /** Queues shown on the dashboard and counted by `/metrics`. */
   queues: readonly Queue[];
   /** Rate-limit counters live here when Redis is in use (shared by every replica); else in memory. */
-  redis?: Redis | undefined;
+  redis?: RedisClient | undefined;
 }

@@ -1,13 +1,13 @@
 import fp from 'fastify-plugin';
 import rateLimit from '@fastify/rate-limit';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../queue/redis.js';
 
 /**
  * Registers @fastify/rate-limit without a global limit: routes opt in with `config.rateLimit`
  * and their own key (per source), so a flood from one source cannot starve the others.
  * Counters live in Redis when it is in use, so every replica counts together.
  */
-export const rateLimitPlugin = fp<{ redis?: Redis | undefined; keyPrefix: string }>(
+export const rateLimitPlugin = fp<{ redis?: RedisClient | undefined; keyPrefix: string }>(
   async (app, { redis, keyPrefix }) => {
     await app.register(rateLimit, {
       global: false,

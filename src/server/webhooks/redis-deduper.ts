@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../queue/redis.js';
 import type { Deduper } from '../ports.js';
 
 /** The providers retry for up to 24 h; keys outlive that by an hour. */
@@ -16,7 +16,7 @@ end
 return 1`;
 
 /** Dedupe keys in Redis, set with a TTL of at least the providers' retry window. */
-export function createRedisDeduper(redis: Redis, options: { prefix?: string; ttlMs?: number } = {}): Deduper {
+export function createRedisDeduper(redis: RedisClient, options: { prefix?: string; ttlMs?: number } = {}): Deduper {
   const prefix = options.prefix ?? 'dealwatch:webhook-dedupe:';
   const ttlMs = options.ttlMs ?? DEDUPE_TTL_MS;
   return {

@@ -120,7 +120,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     workers,
     env: {
       DW_TEST_PREFIX: prefix,
-      DW_TEST_QUEUE_URL: backend.url,
+      DW_TEST_QUEUE_URL: 'url' in backend ? backend.url : '',
       DW_TEST_QUEUE_KIND: backend.kind,
       DW_TEST_DATABASE_URL: store.databaseUrl,
       DW_TEST_SCHEMA: store.schema,
