@@ -86,7 +86,9 @@ async function checkRedis(target: RedisTarget | undefined): Promise<Check> {
   if (target === undefined) return { name: 'redis', ok: true, detail: 'not configured: queues run on PostgreSQL' };
   const where = describeRedisTarget(target);
   const redis = createRedisClient(target, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 3000, retryStrategy: () => null });
-  redis.on('error', () => undefined); // reported below
+  // Reported below; a refused password closes the connection, and only this event says why.
+  let cause: unknown;
+  redis.on('error', (error: unknown) => (cause = error));
   try {
     await withTimeout(connectRedisClient(redis), 10_000);
     const state = await modeState(redis, target);
@@ -98,7 +100,8 @@ async function checkRedis(target: RedisTarget | undefined): Promise<Check> {
       ? { name: 'redis', ok: true, detail: `${where} answers (Redis ${major}.${minor}${state.detail})` }
       : { name: 'redis', ok: false, detail: `${where} runs Redis ${major}.${minor}; ${MIN_REDIS.join('.')} or newer is required` };
   } catch (error) {
-    return { name: 'redis', ok: false, detail: `${where} does not answer: ${errorText(error)}` };
+    const reason = /Connection is closed/.test(errorText(error)) && cause !== undefined ? cause : error;
+    return { name: 'redis', ok: false, detail: `${where} does not answer: ${errorText(reason)}` };
   } finally {
     redis.disconnect();
   }

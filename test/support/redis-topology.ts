@@ -38,21 +38,23 @@ async function startNode(dir: string, port: number, extra: string[]): Promise<vo
 }
 
 async function ping(port: number): Promise<boolean> {
-  const client = new Redis({ host: HOST, port, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+  // No ready check: it would fail on a server behind a password before PING could say so.
+  const client = new Redis({ host: HOST, port, lazyConnect: true, enableReadyCheck: false, retryStrategy: () => null, maxRetriesPerRequest: 0 });
   client.on('error', () => undefined);
   try {
     await client.connect();
     return (await client.ping()) === 'PONG';
-  } catch {
-    return false;
+  } catch (error) {
+    // A server behind a password is up: it answers, with NOAUTH.
+    return /NOAUTH/.test(String(error));
   } finally {
     client.disconnect();
   }
 }
 
 /** Runs a command on one node and closes the connection. */
-export async function onNode<T>(port: number, work: (client: Redis) => Promise<T>): Promise<T> {
-  const client = new Redis({ host: HOST, port, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 1 });
+export async function onNode<T>(port: number, work: (client: Redis) => Promise<T>, password?: string): Promise<T> {
+  const client = new Redis({ host: HOST, port, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 1, ...(password ? { password } : {}) });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -164,10 +166,7 @@ export async function startRedisSentinel(options: { basePort: number; name?: str
   const close = async () => {
     await Promise.all(
       [sentinelPort, replicaPort, masterPort].map((port) =>
-        onNode(port, async (c) => {
-          if (options.password && port !== sentinelPort) await c.call('AUTH', options.password);
-          return c.call('SHUTDOWN', 'NOSAVE');
-        }).catch(() => undefined),
+        onNode(port, (c) => c.call('SHUTDOWN', 'NOSAVE'), port === sentinelPort ? undefined : options.password).catch(() => undefined),
       ),
     );
     rmSync(dir, { recursive: true, force: true });
