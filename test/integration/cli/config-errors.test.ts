@@ -45,6 +45,17 @@ describe('dealwatch with an invalid configuration', { timeout: 90_000 }, () => {
     expect(result.stderr).toContain('  LOG_LEVEL: expected one of "fatal", "error", "warn", "info", "debug", "trace", "silent"');
   });
 
+  it('names the Redis settings that conflict or are missing, and never prints a password', async () => {
+    const both = await runCli(['migrate'], { env: cleanEnv({ REDIS_URL: 'redis://127.0.0.1:6379', REDIS_CLUSTER_NODES: '127.0.0.1:7000,redis://:cluster-secret@127.0.0.1' }) });
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('  REDIS_CLUSTER_NODES: set only one of REDIS_URL, REDIS_CLUSTER_NODES (one Redis mode at a time)');
+    expect(both.stderr).toContain('  REDIS_CLUSTER_NODES[1]: expected host:port or redis[s]://[user:password@]host:port');
+    expect(both.stderr).not.toContain('cluster-secret');
+    const sentinel = await runCli(['migrate'], { env: cleanEnv({ REDIS_SENTINELS: '127.0.0.1:26379' }) });
+    expect(sentinel.code).toBe(2);
+    expect(sentinel.stderr).toContain('  REDIS_SENTINELS: needs REDIS_SENTINEL_NAME (the name of the master the Sentinels watch)');
+  });
+
   it('exits 2 on a usage error', async () => {
     const result = await runCli(['sync']);
     expect(result.code).toBe(2);

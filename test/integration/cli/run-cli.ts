@@ -12,7 +12,7 @@ export interface CliResult {
 /** Environment of a spawned CLI: none of the caller's dealwatch settings leak in. */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env = { ...process.env };
-  for (const name of ['DATABASE_URL', 'REDIS_URL', 'DEALWATCH_CONFIG', 'DEALWATCH_DATA_DIR', 'PORT', 'HOST', 'LOG_LEVEL', 'PUBLIC_URL', 'DEALWATCH_API_TOKENS', 'DEALWATCH_METRICS_PORT', 'DEALWATCH_CONCURRENCY']) {
+  for (const name of ['DATABASE_URL', 'REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS', 'REDIS_SENTINEL_NAME', 'REDIS_PASSWORD', 'DEALWATCH_CONFIG', 'DEALWATCH_DATA_DIR', 'PORT', 'HOST', 'LOG_LEVEL', 'PUBLIC_URL', 'DEALWATCH_API_TOKENS', 'DEALWATCH_METRICS_PORT', 'DEALWATCH_CONCURRENCY']) {
     delete env[name];
   }
   return { ...env, ...extra };
