@@ -78,6 +78,8 @@ export const WritebackJobPayload = z.object({
   dealIds: z.array(z.string().min(1)).optional(),
   /** Id of the job that asked (correlation, part of the job id). */
   cause: z.string().default('manual'),
+  /** The round of its connection's work that asked: the score chunk's number (fairness: see `priority`). */
+  round: z.number().int().nonnegative().default(0),
 });
 export type WritebackJobPayload = z.input<typeof WritebackJobPayload>;
 
@@ -94,7 +96,19 @@ export interface JobDefinition<S extends z.ZodType> {
    * (BullMQ `deduplication`), after it finishes a new one may start.
    */
   dedupeId?(payload: z.output<S>): string;
+  /**
+   * Fair turns between connections: a job's round of its connection's work (a sync's n-th score
+   * chunk, and the write-back it asks for, are round n). BullMQ takes the lowest priority first and
+   * keeps arrival order within one, so every connection's round 0 runs before anyone's round 1: a
+   * small connection's only chunk waits for one running job to end, not behind a big sync's
+   * hundreds of chunks (docs/architecture.md, "Fair turns").
+   */
+  priority?(payload: z.output<S>): number;
 }
+
+/** BullMQ's largest priority (2^21). */
+const MAX_PRIORITY = 2_097_152;
+const roundPriority = (round: number) => Math.min(round + 1, MAX_PRIORITY);
 
 const DAY_S = 24 * 3600;
 
@@ -134,6 +148,7 @@ export const jobCatalog = {
       p.runId === null
         ? jobIdOf('score', p.connectionId, hashOf(...p.dealIds), Date.now())
         : jobIdOf('score', p.connectionId, runTag(p.runId, p.runStartedAt), p.chunk),
+    priority: (p) => roundPriority(p.chunk),
   }),
   writeback: define({
     queue: 'writeback',
@@ -141,6 +156,7 @@ export const jobCatalog = {
     retry: { attempts: 8, backoffMs: 5_000, jitter: 0.5 },
     retention: { completed: { age: DAY_S, count: 1_000 }, failed: { count: 500 } },
     jobId: (p) => jobIdOf('wb', p.connectionId, p.cause),
+    priority: (p) => roundPriority(p.round),
   }),
 } as const satisfies { [N in QueueName]: JobDefinition<z.ZodType> };
 

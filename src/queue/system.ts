@@ -163,6 +163,7 @@ export class QueueSystem {
     const dedupeId = 'dedupeId' in definition ? (definition as { dedupeId(p: unknown): string }).dedupeId(payload) : undefined;
     const job = await this.queue(definition.queue).add(name, payload, {
       ...jobOptions(definition),
+      ...priorityOf(definition, payload),
       jobId,
       ...(options.delayMs ? { delay: options.delayMs } : {}),
       ...(dedupeId ? { deduplication: { id: dedupeId } } : {}),
@@ -177,7 +178,7 @@ export class QueueSystem {
     const definition = jobCatalog[name];
     const jobs = inputs.map((input) => {
       const { payload } = parse(name, input);
-      return { name, data: payload, opts: { ...jobOptions(definition), jobId: definition.jobId(payload as never) } };
+      return { name, data: payload, opts: { ...jobOptions(definition), ...priorityOf(definition, payload), jobId: definition.jobId(payload as never) } };
     });
     const added = await this.queue(definition.queue).addBulk(jobs);
     return added.map((job, i) => ({ queue: definition.queue, jobId: job.id ?? jobs[i]!.opts.jobId }));
@@ -403,6 +404,11 @@ function parse<N extends JobName>(name: N, input: JobInput<N>) {
     throw new DealwatchError('QUEUE.BAD_PAYLOAD', `${name} job: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   }
   return { definition, payload: parsed.data };
+}
+
+/** The job's turn among its queue's connections (catalog `priority`), when its queue takes turns. */
+function priorityOf(definition: (typeof jobCatalog)[JobName], payload: unknown): { priority?: number } {
+  return 'priority' in definition ? { priority: (definition as { priority(p: unknown): number }).priority(payload) } : {};
 }
 
 function jobOptions(definition: (typeof jobCatalog)[JobName]) {
