@@ -127,6 +127,13 @@ describe.skipIf(!ready)('dealwatch on a Redis Cluster', () => {
       await webhooksHandled(store, moved);
       await expectExactlyOnce(sandbox, store);
 
+      // The queue dashboard and /metrics read the queues through the cluster too.
+      const board = await fetch(`${start.url}/admin/queues/api/queues`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      expect(board.status).toBe(200);
+      expect(await board.text()).toContain('writeback');
+      const metrics = await (await fetch(`${start.url}/metrics`)).text();
+      expect(metrics).toMatch(/dealwatch_queue_jobs\{queue="score",state="completed"\} [1-9]/);
+
       const masters = await cluster.masterPorts();
       const keysPerMaster = await Promise.all(masters.map((p) => cluster.keysOn(p)));
       // Rate-gate keys (one per connection, bucket and sub-window) carry no hash tag: they spread.
