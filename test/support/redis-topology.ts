@@ -8,6 +8,7 @@
  * DEALWATCH_REQUIRE_SERVICES=1 a missing binary fails the run instead.
  */
 import { execFile } from 'node:child_process';
+import net from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -30,6 +31,28 @@ export async function redisServerAvailable(): Promise<boolean> {
     console.warn('\n*** SKIPPED: redis-server / redis-cli not found; the Redis Cluster and Sentinel suites were skipped ***\n');
     return false;
   }
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, HOST, () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * The first run of `count` free ports from `preferred` (stepping by `count`), with their cluster
+ * bus ports (+10000) free too when `bus`: a port left taken by another run moves the suite along
+ * instead of failing it.
+ */
+async function freePortRun(preferred: number, count: number, bus: boolean): Promise<number> {
+  for (let base = preferred; base < preferred + 40 * count; base += count) {
+    const ports = Array.from({ length: count }, (_, i) => base + i);
+    const wanted = bus ? [...ports, ...ports.map((p) => p + 10_000)] : ports;
+    if ((await Promise.all(wanted.map(portFree))).every(Boolean)) return base;
+  }
+  throw new Error(`no ${count} free loopback ports from ${preferred}`);
 }
 
 async function startNode(dir: string, port: number, extra: string[]): Promise<void> {
@@ -87,13 +110,16 @@ export interface LocalCluster {
 }
 
 /**
- * A cluster of `masters` masters, each with `replicasPerMaster` replicas, on ports `basePort`...
+ * A cluster of `masters` masters, each with `replicasPerMaster` replicas, on ports from `basePort`
+ * (or the next free run)...
  * (the cluster bus takes port + 10000). `nodeTimeoutMs` is how soon a stopped master is failed over.
  */
 export async function startRedisCluster(options: { basePort: number; masters?: number; replicasPerMaster?: number; nodeTimeoutMs?: number }): Promise<LocalCluster> {
   const masters = options.masters ?? 3;
   const replicas = options.replicasPerMaster ?? 0;
-  const ports = Array.from({ length: masters * (1 + replicas) }, (_, i) => options.basePort + i);
+  const count = masters * (1 + replicas);
+  const basePort = await freePortRun(options.basePort, count, true);
+  const ports = Array.from({ length: count }, (_, i) => basePort + i);
   const dir = mkdtempSync(path.join(tmpdir(), 'dw-redis-cluster-'));
   const stopped = new Set<number>();
   const live = () => ports.filter((p) => !stopped.has(p));
@@ -160,7 +186,8 @@ export interface LocalSentinel {
 /** One master, one replica and one Sentinel watching them (quorum 1), on `basePort`, +1, +2. */
 export async function startRedisSentinel(options: { basePort: number; name?: string; password?: string }): Promise<LocalSentinel> {
   const name = options.name ?? 'dwmaster';
-  const [masterPort, replicaPort, sentinelPort] = [options.basePort, options.basePort + 1, options.basePort + 2];
+  const basePort = await freePortRun(options.basePort, 3, false);
+  const [masterPort, replicaPort, sentinelPort] = [basePort, basePort + 1, basePort + 2];
   const dir = mkdtempSync(path.join(tmpdir(), 'dw-redis-sentinel-'));
   const auth = options.password ? ['--requirepass', options.password, '--masterauth', options.password] : [];
   const close = async () => {

@@ -1,7 +1,7 @@
 /**
  * dealwatch on a Sentinel-watched Redis (REDIS_SENTINELS + REDIS_SENTINEL_NAME, REDIS_PASSWORD),
  * through the CLI: one master, one replica and one Sentinel on loopback, the master behind a
- * password. `dealwatch doctor` finds the master through the Sentinel, and a full sync with its
+ * password (the store on PostgreSQL). `dealwatch doctor` finds the master through the Sentinel, and a full sync with its
  * scoring and write-back runs on it. A wrong password is reported without being printed.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,11 +10,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../../src/sandbox/index.js';
 import { onNode, redisServerAvailable, startRedisSentinel, type LocalSentinel } from '../../support/redis-topology.js';
-import { cliEnv, runDealwatch } from './dealwatch-process.js';
+import { postgresAvailable } from '../../support/services.js';
+import { cliEnv, createDatabase, runDealwatch } from './dealwatch-process.js';
 import { sandboxConnections } from './harness.js';
 
 const PASSWORD = 'sentinel-test-password-9f3';
-const ready = await redisServerAvailable();
+const ready = (await redisServerAvailable()) && (await postgresAvailable());
 
 interface DoctorReport {
   checks: { name: string; ok: boolean; detail: string }[];
@@ -25,7 +26,9 @@ describe.skipIf(!ready)('dealwatch on a Sentinel-watched Redis', () => {
   let sandbox: Sandbox;
   let dir: string;
   let config: string;
+  let db: Awaited<ReturnType<typeof createDatabase>>;
   beforeAll(async () => {
+    db = await createDatabase();
     sentinel = await startRedisSentinel({ basePort: 7130, password: PASSWORD });
     sandbox = await startSandbox({ deals: 40, seed: 21, rateLimit: false, hubspotCustomProperties: ['dealwatch_score', 'dealwatch_flags'] });
     dir = mkdtempSync(path.join(tmpdir(), 'dw-sentinel-'));
@@ -35,11 +38,12 @@ describe.skipIf(!ready)('dealwatch on a Sentinel-watched Redis', () => {
   afterAll(async () => {
     await sandbox?.close();
     await sentinel?.close();
+    await db?.drop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   const envWith = (password: string) =>
-    cliEnv({ DEALWATCH_CONFIG: config, DEALWATCH_DATA_DIR: path.join(dir, 'embedded'), REDIS_SENTINELS: sentinel.sentinels, REDIS_SENTINEL_NAME: sentinel.name, REDIS_PASSWORD: password });
+    cliEnv({ DEALWATCH_CONFIG: config, DATABASE_URL: db.url, REDIS_SENTINELS: sentinel.sentinels, REDIS_SENTINEL_NAME: sentinel.name, REDIS_PASSWORD: password });
 
   it('finds the master through the Sentinel and runs a full sync, scoring and write-back on it', async () => {
     const doctor = await runDealwatch(['doctor', '--json'], envWith(PASSWORD));
@@ -54,7 +58,7 @@ describe.skipIf(!ready)('dealwatch on a Sentinel-watched Redis', () => {
     // The queues' keys are on the master (and replicated), under the one-server names.
     const keys = await onNode(sentinel.masterPort, (c) => c.keys('{dealwatch}:*:sync:*'), PASSWORD);
     expect(keys.length).toBeGreaterThan(0);
-  }, 60_000);
+  }, 90_000);
 
   it('reports a wrong password without printing it', async () => {
     const wrong = 'wrong-password-do-not-print';
