@@ -63,11 +63,11 @@ export function waterfallChart(w: Waterfall, subtitle: string): Html {
     } else if (sign > 0) {
       base.push(running);
       running += x;
-      values.push({ value: x, itemStyle: { color: COLORS.up }, label: { formatter: `+${compact(x)}` } });
+      values.push({ value: x, itemStyle: { color: COLORS.up }, label: { formatter: x === 0 ? '0' : `+${compact(x)}` } });
     } else {
       running -= x;
       base.push(running);
-      values.push({ value: x, itemStyle: { color: COLORS.down }, label: { formatter: `-${compact(x)}` } });
+      values.push({ value: x, itemStyle: { color: COLORS.down }, label: { formatter: x === 0 ? '0' : `-${compact(x)}` } });
     }
   }
   return figure(
@@ -75,7 +75,7 @@ export function waterfallChart(w: Waterfall, subtitle: string): Html {
     {
       title: title(`Pipeline waterfall (${w.currency})`, subtitle),
       grid: { left: 70, right: 20, top: 70, bottom: 40 },
-      xAxis: { type: 'category', data: WATERFALL_STEPS.map(([, label]) => label) },
+      xAxis: { type: 'category', data: WATERFALL_STEPS.map(([, label]) => label), axisLabel: { interval: 0 } },
       yAxis: { type: 'value', axisLabel: { formatter: compact } },
       series: [
         { type: 'bar', stack: 'waterfall', data: base, itemStyle: { color: 'transparent' }, silent: true },
@@ -99,14 +99,17 @@ export function forecastChart(reps: readonly RepForecastBar[], currency: string,
     'forecast-by-rep',
     {
       title: title(`Forecast against quota by rep (${currency})`, period),
-      legend: { top: 45 },
-      grid: { left: 70, right: 20, top: 85, bottom: 40 },
+      legend: { top: 55 },
+      grid: { left: 70, right: 20, top: 95, bottom: 40 },
       xAxis: { type: 'category', data: reps.map((r) => r.name), axisLabel: { interval: 0 } },
       yAxis: { type: 'value', axisLabel: { formatter: compact } },
       series: [
         { name: 'Expected', type: 'bar', data: reps.map((r) => r.expected), itemStyle: { color: COLORS.main }, label: { show: true, position: 'top', formatter: (p: { value: number }) => compact(p.value) } },
         { name: 'Closed won', type: 'bar', data: reps.map((r) => r.closedWon), itemStyle: { color: COLORS.closed }, label: { show: true, position: 'top', formatter: (p: { value: number }) => compact(p.value) } },
-        { name: 'Quota', type: 'bar', data: reps.map((r) => r.quota ?? 0), itemStyle: { color: COLORS.quota }, label: { show: true, position: 'top', formatter: (p: { value: number }) => compact(p.value) } },
+        // Without any quota configured the quota bars would all read 0: left out.
+        ...(reps.some((r) => r.quota !== null)
+          ? [{ name: 'Quota', type: 'bar', data: reps.map((r) => r.quota ?? 0), itemStyle: { color: COLORS.quota }, label: { show: true, position: 'top', formatter: (p: { value: number }) => compact(p.value) } }]
+          : []),
       ],
     },
     { width: Math.max(WIDE.width, 140 * reps.length), height: WIDE.height },
@@ -142,7 +145,7 @@ export function stageConversionChart(stages: readonly string[], team: readonly (
       title: title('Stage conversion against the team'),
       legend: { top: 45, type: 'scroll' },
       grid: { left: 60, right: 20, top: 85, bottom: 40 },
-      xAxis: { type: 'category', data: [...stages], axisLabel: { interval: 0 } },
+      xAxis: { type: 'category', data: [...stages], axisLabel: { interval: 0, width: 110, overflow: 'break' } },
       yAxis: { type: 'value', max: 1, axisLabel: { formatter: pct } },
       series: [
         ...reps.map((r) => ({ name: r.name, type: 'bar', data: r.rates.map((x) => x ?? 0) })),
@@ -169,9 +172,9 @@ export function scoreDistributionChart(histogram: readonly { from: number; band:
     'score-distribution',
     {
       title: title('Score distribution of open deals'),
-      legend: { top: 30 },
-      grid: { left: 50, right: 20, top: 70, bottom: 40 },
-      xAxis: { type: 'category', data: buckets.map((from) => `${from}-${from + width - 1}`) },
+      legend: { top: 40 },
+      grid: { left: 50, right: 20, top: 75, bottom: 40 },
+      xAxis: { type: 'category', data: buckets.map((from) => (from >= 100 ? '100' : `${from}-${Math.min(100, from + width - 1)}`)) },
       yAxis: { type: 'value', minInterval: 1 },
       series: bands.map((band) => ({
         name: band.replace('_', ' '),

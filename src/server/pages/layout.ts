@@ -46,7 +46,7 @@ export function renderPage(frame: Frame, body: Html): string {
   ];
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${frame.title} · dealwatch</title><link rel="stylesheet" href="${STYLESHEET_PATH}"></head>
+<title>${frame.title} · dealwatch</title><link rel="icon" href="data:,"><link rel="stylesheet" href="${STYLESHEET_PATH}"></head>
 <body>
 <header class="top"><a class="brand" href="${pagePaths.connections}">dealwatch</a><nav>${nav}</nav>
 <form method="post" action="${pagePaths.logout}"><input type="hidden" name="_csrf" value="${frame.csrfToken}"><button type="submit">Sign out</button></form></header>

@@ -6,7 +6,7 @@ import { pagePaths } from './paths.js';
 export function renderLoginPage(view: { csrfToken: string; next: string; error?: string }): string {
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Sign in · dealwatch</title><link rel="stylesheet" href="${STYLESHEET_PATH}"></head>
+<title>Sign in · dealwatch</title><link rel="icon" href="data:,"><link rel="stylesheet" href="${STYLESHEET_PATH}"></head>
 <body><main>
 <form class="login" method="post" action="${pagePaths.login}">
 <h1>dealwatch</h1>
