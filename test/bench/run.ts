@@ -30,6 +30,7 @@ const BENCHES: Bench[] = [
   { name: 'pipeline-sync', file: 'pipeline-sync.ts', nodeFlags: ['--max-old-space-size=4096'] },
   { name: 'webhook-latency', file: 'webhook-latency.ts' },
   { name: 'webhooks', file: 'webhooks.ts' },
+  { name: 'inspection-page', file: 'inspection-page.ts' },
 ];
 
 function run(bench: Bench): Promise<{ code: number | null; lastJson: unknown }> {
