@@ -64,7 +64,7 @@ export function dealBody(v: DealView): Html {
     s === null
       ? html`<p class="none">Not scored yet.</p>`
       : html`<p id="score"><strong>${s.score}</strong> / 100 <span class="band band-${s.band}">${s.band.replace('_', ' ')}</span> <span class="muted">scored ${day(s.scoredAt)}</span></p>
-${table(['Component', 'Score', 'Weight', 'Detail'], s.components.map((c) => [c.name, Math.round(c.score), `${Math.round(c.weight * 100)}%`, c.detail]), { numeric: [1, 2] })}
+${table(['Component', 'Score', 'Weight (of 100)', 'Detail'], s.components.map((c) => [c.name.replaceAll('_', ' '), Math.round(c.score), c.weight, c.detail]), { numeric: [1, 2] })}
 ${s.suggestedAction === null ? '' : html`<p>Suggested: ${s.suggestedAction}</p>`}`;
   const path = stagePath(v.stageHistory, v.clock, v.now);
   const warnings =

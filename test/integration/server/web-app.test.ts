@@ -175,7 +175,7 @@ describe.skipIf(!ok)('web app: sign-in, session, CSRF, pages', () => {
   it('shows a deal: score components, findings with dates, stage path with days, activities, the warning as the rep sees it', async () => {
     const res = await inject('GET', `/connections/${conn}/deals/${api.seeded.richDealId}`, { cookie });
     expect(res.statusCode, res.body).toBe(200);
-    expect(res.body).toContain('stage_age');
+    expect(res.body).toContain('<td>stage age</td>');
     expect(rowsOf(res.body, 'open-findings')[0]).toContain('2026-11-20');
     expect(rowsOf(res.body, 'resolved-findings')[0]).toContain('2026-11-26');
     // appointmentscheduled 2026-09-01 to 2026-10-01: 30 days; qualifiedtobuy since then to 2026-11-26: 56 days.
