@@ -49,27 +49,36 @@ const WATERFALL_STEPS = [
   ['end', 'End', 0],
 ] as const;
 
-/** Pipeline waterfall: start, what came in, what went out, end. */
-export function waterfallChart(w: Waterfall, subtitle: string): Html {
+/**
+ * Where each waterfall bar floats: `base` is the invisible part below it. Start and end stand on
+ * zero; an increase starts at the running total, a decrease ends there.
+ */
+export function waterfallBars(w: Waterfall): { step: string; base: number; value: number; sign: -1 | 0 | 1 }[] {
   let running = 0;
-  const base: number[] = [];
-  const values: { value: number; itemStyle: { color: string }; label: { formatter: string } }[] = [];
-  for (const [key, , sign] of WATERFALL_STEPS) {
+  return WATERFALL_STEPS.map(([key, step, sign]) => {
     const x = w[key];
     if (sign === 0) {
-      base.push(0);
       running = x;
-      values.push({ value: x, itemStyle: { color: COLORS.main }, label: { formatter: compact(x) } });
-    } else if (sign > 0) {
-      base.push(running);
-      running += x;
-      values.push({ value: x, itemStyle: { color: COLORS.up }, label: { formatter: x === 0 ? '0' : `+${compact(x)}` } });
-    } else {
-      running -= x;
-      base.push(running);
-      values.push({ value: x, itemStyle: { color: COLORS.down }, label: { formatter: x === 0 ? '0' : `-${compact(x)}` } });
+      return { step, base: 0, value: x, sign };
     }
-  }
+    if (sign > 0) {
+      running += x;
+      return { step, base: running - x, value: x, sign };
+    }
+    running -= x;
+    return { step, base: running, value: x, sign };
+  });
+}
+
+/** Pipeline waterfall: start, what came in, what went out, end. */
+export function waterfallChart(w: Waterfall, subtitle: string): Html {
+  const bars = waterfallBars(w);
+  const base = bars.map((b) => b.base);
+  const values = bars.map((b) => ({
+    value: b.value,
+    itemStyle: { color: b.sign === 0 ? COLORS.main : b.sign > 0 ? COLORS.up : COLORS.down },
+    label: { formatter: b.sign === 0 || b.value === 0 ? compact(b.value) : `${b.sign > 0 ? '+' : '-'}${compact(b.value)}` },
+  }));
   return figure(
     'waterfall',
     {
