@@ -207,4 +207,14 @@ describe.skipIf(!ok)('web app: sign-in, session, CSRF, pages', () => {
     expect(css.statusCode).toBe(200);
     expect(css.headers['content-type']).toMatch(/text\/css/);
   });
+
+  // Last: it spends this address's sign-in budget.
+  it('limits sign-in attempts per address (guessing tokens gets 429)', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 25; i++) statuses.push((await inject('POST', '/login', { body: form({ token: `guess-${i}` }) })).statusCode);
+    expect(statuses).toContain(403);
+    expect(statuses.at(-1)).toBe(429);
+    const { answer } = await signIn(API_TOKEN);
+    expect(answer.statusCode).toBe(429);
+  });
 });
