@@ -110,6 +110,8 @@ export interface DealListFilter {
   ownerId?: string;
   /** Only deals owned by one of these (a team); an empty list matches nothing. */
   ownerIds?: readonly string[];
+  /** Only these deals (external ids). */
+  externalIds?: readonly string[];
   stageId?: string;
   pipeline?: string;
   /** Only deals closing on or after this ISO day. */

@@ -4,7 +4,7 @@ import { waterfallChart } from './charts.js';
 import { amount, html, link, table, type Html } from './html.js';
 import { pagePaths } from './paths.js';
 
-export function changesBody(connectionId: string, changes: HistoryChanges, ownerName: (id: string | null) => string): Html {
+export function changesBody(connectionId: string, changes: HistoryChanges, ownerName: (id: string | null) => string, dealName: (id: string) => string): Html {
   const form = html`<form class="filters" method="get" action="${pagePaths.changes(connectionId)}">
 <label>From<input type="date" name="from" value="${changes.fromDay}"></label>
 <label>To<input type="date" name="to" value="${changes.toDay}"></label>
@@ -18,7 +18,7 @@ ${check.available && check.agrees === false ? html`<p class="muted">The daily sn
 ${table(
   ['Deal', 'Owner', 'Change', 'Before', 'After', 'Effect'],
   changes.changes.map((c) => [
-    link(pagePaths.deal(connectionId, c.dealId), c.dealId),
+    link(pagePaths.deal(connectionId, c.dealId), dealName(c.dealId)),
     ownerName(c.ownerId),
     c.kind.replaceAll('_', ' '),
     amount(c.before),

@@ -47,6 +47,8 @@ declare module '@fastify/secure-session' {
 const SESSION_SECONDS = 12 * 60 * 60;
 const PAGE_SIZE = 50;
 const SCORE_BUCKET = 10;
+/** The store's largest page: past it, a moved deal shows its id. */
+const MOVED_DEALS_NAMED = 1000;
 const SIGN_IN_RATE = { max: 20, timeWindow: 60_000 };
 
 /** An empty form field means "any": absent. */
@@ -274,7 +276,12 @@ const guardedPages: FastifyPluginAsync = async (app) => {
       const connection = requireConnection(services.connections, request.params.id);
       const query = request.query as { from?: string; to?: string };
       const [changes, names] = await Promise.all([services.reviews.changes(connection.id, query, services.clock()), namesOf(connection.id)]);
-      return send(reply, renderPage(frame(reply, `${connection.name ?? connection.id}: pipeline changes`, connection, 'changes'), changesBody(connection.id, changes, names.ownerName)));
+      // The names of the deals that moved: one keyed read, however long the period.
+      const ids = [...new Set(changes.changes.map((c) => c.dealId))];
+      const moved = ids.length === 0 ? [] : (await store.deals.list(connection.id, { externalIds: ids, state: 'all', includeDeleted: true, limit: MOVED_DEALS_NAMED })).items;
+      const dealNames = new Map(moved.map((item) => [item.deal.externalId, item.deal.name]));
+      const body = changesBody(connection.id, changes, names.ownerName, (id) => dealNames.get(id) ?? id);
+      return send(reply, renderPage(frame(reply, `${connection.name ?? connection.id}: pipeline changes`, connection, 'changes'), body));
     },
   );
 

@@ -136,6 +136,7 @@ function filterSql(t: Tables, filter: DealListFilter, params: unknown[]): string
   if (state !== 'all') where.push(state === 'open' ? 'NOT d.is_closed' : 'd.is_closed');
   if (filter.ownerId !== undefined) where.push(`d.owner_id = ${param(filter.ownerId)}`);
   if (filter.ownerIds !== undefined) where.push(`d.owner_id = ANY(${param([...filter.ownerIds])}::text[])`);
+  if (filter.externalIds !== undefined) where.push(`d.external_id = ANY(${param([...filter.externalIds])}::text[])`);
   if (filter.stageId !== undefined) where.push(`d.stage_id = ${param(filter.stageId)}`);
   if (filter.pipeline !== undefined) where.push(`d.pipeline = ${param(filter.pipeline)}`);
   if (filter.closeFrom !== undefined) where.push(`d.close_date >= ${param(filter.closeFrom)}::date`);

@@ -202,6 +202,9 @@ describe.skipIf(!ok)('web app: sign-in, session, CSRF, pages', () => {
       expect(res.body, url).not.toMatch(/<script/);
     }
     expect((await inject('GET', `/connections/${conn}/forecast`, { cookie })).body).toMatch(/<table id="forecast-reps">[\s\S]*Rep 0/);
+    // The deals that moved are named, each linked to its page (the rich deal's amount went 800 -> 1,000 on 2026-10-02).
+    const moved = rowsOf((await inject('GET', `/connections/${conn}/changes?from=2026-09-01&to=2026-11-26`, { cookie })).body, 'changes');
+    expect(moved.some((r) => r.includes(`<a href="/connections/${conn}/deals/${api.seeded.richDealId}">Deal 0</a>`)), moved.join('\n')).toBe(true);
     expect((await inject('GET', `/review/${conn}`, { cookie })).body).toContain(`Morning review: ${conn}`);
     const css = await inject('GET', '/assets/app.css');
     expect(css.statusCode).toBe(200);

@@ -304,6 +304,8 @@ for (const backend of backends) {
         expect([...filtered].sort()).toEqual(matching.map((d) => d.externalId).sort());
         expect(await store.deals.countMatching(s, filter)).toBe(matching.length);
         expect(await store.deals.countMatching(s, { ownerIds: [] })).toBe(0);
+        const picked = await store.deals.list(s, { externalIds: ['q03', 'q40', 'nope'], limit: 10 });
+        expect(picked.items.map((item) => item.deal.externalId)).toEqual(['q03', 'q40']);
 
         const histogram = await store.scores.histogram(s, 10);
         expect(histogram.reduce((n, b) => n + b.deals, 0)).toBe(deals.filter((_, i) => i % 3 !== 0).length);
