@@ -22,6 +22,8 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 # tsc copies no .sql files; the migration loader finds them here from dist/src/store/.
 COPY src/store/migrations ./src/store/migrations
+# ...nor .css files; the web app's stylesheet is read from here the same way.
+COPY src/server/pages/assets ./src/server/pages/assets
 RUN ln -s /app/dist/src/cli.js /usr/local/bin/dealwatch \
  && mkdir -p /var/lib/dealwatch && chown node:node /var/lib/dealwatch
 # The embedded database (when DATABASE_URL is unset) lives here: mount persistent storage.

@@ -29,6 +29,7 @@ import type { Store } from '../store/types.js';
 import { formatReview } from './report.js';
 import { connectionDirectory, serverDepsFrom, untilSignal } from './serve.js';
 import type { DemoOptions } from './types.js';
+import { pagePaths } from '../server/pages/paths.js';
 
 const CONNECTIONS = [
   { id: 'hs', provider: 'hubspot' as const, label: 'HubSpot' },
@@ -144,6 +145,7 @@ function keptRunningText(serverUrl: string | null, sandboxAdminUrl: string, conf
   const lines = ['', 'Kept running (Ctrl-C to stop):'];
   if (serverUrl) {
     lines.push(
+      `  web app        ${serverUrl}${pagePaths.login}   (sign in with the API token)`,
       `  review page    ${serverUrl}/review/hs   (browser login: any user name, the API token as password)`,
       `  API docs       ${serverUrl}/docs`,
       `  queues         ${serverUrl}/admin/queues`,

@@ -5,7 +5,8 @@
  * Routes:
  * - `POST /webhooks/hubspot`, `POST /webhooks/salesforce/:connectionId/:token`: verify, dedupe, enqueue
  *   (raw bodies, 1 MiB limit, per-source rate limit);
- * - `/api/v1/...`: the manager API (Bearer token), `/review/:id`: the review as a web page;
+ * - `/api/v1/...`: the manager API (Bearer token);
+ * - the web app (`/login`, `/logout`, the pages of `pages/paths.ts`, `/review/:id`): a session cookie;
  * - `/healthz`, `/readyz`, `/metrics`, `/docs` (+ `/docs/json`), `/admin/queues` (Bull Board, token).
  */
 import { randomUUID } from 'node:crypto';

@@ -1,5 +1,5 @@
 /** API token checks: constant time, whatever the token's length. */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
 
@@ -34,4 +34,12 @@ export function presentedToken(header: string | undefined): string | undefined {
     return colon === -1 ? undefined : decoded.slice(colon + 1);
   }
   return undefined;
+}
+
+/**
+ * The key that seals the web app's session cookies, derived from the API tokens like the page
+ * cursors' key: every replica of an install shares it, and changing the tokens signs everyone out.
+ */
+export function sessionKeyOf(apiTokens: readonly string[]): Buffer {
+  return createHmac('sha256', 'dealwatch web session').update([...apiTokens].sort().join('\n')).digest();
 }

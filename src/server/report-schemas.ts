@@ -373,6 +373,7 @@ const RepCoachingSchema = z.object({
   signal: z.enum(['effort_gap', 'skill_gap', 'effort_and_skill_gap', 'balanced']),
   message: z.string(),
   stageRates: z.array(StageRate),
+  teamStageRates: z.array(StageRate).describe("the same stages over the rep's team: the skill gap's benchmark"),
 });
 
 const ActivityGoalSchema = z.object({

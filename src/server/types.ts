@@ -9,7 +9,11 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Ports the routes use; set once by the `dealwatch-services` plugin. */
     services: DealwatchServices;
-    /** preHandler: 401 unless the request carries one of the API tokens. */
+    /** True when `presented` is one of the API tokens (constant time). */
+    apiTokenMatches: (presented: string | undefined) => boolean;
+    /** preHandler of the JSON API: 401 with a Bearer challenge unless the request carries an API token. */
     requireApiToken: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+    /** preHandler of the browser dashboards (Bull Board, docs): 401 with a Basic challenge, so browsers prompt. */
+    requireDashboardToken: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
   }
 }

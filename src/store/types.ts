@@ -108,17 +108,35 @@ export interface DealListFilter {
   /** Only deals with an open finding of this rule. */
   ruleId?: string;
   ownerId?: string;
+  /** Only deals owned by one of these (a team); an empty list matches nothing. */
+  ownerIds?: readonly string[];
+  /** Only these deals (external ids). */
+  externalIds?: readonly string[];
   stageId?: string;
   pipeline?: string;
+  /** Only deals closing on or after this ISO day. */
+  closeFrom?: string;
+  /** Only deals closing on or before this ISO day. */
+  closeTo?: string;
+  /** Only deals whose account the CRM flags as a target (key) account. */
+  keyAccount?: boolean;
   /** `open` (default), `closed` or `all`. */
   state?: 'open' | 'closed' | 'all';
   /** Include tombstoned deals. @defaultValue false */
   includeDeleted?: boolean;
 }
 
+/** Orders the deal list can take; every one ends on the external id, so pages never overlap. */
+export const DEAL_SORTS = ['name', 'amount', 'closeDate', 'score'] as const;
+export type DealSort = (typeof DEAL_SORTS)[number];
+
 export interface DealListQuery extends DealListFilter {
   /** Opaque cursor from the previous page's `nextCursor`; omit for the first page. */
   cursor?: string | null;
+  /** @defaultValue "name" */
+  sort?: DealSort;
+  /** @defaultValue "asc" */
+  direction?: 'asc' | 'desc';
   /** Page size, 1..1000. @defaultValue 100 */
   limit?: number;
 }
@@ -153,8 +171,10 @@ export interface DealRepository {
   tombstoneAllExcept(connectionId: string, liveIds: readonly string[], at: string): Promise<string[]>;
   /** The deal, tombstoned or not; null when never seen. */
   get(connectionId: string, externalId: string): Promise<Deal | null>;
-  /** Keyset-paginated list ordered by (name, external id), with filters. */
+  /** Keyset-paginated list ordered by (sort key, external id) — name by default — with filters. */
   list(connectionId: string, query?: DealListQuery): Promise<PageOf<DealListItem>>;
+  /** How many deals `list` walks through with these filters. */
+  countMatching(connectionId: string, filter?: DealListFilter): Promise<number>;
   /**
    * Open, live deals to score: all of them, or only `externalIds` (those not open or deleted are
    * left out).
@@ -292,6 +312,8 @@ export interface ScoreRepository {
   forDeals(connectionId: string, dealIds: readonly string[]): Promise<StoredScore[]>;
   /** Every live open deal's score. */
   listOpen(connectionId: string): Promise<StoredScore[]>;
+  /** Live open deals per score bucket (`from` = score rounded down to a multiple of `width`) and band. */
+  histogram(connectionId: string, width: number): Promise<{ from: number; band: ScoreBand; deals: number }[]>;
   /**
    * Score and flags (open findings' rule ids, sorted) of live deals whose CRM fields differ from
    * what was last written there (never written counts as different); among `dealIds` when given.

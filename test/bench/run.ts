@@ -31,6 +31,7 @@ const BENCHES: Bench[] = [
   { name: 'webhook-latency', file: 'webhook-latency.ts' },
   { name: 'webhooks', file: 'webhooks.ts' },
   { name: 'fair-turns', file: 'fair-turns.ts' },
+  { name: 'inspection-page', file: 'inspection-page.ts' },
 ];
 
 function run(bench: Bench): Promise<{ code: number | null; lastJson: unknown }> {

@@ -38,6 +38,8 @@ export interface RepCoaching {
   signal: 'effort_gap' | 'skill_gap' | 'effort_and_skill_gap' | 'balanced';
   message: string;
   stageRates: StageRate[];
+  /** The same stages' rates over the rep's team (everyone when the rep has none): the benchmark the skill gap is measured against. */
+  teamStageRates: StageRate[];
 }
 
 export interface ActivityGoal {
@@ -197,6 +199,7 @@ export function computeCoaching(ctx: ReportContext): Coaching {
         skillGap = { pipeline: r.pipeline, stageId: r.stageId, label: r.label, repRate: r.rate, teamRate: t.rate, repSamples: r.samples, teamSamples: t.samples, gapPercent: Math.round(gap) };
       }
     }
+    const stageRates = [...mine.values()].sort((a, b) => a.pipeline.localeCompare(b.pipeline) || (book.stageByKey.get(stageKey(a.pipeline, a.stageId))?.rank ?? 0) - (book.stageByKey.get(stageKey(b.pipeline, b.stageId))?.rank ?? 0));
     const signal: RepCoaching['signal'] = effortGap && skillGap ? 'effort_and_skill_gap' : effortGap ? 'effort_gap' : skillGap ? 'skill_gap' : 'balanced';
     const parts: string[] = [];
     if (effortGap) parts.push(`Effort gap: ${n} activities in 30 days vs team median ${teamMedian} (${Math.round((1 - n / teamMedian) * 100)}% below; threshold ${rc.effortGapPercent}%): talk about priorities and motivation.`);
@@ -212,7 +215,8 @@ export function computeCoaching(ctx: ReportContext): Coaching {
       skillGap,
       signal,
       message: parts.join(' '),
-      stageRates: [...mine.values()].sort((a, b) => a.pipeline.localeCompare(b.pipeline) || (book.stageByKey.get(stageKey(a.pipeline, a.stageId))?.rank ?? 0) - (book.stageByKey.get(stageKey(b.pipeline, b.stageId))?.rank ?? 0)),
+      stageRates,
+      teamStageRates: stageRates.map((r) => team.get(stageKey(r.pipeline, r.stageId)) ?? { ...r, advanced: 0, lostAt: 0, samples: 0, rate: null }),
     };
   });
 

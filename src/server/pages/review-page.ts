@@ -1,9 +1,9 @@
 /** The morning review as one HTML page, for managers who open it in a browser. */
 import type { MoneyTotal, MorningReview } from '../../domain/engine.js';
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-/** Everything interpolated goes through here: deal names and messages come from the CRM. */
-export const escapeHtml = (value: unknown): string => String(value ?? '').replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
+import { escapeHtml } from './html.js';
+
+export { escapeHtml };
 
 const money = (total: MoneyTotal): string =>
   total.length === 0 ? '0' : total.map((m) => `${Math.round(m.amount).toLocaleString('en-US')} ${m.currency}`).join(' + ');

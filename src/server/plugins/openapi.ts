@@ -34,7 +34,7 @@ export const openapiPlugin = fp<{ publicUrl: string; access: 'off' | 'token' | '
         ? {
             uiHooks: {
               onRequest: async (request: FastifyRequest, reply: FastifyReply) => {
-                await app.requireApiToken(request, reply);
+                await app.requireDashboardToken(request, reply);
                 if (reply.sent) return reply;
               },
             },

@@ -14,6 +14,6 @@ export const queueBoardRoutes: FastifyPluginAsync<{ queues: readonly Queue[] }> 
   app.addHook('onRoute', (route) => {
     route.schema = { ...route.schema, hide: true };
   });
-  app.addHook('onRequest', app.requireApiToken);
+  app.addHook('onRequest', app.requireDashboardToken);
   await app.register(board.registerPlugin(), { prefix: QUEUE_BOARD_PATH });
 };

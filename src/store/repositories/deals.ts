@@ -1,7 +1,7 @@
 import type { Deal } from '../../domain/model/index.js';
 import { assertConnection, lastPerKey, pageUpsertSql, upsertResult, type Column, type Db, type Row, type Tables } from '../db.js';
 import { contentHash } from '../hash.js';
-import type { DealListItem, DealListQuery, DealRepository, PageOf, StoredScore } from '../types.js';
+import type { DealListFilter, DealListItem, DealListQuery, DealRepository, DealSort, PageOf, StoredScore } from '../types.js';
 import { toStoredScore } from './scores.js';
 
 const COLUMNS: readonly Column[] = [
@@ -99,9 +99,20 @@ export function toDeal(row: Row): Deal {
   };
 }
 
-/** Keyset position: the (name, external id) of the last row of a page. */
-function encodeCursor(deal: Deal): string {
-  return Buffer.from(JSON.stringify([deal.name, deal.externalId])).toString('base64url');
+/**
+ * Sort keys as SQL: a null amount, close date or score sorts as if below (amount, score) or after
+ * (close date) every real one, so the keyset comparison never meets a null.
+ */
+const SORT_SQL: Record<DealSort, { expr: string; cast: string }> = {
+  name: { expr: 'd.name', cast: 'text' },
+  amount: { expr: "COALESCE(d.amount, '-1e30'::numeric)", cast: 'numeric' },
+  closeDate: { expr: "COALESCE(d.close_date, '9999-12-31'::date)", cast: 'date' },
+  score: { expr: 'COALESCE(s.score, -1)', cast: 'integer' },
+};
+
+/** Keyset position: the sort key (as text) and external id of the last row of a page. */
+function encodeCursor(sortValue: string, externalId: string): string {
+  return Buffer.from(JSON.stringify([sortValue, externalId])).toString('base64url');
 }
 
 function decodeCursor(cursor: string): [string, string] {
@@ -114,6 +125,30 @@ function decodeCursor(cursor: string): [string, string] {
     // fall through
   }
   throw new RangeError('invalid cursor');
+}
+
+/** WHERE clauses of the list filters, pushing their values onto `params`. */
+function filterSql(t: Tables, filter: DealListFilter, params: unknown[]): string[] {
+  const param = (value: unknown) => `$${params.push(value)}`;
+  const where = ['d.connection_id = $1'];
+  if (!filter.includeDeleted) where.push('NOT d.is_deleted');
+  const state = filter.state ?? 'open';
+  if (state !== 'all') where.push(state === 'open' ? 'NOT d.is_closed' : 'd.is_closed');
+  if (filter.ownerId !== undefined) where.push(`d.owner_id = ${param(filter.ownerId)}`);
+  if (filter.ownerIds !== undefined) where.push(`d.owner_id = ANY(${param([...filter.ownerIds])}::text[])`);
+  if (filter.externalIds !== undefined) where.push(`d.external_id = ANY(${param([...filter.externalIds])}::text[])`);
+  if (filter.stageId !== undefined) where.push(`d.stage_id = ${param(filter.stageId)}`);
+  if (filter.pipeline !== undefined) where.push(`d.pipeline = ${param(filter.pipeline)}`);
+  if (filter.closeFrom !== undefined) where.push(`d.close_date >= ${param(filter.closeFrom)}::date`);
+  if (filter.closeTo !== undefined) where.push(`d.close_date <= ${param(filter.closeTo)}::date`);
+  if (filter.keyAccount !== undefined) where.push(filter.keyAccount ? 'd.account_is_target IS TRUE' : 'd.account_is_target IS NOT TRUE');
+  if (filter.band !== undefined) where.push(`s.band = ${param(filter.band)}`);
+  if (filter.ruleId !== undefined) {
+    where.push(
+      `EXISTS (SELECT 1 FROM ${t.findings} f WHERE f.connection_id = d.connection_id AND f.deal_id = d.external_id AND f.status = 'open' AND f.rule_id = ${param(filter.ruleId)})`,
+    );
+  }
+  return where;
 }
 
 export function dealRepository(db: Db, t: Tables): DealRepository {
@@ -167,25 +202,16 @@ export function dealRepository(db: Db, t: Tables): DealRepository {
       const limit = Math.min(Math.max(1, query.limit ?? DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE);
       const params: unknown[] = [connectionId];
       const param = (value: unknown) => `$${params.push(value)}`;
-      const where = ['d.connection_id = $1'];
-      if (!query.includeDeleted) where.push('NOT d.is_deleted');
-      const state = query.state ?? 'open';
-      if (state !== 'all') where.push(state === 'open' ? 'NOT d.is_closed' : 'd.is_closed');
-      if (query.ownerId !== undefined) where.push(`d.owner_id = ${param(query.ownerId)}`);
-      if (query.stageId !== undefined) where.push(`d.stage_id = ${param(query.stageId)}`);
-      if (query.pipeline !== undefined) where.push(`d.pipeline = ${param(query.pipeline)}`);
-      if (query.band !== undefined) where.push(`s.band = ${param(query.band)}`);
-      if (query.ruleId !== undefined) {
-        where.push(
-          `EXISTS (SELECT 1 FROM ${t.findings} f WHERE f.connection_id = d.connection_id AND f.deal_id = d.external_id AND f.status = 'open' AND f.rule_id = ${param(query.ruleId)})`,
-        );
-      }
+      const where = filterSql(t, query, params);
+      const sort = SORT_SQL[query.sort ?? 'name'];
+      const direction = query.direction === 'desc' ? 'DESC' : 'ASC';
       if (query.cursor) {
-        const [name, externalId] = decodeCursor(query.cursor);
-        where.push(`(d.name, d.external_id) > (${param(name)}, ${param(externalId)})`);
+        const [value, externalId] = decodeCursor(query.cursor);
+        const after = direction === 'DESC' ? '<' : '>';
+        where.push(`(${sort.expr}, d.external_id) ${after} (${param(value)}::${sort.cast}, ${param(externalId)})`);
       }
       const rows = await db.query(
-        `SELECT d.*,
+        `SELECT d.*, (${sort.expr})::text AS sort_value,
                 s.deal_id AS s_deal_id, s.score AS s_score, s.band AS s_band, s.components AS s_components, s.reasons AS s_reasons,
                 s.suggested_action AS s_suggested_action, s.used_default_benchmarks AS s_used_default_benchmarks, s.scored_at AS s_scored_at,
                 ARRAY(SELECT f.rule_id FROM ${t.findings} f
@@ -194,7 +220,7 @@ export function dealRepository(db: Db, t: Tables): DealRepository {
          FROM ${t.deals} d
          LEFT JOIN ${t.scores} s ON s.connection_id = d.connection_id AND s.deal_id = d.external_id
          WHERE ${where.join(' AND ')}
-         ORDER BY d.name, d.external_id
+         ORDER BY ${sort.expr} ${direction}, d.external_id ${direction}
          LIMIT ${param(limit + 1)}`,
         params,
       );
@@ -203,8 +229,23 @@ export function dealRepository(db: Db, t: Tables): DealRepository {
         score: row.s_deal_id === null ? null : scoreFromPrefixed(row),
         openRuleIds: row.open_rule_ids as string[],
       }));
-      const last = items.at(-1);
-      return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.deal) : null } satisfies PageOf<DealListItem>;
+      const last = rows[limit - 1];
+      return {
+        items,
+        nextCursor: rows.length > limit && last ? encodeCursor(last.sort_value as string, last.external_id as string) : null,
+      } satisfies PageOf<DealListItem>;
+    },
+
+    async countMatching(connectionId, filter: DealListFilter = {}) {
+      const params: unknown[] = [connectionId];
+      const where = filterSql(t, filter, params);
+      const [row] = await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM ${t.deals} d
+         LEFT JOIN ${t.scores} s ON s.connection_id = d.connection_id AND s.deal_id = d.external_id
+         WHERE ${where.join(' AND ')}`,
+        params,
+      );
+      return row?.n ?? 0;
     },
 
     async loadOpen(connectionId, externalIds) {

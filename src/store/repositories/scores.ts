@@ -1,4 +1,4 @@
-import type { DealScore } from '../../domain/model/index.js';
+import type { DealScore, ScoreBand } from '../../domain/model/index.js';
 import { assertConnection, lastPerKey, pageUpsertSql, upsertResult, type Column, type Db, type Row, type Tables } from '../db.js';
 import { contentHash } from '../hash.js';
 import type { DealFields, ScoreRepository, StoredScore } from '../types.js';
@@ -77,6 +77,18 @@ export function scoreRepository(db: Db, t: Tables): ScoreRepository {
         [connectionId],
       );
       return rows.map(toStoredScore);
+    },
+
+    async histogram(connectionId, width) {
+      const rows = await db.query<{ from: number; band: ScoreBand; deals: number }>(
+        `SELECT (s.score / $2::int) * $2::int AS "from", s.band, count(*)::int AS deals
+         FROM ${t.scores} s
+         JOIN ${t.deals} d ON d.connection_id = s.connection_id AND d.external_id = s.deal_id
+         WHERE s.connection_id = $1 AND NOT d.is_closed AND NOT d.is_deleted
+         GROUP BY 1, 2 ORDER BY 1, 2`,
+        [connectionId, Math.max(1, Math.floor(width))],
+      );
+      return rows;
     },
 
     async fieldsDue(connectionId, options = {}) {

@@ -40,6 +40,11 @@ describe('dealwatch demo --keep', () => {
       const page = field(demo.text, 'review page')!;
       expect(token).toMatch(/^[0-9a-f]{48}$/);
       const base = page.replace(/\/review\/hs$/, '');
+      // The web app's sign-in form, at the printed address.
+      expect(field(demo.text, 'web app')).toBe(`${base}/login`);
+      const signIn = await fetch(`${base}/login`);
+      expect(signIn.status).toBe(200);
+      expect(await signIn.text()).toContain('name="token"');
       expect((await fetch(`${base}/api/v1/connections`)).status).toBe(401);
       const api = await fetch(`${base}/api/v1/connections`, { headers: { authorization: `Bearer ${token}` } });
       expect(api.status).toBe(200);
@@ -60,6 +65,11 @@ describe('dealwatch demo --keep', () => {
       expect(field(demo.text, 'API token')).toBe('(one');
       const page = field(demo.text, 'review page')!;
       const base = page.replace(/\/review\/hs$/, '');
+      // The web app's sign-in form, at the printed address.
+      expect(field(demo.text, 'web app')).toBe(`${base}/login`);
+      const signIn = await fetch(`${base}/login`);
+      expect(signIn.status).toBe(200);
+      expect(await signIn.text()).toContain('name="token"');
       const api = await fetch(`${base}/api/v1/connections`, { headers: { authorization: `Bearer ${mine}` } });
       expect(api.status).toBe(200);
     } finally {

@@ -3,37 +3,18 @@
  * HTTP, through the real queues and processors), and the sandbox's own signed webhooks arriving
  * at the server on a socket and flowing through the events queue into the store.
  */
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { webhookVerifierFor } from '../../../connectors/registry.js';
-import { pino } from 'pino';
-import { QUEUE_NAMES } from '../../../src/queue/index.js';
-import { queueEventSink, queueJobControl, queueReadiness } from '../../../src/server/adapters/queue.js';
-import { storeReadiness } from '../../../src/server/adapters/store.js';
-import { createMetrics } from '../../../src/server/metrics.js';
 import { createReviewService } from '../../../src/server/review-service.js';
-import { startServer, type RunningServer } from '../../../src/server/server.js';
-import { createRedisDeduper } from '../../../src/server/webhooks/redis-deduper.js';
-import { Redis } from 'ioredis';
-import { postgresAvailable, REDIS_URL, redisAvailable, uniqueName } from '../../support/services.js';
+import type { RunningServer } from '../../../src/server/server.js';
+import { postgresAvailable, redisAvailable } from '../../support/services.js';
 import { startHarness, type Harness } from '../pipeline/harness.js';
 import { directoryOf } from './support/app.js';
+import { freePort, serveHarness, type HarnessServer } from './support/harness-server.js';
 import { openApiValidator } from './support/openapi.js';
 
 const ok = (await redisAvailable()) && (await postgresAvailable());
 const TOKEN = 'sandbox-api-token';
 const auth = { authorization: `Bearer ${TOKEN}` };
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -47,7 +28,7 @@ async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean
 describe.skipIf(!ok)('manager API after a real sandbox sync', () => {
   let h: Harness;
   let server: RunningServer;
-  let redis: Redis;
+  let served: HarnessServer;
   let validator: ReturnType<typeof openApiValidator>;
   let syncJobId: string;
   const conn = 'hs';
@@ -60,35 +41,14 @@ describe.skipIf(!ok)('manager API after a real sandbox sync', () => {
     expect(outcomes.filter((o) => o.state === 'failed')).toEqual([]);
     syncJobId = outcomes.find((o) => o.ref.queue === 'sync')!.ref.jobId;
 
-    redis = new Redis(REDIS_URL);
-    const connections = directoryOf(h.settings);
-    const prefix = uniqueName('dwsbx');
-    server = await startServer(
-      {
-        options: { publicUrl, apiTokens: [TOKEN], redisKeyPrefix: `${prefix}:` },
-        logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-        clock: () => new Date(h.sandbox.now()),
-        connections,
-        verifierFor: webhookVerifierFor,
-        events: queueEventSink(h.queues),
-        dedupe: createRedisDeduper(redis, { prefix: `${prefix}:dedupe:` }),
-        jobs: queueJobControl(h.queues),
-        store: h.store,
-        reviews: createReviewService({ store: h.store, connections }),
-        readiness: [...storeReadiness(h.store), queueReadiness(h.queues)],
-        metrics: createMetrics({ processMetrics: false }),
-        queues: QUEUE_NAMES.map((n) => h.queues.queue(n)),
-        redis,
-      },
-      { host: '127.0.0.1', port },
-    );
+    served = await serveHarness(h, { port, token: TOKEN });
+    server = served.server;
     validator = openApiValidator((await (await fetch(`${server.url}/docs/json`)).json()) as Parameters<typeof openApiValidator>[0]);
   }, 180_000);
 
   afterAll(async () => {
-    await server?.close();
+    await served?.close();
     await h?.close();
-    await redis?.quit();
   });
 
   const get = async (path: string, template: string) => {

@@ -260,6 +260,57 @@ for (const backend of backends) {
       it('rejects a forged cursor', async () => {
         await expect(store.deals.list(c, { cursor: 'not-a-cursor' })).rejects.toThrow(RangeError);
       });
+
+      it('walks every sort order both ways, nulls included, with the inspection filters', async () => {
+        const s = 'sorted';
+        // Amounts, close dates and scores repeat and are sometimes missing: ties and nulls both.
+        const deals = Array.from({ length: 61 }, (_, i) =>
+          deal(s, `q${String(i).padStart(2, '0')}`, {
+            amount: i % 5 === 0 ? null : (i % 7) * 1000,
+            closeDate: i % 6 === 0 ? null : `2026-12-${String(1 + (i % 4)).padStart(2, '0')}`,
+            ownerId: `o${i % 3}`,
+            accountIsTarget: i % 8 === 1 ? true : null,
+          }),
+        );
+        await store.deals.upsertPage(s, deals);
+        await store.scores.upsertMany(s, deals.filter((_, i) => i % 3 !== 0).map((d, i) => score(s, d.externalId, (i * 17) % 100, 'at_risk')), '2026-11-20T00:00:00Z');
+        const walk = async (query: Parameters<Store['deals']['list']>[1]) => {
+          const seen: string[] = [];
+          let cursor: string | null = null;
+          do {
+            const page = await store.deals.list(s, { ...query, limit: 4, cursor });
+            seen.push(...page.items.map((item) => item.deal.externalId));
+            cursor = page.nextCursor;
+          } while (cursor !== null);
+          return seen;
+        };
+        const all = (await store.deals.list(s, { limit: 1000 })).items;
+        for (const sort of ['name', 'amount', 'closeDate', 'score'] as const) {
+          for (const direction of ['asc', 'desc'] as const) {
+            const seen = await walk({ sort, direction });
+            expect(new Set(seen).size, `${sort} ${direction}`).toBe(61);
+            const key = (item: (typeof all)[number]): number | string =>
+              sort === 'amount' ? (item.deal.amount ?? -1e30) : sort === 'closeDate' ? (item.deal.closeDate ?? '9999-12-31') : sort === 'score' ? (item.score?.score ?? -1) : item.deal.name;
+            const expected = [...all]
+              .sort((x, y) => (key(x) === key(y) ? (x.deal.externalId < y.deal.externalId ? -1 : 1) : key(x) < key(y) ? -1 : 1))
+              .map((item) => item.deal.externalId);
+            expect(seen, `${sort} ${direction}`).toEqual(direction === 'asc' ? expected : expected.reverse());
+          }
+        }
+        const filter = { ownerIds: ['o1', 'o2'], closeFrom: '2026-12-02', closeTo: '2026-12-03', keyAccount: true } as const;
+        const filtered = await walk({ ...filter, sort: 'amount', direction: 'desc' });
+        const matching = deals.filter((d) => ['o1', 'o2'].includes(d.ownerId!) && d.closeDate !== null && d.closeDate >= '2026-12-02' && d.closeDate <= '2026-12-03' && d.accountIsTarget === true);
+        expect(matching.length).toBeGreaterThan(0);
+        expect([...filtered].sort()).toEqual(matching.map((d) => d.externalId).sort());
+        expect(await store.deals.countMatching(s, filter)).toBe(matching.length);
+        expect(await store.deals.countMatching(s, { ownerIds: [] })).toBe(0);
+        const picked = await store.deals.list(s, { externalIds: ['q03', 'q40', 'nope'], limit: 10 });
+        expect(picked.items.map((item) => item.deal.externalId)).toEqual(['q03', 'q40']);
+
+        const histogram = await store.scores.histogram(s, 10);
+        expect(histogram.reduce((n, b) => n + b.deals, 0)).toBe(deals.filter((_, i) => i % 3 !== 0).length);
+        expect(histogram.every((b) => b.from % 10 === 0 && b.band === 'at_risk')).toBe(true);
+      });
     });
 
     describe('findings ledger', () => {

@@ -2,8 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ApiText, ConnectionList, ErrorBody, JobAccepted, SyncRequest } from '../../api-schemas.js';
-import type { ServerStore, JobControl } from '../../ports.js';
-import type { ConnectionSettings } from '../../../domain/model/index.js';
+import { connectionView } from '../../connection-status.js';
 import { requireConnection } from './connection-guard.js';
 
 const IdParams = z.object({ id: ApiText });
@@ -47,34 +46,3 @@ export const connectionRoutes: FastifyPluginAsync = async (app) => {
     },
   );
 };
-
-async function connectionView(connection: ConnectionSettings, store: ServerStore, jobs: JobControl) {
-  const [state, runs, nextScheduledRun] = await Promise.all([
-    store.connectionState.get(connection.id),
-    store.syncRuns.latest(connection.id, 1),
-    jobs.nextScheduledRun(connection.id),
-  ]);
-  const last = runs[0] ?? null;
-  return {
-    id: connection.id,
-    provider: connection.provider,
-    name: connection.name ?? connection.id,
-    status: state.pausedReason !== null ? ('paused' as const) : (last?.status ?? ('never_synced' as const)),
-    pausedReason: state.pausedReason,
-    lastSyncRun:
-      last === null
-        ? null
-        : {
-            id: last.id,
-            mode: last.mode,
-            trigger: last.trigger,
-            status: last.status,
-            startedAt: last.startedAt,
-            finishedAt: last.finishedAt,
-            counts: Object.fromEntries(Object.entries(last.counts).filter((e): e is [string, number] => typeof e[1] === 'number')),
-            apiUsage: last.apiUsage,
-            error: last.error,
-          },
-    nextScheduledRun,
-  };
-}

@@ -64,6 +64,10 @@ describe('coaching', () => {
     expect(gap.teamRate).toBe(0.5);
     expect(rep('rep3').signal).toBe('skill_gap');
     expect(rep('rep3').message).toContain('Skill gap at Demo: 17% advance vs team 50%');
+    // The benchmark behind it, stage for stage beside the rep's own rates (the reps page charts both).
+    const team = rep('rep3').teamStageRates;
+    expect(team.map((r) => r.stageId)).toEqual(rep('rep3').stageRates.map((r) => r.stageId));
+    expect(team.find((r) => r.stageId === 'demo')).toMatchObject({ samples: 18, rate: 0.5 });
   });
 
   it('does not name a skill gap below the sample threshold', () => {
