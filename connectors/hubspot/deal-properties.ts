@@ -7,7 +7,7 @@
 import { CrmError } from '../../src/domain/errors.js';
 import type { HubSpotConnection } from '../../src/domain/model/index.js';
 import type { HubSpotClient } from './client.js';
-import { DEFAULT_FLAGS_PROPERTY, DEFAULT_SCORE_PROPERTY } from './mappers.js';
+import { DEFAULT_FLAGS_PROPERTY, DEFAULT_SCORE_PROPERTY, WARNING_KEY_PROPERTY } from './mappers.js';
 import { PropertiesResponse } from './schemas.js';
 
 export const PROPERTY_GROUP = { name: 'dealwatch', label: 'dealwatch', displayOrder: -1 } as const;
@@ -65,6 +65,32 @@ export async function ensureDealwatchProperties(client: HubSpotClient, settings:
   }
   return { created: missing.map((p) => p.name), problem: null };
 }
+
+/**
+ * The `dealwatch_key` property on notes or tasks (whichever the connection writes), created in the
+ * `dealwatch` group of that object if missing: each warning record's key lives there, not in its text.
+ */
+export async function ensureWarningKeyProperty(client: HubSpotClient, type: 'notes' | 'tasks', signal?: AbortSignal): Promise<EnsureOutcome> {
+  const response = await client.getProperties(type, signal);
+  const existing = (PropertiesResponse.parse(response.body).results ?? []).some((p) => p.name === WARNING_KEY_PROPERTY);
+  if (existing) return { created: [], problem: null };
+  try {
+    await alreadyThere(() => client.createPropertyGroup(type, { ...PROPERTY_GROUP }, signal));
+    await alreadyThere(() => client.createProperty(type, { ...WARNING_KEY_DEFINITION, groupName: PROPERTY_GROUP.name }, signal));
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    return { created: [], problem: `HubSpot ${type} property ${WARNING_KEY_PROPERTY} does not exist and dealwatch could not create it (${why}): run \`dealwatch doctor --fix\`, or create it in HubSpot` };
+  }
+  return { created: [WARNING_KEY_PROPERTY], problem: null };
+}
+
+export const WARNING_KEY_DEFINITION = {
+  name: WARNING_KEY_PROPERTY,
+  label: 'dealwatch record key',
+  type: 'string' as const,
+  fieldType: 'text' as const,
+  description: 'Which dealwatch warning this record is (used by dealwatch to update it; not for people)',
+};
 
 /** 409: made by another worker (or a person) meanwhile, which is what we wanted. */
 async function alreadyThere(call: () => Promise<unknown>): Promise<void> {

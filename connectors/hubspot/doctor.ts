@@ -2,9 +2,9 @@
 import type { HubSpotConnection } from '../../src/domain/model/index.js';
 import type { DoctorReport } from '../types.js';
 import type { HubSpotClient } from './client.js';
-import { DEFAULT_DISCOUNT_PROPERTY, DEFAULT_FLAGS_PROPERTY, DEFAULT_SCORE_PROPERTY } from './mappers.js';
+import { DEFAULT_DISCOUNT_PROPERTY, DEFAULT_FLAGS_PROPERTY, DEFAULT_SCORE_PROPERTY, WARNING_KEY_PROPERTY } from './mappers.js';
 import { PropertiesResponse } from './schemas.js';
-import { PROPERTY_GROUP } from './deal-properties.js';
+import { ensureWarningKeyProperty, PROPERTY_GROUP } from './deal-properties.js';
 import { CrmError } from '../../src/domain/errors.js';
 
 export async function runDoctor(client: HubSpotClient, settings: HubSpotConnection, options: { fix?: boolean } = {}): Promise<DoctorReport> {
@@ -56,6 +56,19 @@ export async function runDoctor(client: HubSpotClient, settings: HubSpotConnecti
     } catch (error) {
       checks.push({ name: `property ${field.name}`, ok: false, detail: `could not create ${field.name}: ${error instanceof Error ? error.message : String(error)}` });
     }
+  }
+  // Each warning record's key lives in a property of the note/task, not in its text.
+  const recordType = settings.warningRecord === 'task' ? 'tasks' : 'notes';
+  try {
+    const present = (PropertiesResponse.parse((await client.getProperties(recordType)).body).results ?? []).some((p) => p.name === WARNING_KEY_PROPERTY);
+    if (present) checks.push({ name: `property ${recordType}.${WARNING_KEY_PROPERTY}`, ok: true, detail: `${WARNING_KEY_PROPERTY} exists on ${recordType}` });
+    else if (!options.fix) checks.push({ name: `property ${recordType}.${WARNING_KEY_PROPERTY}`, ok: false, detail: `${WARNING_KEY_PROPERTY} is missing on ${recordType}; run doctor with --fix to create it` });
+    else {
+      const outcome = await ensureWarningKeyProperty(client, recordType);
+      checks.push({ name: `property ${recordType}.${WARNING_KEY_PROPERTY}`, ok: outcome.problem === null, detail: outcome.problem ?? `${WARNING_KEY_PROPERTY} created on ${recordType}` });
+    }
+  } catch (error) {
+    checks.push({ name: `property ${recordType}.${WARNING_KEY_PROPERTY}`, ok: false, detail: `could not read ${recordType} properties: ${error instanceof Error ? error.message : String(error)}` });
   }
   const discount = settings.fieldMap.discount ?? DEFAULT_DISCOUNT_PROPERTY;
   checks.push({
