@@ -101,8 +101,8 @@ export function findingsLedger(db: Db, t: Tables): FindingsLedger {
           const fresh = `(w.state = 'closed' AND w.write_status = 'written' AND EXCLUDED.state = 'open')`;
           await tx.query(
             `INSERT INTO ${t.warningRecords} AS w (connection_id, deal_id, record_key, opened_at, state, changed_at, write_status)
-             SELECT $1, d.deal_id, 'dw-' || md5($1 || '/' || d.deal_id || '/' || $3::text), $3,
-               CASE WHEN o.open THEN 'open' ELSE 'closed' END, $3, 'planned'
+             SELECT $1, d.deal_id, 'dw-' || md5($1 || '/' || d.deal_id || '/' || $3::text), $3::timestamptz,
+               CASE WHEN o.open THEN 'open' ELSE 'closed' END, $3::timestamptz, 'planned'
              FROM unnest($2::text[]) AS d(deal_id)
              CROSS JOIN LATERAL (SELECT EXISTS (SELECT 1 FROM ${t.findings} f WHERE f.connection_id = $1 AND f.deal_id = d.deal_id AND f.status = 'open') AS open) o
              WHERE o.open OR EXISTS (SELECT 1 FROM ${t.warningRecords} x WHERE x.connection_id = $1 AND x.deal_id = d.deal_id)
