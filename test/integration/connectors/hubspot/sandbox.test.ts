@@ -255,7 +255,7 @@ describe('HubSpot connector on the sandbox', () => {
     await connector.doctor({ fix: true });
     const book = sandbox.state.hubspot;
     const targets = book.deals.filter((d) => !d.deleted).slice(0, 3);
-    const warnings = targets.map((d) => ({ key: `hs-int:${d.id}:stale_deal:2026-11-26`, dealId: d.id, ownerId: book.reps[d.owner]!.id, ruleId: 'stale_deal', severity: 'warning' as const, title: 'Pipeline health: stale', body: 'No activity for 21 days.' }));
+    const warnings = targets.map((d) => ({ key: `hs-int:${d.id}:stale_deal:2026-11-26`, dealId: d.id, ownerId: book.reps[d.owner]!.id, externalId: null, open: true, severity: 'warning' as const, title: 'Pipeline health: stale', body: 'No activity for 21 days.' }));
     const result = await connector.annotate({ fields: targets.map((d) => ({ dealId: d.id, score: 33, flags: ['stale_deal'] })), warnings });
     for (const d of targets) expect(result.fields.get(d.id)).toMatchObject({ ok: true });
     for (const w of warnings) expect(result.warnings.get(w.key)).toMatchObject({ ok: true });

@@ -271,7 +271,7 @@ describe('salesforce connector x sandbox', () => {
     const key = `sfint:${d1}:stale_deal:2026-11-26T09:00:00.000Z`;
     const result = await c.annotate({
       fields: [{ dealId: d1!, score: 35, flags: ['stale_deal', 'no_next_activity'] }, { dealId: d2!, score: 88, flags: [] }],
-      warnings: [{ key, dealId: d1!, ownerId: owner, ruleId: 'stale_deal', severity: 'critical', title: 'Stale deal', body: 'No activity for 40 days.', dueDate: '2026-11-28' }],
+      warnings: [{ key, dealId: d1!, ownerId: owner, externalId: null, open: true, severity: 'critical', title: 'Stale deal', body: 'No activity for 40 days.', dueDate: '2026-11-28' }],
     });
     expect([...result.fields.values()].every((o) => o.ok)).toBe(true);
     const written = result.warnings.get(key);
