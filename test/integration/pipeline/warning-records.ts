@@ -3,6 +3,7 @@
  * create and update of a task or note in the sandbox's write log, merged per record (a record's
  * later updates overwrite its fields). Used to check "one record per deal" and what reps read.
  */
+import { warningTag } from '../../../connectors/salesforce/annotate.js';
 import type { Sandbox } from '../../../src/sandbox/index.js';
 
 export interface WrittenRecord {
@@ -57,4 +58,21 @@ export function machineText(text: string): string[] {
 /** The rule names a record lists as open (its numbered lines), in order. */
 export function listedOpen(text: string): string[] {
   return [...text.matchAll(/^\d+\. (.+?) \((?:urgent|needs attention|worth a look)\):/gm)].map((m) => m[1]!);
+}
+
+/**
+ * For every record key of the ledger (one per deal record), how many records in the sandbox carry
+ * it; plus the records that carry none of them (strays: written without a ledger row). A note's
+ * Title carries its key's short tag (ContentNote has no custom fields), matched by the same hash.
+ */
+export function warningRecordsPerKey(sandbox: Sandbox, provider: 'hubspot' | 'salesforce' | 'any', ledgerKeys: ReadonlySet<string>) {
+  const perKey = new Map<string, number>([...ledgerKeys].map((k) => [k, 0]));
+  const byTag = new Map([...ledgerKeys].map((k) => [warningTag(k), k]));
+  let strays = 0;
+  for (const r of writtenRecords(sandbox, provider)) {
+    const key = r.key === null ? undefined : ledgerKeys.has(r.key) ? r.key : byTag.get(r.key);
+    if (key === undefined) strays += 1;
+    else perKey.set(key, (perKey.get(key) ?? 0) + 1);
+  }
+  return { perKey, strays };
 }
