@@ -96,6 +96,16 @@ describe('one current warning per deal, in plain words (HubSpot notes, Salesforc
       const newDeals = [...openByDeal.keys()].filter((d) => !before.get(c.id)!.openByDeal.has(d) && !before.get(c.id)!.records.some((r) => r.dealId === d));
       expect(records.length).toBe(recordsBefore.get(c.id)! + newDeals.length);
       await expectNoHealthyCritical(c.id);
+
+      // The sandbox's admin surface shows a deal as its rep sees it: flags by name, the one open record.
+      const [dealId, names] = [...openByDeal].find(([, n]) => n.length > 1) ?? [...openByDeal][0]!;
+      const res = await fetch(`${h.sandbox.info().admin}/deals/${c.provider}/${dealId}`);
+      expect(res.status).toBe(200);
+      const view = (await res.json()) as { flags: string[]; warnings: { closed: boolean; text: string }[] };
+      expect([...view.flags].sort()).toEqual([...names].sort());
+      const open = view.warnings.filter((w) => !w.closed);
+      expect(open).toHaveLength(1);
+      expect(listedOpen(open[0]!.text).sort()).toEqual([...names].sort());
     }
   }, 300_000);
 });
