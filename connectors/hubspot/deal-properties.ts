@@ -7,6 +7,8 @@
 import { CrmError } from '../../src/domain/errors.js';
 import type { HubSpotConnection } from '../../src/domain/model/index.js';
 import type { HubSpotClient } from './client.js';
+import { RULE_IDS } from '../../src/domain/rules/config.js';
+import { RULE_NAMES } from '../../src/domain/rules/names.js';
 import { DEFAULT_FLAGS_PROPERTY, DEFAULT_SCORE_PROPERTY, WARNING_KEY_PROPERTY } from './mappers.js';
 import { PropertiesResponse } from './schemas.js';
 
@@ -16,16 +18,30 @@ export const SCHEMA_WRITE_SCOPE = 'crm.schemas.deals.write';
 export interface WantedProperty {
   name: string;
   label: string;
-  type: 'number' | 'string';
-  fieldType: 'number' | 'text';
+  type: 'number' | 'string' | 'enumeration';
+  fieldType: 'number' | 'text' | 'checkbox';
   description: string;
+  options?: { label: string; value: string; displayOrder: number }[];
 }
 
-/** The score and flags properties of a connection (its field map, else the defaults). */
+/**
+ * The score and flags properties of a connection (its field map, else the defaults). Flags are a
+ * multiple checkbox property: options labelled with the rules' readable names, valued by rule id,
+ * so reps filter on "No recent activity" while the API writes `stale_deal;stuck_in_stage` (values
+ * of a multiple checkbox are set `;`-separated, as a text flags property of older installs is).
+ * https://developers.hubspot.com/docs/api-reference/latest/crm/properties/guide
+ */
 export function dealwatchProperties(settings: HubSpotConnection): WantedProperty[] {
   return [
     { name: settings.fieldMap.score ?? DEFAULT_SCORE_PROPERTY, label: 'dealwatch score', type: 'number', fieldType: 'number', description: 'Deal health score 0-100 written by dealwatch' },
-    { name: settings.fieldMap.flags ?? DEFAULT_FLAGS_PROPERTY, label: 'dealwatch flags', type: 'string', fieldType: 'text', description: 'Rule ids flagged by dealwatch, separated by ;' },
+    {
+      name: settings.fieldMap.flags ?? DEFAULT_FLAGS_PROPERTY,
+      label: 'dealwatch flags',
+      type: 'enumeration',
+      fieldType: 'checkbox',
+      description: 'What dealwatch found on the deal',
+      options: RULE_IDS.map((id, displayOrder) => ({ label: RULE_NAMES[id], value: id, displayOrder })),
+    },
   ];
 }
 

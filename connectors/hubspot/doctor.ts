@@ -2,9 +2,9 @@
 import type { HubSpotConnection } from '../../src/domain/model/index.js';
 import type { DoctorReport } from '../types.js';
 import type { HubSpotClient } from './client.js';
-import { DEFAULT_DISCOUNT_PROPERTY, DEFAULT_FLAGS_PROPERTY, DEFAULT_SCORE_PROPERTY, WARNING_KEY_PROPERTY } from './mappers.js';
+import { DEFAULT_DISCOUNT_PROPERTY, WARNING_KEY_PROPERTY } from './mappers.js';
 import { PropertiesResponse } from './schemas.js';
-import { ensureWarningKeyProperty, PROPERTY_GROUP } from './deal-properties.js';
+import { dealwatchProperties, ensureWarningKeyProperty, PROPERTY_GROUP } from './deal-properties.js';
 import { CrmError } from '../../src/domain/errors.js';
 
 export async function runDoctor(client: HubSpotClient, settings: HubSpotConnection, options: { fix?: boolean } = {}): Promise<DoctorReport> {
@@ -21,10 +21,7 @@ export async function runDoctor(client: HubSpotClient, settings: HubSpotConnecti
     return { ok: false, checks };
   }
 
-  const wanted = [
-    { name: (settings.fieldMap.score ?? DEFAULT_SCORE_PROPERTY), label: 'dealwatch score', type: 'number' as const, fieldType: 'number' as const, description: 'Deal health score 0-100 written by dealwatch' },
-    { name: (settings.fieldMap.flags ?? DEFAULT_FLAGS_PROPERTY), label: 'dealwatch flags', type: 'string' as const, fieldType: 'text' as const, description: 'Rule ids flagged by dealwatch, separated by ;' },
-  ];
+  const wanted = dealwatchProperties(settings);
   let groupMade = false;
   const createGroupOnce = async () => {
     if (groupMade) return;
@@ -41,7 +38,9 @@ export async function runDoctor(client: HubSpotClient, settings: HubSpotConnecti
       checks.push({
         name: `property ${field.name}`,
         ok: !existing.readOnly,
-        detail: existing.readOnly ? `${field.name} exists but is read-only` : `${field.name} exists (${existing.type ?? 'unknown type'}) and is writable`,
+        detail: existing.readOnly
+          ? `${field.name} exists but is read-only`
+          : `${field.name} exists (${existing.type ?? 'unknown type'}) and is writable${field.type === 'enumeration' && existing.type !== 'enumeration' ? '; flags are written as text (a multiple checkbox property would let reps filter them by name)' : ''}`,
       });
       continue;
     }

@@ -324,7 +324,14 @@ export class SalesforceConnector implements CrmConnector {
         checks.push({
           name: `Opportunity.${name} (${role})`,
           ok: Boolean(field?.updateable),
-          detail: !field ? `missing${fixHint}` : field.updateable ? 'exists and is writable' : 'exists but the integration user cannot edit it',
+          detail: !field
+            ? `missing${fixHint}`
+            : !field.updateable
+              ? 'exists but the integration user cannot edit it'
+              : role === 'flags' && field.type !== 'multipicklist'
+                // Written `;`-joined either way; a multi-select picklist (values = rule ids, labels = rule names) is what reps can filter on.
+                ? 'exists and is writable; flags are written as text (a multi-select picklist whose values are the rule ids lets reps filter them)'
+                : 'exists and is writable',
         });
       }
       for (const [role, name] of [['discount', this.settings.fieldMap.discount], ['lostReason', this.settings.fieldMap.lostReason]] as const) {

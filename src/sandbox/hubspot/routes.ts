@@ -354,7 +354,7 @@ export async function hubspotRoutes(app: FastifyInstance, options: HubSpotRouteO
       fieldType: String(body.fieldType),
       groupName: String(body.groupName),
       description: body.description ?? '',
-      options: body.options ?? [],
+      options: (body.options ?? []).map((o) => ({ ...o, hidden: o.hidden ?? false })),
       displayOrder: body.displayOrder ?? -1,
       calculated: false,
       externalOptions: false,

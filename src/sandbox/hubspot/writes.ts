@@ -75,6 +75,12 @@ export function applyDealWrite(ctx: HubSpotContext, dealIdx: number, input: Reco
         deal.lostReason = value === '' ? null : value;
         break;
       default:
+        // A multiple checkbox (or select) takes only its options' values, `;`-separated; anything
+        // else is INVALID_OPTION. https://knowledge.hubspot.com/properties/property-field-types-in-hubspot
+        if (definition.type === 'enumeration' && value !== '' && value.split(';').some((v) => !definition.options.some((o) => o.value === v))) {
+          problems.push({ name, error: 'INVALID_OPTION' });
+          break;
+        }
         custom[name] = value === '' ? null : value;
     }
   }

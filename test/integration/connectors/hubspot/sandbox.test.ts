@@ -264,6 +264,14 @@ describe('HubSpot connector on the sandbox', () => {
     const bySearch = await connector.findWarnings(warnings.map((w) => w.key));
     expect([...bySearch.keys()].sort()).toEqual(warnings.map((w) => w.key).sort());
     for (const w of warnings) expect(bySearch.get(w.key)).toBe((result.warnings.get(w.key) as { externalId: string }).externalId);
+    // doctor --fix made the flags a multiple checkbox: readable option labels, rule ids as values, and
+    // the CRM refuses a value that is not an option (as HubSpot does).
+    const flags = await (await fetch(`${sandbox.hubspot.baseUrl}/crm/v3/properties/deals/dealwatch_flags`, { headers: { authorization: `Bearer ${sandbox.hubspot.accessToken}` } })).json() as { type: string; fieldType: string; options: { label: string; value: string }[] };
+    expect(flags).toMatchObject({ type: 'enumeration', fieldType: 'checkbox' });
+    expect(flags.options).toContainEqual(expect.objectContaining({ label: 'No recent activity', value: 'stale_deal' }));
+    expect(targets.map((d) => d.custom?.['dealwatch_flags'])).toEqual(['stale_deal', 'stale_deal', 'stale_deal']);
+    const refused = await connector.annotate({ fields: [{ dealId: targets[0]!.id, score: 33, flags: ['not_a_rule'] }], warnings: [] });
+    expect(refused.fields.get(targets[0]!.id)).toMatchObject({ ok: false });
     // Our own notes come back from the next pull marked as dealwatch's.
     const acts = await drain(connector.pullActivities({ since: { stamp: new Date(sandbox.now() - 60_000).toISOString(), id: '' } }));
     const ours = acts.pages.flatMap((p) => p.records).filter((a) => a.origin === 'dealwatch');
