@@ -104,7 +104,7 @@ async function writeDue(
     const found = await connector.findWarnings(unknown.map((r) => r.recordKey), signal, { dealIds: [...new Set(unknown.map((r) => r.dealId))] });
     const learned = unknown.filter((r) => found.has(r.recordKey));
     for (const r of learned) r.externalId = found.get(r.recordKey)!;
-    await store.findings.setRecordStatus(id, learned.map((r) => ({ dealId: r.dealId, recordKey: r.recordKey, status: r.writeStatus, externalId: r.externalId })));
+    await store.findings.setRecordStatus(id, learned.map((r) => ({ dealId: r.dealId, recordKey: r.recordKey, status: 'pending' as const, externalId: r.externalId })));
   }
 
   // A record never created whose findings all resolved meanwhile has nothing to close.
