@@ -86,21 +86,29 @@ export interface FieldAnnotation {
   flags: string[];
 }
 
-/** One rep-visible record (HubSpot note/task, Salesforce Task) for a newly opened finding. */
+/**
+ * The one rep-visible record (HubSpot note/task, Salesforce Task or note) of a deal: created when
+ * `externalId` is null, else updated in place; closed (task completed) when `open` is false.
+ */
 export interface WarningAnnotation {
   /**
-   * Deterministic key (connection, deal, rule, opened-at). Written inside the record's text so that
-   * `findWarnings` can find a record written before a crash instead of writing it twice.
+   * The service's lookup key of this record (one per deal and record), written where reps do not
+   * read it (a custom field or property), so that `findWarnings` finds a record created before a
+   * crash instead of creating a second one.
    */
   key: string;
   dealId: string;
-  /** Deal owner's external id; Salesforce Tasks are assigned to them. */
+  /** The CRM's id of the record when it exists: the write updates it. */
+  externalId: string | null;
+  /** False when the deal has no open finding left: the record is closed (a task completed). */
+  open: boolean;
+  /** Deal owner's external id; tasks are assigned to them. */
   ownerId: string | null;
-  ruleId: string;
+  /** The most severe open finding's severity (priority of a task). */
   severity: 'info' | 'warning' | 'critical';
-  /** Short title; Salesforce Subject starts with `Pipeline health:`. */
+  /** Short title; starts with `Pipeline health:`. */
   title: string;
-  /** Message, evidence and suggested action, as the rep reads them. */
+  /** Every open finding in plain words with what to do, then what was resolved. */
   body: string;
   /** ISO date the task is due (tasks only). */
   dueDate?: string;

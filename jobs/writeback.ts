@@ -1,28 +1,33 @@
 /**
- * Write-back: a connection's due annotations into its CRM, in provider-sized batches, exactly once.
+ * Write-back: a connection's due warning records and fields into its CRM, in provider-sized
+ * batches, exactly once.
  *
- * Exactly once: each warning's ledger row is marked `pending` (with its deterministic key) before
- * the CRM call and `written` (with the CRM's id) after it. Every due row that was sent before is
- * looked up in the CRM by key first (`findWarnings`) and only rewritten when the CRM does not have
- * it: a row found `pending` means a worker died between the call and its record, and a row `failed`
- * after an attempt may have been applied too, because a request that failed as a whole (a reset, a
- * 5xx or a timeout once the CRM had committed: the "lost response") says nothing about its records.
- * The connectors do not retry such a create themselves (only refusals such as 429), so this lookup
- * is the one place that decides. Its cost: one batched lookup per run that has such rows (a
- * Salesforce query per 50 keys; on HubSpot a v4 association read per 1,000 deals plus a batch read
- * per 100 of their notes/tasks), paid again on each retry of rows the CRM keeps refusing (at most
- * MAX_WRITE_ATTEMPTS). Rows never sent (`planned`) cost nothing. One write-back per connection runs
- * at a time (a lease shared by every worker process), so two workers never race on the same row.
+ * One warning record per deal (a task or note listing every open finding, see annotation-text.ts).
+ * The ledger's `warning_records` row of a deal becomes due when a scoring pass opens or resolves
+ * one of its findings; a run writes those deals only. A record without a CRM id is created (its
+ * key in a field reps do not read), one with an id is updated in place, and one whose findings
+ * all resolved is closed. A closed record is never reopened: later findings start a new record.
+ *
+ * Exactly once: a create is recorded (`pending`, `create_sent`) before the CRM call and its id
+ * after it. A record whose create was sent but whose id is unknown (a worker died between the
+ * call and its record, or the request failed as a whole: a reset, a 5xx or a timeout once the CRM
+ * had committed, the "lost response") is looked up by key first (`findWarnings`) and updated
+ * instead of created when the CRM has it. The connectors do not retry such a create themselves
+ * (only refusals such as 429), so this lookup is the one place that decides. Updates carry the
+ * record's id and are idempotent. Its cost: one batched lookup per run that has such records (a
+ * Salesforce query per 50 keys; on HubSpot a v4 association read per 1,000 deals plus a batch
+ * read per 100 of their notes/tasks), paid again on each retry of records the CRM keeps refusing
+ * (at most MAX_WRITE_ATTEMPTS). One write-back per connection runs at a time (a lease shared by
+ * every worker process), so two workers never race on the same record.
  *
  * Fields (score and flags) are plain sets, written where they differ from what the CRM last
  * received (recorded per deal after each write), so unchanged scores are not rewritten and fields
- * computed in dry-run are still due, once, when the connection is switched on. A resolved finding
- * clears its flag there and creates no note.
+ * computed in dry-run are still due, once, when the connection is switched on.
  */
 import { CrmError } from '../src/domain/errors.js';
 import type { ConnectionSettings } from '../src/domain/model/index.js';
 import type { JobContext, JobPayload, JobResults } from '../src/queue/index.js';
-import type { DealFields, LedgerEntry } from '../src/store/types.js';
+import type { DealFields, LedgerEntry, WarningRecordEntry, WarningRecordUpdate } from '../src/store/types.js';
 import type { AnnotationResult, FieldAnnotation, WarningAnnotation } from '../connectors/types.js';
 import { warningFor } from './annotation-text.js';
 import { chunked, dayIn, settingsOf, type PipelineDeps } from './deps.js';
@@ -66,10 +71,11 @@ export async function writeBack(
   if (mode === 'dry-run') {
     // The ledger rows stay `planned`: that is the plan, shown by the API and `sync --json`.
     const fields = await deps.store.scores.fieldsDue(settings.id, { dealIds, limit: LEDGER_PAGE });
-    const warnings = await deps.store.findings.unwritten(settings.id, { statuses: ['planned'], limit: LEDGER_PAGE });
-    outcome.planned = fields.length + warnings.length;
+    const records = (await deps.store.findings.recordsDue(settings.id, { statuses: ['planned'], limit: LEDGER_PAGE }))
+      .filter((r) => dealIds === undefined || dealIds.includes(r.dealId));
+    outcome.planned = fields.length + records.length;
     // Stryker disable next-line all: log fields only; what the job decides is returned and asserted
-    log.info({ fields: fields.length, warnings: warnings.length, sample: warnings.slice(0, 3).map((w) => ({ deal: w.dealId, rule: w.ruleId, key: w.annotationKey })) }, 'dry-run: planned writes');
+    log.info({ fields: fields.length, warnings: records.length, sample: records.slice(0, 3).map((r) => ({ deal: r.dealId, state: r.state })) }, 'dry-run: planned writes');
     return outcome;
   }
   return deps.queues.leases.withLease(`writeback:${settings.id}`, (lost) => writeDue(deps, settings, dealIds, outcome, signal ? AbortSignal.any([signal, lost]) : lost), signal);
@@ -89,27 +95,33 @@ async function writeDue(
   const today = dayIn(settings.timezone ?? settings.schedule.timezone, deps.clock());
   let retryable: string | null = null;
 
-  // A row the CRM keeps refusing stops being retried after a few tries (it stays `failed`, visible).
-  let due = (await store.findings.unwritten(id, { limit: LEDGER_PAGE })).filter((r) => r.writeStatus !== 'failed' || r.writeAttempts < MAX_WRITE_ATTEMPTS);
-  // Rows sent before (left `pending` by a worker that died mid-write, or `failed` by a request whose
-  // answer was lost): the CRM may already have them. One batched lookup, scoped to their deals so
-  // that it reads the deals' records (consistent right after a write) rather than a lagging search.
-  const attempted = due.filter(wasAttempted);
-  if (attempted.length > 0) {
-    const dealIds = [...new Set(attempted.map((r) => r.dealId))];
-    const found = await connector.findWarnings(attempted.map((r) => r.annotationKey), signal, { dealIds });
-    if (found.size > 0) {
-      await store.findings.setWriteStatus(id, [...found].map(([annotationKey, externalId]) => ({ annotationKey, status: 'written' as const, externalId })));
-      due = due.filter((r) => !found.has(r.annotationKey));
-    }
+  // A record the CRM keeps refusing stops being retried after a few tries (it stays `failed`, visible).
+  const due = (await store.findings.recordsDue(id, { limit: LEDGER_PAGE })).filter((r) => r.writeStatus !== 'failed' || r.writeAttempts < MAX_WRITE_ATTEMPTS);
+  // Creates sent before whose id is unknown: the CRM may have the record. One batched lookup,
+  // scoped to their deals so that it reads the deals' records (consistent right after a write).
+  const unknown = due.filter(needsLookup);
+  if (unknown.length > 0) {
+    const found = await connector.findWarnings(unknown.map((r) => r.recordKey), signal, { dealIds: [...new Set(unknown.map((r) => r.dealId))] });
+    const learned = unknown.filter((r) => found.has(r.recordKey));
+    for (const r of learned) r.externalId = found.get(r.recordKey)!;
+    await store.findings.setRecordStatus(id, learned.map((r) => ({ dealId: r.dealId, recordKey: r.recordKey, status: 'pending' as const, externalId: r.externalId })));
   }
 
-  const owners = await ownersOf(deps, id, due);
+  // A record never created whose findings all resolved meanwhile has nothing to close.
+  const nothingToClose = due.filter((r) => r.state === 'closed' && r.externalId === null);
+  await store.findings.setRecordStatus(id, nothingToClose.map((r) => ({ dealId: r.dealId, recordKey: r.recordKey, status: 'written' as const, changedAt: r.changedAt })));
+  const toWrite = due.filter((r) => !(r.state === 'closed' && r.externalId === null));
+
+  const owners = await ownersOf(deps, id, toWrite);
+  const timezone = settings.timezone ?? settings.schedule.timezone;
   const fields = await store.scores.fieldsDue(id, { dealIds: fieldDealIds });
   const fieldsByDeal = new Map(fields.map((f) => [f.dealId, f]));
-  for (const rows of chunked(due, batchSize)) {
+  for (const rows of chunked(toWrite, batchSize)) {
     signal?.throwIfAborted(); // the write-back lease was lost: another worker may be writing
-    const warnings: WarningAnnotation[] = rows.map((r) => warningFor(r, owners.get(r.dealId) ?? null, today));
+    const findings = await store.findings.forDeals(id, rows.map((r) => r.dealId));
+    const byDeal = new Map<string, LedgerEntry[]>();
+    for (const f of findings) byDeal.set(f.dealId, [...(byDeal.get(f.dealId) ?? []), f]);
+    const warnings: WarningAnnotation[] = rows.map((r) => warningFor(r, byDeal.get(r.dealId) ?? [], { ownerId: owners.get(r.dealId) ?? null, today, timezone }));
     // Fields of the same deals travel with their warnings.
     const batchFields: FieldAnnotation[] = [];
     for (const w of warnings) {
@@ -119,14 +131,14 @@ async function writeDue(
         fieldsByDeal.delete(w.dealId);
       }
     }
-    await store.findings.setWriteStatus(id, rows.map((r) => ({ annotationKey: r.annotationKey, status: 'pending' as const })));
+    await store.findings.setRecordStatus(id, rows.map((r) => ({ dealId: r.dealId, recordKey: r.recordKey, status: 'pending' as const, ...(r.externalId === null ? { createSent: true } : {}) })));
     const result = await annotateCounted(metricsOf(deps), connector, settings, { fields: batchFields, warnings }, signal);
-    retryable ??= await record(deps, id, result, batchFields, outcome);
+    retryable ??= await record(deps, id, result, rows, batchFields, outcome);
   }
   for (const batchFields of chunked([...fieldsByDeal.values()], batchSize)) {
     signal?.throwIfAborted();
     const result = await annotateCounted(metricsOf(deps), connector, settings, { fields: batchFields, warnings: [] }, signal);
-    retryable ??= await record(deps, id, result, batchFields, outcome);
+    retryable ??= await record(deps, id, result, [], batchFields, outcome);
   }
   if (outcome.failed > 0) {
     // A refused write is a failed write: on the run (status partial, the reason), and in the logs.
@@ -140,9 +152,9 @@ async function writeDue(
   return outcome;
 }
 
-/** A row whose warning was sent to the CRM before, so that the CRM may have it whatever the answer was. */
-export function wasAttempted(row: Pick<LedgerEntry, 'writeStatus' | 'writeAttempts'>): boolean {
-  return row.writeStatus === 'pending' || (row.writeStatus === 'failed' && row.writeAttempts > 0);
+/** A record whose create was sent to the CRM, whose id we never learned: the CRM may have it whatever the answer was. */
+export function needsLookup(row: Pick<WarningRecordEntry, 'externalId' | 'createSent'>): boolean {
+  return row.externalId === null && row.createSent;
 }
 
 /** Records per-record outcomes; returns the first retryable error, if any. */
@@ -150,23 +162,29 @@ async function record(
   deps: PipelineDeps,
   id: string,
   result: AnnotationResult,
+  sentRecords: readonly WarningRecordEntry[],
   sentFields: readonly DealFields[],
   outcome: WritebackOutcome,
 ): Promise<string | null> {
   let retryable: string | null = null;
-  const updates: { annotationKey: string; status: 'written' | 'failed'; externalId?: string | null; error?: string | null }[] = [];
-  for (const [annotationKey, o] of result.warnings) {
+  const updates: WarningRecordUpdate[] = [];
+  const carried: { dealId: string; externalId: string | null }[] = [];
+  for (const r of sentRecords) {
+    const o = result.warnings.get(r.recordKey) ?? { ok: false as const, error: `the CRM answered nothing for the warning on deal ${r.dealId}`, retryable: true };
     if (o.ok) {
-      updates.push({ annotationKey, status: 'written', externalId: o.externalId });
+      const externalId = o.externalId ?? r.externalId;
+      updates.push({ dealId: r.dealId, recordKey: r.recordKey, status: 'written', changedAt: r.changedAt, externalId });
+      if (r.state === 'open') carried.push({ dealId: r.dealId, externalId });
       if (result.warningKind === 'task') outcome.tasks += 1;
       else outcome.notes += 1;
     } else {
-      updates.push({ annotationKey, status: 'failed', error: o.error });
+      updates.push({ dealId: r.dealId, recordKey: r.recordKey, status: 'failed', error: o.error });
       countFailure(outcome, o.error);
       if (o.retryable) retryable ??= o.error;
     }
   }
-  if (updates.length > 0) await deps.store.findings.setWriteStatus(id, updates);
+  await deps.store.findings.setRecordStatus(id, updates);
+  await deps.store.findings.markCarried(id, carried);
   const writtenFields: DealFields[] = [];
   for (const f of sentFields) {
     const o = result.fields.get(f.dealId);
@@ -190,7 +208,7 @@ function countFailure(outcome: WritebackOutcome, error: string): void {
   if (outcome.errors.length < MAX_ERRORS_KEPT && !outcome.errors.includes(error)) outcome.errors.push(error);
 }
 
-async function ownersOf(deps: PipelineDeps, id: string, rows: readonly LedgerEntry[]): Promise<Map<string, string | null>> {
+async function ownersOf(deps: PipelineDeps, id: string, rows: readonly WarningRecordEntry[]): Promise<Map<string, string | null>> {
   const dealIds = [...new Set(rows.map((r) => r.dealId))];
   const out = new Map<string, string | null>();
   for (const ids of chunked(dealIds, 1000)) {

@@ -321,7 +321,7 @@ export class HubSpotClient {
   /** https://developers.hubspot.com/docs/api-reference/crm-properties-v3/core/post-crm-v3-properties-objectType */
   createProperty(
     type: HubSpotObjectType,
-    property: { name: string; label: string; type: 'number' | 'string'; fieldType: 'number' | 'text'; groupName: string; description: string },
+    property: { name: string; label: string; type: 'number' | 'string' | 'enumeration'; fieldType: 'number' | 'text' | 'checkbox'; groupName: string; description: string; options?: { label: string; value: string; displayOrder: number }[] },
     signal?: AbortSignal,
   ): Promise<RawResponse> {
     return this.send(`POST /crm/v3/properties/${type}`, { signal, idempotent: false }, (o) =>

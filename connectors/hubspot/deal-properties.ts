@@ -7,7 +7,9 @@
 import { CrmError } from '../../src/domain/errors.js';
 import type { HubSpotConnection } from '../../src/domain/model/index.js';
 import type { HubSpotClient } from './client.js';
-import { DEFAULT_FLAGS_PROPERTY, DEFAULT_SCORE_PROPERTY } from './mappers.js';
+import { RULE_IDS } from '../../src/domain/rules/config.js';
+import { RULE_NAMES } from '../../src/domain/rules/names.js';
+import { DEFAULT_FLAGS_PROPERTY, DEFAULT_SCORE_PROPERTY, WARNING_KEY_PROPERTY } from './mappers.js';
 import { PropertiesResponse } from './schemas.js';
 
 export const PROPERTY_GROUP = { name: 'dealwatch', label: 'dealwatch', displayOrder: -1 } as const;
@@ -16,16 +18,30 @@ export const SCHEMA_WRITE_SCOPE = 'crm.schemas.deals.write';
 export interface WantedProperty {
   name: string;
   label: string;
-  type: 'number' | 'string';
-  fieldType: 'number' | 'text';
+  type: 'number' | 'string' | 'enumeration';
+  fieldType: 'number' | 'text' | 'checkbox';
   description: string;
+  options?: { label: string; value: string; displayOrder: number }[];
 }
 
-/** The score and flags properties of a connection (its field map, else the defaults). */
+/**
+ * The score and flags properties of a connection (its field map, else the defaults). Flags are a
+ * multiple checkbox property: options labelled with the rules' readable names, valued by rule id,
+ * so reps filter on "No recent activity" while the API writes `stale_deal;stuck_in_stage` (values
+ * of a multiple checkbox are set `;`-separated, as a text flags property of older installs is).
+ * https://developers.hubspot.com/docs/api-reference/latest/crm/properties/guide
+ */
 export function dealwatchProperties(settings: HubSpotConnection): WantedProperty[] {
   return [
     { name: settings.fieldMap.score ?? DEFAULT_SCORE_PROPERTY, label: 'dealwatch score', type: 'number', fieldType: 'number', description: 'Deal health score 0-100 written by dealwatch' },
-    { name: settings.fieldMap.flags ?? DEFAULT_FLAGS_PROPERTY, label: 'dealwatch flags', type: 'string', fieldType: 'text', description: 'Rule ids flagged by dealwatch, separated by ;' },
+    {
+      name: settings.fieldMap.flags ?? DEFAULT_FLAGS_PROPERTY,
+      label: 'dealwatch flags',
+      type: 'enumeration',
+      fieldType: 'checkbox',
+      description: 'What dealwatch found on the deal',
+      options: RULE_IDS.map((id, displayOrder) => ({ label: RULE_NAMES[id], value: id, displayOrder })),
+    },
   ];
 }
 
@@ -65,6 +81,32 @@ export async function ensureDealwatchProperties(client: HubSpotClient, settings:
   }
   return { created: missing.map((p) => p.name), problem: null };
 }
+
+/**
+ * The `dealwatch_key` property on notes or tasks (whichever the connection writes), created in the
+ * `dealwatch` group of that object if missing: each warning record's key lives there, not in its text.
+ */
+export async function ensureWarningKeyProperty(client: HubSpotClient, type: 'notes' | 'tasks', signal?: AbortSignal): Promise<EnsureOutcome> {
+  const response = await client.getProperties(type, signal);
+  const existing = (PropertiesResponse.parse(response.body).results ?? []).some((p) => p.name === WARNING_KEY_PROPERTY);
+  if (existing) return { created: [], problem: null };
+  try {
+    await alreadyThere(() => client.createPropertyGroup(type, { ...PROPERTY_GROUP }, signal));
+    await alreadyThere(() => client.createProperty(type, { ...WARNING_KEY_DEFINITION, groupName: PROPERTY_GROUP.name }, signal));
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    return { created: [], problem: `HubSpot ${type} property ${WARNING_KEY_PROPERTY} does not exist and dealwatch could not create it (${why}): run \`dealwatch doctor --fix\`, or create it in HubSpot` };
+  }
+  return { created: [WARNING_KEY_PROPERTY], problem: null };
+}
+
+export const WARNING_KEY_DEFINITION = {
+  name: WARNING_KEY_PROPERTY,
+  label: 'dealwatch record key',
+  type: 'string' as const,
+  fieldType: 'text' as const,
+  description: 'Which dealwatch warning this record is (used by dealwatch to update it; not for people)',
+};
 
 /** 409: made by another worker (or a person) meanwhile, which is what we wanted. */
 async function alreadyThere(call: () => Promise<unknown>): Promise<void> {

@@ -2,9 +2,9 @@
 import type { HubSpotConnection } from '../../src/domain/model/index.js';
 import type { DoctorReport } from '../types.js';
 import type { HubSpotClient } from './client.js';
-import { DEFAULT_DISCOUNT_PROPERTY, DEFAULT_FLAGS_PROPERTY, DEFAULT_SCORE_PROPERTY } from './mappers.js';
+import { DEFAULT_DISCOUNT_PROPERTY, WARNING_KEY_PROPERTY } from './mappers.js';
 import { PropertiesResponse } from './schemas.js';
-import { PROPERTY_GROUP } from './deal-properties.js';
+import { dealwatchProperties, ensureWarningKeyProperty, PROPERTY_GROUP } from './deal-properties.js';
 import { CrmError } from '../../src/domain/errors.js';
 
 export async function runDoctor(client: HubSpotClient, settings: HubSpotConnection, options: { fix?: boolean } = {}): Promise<DoctorReport> {
@@ -21,10 +21,7 @@ export async function runDoctor(client: HubSpotClient, settings: HubSpotConnecti
     return { ok: false, checks };
   }
 
-  const wanted = [
-    { name: (settings.fieldMap.score ?? DEFAULT_SCORE_PROPERTY), label: 'dealwatch score', type: 'number' as const, fieldType: 'number' as const, description: 'Deal health score 0-100 written by dealwatch' },
-    { name: (settings.fieldMap.flags ?? DEFAULT_FLAGS_PROPERTY), label: 'dealwatch flags', type: 'string' as const, fieldType: 'text' as const, description: 'Rule ids flagged by dealwatch, separated by ;' },
-  ];
+  const wanted = dealwatchProperties(settings);
   let groupMade = false;
   const createGroupOnce = async () => {
     if (groupMade) return;
@@ -41,7 +38,9 @@ export async function runDoctor(client: HubSpotClient, settings: HubSpotConnecti
       checks.push({
         name: `property ${field.name}`,
         ok: !existing.readOnly,
-        detail: existing.readOnly ? `${field.name} exists but is read-only` : `${field.name} exists (${existing.type ?? 'unknown type'}) and is writable`,
+        detail: existing.readOnly
+          ? `${field.name} exists but is read-only`
+          : `${field.name} exists (${existing.type ?? 'unknown type'}) and is writable${field.type === 'enumeration' && existing.type !== 'enumeration' ? '; flags are written as text (a multiple checkbox property would let reps filter them by name)' : ''}`,
       });
       continue;
     }
@@ -56,6 +55,19 @@ export async function runDoctor(client: HubSpotClient, settings: HubSpotConnecti
     } catch (error) {
       checks.push({ name: `property ${field.name}`, ok: false, detail: `could not create ${field.name}: ${error instanceof Error ? error.message : String(error)}` });
     }
+  }
+  // Each warning record's key lives in a property of the note/task, not in its text.
+  const recordType = settings.warningRecord === 'task' ? 'tasks' : 'notes';
+  try {
+    const present = (PropertiesResponse.parse((await client.getProperties(recordType)).body).results ?? []).some((p) => p.name === WARNING_KEY_PROPERTY);
+    if (present) checks.push({ name: `property ${recordType}.${WARNING_KEY_PROPERTY}`, ok: true, detail: `${WARNING_KEY_PROPERTY} exists on ${recordType}` });
+    else if (!options.fix) checks.push({ name: `property ${recordType}.${WARNING_KEY_PROPERTY}`, ok: false, detail: `${WARNING_KEY_PROPERTY} is missing on ${recordType}; run doctor with --fix to create it` });
+    else {
+      const outcome = await ensureWarningKeyProperty(client, recordType);
+      checks.push({ name: `property ${recordType}.${WARNING_KEY_PROPERTY}`, ok: outcome.problem === null, detail: outcome.problem ?? `${WARNING_KEY_PROPERTY} created on ${recordType}` });
+    }
+  } catch (error) {
+    checks.push({ name: `property ${recordType}.${WARNING_KEY_PROPERTY}`, ok: false, detail: `could not read ${recordType} properties: ${error instanceof Error ? error.message : String(error)}` });
   }
   const discount = settings.fieldMap.discount ?? DEFAULT_DISCOUNT_PROPERTY;
   checks.push({

@@ -83,8 +83,8 @@ export const ACTIVITY_PROPERTIES: Record<ActivityObjectType, string[]> = {
   calls: ['hs_timestamp', 'hubspot_owner_id', 'hs_call_direction', 'hs_call_title', 'hs_call_status', 'hs_lastmodifieddate', 'hs_createdate'],
   emails: ['hs_timestamp', 'hubspot_owner_id', 'hs_email_direction', 'hs_email_subject', 'hs_email_status', 'hs_lastmodifieddate', 'hs_createdate'],
   meetings: ['hs_timestamp', 'hubspot_owner_id', 'hs_meeting_title', 'hs_meeting_start_time', 'hs_meeting_outcome', 'hs_lastmodifieddate', 'hs_createdate'],
-  notes: ['hs_timestamp', 'hubspot_owner_id', 'hs_note_body', 'hs_lastmodifieddate', 'hs_createdate'],
-  tasks: ['hs_timestamp', 'hubspot_owner_id', 'hs_task_subject', 'hs_task_status', 'hs_task_body', 'hs_task_type', 'hs_lastmodifieddate', 'hs_createdate'],
+  notes: ['hs_timestamp', 'hubspot_owner_id', 'hs_note_body', 'hs_lastmodifieddate', 'hs_createdate', 'dealwatch_key'],
+  tasks: ['hs_timestamp', 'hubspot_owner_id', 'hs_task_subject', 'hs_task_status', 'hs_task_body', 'hs_task_type', 'hs_lastmodifieddate', 'hs_createdate', 'dealwatch_key'],
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -141,6 +141,14 @@ export function compareIds(a: string, b: string): number {
 const MARKER = /\[dealwatch-key: ([^\]\s<]+)\]/;
 
 /** The text carried inside every note/task dealwatch writes, so a retry can find it by key. */
+/**
+ * Custom property on notes and tasks holding a warning record's key: not part of what reps read,
+ * and readable in batch reads and filterable in searches. Requested with every note/task read (an
+ * unknown property in `properties` is left out of the answer), so that dealwatch's own records are
+ * told apart from the reps' activity.
+ */
+export const WARNING_KEY_PROPERTY = 'dealwatch_key';
+
 export function annotationMarker(key: string): string {
   return `[dealwatch-key: ${encodeURIComponent(key).replaceAll('%3A', ':')}]`;
 }
@@ -414,7 +422,8 @@ export function toActivity(raw: RawObject, objectType: ActivityObjectType, dealI
     dealIds: [...new Set(dealIds)],
     completed,
     subject,
-    origin: readAnnotationKey(body) !== null ? 'dealwatch' : 'crm',
+    // Ours: a record carrying a warning key (or, written by older versions, the key in its body).
+    origin: text(p[WARNING_KEY_PROPERTY]) !== null || readAnnotationKey(body) !== null ? 'dealwatch' : 'crm',
     modifiedAt: toInstant(p.hs_lastmodifieddate) ?? raw.updatedAt ?? occurredAt,
     isDeleted: raw.archived === true,
   };

@@ -1,6 +1,9 @@
 /**
- * HubSpot write-back: score/flags on deals (batch update, 100 a request) and one note or task per
- * new warning (batch create, 100 a request, associated to the deal), each carrying its key.
+ * HubSpot write-back: score/flags on deals (batch update, 100 a request) and each deal's one
+ * warning note or task: created (batch create, 100 a request, associated to the deal) with its key
+ * in the `dealwatch_key` property, or updated in place by id (batch update; a task is completed
+ * when nothing is open). The key property is created on notes/tasks at the first write if missing.
+ * https://developers.hubspot.com/docs/api-reference/latest/crm/properties/guide
  */
 import { CrmError } from '../../src/domain/errors.js';
 import type { HubSpotConnection } from '../../src/domain/model/index.js';
@@ -8,9 +11,9 @@ import { chunks } from '../shared/chunks.js';
 import { sha256Hex } from '../shared/digest.js';
 import type { AnnotationBatch, AnnotationOutcome, AnnotationResult, WarningAnnotation } from '../types.js';
 import { readLinks } from './associations.js';
-import { ensureDealwatchProperties, PROPERTY_GROUP } from './deal-properties.js';
+import { ensureDealwatchProperties, ensureWarningKeyProperty, PROPERTY_GROUP } from './deal-properties.js';
 import type { BatchCreateInput, HubSpotClient } from './client.js';
-import { annotationMarker, DEFAULT_FLAGS_PROPERTY, DEFAULT_SCORE_PROPERTY, readAnnotationKey } from './mappers.js';
+import { DEFAULT_FLAGS_PROPERTY, DEFAULT_SCORE_PROPERTY, WARNING_KEY_PROPERTY } from './mappers.js';
 import { type BatchError, BatchResponse, type RawObject, SearchResponse } from './schemas.js';
 
 /** HUBSPOT_DEFINED association type ids (https://developers.hubspot.com/docs/api/crm/associations/v4). */
@@ -38,6 +41,24 @@ export class HubSpotWriteback {
     private readonly now: () => number,
     private readonly log?: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void },
   ) {}
+
+  /** Whether the key property exists on the configured record type: checked (and created) at the first warning write. */
+  private keyReady: Promise<string | null> | null = null;
+
+  private keyProblem(type: 'notes' | 'tasks', signal?: AbortSignal): Promise<string | null> {
+    this.keyReady ??= ensureWarningKeyProperty(this.client, type, signal).then(
+      (outcome) => {
+        if (outcome.created.length > 0) this.log?.info({ properties: outcome.created, objectType: type }, 'created the HubSpot property dealwatch keeps its record keys in');
+        if (outcome.problem) this.log?.warn({ problem: outcome.problem }, 'cannot write warning records');
+        return outcome.problem;
+      },
+      (error: unknown) => {
+        this.keyReady = null;
+        throw error;
+      },
+    );
+    return this.keyReady;
+  }
 
   /** Null when the properties exist (created here if need be); else why they cannot be written. */
   private fieldProblem(signal?: AbortSignal): Promise<string | null> {
@@ -86,15 +107,27 @@ export class HubSpotWriteback {
       for (const [id, outcome] of outcomes) result.fields.set(id, outcome);
     }
 
-    const byKey = new Map(batch.warnings.map((w) => [w.key, w]));
     const objectType = warningKind === 'task' ? 'tasks' : 'notes';
-    for (const group of chunks([...byKey.values()], BATCH_LIMIT)) {
+    const keyProblem = batch.warnings.length > 0 ? await this.keyProblem(objectType, signal) : null;
+    if (keyProblem) {
+      for (const w of batch.warnings) result.warnings.set(w.key, { ok: false, error: keyProblem, retryable: false });
+      return result;
+    }
+    const updates = batch.warnings.filter((w) => w.externalId !== null);
+    for (const group of chunks(updates, BATCH_LIMIT)) {
+      const keyById = new Map(group.map((w) => [w.externalId!, w.key]));
+      const inputs = group.map((w) => ({ id: w.externalId!, properties: this.warningProperties(w, warningKind) }));
+      const outcomes = await this.runBatch(group.map((w) => w.externalId!), () => this.client.batchUpdate(objectType, inputs, signal), (record) => record.id);
+      for (const [id, outcome] of outcomes) result.warnings.set(keyById.get(id)!, outcome);
+    }
+    const creates = batch.warnings.filter((w) => w.externalId === null);
+    for (const group of chunks(creates, BATCH_LIMIT)) {
       const inputs = group.map((w) => this.warningInput(w, warningKind));
       const outcomes = await this.runBatch(
         group.map((w) => w.key),
         () => this.client.batchCreate(objectType, inputs, signal),
         (record) =>
-          readAnnotationKey(record.properties?.hs_note_body ?? record.properties?.hs_task_body) ??
+          record.properties?.[WARNING_KEY_PROPERTY] ??
           group.find((w) => record.objectWriteTraceId && annotationToken(w.key) === record.objectWriteTraceId)?.key ??
           null,
       );
@@ -155,28 +188,31 @@ export class HubSpotWriteback {
     return outcomes;
   }
 
+  /** The record's text (and, for a task, its priority and status) as HubSpot properties. */
+  private warningProperties(w: WarningAnnotation, kind: 'note' | 'task'): Record<string, string> {
+    const html = `<p><strong>${escapeHtml(w.title)}</strong></p><p>${escapeHtml(w.body).replaceAll('\n', '<br>')}</p>`;
+    if (kind === 'note') return { hs_note_body: html };
+    return {
+      hs_task_subject: w.title,
+      hs_task_body: html,
+      hs_task_priority: w.severity === 'critical' ? 'HIGH' : w.severity === 'warning' ? 'MEDIUM' : 'LOW',
+      ...(w.open ? {} : { hs_task_status: 'COMPLETED' }),
+    };
+  }
+
   private warningInput(w: WarningAnnotation, kind: 'note' | 'task'): BatchCreateInput {
-    const marker = `${annotationMarker(w.key)} ${annotationToken(w.key)}`;
-    const html = `<p><strong>${escapeHtml(w.title)}</strong></p><p>${escapeHtml(w.body).replaceAll('\n', '<br>')}</p><p>${escapeHtml(marker)} </p>`; // the space keeps the token whole for HubSpot's tokenizer
     const owner = w.ownerId ? { hubspot_owner_id: w.ownerId } : {};
+    const key = { [WARNING_KEY_PROPERTY]: w.key };
     if (kind === 'task') {
       const due = w.dueDate ? new Date(`${w.dueDate.slice(0, 10)}T00:00:00.000Z`) : new Date(this.now());
       return {
-        properties: {
-          hs_timestamp: due.toISOString(),
-          hs_task_subject: w.title,
-          hs_task_body: html,
-          hs_task_status: 'NOT_STARTED',
-          hs_task_priority: w.severity === 'critical' ? 'HIGH' : w.severity === 'warning' ? 'MEDIUM' : 'LOW',
-          hs_task_type: 'TODO',
-          ...owner,
-        },
+        properties: { hs_timestamp: due.toISOString(), hs_task_status: 'NOT_STARTED', hs_task_type: 'TODO', ...this.warningProperties(w, kind), ...owner, ...key },
         associations: [{ to: { id: w.dealId }, types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: ASSOCIATION_TYPE.taskToDeal }] }],
         objectWriteTraceId: annotationToken(w.key),
       };
     }
     return {
-      properties: { hs_timestamp: new Date(this.now()).toISOString(), hs_note_body: html, ...owner },
+      properties: { hs_timestamp: new Date(this.now()).toISOString(), ...this.warningProperties(w, kind), ...owner, ...key },
       associations: [{ to: { id: w.dealId }, types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: ASSOCIATION_TYPE.noteToDeal }] }],
       objectWriteTraceId: annotationToken(w.key),
     };
@@ -185,9 +221,8 @@ export class HubSpotWriteback {
   /**
    * Finds notes/tasks already written for these keys. With `scope.dealIds` (what the write-back
    * ledger knows) it reads the deals' notes/tasks through v4 associations and batch read, which is
-   * strongly consistent and needs no search operator. Without it, it searches the body for each
-   * key's token (CONTAINS_TOKEN, five keys per request), which the real API supports but whose index
-   * lags writes by a few seconds.
+   * strongly consistent. Without it, it searches the key property (IN, 100 keys a request), which
+   * the real API supports but whose index lags writes by a few seconds.
    */
   async findWarnings(keys: string[], signal?: AbortSignal, scope?: { dealIds?: string[] }): Promise<Map<string, string>> {
     const wanted = new Set(keys);
@@ -195,10 +230,9 @@ export class HubSpotWriteback {
     if (wanted.size === 0) return found;
     const kind = this.settings.warningRecord ?? 'note';
     const type = kind === 'task' ? 'tasks' : 'notes';
-    const bodyProperty = kind === 'task' ? 'hs_task_body' : 'hs_note_body';
     const collect = (records: RawObject[]) => {
       for (const r of records) {
-        const key = readAnnotationKey(r.properties?.[bodyProperty]);
+        const key = r.properties?.[WARNING_KEY_PROPERTY] ?? null;
         if (key !== null && wanted.has(key) && !found.has(key)) found.set(key, r.id);
       }
     };
@@ -207,21 +241,21 @@ export class HubSpotWriteback {
       const links = await readLinks(this.client, 'deals', type, [...new Set(scope.dealIds)], signal);
       const ids = [...new Set([...links.values()].flat())];
       for (const group of chunks(ids, BATCH_LIMIT)) {
-        const response = await this.client.batchRead(type, group, [bodyProperty], signal);
+        const response = await this.client.batchRead(type, group, [WARNING_KEY_PROPERTY], signal);
         collect(BatchResponse.parse(response.body).results ?? []);
       }
       return found;
     }
 
-    for (const group of chunks([...wanted], 5)) {
+    for (const group of chunks([...wanted], BATCH_LIMIT)) {
       let after: string | undefined;
       do {
         const response = await this.client.search(
           type,
           {
-            filterGroups: group.map((key) => ({ filters: [{ propertyName: bodyProperty, operator: 'CONTAINS_TOKEN', value: annotationToken(key) }] })),
+            filterGroups: [{ filters: [{ propertyName: WARNING_KEY_PROPERTY, operator: 'IN', values: group }] }],
             sorts: [{ propertyName: 'hs_object_id', direction: 'ASCENDING' }],
-            properties: [bodyProperty],
+            properties: [WARNING_KEY_PROPERTY],
             limit: 200,
             ...(after ? { after } : {}),
           },

@@ -4,7 +4,7 @@
  */
 import { sha256Hex } from '../shared/digest.js';
 import type { AnnotationOutcome, FieldAnnotation, WarningAnnotation } from '../types.js';
-import { KEY_MARKER, WARNING_SUBJECT_PREFIX } from './mappers.js';
+import { KEY_MARKER, WARNING_KEY_FIELD, WARNING_SUBJECT_PREFIX } from './mappers.js';
 import type { SaveResult } from './schemas.js';
 import { likeFragment, quote } from './soql.js';
 
@@ -17,35 +17,53 @@ const DESCRIPTION_MAX = 32_000;
 const RETRYABLE_STATUS = new Set(['UNABLE_TO_LOCK_ROW', 'REQUEST_RUNNING_TOO_LONG', 'SERVER_UNAVAILABLE', 'UNKNOWN_EXCEPTION']);
 
 /**
- * Short tag of a deterministic key, as it appears in Subject: `[dw:0123456789abcdef]`. The full key
- * may be longer than Subject allows and Description (long text) cannot be filtered in SOQL, so the
- * tag in Subject is what findWarnings queries; the full key is in Description for people.
+ * Short tag of a record key, in a ContentNote's Title: ContentNote has no custom fields and its
+ * Content cannot be filtered, so the Title is the one place a note's key can be looked up (a Task
+ * keeps its key in the Dealwatch_Key__c custom field instead, which reps do not read).
  */
 export const warningTag = (key: string): string => sha256Hex(key, 16);
 const marker = (key: string): string => `${KEY_MARKER}${warningTag(key)}]`;
 
+function titleOf(warning: WarningAnnotation): string {
+  return warning.title.startsWith(WARNING_SUBJECT_PREFIX) ? warning.title : `${WARNING_SUBJECT_PREFIX} ${warning.title}`;
+}
+
+/** A Task's Subject: the title only. */
 export function warningSubject(warning: WarningAnnotation): string {
+  return titleOf(warning).slice(0, SUBJECT_MAX);
+}
+
+/** A note's Title: the title and the key's short tag (see warningTag). */
+export function noteTitle(warning: WarningAnnotation): string {
   const suffix = ` ${marker(warning.key)}`;
-  const title = warning.title.startsWith(WARNING_SUBJECT_PREFIX) ? warning.title : `${WARNING_SUBJECT_PREFIX} ${warning.title}`;
-  return `${title.slice(0, SUBJECT_MAX - suffix.length)}${suffix}`;
+  return `${titleOf(warning).slice(0, SUBJECT_MAX - suffix.length)}${suffix}`;
 }
 
 export function warningDescription(warning: WarningAnnotation): string {
-  const footer = `\n\ndealwatch key: ${warning.key} ${marker(warning.key)}`;
-  return `${warning.body.slice(0, DESCRIPTION_MAX - footer.length)}${footer}`;
+  return warning.body.slice(0, DESCRIPTION_MAX);
 }
 
-/** Task shown to the deal owner. https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_task.htm */
+/**
+ * The deal's warning Task, assigned to the deal owner, its key in Dealwatch_Key__c; an update
+ * rewrites Subject, Description and Priority in place, and a close completes it.
+ * https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_task.htm
+ */
 export function taskRecord(warning: WarningAnnotation): Record<string, unknown> {
+  const text = {
+    Subject: warningSubject(warning),
+    Description: warningDescription(warning),
+    Priority: warning.severity === 'critical' ? 'High' : 'Normal',
+    ...(warning.open ? {} : { Status: 'Completed' }),
+  };
+  if (warning.externalId !== null) return { attributes: { type: 'Task' }, id: warning.externalId, ...text };
   return {
     attributes: { type: 'Task' },
     WhatId: warning.dealId,
     ...(warning.ownerId ? { OwnerId: warning.ownerId } : {}),
-    Subject: warningSubject(warning),
-    Description: warningDescription(warning),
+    [WARNING_KEY_FIELD]: warning.key,
     ...(warning.dueDate ? { ActivityDate: warning.dueDate.slice(0, 10) } : {}),
     Status: 'Not Started',
-    Priority: warning.severity === 'critical' ? 'High' : 'Normal',
+    ...text,
   };
 }
 
@@ -82,10 +100,9 @@ export function toOutcome(result: SaveResult | undefined): AnnotationOutcome {
   return { ok: false, error, retryable: result.errors.length > 0 && result.errors.every((e) => RETRYABLE_STATUS.has(e.statusCode ?? '')) };
 }
 
-/** SOQL finding our Tasks by tag; `%[dw:tag]%` is a LIKE on Subject, which (unlike Description) is filterable. */
-export function findWarningsSoql(tags: readonly string[]): string {
-  const anyTag = tags.map((t) => `Subject LIKE '%${likeFragment(`${KEY_MARKER}${t}]`)}%'`).join(' OR ');
-  return `SELECT Id, Subject FROM Task WHERE Subject LIKE '${likeFragment(WARNING_SUBJECT_PREFIX)}%' AND (${anyTag})`;
+/** SOQL finding our Tasks by key (Dealwatch_Key__c, a filterable text field). */
+export function findWarningsSoql(keys: readonly string[]): string {
+  return `SELECT Id, ${WARNING_KEY_FIELD} FROM Task WHERE ${WARNING_KEY_FIELD} IN (${keys.map(quote).join(', ')})`;
 }
 
 /** Tag in a Subject we wrote, if any. */
@@ -111,7 +128,7 @@ const escapeHtml = (s: string): string =>
  * tags or unescaped characters"), and new lines in plain text are stripped, hence the paragraphs.
  */
 export function noteHtml(warning: WarningAnnotation): string {
-  return warningDescription(warning)
+  return `${warningDescription(warning)}`
     .split('\n')
     .map((line) => (line.trim() === '' ? '<p><br></p>' : `<p>${escapeHtml(line)}</p>`))
     .join('');
@@ -125,7 +142,8 @@ export function noteHtml(warning: WarningAnnotation): string {
 export function noteRecord(warning: WarningAnnotation): Record<string, unknown> {
   return {
     attributes: { type: 'ContentNote' },
-    Title: warningSubject(warning),
+    ...(warning.externalId !== null ? { id: warning.externalId } : {}),
+    Title: noteTitle(warning),
     Content: Buffer.from(noteHtml(warning), 'utf8').toString('base64'),
   };
 }

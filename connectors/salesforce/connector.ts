@@ -19,6 +19,7 @@ import {
 } from './schemas.js';
 import * as soql from './soql.js';
 import { annotate, findWarnings, type WarningRecord } from './writeback.js';
+import { WARNING_KEY_FIELD } from './mappers.js';
 import { pullHistory } from './history.js';
 
 export const DEFAULT_SCORE_FIELD = 'Dealwatch_Score__c';
@@ -323,7 +324,14 @@ export class SalesforceConnector implements CrmConnector {
         checks.push({
           name: `Opportunity.${name} (${role})`,
           ok: Boolean(field?.updateable),
-          detail: !field ? `missing${fixHint}` : field.updateable ? 'exists and is writable' : 'exists but the integration user cannot edit it',
+          detail: !field
+            ? `missing${fixHint}`
+            : !field.updateable
+              ? 'exists but the integration user cannot edit it'
+              : role === 'flags' && field.type !== 'multipicklist'
+                // Written `;`-joined either way; a multi-select picklist (values = rule ids, labels = rule names) is what reps can filter on.
+                ? 'exists and is writable; flags are written as text (a multi-select picklist whose values are the rule ids lets reps filter them)'
+                : 'exists and is writable',
         });
       }
       for (const [role, name] of [['discount', this.settings.fieldMap.discount], ['lostReason', this.settings.fieldMap.lostReason]] as const) {
@@ -335,7 +343,16 @@ export class SalesforceConnector implements CrmConnector {
         const field = (await this.describe('Account')).fields.find((f) => f.name === targetAccount);
         checks.push({ name: `Account.${targetAccount} (targetAccount)`, ok: field?.type === 'boolean', detail: !field ? 'missing: fix fieldMap' : field.type === 'boolean' ? 'exists' : `is a ${field.type ?? 'non-checkbox'} field, not a checkbox` });
       }
-      if (task) checks.push({ name: 'Task create', ok: task.createable !== false, detail: task.createable === false ? 'the integration user cannot create Tasks' : 'allowed' });
+      if (task) {
+        checks.push({ name: 'Task create', ok: task.createable !== false, detail: task.createable === false ? 'the integration user cannot create Tasks' : 'allowed' });
+        // Each deal's warning Task carries its key here, where reps do not read it (Text(80) on Activity).
+        const key = task.fields.find((f) => f.name === WARNING_KEY_FIELD);
+        checks.push({
+          name: `Task.${WARNING_KEY_FIELD} (warning key)`,
+          ok: Boolean(key?.createable ?? key?.updateable),
+          detail: !key ? `missing: create a Text(80) custom field ${WARNING_KEY_FIELD} on Activity${fixHint}` : 'exists',
+        });
+      }
     } catch (err) {
       checks.push({ name: 'describe', ok: false, detail: err instanceof Error ? err.message : String(err) });
     }

@@ -11,6 +11,8 @@ export const OPPORTUNITY_ID_PREFIX = '006';
 export const WARNING_SUBJECT_PREFIX = 'Pipeline health:';
 /** Marker of dealwatch's deterministic key inside Subject and Description: `[dw:<tag>]`. */
 export const KEY_MARKER = '[dw:';
+/** Task custom field holding a warning record's key (text, 80): filterable, and not what reps read. */
+export const WARNING_KEY_FIELD = 'Dealwatch_Key__c';
 
 export interface DealMapContext {
   connectionId: string;

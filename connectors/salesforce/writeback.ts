@@ -1,7 +1,7 @@
 /**
- * Write-back: score/flags through PATCH /composite/sobjects and one record per warning through POST,
- * 200 records a request, allOrNone=false, so each record's result is reported and the good ones are
- * never rewritten.
+ * Write-back: score/flags through PATCH /composite/sobjects, and each deal's one warning record:
+ * created through POST, updated in place (or completed) through PATCH by its id, 200 records a
+ * request, allOrNone=false, so each record's result is reported and the good ones are never rewritten.
  *
  * A warning is a Task (the default) or, with `warningRecord: 'note'`, an Enhanced Note: a ContentNote
  * and a ContentDocumentLink sharing it with the opportunity, two records in two requests. A note whose
@@ -17,7 +17,7 @@ import {
   alreadyLinked, COLLECTION_LIMIT, fieldRecord, fieldWriteOutcome, findNotesSoql, findWarningsSoql, NOTE_IDS_PER_QUERY, NOTE_TAGS_PER_QUERY, noteLinkRecord,
   noteLinksSoql, noteRecord, sameId, tagOf, taskRecord, toOutcome, warningTag,
 } from './annotate.js';
-import { OPPORTUNITY_ID_PREFIX } from './mappers.js';
+import { OPPORTUNITY_ID_PREFIX, WARNING_KEY_FIELD } from './mappers.js';
 import { parseWith, type SoqlReader } from './reader.js';
 import { SaveResults, type SaveResult } from './schemas.js';
 import { chunks } from '../shared/chunks.js';
@@ -39,7 +39,15 @@ export async function annotate(
     const answer = await saveAll(client, 'PATCH', path, records, true, signal);
     chunk.forEach((f, i) => result.fields.set(f.dealId, answer.failure ?? fieldWriteOutcome(answer.results?.[i], options)));
   }
-  for (const chunk of chunks(batch.warnings, COLLECTION_LIMIT)) {
+  const creates = batch.warnings.filter((w) => w.externalId === null);
+  const updates = batch.warnings.filter((w) => w.externalId !== null);
+  const toRecord = options.warningRecord === 'note' ? noteRecord : taskRecord;
+  for (const chunk of chunks(updates, COLLECTION_LIMIT)) {
+    // By id: repeating an update changes nothing, so it is retried like any idempotent request.
+    const outcomes = await saveChunk(client, 'PATCH', path, chunk.map(toRecord), true, signal);
+    chunk.forEach((w, i) => result.warnings.set(w.key, outcomes[i] ?? toOutcome(undefined)));
+  }
+  for (const chunk of chunks(creates, COLLECTION_LIMIT)) {
     if (options.warningRecord === 'note') {
       for (const [key, outcome] of await writeNotes(client, reader, path, chunk, signal)) result.warnings.set(key, outcome);
       continue;
@@ -173,7 +181,7 @@ function chunkFailure(err: unknown): AnnotationOutcome & { ok: false } {
 }
 
 /**
- * Warnings already written, by key -> record id. Tasks: by the tag in Subject, 50 tags a query (a few KB
+ * Warnings already written, by key -> record id. Tasks: by Dealwatch_Key__c, 50 keys a query (a few KB
  * of SOQL, far below the URL limit). Notes: by the tag in Title, and only notes already linked to an
  * opportunity count (a note whose link is missing is left to annotate, which links it).
  */
@@ -183,13 +191,12 @@ export async function findWarnings(reader: SoqlReader, keys: string[], warningRe
     for (const [key, note] of await lookupNotes(reader, keys, signal)) if (note.linkedTo.length > 0) found.set(key, note.noteId);
     return found;
   }
-  const byTag = new Map(keys.map((k) => [warningTag(k), k]));
+  const wanted = new Set(keys);
   const found = new Map<string, string>();
-  for (const tags of chunks([...byTag.keys()], 50)) {
-    for (const row of await reader.all(findWarningsSoql(tags), { all: false, signal })) {
-      const { Id, Subject } = row as { Id: string; Subject?: string | null };
-      const key = byTag.get(tagOf(Subject) ?? '');
-      if (key !== undefined && !found.has(key)) found.set(key, Id);
+  for (const group of chunks(keys, 50)) {
+    for (const row of await reader.all(findWarningsSoql(group), { all: false, signal })) {
+      const { Id, [WARNING_KEY_FIELD]: key } = row as Record<string, string | null | undefined> & { Id: string };
+      if (typeof key === 'string' && wanted.has(key) && !found.has(key)) found.set(key, Id);
     }
   }
   return found;

@@ -22,6 +22,7 @@ import { DealwatchError } from '../domain/errors.js';
 import { ConnectionSettings, type Stage } from '../domain/model/index.js';
 import { createLogger, type Logger } from '../logger.js';
 import { startSandbox, type Sandbox } from '../sandbox/index.js';
+import { currentRecords } from '../sandbox/rep-view.js';
 import { createReviewService } from '../server/review-service.js';
 import { startServer, type RunningServer } from '../server/server.js';
 import { openStore } from '../store/index.js';
@@ -318,14 +319,16 @@ async function buildResult(input: {
   }
   const annotations = CONNECTIONS.map((c) => {
     const mine = sandbox.state.annotations.filter((a) => a.provider === c.provider);
-    return { crm: c.label, fields: mine.filter((a) => a.kind === 'field_update').length, notes: mine.filter((a) => a.kind === 'note').length, tasks: mine.filter((a) => a.kind === 'task').length };
+    const records = [...currentRecords(mine).values()];
+    return { crm: c.label, fields: mine.filter((a) => a.kind === 'field_update').length, notes: records.filter((r) => r.kind === 'note').length, tasks: records.filter((r) => r.kind === 'task').length };
   });
   const exampleNotes: DemoResult['exampleNotes'] = [];
   for (const c of CONNECTIONS) {
-    const first = sandbox.state.annotations.find((a) => a.provider === c.provider && a.kind !== 'field_update');
-    if (first) {
-      exampleNotes.push({ crm: c.label, dealId: first.dealId, kind: first.kind, text: asRepSeesIt(first.fields) });
-    }
+    // The deal's one warning record as it stands now (its create and later updates merged), the
+    // richest one first: what a rep opening that deal reads.
+    const records = [...currentRecords(sandbox.state.annotations.filter((a) => a.provider === c.provider)).values()];
+    const example = records.filter((r) => !r.closed).sort((x, y) => y.text.length - x.text.length)[0];
+    if (example) exampleNotes.push({ crm: c.label, dealId: example.dealId, kind: example.kind, text: example.text });
   }
   return {
     backend: { database: input.databaseUrl ? 'postgres' : 'embedded', queues: input.redisUrl ? 'redis' : 'postgres' },
@@ -341,32 +344,8 @@ async function buildResult(input: {
   };
 }
 
-/**
- * A written note or task as the rep reads it in the CRM: HubSpot note bodies are HTML
- * (`hs_note_body`, `hs_task_body`), Salesforce Tasks are Subject + Description + due date.
- */
-export function asRepSeesIt(fields: Record<string, unknown>): string {
-  const text = (key: string): string | null => (typeof fields[key] === 'string' && fields[key] !== '' ? (fields[key] as string) : null);
-  const html = text('hs_note_body') ?? text('hs_task_body');
-  if (html !== null) {
-    const subject = text('hs_task_subject');
-    const body = html
-      .replace(/<br\s*\/?>/gi, '\n')
-      .replace(/<\/p>/gi, '\n')
-      .replace(/<[^>]+>/g, '')
-      .replace(/&lt;/g, '<')
-      .replace(/&gt;/g, '>')
-      .replace(/&quot;/g, '"')
-      .replace(/&#39;/g, "'")
-      .replace(/&amp;/g, '&')
-      .trim();
-    return subject === null ? body : `${subject}\n${body}`;
-  }
-  const lines = [text('Subject'), text('Description')].filter((l): l is string => l !== null);
-  const due = text('ActivityDate');
-  if (due !== null) lines.push(`Due ${due}${text('Priority') ? `, priority ${text('Priority')}` : ''}`);
-  return lines.join('\n');
-}
+/** A written note or task as the rep reads it in the CRM (kept here for the demo's callers). */
+export { asRepSeesIt } from '../sandbox/rep-view.js';
 
 function formatDemo(r: DemoResult): string {
   const parts: string[] = [];

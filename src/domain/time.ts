@@ -238,3 +238,19 @@ export function parseInstant(iso: string): number {
   const v = ((daysFromCivil(y, mo, d) * 24 + h) * 60 + mi - offsetMin) * 60_000 + sec * 1000 + Math.floor(ms);
   return Number.isFinite(v) && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h <= 24 && mi <= 59 && sec <= 60 ? v : Date.parse(iso);
 }
+
+const MONTH_ABBREVIATIONS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'] as const;
+
+/** A day as people write it: `22 Oct 2026` (day numbers are already in the connection's zone). */
+export function readableDay(day: number): string {
+  const { year, month, day: dom } = civilFromDays(Math.floor(day));
+  return `${dom} ${MONTH_ABBREVIATIONS[month - 1]} ${year}`;
+}
+
+/** Every ISO calendar date (`2026-10-22`) in a sentence, as people write it (`22 Oct 2026`). */
+export function readableDates(text: string): string {
+  return text.replace(/\b(\d{4}-\d{2}-\d{2})(?:T[\d:.]+Z)?\b/g, (iso: string, date: string) => {
+    const day = dayOfIsoDate(date);
+    return Number.isNaN(day) ? iso : readableDay(day);
+  });
+}

@@ -381,6 +381,52 @@ export interface FindingsLedger {
     connectionId: string,
     updates: readonly { annotationKey: string; status: WriteStatus; externalId?: string | null; error?: string | null }[],
   ): Promise<void>;
+  /** Every finding (open or resolved) of these deals, oldest first. */
+  forDeals(connectionId: string, dealIds: readonly string[]): Promise<LedgerEntry[]>;
+  /** Marks the open findings of each deal as carried by the deal's written record. */
+  markCarried(connectionId: string, records: readonly { dealId: string; externalId: string | null }[]): Promise<void>;
+
+  /** The deal's warning record (null: the deal never had a finding since records exist). */
+  warningRecord(connectionId: string, dealId: string): Promise<WarningRecordEntry | null>;
+  /** Every warning record of the connection (tests, the admin view), by deal. */
+  warningRecords(connectionId: string, options?: { limit?: number }): Promise<WarningRecordEntry[]>;
+  /** Records whose CRM copy is behind (`planned`, `pending`, `failed`), oldest change first. */
+  recordsDue(connectionId: string, options?: { statuses?: readonly WriteStatus[]; limit?: number }): Promise<WarningRecordEntry[]>;
+  /**
+   * Records write outcomes. An update applies to the record's current key only; `written` is kept
+   * only when no findings change arrived since `changedAt` (else the record stays due, with its id).
+   */
+  setRecordStatus(connectionId: string, updates: readonly WarningRecordUpdate[]): Promise<void>;
+}
+
+/** Where one deal's warning record stands (see migration 006). */
+export interface WarningRecordEntry {
+  connectionId: string;
+  dealId: string;
+  /** The service's lookup key of this record, kept out of what reps read. */
+  recordKey: string;
+  /** When this record's first finding opened; "resolved since" counts from it. */
+  openedAt: string;
+  /** What the CRM should show: `open` while the deal has open findings. */
+  state: 'open' | 'closed';
+  changedAt: string;
+  externalId: string | null;
+  /** A create was sent and its id may be unknown: look the key up before creating. */
+  createSent: boolean;
+  writeStatus: WriteStatus;
+  writeError: string | null;
+  writeAttempts: number;
+}
+
+export interface WarningRecordUpdate {
+  dealId: string;
+  recordKey: string;
+  status: WriteStatus;
+  /** The change this outcome answers (the `changedAt` read before the write). */
+  changedAt?: string;
+  externalId?: string | null;
+  createSent?: boolean;
+  error?: string | null;
 }
 
 // ---------------------------------------------------------------------------------------------

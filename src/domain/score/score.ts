@@ -8,7 +8,8 @@ import { HYGIENE_RULES } from '../rules/index.js';
 import { plural, type DealFacts, type RuleContext } from '../rules/types.js';
 import { staleDaysFor, type RuleId } from '../rules/config.js';
 import { flat } from '../strings.js';
-import { MS_PER_DAY } from '../time.js';
+import { ruleName } from '../rules/names.js';
+import { MS_PER_DAY, readableDates } from '../time.js';
 
 /** Component weights (sum 100). */
 export const SCORE_WEIGHTS = {
@@ -31,6 +32,30 @@ export const HYGIENE_PENALTIES: Partial<Record<RuleId, number>> = {
   discount_over_limit: 25,
   stage_skipped: 10,
 };
+
+/**
+ * Points each open finding takes off the weighted components, by severity: a finding is risk (a
+ * discount past the approval matrix, a required field missing, a close date in the past), not a
+ * footnote under a healthy number.
+ */
+export const FINDING_PENALTIES = { critical: 20, warning: 8, info: 3 } as const;
+
+/** The highest score a deal with an open finding of that severity can have: a critical finding never reads healthy. */
+export const SEVERITY_CEILINGS = { critical: 59, warning: 100, info: 100 } as const;
+
+/**
+ * The deal's score from its weighted components and its open findings: each finding takes its
+ * penalty off, and the most severe one caps it. Adding a finding can only lower a score.
+ */
+export function scoreWithFindings(weighted: number, findings: readonly Pick<Finding, 'severity'>[]): number {
+  let score = weighted;
+  let ceiling = 100;
+  for (const x of findings) {
+    score -= FINDING_PENALTIES[x.severity];
+    ceiling = Math.min(ceiling, SEVERITY_CEILINGS[x.severity]);
+  }
+  return Math.max(0, Math.min(ceiling, Math.round(score)));
+}
 
 /** Band of a score: healthy >= 70, at_risk 40-69, critical < 40. */
 export function bandOf(score: number): ScoreBand {
@@ -156,15 +181,15 @@ export function scoreDeal(f: DealFacts, findings: readonly Finding[], ctx: RuleC
   const pushFinding = findings.find((x) => x.ruleId === 'close_date_pushed');
   let pushes = 0;
   let quarterPush = false;
+  const changes = f.closeDateChanges;
+  if (changes) {
+    const since = book.nowMs - book.cfg.close_date_pushed.days * MS_PER_DAY;
+    for (const c of changes) if (c.atMs >= since && c.atMs <= book.nowMs && c.newDay > c.oldDay) pushes++;
+  }
   if (pushFinding) {
-    pushes = Number(pushFinding.evidence['pushes'] ?? 0);
+    // The finding's count where it says more (it never lowers what the history shows).
+    pushes = Math.max(pushes, Number(pushFinding.evidence['pushes'] ?? 0));
     quarterPush = pushFinding.evidence['quarterBoundaryCrossed'] === true;
-  } else {
-    const changes = f.closeDateChanges;
-    if (changes) {
-      const since = book.nowMs - book.cfg.close_date_pushed.days * MS_PER_DAY;
-      for (const c of changes) if (c.atMs >= since && c.atMs <= book.nowMs && c.newDay > c.oldDay) pushes++;
-    }
   }
   // keyed by the close date when it passed (which fixes the days overdue), else by the pushes
   const realismKey = passed ? f.deal.closeDate : missing ? null : pushes;
@@ -217,7 +242,12 @@ export function scoreDeal(f: DealFacts, findings: readonly Finding[], ctx: RuleC
   const components = [recency.component, engagement.component, velocity.component, realism.component, hygiene.component];
   let total = 0;
   for (const c of components) total += c.score * c.weight;
-  const score = Math.max(0, Math.min(100, Math.round(total / 100)));
+  const score = scoreWithFindings(total / 100, findings);
+  if (findings.length > 0) {
+    const penalty = findings.reduce((sum, x) => sum + FINDING_PENALTIES[x.severity], 0);
+    const critical = findings.filter((x) => x.severity === 'critical').length;
+    reasons.push({ impact: -penalty, text: `${plural(findings.length, 'open warning')}${critical > 0 ? `, ${critical} urgent` : ''}` });
+  }
 
   const usedDefaultBenchmarks = benchmarks.usedDefaults || b.source === 'fallback';
   return {
@@ -242,8 +272,9 @@ interface ScorePart {
 
 function scorePart(name: ScoreComponentName, score: number, detail: string, reasonText: string): ScorePart {
   return Object.freeze({
-    component: Object.freeze({ name, score: round1(score), weight: SCORE_WEIGHTS[name], detail: flat(detail) }),
-    reason: Object.freeze({ impact: signed(name, score), text: flat(reasonText) }),
+    // One plain line each: dates as people write them.
+    component: Object.freeze({ name, score: round1(score), weight: SCORE_WEIGHTS[name], detail: flat(readableDates(detail)) }),
+    reason: Object.freeze({ impact: signed(name, score), text: flat(readableDates(reasonText)) }),
   });
 }
 
@@ -254,9 +285,9 @@ const HYGIENE_CLEAN: ScorePart = Object.freeze({
   reason: Object.freeze({ impact: signed('hygiene', 100), text: 'CRM record complete' }),
 });
 
-/** `missing_amount, single_threaded`: the compliance findings' rule ids in order. */
+/** `No amount, Single-threaded`: the compliance findings' names in order. */
 function hygieneIssueList(findings: readonly Finding[]): string {
-  return findings.filter((x) => HYGIENE_RULES.has(x.ruleId as RuleId)).map((x) => x.ruleId).join(', ');
+  return findings.filter((x) => HYGIENE_RULES.has(x.ruleId as RuleId)).map((x) => ruleName(x.ruleId)).join(', ');
 }
 
 /** Hygiene rule ids in a fixed order (digits of the hygiene detail's memo key). */

@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ActivityKind } from '../generator/book.js';
 import { parseFaultSpec, type FaultRule } from '../faults.js';
 import type { SandboxAdmin } from '../sandbox-types.js';
+import { repDealView } from '../rep-view.js';
 
 type Provider = 'hubspot' | 'salesforce';
 const PROVIDERS: readonly string[] = ['hubspot', 'salesforce'];
@@ -27,6 +28,13 @@ export function adminRoutes(admin: SandboxAdmin) {
       admin.state.annotations.filter((a) => !request.query.provider || a.provider === request.query.provider),
     );
     app.get('/planted', async () => admin.planted);
+    // A deal as its rep sees it: score, flags by name, the warning record(s) as they read now.
+    app.get('/deals/:provider/:dealId', async (request: FastifyRequest<{ Params: { provider: string; dealId: string } }>, reply) => {
+      const p = provider(request.params.provider);
+      if (!p) return reply.code(400).send(bad(`unknown provider ${request.params.provider}`));
+      const view = repDealView(admin.state, p, request.params.dealId);
+      return view ?? reply.code(404).send({ error: 'NOT_FOUND', message: `no ${p} deal ${request.params.dealId}` });
+    });
     app.get('/deliveries', async () => admin.state.deliveries);
     app.post('/reset-log', async () => {
       admin.resetLog();

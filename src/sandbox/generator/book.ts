@@ -108,6 +108,8 @@ export interface Activity {
   deleted: boolean;
   /** Written through the API (an annotation) rather than generated. */
   viaApi: boolean;
+  /** Custom field/property values written through the API (Salesforce `__c`, HubSpot custom properties). */
+  custom?: Record<string, string | null>;
 }
 
 /** One row per change of stage, amount or close date (Salesforce OpportunityHistory semantics). */

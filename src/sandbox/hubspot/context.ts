@@ -72,6 +72,18 @@ export class HubSpotContext {
     for (const session of this.oauthTokens.values()) session.expiresAt = 0;
   }
 
+  /**
+   * Custom properties of activity objects (notes, tasks, ...) and their groups: a portal has none
+   * until an app creates them through the properties API, which works for any CRM object.
+   * https://developers.hubspot.com/docs/api-reference/latest/crm/properties/guide
+   */
+  readonly activityProperties = new Map<string, Map<string, PropertyDefinition>>();
+  readonly activityPropertyGroups = new Map<string, Set<string>>();
+
+  customActivityProperty(type: string, name: string): PropertyDefinition | undefined {
+    return this.activityProperties.get(type)?.get(name);
+  }
+
   addCustomDealProperty(p: PropertyDefinition): void {
     this.dealProperties.set(p.name, p);
     this.customDealProperties.add(p.name);

@@ -207,6 +207,7 @@ export function activityProperty(store: BookStore, activity: Activity, name: str
   };
   const getter = common[name];
   if (getter) return getter();
+  if (activity.custom && name in activity.custom) return activity.custom[name] ?? null;
   switch (activity.kind) {
     case 'call':
       if (name === 'hs_call_title') return activity.subject;

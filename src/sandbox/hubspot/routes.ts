@@ -3,7 +3,7 @@
  * takes as `basePath`). Paths and shapes follow developers.hubspot.com/docs/api/crm/*.
  * Calls authenticate with the private app token or an unexpired OAuth access token (oauth.ts).
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { HubSpotContext } from './context.js';
 import { expiredToken, hubspotError, missingScopes, notFound, propertyErrors, unauthorized, validation } from './errors.js';
 import { registerHubSpotOAuthRoutes, TOKEN_PATH } from './oauth.js';
@@ -11,7 +11,7 @@ import { ACTIVITY_KIND_OF, HUBSPOT_OBJECT_TYPES, type HubSpotObjectType, type Pr
 import type { HubSpotRateLimiter } from './rate-limit.js';
 import { parsePropertyList, renderActivity, renderDeal, type SimplePublicObject } from './render.js';
 import { search, type SearchRequest } from './search.js';
-import { applyDealWrite, createActivity, type ActivityCreateInput } from './writes.js';
+import { applyDealWrite, createActivity, updateActivity, type ActivityCreateInput } from './writes.js';
 import { inlineAssociations, registerAssociationRoutes } from './associations.js';
 import { registerCompanyRoutes } from './companies.js';
 
@@ -182,6 +182,7 @@ export async function hubspotRoutes(app: FastifyInstance, options: HubSpotRouteO
 
   app.post('/crm/v3/objects/:objectType/batch/update', async (request: FastifyRequest<{ Params: { objectType: string }; Body: { inputs?: { id: string; properties?: Record<string, unknown> }[] } }>, reply) => {
     const type = objectType(request.params.objectType);
+    if (type === 'notes' || type === 'tasks') return batchUpdateActivities(type, request.body?.inputs ?? [], reply);
     if (type !== 'deals') return reply.code(type ? 405 : 404).send(notFound());
     const startedAt = new Date().toISOString();
     const inputs = request.body?.inputs ?? [];
@@ -207,6 +208,26 @@ export async function hubspotRoutes(app: FastifyInstance, options: HubSpotRouteO
     return reply.code(errors.length ? 207 : 200).send(batchEnvelope(startedAt, results, errors));
   });
 
+  // Notes/tasks: https://developers.hubspot.com/docs/api-reference/latest/crm/activities/notes/batch/update-notes
+  function batchUpdateActivities(type: 'notes' | 'tasks', inputs: { id: string; properties?: Record<string, unknown> }[], reply: FastifyReply) {
+    const startedAt = new Date().toISOString();
+    if (inputs.length > BATCH_MAX_INPUTS) return reply.code(400).send(tooMany(inputs.length));
+    const results: SimplePublicObject[] = [];
+    const errors: unknown[] = [];
+    for (const input of inputs) {
+      const found = findRecord(type, String(input.id));
+      if (!found || found.archived) {
+        errors.push({ status: 'error', category: 'OBJECT_NOT_FOUND', message: 'Object not found.  objectId are usually numeric.', context: { id: [String(input.id)] }, errors: [] });
+        continue;
+      }
+      const activity = store.book.activities[found.idx]!;
+      const result = updateActivity(ctx, ACTIVITY_KIND_OF[type], activity.id, input.properties ?? {});
+      if (!result.ok) errors.push({ status: 'error', category: 'VALIDATION_ERROR', message: result.error.message, context: { id: [String(input.id)] }, errors: [] });
+      else results.push(renderActivity(ctx, activity, type, Object.keys(input.properties ?? {})));
+    }
+    return reply.code(errors.length ? 207 : 200).send(batchEnvelope(startedAt, results, errors));
+  }
+
   app.post('/crm/v3/objects/:objectType/batch/create', async (request: FastifyRequest<{ Params: { objectType: string }; Body: { inputs?: ActivityCreateInput[] } }>, reply) => {
     const type = objectType(request.params.objectType);
     if (!type || type === 'deals') return reply.code(type ? 405 : 404).send(notFound());
@@ -224,6 +245,10 @@ export async function hubspotRoutes(app: FastifyInstance, options: HubSpotRouteO
   });
 
   registerAssociationRoutes(app, ctx, options.baseUrl);
+
+  function isActivityType(type: string): type is 'notes' | 'tasks' | 'calls' | 'emails' | 'meetings' {
+    return ['notes', 'tasks', 'calls', 'emails', 'meetings'].includes(type);
+  }
   registerCompanyRoutes(app, ctx, options.baseUrl);
 
   app.get('/crm/v3/pipelines/:objectType', async (request: FastifyRequest<{ Params: { objectType: string } }>, reply) => {
@@ -276,6 +301,7 @@ export async function hubspotRoutes(app: FastifyInstance, options: HubSpotRouteO
   });
 
   app.get('/crm/v3/properties/:objectType', async (request: FastifyRequest<{ Params: { objectType: string } }>, reply) => {
+    if (isActivityType(request.params.objectType)) return { results: [...(ctx.activityProperties.get(request.params.objectType)?.values() ?? [])] };
     if (request.params.objectType !== 'deals') return reply.code(404).send(notFound());
     return { results: [...ctx.dealProperties.values()] };
   });
@@ -289,29 +315,35 @@ export async function hubspotRoutes(app: FastifyInstance, options: HubSpotRouteO
   // Property groups: https://developers.hubspot.com/docs/api-reference/crm-properties-v3/groups/post-crm-v3-properties-objectType-groups
   // (name, label required; 409 when the name is taken; creating needs crm.schemas.deals.write for deals).
   app.post('/crm/v3/properties/:objectType/groups', async (request: FastifyRequest<{ Params: { objectType: string }; Body: { name?: string; label?: string; displayOrder?: number } }>, reply) => {
-    if (request.params.objectType !== 'deals') return reply.code(404).send(notFound());
-    if (!ctx.hasScope('crm.schemas.deals.write')) return reply.code(403).send(missingScopes(['crm.schemas.deals.write']));
+    const activityType = isActivityType(request.params.objectType) ? request.params.objectType : null;
+    if (request.params.objectType !== 'deals' && !activityType) return reply.code(404).send(notFound());
+    if (!activityType && !ctx.hasScope('crm.schemas.deals.write')) return reply.code(403).send(missingScopes(['crm.schemas.deals.write']));
     const body = request.body ?? {};
     const missing = (['name', 'label'] as const).filter((k) => !body[k]);
     if (missing.length > 0) return reply.code(400).send(validation(`Missing required fields: ${missing.join(', ')}`));
-    if (ctx.dealPropertyGroups.has(String(body.name))) {
+    const groups = activityType ? (ctx.activityPropertyGroups.get(activityType) ?? new Set<string>()) : ctx.dealPropertyGroups;
+    if (groups.has(String(body.name))) {
       return reply.code(409).send(hubspotError('OBJECT_ALREADY_EXISTS', `A property group named '${String(body.name)}' already exists.`));
     }
-    ctx.dealPropertyGroups.add(String(body.name));
+    groups.add(String(body.name));
+    if (activityType) ctx.activityPropertyGroups.set(activityType, groups);
     return reply.code(201).send({ name: body.name, label: body.label, displayOrder: body.displayOrder ?? -1, archived: false });
   });
 
   // https://developers.hubspot.com/docs/api-reference/crm-properties-v3/core/post-crm-v3-properties-objectType
   // (creating a deal property needs crm.schemas.deals.write; the group must exist).
   app.post('/crm/v3/properties/:objectType', async (request: FastifyRequest<{ Params: { objectType: string }; Body: Partial<PropertyDefinition> }>, reply) => {
-    if (request.params.objectType !== 'deals') return reply.code(404).send(notFound());
-    if (!ctx.hasScope('crm.schemas.deals.write')) return reply.code(403).send(missingScopes(['crm.schemas.deals.write']));
+    const activityType = isActivityType(request.params.objectType) ? request.params.objectType : null;
+    if (request.params.objectType !== 'deals' && !activityType) return reply.code(404).send(notFound());
+    if (!activityType && !ctx.hasScope('crm.schemas.deals.write')) return reply.code(403).send(missingScopes(['crm.schemas.deals.write']));
     const body = request.body ?? {};
     const missing = (['name', 'label', 'type', 'fieldType', 'groupName'] as const).filter((k) => !body[k]);
     if (missing.length > 0) return reply.code(400).send(validation(`Missing required fields: ${missing.join(', ')}`));
     const name = String(body.name);
-    if (!ctx.dealPropertyGroups.has(String(body.groupName))) return reply.code(400).send(validation(`Property group ${String(body.groupName)} does not exist`));
-    if (ctx.dealProperties.has(name)) {
+    const groups = activityType ? (ctx.activityPropertyGroups.get(activityType) ?? new Set<string>()) : ctx.dealPropertyGroups;
+    if (!groups.has(String(body.groupName))) return reply.code(400).send(validation(`Property group ${String(body.groupName)} does not exist`));
+    const taken = activityType ? ctx.activityProperties.get(activityType)?.has(name) === true : ctx.dealProperties.has(name);
+    if (taken) {
       return reply.code(409).send(hubspotError('OBJECT_ALREADY_EXISTS', `A property named '${name}' already exists.`));
     }
     const now = new Date(store.now()).toISOString();
@@ -322,7 +354,7 @@ export async function hubspotRoutes(app: FastifyInstance, options: HubSpotRouteO
       fieldType: String(body.fieldType),
       groupName: String(body.groupName),
       description: body.description ?? '',
-      options: body.options ?? [],
+      options: (body.options ?? []).map((o) => ({ ...o, hidden: o.hidden ?? false })),
       displayOrder: body.displayOrder ?? -1,
       calculated: false,
       externalOptions: false,
@@ -333,7 +365,8 @@ export async function hubspotRoutes(app: FastifyInstance, options: HubSpotRouteO
       createdAt: now,
       updatedAt: now,
     };
-    ctx.addCustomDealProperty(definition);
+    if (activityType) ctx.activityProperties.set(activityType, new Map([...(ctx.activityProperties.get(activityType) ?? []), [name, definition]]));
+    else ctx.addCustomDealProperty(definition);
     return reply.code(201).send(definition);
   });
 }

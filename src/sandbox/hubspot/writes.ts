@@ -75,6 +75,12 @@ export function applyDealWrite(ctx: HubSpotContext, dealIdx: number, input: Reco
         deal.lostReason = value === '' ? null : value;
         break;
       default:
+        // A multiple checkbox (or select) takes only its options' values, `;`-separated; anything
+        // else is INVALID_OPTION. https://knowledge.hubspot.com/properties/property-field-types-in-hubspot
+        if (definition.type === 'enumeration' && value !== '' && value.split(';').some((v) => !definition.options.some((o) => o.value === v))) {
+          problems.push({ name, error: 'INVALID_OPTION' });
+          break;
+        }
         custom[name] = value === '' ? null : value;
     }
   }
@@ -95,12 +101,50 @@ export const ACTIVITY_TO_DEAL_TYPE_ID: Record<ActivityKind, number> = { call: 20
 
 export type CreateResult = { ok: true; activityId: string } | { ok: false; error: HubSpotErrorBody };
 
+/** Values of the activity's custom properties in a write (null when none). */
+function customActivityValues(ctx: HubSpotContext, kind: ActivityKind, props: Record<string, unknown>): Record<string, string | null> | null {
+  const out: Record<string, string | null> = {};
+  for (const [name, value] of Object.entries(props)) {
+    if (ctx.customActivityProperty(OBJECT_TYPE_OF[kind], name)) out[name] = value === null || value === undefined || value === '' ? null : String(value);
+  }
+  return Object.keys(out).length > 0 ? out : null;
+}
+
+const OBJECT_TYPE_OF: Record<ActivityKind, string> = { call: 'calls', email: 'emails', meeting: 'meetings', note: 'notes', task: 'tasks' };
+
+function unknownActivityProperties(ctx: HubSpotContext, kind: ActivityKind, props: Record<string, unknown>): Parameters<typeof propertyErrors>[0] {
+  return Object.keys(props)
+    .filter((name) => !WRITABLE_ACTIVITY_PROPERTIES[kind].includes(name) && !ctx.customActivityProperty(OBJECT_TYPE_OF[kind], name))
+    .map((name) => ({ name, error: 'PROPERTY_DOESNT_EXIST' as const }));
+}
+
+/**
+ * Update of a note/task by id (batch update): the given properties change in place; a task's
+ * hs_task_status COMPLETED completes it.
+ * https://developers.hubspot.com/docs/api-reference/latest/crm/activities/tasks/guide
+ */
+export function updateActivity(ctx: HubSpotContext, kind: ActivityKind, id: string, props: Record<string, unknown>): WriteResult {
+  const problems = unknownActivityProperties(ctx, kind, props);
+  if (problems.length > 0) return { ok: false, error: propertyErrors(problems) };
+  const str = (name: string): string | undefined => (props[name] === undefined || props[name] === null ? undefined : String(props[name]));
+  const subject = str('hs_task_subject');
+  const body = str('hs_note_body') ?? str('hs_task_body');
+  const status = str('hs_task_status');
+  const custom = customActivityValues(ctx, kind, props);
+  const activity = ctx.store.updateActivity(id, {
+    ...(subject !== undefined ? { subject } : {}),
+    ...(body !== undefined ? { body } : {}),
+    ...(kind === 'task' && status !== undefined ? { completed: status === 'COMPLETED' } : {}),
+    ...(custom ? { custom } : {}),
+  });
+  if (!activity) return { ok: false, error: propertyErrors([]) };
+  ctx.log.annotate({ at: new Date(ctx.store.now()).toISOString(), provider: 'hubspot', kind: kind === 'task' ? 'task' : 'note', dealId: ctx.store.book.deals[activity.deal]?.id ?? '', recordId: activity.id, fields: { ...props } });
+  return { ok: true };
+}
+
 export function createActivity(ctx: HubSpotContext, kind: ActivityKind, input: ActivityCreateInput): CreateResult {
   const props = input.properties ?? {};
-  const problems: Parameters<typeof propertyErrors>[0] = [];
-  for (const name of Object.keys(props)) {
-    if (!WRITABLE_ACTIVITY_PROPERTIES[kind].includes(name)) problems.push({ name, error: 'PROPERTY_DOESNT_EXIST' });
-  }
+  const problems: Parameters<typeof propertyErrors>[0] = unknownActivityProperties(ctx, kind, props);
   const tsRaw = props['hs_timestamp'];
   const at = tsRaw === undefined || tsRaw === null || tsRaw === '' ? null : parseTime(String(tsRaw));
   if (tsRaw !== undefined && tsRaw !== '' && at === null) problems.push({ name: 'hs_timestamp', error: 'INVALID_DATE' });
@@ -122,7 +166,9 @@ export function createActivity(ctx: HubSpotContext, kind: ActivityKind, input: A
   const owner = ownerId === undefined ? -1 : ctx.store.book.reps.findIndex((r) => r.id === ownerId);
   const status = str('hs_task_status');
   const direction = str('hs_call_direction') ?? str('hs_email_direction');
+  const custom = customActivityValues(ctx, kind, props);
   const activity = ctx.store.addActivity(dealIdx, {
+    ...(custom ? { custom } : {}),
     kind,
     ...(at !== null ? { at } : {}),
     subject,

@@ -12,7 +12,7 @@ import { QueryCursors } from './cursors.js';
 import { describeTable } from './describe.js';
 import { renderFullRecord, renderQueryRecord } from './records.js';
 import { salesforceTables } from './schema.js';
-import { createActivityRecord, createContentDocumentLink, createContentNote, updateOpportunity, type SfRecordError, type WriteOutcome } from './writes.js';
+import { createActivityRecord, createContentDocumentLink, createContentNote, updateContentNote, updateOpportunity, updateTaskRecord, type SfRecordError, type WriteOutcome } from './writes.js';
 import { checkContentDocumentLinkQuery } from './content-query.js';
 import { registerBulkQueryRoutes } from './bulk.js';
 
@@ -180,7 +180,9 @@ export function salesforceRoutes(ctx: SalesforceContext) {
         const t = salesforceTables(ctx).get(type.toLowerCase());
         if (!t) return { ok: false, status: 404, error: { statusCode: 'NOT_FOUND', message: 'The requested resource does not exist', fields: [] } };
         if (id !== null) {
-          if (t.name !== 'Opportunity') return { ok: false, status: 400, error: { statusCode: 'INVALID_TYPE_FOR_OPERATION', message: `The sandbox accepts updates on Opportunity only, not ${t.name}`, fields: [] } };
+          if (t.name === 'Task') return updateTaskRecord(ctx, t, id, values, apply);
+          if (t.name === 'ContentNote') return updateContentNote(ctx, t, id, values, apply);
+          if (t.name !== 'Opportunity') return { ok: false, status: 400, error: { statusCode: 'INVALID_TYPE_FOR_OPERATION', message: `The sandbox accepts updates on Opportunity, Task and ContentNote only, not ${t.name}`, fields: [] } };
           return updateOpportunity(ctx, t, id, values, apply);
         }
         if (t.name === 'ContentNote') return createContentNote(ctx, t, values, apply);

@@ -182,6 +182,9 @@ export function salesforceTables(ctx: SalesforceContext): Map<string, SfTable> {
         { name: 'TaskSubtype', type: 'picklist', get: (r) => TASK_SUBTYPE[act(r).kind], createable: true },
         { name: 'CallType', type: 'picklist', get: (r) => (act(r).kind === 'call' ? (act(r).direction === 'inbound' ? 'Inbound' : 'Outbound') : null), updateable: true },
         { name: 'CompletedDateTime', type: 'datetime', get: (r) => (act(r).completed ? act(r).at : null) },
+        // A Text(80) custom field on Activity, as an admin creates it for dealwatch's record keys.
+        // https://help.salesforce.com/s/articleView?id=sf.adding_fields.htm
+        { name: 'Dealwatch_Key__c', label: 'Dealwatch Key', type: 'string', get: (r) => act(r).custom?.['Dealwatch_Key__c'] ?? null, updateable: true },
       ],
       { count: () => book.activities.length, belongs: (r) => !isEvent(r), deleted: (r) => act(r).deleted, byId: (id) => rowOfActivity(id, false) },
     ),

@@ -148,7 +148,9 @@ export function createActivityRecord(ctx: SalesforceContext, table: SfTable, val
   }
   if (!apply) return { ok: true, id: '' };
   const status = String(get('Status') ?? 'Not Started');
+  const custom = customValues(table, values);
   const activity = store.addActivity(dealIdx, {
+    ...(custom ? { custom } : {}),
     kind,
     ...(at !== undefined ? { at } : {}),
     subject: String(get('Subject') ?? (isEvent ? 'Event' : 'Task')),
@@ -168,6 +170,74 @@ export function createActivityRecord(ctx: SalesforceContext, table: SfTable, val
     });
   }
   return { ok: true, id: activity.id };
+}
+
+/** Custom (`__c`) field values of a write, by their API names. */
+function customValues(table: SfTable, values: Record<string, unknown>): Record<string, string | null> | null {
+  const out: Record<string, string | null> = {};
+  for (const [name, value] of Object.entries(values)) {
+    const field = table.field(name);
+    if (field?.custom) out[field.name] = value === null || value === undefined || value === '' ? null : String(value);
+  }
+  return Object.keys(out).length > 0 ? out : null;
+}
+
+/**
+ * Task update by id (Subject, Description, Status, Priority, custom fields): the record changes in
+ * place; Status 'Completed' closes it.
+ * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_sobjects_collections_update.htm
+ */
+export function updateTaskRecord(ctx: SalesforceContext, table: SfTable, id: string, values: Record<string, unknown>, apply = true): WriteOutcome {
+  const store = ctx.store;
+  const activity = store.activity(id) ?? store.book.activities.find((a) => a.id.slice(0, 15) === id.slice(0, 15));
+  if (!activity || activity.kind === 'meeting' || table.name !== 'Task') return fieldError('NOT_FOUND', 'The requested resource does not exist');
+  if (activity.deleted) return fieldError('ENTITY_IS_DELETED', 'entity is deleted');
+  const invalid = checkFields(table, values, 'update');
+  if (invalid) return invalid;
+  if (!apply) return { ok: true, id: activity.id };
+  const subject = valueOf(values, 'Subject');
+  const description = valueOf(values, 'Description');
+  const status = valueOf(values, 'Status');
+  const custom = customValues(table, values);
+  store.updateActivity(activity.id, {
+    ...(subject !== undefined ? { subject: String(subject ?? '') } : {}),
+    ...(description !== undefined ? { body: description === null ? null : String(description) } : {}),
+    ...(status !== undefined ? { completed: status === 'Completed' } : {}),
+    ...(custom ? { custom } : {}),
+  });
+  ctx.log.annotate({
+    at: new Date(store.now()).toISOString(), provider: 'salesforce', kind: 'task', dealId: store.book.deals[activity.deal]?.id ?? '', recordId: activity.id, fields: stripAttributes(values),
+  });
+  return { ok: true, id: activity.id };
+}
+
+/** ContentNote update by id: Title and Content (base64) change in place, as on create. */
+export function updateContentNote(ctx: SalesforceContext, table: SfTable, id: string, values: Record<string, unknown>, apply = true): WriteOutcome {
+  const noteIdx = ctx.content.noteIndex(id);
+  const note = noteIdx === undefined ? undefined : ctx.content.notes[noteIdx];
+  if (!note || note.deleted) return fieldError('NOT_FOUND', 'The requested resource does not exist');
+  const invalid = checkFields(table, values, 'update');
+  if (invalid) return invalid;
+  const title = valueOf(values, 'Title');
+  if (title !== undefined && blank(title)) return fieldError('REQUIRED_FIELD_MISSING', 'Required fields are missing: [Title]', ['Title']);
+  const raw = valueOf(values, 'Content');
+  const decoded = raw === undefined ? undefined : typeof raw === 'string' ? decodeBase64(raw) : null;
+  if (decoded === null) return fieldError('JSON_PARSER_ERROR', 'Cannot deserialize instance of base64 from VALUE_STRING', ['Content']);
+  if (decoded && !noteBodyAllowed(decoded.toString('utf8'))) {
+    return fieldError('FIELD_INTEGRITY_EXCEPTION', "Note can't be saved because it contains HTML tags or unescaped characters that are not allowed in a Note.", ['Content']);
+  }
+  if (!apply) return { ok: true, id: note.id };
+  if (title !== undefined) note.title = String(title);
+  if (decoded) note.content = decoded;
+  for (const link of ctx.content.links.filter((l) => !l.deleted && l.contentDocumentId.slice(0, 15) === note.id.slice(0, 15))) {
+    const deal = ctx.store.dealIndex(link.linkedEntityId);
+    if (deal === undefined) continue;
+    ctx.log.annotate({
+      at: new Date(ctx.store.now()).toISOString(), provider: 'salesforce', kind: 'note', dealId: ctx.store.book.deals[deal]?.id ?? '', recordId: note.id,
+      fields: { Title: note.title, Content: note.content.toString('utf8'), ShareType: link.shareType, Visibility: link.visibility },
+    });
+  }
+  return { ok: true, id: note.id };
 }
 
 const SHARE_TYPES = new Set(['V', 'C', 'I']);

@@ -1,6 +1,6 @@
 import type { Finding } from '../../domain/model/index.js';
 import type { Db, Row, Tables } from '../db.js';
-import type { FindingsLedger, LedgerEntry, WriteStatus } from '../types.js';
+import type { FindingsLedger, LedgerEntry, WarningRecordEntry, WriteStatus } from '../types.js';
 
 const UNWRITTEN: readonly WriteStatus[] = ['planned', 'pending', 'failed'];
 
@@ -34,6 +34,22 @@ function findingRow(finding: Finding, connectionId: string) {
     message: finding.message,
     evidence: finding.evidence,
     suggested_action: finding.suggestedAction,
+  };
+}
+
+function toRecord(row: Row): WarningRecordEntry {
+  return {
+    connectionId: row.connection_id as string,
+    dealId: row.deal_id as string,
+    recordKey: row.record_key as string,
+    openedAt: row.opened_at as string,
+    state: row.state as WarningRecordEntry['state'],
+    changedAt: row.changed_at as string,
+    externalId: row.external_id as string | null,
+    createSent: row.create_sent as boolean,
+    writeStatus: row.write_status as WriteStatus,
+    writeError: row.write_error as string | null,
+    writeAttempts: row.write_attempts as number,
   };
 }
 
@@ -78,7 +94,95 @@ export function findingsLedger(db: Db, t: Tables): FindingsLedger {
             [connectionId, JSON.stringify(diff.resolved.map(({ dealId, ruleId }) => ({ deal_id: dealId, rule_id: ruleId }))), at],
           );
         }
+        const touched = [...new Set([...diff.opened.map((o) => o.finding.dealId), ...diff.resolved.map((r) => r.dealId)])];
+        if (touched.length > 0) {
+          // Each touched deal's record becomes due. A closed record that the CRM already shows closed
+          // is not reopened: the deal's new findings start a new record, under a new key.
+          const fresh = `(w.state = 'closed' AND w.write_status = 'written' AND EXCLUDED.state = 'open')`;
+          await tx.query(
+            `INSERT INTO ${t.warningRecords} AS w (connection_id, deal_id, record_key, opened_at, state, changed_at, write_status)
+             SELECT $1, d.deal_id, 'dw-' || md5($1 || '/' || d.deal_id || '/' || $3::text), $3::timestamptz,
+               CASE WHEN o.open THEN 'open' ELSE 'closed' END, $3::timestamptz, 'planned'
+             FROM unnest($2::text[]) AS d(deal_id)
+             CROSS JOIN LATERAL (SELECT EXISTS (SELECT 1 FROM ${t.findings} f WHERE f.connection_id = $1 AND f.deal_id = d.deal_id AND f.status = 'open') AS open) o
+             WHERE o.open OR EXISTS (SELECT 1 FROM ${t.warningRecords} x WHERE x.connection_id = $1 AND x.deal_id = d.deal_id)
+             ON CONFLICT (connection_id, deal_id) DO UPDATE SET
+               record_key = CASE WHEN ${fresh} THEN EXCLUDED.record_key ELSE w.record_key END,
+               opened_at = CASE WHEN ${fresh} THEN EXCLUDED.opened_at ELSE w.opened_at END,
+               external_id = CASE WHEN ${fresh} THEN NULL ELSE w.external_id END,
+               create_sent = CASE WHEN ${fresh} THEN false ELSE w.create_sent END,
+               state = EXCLUDED.state, changed_at = EXCLUDED.changed_at, write_status = 'planned',
+               write_error = NULL, write_attempts = 0, updated_at = now()`,
+            [connectionId, touched, at],
+          );
+        }
       });
+    },
+
+    async forDeals(connectionId, dealIds) {
+      if (dealIds.length === 0) return [];
+      const rows = await db.query(
+        `SELECT * FROM ${t.findings} WHERE connection_id = $1 AND deal_id = ANY($2::text[]) ORDER BY deal_id, first_seen_at, rule_id`,
+        [connectionId, [...dealIds]],
+      );
+      return rows.map(toEntry);
+    },
+
+    async markCarried(connectionId, records) {
+      if (records.length === 0) return;
+      await db.query(
+        `UPDATE ${t.findings} f SET write_status = 'written', external_id = r.external_id, write_error = NULL,
+           write_attempts = f.write_attempts + 1, updated_at = now()
+         FROM jsonb_to_recordset($2::jsonb) AS r(deal_id text, external_id text)
+         WHERE f.connection_id = $1 AND f.deal_id = r.deal_id AND f.status = 'open'`,
+        [connectionId, JSON.stringify(records.map((r) => ({ deal_id: r.dealId, external_id: r.externalId })))],
+      );
+    },
+
+    async warningRecord(connectionId, dealId) {
+      const [row] = await db.query(`SELECT * FROM ${t.warningRecords} WHERE connection_id = $1 AND deal_id = $2`, [connectionId, dealId]);
+      return row ? toRecord(row) : null;
+    },
+
+    async warningRecords(connectionId, options = {}) {
+      const rows = await db.query(`SELECT * FROM ${t.warningRecords} WHERE connection_id = $1 ORDER BY deal_id LIMIT $2`, [connectionId, options.limit ?? 10_000]);
+      return rows.map(toRecord);
+    },
+
+    async recordsDue(connectionId, options = {}) {
+      const rows = await db.query(
+        `SELECT * FROM ${t.warningRecords} WHERE connection_id = $1 AND write_status = ANY($2::text[]) ORDER BY changed_at, deal_id LIMIT $3`,
+        [connectionId, [...(options.statuses ?? UNWRITTEN)], options.limit ?? 1000],
+      );
+      return rows.map(toRecord);
+    },
+
+    async setRecordStatus(connectionId, updates) {
+      if (updates.length === 0) return;
+      const rows = updates.map((u) => ({
+        deal_id: u.dealId,
+        record_key: u.recordKey,
+        write_status: u.status,
+        changed_at: u.changedAt ?? null,
+        external_id: u.externalId ?? null,
+        keep_external_id: u.externalId === undefined,
+        create_sent: u.createSent ?? null,
+        write_error: u.error ?? null,
+      }));
+      // A write that answers an older change leaves the record due (with what it learned: its id).
+      await db.query(
+        `UPDATE ${t.warningRecords} w SET
+           external_id = CASE WHEN r.keep_external_id THEN w.external_id ELSE r.external_id END,
+           create_sent = COALESCE(r.create_sent, w.create_sent),
+           write_status = CASE WHEN r.write_status = 'written' AND r.changed_at IS NOT NULL AND w.changed_at <> r.changed_at THEN 'planned' ELSE r.write_status END,
+           write_error = r.write_error,
+           write_attempts = w.write_attempts + CASE WHEN r.write_status IN ('written', 'failed') THEN 1 ELSE 0 END,
+           updated_at = now()
+         FROM jsonb_to_recordset($2::jsonb) AS r(deal_id text, record_key text, write_status text, changed_at timestamptz, external_id text,
+           keep_external_id boolean, create_sent boolean, write_error text)
+         WHERE w.connection_id = $1 AND w.deal_id = r.deal_id AND w.record_key = r.record_key`,
+        [connectionId, JSON.stringify(rows)],
+      );
     },
 
     async openForDeals(connectionId, dealIds) {

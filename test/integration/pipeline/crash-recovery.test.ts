@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisAvailable } from '../../support/services.js';
-import { warningRecordsPerKey } from './annotation-keys.js';
+import { warningRecordsPerKey } from './warning-records.js';
 import { startHarness, type Harness } from './harness.js';
 import { spawnWorker } from './spawn.js';
 
@@ -63,7 +63,7 @@ for (const setup of SETUPS) {
       worker = await spawnWorker(h, { DW_TEST_LOCK_MS: LOCK_MS });
       await until(async () => notes() > 0, 90_000, 'a write-back batch applied by the CRM');
       await worker.kill('SIGKILL');
-      expect((await h.store.findings.unwritten('hs', { statuses: ['pending'] })).length).toBeGreaterThan(0);
+      expect((await h.store.findings.recordsDue('hs', { statuses: ['pending'] })).length).toBeGreaterThan(0);
       // The resumed sync did not start the deal list over.
       expect(dealPages().filter((c) => !c.path.includes('after=')).length).toBe(firstPagesBefore);
       h.sandbox.injectFaults([]);
@@ -73,7 +73,7 @@ for (const setup of SETUPS) {
         const outcomes = await h.queues.waitForAll(job, { timeoutMs: 120_000 });
         expect(outcomes.filter((o) => o.state === 'failed')).toEqual([]);
         // Anything still due (the killed write-back's job is retried) is done before we look.
-        await until(async () => (await h.store.findings.unwritten('hs')).length === 0, 60_000, 'every annotation written');
+        await until(async () => (await h.store.findings.recordsDue('hs')).length === 0, 60_000, 'every annotation written');
       } finally {
         await worker.kill('SIGTERM');
       }
@@ -89,7 +89,7 @@ for (const setup of SETUPS) {
 
       const ledger = await h.store.findings.openForDeals('hs');
       expect(ledger.length).toBeGreaterThan(0);
-      const { perKey, strays } = warningRecordsPerKey(h.sandbox, 'hubspot', new Set(ledger.map((f) => f.annotationKey)));
+      const { perKey, strays } = warningRecordsPerKey(h.sandbox, 'hubspot', new Set((await h.store.findings.warningRecords('hs')).map((r) => r.recordKey)));
       expect([...perKey].filter(([, n]) => n !== 1)).toEqual([]);
       expect(strays).toBe(0);
     }, 300_000);

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisAvailable } from '../../support/services.js';
-import { warningRecordsPerKey } from './annotation-keys.js';
+import { warningRecordsPerKey } from './warning-records.js';
 import { startHarness, type Harness } from './harness.js';
 
 const redisOk = await redisAvailable();
@@ -67,11 +67,11 @@ describe.skipIf(!redisOk)('full sync through injected faults', () => {
       expect(ids.sort()).toEqual(book.deals.map((d) => String(d.id)).sort());
     }
 
-    // Every open finding's warning is in the CRM exactly once, and nothing was written without a ledger row.
+    // Every deal's warning record is in the CRM exactly once, and nothing was written without a ledger row.
     const ledger = [...(await h.store.findings.openForDeals('hs')), ...(await h.store.findings.openForDeals('sf'))];
     expect(ledger.length).toBeGreaterThan(0);
     expect(ledger.filter((f) => f.writeStatus !== 'written')).toEqual([]);
-    const { perKey, strays } = warningRecordsPerKey(h.sandbox, 'any', new Set(ledger.map((f) => f.annotationKey)));
+    const { perKey, strays } = warningRecordsPerKey(h.sandbox, 'any', new Set([...(await h.store.findings.warningRecords('hs')), ...(await h.store.findings.warningRecords('sf'))].map((r) => r.recordKey)));
     expect([...perKey].filter(([, n]) => n !== 1)).toEqual([]);
     expect(strays).toBe(0);
   }, 240_000);

@@ -2,7 +2,7 @@
  * The "lost response": the CRM applies a create and the answer never arrives (the connection is
  * reset after the commit). The write-back reports the batch failed (the connectors do not retry an
  * ambiguous create in-process), the job is retried, and the retry looks the keys up before writing:
- * each finding ends with exactly one record in the CRM and its ledger row `written`.
+ * each deal ends with exactly one record in the CRM and its ledger row `written`.
  * Salesforce with Tasks (sObject Collections create), HubSpot with notes (batch create), and
  * Salesforce with Enhanced Notes (ContentNote create lost; the retry links the notes it finds).
  */
@@ -12,7 +12,7 @@ import { ConnectionSettings } from '../../../src/domain/model/index.js';
 import type { FaultRule } from '../../../src/sandbox/index.js';
 import { startSandbox } from '../../../src/sandbox/index.js';
 import { redisAvailable } from '../../support/services.js';
-import { warningRecordsPerKey } from './annotation-keys.js';
+import { openRecordsPerDeal, warningRecordsPerKey, writtenRecords } from './warning-records.js';
 import { startHarness, total, type Harness } from './harness.js';
 
 const redisOk = await redisAvailable();
@@ -114,7 +114,7 @@ for (const c of CASES) {
       await h?.close();
     });
 
-    it('leaves exactly one record per finding and every ledger row written', async () => {
+    it('leaves exactly one record per deal and every ledger row written', async () => {
       const first = await h.sync(c.connectionId, 'full');
       expect(first.filter((o) => o.state === 'failed')).toEqual([]);
 
@@ -137,11 +137,13 @@ for (const c of CASES) {
       const ledger = await h.store.findings.openForDeals(c.connectionId);
       expect(ledger.length).toBeGreaterThan(0);
       expect(ledger.filter((f) => f.writeStatus !== 'written').map((f) => [f.annotationKey, f.writeStatus, f.writeError])).toEqual([]);
-      const { perKey, strays } = warningRecordsPerKey(h.sandbox, c.provider, new Set(ledger.map((f) => f.annotationKey)));
+      const warningRecords = await h.store.findings.warningRecords(c.connectionId);
+      const { perKey, strays } = warningRecordsPerKey(h.sandbox, c.provider, new Set(warningRecords.map((r) => r.recordKey)));
       expect([...perKey].filter(([, n]) => n !== 1)).toEqual([]);
       expect(strays).toBe(0);
-      const records = h.sandbox.state.annotations.filter((a) => a.provider === c.provider && a.kind === c.kind);
-      expect(records).toHaveLength(ledger.length);
+      const records = writtenRecords(h.sandbox, c.provider);
+      expect(records).toHaveLength(new Set(ledger.map((f) => f.dealId)).size);
+      expect([...openRecordsPerDeal(records).values()].every((n) => n === 1)).toBe(true);
       // The ledger holds the id of the record the CRM has (found by key, not a second one).
       const ids = new Set(records.map((r) => r.recordId));
       expect(ledger.filter((f) => !ids.has(f.externalId ?? ''))).toEqual([]);

@@ -7,7 +7,7 @@ import { ConnectionSettings } from '../../../src/domain/model/index.js';
 import type { AnnotationBatch, CrmConnector } from '../../../connectors/types.js';
 import { noteRecord } from '../../../connectors/salesforce/annotate.js';
 import { redisAvailable } from '../../support/services.js';
-import { warningRecordsPerKey } from './annotation-keys.js';
+import { warningRecordsPerKey } from './warning-records.js';
 import { startHarness, total, type Harness } from './harness.js';
 
 const redisOk = await redisAvailable();
@@ -29,28 +29,27 @@ describe.skipIf(!redisOk)('salesforce write-back as notes', () => {
     const ledger = await h.store.findings.openForDeals('sf');
     expect(ledger.length).toBeGreaterThan(0);
     expect(ledger.filter((f) => f.writeStatus !== 'written')).toEqual([]);
-    expect(total(first, 'writeback', 'notes')).toBe(ledger.length);
+    const records = await h.store.findings.warningRecords('sf');
+    const dealsWithFindings = new Set(ledger.map((f) => f.dealId));
+    expect(records.map((r) => r.dealId).sort()).toEqual([...dealsWithFindings].sort());
+    expect(total(first, 'writeback', 'notes')).toBe(records.length);
     expect(total(first, 'writeback', 'tasks')).toBe(0);
 
     const sf = () => h.sandbox.state.annotations.filter((a) => a.provider === 'salesforce');
     expect(sf().filter((a) => a.kind === 'task')).toEqual([]);
     const notes = sf().filter((a) => a.kind === 'note');
-    expect(notes).toHaveLength(ledger.length);
-    // Each note sits on the deal of its finding, and the ledger holds the note's id.
-    const byKey = new Map(ledger.map((f) => [f.annotationKey, f]));
-    for (const note of notes) {
-      const key = /dealwatch key: (dw:[a-z2-7]{13})/.exec(String(note.fields['Content']))?.[1] ?? '';
-      expect(byKey.get(key)?.dealId, key).toBe(note.dealId);
-      expect(byKey.get(key)?.externalId).toBe(note.recordId);
-    }
-    const { perKey, strays } = warningRecordsPerKey(h.sandbox, 'salesforce', new Set(byKey.keys()));
+    expect(notes).toHaveLength(records.length);
+    // One note on each deal with findings, and the ledger holds the note's id.
+    const byDeal = new Map(records.map((r) => [r.dealId, r]));
+    for (const note of notes) expect(byDeal.get(note.dealId)?.externalId).toBe(note.recordId);
+    const { perKey, strays } = warningRecordsPerKey(h.sandbox, 'salesforce', new Set(records.map((r) => r.recordKey)));
     expect(strays).toBe(0);
     expect([...perKey.values()].every((n) => n === 1)).toBe(true);
 
     const second = await h.sync('sf', 'incremental');
     expect(second.filter((o) => o.state === 'failed')).toEqual([]);
     expect(total(second, 'writeback', 'notes') + total(second, 'writeback', 'tasks')).toBe(0);
-    expect(sf().filter((a) => a.kind === 'note')).toHaveLength(ledger.length);
+    expect(sf().filter((a) => a.kind === 'note')).toHaveLength(records.length);
 
     // dealwatch's notes are not activity: the pull reads Task and Event only, so the annotated
     // deals hold exactly the sandbox's activities, none of them a note.
@@ -112,18 +111,18 @@ describe.skipIf(!redisOk)('salesforce notes: a worker dies between creating the 
     expect(ledger.length).toBeGreaterThan(0);
     expect(ledger.filter((f) => f.writeStatus !== 'written')).toEqual([]);
 
-    const notes = h.sandbox.state.annotations.filter((a) => a.provider === 'salesforce' && a.kind === 'note');
-    expect(notes).toHaveLength(ledger.length);
-    const { perKey, strays } = warningRecordsPerKey(h.sandbox, 'salesforce', new Set(ledger.map((f) => f.annotationKey)));
+    const records = await h.store.findings.warningRecords('sf');
+    expect(records.length).toBe(new Set(ledger.map((f) => f.dealId)).size);
+    const { perKey, strays } = warningRecordsPerKey(h.sandbox, 'salesforce', new Set(records.map((r) => r.recordKey)));
     expect(strays).toBe(0);
     expect([...perKey].filter(([, n]) => n !== 1)).toEqual([]);
-    // No second ContentNote anywhere (linked or not): exactly one per finding.
+    // No second ContentNote anywhere (linked or not): exactly one per deal.
     const sf = h.sandbox.salesforce;
     const res = await fetch(`${sf.instanceUrl}/services/data/v${sf.apiVersion}/query?q=${encodeURIComponent("SELECT Id, Title FROM ContentNote WHERE Title LIKE 'Pipeline health:%'")}`, {
       headers: { authorization: `Bearer ${sf.accessToken}` },
     });
     const all = ((await res.json()) as { records: { Id: string }[] }).records;
-    expect(all).toHaveLength(ledger.length);
-    expect(new Set(ledger.map((f) => f.externalId))).toEqual(new Set(all.map((r) => r.Id)));
+    expect(all).toHaveLength(records.length);
+    expect(new Set(records.map((r) => r.externalId))).toEqual(new Set(all.map((r) => r.Id)));
   }, 150_000);
 });

@@ -1,10 +1,10 @@
 /**
- * (both) A full sync of both providers writes each annotation once (counted per ledger key in the
+ * (both) A full sync of both providers writes each deal's warning record once (counted per ledger key in the
  * CRM); a second run with no changes writes nothing at all.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresAvailable, redisAvailable } from '../../support/services.js';
-import { warningRecordsPerKey } from './annotation-keys.js';
+import { warningRecordsPerKey } from './warning-records.js';
 import { startHarness, total, type Harness } from './harness.js';
 
 const CONNECTIONS = ['hs', 'sf'];
@@ -47,7 +47,8 @@ for (const setup of SETUPS) {
       expect(openFindings.length).toBeGreaterThan(0);
       expect(openFindings.filter((f) => f.writeStatus !== 'written')).toEqual([]);
       // Each warning is in the CRM exactly once, and nothing was written without a ledger row.
-      const ledgerKeys = new Set(openFindings.map((f) => f.annotationKey));
+      const ledgerKeys = new Set((await Promise.all(CONNECTIONS.map((c) => h.store.findings.warningRecords(c)))).flat().map((r) => r.recordKey));
+      expect(ledgerKeys.size).toBe(new Set(openFindings.map((f) => `${f.connectionId}/${f.dealId}`)).size);
       const once = () => warningRecordsPerKey(h.sandbox, 'any', ledgerKeys);
       expect([...once().perKey].filter(([, n]) => n !== 1)).toEqual([]);
       expect(once().strays).toBe(0);

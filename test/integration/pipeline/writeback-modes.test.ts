@@ -28,7 +28,7 @@ describe.skipIf(!redisOk)('write-back modes', () => {
     expect(total(dry, 'writeback', 'planned')).toBeGreaterThan(0);
     expect(total(dry, 'writeback', 'notes')).toBe(0);
     expect(h.sandbox.state.annotations.filter((a) => a.provider === 'hubspot')).toEqual([]);
-    const planned = await h.store.findings.unwritten('hs', { statuses: ['planned'] });
+    const planned = await h.store.findings.recordsDue('hs', { statuses: ['planned'] });
     expect(planned.length).toBeGreaterThan(0);
     // The score and flags fields are due too (never written), not only the notes.
     const dueFields = await h.store.scores.fieldsDue('hs');
@@ -41,6 +41,7 @@ describe.skipIf(!redisOk)('write-back modes', () => {
     expect(total(on, 'writeback', 'notes')).toBe(planned.length);
     const notes = h.sandbox.state.annotations.filter((a) => a.provider === 'hubspot' && a.kind === 'note');
     expect(notes).toHaveLength(planned.length);
+    expect(await h.store.findings.recordsDue('hs')).toEqual([]);
     expect(await h.store.findings.unwritten('hs')).toEqual([]);
     // Switching on writes the fields planned in dry-run once, though no score changed since.
     expect(total(on, 'writeback', 'fields')).toBe(dueFields.length);

@@ -355,6 +355,44 @@ for (const backend of backends) {
         expect(await store.findings.list(c)).toHaveLength(2);
       });
 
+      it('keeps one warning record per deal: due on every open or resolve, in place until closed and written, then a new record', async () => {
+        const w = 'records';
+        const t3 = '2026-11-23T02:00:00.000Z';
+        await store.deals.upsertPage(w, [deal(w, 'r1'), deal(w, 'r2')]);
+        const open = (deal: string, rule: string) => ({ finding: finding(w, deal, rule), annotationKey: `${deal}:${rule}:${Math.random()}` });
+        await store.findings.applyDiff(w, { opened: [open('r1', 'stale_deal'), open('r1', 'no_next_step')], stillOpen: [], resolved: [] }, t0);
+        const [first] = await store.findings.recordsDue(w);
+        expect(first).toMatchObject({ dealId: 'r1', state: 'open', openedAt: t0, changedAt: t0, externalId: null, createSent: false, writeStatus: 'planned' });
+        expect(await store.findings.recordsDue(w)).toHaveLength(1); // one per deal, not per finding
+
+        // Written; then a finding resolves: the same record is due again, with its id and key.
+        await store.findings.setRecordStatus(w, [{ dealId: 'r1', recordKey: first!.recordKey, status: 'pending', createSent: true }]);
+        await store.findings.setRecordStatus(w, [{ dealId: 'r1', recordKey: first!.recordKey, status: 'written', changedAt: t0, externalId: 'task-1' }]);
+        expect(await store.findings.recordsDue(w)).toEqual([]);
+        await store.findings.applyDiff(w, { opened: [], stillOpen: [finding(w, 'r1', 'no_next_step')], resolved: [{ dealId: 'r1', ruleId: 'stale_deal' }] }, t1);
+        expect(await store.findings.warningRecord(w, 'r1')).toMatchObject({ recordKey: first!.recordKey, externalId: 'task-1', state: 'open', changedAt: t1, writeStatus: 'planned' });
+
+        // A write answering the older change does not mark the newer one written (it keeps the id).
+        await store.findings.setRecordStatus(w, [{ dealId: 'r1', recordKey: first!.recordKey, status: 'written', changedAt: t0, externalId: 'task-1' }]);
+        expect((await store.findings.warningRecord(w, 'r1'))?.writeStatus).toBe('planned');
+
+        // Everything resolves: closed (due, to close it in the CRM), in place.
+        await store.findings.applyDiff(w, { opened: [], stillOpen: [], resolved: [{ dealId: 'r1', ruleId: 'no_next_step' }] }, t2);
+        expect(await store.findings.warningRecord(w, 'r1')).toMatchObject({ recordKey: first!.recordKey, externalId: 'task-1', state: 'closed', writeStatus: 'planned' });
+        await store.findings.setRecordStatus(w, [{ dealId: 'r1', recordKey: first!.recordKey, status: 'written', changedAt: t2, externalId: 'task-1' }]);
+
+        // A new finding after the close was written starts a new record, under a new key.
+        await store.findings.applyDiff(w, { opened: [open('r1', 'stale_deal')], stillOpen: [], resolved: [] }, t3);
+        const next = await store.findings.warningRecord(w, 'r1');
+        expect(next).toMatchObject({ state: 'open', openedAt: t3, externalId: null, createSent: false, writeStatus: 'planned', writeAttempts: 0 });
+        expect(next?.recordKey).not.toBe(first!.recordKey);
+        // The findings of a deal, for its text: the resolved ones too.
+        expect((await store.findings.forDeals(w, ['r1'])).map((f) => [f.ruleId, f.status])).toEqual([['no_next_step', 'resolved'], ['stale_deal', 'open']]);
+        // A deal whose only finding resolved before any record existed gets none.
+        await store.findings.applyDiff(w, { opened: [], stillOpen: [], resolved: [{ dealId: 'r2', ruleId: 'stale_deal' }] }, t3);
+        expect(await store.findings.warningRecord(w, 'r2')).toBeNull();
+      });
+
       it('keeps the CRM fields due until written, and due again only when score or flags move', async () => {
         const d = 'fields';
         await store.deals.upsertPage(d, [deal(d, 'a'), deal(d, 'b')]);

@@ -9,7 +9,7 @@ import { BATCH_SIZE, createWritebackProcessor, writeBack } from '../../../jobs/w
 import type { PipelineDeps } from '../../../jobs/deps.js';
 import { CrmError } from '../../../src/domain/errors.js';
 import { ConnectionSettings } from '../../../src/domain/model/index.js';
-import type { DealFields, LedgerEntry, Store, WriteStatus } from '../../../src/store/types.js';
+import type { DealFields, LedgerEntry, Store, WarningRecordEntry, WarningRecordUpdate, WriteStatus } from '../../../src/store/types.js';
 import type { AnnotationBatch, AnnotationOutcome, AnnotationResult, CrmConnector } from '../../../connectors/types.js';
 
 const settingsOf = (writeback: 'on' | 'dry-run' | 'off', provider: 'hubspot' | 'salesforce' = 'hubspot') =>
@@ -17,27 +17,37 @@ const settingsOf = (writeback: 'on' | 'dry-run' | 'off', provider: 'hubspot' | '
     ? ConnectionSettings.parse({ id: 'hs', provider, accessToken: 'pat-test', portalId: '1', writeback })
     : ConnectionSettings.parse({ id: 'hs', provider, instanceUrl: 'https://example.my.salesforce.com', auth: { type: 'refreshToken', clientId: 'c', clientSecret: 's', refreshToken: 'r' }, writeback });
 
-function row(key: string, dealId: string, writeStatus: WriteStatus = 'planned', writeAttempts = 0): LedgerEntry {
+/** A deal's warning record, due (no CRM id yet: it is created). */
+function row(key: string, dealId: string, writeStatus: WriteStatus = 'planned', writeAttempts = 0): WarningRecordEntry {
   return {
-    connectionId: 'hs', dealId, ruleId: 'stale_deal', severity: 'warning', message: 'No logged activity in 30 days.', evidence: {},
-    suggestedAction: 'Call the buyer.', status: 'open', firstSeenAt: '2026-11-26T09:00:00.000Z', lastSeenAt: '2026-11-26T09:00:00.000Z',
-    resolvedAt: null, annotationKey: key, externalId: null, writeStatus, writeError: null, writeAttempts,
+    connectionId: 'hs', dealId, recordKey: key, openedAt: '2026-11-26T09:00:00.000Z', state: 'open', changedAt: '2026-11-26T09:00:00.000Z',
+    externalId: null, createSent: false, writeStatus, writeError: null, writeAttempts,
   };
 }
 
-function fakeStore(rows: LedgerEntry[], fields: DealFields[], owners: Record<string, string> = {}) {
+function finding(dealId: string): LedgerEntry {
+  return {
+    connectionId: 'hs', dealId, ruleId: 'stale_deal', severity: 'warning', message: 'No logged activity in 30 days.', evidence: {},
+    suggestedAction: 'Call the buyer.', status: 'open', firstSeenAt: '2026-11-26T09:00:00.000Z', lastSeenAt: '2026-11-26T09:00:00.000Z',
+    resolvedAt: null, annotationKey: `f-${dealId}`, externalId: null, writeStatus: 'planned', writeError: null, writeAttempts: 0,
+  };
+}
+
+function fakeStore(rows: WarningRecordEntry[], fields: DealFields[], owners: Record<string, string> = {}) {
   const seen = { unwritten: [] as unknown[], fieldsDue: [] as unknown[], marked: [] as string[][], statuses: [] as [string, WriteStatus][] };
   const store = {
     connectionState: { get: async () => ({ pausedReason: null }) },
     findings: {
-      unwritten: async (_id: string, options: unknown) => {
+      recordsDue: async (_id: string, options: unknown) => {
         seen.unwritten.push(options);
         const statuses = (options as { statuses?: WriteStatus[] } | undefined)?.statuses;
         return rows.filter((r) => r.writeStatus !== 'written' && (!statuses || statuses.includes(r.writeStatus))).map((r) => ({ ...r }));
       },
-      setWriteStatus: async (_id: string, updates: { annotationKey: string; status: WriteStatus }[]) => {
-        for (const u of updates) seen.statuses.push([u.annotationKey, u.status]);
+      setRecordStatus: async (_id: string, updates: WarningRecordUpdate[]) => {
+        for (const u of updates) seen.statuses.push([u.recordKey, u.status]);
       },
+      forDeals: async (_id: string, dealIds: string[]) => dealIds.map(finding),
+      markCarried: async () => undefined,
     },
     scores: {
       fieldsDue: async (_id: string, options: unknown) => {

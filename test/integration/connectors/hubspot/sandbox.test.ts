@@ -255,7 +255,7 @@ describe('HubSpot connector on the sandbox', () => {
     await connector.doctor({ fix: true });
     const book = sandbox.state.hubspot;
     const targets = book.deals.filter((d) => !d.deleted).slice(0, 3);
-    const warnings = targets.map((d) => ({ key: `hs-int:${d.id}:stale_deal:2026-11-26`, dealId: d.id, ownerId: book.reps[d.owner]!.id, ruleId: 'stale_deal', severity: 'warning' as const, title: 'Pipeline health: stale', body: 'No activity for 21 days.' }));
+    const warnings = targets.map((d) => ({ key: `hs-int:${d.id}:stale_deal:2026-11-26`, dealId: d.id, ownerId: book.reps[d.owner]!.id, externalId: null, open: true, severity: 'warning' as const, title: 'Pipeline health: stale', body: 'No activity for 21 days.' }));
     const result = await connector.annotate({ fields: targets.map((d) => ({ dealId: d.id, score: 33, flags: ['stale_deal'] })), warnings });
     for (const d of targets) expect(result.fields.get(d.id)).toMatchObject({ ok: true });
     for (const w of warnings) expect(result.warnings.get(w.key)).toMatchObject({ ok: true });
@@ -264,6 +264,14 @@ describe('HubSpot connector on the sandbox', () => {
     const bySearch = await connector.findWarnings(warnings.map((w) => w.key));
     expect([...bySearch.keys()].sort()).toEqual(warnings.map((w) => w.key).sort());
     for (const w of warnings) expect(bySearch.get(w.key)).toBe((result.warnings.get(w.key) as { externalId: string }).externalId);
+    // doctor --fix made the flags a multiple checkbox: readable option labels, rule ids as values, and
+    // the CRM refuses a value that is not an option (as HubSpot does).
+    const flags = await (await fetch(`${sandbox.hubspot.baseUrl}/crm/v3/properties/deals/dealwatch_flags`, { headers: { authorization: `Bearer ${sandbox.hubspot.accessToken}` } })).json() as { type: string; fieldType: string; options: { label: string; value: string }[] };
+    expect(flags).toMatchObject({ type: 'enumeration', fieldType: 'checkbox' });
+    expect(flags.options).toContainEqual(expect.objectContaining({ label: 'No recent activity', value: 'stale_deal' }));
+    expect(targets.map((d) => d.custom?.['dealwatch_flags'])).toEqual(['stale_deal', 'stale_deal', 'stale_deal']);
+    const refused = await connector.annotate({ fields: [{ dealId: targets[0]!.id, score: 33, flags: ['not_a_rule'] }], warnings: [] });
+    expect(refused.fields.get(targets[0]!.id)).toMatchObject({ ok: false });
     // Our own notes come back from the next pull marked as dealwatch's.
     const acts = await drain(connector.pullActivities({ since: { stamp: new Date(sandbox.now() - 60_000).toISOString(), id: '' } }));
     const ours = acts.pages.flatMap((p) => p.records).filter((a) => a.origin === 'dealwatch');

@@ -264,14 +264,14 @@ describe('salesforce connector x sandbox', () => {
     expect(stages.map((s) => s.order)).toEqual(stages.map((_, i) => i));
   });
 
-  it('writes score, flags and one Task per warning, then finds the Task by its key', async () => {
+  it('writes score, flags and one Task per deal, finds the Task by its key, and updates it in place', async () => {
     const c = connectorFor();
     const [d1, d2] = sandbox.state.salesforce.deals.filter((d) => !d.deleted).map((d) => d.id);
     const owner = (await c.fetchDeal(d1!)).deal?.ownerId ?? null;
     const key = `sfint:${d1}:stale_deal:2026-11-26T09:00:00.000Z`;
     const result = await c.annotate({
       fields: [{ dealId: d1!, score: 35, flags: ['stale_deal', 'no_next_activity'] }, { dealId: d2!, score: 88, flags: [] }],
-      warnings: [{ key, dealId: d1!, ownerId: owner, ruleId: 'stale_deal', severity: 'critical', title: 'Stale deal', body: 'No activity for 40 days.', dueDate: '2026-11-28' }],
+      warnings: [{ key, dealId: d1!, ownerId: owner, externalId: null, open: true, severity: 'critical', title: 'Stale deal', body: 'No activity for 40 days.', dueDate: '2026-11-28' }],
     });
     expect([...result.fields.values()].every((o) => o.ok)).toBe(true);
     const written = result.warnings.get(key);
@@ -279,10 +279,16 @@ describe('salesforce connector x sandbox', () => {
     const annotations = sandbox.state.annotations.filter((a) => a.provider === 'salesforce');
     expect(annotations.find((a) => a.kind === 'field_update' && a.dealId === d1)?.fields).toMatchObject({ Dealwatch_Score__c: 35, Dealwatch_Flags__c: 'stale_deal;no_next_activity' });
     expect(annotations.find((a) => a.kind === 'task' && a.dealId === d1)?.fields).toMatchObject({
-      Subject: expect.stringMatching(/^Pipeline health: Stale deal \[dw:[0-9a-f]{16}\]$/), OwnerId: owner, Status: 'Not Started', Priority: 'High', ActivityDate: '2026-11-28',
+      Subject: 'Pipeline health: Stale deal', Description: 'No activity for 40 days.', Dealwatch_Key__c: key, OwnerId: owner, Status: 'Not Started', Priority: 'High', ActivityDate: '2026-11-28',
     });
     const found = await c.findWarnings([key, 'sfint:other:rule:never-written']);
-    expect([...found]).toEqual([[key, written?.ok ? written.externalId : 'none']]);
+    const taskId = written?.ok ? written.externalId : 'none';
+    expect([...found]).toEqual([[key, taskId]]);
+    // Updated in place and completed: the same Task, read back through SOQL.
+    const closed = await c.annotate({ fields: [], warnings: [{ key, dealId: d1!, ownerId: owner, externalId: taskId, open: false, severity: 'info', title: 'Pipeline health: all clear', body: 'Nothing needs your attention.' }] });
+    expect(closed.warnings.get(key)).toEqual({ ok: true, externalId: taskId });
+    const task = sandbox.state.salesforce.activities.find((a) => a.id === taskId);
+    expect(task).toMatchObject({ subject: 'Pipeline health: all clear', body: 'Nothing needs your attention.', completed: true, custom: { Dealwatch_Key__c: key } });
     const report = await c.doctor();
     expect(report.ok).toBe(true);
   });

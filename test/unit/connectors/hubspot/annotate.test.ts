@@ -17,12 +17,18 @@ function warning(i: number, overrides: Partial<WarningAnnotation> = {}): Warning
     key: `hs-test:${100 + i}:stale_deal:2026-11-26`,
     dealId: String(100 + i),
     ownerId: '41629779',
-    ruleId: 'stale_deal',
+    externalId: null,
+    open: true,
     severity: 'warning',
     title: 'Pipeline health: no activity for 21 days',
     body: 'No call, email or meeting since 2026-11-05.\nSuggested: book a call this week.',
     ...overrides,
   };
+}
+
+/** The portal already has the key property on notes/tasks (checked at the first warning write). */
+function withKeyProperty(type: 'notes' | 'tasks') {
+  nock(BASE_URL).get(`/crm/v3/properties/${type}`).query(true).reply(200, { results: [{ name: 'dealwatch_key', type: 'string' }] });
 }
 
 /** Echoes a batch create like HubSpot: one result per input with the properties it set. */
@@ -82,8 +88,9 @@ describe('HubSpot annotate', () => {
     expect(bodies.map((b) => b.inputs.length)).toEqual([100, 2]);
   });
 
-  it('creates one note per warning with association 214 and the key in the body, 100 a request', async () => {
+  it('creates one note per deal with association 214 and its key in the dealwatch_key property (not the body), 100 a request', async () => {
     const requests: CreateBody[] = [];
+    withKeyProperty('notes');
     nock(BASE_URL).post('/crm/v3/objects/notes/batch/create').times(2).reply(echoCreate(9000, requests));
     const warnings = Array.from({ length: 120 }, (_, i) => warning(i));
     const result = await connector().annotate({ fields: [], warnings });
@@ -91,7 +98,8 @@ describe('HubSpot annotate', () => {
     expect(requests.map((r) => r.inputs.length)).toEqual([100, 20]);
     const first = requests[0]!.inputs[0]!;
     expect(first.associations).toEqual([{ to: { id: '100' }, types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 214 }] }]);
-    expect(first.properties.hs_note_body).toContain('[dealwatch-key: hs-test:100:stale_deal:2026-11-26]');
+    expect(first.properties.dealwatch_key).toBe('hs-test:100:stale_deal:2026-11-26');
+    expect(first.properties.hs_note_body).not.toContain('hs-test:100');
     expect(first.properties.hs_note_body).toContain('Suggested: book a call this week.');
     expect(first.properties.hubspot_owner_id).toBe('41629779');
     expect(first.properties.hs_timestamp).toBe('2026-11-26T12:00:00.000Z');
@@ -102,6 +110,7 @@ describe('HubSpot annotate', () => {
 
   it('creates tasks (association 216) when warningRecord is task', async () => {
     const requests: CreateBody[] = [];
+    withKeyProperty('tasks');
     nock(BASE_URL).post('/crm/v3/objects/tasks/batch/create').reply(echoCreate(7000, requests));
     const result = await connector({ warningRecord: 'task' }).annotate({ fields: [], warnings: [warning(0, { severity: 'critical', dueDate: '2026-11-28' })] });
     const input = requests[0]!.inputs[0]!;
@@ -111,12 +120,29 @@ describe('HubSpot annotate', () => {
     expect(result.warnings.get(warning(0).key)).toEqual({ ok: true, externalId: '7000' });
   });
 
+  it('updates a task in place by its id, and completes it when nothing is open; the key property is created when missing', async () => {
+    const updates: { inputs: { id: string; properties: Record<string, string> }[] }[] = [];
+    const created: { name: string }[] = [];
+    nock(BASE_URL)
+      .get('/crm/v3/properties/tasks').query(true).reply(200, { results: [] })
+      .post('/crm/v3/properties/tasks/groups').reply(201, { name: 'dealwatch', label: 'dealwatch' })
+      .post('/crm/v3/properties/tasks', (b) => (created.push(b as { name: string }), true)).reply(201, { name: 'dealwatch_key', type: 'string' })
+      .post('/crm/v3/objects/tasks/batch/update', (b) => (updates.push(b as (typeof updates)[number]), true))
+      .reply((_uri, b) => [200, { status: 'COMPLETE', results: (b as (typeof updates)[number]).inputs.map((i) => ({ id: i.id, properties: i.properties })) }]);
+    const closed = warning(0, { externalId: '7000', open: false, severity: 'info', title: 'Pipeline health: all clear' });
+    const result = await connector({ warningRecord: 'task' }).annotate({ fields: [], warnings: [closed] });
+    expect(created.map((p) => p.name)).toEqual(['dealwatch_key']);
+    expect(updates[0]!.inputs).toEqual([{ id: '7000', properties: expect.objectContaining({ hs_task_subject: 'Pipeline health: all clear', hs_task_status: 'COMPLETED', hs_task_priority: 'LOW' }) }]);
+    expect(result.warnings.get(closed.key)).toEqual({ ok: true, externalId: '7000' });
+  });
+
   it('does not retry a create after a 5xx (it may have been written): the records fail as retryable instead', async () => {
+    withKeyProperty('notes');
     nock(BASE_URL).post('/crm/v3/objects/notes/batch/create').reply(503, { status: 'error', message: 'unavailable', category: 'SERVICE_UNAVAILABLE' });
     const c = connector();
     const result = await c.annotate({ fields: [], warnings: [warning(0)] });
     expect(result.warnings.get(warning(0).key)).toMatchObject({ ok: false, retryable: true });
-    expect(c.usage().calls).toBe(1);
+    expect(c.usage().calls).toBe(2); // the key property check, then the one create
   });
 
   it('findWarnings reads the deals\' notes through v4 associations when the deals are known', async () => {
@@ -128,7 +154,7 @@ describe('HubSpot annotate', () => {
       .reply(200, {
         status: 'COMPLETE',
         results: [
-          { id: '9000', properties: { hs_note_body: '<p>ours</p><p>[dealwatch-key: hs-test:100:stale_deal:2026-11-26] dwk0</p>' }, createdAt: '2026-11-26T12:00:00.000Z', updatedAt: '2026-11-26T12:00:00.000Z' },
+          { id: '9000', properties: { dealwatch_key: 'hs-test:100:stale_deal:2026-11-26' }, createdAt: '2026-11-26T12:00:00.000Z', updatedAt: '2026-11-26T12:00:00.000Z' },
           { id: '9001', properties: { hs_note_body: '<p>a rep note</p>' }, createdAt: '2026-11-26T12:00:00.000Z', updatedAt: '2026-11-26T12:00:00.000Z' },
         ],
       });
@@ -136,8 +162,8 @@ describe('HubSpot annotate', () => {
     expect([...found]).toEqual([[warning(0).key, '9000']]);
   });
 
-  it('findWarnings without deals searches note bodies for the key tokens, five keys a request', async () => {
-    const bodies: { filterGroups: { filters: { propertyName: string; operator: string; value: string }[] }[] }[] = [];
+  it('findWarnings without deals searches the key property, 100 keys a request', async () => {
+    const bodies: { filterGroups: { filters: { propertyName: string; operator: string; values: string[] }[] }[] }[] = [];
     nock(BASE_URL)
       .post('/crm/v3/objects/notes/search', (b) => {
         bodies.push(b as (typeof bodies)[number]);
@@ -145,10 +171,9 @@ describe('HubSpot annotate', () => {
       })
       .times(2)
       .reply(200, { total: 0, results: [] });
-    await connector().findWarnings(Array.from({ length: 7 }, (_, i) => warning(i).key));
-    expect(bodies.map((b) => b.filterGroups.length)).toEqual([5, 2]);
-    expect(bodies[0]?.filterGroups[0]?.filters[0]).toMatchObject({ propertyName: 'hs_note_body', operator: 'CONTAINS_TOKEN' });
-    expect(bodies[0]?.filterGroups[0]?.filters[0]?.value).toMatch(/^dwk[0-9a-f]{32}$/);
+    await connector().findWarnings(Array.from({ length: 107 }, (_, i) => warning(i).key));
+    expect(bodies.map((b) => b.filterGroups[0]?.filters[0]?.values.length)).toEqual([100, 7]);
+    expect(bodies[0]?.filterGroups[0]?.filters[0]).toMatchObject({ propertyName: 'dealwatch_key', operator: 'IN' });
   });
 });
 
@@ -165,15 +190,22 @@ describe('HubSpot doctor', () => {
         created.push(b as (typeof created)[number]);
         return true;
       })
-      .reply(201, { name: 'dealwatch_score', type: 'number' });
+      .reply(201, { name: 'dealwatch_score', type: 'number' })
+      .get('/crm/v3/properties/notes').times(2).query(true).reply(200, { results: [] })
+      .post('/crm/v3/properties/notes/groups').reply(201, { name: 'dealwatch', label: 'dealwatch' })
+      .post('/crm/v3/properties/notes', (b) => (created.push(b as (typeof created)[number]), true))
+      .reply(201, { name: 'dealwatch_key', type: 'string' });
     const report = await connector().doctor({ fix: true });
-    expect(created.map((p) => [p.name, p.type])).toEqual([['dealwatch_score', 'number']]);
+    expect(created.map((p) => [p.name, p.type])).toEqual([['dealwatch_score', 'number'], ['dealwatch_key', 'string']]);
+    expect(report.checks.find((c) => c.name === 'property notes.dealwatch_key')).toMatchObject({ ok: true, detail: 'dealwatch_key created on notes' });
     expect(report.checks.find((c) => c.name === 'property dealwatch_score')).toMatchObject({ ok: true, detail: 'dealwatch_score created' });
     expect(report.checks.find((c) => c.name === 'property dealwatch_flags')?.ok).toBe(true);
     expect(report.ok).toBe(true);
 
-    nock(BASE_URL).get('/crm/v3/properties/deals').query(true).reply(200, fixture('properties-deals.json'));
+    nock(BASE_URL).get('/crm/v3/properties/deals').query(true).reply(200, fixture('properties-deals.json'))
+      .get('/crm/v3/properties/notes').query(true).reply(200, { results: [] });
     const dry = await connector().doctor();
+    expect(dry.checks.find((c) => c.name === 'property notes.dealwatch_key')?.detail).toContain('missing');
     expect(dry.ok).toBe(false);
     expect(dry.checks.find((c) => c.name === 'property dealwatch_score')?.detail).toContain('missing');
   });

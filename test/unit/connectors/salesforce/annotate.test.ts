@@ -2,7 +2,6 @@ import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CrmError } from '../../../../src/domain/errors.js';
 import type { WarningAnnotation } from '../../../../connectors/types.js';
-import { warningTag } from '../../../../connectors/salesforce/annotate.js';
 import { API, INSTANCE, connector, fixture, soqlOf } from './helpers.js';
 
 beforeAll(() => nock.disableNetConnect());
@@ -13,7 +12,8 @@ const warning = (n: number, extra: Partial<WarningAnnotation> = {}): WarningAnno
   key: `sf1:006RO00000Aa00${n}YAA:stale_deal:2026-11-26T02:00:00.000Z`,
   dealId: `006RO00000Aa00${n}YAA`,
   ownerId: '005RO000001aaaaYAA',
-  ruleId: 'stale_deal',
+  externalId: null,
+  open: true,
   severity: 'critical',
   title: 'Stale deal',
   body: 'No activity for 34 days (team median 9).\nSuggested action: call the champion this week.',
@@ -62,7 +62,7 @@ describe('salesforce annotate (sObject Collections, allOrNone=false)', () => {
     expect([...result.fields.values()].every((o) => o.ok)).toBe(true);
   });
 
-  it('creates one Task per warning with the key in Subject and Description, assigned to the deal owner', async () => {
+  it('creates one Task per deal with its key in Dealwatch_Key__c (plain Subject and Description), assigned to the deal owner', async () => {
     let records: Record<string, unknown>[] = [];
     nock(INSTANCE)
       .post(`${API}/composite/sobjects`, (b: { allOrNone: boolean; records: Record<string, unknown>[] }) => ((records = b.records), b.allOrNone === false))
@@ -75,8 +75,9 @@ describe('salesforce annotate (sObject Collections, allOrNone=false)', () => {
       attributes: { type: 'Task' },
       WhatId: '006RO00000Aa001YAA',
       OwnerId: '005RO000001aaaaYAA',
-      Subject: `Pipeline health: Stale deal [dw:${warningTag(w1.key)}]`,
-      Description: `${w1.body}\n\ndealwatch key: ${w1.key} [dw:${warningTag(w1.key)}]`,
+      Dealwatch_Key__c: w1.key,
+      Subject: 'Pipeline health: Stale deal',
+      Description: w1.body,
       ActivityDate: '2026-11-28',
       Status: 'Not Started',
       Priority: 'High',
@@ -85,6 +86,21 @@ describe('salesforce annotate (sObject Collections, allOrNone=false)', () => {
     expect(records[1]).not.toHaveProperty('OwnerId');
     expect(result.warnings.get(w1.key)).toEqual({ ok: true, externalId: '00TRO00000Tsk01YAA' });
     expect(result.warnings.get(w2.key)).toMatchObject({ ok: false, retryable: false });
+  });
+
+  it('updates a Task in place by its id (PATCH, idempotent), and completes it when nothing is open', async () => {
+    let records: Record<string, unknown>[] = [];
+    nock(INSTANCE)
+      .patch(`${API}/composite/sobjects`, (b: { records: Record<string, unknown>[] }) => ((records = b.records), true))
+      .reply(200, [{ id: '00TRO00000Tsk01YAA', success: true, errors: [] }, { id: '00TRO00000Tsk02YAA', success: true, errors: [] }]);
+    const open = warning(1, { externalId: '00TRO00000Tsk01YAA' });
+    const closed = warning(2, { externalId: '00TRO00000Tsk02YAA', open: false, severity: 'info', title: 'Pipeline health: all clear' });
+    const result = await connector().annotate({ fields: [], warnings: [open, closed] });
+    expect(records).toEqual([
+      { attributes: { type: 'Task' }, id: '00TRO00000Tsk01YAA', Subject: 'Pipeline health: Stale deal', Description: open.body, Priority: 'High' },
+      { attributes: { type: 'Task' }, id: '00TRO00000Tsk02YAA', Subject: 'Pipeline health: all clear', Description: closed.body, Priority: 'Normal', Status: 'Completed' },
+    ]);
+    expect(result.warnings.get(open.key)).toEqual({ ok: true, externalId: '00TRO00000Tsk01YAA' });
   });
 
   it('does not retry a Task create after a 5xx (it may have been applied): the chunk fails retryable', async () => {
@@ -104,7 +120,7 @@ describe('salesforce annotate (sObject Collections, allOrNone=false)', () => {
 });
 
 describe('salesforce findWarnings', () => {
-  it('queries the tags in Subject (Description cannot be filtered) and maps them back to keys', async () => {
+  it('queries Dealwatch_Key__c and maps the Tasks back to keys', async () => {
     const w1 = warning(1);
     const w2 = warning(2);
     let query = '';
@@ -113,12 +129,10 @@ describe('salesforce findWarnings', () => {
       .query(true)
       .reply((uri) => {
         query = soqlOf(uri);
-        return [200, { totalSize: 1, done: true, records: [{ attributes: { type: 'Task' }, Id: '00TRO00000Tsk09YAA', Subject: `Pipeline health: Stale deal [dw:${warningTag(w2.key)}]` }] }];
+        return [200, { totalSize: 1, done: true, records: [{ attributes: { type: 'Task' }, Id: '00TRO00000Tsk09YAA', Dealwatch_Key__c: w2.key }] }];
       });
     const found = await connector().findWarnings([w1.key, w2.key]);
-    expect(query).toContain("FROM Task WHERE Subject LIKE 'Pipeline health:%'");
-    expect(query).toContain(`Subject LIKE '%[dw:${warningTag(w1.key)}]%'`);
-    expect(query).not.toContain('Description');
+    expect(query).toBe(`SELECT Id, Dealwatch_Key__c FROM Task WHERE Dealwatch_Key__c IN ('${w1.key}', '${w2.key}')`);
     expect([...found]).toEqual([[w2.key, '00TRO00000Tsk09YAA']]);
   });
 });
@@ -135,6 +149,7 @@ describe('salesforce doctor', () => {
       { name: 'Opportunity.Dealwatch_Flags__c (flags)', ok: false, detail: 'exists but the integration user cannot edit it' },
       { name: 'Opportunity.Missing__c (lostReason)', ok: false, detail: 'missing: fix fieldMap' },
       { name: 'Task create', ok: true, detail: 'allowed' },
+      { name: 'Task.Dealwatch_Key__c (warning key)', ok: false, detail: 'missing: create a Text(80) custom field Dealwatch_Key__c on Activity' },
     ]);
   });
 });

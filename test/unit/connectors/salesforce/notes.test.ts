@@ -17,7 +17,8 @@ const warning = (n: number, extra: Partial<WarningAnnotation> = {}): WarningAnno
   key: `dw:${String(n).padStart(13, 'a')}`,
   dealId: dealId(n),
   ownerId: '005RO000001aaaaYAA',
-  ruleId: 'stale_deal',
+  externalId: null,
+  open: true,
   severity: 'critical',
   title: 'Pipeline health: Stale deal',
   body: 'No activity for 34 days (team median 9) & no next step.\n\nEvidence:\n- daysSinceActivity: 34\n\nWhat to do: call the <champion> this week.',
@@ -89,10 +90,10 @@ describe('salesforce annotate, warningRecord note', () => {
     expect(note['Title']).toBe(title(w1));
     const html = Buffer.from(String(note['Content']), 'base64').toString('utf8');
     expect(html).toBe(noteHtml(w1));
-    // Escaped special characters, one paragraph per line, the full key in the text.
+    // Escaped special characters, one paragraph per line; the key only in the Title's tag.
     expect(html).toContain('<p>No activity for 34 days (team median 9) &amp; no next step.</p><p><br></p><p>Evidence:</p>');
     expect(html).toContain('call the &lt;champion&gt; this week.');
-    expect(html).toContain(`dealwatch key: ${w1.key} [dw:${warningTag(w1.key)}]`);
+    expect(html).not.toContain('dw:');
     expect(html).not.toMatch(/\n/);
 
     // Each link shares the note created for that warning with that warning's deal.
@@ -190,7 +191,7 @@ describe('salesforce annotate, warningRecord note', () => {
     ]);
   });
 
-  it('task mode is unchanged: one Task per warning, no note, findWarnings on Task.Subject', async () => {
+  it('task mode: one Task per deal, no note, findWarnings on Task.Dealwatch_Key__c', async () => {
     const sent = queries(() => []);
     const bodies = creates((b) => b.records.map((_, i) => ({ id: `00TRO00000Tsk0${i}YAA`, success: true, errors: [] })));
     const c = connector({ warningRecord: 'task' });
@@ -199,7 +200,7 @@ describe('salesforce annotate, warningRecord note', () => {
     expect(sent).toEqual([]);
     expect(bodies.map((b) => b.records.map(typeOf))).toEqual([['Task']]);
     await c.findWarnings([warning(1).key]);
-    expect(sent[0]).toContain('FROM Task WHERE Subject LIKE');
+    expect(sent[0]).toContain('FROM Task WHERE Dealwatch_Key__c IN');
   });
 });
 

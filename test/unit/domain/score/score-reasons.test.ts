@@ -127,17 +127,17 @@ describe('score reasons and details', () => {
     expect(details(s)).toMatchInlineSnapshot(`
       {
         "activity_recency": "0 | no activity since creation 86 days ago (stale at 14)",
-        "close_date_realism": "0 | close date 2026-11-01 passed",
+        "close_date_realism": "0 | close date 1 Nov 2026 passed",
         "engagement": "0 | 0 touches in 30 days (0 inbound, 0 outbound), nothing scheduled",
-        "hygiene": "35 | missing_next_step, no_next_activity, single_threaded",
+        "hygiene": "35 | No next step, Nothing scheduled, Single-threaded",
         "stage_velocity": "0 | 86 days in stage; fixed limit 30 (default benchmark, 0 of 20 won deals)",
       }
     `);
     expect(reasons(s)).toMatchInlineSnapshot(`
       [
+        "-67 6 open warnings, 2 urgent",
         "-15 No activity since creation 86 days ago",
         "-10 No touches in 30 days",
-        "-10 86 days in stage (limit 30)",
       ]
     `);
     expect(s.suggestedAction).toMatchInlineSnapshot(`"Reach the buyer this week and log the touch; if the deal is dead, close it as lost."`);
@@ -178,9 +178,9 @@ describe('score reasons and details', () => {
       [
         "+7.5 CRM record complete",
         "+3.8 Close date pushed 1 times recently",
+        "-28 2 open warnings, 1 urgent",
         "-15 No activity since creation 86 days ago",
         "-10 No touches in 30 days",
-        "-10 86 days in stage (limit 30)",
       ]
     `);
   });
@@ -199,6 +199,7 @@ describe('score reasons and details', () => {
         "+8.6 No activity since creation 6 days ago",
         "+7.5 CRM record complete",
         "-10 No touches in 30 days",
+        "-8 1 open warning",
       ]
     `);
     expect(s.suggestedAction).toMatchInlineSnapshot(`"Ask the buyer for the real decision date and what must happen before it; commit only to that."`);
@@ -217,9 +218,9 @@ describe('score reasons and details', () => {
       [
         "+13.9 Last activity 1 day ago",
         "+7.5 Close date holding",
+        "-16 2 open warnings",
         "-8 One-way engagement: 1 touches, 0 from the buyer",
         "-3.8 No open task or future meeting on a deal at 40% probability (required from 40%).",
-        "-1.3 16 days in stage (limit 15)",
       ]
     `);
     expect(s.usedDefaultBenchmarks).toBe(false);
