@@ -1,9 +1,10 @@
 /**
  * The warning record a rep sees in the CRM for a deal, as the deal page shows it. The one place
- * the pages read that text from: it follows the write-back's own wording (`warningFor`).
+ * the pages read that text from: it is the write-back's own rendering (`warningFor`) of the deal's
+ * one record, so the page and the CRM read the same.
  */
 import { warningFor } from '../../../jobs/annotation-text.js';
-import type { LedgerEntry } from '../../store/types.js';
+import type { LedgerEntry, WarningRecordEntry } from '../../store/types.js';
 
 export interface WarningRecordView {
   title: string;
@@ -11,10 +12,13 @@ export interface WarningRecordView {
   dueDate: string | null;
 }
 
-/** The records the write-back puts (or would put) on the deal for its open findings. */
-export function warningRecordsOf(openFindings: readonly LedgerEntry[], ownerId: string | null, today: string): WarningRecordView[] {
-  return openFindings.map((entry) => {
-    const record = warningFor(entry, ownerId, today);
-    return { title: record.title, body: record.body, dueDate: record.dueDate ?? null };
-  });
+/** The deal's open warning record as the write-back puts (or would put) it; none when the deal has no open record. */
+export function warningRecordsOf(
+  record: WarningRecordEntry | null,
+  findings: readonly LedgerEntry[],
+  context: { ownerId: string | null; today: string; timezone: string },
+): WarningRecordView[] {
+  if (record === null || record.state !== 'open') return [];
+  const annotation = warningFor(record, findings, context);
+  return [{ title: annotation.title, body: annotation.body, dueDate: annotation.dueDate ?? null }];
 }

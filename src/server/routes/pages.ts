@@ -236,9 +236,10 @@ const guardedPages: FastifyPluginAsync = async (app) => {
     const settings = settingsOf(connection);
     const now = services.clock();
     const clock = createDayClock(settings.timezone);
-    const [score, findings, activities, stageHistory, names] = await Promise.all([
+    const [score, findings, record, activities, stageHistory, names] = await Promise.all([
       store.scores.get(connection.id, dealId),
       store.findings.list(connection.id, { dealId }),
+      store.findings.warningRecord(connection.id, dealId),
       store.activities.forDeals(connection.id, [dealId]),
       store.history.stageChanges(connection.id, { dealIds: [dealId] }),
       namesOf(connection.id),
@@ -252,7 +253,11 @@ const guardedPages: FastifyPluginAsync = async (app) => {
       resolved: findings.filter((f) => f.status === 'resolved'),
       activities,
       stageHistory,
-      warnings: warningRecordsOf(open, deal.ownerId, isoDateOfDay(clock.dayOf(now.getTime()))),
+      warnings: warningRecordsOf(record, findings, {
+        ownerId: deal.ownerId,
+        today: isoDateOfDay(clock.dayOf(now.getTime())),
+        timezone: settings.timezone,
+      }),
       ownerName: names.ownerName(deal.ownerId),
       stageLabel: names.stageLabel,
       crmUrl: crmRecordUrl(connection, dealId),

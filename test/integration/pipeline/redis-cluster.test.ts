@@ -16,7 +16,7 @@ import { startSandbox, type Sandbox } from '../../../src/sandbox/index.js';
 import { openStore, type Store } from '../../../src/store/index.js';
 import { startRedisCluster, redisServerAvailable, type LocalCluster } from '../../support/redis-topology.js';
 import { postgresAvailable } from '../../support/services.js';
-import { warningRecordsPerKey } from './annotation-keys.js';
+import { warningRecordsPerKey } from './warning-records.js';
 import { apiClient, cliEnv, createDatabase, pollJob, runDealwatch, spawnDealwatch, type DealwatchProcess } from './dealwatch-process.js';
 import { sandboxConnections } from './harness.js';
 
@@ -83,9 +83,9 @@ async function webhooksHandled(store: Store, moved: readonly { id: string; stage
 /** Every warning record in the sandbox carries one ledger key, and each key is on exactly one record. */
 async function expectExactlyOnce(sandbox: Sandbox, store: Store): Promise<void> {
   // Open and resolved: a webhook that moves a deal on resolves findings whose warnings stay in the CRM.
-  const ledger = (await store.findings.list('hs', { limit: 100_000 })).filter((f) => f.externalId !== null);
-  expect(ledger.length).toBeGreaterThan(0);
-  const { perKey, strays } = warningRecordsPerKey(sandbox, 'hubspot', new Set(ledger.map((f) => f.annotationKey)));
+  const records = (await store.findings.warningRecords('hs')).filter((r) => r.externalId !== null);
+  expect(records.length).toBeGreaterThan(0);
+  const { perKey, strays } = warningRecordsPerKey(sandbox, 'hubspot', new Set(records.map((r) => r.recordKey)));
   expect([...perKey].filter(([, n]) => n !== 1)).toEqual([]);
   expect(strays).toBe(0);
 }
