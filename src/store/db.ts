@@ -90,6 +90,7 @@ export function tables(schema: string) {
     syncRuns: t('sync_runs'),
     scores: t('deal_scores'),
     findings: t('findings'),
+    digestSends: t('digest_sends'),
   };
 }
 export type Tables = ReturnType<typeof tables>;
