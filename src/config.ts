@@ -174,9 +174,10 @@ function checkDigests(digests: unknown, connections: unknown, ctx: IssueSink): v
       const settings = known.get(connection);
       if (settings === undefined) {
         ctx.addIssue({ code: 'custom', path: at('connection'), message: `no connection "${connection}" is configured` });
-      } else if (typeof team === 'string') {
-        const teams = typeof settings.teams === 'object' && settings.teams !== null ? Object.keys(settings.teams) : [];
-        if (!teams.includes(team)) ctx.addIssue({ code: 'custom', path: at('team'), message: `not a team of connection "${connection}" (teams: ${teams.join(', ') || 'none'})` });
+      } else if (typeof team === 'string' && typeof settings.teams === 'object' && settings.teams !== null) {
+        // Without configured teams, teams come from the CRM's owners: known only after a sync.
+        const teams = Object.keys(settings.teams);
+        if (!teams.includes(team)) ctx.addIssue({ code: 'custom', path: at('team'), message: `not a team of connection "${connection}" (teams: ${teams.join(', ')})` });
       }
     }
     if (typeof cron === 'string' && !isCron(cron)) ctx.addIssue({ code: 'custom', path: at('cron'), message: 'invalid cron expression' });
