@@ -9,8 +9,8 @@ import { concurrencyFromEnv, openPipeline } from '../../jobs/runtime.js';
 import { createLogger } from '../logger.js';
 import { processMetrics } from '../metrics.js';
 import { listenForMetrics, type MetricsListener } from '../server/metrics-listener.js';
-import { untilSignal } from './serve.js';
-import { configFrom, storeFrom } from './support.js';
+import { publicUrlOf, untilSignal } from './serve.js';
+import { configFrom, digestDepsFrom, storeFrom } from './support.js';
 import type { WorkerOptions } from './types.js';
 
 export async function run(options: WorkerOptions): Promise<number> {
@@ -21,7 +21,7 @@ export async function run(options: WorkerOptions): Promise<number> {
   let listener: MetricsListener | undefined;
   try {
     await store.connections.upsertFromConfig(config.connections);
-    const pipeline = await openPipeline({ store, connections: config.connections, logger, redisUrl: config.redisUrl, prefix: config.queuePrefix });
+    const pipeline = await openPipeline({ store, connections: config.connections, logger, redisUrl: config.redisUrl, prefix: config.queuePrefix, digests: digestDepsFrom(config, publicUrlOf(config)) });
     try {
       const schedulers = await pipeline.reconcileSchedulers();
       pipeline.startWorkers({ concurrency });
