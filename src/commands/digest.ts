@@ -3,7 +3,6 @@
  * now, printed as text (or one JSON line `{subject, text, html, slack}`), or sent now on the
  * channels of the configured digest, recorded in the send ledger like a scheduled one.
  */
-import { EXIT } from '../cli.js';
 import type { Config } from '../config.js';
 import { digestIdOf, type DigestSettings } from '../domain/model/index.js';
 import { composeDigest } from '../digest/compose.js';
@@ -14,6 +13,9 @@ import { createReviewService } from '../server/review-service.js';
 import { connectionDirectory, publicUrlOf } from './serve.js';
 import { commandLogger, configFrom, storeFrom } from './support.js';
 import type { DigestOptions } from './types.js';
+
+/** The CLI's exit codes (src/cli.ts; importing it from a command would cycle through its entry point). */
+const EXIT = { ok: 0, invalidConfig: 2 } as const;
 
 export async function run(options: DigestOptions, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
   const config = configFrom(options);
