@@ -39,6 +39,8 @@ interface Section {
   more: number;
   /** Shown when there are no lines. */
   empty: string;
+  /** How the "nothing changed" line names it. */
+  noun?: string;
 }
 
 function forecastLine(c: DigestContent): string {
@@ -57,19 +59,28 @@ function limited<T>(items: readonly T[], limit = LIST_LIMIT): { shown: T[]; more
 function sections(c: DigestContent): Section[] {
   const ch = c.changes;
   const since = c.firstDigest ? 'in the last day' : 'since the last digest';
-  const of = <T>(title: string, items: readonly T[], line: (item: T) => Line, empty = 'none'): Section => {
+  const of = <T>(title: string, noun: string, items: readonly T[], line: (item: T) => Line): Section => {
     const { shown, more } = limited(items);
-    return { title, lines: shown.map(line), more, empty };
+    return { title, lines: shown.map(line), more, empty: 'none', noun };
   };
   const out: Section[] = [
-    of(`New risks ${since}`, ch.newRisks, (r) => ({ deal: r.deal, rest: `${money(r.deal.amount, r.deal.currency)}, ${r.deal.ownerName}: ${r.message}` })),
-    of('Resolved', ch.resolved, (r) => ({ deal: r.deal, rest: `${r.deal.ownerName}: ${ruleName(r.ruleId)}` })),
-    of('Moved stage', ch.stageMoves, (m) => ({ deal: m.deal, rest: `${m.from} -> ${m.to}` })),
-    of('Pushed out', ch.pushed, (p) => ({ deal: p.deal, rest: `close ${p.from ?? '-'} -> ${p.to ?? '-'}, ${money(p.deal.amount, p.deal.currency)}` })),
-    of('Won', ch.won, (d) => ({ deal: d, rest: `${money(d.amount, d.currency)}, ${d.ownerName}` })),
-    of('Lost', ch.lost, (d) => ({ deal: d, rest: `${money(d.amount, d.currency)}, ${d.ownerName}` })),
+    of(`New risks ${since}`, 'new risks', ch.newRisks, (r) => ({ deal: r.deal, rest: `${money(r.deal.amount, r.deal.currency)}, ${r.deal.ownerName}: ${r.message}` })),
+    of('Resolved', 'resolved risks', ch.resolved, (r) => ({ deal: r.deal, rest: `${r.deal.ownerName}: ${ruleName(r.ruleId)}` })),
+    of('Moved stage', 'stage moves', ch.stageMoves, (m) => ({ deal: m.deal, rest: `${m.from} -> ${m.to}` })),
+    of('Pushed out', 'pushed close dates', ch.pushed, (p) => ({ deal: p.deal, rest: `close ${p.from ?? '-'} -> ${p.to ?? '-'}, ${money(p.deal.amount, p.deal.currency)}` })),
+    of('Won', 'wins', ch.won, (d) => ({ deal: d, rest: `${money(d.amount, d.currency)}, ${d.ownerName}` })),
+    of('Lost', 'losses', ch.lost, (d) => ({ deal: d, rest: `${money(d.amount, d.currency)}, ${d.ownerName}` })),
   ];
   return out;
+}
+
+/** Sections without news are named on one line instead of one "none" each: a phone screen is short. */
+function quietLine(c: DigestContent, all: readonly Section[]): string | null {
+  const empty = all.filter((s) => s.lines.length === 0);
+  if (empty.length === 0) return null;
+  const since = c.firstDigest ? 'in the last day' : 'since the last digest';
+  if (empty.length === all.length) return `Nothing changed ${since}.`;
+  return `No ${empty.map((s) => s.noun ?? s.title).join(', ')} ${since}.`;
 }
 
 /** The top risks by rep: the rep's total, then the largest deals. */
@@ -107,7 +118,10 @@ function textOf(c: DigestContent): string {
     if (s.more > 0) out.push(`  ... and ${s.more} more`);
   };
   out.push('', 'What changed');
-  for (const s of sections(c)) block(s);
+  const changed = sections(c);
+  for (const s of changed.filter((x) => x.lines.length > 0)) block(s);
+  const quiet = quietLine(c, changed);
+  if (quiet !== null) out.push('', quiet);
   out.push('', 'Top risks by rep');
   if (c.risksByRep.length === 0) out.push('  none');
   for (const s of riskSections(c)) block(s);
@@ -143,12 +157,15 @@ function htmlOf(c: DigestContent, subject: string): string {
     const body = items.length > 0 ? `<ul style="${STYLE.ul}">${items.join('')}</ul>` : s.empty ? `<p style="${STYLE.muted};margin:0">${e(s.empty)}</p>` : '';
     return `<${heading} style="${STYLE[heading]}">${e(s.title)}</${heading}>${body}`;
   };
+  const changed = sections(c);
+  const quiet = quietLine(c, changed);
   const parts = [
     `<h1 style="${STYLE.h1}">Pipeline digest: ${e(scopeOf(c))}</h1>`,
     `<p style="${STYLE.muted};margin:0">${e(c.day)} (${e(c.timezone)})</p>`,
     `<h2 style="${STYLE.h2}">Forecast</h2><p style="margin:0">${e(forecastLine(c))}</p>`,
     `<h2 style="${STYLE.h2}">What changed</h2>`,
-    ...sections(c).map((s) => block(s, 'h3')),
+    ...changed.filter((x) => x.lines.length > 0).map((s) => block(s, 'h3')),
+    ...(quiet === null ? [] : [`<p style="${STYLE.muted};margin:6px 0 0">${e(quiet)}</p>`]),
     `<h2 style="${STYLE.h2}">Top risks by rep</h2>`,
     ...(c.risksByRep.length === 0 ? [`<p style="${STYLE.muted};margin:0">none</p>`] : riskSections(c).map((s) => block(s, 'h3'))),
     `<h2 style="${STYLE.h2}">Coaching</h2>`,
@@ -183,14 +200,15 @@ function slackOf(c: DigestContent, subject: string): Digest['slack'] {
     return `*${slackEscape(s.title)}*${lines.length > 0 ? `\n${lines.join('\n')}` : ''}`;
   };
   const mrkdwn = (text: string): SlackBlock => ({ type: 'section', text: { type: 'mrkdwn', text: clip(text) } });
-  // Sections without news are left out of Slack: a channel message should be a glance.
-  const changes = sections(c).filter((s) => s.lines.length > 0);
+  const all = sections(c);
+  const changes = all.filter((s) => s.lines.length > 0);
+  const quiet = quietLine(c, all);
   const blocks: SlackBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: `Pipeline digest: ${scopeOf(c)}`.slice(0, 150) } },
     { type: 'context', elements: [{ type: 'mrkdwn', text: slackEscape(`${c.day} (${c.timezone})`) }] },
     mrkdwn(`*Forecast*\n${slackEscape(forecastLine(c))}`),
     { type: 'divider' },
-    mrkdwn(changes.length === 0 ? '*What changed*\n_nothing_' : changes.map(sectionText).join('\n\n')),
+    mrkdwn([...changes.map(sectionText), ...(quiet === null ? [] : [`_${slackEscape(quiet)}_`])].join('\n\n')),
     { type: 'divider' },
     mrkdwn(`*Top risks by rep*\n${c.risksByRep.length === 0 ? '_none_' : riskSections(c).map(sectionText).join('\n')}`),
   ];

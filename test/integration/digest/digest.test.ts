@@ -129,6 +129,34 @@ describe.skipIf(!redisOk)('digest by email and Slack', () => {
     expect(run.stderr).toContain('digest sent');
   }, 120_000);
 
+  it('the next digest says what changed since the last one went out: a stage move and a win', async () => {
+    const store = await openStore({ databaseUrl: database.url, migrate: false });
+    let moved: { name: string; to: string };
+    let won: { name: string };
+    try {
+      const stages = await store.stages.list('hs');
+      const open = (await store.deals.loadOpen('hs')).sort((a, b) => a.externalId.localeCompare(b.externalId));
+      const [a, b] = open.filter((d) => stages.some((s) => s.pipeline === d.pipeline && !s.isClosed && s.id !== d.stageId));
+      const next = stages.find((s) => s.pipeline === a!.pipeline && !s.isClosed && s.id !== a!.stageId)!;
+      const closedWon = stages.find((s) => s.pipeline === b!.pipeline && s.isClosed && s.isWon)!;
+      sandbox.changeStage('hubspot', a!.externalId, next.id);
+      sandbox.changeStage('hubspot', b!.externalId, closedWon.id);
+      moved = { name: a!.name, to: next.label };
+      won = { name: b!.name };
+    } finally {
+      await store.close();
+    }
+    const sync = await runDealwatch(['sync', 'hs', '--wait', '--json'], env);
+    expect(sync.code, sync.stderr.slice(-2000)).toBe(0);
+    const run = await runDealwatch(['digest', 'hs'], env);
+    expect(run.code, run.stderr.slice(-2000)).toBe(0);
+    const section = (title: string) => run.stdout.split(`\n${title}\n`)[1]?.split('\n\n')[0] ?? '';
+    expect(section('Moved stage')).toContain(`${moved.name}: `);
+    expect(section('Moved stage')).toContain(`-> ${moved.to}`);
+    expect(section('Won')).toContain(`${won.name}: `);
+    expect(run.stdout).toContain('since the last digest');
+  }, 120_000);
+
   describe('a scheduled tick run by dealwatch worker', () => {
     let worker: DealwatchProcess;
     let metricsUrl: string;

@@ -1,0 +1,15 @@
+import { writeFileSync } from 'node:fs';
+import { runDealwatch } from '../test/integration/pipeline/dealwatch-process.js';
+import { startSandbox } from '../src/sandbox/index.js';
+import { sandboxConnections } from '../test/integration/pipeline/harness.js';
+const sandbox = await startSandbox({ deals: 60, seed: 3 });
+const conns = sandboxConnections(sandbox, 'dry-run').map((c) => (c.id === 'hs' ? { ...c, name: 'Acme HubSpot', quotas: undefined, teamQuotas: undefined } : c));
+writeFileSync('/tmp/dwsample/dealwatch.json', JSON.stringify({ connections: conns }));
+const env = { PATH: process.env.PATH, HOME: process.env.HOME, DEALWATCH_CONFIG: '/tmp/dwsample/dealwatch.json', DEALWATCH_DATA_DIR: '/tmp/dwsample/data', PUBLIC_URL: 'https://dealwatch.example.com', LOG_LEVEL: 'error' };
+const run = async (args: string[]) => { const r = await runDealwatch(args, env); if (r.code !== 0) throw new Error(r.stderr); return r.stdout; };
+await run(['sync', 'hs', '--full', '--wait', '--json']);
+writeFileSync('/tmp/dwsample/digest.txt', await run(['digest', 'hs']));
+const json = JSON.parse(await run(['digest', 'hs', '--json']));
+writeFileSync('/tmp/dwsample/digest.html', json.html);
+writeFileSync('/tmp/dwsample/slack.json', JSON.stringify(json.slack, null, 2));
+await sandbox.close();
