@@ -41,6 +41,7 @@ describe.skipIf(!redisOk)('digest by email and Slack', () => {
   let env: NodeJS.ProcessEnv;
   let portalId: string;
   const prefix = uniqueName('{dwdigest}');
+  const newRisksIn = (subject: string) => Number(/, (\d+) new risks?$/.exec(subject)?.[1] ?? Number.NaN);
 
   beforeAll(async () => {
     [sandbox, smtp, slack, database] = await Promise.all([startSandbox({ deals: 40, seed: 11 }), smtpReceiver(), slackReceiver(), createDatabase()]);
@@ -94,6 +95,7 @@ describe.skipIf(!redisOk)('digest by email and Slack', () => {
     expect(digest.subject).toMatch(/^Pipeline digest hs, \d{4}-\d{2}-\d{2}: /);
     expect(digest.html).toMatch(new RegExp(`<a [^>]*href="https://app.hubspot.com/contacts/${portalId}/record/0-3/\\d+"`));
     expect(digest.slack.blocks.length).toBeGreaterThan(3);
+    expect(newRisksIn(digest.subject)).toBeGreaterThan(0);
   }, 120_000);
 
   it('refuses an unknown connection with exit 2, naming it', async () => {
@@ -151,6 +153,9 @@ describe.skipIf(!redisOk)('digest by email and Slack', () => {
     const run = await runDealwatch(['digest', 'hs'], env);
     expect(run.code, run.stderr.slice(-2000)).toBe(0);
     const section = (title: string) => run.stdout.split(`\n${title}\n`)[1]?.split('\n\n')[0] ?? '';
+    // The risks the last digest reported are not new any more: only the two changed deals may have new ones.
+    const newRisks = section('New risks since the last digest').split('\n').filter((l) => l.startsWith('  - '));
+    for (const line of newRisks) expect([moved.name, won.name].some((name) => line.startsWith(`  - ${name}: `)), line).toBe(true);
     expect(section('Moved stage')).toContain(`${moved.name}: `);
     expect(section('Moved stage')).toContain(`-> ${moved.to}`);
     expect(section('Won')).toContain(`${won.name}: `);
