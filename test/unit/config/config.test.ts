@@ -145,7 +145,7 @@ describe('parseConfig', () => {
     );
     expect(issues.sort()).toEqual(
       [
-        'conections: unknown setting (allowed: publicUrl, connections)',
+        'conections: unknown setting (allowed: publicUrl, connections, digests)',
         'connections[1].id: duplicate id (also connections[0].id)',
         'connections[1].schedule.cron: invalid cron expression',
         'connections[1].schedule.timezone: unknown IANA time zone',
