@@ -65,7 +65,7 @@ function sections(c: DigestContent): Section[] {
   };
   const out: Section[] = [
     of(`New risks ${since}`, 'new risks', ch.newRisks, (r) => ({ deal: r.deal, rest: `${money(r.deal.amount, r.deal.currency)}, ${r.deal.ownerName}: ${r.message}` })),
-    of('Resolved', 'resolved risks', ch.resolved, (r) => ({ deal: r.deal, rest: `${r.deal.ownerName}: ${ruleName(r.ruleId)}` })),
+    of('Resolved', 'resolved risks', ch.resolved, (r) => ({ deal: r.deal, rest: `${r.deal.ownerName}: ${r.ruleIds.map(ruleName).join(', ')}` })),
     of('Moved stage', 'stage moves', ch.stageMoves, (m) => ({ deal: m.deal, rest: `${m.from} -> ${m.to}` })),
     of('Pushed out', 'pushed close dates', ch.pushed, (p) => ({ deal: p.deal, rest: `close ${p.from ?? '-'} -> ${p.to ?? '-'}, ${money(p.deal.amount, p.deal.currency)}` })),
     of('Won', 'wins', ch.won, (d) => ({ deal: d, rest: `${money(d.amount, d.currency)}, ${d.ownerName}` })),
@@ -80,7 +80,9 @@ function quietLine(c: DigestContent, all: readonly Section[]): string | null {
   if (empty.length === 0) return null;
   const since = c.firstDigest ? 'in the last day' : 'since the last digest';
   if (empty.length === all.length) return `Nothing changed ${since}.`;
-  return `No ${empty.map((s) => s.noun ?? s.title).join(', ')} ${since}.`;
+  const nouns = empty.map((s) => `no ${s.noun ?? s.title}`);
+  const listed = nouns.length === 1 ? nouns[0]! : `${nouns.slice(0, -1).join(', ')} and ${nouns.at(-1)!}`;
+  return `${listed.charAt(0).toUpperCase()}${listed.slice(1)} ${since}.`;
 }
 
 /** The top risks by rep: the rep's total, then the largest deals. */

@@ -50,7 +50,8 @@ export interface DigestContent {
   } | null;
   changes: {
     newRisks: { deal: DigestDeal; ruleId: string; severity: Severity; message: string }[];
-    resolved: { deal: DigestDeal; ruleId: string }[];
+    /** Deals whose risks were resolved (deals won or lost meanwhile are listed there instead). */
+    resolved: { deal: DigestDeal; ruleIds: string[] }[];
     stageMoves: { deal: DigestDeal; from: string; to: string }[];
     pushed: { deal: DigestDeal; from: string | null; to: string | null }[];
     won: DigestDeal[];

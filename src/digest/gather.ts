@@ -109,11 +109,16 @@ export async function gatherDigest(
     .map((f) => ({ deal: deals.get(f.dealId)!, f }))
     .sort((a, b) => SEVERITY_RANK[a.f.severity] - SEVERITY_RANK[b.f.severity] || bySize(a.deal, b.deal) || a.f.ruleId.localeCompare(b.f.ruleId))
     .map(({ deal, f }) => ({ deal: ref(deal), ruleId: f.ruleId, severity: f.severity, message: f.message }));
-  const resolved = resolvedFindings
-    .filter((f) => f.resolvedAt !== null && Date.parse(f.resolvedAt) >= sinceMs && inScope(deals.get(f.dealId)))
-    .map((f) => ({ deal: deals.get(f.dealId)!, ruleId: f.ruleId }))
-    .sort((a, b) => bySize(a.deal, b.deal) || a.ruleId.localeCompare(b.ruleId))
-    .map((r) => ({ deal: ref(r.deal), ruleId: r.ruleId }));
+  const resolvedByDeal = new Map<string, string[]>();
+  for (const f of resolvedFindings) {
+    const deal = deals.get(f.dealId);
+    if (f.resolvedAt === null || Date.parse(f.resolvedAt) < sinceMs || !inScope(deal) || deal.isClosed) continue;
+    resolvedByDeal.set(f.dealId, [...(resolvedByDeal.get(f.dealId) ?? []), f.ruleId]);
+  }
+  const resolved = [...resolvedByDeal.entries()]
+    .map(([id, ruleIds]) => ({ deal: deals.get(id)!, ruleIds: ruleIds.sort() }))
+    .sort((a, b) => bySize(a.deal, b.deal))
+    .map((r) => ({ deal: ref(r.deal), ruleIds: r.ruleIds }));
   const moves = stageChanges.filter((c) => Date.parse(c.at) >= sinceMs && inScope(deals.get(c.dealId)));
   const closedBy = (won: boolean) =>
     [...new Set(moves.filter((c) => stageOf(deals.get(c.dealId)!.pipeline, c.toStageId)?.isClosed === true && stageOf(deals.get(c.dealId)!.pipeline, c.toStageId)?.isWon === won).map((c) => c.dealId))]
