@@ -41,6 +41,8 @@ describe('parseConfig', () => {
       docs: 'token',
       queuePrefix: '{dealwatch}',
       connections: [],
+      digestFrom: 'dealwatch@localhost',
+      digests: [],
     });
   });
 
