@@ -225,5 +225,23 @@ describe.skipIf(!redisOk)('digest by email and Slack', () => {
       });
       for (const secret of [smtp.password, slack.secretPath]) expect(worker.lines.join('\n')).not.toContain(secret);
     }, 150_000);
+
+    it('sends on a tick the scheduler fires, named by that tick', async () => {
+      const mailsBefore = smtp.mails.length;
+      // Every second for a moment (the worker's scheduler, the configuration's schedule put back after).
+      await queues.reconcileDigestSchedulers([{ connectionId: 'hs', digestId: 'hs', cron: '* * * * * *', timezone: 'Europe/Berlin' }]);
+      try {
+        await until(() => smtp.mails.length, (n) => n > mailsBefore, 60_000, 'a scheduled digest mail');
+      } finally {
+        await queues.reconcileDigestSchedulers([{ connectionId: 'hs', digestId: 'hs', cron: '30 7 * * 1-5', timezone: 'Europe/Berlin' }]);
+      }
+      const mail = smtp.mails[mailsBefore]!;
+      const tick = Number(/^<digest\.hs\.(\d+)@dealwatch>$/.exec(mail.messageId ?? '')?.[1]);
+      // The scheduler's planned instant, on a whole second, not the moment the worker ran it.
+      expect(tick % 1000).toBe(0);
+      expect(Math.abs(Date.now() - tick)).toBeLessThan(120_000);
+      const outcome = await queues.waitFor({ queue: 'digest', jobId: `repeat:digest-hs:${tick}` }, { timeoutMs: 60_000 });
+      expect(outcome).toMatchObject({ state: 'completed', result: { digestId: 'hs', tick: new Date(tick).toISOString(), sent: ['email', 'slack'] } });
+    }, 120_000);
   });
 });
