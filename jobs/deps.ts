@@ -2,7 +2,7 @@
  * What every processor is built from. Everything with I/O comes in here (store, queue producers,
  * connectors, clock), so tests run the processors on real backends they control.
  */
-import type { ConnectionSettings } from '../src/domain/model/index.js';
+import type { ConnectionSettings, DigestSettings } from '../src/domain/model/index.js';
 import type { Store } from '../src/store/types.js';
 import type { QueueSystem } from '../src/queue/index.js';
 import { rateLimitsFor } from '../src/queue/index.js';
@@ -15,6 +15,17 @@ import { apiCallCounter } from './metrics.js';
 /** pino-compatible logger. */
 export interface PipelineLogger extends ConnectorLogger {
   child(bindings: Record<string, unknown>): PipelineLogger;
+}
+
+/** What digests need beyond the pipeline: their settings and where they link and mail from. */
+export interface DigestDeps {
+  digests: () => readonly DigestSettings[];
+  /** `publicUrl`, for the web app's deal pages; null leaves those links out. */
+  publicUrl: string | null;
+  /** `SMTP_URL`. */
+  smtpUrl: string | undefined;
+  /** `DIGEST_FROM`. */
+  digestFrom: string;
 }
 
 /** Builds the connector of a connection (the registry in production, a fake port in unit tests). */
@@ -30,6 +41,8 @@ export interface PipelineDeps {
   clock: () => Date;
   /** Where the processors count. @defaultValue the process's (src/metrics.ts) */
   metrics?: PipelineMetrics | undefined;
+  /** Scheduled digests; without them a digest job fails as a configuration error. */
+  digests?: DigestDeps | undefined;
 }
 
 /** The registry's connectors, each behind the connection's rate gate shared by every worker. */

@@ -13,6 +13,9 @@ export function connectionHealthHooks(deps: Pick<PipelineDeps, 'store' | 'logger
       if (queue === 'sync') await deps.store.connectionState.recordSuccess(connectionId, deps.clock().toISOString());
     },
     async onFailedForGood(queue, connectionId, reason, unrecoverable) {
+      // A digest that cannot go out (no SMTP_URL, Slack refusing) is logged and counted by the
+      // queue and the digest itself; the connection's syncs and write-backs are fine and go on.
+      if (queue === 'digest') return;
       const at = deps.clock().toISOString();
       if (unrecoverable) {
         const paused = await deps.store.connectionState.pause(connectionId, `needs attention: ${reason}`, at).then(

@@ -1,6 +1,7 @@
 /** The pipeline's processors, one per queue, built from their dependencies. */
 import type { JobHandlers } from '../src/queue/index.js';
 import type { PipelineDeps } from './deps.js';
+import { createDigestProcessor } from './digest.js';
 import { createEventsProcessor } from './events.js';
 import { BenchmarkCache, createScoreProcessor } from './score.js';
 import { createSyncProcessor } from './sync.js';
@@ -17,5 +18,6 @@ export function createHandlers(deps: PipelineDeps): JobHandlers {
     events: createEventsProcessor(deps, benchmarks),
     score: createScoreProcessor(deps, benchmarks),
     writeback: createWritebackProcessor(deps),
+    digest: createDigestProcessor(deps),
   };
 }

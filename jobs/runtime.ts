@@ -6,10 +6,11 @@
 import { ConfigError } from '../src/domain/errors.js';
 import type { ConnectionSettings } from '../src/domain/model/index.js';
 import { processMetrics, type PipelineMetrics } from '../src/metrics.js';
-import { chooseQueueBackend, QueueSystem, type QueueName, type WorkerGroup } from '../src/queue/index.js';
+import { chooseQueueBackend, QUEUE_NAMES, QueueSystem, type QueueName, type WorkerGroup } from '../src/queue/index.js';
 import type { RedisTarget } from '../src/queue/redis.js';
 import type { Store } from '../src/store/types.js';
-import { registryConnectors, type PipelineDeps, type PipelineLogger } from './deps.js';
+import { digestIdOf } from '../src/domain/model/index.js';
+import { registryConnectors, type DigestDeps, type PipelineDeps, type PipelineLogger } from './deps.js';
 import { connectionHealthHooks } from './health.js';
 import { createHandlers } from './index.js';
 import { workerMetricsHooks } from './metrics.js';
@@ -27,6 +28,8 @@ export interface PipelineRuntimeOptions {
   clock?: () => Date;
   /** Where the pipeline counts. @defaultValue the process's (src/metrics.ts) */
   metrics?: PipelineMetrics | undefined;
+  /** Scheduled digests (`digests`, `publicUrl`, `SMTP_URL`, `DIGEST_FROM`). @defaultValue none */
+  digests?: DigestDeps | undefined;
 }
 
 export interface PipelineRuntime {
@@ -34,8 +37,8 @@ export interface PipelineRuntime {
   deps: PipelineDeps;
   /** Starts workers (all queues by default) in this process. */
   startWorkers(options?: { concurrency?: Partial<Record<QueueName, number>>; queues?: readonly QueueName[] }): WorkerGroup;
-  /** Makes the nightly-sync schedulers match the configured connections. */
-  reconcileSchedulers(): Promise<{ upserted: string[]; removed: string[] }>;
+  /** Makes the nightly-sync and digest schedulers match the configuration. */
+  reconcileSchedulers(): Promise<{ upserted: string[]; removed: string[]; digests: { upserted: string[]; removed: string[] } }>;
   /** Stops workers (letting jobs in hand finish for `graceMs`) and closes the queues. */
   close(options?: { graceMs?: number }): Promise<void>;
 }
@@ -60,6 +63,7 @@ export async function openPipeline(options: PipelineRuntimeOptions): Promise<Pip
     logger: options.logger,
     clock: options.clock ?? (() => new Date()),
     metrics,
+    digests: options.digests,
   };
   const handlers = createHandlers(deps);
   return {
@@ -71,14 +75,19 @@ export async function openPipeline(options: PipelineRuntimeOptions): Promise<Pip
         ...(workerOptions.concurrency ? { concurrency: workerOptions.concurrency } : {}),
         ...(workerOptions.queues ? { queues: workerOptions.queues } : {}),
       }),
-    reconcileSchedulers: () =>
-      queues.reconcileSyncSchedulers(options.connections.map((c) => ({ connectionId: c.id, cron: c.schedule.cron, timezone: c.schedule.timezone }))),
+    reconcileSchedulers: async () => {
+      const syncs = await queues.reconcileSyncSchedulers(options.connections.map((c) => ({ connectionId: c.id, cron: c.schedule.cron, timezone: c.schedule.timezone })));
+      const digests = await queues.reconcileDigestSchedulers(
+        (options.digests?.digests() ?? []).map((d) => ({ connectionId: d.connection, digestId: digestIdOf(d), cron: d.cron, timezone: d.timezone })),
+      );
+      return { ...syncs, digests };
+    },
     close: (closeOptions = {}) => queues.close(closeOptions),
   };
 }
 
 /**
- * Per-queue concurrency from `DEALWATCH_CONCURRENCY` (`sync=2,events=8,score=2,writeback=2`);
+ * Per-queue concurrency from `DEALWATCH_CONCURRENCY` (`sync=2,events=8,score=2,writeback=2,digest=1`);
  * unknown names or bad numbers are reported, never ignored.
  */
 export function concurrencyFromEnv(value: string | undefined): Partial<Record<QueueName, number>> {
@@ -87,8 +96,8 @@ export function concurrencyFromEnv(value: string | undefined): Partial<Record<Qu
   for (const part of value.split(',').map((p) => p.trim()).filter(Boolean)) {
     const [name, n] = part.split('=');
     const count = Number(n);
-    if (!name || !['sync', 'events', 'score', 'writeback'].includes(name) || !Number.isInteger(count) || count < 1) {
-      throw new ConfigError([`DEALWATCH_CONCURRENCY: "${part}" is not <queue>=<positive integer> (queues: sync, events, score, writeback)`]);
+    if (!name || !(QUEUE_NAMES as readonly string[]).includes(name) || !Number.isInteger(count) || count < 1) {
+      throw new ConfigError([`DEALWATCH_CONCURRENCY: "${part}" is not <queue>=<positive integer> (queues: ${QUEUE_NAMES.join(', ')})`]);
     }
     out[name as QueueName] = count;
   }

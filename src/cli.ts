@@ -37,6 +37,13 @@ export function buildProgram(): Command {
   command(program, 'report', "Print a connection's morning pipeline review", (cmd) =>
     cmd.argument('<connection>', 'connection id from the configuration').option('--json', 'print JSON instead of tables', false),
   );
+  command(program, 'digest', "Print a connection's digest (forecast, changes, risks, coaching), or send it now", (cmd) =>
+    cmd
+      .argument('<connection>', 'connection id from the configuration')
+      .option('--team <team>', "only this team's reps")
+      .option('--send', "send it now on the configured digest's channels (email, Slack)", false)
+      .option('--json', 'print {subject, text, html, slack} as one JSON line', false),
+  );
   command(program, 'backtest', 'Replay each forecast method on past quarters and measure its error', (cmd) =>
     cmd
       .argument('<connection>', 'connection id from the configuration')

@@ -10,6 +10,7 @@ import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import { ConfigError } from './domain/errors.js';
 import { ConnectionSettings, HubSpotConnection, SalesforceConnection } from './domain/model/connection.js';
+import { DigestSettings, digestIdOf } from './domain/model/digest.js';
 import { RulesConfig } from './domain/rules/config.js';
 import { NODE_ENTRY } from './queue/redis.js';
 
@@ -34,6 +35,8 @@ export const ENV_VARS = {
   DEALWATCH_METRICS_TOKEN: 'metricsToken',
   DEALWATCH_DOCS: 'docs',
   DEALWATCH_QUEUE_PREFIX: 'queuePrefix',
+  SMTP_URL: 'smtpUrl',
+  DIGEST_FROM: 'digestFrom',
 } as const;
 
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
@@ -106,6 +109,15 @@ export const ConfigSchema = z
     ),
     /** CRM connections, each with a unique `id`. @defaultValue [] */
     connections: z.array(ConnectionSettings).default([]),
+    /**
+     * env `SMTP_URL`: where digests are mailed, `smtp://user:pass@host:587` (STARTTLS when the
+     * server offers it) or `smtps://...:465` (TLS from the start). A secret: never logged.
+     */
+    smtpUrl: z.preprocess(emptyAsUndefined, z.string().regex(/^smtps?:\/\/[^/]/, 'expected an smtp:// or smtps:// URL').optional()),
+    /** env `DIGEST_FROM`: the digest mail's sender. @defaultValue "dealwatch@localhost" */
+    digestFrom: z.preprocess(emptyAsUndefined, z.string().min(3).default('dealwatch@localhost')),
+    /** Scheduled digests (email, Slack or both) of a connection or one of its teams. @defaultValue [] */
+    digests: z.array(DigestSettings).default([]),
   });
 
 /** Where cross-field checks put their issues (zod-shaped, so they are described like the schema's). */
@@ -173,6 +185,42 @@ function checkRedisModes(env: NodeJS.ProcessEnv, ctx: IssueSink): void {
   if (hasName && !hasSentinels) ctx.addIssue({ code: 'custom', path: ['redisSentinelName'], message: 'set without REDIS_SENTINELS' });
 }
 
+/**
+ * Digests: the connection exists, the team is one of its teams, the cron parses, the time zone is
+ * known, and no two digests go by one id (the id keys the scheduler and the send ledger).
+ */
+function checkDigests(digests: unknown, connections: unknown, ctx: IssueSink): void {
+  if (!Array.isArray(digests)) return;
+  const known = new Map<string, { teams?: unknown }>();
+  if (Array.isArray(connections)) {
+    for (const c of connections as { id?: unknown; teams?: unknown }[]) if (typeof c?.id === 'string') known.set(c.id, c);
+  }
+  const firstIndexById = new Map<string, number>();
+  digests.forEach((digest: unknown, index) => {
+    if (typeof digest !== 'object' || digest === null) return;
+    const { id, connection, team, cron, timezone } = digest as Record<string, unknown>;
+    const at = (...path: string[]) => ['digests', index, ...path];
+    if (typeof connection === 'string') {
+      const settings = known.get(connection);
+      if (settings === undefined) {
+        ctx.addIssue({ code: 'custom', path: at('connection'), message: `no connection "${connection}" is configured` });
+      } else if (typeof team === 'string' && typeof settings.teams === 'object' && settings.teams !== null) {
+        // Without configured teams, teams come from the CRM's owners: known only after a sync.
+        const teams = Object.keys(settings.teams);
+        if (!teams.includes(team)) ctx.addIssue({ code: 'custom', path: at('team'), message: `not a team of connection "${connection}" (teams: ${teams.join(', ')})` });
+      }
+    }
+    if (typeof cron === 'string' && !isCron(cron)) ctx.addIssue({ code: 'custom', path: at('cron'), message: 'invalid cron expression' });
+    if (typeof timezone === 'string' && !isTimeZone(timezone)) ctx.addIssue({ code: 'custom', path: at('timezone'), message: 'unknown IANA time zone' });
+    if (typeof connection === 'string' && (id === undefined || typeof id === 'string') && (team === undefined || typeof team === 'string')) {
+      const digestId = digestIdOf({ id, connection, team });
+      const first = firstIndexById.get(digestId);
+      if (first === undefined) firstIndexById.set(digestId, index);
+      else ctx.addIssue({ code: 'custom', path: at('id'), message: `two digests go by "${digestId}" (also digests[${first}]): give each an id` });
+    }
+  });
+}
+
 /** Issues a connection of unknown provider would have under every provider: its shared fields' own problems. */
 function sharedFieldIssues(connection: object): z.core.$ZodIssue[] {
   const asHubSpot = HubSpotConnection.safeParse({ ...connection, provider: 'hubspot' });
@@ -189,7 +237,7 @@ export type Config = z.infer<typeof ConfigSchema> & {
 };
 
 /** Top-level keys the config file may hold; anything else is reported (typos must not pass silently). */
-const FILE_KEYS = new Set(['publicUrl', 'connections', '$schema']);
+const FILE_KEYS = new Set(['publicUrl', 'connections', 'digests', '$schema']);
 
 export interface LoadConfigOptions {
   /** `--config PATH`; falls back to `DEALWATCH_CONFIG`. */
@@ -216,7 +264,7 @@ export function parseConfig(file: unknown, env: NodeJS.ProcessEnv): z.infer<type
   }
   const issues: string[] = [];
   for (const key of Object.keys(file)) {
-    if (!FILE_KEYS.has(key)) issues.push(`${key}: unknown setting (allowed: publicUrl, connections)`);
+    if (!FILE_KEYS.has(key)) issues.push(`${key}: unknown setting (allowed: publicUrl, connections, digests)`);
   }
   const secretIssues = new Map<string, string>();
   const resolved = resolveEnvReferences(file, env, [], secretIssues) as Record<string, unknown>;
@@ -239,11 +287,15 @@ export function parseConfig(file: unknown, env: NodeJS.ProcessEnv): z.infer<type
     dataDir: env.DEALWATCH_DATA_DIR,
     queuePrefix: env.DEALWATCH_QUEUE_PREFIX,
     connections: resolved.connections,
+    smtpUrl: env.SMTP_URL,
+    digestFrom: env.DIGEST_FROM,
+    digests: resolved.digests,
   };
   const result = ConfigSchema.safeParse(input);
   const crossField: z.core.$ZodIssue[] = [];
   checkConnections(resolved.connections, { addIssue: (issue) => crossField.push(issue as z.core.$ZodIssue) });
   checkRedisModes(env, { addIssue: (issue) => crossField.push(issue as z.core.$ZodIssue) });
+  checkDigests(resolved.digests, resolved.connections, { addIssue: (issue) => crossField.push(issue as z.core.$ZodIssue) });
   issues.push(...secretIssues.values());
   for (const issue of [...(result.success ? [] : result.error.issues), ...crossField]) {
     const field = formatPath(issue.path);

@@ -32,6 +32,8 @@ export const SECRET_KEYS = [
   'authorization',
   'Authorization',
   'cookie',
+  'webhookUrl',
+  'smtpUrl',
 ] as const;
 
 /** Nesting depth the redaction paths cover: `a.b.c.d.password` is depth 4. */

@@ -35,6 +35,8 @@ export interface PipelineMetrics {
   readonly annotationsWritten: Counter<'connection' | 'kind'>;
   /** Annotations the CRM refused (or whose batch failed), by connection and kind. */
   readonly annotationsFailed: Counter<'connection' | 'kind'>;
+  /** Digest sends by channel (`email`, `slack`) and outcome (`sent`, `failed`, `skipped`: sent by an earlier attempt of the same tick). */
+  readonly digestSends: Counter<'channel' | 'outcome'>;
   /** Jobs per queue and state (waiting, active, delayed, prioritized, completed, failed). */
   readonly queueJobs: Gauge<'queue' | 'state'>;
   /** Age of the oldest waiting job per queue (0 when none waits): the signal to scale workers on. */
@@ -130,6 +132,12 @@ export function createPipelineMetrics(registry: Registry = new Registry(), optio
       name: 'dealwatch_annotations_failed_total',
       help: 'Annotations the CRM refused or that failed with their batch',
       labelNames: ['connection', 'kind'] as const,
+      registers,
+    }),
+    digestSends: new Counter({
+      name: 'dealwatch_digest_sends_total',
+      help: 'Digest sends by channel and outcome (sent, failed, skipped when an earlier attempt of the tick sent it)',
+      labelNames: ['channel', 'outcome'] as const,
       registers,
     }),
     queueJobs,

@@ -27,6 +27,8 @@ import { createReviewService } from '../server/review-service.js';
 import { startServer, type RunningServer } from '../server/server.js';
 import { openStore } from '../store/index.js';
 import type { Store } from '../store/types.js';
+import { deliverDigest } from '../digest/deliver.js';
+import { processMetrics } from '../metrics.js';
 import { formatReview } from './report.js';
 import { connectionDirectory, serverDepsFrom, untilSignal } from './serve.js';
 import type { DemoOptions } from './types.js';
@@ -127,6 +129,7 @@ export async function run(options: DemoOptions, out: NodeJS.WritableStream = pro
     const result = await buildResult({ sandbox, store, config, syncs, webhooks, started, databaseUrl, redisUrl });
     progress(null);
     out.write(options.json ? `${JSON.stringify(result)}\n` : formatDemo(result));
+    if (config.smtpUrl !== undefined) process.stderr.write(await mailDemoDigest(config, store, logger));
 
     if (options.keep) {
       process.stderr.write(keptRunningText(server?.url ?? null, sandbox.adminUrl, path.join(workDir, 'dealwatch.json'), givenTokens ? null : apiTokens));
@@ -200,6 +203,8 @@ function writeDemoConfig(
       DEALWATCH_DATA_DIR: path.join(workDir, 'data'),
       LOG_LEVEL: 'warn',
       DEALWATCH_API_TOKENS: o.apiTokens,
+      ...(process.env.SMTP_URL ? { SMTP_URL: process.env.SMTP_URL } : {}),
+      ...(process.env.DIGEST_FROM ? { DIGEST_FROM: process.env.DIGEST_FROM } : {}),
       ...(o.databaseUrl ? { DATABASE_URL: o.databaseUrl } : {}),
       ...(o.redisUrl ? { REDIS_URL: o.redisUrl } : {}),
     },
@@ -395,4 +400,17 @@ function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** With SMTP_URL set, the HubSpot connection's digest goes to a made-up manager there (a local mail catcher). */
+async function mailDemoDigest(config: Config, store: Store, logger: Logger): Promise<string> {
+  const to = 'manager@example.com';
+  const settings = config.connections.find((c) => c.id === 'hs')!;
+  const sent = await deliverDigest(
+    { store, reviews: createReviewService({ store, connections: connectionDirectory(config) }), publicUrl: config.publicUrl ?? null, smtpUrl: config.smtpUrl, digestFrom: config.digestFrom, metrics: processMetrics(), logger },
+    settings,
+    { connection: settings.id, cron: '0 8 * * *', timezone: 'UTC', email: { to: [to] } },
+    new Date(),
+  );
+  return `\nDigest mailed to ${to} through SMTP_URL: "${sent.subject ?? ''}"\n`;
 }

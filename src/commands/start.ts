@@ -9,7 +9,7 @@ import { concurrencyFromEnv, openPipeline } from '../../jobs/runtime.js';
 import { createLogger } from '../logger.js';
 import type { RunningServer } from '../server/server.js';
 import { openHttpServer, publicUrlOf, untilSignal } from './serve.js';
-import { configFrom, storeFrom } from './support.js';
+import { configFrom, digestDepsFrom, storeFrom } from './support.js';
 import type { StartOptions } from './types.js';
 
 export async function run(options: StartOptions): Promise<number> {
@@ -21,7 +21,7 @@ export async function run(options: StartOptions): Promise<number> {
   let server: RunningServer | undefined;
   try {
     await store.connections.upsertFromConfig(config.connections);
-    const pipeline = await openPipeline({ store, connections: config.connections, logger, redis: redisTargetOf(config), prefix: config.queuePrefix });
+    const pipeline = await openPipeline({ store, connections: config.connections, logger, redis: redisTargetOf(config), prefix: config.queuePrefix, digests: digestDepsFrom(config, publicUrlOf(config)) });
     closers.unshift(() => pipeline.close({ graceMs: 20_000 }));
     const schedulers = await pipeline.reconcileSchedulers();
     pipeline.startWorkers({ concurrency });

@@ -32,6 +32,16 @@ export interface ReportOptions extends GlobalOptions {
   json: boolean;
 }
 
+export interface DigestOptions extends GlobalOptions {
+  connection: string;
+  /** Only this team's reps. */
+  team?: string | undefined;
+  /** Send on the configured digest's channels instead of printing. */
+  send: boolean;
+  /** Print one JSON line. */
+  json: boolean;
+}
+
 export interface BacktestOptions extends GlobalOptions {
   connection: string;
   /** Complete past quarters to replay (default 4). */

@@ -10,8 +10,8 @@ import { concurrencyFromEnv, openPipeline } from '../../jobs/runtime.js';
 import { createLogger } from '../logger.js';
 import { processMetrics } from '../metrics.js';
 import { listenForMetrics, type MetricsListener } from '../server/metrics-listener.js';
-import { untilSignal } from './serve.js';
-import { configFrom, storeFrom } from './support.js';
+import { publicUrlOf, untilSignal } from './serve.js';
+import { configFrom, digestDepsFrom, storeFrom } from './support.js';
 import type { WorkerOptions } from './types.js';
 
 export async function run(options: WorkerOptions): Promise<number> {
@@ -22,7 +22,7 @@ export async function run(options: WorkerOptions): Promise<number> {
   let listener: MetricsListener | undefined;
   try {
     await store.connections.upsertFromConfig(config.connections);
-    const pipeline = await openPipeline({ store, connections: config.connections, logger, redis: redisTargetOf(config), prefix: config.queuePrefix });
+    const pipeline = await openPipeline({ store, connections: config.connections, logger, redis: redisTargetOf(config), prefix: config.queuePrefix, digests: digestDepsFrom(config, publicUrlOf(config)) });
     try {
       const schedulers = await pipeline.reconcileSchedulers();
       pipeline.startWorkers({ concurrency });

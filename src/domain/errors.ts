@@ -23,7 +23,8 @@ export type ErrorCode =
   | 'QUEUE.TIMEOUT'
   | 'REQUEST.INVALID'
   | 'NOT_FOUND'
-  | 'UNAUTHORIZED';
+  | 'UNAUTHORIZED'
+  | 'DIGEST.SEND_FAILED';
 
 export class DealwatchError extends Error {
   readonly code: ErrorCode;
@@ -68,5 +69,18 @@ export class WebhookError extends DealwatchError {
   constructor(code: Extract<ErrorCode, `WEBHOOK.${string}`>, message: string, httpStatus: number) {
     super(code, message);
     this.httpStatus = httpStatus;
+  }
+}
+
+/**
+ * A digest did not go out on some of its channels (the mail server or Slack refused or did not
+ * answer). Retried with backoff; the channels that did go out are not sent again.
+ */
+export class DigestSendError extends DealwatchError {
+  /** The channels that failed, each with why (no address, no secret). */
+  readonly failures: { channel: 'email' | 'slack'; reason: string }[];
+  constructor(digestId: string, failures: { channel: 'email' | 'slack'; reason: string }[]) {
+    super('DIGEST.SEND_FAILED', `digest "${digestId}" not sent on ${failures.map((f) => `${f.channel} (${f.reason})`).join(', ')}`);
+    this.failures = failures;
   }
 }

@@ -83,6 +83,18 @@ export const WritebackJobPayload = z.object({
 });
 export type WritebackJobPayload = z.input<typeof WritebackJobPayload>;
 
+/**
+ * Sends one digest for one schedule tick. The scheduler's jobs carry no tick (their data is fixed):
+ * the tick is the instant the scheduler planned the job for (`JobContext.scheduledAt`).
+ */
+export const DigestJobPayload = z.object({
+  connectionId: ConnectionId,
+  digestId: z.string().min(1),
+  /** The tick (ISO), when enqueued by hand; scheduled jobs take theirs from the scheduler. */
+  tick: z.iso.datetime({ offset: true }).optional(),
+});
+export type DigestJobPayload = z.input<typeof DigestJobPayload>;
+
 /** One catalog entry. */
 export interface JobDefinition<S extends z.ZodType> {
   queue: QueueName;
@@ -158,6 +170,14 @@ export const jobCatalog = {
     jobId: (p) => jobIdOf('wb', p.connectionId, p.cause),
     priority: (p) => roundPriority(p.round),
   }),
+  /** One job per digest and tick (the scheduler names its jobs by scheduler and tick the same way). */
+  digest: define({
+    queue: 'digest',
+    payload: DigestJobPayload,
+    retry: { attempts: 6, backoffMs: 30_000, jitter: 0.5 },
+    retention: { completed: { age: 7 * DAY_S, count: 1_000 }, failed: { count: 500 } },
+    jobId: (p) => jobIdOf('digest', p.digestId, p.tick === undefined ? Date.now() : Date.parse(p.tick)),
+  }),
 } as const satisfies { [N in QueueName]: JobDefinition<z.ZodType> };
 
 export type JobName = keyof typeof jobCatalog;
@@ -197,6 +217,7 @@ export interface JobResults {
     errors: string[];
     followUps: JobRef[];
   };
+  digest: { connectionId: string; digestId: string; tick: string; sent: ('email' | 'slack')[]; skipped: ('email' | 'slack')[]; followUps: JobRef[] };
 }
 
 /** Context given to a processor. */
@@ -206,6 +227,8 @@ export interface JobContext {
   attempt: number;
   /** Aborted when the worker shuts down: stop at the next page boundary. */
   signal: AbortSignal;
+  /** For a job a scheduler made: the instant (ms) it was planned for, its tick. */
+  scheduledAt?: number | undefined;
 }
 
 /** One processor per job; a missing one does not compile. */

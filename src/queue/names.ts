@@ -1,5 +1,5 @@
-/** The four queues of the pipeline (docs/architecture.md). */
-export const QUEUE_NAMES = ['sync', 'events', 'score', 'writeback'] as const;
+/** The queues: the pipeline's four (docs/architecture.md) and the scheduled digests. */
+export const QUEUE_NAMES = ['sync', 'events', 'score', 'writeback', 'digest'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 /**

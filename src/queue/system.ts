@@ -64,16 +64,16 @@ export interface AttemptTiming {
 }
 
 export interface WorkerGroupOptions {
-  /** Queues to consume. @defaultValue all four */
+  /** Queues to consume. @defaultValue all of them */
   queues?: readonly QueueName[];
-  /** Jobs run at once per queue in this process. @defaultValue sync 2, events 8, score 2, writeback 2 */
+  /** Jobs run at once per queue in this process. @defaultValue sync 2, events 8, score 2, writeback 2, digest 1 */
   concurrency?: Partial<Record<QueueName, number>>;
   hooks?: WorkerHooks;
   /** Lock duration of active jobs (a killed worker's job is picked up after it). @defaultValue 30000 */
   lockDurationMs?: number;
 }
 
-export const DEFAULT_CONCURRENCY: Record<QueueName, number> = { sync: 2, events: 8, score: 2, writeback: 2 };
+export const DEFAULT_CONCURRENCY: Record<QueueName, number> = { sync: 2, events: 8, score: 2, writeback: 2, digest: 1 };
 
 /** A set of running workers. */
 export interface WorkerGroup {
@@ -102,6 +102,14 @@ export interface SyncScheduleEntry {
 }
 
 const SCHEDULER_PREFIX = 'nightly-sync-';
+const DIGEST_SCHEDULER_PREFIX = 'digest-';
+
+export interface DigestScheduleEntry {
+  connectionId: string;
+  digestId: string;
+  cron: string;
+  timezone: string;
+}
 
 export class QueueSystem {
   /** Where this system's keys live (src/queue/keys.ts): the configured prefix, the install id, the mode. */
@@ -242,7 +250,9 @@ export class QueueSystem {
       const ended = (outcome: AttemptTiming['outcome']) =>
         hooks.onAttemptEnded?.({ queue: name, connectionId, outcome, waitSeconds: waitSecondsOf(job, startedAt), runSeconds: (Date.now() - startedAt) / 1000 });
       try {
-        const result = await handler(parsed.data, { jobId: job.id ?? '', attempt: job.attemptsMade + 1, signal: jobAbort.signal });
+        // A scheduler's job carries the instant it was planned for (BullMQ `prevMillis`).
+        const scheduledAt = job.repeatJobKey !== undefined && typeof job.opts.prevMillis === 'number' ? job.opts.prevMillis : undefined;
+        const result = await handler(parsed.data, { jobId: job.id ?? '', attempt: job.attemptsMade + 1, signal: jobAbort.signal, scheduledAt });
         ended('completed');
         await hooks.onSucceeded?.(name, connectionId);
         return result;
@@ -293,6 +303,31 @@ export class QueueSystem {
       await queue.upsertJobScheduler(id, { pattern: entry.cron, tz: entry.timezone }, { name: 'sync', data, opts: jobOptions(definition) });
     }
     return { upserted: [...wanted.values()].map((e) => e.connectionId), removed };
+  }
+
+  /**
+   * Makes the digest schedulers match the configuration: one per digest (cron + time zone), on the
+   * `digest` queue; BullMQ names each tick's job by scheduler and tick, so a tick is one job.
+   */
+  async reconcileDigestSchedulers(entries: readonly DigestScheduleEntry[]): Promise<{ upserted: string[]; removed: string[] }> {
+    const queue = this.queue('digest');
+    const wanted = new Map(entries.map((e) => [DIGEST_SCHEDULER_PREFIX + e.digestId, e]));
+    const existing = (await queue.getJobSchedulers(0, -1, true)).filter((s) => s.key.startsWith(DIGEST_SCHEDULER_PREFIX));
+    const removed: string[] = [];
+    for (const scheduler of existing) {
+      if (!wanted.has(scheduler.key)) {
+        await queue.removeJobScheduler(scheduler.key);
+        removed.push(scheduler.key.slice(DIGEST_SCHEDULER_PREFIX.length));
+      }
+    }
+    const definition = jobCatalog.digest;
+    for (const [id, entry] of wanted) {
+      const data = definition.payload.parse({ connectionId: entry.connectionId, digestId: entry.digestId });
+      const current = existing.find((s) => s.key === id);
+      if (current && current.pattern === entry.cron && (current.tz ?? 'UTC') === entry.timezone && JSON.stringify(current.template?.data) === JSON.stringify(data)) continue;
+      await queue.upsertJobScheduler(id, { pattern: entry.cron, tz: entry.timezone }, { name: 'digest', data, opts: jobOptions(definition) });
+    }
+    return { upserted: [...wanted.values()].map((e) => e.digestId), removed };
   }
 
   /** The nightly-sync schedulers that exist. */

@@ -91,6 +91,7 @@ export function tables(schema: string) {
     scores: t('deal_scores'),
     findings: t('findings'),
     warningRecords: t('warning_records'),
+    digestSends: t('digest_sends'),
   };
 }
 export type Tables = ReturnType<typeof tables>;

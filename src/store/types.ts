@@ -18,6 +18,7 @@ import type {
   DealFieldChange,
   DealScore,
   DealSnapshot,
+  DigestChannel,
   Finding,
   LedgerFinding,
   Owner,
@@ -430,6 +431,23 @@ export interface WarningRecordUpdate {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Digests
+
+/**
+ * Which channels of a digest's schedule tick went out. A channel is recorded after its send
+ * succeeded, so a retry of the tick sends only the channels missing here (at least once per
+ * channel; see src/digest/deliver.ts).
+ */
+export interface DigestSendLedger {
+  /** Channels recorded as sent for this digest and tick. */
+  sentChannels(digestId: string, tick: string): Promise<DigestChannel[]>;
+  /** Records a channel as sent; recording it twice changes nothing. */
+  recordSent(send: { digestId: string; tick: string; channel: DigestChannel; connectionId: string; sentAt: string }): Promise<void>;
+  /** The latest tick before `before` on which any channel of the digest went out; null when none did. */
+  lastSentTick(digestId: string, before: string): Promise<string | null>;
+}
+
+// ---------------------------------------------------------------------------------------------
 // The store
 
 export interface MigrationStatus {
@@ -460,6 +478,7 @@ export interface Repositories {
   readonly syncRuns: SyncRunRepository;
   readonly scores: ScoreRepository;
   readonly findings: FindingsLedger;
+  readonly digestSends: DigestSendLedger;
 }
 
 export interface Store extends Repositories {

@@ -27,6 +27,7 @@ async function scenario(name: Scenario): Promise<{ scenario: Scenario; smallWait
   const handlers: JobHandlers = {
     sync: unused,
     events: unused,
+    digest: unused,
     writeback: unused,
     score: async (p) => {
       if (!startedAt.has(p.connectionId)) startedAt.set(p.connectionId, Date.now());

@@ -7,3 +7,4 @@ export * from './history.js';
 export * from './finding.js';
 export * from './sync.js';
 export * from './connection.js';
+export * from './digest.js';

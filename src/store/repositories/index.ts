@@ -3,6 +3,7 @@ import type { Repositories } from '../types.js';
 import { activityRepository } from './activities.js';
 import { connectionRepository, connectionStateRepository } from './connections.js';
 import { dealRepository } from './deals.js';
+import { digestSendLedger } from './digests.js';
 import { findingsLedger } from './findings.js';
 import { historyRepository } from './history.js';
 import { ownerRepository, stageRepository } from './reference.js';
@@ -25,5 +26,6 @@ export function repositories(db: Db, t: Tables): Repositories {
     syncRuns: syncRunRepository(db, t),
     scores: scoreRepository(db, t),
     findings: findingsLedger(db, t),
+    digestSends: digestSendLedger(db, t),
   };
 }

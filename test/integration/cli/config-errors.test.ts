@@ -38,6 +38,38 @@ describe('dealwatch with an invalid configuration', { timeout: 90_000 }, () => {
     expect(result.stderr + result.stdout).not.toContain('another-secret-value');
   });
 
+  it('checks digests like connections: each problem by field, SMTP_URL by its name, no secret printed', async () => {
+    const file = path.join(dir, 'digests.json');
+    const smtpPassword = 'smtp-password-do-not-print';
+    writeFileSync(
+      file,
+      JSON.stringify({
+        connections: [{ id: 'acme-hs', provider: 'hubspot', accessToken: 'x', teams: { East: ['1'] } }],
+        digests: [
+          { connection: 'acme-hs', cron: '30 7 * * 1-5', timezone: 'Europe/Berlin', email: { to: ['manager@example.com'] }, slack: { webhookUrl: 'env:ACME_SLACK_WEBHOOK' } },
+          { connection: 'acme-sf', cron: '30 7 * * 1-5', email: { to: ['manager@example.com'] } },
+          { connection: 'acme-hs', team: 'West', cron: 'every morning', timezone: 'Europe/Atlantis', email: { to: ['not-an-address'] } },
+          { connection: 'acme-hs', cron: '0 8 * * *' },
+        ],
+      }),
+    );
+    const result = await runCli(['--config', file, 'migrate'], { env: cleanEnv({ SMTP_URL: `http://digest:${smtpPassword}@mail.example.com` }) });
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      'invalid configuration:',
+      '  digests[0].slack.webhookUrl: environment variable ACME_SLACK_WEBHOOK is not set',
+      '  SMTP_URL: expected an smtp:// or smtps:// URL',
+      '  digests[2].email.to[0]: invalid email address',
+      '  digests[3].email: set email ({ "to": [...] }), slack ({ "webhookUrl": "env:NAME" }) or both',
+      '  digests[1].connection: no connection "acme-sf" is configured',
+      '  digests[2].team: not a team of connection "acme-hs" (teams: East)',
+      '  digests[2].cron: invalid cron expression',
+      '  digests[2].timezone: unknown IANA time zone',
+      '  digests[3].id: two digests go by "acme-hs" (also digests[0]): give each an id',
+    ]);
+    expect(result.stderr + result.stdout).not.toContain(smtpPassword);
+  });
+
   it('reports a bad environment variable under its own name', async () => {
     const result = await runCli(['migrate'], { env: cleanEnv({ PORT: 'http', LOG_LEVEL: 'loud' }) });
     expect(result.code).toBe(2);

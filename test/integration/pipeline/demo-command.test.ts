@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { startSandbox } from '../../../src/sandbox/index.js';
+import { smtpReceiver } from '../digest/receivers.js';
 import { runDealwatch } from './dealwatch-process.js';
 
 function runDemo(env: Record<string, string>) {
@@ -17,8 +18,13 @@ function runDemo(env: Record<string, string>) {
 describe('dealwatch demo --json', () => {
   it('syncs both sandbox CRMs on the embedded defaults, handles the webhooks and reports every problem each CRM planted', async () => {
     const deals = 150;
-    const { code, stdout, stderr } = await runDemo({ DEALWATCH_DEMO_DEALS: String(deals), LOG_LEVEL: 'error' });
+    const smtp = await smtpReceiver();
+    const { code, stdout, stderr } = await runDemo({ DEALWATCH_DEMO_DEALS: String(deals), LOG_LEVEL: 'error', SMTP_URL: smtp.url }).finally(() => smtp.close());
     expect(code, stderr.slice(-2000)).toBe(0);
+    // With SMTP_URL set the demo mails the HubSpot connection's digest there, once.
+    expect(smtp.mails.map((m) => m.subject)).toEqual([expect.stringMatching(/^Pipeline digest Sandbox HubSpot, /)]);
+    expect(smtp.mails[0]!.html).toContain('/record/0-3/');
+    expect(stderr).toContain('Digest mailed to manager@example.com');
     const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
       backend: { database: string; queues: string };
       syncs: { connection: string; status: string; deals: number; annotations: { notes: number; tasks: number } }[];

@@ -20,6 +20,7 @@ function timedHandlers(started: { queue: string; connectionId: string; at: numbe
   return {
     sync: unused,
     events: unused,
+    digest: unused,
     score: async (p) => {
       started.push({ queue: 'score', connectionId: p.connectionId, at: Date.now() });
       await sleep(CHUNK_MS);

@@ -27,6 +27,10 @@ function recordingHandlers(overrides: Partial<JobHandlers> = {}) {
       calls.push({ queue: 'writeback', payload: p });
       return { connectionId: p.connectionId, mode: 'on', fields: 0, notes: 0, tasks: 0, planned: 0, failed: 0, errors: [], followUps: [] };
     },
+    digest: async (p) => {
+      calls.push({ queue: 'digest', payload: p });
+      return { connectionId: p.connectionId, digestId: p.digestId, tick: p.tick ?? '', sent: [], skipped: [], followUps: [] };
+    },
     ...overrides,
   };
   return { calls, handlers };

@@ -41,6 +41,8 @@ describe('parseConfig', () => {
       docs: 'token',
       queuePrefix: '{dealwatch}',
       connections: [],
+      digestFrom: 'dealwatch@localhost',
+      digests: [],
     });
   });
 
@@ -145,7 +147,7 @@ describe('parseConfig', () => {
     );
     expect(issues.sort()).toEqual(
       [
-        'conections: unknown setting (allowed: publicUrl, connections)',
+        'conections: unknown setting (allowed: publicUrl, connections, digests)',
         'connections[1].id: duplicate id (also connections[0].id)',
         'connections[1].schedule.cron: invalid cron expression',
         'connections[1].schedule.timezone: unknown IANA time zone',
