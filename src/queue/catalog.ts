@@ -81,6 +81,30 @@ export const WritebackJobPayload = z.object({
 });
 export type WritebackJobPayload = z.input<typeof WritebackJobPayload>;
 
+/**
+ * How far a sync has got (BullMQ job progress, `GET /api/v1/jobs/:id`, `sync --wait`): the phase,
+ * records and pages stored so far, API calls, the waits for the provider's rate limit, and the
+ * least time the calls so far need at the rate the connection's gate plans for (the provider's
+ * limit less a margin; Salesforce, which has no short-window limit, at dealwatch's own ceiling).
+ */
+export const SyncProgress = z
+  .object({
+    phase: z.enum(['metadata', 'deals', 'activities', 'history', 'reconcile', 'snapshot', 'done']),
+    records: z.object({ deals: z.number().int(), activities: z.number().int(), history: z.number().int(), tombstones: z.number().int() }),
+    pages: z.number().int(),
+    apiCalls: z.number().int(),
+    /** 429 answers the connector got (and retried). */
+    rateLimited: z.number().int(),
+    /** Times the connection's rate gate held a call back, and for how long in all. */
+    rateLimitWaits: z.object({ count: z.number().int(), seconds: z.number() }),
+    /** Seconds since the sync started. */
+    elapsedSeconds: z.number(),
+    /** The provider's sustained request rate (the gate's plan) and the seconds the calls so far need at it. */
+    rateFloor: z.object({ requestsPerSecond: z.number(), secondsForCallsSoFar: z.number() }).nullable(),
+  })
+  .meta({ id: 'SyncProgress' });
+export type SyncProgress = z.infer<typeof SyncProgress>;
+
 /** One catalog entry. */
 export interface JobDefinition<S extends z.ZodType> {
   queue: QueueName;
@@ -167,7 +191,15 @@ export interface JobResults {
     apiCalls: number;
     followUps: JobRef[];
   };
-  events: { connectionId: string; dealId: string; refetched: boolean; applied: boolean; followUps: JobRef[] };
+  events: {
+    connectionId: string;
+    dealId: string;
+    refetched: boolean;
+    applied: boolean;
+    /** Another event of the same deal was in the same batch: they shared one refresh. */
+    coalesced?: boolean;
+    followUps: JobRef[];
+  };
   score: { connectionId: string; scored: number; opened: number; resolved: number; followUps: JobRef[] };
   writeback: {
     connectionId: string;
@@ -190,6 +222,8 @@ export interface JobContext {
   attempt: number;
   /** Aborted when the worker shuts down: stop at the next page boundary. */
   signal: AbortSignal;
+  /** Records how far the job has got (BullMQ job progress), for `GET /api/v1/jobs/:id` and `sync --wait`. */
+  reportProgress?(progress: SyncProgress): Promise<void>;
 }
 
 /** One processor per job; a missing one does not compile. */

@@ -65,14 +65,14 @@ export interface AttemptTiming {
 export interface WorkerGroupOptions {
   /** Queues to consume. @defaultValue all four */
   queues?: readonly QueueName[];
-  /** Jobs run at once per queue in this process. @defaultValue sync 2, events 8, score 2, writeback 2 */
+  /** Jobs run at once per queue in this process. @defaultValue sync 2, events 64 (they mostly wait on a shared batch), score 2, writeback 2 */
   concurrency?: Partial<Record<QueueName, number>>;
   hooks?: WorkerHooks;
   /** Lock duration of active jobs (a killed worker's job is picked up after it). @defaultValue 30000 */
   lockDurationMs?: number;
 }
 
-export const DEFAULT_CONCURRENCY: Record<QueueName, number> = { sync: 2, events: 8, score: 2, writeback: 2 };
+export const DEFAULT_CONCURRENCY: Record<QueueName, number> = { sync: 2, events: 64, score: 2, writeback: 2 };
 
 /** A set of running workers. */
 export interface WorkerGroup {
@@ -235,7 +235,12 @@ export class QueueSystem {
       const ended = (outcome: AttemptTiming['outcome']) =>
         hooks.onAttemptEnded?.({ queue: name, connectionId, outcome, waitSeconds: waitSecondsOf(job, startedAt), runSeconds: (Date.now() - startedAt) / 1000 });
       try {
-        const result = await handler(parsed.data, { jobId: job.id ?? '', attempt: job.attemptsMade + 1, signal: jobAbort.signal });
+        const result = await handler(parsed.data, {
+          jobId: job.id ?? '',
+          attempt: job.attemptsMade + 1,
+          signal: jobAbort.signal,
+          reportProgress: (progress) => job.updateProgress(progress),
+        });
         ended('completed');
         await hooks.onSucceeded?.(name, connectionId);
         return result;
