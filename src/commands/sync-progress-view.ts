@@ -21,6 +21,18 @@ export function describeSyncProgress(connectionId: string, p: SyncProgress): str
   return `sync ${connectionId}: ${phase} | ${parts.join(' | ')}`;
 }
 
+/** A sync job's progress, or null while it has reported none (queued, or not a sync). */
+export async function readSyncProgress(queues: Pick<QueueSystem, 'queue'>, jobId: string): Promise<SyncProgress | null> {
+  const parsed = SyncProgress.safeParse((await queues.queue('sync').getJob(jobId))?.progress);
+  return parsed.success ? parsed.data : null;
+}
+
+/** A short form for a line that shows several syncs (the demo). */
+export function briefSyncProgress(connectionId: string, p: SyncProgress | null): string {
+  if (p === null) return `${connectionId} queued`;
+  return `${connectionId} ${p.phase === 'done' ? 'scoring' : p.phase} ${number.format(p.records.deals)} deals, ${number.format(p.records.activities)} activities, ${number.format(p.apiCalls)} calls, ${p.rateLimitWaits.count} rate waits`;
+}
+
 export interface ProgressView {
   stop(): Promise<void>;
 }
@@ -38,17 +50,16 @@ export function showSyncProgress(
   let drawn = false;
   let stopped = false;
   const draw = async () => {
-    const job = await queues.queue('sync').getJob(jobId);
-    const parsed = SyncProgress.safeParse(job?.progress);
-    if (!parsed.success) return;
-    const line = describeSyncProgress(connectionId, parsed.data);
+    const progress = await readSyncProgress(queues, jobId);
+    if (progress === null) return;
+    const line = describeSyncProgress(connectionId, progress);
     if (tty) {
       stream.write(`\r\x1b[K${line}`);
       drawn = true;
-    } else if (parsed.data.phase !== lastPhase) {
+    } else if (progress.phase !== lastPhase) {
       stream.write(`${line}\n`);
     }
-    lastPhase = parsed.data.phase;
+    lastPhase = progress.phase;
   };
   let failure: unknown = null;
   const loop = (async () => {
