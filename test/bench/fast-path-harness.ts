@@ -109,6 +109,7 @@ export async function openFastPath(options: { deals: number; eventsConcurrency?:
       if (stored && stored.stageId !== stageId) staleDeals += 1;
     }
     return {
+      /** Events in deliveries the server acknowledged in time (a late answer counts as failed by the sandbox, and is retried). */
       eventsDelivered: deliveries.filter((d) => d.ok).reduce((n, d) => n + d.events, 0),
       deliveriesFailed: deliveries.filter((d) => !d.ok).length,
       eventsHandled: jobs.length,
