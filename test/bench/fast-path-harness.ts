@@ -15,7 +15,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
-import { openPipeline } from '../../jobs/runtime.js';
+import { concurrencyFromEnv, openPipeline } from '../../jobs/runtime.js';
 import { parseConfig } from '../../src/config.js';
 import { serverDepsFrom } from '../../src/commands/serve.js';
 import { ConnectionSettings, type Deal, type Stage } from '../../src/domain/model/index.js';
@@ -33,7 +33,7 @@ function freePort(): Promise<number> {
   });
 }
 
-export async function openFastPath(options: { deals: number; eventsConcurrency?: number }) {
+export async function openFastPath(options: { deals: number }) {
   const port = await freePort();
   const publicUrl = `http://127.0.0.1:${port}`;
   const sandbox = await spawnSandboxProcess({
@@ -61,8 +61,8 @@ export async function openFastPath(options: { deals: number; eventsConcurrency?:
   await store.connections.upsertFromConfig(settings);
   const logger = silentLogger();
   const pipeline = await openPipeline({ store, connections: settings, logger, redisUrl: process.env.REDIS_URL || undefined, prefix: `{dw-bench-wh-${process.pid}}` });
-  // The default concurrency unless the bench asks otherwise: the figure is what an install gets.
-  pipeline.startWorkers(options.eventsConcurrency ? { concurrency: { events: options.eventsConcurrency } } : {});
+  // What an install gets: the default concurrency, or DEALWATCH_CONCURRENCY as `start` and `worker` read it.
+  pipeline.startWorkers({ concurrency: concurrencyFromEnv(process.env.DEALWATCH_CONCURRENCY) });
   const config = { ...parseConfig({ publicUrl, connections: [] }, { PORT: String(port) }), connections: settings, configPath: null };
   const server = await startServer(serverDepsFrom(config, { store, queues: pipeline.queues, logger: pino({ level: 'silent' }) }), { host: '127.0.0.1', port });
 
