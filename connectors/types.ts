@@ -214,6 +214,11 @@ export interface CrmConnector {
 
   /** The webhook fast path: one deal with its recent activities and history. */
   fetchDeal(dealId: string, signal?: AbortSignal): Promise<DealBundle>;
+  /**
+   * The same for many deals in batch calls (a burst of webhooks); a deal the CRM no longer has maps
+   * to `deal: null`. Connectors without it are asked one deal at a time.
+   */
+  fetchDeals?(dealIds: readonly string[], signal?: AbortSignal): Promise<Map<string, DealBundle>>;
 
   /** Writes fields and warning records, batched at the provider maximum. */
   annotate(batch: AnnotationBatch, signal?: AbortSignal): Promise<AnnotationResult>;

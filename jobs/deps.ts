@@ -28,8 +28,15 @@ export interface DigestDeps {
   digestFrom: string;
 }
 
+/** What a caller may watch on a connector it builds (a sync's progress). */
+export interface ConnectorObserver {
+  /** The connection's rate gate held a call back this long (ms). */
+  onRateWait?(ms: number): void;
+}
+
 /** Builds the connector of a connection (the registry in production, a fake port in unit tests). */
-export type ConnectorBuilder = (settings: ConnectionSettings) => CrmConnector;
+export type ConnectorBuilder = (settings: ConnectionSettings, observer?: ConnectorObserver) => CrmConnector;
+
 
 export interface PipelineDeps {
   store: Store;
@@ -47,13 +54,15 @@ export interface PipelineDeps {
 
 /** The registry's connectors, each behind the connection's rate gate shared by every worker. */
 export function registryConnectors(queues: QueueSystem, logger: PipelineLogger, metrics?: PipelineMetrics): ConnectorBuilder {
-  return (settings) =>
-    createConnector(settings, {
-      rateGate: queues.rateGates.gateFor(settings.id, rateLimitsFor(settings.provider, settings.rateLimit)),
+  return (settings, observer) => {
+    const limits = rateLimitsFor(settings.provider, settings.rateLimit);
+    return createConnector(settings, {
+      rateGate: queues.rateGates.gateFor(settings.id, limits, observer?.onRateWait ? (ms) => observer.onRateWait?.(ms) : undefined),
       // The connector names its module (`connector.hubspot`); the connection is bound once, here.
       logger: logger.child({ connection: settings.id }),
       ...(metrics ? { onApiCall: apiCallCounter(metrics, settings) } : {}),
     });
+  };
 }
 
 /** The settings of a configured connection; a job for an unknown one is a configuration error. */

@@ -87,7 +87,7 @@ export async function openPipeline(options: PipelineRuntimeOptions): Promise<Pip
 }
 
 /**
- * Per-queue concurrency from `DEALWATCH_CONCURRENCY` (`sync=2,events=8,score=2,writeback=2,digest=1`);
+ * Per-queue concurrency from `DEALWATCH_CONCURRENCY` (`sync=2,events=64,score=2,writeback=2,digest=1`);
  * unknown names or bad numbers are reported, never ignored.
  */
 export function concurrencyFromEnv(value: string | undefined): Partial<Record<QueueName, number>> {

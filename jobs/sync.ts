@@ -12,6 +12,7 @@ import type { SyncCounts } from '../src/store/types.js';
 import type { CrmConnector, PullOptions } from '../connectors/types.js';
 import { chunked, dayIn, settingsOf, type PipelineDeps } from './deps.js';
 import { countSyncRun, metricsOf } from './metrics.js';
+import { SyncProgressReporter } from './sync-progress.js';
 
 /** Deals per score job: big enough to amortise loading, small enough to retry cheaply. */
 export const SCORE_CHUNK = 500;
@@ -26,17 +27,19 @@ export function createSyncProcessor(deps: PipelineDeps) {
       log.warn({ connection: id, reason: state.pausedReason }, 'connection paused: sync skipped');
       return { connectionId: id, runId: null, status: 'skipped', deals: 0, activities: 0, apiCalls: 0, followUps: [] };
     }
-    const connector = deps.connectorFor(settings);
+    const counts: Partial<SyncCounts> = { deals: 0, activities: 0, tombstones: 0, history: 0 };
+    let progress: SyncProgressReporter | undefined;
+    const connector = deps.connectorFor(settings, { onRateWait: (ms) => progress?.rateWait(ms) });
+    progress = new SyncProgressReporter(settings, context, counts, () => connector.usage());
     const startedAt = deps.clock().toISOString();
     const startedMs = Date.now();
     const counted = (status: string) => countSyncRun(metricsOf(deps), settings, { mode: payload.mode, status, seconds: (Date.now() - startedMs) / 1000, counts });
     const runId = await deps.store.syncRuns.start(id, { mode: payload.mode, trigger: payload.trigger, startedAt });
-    const counts: Partial<SyncCounts> = { deals: 0, activities: 0, tombstones: 0, history: 0 };
     const changed = new Set<string>();
     let status: 'ok' | 'partial' = 'ok';
     let error: string | null = null;
     try {
-      await pullAll(deps, connector, settings, payload.mode, context.signal, counts, changed);
+      await pullAll(deps, connector, settings, payload.mode, context.signal, counts, changed, progress);
     } catch (cause) {
       if (cause instanceof CrmError && cause.code === 'CRM.QUOTA_EXCEEDED') {
         // The provider's daily quota is spent: keep what is committed (cursors included) and say so.
@@ -55,11 +58,13 @@ export function createSyncProcessor(deps: PipelineDeps) {
         throw cause;
       }
     }
+    await progress.enter('snapshot');
     await deps.store.snapshots.take(id, dayIn(settings.timezone ?? settings.schedule.timezone, deps.clock()));
     const usage = connector.usage();
     await deps.store.syncRuns.finish(id, runId, { status, finishedAt: deps.clock().toISOString(), counts, apiUsage: usage, error });
     counted(status);
     const followUps = await enqueueFollowUps(deps, id, runId, startedAt, [...changed].sort());
+    await progress.enter('done');
     log.info({ connection: id, runId, status, ...counts, changedDeals: changed.size, apiCalls: usage.calls }, 'sync finished');
     return { connectionId: id, runId, status, deals: counts.deals ?? 0, activities: counts.activities ?? 0, apiCalls: usage.calls, followUps };
   };
@@ -73,10 +78,12 @@ async function pullAll(
   signal: AbortSignal,
   counts: Partial<SyncCounts>,
   changed: Set<string>,
+  progress: SyncProgressReporter,
 ): Promise<void> {
   const { store } = deps;
   const id = settings.id;
   const now = () => deps.clock().toISOString();
+  await progress.enter('metadata');
   await store.owners.upsertMany(id, await connector.pullOwners(signal));
   await store.stages.replace(id, await connector.pullStages(signal));
   // Streams in the order they are pulled below.
@@ -98,6 +105,7 @@ async function pullAll(
     if (cursor) await store.cursors.set(id, stream, cursor);
   };
 
+  await progress.enter('deals');
   for await (const page of connector.pullDeals(pull('deals'))) {
     const result = await store.deals.upsertPage(id, page.records);
     result.changedIds.forEach((d) => changed.add(d));
@@ -106,8 +114,10 @@ async function pullAll(
     counts.tombstones = (counts.tombstones ?? 0) + page.tombstones.length;
     if (page.history) await storeHistory(store, id, page.history, counts, changed);
     await advance('deals', page.cursor);
+    await progress.page();
   }
 
+  await progress.enter('activities');
   for await (const page of connector.pullActivities(pull('activities'))) {
     const result = await store.activities.upsertPage(id, page.records);
     const changedActivities = new Set(result.changedIds);
@@ -120,14 +130,18 @@ async function pullAll(
     }
     counts.activities = (counts.activities ?? 0) + page.records.length;
     await advance('activities', page.cursor);
+    await progress.page();
   }
 
+  await progress.enter('history');
   for await (const page of connector.pullHistory(pull('history'))) {
     await storeHistory(store, id, page, counts, changed);
     await advance('history', page.cursor);
+    await progress.page();
   }
 
   if (mode === 'full') {
+    await progress.enter('reconcile');
     const live: string[] = [];
     for await (const ids of connector.listDealIds(signal)) live.push(...ids);
     const gone = await store.deals.tombstoneAllExcept(id, live, now());

@@ -532,38 +532,72 @@ export class HubSpotConnector implements CrmConnector {
   // Webhook fast path
 
   async fetchDeal(dealId: string, signal?: AbortSignal): Promise<DealBundle> {
+    return (await this.fetchDeals([dealId], signal)).get(dealId) ?? { deal: null, activities: [], stageChanges: [], fieldChanges: [] };
+  }
+
+  /**
+   * The fast path for many deals at once (a burst of webhooks): the same reads as one deal's, each a
+   * batch call over all of them (deals 50 a call with property history, v4 associations 1,000,
+   * activities 100), so a batch of deals costs about what one deal did.
+   */
+  async fetchDeals(dealIds: readonly string[], signal?: AbortSignal): Promise<Map<string, DealBundle>> {
     const ctx = await this.dealContext(signal);
     const stageIds = [...ctx.stages.keys()];
+    const ids = [...new Set(dealIds)];
     // With property history the moves are exact (revisits, close date and amount changes); where an
     // API answers without it, the stage moves are rebuilt from the date-entered properties.
-    const read = await this.client.batchRead('deals', [dealId], dealProperties(ctx), signal, [...HISTORY_PROPERTIES]);
-    const raw = BatchResponse.parse(read.body).results?.find((r) => r.id === dealId) ?? null;
-    if (!raw) return { deal: null, activities: [], stageChanges: [], fieldChanges: [] };
+    const raws = new Map<string, RawObject>();
+    for (const group of chunks(ids, HISTORY_BATCH_LIMIT)) {
+      const read = await this.client.batchRead('deals', group, dealProperties(ctx), signal, [...HISTORY_PROPERTIES]);
+      for (const raw of BatchResponse.parse(read.body).results ?? []) if (group.includes(raw.id)) raws.set(raw.id, raw);
+    }
+    const out = new Map<string, DealBundle>(ids.map((id) => [id, { deal: null, activities: [], stageChanges: [], fieldChanges: [] }]));
+    const found = [...raws.keys()];
+    if (found.length === 0) return out;
 
-    const accountId = primaryId((await readAssociated(this.client, 'deals', 'companies', [dealId], signal)).get(dealId) ?? []);
+    const accounts = new Map([...(await readAssociated(this.client, 'deals', 'companies', found, signal))].map(([id, records]) => [id, primaryId(records)]));
     const companies = new CompanyNames(this.client, this.log);
-    if (accountId !== null) await companies.load([accountId], signal);
-    const deal = toDeal(raw, ctx, companies.accountOf(accountId));
-    const activities: Activity[] = [];
+    const accountIds = [...accounts.values()].filter((a): a is string => a !== null);
+    if (accountIds.length > 0) await companies.load(accountIds, signal);
+    const activities = new Map<string, Activity[]>(found.map((id) => [id, []]));
     const actx = { connectionId: this.connectionId, nowMs: this.now() };
-    for (const type of ACTIVITY_TYPES) {
-      const ids = [...new Set((await readLinks(this.client, 'deals', type, [dealId], signal)).get(dealId) ?? [])];
-      if (ids.length === 0) continue;
-      // The activity's other deal links are read too, so an upsert never drops them.
-      const links = await readLinks(this.client, type, 'deals', ids, signal);
-      for (const group of chunks(ids, BATCH_LIMIT)) {
-        const response = await this.client.batchRead(type, group, ACTIVITY_PROPERTIES[type], signal);
-        for (const record of BatchResponse.parse(response.body).results ?? []) {
-          activities.push(toActivity(record, type, links.get(record.id) ?? [dealId], actx));
+    // The activity types are read side by side (each one's three reads depend on each other); the
+    // connection's rate gate still paces every call.
+    const perType = await Promise.all(
+      ACTIVITY_TYPES.map(async (type) => {
+        const byDeal = await readLinks(this.client, 'deals', type, found, signal);
+        const activityIds = [...new Set([...byDeal.values()].flat())];
+        const records = new Map<string, Activity>();
+        if (activityIds.length === 0) return { byDeal, records };
+        // The activity's other deal links are read too, so an upsert never drops them.
+        const links = await readLinks(this.client, type, 'deals', activityIds, signal);
+        for (const group of chunks(activityIds, BATCH_LIMIT)) {
+          const response = await this.client.batchRead(type, group, ACTIVITY_PROPERTIES[type], signal);
+          for (const record of BatchResponse.parse(response.body).results ?? []) {
+            records.set(record.id, toActivity(record, type, links.get(record.id) ?? [...byDeal].filter(([, a]) => a.includes(record.id)).map(([d]) => d), actx));
+          }
+        }
+        return { byDeal, records };
+      }),
+    );
+    for (const { byDeal, records } of perType) {
+      for (const [dealId, linked] of byDeal) {
+        for (const activityId of new Set(linked)) {
+          const activity = records.get(activityId);
+          if (activity) activities.get(dealId)?.push(activity);
         }
       }
     }
-    return {
-      deal,
-      activities,
-      stageChanges: toStageChanges(raw, { connectionId: this.connectionId, stageIds }),
-      fieldChanges: toFieldChanges(raw, this.connectionId),
-    };
+    for (const [id, raw] of raws) {
+      const accountId = accounts.get(id) ?? null;
+      out.set(id, {
+        deal: toDeal(raw, ctx, companies.accountOf(accountId)),
+        activities: activities.get(id) ?? [],
+        stageChanges: toStageChanges(raw, { connectionId: this.connectionId, stageIds }),
+        fieldChanges: toFieldChanges(raw, this.connectionId),
+      });
+    }
+    return out;
   }
 
   annotate(batch: AnnotationBatch, signal?: AbortSignal): Promise<AnnotationResult> {

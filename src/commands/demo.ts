@@ -30,6 +30,7 @@ import type { Store } from '../store/types.js';
 import { deliverDigest } from '../digest/deliver.js';
 import { processMetrics } from '../metrics.js';
 import { formatReview } from './report.js';
+import { briefSyncProgress, readSyncProgress } from './sync-progress-view.js';
 import { connectionDirectory, serverDepsFrom, untilSignal } from './serve.js';
 import type { DemoOptions } from './types.js';
 import { pagePaths } from '../server/pages/paths.js';
@@ -115,12 +116,20 @@ export async function run(options: DemoOptions, out: NodeJS.WritableStream = pro
     }
 
     progress('full sync of both CRMs through the queues (sync -> score -> write-back)');
-    const syncs = await Promise.all(
-      CONNECTIONS.map(async (c) => {
-        const job = await pipeline.queues.enqueue('sync', { connectionId: c.id, mode: 'full', trigger: 'demo' });
-        return summarize(c.id, await pipeline.queues.waitForAll(job, { timeoutMs: 300_000 }));
-      }),
-    );
+    const jobs = await Promise.all(CONNECTIONS.map((c) => pipeline.queues.enqueue('sync', { connectionId: c.id, mode: 'full', trigger: 'demo' })));
+    // The syncs' own progress (their jobs report it), redrawn while they run; a failed read is tried again next tick.
+    const ticker = setInterval(() => {
+      Promise.all(jobs.map((j) => readSyncProgress(pipeline.queues, j.jobId))).then(
+        (reports) => progress(`full sync: ${reports.map((p, i) => briefSyncProgress(CONNECTIONS[i]!.id, p)).join('; ')}`),
+        (err: unknown) => logger.debug({ err }, 'sync progress not read this time'),
+      );
+    }, 500);
+    let syncs: SyncSummary[];
+    try {
+      syncs = await Promise.all(jobs.map(async (job, i) => summarize(CONNECTIONS[i]!.id, await pipeline.queues.waitForAll(job, { timeoutMs: 300_000 }))));
+    } finally {
+      clearInterval(ticker);
+    }
 
     progress('stage changes through signed webhooks');
     const webhooks = await fireStageChanges(sandbox, store, pipeline, server !== null);

@@ -1,7 +1,8 @@
 /**
  * `dealwatch sync <connection> [--full] [--wait] [--json]`: enqueues the same sync job the nightly
  * scheduler does. With `--wait` it returns once the sync and the scoring and write-back it caused
- * have finished; with `--json` it prints one line. When no worker is running (no `dealwatch start`
+ * have finished, showing the sync's progress on stderr as it goes (./sync-progress-view.ts); with
+ * `--json` it prints one line. When no worker is running (no `dealwatch start`
  * or `worker`), it runs the workers in this process for the duration.
  */
 import { redisTargetOf } from '../queue/redis.js';
@@ -9,6 +10,7 @@ import { openPipeline } from '../../jobs/runtime.js';
 import { summarize } from '../../jobs/summary.js';
 import { DealwatchError } from '../domain/errors.js';
 import { commandLogger, configFrom, storeFrom } from './support.js';
+import { showSyncProgress } from './sync-progress-view.js';
 import type { SyncOptions } from './types.js';
 
 export async function run(options: SyncOptions, out: NodeJS.WritableStream = process.stdout): Promise<number> {
@@ -35,7 +37,14 @@ export async function run(options: SyncOptions, out: NodeJS.WritableStream = pro
         out.write(options.json ? `${JSON.stringify(line)}\n` : `sync of ${settings.id} queued as ${job.jobId}${job.coalesced ? ' (joined the one already queued)' : ''}${running === 0 ? '; no worker is running, start one with `dealwatch worker`' : ''}\n`);
         return 0;
       }
-      const outcomes = await pipeline.queues.waitForAll(job, { timeoutMs: 6 * 3600_000 });
+      // Live progress on stderr (stdout keeps the one result line of --json).
+      const view = showSyncProgress(pipeline.queues, settings.id, job.jobId);
+      let outcomes;
+      try {
+        outcomes = await pipeline.queues.waitForAll(job, { timeoutMs: 6 * 3600_000 });
+      } finally {
+        await view.stop();
+      }
       const s = summarize(settings.id, outcomes);
       if (options.json) {
         const { connection, status, deals, activities, apiCalls, findings, annotations } = s;

@@ -1,7 +1,7 @@
 /**
  * `dealwatch worker`: queue workers and the nightly schedulers, no HTTP server (scale-out: run as
  * many as needed on one Redis; each job runs once). Per-queue concurrency from
- * `DEALWATCH_CONCURRENCY` (`sync=2,events=8,score=2,writeback=2`). Stops gracefully on SIGINT/SIGTERM:
+ * `DEALWATCH_CONCURRENCY` (`sync=2,events=64,score=2,writeback=2`). Stops gracefully on SIGINT/SIGTERM:
  * no new jobs, the ones in hand finish (or are released after the grace period), then connections close.
  * With `DEALWATCH_METRICS_PORT` set it serves its own `/metrics` (what its workers count) on `HOST`.
  */

@@ -95,6 +95,30 @@ export const DigestJobPayload = z.object({
 });
 export type DigestJobPayload = z.input<typeof DigestJobPayload>;
 
+/**
+ * How far a sync has got (BullMQ job progress, `GET /api/v1/jobs/:id`, `sync --wait`): the phase,
+ * records and pages stored so far, API calls, the waits for the provider's rate limit, and the
+ * least time the calls so far need at the rate the connection's gate plans for (the provider's
+ * limit less a margin; Salesforce, which has no short-window limit, at dealwatch's own ceiling).
+ */
+export const SyncProgress = z
+  .object({
+    phase: z.enum(['metadata', 'deals', 'activities', 'history', 'reconcile', 'snapshot', 'done']),
+    records: z.object({ deals: z.number().int(), activities: z.number().int(), history: z.number().int(), tombstones: z.number().int() }),
+    pages: z.number().int(),
+    apiCalls: z.number().int(),
+    /** 429 answers the connector got (and retried). */
+    rateLimited: z.number().int(),
+    /** Times the connection's rate gate held a call back, and for how long in all. */
+    rateLimitWaits: z.object({ count: z.number().int(), seconds: z.number() }),
+    /** Seconds since the sync started. */
+    elapsedSeconds: z.number(),
+    /** The provider's sustained request rate (the gate's plan) and the seconds the calls so far need at it. */
+    rateFloor: z.object({ requestsPerSecond: z.number(), secondsForCallsSoFar: z.number() }).nullable(),
+  })
+  .meta({ id: 'SyncProgress' });
+export type SyncProgress = z.infer<typeof SyncProgress>;
+
 /** One catalog entry. */
 export interface JobDefinition<S extends z.ZodType> {
   queue: QueueName;
@@ -203,7 +227,15 @@ export interface JobResults {
     apiCalls: number;
     followUps: JobRef[];
   };
-  events: { connectionId: string; dealId: string; refetched: boolean; applied: boolean; followUps: JobRef[] };
+  events: {
+    connectionId: string;
+    dealId: string;
+    refetched: boolean;
+    applied: boolean;
+    /** Another event of the same deal was in the same batch: they shared one refresh. */
+    coalesced?: boolean;
+    followUps: JobRef[];
+  };
   score: { connectionId: string; scored: number; opened: number; resolved: number; followUps: JobRef[] };
   writeback: {
     connectionId: string;
@@ -229,6 +261,8 @@ export interface JobContext {
   signal: AbortSignal;
   /** For a job a scheduler made: the instant (ms) it was planned for, its tick. */
   scheduledAt?: number | undefined;
+  /** Records how far the job has got (BullMQ job progress), for `GET /api/v1/jobs/:id` and `sync --wait`. */
+  reportProgress?(progress: SyncProgress): Promise<void>;
 }
 
 /** One processor per job; a missing one does not compile. */

@@ -106,14 +106,18 @@ export class RateGateFactory {
     private readonly keyPrefix: string,
   ) {}
 
-  /** The gate of one connection. Unknown buckets fall back to `default`. */
-  gateFor(connectionId: string, limits: RateLimits): SharedRateGate {
+  /**
+   * The gate of one connection. Unknown buckets fall back to `default`. `onWait` hears how long a
+   * call was held back when its sub-window was spent (a sync's progress shows these waits).
+   */
+  gateFor(connectionId: string, limits: RateLimits, onWait?: (ms: number) => void): SharedRateGate {
     return {
       take: async (bucket, signal) => {
         const name = limits[bucket] ? bucket : 'default';
         const limit = limits[name] ?? { requests: 10, perMs: 1_000 };
         const limiter = await this.limiter(connectionId, name, limit);
-        await takePermit(limiter, connectionId, signal);
+        const slept = await takePermit(limiter, connectionId, signal);
+        if (slept > 0) onWait?.(slept);
       },
     };
   }
@@ -150,20 +154,26 @@ export class RateGateFactory {
   }
 }
 
-/** Consumes one permit of the current sub-window, sleeping to the next one while it is spent. */
-async function takePermit({ limiter, plan }: SubWindowLimiter, key: string, signal?: AbortSignal): Promise<void> {
+/**
+ * Consumes one permit of the current sub-window, sleeping to the next one while it is spent.
+ * Returns the ms slept (0 when a permit was at hand).
+ */
+async function takePermit({ limiter, plan }: SubWindowLimiter, key: string, signal?: AbortSignal): Promise<number> {
+  let slept = 0;
   for (;;) {
     signal?.throwIfAborted();
     const now = Date.now();
     const index = Math.floor(now / plan.subWindowMs);
     try {
       await limiter.consume(`${key}:${index}`, 1);
-      return;
+      return slept;
     } catch (rejection) {
       if (!(rejection instanceof RateLimiterRes)) throw rejection;
       const untilNext = (index + 1) * plan.subWindowMs - Date.now();
       // A little jitter so that the workers waiting on one connection do not all wake at once.
-      await sleep(Math.max(1, Math.ceil(untilNext)) + Math.floor(Math.random() * Math.min(20, plan.subWindowMs / 10)), signal);
+      const ms = Math.max(1, Math.ceil(untilNext)) + Math.floor(Math.random() * Math.min(20, plan.subWindowMs / 10));
+      await sleep(ms, signal);
+      slept += ms;
     }
   }
 }

@@ -66,14 +66,14 @@ export interface AttemptTiming {
 export interface WorkerGroupOptions {
   /** Queues to consume. @defaultValue all of them */
   queues?: readonly QueueName[];
-  /** Jobs run at once per queue in this process. @defaultValue sync 2, events 8, score 2, writeback 2, digest 1 */
+  /** Jobs run at once per queue in this process. @defaultValue sync 2, events 64 (they mostly wait on a shared batch), score 2, writeback 2, digest 1 */
   concurrency?: Partial<Record<QueueName, number>>;
   hooks?: WorkerHooks;
   /** Lock duration of active jobs (a killed worker's job is picked up after it). @defaultValue 30000 */
   lockDurationMs?: number;
 }
 
-export const DEFAULT_CONCURRENCY: Record<QueueName, number> = { sync: 2, events: 8, score: 2, writeback: 2, digest: 1 };
+export const DEFAULT_CONCURRENCY: Record<QueueName, number> = { sync: 2, events: 64, score: 2, writeback: 2, digest: 1 };
 
 /** A set of running workers. */
 export interface WorkerGroup {
@@ -252,7 +252,13 @@ export class QueueSystem {
       try {
         // A scheduler's job carries the instant it was planned for (BullMQ `prevMillis`).
         const scheduledAt = job.repeatJobKey !== undefined && typeof job.opts.prevMillis === 'number' ? job.opts.prevMillis : undefined;
-        const result = await handler(parsed.data, { jobId: job.id ?? '', attempt: job.attemptsMade + 1, signal: jobAbort.signal, scheduledAt });
+        const result = await handler(parsed.data, {
+          jobId: job.id ?? '',
+          attempt: job.attemptsMade + 1,
+          signal: jobAbort.signal,
+          scheduledAt,
+          reportProgress: (progress) => job.updateProgress(progress),
+        });
         ended('completed');
         await hooks.onSucceeded?.(name, connectionId);
         return result;

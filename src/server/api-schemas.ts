@@ -3,6 +3,7 @@
  * them). Canonical records reuse the domain's schemas so the API says exactly what the model says.
  */
 import { z } from 'zod';
+import { SyncProgress } from '../queue/catalog.js';
 import {
   Activity,
   ApiUsage,
@@ -112,6 +113,10 @@ export const JobViewSchema = z
     finishedAt: z.string().nullable(),
     failedReason: z.string().nullable(),
     result: z.unknown(),
+    progress: z
+      .union([z.number(), SyncProgress])
+      .nullable()
+      .describe("How far the job has got: a sync's phase, records, pages, API calls and rate-limit waits; 0 or null for jobs that do not report"),
   })
   .meta({ id: 'Job' });
 

@@ -6,6 +6,7 @@
 import type { ConnectionSettings } from '../domain/model/index.js';
 import type { BacktestReport, Coaching, Forecast, ForecastRollup, HistoryChanges, KpiReport, MorningReview, ScopeKpis } from '../domain/engine.js';
 import type { Store } from '../store/types.js';
+import type { SyncProgress } from '../queue/catalog.js';
 import type { WebhookEvent, WebhookVerifier } from '../../connectors/types.js';
 
 /** Connection settings as configured (secrets included: the webhook verifiers need them). */
@@ -53,6 +54,8 @@ export interface JobView {
   failedReason: string | null;
   /** The job's return value when completed (a sync summary for sync jobs). */
   result: unknown;
+  /** How far the job has got (a sync's `SyncProgress`); 0 or null for jobs that do not report. */
+  progress: SyncProgress | number | null;
 }
 
 /** Manual syncs, job look-ups and schedules. */

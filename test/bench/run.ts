@@ -1,7 +1,9 @@
 /**
  * `npm run bench`: runs every benchmark in its own process, one after another (2 cores: never in
- * parallel), and prints each one's JSON result line plus a summary. Figures go into BENCHMARKS.md
- * by hand, with this command beside them.
+ * parallel), and prints each one's JSON result line plus a summary that carries, per bench, the exact
+ * command, the host calibration taken just before it (./host.ts: a fixed CPU loop, the load
+ * average, the machine) and the start time: all that BENCHMARKS.md needs beside a figure, so a
+ * re-run on a quiet machine can replace the figures by hand.
  *
  *   npm run bench                 # all
  *   npm run bench -- engine webhooks   # a selection by name
@@ -11,13 +13,19 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { calibrateHost } from './host.js';
 
 interface Bench {
   name: string;
   file: string;
   args?: string[];
   nodeFlags?: string[];
+  /** Environment the bench runs with, on top of this process's. */
+  env?: Record<string, string>;
 }
+
+/** The Redis the Redis-queue runs use (TEST_REDIS_URL, else the local one). */
+const REDIS = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 const BENCHES: Bench[] = [
   { name: 'sandbox-generate', file: 'sandbox-generate.ts', nodeFlags: ['--max-old-space-size=4096'] },
@@ -28,7 +36,11 @@ const BENCHES: Bench[] = [
   { name: 'connector-hubspot', file: 'connector-hubspot.ts' },
   { name: 'connector-salesforce', file: 'connector-salesforce.ts' },
   { name: 'pipeline-sync', file: 'pipeline-sync.ts', nodeFlags: ['--max-old-space-size=4096'] },
-  { name: 'webhook-latency', file: 'webhook-latency.ts' },
+  // The fast path on the embedded default (PGlite, PostgreSQL-backend queues), then on Redis queues.
+  { name: 'webhook-latency', file: 'webhook-latency.ts', args: ['20', '60', '500'], env: { REDIS_URL: '' } },
+  { name: 'webhook-latency-redis', file: 'webhook-latency.ts', args: ['20', '60', '500'], env: { REDIS_URL: REDIS } },
+  { name: 'webhook-burst', file: 'webhook-burst.ts', args: ['500', '200', '500'], env: { REDIS_URL: '' } },
+  { name: 'webhook-burst-redis', file: 'webhook-burst.ts', args: ['500', '200', '500'], env: { REDIS_URL: REDIS } },
   { name: 'webhooks', file: 'webhooks.ts' },
   { name: 'fair-turns', file: 'fair-turns.ts' },
   { name: 'inspection-page', file: 'inspection-page.ts' },
@@ -39,6 +51,7 @@ function run(bench: Bench): Promise<{ code: number | null; lastJson: unknown }> 
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [...(bench.nodeFlags ?? []), '--import', 'tsx', path, ...(bench.args ?? [])], {
       stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, ...bench.env },
     });
     let lastJson: unknown = null;
     let buffer = '';
@@ -71,10 +84,20 @@ for (const bench of todo) {
     summary[bench.name] = 'missing';
     continue;
   }
-  console.error(`== ${bench.name}`);
+  const command = [
+    ...Object.entries(bench.env ?? {}).map(([k, v]) => `${k}=${v}`),
+    'node',
+    ...(bench.nodeFlags ?? []),
+    '--import',
+    'tsx',
+    `test/bench/${bench.file}`,
+    ...(bench.args ?? []),
+  ].join(' ');
+  const host = calibrateHost();
+  console.error(`== ${bench.name}: ${command} (load average ${host.loadAverage.join(' ')}, calibration loop ${host.loop2e8CpuMs} ms)`);
   const { code, lastJson } = await run(bench);
-  summary[bench.name] = { exitCode: code, result: lastJson };
+  summary[bench.name] = { command, host, exitCode: code, result: lastJson };
   if (code !== 0) failed++;
 }
-console.log(JSON.stringify({ summary }, null, 2));
+console.log(JSON.stringify({ summary, env: { DATABASE_URL: process.env.DATABASE_URL ? 'set' : 'unset (embedded PGlite)', REDIS_URL: process.env.REDIS_URL ? 'set' : 'unset (PostgreSQL-backend queues)' } }, null, 2));
 process.exitCode = failed ? 1 : 0;

@@ -1,5 +1,5 @@
 /** The queue ports on the queue module's `QueueSystem` (either backend). */
-import { QUEUE_NAMES, type QueueSystem } from '../../queue/index.js';
+import { QUEUE_NAMES, SyncProgress, type QueueSystem } from '../../queue/index.js';
 import type { Deduper, EventSink, JobControl, JobState, ReadinessCheck } from '../ports.js';
 
 /** Webhook events become `events` jobs; their catalog job id collapses redeliveries of one event. */
@@ -60,6 +60,7 @@ export function queueJobControl(queues: QueueSystem): JobControl {
           finishedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : null,
           failedReason: job.failedReason || null,
           result: job.returnvalue ?? null,
+          progress: progressOf(job.progress),
         };
       }
       return null;
@@ -79,4 +80,11 @@ export function queueReadiness(queues: QueueSystem): ReadinessCheck {
       await queues.queue('events').getJobCounts('waiting');
     },
   };
+}
+
+/** A job's progress as the API shows it: a sync's report, a plain number, or null. */
+function progressOf(progress: unknown): SyncProgress | number | null {
+  if (typeof progress === 'number') return progress;
+  const parsed = SyncProgress.safeParse(progress);
+  return parsed.success ? parsed.data : null;
 }

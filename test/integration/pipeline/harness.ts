@@ -31,6 +31,8 @@ export interface HarnessOptions {
   sandbox?: Omit<SandboxOptions, 'deals'>;
   /** Start workers in this process. @defaultValue true */
   workers?: boolean;
+  /** Events jobs run at once by those workers. @defaultValue 4 */
+  eventsConcurrency?: number;
   /** Wraps each connector the processors build (a fake at the connector port around the real one). */
   wrapConnector?: (connector: CrmConnector, settings: ConnectionSettings) => CrmConnector;
 }
@@ -109,7 +111,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const workers =
     options.workers === false
       ? null
-      : queues.startWorkers(createHandlers(deps), { hooks: connectionHealthHooks(deps), concurrency: { sync: 2, events: 4, score: 2, writeback: 2 } });
+      : queues.startWorkers(createHandlers(deps), { hooks: connectionHealthHooks(deps), concurrency: { sync: 2, events: options.eventsConcurrency ?? 4, score: 2, writeback: 2 } });
   return {
     sandbox,
     dataDir,

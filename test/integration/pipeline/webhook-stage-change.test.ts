@@ -5,29 +5,19 @@
  * note per newly opened finding, written once.
  */
 import type { Deal as SandboxDeal } from '../../../src/sandbox/generator/book.js';
-import { createHmac } from 'node:crypto';
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config.js';
 import { serverDepsFrom } from '../../../src/commands/serve.js';
 import { startServer, type RunningServer } from '../../../src/server/server.js';
 import { redisAvailable } from '../../support/services.js';
 import { startHarness, type Harness } from './harness.js';
+import { freePort, hubspotEvent as event, postSigned, silentFastifyLogger, waitForIdleEvents } from './hubspot-webhooks.js';
 
 const redisOk = await redisAvailable();
 const SETUPS = [
   { name: 'Redis queues', queues: 'redis', ok: redisOk },
   { name: 'PostgreSQL-backend queues on PGlite', queues: 'pglite', ok: true },
 ] as const;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 for (const setup of SETUPS) {
   describe.skipIf(!setup.ok)(`stage change by signed webhook (${setup.name})`, () => {
@@ -112,48 +102,4 @@ async function servingStale(h: Harness, dealId: string, stale: SandboxDeal, body
   } finally {
     Object.assign(live, current);
   }
-}
-
-function event(h: Harness, dealId: string, eventId: number, occurredAt: number, stageId: string) {
-  return {
-    eventId,
-    subscriptionId: 1,
-    portalId: h.sandbox.hubspot.portalId,
-    appId: h.sandbox.hubspot.appId,
-    occurredAt,
-    subscriptionType: 'deal.propertyChange',
-    attemptNumber: 0,
-    objectId: Number(dealId),
-    propertyName: 'dealstage',
-    propertyValue: stageId,
-    changeSource: 'CRM',
-  };
-}
-
-async function postSigned(url: string, body: string, secret: string, nowMs: number): Promise<number> {
-  const timestamp = String(Date.now());
-  void nowMs;
-  const signature = createHmac('sha256', secret).update(`POST${url}${body}${timestamp}`, 'utf8').digest('base64');
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-hubspot-signature-v3': signature, 'x-hubspot-request-timestamp': timestamp },
-    body,
-  });
-  return res.status;
-}
-
-async function waitForIdleEvents(h: Harness, atLeast: number): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const c = (await h.queues.counts()).events;
-    if ((c.completed ?? 0) >= atLeast && (c.waiting ?? 0) + (c.active ?? 0) + (c.delayed ?? 0) === 0) return;
-    if (Date.now() > deadline) throw new Error(`events not handled in time: ${JSON.stringify(c)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function silentFastifyLogger() {
-  const noop = () => undefined;
-  const logger = { level: 'silent', fatal: noop, error: noop, warn: noop, info: noop, debug: noop, trace: noop, silent: noop, child: () => logger };
-  return logger as never;
 }

@@ -110,14 +110,14 @@ describe('events job', () => {
     expect(calls.writeBack).toEqual([]);
   });
 
-  it('stores a newer fetch with its activities and history under the deal lease, then scores and writes back the deal', async () => {
+  it('stores a newer fetch with its activities and history under the connection events lease, then scores and writes back the deal', async () => {
     const activities = [{ externalId: 'a1' }];
     const stageChanges = [{ dealId: 'd1' }];
     const fieldChanges = [{ dealId: 'd1' }];
     const fetched = bundle('2026-11-26T11:00:00.000Z', { activities, stageChanges, fieldChanges } as never);
     const h = harness({ stored: storedDeal('2026-11-26T10:00:00.000Z'), fetched });
-    expect(await h.run()).toEqual({ connectionId: 'hs', dealId: 'd1', refetched: true, applied: true, followUps: [] });
-    expect(h.log).toEqual(['lease deal:hs:d1', 'fetch d1', 'get d1', 'release deal:hs:d1']);
+    expect(await h.run()).toEqual({ connectionId: 'hs', dealId: 'd1', refetched: true, applied: true, coalesced: false, followUps: [] });
+    expect(h.log).toEqual(['lease events:hs', 'fetch d1', 'get d1', 'release events:hs']);
     expect(h.writes).toEqual({ deals: [['hs', [fetched.deal]]], activities: [['hs', activities]], stageChanges: [['hs', stageChanges]], fieldChanges: [['hs', fieldChanges]] });
     expect(calls.score).toEqual([[settings, ['d1']]]);
     expect(calls.writeBack).toEqual([[settings, ['scored-d1']]]);
