@@ -193,3 +193,69 @@ describe('HubSpot stages, owners and field history', () => {
     expect(toFieldChanges(RawObject.parse({ id: '8', properties: {} }), 'hs-test')).toEqual([]);
   });
 });
+
+describe('HubSpot activity mapping', () => {
+  const at = { hs_timestamp: '2026-11-20T10:00:00Z' };
+
+  it('a call, email or meeting not yet held is not completed, whatever the status that says so', () => {
+    for (const status of ['SCHEDULED', 'CANCELED', 'QUEUED', 'CALLING_CRM_USER', 'RINGING', 'IN_PROGRESS']) {
+      expect(toActivity(raw('c', { ...at, hs_call_status: status }), 'calls', [], ctx).completed, status).toBe(false);
+    }
+    expect(toActivity(raw('c', { ...at, hs_call_status: 'COMPLETED' }), 'calls', [], ctx).completed).toBe(true);
+    expect(toActivity(raw('c', { hs_timestamp: '2026-12-20T10:00:00Z', hs_call_status: 'COMPLETED' }), 'calls', [], ctx).completed).toBe(false);
+    for (const outcome of ['SCHEDULED', 'RESCHEDULED', 'CANCELED', 'NO_SHOW']) {
+      expect(toActivity(raw('m', { ...at, hs_meeting_outcome: outcome }), 'meetings', [], ctx).completed, outcome).toBe(false);
+    }
+    expect(toActivity(raw('m', at), 'meetings', [], ctx).completed).toBe(true);
+    expect(toActivity(raw('e', { ...at, hs_email_status: 'SCHEDULED' }), 'emails', [], ctx).completed).toBe(false);
+    expect(toActivity(raw('e', { ...at, hs_email_status: 'SENT', hs_email_direction: 'FORWARDED_EMAIL', hs_email_subject: 'Re: terms' }), 'emails', [], ctx)).toMatchObject({ completed: true, direction: 'outbound', subject: 'Re: terms', type: 'email' });
+    expect(toActivity(raw('n', { hs_timestamp: '2026-12-20T10:00:00Z', hs_note_body: 'later' }), 'notes', [], ctx).completed).toBe(false);
+    expect(toActivity(raw('c', { ...at, hs_call_title: 'Intro call', hs_call_direction: 'SIDEWAYS' }), 'calls', [], ctx)).toMatchObject({ subject: 'Intro call', direction: 'unknown', type: 'call' });
+    expect(toActivity(raw('m', { ...at, hs_meeting_title: 'Demo' }), 'meetings', [], ctx)).toMatchObject({ subject: 'Demo', type: 'meeting' });
+    expect(toActivity(raw('t', { ...at, hs_task_status: 'COMPLETED', hs_task_body: 'done' }), 'tasks', [], ctx)).toMatchObject({ type: 'task', subject: null, origin: 'crm' });
+  });
+
+  it("a note's subject is its text: tags dropped, entities decoded once, spaces collapsed, 120 characters at most", () => {
+    const note = (body: string) => toActivity(raw('n', { ...at, hs_note_body: body }), 'notes', [], ctx).subject;
+    expect(note('<p>Tom&nbsp;&amp;&nbsp;Jerry &lt;3&gt; &quot;x&quot; &#39;y&#39;</p>\n\n  <b>z</b>')).toBe('Tom & Jerry <3> "x" \'y\' z');
+    expect(note('&amp;lt;')).toBe('&lt;');
+    expect(note(`<p>${'a'.repeat(130)}</p>`)).toBe('a'.repeat(120));
+    expect(note('<p> </p>')).toBeNull();
+  });
+
+  it('takes the first instant it can read for occurredAt and modifiedAt, and lists each deal once', () => {
+    const meeting = toActivity(raw('m', { hs_meeting_start_time: '2026-11-19T09:00:00Z', hs_createdate: '2026-11-18T09:00:00Z' }), 'meetings', ['1', '1', '2'], ctx);
+    expect(meeting).toMatchObject({ occurredAt: '2026-11-19T09:00:00.000Z', dealIds: ['1', '2'], modifiedAt: '2026-11-02T00:00:00.000Z' });
+    expect(toActivity(raw('c', { hs_createdate: '2026-11-18T09:00:00Z', hs_lastmodifieddate: '2026-11-21T00:00:00Z' }), 'calls', [], ctx)).toMatchObject({ occurredAt: '2026-11-18T09:00:00.000Z', modifiedAt: '2026-11-21T00:00:00.000Z' });
+    expect(toActivity(raw('c', {}), 'calls', [], ctx).occurredAt).toBe('2026-11-01T00:00:00.000Z');
+    const bare = RawObject.parse({ id: 'b', properties: { hs_lastmodifieddate: '2026-11-03T00:00:00Z' } });
+    expect(toActivity(bare, 'calls', [], ctx).occurredAt).toBe('2026-11-03T00:00:00.000Z');
+    const nothing = RawObject.parse({ id: 'x', properties: {}, archived: true });
+    expect(toActivity(nothing, 'calls', [], ctx)).toMatchObject({ occurredAt: '1970-01-01T00:00:00.000Z', modifiedAt: '1970-01-01T00:00:00.000Z', isDeleted: true, ownerId: null });
+  });
+
+  it('reads our key back from the marker, and no key from a marker that does not decode', () => {
+    expect(annotationMarker('hs:1 2/3')).toBe('[dealwatch-key: hs:1%202%2F3]');
+    expect(readAnnotationKey('x [dealwatch-key: hs:1%202%2F3] y')).toBe('hs:1 2/3');
+    expect(readAnnotationKey('[dealwatch-key: %E0%A4%A]')).toBeNull();
+    expect(readAnnotationKey('[dealwatch-key: ]')).toBeNull();
+    expect(readAnnotationKey(null)).toBeNull();
+  });
+
+  it('compares non-numeric ids as strings, and equal ids as equal', () => {
+    expect(compareIds('b', 'a')).toBe(1);
+    expect(compareIds('a', 'b')).toBe(-1);
+    expect(compareIds('a', 'a')).toBe(0);
+    expect(compareIds('10', '9')).toBe(1);
+    expect(compareIds('10', '10')).toBe(0);
+    expect(compareIds('10', 'a')).toBe(-1);
+  });
+
+  it('reads datetimes with spaces, and not unreadable ones', () => {
+    expect(toInstant(' 1764158400000 ')).toBe('2025-11-26T12:00:00.000Z');
+    expect(toInstant('-1000')).toBe('1969-12-31T23:59:59.000Z');
+    expect(toInstant('not a date')).toBeNull();
+    expect(toInstant('   ')).toBeNull();
+    expect(toInstant(undefined)).toBeNull();
+  });
+});
