@@ -16,9 +16,17 @@ export default {
     // Write-back and its ledger (exactly once), and the events job (webhook fast path)
     'jobs/writeback.ts',
     'jobs/events.ts',
-    // Pull walkers and cursors: a full walk's resume point, Salesforce's incremental window
+    // Pull walkers, cursors and mappers: a full walk's resume point, HubSpot's list and search walks
+    // (paging tokens, the 10,000-result split), Salesforce's incremental window, its query pages and
+    // the (stamp, id) merge of Task + Event and of the two history logs, and the mappers from each
+    // provider's records to deals, activities, stages and moves
     'connectors/hubspot/walk.ts',
+    'connectors/hubspot/paging.ts',
+    'connectors/hubspot/mappers.ts',
     'connectors/salesforce/soql.ts',
+    'connectors/salesforce/reader.ts',
+    'connectors/salesforce/history.ts',
+    'connectors/salesforce/mappers.ts',
     // The rules and the score (a manager's judgement of a deal)
     'src/domain/rules/*.ts',
     '!src/domain/rules/types.ts',
@@ -29,7 +37,7 @@ export default {
   incremental: true,
   incrementalFile: 'reports/mutation/stryker-incremental.json',
   concurrency: 2,
-  timeoutMS: 20_000,
+  timeoutMS: 10_000,
   reporters: ['json', 'html', 'clear-text', 'progress'],
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
   htmlReporter: { fileName: 'reports/mutation/mutation.html' },

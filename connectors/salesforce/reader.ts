@@ -55,6 +55,7 @@ export class SoqlReader {
       try {
         for await (const rows of this.pages(query(at), options)) {
           yield rows;
+          // Stryker disable next-line ConditionalExpression,EqualityOperator: the stampOf functions read an absent row as null
           const last = rows.length > 0 ? stampOf(rows[rows.length - 1]) : null;
           if (last !== null) at = toIso(last);
         }
@@ -130,6 +131,7 @@ export async function* mergeOrdered<R>(sources: OrderedSource<R>[]): AsyncGenera
     yield* mergeLoop();
   } finally {
     // A consumer that stops early (break, error) ends the queries still open too.
+    // Stryker disable next-line MethodExpression,OptionalChaining: an async generator has return(), and returning a finished one is a no-op
     await Promise.all(states.filter((s) => !s.done).map((s) => s.it.return?.()));
   }
 
@@ -152,6 +154,7 @@ export async function* mergeOrdered<R>(sources: OrderedSource<R>[]): AsyncGenera
       let bestAt: SyncCursor | null = null;
       for (const state of states) {
         const at = state.head;
+        // Stryker disable next-line ConditionalExpression: a null head never wins the comparison below (`bestAt === null` is checked first, minCursor(null, b) is b)
         if (at === null) continue;
         if (bestAt === null || (minCursor(at, bestAt) === at && !sameCursor(at, bestAt))) [best, bestAt] = [state, at];
       }

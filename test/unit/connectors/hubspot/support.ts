@@ -73,14 +73,15 @@ export interface SearchBody {
 /**
  * A nock reply function that answers POST .../search over `records` the way HubSpot documents it:
  * AND filters within a group, one sort (ties keep insertion order), `after` as an offset, at most
- * 10,000 results per query (asking past it is a 400). Every request body is pushed to `log`.
+ * 10,000 results per query (asking past it is a 400; `cap` lowers that for walks of a few records).
+ * Every request body is pushed to `log`.
  */
-export function fakeSearch(records: FakeRecord[], log: SearchBody[] = []) {
+export function fakeSearch(records: FakeRecord[], log: SearchBody[] = [], cap = 10_000) {
   return (_uri: string, body: nock.Body): [number, Record<string, unknown>] => {
     const req = body as unknown as SearchBody;
     log.push(req);
     const offset = Number(req.after ?? '0');
-    if (offset + req.limit > 10_000) {
+    if (offset + req.limit > cap) {
       return [400, { status: 'error', message: 'There was a problem with the request.', category: 'VALIDATION_ERROR' }];
     }
     const value = (r: FakeRecord, property: string): number =>
@@ -120,4 +121,10 @@ export function fakeSearch(records: FakeRecord[], log: SearchBody[] = []) {
       },
     ];
   };
+}
+
+/** A batch-read reply with property history for the requested ids, shaped like the recorded fixture. */
+export function historyFor(id: string, stampMs: number): Record<string, unknown> {
+  const template = fixture<{ results: Record<string, unknown>[] }>('deals-batch-read-history.json').results[0]!;
+  return { ...template, id, properties: { hs_object_id: id, hs_lastmodifieddate: new Date(stampMs).toISOString() } };
 }
