@@ -1,0 +1,36 @@
+/**
+ * Who a deal's discount approval goes to, as the write-back names it in the rep's warning: the
+ * user configured for the finding's tier (`rules.discount_over_limit.approvers`), else the rep's
+ * manager where the CRM records one, else the rep.
+ */
+import { engineSettingsFromConnection } from '../src/domain/engine.js';
+import { ConfigError } from '../src/domain/errors.js';
+import type { ConnectionSettings } from '../src/domain/model/index.js';
+import { discountApproverFor } from '../src/domain/rules/config.js';
+import type { LedgerEntry } from '../src/store/types.js';
+import type { PipelineDeps } from './deps.js';
+
+export interface DiscountApprover {
+  /** The CRM user id. */
+  id: string;
+  /** Their name as the CRM has it (the id when the user is not among the synced owners). */
+  name: string;
+}
+
+/** The approver of each deal with an open discount finding, given the deal's owner and findings. */
+export type ApproverOf = (ownerId: string | null, findings: readonly LedgerEntry[]) => DiscountApprover | null;
+
+export async function discountApprovers(deps: PipelineDeps, settings: ConnectionSettings): Promise<ApproverOf> {
+  const engine = engineSettingsFromConnection(settings);
+  if (!engine.ok) throw new ConfigError(engine.issues.map((i) => `connections[${settings.id}].${i}`));
+  const cfg = engine.settings.rules.discount_over_limit;
+  const owners = new Map((await deps.store.owners.list(settings.id)).map((o) => [o.externalId, o]));
+  return (ownerId, findings) => {
+    const finding = findings.find((f) => f.ruleId === 'discount_over_limit' && f.status === 'open');
+    if (!finding) return null;
+    const tier = typeof finding.evidence.approver === 'string' ? finding.evidence.approver : null;
+    const rep = ownerId === null ? null : { id: ownerId, managerId: owners.get(ownerId)?.managerId ?? null };
+    const id = discountApproverFor(cfg, tier, rep);
+    return id === null ? null : { id, name: owners.get(id)?.name ?? id };
+  };
+}
