@@ -5,7 +5,7 @@
  */
 import { engineSettingsFromConnection } from '../src/domain/engine.js';
 import { ConfigError } from '../src/domain/errors.js';
-import type { ConnectionSettings } from '../src/domain/model/index.js';
+import type { ConnectionSettings, Owner } from '../src/domain/model/index.js';
 import { discountApproverFor } from '../src/domain/rules/config.js';
 import type { LedgerEntry } from '../src/store/types.js';
 import type { PipelineDeps } from './deps.js';
@@ -17,20 +17,23 @@ export interface DiscountApprover {
   name: string;
 }
 
-/** The approver of each deal with an open discount finding, given the deal's owner and findings. */
-export type ApproverOf = (ownerId: string | null, findings: readonly LedgerEntry[]) => DiscountApprover | null;
+/** The approver of a deal with an open discount finding, given the deal's owner and findings (null: no such finding). */
+export type ApproverOf = (ownerId: string | null, findings: readonly LedgerEntry[]) => Promise<DiscountApprover | null>;
 
-export async function discountApprovers(deps: PipelineDeps, settings: ConnectionSettings): Promise<ApproverOf> {
+/** The approver lookup of a connection; the owners are read once, when a deal first needs an approver. */
+export function discountApprovers(deps: PipelineDeps, settings: ConnectionSettings): ApproverOf {
   const engine = engineSettingsFromConnection(settings);
   if (!engine.ok) throw new ConfigError(engine.issues.map((i) => `connections[${settings.id}].${i}`));
   const cfg = engine.settings.rules.discount_over_limit;
-  const owners = new Map((await deps.store.owners.list(settings.id)).map((o) => [o.externalId, o]));
-  return (ownerId, findings) => {
+  let owners: Promise<Map<string, Owner>> | undefined;
+  return async (ownerId, findings) => {
     const finding = findings.find((f) => f.ruleId === 'discount_over_limit' && f.status === 'open');
     if (!finding) return null;
+    owners ??= deps.store.owners.list(settings.id).then((list) => new Map(list.map((o) => [o.externalId, o])));
+    const byId = await owners;
     const tier = typeof finding.evidence.approver === 'string' ? finding.evidence.approver : null;
-    const rep = ownerId === null ? null : { id: ownerId, managerId: owners.get(ownerId)?.managerId ?? null };
+    const rep = ownerId === null ? null : { id: ownerId, managerId: byId.get(ownerId)?.managerId ?? null };
     const id = discountApproverFor(cfg, tier, rep);
-    return id === null ? null : { id, name: owners.get(id)?.name ?? id };
+    return id === null ? null : { id, name: byId.get(id)?.name ?? id };
   };
 }

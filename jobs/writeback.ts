@@ -114,7 +114,7 @@ async function writeDue(
   const toWrite = due.filter((r) => !(r.state === 'closed' && r.externalId === null));
 
   const owners = await ownersOf(deps, id, toWrite);
-  const approverOf = await discountApprovers(deps, settings);
+  const approverOf = discountApprovers(deps, settings);
   const timezone = settings.timezone ?? settings.schedule.timezone;
   const fields = await store.scores.fieldsDue(id, { dealIds: fieldDealIds });
   const fieldsByDeal = new Map(fields.map((f) => [f.dealId, f]));
@@ -123,11 +123,12 @@ async function writeDue(
     const findings = await store.findings.forDeals(id, rows.map((r) => r.dealId));
     const byDeal = new Map<string, LedgerEntry[]>();
     for (const f of findings) byDeal.set(f.dealId, [...(byDeal.get(f.dealId) ?? []), f]);
-    const warnings: WarningAnnotation[] = rows.map((r) => {
+    const warnings: WarningAnnotation[] = await Promise.all(rows.map(async (r) => {
       const ownerId = owners.get(r.dealId) ?? null;
       const dealFindings = byDeal.get(r.dealId) ?? [];
-      return warningFor(r, dealFindings, { ownerId, today, timezone, approverName: approverOf(ownerId, dealFindings)?.name ?? null });
-    });
+      const approver = await approverOf(ownerId, dealFindings);
+      return warningFor(r, dealFindings, { ownerId, today, timezone, approverName: approver?.name ?? null });
+    }));
     // Fields of the same deals travel with their warnings.
     const batchFields: FieldAnnotation[] = [];
     for (const w of warnings) {
