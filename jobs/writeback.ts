@@ -114,7 +114,7 @@ async function writeDue(
   const toWrite = due.filter((r) => !(r.state === 'closed' && r.externalId === null));
 
   const owners = await ownersOf(deps, id, toWrite);
-  const approverOf = discountApprovers(deps, settings);
+  const approverOf = discountApprovers(store, settings);
   const timezone = settings.timezone ?? settings.schedule.timezone;
   const fields = await store.scores.fieldsDue(id, { dealIds: fieldDealIds });
   const fieldsByDeal = new Map(fields.map((f) => [f.dealId, f]));
