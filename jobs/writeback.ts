@@ -30,6 +30,7 @@ import type { JobContext, JobPayload, JobResults } from '../src/queue/index.js';
 import type { DealFields, LedgerEntry, WarningRecordEntry, WarningRecordUpdate } from '../src/store/types.js';
 import type { AnnotationResult, FieldAnnotation, WarningAnnotation } from '../connectors/types.js';
 import { warningFor } from './annotation-text.js';
+import { discountApprovers } from './approvals.js';
 import { chunked, dayIn, settingsOf, type PipelineDeps } from './deps.js';
 import { annotateCounted, metricsOf } from './metrics.js';
 
@@ -113,6 +114,7 @@ async function writeDue(
   const toWrite = due.filter((r) => !(r.state === 'closed' && r.externalId === null));
 
   const owners = await ownersOf(deps, id, toWrite);
+  const approverOf = discountApprovers(store, settings);
   const timezone = settings.timezone ?? settings.schedule.timezone;
   const fields = await store.scores.fieldsDue(id, { dealIds: fieldDealIds });
   const fieldsByDeal = new Map(fields.map((f) => [f.dealId, f]));
@@ -121,7 +123,12 @@ async function writeDue(
     const findings = await store.findings.forDeals(id, rows.map((r) => r.dealId));
     const byDeal = new Map<string, LedgerEntry[]>();
     for (const f of findings) byDeal.set(f.dealId, [...(byDeal.get(f.dealId) ?? []), f]);
-    const warnings: WarningAnnotation[] = rows.map((r) => warningFor(r, byDeal.get(r.dealId) ?? [], { ownerId: owners.get(r.dealId) ?? null, today, timezone }));
+    const warnings: WarningAnnotation[] = await Promise.all(rows.map(async (r) => {
+      const ownerId = owners.get(r.dealId) ?? null;
+      const dealFindings = byDeal.get(r.dealId) ?? [];
+      const approver = await approverOf(ownerId, dealFindings);
+      return warningFor(r, dealFindings, { ownerId, today, timezone, approverName: approver?.name ?? null });
+    }));
     // Fields of the same deals travel with their warnings.
     const batchFields: FieldAnnotation[] = [];
     for (const w of warnings) {

@@ -176,6 +176,7 @@ export function toOwner(raw: RawUser, connectionId: string): Owner {
     email: raw.Email ?? null,
     team: null,
     active: raw.IsActive ?? true,
+    managerId: raw.ManagerId ?? null,
   };
 }
 

@@ -89,6 +89,7 @@ export const RawUser = z.looseObject({
   Name: str,
   Email: str,
   IsActive: bool,
+  ManagerId: str,
   UserRole: z.object({ Name: str }).nullish(),
 });
 export type RawUser = z.infer<typeof RawUser>;

@@ -54,9 +54,10 @@ export const FIELD_HISTORY_FILTER = "Field IN ('CloseDate', 'Amount')";
 export const STAGE_SOQL = 'SELECT Id, ApiName, MasterLabel, SortOrder, DefaultProbability, IsClosed, IsWon, IsActive FROM OpportunityStage ORDER BY SortOrder';
 /**
  * Standard users only, so that owners are people: the Automated Process user, Chatter, guest,
- * portal and partner users (other UserType values) own no pipeline.
+ * portal and partner users (other UserType values) own no pipeline. ManagerId (a User lookup) is
+ * who a rep's discount approvals go to when no approver is configured.
  * https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_user.htm
  */
-export const USER_SOQL = "SELECT Id, Name, Email, IsActive FROM User WHERE UserType = 'Standard' ORDER BY Id";
+export const USER_SOQL = "SELECT Id, Name, Email, IsActive, ManagerId FROM User WHERE UserType = 'Standard' ORDER BY Id";
 
 /** Splits a list for IN (...) clauses; 200 ids keep a GET query URL far below its length limit. */

@@ -9,5 +9,7 @@ export const Owner = z.object({
   /** Team name: from config (`teams`) or the CRM's team/role when mapped. */
   team: z.string().nullable(),
   active: z.boolean(),
+  /** The rep's manager (a CRM user id) where the CRM records one (Salesforce `User.ManagerId`). */
+  managerId: z.string().nullable().optional(),
 });
 export type Owner = z.infer<typeof Owner>;

@@ -141,6 +141,16 @@ export const DiscountOverLimitConfig = z.object({
     .min(1)
     .refine((t) => t.filter((x) => x.belowAmount === null).length <= 1, 'at most one tier without belowAmount')
     .default(DEFAULT_DISCOUNT_TIERS),
+  /**
+   * Who grants each tier's approvals: a tier's `approver` (e.g. "VP Sales") to a CRM user id. A tier
+   * left out goes to the rep's manager where the CRM records one, else to the rep.
+   */
+  approvers: z.record(z.string(), z.string().trim().min(1, 'expected a CRM user id')).default({}),
+}).superRefine((cfg, ctx) => {
+  const tiers = new Set(cfg.tiers.map((t) => t.approver));
+  for (const tier of Object.keys(cfg.approvers)) {
+    if (!tiers.has(tier)) ctx.addIssue({ code: 'custom', path: ['approvers', tier], message: `no approval tier has approver "${tier}" (tiers: ${[...tiers].join(', ')})` });
+  }
 });
 
 /** `activity_not_logged`: stage advanced with no activity in the `days` before, within `withinDays`. */
@@ -265,4 +275,17 @@ export function discountTierFor(tiers: readonly DiscountTier[], amount: number):
     if (amount < t.belowAmount && (!best || t.belowAmount < (best.belowAmount as number))) best = t;
   }
   return best ?? unbounded ?? highest;
+}
+
+/**
+ * Who a discount approval of `tier` goes to: the user configured for the tier, else the rep's
+ * manager where the CRM records one, else the rep (null when the deal has no owner).
+ */
+export function discountApproverFor(
+  cfg: Pick<RulesConfig['discount_over_limit'], 'approvers'>,
+  tier: string | null,
+  rep: { id: string; managerId?: string | null } | null,
+): string | null {
+  const configured = tier === null ? undefined : cfg.approvers[tier];
+  return configured ?? rep?.managerId ?? rep?.id ?? null;
 }

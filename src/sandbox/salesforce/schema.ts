@@ -276,6 +276,9 @@ export function salesforceTables(ctx: SalesforceContext): Map<string, SfTable> {
         { name: 'Username', type: 'string', get: (r) => user(r).email },
         { name: 'IsActive', type: 'boolean', get: () => true },
         { name: 'UserType', type: 'picklist', get: (r) => user(r).userType },
+        // A lookup to the user's manager (the User object reference's ManagerId).
+        // https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_user.htm
+        { name: 'ManagerId', type: 'reference', get: (r) => user(r).managerId ?? null },
         { name: 'Department', type: 'string', get: (r) => user(r).team },
         { name: 'TimeZoneSidKey', type: 'picklist', get: () => 'America/New_York' },
         { name: 'CreatedDate', type: 'datetime', get: (r) => user(r).createdAt },
@@ -454,15 +457,22 @@ interface OrgUser {
   team: string;
   userType: string;
   createdAt: number;
+  /** The first rep of each team leads it: the others' ManagerId; leads and non-people have none. */
+  managerId?: string | null;
 }
 
 function orgUsers(reps: readonly { id: string; firstName: string; lastName: string; email: string; team: string; createdAt: number }[], generatedAt: number): OrgUser[] {
   const created = generatedAt - 1000 * 86_400_000;
   return [
-    ...reps.map((r) => ({ ...r, userType: 'Standard' })),
+    ...reps.map((r) => ({ ...r, userType: 'Standard', managerId: teamLead(reps, r) })),
     { ...INTEGRATION_USER, createdAt: created },
     ...SYSTEM_USERS.map(({ n, ...u }) => ({ ...u, id: salesforceId('User', n), createdAt: created })),
   ];
+}
+
+function teamLead(reps: readonly { id: string; team: string }[], rep: { id: string; team: string }): string | null {
+  const lead = reps.find((r) => r.team === rep.team);
+  return lead && lead.id !== rep.id ? lead.id : null;
 }
 
 function perDealIndexes(ctx: SalesforceContext) {

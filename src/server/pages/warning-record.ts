@@ -16,7 +16,7 @@ export interface WarningRecordView {
 export function warningRecordsOf(
   record: WarningRecordEntry | null,
   findings: readonly LedgerEntry[],
-  context: { ownerId: string | null; today: string; timezone: string },
+  context: { ownerId: string | null; today: string; timezone: string; approverName?: string | null },
 ): WarningRecordView[] {
   if (record === null || record.state !== 'open') return [];
   const annotation = warningFor(record, findings, context);

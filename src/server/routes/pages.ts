@@ -34,6 +34,7 @@ import { pagePaths } from '../pages/paths.js';
 import { repsBody } from '../pages/reps-page.js';
 import { renderReviewPage } from '../pages/review-page.js';
 import { warningRecordsOf } from '../pages/warning-record.js';
+import { discountApprovers } from '../../../jobs/approvals.js';
 import { requireConnection } from './api/connection-guard.js';
 
 declare module '@fastify/secure-session' {
@@ -245,6 +246,7 @@ const guardedPages: FastifyPluginAsync = async (app) => {
       namesOf(connection.id),
     ]);
     const open = findings.filter((f) => f.status === 'open');
+    const approver = await discountApprovers(store, connection)(deal.ownerId, findings);
     const body = dealBody({
       connectionId: connection.id,
       deal,
@@ -257,6 +259,7 @@ const guardedPages: FastifyPluginAsync = async (app) => {
         ownerId: deal.ownerId,
         today: isoDateOfDay(clock.dayOf(now.getTime())),
         timezone: settings.timezone,
+        approverName: approver?.name ?? null,
       }),
       ownerName: names.ownerName(deal.ownerId),
       stageLabel: names.stageLabel,

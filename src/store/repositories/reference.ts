@@ -9,6 +9,7 @@ const OWNER_COLUMNS: readonly Column[] = [
   { name: 'email', type: 'text' },
   { name: 'team', type: 'text' },
   { name: 'active', type: 'boolean' },
+  { name: 'manager_id', type: 'text' },
   { name: 'content_hash', type: 'text' },
 ];
 
@@ -31,6 +32,7 @@ function toOwner(row: Row): Owner {
     email: row.email as string | null,
     team: row.team as string | null,
     active: row.active as boolean,
+    managerId: (row.manager_id as string | null) ?? null,
   };
 }
 
@@ -58,6 +60,7 @@ export function ownerRepository(db: Db, t: Tables): OwnerRepository {
         email: owner.email,
         team: owner.team,
         active: owner.active,
+        manager_id: owner.managerId ?? null,
         content_hash: contentHash({ ...owner, connectionId: undefined }),
       }));
       const written = await db.query<{ id: string; inserted: boolean }>(

@@ -70,6 +70,20 @@ describe('dealwatch with an invalid configuration', { timeout: 90_000 }, () => {
     expect(result.stderr + result.stdout).not.toContain(smtpPassword);
   });
 
+  it('names a discount approver whose tier does not exist, or without a user id, by field', async () => {
+    const file = path.join(dir, 'approvers.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        connections: [{ id: 'acme-hs', provider: 'hubspot', accessToken: 'x', rules: { discount_over_limit: { approvers: { 'Head of Sales': '101', CFO: '' } } } }],
+      }),
+    );
+    const result = await runCli(['--config', file, 'migrate'], { env: cleanEnv({}) });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('  connections[0].rules.discount_over_limit.approvers.CFO: expected a CRM user id');
+    expect(result.stderr).toContain('  connections[0].rules.discount_over_limit.approvers["Head of Sales"]: no approval tier has approver "Head of Sales" (tiers: sales manager, VP Sales, CFO)');
+  });
+
   it('reports a bad environment variable under its own name', async () => {
     const result = await runCli(['migrate'], { env: cleanEnv({ PORT: 'http', LOG_LEVEL: 'loud' }) });
     expect(result.code).toBe(2);

@@ -211,6 +211,31 @@ describe.skipIf(!ok)('web app: sign-in, session, CSRF, pages', () => {
     expect(css.headers['content-type']).toMatch(/text\/css/);
   });
 
+  it('names who grants a discount in the deal page\'s warning, as the write-back does (the rep\'s manager here)', async () => {
+    const dealId = api.seeded.openDealIds[7]!;
+    const deal = await api.store.deals.get(conn, dealId);
+    const owners = await api.store.owners.list(conn);
+    const rep = owners.find((o) => o.externalId === deal!.ownerId)!;
+    const manager = owners.find((o) => o.externalId !== rep.externalId)!;
+    await api.store.owners.upsertMany(conn, [{ ...rep, managerId: manager.externalId }]);
+    await api.store.findings.applyDiff(conn, {
+      opened: [{
+        finding: {
+          connectionId: conn, dealId, ruleId: 'discount_over_limit', severity: 'critical',
+          message: 'Discount 30% on a 20,000 USD deal exceeds the 15% limit for deals under 50,000 USD; needs approval from the VP Sales.',
+          evidence: { discountPercent: 30, limitPercent: 15, approver: 'VP Sales' },
+          suggestedAction: "Get the VP Sales's approval for the discount, or bring it to 15% or less.",
+        },
+        annotationKey: `${conn}:${dealId}:discount_over_limit:1`,
+      }],
+      stillOpen: [],
+      resolved: [],
+    }, '2026-11-26T02:00:00.000Z');
+    const res = await inject('GET', `/connections/${conn}/deals/${dealId}`, { cookie });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.body).toContain(`Approval is requested from ${manager.name}.`);
+  });
+
   // Last: it spends this address's sign-in budget.
   it('limits sign-in attempts per address (guessing tokens gets 429)', async () => {
     const statuses: number[] = [];

@@ -130,7 +130,8 @@ describe('salesforce mappers', () => {
 
   it('maps Users to owners', () => {
     expect(toOwner({ Id: '005A', Name: 'Ada Rep', Email: 'ada@acme.test', IsActive: false }, 'sf1')).toEqual({
-      connectionId: 'sf1', externalId: '005A', name: 'Ada Rep', email: 'ada@acme.test', team: null, active: false,
+      connectionId: 'sf1', externalId: '005A', name: 'Ada Rep', email: 'ada@acme.test', team: null, active: false, managerId: null,
     });
+    expect(toOwner({ Id: '005B', Name: 'Bo Rep', ManagerId: '005M' }, 'sf1').managerId).toBe('005M');
   });
 });
