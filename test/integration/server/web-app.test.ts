@@ -183,7 +183,7 @@ describe.skipIf(!ok)('web app: sign-in, session, CSRF, pages', () => {
     expect(path[0]).toContain('<td class="num">30</td>');
     expect(path[1]).toContain('<td class="num">56</td>');
     expect(rowsOf(res.body, 'activities')).toHaveLength(3);
-    expect(res.body).toContain('Pipeline health: Stale deal');
+    expect(res.body).toContain('Pipeline health: No recent activity');
     expect(res.body).toContain('What to do: Log the last touch or close the deal');
     expect(res.body).toContain(`id="crm-link" rel="noopener noreferrer" target="_blank"`);
     expect((await inject('GET', `/connections/${conn}/deals/nope`, { cookie })).statusCode).toBe(404);
