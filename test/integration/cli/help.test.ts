@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT, runCli } from './run-cli.js';
 
-const COMMANDS = ['start', 'serve', 'worker', 'sync', 'report', 'backtest', 'demo', 'sandbox', 'migrate', 'resume', 'doctor'];
+const COMMANDS = ['start', 'serve', 'worker', 'sync', 'report', 'digest', 'backtest', 'demo', 'sandbox', 'migrate', 'resume', 'doctor'];
 
 /** Lines of the help's command list: `name [args]   summary`. */
 function commandLines(help: string): Map<string, string> {

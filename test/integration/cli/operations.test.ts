@@ -11,6 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { QUEUE_NAMES } from '../../../src/queue/index.js';
 import { startSandbox, type Sandbox } from '../../../src/sandbox/index.js';
 import { duplicatedKeys } from '../../support/json-keys.js';
 import { parseExposition, type Exposition } from '../../support/prometheus-text.js';
@@ -244,13 +245,13 @@ describe.skipIf(!servicesOk)('dealwatch serve + dealwatch worker: each process s
     expect(w.sum('dealwatch_crm_api_calls_total', { connection: 'hs' })).toBe(hubspotCalls);
     expect(w.sum('dealwatch_sync_records_total', { connection: 'hs', kind: 'deals' })).toBe(sandbox.state.hubspot.deals.length);
     expect(w.sum('dealwatch_annotations_written_total', { connection: 'hs', kind: 'note' })).toBe(sandbox.state.annotations.filter((a) => a.kind === 'note').length);
-    expect(w.select('dealwatch_queue_oldest_waiting_seconds')).toHaveLength(4);
+    expect(w.select('dealwatch_queue_oldest_waiting_seconds')).toHaveLength(QUEUE_NAMES.length);
 
     // The server ran no job: it counts none, but shows the queues and the run it reads from the database.
     const s = await scrape(serveUrl, METRICS_TOKEN);
     expect(s.select('dealwatch_crm_api_calls_total')).toEqual([]);
     expect(s.select('dealwatch_queue_jobs', { queue: 'sync', state: 'completed' }).map((x) => x.value)).toEqual([1]);
-    expect(s.select('dealwatch_queue_oldest_waiting_seconds')).toHaveLength(4);
+    expect(s.select('dealwatch_queue_oldest_waiting_seconds')).toHaveLength(QUEUE_NAMES.length);
     expect(s.sum('dealwatch_last_sync_records', { connection: 'hs', kind: 'deals' })).toBe(sandbox.state.hubspot.deals.length);
     expect(s.select('dealwatch_connection_paused', { connection: 'hs' }).map((x) => x.value)).toEqual([0]);
   });

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../../src/sandbox/index.js';
+import { QUEUE_NAMES } from '../../../src/queue/index.js';
 import { openStore, type Store } from '../../../src/store/index.js';
 import { startRedisCluster, redisServerAvailable, type LocalCluster } from '../../support/redis-topology.js';
 import { postgresAvailable } from '../../support/services.js';
@@ -136,9 +137,15 @@ describe.skipIf(!ready)('dealwatch on a Redis Cluster', () => {
 
       const masters = await cluster.masterPorts();
       const keysPerMaster = await Promise.all(masters.map((p) => cluster.keysOn(p)));
-      // Rate-gate keys (one per connection, bucket and sub-window) carry no hash tag: they spread.
-      const withRateGates = keysPerMaster.filter((keys) => keys.some((k) => k.includes(':rl:')));
-      expect(withRateGates.length, JSON.stringify(keysPerMaster.map((k) => k.length))).toBeGreaterThan(1);
+      // The install's keys spread over the masters: each queue under its own tag, the rest untagged.
+      expect(keysPerMaster.filter((keys) => keys.length > 0).length, JSON.stringify(keysPerMaster.map((k) => k.length))).toBeGreaterThan(1);
+      const all = keysPerMaster.flat();
+      const tags = new Set(all.map((k) => /^\{([^}]+)\}/.exec(k)?.[1]).filter((t) => t !== undefined));
+      for (const queue of QUEUE_NAMES) expect([...tags].some((t) => t.endsWith(`:${queue}`)), queue).toBe(true);
+      // Rate-gate keys (one per connection, bucket and sub-window; the live ones) carry no hash tag, so each hashes by itself.
+      const rateGateKeys = all.filter((k) => k.includes(':rl:'));
+      expect(rateGateKeys.length).toBeGreaterThan(0);
+      expect(rateGateKeys.filter((k) => k.includes('{'))).toEqual([]);
       // Each queue's keys share one hash tag, so they sit together on one master.
       for (const queue of ['sync', 'events', 'score', 'writeback']) {
         const owners = keysPerMaster.filter((keys) => keys.some((k) => k.endsWith(`:${queue}}:${queue}:meta`) || k.includes(`:${queue}}:${queue}:`)));
@@ -170,7 +177,12 @@ describe.skipIf(!ready)('dealwatch on a Redis Cluster', () => {
       sandbox.injectFaults([{ kind: 'latency', rate: 1, provider: 'hubspot', method: 'GET', pathIncludes: '/crm/v3/objects/deals?', latencyMs: 1500 }]);
       const asked = await api<{ jobId: string }>('POST', '/api/v1/connections/hs/sync', { mode: 'full' });
       store = await openStore({ databaseUrl: db.url, migrate: false });
-      await until(async () => (await store!.cursors.get('hs', 'deals'))?.walk != null, 60_000, 'the first committed deal page');
+      // A committed page shows as the walk's cursor or as stored deals (whichever the poll sees first).
+      await until(
+        async () => (await store!.cursors.get('hs', 'deals'))?.walk != null || (await store!.deals.count('hs')).open > 0,
+        60_000,
+        'the first committed deal page',
+      );
 
       // Stop the master that holds the sync queue (its active job, lock and events).
       const masters = await cluster.masterPorts();

@@ -55,7 +55,9 @@ describe.skipIf(!servicesUp)('two installs on one Redis', () => {
         const line = JSON.parse(run.stdout.trim()) as { status: string; deals: number; findings: { opened: number }; annotations: { notes: number } };
         expect(line).toMatchObject({ status: 'ok', deals: 40 });
         expect(line.findings.opened).toBeGreaterThan(0);
-        expect(line.annotations.notes).toBe(line.findings.opened);
+        // One note per deal with findings (not per finding), written into this install's CRM only.
+        expect(line.annotations.notes).toBeGreaterThan(0);
+        expect(line.annotations.notes).toBeLessThanOrEqual(line.findings.opened);
         expect(notes(i.sandbox) - i.notesBefore).toBe(line.annotations.notes);
       }
     } finally {

@@ -65,6 +65,7 @@ describe.skipIf(!ok)('workerMetricsHooks', () => {
     expect(ages.score).toBeLessThan(10);
     const text = await metrics.registry.metrics();
     expect(text).toMatch(/dealwatch_queue_oldest_waiting_seconds\{queue="score"\} \d/);
-    expect(text).toContain('dealwatch_queue_jobs{queue="score",state="waiting"} 1');
+    // Score jobs carry their connection's turn as a priority, so they wait as "prioritized".
+    expect(text).toContain('dealwatch_queue_jobs{queue="score",state="prioritized"} 1');
   });
 });
