@@ -7,6 +7,7 @@ import escapeHtml from 'escape-html';
 import type { IncomingWebhookSendArguments } from '@slack/webhook';
 import { formatPercent, formatWhole } from '../commands/format.js';
 import type { DigestContent, DigestDeal } from './content.js';
+import { ruleName } from '../domain/rules/names.js';
 
 /** Items shown per list; the rest is counted. */
 export const LIST_LIMIT = 5;
@@ -21,8 +22,7 @@ export interface Digest {
 /** A Block Kit block as @slack/webhook takes it. */
 export type SlackBlock = NonNullable<IncomingWebhookSendArguments['blocks']>[number];
 
-const money = (amount: number | null, currency: string): string => (amount === null ? `- ${currency}` : `${formatWhole(amount)} ${currency}`);
-const ruleName = (ruleId: string): string => ruleId.replace(/_/g, ' ');
+const money = (amount: number | null, currency: string): string => (amount === null ? 'no amount' : `${formatWhole(amount)} ${currency}`);
 const scopeOf = (c: DigestContent): string => (c.team === null ? c.connectionName : `${c.connectionName}, team ${c.team}`);
 
 /** One line per section item, with the deal it is about. */

@@ -18,6 +18,7 @@ import { REDIS_URL, redisAvailable, uniqueName } from '../../support/services.js
 import { cliEnv, createDatabase, runDealwatch, spawnDealwatch, type DealwatchProcess } from '../pipeline/dealwatch-process.js';
 import { sandboxConnections, silentLogger } from '../pipeline/harness.js';
 import { slackReceiver, smtpReceiver, type SlackReceiver, type SmtpReceiver } from './receivers.js';
+import { RULE_NAMES } from '../../../src/domain/rules/names.js';
 
 const redisOk = await redisAvailable();
 const PUBLIC_URL = 'https://dealwatch.example.test';
@@ -86,6 +87,10 @@ describe.skipIf(!redisOk)('digest by email and Slack', () => {
     for (const heading of ['Forecast', 'What changed', 'Top risks by rep', 'Coaching']) expect(text.stdout).toContain(`\n${heading}\n`);
     expect(text.stdout).toContain(`https://app.hubspot.com/contacts/${portalId}/record/0-3/`);
     expect(text.stdout).toContain(`${PUBLIC_URL}/connections/hs/deals/`);
+    // Top risks name their rules as a manager reads them, never by id.
+    const named = [...text.stdout.matchAll(/, (?:critical|warning|info): (.+)$/gm)].flatMap((m) => m[1]!.split(', '));
+    expect(named.length).toBeGreaterThan(0);
+    expect(named.filter((name) => !Object.values(RULE_NAMES).includes(name))).toEqual([]);
 
     const json = await runDealwatch(['digest', 'hs', '--json'], env);
     expect(json.code).toBe(0);
