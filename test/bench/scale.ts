@@ -157,7 +157,8 @@ async function fullSync(deals: number): Promise<SizeFigures> {
       peakRss,
       loadAverageBefore,
     };
-    console.error(`full sync of ${deals} deals: ${figures.seconds} s, peak RSS ${peakRss.treeMb} MB`);
+    // Each size's figures as soon as they exist: a run stopped before the largest size keeps them.
+    console.error(JSON.stringify({ fullSync: figures }));
     return figures;
   } finally {
     await install?.remove();
