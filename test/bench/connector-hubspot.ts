@@ -26,9 +26,7 @@ import type { RateGate } from '../../connectors/types.js';
 import { HubSpotConnection, type SyncCursor } from '../../src/domain/model/index.js';
 import { connectBackend } from '../../src/queue/backend.js';
 import { RateGateFactory, rateLimitsFor } from '../../src/queue/rate-gate.js';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { sandboxAdmin, spawnSandbox, stopSandbox, type RunningSandbox } from './sandbox-cli.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(name);
@@ -137,38 +135,6 @@ function incrementalLowerBound(deals: number, companies: number, activitiesByTyp
   return dealCalls + activitySearches + activityLinks + 6;
 }
 
-interface RunningSandbox {
-  hubspot: { baseUrl: string; accessToken: string };
-  admin: string;
-  process: ChildProcess;
-}
-
-/** Starts `dealwatch sandbox --json` and reads the one line of URLs and credentials it prints. */
-async function spawnSandbox(rateLimit: boolean): Promise<RunningSandbox> {
-  const cli = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, 'sandbox', '--deals', String(DEALS), '--seed', '42', '--json', ...(rateLimit ? [] : ['--no-rate-limit'])], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const lines = createInterface({ input: child.stdout! });
-  for await (const line of lines) {
-    if (!line.startsWith('{')) continue;
-    const info = JSON.parse(line) as { hubspot: { baseUrl: string; accessToken: string }; admin: string };
-    return { ...info, process: child };
-  }
-  throw new Error('the sandbox exited before printing its URLs');
-}
-
-async function stopSandbox(sandbox: RunningSandbox): Promise<void> {
-  const exited = new Promise((resolve) => sandbox.process.once('exit', resolve));
-  sandbox.process.kill('SIGTERM');
-  await exited;
-}
-
-async function admin(sandbox: RunningSandbox, path: string, body: unknown): Promise<void> {
-  const response = await fetch(`${sandbox.admin}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  if (!response.ok) throw new Error(`sandbox admin ${path}: ${response.status} ${await response.text()}`);
-}
-
 let clock = Date.now();
 function connectorFor(sandbox: RunningSandbox, rateGate: RateGate): HubSpotConnector {
   const settings = HubSpotConnection.parse({ id: 'bench', provider: 'hubspot', accessToken: sandbox.hubspot.accessToken, baseUrl: sandbox.hubspot.baseUrl });
@@ -179,7 +145,7 @@ const noGate: RateGate = { take: async () => {} };
 
 async function main(): Promise<void> {
   if (!flag('--limits-only')) {
-    const sandbox = await spawnSandbox(false);
+    const sandbox = await spawnSandbox({ deals: DEALS, seed: 42, rateLimit: false });
     try {
       const rssBaselineMb = mb(process.memoryUsage().rss);
       const connector = connectorFor(sandbox, noGate);
@@ -214,13 +180,13 @@ async function main(): Promise<void> {
       for await (const page of connector.pullDeals({ since: null, mode: 'full' })) {
         for (const d of page.records) if (openStages.has(d.stageId)) openDeals.push({ id: d.externalId, stageId: d.stageId, pipeline: d.pipeline });
       }
-      await admin(sandbox, '/clock', { advanceMs: 60 * 60_000 });
+      await sandboxAdmin(sandbox, '/clock', { advanceMs: 60 * 60_000 });
       clock += 60 * 60_000;
       const changed = openDeals.slice(0, Math.max(1, Math.round(DEALS / 100)));
       for (const d of changed) {
         const next = stages.find((s) => s.pipeline === d.pipeline && s.id !== d.stageId && !s.isClosed)!;
-        await admin(sandbox, `/hubspot/deals/${d.id}/stage`, { stage: next.id });
-        await admin(sandbox, `/hubspot/deals/${d.id}/activities`, { kind: 'call', direction: 'outbound', subject: 'bench' });
+        await sandboxAdmin(sandbox, `/hubspot/deals/${d.id}/stage`, { stage: next.id });
+        await sandboxAdmin(sandbox, `/hubspot/deals/${d.id}/activities`, { kind: 'call', direction: 'outbound', subject: 'bench' });
       }
       connector.resetUsage();
       const incremental = await measured(async () => {
@@ -263,7 +229,7 @@ async function main(): Promise<void> {
   }
 
   if (!flag('--no-limits')) {
-    const sandbox = await spawnSandbox(true);
+    const sandbox = await spawnSandbox({ deals: DEALS, seed: 42, rateLimit: true });
     const backend = await connectBackend({ kind: 'redis', url: REDIS_URL });
     try {
       const prefix = `bench_${process.pid}_${Date.now()}`;

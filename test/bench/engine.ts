@@ -11,6 +11,7 @@
  */
 import type { Activity, Deal, DealFieldChange, DealSnapshot, Owner, Stage, StageChange } from '../../src/domain/model/index.js';
 import os from 'node:os';
+import { hostCalibration } from './host.js';
 import { buildBook, buildReport, defaultRulesConfig, evaluateDeals, learnBenchmarks, type EngineInput } from '../../src/domain/engine.js';
 
 function mulberry32(seed: number): () => number {
@@ -131,20 +132,7 @@ function main(): void {
     const value = fn();
     return { value, wallMs: performance.now() - w, cpuMs: cpu() - c };
   };
-  // Host calibration: a fixed loop and a fixed allocation burst, to compare figures across hosts
-  // (a quiet modern core does these in roughly 70-100 ms and 60-100 ms).
-  const calibration = {
-    loop2e8CpuMs: r(timed(() => {
-      let x = 0;
-      for (let i = 0; i < 2e8; i++) x += i & 7;
-      return x;
-    }).cpuMs),
-    alloc1e6CpuMs: r(timed(() => {
-      const a: unknown[] = [];
-      for (let i = 0; i < 1e6; i++) a.push({ i, s: `x${i}`, o: { a: i } });
-      return a.length;
-    }).cpuMs),
-  };
+  const calibration = hostCalibration();
   const book = timed(() => buildBook(input, nowMs));
   const benchmarks = timed(() => learnBenchmarks(input, 20));
   const options = { book: book.value, benchmarks: benchmarks.value };

@@ -49,3 +49,14 @@ export function calibrateHost(): HostCalibration {
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop() ?? '')) console.log(JSON.stringify({ bench: 'host', ...calibrateHost() }));
+
+/** The fixed-loop part of {@link calibrateHost} (benches that print load and calibration apart). */
+export function hostCalibration(): { loop2e8CpuMs: number; alloc1e6CpuMs: number } {
+  const { loop2e8CpuMs, alloc1e6CpuMs } = calibrateHost();
+  return { loop2e8CpuMs, alloc1e6CpuMs };
+}
+
+/** 1, 5 and 15-minute load averages, one decimal. */
+export function loadAverage(): number[] {
+  return os.loadavg().map(round);
+}

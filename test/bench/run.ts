@@ -7,6 +7,7 @@
  *
  *   npm run bench                 # all
  *   npm run bench -- engine webhooks   # a selection by name
+ *   npm run bench -- scale --sizes 10000,30000   # options after the names go to each selected bench
  *
  * Benchmarks need Redis and PostgreSQL where they say so; nothing here calls a real CRM.
  */
@@ -44,12 +45,13 @@ const BENCHES: Bench[] = [
   { name: 'webhooks', file: 'webhooks.ts' },
   { name: 'fair-turns', file: 'fair-turns.ts' },
   { name: 'inspection-page', file: 'inspection-page.ts' },
+  { name: 'scale', file: 'scale.ts' },
 ];
 
 function run(bench: Bench): Promise<{ code: number | null; lastJson: unknown }> {
   const path = fileURLToPath(new URL(bench.file, import.meta.url));
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...(bench.nodeFlags ?? []), '--import', 'tsx', path, ...(bench.args ?? [])], {
+    const child = spawn(process.execPath, [...(bench.nodeFlags ?? []), '--import', 'tsx', path, ...(bench.args ?? []), ...passedOn], {
       stdio: ['ignore', 'pipe', 'inherit'],
       env: { ...process.env, ...bench.env },
     });
@@ -74,7 +76,10 @@ function run(bench: Bench): Promise<{ code: number | null; lastJson: unknown }> 
   });
 }
 
-const selected = process.argv.slice(2);
+const argv = process.argv.slice(2);
+const firstOption = argv.findIndex((a) => a.startsWith('--'));
+const selected = firstOption < 0 ? argv : argv.slice(0, firstOption);
+const passedOn = firstOption < 0 ? [] : argv.slice(firstOption);
 const todo = selected.length ? BENCHES.filter((b) => selected.includes(b.name)) : BENCHES;
 const summary: Record<string, unknown> = {};
 let failed = 0;

@@ -24,7 +24,7 @@ import { createMetrics } from '../../src/server/metrics.js';
 import type { ServerStore, ReviewService } from '../../src/server/ports.js';
 import { startServer } from '../../src/server/server.js';
 import { createRedisDeduper } from '../../src/server/webhooks/redis-deduper.js';
-import { REDIS_URL, uniqueName } from '../support/services.js';
+import { deleteRedisKeys, REDIS_URL, uniqueName } from '../support/services.js';
 
 const loadArgs = process.argv[2] === '--serve' ? [] : process.argv.slice(2);
 const rate = Number(loadArgs[0] ?? 1000);
@@ -180,14 +180,7 @@ async function main(): Promise<void> {
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
   await queues.obliterate();
-  const redis = new Redis(REDIS_URL);
-  let cursor = '0';
-  do {
-    const [nextCursor, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    if (keys.length > 0) await redis.del(...keys);
-    cursor = nextCursor;
-  } while (cursor !== '0');
-  await redis.quit();
+  await deleteRedisKeys(prefix);
   await queues.close();
   // Every event the client sent and the server took is in the queue exactly once.
   const pass =

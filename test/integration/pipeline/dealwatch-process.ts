@@ -17,10 +17,18 @@ export interface DealwatchProcess {
   stop(): Promise<number | null>;
 }
 
-/** Runs a one-shot command (`sync`, `demo`, ...) to its end and returns its exit code and output. */
-export function runDealwatch(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/**
+ * Runs a one-shot command (`sync`, `demo`, ...) to its end and returns its exit code and output;
+ * `started` sees the child as soon as it is spawned (a bench samples its memory).
+ */
+export function runDealwatch(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  started?: (child: ChildProcess) => void,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    started?.(child);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
