@@ -3,7 +3,7 @@
  * Block Kit message for Slack. Pure: the same content gives the same digest. Short enough for a
  * phone: each list shows its first few items and says how many more there are.
  */
-import escapeHtml from 'escape-html';
+import { escapeHtml } from '../server/pages/html.js';
 import type { IncomingWebhookSendArguments } from '@slack/webhook';
 import { formatPercent, formatWhole } from '../commands/format.js';
 import type { DigestContent, DigestDeal } from './content.js';
