@@ -22,6 +22,7 @@ import { ConnectionSettings, type Deal, type Stage } from '../../src/domain/mode
 import { startServer } from '../../src/server/server.js';
 import { openStore } from '../../src/store/index.js';
 import { silentLogger } from '../integration/pipeline/harness.js';
+import { sandboxHubSpotConnection } from '../support/sandbox-connections.js';
 import { spawnSandboxProcess } from './sandbox-process.js';
 
 function freePort(): Promise<number> {
@@ -47,16 +48,7 @@ export async function openFastPath(options: { deals: number }) {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'dw-bench-wh-'));
   const store = await openStore({ databaseUrl: process.env.DATABASE_URL || undefined, dataDir, schema: `dw_bench_wh_${process.pid}` });
   const settings = [
-    ConnectionSettings.parse({
-      id: 'hs',
-      provider: 'hubspot',
-      accessToken: sandbox.hubspot.accessToken,
-      baseUrl: sandbox.hubspot.baseUrl,
-      portalId: sandbox.hubspot.portalId,
-      webhookSecret: sandbox.hubspot.webhookSecret,
-      writeback: 'on',
-      rateLimit: { requests: 10_000, perMs: 1_000 },
-    }),
+    sandboxHubSpotConnection(sandbox.hubspot, 'hs', { writeback: 'on', rateLimit: { requests: 10_000, perMs: 1_000 } }),
   ];
   await store.connections.upsertFromConfig(settings);
   const logger = silentLogger();

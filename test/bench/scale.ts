@@ -27,6 +27,7 @@ import type { QueueName } from '../../src/queue/index.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { apiClient, cliEnv, createDatabase, pollJob, runDealwatch, spawnDealwatch, type DealwatchProcess } from '../integration/pipeline/dealwatch-process.js';
 import { silentLogger } from '../integration/pipeline/harness.js';
+import { sandboxHubSpotConnection } from '../support/sandbox-connections.js';
 import { deleteRedisKeys, REDIS_URL, uniqueName } from '../support/services.js';
 import { hostCalibration, loadAverage } from './host.js';
 import { sampleMemory, type MemoryPeak } from './process-memory.js';
@@ -77,17 +78,8 @@ async function newInstall(sandbox: RunningSandbox, vars: Record<string, string> 
   const db = await createDatabase();
   const dir = mkdtempSync(path.join(tmpdir(), 'dw-bench-scale-'));
   const prefix = `{${uniqueName('dwscale')}}`;
-  const settings = ConnectionSettings.parse({
-    id: 'hs',
-    provider: 'hubspot',
-    accessToken: sandbox.hubspot.accessToken,
-    baseUrl: sandbox.hubspot.baseUrl,
-    portalId: sandbox.hubspot.portalId,
-    webhookSecret: sandbox.hubspot.webhookSecret,
-    writeback: 'on',
-    // Limits off: the sandbox enforces none, and the shared gate never holds a request back.
-    rateLimit: { requests: 1_000_000, perMs: 1_000 },
-  });
+  // Limits off: the sandbox enforces none, and the shared gate never holds a request back.
+  const settings = sandboxHubSpotConnection(sandbox.hubspot, 'hs', { writeback: 'on', rateLimit: { requests: 1_000_000, perMs: 1_000 } });
   const config = path.join(dir, 'dealwatch.json');
   writeFileSync(config, JSON.stringify({ connections: [settings] }));
   const env = cliEnv({ DEALWATCH_CONFIG: config, DATABASE_URL: db.url, REDIS_URL, DEALWATCH_QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn', ...vars });

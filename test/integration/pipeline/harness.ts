@@ -16,7 +16,7 @@ import { ConnectionSettings, type WritebackMode } from '../../../src/domain/mode
 import { createHandlers, registryConnectors, connectionHealthHooks, type PipelineDeps, type PipelineLogger } from '../../../jobs/index.js';
 import type { CrmConnector } from '../../../connectors/types.js';
 import { POSTGRES_URL, REDIS_URL, uniqueName } from '../../support/services.js';
-import { sandboxSalesforceConnection } from '../../support/sandbox-connections.js';
+import { sandboxHubSpotConnection, sandboxSalesforceConnection } from '../../support/sandbox-connections.js';
 import { startPglite } from '../queue/backends.js';
 
 export interface HarnessOptions {
@@ -61,16 +61,7 @@ export function silentLogger(): PipelineLogger {
 /** Connection settings pointing at the sandbox. */
 export function sandboxConnections(sandbox: Sandbox, writeback: WritebackMode): ConnectionSettings[] {
   return [
-    ConnectionSettings.parse({
-      id: 'hs',
-      provider: 'hubspot',
-      accessToken: sandbox.hubspot.accessToken,
-      baseUrl: sandbox.hubspot.baseUrl,
-      portalId: sandbox.hubspot.portalId,
-      webhookSecret: sandbox.hubspot.webhookSecret,
-      writeback,
-      lookbackMinutes: 10,
-    }),
+    sandboxHubSpotConnection(sandbox.hubspot, 'hs', { writeback, lookbackMinutes: 10 }),
     sandboxSalesforceConnection(sandbox, 'sf', { writeback }),
   ];
 }
