@@ -15,7 +15,7 @@
 export { engineSettingsFromConnection, type EngineInput, type EngineSettings } from './engine-input.js';
 export { evaluateDeals, type EvaluateOptions, type Evaluation } from './evaluate.js';
 export { learnBenchmarks, type BenchmarkHistory, type Benchmarks, type StageBenchmark } from './benchmarks.js';
-export { buildBook, type Book } from './book.js';
+export { indexInput, type IndexedInput } from './indexed-input.js';
 export {
   RULE_IDS,
   RuleId,

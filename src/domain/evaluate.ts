@@ -1,9 +1,9 @@
 /**
- * Rules and scores for a book: the hot path. Indexes are built once (see book.ts); each deal
+ * Rules and scores for one input: the hot path. Indexes are built once (see indexed-input.ts); each deal
  * then costs one facts computation, sixteen rule checks and one score.
  */
 import { learnBenchmarks, type Benchmarks } from './benchmarks.js';
-import { buildBook, type Book } from './book.js';
+import { indexInput, type IndexedInput } from './indexed-input.js';
 import type { EngineInput } from './engine-input.js';
 import type { DealScore, Finding } from './model/finding.js';
 import { activeRules, evaluateRules } from './rules/index.js';
@@ -16,8 +16,8 @@ export interface EvaluateOptions {
   dealIds?: Iterable<string>;
   /** Benchmarks learned earlier (cached by the pipeline); default learned from the input. */
   benchmarks?: Benchmarks;
-  /** A book already built for this input and instant (reports reuse it). */
-  book?: Book;
+  /** Indexes already built for this input and instant (reports reuse it). */
+  indexed?: IndexedInput;
 }
 
 /** What one run found. */
@@ -33,7 +33,7 @@ export interface Evaluation {
   benchmarks: Benchmarks;
   /** Deal ids evaluated (pass to `diffFindings` as `evaluatedDealIds`); includes deleted ones asked for. */
   evaluatedDealIds: string[];
-  book: Book;
+  indexed: IndexedInput;
 }
 
 /**
@@ -41,25 +41,25 @@ export interface Evaluation {
  * Pure: same input and instant, same output. Deleted deals get no findings (so theirs resolve).
  */
 export function evaluateDeals(input: EngineInput, now: Date | number, options: EvaluateOptions = {}): Evaluation {
-  const book = options.book ?? buildBook(input, now);
+  const indexed = options.indexed ?? indexInput(input, now);
   const benchmarks = options.benchmarks ?? learnBenchmarks(input, input.settings.rules.stuck_in_stage.minSamples);
-  const ctx = ruleContext(book, benchmarks);
-  const active = activeRules(book.cfg);
+  const ctx = ruleContext(indexed, benchmarks);
+  const active = activeRules(indexed.cfg);
   const findings: Finding[] = [];
   const scores: DealScore[] = [];
   /** Each deal's findings, for the findingsByDeal index built on demand. */
   const findingsPerDeal: Finding[][] = [];
   const evaluatedDealIds: string[] = [];
   const only = options.dealIds ? new Set(options.dealIds) : null;
-  const deals = only ? [...only].map((id) => book.dealsById.get(id)) : input.deals;
+  const deals = only ? [...only].map((id) => indexed.dealsById.get(id)) : input.deals;
   if (only) evaluatedDealIds.push(...only);
   for (let i = 0; i < deals.length; i++) {
     const deal = deals[i];
     if (!deal) continue;
     if (!only) evaluatedDealIds.push(deal.externalId);
     if (deal.isDeleted) continue;
-    // walking the whole input, the book has each deal's record by position
-    const facts = only ? dealFacts(deal, book) : dealFacts(deal, book, book.dealRecords[i]);
+    // walking the whole input, the indexes have each deal's record by position
+    const facts = only ? dealFacts(deal, indexed) : dealFacts(deal, indexed, indexed.dealRecords[i]);
     const dealFindings = evaluateRules(facts, ctx, active);
     if (dealFindings.length > 0) {
       findingsPerDeal.push(dealFindings);
@@ -81,6 +81,6 @@ export function evaluateDeals(input: EngineInput, now: Date | number, options: E
     },
     benchmarks,
     evaluatedDealIds,
-    book,
+    indexed,
   };
 }

@@ -5,7 +5,7 @@
  */
 import { ConfigError } from '../domain/errors.js';
 import {
-  buildBook,
+  indexInput,
   buildMorningReview,
   computeCoaching,
   computeForecast,
@@ -84,13 +84,13 @@ export function createReviewService(deps: { store: ServerStore; connections: Con
       { since: new Date(nowMs - ACTIVITY_DAYS * DAY_MS).toISOString() },
     );
     const input: EngineInput = { settings, deals, activities, stageChanges, fieldChanges, stages, owners, snapshots };
-    const book = buildBook(input, now);
-    const evaluation = evaluateDeals(input, now, { book });
-    return { input, ctx: reportContext(book, evaluation) };
+    const indexed = indexInput(input, now);
+    const evaluation = evaluateDeals(input, now, { indexed });
+    return { input, ctx: reportContext(indexed, evaluation) };
   }
 
   function kpiPeriods(ctx: ReportContext, name: string | undefined): Period[] | undefined {
-    const { today, settings } = ctx.book;
+    const { today, settings } = ctx.indexed;
     switch (name as KpiPeriodName | undefined) {
       case '30d':
         return [trailingDays(today, 30)];
@@ -106,7 +106,7 @@ export function createReviewService(deps: { store: ServerStore; connections: Con
   }
 
   function forecastPeriod(ctx: ReportContext, name: string | undefined): Period | undefined {
-    const { today, settings } = ctx.book;
+    const { today, settings } = ctx.indexed;
     if (name === 'next_quarter') {
       const current = fiscalQuarter(today, settings.fiscalYearStartMonth);
       return fiscalQuarter(current.endDay, settings.fiscalYearStartMonth);
@@ -145,9 +145,9 @@ export function createReviewService(deps: { store: ServerStore; connections: Con
       const kpis = computeKpis(ctx);
       const forecast = computeForecast(ctx);
       // one set of timelines for the roll-up and the backtest that measures its method
-      const timelines = buildTimelines(ctx.book);
+      const timelines = buildTimelines(ctx.indexed);
       const rollup = computeRollup(ctx, { timelines });
-      const backtest = runBacktest(ctx.book, { timelines });
+      const backtest = runBacktest(ctx.indexed, { timelines });
       return buildMorningReview(ctx, { kpis, forecast, diff, rollup, backtest });
     },
     async kpis(connectionId, query, now) {
@@ -178,7 +178,7 @@ export function createReviewService(deps: { store: ServerStore; connections: Con
     },
     async backtest(connectionId, query, now) {
       const { ctx } = await load(connectionId, now);
-      return runBacktest(ctx.book, query.quarters === undefined ? {} : { quarters: query.quarters });
+      return runBacktest(ctx.indexed, query.quarters === undefined ? {} : { quarters: query.quarters });
     },
     async reps(connectionId, now) {
       const { ctx } = await load(connectionId, now);

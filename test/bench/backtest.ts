@@ -8,7 +8,7 @@
  * Prints one JSON line: timeline build, backtest and roll-up times, wall and CPU.
  */
 import os from 'node:os';
-import { buildBook, buildTimelines, computeRollup, evaluateDeals, reportContext, runBacktest } from '../../src/domain/engine.js';
+import { indexInput, buildTimelines, computeRollup, evaluateDeals, reportContext, runBacktest } from '../../src/domain/engine.js';
 import { syntheticBook } from './engine.js';
 
 function timed<T>(work: () => T): { value: T; wallMs: number; cpuMs: number } {
@@ -26,10 +26,10 @@ function main(): void {
   const nowMs = Date.parse('2026-11-26T15:00:00.000Z');
   // the synthetic book adds one closed deal per five open ones
   const input = syntheticBook(Math.round((total * 5) / 6), activityCount, nowMs);
-  const book = buildBook(input, nowMs);
-  const timelines = timed(() => buildTimelines(book));
-  const backtest = timed(() => runBacktest(book, { quarters: 4, timelines: timelines.value }));
-  const ctx = reportContext(book, evaluateDeals(input, nowMs, { book }));
+  const indexed = indexInput(input, nowMs);
+  const timelines = timed(() => buildTimelines(indexed));
+  const backtest = timed(() => runBacktest(indexed, { quarters: 4, timelines: timelines.value }));
+  const ctx = reportContext(indexed, evaluateDeals(input, nowMs, { indexed }));
   const rollup = timed(() => computeRollup(ctx, { timelines: timelines.value }));
   console.log(
     JSON.stringify({

@@ -17,7 +17,16 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as current from '../../src/domain/engine.js';
 import { syntheticBook } from './engine.js';
 
-type Engine = Pick<typeof current, 'buildBook' | 'learnBenchmarks' | 'evaluateDeals'>;
+type Engine = Pick<typeof current, 'indexInput' | 'learnBenchmarks' | 'evaluateDeals'>;
+
+/** A revision from before the indexes were renamed exports `buildBook` and takes them as `{ book }`. */
+type OlderEngine = Partial<Engine> & { buildBook?: Engine['indexInput'] };
+
+function indexOf(engine: OlderEngine): Engine['indexInput'] {
+  const build = engine.indexInput ?? engine.buildBook;
+  if (!build) throw new Error('the revision exports neither indexInput nor buildBook');
+  return build;
+}
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -52,9 +61,9 @@ async function main(): Promise<void> {
     { name: `baseline ${baseline.sha}`, engine: baseline.engine },
     { name: 'this tree', engine: current as Engine },
   ].map((side) => {
-    const book = side.engine.buildBook(input, nowMs);
+    const indexed = indexOf(side.engine)(input, nowMs);
     const benchmarks = side.engine.learnBenchmarks(input, 20);
-    return { ...side, book, benchmarks, cpuMs: [] as number[], digest: '' };
+    return { ...side, indexed, benchmarks, cpuMs: [] as number[], digest: '' };
   });
   const cpu = (): number => {
     const u = process.cpuUsage();
@@ -65,7 +74,7 @@ async function main(): Promise<void> {
     for (const side of r % 2 === 0 ? sides : [...sides].reverse()) {
       gc?.();
       const c = cpu();
-      const evaluation = side.engine.evaluateDeals(input, nowMs, { book: side.book, benchmarks: side.benchmarks });
+      const evaluation = side.engine.evaluateDeals(input, nowMs, { indexed: side.indexed, book: side.indexed, benchmarks: side.benchmarks } as Parameters<Engine['evaluateDeals']>[2]);
       const ms = cpu() - c;
       if (r > 0) side.cpuMs.push(ms);
       side.digest = digest(evaluation);

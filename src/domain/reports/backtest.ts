@@ -12,7 +12,7 @@
  * that blind spot, which shows as negative bias. Amounts in the reporting currency; deals in a
  * currency without a rate are left out of both sides and counted.
  */
-import type { Book } from '../book.js';
+import type { IndexedInput } from '../indexed-input.js';
 import { fiscalQuarterOf, isoDateOfDay } from '../time.js';
 import { FORECAST_METHODS, learnForecastModel, METHOD_IN_USE, signsOn, stageRateIndex, weigh, type ForecastMethod } from './forecast-model.js';
 import { buildTimelines, stateAt, type DealTimeline } from './timeline.js';
@@ -71,13 +71,13 @@ const cents = (x: number): number => Math.round(x * 100) / 100;
 const ratio = (x: number): number => Math.round(x * 10000) / 10000;
 
 /** Runs the backtest over the last `quarters` complete fiscal quarters. */
-export function runBacktest(book: Book, options: BacktestOptions = {}): BacktestReport {
+export function runBacktest(indexed: IndexedInput, options: BacktestOptions = {}): BacktestReport {
   const n = options.quarters ?? 4;
-  const timelines = options.timelines ?? buildTimelines(book);
-  const fy = book.settings.fiscalYearStartMonth;
-  const currency = book.money.reportingCurrency;
+  const timelines = options.timelines ?? buildTimelines(indexed);
+  const fy = indexed.settings.fiscalYearStartMonth;
+  const currency = indexed.money.reportingCurrency;
   const quarters: { label: string; startDay: number; endDay: number }[] = [];
-  let cursor = fiscalQuarterOf(book.today, fy).startDay;
+  let cursor = fiscalQuarterOf(indexed.today, fy).startDay;
   for (let i = 0; i < n; i++) {
     const q = fiscalQuarterOf(cursor - 1, fy);
     quarters.push(q);
@@ -88,7 +88,7 @@ export function runBacktest(book: Book, options: BacktestOptions = {}): Backtest
   const won: { day: number; amount: number }[] = [];
   for (const t of timelines) {
     if (!t.deal.isClosed || !t.deal.isWon || Number.isNaN(t.closedDay)) continue;
-    const s = stateAt(book, t, t.closedDay);
+    const s = stateAt(indexed, t, t.closedDay);
     if (!s) continue;
     if (s.currency !== currency) {
       unconverted++;
@@ -106,7 +106,7 @@ export function runBacktest(book: Book, options: BacktestOptions = {}): Backtest
     const actual = cents(wonBetween(q.startDay, q.endDay));
     const middle = q.startDay + Math.floor((q.endDay - q.startDay) / 2);
     for (const [point, asOf] of [['start', q.startDay], ['middle', middle]] as const) {
-      const model = learnForecastModel(book, timelines, asOf);
+      const model = learnForecastModel(indexed, timelines, asOf);
       const rates = stageRateIndex(model);
       const wonBefore = wonBetween(q.startDay, asOf);
       const sums = new Map<ForecastMethod, number>(FORECAST_METHODS.map((m) => [m, wonBefore]));
@@ -114,13 +114,13 @@ export function runBacktest(book: Book, options: BacktestOptions = {}): Backtest
       let openPipeline = 0;
       const day = asOf - 1;
       for (const t of timelines) {
-        const s = stateAt(book, t, day);
+        const s = stateAt(indexed, t, day);
         if (!s?.open || !(s.closeDay < q.endDay)) continue;
         if (s.currency !== currency) continue;
         openDeals++;
         openPipeline += s.amount;
-        const signals = signsOn(book, t, s, day);
-        for (const m of FORECAST_METHODS) sums.set(m, sums.get(m)! + s.amount * weigh(book, model, rates, m, t.deal.pipeline, s, signals).weight);
+        const signals = signsOn(indexed, t, s, day);
+        for (const m of FORECAST_METHODS) sums.set(m, sums.get(m)! + s.amount * weigh(indexed, model, rates, m, t.deal.pipeline, s, signals).weight);
       }
       points.push({
         quarter: q.label,

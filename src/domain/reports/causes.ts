@@ -73,7 +73,7 @@ export interface StageConversionGap {
 }
 
 const RULE_NOUNS: Record<string, { noun: string; detail?: (ctx: ReportContext) => string }> = {
-  stale_deal: { noun: 'stale deals', detail: (ctx) => `no activity logged in ${staleDaysFor(ctx.book.cfg, 'default')}+ days` },
+  stale_deal: { noun: 'stale deals', detail: (ctx) => `no activity logged in ${staleDaysFor(ctx.indexed.cfg, 'default')}+ days` },
   stuck_in_stage: { noun: 'deals stuck in their stage', detail: () => 'far longer than the stage usually takes' },
   close_date_passed: { noun: 'deals past their close date', detail: () => 'close date not updated' },
   close_date_pushed: { noun: 'deals pushed repeatedly', detail: () => 'close date moved later again' },
@@ -113,11 +113,11 @@ const HISTORY_DAYS = 365;
 
 /** Open findings grouped by rep and rule, most severe and largest first. */
 export function groupFindings(ctx: ReportContext, findings: readonly Finding[]): FindingGroup[] {
-  const { book } = ctx;
-  const currency = book.money.reportingCurrency;
+  const { indexed } = ctx;
+  const currency = indexed.money.reportingCurrency;
   const groups = new Map<string, FindingGroup>();
   for (const f of findings) {
-    const d = book.dealsById.get(f.dealId);
+    const d = indexed.dealsById.get(f.dealId);
     const ownerId = d?.ownerId ?? null;
     const key = `${ownerId ?? ''}\u0000${f.ruleId}`;
     let g = groups.get(key);
@@ -129,7 +129,7 @@ export function groupFindings(ctx: ReportContext, findings: readonly Finding[]):
     g.dealIds.push(f.dealId);
     g.deals++;
     if (SEVERITY_RANK[f.severity] < SEVERITY_RANK[g.severity]) g.severity = f.severity;
-    const m = toReporting(d?.amount ?? 0, d?.currency ?? null, book.money);
+    const m = toReporting(d?.amount ?? 0, d?.currency ?? null, indexed.money);
     if (m.currency === currency) g.amount += m.amount;
   }
   const out = [...groups.values()];
@@ -175,15 +175,15 @@ export function findConcentrations(groups: readonly FindingGroup[]): Concentrati
 
 /** Counted activities per owner, by local day (the rep's own log, whichever deal it is on). */
 function activityDaysByOwner(ctx: ReportContext): Map<string, number[]> {
-  const { book } = ctx;
+  const { indexed } = ctx;
   const out = new Map<string, number[]>();
-  const acts = book.input.activities;
+  const acts = indexed.input.activities;
   for (let i = 0; i < acts.length; i++) {
     const a = acts[i]!;
-    const ms = book.activityMs[i]!;
-    if (a.ownerId === null || a.origin === 'dealwatch' || a.isDeleted || !(ms <= book.nowMs) || (a.type === 'task' && !a.completed)) continue;
+    const ms = indexed.activityMs[i]!;
+    if (a.ownerId === null || a.origin === 'dealwatch' || a.isDeleted || !(ms <= indexed.nowMs) || (a.type === 'task' && !a.completed)) continue;
     const list = out.get(a.ownerId);
-    const day = book.clock.dayOf(ms);
+    const day = indexed.clock.dayOf(ms);
     if (list) list.push(day);
     else out.set(a.ownerId, [day]);
   }
@@ -195,7 +195,7 @@ function activityDaysByOwner(ctx: ReportContext): Map<string, number[]> {
  * before), judged only when that baseline holds at least {@link COLLAPSE_MIN_BASELINE} activities.
  */
 export function findActivityCollapses(ctx: ReportContext): ActivityCollapse[] {
-  const today = ctx.book.today;
+  const today = ctx.indexed.today;
   const out: ActivityCollapse[] = [];
   for (const [ownerId, days] of activityDaysByOwner(ctx)) {
     let recent = 0;
@@ -269,14 +269,14 @@ export function significantForRep(ctx: ReportContext, ownerId: string, flag: Tre
     const first = period.startDay - HISTORY_WEEKS * 7;
     let inPeriod = 0;
     for (const d of days) {
-      if (d >= period.startDay && d < Math.min(period.endDay, ctx.book.today + 1)) inPeriod++;
+      if (d >= period.startDay && d < Math.min(period.endDay, ctx.indexed.today + 1)) inPeriod++;
       else if (d >= first && d < period.startDay) weeks[Math.floor((d - first) / 7)]!++;
     }
     const active = weeks.filter((w) => w > 0).length;
     if (active < MIN_HISTORY_WEEKS) return false;
     const mean = weeks.reduce((a, b) => a + b, 0) / weeks.length;
     const sd = Math.sqrt(weeks.reduce((a, b) => a + (b - mean) ** 2, 0) / (weeks.length - 1));
-    const periodWeeks = Math.max(1, (Math.min(period.endDay, ctx.book.today + 1) - period.startDay) / 7);
+    const periodWeeks = Math.max(1, (Math.min(period.endDay, ctx.indexed.today + 1) - period.startDay) / 7);
     const rate = inPeriod / periodWeeks;
     // the mean of n weeks varies sd / sqrt(n) around the rep's usual week
     const se = sd / Math.sqrt(periodWeeks);
@@ -291,15 +291,15 @@ export function significantForRep(ctx: ReportContext, ownerId: string, flag: Tre
     return se > 0 && Math.abs(counts.current.won / n1 - counts.previous.won / n2) / se >= SIGNIFICANT_Z;
   }
   if (flag.kpi === 'avgDealSize' || flag.kpi === 'medianSalesCycleDays') {
-    const { book } = ctx;
-    const currency = book.money.reportingCurrency;
+    const { indexed } = ctx;
+    const currency = indexed.money.reportingCurrency;
     const valueOf = (dd: DealDays): number | null => {
       if (flag.kpi === 'medianSalesCycleDays') return Math.max(0, dd.closeDay - dd.createdDay);
       if (dd.deal.amount === null) return null;
-      const m = toReporting(dd.deal.amount, dd.deal.currency, book.money);
+      const m = toReporting(dd.deal.amount, dd.deal.currency, indexed.money);
       return m.currency === currency ? m.amount : null;
     };
-    const end = Math.min(period.endDay, book.today + 1);
+    const end = Math.min(period.endDay, indexed.today + 1);
     const current: number[] = [];
     const history: number[] = [];
     for (const dd of ctx.deals) {

@@ -100,26 +100,26 @@ function stateOf(s: DealSnapshot | undefined, money: MoneyContext, window: Perio
 
 /** Computes the waterfall between two days from the daily snapshots. */
 export function computePipelineChanges(ctx: ReportContext, options: ChangesOptions = {}): PipelineChanges {
-  const { book } = ctx;
+  const { indexed } = ctx;
   const { fromDay, toDay, window } = rangeOf(ctx, options);
   const startSnaps = ctx.snapshotsAsOf(fromDay);
   const endSnaps = ctx.snapshotsAsOf(toDay);
   // deals that left the end set: their last snapshot says whether they closed (won/lost) first
   const missing = new Set([...startSnaps.keys()].filter((id) => !endSnaps.has(id)));
-  const lastSeen = latestPerDeal(book.input.snapshots, toDay, missing);
+  const lastSeen = latestPerDeal(indexed.input.snapshots, toDay, missing);
   const ids = new Set<string>([...startSnaps.keys(), ...endSnaps.keys()]);
-  return waterfallOf(ctx, fromDay, toDay, window, ids, (id) => stateOf(startSnaps.get(id), book.money, window), (id) => {
+  return waterfallOf(ctx, fromDay, toDay, window, ids, (id) => stateOf(startSnaps.get(id), indexed.money, window), (id) => {
     const endSnap = endSnaps.get(id) ?? lastSeen.get(id);
-    return stateOf(endSnap !== undefined && (endSnaps.has(id) || endSnap.isClosed) ? endSnap : undefined, book.money, window);
+    return stateOf(endSnap !== undefined && (endSnaps.has(id) || endSnap.isClosed) ? endSnap : undefined, indexed.money, window);
   });
 }
 
 /** The days and close-date window of a changes request. */
 export function rangeOf(ctx: ReportContext, options: ChangesOptions): { fromDay: number; toDay: number; window: Period | null } {
-  const { book } = ctx;
-  const toDay = options.to !== undefined ? dayOfIsoDate(options.to) : book.today;
+  const { indexed } = ctx;
+  const toDay = options.to !== undefined ? dayOfIsoDate(options.to) : indexed.today;
   const fromDay = options.from !== undefined ? dayOfIsoDate(options.from) : toDay - 7;
-  const window = options.closeWithin === undefined ? fiscalQuarter(toDay, book.settings.fiscalYearStartMonth) : options.closeWithin;
+  const window = options.closeWithin === undefined ? fiscalQuarter(toDay, indexed.settings.fiscalYearStartMonth) : options.closeWithin;
   return { fromDay, toDay, window };
 }
 
@@ -137,7 +137,7 @@ export function waterfallOf(
   startOf: (id: string) => WaterfallState | null,
   endOf: (id: string) => WaterfallState | null,
 ): PipelineChanges {
-  const { book } = ctx;
+  const { indexed } = ctx;
   const changes: DealChange[] = [];
   const add = (dealId: string, ownerId: string | null, kind: ChangeKind, currency: string, deltaCents: number, before: number | null, after: number | null): void => {
     changes.push({ dealId, ownerId, kind, currency, delta: deltaCents / 100, before: before === null ? null : before / 100, after: after === null ? null : after / 100 });
@@ -192,7 +192,7 @@ export function waterfallOf(
     for (const [currency, c] of m ?? []) {
       out.push({ currency, start: c.start / 100, new: c.new / 100, pulledIn: c.pulledIn / 100, increased: c.increased / 100, won: c.won / 100, lost: c.lost / 100, decreased: c.decreased / 100, pushedOut: c.pushedOut / 100, end: c.end / 100 });
     }
-    if (out.length === 0) out.push(emptyWaterfall(book.money.reportingCurrency));
+    if (out.length === 0) out.push(emptyWaterfall(indexed.money.reportingCurrency));
     return out.sort((a, b) => a.currency.localeCompare(b.currency));
   };
   return {

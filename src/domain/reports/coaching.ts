@@ -3,9 +3,9 @@
  * week, workload balance, lead quality by source, and key accounts. Rates come from the
  * coaching look-back (`reports.coachingLookbackDays`, default 180 days).
  */
-import { stageKey, type StageInfo } from '../book.js';
+import { stageKey, type StageInfo } from '../indexed-input.js';
 import { median } from '../benchmarks.js';
-import { countsAsActivity } from '../book.js';
+import { countsAsActivity } from '../indexed-input.js';
 import { quotaOf } from '../model/connection.js';
 import type { ScoreBand } from '../model/finding.js';
 import { amountIn, MoneySum, toReporting, type MoneyTotal } from '../money.js';
@@ -115,7 +115,7 @@ function stageOutcomes(ctx: ReportContext, deals: readonly DealDays[]): Map<stri
     let lastOpen: StageInfo | null = null;
     for (let i = changes.length - 1; i >= 0; i--) {
       const c = changes[i]!;
-      const info = ctx.book.stageOf(d.pipeline, c.toStageId);
+      const info = ctx.indexed.stageOf(d.pipeline, c.toStageId);
       if (!info) continue;
       if (!info.stage.isClosed) {
         if (lastOpen === null) lastOpen = info;
@@ -135,28 +135,28 @@ function stageOutcomes(ctx: ReportContext, deals: readonly DealDays[]): Map<stri
 
 /** Builds the coaching report. */
 export function computeCoaching(ctx: ReportContext): Coaching {
-  const { book } = ctx;
-  const rc = book.cfg.reports;
-  const currency = book.money.reportingCurrency;
-  const lookbackStart = book.today - rc.coachingLookbackDays;
+  const { indexed } = ctx;
+  const rc = indexed.cfg.reports;
+  const currency = indexed.money.reportingCurrency;
+  const lookbackStart = indexed.today - rc.coachingLookbackDays;
   const recent = ctx.deals.filter((dd) => dd.createdDay >= lookbackStart);
   const maxProb = maxOpenProbability(ctx, recent);
   const teamOf = new Map<string, string>();
   for (const [t, ids] of ctx.teams) for (const id of ids) teamOf.set(id, t);
-  const inactive = new Set(book.input.owners.filter((x) => !x.active).map((x) => x.externalId));
+  const inactive = new Set(indexed.input.owners.filter((x) => !x.active).map((x) => x.externalId));
   const reps = ctx.ownerIds.filter((o) => !inactive.has(o));
 
   // activity counts (30 days) and meetings (look-back) per owner
-  const since30 = book.nowMs - 30 * 86_400_000;
-  const sinceLookback = book.clock.startOfDay(lookbackStart);
+  const since30 = indexed.nowMs - 30 * 86_400_000;
+  const sinceLookback = indexed.clock.startOfDay(lookbackStart);
   const acts30 = new Map<string, number>();
   const meetings = new Map<string, number>();
-  const acts = book.input.activities;
+  const acts = indexed.input.activities;
   for (let i = 0; i < acts.length; i++) {
     const a = acts[i]!;
     if (a.ownerId === null) continue;
-    const at = book.activityMs[i]!;
-    if (!countsAsActivity(a.type, a.completed, a.origin, a.isDeleted, at, book.nowMs)) continue;
+    const at = indexed.activityMs[i]!;
+    if (!countsAsActivity(a.type, a.completed, a.origin, a.isDeleted, at, indexed.nowMs)) continue;
     if (at >= since30) acts30.set(a.ownerId, (acts30.get(a.ownerId) ?? 0) + 1);
     if (a.type === 'meeting' && at >= sinceLookback) meetings.set(a.ownerId, (meetings.get(a.ownerId) ?? 0) + 1);
   }
@@ -199,7 +199,7 @@ export function computeCoaching(ctx: ReportContext): Coaching {
         skillGap = { pipeline: r.pipeline, stageId: r.stageId, label: r.label, repRate: r.rate, teamRate: t.rate, repSamples: r.samples, teamSamples: t.samples, gapPercent: Math.round(gap) };
       }
     }
-    const stageRates = [...mine.values()].sort((a, b) => a.pipeline.localeCompare(b.pipeline) || (book.stageByKey.get(stageKey(a.pipeline, a.stageId))?.rank ?? 0) - (book.stageByKey.get(stageKey(b.pipeline, b.stageId))?.rank ?? 0));
+    const stageRates = [...mine.values()].sort((a, b) => a.pipeline.localeCompare(b.pipeline) || (indexed.stageByKey.get(stageKey(a.pipeline, a.stageId))?.rank ?? 0) - (indexed.stageByKey.get(stageKey(b.pipeline, b.stageId))?.rank ?? 0));
     const signal: RepCoaching['signal'] = effortGap && skillGap ? 'effort_and_skill_gap' : effortGap ? 'effort_gap' : skillGap ? 'skill_gap' : 'balanced';
     const parts: string[] = [];
     if (effortGap) parts.push(`Effort gap: ${n} activities in 30 days vs team median ${teamMedian} (${Math.round((1 - n / teamMedian) * 100)}% below; threshold ${rc.effortGapPercent}%): talk about priorities and motivation.`);
@@ -239,7 +239,7 @@ function maxOpenProbability(ctx: ReportContext, deals: readonly DealDays[]): Map
     const changes = dd.stageChanges;
     if (changes) {
       for (const c of changes) {
-        const info = ctx.book.stageOf(d.pipeline, c.toStageId);
+        const info = ctx.indexed.stageOf(d.pipeline, c.toStageId);
         if (info && !info.stage.isClosed && info.stage.probability > max) max = info.stage.probability;
       }
     }
@@ -250,9 +250,9 @@ function maxOpenProbability(ctx: ReportContext, deals: readonly DealDays[]): Map
 
 /** Funnel rates of a set of deals created in the look-back. */
 function funnelRates(ctx: ReportContext, deals: readonly DealDays[], maxProb: Map<string, number>) {
-  const rc = ctx.book.cfg.reports;
+  const rc = ctx.indexed.cfg.reports;
   let won = 0, lost = 0, proposalsClosed = 0, proposalsWon = 0;
-  const wonSum = new MoneySum(ctx.book.money);
+  const wonSum = new MoneySum(ctx.indexed.money);
   for (const dd of deals) {
     const d = dd.deal;
     if (!d.isClosed) continue;
@@ -271,7 +271,7 @@ function funnelRates(ctx: ReportContext, deals: readonly DealDays[], maxProb: Ma
     proposalsClosed,
     proposalWinRate: proposalsClosed > 0 ? proposalsWon / proposalsClosed : null,
     won,
-    avgDealSize: won > 0 ? amountIn(wonSum.total(), ctx.book.money.reportingCurrency) / won : null,
+    avgDealSize: won > 0 ? amountIn(wonSum.total(), ctx.indexed.money.reportingCurrency) / won : null,
     created: deals.length,
   };
 }
@@ -283,24 +283,24 @@ function funnelRates(ctx: ReportContext, deals: readonly DealDays[], maxProb: Ma
  * `skillGapMinSamples` closed deals, else the team's. Rounded up.
  */
 function activityGoals(ctx: ReportContext, reps: string[], recent: DealDays[], dealsByOwner: Map<string, DealDays[]>, meetings: Map<string, number>, maxProb: Map<string, number>): ActivityGoal[] {
-  const { book } = ctx;
-  const rc = book.cfg.reports;
-  const currency = book.money.reportingCurrency;
-  const q = fiscalQuarterOf(book.today, book.settings.fiscalYearStartMonth);
-  const weeksLeft = Math.max(1, Math.ceil((q.endDay - book.today) / 7));
+  const { indexed } = ctx;
+  const rc = indexed.cfg.reports;
+  const currency = indexed.money.reportingCurrency;
+  const q = fiscalQuarterOf(indexed.today, indexed.settings.fiscalYearStartMonth);
+  const weeksLeft = Math.max(1, Math.ceil((q.endDay - indexed.today) / 7));
   const team = funnelRates(ctx, recent, maxProb);
   const teamMeetings = [...meetings.values()].reduce((s, x) => s + x, 0);
   const teamMeetingsPerOpp = team.created > 0 ? teamMeetings / team.created : 0;
   // team average weekly won revenue per rep over the look-back
-  const wonLookback = new MoneySum(book.money);
-  for (const dd of ctx.deals) if (dd.deal.isClosed && dd.deal.isWon && dd.closeDay > book.today - rc.coachingLookbackDays && dd.closeDay <= book.today) wonLookback.add(dd.deal.amount ?? 0, dd.deal.currency);
+  const wonLookback = new MoneySum(indexed.money);
+  for (const dd of ctx.deals) if (dd.deal.isClosed && dd.deal.isWon && dd.closeDay > indexed.today - rc.coachingLookbackDays && dd.closeDay <= indexed.today) wonLookback.add(dd.deal.amount ?? 0, dd.deal.currency);
   const teamWeeklyPerRep = reps.length > 0 ? amountIn(wonLookback.total(), currency) / (rc.coachingLookbackDays / 7) / reps.length : 0;
 
   const wonThisQuarter = new Map<string, number>();
   for (const dd of ctx.deals) {
     const d = dd.deal;
-    if (d.ownerId === null || !d.isWon || !(dd.closeDay >= q.startDay && dd.closeDay <= book.today)) continue;
-    wonThisQuarter.set(d.ownerId, (wonThisQuarter.get(d.ownerId) ?? 0) + toReporting(d.amount ?? 0, d.currency, book.money).amount);
+    if (d.ownerId === null || !d.isWon || !(dd.closeDay >= q.startDay && dd.closeDay <= indexed.today)) continue;
+    wonThisQuarter.set(d.ownerId, (wonThisQuarter.get(d.ownerId) ?? 0) + toReporting(d.amount ?? 0, d.currency, indexed.money).amount);
   }
   return reps.map((o) => {
     const mine = funnelRates(ctx, dealsByOwner.get(o) ?? [], maxProb);
@@ -317,7 +317,7 @@ function activityGoals(ctx: ReportContext, reps: string[], recent: DealDays[], d
     };
     let weeklyTarget: number;
     let targetBasis: string;
-    const quota = quotaOf(book.settings.quotas?.[o], q.label);
+    const quota = quotaOf(indexed.settings.quotas?.[o], q.label);
     if (quota !== undefined) {
       const won = wonThisQuarter.get(o) ?? 0;
       const remaining = Math.max(0, quota - won);
@@ -354,10 +354,10 @@ const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
 /** Open deals and pipeline per rep against the median rep. */
 function workload(ctx: ReportContext, reps: string[]): Coaching['workload'] {
-  const rc = ctx.book.cfg.reports;
-  const currency = ctx.book.money.reportingCurrency;
+  const rc = ctx.indexed.cfg.reports;
+  const currency = ctx.indexed.money.reportingCurrency;
   const rows = new Map<string, { n: number; sum: MoneySum }>();
-  for (const o of reps) rows.set(o, { n: 0, sum: new MoneySum(ctx.book.money) });
+  for (const o of reps) rows.set(o, { n: 0, sum: new MoneySum(ctx.indexed.money) });
   for (const dd of ctx.deals) {
     if (dd.deal.isClosed || dd.deal.ownerId === null) continue;
     const r = rows.get(dd.deal.ownerId);
@@ -387,7 +387,7 @@ const ratio = (x: number | null): number | null => (x === null ? null : Math.rou
 
 /** Probability of a pipeline's first open stage (where deals start). */
 function entryProbability(ctx: ReportContext, pipeline: string): number {
-  const first = ctx.book.stagesByPipeline.get(pipeline)?.find((st) => !st.isClosed);
+  const first = ctx.indexed.stagesByPipeline.get(pipeline)?.find((st) => !st.isClosed);
   return first?.probability ?? 0;
 }
 
@@ -417,7 +417,7 @@ export function leadSourceLabel(raw: string): string {
 
 /** Win rate, qualification and deal size by lead source, over deals created in the look-back. */
 function leadSources(ctx: ReportContext, recent: DealDays[], maxProb: Map<string, number>): LeadSourceRow[] {
-  const rc = ctx.book.cfg.reports;
+  const rc = ctx.indexed.cfg.reports;
   const by = new Map<string, { created: number; won: number; lost: number; qualified: number; sum: Map<string, { s: number; n: number }> }>();
   for (const dd of recent) {
     const d = dd.deal;
@@ -427,7 +427,7 @@ function leadSources(ctx: ReportContext, recent: DealDays[], maxProb: Map<string
     r.created++;
     if (d.isClosed && d.isWon) {
       r.won++;
-      const m = toReporting(d.amount ?? 0, d.currency, ctx.book.money);
+      const m = toReporting(d.amount ?? 0, d.currency, ctx.indexed.money);
       const t = r.sum.get(m.currency) ?? { s: 0, n: 0 };
       t.s += m.amount;
       t.n++;
@@ -459,8 +459,8 @@ function leadSources(ctx: ReportContext, recent: DealDays[], maxProb: Map<string
  * by open pipeline (at least one).
  */
 function keyAccounts(ctx: ReportContext): KeyAccount[] {
-  const { book, evaluation } = ctx;
-  const currency = book.money.reportingCurrency;
+  const { indexed, evaluation } = ctx;
+  const currency = indexed.money.reportingCurrency;
   const byAccount = new Map<string, { name: string | null; deals: DealDays[]; sum: MoneySum }>();
   const flagged = new Map<string, string | null>();
   for (const dd of ctx.deals) {
@@ -469,18 +469,18 @@ function keyAccounts(ctx: ReportContext): KeyAccount[] {
     if (d.accountIsTarget === true && !flagged.has(d.accountId)) flagged.set(d.accountId, d.accountName);
     if (d.isClosed) continue;
     let a = byAccount.get(d.accountId);
-    if (!a) byAccount.set(d.accountId, (a = { name: d.accountName, deals: [], sum: new MoneySum(book.money) }));
+    if (!a) byAccount.set(d.accountId, (a = { name: d.accountName, deals: [], sum: new MoneySum(indexed.money) }));
     a.deals.push(dd);
     a.sum.add(d.amount ?? 0, d.currency);
   }
   const listed = new Map<string, KeyAccount['source']>();
-  for (const id of book.settings.keyAccounts ?? []) listed.set(id, 'configured');
+  for (const id of indexed.settings.keyAccounts ?? []) listed.set(id, 'configured');
   const byPipeline = (a: string, b: string): number =>
     amountIn(byAccount.get(b)?.sum.total() ?? [], currency) - amountIn(byAccount.get(a)?.sum.total() ?? [], currency) || a.localeCompare(b);
   for (const id of [...flagged.keys()].sort(byPipeline)) if (!listed.has(id)) listed.set(id, 'crm_target');
   if (listed.size === 0) {
     const sorted = [...byAccount.keys()].sort(byPipeline);
-    for (const id of sorted.slice(0, Math.max(sorted.length > 0 ? 1 : 0, Math.ceil(sorted.length * book.cfg.reports.keyAccountShare)))) listed.set(id, 'top_share');
+    for (const id of sorted.slice(0, Math.max(sorted.length > 0 ? 1 : 0, Math.ceil(sorted.length * indexed.cfg.reports.keyAccountShare)))) listed.set(id, 'top_share');
   }
   return [...listed].map(([id, source]) => {
     const a = byAccount.get(id);

@@ -1,5 +1,5 @@
-/** What every report reads: the run's book and evaluation, plus per-deal days computed once. */
-import type { Book, ParsedStageChange } from '../book.js';
+/** What every report reads: the run's indexed input and evaluation, plus per-deal days computed once. */
+import type { IndexedInput, ParsedStageChange } from '../indexed-input.js';
 import type { Evaluation } from '../evaluate.js';
 import type { Deal } from '../model/deal.js';
 import { staleDaysFor } from '../rules/config.js';
@@ -24,7 +24,7 @@ export interface DealDays {
 
 /** Input shared by report builders. */
 export interface ReportContext {
-  book: Book;
+  indexed: IndexedInput;
   evaluation: Evaluation;
   /** Every non-deleted deal with its days. */
   deals: DealDays[];
@@ -44,31 +44,31 @@ export interface ReportContext {
 }
 
 /** Builds the report context for an evaluated book. */
-export function reportContext(book: Book, evaluation: Evaluation): ReportContext {
-  const { input, clock } = book;
-  const complianceSince = book.nowMs - book.cfg.activity_not_logged.complianceDays * MS_PER_DAY;
+export function reportContext(indexed: IndexedInput, evaluation: Evaluation): ReportContext {
+  const { input, clock } = indexed;
+  const complianceSince = indexed.nowMs - indexed.cfg.activity_not_logged.complianceDays * MS_PER_DAY;
   const deals: DealDays[] = [];
   const ownerSet = new Set<string>();
   for (const deal of input.deals) {
     if (deal.isDeleted) continue;
     const createdMs = parseInstant(deal.createdAt);
-    const createdDay = Number.isNaN(createdMs) ? book.today : clock.dayOf(createdMs);
+    const createdDay = Number.isNaN(createdMs) ? indexed.today : clock.dayOf(createdMs);
     let closeDay = deal.closeDate === null ? NaN : dayOfIsoDate(deal.closeDate);
     if (deal.isClosed && Number.isNaN(closeDay)) {
       const m = parseInstant(deal.modifiedAt);
-      closeDay = Number.isNaN(m) ? book.today : clock.dayOf(m);
+      closeDay = Number.isNaN(m) ? indexed.today : clock.dayOf(m);
     }
     let stale = false;
     let compliant = false;
-    const record = book.recordOf(deal.externalId);
+    const record = indexed.recordOf(deal.externalId);
     if (!deal.isClosed) {
-      const stats = book.statsAt(record?.slot ?? -1);
+      const stats = indexed.statsAt(record?.slot ?? -1);
       const lastTouch = Math.max(stats.lastMs, createdMs);
-      const idle = Number.isFinite(lastTouch) ? book.today - clock.dayOf(lastTouch) : 0;
-      stale = idle >= staleDaysFor(book.cfg, deal.pipeline);
+      const idle = Number.isFinite(lastTouch) ? indexed.today - clock.dayOf(lastTouch) : 0;
+      stale = idle >= staleDaysFor(indexed.cfg, deal.pipeline);
       compliant = stats.lastMs >= complianceSince;
     }
-    const stage = book.stageOf(deal.pipeline, deal.stageId);
+    const stage = indexed.stageOf(deal.pipeline, deal.stageId);
     deals.push({ deal, createdDay, closeDay, stale, compliant, probability: stage?.stage.probability ?? deal.probability ?? 0, stageChanges: record?.stageChanges });
     if (deal.ownerId !== null) ownerSet.add(deal.ownerId);
   }
@@ -92,7 +92,7 @@ export function reportContext(book: Book, evaluation: Evaluation): ReportContext
   /** Day text -> its snapshots by deal: the week-ago book serves both the changes and the review. */
   const asOf = new Map<string, Map<string, DealSnapshot>>();
   return {
-    book,
+    indexed,
     evaluation,
     deals,
     ownerName: (id) => (id === null ? '(no owner)' : (names.get(id) ?? id)),

@@ -13,7 +13,7 @@
  *   `reports.staleDiscount`. A deal with several signs takes the lowest factor, not the product
  *   (the signs travel together; multiplying would count one problem twice).
  */
-import { stageKey, type Book } from '../book.js';
+import { stageKey, type IndexedInput } from '../indexed-input.js';
 import { staleDaysFor } from '../rules/config.js';
 import { countAtMost, stateAt, staleOn, type DealState, type DealTimeline } from './timeline.js';
 
@@ -78,7 +78,7 @@ interface Life {
 /** A closed deal's life does not depend on the learning day: worked out once per timeline. */
 const lives = new WeakMap<DealTimeline, Life>();
 
-function lifeOf(book: Book, t: DealTimeline): Life {
+function lifeOf(indexed: IndexedInput, t: DealTimeline): Life {
   let life = lives.get(t);
   if (life) return life;
   const d = t.deal;
@@ -86,15 +86,15 @@ function lifeOf(book: Book, t: DealTimeline): Life {
   for (const c of t.stages) {
     for (const s of [c.oldValue, c.newValue]) {
       if (s === null || seen.has(s)) continue;
-      const info = book.stageOf(d.pipeline, s);
+      const info = indexed.stageOf(d.pipeline, s);
       if (!info || info.stage.isClosed) continue;
       seen.add(s);
     }
   }
-  const staleDays = staleDaysFor(book.cfg, d.pipeline);
+  const staleDays = staleDaysFor(indexed.cfg, d.pipeline);
   const shown = new Set<RiskSignal>();
   for (let obs = t.createdDay + CHECK_EVERY_DAYS; obs < t.closedDay && shown.size < RISK_SIGNALS.length; obs += CHECK_EVERY_DAYS) {
-    const s = stateAt(book, t, obs);
+    const s = stateAt(indexed, t, obs);
     if (!s?.open) continue;
     if (s.closeDay < obs) shown.add('overdue');
     if (staleOn(t, obs, staleDays)) shown.add('stale');
@@ -106,8 +106,8 @@ function lifeOf(book: Book, t: DealTimeline): Life {
 }
 
 /** Learns the model from deals closed before `day`. */
-export function learnForecastModel(book: Book, timelines: readonly DealTimeline[], day: number): ForecastModel {
-  const minSamples = book.cfg.stuck_in_stage.minSamples;
+export function learnForecastModel(indexed: IndexedInput, timelines: readonly DealTimeline[], day: number): ForecastModel {
+  const minSamples = indexed.cfg.stuck_in_stage.minSamples;
   const passed = new Map<string, { won: number; closed: number }>();
   const signs = new Map<RiskSignal, { won: number; closed: number }>(RISK_SIGNALS.map((s) => [s, { won: 0, closed: 0 }]));
   let won = 0;
@@ -117,7 +117,7 @@ export function learnForecastModel(book: Book, timelines: readonly DealTimeline[
     const d = t.deal;
     closed++;
     if (d.isWon) won++;
-    const { stages, shown } = lifeOf(book, t);
+    const { stages, shown } = lifeOf(indexed, t);
     for (const key of stages) {
       const acc = passed.get(key) ?? { won: 0, closed: 0 };
       acc.closed++;
@@ -132,7 +132,7 @@ export function learnForecastModel(book: Book, timelines: readonly DealTimeline[
   }
   const baseWinRate = closed > 0 ? won / closed : null;
   const stageRates: StageRate[] = [];
-  for (const [pipeline, stages] of book.stagesByPipeline) {
+  for (const [pipeline, stages] of indexed.stagesByPipeline) {
     for (const st of stages) {
       if (st.isClosed) continue;
       const acc = passed.get(stageKey(pipeline, st.id));
@@ -144,7 +144,7 @@ export function learnForecastModel(book: Book, timelines: readonly DealTimeline[
       );
     }
   }
-  const discount = book.cfg.reports.staleDiscount;
+  const discount = indexed.cfg.reports.staleDiscount;
   const risks: RiskFactor[] = RISK_SIGNALS.map((signal) => {
     const acc = signs.get(signal)!;
     const winRate = acc.closed > 0 ? acc.won / acc.closed : null;
@@ -162,18 +162,18 @@ export function stageRateIndex(model: ForecastModel): Map<string, StageRate> {
 }
 
 /** Warning signs of a deal on `day` (its state that day). */
-export function signsOn(book: Book, t: DealTimeline, state: DealState, day: number): RiskSignal[] {
+export function signsOn(indexed: IndexedInput, t: DealTimeline, state: DealState, day: number): RiskSignal[] {
   const out: RiskSignal[] = [];
   if (state.closeDay < day) out.push('overdue');
-  if (staleOn(t, day, staleDaysFor(book.cfg, t.deal.pipeline))) out.push('stale');
+  if (staleOn(t, day, staleDaysFor(indexed.cfg, t.deal.pipeline))) out.push('stale');
   if (countAtMost(t.pushDays, day) >= PUSHES) out.push('pushed');
   return out;
 }
 
 /** The weight of an open deal under one method. */
-export function weigh(book: Book, model: ForecastModel, rates: Map<string, StageRate>, method: ForecastMethod, pipeline: string, state: DealState, signals: readonly RiskSignal[]): Weighing {
+export function weigh(indexed: IndexedInput, model: ForecastModel, rates: Map<string, StageRate>, method: ForecastMethod, pipeline: string, state: DealState, signals: readonly RiskSignal[]): Weighing {
   const key = stageKey(pipeline, state.stageId);
-  const crm = book.stageByKey.get(key)?.stage.probability ?? 0;
+  const crm = indexed.stageByKey.get(key)?.stage.probability ?? 0;
   if (method === 'crm_probability') return { weight: crm, basis: `crm ${crm}`, signals: [...signals] };
   const r = rates.get(key);
   const rate = r?.rate ?? crm;

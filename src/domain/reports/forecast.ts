@@ -3,7 +3,7 @@
  * behind it. Open deals count when their close date falls in the period (overdue ones from
  * earlier periods do not: they are a close_date_passed problem, not this quarter's revenue).
  */
-import { stageKey } from '../book.js';
+import { stageKey } from '../indexed-input.js';
 import type { Finding } from '../model/finding.js';
 import { MoneySum, roundCents, toReporting, type Money, type MoneyTotal } from '../money.js';
 import type { ReportContext } from './context.js';
@@ -69,17 +69,17 @@ export interface ForecastOptions {
 }
 
 function line(ctx: ReportContext, deals: ForecastDeal[]): ForecastLine {
-  const sum = new MoneySum(ctx.book.money);
+  const sum = new MoneySum(ctx.indexed.money);
   for (const d of deals) sum.addMoney(d.weighted);
   return { total: sum.total(), deals };
 }
 
 /** Builds the forecast. */
 export function computeForecast(ctx: ReportContext, options: ForecastOptions = {}): Forecast {
-  const { book } = ctx;
-  const p = options.period ?? fiscalQuarter(book.today, book.settings.fiscalYearStartMonth);
-  const minSamples = book.cfg.stuck_in_stage.minSamples;
-  const discount = book.cfg.reports.staleDiscount;
+  const { indexed } = ctx;
+  const p = options.period ?? fiscalQuarter(indexed.today, indexed.settings.fiscalYearStartMonth);
+  const minSamples = indexed.cfg.stuck_in_stage.minSamples;
+  const discount = indexed.cfg.reports.staleDiscount;
   const findingsByDeal = options.findingsByDeal ?? ctx.evaluation.findingsByDeal;
   const conversions = new Map<string, StageConversionBasis>();
   const conversionFor = (pipeline: string, stageId: string, fallback: number): StageConversionBasis => {
@@ -87,7 +87,7 @@ export function computeForecast(ctx: ReportContext, options: ForecastOptions = {
     let c = conversions.get(key);
     if (!c) {
       const b = ctx.evaluation.benchmarks.stages[key];
-      const label = book.stageByKey.get(key)?.stage.label ?? stageId;
+      const label = indexed.stageByKey.get(key)?.stage.label ?? stageId;
       c =
         b && b.stageToWon !== null && b.closedSamples >= minSamples
           ? { pipeline, stageId, label, rate: b.stageToWon, samples: b.closedSamples, source: 'historical' }
@@ -106,7 +106,7 @@ export function computeForecast(ctx: ReportContext, options: ForecastOptions = {
   let discountedDeals = 0;
   const mk = (dd: (typeof ctx.deals)[number], weight: number, basis: string): ForecastDeal => {
     const d = dd.deal;
-    const amount = toReporting(d.amount ?? 0, d.currency, book.money);
+    const amount = toReporting(d.amount ?? 0, d.currency, indexed.money);
     return {
       dealId: d.externalId,
       name: d.name,
@@ -123,7 +123,7 @@ export function computeForecast(ctx: ReportContext, options: ForecastOptions = {
     const d = dd.deal;
     if (!(dd.closeDay >= p.startDay && dd.closeDay < p.endDay)) continue;
     if (d.isClosed) {
-      if (d.isWon && dd.closeDay <= book.today) {
+      if (d.isWon && dd.closeDay <= indexed.today) {
         const x = mk(dd, 1, 'closed won');
         closedWon.push(x);
         commit.push(x);
@@ -148,11 +148,11 @@ export function computeForecast(ctx: ReportContext, options: ForecastOptions = {
   }
   const closedLine = line(ctx, closedWon);
   const histLine = line(ctx, hist);
-  const expected = new MoneySum(book.money);
+  const expected = new MoneySum(indexed.money);
   for (const m of [...closedLine.total, ...histLine.total]) expected.addMoney(m);
   return {
     period: p,
-    currency: book.money.reportingCurrency,
+    currency: indexed.money.reportingCurrency,
     closedWon: closedLine,
     crmWeighted: line(ctx, crm),
     historicalWeighted: histLine,

@@ -34,13 +34,13 @@ export interface HistoryChangesOptions extends ChangesOptions {
 
 /** Computes the waterfall between two days from history, checked against snapshots when they exist. */
 export function computeHistoryChanges(ctx: ReportContext, options: HistoryChangesOptions = {}): HistoryChanges {
-  const { book } = ctx;
+  const { indexed } = ctx;
   const { fromDay, toDay, window } = rangeOf(ctx, options);
-  const timelines = options.timelines ?? buildTimelines(book);
+  const timelines = options.timelines ?? buildTimelines(indexed);
   const byId = new Map(timelines.map((t) => [t.deal.externalId, t]));
   const stateOn = (day: number) => (id: string): WaterfallState | null => {
     const t = byId.get(id)!;
-    const s = stateAt(book, t, day);
+    const s = stateAt(indexed, t, day);
     if (!s) return null;
     return { ownerId: t.deal.ownerId, open: s.open, won: s.won, cents: Math.round(s.amount * 100), currency: s.currency, inWindow: inWindow(s.closeDay, window) };
   };
@@ -54,7 +54,7 @@ function inWindow(closeDay: number, window: Period | null): boolean {
 
 function checkAgainstSnapshots(ctx: ReportContext, history: PipelineChanges, fromDay: number, toDay: number, window: Period | null): SnapshotCheck {
   const days = new Set<number>();
-  for (const s of ctx.book.input.snapshots) days.add(dayOfIsoDate(s.day));
+  for (const s of ctx.indexed.input.snapshots) days.add(dayOfIsoDate(s.day));
   if (!days.has(fromDay) || !days.has(toDay)) return { available: false, agrees: null, differences: [] };
   const snaps = computePipelineChanges(ctx, { from: isoDateOfDay(fromDay), to: isoDateOfDay(toDay), closeWithin: window });
   const differences: SnapshotCheck['differences'] = [];

@@ -1,5 +1,5 @@
 /** The manager report: KPIs, forecast, pipeline changes, coaching and the morning review. */
-import { buildBook } from '../book.js';
+import { indexInput } from '../indexed-input.js';
 import type { EngineInput } from '../engine-input.js';
 import { evaluateDeals, type Evaluation } from '../evaluate.js';
 import type { FindingsDiff } from '../findings/diff.js';
@@ -39,15 +39,15 @@ export interface ReportOptions {
 
 /** Builds the full manager report. Pure; `now` is the report's instant. */
 export function buildReport(input: EngineInput, now: Date | number, options: ReportOptions = {}): ManagerReport {
-  const evaluation = options.evaluation ?? evaluateDeals(input, now, { book: buildBook(input, now) });
-  const ctx = reportContext(evaluation.book, evaluation);
+  const evaluation = options.evaluation ?? evaluateDeals(input, now, { indexed: indexInput(input, now) });
+  const ctx = reportContext(evaluation.indexed, evaluation);
   const kpis = computeKpis(ctx, options.kpis);
   const forecast = computeForecast(ctx, options.forecast);
   const coaching = computeCoaching(ctx);
   const review = buildMorningReview(ctx, options.diff ? { kpis, forecast, coaching, diff: options.diff } : { kpis, forecast, coaching });
   return {
     connectionId: input.settings.connectionId,
-    generatedAt: new Date(evaluation.book.nowMs).toISOString(),
+    generatedAt: new Date(evaluation.indexed.nowMs).toISOString(),
     timezone: input.settings.timezone,
     currency: input.settings.reportingCurrency,
     usedDefaultBenchmarks: evaluation.benchmarks.usedDefaults,

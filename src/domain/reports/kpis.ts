@@ -17,7 +17,7 @@
  */
 import type { ActivityType } from '../model/activity.js';
 import { quotaOf } from '../model/connection.js';
-import { countsAsActivity, type ParsedStageChange } from '../book.js';
+import { countsAsActivity, type ParsedStageChange } from '../indexed-input.js';
 import { median } from '../benchmarks.js';
 import { amountIn, MoneySum, roundCents, toReporting, type MoneyContext, type MoneyTotal } from '../money.js';
 import { fiscalQuarterOf, isoDateOfDay } from '../time.js';
@@ -190,20 +190,20 @@ const NONE = '\u0000none';
 
 /** Computes KPIs for every rep, team and the connection. */
 export function computeKpis(ctx: ReportContext, options: KpiOptions = {}): KpiReport {
-  const { book } = ctx;
-  const fy = book.settings.fiscalYearStartMonth;
-  const rc = book.cfg.reports;
-  const money = book.money;
-  const periods = options.periods ?? [trailingDays(book.today, 30), quarterToDate(book.today, fy)];
+  const { indexed } = ctx;
+  const fy = indexed.settings.fiscalYearStartMonth;
+  const rc = indexed.cfg.reports;
+  const money = indexed.money;
+  const periods = options.periods ?? [trailingDays(indexed.today, 30), quarterToDate(indexed.today, fy)];
   const allPeriods = periods.flatMap((p) => [p, previousPeriod(p, fy)]);
   // Last close day a cohort win may have, per period: the current cohort's age to date, applied to
   // both the current and the previous period so that the two cohorts compare at equal age.
   const cohortHorizons = allPeriods.map((p, i) => {
     const current = allPeriods[i - (i % 2)]!;
-    const age = Math.min(book.today, current.endDay - 1) - current.startDay;
+    const age = Math.min(indexed.today, current.endDay - 1) - current.startDay;
     return p.startDay + age;
   });
-  const quarter = fiscalQuarterOf(book.today, fy);
+  const quarter = fiscalQuarterOf(indexed.today, fy);
 
   const accs = new Map<string, Acc[]>();
   const accsFor = (owner: string | null): Acc[] => {
@@ -237,20 +237,20 @@ export function computeKpis(ctx: ReportContext, options: KpiOptions = {}): KpiRe
       }
       if (dd.compliant) st.compliant++;
       if (dd.closeDay >= quarter.startDay && dd.closeDay < quarter.endDay) st.quarterPipeline.add(amount, d.currency);
-    } else if (d.isWon && dd.closeDay >= quarter.startDay && dd.closeDay <= book.today) {
+    } else if (d.isWon && dd.closeDay >= quarter.startDay && dd.closeDay <= indexed.today) {
       st.wonQuarter.add(d.amount ?? 0, d.currency);
     }
   }
 
   // Activities: one pass, attributed to the activity's owner.
   const startDay = Math.min(...allPeriods.map((p) => p.startDay));
-  const startMs = book.clock.startOfDay(startDay);
-  const acts = book.input.activities;
+  const startMs = indexed.clock.startOfDay(startDay);
+  const acts = indexed.input.activities;
   for (let i = 0; i < acts.length; i++) {
     const a = acts[i]!;
-    const at = book.activityMs[i]!;
-    if (!(at >= startMs) || !countsAsActivity(a.type, a.completed, a.origin, a.isDeleted, at, book.nowMs)) continue;
-    const day = book.clock.dayOf(at);
+    const at = indexed.activityMs[i]!;
+    if (!(at >= startMs) || !countsAsActivity(a.type, a.completed, a.origin, a.isDeleted, at, indexed.nowMs)) continue;
+    const day = indexed.clock.dayOf(at);
     const pa = accsFor(a.ownerId);
     const monday = mondayOf(day);
     for (let i = 0; i < allPeriods.length; i++) {
@@ -271,7 +271,7 @@ export function computeKpis(ctx: ReportContext, options: KpiOptions = {}): KpiRe
       if (s) mergeState(state, s);
     }
     const quotaTotal = quotaTotalOf(ctx, ownerIds, quarter.label);
-    const stateKpis = toState(state, money.reportingCurrency, book.cfg.activity_not_logged.complianceDays, quotaTotal, quarter.label);
+    const stateKpis = toState(state, money.reportingCurrency, indexed.cfg.activity_not_logged.complianceDays, quotaTotal, quarter.label);
     const comparisons = periods.map((p, i) => {
       const current = toPeriodKpis(merged[i * 2]!, p, ctx, state.qualified);
       const prevP = allPeriods[i * 2 + 1]!;
@@ -284,12 +284,12 @@ export function computeKpis(ctx: ReportContext, options: KpiOptions = {}): KpiRe
   const reps = ctx.ownerIds.map((o) => build('rep', o, ctx.ownerName(o), [o]));
   const teams = [...ctx.teams.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([t, ids]) => build('team', t, t, ids));
   const everyone = [...new Set([...accs.keys(), ...states.keys()])].map((k) => (k === NONE ? null : k));
-  const connection = build('connection', book.settings.connectionId, book.settings.connectionId, everyone);
+  const connection = build('connection', indexed.settings.connectionId, indexed.settings.connectionId, everyone);
   return { currency: money.reportingCurrency, connection, teams, reps };
 }
 
 function quotaTotalOf(ctx: ReportContext, ownerIds: (string | null)[], quarterLabel: string): number | null {
-  const quotas = ctx.book.settings.quotas;
+  const quotas = ctx.indexed.settings.quotas;
   if (!quotas) return null;
   let total = 0;
   let any = false;
@@ -352,10 +352,10 @@ function stageEntries(ctx: ReportContext, pipeline: string, changes: readonly Pa
   let maxAfter = -1;
   for (let i = n - 1; i >= 0; i--) {
     const c = changes[i]!;
-    const info = ctx.book.stageOf(pipeline, c.toStageId);
+    const info = ctx.indexed.stageOf(pipeline, c.toStageId);
     const r = info?.rank ?? -1;
     keys[i] = info && !info.stage.isClosed ? info.key : null;
-    days[i] = ctx.book.clock.dayOf(c.atMs);
+    days[i] = ctx.indexed.clock.dayOf(c.atMs);
     if (maxAfter > r) advanced[i] = 1;
     if (r > maxAfter) maxAfter = r;
   }
@@ -375,7 +375,7 @@ function weeksOf(p: Period): number[] {
 }
 
 function toPeriodKpis(acc: Acc, p: Period, ctx: ReportContext, qualifiedOpen: number): PeriodKpis {
-  const currency = ctx.book.money.reportingCurrency;
+  const currency = ctx.indexed.money.reportingCurrency;
   const closed = acc.won + acc.lost;
   const winRate = closed > 0 ? acc.won / closed : null;
   const avg: MoneyTotal = [];
@@ -395,7 +395,7 @@ function toPeriodKpis(acc: Acc, p: Period, ctx: ReportContext, qualifiedOpen: nu
       : [];
   const stageConversion = [...acc.stages.entries()]
     .map(([k, v]) => {
-      const info = ctx.book.stageByKey.get(k)!;
+      const info = ctx.indexed.stageByKey.get(k)!;
       return { pipeline: info.stage.pipeline, stageId: info.stage.id, label: info.stage.label, entered: v.entered, advanced: v.advanced, rate: v.entered > 0 ? v.advanced / v.entered : null, rank: info.rank };
     })
     .sort((a, b) => a.pipeline.localeCompare(b.pipeline) || a.rank - b.rank)
@@ -485,8 +485,8 @@ function kpiValue(k: PeriodKpis, kpi: string, currency: string): { value: number
  * `trendMinSamples`. Activity compares per-day rates, so periods of unequal length compare fairly.
  */
 export function trendFlags(current: PeriodKpis, previous: PeriodKpis, ctx: ReportContext): TrendFlag[] {
-  const rc = ctx.book.cfg.reports;
-  const currency = ctx.book.money.reportingCurrency;
+  const rc = ctx.indexed.cfg.reports;
+  const currency = ctx.indexed.money.reportingCurrency;
   const out: TrendFlag[] = [];
   for (const t of TRENDS) {
     const c = kpiValue(current, t.kpi, currency);

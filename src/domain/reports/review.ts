@@ -3,7 +3,7 @@
  * critical findings, reps ranked by stale pipeline and compliance, KPI trend flags, and the
  * forecast against last week's (rebuilt from the snapshots of 7 days ago).
  */
-import { stageKey } from '../book.js';
+import { stageKey } from '../indexed-input.js';
 import type { FindingsDiff } from '../findings/diff.js';
 import type { Finding } from '../model/finding.js';
 import { amountIn, MoneySum, type MoneyTotal } from '../money.js';
@@ -61,8 +61,8 @@ export interface ReviewInput {
 
 /** Builds the morning review. */
 export function buildMorningReview(ctx: ReportContext, input: ReviewInput): MorningReview {
-  const { book, evaluation } = ctx;
-  const currency = book.money.reportingCurrency;
+  const { indexed, evaluation } = ctx;
+  const currency = indexed.money.reportingCurrency;
   const critical: Finding[] = input.diff
     ? input.diff.opened.map((o) => o.finding).filter((f) => f.severity === 'critical')
     : evaluation.findings.filter((f) => f.severity === 'critical');
@@ -74,8 +74,8 @@ export function buildMorningReview(ctx: ReportContext, input: ReviewInput): Morn
   }
   const newCritical = [...byDeal.entries()]
     .map(([dealId, findings]) => {
-      const d = book.dealsById.get(dealId);
-      const sum = new MoneySum(book.money);
+      const d = indexed.dealsById.get(dealId);
+      const sum = new MoneySum(indexed.money);
       if (d) sum.add(d.amount ?? 0, d.currency);
       return {
         dealId,
@@ -116,8 +116,8 @@ export function buildMorningReview(ctx: ReportContext, input: ReviewInput): Morn
   const groups = groupFindings(ctx, evaluation.findings);
 
   return {
-    asOf: isoDateOfDay(book.today),
-    timezone: book.settings.timezone,
+    asOf: isoDateOfDay(indexed.today),
+    timezone: indexed.settings.timezone,
     currency,
     newCritical,
     reps,
@@ -143,15 +143,15 @@ function forecastCall(rollup: ForecastRollup, backtest: BacktestReport | undefin
 
 /** Expected revenue of the forecast period as the snapshots of 7 days ago saw it, same weights. */
 function forecastVsLastWeek(ctx: ReportContext, forecast: Forecast): MorningReview['forecast'] {
-  const { book } = ctx;
-  const currency = book.money.reportingCurrency;
+  const { indexed } = ctx;
+  const currency = indexed.money.reportingCurrency;
   const expectedNow = amountIn(forecast.expected, currency);
-  const weekAgo = book.today - 7;
+  const weekAgo = indexed.today - 7;
   const snaps = ctx.snapshotsAsOf(weekAgo);
   let expectedLastWeek: number | null = null;
   if (snaps.size > 0) {
     const rate = new Map(forecast.conversions.map((c) => [stageKey(c.pipeline, c.stageId), c.rate]));
-    const sum = new MoneySum(book.money);
+    const sum = new MoneySum(indexed.money);
     for (const s of snaps.values()) {
       const closeDay = s.closeDate === null ? NaN : dayOfIsoDate(s.closeDate);
       if (!(closeDay >= forecast.period.startDay && closeDay < forecast.period.endDay)) continue;
@@ -160,7 +160,7 @@ function forecastVsLastWeek(ctx: ReportContext, forecast: Forecast): MorningRevi
         continue;
       }
       const key = stageKey(s.pipeline, s.stageId);
-      const w = rate.get(key) ?? book.stageByKey.get(key)?.stage.probability ?? s.probability ?? 0;
+      const w = rate.get(key) ?? indexed.stageByKey.get(key)?.stage.probability ?? s.probability ?? 0;
       sum.add((s.amount ?? 0) * w, s.currency);
     }
     expectedLastWeek = amountIn(sum.total(), currency);

@@ -13,7 +13,7 @@
  * else by stage probability (>= 0.8 commit, >= 0.5 best case). Amounts are in the reporting
  * currency; deals in a currency without a rate are left out and counted.
  */
-import type { Book } from '../book.js';
+import type { IndexedInput } from '../indexed-input.js';
 import { quotaOf } from '../model/connection.js';
 import type { ForecastCategory } from '../model/deal.js';
 import { dayOfIsoDate } from '../time.js';
@@ -117,11 +117,11 @@ function merge(into: Acc, a: Acc): void {
 }
 
 /** The category of an open deal. */
-export function categoryOf(book: Book, pipeline: string, stageId: string, crm: ForecastCategory | null): { category: RollupDeal['category']; source: RollupDeal['categorySource'] } {
+export function categoryOf(indexed: IndexedInput, pipeline: string, stageId: string, crm: ForecastCategory | null): { category: RollupDeal['category']; source: RollupDeal['categorySource'] } {
   if (crm !== null && crm !== 'closed') return { category: crm, source: 'crm' };
-  const mapped = book.settings.forecastCategories?.[stageId];
+  const mapped = indexed.settings.forecastCategories?.[stageId];
   if (mapped !== undefined) return { category: mapped, source: 'config' };
-  const p = book.stageOf(pipeline, stageId)?.stage.probability ?? 0;
+  const p = indexed.stageOf(pipeline, stageId)?.stage.probability ?? 0;
   return { category: p >= 0.8 ? 'commit' : p >= 0.5 ? 'best_case' : 'pipeline', source: 'probability' };
 }
 
@@ -133,15 +133,15 @@ export interface RollupOptions {
 
 /** Builds the roll-up for the current and the next fiscal quarter. */
 export function computeRollup(ctx: ReportContext, options: RollupOptions = {}): ForecastRollup {
-  const { book } = ctx;
-  const fy = book.settings.fiscalYearStartMonth;
-  const current = fiscalQuarter(book.today, fy);
+  const { indexed } = ctx;
+  const fy = indexed.settings.fiscalYearStartMonth;
+  const current = fiscalQuarter(indexed.today, fy);
   const next = fiscalQuarter(current.endDay, fy);
   const periods = [current, next];
-  const timelines = options.timelines ?? buildTimelines(book);
-  const model = learnForecastModel(book, timelines, book.today + 1);
+  const timelines = options.timelines ?? buildTimelines(indexed);
+  const model = learnForecastModel(indexed, timelines, indexed.today + 1);
   const rates = stageRateIndex(model);
-  const currency = book.money.reportingCurrency;
+  const currency = indexed.money.reportingCurrency;
   const accs = periods.map(() => new Map<string | null, Acc>());
   const dealsOf: RollupDeal[][] = periods.map(() => []);
   let unconverted = 0;
@@ -155,9 +155,9 @@ export function computeRollup(ctx: ReportContext, options: RollupOptions = {}): 
     if (d.isClosed) {
       if (!d.isWon) continue;
       const day = d.closeDate === null ? t.closedDay : dayOfIsoDate(d.closeDate);
-      const q = periods.findIndex((p) => day >= p.startDay && day < p.endDay && day <= book.today);
+      const q = periods.findIndex((p) => day >= p.startDay && day < p.endDay && day <= indexed.today);
       if (q < 0) continue;
-      const s = stateAt(book, t, book.today);
+      const s = stateAt(indexed, t, indexed.today);
       if (!s || s.currency !== currency) {
         unconverted++;
         continue;
@@ -165,19 +165,19 @@ export function computeRollup(ctx: ReportContext, options: RollupOptions = {}): 
       accFor(q, d.ownerId).closedWon += s.amount;
       continue;
     }
-    const s = stateAt(book, t, book.today);
+    const s = stateAt(indexed, t, indexed.today);
     if (!s) continue;
-    const closeDay = Number.isNaN(s.closeDay) ? book.today : s.closeDay;
+    const closeDay = Number.isNaN(s.closeDay) ? indexed.today : s.closeDay;
     const q = closeDay < current.endDay ? 0 : closeDay < next.endDay ? 1 : -1;
     if (q < 0) continue;
     if (s.currency !== currency) {
       unconverted++;
       continue;
     }
-    const cat = categoryOf(book, d.pipeline, d.stageId, d.forecastCategory);
+    const cat = categoryOf(indexed, d.pipeline, d.stageId, d.forecastCategory);
     if (cat.category === 'omitted') continue;
-    const signals = signsOn(book, t, s, book.today);
-    const w = weigh(book, model, rates, METHOD_IN_USE, d.pipeline, s, signals);
+    const signals = signsOn(indexed, t, s, indexed.today);
+    const w = weigh(indexed, model, rates, METHOD_IN_USE, d.pipeline, s, signals);
     const a = accFor(q, d.ownerId);
     a.openPipeline += s.amount;
     a.weighted += s.amount * w.weight;
@@ -202,8 +202,8 @@ export function computeRollup(ctx: ReportContext, options: RollupOptions = {}): 
       signals: w.signals,
     });
   }
-  const quotas = book.settings.quotas;
-  const teamQuotas = book.settings.teamQuotas;
+  const quotas = indexed.settings.quotas;
+  const teamQuotas = indexed.settings.teamQuotas;
   const quarters = periods.map((p, q): QuarterRollup => {
     const byOwner = accs[q]!;
     const repQuota = (o: string): number | undefined => quotaOf(quotas?.[o], p.label);

@@ -10,7 +10,7 @@
  * used for every day. A closed deal closed on the day of its move into a closed stage; without
  * stage history, on its close date.
  */
-import type { Book } from '../book.js';
+import type { IndexedInput } from '../indexed-input.js';
 import type { Deal } from '../model/deal.js';
 import { toReporting } from '../money.js';
 import { dayOfIsoDate, parseInstant } from '../time.js';
@@ -71,11 +71,11 @@ export function countAtMost(sorted: readonly number[], day: number): number {
 }
 
 /** The deal at the end of `day`; null when it did not exist yet. */
-export function stateAt(book: Book, t: DealTimeline, day: number): DealState | null {
+export function stateAt(indexed: IndexedInput, t: DealTimeline, day: number): DealState | null {
   if (day < t.createdDay) return null;
   const d = t.deal;
   const stageId = valueAt(t.stages, day, d.stageId) ?? d.stageId;
-  const info = book.stageOf(d.pipeline, stageId);
+  const info = indexed.stageOf(d.pipeline, stageId);
   let open: boolean;
   let won: boolean;
   if (info) {
@@ -91,13 +91,13 @@ export function stateAt(book: Book, t: DealTimeline, day: number): DealState | n
     won = false;
   }
   const raw = valueAt(t.amounts, day, d.amount) ?? 0;
-  const m = toReporting(raw, d.currency, book.money);
+  const m = toReporting(raw, d.currency, indexed.money);
   return { stageId, open, won, amount: m.amount, currency: m.currency, closeDay: valueAt(t.closeDates, day, dayOfIsoDate(d.closeDate ?? '')) };
 }
 
 /** Builds every live deal's timeline once. */
-export function buildTimelines(book: Book): DealTimeline[] {
-  const { input, clock } = book;
+export function buildTimelines(indexed: IndexedInput): DealTimeline[] {
+  const { input, clock } = indexed;
   const amountChanges = new Map<string, Change<number | null>[]>();
   const num = (v: string | null): number | null => {
     if (v === null || v.trim() === '') return null;
@@ -115,8 +115,8 @@ export function buildTimelines(book: Book): DealTimeline[] {
   const activityDays = new Map<string, number[]>();
   for (let i = 0; i < input.activities.length; i++) {
     const a = input.activities[i]!;
-    const ms = book.activityMs[i]!;
-    if (a.origin === 'dealwatch' || a.isDeleted || !(ms <= book.nowMs) || (a.type === 'task' && !a.completed)) continue;
+    const ms = indexed.activityMs[i]!;
+    if (a.origin === 'dealwatch' || a.isDeleted || !(ms <= indexed.nowMs) || (a.type === 'task' && !a.completed)) continue;
     const day = clock.dayOf(ms);
     for (const id of a.dealIds) {
       const list = activityDays.get(id);
@@ -125,10 +125,10 @@ export function buildTimelines(book: Book): DealTimeline[] {
     }
   }
   const out: DealTimeline[] = [];
-  for (const d of book.dealsById.values()) {
-    const record = book.recordOf(d.externalId);
+  for (const d of indexed.dealsById.values()) {
+    const record = indexed.recordOf(d.externalId);
     const createdMs = parseInstant(d.createdAt);
-    const createdDay = Number.isNaN(createdMs) ? book.today : clock.dayOf(createdMs);
+    const createdDay = Number.isNaN(createdMs) ? indexed.today : clock.dayOf(createdMs);
     const stages = (record?.stageChanges ?? []).map((c) => ({ day: clock.dayOf(c.atMs), oldValue: c.fromStageId, newValue: c.toStageId }));
     let closedDay = NaN;
     if (d.isClosed) {
@@ -138,7 +138,7 @@ export function buildTimelines(book: Book): DealTimeline[] {
         closedDay = d.closeDate === null ? NaN : dayOfIsoDate(d.closeDate);
         if (Number.isNaN(closedDay)) {
           const m = parseInstant(d.modifiedAt);
-          closedDay = Number.isNaN(m) ? book.today : clock.dayOf(m);
+          closedDay = Number.isNaN(m) ? indexed.today : clock.dayOf(m);
         }
       }
     }

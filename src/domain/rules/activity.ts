@@ -8,11 +8,11 @@ export const staleDeal: Rule = {
   id: 'stale_deal',
   appliesTo: 'open',
   defaultSeverity: 'warning',
-  evaluate(f, { book, texts }) {
-    const threshold = staleDaysFor(book.cfg, f.deal.pipeline);
+  evaluate(f, { indexed, texts }) {
+    const threshold = staleDaysFor(indexed.cfg, f.deal.pipeline);
     if (f.idleDays < threshold) return null;
     const hasActivity = Number.isFinite(f.stats.lastMs);
-    const critical = f.idleDays >= threshold * book.cfg.stale_deal.criticalFactor;
+    const critical = f.idleDays >= threshold * indexed.cfg.stale_deal.criticalFactor;
     const memo = texts.memo('stale_deal.message');
     return {
       severity: critical ? 'critical' : 'warning',
@@ -43,8 +43,8 @@ export const noNextActivity: Rule = {
   id: 'no_next_activity',
   appliesTo: 'open',
   defaultSeverity: 'warning',
-  evaluate(f, { book, texts }) {
-    const from = book.cfg.no_next_activity.fromProbability;
+  evaluate(f, { indexed, texts }) {
+    const from = indexed.cfg.no_next_activity.fromProbability;
     if (f.probability < from) return null;
     if (f.stats.openTasks > 0 || f.stats.futureMeetings > 0) return null;
     const memo = texts.memo('no_next_activity.message');
@@ -66,13 +66,13 @@ export const activityNotLogged: Rule = {
   id: 'activity_not_logged',
   appliesTo: 'open',
   defaultSeverity: 'warning',
-  evaluate(f, { book, texts }) {
-    const cfg = book.cfg.activity_not_logged;
+  evaluate(f, { indexed, texts }) {
+    const cfg = indexed.cfg.activity_not_logged;
     const move = f.lastMove;
     const from = f.lastMoveFrom;
     if (!move || !from || !f.stage || from.rank >= f.stage.rank) return null;
     const moveDay = f.lastMoveDay;
-    if (book.today - moveDay > cfg.withinDays) return null;
+    if (indexed.today - moveDay > cfg.withinDays) return null;
     // A stage set within a day of creation is data entry, not an advance that needed a touch.
     if (move.atMs - f.createdMs < MS_PER_DAY) return null;
     if (f.stats.loggedBeforeLastMove) return null;

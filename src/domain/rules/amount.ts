@@ -10,14 +10,14 @@ export const amountDecreased: Rule = {
   id: 'amount_decreased',
   appliesTo: 'open',
   defaultSeverity: 'warning',
-  evaluate(f, { book }) {
+  evaluate(f, { indexed }) {
     const base = f.amountBaseline;
     if (!base || base.amount === null || base.amount <= 0 || f.deal.amount === null) return null;
-    const before = toReporting(base.amount, base.currency, book.money);
-    const now = toReporting(f.deal.amount, f.deal.currency, book.money);
+    const before = toReporting(base.amount, base.currency, indexed.money);
+    const now = toReporting(f.deal.amount, f.deal.currency, indexed.money);
     if (before.currency !== now.currency) return null; // no rate to compare across currencies
     const dropPercent = ((before.amount - now.amount) / before.amount) * 100;
-    const limit = book.cfg.amount_decreased.percent;
+    const limit = indexed.cfg.amount_decreased.percent;
     if (!(dropPercent > limit)) return null;
     const rounded = Math.round(dropPercent * 10) / 10;
     return {
@@ -33,14 +33,14 @@ export const discountOverLimit: Rule = {
   id: 'discount_over_limit',
   appliesTo: 'open',
   defaultSeverity: 'critical',
-  evaluate(f, { book }) {
+  evaluate(f, { indexed }) {
     const pct = f.deal.discountPercent;
     if (pct === null) return null;
     const amount = f.deal.amount ?? 0;
-    const m = toReporting(amount, f.deal.currency, book.money);
-    const tier = discountTierFor(book.cfg.discount_over_limit.tiers, m.amount);
+    const m = toReporting(amount, f.deal.currency, indexed.money);
+    const tier = discountTierFor(indexed.cfg.discount_over_limit.tiers, m.amount);
     if (!tier || !(pct > tier.maxPercent)) return null;
-    const band = tier.belowAmount === null ? 'at any amount' : `under ${groupThousands(tier.belowAmount)} ${book.money.reportingCurrency}`;
+    const band = tier.belowAmount === null ? 'at any amount' : `under ${groupThousands(tier.belowAmount)} ${indexed.money.reportingCurrency}`;
     return {
       message: `Discount ${pct}% on a ${formatMoney(m)} deal exceeds the ${tier.maxPercent}% limit for deals ${band}; needs approval from the ${tier.approver}.`,
       evidence: {
@@ -50,7 +50,7 @@ export const discountOverLimit: Rule = {
         currency: m.currency,
         tierBelowAmount: tier.belowAmount,
         approver: tier.approver,
-        converted: m.currency === book.money.reportingCurrency,
+        converted: m.currency === indexed.money.reportingCurrency,
       },
       suggestedAction: `Get the ${tier.approver}'s approval for the discount, or bring it to ${tier.maxPercent}% or less.`,
     };

@@ -7,13 +7,13 @@ export const closeDatePassed: Rule = {
   id: 'close_date_passed',
   appliesTo: 'open',
   defaultSeverity: 'critical',
-  evaluate(f, { book, texts }) {
-    if (!(f.closeDay < book.today)) return null;
-    const overdue = book.today - f.closeDay;
+  evaluate(f, { indexed, texts }) {
+    if (!(f.closeDay < indexed.today)) return null;
+    const overdue = indexed.today - f.closeDay;
     const memo = texts.memo('close_date_passed.message');
     return {
       message: memo.get(f.deal.closeDate) ?? memo.set(`Close date ${f.deal.closeDate} passed ${plural(overdue, 'day')} ago and the deal is still open.`, f.deal.closeDate),
-      evidence: { closeDate: f.deal.closeDate, daysOverdue: overdue, timezone: book.settings.timezone },
+      evidence: { closeDate: f.deal.closeDate, daysOverdue: overdue, timezone: indexed.settings.timezone },
       suggestedAction: 'Set a close date the buyer has agreed to, or close the deal.',
     };
   },
@@ -24,13 +24,13 @@ export const closeDatePushed: Rule = {
   id: 'close_date_pushed',
   appliesTo: 'open',
   defaultSeverity: 'warning',
-  evaluate(f, { book }) {
+  evaluate(f, { indexed }) {
     const changes = f.closeDateChanges;
     if (!changes) return null;
-    const cfg = book.cfg.close_date_pushed;
-    const fy = book.settings.fiscalYearStartMonth;
-    const since = book.nowMs - cfg.days * MS_PER_DAY;
-    const pushes = changes.filter((c) => c.atMs >= since && c.atMs <= book.nowMs && c.newDay > c.oldDay);
+    const cfg = indexed.cfg.close_date_pushed;
+    const fy = indexed.settings.fiscalYearStartMonth;
+    const since = indexed.nowMs - cfg.days * MS_PER_DAY;
+    const pushes = changes.filter((c) => c.atMs >= since && c.atMs <= indexed.nowMs && c.newDay > c.oldDay);
     if (pushes.length === 0) return null;
     const quarterPushes = cfg.quarterBoundary ? pushes.filter((c) => fiscalQuarterIndex(c.newDay, fy) > fiscalQuarterIndex(c.oldDay, fy)) : [];
     if (pushes.length < cfg.count && quarterPushes.length === 0) return null;

@@ -36,8 +36,8 @@ export const missingNextStep: Rule = {
   id: 'missing_next_step',
   appliesTo: 'open',
   defaultSeverity: 'info',
-  evaluate(f, { book, texts }) {
-    const from = book.cfg.missing_next_step.fromProbability;
+  evaluate(f, { indexed, texts }) {
+    const from = indexed.cfg.missing_next_step.fromProbability;
     if (f.probability < from) return null;
     if (f.deal.nextStep !== null && f.deal.nextStep.trim() !== '') return null;
     const label = stageLabel(f);
@@ -55,8 +55,8 @@ export const singleThreaded: Rule = {
   id: 'single_threaded',
   appliesTo: 'open',
   defaultSeverity: 'warning',
-  evaluate(f, { book, texts }) {
-    const cfg = book.cfg.single_threaded;
+  evaluate(f, { indexed, texts }) {
+    const cfg = indexed.cfg.single_threaded;
     const n = f.deal.contactCount;
     if (n === null || n > cfg.maxContacts || f.probability < cfg.fromProbability) return null;
     const memo = texts.memo('single_threaded.message');

@@ -59,7 +59,7 @@ export function activeRules(cfg: RulesConfig): ActiveRules {
 }
 
 /** Runs every enabled rule that applies to the deal (open or closed) and returns its findings. */
-export function evaluateRules(facts: DealFacts, ctx: RuleContext, active: ActiveRules = activeRules(ctx.book.cfg)): Finding[] {
+export function evaluateRules(facts: DealFacts, ctx: RuleContext, active: ActiveRules = activeRules(ctx.indexed.cfg)): Finding[] {
   const out: Finding[] = [];
   const list = facts.deal.isClosed ? active.closed : active.open;
   for (let i = 0; i < list.length; i++) {

@@ -46,7 +46,7 @@ function recentMove(f: DealFacts, ctx: RuleContext, withinDays: number) {
   const move = f.lastMove;
   const from = f.lastMoveFrom;
   if (!move || !from || !f.stage) return null;
-  if (ctx.book.today - f.lastMoveDay > withinDays) return null;
+  if (ctx.indexed.today - f.lastMoveDay > withinDays) return null;
   return { move, from, to: f.stage, day: f.lastMoveDay };
 }
 
@@ -56,7 +56,7 @@ export const stageRegressed: Rule = {
   appliesTo: 'open',
   defaultSeverity: 'warning',
   evaluate(f, ctx) {
-    const m = recentMove(f, ctx, ctx.book.cfg.stage_regressed.withinDays);
+    const m = recentMove(f, ctx, ctx.indexed.cfg.stage_regressed.withinDays);
     if (!m || m.from.stage.isClosed || m.to.rank >= m.from.rank) return null;
     return {
       message: `Moved back from ${m.from.stage.label} to ${m.to.stage.label} on ${isoDateOfDay(m.day)}.`,
@@ -72,14 +72,14 @@ export const stageSkipped: Rule = {
   appliesTo: 'open',
   defaultSeverity: 'info',
   evaluate(f, ctx) {
-    const m = recentMove(f, ctx, ctx.book.cfg.stage_skipped.withinDays);
+    const m = recentMove(f, ctx, ctx.indexed.cfg.stage_skipped.withinDays);
     if (!m || m.from.openRank < 0) return null;
     // Stryker disable next-line ConditionalExpression,EqualityOperator: redundant guard: with the target first or closed, `skipped` below is negative
     if (m.to.openRank < 0) return null;
     const skipped = m.to.openRank - m.from.openRank - 1;
     if (skipped < 1) return null;
     // Stryker disable next-line ArrayDeclaration: the deal's stage was found in its pipeline above, so the pipeline has stages
-    const stages = ctx.book.stagesByPipeline.get(f.deal.pipeline) ?? [];
+    const stages = ctx.indexed.stagesByPipeline.get(f.deal.pipeline) ?? [];
     const names = stages.filter((s) => !s.isClosed).slice(m.from.openRank + 1, m.to.openRank).map((s) => s.label);
     return {
       message: `Jumped from ${m.from.stage.label} to ${m.to.stage.label}, skipping ${names.join(', ')}.`,

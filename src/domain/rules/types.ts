@@ -3,8 +3,8 @@
  * (days idle, days in stage, close day) so that sixteen rules cost sixteen cheap checks.
  */
 import type { Benchmarks } from '../benchmarks.js';
-import type { ActivityStats, AmountBaseline, Book, DealRecord, ParsedCloseDateChange, ParsedStageChange, StageInfo } from '../book.js';
-import { lastMoveInto, stageKey } from '../book.js';
+import type { ActivityStats, AmountBaseline, IndexedInput, DealRecord, ParsedCloseDateChange, ParsedStageChange, StageInfo } from '../indexed-input.js';
+import { lastMoveInto, stageKey } from '../indexed-input.js';
 import type { Deal } from '../model/deal.js';
 import type { Finding, Severity } from '../model/finding.js';
 import { dayOfIsoDate, parseInstant } from '../time.js';
@@ -67,7 +67,7 @@ export interface StuckBenchmark {
 
 /** Everything a rule may read besides the deal's facts. */
 export interface RuleContext {
-  book: Book;
+  indexed: IndexedInput;
   benchmarks: Benchmarks;
   /** Stuck limit per stage, resolved lazily and cached for the run. */
   stuckBenchmark(pipeline: string, stageId: string): StuckBenchmark;
@@ -88,19 +88,19 @@ export interface Rule {
 
 const NO_CHANGES: readonly ParsedStageChange[] = Object.freeze([]);
 
-/** Computes a deal's facts against the run's book (`record`: the deal's, when the caller has it). */
-export function dealFacts(deal: Deal, book: Book, record: DealRecord | undefined = book.recordOf(deal.externalId)): DealFacts {
-  const stage = book.stageOf(deal.pipeline, deal.stageId);
-  const stats = book.statsAt(record?.slot ?? -1);
+/** Computes a deal's facts against the run's indexes (`record`: the deal's, when the caller has it). */
+export function dealFacts(deal: Deal, indexed: IndexedInput, record: DealRecord | undefined = indexed.recordOf(deal.externalId)): DealFacts {
+  const stage = indexed.stageOf(deal.pipeline, deal.stageId);
+  const stats = indexed.statsAt(record?.slot ?? -1);
   const createdMs = parseInstant(deal.createdAt);
   const lastTouchMs = Math.max(stats.lastMs, Number.isNaN(createdMs) ? -Infinity : createdMs);
-  const idleDays = Number.isFinite(lastTouchMs) ? book.today - book.clock.dayOf(lastTouchMs) : 0;
+  const idleDays = Number.isFinite(lastTouchMs) ? indexed.today - indexed.clock.dayOf(lastTouchMs) : 0;
   const changes = record?.stageChanges ?? NO_CHANGES;
-  const lastMove = lastMoveInto(changes, deal.stageId, book.nowMs);
+  const lastMove = lastMoveInto(changes, deal.stageId, indexed.nowMs);
   let enteredStageMs = deal.stageEnteredAt !== null ? parseInstant(deal.stageEnteredAt) : NaN;
   if (Number.isNaN(enteredStageMs)) enteredStageMs = lastMove?.atMs ?? createdMs;
-  const daysInStage = Number.isFinite(enteredStageMs) ? Math.max(0, book.today - book.clock.dayOf(enteredStageMs)) : 0;
-  const lastMoveFrom = lastMove && lastMove.fromStageId !== null ? book.stageOf(deal.pipeline, lastMove.fromStageId) : undefined;
+  const daysInStage = Number.isFinite(enteredStageMs) ? Math.max(0, indexed.today - indexed.clock.dayOf(enteredStageMs)) : 0;
+  const lastMoveFrom = lastMove && lastMove.fromStageId !== null ? indexed.stageOf(deal.pipeline, lastMove.fromStageId) : undefined;
   return {
     deal,
     stage,
@@ -117,22 +117,22 @@ export function dealFacts(deal: Deal, book: Book, record: DealRecord | undefined
     amountBaseline: record?.amountBaseline,
     lastMove,
     lastMoveFrom,
-    lastMoveDay: lastMove ? book.clock.dayOf(lastMove.atMs) : NaN,
+    lastMoveDay: lastMove ? indexed.clock.dayOf(lastMove.atMs) : NaN,
     enteredStageAt: deal.stageEnteredAt ?? lastMove?.at ?? deal.createdAt,
   };
 }
 
 /** A {@link RuleContext} for a run, with the per-stage stuck limits cached. */
-export function ruleContext(book: Book, benchmarks: Benchmarks): RuleContext {
+export function ruleContext(indexed: IndexedInput, benchmarks: Benchmarks): RuleContext {
   const cache = new Map<string, StuckBenchmark>();
   const byStage = new Map<StageInfo, StuckBenchmark>();
   const stuckBenchmark = (pipeline: string, stageId: string): StuckBenchmark => {
     const key = stageKey(pipeline, stageId);
     let b = cache.get(key);
     if (!b) {
-      const { factor, fallbackDays } = stuckSettingsFor(book.cfg, pipeline, stageId);
+      const { factor, fallbackDays } = stuckSettingsFor(indexed.cfg, pipeline, stageId);
       const learned = benchmarks.stages[key];
-      const minSamples = book.cfg.stuck_in_stage.minSamples;
+      const minSamples = indexed.cfg.stuck_in_stage.minSamples;
       const wonSamples = learned?.wonSamples ?? 0;
       const med = learned?.medianDaysWon ?? null;
       b =
@@ -144,7 +144,7 @@ export function ruleContext(book: Book, benchmarks: Benchmarks): RuleContext {
     return b;
   };
   return {
-    book,
+    indexed,
     benchmarks,
     texts: new RunTexts(),
     stuckBenchmark,

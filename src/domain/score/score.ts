@@ -113,8 +113,8 @@ function signed(name: ScoreComponentName, score: number): number {
  * contributes +12.
  */
 export function scoreDeal(f: DealFacts, findings: readonly Finding[], ctx: RuleContext): DealScore {
-  const { book, benchmarks, texts } = ctx;
-  const staleDays = staleDaysFor(book.cfg, f.deal.pipeline);
+  const { indexed, benchmarks, texts } = ctx;
+  const staleDays = staleDaysFor(indexed.cfg, f.deal.pipeline);
   // Each component and its reason is determined by a few numbers that repeat across a book (a few
   // thousand distinct parts for 100,000 deals): each part is built once per run, frozen and shared.
   // Stryker disable next-line StringLiteral: a memo's name only has to differ from the other memos' names
@@ -176,15 +176,15 @@ export function scoreDeal(f: DealFacts, findings: readonly Finding[], ctx: RuleC
     );
 
   // close-date realism
-  const passed = f.closeDay < book.today;
+  const passed = f.closeDay < indexed.today;
   const missing = f.deal.closeDate === null;
   const pushFinding = findings.find((x) => x.ruleId === 'close_date_pushed');
   let pushes = 0;
   let quarterPush = false;
   const changes = f.closeDateChanges;
   if (changes) {
-    const since = book.nowMs - book.cfg.close_date_pushed.days * MS_PER_DAY;
-    for (const c of changes) if (c.atMs >= since && c.atMs <= book.nowMs && c.newDay > c.oldDay) pushes++;
+    const since = indexed.nowMs - indexed.cfg.close_date_pushed.days * MS_PER_DAY;
+    for (const c of changes) if (c.atMs >= since && c.atMs <= indexed.nowMs && c.newDay > c.oldDay) pushes++;
   }
   if (pushFinding) {
     // The finding's count where it says more (it never lowers what the history shows).
@@ -201,7 +201,7 @@ export function scoreDeal(f: DealFacts, findings: readonly Finding[], ctx: RuleC
       scorePart(
         'close_date_realism',
         closeRealismScore(passed, missing, pushes, quarterPush),
-        passed ? `close date ${f.deal.closeDate} passed` : missing ? 'no close date' : `${pushes} pushes in ${book.cfg.close_date_pushed.days} days${quarterPush ? ', pushed into a later quarter' : ''}`,
+        passed ? `close date ${f.deal.closeDate} passed` : missing ? 'no close date' : `${pushes} pushes in ${indexed.cfg.close_date_pushed.days} days${quarterPush ? ', pushed into a later quarter' : ''}`,
         passed ? `Close date ${f.deal.closeDate} has passed` : missing ? 'No close date' : pushes > 0 ? `Close date pushed ${pushes} times recently` : 'Close date holding',
       ),
       realismKey,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildBook } from '../../../../src/domain/engine.js';
+import { indexInput } from '../../../../src/domain/engine.js';
 import { runBacktest } from '../../../../src/domain/reports/backtest.js';
 import { activity, closeDateChange, deal, input, lostDeal, move, NOW, wonDeal } from '../builders.js';
 
@@ -30,7 +30,7 @@ const book = input({
 });
 
 describe('backtest', () => {
-  const r = runBacktest(buildBook(book, NOW), { quarters: 1 });
+  const r = runBacktest(indexInput(book, NOW), { quarters: 1 });
   const method = (i: number, m: string) => r.points[i]!.methods.find((x) => x.method === m)!;
 
   it('rebuilds the pipeline at the start of the quarter from history and scores each method', () => {

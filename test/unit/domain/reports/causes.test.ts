@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildBook, buildReport, evaluateDeals, reportContext, type EngineInput } from '../../../../src/domain/engine.js';
+import { indexInput, buildReport, evaluateDeals, reportContext, type EngineInput } from '../../../../src/domain/engine.js';
 import type { Deal, StageChange } from '../../../../src/domain/model/index.js';
 import { findActivityCollapses, findConcentrations, groupFindings, significantForRep } from '../../../../src/domain/reports/causes.js';
 import type { TrendFlag } from '../../../../src/domain/reports/kpis.js';
@@ -8,8 +8,8 @@ import { activity, deal, input, lostDeal, move, NOW, owner, wonDeal } from '../b
 const DAY = 86_400_000;
 const ago = (days: number) => new Date(NOW - days * DAY).toISOString();
 const ctxOf = (i: EngineInput) => {
-  const b = buildBook(i, NOW);
-  return reportContext(b, evaluateDeals(i, NOW, { book: b }));
+  const b = indexInput(i, NOW);
+  return reportContext(b, evaluateDeals(i, NOW, { indexed: b }));
 };
 const old = { createdAt: ago(200), stageId: 'demo' };
 

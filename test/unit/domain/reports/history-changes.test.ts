@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildBook, evaluateDeals, reportContext, waterfallBalances, type EngineInput } from '../../../../src/domain/engine.js';
+import { indexInput, evaluateDeals, reportContext, waterfallBalances, type EngineInput } from '../../../../src/domain/engine.js';
 import { computeHistoryChanges } from '../../../../src/domain/reports/history-changes.js';
 import type { DealFieldChange } from '../../../../src/domain/model/index.js';
 import { closeDateChange, CONN, deal, input, move, NOW, owner, snapshot, wonDeal, lostDeal } from '../builders.js';
@@ -36,8 +36,8 @@ function book(): EngineInput {
 }
 
 function changes(i: EngineInput) {
-  const b = buildBook(i, NOW);
-  return computeHistoryChanges(reportContext(b, evaluateDeals(i, NOW, { book: b })), { from: '2026-11-01', to: '2026-11-26' });
+  const b = indexInput(i, NOW);
+  return computeHistoryChanges(reportContext(b, evaluateDeals(i, NOW, { indexed: b })), { from: '2026-11-01', to: '2026-11-26' });
 }
 
 describe('pipeline changes from history', () => {

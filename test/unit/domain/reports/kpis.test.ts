@@ -37,7 +37,7 @@ const book = input({
 });
 
 describe('KPIs on a small book worked out by hand', () => {
-  const report = computeKpis(reportContext(evaluateDeals(book, NOW).book, evaluateDeals(book, NOW)));
+  const report = computeKpis(reportContext(evaluateDeals(book, NOW).indexed, evaluateDeals(book, NOW)));
   const trailing = report.connection.periods[0]!;
   const qtd = report.connection.periods[1]!;
 
@@ -115,7 +115,7 @@ describe('KPIs on a small book worked out by hand', () => {
 
   it('reports per currency when no rate is given', () => {
     const noRates = { ...book, settings: settings({}) };
-    const r = computeKpis(reportContext(evaluateDeals(noRates, NOW).book, evaluateDeals(noRates, NOW)));
+    const r = computeKpis(reportContext(evaluateDeals(noRates, NOW).indexed, evaluateDeals(noRates, NOW)));
     expect(r.connection.periods[0]!.current.avgDealSize).toEqual([{ currency: 'USD', amount: 15_000 }, { currency: 'EUR', amount: 30_000 }]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildBook, evaluateDeals, reportContext } from '../../../../src/domain/engine.js';
+import { indexInput, evaluateDeals, reportContext } from '../../../../src/domain/engine.js';
 import { computeRollup } from '../../../../src/domain/reports/rollup.js';
 import type { EngineInput } from '../../../../src/domain/engine.js';
 import { activity, closeDateChange, deal, input, lostDeal, move, NOW, owner, settings, wonDeal } from '../builders.js';
@@ -48,8 +48,8 @@ function book(): EngineInput {
 }
 
 function rollup(i: EngineInput) {
-  const b = buildBook(i, NOW);
-  return computeRollup(reportContext(b, evaluateDeals(i, NOW, { book: b })));
+  const b = indexInput(i, NOW);
+  return computeRollup(reportContext(b, evaluateDeals(i, NOW, { indexed: b })));
 }
 
 describe('forecast roll-up', () => {

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { learnBenchmarks } from '../../../../src/domain/benchmarks.js';
-import { buildBook } from '../../../../src/domain/book.js';
+import { indexInput } from '../../../../src/domain/indexed-input.js';
 import { evaluateDeals } from '../../../../src/domain/engine.js';
 import type { Finding } from '../../../../src/domain/model/index.js';
 import { activeRules, evaluateRules } from '../../../../src/domain/rules/index.js';
@@ -37,13 +37,13 @@ describe('score properties', () => {
   it('adding a finding to a deal never raises its score', () => {
     fc.assert(
       fc.property(engineInput, nowArb, fc.nat(), (inp, now, pick) => {
-        const book = buildBook(inp, now);
-        const ctx = ruleContext(book, learnBenchmarks(inp, inp.settings.rules.stuck_in_stage.minSamples));
-        const active = activeRules(book.cfg);
+        const indexed = indexInput(inp, now);
+        const ctx = ruleContext(indexed, learnBenchmarks(inp, inp.settings.rules.stuck_in_stage.minSamples));
+        const active = activeRules(indexed.cfg);
         const open = inp.deals.filter((d) => !d.isDeleted && !d.isClosed);
-        const all = open.flatMap((d) => evaluateRules(dealFacts(d, book), ctx, active));
+        const all = open.flatMap((d) => evaluateRules(dealFacts(d, indexed), ctx, active));
         for (const deal of open) {
-          const facts = dealFacts(deal, book);
+          const facts = dealFacts(deal, indexed);
           const own = evaluateRules(facts, ctx, active);
           // Another deal's finding (or one of its own again, re-raised at another severity) added to it.
           const extra = all.length > 0 ? all[pick % all.length]! : null;

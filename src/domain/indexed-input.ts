@@ -17,7 +17,7 @@ export interface StageInfo {
   rank: number;
   /** 0-based rank among the pipeline's open stages; -1 for closed stages. */
   openRank: number;
-  /** Its key in {@link Book.stageByKey} (`pipeline/stageId`), built once. */
+  /** Its key in {@link IndexedInput.stageByKey} (`pipeline/stageId`), built once. */
   key: string;
 }
 
@@ -67,7 +67,7 @@ export interface AmountBaseline {
 }
 
 /**
- * What the book holds for one deal id, found with one lookup (the rules read all of it for every
+ * What the indexes hold for one deal id, found with one lookup (the rules read all of it for every
  * deal; a map per kind cost one lookup each).
  */
 export interface DealRecord {
@@ -82,7 +82,7 @@ export interface DealRecord {
 }
 
 /** Indexes of one run. */
-export interface Book {
+export interface IndexedInput {
   input: EngineInput;
   settings: EngineSettings;
   cfg: RulesConfig;
@@ -108,7 +108,7 @@ export interface Book {
   dealsById: Map<string, Deal>;
 }
 
-/** Key of a stage in {@link Book.stageByKey}. */
+/** Key of a stage in {@link IndexedInput.stageByKey}. */
 export function stageKey(pipeline: string, stageId: string): string {
   return `${pipeline}/${stageId}`;
 }
@@ -127,7 +127,7 @@ const EMPTY_STATS: ActivityStats = Object.freeze({
 
 
 /** Builds the indexes; `now` is the run's instant (epoch ms or Date). */
-export function buildBook(input: EngineInput, now: Date | number): Book {
+export function indexInput(input: EngineInput, now: Date | number): IndexedInput {
   const nowMs = typeof now === 'number' ? now : now.getTime();
   const settings = input.settings;
   const clock = createDayClock(settings.timezone);
