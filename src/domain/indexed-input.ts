@@ -104,7 +104,7 @@ export interface IndexedInput {
   /** The activity stats of a record's slot (see {@link DealRecord.slot}). */
   statsAt(slot: number): ActivityStats;
   /** `Date.parse` of every activity's `occurredAt`, aligned with `input.activities` (NaN when invalid). */
-  activityMs: Float64Array;
+  activityMs: readonly number[];
   dealsById: Map<string, Deal>;
 }
 
@@ -190,7 +190,7 @@ export function indexInput(input: EngineInput, now: Date | number): IndexedInput
     const list = r.stageChanges;
     if (list && list.length > 1 && !isSorted(list)) list.sort((a, b) => a.atMs - b.atMs);
   }
-  const { statsAt, activityMs } = foldActivities(input, nowMs, dealsById, records, slotById, cfg.activity_not_logged.days * MS_PER_DAY);
+  const { statsAt, activityMs } = foldActivities(input, nowMs, dealsById, records, cfg.activity_not_logged.days * MS_PER_DAY);
 
   let closeDateChanges = 0;
   for (const c of input.fieldChanges) {
@@ -328,81 +328,51 @@ export function lastMoveInto(changes: readonly ParsedStageChange[] | undefined, 
 }
 
 /**
- * Folds activities into per-deal counters held in typed arrays: one pass, no per-activity
- * objects, one Map lookup per activity and deal. The window before each deal's last stage move
- * is known up front, so "was activity logged before the move" is folded in the same pass.
+ * Folds activities into each live deal's {@link ActivityStats}, in one pass. Each deal's last move
+ * into its stage is known first, so "was activity logged before the move" is folded in the same pass.
  */
 function foldActivities(
   input: EngineInput,
   nowMs: number,
   dealsById: Map<string, Deal>,
   records: Map<string, DealRecord>,
-  slotById: Map<string, number>,
   notLoggedWindowMs: number,
-): { statsAt: (slot: number) => ActivityStats; activityMs: Float64Array } {
-  const acts = input.activities;
-  const n = dealsById.size;
-  const moveMs = new Float64Array(n).fill(NaN);
-  for (const [id, d] of dealsById) {
-    const r = records.get(id)!;
-    const m = lastMoveInto(r.stageChanges, d.stageId, nowMs);
-    if (m) moveMs[r.slot] = m.atMs;
+): { statsAt: (slot: number) => ActivityStats; activityMs: number[] } {
+  // Every live deal starts with empty stats and the time of its last move into its stage.
+  const stats: ActivityStats[] = [];
+  for (const [id, deal] of dealsById) {
+    const record = records.get(id)!;
+    const move = lastMoveInto(record.stageChanges, deal.stageId, nowMs);
+    stats[record.slot] = move ? { ...EMPTY_STATS, lastMoveMs: move.atMs } : EMPTY_STATS;
   }
-  const lastMs = new Float64Array(n).fill(-Infinity);
-  const nextMs = new Float64Array(n).fill(Infinity);
-  const inbound30 = new Int32Array(n);
-  const outbound30 = new Int32Array(n);
-  const other30 = new Int32Array(n);
-  const openTasks = new Int32Array(n);
-  const futureMeetings = new Int32Array(n);
-  const logged = new Uint8Array(n);
-  const has = new Uint8Array(n);
-  const activityMs = new Float64Array(acts.length);
+  const statsFor = (slot: number): ActivityStats => (stats[slot] === EMPTY_STATS ? (stats[slot] = { ...EMPTY_STATS }) : stats[slot]!);
   const since30 = nowMs - 30 * MS_PER_DAY;
-  for (let i = 0; i < acts.length; i++) {
-    const a = acts[i]!;
-    const atMs = parseInstant(a.occurredAt);
-    activityMs[i] = atMs;
-    const ids = a.dealIds;
-    if (a.isDeleted || a.origin === 'dealwatch' || ids.length === 0 || atMs !== atMs) continue;
-    const counted = atMs <= nowMs && (a.type !== 'task' || a.completed);
+  const activityMs = input.activities.map((a) => parseInstant(a.occurredAt));
+  input.activities.forEach((a, i) => {
+    const atMs = activityMs[i]!;
+    // our own notes and deleted activities are not the rep's
+    if (a.isDeleted || a.origin === 'dealwatch' || Number.isNaN(atMs)) return;
+    const counted = countsAsActivity(a.type, a.completed, a.origin, a.isDeleted, atMs, nowMs);
     const openTask = a.type === 'task' && !a.completed;
     const futureMeeting = a.type === 'meeting' && atMs > nowMs;
-    if (!counted && !openTask && !futureMeeting) continue;
-    const dir = a.direction;
-    for (let j = 0; j < ids.length; j++) {
-      const k = slotById.get(ids[j]!);
-      if (k === undefined) continue;
-      has[k] = 1;
+    if (!counted && !openTask && !futureMeeting) return;
+    for (const dealId of a.dealIds) {
+      const slot = records.get(dealId)?.slot ?? -1;
+      if (slot < 0) continue;
+      const s = statsFor(slot);
       if (counted) {
-        if (atMs > lastMs[k]!) lastMs[k] = atMs;
+        s.lastMs = Math.max(s.lastMs, atMs);
         if (atMs >= since30) {
-          if (dir === 'inbound') inbound30[k]!++;
-          else if (dir === 'outbound') outbound30[k]!++;
-          else other30[k]!++;
+          if (a.direction === 'inbound') s.inbound30++;
+          else if (a.direction === 'outbound') s.outbound30++;
+          else s.other30++;
         }
-        const mv = moveMs[k]!;
-        if (atMs <= mv && atMs >= mv - notLoggedWindowMs) logged[k] = 1;
+        if (atMs <= s.lastMoveMs && atMs >= s.lastMoveMs - notLoggedWindowMs) s.loggedBeforeLastMove = true;
       }
-      if (openTask) openTasks[k]!++;
-      if (futureMeeting) futureMeetings[k]!++;
-      if ((openTask || futureMeeting) && atMs > nowMs && atMs < nextMs[k]!) nextMs[k] = atMs;
+      if (openTask) s.openTasks++;
+      if (futureMeeting) s.futureMeetings++;
+      if ((openTask || futureMeeting) && atMs > nowMs) s.nextMs = Math.min(s.nextMs, atMs);
     }
-  }
-  const statsAt = (k: number): ActivityStats => {
-    if (k < 0) return EMPTY_STATS;
-    if (has[k] !== 1) return moveMs[k] === moveMs[k] ? { ...EMPTY_STATS, lastMoveMs: moveMs[k]! } : EMPTY_STATS;
-    return {
-      lastMs: lastMs[k]!,
-      loggedBeforeLastMove: logged[k] === 1,
-      lastMoveMs: moveMs[k]!,
-      inbound30: inbound30[k]!,
-      outbound30: outbound30[k]!,
-      other30: other30[k]!,
-      openTasks: openTasks[k]!,
-      futureMeetings: futureMeetings[k]!,
-      nextMs: nextMs[k]!,
-    };
-  };
-  return { statsAt, activityMs };
+  });
+  return { statsAt: (slot) => (slot < 0 ? EMPTY_STATS : stats[slot]!), activityMs };
 }

@@ -1,31 +1,26 @@
 /** Rules about rep activity: stale deals, no next step scheduled, stage moves without activity. */
 import { staleDaysFor } from './config.js';
 import { isoDateOfDay, isoInstant, MS_PER_DAY } from '../time.js';
-import { plural, type Rule } from './types.js';
+import { percent, plural, type Rule } from './types.js';
 
 /** `stale_deal`: no counted activity for `days` (per pipeline), from the later of last activity and creation. */
 export const staleDeal: Rule = {
   id: 'stale_deal',
   appliesTo: 'open',
   defaultSeverity: 'warning',
-  evaluate(f, { indexed, texts }) {
+  evaluate(f, { indexed, memo }) {
     const threshold = staleDaysFor(indexed.cfg, f.deal.pipeline);
     if (f.idleDays < threshold) return null;
     const hasActivity = Number.isFinite(f.stats.lastMs);
     const critical = f.idleDays >= threshold * indexed.cfg.stale_deal.criticalFactor;
-    const memo = texts.memo('stale_deal.message');
     return {
       severity: critical ? 'critical' : 'warning',
-      message:
-        memo.get(f.idleDays, threshold, hasActivity) ??
-        memo.set(
-          hasActivity
-            ? `No logged activity in ${plural(f.idleDays, 'day')} (team threshold ${threshold}).`
-            : `No logged activity since the deal was created ${plural(f.idleDays, 'day')} ago (team threshold ${threshold}).`,
-          f.idleDays,
-          threshold,
-          hasActivity,
-        ),
+      // the same few hundred messages on tens of thousands of deals: one copy each (see memo.ts)
+      message: memo.get(`stale_deal ${f.idleDays} ${threshold} ${hasActivity}`, () =>
+        hasActivity
+          ? `No logged activity in ${plural(f.idleDays, 'day')} (team threshold ${threshold}).`
+          : `No logged activity since the deal was created ${plural(f.idleDays, 'day')} ago (team threshold ${threshold}).`,
+      ),
       evidence: {
         idleDays: f.idleDays,
         thresholdDays: threshold,
@@ -43,15 +38,12 @@ export const noNextActivity: Rule = {
   id: 'no_next_activity',
   appliesTo: 'open',
   defaultSeverity: 'warning',
-  evaluate(f, { indexed, texts }) {
+  evaluate(f, { indexed, memo }) {
     const from = indexed.cfg.no_next_activity.fromProbability;
     if (f.probability < from) return null;
     if (f.stats.openTasks > 0 || f.stats.futureMeetings > 0) return null;
-    const memo = texts.memo('no_next_activity.message');
     return {
-      message:
-        memo.get(f.probability, from) ??
-        memo.set(`No open task or future meeting on a deal at ${Math.round(f.probability * 100)}% probability (required from ${Math.round(from * 100)}%).`, f.probability, from),
+      message: memo.get(`no_next_activity ${f.probability}`, () => `No open task or future meeting on a deal at ${percent(f.probability)} probability (required from ${percent(from)}).`),
       evidence: { probability: f.probability, fromProbability: from, openTasks: 0, futureMeetings: 0 },
       suggestedAction: 'Schedule the next meeting or create a follow-up task with a date.',
     };
@@ -66,7 +58,7 @@ export const activityNotLogged: Rule = {
   id: 'activity_not_logged',
   appliesTo: 'open',
   defaultSeverity: 'warning',
-  evaluate(f, { indexed, texts }) {
+  evaluate(f, { indexed }) {
     const cfg = indexed.cfg.activity_not_logged;
     const move = f.lastMove;
     const from = f.lastMoveFrom;
@@ -76,11 +68,8 @@ export const activityNotLogged: Rule = {
     // A stage set within a day of creation is data entry, not an advance that needed a touch.
     if (move.atMs - f.createdMs < MS_PER_DAY) return null;
     if (f.stats.loggedBeforeLastMove) return null;
-    const memo = texts.memo('activity_not_logged.message');
     return {
-      message:
-        memo.get(f.stage, moveDay, cfg.days) ??
-        memo.set(`Moved to ${f.stage.stage.label} on ${isoDateOfDay(moveDay)} with no activity logged in the ${plural(cfg.days, 'day')} before.`, f.stage, moveDay, cfg.days),
+      message: `Moved to ${f.stage.stage.label} on ${isoDateOfDay(moveDay)} with no activity logged in the ${plural(cfg.days, 'day')} before.`,
       evidence: { fromStageId: move.fromStageId, toStageId: f.deal.stageId, movedAt: move.at, windowDays: cfg.days },
       suggestedAction: 'Log the call, meeting or email that moved this deal forward.',
     };

@@ -7,12 +7,11 @@ export const closeDatePassed: Rule = {
   id: 'close_date_passed',
   appliesTo: 'open',
   defaultSeverity: 'critical',
-  evaluate(f, { indexed, texts }) {
+  evaluate(f, { indexed, memo }) {
     if (!(f.closeDay < indexed.today)) return null;
     const overdue = indexed.today - f.closeDay;
-    const memo = texts.memo('close_date_passed.message');
     return {
-      message: memo.get(f.deal.closeDate) ?? memo.set(`Close date ${f.deal.closeDate} passed ${plural(overdue, 'day')} ago and the deal is still open.`, f.deal.closeDate),
+      message: memo.get(`close_date_passed ${f.deal.closeDate}`, () => `Close date ${f.deal.closeDate} passed ${plural(overdue, 'day')} ago and the deal is still open.`),
       evidence: { closeDate: f.deal.closeDate, daysOverdue: overdue, timezone: indexed.settings.timezone },
       suggestedAction: 'Set a close date the buyer has agreed to, or close the deal.',
     };

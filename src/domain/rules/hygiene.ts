@@ -1,5 +1,5 @@
 /** CRM hygiene rules: fields a forecast needs and buyer coverage. */
-import { plural, stageLabel, type Rule } from './types.js';
+import { percent, plural, stageLabel, type Rule } from './types.js';
 
 /** `missing_amount`: no amount (or zero). */
 export const missingAmount: Rule = {
@@ -36,14 +36,13 @@ export const missingNextStep: Rule = {
   id: 'missing_next_step',
   appliesTo: 'open',
   defaultSeverity: 'info',
-  evaluate(f, { indexed, texts }) {
+  evaluate(f, { indexed, memo }) {
     const from = indexed.cfg.missing_next_step.fromProbability;
     if (f.probability < from) return null;
     if (f.deal.nextStep !== null && f.deal.nextStep.trim() !== '') return null;
     const label = stageLabel(f);
-    const memo = texts.memo('missing_next_step.message');
     return {
-      message: memo.get(label, from) ?? memo.set(`No next step in ${label} (required from ${Math.round(from * 100)}% probability).`, label, from),
+      message: memo.get(`missing_next_step ${label}`, () => `No next step in ${label} (required from ${percent(from)} probability).`),
       evidence: { probability: f.probability, fromProbability: from, stageId: f.deal.stageId },
       suggestedAction: 'Write the next step: who does what by when.',
     };
@@ -55,13 +54,12 @@ export const singleThreaded: Rule = {
   id: 'single_threaded',
   appliesTo: 'open',
   defaultSeverity: 'warning',
-  evaluate(f, { indexed, texts }) {
+  evaluate(f, { indexed, memo }) {
     const cfg = indexed.cfg.single_threaded;
     const n = f.deal.contactCount;
     if (n === null || n > cfg.maxContacts || f.probability < cfg.fromProbability) return null;
-    const memo = texts.memo('single_threaded.message');
     return {
-      message: memo.get(n, f.probability) ?? memo.set(`Only ${plural(n, 'contact')} on a deal at ${Math.round(f.probability * 100)}% probability: one departure loses it.`, n, f.probability),
+      message: memo.get(`single_threaded ${n} ${f.probability}`, () => `Only ${plural(n, 'contact')} on a deal at ${percent(f.probability)} probability: one departure loses it.`),
       evidence: { contactCount: n, maxContacts: cfg.maxContacts, probability: f.probability, fromProbability: cfg.fromProbability },
       suggestedAction: 'Meet a second stakeholder (economic buyer or champion\'s manager) and add them to the deal.',
     };

@@ -11,22 +11,14 @@ export const stuckInStage: Rule = {
     const b = ctx.stuckFor(f);
     if (!(f.daysInStage > b.thresholdDays)) return null;
     const label = stageLabel(f);
-    // b is one object per stage key, so it keys the stage's label and limits together.
-    // Stryker disable next-line StringLiteral: a memo's name only has to differ from the other memos' names
-    const memo = ctx.texts.memo('stuck_in_stage.message');
-    const message =
-      memo.get(b, f.daysInStage) ??
-      memo.set(
+    // the stuck limit is one per stage: the stage and the day count decide the message
+    const stage = `${f.deal.pipeline}/${f.deal.stageId}`;
+    return {
+      message: ctx.memo.get(`stuck_in_stage ${f.daysInStage} ${stage}`, () =>
         b.source === 'learned'
           ? `In ${label} for ${plural(f.daysInStage, 'day')}; won deals spent a median of ${b.medianDaysWon} days there (limit ${b.thresholdDays} = ${b.factor} x median, ${b.wonSamples} won deals).`
           : `In ${label} for ${plural(f.daysInStage, 'day')} (fixed limit ${b.thresholdDays} days: ${b.wonSamples} won deals through this stage, ${b.minSamples} needed to learn its median).`,
-        b,
-        f.daysInStage,
-      );
-    // Stryker disable next-line StringLiteral: a memo's name only has to differ from the other memos' names
-    const actions = ctx.texts.memo('stuck_in_stage.action');
-    return {
-      message,
+      ),
       evidence: {
         daysInStage: f.daysInStage,
         enteredStageAt: f.enteredStageAt,
@@ -37,7 +29,7 @@ export const stuckInStage: Rule = {
         minSamples: b.minSamples,
         factor: b.factor,
       },
-      suggestedAction: actions.get(b) ?? actions.set(`Agree the exit criteria for ${label} with the buyer, or move the deal back or close it.`, b),
+      suggestedAction: ctx.memo.get(`stuck_in_stage action ${stage}`, () => `Agree the exit criteria for ${label} with the buyer, or move the deal back or close it.`),
     };
   },
 };

@@ -8,8 +8,7 @@ import { lastMoveInto, stageKey } from '../indexed-input.js';
 import type { Deal } from '../model/deal.js';
 import type { Finding, Severity } from '../model/finding.js';
 import { dayOfIsoDate, parseInstant } from '../time.js';
-import { flat } from '../strings.js';
-import { RunTexts } from '../text-memo.js';
+import { RunMemo } from '../memo.js';
 import { stuckSettingsFor, type RuleId } from './config.js';
 
 /** What a rule returns when it fires; the engine adds ids and the configured severity. */
@@ -73,8 +72,8 @@ export interface RuleContext {
   stuckBenchmark(pipeline: string, stageId: string): StuckBenchmark;
   /** The stuck limit of a deal's current stage (cached on the stage object, no key building). */
   stuckFor(f: DealFacts): StuckBenchmark;
-  /** Texts memoized for this run (messages repeat across thousands of deals). */
-  texts: RunTexts;
+  /** Values shared across the run's deals (the score's components, see memo.ts). */
+  memo: RunMemo;
 }
 
 /** A deal rule. */
@@ -146,7 +145,7 @@ export function ruleContext(indexed: IndexedInput, benchmarks: Benchmarks): Rule
   return {
     indexed,
     benchmarks,
-    texts: new RunTexts(),
+    memo: new RunMemo(),
     stuckBenchmark,
     stuckFor(f) {
       if (!f.stage) return stuckBenchmark(f.deal.pipeline, f.deal.stageId);
@@ -164,15 +163,20 @@ export function toFinding(rule: Rule, hit: RuleHit, deal: Deal, configured: Seve
     dealId: deal.externalId,
     ruleId: rule.id,
     severity: configured ?? hit.severity ?? rule.defaultSeverity,
-    message: flat(hit.message),
+    message: hit.message,
     evidence: hit.evidence,
-    suggestedAction: flat(hit.suggestedAction),
+    suggestedAction: hit.suggestedAction,
   };
 }
 
 /** `1 day` / `3 days`. */
 export function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** A probability as people say it: `0.4` -> `40%`. */
+export function percent(probability: number): string {
+  return `${Math.round(probability * 100)}%`;
 }
 
 /** Stage label for messages. */

@@ -5,9 +5,9 @@
  */
 import type { DealScore, Finding, ScoreBand } from '../model/finding.js';
 import { HYGIENE_RULES } from '../rules/index.js';
-import { plural, type DealFacts, type RuleContext } from '../rules/types.js';
+import type { ActivityStats } from '../indexed-input.js';
+import { plural, type DealFacts, type RuleContext, type StuckBenchmark } from '../rules/types.js';
 import { staleDaysFor, type RuleId } from '../rules/config.js';
-import { flat } from '../strings.js';
 import { ruleName } from '../rules/names.js';
 import { MS_PER_DAY, readableDates } from '../time.js';
 
@@ -108,148 +108,24 @@ function signed(name: ScoreComponentName, score: number): number {
 }
 
 /**
- * Scores one open deal from its facts and this run's findings for it.
- * Reasons are signed points against a neutral component (50): a component at 90 with weight 30
- * contributes +12.
+ * Scores one open deal from its facts and this run's findings for it: five components, weighted;
+ * then each open finding takes its penalty off. Reasons are signed points against a neutral
+ * component (50): a component at 90 with weight 30 contributes +12.
  */
 export function scoreDeal(f: DealFacts, findings: readonly Finding[], ctx: RuleContext): DealScore {
-  const { indexed, benchmarks, texts } = ctx;
-  const staleDays = staleDaysFor(indexed.cfg, f.deal.pipeline);
-  // Each component and its reason is determined by a few numbers that repeat across a book (a few
-  // thousand distinct parts for 100,000 deals): each part is built once per run, frozen and shared.
-  // Stryker disable next-line StringLiteral: a memo's name only has to differ from the other memos' names
-  let parts = texts.shared<ScorePart>('score.recency');
-
-  // activity recency
-  const hasActivity = Number.isFinite(f.stats.lastMs);
-  const recency =
-    parts.get(f.idleDays, staleDays, hasActivity) ??
-    parts.set(
-      scorePart(
-        'activity_recency',
-        recencyScore(f.idleDays, staleDays),
-        hasActivity ? `last activity ${f.idleDays} days ago (stale at ${staleDays})` : `no activity since creation ${f.idleDays} days ago (stale at ${staleDays})`,
-        hasActivity ? `Last activity ${plural(f.idleDays, 'day')} ago` : `No activity since creation ${plural(f.idleDays, 'day')} ago`,
-      ),
-      f.idleDays,
-      staleDays,
-      hasActivity,
-    );
-
-  // engagement
-  const { inbound30, outbound30, other30 } = f.stats;
-  const hasNext = f.stats.openTasks > 0 || f.stats.futureMeetings > 0;
-  const touches = inbound30 + outbound30 + other30;
-  // Stryker disable next-line StringLiteral: a memo's name only has to differ from the other memos' names
-  parts = texts.shared<ScorePart>(hasNext ? 'score.engagement.next' : 'score.engagement');
-  const engagement =
-    parts.get(touches, inbound30, outbound30) ??
-    parts.set(
-      scorePart(
-        'engagement',
-        engagementScore(inbound30, outbound30, other30, hasNext),
-        `${touches} touches in 30 days (${inbound30} inbound, ${outbound30} outbound), ${hasNext ? 'next activity scheduled' : 'nothing scheduled'}`,
-        inbound30 > 0 && outbound30 > 0 ? `Two-way engagement: ${inbound30} inbound, ${outbound30} outbound in 30 days` : touches === 0 ? 'No touches in 30 days' : `One-way engagement: ${touches} touches, ${inbound30} from the buyer`,
-      ),
-      touches,
-      inbound30,
-      outbound30,
-    );
-
-  // stage velocity (b is one object per stage key: it keys the stage's limits)
-  const b = ctx.stuckFor(f);
-  // Stryker disable next-line StringLiteral: a memo's name only has to differ from the other memos' names
-  parts = texts.shared<ScorePart>('score.velocity');
-  const velocity =
-    parts.get(b, f.daysInStage) ??
-    parts.set(
-      scorePart(
-        'stage_velocity',
-        velocityScore(f.daysInStage, b.thresholdDays),
-        b.source === 'learned'
-          ? `${f.daysInStage} days in stage; limit ${b.thresholdDays} (${b.factor} x median ${b.medianDaysWon} of ${b.wonSamples} won deals)`
-          : `${f.daysInStage} days in stage; fixed limit ${b.thresholdDays} (default benchmark, ${b.wonSamples} of ${b.minSamples} won deals)`,
-        `${f.daysInStage} days in stage (limit ${b.thresholdDays})`,
-      ),
-      b,
-      f.daysInStage,
-    );
-
-  // close-date realism
-  const passed = f.closeDay < indexed.today;
-  const missing = f.deal.closeDate === null;
-  const pushFinding = findings.find((x) => x.ruleId === 'close_date_pushed');
-  let pushes = 0;
-  let quarterPush = false;
-  const changes = f.closeDateChanges;
-  if (changes) {
-    const since = indexed.nowMs - indexed.cfg.close_date_pushed.days * MS_PER_DAY;
-    for (const c of changes) if (c.atMs >= since && c.atMs <= indexed.nowMs && c.newDay > c.oldDay) pushes++;
-  }
-  if (pushFinding) {
-    // The finding's count where it says more (it never lowers what the history shows).
-    pushes = Math.max(pushes, Number(pushFinding.evidence['pushes'] ?? 0));
-    quarterPush = pushFinding.evidence['quarterBoundaryCrossed'] === true;
-  }
-  // keyed by the close date when it passed (which fixes the days overdue), else by the pushes
-  const realismKey = passed ? f.deal.closeDate : missing ? null : pushes;
-  // Stryker disable next-line StringLiteral: a memo's name only has to differ from the other memos' names
-  parts = texts.shared<ScorePart>('score.realism');
-  const realism =
-    parts.get(realismKey, quarterPush) ??
-    parts.set(
-      scorePart(
-        'close_date_realism',
-        closeRealismScore(passed, missing, pushes, quarterPush),
-        passed ? `close date ${f.deal.closeDate} passed` : missing ? 'no close date' : `${pushes} pushes in ${indexed.cfg.close_date_pushed.days} days${quarterPush ? ', pushed into a later quarter' : ''}`,
-        passed ? `Close date ${f.deal.closeDate} has passed` : missing ? 'No close date' : pushes > 0 ? `Close date pushed ${pushes} times recently` : 'Close date holding',
-      ),
-      realismKey,
-      quarterPush,
-    );
-
-  const reasons: Reason[] = [recency.reason, engagement.reason];
-  if (hasNext) reasons.push(NEXT_ACTIVITY_REASON);
-  reasons.push(velocity.reason, realism.reason);
-
-  // hygiene
-  let hygieneIssues = 0;
-  let penalty = 0;
-  // The sequence of issues as base-(n+1) digits: one number per distinct list, for the memo.
-  let issuesKey = 0;
-  // Stryker disable next-line StringLiteral: a memo's name only has to differ from the other memos' names
-  const hygieneReasons = texts.shared<Reason>('score.hygiene.reason');
-  for (const x of findings) {
-    if (!HYGIENE_RULES.has(x.ruleId as RuleId)) continue;
-    const p = HYGIENE_PENALTIES[x.ruleId as RuleId] ?? 10;
-    penalty += p;
-    hygieneIssues++;
-    issuesKey = issuesKey * (HYGIENE_RULE_IDS.length + 1) + HYGIENE_RULE_IDS.indexOf(x.ruleId as RuleId) + 1;
-    reasons.push(hygieneReasons.get(p, x.message) ?? hygieneReasons.set(Object.freeze({ impact: -Math.round((p * SCORE_WEIGHTS.hygiene) / 10) / 10, text: flat(x.message) }), p, x.message));
-  }
-  let hygiene: ScorePart;
-  if (hygieneIssues === 0) {
-    hygiene = HYGIENE_CLEAN;
-    reasons.push(HYGIENE_CLEAN.reason);
-  } else {
-    const build = (): ScorePart => scorePart('hygiene', clamp(100 - penalty), hygieneIssueList(findings), '');
-    // Stryker disable next-line StringLiteral: a memo's name only has to differ from the other memos' names
-    parts = texts.shared<ScorePart>('score.hygiene');
-    // Stryker disable next-line BooleanLiteral: the memo only saves work; a part built afresh is equal to the shared one
-    hygiene = !Number.isSafeInteger(issuesKey) ? build() : (parts.get(issuesKey) ?? parts.set(build(), issuesKey));
-  }
-
-  const components = [recency.component, engagement.component, velocity.component, realism.component, hygiene.component];
-  let total = 0;
-  for (const c of components) total += c.score * c.weight;
-  const score = scoreWithFindings(total / 100, findings);
-  if (findings.length > 0) {
-    const penalty = findings.reduce((sum, x) => sum + FINDING_PENALTIES[x.severity], 0);
-    const critical = findings.filter((x) => x.severity === 'critical').length;
-    reasons.push({ impact: -penalty, text: `${plural(findings.length, 'open warning')}${critical > 0 ? `, ${critical} urgent` : ''}` });
-  }
-
-  const usedDefaultBenchmarks = benchmarks.usedDefaults || b.source === 'fallback';
+  const stuck = ctx.stuckFor(f);
+  const parts = [
+    activityRecency(f, staleDaysFor(ctx.indexed.cfg, f.deal.pipeline), ctx),
+    engagement(f.stats, ctx),
+    stageVelocity(f, stuck, ctx),
+    closeDateRealism(f, findings, ctx),
+    hygiene(findings, ctx),
+  ];
+  const components = parts.map((p) => p.component);
+  const reasons = ([] as Reason[]).concat(...parts.map((p) => p.reasons));
+  const weighted = components.reduce((sum, c) => sum + c.score * c.weight, 0) / 100;
+  const score = scoreWithFindings(weighted, findings);
+  if (findings.length > 0) reasons.push(openFindingsReason(findings));
   return {
     connectionId: f.deal.connectionId,
     dealId: f.deal.externalId,
@@ -258,23 +134,117 @@ export function scoreDeal(f: DealFacts, findings: readonly Finding[], ctx: RuleC
     components,
     reasons: topReasons(reasons),
     suggestedAction: suggestedAction(findings, components),
-    usedDefaultBenchmarks,
+    usedDefaultBenchmarks: ctx.benchmarks.usedDefaults || stuck.source === 'fallback',
   };
 }
 
 type ScoreComponent = DealScore['components'][number];
 
-/** A component with its signed reason: both follow from the same few numbers, so they are shared. */
+/**
+ * A component with the reasons it gives. Each follows from a few numbers that repeat across a
+ * book of deals (a few thousand distinct parts for 100,000 deals), so each is built once per run
+ * under a key naming those numbers, frozen, and shared (see memo.ts).
+ */
 interface ScorePart {
   readonly component: ScoreComponent;
-  readonly reason: Reason;
+  readonly reasons: readonly Reason[];
 }
 
-function scorePart(name: ScoreComponentName, score: number, detail: string, reasonText: string): ScorePart {
+/** Activity recency: idle days against the deal's stale threshold. */
+function activityRecency(f: DealFacts, staleDays: number, { memo }: RuleContext): ScorePart {
+  const idle = f.idleDays;
+  const hasActivity = Number.isFinite(f.stats.lastMs);
+  return memo.get(`recency ${idle} ${staleDays} ${hasActivity}`, () =>
+    scorePart(
+      'activity_recency',
+      recencyScore(idle, staleDays),
+      hasActivity ? `last activity ${idle} days ago (stale at ${staleDays})` : `no activity since creation ${idle} days ago (stale at ${staleDays})`,
+      hasActivity ? `Last activity ${plural(idle, 'day')} ago` : `No activity since creation ${plural(idle, 'day')} ago`,
+    ),
+  );
+}
+
+/** Engagement: touches in 30 days, whether the buyer answered, whether a next step is scheduled. */
+function engagement(stats: ActivityStats, { memo }: RuleContext): ScorePart {
+  const { inbound30: inbound, outbound30: outbound, other30: other } = stats;
+  const hasNext = stats.openTasks > 0 || stats.futureMeetings > 0;
+  const touches = inbound + outbound + other;
+  return memo.get(`engagement ${inbound} ${outbound} ${other} ${hasNext}`, () =>
+    scorePart(
+      'engagement',
+      engagementScore(inbound, outbound, other, hasNext),
+      `${touches} touches in 30 days (${inbound} inbound, ${outbound} outbound), ${hasNext ? 'next activity scheduled' : 'nothing scheduled'}`,
+      inbound > 0 && outbound > 0
+        ? `Two-way engagement: ${inbound} inbound, ${outbound} outbound in 30 days`
+        : touches === 0
+          ? 'No touches in 30 days'
+          : `One-way engagement: ${touches} touches, ${inbound} from the buyer`,
+      hasNext ? [NEXT_ACTIVITY_REASON] : [],
+    ),
+  );
+}
+
+/** Stage velocity: days in stage against the stage's stuck limit. */
+function stageVelocity(f: DealFacts, b: StuckBenchmark, { memo }: RuleContext): ScorePart {
+  const days = f.daysInStage;
+  // the stuck limit is one per stage
+  return memo.get(`velocity ${days} ${f.deal.pipeline}/${f.deal.stageId}`, () => {
+    const limit =
+      b.source === 'learned'
+        ? `limit ${b.thresholdDays} (${b.factor} x median ${b.medianDaysWon} of ${b.wonSamples} won deals)`
+        : `fixed limit ${b.thresholdDays} (default benchmark, ${b.wonSamples} of ${b.minSamples} won deals)`;
+    return scorePart('stage_velocity', velocityScore(days, b.thresholdDays), `${days} days in stage; ${limit}`, `${days} days in stage (limit ${b.thresholdDays})`);
+  });
+}
+
+/** Close-date realism: passed, missing, or how often it was pushed lately. */
+function closeDateRealism(f: DealFacts, findings: readonly Finding[], { indexed, memo }: RuleContext): ScorePart {
+  const closeDate = f.deal.closeDate;
+  const passed = f.closeDay < indexed.today;
+  const windowDays = indexed.cfg.close_date_pushed.days;
+  const since = indexed.nowMs - windowDays * MS_PER_DAY;
+  const pushed = (f.closeDateChanges ?? []).filter((c) => c.atMs >= since && c.atMs <= indexed.nowMs && c.newDay > c.oldDay);
+  // The push finding's count where it says more (it never lowers what the history shows).
+  const finding = findings.find((x) => x.ruleId === 'close_date_pushed');
+  const pushes = Math.max(pushed.length, Number(finding?.evidence['pushes'] ?? 0));
+  const quarterPush = finding?.evidence['quarterBoundaryCrossed'] === true;
+  const state = passed ? `passed ${closeDate}` : closeDate === null ? 'missing' : `${pushes} pushes`;
+  return memo.get(`realism ${state} ${quarterPush}`, () =>
+    scorePart(
+      'close_date_realism',
+      closeRealismScore(passed, closeDate === null, pushes, quarterPush),
+      passed ? `close date ${closeDate} passed` : closeDate === null ? 'no close date' : `${pushes} pushes in ${windowDays} days${quarterPush ? ', pushed into a later quarter' : ''}`,
+      passed ? `Close date ${closeDate} has passed` : closeDate === null ? 'No close date' : pushes > 0 ? `Close date pushed ${pushes} times recently` : 'Close date holding',
+    ),
+  );
+}
+
+/** Hygiene: 100 minus the penalty of each compliance finding, each finding one reason. */
+function hygiene(findings: readonly Finding[], { memo }: RuleContext): ScorePart {
+  const issues = findings.filter((x) => HYGIENE_RULES.has(x.ruleId as RuleId));
+  if (issues.length === 0) return HYGIENE_CLEAN;
+  const penalty = issues.reduce((sum, x) => sum + hygienePenalty(x), 0);
+  const names = issues.map((x) => ruleName(x.ruleId)).join(', ');
+  const { component } = memo.get(`hygiene ${names}`, () => scorePart('hygiene', clamp(100 - penalty), names, ''));
+  return { component, reasons: issues.map((x) => ({ impact: -Math.round((hygienePenalty(x) * SCORE_WEIGHTS.hygiene) / 10) / 10, text: x.message })) };
+}
+
+function hygienePenalty(finding: Finding): number {
+  return HYGIENE_PENALTIES[finding.ruleId as RuleId] ?? 10;
+}
+
+/** `2 open warnings, 1 urgent`, with the points the findings took off. */
+function openFindingsReason(findings: readonly Finding[]): Reason {
+  const penalty = findings.reduce((sum, x) => sum + FINDING_PENALTIES[x.severity], 0);
+  const critical = findings.filter((x) => x.severity === 'critical').length;
+  return { impact: -penalty, text: `${plural(findings.length, 'open warning')}${critical > 0 ? `, ${critical} urgent` : ''}` };
+}
+
+function scorePart(name: ScoreComponentName, score: number, detail: string, reasonText: string, more: readonly Reason[] = []): ScorePart {
   return Object.freeze({
     // One plain line each: dates as people write them.
-    component: Object.freeze({ name, score: round1(score), weight: SCORE_WEIGHTS[name], detail: flat(readableDates(detail)) }),
-    reason: Object.freeze({ impact: signed(name, score), text: flat(readableDates(reasonText)) }),
+    component: Object.freeze({ name, score: round1(score), weight: SCORE_WEIGHTS[name], detail: readableDates(detail) }),
+    reasons: Object.freeze([Object.freeze({ impact: signed(name, score), text: readableDates(reasonText) }), ...more]),
   });
 }
 
@@ -282,16 +252,8 @@ function scorePart(name: ScoreComponentName, score: number, detail: string, reas
 const NEXT_ACTIVITY_REASON: Reason = Object.freeze({ impact: (20 * SCORE_WEIGHTS.engagement) / 100, text: 'Next activity scheduled' });
 const HYGIENE_CLEAN: ScorePart = Object.freeze({
   component: Object.freeze({ name: 'hygiene', score: 100, weight: SCORE_WEIGHTS.hygiene, detail: 'no compliance findings' }),
-  reason: Object.freeze({ impact: signed('hygiene', 100), text: 'CRM record complete' }),
+  reasons: Object.freeze([Object.freeze({ impact: signed('hygiene', 100), text: 'CRM record complete' })]),
 });
-
-/** `No amount, Single-threaded`: the compliance findings' names in order. */
-function hygieneIssueList(findings: readonly Finding[]): string {
-  return findings.filter((x) => HYGIENE_RULES.has(x.ruleId as RuleId)).map((x) => ruleName(x.ruleId)).join(', ');
-}
-
-/** Hygiene rule ids in a fixed order (digits of the hygiene detail's memo key). */
-const HYGIENE_RULE_IDS: readonly RuleId[] = [...HYGIENE_RULES];
 
 function round1(x: number): number {
   return Math.round(x * 10) / 10;
@@ -299,27 +261,11 @@ function round1(x: number): number {
 
 /**
  * The three largest positive reasons (largest first), then the three largest negative ones (most
- * negative first); ties keep their order, as a stable sort would. One pass, no intermediate arrays.
+ * negative first); ties keep their order.
  */
 function topReasons(reasons: readonly Reason[]): Reason[] {
-  const pos: Reason[] = [];
-  const neg: Reason[] = [];
-  for (const r of reasons) {
-    if (r.impact > 0) insertRanked(pos, r, r.impact);
-    else if (r.impact < 0) insertRanked(neg, r, -r.impact);
-  }
-  for (const r of neg) pos.push(r);
-  return pos;
-}
-
-/** Inserts `r` after every kept reason at least as strong (`strength` = |impact|) and keeps three. */
-function insertRanked(top: Reason[], r: Reason, strength: number): void {
-  let i = top.length;
-  while (i > 0 && Math.abs(top[i - 1]!.impact) < strength) i--;
-  if (i >= 3) return;
-  if (top.length < 3) top.push(r);
-  for (let j = top.length - 1; j > i; j--) top[j] = top[j - 1]!;
-  top[i] = r;
+  const strongest = (list: Reason[]): Reason[] => list.sort((a, b) => Math.abs(b.impact) - Math.abs(a.impact)).slice(0, 3);
+  return [...strongest(reasons.filter((r) => r.impact > 0)), ...strongest(reasons.filter((r) => r.impact < 0))];
 }
 
 const SEVERITY_RANK = { critical: 3, warning: 2, info: 1 } as const;
