@@ -130,25 +130,24 @@ const newAcc = (): Acc => ({
   weeks: new Map(),
 });
 
+/** Adds each entry's counts of `from` to the same key's in `into` (a copy where `into` has none). */
+function addCounts<T extends Record<string, number>>(into: Map<string, T>, from: ReadonlyMap<string, T>): void {
+  for (const [key, counts] of from) {
+    const target: Record<string, number> | undefined = into.get(key);
+    if (!target) into.set(key, { ...counts });
+    else for (const [field, n] of Object.entries(counts)) target[field] = (target[field] ?? 0) + n;
+  }
+}
+
 function mergeAcc(into: Acc, a: Acc): void {
   into.won += a.won;
   into.lost += a.lost;
-  for (const [c, v] of a.wonSum) {
-    const t = into.wonSum.get(c) ?? { sum: 0, n: 0 };
-    t.sum += v.sum;
-    t.n += v.n;
-    into.wonSum.set(c, t);
-  }
+  addCounts(into.wonSum, a.wonSum);
   for (const x of a.cycles) into.cycles.push(x);
   into.created += a.created;
   into.cohortWon += a.cohortWon;
   into.cohortLost += a.cohortLost;
-  for (const [k, v] of a.stages) {
-    const t = into.stages.get(k) ?? { entered: 0, advanced: 0 };
-    t.entered += v.entered;
-    t.advanced += v.advanced;
-    into.stages.set(k, t);
-  }
+  addCounts(into.stages, a.stages);
   for (const t of ACTIVITY_TYPES) into.activities[t] += a.activities[t];
   for (const [w, n] of a.weeks) into.weeks.set(w, (into.weeks.get(w) ?? 0) + n);
 }
