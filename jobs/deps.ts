@@ -5,9 +5,8 @@
 import type { ConnectionSettings, DigestSettings } from '../src/domain/model/index.js';
 import type { Store } from '../src/store/types.js';
 import type { QueueSystem } from '../src/queue/index.js';
-import { rateLimitsFor } from '../src/queue/index.js';
 import type { ConnectorLogger, CrmConnector } from '../connectors/types.js';
-import { createConnector } from '../connectors/registry.js';
+import { createConnector, rateLimitsOf } from '../connectors/registry.js';
 import { ConfigError } from '../src/domain/errors.js';
 import type { PipelineMetrics } from '../src/metrics.js';
 import { apiCallCounter } from './metrics.js';
@@ -55,7 +54,7 @@ export interface PipelineDeps {
 /** The registry's connectors, each behind the connection's rate gate shared by every worker. */
 export function registryConnectors(queues: QueueSystem, logger: PipelineLogger, metrics?: PipelineMetrics): ConnectorBuilder {
   return (settings, observer) => {
-    const limits = rateLimitsFor(settings.provider, settings.rateLimit);
+    const limits = rateLimitsOf(settings);
     return createConnector(settings, {
       rateGate: queues.rateGates.gateFor(settings.id, limits, observer?.onRateWait ? (ms) => observer.onRateWait?.(ms) : undefined),
       // The connector names its module (`connector.hubspot`); the connection is bound once, here.
