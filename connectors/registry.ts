@@ -13,7 +13,7 @@ import { salesforceDescriptor } from './salesforce/index.js';
 const descriptors = new Map<string, ProviderDescriptor>();
 
 /** Makes a provider known to every part of dealwatch. A name registered twice is a programming error. */
-export function registerProvider<S extends ConnectionSettings>(descriptor: ProviderDescriptor<S>): void {
+export function registerProvider<S extends { id: string; provider: string }>(descriptor: ProviderDescriptor<S>): void {
   if (descriptors.has(descriptor.provider)) throw new Error(`provider "${descriptor.provider}" is registered twice`);
   descriptors.set(descriptor.provider, descriptor as unknown as ProviderDescriptor);
 }

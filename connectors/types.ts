@@ -277,7 +277,7 @@ export type RateLimits = Record<string, { requests: number; perMs: number }>;
  * (connectors/registry.ts) holds one per provider; jobs/, src/queue (through jobs/) and src/server
  * read it instead of testing provider names.
  */
-export interface ProviderDescriptor<S extends ConnectionSettings = ConnectionSettings> {
+export interface ProviderDescriptor<S extends { id: string; provider: string } = ConnectionSettings> {
   provider: Provider;
   /** The provider's name as people read it (`HubSpot`). */
   label: string;
