@@ -32,7 +32,8 @@ import type { AnnotationResult, FieldAnnotation, WarningAnnotation } from '../co
 import { writebackBatchSizeOf } from '../connectors/registry.js';
 import { warningFor } from './annotation-text.js';
 import { discountApprovers } from './approvals.js';
-import { chunked, dayIn, settingsOf, type PipelineDeps } from './deps.js';
+import { chunked, settingsOf, type PipelineDeps } from './deps.js';
+import { effectiveTimeZone, isoDateIn } from '../src/domain/time.js';
 import { annotateCounted, metricsOf } from './metrics.js';
 
 const MAX_WRITE_ATTEMPTS = 5;
@@ -92,7 +93,7 @@ async function writeDue(
   const id = settings.id;
   const connector = deps.connectorFor(settings);
   const batchSize = writebackBatchSizeOf(settings);
-  const today = dayIn(settings.timezone ?? settings.schedule.timezone, deps.clock());
+  const today = isoDateIn(effectiveTimeZone(settings), deps.clock());
   let retryable: string | null = null;
 
   // A record the CRM keeps refusing stops being retried after a few tries (it stays `failed`, visible).
@@ -114,7 +115,7 @@ async function writeDue(
 
   const owners = await ownersOf(deps, id, toWrite);
   const approverOf = discountApprovers(store, settings);
-  const timezone = settings.timezone ?? settings.schedule.timezone;
+  const timezone = effectiveTimeZone(settings);
   const fields = await store.scores.fieldsDue(id, { dealIds: fieldDealIds });
   const fieldsByDeal = new Map(fields.map((f) => [f.dealId, f]));
   for (const rows of chunked(toWrite, batchSize)) {

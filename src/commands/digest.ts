@@ -4,6 +4,7 @@
  * channels of the configured digest, recorded in the send ledger like a scheduled one.
  */
 import type { Config } from '../config.js';
+import { effectiveTimeZone } from '../domain/time.js';
 import { digestIdOf, type DigestSettings } from '../domain/model/index.js';
 import { composeDigest } from '../digest/compose.js';
 import { deliverDigest } from '../digest/deliver.js';
@@ -38,7 +39,7 @@ export async function run(options: DigestOptions, out: NodeJS.WritableStream = p
     connection: settings.id,
     ...(options.team === undefined ? {} : { team: options.team }),
     cron: '',
-    timezone: settings.timezone ?? settings.schedule.timezone,
+    timezone: effectiveTimeZone(settings),
   };
 
   const logger = commandLogger(config);
