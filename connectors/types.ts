@@ -3,6 +3,7 @@
  * The sync engine (jobs/) runs any connector through this interface without knowing which.
  */
 import type { ZodType } from 'zod';
+import type { Log } from '../src/logger.js';
 import type {
   Activity,
   ApiUsage,
@@ -253,8 +254,8 @@ export interface WebhookVerifier {
 export interface ConnectorDeps {
   /** Shared rate limiter for this connection. */
   rateGate: RateGate;
-  /** Logger with a `child` method (pino-compatible). */
-  logger: { child(bindings: Record<string, unknown>): ConnectorLogger } & ConnectorLogger;
+  /** The connection's logger (src/logger.ts `Log`). */
+  logger: Log;
   /** Hears every HTTP call's outcome as it ends (metrics); the connector works the same without it. */
   onApiCall?: ApiCallListener;
 }
@@ -262,12 +263,6 @@ export interface ConnectorDeps {
 /** One CRM HTTP call ended: its endpoint template and the HTTP status, null when no answer came. */
 export type ApiCallListener = (call: { endpoint: string; status: number | null }) => void;
 
-export interface ConnectorLogger {
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
 
 /** Requests allowed per rate window, per bucket (`default`, `search`, ...): a provider's defaults. */
 export type RateLimits = Record<string, { requests: number; perMs: number }>;

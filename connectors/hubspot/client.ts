@@ -10,11 +10,12 @@
  * and the call is repeated once with the new token. That repetition is not a retry of the failure
  * kinds `withRetry` handles: a second 401 or a refused refresh is CRM.AUTH, never retried.
  */
+import type { Log } from '../../src/logger.js';
 import { Client } from '@hubspot/api-client';
 import { z } from 'zod';
 import { CrmError } from '../../src/domain/errors.js';
 import type { HubSpotConnection, HubSpotOAuth } from '../../src/domain/model/index.js';
-import type { ConnectorLogger, RateGate } from '../types.js';
+import type { RateGate } from '../types.js';
 import { parseRetryAfter, type RetryPolicy, withRetry } from '../shared/retry.js';
 import type { UsageCounter } from '../shared/usage.js';
 
@@ -30,7 +31,7 @@ export interface HubSpotClientOptions {
   rateGate: RateGate;
   usage: UsageCounter;
   retry: RetryPolicy;
-  logger: ConnectorLogger;
+  logger: Log;
   /** Clock that OAuth access tokens expire on. @defaultValue Date.now */
   now?: () => number;
 }
@@ -166,7 +167,7 @@ class OAuthSession implements TokenSource {
     auth: HubSpotOAuth,
     private readonly exchange: (refreshToken: string) => Promise<z.infer<typeof TokenAnswer>>,
     private readonly now: () => number,
-    private readonly logger: ConnectorLogger,
+    private readonly logger: Log,
   ) {
     this.refreshToken = auth.refreshToken;
   }

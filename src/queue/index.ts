@@ -11,7 +11,6 @@ export {
   DEFAULT_CONCURRENCY,
   type EnqueuedJob,
   type JobOutcome,
-  type QueueLogger,
   type QueueSystemOptions,
   type SyncScheduleEntry,
   type WorkerGroup,
