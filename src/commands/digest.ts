@@ -11,7 +11,7 @@ import { deliverDigest } from '../digest/deliver.js';
 import { gatherDigest } from '../digest/gather.js';
 import { processMetrics } from '../metrics.js';
 import { createReviewService } from '../server/review-service.js';
-import { connectionDirectory, publicUrlOf } from './serve.js';
+import { connectionDirectory, publicUrlOf } from './support.js';
 import { commandLogger, configFrom, storeFrom } from './support.js';
 import type { DigestOptions } from './types.js';
 
