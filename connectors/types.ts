@@ -2,6 +2,8 @@
  * The connector contract: the only code that knows a provider's API implements this.
  * The sync engine (jobs/) runs any connector through this interface without knowing which.
  */
+import type { ZodType } from 'zod';
+import type { Log } from '../src/logger.js';
 import type {
   Activity,
   ApiUsage,
@@ -252,8 +254,8 @@ export interface WebhookVerifier {
 export interface ConnectorDeps {
   /** Shared rate limiter for this connection. */
   rateGate: RateGate;
-  /** Logger with a `child` method (pino-compatible). */
-  logger: { child(bindings: Record<string, unknown>): ConnectorLogger } & ConnectorLogger;
+  /** The connection's logger (src/logger.ts `Log`). */
+  logger: Log;
   /** Hears every HTTP call's outcome as it ends (metrics); the connector works the same without it. */
   onApiCall?: ApiCallListener;
 }
@@ -261,15 +263,27 @@ export interface ConnectorDeps {
 /** One CRM HTTP call ended: its endpoint template and the HTTP status, null when no answer came. */
 export type ApiCallListener = (call: { endpoint: string; status: number | null }) => void;
 
-export interface ConnectorLogger {
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
 
-export interface ConnectorFactory<S extends ConnectionSettings = ConnectionSettings> {
+/** Requests allowed per rate window, per bucket (`default`, `search`, ...): a provider's defaults. */
+export type RateLimits = Record<string, { requests: number; perMs: number }>;
+
+/**
+ * Everything dealwatch outside a provider's folder knows about the provider. The registry
+ * (connectors/registry.ts) holds one per provider; jobs/, src/queue (through jobs/) and src/server
+ * read it instead of testing provider names.
+ */
+export interface ProviderDescriptor<S extends { id: string; provider: string } = ConnectionSettings> {
   provider: Provider;
+  /** The provider's name as people read it (`HubSpot`). */
+  label: string;
+  /** Validates one connection's settings of this provider (config files, the sandbox helpers). */
+  settings: ZodType<S>;
+  /** Requests per window when the connection sets no `rateLimit` (which replaces `default`). */
+  rateLimits: RateLimits;
+  /** Records per write-back call: the provider's batch maximum. */
+  writebackBatchSize: number;
+  /** The warning record a connection writes when it sets no `warningRecord`. */
+  defaultWarningRecord: 'note' | 'task';
   create(settings: S, deps: ConnectorDeps): CrmConnector;
   webhookVerifier(settings: S): WebhookVerifier;
   /** The URL at which a person opens a deal in the CRM's own UI, or null when the settings cannot tell. */

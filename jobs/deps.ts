@@ -5,17 +5,13 @@
 import type { ConnectionSettings, DigestSettings } from '../src/domain/model/index.js';
 import type { Store } from '../src/store/types.js';
 import type { QueueSystem } from '../src/queue/index.js';
-import { rateLimitsFor } from '../src/queue/index.js';
-import type { ConnectorLogger, CrmConnector } from '../connectors/types.js';
-import { createConnector } from '../connectors/registry.js';
+import type { CrmConnector } from '../connectors/types.js';
+import type { Log } from '../src/logger.js';
+import { createConnector, rateLimitsOf } from '../connectors/registry.js';
 import { ConfigError } from '../src/domain/errors.js';
 import type { PipelineMetrics } from '../src/metrics.js';
 import { apiCallCounter } from './metrics.js';
 
-/** pino-compatible logger. */
-export interface PipelineLogger extends ConnectorLogger {
-  child(bindings: Record<string, unknown>): PipelineLogger;
-}
 
 /** What digests need beyond the pipeline: their settings and where they link and mail from. */
 export interface DigestDeps {
@@ -44,7 +40,7 @@ export interface PipelineDeps {
   /** The configured connections (secrets included). */
   connections: () => readonly ConnectionSettings[];
   connectorFor: ConnectorBuilder;
-  logger: PipelineLogger;
+  logger: Log;
   clock: () => Date;
   /** Where the processors count. @defaultValue the process's (src/metrics.ts) */
   metrics?: PipelineMetrics | undefined;
@@ -53,9 +49,9 @@ export interface PipelineDeps {
 }
 
 /** The registry's connectors, each behind the connection's rate gate shared by every worker. */
-export function registryConnectors(queues: QueueSystem, logger: PipelineLogger, metrics?: PipelineMetrics): ConnectorBuilder {
+export function registryConnectors(queues: QueueSystem, logger: Log, metrics?: PipelineMetrics): ConnectorBuilder {
   return (settings, observer) => {
-    const limits = rateLimitsFor(settings.provider, settings.rateLimit);
+    const limits = rateLimitsOf(settings);
     return createConnector(settings, {
       rateGate: queues.rateGates.gateFor(settings.id, limits, observer?.onRateWait ? (ms) => observer.onRateWait?.(ms) : undefined),
       // The connector names its module (`connector.hubspot`); the connection is bound once, here.
@@ -91,9 +87,4 @@ export function chunked<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
-}
-
-/** `YYYY-MM-DD` of an instant in a time zone. */
-export function dayIn(timeZone: string, at: Date): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
 }

@@ -7,7 +7,7 @@ import { BenchmarkCache, createScoreProcessor } from './score.js';
 import { createSyncProcessor } from './sync.js';
 import { createWritebackProcessor } from './writeback.js';
 
-export { registryConnectors, type PipelineDeps, type PipelineLogger, type ConnectorBuilder } from './deps.js';
+export { registryConnectors, type PipelineDeps, type ConnectorBuilder } from './deps.js';
 export { connectionHealthHooks } from './health.js';
 
 /** Every queue's processor; the catalog's `JobHandlers` type makes a missing one a compile error. */

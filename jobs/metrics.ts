@@ -7,6 +7,7 @@ import type { ConnectionSettings } from '../src/domain/model/index.js';
 import { endpointClassOf, processMetrics, type PipelineMetrics } from '../src/metrics.js';
 import type { WorkerHooks } from '../src/queue/index.js';
 import type { AnnotationBatch, AnnotationResult, ApiCallListener, CrmConnector } from '../connectors/types.js';
+import { warningRecordOf } from '../connectors/registry.js';
 
 /** The metrics a processor counts on: the ones it was given, else the process's. */
 export function metricsOf(deps: { metrics?: PipelineMetrics | undefined }): PipelineMetrics {
@@ -52,7 +53,7 @@ export async function annotateCounted(
   try {
     result = await connector.annotate(batch, signal);
   } catch (error) {
-    const kind = settings.warningRecord ?? (settings.provider === 'hubspot' ? 'note' : 'task');
+    const kind = warningRecordOf(settings);
     if (batch.fields.length > 0) metrics.annotationsFailed.inc({ connection, kind: 'field' }, batch.fields.length);
     if (batch.warnings.length > 0) metrics.annotationsFailed.inc({ connection, kind }, batch.warnings.length);
     throw error;

@@ -10,7 +10,8 @@ import { chooseQueueBackend, QUEUE_NAMES, QueueSystem, type QueueName, type Work
 import type { RedisTarget } from '../src/queue/redis.js';
 import type { Store } from '../src/store/types.js';
 import { digestIdOf } from '../src/domain/model/index.js';
-import { registryConnectors, type DigestDeps, type PipelineDeps, type PipelineLogger } from './deps.js';
+import { registryConnectors, type DigestDeps, type PipelineDeps } from './deps.js';
+import type { Log } from '../src/logger.js';
 import { connectionHealthHooks } from './health.js';
 import { createHandlers } from './index.js';
 import { workerMetricsHooks } from './metrics.js';
@@ -18,7 +19,7 @@ import { workerMetricsHooks } from './metrics.js';
 export interface PipelineRuntimeOptions {
   store: Store;
   connections: readonly ConnectionSettings[];
-  logger: PipelineLogger;
+  logger: Log;
   /** Redis in any mode (src/queue/redis.ts); unset: BullMQ's PostgreSQL backend in the store's database. */
   redis?: RedisTarget | undefined;
   /** Short for `redis: { mode: 'single', url }`. */

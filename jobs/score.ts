@@ -16,7 +16,8 @@ import { ConfigError } from '../src/domain/errors.js';
 import type { ConnectionSettings, Deal } from '../src/domain/model/index.js';
 import type { JobContext, JobPayload, JobResults } from '../src/queue/index.js';
 import type { LedgerDiff } from '../src/store/types.js';
-import { dayIn, settingsOf, type PipelineDeps } from './deps.js';
+import { settingsOf, type PipelineDeps } from './deps.js';
+import { isoDateIn } from '../src/domain/time.js';
 
 /** Closed deals this far back feed the benchmarks (win rates, stage durations). */
 const BENCHMARK_DAYS = 730;
@@ -72,7 +73,7 @@ export async function scoreDeals(
   if (!engine.ok) throw new ConfigError(engine.issues.map((i) => `connections[${id}].${i}`));
   const now = deps.clock();
   const nowIso = now.toISOString();
-  const today = dayIn(engine.settings.timezone, now);
+  const today = isoDateIn(engine.settings.timezone, now);
 
   const wanted = new Set(dealIds);
   const [open, closed, stages, owners] = await Promise.all([

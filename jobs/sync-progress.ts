@@ -4,14 +4,15 @@
  * at most, not one per page.
  */
 import type { ApiUsage, ConnectionSettings } from '../src/domain/model/index.js';
-import { rateLimitsFor, subWindowPlan, type JobContext, type SyncProgress } from '../src/queue/index.js';
+import { subWindowPlan, type JobContext, type SyncProgress } from '../src/queue/index.js';
 import type { SyncCounts } from '../src/store/types.js';
+import { rateLimitsOf } from '../connectors/registry.js';
 
 const REPORT_EVERY_MS = 1_000;
 
 /** Requests a second the connection's gate lets through on its default bucket, sustained. */
 export function rateFloorOf(settings: ConnectionSettings): number {
-  const limit = rateLimitsFor(settings.provider, settings.rateLimit).default ?? { requests: 10, perMs: 1_000 };
+  const limit = rateLimitsOf(settings).default ?? { requests: 10, perMs: 1_000 };
   const plan = subWindowPlan(limit);
   return (plan.subWindows * plan.perSubWindow * 1000) / limit.perMs;
 }

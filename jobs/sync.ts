@@ -10,7 +10,8 @@ import type { ConnectionSettings, DealFieldChange, StageChange, SyncCursor, Sync
 import { describeError, runTag, type JobContext, type JobPayload, type JobRef, type JobResults } from '../src/queue/index.js';
 import type { SyncCounts } from '../src/store/types.js';
 import type { CrmConnector, PullOptions } from '../connectors/types.js';
-import { chunked, dayIn, settingsOf, type PipelineDeps } from './deps.js';
+import { chunked, settingsOf, type PipelineDeps } from './deps.js';
+import { effectiveTimeZone, isoDateIn } from '../src/domain/time.js';
 import { countSyncRun, metricsOf } from './metrics.js';
 import { SyncProgressReporter } from './sync-progress.js';
 
@@ -59,7 +60,7 @@ export function createSyncProcessor(deps: PipelineDeps) {
       }
     }
     await progress.enter('snapshot');
-    await deps.store.snapshots.take(id, dayIn(settings.timezone ?? settings.schedule.timezone, deps.clock()));
+    await deps.store.snapshots.take(id, isoDateIn(effectiveTimeZone(settings), deps.clock()));
     const usage = connector.usage();
     await deps.store.syncRuns.finish(id, runId, { status, finishedAt: deps.clock().toISOString(), counts, apiUsage: usage, error });
     counted(status);

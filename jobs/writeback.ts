@@ -29,13 +29,13 @@ import type { ConnectionSettings } from '../src/domain/model/index.js';
 import type { JobContext, JobPayload, JobResults } from '../src/queue/index.js';
 import type { DealFields, LedgerEntry, WarningRecordEntry, WarningRecordUpdate } from '../src/store/types.js';
 import type { AnnotationResult, FieldAnnotation, WarningAnnotation } from '../connectors/types.js';
+import { writebackBatchSizeOf } from '../connectors/registry.js';
 import { warningFor } from './annotation-text.js';
 import { discountApprovers } from './approvals.js';
-import { chunked, dayIn, settingsOf, type PipelineDeps } from './deps.js';
+import { chunked, settingsOf, type PipelineDeps } from './deps.js';
+import { effectiveTimeZone, isoDateIn } from '../src/domain/time.js';
 import { annotateCounted, metricsOf } from './metrics.js';
 
-/** Records per CRM batch: Salesforce sObject Collections take 200, HubSpot batch endpoints 100. */
-export const BATCH_SIZE = { salesforce: 200, hubspot: 100 } as const;
 const MAX_WRITE_ATTEMPTS = 5;
 /** Rows read from the ledger per pass. */
 const LEDGER_PAGE = 2_000;
@@ -92,8 +92,8 @@ async function writeDue(
   const { store } = deps;
   const id = settings.id;
   const connector = deps.connectorFor(settings);
-  const batchSize = BATCH_SIZE[settings.provider];
-  const today = dayIn(settings.timezone ?? settings.schedule.timezone, deps.clock());
+  const batchSize = writebackBatchSizeOf(settings);
+  const today = isoDateIn(effectiveTimeZone(settings), deps.clock());
   let retryable: string | null = null;
 
   // A record the CRM keeps refusing stops being retried after a few tries (it stays `failed`, visible).
@@ -115,7 +115,7 @@ async function writeDue(
 
   const owners = await ownersOf(deps, id, toWrite);
   const approverOf = discountApprovers(store, settings);
-  const timezone = settings.timezone ?? settings.schedule.timezone;
+  const timezone = effectiveTimeZone(settings);
   const fields = await store.scores.fieldsDue(id, { dealIds: fieldDealIds });
   const fieldsByDeal = new Map(fields.map((f) => [f.dealId, f]));
   for (const rows of chunked(toWrite, batchSize)) {

@@ -9,7 +9,9 @@ import path from 'node:path';
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import { ConfigError } from './domain/errors.js';
-import { ConnectionSettings, HubSpotConnection, SalesforceConnection } from './domain/model/connection.js';
+import { ConnectionSettings } from './domain/model/connection.js';
+import type { Provider } from './domain/model/index.js';
+import { descriptorOf, registeredProviders } from '../connectors/registry.js';
 import { DigestSettings, digestIdOf } from './domain/model/digest.js';
 import { RulesConfig } from './domain/rules/config.js';
 import { NODE_ENTRY } from './queue/redis.js';
@@ -143,7 +145,7 @@ function checkConnections(connections: unknown, ctx: IssueSink): void {
     };
     const at = (...path: string[]) => ['connections', index, ...path];
     const { provider } = connection as { provider?: unknown };
-    if (provider !== 'hubspot' && provider !== 'salesforce') {
+    if (typeof provider !== 'string' || !registeredProviders().includes(provider as Provider)) {
       // The union then reports only `provider`; the fields every provider shares are still checked.
       for (const issue of sharedFieldIssues(connection)) ctx.addIssue({ ...issue, path: at(...issue.path.map(String)) });
     }
@@ -223,12 +225,15 @@ function checkDigests(digests: unknown, connections: unknown, ctx: IssueSink): v
 
 /** Issues a connection of unknown provider would have under every provider: its shared fields' own problems. */
 function sharedFieldIssues(connection: object): z.core.$ZodIssue[] {
-  const asHubSpot = HubSpotConnection.safeParse({ ...connection, provider: 'hubspot' });
-  const asSalesforce = SalesforceConnection.safeParse({ ...connection, provider: 'salesforce' });
-  if (asHubSpot.success || asSalesforce.success) return [];
   const key = (issue: z.core.$ZodIssue) => `${issue.path.join('.')}\u0000${issue.code}\u0000${issue.message}`;
-  const other = new Set(asSalesforce.error.issues.map(key));
-  return asHubSpot.error.issues.filter((issue) => other.has(key(issue)));
+  let shared: z.core.$ZodIssue[] | null = null;
+  for (const provider of registeredProviders()) {
+    const parsed = descriptorOf(provider).settings.safeParse({ ...connection, provider });
+    if (parsed.success) return [];
+    const keys = new Set(parsed.error.issues.map(key));
+    shared = shared === null ? parsed.error.issues : shared.filter((issue) => keys.has(key(issue)));
+  }
+  return shared ?? [];
 }
 
 export type Config = z.infer<typeof ConfigSchema> & {

@@ -8,6 +8,18 @@ import pinoPretty from 'pino-pretty';
 export type { Logger } from 'pino';
 
 /**
+ * The logger every module takes: pino's shape (a pino `Logger` is one), so that a test can hand in a
+ * silent or recording one. Connectors, jobs, queues and the sandbox all log through this type.
+ */
+export interface Log {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  child(bindings: Record<string, unknown>): Log;
+}
+
+/**
  * Property names whose values never reach a log line, at any depth up to {@link REDACT_DEPTH}
  * (`{ auth: { clientSecret } }`, `{ req: { headers: { authorization } } }`, ...).
  */

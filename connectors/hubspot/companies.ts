@@ -5,9 +5,9 @@
  * `hs_is_target_account` is HubSpot's default company property behind "Target account" (ABM):
  * https://knowledge.hubspot.com/properties/hubspots-default-company-properties
  */
+import type { Log } from '../../src/logger.js';
 import { CrmError } from '../../src/domain/errors.js';
 import { chunks } from '../shared/chunks.js';
-import type { ConnectorLogger } from '../types.js';
 import type { HubSpotClient } from './client.js';
 import type { DealAccount } from './mappers.js';
 import { BatchResponse } from './schemas.js';
@@ -38,7 +38,7 @@ export class CompanyNames {
 
   constructor(
     private readonly client: HubSpotClient,
-    private readonly log: ConnectorLogger,
+    private readonly log: Log,
   ) {}
 
   /** Reads the names of the companies not read yet in this sync. */

@@ -4,12 +4,12 @@
  * (paging.ts) and read deal links with the v4 batch association endpoint; archived records become
  * tombstones through `archived=true`.
  */
+import type { Log } from '../../src/logger.js';
 import type { Activity, ApiUsage, Deal, DealFieldChange, HubSpotConnection, Owner, Stage, StageChange, SyncCursor, SyncStream } from '../../src/domain/model/index.js';
 import type {
   AnnotationBatch,
   AnnotationResult,
   ConnectorDeps,
-  ConnectorLogger,
   CrmConnector,
   DealBundle,
   DoctorReport,
@@ -100,7 +100,7 @@ export class HubSpotConnector implements CrmConnector {
   readonly connectionId: string;
   private readonly client: HubSpotClient;
   private readonly counter: UsageCounter;
-  private readonly log: ConnectorLogger;
+  private readonly log: Log;
   private readonly now: () => number;
   private readonly writeback: HubSpotWriteback;
   private stagesCache: Promise<Stage[]> | null = null;

@@ -8,7 +8,8 @@
  * phase, `after: null`): a walk that stops midway continues from that position on the next run, with
  * no query locator or Bulk job persisted.
  */
-import type { CrmConnector, ConnectorDeps, ConnectorLogger, DealBundle, DoctorReport, HistoryPage, Page, PullOptions, AnnotationBatch, AnnotationResult } from '../types.js';
+import type { Log } from '../../src/logger.js';
+import type { CrmConnector, ConnectorDeps, DealBundle, DoctorReport, HistoryPage, Page, PullOptions, AnnotationBatch, AnnotationResult } from '../types.js';
 import type { Activity, ApiUsage, Deal, Owner, SalesforceConnection, Stage, SyncCursor } from '../../src/domain/model/index.js';
 import { CrmError } from '../../src/domain/errors.js';
 import { SalesforceClient, type ClientOptions } from './client.js';
@@ -50,7 +51,7 @@ export class SalesforceConnector implements CrmConnector {
   private plan: Promise<DealQueryPlan> | null = null;
   /** Every live opportunity id the last pull from nothing read to its end (for listDealIds), else null. */
   private lastWalkIds: string[] | null = null;
-  private readonly log: ConnectorLogger;
+  private readonly log: Log;
 
   constructor(
     private readonly settings: SalesforceConnection,

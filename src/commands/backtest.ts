@@ -7,7 +7,7 @@ import Table from 'cli-table3';
 import { DealwatchError } from '../domain/errors.js';
 import type { BacktestReport, ForecastMethod } from '../domain/engine.js';
 import { createReviewService } from '../server/review-service.js';
-import { connectionDirectory } from './serve.js';
+import { connectionDirectory } from './support.js';
 import { commandLogger, configFrom, storeFrom } from './support.js';
 import { formatWhole, formatPercent } from './format.js';
 import type { BacktestOptions } from './types.js';

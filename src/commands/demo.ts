@@ -31,7 +31,8 @@ import { deliverDigest } from '../digest/deliver.js';
 import { processMetrics } from '../metrics.js';
 import { formatReview } from './report.js';
 import { briefSyncProgress, readSyncProgress } from './sync-progress-view.js';
-import { connectionDirectory, serverDepsFrom, untilSignal } from './serve.js';
+import { serverDepsFrom } from './http-server.js';
+import { connectionDirectory, untilSignal } from './support.js';
 import type { DemoOptions } from './types.js';
 import { pagePaths } from '../server/pages/paths.js';
 

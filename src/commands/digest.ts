@@ -4,13 +4,14 @@
  * channels of the configured digest, recorded in the send ledger like a scheduled one.
  */
 import type { Config } from '../config.js';
+import { effectiveTimeZone } from '../domain/time.js';
 import { digestIdOf, type DigestSettings } from '../domain/model/index.js';
 import { composeDigest } from '../digest/compose.js';
 import { deliverDigest } from '../digest/deliver.js';
 import { gatherDigest } from '../digest/gather.js';
 import { processMetrics } from '../metrics.js';
 import { createReviewService } from '../server/review-service.js';
-import { connectionDirectory, publicUrlOf } from './serve.js';
+import { connectionDirectory, publicUrlOf } from './support.js';
 import { commandLogger, configFrom, storeFrom } from './support.js';
 import type { DigestOptions } from './types.js';
 
@@ -38,7 +39,7 @@ export async function run(options: DigestOptions, out: NodeJS.WritableStream = p
     connection: settings.id,
     ...(options.team === undefined ? {} : { team: options.team }),
     cron: '',
-    timezone: settings.timezone ?? settings.schedule.timezone,
+    timezone: effectiveTimeZone(settings),
   };
 
   const logger = commandLogger(config);

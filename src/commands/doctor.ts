@@ -5,13 +5,12 @@
  */
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createConnector } from '../../connectors/registry.js';
+import { createConnector, rateLimitsOf } from '../../connectors/registry.js';
 import type { RateGate } from '../../connectors/types.js';
 import type { Config } from '../config.js';
 import { DealwatchError } from '../domain/errors.js';
 import type { ConnectionSettings } from '../domain/model/index.js';
 import type { Logger } from '../logger.js';
-import { rateLimitsFor } from '../queue/rate-gate.js';
 import { connectRedisClient, createRedisClient, describeRedisTarget, redisTargetOf, type RedisClient, type RedisTarget } from '../queue/redis.js';
 import { describeUrl, migrationProblem, type Store } from '../store/index.js';
 import { commandLogger, configFrom, storeFrom } from './support.js';
@@ -143,7 +142,7 @@ async function checkConnection(settings: ConnectionSettings, fix: boolean, logge
  * limits is enough; the shared (Redis/PostgreSQL) gate is for the workers.
  */
 function localRateGate(settings: ConnectionSettings): RateGate {
-  const limits = rateLimitsFor(settings.provider, settings.rateLimit);
+  const limits = rateLimitsOf(settings);
   const limiters = new Map<string, RateLimiterMemory>();
   return {
     async take(bucket, signal) {

@@ -6,7 +6,7 @@ import Table from 'cli-table3';
 import { DealwatchError } from '../domain/errors.js';
 import type { MoneyTotal, MorningReview } from '../domain/engine.js';
 import { createReviewService } from '../server/review-service.js';
-import { connectionDirectory } from './serve.js';
+import { connectionDirectory } from './support.js';
 import { commandLogger, configFrom, storeFrom } from './support.js';
 import { formatPercent, formatWhole } from './format.js';
 import type { ReportOptions } from './types.js';

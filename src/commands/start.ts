@@ -8,7 +8,8 @@ import { redisTargetOf } from '../queue/redis.js';
 import { concurrencyFromEnv, openPipeline } from '../../jobs/runtime.js';
 import { createLogger } from '../logger.js';
 import type { RunningServer } from '../server/server.js';
-import { openHttpServer, publicUrlOf, untilSignal } from './serve.js';
+import { openHttpServer } from './http-server.js';
+import { publicUrlOf, untilSignal } from './support.js';
 import { configFrom, digestDepsFrom, storeFrom } from './support.js';
 import type { StartOptions } from './types.js';
 

@@ -10,7 +10,7 @@ import { concurrencyFromEnv, openPipeline } from '../../jobs/runtime.js';
 import { createLogger } from '../logger.js';
 import { processMetrics } from '../metrics.js';
 import { listenForMetrics, type MetricsListener } from '../server/metrics-listener.js';
-import { publicUrlOf, untilSignal } from './serve.js';
+import { publicUrlOf, untilSignal } from './support.js';
 import { configFrom, digestDepsFrom, storeFrom } from './support.js';
 import type { WorkerOptions } from './types.js';
 

@@ -162,3 +162,13 @@ export function readableDates(text: string): string {
     return Number.isNaN(day) ? iso : readableDay(day);
   });
 }
+
+/** The zone a connection's days are counted in: its `timezone`, else its schedule's. */
+export function effectiveTimeZone(settings: { timezone?: string | undefined; schedule: { timezone: string } }): string {
+  return settings.timezone ?? settings.schedule.timezone;
+}
+
+/** `YYYY-MM-DD` of an instant on the calendar of a time zone. */
+export function isoDateIn(timezone: string, at: Date): string {
+  return isoDateOfDay(createDayClock(timezone).dayOf(at.getTime()));
+}

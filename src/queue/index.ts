@@ -3,7 +3,7 @@ export { chooseQueueBackend, type QueueBackendSpec } from './backend.js';
 export * from './catalog.js';
 export { describe as describeError, fateOf, type JobFate } from './fate.js';
 export { QUEUE_NAMES, DEFAULT_QUEUE_PREFIX, jobIdOf, runTag, type QueueName } from './names.js';
-export { PROVIDER_RATE_LIMITS, plannedCapacity, RATE_MARGIN, rateLimitsFor, subWindowPlan, type RateLimits, type SharedRateGate, type SubWindowPlan } from './rate-gate.js';
+export { plannedCapacity, RATE_MARGIN, subWindowPlan, type RateLimits, type SharedRateGate, type SubWindowPlan } from './rate-gate.js';
 export {
   QueueSystem,
   oldestWaitingAge,
@@ -11,7 +11,6 @@ export {
   DEFAULT_CONCURRENCY,
   type EnqueuedJob,
   type JobOutcome,
-  type QueueLogger,
   type QueueSystemOptions,
   type SyncScheduleEntry,
   type WorkerGroup,

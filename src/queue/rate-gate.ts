@@ -11,28 +11,11 @@ export interface SharedRateGate {
   take(bucket: string, signal?: AbortSignal): Promise<void>;
 }
 
-/** Requests allowed per window, per bucket (`default`, `search`, ...). */
-export type RateLimits = Record<string, { requests: number; perMs: number }>;
-
 /**
- * Provider defaults when the connection sets no `rateLimit`:
- * HubSpot private apps 100 requests / 10 s and search 5 / s (HubSpot's API usage guidelines); Salesforce has no
- * short-window limit, only concurrency (25 long calls) and a daily quota, so a throughput ceiling of
- * 25 / s keeps a sync polite without slowing it much.
+ * Requests allowed per window, per bucket (`default`, `search`, ...): the same shape as connectors/types.ts
+ * `RateLimits`, which a provider's descriptor sets (src/queue may not import connectors/).
  */
-export const PROVIDER_RATE_LIMITS: Record<'hubspot' | 'salesforce', RateLimits> = {
-  hubspot: { default: { requests: 100, perMs: 10_000 }, search: { requests: 5, perMs: 1_000 } },
-  salesforce: { default: { requests: 25, perMs: 1_000 } },
-};
-
-/** Limits for a connection: its `rateLimit` replaces the provider's `default` bucket. */
-export function rateLimitsFor(
-  provider: 'hubspot' | 'salesforce',
-  override?: { requests: number; perMs: number } | undefined,
-): RateLimits {
-  const base = PROVIDER_RATE_LIMITS[provider];
-  return override ? { ...base, default: override } : { ...base };
-}
+export type RateLimits = Record<string, { requests: number; perMs: number }>;
 
 /**
  * How a limit of L requests per rolling window W is enforced with fixed windows.

@@ -2,6 +2,7 @@
  * Queues, workers, job schedulers and completion waits on either backend. Callers see job names
  * from the catalog and never a backend.
  */
+import type { Log } from '../logger.js';
 import { setMaxListeners } from 'node:events';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { DealwatchError } from '../domain/errors.js';
@@ -21,14 +22,6 @@ import { keyLayout, type KeyLayout } from './keys.js';
 import { LeaseFactory } from './lease.js';
 import { RateGateFactory } from './rate-gate.js';
 
-/** pino-compatible. */
-export interface QueueLogger {
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
-
 export interface QueueSystemOptions {
   backend: QueueBackendSpec;
   /** Key prefix (`DEALWATCH_QUEUE_PREFIX`; tests pass a unique one). @defaultValue "{dealwatch}" */
@@ -40,7 +33,7 @@ export interface QueueSystemOptions {
    * database already.
    */
   installId?: string;
-  logger: QueueLogger;
+  logger: Log;
 }
 
 /** Called as jobs end, so the pipeline can track connection health (src/queue knows no store). */
@@ -123,7 +116,7 @@ export class QueueSystem {
 
   private constructor(
     private readonly backend: BackendConnections,
-    private readonly logger: QueueLogger,
+    private readonly logger: Log,
     keys: KeyLayout,
   ) {
     this.keys = keys;

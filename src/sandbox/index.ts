@@ -4,6 +4,7 @@
  * and jsforce's `new URL(path, instanceUrl)` resolve exactly as against Salesforce); HubSpot under
  * `/hubspot` (its SDK concatenates `basePath` + path); the admin surface under `/__sandbox`.
  */
+import type { Log } from '../logger.js';
 import fastify, { type FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
 import type { AddressInfo } from 'node:net';
@@ -34,11 +35,6 @@ export type { FaultRule, FaultKind } from './faults.js';
 export { parseFaultSpec } from './faults.js';
 export { generateBook } from './generator/generate.js';
 
-/** Minimal logger surface (pino-compatible). */
-export interface SandboxLogger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-}
 
 export interface SandboxOptions {
   /** 0 = a free port. @defaultValue 0 */
@@ -94,7 +90,7 @@ export interface SandboxOptions {
   salesforceFields?: { missing?: string[]; readOnly?: string[] };
   /** Background "sales floor": moves a random open deal forward every `intervalMs`. */
   salesFloor?: { intervalMs: number };
-  logger?: SandboxLogger;
+  logger?: Log;
 }
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {

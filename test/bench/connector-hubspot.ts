@@ -25,7 +25,8 @@ import { HubSpotConnector } from '../../connectors/hubspot/connector.js';
 import type { RateGate } from '../../connectors/types.js';
 import { HubSpotConnection, type SyncCursor } from '../../src/domain/model/index.js';
 import { connectBackend } from '../../src/queue/backend.js';
-import { RateGateFactory, rateLimitsFor } from '../../src/queue/rate-gate.js';
+import { RateGateFactory } from '../../src/queue/rate-gate.js';
+import { hubspotDescriptor } from '../../connectors/hubspot/index.js';
 import { sandboxAdmin, spawnSandbox, stopSandbox, type RunningSandbox } from './sandbox-cli.js';
 
 const args = process.argv.slice(2);
@@ -235,7 +236,7 @@ async function main(): Promise<void> {
       const prefix = `bench_${process.pid}_${Date.now()}`;
       const gateOption = args[args.indexOf('--gate') + 1];
       const override = args.includes('--gate') && gateOption ? { requests: Number(gateOption.split('/')[0]), perMs: Number(gateOption.split('/')[1]) } : undefined;
-      const gate = new RateGateFactory(backend, prefix).gateFor('bench', rateLimitsFor('hubspot', override));
+      const gate = new RateGateFactory(backend, prefix).gateFor('bench', override ? { ...hubspotDescriptor.rateLimits, default: override } : hubspotDescriptor.rateLimits);
       const connector = connectorFor(sandbox, gate);
       clock = Date.now();
       const full = await measured(() => fullSync(connector));

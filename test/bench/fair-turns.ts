@@ -11,12 +11,13 @@
  */
 import { QueueSystem, type JobHandlers, type JobInput } from '../../src/queue/index.js';
 import { REDIS_URL, uniqueName } from '../support/services.js';
+import { silentLogger } from '../support/silent-logger.js';
 
 const CHUNK_MS = Number(process.env.DW_BENCH_CHUNK_MS ?? 200);
 const BIG_CHUNKS = 200;
 const SMALL = 5;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const silent = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+const silent = silentLogger();
 
 type Scenario = 'alone' | 'beside-big' | 'beside-big-fifo';
 

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { concurrencyFromEnv, openPipeline } from '../../jobs/runtime.js';
 import { parseConfig } from '../../src/config.js';
-import { serverDepsFrom } from '../../src/commands/serve.js';
+import { serverDepsFrom } from '../../src/commands/http-server.js';
 import { ConnectionSettings, type Deal, type Stage } from '../../src/domain/model/index.js';
 import { startServer } from '../../src/server/server.js';
 import { openStore } from '../../src/store/index.js';

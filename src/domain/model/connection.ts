@@ -57,8 +57,8 @@ export function quotaOf(quota: Quota | undefined, quarterLabel: string): number 
   return quota[quarterLabel] ?? quota.default;
 }
 
-/** Settings shared by every provider. */
-const ConnectionBase = z.object({
+/** Settings shared by every provider: a provider's own settings schema extends it (docs/architecture.md, "How to add"). */
+export const ConnectionBase = z.object({
   /** Stable id used in URLs, logs and every database row. */
   id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lowercase letters, digits, - and _ (max 63)'),
   name: z.string().optional(),

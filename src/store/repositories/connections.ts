@@ -1,5 +1,6 @@
 import type { Connection, ConnectionSettings } from '../../domain/model/index.js';
 import type { Db, Row, Tables } from '../db.js';
+import { effectiveTimeZone } from '../../domain/time.js';
 import { contentHash } from '../hash.js';
 import type { ConnectionRepository, ConnectionState, ConnectionStateRepository } from '../types.js';
 
@@ -19,7 +20,7 @@ function withoutSecrets(settings: ConnectionSettings): Connection {
     id: settings.id,
     provider: settings.provider,
     name: settings.name ?? settings.id,
-    timezone: settings.timezone ?? settings.schedule.timezone,
+    timezone: effectiveTimeZone(settings),
     reportingCurrency: settings.reportingCurrency,
   };
 }

@@ -13,7 +13,8 @@ import { openStore } from '../../../src/store/index.js';
 import type { Store } from '../../../src/store/types.js';
 import { chooseQueueBackend, QueueSystem, type JobOutcome, type WorkerGroup } from '../../../src/queue/index.js';
 import { ConnectionSettings, type WritebackMode } from '../../../src/domain/model/index.js';
-import { createHandlers, registryConnectors, connectionHealthHooks, type PipelineDeps, type PipelineLogger } from '../../../jobs/index.js';
+import { createHandlers, registryConnectors, connectionHealthHooks, type PipelineDeps } from '../../../jobs/index.js';
+import { silentLogger } from '../../support/silent-logger.js';
 import type { CrmConnector } from '../../../connectors/types.js';
 import { POSTGRES_URL, REDIS_URL, uniqueName } from '../../support/services.js';
 import { sandboxHubSpotConnection, sandboxSalesforceConnection } from '../../support/sandbox-connections.js';
@@ -52,11 +53,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export function silentLogger(): PipelineLogger {
-  const noop = () => undefined;
-  const logger: PipelineLogger = { debug: noop, info: noop, warn: noop, error: noop, child: () => logger };
-  return logger;
-}
+export { silentLogger };
 
 /** Connection settings pointing at the sandbox. */
 export function sandboxConnections(sandbox: Sandbox, writeback: WritebackMode): ConnectionSettings[] {

@@ -7,7 +7,7 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config.js';
-import { serverDepsFrom } from '../../../src/commands/serve.js';
+import { serverDepsFrom } from '../../../src/commands/http-server.js';
 import type { ConnectionSettings } from '../../../src/domain/model/index.js';
 import { startServer, type RunningServer } from '../../../src/server/server.js';
 import { redisAvailable } from '../../support/services.js';

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config.js';
-import { serverDepsFrom } from '../../../src/commands/serve.js';
+import { serverDepsFrom } from '../../../src/commands/http-server.js';
 import { startServer, type RunningServer } from '../../../src/server/server.js';
 import { DEFAULT_CONCURRENCY } from '../../../src/queue/system.js';
 import { redisAvailable } from '../../support/services.js';

@@ -7,7 +7,7 @@
 import type { Deal as SandboxDeal } from '../../../src/sandbox/generator/book.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config.js';
-import { serverDepsFrom } from '../../../src/commands/serve.js';
+import { serverDepsFrom } from '../../../src/commands/http-server.js';
 import { startServer, type RunningServer } from '../../../src/server/server.js';
 import { redisAvailable } from '../../support/services.js';
 import { startHarness, type Harness } from './harness.js';

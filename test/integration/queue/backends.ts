@@ -59,5 +59,6 @@ export const BACKENDS: BackendFixture[] = [
 export function quietLogger() {
   const lines: { level: string; obj: object; msg?: string | undefined }[] = [];
   const log = (level: string) => (obj: object, msg?: string) => void lines.push({ level, obj, msg });
-  return { lines, debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
+  const logger = { lines, debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error'), child: () => logger };
+  return logger;
 }

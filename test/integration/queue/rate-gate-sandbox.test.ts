@@ -5,7 +5,8 @@
  * admits more than 100 in any rolling 10 s.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { QueueSystem, rateLimitsFor } from '../../../src/queue/index.js';
+import { QueueSystem } from '../../../src/queue/index.js';
+import { hubspotDescriptor } from '../../../connectors/hubspot/index.js';
 import { startSandbox, type Sandbox } from '../../../src/sandbox/index.js';
 import { uniqueName } from '../../support/services.js';
 import { BACKENDS, quietLogger } from './backends.js';
@@ -32,7 +33,7 @@ describe(`the HubSpot rate gate (on ${backend.name}) against the sandbox's rolli
   });
 
   it('lets 150 requests through: at most 96 admitted in any rolling 10 s, no 429', { timeout: 60_000 }, async () => {
-    const gate = system.rateGates.gateFor(uniqueName('hs'), rateLimitsFor('hubspot'));
+    const gate = system.rateGates.gateFor(uniqueName('hs'), hubspotDescriptor.rateLimits);
     const { baseUrl, accessToken } = sandbox.hubspot;
     const started = Date.now();
     const statuses: number[] = [];

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_DISCOUNT_PROPERTY, DEFAULT_FLAGS_PROPERTY, DEFAULT_SCORE_PROPERTY } from '../../../connectors/hubspot/mappers.js';
 import { DEFAULT_DISCOUNT_FIELD, DEFAULT_FLAGS_FIELD, DEFAULT_SCORE_FIELD } from '../../../connectors/salesforce/connector.js';
-import { publicUrlOf } from '../../../src/commands/serve.js';
+import { publicUrlOf } from '../../../src/commands/support.js';
 import { ENV_VARS, parseConfig } from '../../../src/config.js';
 import { ConnectionSettings, HubSpotConnection, SalesforceConnection } from '../../../src/domain/model/connection.js';
 import { DEFAULT_CONCURRENCY } from '../../../src/queue/index.js';

@@ -1,19 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { plannedCapacity, rateLimitsFor, subWindowPlan } from '../../../src/queue/index.js';
-
-describe('rate limits', () => {
-  it('uses provider defaults: HubSpot 100 per 10 s and 5 searches per second', () => {
-    expect(rateLimitsFor('hubspot')).toEqual({ default: { requests: 100, perMs: 10_000 }, search: { requests: 5, perMs: 1_000 } });
-  });
-
-  it('lets a connection override the default bucket and keeps the search bucket', () => {
-    expect(rateLimitsFor('hubspot', { requests: 190, perMs: 10_000 })).toEqual({
-      default: { requests: 190, perMs: 10_000 },
-      search: { requests: 5, perMs: 1_000 },
-    });
-  });
-});
+import { plannedCapacity, subWindowPlan } from '../../../src/queue/index.js';
 
 describe('sub-window sizing (a rolling-window limit from fixed windows)', () => {
   it('plans HubSpot 100 / 10 s for 97 (a margin for late arrivals): 3 per 323 ms, at most 96 in any rolling 10 s; search 5 / s as 1 per 250 ms', () => {

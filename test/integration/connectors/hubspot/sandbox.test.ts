@@ -4,6 +4,7 @@
  * them), an incremental sync after mutations returns those and nothing beyond the look-back, and a
  * deleted deal comes back as a tombstone.
  */
+import { sandboxHubSpotConnection } from '../../../support/sandbox-connections.js';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HubSpotConnector } from '../../../../connectors/hubspot/connector.js';
@@ -29,7 +30,7 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 
 beforeAll(async () => {
   sandbox = await startSandbox({ deals: 300, seed: 11, rateLimit: false });
-  const settings = HubSpotConnection.parse({ id: 'hs-int', provider: 'hubspot', accessToken: sandbox.hubspot.accessToken, baseUrl: sandbox.hubspot.baseUrl });
+  const settings = sandboxHubSpotConnection(sandbox.hubspot, 'hs-int');
   connector = new HubSpotConnector(settings, { rateGate: { take: async () => {} }, logger: pino({ level: 'silent' }) }, { now: () => sandbox.now() });
 });
 

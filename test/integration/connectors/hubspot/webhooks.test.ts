@@ -2,6 +2,7 @@
  * Webhooks signed by the sandbox (as HubSpot signs them) verify and parse with the connector's
  * verifier; the same request with a different secret or an edited body does not.
  */
+import { sandboxHubSpotConnection } from '../../../support/sandbox-connections.js';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -51,7 +52,7 @@ describe('HubSpot webhooks from the sandbox', () => {
     await sandbox.drainDeliveries();
     expect(received.length).toBeGreaterThan(0);
 
-    const settings = HubSpotConnection.parse({ id: 'hs-int', provider: 'hubspot', accessToken: sandbox.hubspot.accessToken, webhookSecret: sandbox.hubspot.webhookSecret });
+    const settings = sandboxHubSpotConnection(sandbox.hubspot, 'hs-int');
     const verifier = hubspotWebhookVerifier(settings);
     const request = received[0]!;
     const now = Number(request.headers['x-hubspot-request-timestamp']) + 1_000;

@@ -9,7 +9,7 @@ import pino from 'pino';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CrmError } from '../../../../src/domain/errors.js';
 import { HubSpotClient } from '../../../../connectors/hubspot/client.js';
-import { hubspotFactory } from '../../../../connectors/hubspot/index.js';
+import { hubspotDescriptor } from '../../../../connectors/hubspot/index.js';
 import { UsageCounter } from '../../../../connectors/shared/usage.js';
 import { BASE_URL, connector, fastRetry, fixture, settings } from './support.js';
 
@@ -330,13 +330,13 @@ describe('HubSpot webhooks of an OAuth app', () => {
   it('are verified with auth.clientSecret when webhookSecret is unset, and with webhookSecret when set', () => {
     const now = Date.now();
     const oauthOnly = settings({ ...oauth, webhookSecret: undefined });
-    expect(hubspotFactory.webhookVerifier(oauthOnly).verify(signed(CLIENT_SECRET, now), now)).toEqual({ ok: true });
-    expect(hubspotFactory.webhookVerifier(oauthOnly).verify(signed('another-secret', now), now).ok).toBe(false);
+    expect(hubspotDescriptor.webhookVerifier(oauthOnly).verify(signed(CLIENT_SECRET, now), now)).toEqual({ ok: true });
+    expect(hubspotDescriptor.webhookVerifier(oauthOnly).verify(signed('another-secret', now), now).ok).toBe(false);
     const both = settings({ ...oauth, webhookSecret: 'separate-webhook-secret' });
-    expect(hubspotFactory.webhookVerifier(both).verify(signed('separate-webhook-secret', now), now)).toEqual({ ok: true });
-    expect(hubspotFactory.webhookVerifier(both).verify(signed(CLIENT_SECRET, now), now).ok).toBe(false);
+    expect(hubspotDescriptor.webhookVerifier(both).verify(signed('separate-webhook-secret', now), now)).toEqual({ ok: true });
+    expect(hubspotDescriptor.webhookVerifier(both).verify(signed(CLIENT_SECRET, now), now).ok).toBe(false);
     const privateApp = settings({ webhookSecret: undefined });
-    expect(hubspotFactory.webhookVerifier(privateApp).verify(signed(CLIENT_SECRET, now), now).ok).toBe(false);
+    expect(hubspotDescriptor.webhookVerifier(privateApp).verify(signed(CLIENT_SECRET, now), now).ok).toBe(false);
   });
 });
 
