@@ -308,8 +308,8 @@ export class SalesforceConnector implements CrmConnector {
     return annotate(this.client, this.reader, batch, { score: this.scoreField, flags: this.flagsField, warningRecord: this.warningRecord }, signal);
   }
 
-  findWarnings(keys: string[], signal?: AbortSignal): Promise<Map<string, string>> {
-    return findWarnings(this.reader, keys, this.warningRecord, signal);
+  findWarnings(keys: string[], signal?: AbortSignal, scope?: { dealIds?: string[]; taskKeys?: string[] }): Promise<Map<string, string>> {
+    return findWarnings(this.reader, keys, this.warningRecord, signal, scope?.taskKeys);
   }
 
   async doctor(options: { fix?: boolean } = {}): Promise<DoctorReport> {
