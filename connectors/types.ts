@@ -114,6 +114,11 @@ export interface WarningAnnotation {
   body: string;
   /** ISO date the task is due (tasks only). */
   dueDate?: string;
+  /**
+   * A discount approval: always a task, whatever record type the connection writes warnings as
+   * (a note cannot be assigned), assigned to `ownerId` (the approver) on create and on update.
+   */
+  approval?: boolean;
 }
 
 export interface AnnotationBatch {
@@ -228,8 +233,10 @@ export interface CrmConnector {
    * Looks warnings up by key in the CRM: key -> external id of the record already written.
    * `scope.dealIds` (optional, the deals the keys belong to) lets a connector read the deals'
    * records directly instead of searching text, which is consistent immediately after a write.
+   * `scope.taskKeys` (optional, among `keys`) are approval tasks: looked up among tasks whatever
+   * record type the connection writes its warnings as.
    */
-  findWarnings(keys: string[], signal?: AbortSignal, scope?: { dealIds?: string[] }): Promise<Map<string, string>>;
+  findWarnings(keys: string[], signal?: AbortSignal, scope?: { dealIds?: string[]; taskKeys?: string[] }): Promise<Map<string, string>>;
 
   /** Checks that the configured fields exist and can be written; `fix` creates missing custom properties where possible. */
   doctor(options?: { fix?: boolean }): Promise<DoctorReport>;

@@ -93,3 +93,39 @@ export function warningFor(
     dueDate: due,
   };
 }
+
+/**
+ * The approval task of one deal: assigned to the approver (not the rep), asking them to grant or
+ * refuse the deal's discount, in plain words. Open while the deal's discount finding is open;
+ * completed when it resolves (the discount brought within the limit, or the deal closed).
+ */
+export function approvalFor(
+  record: WarningRecordEntry,
+  findings: readonly LedgerEntry[],
+  context: { approverId: string | null; repName: string | null; dealName: string | null; today: string },
+): WarningAnnotation {
+  const finding = findings.find((f) => f.ruleId === 'discount_over_limit' && f.status === 'open');
+  const deal = context.dealName ? ` on ${context.dealName}` : '';
+  const who = context.repName ?? 'The deal owner';
+  const body = finding
+    ? [
+      `${who} needs your approval for a discount${deal}:`,
+      readableDates(finding.message),
+      '',
+      'What to do: approve the discount, or ask for it to be brought within the limit. This task completes itself once the discount is within the limit or the deal closes.',
+    ].join('\n')
+    : `The discount${deal} no longer needs an approval.`;
+  const due = new Date(Date.parse(`${context.today}T00:00:00Z`) + 2 * 86_400_000).toISOString().slice(0, 10);
+  return {
+    key: record.recordKey,
+    dealId: record.dealId,
+    externalId: record.externalId,
+    open: record.state === 'open' && finding !== undefined,
+    ownerId: context.approverId,
+    approval: true,
+    severity: finding?.severity ?? 'warning',
+    title: `${WARNING_TITLE_PREFIX} discount approval${deal}`,
+    body,
+    dueDate: due,
+  };
+}

@@ -30,7 +30,7 @@ import type { JobContext, JobPayload, JobResults } from '../src/queue/index.js';
 import type { DealFields, LedgerEntry, WarningRecordEntry, WarningRecordUpdate } from '../src/store/types.js';
 import type { AnnotationResult, FieldAnnotation, WarningAnnotation } from '../connectors/types.js';
 import { writebackBatchSizeOf } from '../connectors/registry.js';
-import { warningFor } from './annotation-text.js';
+import { approvalFor, warningFor } from './annotation-text.js';
 import { discountApprovers } from './approvals.js';
 import { chunked, settingsOf, type PipelineDeps } from './deps.js';
 import { effectiveTimeZone, isoDateIn } from '../src/domain/time.js';
@@ -102,7 +102,8 @@ async function writeDue(
   // scoped to their deals so that it reads the deals' records (consistent right after a write).
   const unknown = due.filter(needsLookup);
   if (unknown.length > 0) {
-    const found = await connector.findWarnings(unknown.map((r) => r.recordKey), signal, { dealIds: [...new Set(unknown.map((r) => r.dealId))] });
+    const taskKeys = unknown.filter((r) => r.kind === 'approval').map((r) => r.recordKey);
+    const found = await connector.findWarnings(unknown.map((r) => r.recordKey), signal, { dealIds: [...new Set(unknown.map((r) => r.dealId))], ...(taskKeys.length > 0 ? { taskKeys } : {}) });
     const learned = unknown.filter((r) => found.has(r.recordKey));
     for (const r of learned) r.externalId = found.get(r.recordKey)!;
     await store.findings.setRecordStatus(id, learned.map((r) => ({ dealId: r.dealId, recordKey: r.recordKey, status: 'pending' as const, externalId: r.externalId })));
@@ -113,8 +114,10 @@ async function writeDue(
   await store.findings.setRecordStatus(id, nothingToClose.map((r) => ({ dealId: r.dealId, recordKey: r.recordKey, status: 'written' as const, changedAt: r.changedAt })));
   const toWrite = due.filter((r) => !(r.state === 'closed' && r.externalId === null));
 
-  const owners = await ownersOf(deps, id, toWrite);
+  const deals = await dealsOf(deps, id, toWrite);
   const approverOf = discountApprovers(store, settings);
+  // Names of the reps, for approval tasks (read only when a run writes one).
+  const ownerNames = toWrite.some((r) => r.kind === 'approval') ? new Map((await store.owners.list(id)).map((o) => [o.externalId, o.name])) : new Map<string, string>();
   const timezone = effectiveTimeZone(settings);
   const fields = await store.scores.fieldsDue(id, { dealIds: fieldDealIds });
   const fieldsByDeal = new Map(fields.map((f) => [f.dealId, f]));
@@ -124,9 +127,15 @@ async function writeDue(
     const byDeal = new Map<string, LedgerEntry[]>();
     for (const f of findings) byDeal.set(f.dealId, [...(byDeal.get(f.dealId) ?? []), f]);
     const warnings: WarningAnnotation[] = await Promise.all(rows.map(async (r) => {
-      const ownerId = owners.get(r.dealId) ?? null;
+      const deal = deals.get(r.dealId);
+      const ownerId = deal?.ownerId ?? null;
       const dealFindings = byDeal.get(r.dealId) ?? [];
       const approver = await approverOf(ownerId, dealFindings);
+      if (r.kind === 'approval') {
+        // Assigned to the approver; with no open discount finding (it resolved) it is completed.
+        const repName = ownerId === null ? null : (ownerNames.get(ownerId) ?? null);
+        return approvalFor(r, dealFindings, { approverId: approver?.id ?? ownerId, repName, dealName: deal?.name ?? null, today });
+      }
       return warningFor(r, dealFindings, { ownerId, today, timezone, approverName: approver?.name ?? null });
     }));
     // Fields of the same deals travel with their warnings.
@@ -181,8 +190,8 @@ async function record(
     if (o.ok) {
       const externalId = o.externalId ?? r.externalId;
       updates.push({ dealId: r.dealId, recordKey: r.recordKey, status: 'written', changedAt: r.changedAt, externalId });
-      if (r.state === 'open') carried.push({ dealId: r.dealId, externalId });
-      if (result.warningKind === 'task') outcome.tasks += 1;
+      if (r.state === 'open' && r.kind === 'warning') carried.push({ dealId: r.dealId, externalId });
+      if (result.warningKind === 'task' || r.kind === 'approval') outcome.tasks += 1;
       else outcome.notes += 1;
     } else {
       updates.push({ dealId: r.dealId, recordKey: r.recordKey, status: 'failed', error: o.error });
@@ -215,11 +224,12 @@ function countFailure(outcome: WritebackOutcome, error: string): void {
   if (outcome.errors.length < MAX_ERRORS_KEPT && !outcome.errors.includes(error)) outcome.errors.push(error);
 }
 
-async function ownersOf(deps: PipelineDeps, id: string, rows: readonly WarningRecordEntry[]): Promise<Map<string, string | null>> {
+/** The open deals among the records' (their owner, and name for approval tasks). */
+async function dealsOf(deps: PipelineDeps, id: string, rows: readonly WarningRecordEntry[]): Promise<Map<string, { ownerId: string | null; name: string | null }>> {
   const dealIds = [...new Set(rows.map((r) => r.dealId))];
-  const out = new Map<string, string | null>();
+  const out = new Map<string, { ownerId: string | null; name: string | null }>();
   for (const ids of chunked(dealIds, 1000)) {
-    for (const d of await deps.store.deals.loadOpen(id, ids)) out.set(d.externalId, d.ownerId);
+    for (const d of await deps.store.deals.loadOpen(id, ids)) out.set(d.externalId, { ownerId: d.ownerId, name: d.name ?? null });
   }
   return out;
 }

@@ -605,7 +605,7 @@ export class HubSpotConnector implements CrmConnector {
   }
 
   /** See HubSpotWriteback.findWarnings: `scope.dealIds` reads the deals' notes/tasks instead of searching. */
-  findWarnings(keys: string[], signal?: AbortSignal, scope?: { dealIds?: string[] }): Promise<Map<string, string>> {
+  findWarnings(keys: string[], signal?: AbortSignal, scope?: { dealIds?: string[]; taskKeys?: string[] }): Promise<Map<string, string>> {
     return this.writeback.findWarnings(keys, signal, scope);
   }
 

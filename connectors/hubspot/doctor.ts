@@ -56,9 +56,10 @@ export async function runDoctor(client: HubSpotClient, settings: HubSpotConnecti
       checks.push({ name: `property ${field.name}`, ok: false, detail: `could not create ${field.name}: ${error instanceof Error ? error.message : String(error)}` });
     }
   }
-  // Each warning record's key lives in a property of the note/task, not in its text.
-  const recordType = settings.warningRecord === 'task' ? 'tasks' : 'notes';
-  try {
+  // Each warning record's key lives in a property of the note/task, not in its text; discount
+  // approvals are tasks whatever the warnings are, so tasks need it too.
+  const recordTypes = settings.warningRecord === 'task' ? (['tasks'] as const) : (['notes', 'tasks'] as const);
+  for (const recordType of recordTypes) try {
     const present = (PropertiesResponse.parse((await client.getProperties(recordType)).body).results ?? []).some((p) => p.name === WARNING_KEY_PROPERTY);
     if (present) checks.push({ name: `property ${recordType}.${WARNING_KEY_PROPERTY}`, ok: true, detail: `${WARNING_KEY_PROPERTY} exists on ${recordType}` });
     else if (!options.fix) checks.push({ name: `property ${recordType}.${WARNING_KEY_PROPERTY}`, ok: false, detail: `${WARNING_KEY_PROPERTY} is missing on ${recordType}; run doctor with --fix to create it` });

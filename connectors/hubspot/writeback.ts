@@ -42,22 +42,23 @@ export class HubSpotWriteback {
     private readonly log?: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void },
   ) {}
 
-  /** Whether the key property exists on the configured record type: checked (and created) at the first warning write. */
-  private keyReady: Promise<string | null> | null = null;
+  /** Whether the key property exists on each record type written: checked (and created) at its first write. */
+  private keyReady = new Map<'notes' | 'tasks', Promise<string | null>>();
 
   private keyProblem(type: 'notes' | 'tasks', signal?: AbortSignal): Promise<string | null> {
-    this.keyReady ??= ensureWarningKeyProperty(this.client, type, signal).then(
+    const ready = this.keyReady.get(type) ?? ensureWarningKeyProperty(this.client, type, signal).then(
       (outcome) => {
         if (outcome.created.length > 0) this.log?.info({ properties: outcome.created, objectType: type }, 'created the HubSpot property dealwatch keeps its record keys in');
         if (outcome.problem) this.log?.warn({ problem: outcome.problem }, 'cannot write warning records');
         return outcome.problem;
       },
       (error: unknown) => {
-        this.keyReady = null;
+        this.keyReady.delete(type);
         throw error;
       },
     );
-    return this.keyReady;
+    this.keyReady.set(type, ready);
+    return ready;
   }
 
   /** Null when the properties exist (created here if need be); else why they cannot be written. */
@@ -107,22 +108,33 @@ export class HubSpotWriteback {
       for (const [id, outcome] of outcomes) result.fields.set(id, outcome);
     }
 
-    const objectType = warningKind === 'task' ? 'tasks' : 'notes';
-    const keyProblem = batch.warnings.length > 0 ? await this.keyProblem(objectType, signal) : null;
-    if (keyProblem) {
-      for (const w of batch.warnings) result.warnings.set(w.key, { ok: false, error: keyProblem, retryable: false });
-      return result;
+    // Warnings as configured (notes by default); approval tasks always as tasks, assigned to the
+    // approver (a note has an owner but cannot be assigned or completed).
+    const kindOf = (w: WarningAnnotation): 'note' | 'task' => (w.approval ? 'task' : warningKind);
+    for (const kind of ['note', 'task'] as const) {
+      const warnings = batch.warnings.filter((w) => kindOf(w) === kind);
+      if (warnings.length > 0) await this.writeWarnings(warnings, kind, result, signal);
     }
-    const updates = batch.warnings.filter((w) => w.externalId !== null);
+    return result;
+  }
+
+  private async writeWarnings(warnings: WarningAnnotation[], kind: 'note' | 'task', result: AnnotationResult, signal?: AbortSignal): Promise<void> {
+    const objectType = kind === 'task' ? 'tasks' : 'notes';
+    const keyProblem = await this.keyProblem(objectType, signal);
+    if (keyProblem) {
+      for (const w of warnings) result.warnings.set(w.key, { ok: false, error: keyProblem, retryable: false });
+      return;
+    }
+    const updates = warnings.filter((w) => w.externalId !== null);
     for (const group of chunks(updates, BATCH_LIMIT)) {
       const keyById = new Map(group.map((w) => [w.externalId!, w.key]));
-      const inputs = group.map((w) => ({ id: w.externalId!, properties: this.warningProperties(w, warningKind) }));
+      const inputs = group.map((w) => ({ id: w.externalId!, properties: { ...this.warningProperties(w, kind), ...(w.approval && w.open && w.ownerId ? { hubspot_owner_id: w.ownerId } : {}) } }));
       const outcomes = await this.runBatch(group.map((w) => w.externalId!), () => this.client.batchUpdate(objectType, inputs, signal), (record) => record.id);
       for (const [id, outcome] of outcomes) result.warnings.set(keyById.get(id)!, outcome);
     }
-    const creates = batch.warnings.filter((w) => w.externalId === null);
+    const creates = warnings.filter((w) => w.externalId === null);
     for (const group of chunks(creates, BATCH_LIMIT)) {
-      const inputs = group.map((w) => this.warningInput(w, warningKind));
+      const inputs = group.map((w) => this.warningInput(w, kind));
       const outcomes = await this.runBatch(
         group.map((w) => w.key),
         () => this.client.batchCreate(objectType, inputs, signal),
@@ -133,7 +145,6 @@ export class HubSpotWriteback {
       );
       for (const [key, outcome] of outcomes) result.warnings.set(key, outcome);
     }
-    return result;
   }
 
   /**
@@ -224,12 +235,23 @@ export class HubSpotWriteback {
    * strongly consistent. Without it, it searches the key property (IN, 100 keys a request), which
    * the real API supports but whose index lags writes by a few seconds.
    */
-  async findWarnings(keys: string[], signal?: AbortSignal, scope?: { dealIds?: string[] }): Promise<Map<string, string>> {
+  async findWarnings(keys: string[], signal?: AbortSignal, scope?: { dealIds?: string[]; taskKeys?: string[] }): Promise<Map<string, string>> {
+    const kind = this.settings.warningRecord ?? 'note';
+    const tasks = new Set(scope?.taskKeys ?? []);
+    if (kind === 'note' && tasks.size > 0) {
+      // Approval tasks are tasks even where warnings are notes: each set looked up where it lives.
+      const found = await this.findIn('tasks', keys.filter((k) => tasks.has(k)), signal, scope?.dealIds);
+      for (const [k, id] of await this.findIn('notes', keys.filter((k) => !tasks.has(k)), signal, scope?.dealIds)) found.set(k, id);
+      return found;
+    }
+    return this.findIn(kind === 'task' ? 'tasks' : 'notes', keys, signal, scope?.dealIds);
+  }
+
+  private async findIn(type: 'notes' | 'tasks', keys: string[], signal?: AbortSignal, dealIds?: string[]): Promise<Map<string, string>> {
     const wanted = new Set(keys);
     const found = new Map<string, string>();
     if (wanted.size === 0) return found;
-    const kind = this.settings.warningRecord ?? 'note';
-    const type = kind === 'task' ? 'tasks' : 'notes';
+    const scope = { dealIds };
     const collect = (records: RawObject[]) => {
       for (const r of records) {
         const key = r.properties?.[WARNING_KEY_PROPERTY] ?? null;

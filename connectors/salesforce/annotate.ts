@@ -44,8 +44,9 @@ export function warningDescription(warning: WarningAnnotation): string {
 }
 
 /**
- * The deal's warning Task, assigned to the deal owner, its key in Dealwatch_Key__c; an update
- * rewrites Subject, Description and Priority in place, and a close completes it.
+ * The deal's warning Task, assigned to the deal owner (an approval task: to the approver, OwnerId
+ * "Assigned To ID"), its key in Dealwatch_Key__c; an update rewrites Subject, Description and
+ * Priority in place, and a close completes it.
  * https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_task.htm
  */
 export function taskRecord(warning: WarningAnnotation): Record<string, unknown> {
@@ -55,7 +56,9 @@ export function taskRecord(warning: WarningAnnotation): Record<string, unknown> 
     Priority: warning.severity === 'critical' ? 'High' : 'Normal',
     ...(warning.open ? {} : { Status: 'Completed' }),
   };
-  if (warning.externalId !== null) return { attributes: { type: 'Task' }, id: warning.externalId, ...text };
+  // An approval task follows its approver (a changed mapping reassigns it while it is open).
+  const reassign = warning.approval && warning.open && warning.ownerId ? { OwnerId: warning.ownerId } : {};
+  if (warning.externalId !== null) return { attributes: { type: 'Task' }, id: warning.externalId, ...reassign, ...text };
   return {
     attributes: { type: 'Task' },
     WhatId: warning.dealId,

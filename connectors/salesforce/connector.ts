@@ -20,6 +20,7 @@ import {
 } from './schemas.js';
 import * as soql from './soql.js';
 import { annotate, findWarnings, type WarningRecord } from './writeback.js';
+import { flagsFieldDefinition, scoreFieldDefinition, warningKeyFieldDefinition, type CustomFieldCreate } from './custom-fields.js';
 import { WARNING_KEY_FIELD } from './mappers.js';
 import { pullHistory } from './history.js';
 
@@ -309,30 +310,34 @@ export class SalesforceConnector implements CrmConnector {
     return annotate(this.client, this.reader, batch, { score: this.scoreField, flags: this.flagsField, warningRecord: this.warningRecord }, signal);
   }
 
-  findWarnings(keys: string[], signal?: AbortSignal): Promise<Map<string, string>> {
-    return findWarnings(this.reader, keys, this.warningRecord, signal);
+  findWarnings(keys: string[], signal?: AbortSignal, scope?: { dealIds?: string[]; taskKeys?: string[] }): Promise<Map<string, string>> {
+    return findWarnings(this.reader, keys, this.warningRecord, signal, scope?.taskKeys);
   }
 
   async doctor(options: { fix?: boolean } = {}): Promise<DoctorReport> {
     const checks: DoctorReport['checks'] = [];
     const notes = this.warningRecord === 'note';
     try {
-      const [opportunity, task] = await Promise.all([this.describe('Opportunity'), notes ? null : this.describe('Task')]);
+      // Tasks are written whatever the warnings are (discount approvals are always Tasks).
+      const [opportunity, task] = await Promise.all([this.describe('Opportunity'), this.describe('Task')]);
       const fields = new Map(opportunity.fields.map((f) => [f.name, f]));
-      const fixHint = options.fix ? ' (Salesforce custom fields are created in Setup > Object Manager; the REST API cannot create them)' : '';
       for (const [role, name] of [['score', this.scoreField], ['flags', this.flagsField]] as const) {
         const field = fields.get(name);
+        if (!field) {
+          checks.push(options.fix
+            ? await this.createField(`Opportunity.${name} (${role})`, role === 'score' ? scoreFieldDefinition(name) : flagsFieldDefinition(name))
+            : { name: `Opportunity.${name} (${role})`, ok: false, detail: 'missing; run doctor with --fix to create it' });
+          continue;
+        }
         checks.push({
           name: `Opportunity.${name} (${role})`,
-          ok: Boolean(field?.updateable),
-          detail: !field
-            ? `missing${fixHint}`
-            : !field.updateable
-              ? 'exists but the integration user cannot edit it'
-              : role === 'flags' && field.type !== 'multipicklist'
-                // Written `;`-joined either way; a multi-select picklist (values = rule ids, labels = rule names) is what reps can filter on.
-                ? 'exists and is writable; flags are written as text (a multi-select picklist whose values are the rule ids lets reps filter them)'
-                : 'exists and is writable',
+          ok: Boolean(field.updateable),
+          detail: !field.updateable
+            ? 'exists but the integration user cannot edit it'
+            : role === 'flags' && field.type !== 'multipicklist'
+              // Written `;`-joined either way; a multi-select picklist (values = rule ids, labels = rule names) is what reps can filter on.
+              ? 'exists and is writable; flags are written as text (a multi-select picklist whose values are the rule ids lets reps filter them)'
+              : 'exists and is writable',
         });
       }
       for (const [role, name] of [['discount', this.settings.fieldMap.discount], ['lostReason', this.settings.fieldMap.lostReason]] as const) {
@@ -344,21 +349,27 @@ export class SalesforceConnector implements CrmConnector {
         const field = (await this.describe('Account')).fields.find((f) => f.name === targetAccount);
         checks.push({ name: `Account.${targetAccount} (targetAccount)`, ok: field?.type === 'boolean', detail: !field ? 'missing: fix fieldMap' : field.type === 'boolean' ? 'exists' : `is a ${field.type ?? 'non-checkbox'} field, not a checkbox` });
       }
-      if (task) {
-        checks.push({ name: 'Task create', ok: task.createable !== false, detail: task.createable === false ? 'the integration user cannot create Tasks' : 'allowed' });
-        // Each deal's warning Task carries its key here, where reps do not read it (Text(80) on Activity).
-        const key = task.fields.find((f) => f.name === WARNING_KEY_FIELD);
-        checks.push({
-          name: `Task.${WARNING_KEY_FIELD} (warning key)`,
-          ok: Boolean(key?.createable ?? key?.updateable),
-          detail: !key ? `missing: create a Text(80) custom field ${WARNING_KEY_FIELD} on Activity${fixHint}` : 'exists',
-        });
-      }
+      checks.push({ name: 'Task create', ok: task.createable !== false, detail: task.createable === false ? `the integration user cannot create Tasks${notes ? ' (discount approvals are Tasks)' : ''}` : 'allowed' });
+      // Each dealwatch Task (warning or approval) carries its key here, where reps do not read it (Text(80) on Activity).
+      const key = task.fields.find((f) => f.name === WARNING_KEY_FIELD);
+      const keyName = `Task.${WARNING_KEY_FIELD} (warning key)`;
+      if (!key && options.fix) checks.push(await this.createField(keyName, warningKeyFieldDefinition()));
+      else checks.push({ name: keyName, ok: Boolean(key?.createable ?? key?.updateable), detail: !key ? `missing: a Text(80) custom field ${WARNING_KEY_FIELD} on Activity; run doctor with --fix to create it` : 'exists' });
     } catch (err) {
       checks.push({ name: 'describe', ok: false, detail: err instanceof Error ? err.message : String(err) });
     }
     if (notes) checks.push(...(await this.noteChecks()));
     return { ok: checks.every((c) => c.ok), checks };
+  }
+
+  /** Creates one custom field through the Tooling API (see custom-fields.ts); a refusal is the check's detail. */
+  private async createField(name: string, definition: CustomFieldCreate): Promise<DoctorReport['checks'][number]> {
+    try {
+      await this.client.send('POST', this.client.dataPath('/tooling/sobjects/CustomField'), definition, { idempotent: false });
+      return { name, ok: true, detail: `created ${definition.FullName} (${String(definition.Metadata['type'])}); the integration user needs Edit field-level security on it` };
+    } catch (err) {
+      return { name, ok: false, detail: `could not create ${definition.FullName}: ${err instanceof Error ? err.message : String(err)}` };
+    }
   }
 
   /**

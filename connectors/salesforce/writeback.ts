@@ -41,17 +41,18 @@ export async function annotate(
   }
   const creates = batch.warnings.filter((w) => w.externalId === null);
   const updates = batch.warnings.filter((w) => w.externalId !== null);
-  const toRecord = options.warningRecord === 'note' ? noteRecord : taskRecord;
+  // Approval tasks are Tasks whatever the warnings are written as (a note cannot be assigned).
+  const asNote = (w: WarningAnnotation) => options.warningRecord === 'note' && !w.approval;
+  const toRecord = (w: WarningAnnotation) => (asNote(w) ? noteRecord(w) : taskRecord(w));
   for (const chunk of chunks(updates, COLLECTION_LIMIT)) {
     // By id: repeating an update changes nothing, so it is retried like any idempotent request.
     const outcomes = await saveChunk(client, 'PATCH', path, chunk.map(toRecord), true, signal);
     chunk.forEach((w, i) => result.warnings.set(w.key, outcomes[i] ?? toOutcome(undefined)));
   }
-  for (const chunk of chunks(creates, COLLECTION_LIMIT)) {
-    if (options.warningRecord === 'note') {
-      for (const [key, outcome] of await writeNotes(client, reader, path, chunk, signal)) result.warnings.set(key, outcome);
-      continue;
-    }
+  for (const chunk of chunks(creates.filter(asNote), COLLECTION_LIMIT)) {
+    for (const [key, outcome] of await writeNotes(client, reader, path, chunk, signal)) result.warnings.set(key, outcome);
+  }
+  for (const chunk of chunks(creates.filter((w) => !asNote(w)), COLLECTION_LIMIT)) {
     // https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_sobjects_collections_create.htm
     const outcomes = await saveChunk(client, 'POST', path, chunk.map(taskRecord), false, signal);
     chunk.forEach((w, i) => result.warnings.set(w.key, outcomes[i] ?? toOutcome(undefined)));
@@ -185,12 +186,20 @@ function chunkFailure(err: unknown): AnnotationOutcome & { ok: false } {
  * of SOQL, far below the URL limit). Notes: by the tag in Title, and only notes already linked to an
  * opportunity count (a note whose link is missing is left to annotate, which links it).
  */
-export async function findWarnings(reader: SoqlReader, keys: string[], warningRecord: WarningRecord, signal?: AbortSignal): Promise<Map<string, string>> {
+export async function findWarnings(
+  reader: SoqlReader, keys: string[], warningRecord: WarningRecord, signal?: AbortSignal, taskKeys: readonly string[] = [],
+): Promise<Map<string, string>> {
   if (warningRecord === 'note') {
-    const found = new Map<string, string>();
-    for (const [key, note] of await lookupNotes(reader, keys, signal)) if (note.linkedTo.length > 0) found.set(key, note.noteId);
+    // Approval tasks are Tasks even where warnings are notes.
+    const tasks = new Set(taskKeys);
+    const found = tasks.size > 0 ? await findTasks(reader, keys.filter((k) => tasks.has(k)), signal) : new Map<string, string>();
+    for (const [key, note] of await lookupNotes(reader, keys.filter((k) => !tasks.has(k)), signal)) if (note.linkedTo.length > 0) found.set(key, note.noteId);
     return found;
   }
+  return findTasks(reader, keys, signal);
+}
+
+async function findTasks(reader: SoqlReader, keys: string[], signal?: AbortSignal): Promise<Map<string, string>> {
   const wanted = new Set(keys);
   const found = new Map<string, string>();
   for (const group of chunks(keys, 50)) {

@@ -230,9 +230,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
     expireSalesforceTokens: () => salesforceCtx.expireAllTokens(),
     expireHubSpotTokens: () => hubspotCtx.expireOAuthTokens(),
-    setSalesforceCustomFields({ remove, add }) {
-      for (const f of remove) salesforceCtx.opportunityCustomFields.delete(f);
-      for (const f of add) salesforceCtx.opportunityCustomFields.add(f);
+    setSalesforceCustomFields({ remove, add, object }) {
+      const fields = object === 'Activity' ? salesforceCtx.activityCustomFields : salesforceCtx.opportunityCustomFields;
+      for (const f of remove) fields.delete(f);
+      for (const f of add) fields.add(f);
     },
     salesforceCustomFields: () => [...salesforceCtx.opportunityCustomFields],
     async drainDeliveries() {

@@ -71,7 +71,8 @@ export interface SandboxAdmin {
   expireSalesforceTokens(): void;
   /** Expires every HubSpot OAuth access token issued so far (the private app token stays valid). */
   expireHubSpotTokens(): void;
-  setSalesforceCustomFields(change: { remove: string[]; add: string[] }): void;
+  /** Removes or adds custom fields of Opportunity (default) or Activity (Task and Event). */
+  setSalesforceCustomFields(change: { remove: string[]; add: string[]; object?: 'Opportunity' | 'Activity' }): void;
   salesforceCustomFields(): string[];
   /** Waits until every queued webhook / outbound message has been delivered or given up. */
   drainDeliveries(): Promise<void>;

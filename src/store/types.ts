@@ -388,8 +388,9 @@ export interface FindingsLedger {
   markCarried(connectionId: string, records: readonly { dealId: string; externalId: string | null }[]): Promise<void>;
 
   /** The deal's warning record (null: the deal never had a finding since records exist). */
-  warningRecord(connectionId: string, dealId: string): Promise<WarningRecordEntry | null>;
-  /** Every warning record of the connection (tests, the admin view), by deal. */
+  /** The deal's warning record (or, with `kind: 'approval'`, its discount approval task). */
+  warningRecord(connectionId: string, dealId: string, kind?: WarningRecordEntry['kind']): Promise<WarningRecordEntry | null>;
+  /** Every warning record and approval task of the connection (tests, the admin view), by deal. */
   warningRecords(connectionId: string, options?: { limit?: number }): Promise<WarningRecordEntry[]>;
   /** Records whose CRM copy is behind (`planned`, `pending`, `failed`), oldest change first. */
   recordsDue(connectionId: string, options?: { statuses?: readonly WriteStatus[]; limit?: number }): Promise<WarningRecordEntry[]>;
@@ -400,10 +401,15 @@ export interface FindingsLedger {
   setRecordStatus(connectionId: string, updates: readonly WarningRecordUpdate[]): Promise<void>;
 }
 
-/** Where one deal's warning record stands (see migration 006). */
+/** Where one deal's warning record, or its approval task, stands (see migrations 006 and 010). */
 export interface WarningRecordEntry {
   connectionId: string;
   dealId: string;
+  /**
+   * `warning`: the rep's one record listing the deal's findings. `approval`: the task asking the
+   * approver to grant the deal's discount (open while its discount finding is open).
+   */
+  kind: 'warning' | 'approval';
   /** The service's lookup key of this record, kept out of what reps read. */
   recordKey: string;
   /** When this record's first finding opened; "resolved since" counts from it. */

@@ -130,8 +130,14 @@ export function updateActivity(ctx: HubSpotContext, kind: ActivityKind, id: stri
   const subject = str('hs_task_subject');
   const body = str('hs_note_body') ?? str('hs_task_body');
   const status = str('hs_task_status');
+  const ownerId = str('hubspot_owner_id');
+  // hubspot_owner_id must be an owner id (GET /crm/v3/owners), as on deals; it reassigns the task.
+  // https://developers.hubspot.com/docs/api-reference/latest/crm/activities/tasks/guide
+  const owner = ownerId === undefined ? undefined : ctx.store.book.reps.findIndex((r) => r.id === ownerId);
+  if (owner !== undefined && owner < 0) return { ok: false, error: propertyErrors([{ name: 'hubspot_owner_id', error: 'INVALID_OPTION' }]) };
   const custom = customActivityValues(ctx, kind, props);
   const activity = ctx.store.updateActivity(id, {
+    ...(owner !== undefined ? { owner } : {}),
     ...(subject !== undefined ? { subject } : {}),
     ...(body !== undefined ? { body } : {}),
     ...(kind === 'task' && status !== undefined ? { completed: status === 'COMPLETED' } : {}),
@@ -148,6 +154,10 @@ export function createActivity(ctx: HubSpotContext, kind: ActivityKind, input: A
   const tsRaw = props['hs_timestamp'];
   const at = tsRaw === undefined || tsRaw === null || tsRaw === '' ? null : parseTime(String(tsRaw));
   if (tsRaw !== undefined && tsRaw !== '' && at === null) problems.push({ name: 'hs_timestamp', error: 'INVALID_DATE' });
+  // The owner a task is assigned to must be an owner id (GET /crm/v3/owners), as on deals.
+  // https://developers.hubspot.com/docs/api-reference/latest/crm/activities/tasks/guide
+  const ownerRaw = props['hubspot_owner_id'];
+  if (ownerRaw !== undefined && ownerRaw !== null && ownerRaw !== '' && !ctx.store.book.reps.some((r) => r.id === String(ownerRaw))) problems.push({ name: 'hubspot_owner_id', error: 'INVALID_OPTION' });
   if (problems.length > 0) return { ok: false, error: propertyErrors(problems) };
   if (kind === 'note' && at === null) {
     return { ok: false, error: propertyErrors([{ name: 'hs_timestamp', error: 'INVALID_DATE' }]) };

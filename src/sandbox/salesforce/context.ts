@@ -28,6 +28,13 @@ export class SalesforceContext {
   readonly sessions = new Map<string, { expiresAt: number }>();
   /** Custom fields present on Opportunity (removable to simulate a misconfigured org). */
   readonly opportunityCustomFields = new Set(['Discount_Percent__c', 'Dealwatch_Score__c', 'Dealwatch_Flags__c', 'Loss_Reason__c']);
+  /** Custom fields present on Activity (Task and Event): dealwatch's record key field, removable. */
+  readonly activityCustomFields = new Set(['Dealwatch_Key__c']);
+  /**
+   * Fields created through the Tooling API (`Object.Field__c` -> their definition): describe shows
+   * them with that type, label and picklist values. See tooling.ts.
+   */
+  readonly createdFields = new Map<string, { type: 'string' | 'textarea' | 'double' | 'percent' | 'picklist' | 'multipicklist' | 'boolean'; label: string; picklistValues?: { value: string; label: string }[] }>();
   /**
    * Opportunity fields the integration user's profile sees read-only (field-level security without
    * Edit): describe says `updateable: false` and an update naming one fails that record with

@@ -8,6 +8,7 @@ const SOAP_TYPE: Record<string, string> = {
   string: 'xsd:string',
   textarea: 'xsd:string',
   picklist: 'xsd:string',
+  multipicklist: 'xsd:string',
   currency: 'xsd:double',
   double: 'xsd:double',
   percent: 'xsd:double',
@@ -55,10 +56,12 @@ export function describeTable(table: SfTable, apiVersion: string, store: BookSto
       groupable: filterableType(f.type) && f.type !== 'currency' && f.type !== 'double' && f.type !== 'percent',
       idLookup: f.name === 'Id',
       label: f.label,
-      length: f.type === 'id' || f.type === 'reference' ? 18 : f.type === 'string' || f.type === 'picklist' ? 255 : f.type === 'textarea' ? 32000 : 0,
+      length: f.type === 'id' || f.type === 'reference' ? 18 : f.type === 'string' || f.type === 'picklist' ? 255 : f.type === 'multipicklist' ? 4099 : f.type === 'textarea' ? 32000 : 0,
       name: f.name,
       nillable: f.nillable,
-      picklistValues: f.name === 'StageName' && table.name === 'Opportunity' ? stagePicklist : [],
+      picklistValues: f.name === 'StageName' && table.name === 'Opportunity'
+        ? stagePicklist
+        : (f.picklistValues ?? []).map((v) => ({ active: true, defaultValue: false, label: v.label, validFor: null, value: v.value })),
       precision: f.type === 'currency' ? 18 : 0,
       referenceTo: f.reference ? [f.reference.referenceTo] : [],
       relationshipName: f.reference ? f.reference.relationshipName : null,

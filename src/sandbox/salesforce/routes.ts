@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseSoql, SoqlSyntaxError } from '../soql/parser.js';
 import { executeSoql, SoqlError, type CompiledQuery } from '../soql/execute.js';
 import { sfError, type SalesforceContext } from './context.js';
+import { createCustomField } from './tooling.js';
 import { QueryCursors } from './cursors.js';
 import { describeTable } from './describe.js';
 import { renderFullRecord, renderQueryRecord } from './records.js';
@@ -231,6 +232,11 @@ export function salesforceRoutes(ctx: SalesforceContext) {
           return outcome.ok ? { id: outcome.id, success: true, errors: [] } : { ...(mode === 'update' && idOf(r) ? { id: idOf(r) } : {}), success: false, errors: [outcome.error] };
         });
       };
+      // https://developer.salesforce.com/docs/atlas.en-us.api_tooling.meta/api_tooling/tooling_api_objects_customfield.htm
+      data.post('/services/data/:version/tooling/sobjects/CustomField', async (request: Req<{ version: string }, unknown>, reply) => {
+        const outcome = createCustomField(ctx, request.body);
+        return reply.code(outcome.status).send(outcome.body);
+      });
       data.post('/services/data/:version/composite/sobjects', collection('create'));
       data.patch('/services/data/:version/composite/sobjects', collection('update'));
 

@@ -9,7 +9,7 @@ import type { SalesforceContext } from './context.js';
 import { textPreview } from './content.js';
 
 /** `base64` fields (ContentNote.Content) cannot be filtered; query results carry a URL to the blob. */
-export type SfFieldType = 'id' | 'string' | 'textarea' | 'picklist' | 'reference' | 'currency' | 'double' | 'percent' | 'int' | 'boolean' | 'date' | 'datetime' | 'base64';
+export type SfFieldType = 'id' | 'string' | 'textarea' | 'picklist' | 'multipicklist' | 'reference' | 'currency' | 'double' | 'percent' | 'int' | 'boolean' | 'date' | 'datetime' | 'base64';
 
 export interface SfField {
   name: string;
@@ -22,6 +22,8 @@ export interface SfField {
   createable: boolean;
   nillable: boolean;
   custom: boolean;
+  /** Values of a picklist or multi-select picklist field created with them (describe's picklistValues). */
+  picklistValues?: { value: string; label: string }[];
 }
 
 export interface SfTable {
@@ -146,7 +148,10 @@ export function salesforceTables(ctx: SalesforceContext): Map<string, SfTable> {
     Loss_Reason__c: { name: 'Loss_Reason__c', label: 'Loss Reason', type: 'picklist', get: (r) => deal(r).lostReason, updateable: true },
   };
   for (const name of ctx.opportunityCustomFields) {
-    const spec = customSpecs[name];
+    // A field created through the Tooling API takes the type it was created with.
+    const created = ctx.createdFields.get(`Opportunity.${name}`);
+    const base = customSpecs[name] ?? (created ? { name, label: created.label, type: created.type, get: (r: number) => dealCustom(r, name), updateable: true } : undefined);
+    const spec = base && created ? { ...base, type: created.type, label: created.label, ...(created.picklistValues ? { picklistValues: created.picklistValues } : {}) } : base;
     if (spec) opportunityFields.push(ctx.readOnlyOpportunityFields.has(name) ? { ...spec, updateable: false, createable: false } : spec);
   }
   add(table('Opportunity', 'Opportunity', '006', opportunityFields, { count: () => book.deals.length, deleted: (r) => deal(r).deleted, byId: (id) => store.dealIndex(id) }));
@@ -182,9 +187,12 @@ export function salesforceTables(ctx: SalesforceContext): Map<string, SfTable> {
         { name: 'TaskSubtype', type: 'picklist', get: (r) => TASK_SUBTYPE[act(r).kind], createable: true },
         { name: 'CallType', type: 'picklist', get: (r) => (act(r).kind === 'call' ? (act(r).direction === 'inbound' ? 'Inbound' : 'Outbound') : null), updateable: true },
         { name: 'CompletedDateTime', type: 'datetime', get: (r) => (act(r).completed ? act(r).at : null) },
-        // A Text(80) custom field on Activity, as an admin creates it for dealwatch's record keys.
+        // A Text(80) custom field on Activity, as an admin (or doctor --fix) creates it for dealwatch's
+        // record keys; absent in an org that lacks it.
         // https://help.salesforce.com/s/articleView?id=sf.adding_fields.htm
-        { name: 'Dealwatch_Key__c', label: 'Dealwatch Key', type: 'string', get: (r) => act(r).custom?.['Dealwatch_Key__c'] ?? null, updateable: true },
+        ...(ctx.activityCustomFields.has('Dealwatch_Key__c')
+          ? [{ name: 'Dealwatch_Key__c', label: 'Dealwatch Key', type: 'string' as const, get: (r: number) => act(r).custom?.['Dealwatch_Key__c'] ?? null, updateable: true }]
+          : []),
       ],
       { count: () => book.activities.length, belongs: (r) => !isEvent(r), deleted: (r) => act(r).deleted, byId: (id) => rowOfActivity(id, false) },
     ),

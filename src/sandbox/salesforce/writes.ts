@@ -134,7 +134,10 @@ export function createActivityRecord(ctx: SalesforceContext, table: SfTable, val
     dealIdx = idx;
   }
   const ownerId = get('OwnerId');
-  const owner = ownerId === undefined ? -1 : store.book.reps.findIndex((r) => r.id === ownerId || r.id.slice(0, 15) === ownerId);
+  const owner = ownerId === undefined ? -1 : store.book.reps.findIndex((r) => r.id === ownerId || r.id.slice(0, 15) === String(ownerId).slice(0, 15));
+  // OwnerId ("Assigned To ID") must name an active user; an unknown id is refused, as on Opportunity.
+  // https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_task.htm
+  if (ownerId !== undefined && owner < 0) return fieldError('INVALID_CROSS_REFERENCE_KEY', 'Assigned To ID: owner cannot be blank', ['OwnerId']);
   const isEvent = table.name === 'Event';
   const subtype = String(get('TaskSubtype') ?? get('Type') ?? 'Task');
   const kind: ActivityKind = isEvent ? 'meeting' : subtype === 'Call' ? 'call' : subtype === 'Email' ? 'email' : 'task';
@@ -183,8 +186,8 @@ function customValues(table: SfTable, values: Record<string, unknown>): Record<s
 }
 
 /**
- * Task update by id (Subject, Description, Status, Priority, custom fields): the record changes in
- * place; Status 'Completed' closes it.
+ * Task update by id (Subject, Description, Status, Priority, OwnerId, custom fields): the record
+ * changes in place; Status 'Completed' closes it; OwnerId reassigns it.
  * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_sobjects_collections_update.htm
  */
 export function updateTaskRecord(ctx: SalesforceContext, table: SfTable, id: string, values: Record<string, unknown>, apply = true): WriteOutcome {
@@ -198,8 +201,13 @@ export function updateTaskRecord(ctx: SalesforceContext, table: SfTable, id: str
   const subject = valueOf(values, 'Subject');
   const description = valueOf(values, 'Description');
   const status = valueOf(values, 'Status');
+  const ownerId = valueOf(values, 'OwnerId');
+  // Reassigning a Task: OwnerId must name a user (the same refusal as on create).
+  const owner = ownerId === undefined ? undefined : store.book.reps.findIndex((r) => r.id.slice(0, 15) === String(ownerId).slice(0, 15));
+  if (owner !== undefined && owner < 0) return fieldError('INVALID_CROSS_REFERENCE_KEY', 'Assigned To ID: owner cannot be blank', ['OwnerId']);
   const custom = customValues(table, values);
   store.updateActivity(activity.id, {
+    ...(owner !== undefined ? { owner } : {}),
     ...(subject !== undefined ? { subject: String(subject ?? '') } : {}),
     ...(description !== undefined ? { body: description === null ? null : String(description) } : {}),
     ...(status !== undefined ? { completed: status === 'Completed' } : {}),

@@ -41,6 +41,7 @@ function toRecord(row: Row): WarningRecordEntry {
   return {
     connectionId: row.connection_id as string,
     dealId: row.deal_id as string,
+    kind: (row.kind ?? 'warning') as WarningRecordEntry['kind'],
     recordKey: row.record_key as string,
     openedAt: row.opened_at as string,
     state: row.state as WarningRecordEntry['state'],
@@ -52,6 +53,9 @@ function toRecord(row: Row): WarningRecordEntry {
     writeAttempts: row.write_attempts as number,
   };
 }
+
+/** The rule whose findings ask someone other than the rep for something: its deals get an approval task too. */
+const APPROVAL_RULE = 'discount_over_limit';
 
 const FINDING_RECORD = 'deal_id text, rule_id text, severity text, message text, evidence jsonb, suggested_action text';
 
@@ -105,8 +109,8 @@ export function findingsLedger(db: Db, t: Tables): FindingsLedger {
                CASE WHEN o.open THEN 'open' ELSE 'closed' END, $3::timestamptz, 'planned'
              FROM unnest($2::text[]) AS d(deal_id)
              CROSS JOIN LATERAL (SELECT EXISTS (SELECT 1 FROM ${t.findings} f WHERE f.connection_id = $1 AND f.deal_id = d.deal_id AND f.status = 'open') AS open) o
-             WHERE o.open OR EXISTS (SELECT 1 FROM ${t.warningRecords} x WHERE x.connection_id = $1 AND x.deal_id = d.deal_id)
-             ON CONFLICT (connection_id, deal_id) DO UPDATE SET
+             WHERE o.open OR EXISTS (SELECT 1 FROM ${t.warningRecords} x WHERE x.connection_id = $1 AND x.deal_id = d.deal_id AND x.kind = 'warning')
+             ON CONFLICT (connection_id, deal_id, kind) DO UPDATE SET
                record_key = CASE WHEN ${fresh} THEN EXCLUDED.record_key ELSE w.record_key END,
                opened_at = CASE WHEN ${fresh} THEN EXCLUDED.opened_at ELSE w.opened_at END,
                external_id = CASE WHEN ${fresh} THEN NULL ELSE w.external_id END,
@@ -114,6 +118,29 @@ export function findingsLedger(db: Db, t: Tables): FindingsLedger {
                state = EXCLUDED.state, changed_at = EXCLUDED.changed_at, write_status = 'planned',
                write_error = NULL, write_attempts = 0, updated_at = now()`,
             [connectionId, touched, at],
+          );
+        }
+        const discount = [...new Set([...diff.opened.map((o) => o.finding), ...diff.resolved].filter((f) => f.ruleId === APPROVAL_RULE).map((f) => f.dealId))];
+        if (discount.length > 0) {
+          // The deal's approval task (its own row, kind 'approval') follows its discount finding the
+          // same way: open while the finding is open, closed when it resolves, never reopened once
+          // the CRM shows it closed (a later discount asks again, under a new key).
+          const fresh = `(w.state = 'closed' AND w.write_status = 'written' AND EXCLUDED.state = 'open')`;
+          await tx.query(
+            `INSERT INTO ${t.warningRecords} AS w (connection_id, deal_id, kind, record_key, opened_at, state, changed_at, write_status)
+             SELECT $1, d.deal_id, 'approval', 'dwa-' || md5($1 || '/' || d.deal_id || '/' || $3::text), $3::timestamptz,
+               CASE WHEN o.open THEN 'open' ELSE 'closed' END, $3::timestamptz, 'planned'
+             FROM unnest($2::text[]) AS d(deal_id)
+             CROSS JOIN LATERAL (SELECT EXISTS (SELECT 1 FROM ${t.findings} f WHERE f.connection_id = $1 AND f.deal_id = d.deal_id AND f.rule_id = '${APPROVAL_RULE}' AND f.status = 'open') AS open) o
+             WHERE o.open OR EXISTS (SELECT 1 FROM ${t.warningRecords} x WHERE x.connection_id = $1 AND x.deal_id = d.deal_id AND x.kind = 'approval')
+             ON CONFLICT (connection_id, deal_id, kind) DO UPDATE SET
+               record_key = CASE WHEN ${fresh} THEN EXCLUDED.record_key ELSE w.record_key END,
+               opened_at = CASE WHEN ${fresh} THEN EXCLUDED.opened_at ELSE w.opened_at END,
+               external_id = CASE WHEN ${fresh} THEN NULL ELSE w.external_id END,
+               create_sent = CASE WHEN ${fresh} THEN false ELSE w.create_sent END,
+               state = EXCLUDED.state, changed_at = EXCLUDED.changed_at, write_status = 'planned',
+               write_error = NULL, write_attempts = 0, updated_at = now()`,
+            [connectionId, discount, at],
           );
         }
       });
@@ -139,13 +166,13 @@ export function findingsLedger(db: Db, t: Tables): FindingsLedger {
       );
     },
 
-    async warningRecord(connectionId, dealId) {
-      const [row] = await db.query(`SELECT * FROM ${t.warningRecords} WHERE connection_id = $1 AND deal_id = $2`, [connectionId, dealId]);
+    async warningRecord(connectionId, dealId, kind = 'warning') {
+      const [row] = await db.query(`SELECT * FROM ${t.warningRecords} WHERE connection_id = $1 AND deal_id = $2 AND kind = $3`, [connectionId, dealId, kind]);
       return row ? toRecord(row) : null;
     },
 
     async warningRecords(connectionId, options = {}) {
-      const rows = await db.query(`SELECT * FROM ${t.warningRecords} WHERE connection_id = $1 ORDER BY deal_id LIMIT $2`, [connectionId, options.limit ?? 10_000]);
+      const rows = await db.query(`SELECT * FROM ${t.warningRecords} WHERE connection_id = $1 ORDER BY deal_id, kind DESC LIMIT $2`, [connectionId, options.limit ?? 10_000]);
       return rows.map(toRecord);
     },
 

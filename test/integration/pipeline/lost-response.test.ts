@@ -12,7 +12,7 @@ import { ConnectionSettings } from '../../../src/domain/model/index.js';
 import type { FaultRule } from '../../../src/sandbox/index.js';
 import { startSandbox } from '../../../src/sandbox/index.js';
 import { redisAvailable } from '../../support/services.js';
-import { openRecordsPerDeal, warningRecordsPerKey, writtenRecords } from './warning-records.js';
+import { isApprovalKey, openRecordsPerDeal, warningRecordsPerKey, warningsOnly, writtenRecords } from './warning-records.js';
 import { startHarness, total, type Harness } from './harness.js';
 
 const redisOk = await redisAvailable();
@@ -120,14 +120,18 @@ for (const c of CASES) {
 
       // The first batch was applied in the CRM but reported failed (retryable) as a whole.
       expect(lost).toHaveLength(1);
-      const firstBatch = [...lost[0]!.warnings.values()];
+      // Warning records; the deals' approval tasks (key dwa-...) are created in their own request
+      // where warnings are notes (HubSpot: not faulted here; Salesforce: lost as well).
+      const firstBatch = [...lost[0]!.warnings].filter(([key]) => !isApprovalKey(key)).map(([, o]) => o);
+      const approvals = [...lost[0]!.warnings.keys()].filter(isApprovalKey).length;
       expect(firstBatch.length).toBeGreaterThan(0);
       expect(firstBatch.every((o) => !o.ok && o.retryable)).toBe(true);
       const faulted = h.sandbox.state.calls.filter((call) => call.fault === 'lost_response');
       expect(faulted.length).toBeGreaterThan(0);
       expect(faulted.every((call) => call.method === 'POST')).toBe(true);
       // One create request per batch (200 Tasks, 100 notes): the connector did not retry the create itself.
-      expect(faulted).toHaveLength(Math.ceil(firstBatch.length / (c.provider === 'salesforce' ? 200 : 100)));
+      const requests = c.provider === 'hubspot' ? Math.ceil(firstBatch.length / 100) : c.notes ? Math.ceil(firstBatch.length / 200) + Math.ceil(approvals / 200) : Math.ceil((firstBatch.length + approvals) / 200);
+      expect(faulted).toHaveLength(requests);
 
       // The next run: nothing left to write, nothing written twice.
       const second = await h.sync(c.connectionId, 'incremental');
@@ -141,7 +145,7 @@ for (const c of CASES) {
       const { perKey, strays } = warningRecordsPerKey(h.sandbox, c.provider, new Set(warningRecords.map((r) => r.recordKey)));
       expect([...perKey].filter(([, n]) => n !== 1)).toEqual([]);
       expect(strays).toBe(0);
-      const records = writtenRecords(h.sandbox, c.provider);
+      const records = warningsOnly(writtenRecords(h.sandbox, c.provider));
       expect(records).toHaveLength(new Set(ledger.map((f) => f.dealId)).size);
       expect([...openRecordsPerDeal(records).values()].every((n) => n === 1)).toBe(true);
       // The ledger holds the id of the record the CRM has (found by key, not a second one).

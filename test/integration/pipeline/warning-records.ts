@@ -16,7 +16,17 @@ export interface WrittenRecord {
   open: boolean;
   /** What a rep reads: subject/title and body, HTML tags stripped. */
   text: string;
+  /**
+   * `approval`: a deal's discount approval task (assigned to the approver, its key `dwa-...`), kept
+   * apart from the one warning record per deal; `warning`: anything else dealwatch wrote.
+   */
+  role: 'warning' | 'approval';
+  /** Whom the record is assigned to as last written (OwnerId / hubspot_owner_id); null: not set. */
+  ownerId: string | null;
 }
+
+/** Approval task keys (the ledger's `approval` rows) start so; warning record keys with `dw-`. */
+export const isApprovalKey = (key: string | null): boolean => key !== null && key.startsWith('dwa-');
 
 const stripTags = (html: string): string => html.replace(/<br\s*\/?>/g, '\n').replace(/<\/p>/g, '\n').replace(/<[^>]+>/g, '').replaceAll('&amp;', '&').replaceAll('&#39;', "'").replaceAll('&quot;', '"').replaceAll('&lt;', '<').replaceAll('&gt;', '>');
 
@@ -35,14 +45,21 @@ export function writtenRecords(sandbox: Sandbox, provider: 'hubspot' | 'salesfor
     const text = stripTags(`${title}\n${body}`);
     const completed = f['Status'] === 'Completed' || f['hs_task_status'] === 'COMPLETED';
     const key = f['Dealwatch_Key__c'] ?? f['dealwatch_key'] ?? /\[dw:([0-9a-f]{16})\]/.exec(f['Title'] ?? '')?.[1] ?? null;
-    return { provider: r.provider, dealId: r.dealId, recordId: id.slice(id.indexOf(':') + 1), key, open: !completed && !/Pipeline health: all clear/.test(text), text };
+    const ownerId = f['OwnerId'] ?? f['hubspot_owner_id'] ?? null;
+    return { provider: r.provider, dealId: r.dealId, recordId: id.slice(id.indexOf(':') + 1), key, open: !completed && !/Pipeline health: all clear/.test(text), text, role: isApprovalKey(key) ? 'approval' : 'warning', ownerId };
   });
 }
 
-/** Open records per deal (a deal with two is a defect). */
+/** Only the warning records (approval tasks left out): what "one record per deal" counts. */
+export const warningsOnly = (records: readonly WrittenRecord[]): WrittenRecord[] => records.filter((r) => r.role === 'warning');
+
+/**
+ * Open warning records per deal (a deal with two is a defect). A deal's approval task is told
+ * apart by its key and not counted: it is the approver's, not a second warning.
+ */
 export function openRecordsPerDeal(records: readonly WrittenRecord[]): Map<string, number> {
   const out = new Map<string, number>();
-  for (const r of records) if (r.open) out.set(`${r.provider}:${r.dealId}`, (out.get(`${r.provider}:${r.dealId}`) ?? 0) + 1);
+  for (const r of records) if (r.open && r.role === 'warning') out.set(`${r.provider}:${r.dealId}`, (out.get(`${r.provider}:${r.dealId}`) ?? 0) + 1);
   return out;
 }
 

@@ -20,7 +20,7 @@ const settingsOf = (writeback: 'on' | 'dry-run' | 'off', provider: 'hubspot' | '
 /** A deal's warning record, due (no CRM id yet: it is created). */
 function row(key: string, dealId: string, writeStatus: WriteStatus = 'planned', writeAttempts = 0): WarningRecordEntry {
   return {
-    connectionId: 'hs', dealId, recordKey: key, openedAt: '2026-11-26T09:00:00.000Z', state: 'open', changedAt: '2026-11-26T09:00:00.000Z',
+    connectionId: 'hs', dealId, kind: 'warning', recordKey: key, openedAt: '2026-11-26T09:00:00.000Z', state: 'open', changedAt: '2026-11-26T09:00:00.000Z',
     externalId: null, createSent: false, writeStatus, writeError: null, writeAttempts,
   };
 }

@@ -16,7 +16,7 @@ const settings = ConnectionSettings.parse({ id: 'hs', provider: 'hubspot', acces
 
 function record(key: string, dealId: string, writeStatus: WriteStatus, over: Partial<WarningRecordEntry> = {}): WarningRecordEntry {
   return {
-    connectionId: 'hs', dealId, recordKey: key, openedAt: '2026-11-26T09:00:00.000Z', state: 'open', changedAt: '2026-11-26T09:00:00.000Z',
+    connectionId: 'hs', dealId, kind: 'warning', recordKey: key, openedAt: '2026-11-26T09:00:00.000Z', state: 'open', changedAt: '2026-11-26T09:00:00.000Z',
     externalId: null, createSent: writeStatus === 'pending' || writeStatus === 'failed', writeStatus, writeError: null, writeAttempts: writeStatus === 'failed' ? 1 : 0, ...over,
   };
 }

@@ -194,7 +194,9 @@ describe('HubSpot doctor', () => {
       .get('/crm/v3/properties/notes').times(2).query(true).reply(200, { results: [] })
       .post('/crm/v3/properties/notes/groups').reply(201, { name: 'dealwatch', label: 'dealwatch' })
       .post('/crm/v3/properties/notes', (b) => (created.push(b as (typeof created)[number]), true))
-      .reply(201, { name: 'dealwatch_key', type: 'string' });
+      .reply(201, { name: 'dealwatch_key', type: 'string' })
+      // Discount approvals are tasks even where warnings are notes: the key property is checked there too.
+      .get('/crm/v3/properties/tasks').query(true).reply(200, { results: [{ name: 'dealwatch_key', type: 'string' }] });
     const report = await connector().doctor({ fix: true });
     expect(created.map((p) => [p.name, p.type])).toEqual([['dealwatch_score', 'number'], ['dealwatch_key', 'string']]);
     expect(report.checks.find((c) => c.name === 'property notes.dealwatch_key')).toMatchObject({ ok: true, detail: 'dealwatch_key created on notes' });
@@ -203,8 +205,10 @@ describe('HubSpot doctor', () => {
     expect(report.ok).toBe(true);
 
     nock(BASE_URL).get('/crm/v3/properties/deals').query(true).reply(200, fixture('properties-deals.json'))
-      .get('/crm/v3/properties/notes').query(true).reply(200, { results: [] });
+      .get('/crm/v3/properties/notes').query(true).reply(200, { results: [] })
+      .get('/crm/v3/properties/tasks').query(true).reply(200, { results: [] });
     const dry = await connector().doctor();
+    expect(dry.checks.find((c) => c.name === 'property tasks.dealwatch_key')?.detail).toContain('missing');
     expect(dry.checks.find((c) => c.name === 'property notes.dealwatch_key')?.detail).toContain('missing');
     expect(dry.ok).toBe(false);
     expect(dry.checks.find((c) => c.name === 'property dealwatch_score')?.detail).toContain('missing');

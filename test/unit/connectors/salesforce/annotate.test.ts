@@ -149,7 +149,7 @@ describe('salesforce doctor', () => {
       { name: 'Opportunity.Dealwatch_Flags__c (flags)', ok: false, detail: 'exists but the integration user cannot edit it' },
       { name: 'Opportunity.Missing__c (lostReason)', ok: false, detail: 'missing: fix fieldMap' },
       { name: 'Task create', ok: true, detail: 'allowed' },
-      { name: 'Task.Dealwatch_Key__c (warning key)', ok: false, detail: 'missing: create a Text(80) custom field Dealwatch_Key__c on Activity' },
+      { name: 'Task.Dealwatch_Key__c (warning key)', ok: false, detail: 'missing: a Text(80) custom field Dealwatch_Key__c on Activity; run doctor with --fix to create it' },
     ]);
   });
 });
