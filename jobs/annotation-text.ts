@@ -6,7 +6,7 @@
  */
 import type { LedgerFinding, Severity } from '../src/domain/model/index.js';
 import { ruleName } from '../src/domain/rules/names.js';
-import { createDayClock, readableDates, readableDay } from '../src/domain/time.js';
+import { createDayClock, readableDates, readableDay, type DayClock } from '../src/domain/time.js';
 import type { LedgerEntry, WarningRecordEntry } from '../src/store/types.js';
 import type { WarningAnnotation } from '../connectors/types.js';
 
@@ -37,13 +37,25 @@ export interface DealWarningText {
 }
 
 /**
+ * One day clock per time zone, for the life of the process: a write-back words thousands of
+ * warnings in one zone, and building a clock (an Intl formatter) per warning was a visible part
+ * of a large write-back's time.
+ */
+const clocks = new Map<string, DayClock>();
+function clockOf(timezone: string): DayClock {
+  let clock = clocks.get(timezone);
+  if (clock === undefined) clocks.set(timezone, (clock = createDayClock(timezone)));
+  return clock;
+}
+
+/**
  * The warning record of one deal, as the rep reads it: open findings most severe first, each with
  * what to do; then what was resolved since the record opened; "all clear" when nothing is open.
  * The one renderer of that text (write-back, the admin view and the web app use it).
  */
 export function dealWarningText(input: DealWarningInput): DealWarningText {
   const open = [...input.open].sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || a.firstSeenAt.localeCompare(b.firstSeenAt) || a.ruleId.localeCompare(b.ruleId));
-  const since = readableDay(createDayClock(input.timezone).dayOf(Date.parse(input.openedAt)));
+  const since = readableDay(clockOf(input.timezone).dayOf(Date.parse(input.openedAt)));
   const resolvedNames = [...new Set(input.resolved.map((f) => ruleName(f.ruleId)))];
   const resolvedLine = resolvedNames.length > 0 ? [`Resolved since ${since}: ${resolvedNames.join(', ')}.`] : [];
   const top = open[0];

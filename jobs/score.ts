@@ -4,27 +4,13 @@
  * applies the findings diff to the ledger. The score processor then asks for the write-back of the
  * deals whose score or flags changed; the events fast path calls `scoreDeals` directly.
  */
-import {
-  diffFindings,
-  engineSettingsFromConnection,
-  evaluateDeals,
-  learnBenchmarks,
-  type Benchmarks,
-  type EngineInput,
-} from '../src/domain/engine.js';
+import { diffFindings, engineSettingsFromConnection, evaluateDeals, learnBenchmarks, type Benchmarks } from '../src/domain/engine.js';
 import { ConfigError } from '../src/domain/errors.js';
-import type { ConnectionSettings, Deal } from '../src/domain/model/index.js';
+import type { ConnectionSettings } from '../src/domain/model/index.js';
 import type { JobContext, JobPayload, JobResults } from '../src/queue/index.js';
+import { loadBenchmarkHistory, loadEngineInput } from '../src/store/engine-input.js';
 import type { LedgerDiff } from '../src/store/types.js';
 import { settingsOf, type PipelineDeps } from './deps.js';
-import { isoDateIn } from '../src/domain/time.js';
-
-/** Closed deals this far back feed the benchmarks (win rates, stage durations). */
-const BENCHMARK_DAYS = 730;
-/** Closed deals this recent are still checked by the closed-deal rules. */
-const RECENT_CLOSED_DAYS = 120;
-/** Snapshots this far back (amount drops compare with the snapshot a week ago). */
-const SNAPSHOT_DAYS = 10;
 
 export interface ScoreOutcome {
   scored: number;
@@ -45,20 +31,6 @@ export class BenchmarkCache {
   }
 }
 
-function daysBefore(day: string, days: number): string {
-  const t = Date.parse(`${day}T00:00:00Z`) - days * 86_400_000;
-  return new Date(t).toISOString().slice(0, 10);
-}
-
-/** Few deals (the webhook path): read them one by one rather than every recently closed deal. */
-const FEW_DEALS = 20;
-
-async function closedAmong(deps: PipelineDeps, id: string, dealIds: readonly string[], sinceDay: string): Promise<Deal[]> {
-  if (dealIds.length > FEW_DEALS) return deps.store.deals.loadClosedSince(id, sinceDay);
-  const found = await Promise.all(dealIds.map((d) => deps.store.deals.get(id, d)));
-  return found.filter((d): d is Deal => d !== null && d.isClosed && !d.isDeleted && d.closeDate !== null && d.closeDate >= sinceDay);
-}
-
 /** Scores the deals and records the findings; pure engine in the middle, store on both sides. */
 export async function scoreDeals(
   deps: PipelineDeps,
@@ -73,39 +45,13 @@ export async function scoreDeals(
   if (!engine.ok) throw new ConfigError(engine.issues.map((i) => `connections[${id}].${i}`));
   const now = deps.clock();
   const nowIso = now.toISOString();
-  const today = isoDateIn(engine.settings.timezone, now);
 
-  const wanted = new Set(dealIds);
-  const [open, closed, stages, owners] = await Promise.all([
-    store.deals.loadOpen(id, dealIds),
-    closedAmong(deps, id, dealIds, daysBefore(today, RECENT_CLOSED_DAYS)),
-    store.stages.list(id),
-    store.owners.list(id),
-  ]);
-  const deals: Deal[] = [...open, ...closed.filter((d) => wanted.has(d.externalId))];
-  const ids = deals.map((d) => d.externalId);
-  const [activities, stageChanges, fieldChanges, snapshots] = await Promise.all([
-    store.activities.forDeals(id, ids),
-    store.history.stageChanges(id, { dealIds: ids }),
-    store.history.fieldChanges(id, { dealIds: ids }),
-    store.snapshots.read(id, daysBefore(today, SNAPSHOT_DAYS), today, dealIds),
-  ]);
-  const input: EngineInput = {
-    settings: engine.settings,
-    deals,
-    activities,
-    stageChanges,
-    fieldChanges,
-    stages,
-    owners,
-    snapshots,
-  };
+  // The same loader as the reports (src/store/engine-input.ts), scoped to these deals.
+  const input = await loadEngineInput(store, engine.settings, now, dealIds);
 
   let learned = benchmarks.get(id);
   if (!learned || options.refreshBenchmarks) {
-    const closed = await store.deals.loadClosedSince(id, daysBefore(today, BENCHMARK_DAYS));
-    const closedChanges = await store.history.stageChanges(id, { dealIds: closed.map((d) => d.externalId) });
-    learned = learnBenchmarks({ deals: closed, stageChanges: closedChanges }, engine.settings.rules.stuck_in_stage.minSamples);
+    learned = learnBenchmarks(await loadBenchmarkHistory(store, engine.settings, now), engine.settings.rules.stuck_in_stage.minSamples);
     benchmarks.set(id, learned);
   }
 

@@ -27,17 +27,12 @@ import {
   type Period,
   type ReportContext,
 } from '../domain/engine.js';
+import { loadEngineInput } from '../store/engine-input.js';
 import type { LedgerEntry } from '../store/types.js';
 import type { ConnectionDirectory, ReviewService, ServerStore } from './ports.js';
 import { changesRange } from './report-range.js';
 
 const DAY_MS = 86_400_000;
-/** Closed deals this far back teach win rates and cycle lengths. */
-const HISTORY_DAYS = 730;
-/** Activities this far back count (rules look at weeks; KPIs at a quarter and the one before). */
-const ACTIVITY_DAYS = 400;
-/** Snapshots this far back feed pipeline changes and last week's forecast. */
-const SNAPSHOT_DAYS = 120;
 /** Critical findings opened this recently are "new" in the morning review. */
 const NEW_FINDING_MS = DAY_MS;
 
@@ -46,8 +41,6 @@ export const KPI_PERIODS = ['30d', '90d', 'qtd', 'quarter'] as const;
 export type KpiPeriodName = (typeof KPI_PERIODS)[number];
 export const FORECAST_PERIODS = ['quarter', 'next_quarter'] as const;
 export type ForecastPeriodName = (typeof FORECAST_PERIODS)[number];
-
-const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 interface Loaded {
   input: EngineInput;
@@ -66,24 +59,8 @@ export function createReviewService(deps: { store: ServerStore; connections: Con
   }
 
   async function load(connectionId: string, now: Date): Promise<Loaded> {
-    const settings = settingsOf(connectionId);
-    const nowMs = now.getTime();
-    const [open, closed, stages, owners, stageChanges, fieldChanges, snapshots] = await Promise.all([
-      store.deals.loadOpen(connectionId),
-      store.deals.loadClosedSince(connectionId, isoDay(nowMs - HISTORY_DAYS * DAY_MS)),
-      store.stages.list(connectionId),
-      store.owners.list(connectionId),
-      store.history.stageChanges(connectionId),
-      store.history.fieldChanges(connectionId),
-      store.snapshots.read(connectionId, isoDay(nowMs - SNAPSHOT_DAYS * DAY_MS), isoDay(nowMs)),
-    ]);
-    const deals = [...open, ...closed];
-    const activities = await store.activities.forDeals(
-      connectionId,
-      deals.map((d) => d.externalId),
-      { since: new Date(nowMs - ACTIVITY_DAYS * DAY_MS).toISOString() },
-    );
-    const input: EngineInput = { settings, deals, activities, stageChanges, fieldChanges, stages, owners, snapshots };
+    // The same loader as scoring (src/store/engine-input.ts), for the whole book.
+    const input = await loadEngineInput(store, settingsOf(connectionId), now);
     const indexed = indexInput(input, now);
     const evaluation = evaluateDeals(input, now, { indexed });
     return { input, ctx: reportContext(indexed, evaluation) };

@@ -181,8 +181,11 @@ export interface DealRepository {
    * left out).
    */
   loadOpen(connectionId: string, externalIds?: readonly string[]): Promise<Deal[]>;
-  /** Live deals closed (won or lost) with a close date on or after `sinceDay` (win-rate benchmarks). */
-  loadClosedSince(connectionId: string, sinceDay: string): Promise<Deal[]>;
+  /**
+   * Live deals closed (won or lost) with a close date on or after `sinceDay` (win-rate benchmarks,
+   * closed-deal rules): all of them, or only those among `externalIds`.
+   */
+  loadClosedSince(connectionId: string, sinceDay: string, externalIds?: readonly string[]): Promise<Deal[]>;
   /**
    * External ids of deals whose row changed (insert, content update, tombstone) at or after
    * `since`, compared with the database's clock. Prefer `UpsertResult.changedIds` when at hand.

@@ -19,6 +19,18 @@ function statusOf(pid: number): { rssKb: number; hwmKb: number } | null {
   }
 }
 
+/** CPU time (user + system) a process has used so far, in clock ticks (1/100 s on Linux), or null once it is gone. */
+export function cpuTicksOf(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of stat, 12 and 13 after the command name.
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return null;
+  }
+}
+
 /** Every live process whose ancestry includes one of `roots` (the roots included). */
 function treeOf(roots: ReadonlySet<number>): number[] {
   const parentOf = new Map<number, number>();
@@ -44,6 +56,11 @@ export interface MemoryPeak {
   /** Largest sum of VmRSS over the tree at one sample, MB. */
   treeMb: number;
   samples: number;
+  /**
+   * CPU seconds (user + system) the tree used, as last sampled for each process (so up to one
+   * interval short at its end). Unlike wall time it hardly depends on what else runs on the host.
+   */
+  cpuSeconds: number;
 }
 
 export interface MemorySampler {
@@ -61,6 +78,7 @@ export function sampleMemory(intervalMs = 200): MemorySampler {
   let largestKb = 0;
   let treeKb = 0;
   let samples = 0;
+  const cpuTicks = new Map<number, number>();
   const sample = () => {
     if (roots.size === 0) return;
     let sum = 0;
@@ -69,12 +87,19 @@ export function sampleMemory(intervalMs = 200): MemorySampler {
       if (!status) continue;
       sum += status.rssKb;
       largestKb = Math.max(largestKb, status.hwmKb);
+      const ticks = cpuTicksOf(pid);
+      if (ticks !== null) cpuTicks.set(pid, ticks);
     }
     treeKb = Math.max(treeKb, sum);
     samples += 1;
   };
   const timer = setInterval(sample, intervalMs);
-  const peak = (): MemoryPeak => ({ largestProcessMb: Math.round(largestKb / MB), treeMb: Math.round(treeKb / MB), samples });
+  const peak = (): MemoryPeak => ({
+    largestProcessMb: Math.round(largestKb / MB),
+    treeMb: Math.round(treeKb / MB),
+    samples,
+    cpuSeconds: Math.round([...cpuTicks.values()].reduce((a, b) => a + b, 0)) / 100,
+  });
   return {
     track(pid) {
       if (pid !== undefined) roots.add(pid);

@@ -12,6 +12,10 @@
  *    stage changes, each a signed webhook from the sandbox, until every event job is done).
  *
  *   npm run bench -- scale [--sizes 10000,30000,100000] [--workers 1,2,4] [--book 10000] [--events 500]
+ *                          [--node-flags "--cpu-prof --cpu-prof-dir=DIR"] [--log FILE]
+ *
+ * `--node-flags` (space-separated) go to the full sync's dealwatch process (to profile it);
+ * `--log FILE` keeps that process's log (info level, one JSON line per event) in FILE.<deals>.
  *
  * `--sizes none` or `--workers none` skips a part. Every run gets a new database and a unique queue
  * prefix (REDIS_URL / TEST_DATABASE_URL: see test/support/services.ts), both removed at the end.
@@ -30,7 +34,8 @@ import { silentLogger } from '../integration/pipeline/harness.js';
 import { sandboxHubSpotConnection } from '../support/sandbox-connections.js';
 import { deleteRedisKeys, REDIS_URL, uniqueName } from '../support/services.js';
 import { hostCalibration, loadAverage } from './host.js';
-import { sampleMemory, type MemoryPeak } from './process-memory.js';
+import pg from 'pg';
+import { cpuTicksOf, sampleMemory, type MemoryPeak } from './process-memory.js';
 import { sandboxAdmin, spawnSandbox, stopSandbox, type RunningSandbox } from './sandbox-cli.js';
 
 const args = process.argv.slice(2);
@@ -47,6 +52,12 @@ const SIZES = listOption('--sizes', [10_000, 30_000, 100_000]).sort((a, b) => a 
 const WORKERS = listOption('--workers', [1, 2, 4]);
 const [BOOK = 10_000] = listOption('--book', [10_000]);
 const [BURST = 500] = listOption('--events', [500]);
+function textOption(name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i < 0 ? undefined : args[i + 1];
+}
+const NODE_FLAGS = textOption('--node-flags')?.split(' ').filter(Boolean) ?? [];
+const LOG_FILE = textOption('--log');
 const SEED = 20;
 const TOKEN = 'scale-bench-token';
 /** Goals of the full sync: time per deal at most this times the smallest size's, peak RSS below 1 GB. */
@@ -63,6 +74,42 @@ function freePort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * CPU seconds the PostgreSQL backends serving one (new) database used, as last sampled (PostgreSQL
+ * runs on this host: /proc of the backends' pids, as listed by pg_stat_activity once a second). The
+ * store's cost, beside the dealwatch process's own CPU time: both hardly depend on the load.
+ */
+function sampleDatabaseCpu(databaseUrl: string): { stop(): Promise<number> } {
+  const name = new URL(databaseUrl).pathname.slice(1);
+  const admin = new pg.Client({ connectionString: databaseUrl });
+  const last = new Map<number, number>();
+  let stopped = false;
+  const connected = admin.connect();
+  const loop = (async () => {
+    await connected;
+    while (!stopped) {
+      const { rows } = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name]);
+      for (const { pid } of rows) {
+        const ticks = cpuTicksOf(pid);
+        if (ticks === null) continue;
+        last.set(pid, ticks);
+      }
+      await sleep(1_000);
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+      await admin.end();
+      let ticks = 0;
+      // The database is new: every backend serving it started during the run, so its whole CPU time counts.
+      for (const t of last.values()) ticks += t;
+      return ticks / 100;
+    },
+  };
 }
 
 /** One dealwatch install for one run: its own database, queue prefix and config file. */
@@ -119,7 +166,11 @@ interface SizeFigures {
   seconds: number;
   msPerThousandDeals: number;
   peakRss: MemoryPeak;
+  /** CPU seconds of the dealwatch process (user + system) and of the PostgreSQL backends serving its database. */
+  cpuSeconds: { dealwatch: number; postgres: number };
+  msCpuPerThousandDeals: number;
   loadAverageBefore: number[];
+  loadAverageAfter: number[];
 }
 
 /** Part 1: `dealwatch sync hs --full --wait` on a new install against a sandbox of `deals` deals. */
@@ -127,13 +178,16 @@ async function fullSync(deals: number): Promise<SizeFigures> {
   const sandbox = await spawnSandbox({ deals, seed: SEED, rateLimit: false });
   let install: Install | undefined;
   try {
-    install = await newInstall(sandbox);
+    install = await newInstall(sandbox, { ...(LOG_FILE ? { LOG_LEVEL: 'info' } : {}) });
     const loadAverageBefore = loadAverage();
     const memory = sampleMemory();
+    const databaseCpu = sampleDatabaseCpu(install.databaseUrl);
     const started = performance.now();
-    const run = await runDealwatch(['sync', 'hs', '--full', '--wait', '--json'], install.env, (child) => memory.track(child.pid));
+    const run = await runDealwatch(['sync', 'hs', '--full', '--wait', '--json'], install.env, (child) => memory.track(child.pid), NODE_FLAGS);
     const elapsed = performance.now() - started;
     const peakRss = memory.stop();
+    const postgresCpu = await databaseCpu.stop();
+    if (LOG_FILE) writeFileSync(`${LOG_FILE}.${deals}`, run.stderr);
     const line = run.stdout.split('\n').find((l) => l.startsWith('{"connection"'));
     if (run.code !== 0 || !line) throw new Error(`dealwatch sync exited ${run.code}:\n${run.stdout.slice(-2000)}\n${run.stderr.slice(-2000)}`);
     const outcome = JSON.parse(line) as SyncOutcome;
@@ -147,7 +201,10 @@ async function fullSync(deals: number): Promise<SizeFigures> {
       seconds: seconds(elapsed),
       msPerThousandDeals: Math.round((elapsed / deals) * 1000),
       peakRss,
+      cpuSeconds: { dealwatch: peakRss.cpuSeconds, postgres: postgresCpu },
+      msCpuPerThousandDeals: Math.round(((peakRss.cpuSeconds + postgresCpu) * 1000 * 1000) / deals),
       loadAverageBefore,
+      loadAverageAfter: loadAverage(),
     };
     // Each size's figures as soon as they exist: a run stopped before the largest size keeps them.
     console.error(JSON.stringify({ fullSync: figures }));
@@ -282,7 +339,11 @@ const loadAverageAtStart = loadAverage();
 const sizes: SizeFigures[] = [];
 for (const deals of SIZES) sizes.push(await fullSync(deals));
 const base = sizes[0];
-const linearity = sizes.map((s) => ({ deals: s.deals, timePerDealVsSmallest: base ? Math.round((s.msPerThousandDeals / base.msPerThousandDeals) * 100) / 100 : null }));
+const linearity = sizes.map((s) => ({
+  deals: s.deals,
+  timePerDealVsSmallest: base ? Math.round((s.msPerThousandDeals / base.msPerThousandDeals) * 100) / 100 : null,
+  cpuPerDealVsSmallest: base ? Math.round((s.msCpuPerThousandDeals / base.msCpuPerThousandDeals) * 100) / 100 : null,
+}));
 
 const perWorkers: WorkerFigures[] = [];
 for (const workers of WORKERS) perWorkers.push(await withWorkers(workers));

@@ -61,7 +61,11 @@ export function activityRepository(db: Db, t: Tables): ActivityRepository {
       assertConnection(connectionId, activities);
       const rows = lastPerKey(activities, (activity) => activity.externalId).map(toRow);
       // One statement: the upsert, then the changed activities' links brought in line with deal_ids.
-      // The DELETE and INSERT touch disjoint link rows, as sibling CTEs must.
+      // The DELETE and INSERT touch disjoint link rows, as sibling CTEs must. The DELETE looks the
+      // links up by the updated activities' ids (an array, so the (connection_id, activity_id)
+      // index is used whatever the planner guesses of the CTE): a join on the CTE alone was planned
+      // as a scan of every link of the connection, one per page, so a full sync slowed down as the
+      // table grew. Inserted activities have no links yet and are left out.
       const written = await db.query<{ id: string; inserted: boolean }>(
         `WITH written AS (
            ${pageUpsertSql({
@@ -75,7 +79,8 @@ export function activityRepository(db: Db, t: Tables): ActivityRepository {
          ),
          unlinked AS (
            DELETE FROM ${t.activityDeals} l USING written w
-           WHERE l.connection_id = $1 AND l.activity_id = w.id AND NOT (l.deal_id = ANY(w.deal_ids))
+           WHERE l.connection_id = $1 AND l.activity_id = ANY(ARRAY(SELECT id FROM written WHERE NOT inserted))
+             AND l.activity_id = w.id AND NOT (l.deal_id = ANY(w.deal_ids))
          ),
          linked AS (
            INSERT INTO ${t.activityDeals} (connection_id, deal_id, activity_id)

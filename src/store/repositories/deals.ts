@@ -258,12 +258,13 @@ export function dealRepository(db: Db, t: Tables): DealRepository {
       return rows.map(toDeal);
     },
 
-    async loadClosedSince(connectionId, sinceDay) {
+    async loadClosedSince(connectionId, sinceDay, externalIds) {
       const rows = await db.query(
         `SELECT * FROM ${t.deals}
          WHERE connection_id = $1 AND is_closed AND NOT is_deleted AND close_date >= $2::date
+           AND ($3::text[] IS NULL OR external_id = ANY($3::text[]))
          ORDER BY external_id`,
-        [connectionId, sinceDay],
+        [connectionId, sinceDay, externalIds === undefined ? null : [...externalIds]],
       );
       return rows.map(toDeal);
     },

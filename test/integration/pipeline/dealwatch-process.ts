@@ -25,9 +25,10 @@ export function runDealwatch(
   args: string[],
   env: NodeJS.ProcessEnv,
   started?: (child: ChildProcess) => void,
+  nodeFlags: readonly string[] = [],
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', 'src/cli.ts', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     started?.(child);
     let stdout = '';
     let stderr = '';
