@@ -78,7 +78,8 @@ describe('pullHistory', () => {
     const { reader, queries } = historyClient({
       stages: [{ records: [stage('h5', 'o1', 'Negotiation', 11)], next: '/next/s2' }],
       next: { '/next/s2': [{ records: [stage('h6', 'o1', 'Closed Won', 12), stage('h7', 'o2', 'Proposal', 13)] }] },
-      fields: [{ records: [] }],
+      // A field change of a deal with no stage row: no stage to look up for it.
+      fields: [{ records: [field('f9', 'o9', 'Amount', 1, 2, 14)] }],
       lookup: [
         { records: [stage('h1', 'o1', 'Qualification', 2), stage('h2', 'o1', null, 3)] },
         { records: [] },
