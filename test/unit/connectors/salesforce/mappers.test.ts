@@ -214,6 +214,9 @@ describe('salesforce mappers: fallbacks and edges', () => {
     expect(meeting({}).occurredAt).toBe('2026-11-20T10:00:00.000Z');
     expect(meeting({ StartDateTime: '2026-11-26T12:00:00.000+0000' }).completed).toBe(true);
     expect(meeting({ StartDateTime: '2026-11-26T12:00:01.000+0000' }).completed).toBe(false);
+    expect(meeting({}).direction).toBe('unknown');
+    expect(meeting({ ActivityDate: '2026-11-23T00:00:00.000Z' }).occurredAt).toBe('2026-11-23T00:00:00.000Z');
+    expect(() => toIso('2026-13-45T99:00:00.000+0000')).toThrow(/^not a Salesforce datetime: 2026-13-45/);
   });
 
   it('stages without a SortOrder go last; the id falls back from the API name to the label to the record id, and a stage without a probability has 0', () => {
@@ -248,6 +251,7 @@ describe('salesforce mappers: fallbacks and edges', () => {
       { connectionId: 'sf1', dealId: '006A', fromStageId: null, toStageId: 'Prospecting', at: '2026-11-20T10:00:00.000Z', amount: null, closeDate: '2026-12-01' },
       { connectionId: 'sf1', dealId: '006A', fromStageId: 'Prospecting', toStageId: 'Proposal', at: '2026-11-20T10:00:00.000Z', amount: 5, closeDate: null },
     ]);
+    expect(toFieldChanges([{ Id: 'e', OpportunityId: '006A', Field: 'CloseDate', OldValue: null, NewValue: '2026-12-01', CreatedDate: stamp }], 'sf1')[0]?.oldValue).toBeNull();
     expect(toFieldChanges([{ Id: 'f', OpportunityId: '006A', Field: 'Amount', CreatedDate: stamp }, { Id: 'g', OpportunityId: '006A', Field: null, CreatedDate: stamp }], 'sf1')).toEqual([
       { connectionId: 'sf1', dealId: '006A', field: 'amount', oldValue: null, newValue: null, at: '2026-11-20T10:00:00.000Z' },
     ]);
