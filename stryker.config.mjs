@@ -23,6 +23,7 @@ export default {
     'connectors/hubspot/walk.ts',
     'connectors/hubspot/paging.ts',
     'connectors/hubspot/mappers.ts',
+    'connectors/hubspot/activity-merge.ts',
     'connectors/salesforce/soql.ts',
     'connectors/salesforce/reader.ts',
     'connectors/salesforce/history.ts',

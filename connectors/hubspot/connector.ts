@@ -20,6 +20,7 @@ import type {
 import { chunks } from '../shared/chunks.js';
 import { defaultRetryPolicy, type RetryPolicy } from '../shared/retry.js';
 import { UsageCounter } from '../shared/usage.js';
+import { cursorOf, mergeByFrontier } from './activity-merge.js';
 import { ASSOCIATION_BATCH_LIMIT, type AssociatedRecord, inlineAssociated, primaryId, readAssociated, readLinks } from './associations.js';
 import { HubSpotClient, type HubSpotObjectType } from './client.js';
 import { type AwaitingNames, CompanyNames, withCompanyNames } from './companies.js';
@@ -84,10 +85,6 @@ function historyOf(records: RawObject[], connectionId: string, stageIds: string[
     stageChanges: records.flatMap((raw) => toStageChanges(raw, { connectionId, stageIds })).sort((a, b) => Date.parse(a.at) - Date.parse(b.at)),
     fieldChanges: records.flatMap((raw) => toFieldChanges(raw, connectionId)).sort((a, b) => Date.parse(a.at) - Date.parse(b.at)),
   };
-}
-
-function cursorOf(ms: number, id: string): SyncCursor {
-  return { stamp: new Date(ms).toISOString(), id };
 }
 
 /** Full walk: asked for, nothing synced yet, or a walk an earlier pull left unfinished. */
@@ -423,69 +420,21 @@ export class HubSpotConnector implements CrmConnector {
       return;
     }
 
-    // Five searches merged by frontier: the next page is always taken from the type that is furthest
-    // behind. A type's pages are held until up to 1,000 ids await their deal links (one v4 read),
-    // and a page's cursor is the smallest frontier *yielded* by the types still walking, so resuming
-    // from it never skips a record of a type that lags behind or is still held.
+    // Five searches merged by frontier (activity-merge.ts): no page's cursor passes a record still
+    // to come from a type that lags behind or is still held for its deal links.
     const since = options.since;
     if (since === null) return;
     const sinceMs = Date.parse(since.stamp);
     const fromMs = sinceMs - this.lookbackMs();
-    const walkers = ACTIVITY_TYPES.map((type) => ({
-      type,
-      pages: searchChanged(this.client, type, { fromMs, properties: ACTIVITY_PROPERTIES[type], signal }),
-      frontierMs: fromMs,
-      frontierId: '',
-      yieldedMs: fromMs,
-      yieldedId: '',
-      held: [] as ChangedPage[],
-      heldIds: 0,
-      done: false,
-    }));
-    let emitted: SyncCursor = since;
-    const cursorNow = (): SyncCursor => {
-      const walking = walkers.filter((w) => !w.done || w.held.length > 0);
-      if (walking.length === 0) return emitted;
-      const lagging = walking.reduce((x, y) => (y.yieldedMs < x.yieldedMs ? y : x));
-      if (lagging.yieldedMs > Date.parse(emitted.stamp)) emitted = cursorOf(lagging.yieldedMs, lagging.yieldedId);
-      return emitted;
-    };
-    const flush = async function* (this: HubSpotConnector, walker: (typeof walkers)[number]): AsyncGenerator<Page<Activity>> {
-      if (walker.held.length === 0) return;
-      const links = await readLinks(this.client, walker.type, 'deals', walker.held.flatMap((p) => p.records.map((r) => r.id)), signal);
-      walker.heldIds = 0;
-      // A page leaves `held` as it is yielded, so a finished type still counts as walking (and holds
-      // the cursor back) until its last page is out.
-      for (let page = walker.held.shift(); page; page = walker.held.shift()) {
-        walker.yieldedMs = page.frontierMs;
-        walker.yieldedId = page.frontierId;
-        yield { records: page.records.map((raw) => toActivity(raw, walker.type, links.get(raw.id) ?? [], ctx)), tombstones: [], cursor: cursorNow() };
-      }
-    }.bind(this);
-
-    for (;;) {
-      const active = walkers.filter((w) => !w.done);
-      if (active.length === 0) break;
-      const walker = active.reduce((x, y) => (y.frontierMs < x.frontierMs ? y : x));
-      const next = await walker.pages.next();
-      if (next.done) {
-        walker.done = true;
-        yield* flush(walker);
-        continue;
-      }
-      walker.frontierMs = next.value.frontierMs;
-      walker.frontierId = next.value.frontierId;
-      walker.held.push(next.value);
-      walker.heldIds += next.value.records.length;
-      if (walker.heldIds + SEARCH_LIMIT > ASSOCIATION_BATCH_LIMIT) yield* flush(walker);
-    }
-    // Every type is exhausted: the furthest frontier is a safe resume point.
-    const finalMs = Math.max(...walkers.map((w) => w.frontierMs));
-    if (finalMs > Date.parse(emitted.stamp)) {
-      const last = walkers.find((w) => w.frontierMs === finalMs);
-      emitted = cursorOf(finalMs, last?.frontierId ?? '');
-      yield { records: [], tombstones: [], cursor: emitted };
-    }
+    yield* mergeByFrontier({
+      searches: ACTIVITY_TYPES.map((type) => ({ type, pages: searchChanged(this.client, type, { fromMs, properties: ACTIVITY_PROPERTIES[type], signal }) })),
+      fromMs,
+      since,
+      links: (type, ids) => readLinks(this.client, type, 'deals', ids, signal),
+      map: (raw, type, dealIds) => toActivity(raw, type, dealIds, ctx),
+      batchLimit: ASSOCIATION_BATCH_LIMIT,
+      pageLimit: SEARCH_LIMIT,
+    });
     const tombstones: string[] = [];
     for (const type of ACTIVITY_TYPES) tombstones.push(...(await this.archivedSince(type, fromMs, signal)));
     if (tombstones.length > 0) yield { records: [], tombstones, cursor: null };

@@ -17,7 +17,7 @@ export function spawnWorker(h: Harness, extraEnv: Record<string, string> = {}): 
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker did not start: ${err.slice(-1000)}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`worker did not start: ${err.slice(-1000)}`)), 90_000);
     child.stdout!.on('data', (d: Buffer) => {
       if (d.toString().includes('ready')) {
         clearTimeout(timer);

@@ -234,6 +234,21 @@ describe('HubSpot activity mapping', () => {
     expect(toActivity(nothing, 'calls', [], ctx)).toMatchObject({ occurredAt: '1970-01-01T00:00:00.000Z', modifiedAt: '1970-01-01T00:00:00.000Z', isDeleted: true, ownerId: null });
   });
 
+  it('a tag between words leaves a space; a meeting held at this very instant has happened; a note without a body has no subject; a task carrying our marker is ours; a live activity is not deleted', () => {
+    expect(toActivity(raw('n', { ...at, hs_note_body: '<p>Call</p><p>back</p>' }), 'notes', [], ctx).subject).toBe('Call back');
+    const now = new Date(ctx.nowMs).toISOString();
+    expect(toActivity(raw('m', { hs_timestamp: now }), 'meetings', [], ctx).completed).toBe(true);
+    expect(toActivity(raw('n', { hs_timestamp: now }), 'notes', [], ctx).completed).toBe(true);
+    expect(toActivity(raw('e', { hs_timestamp: now }), 'emails', [], ctx).completed).toBe(true);
+    expect(toActivity(raw('c', { hs_timestamp: now }), 'calls', [], ctx).completed).toBe(true);
+    expect(toActivity(raw('n', at), 'notes', [], ctx)).toMatchObject({ subject: null, completed: true, origin: 'crm', isDeleted: false });
+    expect(toActivity(raw('t', { ...at, hs_task_body: `Follow up ${annotationMarker('hs:9:rule')}` }), 'tasks', [], ctx).origin).toBe('dealwatch');
+    // Each type reads only its own direction property.
+    expect(toActivity(raw('e', { ...at, hs_call_direction: 'INBOUND', hs_email_direction: 'EMAIL' }), 'emails', [], ctx).direction).toBe('outbound');
+    expect(toActivity(raw('c', { ...at, hs_email_direction: 'INCOMING_EMAIL', hs_call_direction: 'OUTBOUND' }), 'calls', [], ctx).direction).toBe('outbound');
+    expect(toActivity(raw('m', { ...at, hs_call_direction: 'INBOUND', hs_email_direction: 'INCOMING_EMAIL' }), 'meetings', [], ctx).direction).toBe('unknown');
+  });
+
   it('reads our key back from the marker, and no key from a marker that does not decode', () => {
     expect(annotationMarker('hs:1 2/3')).toBe('[dealwatch-key: hs:1%202%2F3]');
     expect(readAnnotationKey('x [dealwatch-key: hs:1%202%2F3] y')).toBe('hs:1 2/3');

@@ -135,3 +135,125 @@ describe('salesforce mappers', () => {
     expect(toOwner({ Id: '005B', Name: 'Bo Rep', ManagerId: '005M' }, 'sf1').managerId).toBe('005M');
   });
 });
+
+describe('salesforce mappers: fallbacks and edges', () => {
+  const stamp = '2026-11-20T10:00:00.000+0000';
+
+  it('a bare Opportunity: no name, unknown stage, created when modified, open, nothing guessed', () => {
+    const deal = toDeal(RawOpportunity.parse({ Id: '006Z', SystemModstamp: stamp }), { ...ctx, targetAccountField: 'Target__c' });
+    expect(deal).toEqual({
+      connectionId: 'sf1', externalId: '006Z', name: '', ownerId: null, accountId: null, accountName: null, accountIsTarget: null, leadSource: null,
+      pipeline: 'default', stageId: 'unknown', amount: null, currency: null, closeDate: null, createdAt: '2026-11-20T10:00:00.000Z',
+      modifiedAt: '2026-11-20T10:00:00.000Z', probability: null, forecastCategory: null, nextStep: null, isClosed: false, isWon: false,
+      stageEnteredAt: null, discountPercent: null, contactCount: null, lostReason: null, isDeleted: false, deletedAt: null,
+    });
+  });
+
+  it('clamps probabilities, accepts only ISO currency codes, reads a counted contact field and the target-account checkbox', () => {
+    const base = { Id: '006Y', SystemModstamp: stamp, CloseDate: '2026-12-31T00:00:00.000Z', LeadSource: 'Web', NextStep: 'Send quote' };
+    const fieldCtx = { ...ctx, contactCountField: 'Contacts__c', targetAccountField: 'Target__c', lostReasonField: 'Loss_Code__c' };
+    const deal = (extra: Record<string, unknown>) => toDeal(RawOpportunity.parse({ ...base, ...extra }), fieldCtx);
+    expect(deal({ Probability: 150 }).probability).toBe(1);
+    expect(deal({ Probability: -5 }).probability).toBe(0);
+    expect(deal({ CurrencyIsoCode: 'usd' }).currency).toBeNull();
+    expect(deal({ CurrencyIsoCode: 'USDX' }).currency).toBeNull();
+    expect(deal({ CurrencyIsoCode: 'XUSD' }).currency).toBeNull();
+    expect(deal({}).closeDate).toBe('2026-12-31');
+    expect(deal({}).leadSource).toBe('Web');
+    expect(deal({}).nextStep).toBe('Send quote');
+    expect(deal({ Contacts__c: '2.7' }).contactCount).toBe(2);
+    expect(deal({ Contacts__c: -3 }).contactCount).toBe(0);
+    expect(deal({ Contacts__c: ' ' }).contactCount).toBeNull();
+    expect(deal({ Contacts__c: 'many' }).contactCount).toBeNull();
+    expect(deal({ Contacts__c: Number.POSITIVE_INFINITY }).contactCount).toBeNull();
+    expect(deal({ Contacts__c: true }).contactCount).toBeNull();
+    expect(deal({ Discount_Percent__c: '7.5' }).discountPercent).toBe(7.5);
+    expect(deal({ Loss_Code__c: 42 }).lostReason).toBe('42');
+    expect(deal({ Loss_Code__c: '' }).lostReason).toBeNull();
+    expect(deal({ Loss_Code__c: false }).lostReason).toBeNull();
+    expect(deal({ AccountId: '001A', Account: { Name: 'Acme', Target__c: 'true' } }).accountIsTarget).toBe(true);
+    expect(deal({ AccountId: '001A', Account: { Name: 'Acme', Target__c: false } }).accountIsTarget).toBe(false);
+    expect(deal({ AccountId: '001A', Account: { Name: 'Acme' } }).accountIsTarget).toBeNull();
+    expect(deal({ Account: { Name: 'Acme', Target__c: true } }).accountIsTarget).toBeNull();
+    expect(toDeal(RawOpportunity.parse({ ...base, AccountId: '001A', Account: { Name: 'Acme', Target__c: true } }), ctx).accountIsTarget).toBeNull();
+    expect(deal({ IsDeleted: false }).deletedAt).toBeNull();
+  });
+
+  it('maps forecast categories written with spaces or underscores, and nothing for an unknown or empty one', () => {
+    expect(toForecastCategory('best_case')).toBe('best_case');
+    expect(toForecastCategory('Pipeline')).toBe('pipeline');
+    expect(toForecastCategory('Commit')).toBe('commit');
+    expect(toForecastCategory('Omitted')).toBe('omitted');
+    expect(toForecastCategory('Upside')).toBeNull();
+    expect(toForecastCategory('')).toBeNull();
+  });
+
+  it('Tasks: list emails are emails, outbound calls, completion by Status when IsClosed is absent, a key in the description is ours', () => {
+    const task = (extra: Record<string, unknown>) => toActivity(RawTask.parse({ Id: '00T9', SystemModstamp: stamp, ...extra }), 'sf1');
+    expect(task({ TaskSubtype: 'ListEmail' }).type).toBe('email');
+    expect(task({ TaskSubtype: 'Task' }).type).toBe('task');
+    expect(task({ CallType: 'Outbound' }).direction).toBe('outbound');
+    expect(task({ CallType: 'Internal' }).direction).toBe('unknown');
+    expect(task({ Status: 'Completed' }).completed).toBe(true);
+    expect(task({ Status: 'Not Started' }).completed).toBe(false);
+    expect(task({ Status: 'Completed', IsClosed: false }).completed).toBe(false);
+    expect(task({ Description: 'see [dw:0123456789abcdef]' }).origin).toBe('dealwatch');
+    expect(task({ Subject: 'Re: Pipeline health: numbers', Description: 'dw:' }).origin).toBe('crm');
+    expect(task({})).toMatchObject({ subject: null, ownerId: null, dealIds: [], isDeleted: false, occurredAt: '2026-11-20T10:00:00.000Z', modifiedAt: '2026-11-20T10:00:00.000Z' });
+    expect(task({ OwnerId: '005A', IsDeleted: true, WhatId: '0060000' })).toMatchObject({ ownerId: '005A', isDeleted: true, dealIds: ['0060000'] });
+    expect(task({ WhatId: '001006' }).dealIds).toEqual([]);
+  });
+
+  it('Events: the start time, else the day, else the creation; started exactly now is held', () => {
+    const now = '2026-11-26T12:00:00.000Z';
+    const meeting = (extra: Record<string, unknown>) => toMeeting(RawEvent.parse({ Id: '00U9', SystemModstamp: stamp, ...extra }), 'sf1', now);
+    expect(meeting({ StartDateTime: '2026-11-21T08:00:00.000+0000' }).occurredAt).toBe('2026-11-21T08:00:00.000Z');
+    expect(meeting({ ActivityDateTime: '2026-11-22T08:00:00.000+0000', StartDateTime: '2026-11-21T08:00:00.000+0000' }).occurredAt).toBe('2026-11-22T08:00:00.000Z');
+    expect(meeting({ ActivityDate: '2026-11-23' }).occurredAt).toBe('2026-11-23T00:00:00.000Z');
+    expect(meeting({ CreatedDate: '2026-11-19T08:00:00.000+0000' }).occurredAt).toBe('2026-11-19T08:00:00.000Z');
+    expect(meeting({}).occurredAt).toBe('2026-11-20T10:00:00.000Z');
+    expect(meeting({ StartDateTime: '2026-11-26T12:00:00.000+0000' }).completed).toBe(true);
+    expect(meeting({ StartDateTime: '2026-11-26T12:00:01.000+0000' }).completed).toBe(false);
+    expect(meeting({}).direction).toBe('unknown');
+    expect(meeting({ ActivityDate: '2026-11-23T00:00:00.000Z' }).occurredAt).toBe('2026-11-23T00:00:00.000Z');
+    expect(() => toIso('2026-13-45T99:00:00.000+0000')).toThrow(/^not a Salesforce datetime: 2026-13-45/);
+  });
+
+  it('stages without a SortOrder go last; the id falls back from the API name to the label to the record id, and a stage without a probability has 0', () => {
+    const stages = toStages(
+      [
+        { Id: '01J9', ApiName: null, MasterLabel: null, SortOrder: null, DefaultProbability: null },
+        { Id: '01J8', ApiName: null, MasterLabel: 'Label Only', SortOrder: 5, DefaultProbability: 250 },
+        { Id: '01J7', ApiName: 'Api Only', MasterLabel: null, SortOrder: 2, DefaultProbability: -10 },
+      ],
+      'sf1',
+    );
+    expect(stages.map((s) => [s.id, s.label, s.order, s.probability, s.isClosed, s.isWon])).toEqual([
+      ['Api Only', 'Api Only', 0, 0, false, false],
+      ['Label Only', 'Label Only', 1, 1, false, false],
+      ['01J9', '01J9', 2, 0, false, false],
+    ]);
+    expect(toOwner({ Id: '005C' }, 'sf1')).toEqual({ connectionId: 'sf1', externalId: '005C', name: '005C', email: null, team: null, active: true, managerId: null });
+  });
+
+  it('history: a row without a stage is no move and changes nothing; close dates are cut to the day; field values absent are null', () => {
+    const previous = new Map<string, string>();
+    const changes = toStageChanges(
+      [
+        { Id: 'h1', OpportunityId: '006A', StageName: 'Prospecting', Amount: null, CloseDate: '2026-12-01T00:00:00.000Z', CreatedDate: stamp },
+        { Id: 'h2', OpportunityId: '006A', StageName: null, Amount: 5, CloseDate: null, CreatedDate: stamp },
+        { Id: 'h3', OpportunityId: '006A', StageName: 'Proposal', Amount: 5, CloseDate: null, CreatedDate: stamp },
+      ],
+      previous,
+      'sf1',
+    );
+    expect(changes).toEqual([
+      { connectionId: 'sf1', dealId: '006A', fromStageId: null, toStageId: 'Prospecting', at: '2026-11-20T10:00:00.000Z', amount: null, closeDate: '2026-12-01' },
+      { connectionId: 'sf1', dealId: '006A', fromStageId: 'Prospecting', toStageId: 'Proposal', at: '2026-11-20T10:00:00.000Z', amount: 5, closeDate: null },
+    ]);
+    expect(toFieldChanges([{ Id: 'e', OpportunityId: '006A', Field: 'CloseDate', OldValue: null, NewValue: '2026-12-01', CreatedDate: stamp }], 'sf1')[0]?.oldValue).toBeNull();
+    expect(toFieldChanges([{ Id: 'f', OpportunityId: '006A', Field: 'Amount', CreatedDate: stamp }, { Id: 'g', OpportunityId: '006A', Field: null, CreatedDate: stamp }], 'sf1')).toEqual([
+      { connectionId: 'sf1', dealId: '006A', field: 'amount', oldValue: null, newValue: null, at: '2026-11-20T10:00:00.000Z' },
+    ]);
+  });
+});

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { CrmError } from '../../../../src/domain/errors.js';
 import type { SyncCursor } from '../../../../src/domain/model/index.js';
 import type { SalesforceClient } from '../../../../connectors/salesforce/client.js';
-import { MAX_BATCH_SIZE, mergeOrdered, parseWith, SoqlReader, type OrderedSource } from '../../../../connectors/salesforce/reader.js';
+import { MAX_BATCH_SIZE, maxCursor, mergeOrdered, minCursor, parseWith, SoqlReader, type OrderedSource } from '../../../../connectors/salesforce/reader.js';
 import { QueryResult } from '../../../../connectors/salesforce/schemas.js';
 
 type Row = { id: string; at: string };
@@ -160,3 +160,36 @@ async function collectPages(pages: AsyncIterable<unknown[]>): Promise<unknown[][
   for await (const p of pages) out.push(p);
   return out;
 }
+
+describe('cursor order', () => {
+  const a = { stamp: at(1), id: 'b' };
+  const b = { stamp: at(2), id: 'a' };
+  it('minCursor and maxCursor: by stamp, then id; a null side yields the other; of two equal cursors min keeps the first and max the second', () => {
+    expect(minCursor(a, b)).toBe(a);
+    expect(minCursor(b, a)).toBe(a);
+    expect(maxCursor(a, b)).toBe(b);
+    expect(maxCursor(b, a)).toBe(b);
+    const sameStampLowerId = { stamp: at(1), id: 'a' };
+    expect(minCursor(a, sameStampLowerId)).toBe(sameStampLowerId);
+    expect(maxCursor(sameStampLowerId, a)).toBe(a);
+    expect(minCursor(null, a)).toBe(a);
+    expect(minCursor(a, null)).toBe(a);
+    expect(maxCursor(null, b)).toBe(b);
+    expect(maxCursor(b, null)).toBe(b);
+    expect(minCursor(null, null)).toBeNull();
+    expect(maxCursor(null, null)).toBeNull();
+    const twin = { ...a };
+    expect(minCursor(a, twin)).toBe(a);
+    expect(maxCursor(a, twin)).toBe(twin);
+  });
+});
+
+describe('SoqlReader parse errors', () => {
+  it('names a query page and a count answer it could not read', async () => {
+    const bad = { done: 'no' } as unknown as QueryResult;
+    const pages = queryClient([bad]);
+    await expect(new SoqlReader(pages.client).all('SELECT Id FROM Task', { all: false })).rejects.toThrow(/^unexpected Salesforce query result: /);
+    const count = queryClient([bad]);
+    await expect(new SoqlReader(count.client).count('SELECT COUNT() FROM Task', { all: false })).rejects.toThrow(/^unexpected Salesforce count result: /);
+  });
+});
