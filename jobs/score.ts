@@ -49,13 +49,10 @@ function daysBefore(day: string, days: number): string {
   return new Date(t).toISOString().slice(0, 10);
 }
 
-/** Few deals (the webhook path): read them one by one rather than every recently closed deal. */
-const FEW_DEALS = 20;
-
+/** The recently closed deals among `dealIds`, in one read of those deals (not of every recently closed deal). */
 async function closedAmong(deps: PipelineDeps, id: string, dealIds: readonly string[], sinceDay: string): Promise<Deal[]> {
-  if (dealIds.length > FEW_DEALS) return deps.store.deals.loadClosedSince(id, sinceDay);
-  const found = await Promise.all(dealIds.map((d) => deps.store.deals.get(id, d)));
-  return found.filter((d): d is Deal => d !== null && d.isClosed && !d.isDeleted && d.closeDate !== null && d.closeDate >= sinceDay);
+  const found = await deps.store.deals.getMany(id, dealIds);
+  return found.filter((d) => d.isClosed && !d.isDeleted && d.closeDate !== null && d.closeDate >= sinceDay);
 }
 
 /** Scores the deals and records the findings; pure engine in the middle, store on both sides. */
