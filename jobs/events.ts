@@ -24,8 +24,14 @@ import { ConnectorCache, settingsOf, type PipelineDeps } from './deps.js';
 import { scoreDeals, type BenchmarkCache } from './score.js';
 import { writeBack } from './writeback.js';
 
-/** How long a connection's batch of refreshes stays open for more events after its first one. */
-export const FAST_PATH_WINDOW_MS = 50;
+/**
+ * How long a connection's batch of refreshes stays open for more events after its first one, when
+ * no batch of the connection is running (while one runs, the next batch stays open until it ends,
+ * however long that is: under a burst batches grow by themselves). Long enough for the events of
+ * one webhook delivery, which reach the workers within a few milliseconds of each other; every
+ * millisecond more is latency added to an event arriving alone.
+ */
+export const FAST_PATH_WINDOW_MS = 10;
 
 export function createEventsProcessor(deps: PipelineDeps, benchmarks: BenchmarkCache) {
   // Stryker disable next-line all: log fields only; what the job decides is returned and asserted
@@ -34,10 +40,14 @@ export function createEventsProcessor(deps: PipelineDeps, benchmarks: BenchmarkC
 
   // Two stages, each batched per connection, so that one batch's CRM reads overlap the previous
   // batch's scoring and write-back.
-  const refreshes = new BatchWindow(FAST_PATH_WINDOW_MS, async (connectionId, dealIds, signal): Promise<Set<string>> => {
+  const refreshes = new BatchWindow(FAST_PATH_WINDOW_MS, async (connectionId, dealIds, signal): Promise<Refreshed> => {
     const settings = settingsOf(deps, connectionId);
+    // Paused (a quota or an auth failure): once per batch, not once per event.
+    const state = await deps.store.connectionState.get(connectionId);
+    if (state.pausedReason) return { paused: true, applied: new Set() };
     const connector = connectors.get(settings);
-    return deps.queues.leases.withLease(`events:${connectionId}`, () => refreshDeals(deps, settings, connector, dealIds, signal, log), signal);
+    const applied = await deps.queues.leases.withLease(`events:${connectionId}`, () => refreshDeals(deps, settings, connector, dealIds, signal, log), signal);
+    return { paused: false, applied };
   });
   const scoreAndWrite = new BatchWindow(0, async (connectionId, dealIds, signal): Promise<void> => {
     const settings = settingsOf(deps, connectionId);
@@ -51,8 +61,6 @@ export function createEventsProcessor(deps: PipelineDeps, benchmarks: BenchmarkC
     const settings = settingsOf(deps, payload.connectionId);
     const id = settings.id;
     const dealId = payload.dealId;
-    const state = await deps.store.connectionState.get(id);
-    if (state.pausedReason) return { connectionId: id, dealId, refetched: false, applied: false, followUps: [] };
     // An event fired by dealwatch's own write-back (a rule on "every edit" sees our score update) would
     // start the refresh-rescore-write cycle again: the loop ends here, before any call.
     const connector = connectors.get(settings);
@@ -61,12 +69,20 @@ export function createEventsProcessor(deps: PipelineDeps, benchmarks: BenchmarkC
       return { connectionId: id, dealId, refetched: false, applied: false, followUps: [] };
     }
     const batch = refreshes.add(id, dealId, context.signal);
-    const applied = (await batch.result).has(dealId);
+    const refreshed = await batch.result;
+    if (refreshed.paused) return { connectionId: id, dealId, refetched: false, applied: false, followUps: [] };
+    const applied = refreshed.applied.has(dealId);
     await scoreAndWrite.add(id, dealId, context.signal).result;
     // Stryker disable next-line all: log fields only; what the job decides is returned and asserted
     log.info({ connection: id, dealId, eventId: payload.eventId, kind: payload.kind, applied, coalesced: batch.coalesced }, 'event handled');
     return { connectionId: id, dealId, refetched: true, applied, coalesced: batch.coalesced, followUps: [] };
   };
+}
+
+/** A refresh batch's outcome: the deals stored (newer, or tombstoned), or nothing as the connection is paused. */
+interface Refreshed {
+  paused: boolean;
+  applied: Set<string>;
 }
 
 /** Refetches the deals and stores those the CRM has newer (or no longer has: tombstoned). */
@@ -84,13 +100,14 @@ async function refreshDeals(
   const applied = new Set<string>();
   const fresh: DealBundle[] = [];
   const gone: string[] = [];
+  const storedDeals = new Map((await deps.store.deals.getMany(id, dealIds.filter((d) => bundles.get(d)?.deal))).map((d) => [d.externalId, d]));
   for (const dealId of dealIds) {
     const bundle = bundles.get(dealId);
     if (!bundle || bundle.deal === null) {
       gone.push(dealId);
       continue;
     }
-    const stored = await deps.store.deals.get(id, dealId);
+    const stored = storedDeals.get(dealId);
     if (stored && !stored.isDeleted && stored.modifiedAt > bundle.deal.modifiedAt) {
       // Stryker disable next-line all: log fields only; what the job decides is returned and asserted
       log.info({ connection: id, dealId, stored: stored.modifiedAt, fetched: bundle.deal.modifiedAt }, 'stale fetch ignored');

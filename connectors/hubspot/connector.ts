@@ -504,16 +504,21 @@ export class HubSpotConnector implements CrmConnector {
     const found = [...raws.keys()];
     if (found.length === 0) return out;
 
-    const accounts = new Map([...(await readAssociated(this.client, 'deals', 'companies', found, signal))].map(([id, records]) => [id, primaryId(records)]));
     const companies = new CompanyNames(this.client, this.log);
-    const accountIds = [...accounts.values()].filter((a): a is string => a !== null);
-    if (accountIds.length > 0) await companies.load(accountIds, signal);
+    const readAccounts = async () => {
+      const accounts = new Map([...(await readAssociated(this.client, 'deals', 'companies', found, signal))].map(([id, records]) => [id, primaryId(records)]));
+      const accountIds = [...accounts.values()].filter((a): a is string => a !== null);
+      if (accountIds.length > 0) await companies.load(accountIds, signal);
+      return accounts;
+    };
     const activities = new Map<string, Activity[]>(found.map((id) => [id, []]));
     const actx = { connectionId: this.connectionId, nowMs: this.now() };
-    // The activity types are read side by side (each one's three reads depend on each other); the
-    // connection's rate gate still paces every call.
-    const perType = await Promise.all(
-      ACTIVITY_TYPES.map(async (type) => {
+    // The companies and the activity types are read side by side (each chain's reads depend on each
+    // other: associations, then records), so a batch waits for the longest chain (three calls), not
+    // for the sum of them; the connection's rate gate still paces every call.
+    const [accounts, perType] = await Promise.all([
+      readAccounts(),
+      Promise.all(ACTIVITY_TYPES.map(async (type) => {
         const byDeal = await readLinks(this.client, 'deals', type, found, signal);
         const activityIds = [...new Set([...byDeal.values()].flat())];
         const records = new Map<string, Activity>();
@@ -527,8 +532,8 @@ export class HubSpotConnector implements CrmConnector {
           }
         }
         return { byDeal, records };
-      }),
-    );
+      })),
+    ]);
     for (const { byDeal, records } of perType) {
       for (const [dealId, linked] of byDeal) {
         for (const activityId of new Set(linked)) {

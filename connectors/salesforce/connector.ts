@@ -19,6 +19,7 @@ import {
   RawEvent, RawOpportunity, RawOpportunityFieldHistory, RawOpportunityHistory, RawOpportunityStage, RawTask, RawUser, DescribeResult,
 } from './schemas.js';
 import * as soql from './soql.js';
+import { chunks } from '../shared/chunks.js';
 import { annotate, findWarnings, type WarningRecord } from './writeback.js';
 import { flagsFieldDefinition, scoreFieldDefinition, warningKeyFieldDefinition, type CustomFieldCreate } from './custom-fields.js';
 import { WARNING_KEY_FIELD } from './mappers.js';
@@ -278,32 +279,60 @@ export class SalesforceConnector implements CrmConnector {
     }
   }
 
-  /** Five small queries in parallel: the deal (queryAll, to see a deletion), its Tasks, Events and both histories. */
   async fetchDeal(dealId: string, signal?: AbortSignal): Promise<DealBundle> {
+    return (await this.fetchDeals([dealId], signal)).get(dealId) ?? { deal: null, activities: [], stageChanges: [], fieldChanges: [] };
+  }
+
+  /**
+   * The fast path for many deals at once (a burst of outbound messages or change events): the five
+   * queries of one deal (the opportunities with queryAll, to see a deletion; their Tasks, Events and
+   * both histories), each over all of them with `IN (...)`, in parallel, per 200 ids (a GET query URL
+   * far below its length limit). So a batch of deals costs five queries, as one deal did.
+   * https://developer.salesforce.com/docs/platform/salesforce-soql-sosl/guide/sforce-api-calls-soql-select-comparisonoperators.html
+   */
+  async fetchDeals(dealIds: readonly string[], signal?: AbortSignal): Promise<Map<string, DealBundle>> {
     const plan = await this.dealPlan(signal);
-    const id = soql.quote(dealId);
-    const opts = { all: false, signal };
-    const [deals, tasks, events, stages, fields] = await Promise.all([
-      this.reader.all(`SELECT ${plan.fields.join(', ')} FROM Opportunity WHERE Id = ${id}`, { all: true, signal }),
-      this.reader.all(`SELECT ${soql.TASK_FIELDS.join(', ')} FROM Task WHERE WhatId = ${id} ORDER BY SystemModstamp, Id`, opts),
-      this.reader.all(`SELECT ${soql.EVENT_FIELDS.join(', ')} FROM Event WHERE WhatId = ${id} ORDER BY SystemModstamp, Id`, opts),
-      this.reader.all(`SELECT ${soql.OPPORTUNITY_HISTORY_FIELDS.join(', ')} FROM OpportunityHistory WHERE OpportunityId = ${id} ORDER BY CreatedDate, Id`, opts),
-      this.reader.all(
-        `SELECT ${soql.FIELD_HISTORY_FIELDS.join(', ')} FROM OpportunityFieldHistory WHERE OpportunityId = ${id} AND ${soql.FIELD_HISTORY_FILTER} ORDER BY CreatedDate, Id`,
-        opts,
-      ),
-    ]);
-    const raw = deals[0] === undefined ? null : parseWith(RawOpportunity, deals[0], 'Opportunity');
+    const ids = [...new Set(dealIds)];
+    const out = new Map<string, DealBundle>(ids.map((id) => [id, { deal: null, activities: [], stageChanges: [], fieldChanges: [] }]));
     const nowIso = new Date(this.now()).toISOString();
-    return {
-      deal: raw && !raw.IsDeleted ? toDeal(raw, plan.ctx) : null,
-      activities: [
-        ...tasks.map((r) => toActivity(parseWith(RawTask, r, 'Task'), this.connectionId)),
-        ...events.map((r) => toMeeting(parseWith(RawEvent, r, 'Event'), this.connectionId, nowIso)),
-      ],
-      stageChanges: toStageChanges(stages.map((r) => parseWith(RawOpportunityHistory, r, 'OpportunityHistory')), new Map(), this.connectionId),
-      fieldChanges: toFieldChanges(fields.map((r) => parseWith(RawOpportunityFieldHistory, r, 'OpportunityFieldHistory')), this.connectionId),
-    };
+    const opts = { all: false, signal };
+    for (const group of chunks(ids, 200)) {
+      const list = group.map(soql.quote).join(', ');
+      const [deals, tasks, events, stages, fields] = await Promise.all([
+        this.reader.all(`SELECT ${plan.fields.join(', ')} FROM Opportunity WHERE Id IN (${list})`, { all: true, signal }),
+        this.reader.all(`SELECT ${soql.TASK_FIELDS.join(', ')} FROM Task WHERE WhatId IN (${list}) ORDER BY SystemModstamp, Id`, opts),
+        this.reader.all(`SELECT ${soql.EVENT_FIELDS.join(', ')} FROM Event WHERE WhatId IN (${list}) ORDER BY SystemModstamp, Id`, opts),
+        this.reader.all(`SELECT ${soql.OPPORTUNITY_HISTORY_FIELDS.join(', ')} FROM OpportunityHistory WHERE OpportunityId IN (${list}) ORDER BY CreatedDate, Id`, opts),
+        this.reader.all(
+          `SELECT ${soql.FIELD_HISTORY_FIELDS.join(', ')} FROM OpportunityFieldHistory WHERE OpportunityId IN (${list}) AND ${soql.FIELD_HISTORY_FILTER} ORDER BY CreatedDate, Id`,
+          opts,
+        ),
+      ]);
+      // Rows name their deal by its 18-character id, an event may have named the 15-character form:
+      // they compare on the first 15 (case-sensitive) characters, as isOwnWrite does.
+      const asked = new Map(group.map((id) => [id.slice(0, 15), id]));
+      const bundleOf = (id: string | null | undefined) => (id ? out.get(asked.get(id.slice(0, 15)) ?? '') : undefined);
+      for (const row of deals) {
+        const raw = parseWith(RawOpportunity, row, 'Opportunity');
+        const bundle = bundleOf(raw.Id);
+        if (bundle && !raw.IsDeleted) bundle.deal = toDeal(raw, plan.ctx);
+      }
+      for (const row of tasks) {
+        const activity = toActivity(parseWith(RawTask, row, 'Task'), this.connectionId);
+        bundleOf((row as { WhatId?: string | null }).WhatId)?.activities.push(activity);
+      }
+      for (const row of events) {
+        const activity = toMeeting(parseWith(RawEvent, row, 'Event'), this.connectionId, nowIso);
+        bundleOf((row as { WhatId?: string | null }).WhatId)?.activities.push(activity);
+      }
+      for (const change of toStageChanges(stages.map((r) => parseWith(RawOpportunityHistory, r, 'OpportunityHistory')), new Map(), this.connectionId)) {
+        bundleOf(change.dealId)?.stageChanges.push(change);
+      }
+      for (const change of toFieldChanges(fields.map((r) => parseWith(RawOpportunityFieldHistory, r, 'OpportunityFieldHistory')), this.connectionId)) {
+        bundleOf(change.dealId)?.fieldChanges.push(change);
+      }
+    }
+    return out;
   }
 
   annotate(batch: AnnotationBatch, signal?: AbortSignal): Promise<AnnotationResult> {

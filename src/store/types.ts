@@ -172,6 +172,8 @@ export interface DealRepository {
   tombstoneAllExcept(connectionId: string, liveIds: readonly string[], at: string): Promise<string[]>;
   /** The deal, tombstoned or not; null when never seen. */
   get(connectionId: string, externalId: string): Promise<Deal | null>;
+  /** The deals among `externalIds` ever seen, tombstoned or not, in one read (the webhook path's batches). */
+  getMany(connectionId: string, externalIds: readonly string[]): Promise<Deal[]>;
   /** Keyset-paginated list ordered by (sort key, external id) — name by default — with filters. */
   list(connectionId: string, query?: DealListQuery): Promise<PageOf<DealListItem>>;
   /** How many deals `list` walks through with these filters. */

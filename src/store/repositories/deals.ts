@@ -198,6 +198,12 @@ export function dealRepository(db: Db, t: Tables): DealRepository {
       return row ? toDeal(row) : null;
     },
 
+    async getMany(connectionId, externalIds) {
+      if (externalIds.length === 0) return [];
+      const rows = await db.query(`SELECT * FROM ${t.deals} WHERE connection_id = $1 AND external_id = ANY($2::text[]) ORDER BY external_id`, [connectionId, [...externalIds]]);
+      return rows.map(toDeal);
+    },
+
     async list(connectionId, query: DealListQuery = {}) {
       const limit = Math.min(Math.max(1, query.limit ?? DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE);
       const params: unknown[] = [connectionId];

@@ -153,6 +153,9 @@ for (const backend of backends) {
         expect(await store.deals.tombstone(c, ['x1'], '2026-11-26T04:00:00.000Z')).toEqual([]);
 
         expect(await store.deals.get(c, 'x1')).toMatchObject({ isDeleted: true, deletedAt: '2026-11-26T03:00:00.000Z', name: 'Deal x1' });
+        // The webhook path's batch read: tombstoned ones too (a late event must not revive them), unknown ids left out.
+        expect((await store.deals.getMany(c, ['x2', 'nope', 'x1'])).map((d) => [d.externalId, d.isDeleted])).toEqual([['x1', true], ['x2', false]]);
+        expect(await store.deals.getMany(c, [])).toEqual([]);
         expect((await store.deals.loadOpen(c)).map((d) => d.externalId)).toEqual(['x2']);
         expect((await store.deals.list(c)).items.map((i) => i.deal.externalId)).toEqual(['x2']);
         expect((await store.deals.list(c, { includeDeleted: true })).items.map((i) => i.deal.externalId)).toEqual(['x1', 'x2']);

@@ -52,9 +52,9 @@ function harness(options: { paused?: string | null; stored?: ReturnType<typeof s
   const store = {
     connectionState: { get: async () => ({ pausedReason: options.paused ?? null }) },
     deals: {
-      get: async (_id: string, dealId: string) => {
-        log.push(`get ${dealId}`);
-        return options.stored ?? null;
+      getMany: async (_id: string, dealIds: string[]) => {
+        log.push(`get ${dealIds.join(',')}`);
+        return options.stored ? [options.stored] : [];
       },
       tombstone: record('tombstone'),
       upsertPage: record('deals'),

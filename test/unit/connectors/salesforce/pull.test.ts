@@ -205,7 +205,7 @@ describe('salesforce query plan from describe', () => {
 });
 
 describe('salesforce fetchDeal (webhook fast path)', () => {
-  it('reads the deal, its activities and both histories in five queries, and a deleted deal is null', async () => {
+  it('reads the deal, its activities and both histories in five queries (the batch read with one id), and a deleted deal is null', async () => {
     describeOpportunity();
     const seen: string[] = [];
     const answer = (q: string) => {
@@ -224,7 +224,7 @@ describe('salesforce fetchDeal (webhook fast path)', () => {
     const bundle = await connector().fetchDeal('006RO00000Aa004YAA');
     expect(api.isDone()).toBe(true);
     expect(seen).toHaveLength(5);
-    expect(seen[0]).toContain("WHERE Id = '006RO00000Aa004YAA'");
+    expect(seen[0]).toContain("WHERE Id IN ('006RO00000Aa004YAA')");
     expect(bundle.deal).toBeNull();
     expect(bundle.activities).toMatchObject([{ type: 'email', dealIds: ['006RO00000Aa004YAA'] }]);
     expect(bundle.stageChanges.map((c) => [c.fromStageId, c.toStageId])).toEqual([[null, 'Prospecting'], ['Prospecting', 'Proposal']]);
