@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config.js';
-import { serverDepsFrom } from '../../../src/commands/serve.js';
+import { serverDepsFrom } from '../../../src/commands/http-server.js';
 import type { ConnectionSettings } from '../../../src/domain/model/index.js';
 import { DEFAULT_CONCURRENCY } from '../../../src/queue/system.js';
 import { startServer, type RunningServer } from '../../../src/server/server.js';
