@@ -38,11 +38,12 @@ export function snapshotRepository(db: Db, t: Tables): SnapshotRepository {
     },
 
     async read(connectionId, fromDay, toDay, dealIds) {
+      // Scoped and whole-book reads are two statements so the scoped one can use the deal index.
       const rows = await db.query(
         `SELECT * FROM ${t.snapshots} WHERE connection_id = $1 AND day BETWEEN $2::date AND $3::date
-           AND ($4::text[] IS NULL OR deal_id = ANY($4::text[]))
+           ${dealIds ? 'AND deal_id = ANY($4::text[])' : ''}
          ORDER BY day, deal_id`,
-        [connectionId, fromDay, toDay, dealIds ? [...dealIds] : null],
+        dealIds ? [connectionId, fromDay, toDay, [...dealIds]] : [connectionId, fromDay, toDay],
       );
       return rows.map(toSnapshot);
     },
