@@ -287,7 +287,8 @@ export class SalesforceConnector implements CrmConnector {
       this.reader.all(`SELECT ${soql.EVENT_FIELDS.join(', ')} FROM Event WHERE WhatId = ${id} ORDER BY SystemModstamp, Id`, opts),
       this.reader.all(`SELECT ${soql.OPPORTUNITY_HISTORY_FIELDS.join(', ')} FROM OpportunityHistory WHERE OpportunityId = ${id} ORDER BY CreatedDate, Id`, opts),
       this.reader.all(
-        `SELECT ${soql.FIELD_HISTORY_FIELDS.join(', ')} FROM OpportunityFieldHistory WHERE OpportunityId = ${id} AND ${soql.FIELD_HISTORY_FILTER} ORDER BY CreatedDate, Id`,
+        `SELECT ${soql.FIELD_HISTORY_FIELDS.join(', ')} FROM OpportunityFieldHistory ` +
+          `WHERE OpportunityId = ${id} AND ${soql.FIELD_HISTORY_FILTER} ORDER BY CreatedDate, Id`,
         opts,
       ),
     ]);
@@ -329,8 +330,10 @@ export class SalesforceConnector implements CrmConnector {
             : !field.updateable
               ? 'exists but the integration user cannot edit it'
               : role === 'flags' && field.type !== 'multipicklist'
-                // Written `;`-joined either way; a multi-select picklist (values = rule ids, labels = rule names) is what reps can filter on.
-                ? 'exists and is writable; flags are written as text (a multi-select picklist whose values are the rule ids lets reps filter them)'
+                // Written `;`-joined either way; a multi-select picklist (values = rule ids,
+                // labels = rule names) is what reps can filter on.
+                ? 'exists and is writable; flags are written as text ' +
+                  '(a multi-select picklist whose values are the rule ids lets reps filter them)'
                 : 'exists and is writable',
         });
       }
