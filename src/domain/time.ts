@@ -135,7 +135,8 @@ export function isoInstant(ms: number): string {
   rest -= mi * 60_000;
   const sec = Math.floor(rest / 1000);
   rest -= sec * 1000;
-  const out = `${year}-${TWO_DIGITS[month]}-${TWO_DIGITS[dom]}T${TWO_DIGITS[h]}:${TWO_DIGITS[mi]}:${TWO_DIGITS[sec]}.${THREE_DIGITS[Math.floor(rest)]}Z`;
+  const time = `${TWO_DIGITS[h]}:${TWO_DIGITS[mi]}:${TWO_DIGITS[sec]}.${THREE_DIGITS[Math.floor(rest)]}`;
+  const out = `${year}-${TWO_DIGITS[month]}-${TWO_DIGITS[dom]}T${time}Z`;
   return flat(out);
 }
 

@@ -51,7 +51,12 @@ export const noNextActivity: Rule = {
     return {
       message:
         memo.get(f.probability, from) ??
-        memo.set(`No open task or future meeting on a deal at ${Math.round(f.probability * 100)}% probability (required from ${Math.round(from * 100)}%).`, f.probability, from),
+        memo.set(
+          `No open task or future meeting on a deal at ${Math.round(f.probability * 100)}% probability ` +
+            `(required from ${Math.round(from * 100)}%).`,
+          f.probability,
+          from,
+        ),
       evidence: { probability: f.probability, fromProbability: from, openTasks: 0, futureMeetings: 0 },
       suggestedAction: 'Schedule the next meeting or create a follow-up task with a date.',
     };

@@ -18,8 +18,10 @@ export const stuckInStage: Rule = {
       memo.get(b, f.daysInStage) ??
       memo.set(
         b.source === 'learned'
-          ? `In ${label} for ${plural(f.daysInStage, 'day')}; won deals spent a median of ${b.medianDaysWon} days there (limit ${b.thresholdDays} = ${b.factor} x median, ${b.wonSamples} won deals).`
-          : `In ${label} for ${plural(f.daysInStage, 'day')} (fixed limit ${b.thresholdDays} days: ${b.wonSamples} won deals through this stage, ${b.minSamples} needed to learn its median).`,
+          ? `In ${label} for ${plural(f.daysInStage, 'day')}; won deals spent a median of ${b.medianDaysWon} days there ` +
+            `(limit ${b.thresholdDays} = ${b.factor} x median, ${b.wonSamples} won deals).`
+          : `In ${label} for ${plural(f.daysInStage, 'day')} (fixed limit ${b.thresholdDays} days: ` +
+            `${b.wonSamples} won deals through this stage, ${b.minSamples} needed to learn its median).`,
         b,
         f.daysInStage,
       );
@@ -74,7 +76,7 @@ export const stageSkipped: Rule = {
   evaluate(f, ctx) {
     const m = recentMove(f, ctx, ctx.book.cfg.stage_skipped.withinDays);
     if (!m || m.from.openRank < 0) return null;
-    // Stryker disable next-line ConditionalExpression,EqualityOperator: redundant guard: with the target first or closed, `skipped` below is negative
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: redundant: with the target first or closed, `skipped` is negative
     if (m.to.openRank < 0) return null;
     const skipped = m.to.openRank - m.from.openRank - 1;
     if (skipped < 1) return null;

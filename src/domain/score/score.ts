@@ -148,7 +148,8 @@ export function scoreDeal(f: DealFacts, findings: readonly Finding[], ctx: RuleC
       scorePart(
         'engagement',
         engagementScore(inbound30, outbound30, other30, hasNext),
-        `${touches} touches in 30 days (${inbound30} inbound, ${outbound30} outbound), ${hasNext ? 'next activity scheduled' : 'nothing scheduled'}`,
+        `${touches} touches in 30 days (${inbound30} inbound, ${outbound30} outbound), ` +
+          (hasNext ? 'next activity scheduled' : 'nothing scheduled'),
         inbound30 > 0 && outbound30 > 0 ? `Two-way engagement: ${inbound30} inbound, ${outbound30} outbound in 30 days` : touches === 0 ? 'No touches in 30 days' : `One-way engagement: ${touches} touches, ${inbound30} from the buyer`,
       ),
       touches,
@@ -167,8 +168,10 @@ export function scoreDeal(f: DealFacts, findings: readonly Finding[], ctx: RuleC
         'stage_velocity',
         velocityScore(f.daysInStage, b.thresholdDays),
         b.source === 'learned'
-          ? `${f.daysInStage} days in stage; limit ${b.thresholdDays} (${b.factor} x median ${b.medianDaysWon} of ${b.wonSamples} won deals)`
-          : `${f.daysInStage} days in stage; fixed limit ${b.thresholdDays} (default benchmark, ${b.wonSamples} of ${b.minSamples} won deals)`,
+          ? `${f.daysInStage} days in stage; limit ${b.thresholdDays} ` +
+            `(${b.factor} x median ${b.medianDaysWon} of ${b.wonSamples} won deals)`
+          : `${f.daysInStage} days in stage; fixed limit ${b.thresholdDays} ` +
+            `(default benchmark, ${b.wonSamples} of ${b.minSamples} won deals)`,
         `${f.daysInStage} days in stage (limit ${b.thresholdDays})`,
       ),
       b,
