@@ -1,5 +1,7 @@
 /** Import direction of docs/architecture.md, checked by `npm run lint` (part of `npm test`). */
-const IO_LIBS = '^(pg|ioredis|bullmq|fastify|@fastify|jsforce|@hubspot|@electric-sql|pino|node:(fs|net|http|https|child_process|dgram|dns|tls|worker_threads)|fs|net|http|https|child_process)($|/)';
+const IO_LIBS =
+  '^(pg|ioredis|bullmq|fastify|@fastify|jsforce|@hubspot|@electric-sql|pino|' +
+  'node:(fs|net|http|https|child_process|dgram|dns|tls|worker_threads)|fs|net|http|https|child_process)($|/)';
 module.exports = {
   forbidden: [
     { name: 'not-to-unresolvable', severity: 'error', from: {}, to: { couldNotResolve: true } },

@@ -128,7 +128,8 @@ export function reportError(error: unknown, stderr: NodeJS.WritableStream = proc
     return EXIT.failure;
   }
   const verbose = ['debug', 'trace'].includes(process.env.LOG_LEVEL ?? '');
-  stderr.write(`error: ${verbose && error instanceof Error ? (error.stack ?? error.message) : error instanceof Error ? error.message : String(error)}\n`);
+  const shown = verbose && error instanceof Error ? (error.stack ?? error.message) : error instanceof Error ? error.message : String(error);
+  stderr.write(`error: ${shown}\n`);
   return EXIT.failure;
 }
 

@@ -63,7 +63,10 @@ export const ConfigSchema = z
     databaseUrl: z.preprocess(emptyAsUndefined, postgresUrl.optional()),
     /** env `REDIS_URL`: queues run on this Redis. Unset: on BullMQ's PostgreSQL backend in the store's database. */
     redisUrl: z.preprocess(emptyAsUndefined, redisUrl.optional()),
-    /** env `REDIS_CLUSTER_NODES`, comma-separated `host:port`: queues run on this Redis Cluster (any few of its nodes; `rediss://` entries for TLS). */
+    /**
+     * env `REDIS_CLUSTER_NODES`, comma-separated `host:port`: queues run on this Redis Cluster
+     * (any few of its nodes; `rediss://` entries for TLS).
+     */
     redisClusterNodes: z.preprocess(emptyAsUndefined, redisNodeList),
     /** env `REDIS_SENTINELS`, comma-separated `host:port`: queues run on the master these Sentinels watch. */
     redisSentinels: z.preprocess(emptyAsUndefined, redisNodeList),
@@ -83,7 +86,10 @@ export const ConfigSchema = z
       .pipe(z.number().max(65_535, 'expected a port number').optional()),
     /** env `DEALWATCH_METRICS_TOKEN`: bearer token scrapers must present on `/metrics` (server and worker). @defaultValue none (open) */
     metricsToken: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
-    /** env `DEALWATCH_DOCS`: the OpenAPI UI and document at `/docs`: `off`, `token` (an API token, Bearer or Basic password) or `public`. @defaultValue "token" */
+    /**
+     * env `DEALWATCH_DOCS`: the OpenAPI UI and document at `/docs`: `off`, `token` (an API token,
+     * Bearer or Basic password) or `public`. @defaultValue "token"
+     */
     docs: z.preprocess(emptyAsUndefined, z.enum(['off', 'token', 'public']).default('token')),
     /** env `HOST`: interface the HTTP server binds. @defaultValue "127.0.0.1" */
     host: z.preprocess(emptyAsUndefined, z.string().min(1).default('127.0.0.1')),

@@ -286,7 +286,10 @@ export class HubSpotClient {
     );
   }
 
-  /** https://developers.hubspot.com/docs/api-reference/crm-objects-v3/batch/post-crm-v3-objects-objectType-batch-update (max 100 inputs; 207 on partial failure) */
+  /**
+   * Max 100 inputs; 207 on partial failure.
+   * https://developers.hubspot.com/docs/api-reference/crm-objects-v3/batch/post-crm-v3-objects-objectType-batch-update
+   */
   batchUpdate(type: HubSpotObjectType, inputs: { id: string; properties: Record<string, string> }[], signal?: AbortSignal): Promise<RawResponse> {
     return this.send(`POST /crm/v3/objects/${type}/batch/update`, { signal }, (o) => this.objectsBatch.updateWithHttpInfo(type, { inputs }, o));
   }
@@ -298,7 +301,10 @@ export class HubSpotClient {
     );
   }
 
-  /** https://developers.hubspot.com/docs/api-reference/crm-associations-v4/batch/post-crm-v4-associations-fromObjectType-toObjectType-batch-read (max 1,000 inputs) */
+  /**
+   * POST /crm/v4/associations/{fromObjectType}/{toObjectType}/batch/read, max 1,000 inputs.
+   * https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associate-records/batch/get-associations
+   */
   readAssociations(from: HubSpotObjectType, to: HubSpotObjectType, inputs: { id: string; after?: string }[], signal?: AbortSignal): Promise<RawResponse> {
     return this.send(`POST /crm/v4/associations/${from}/${to}/batch/read`, { signal }, (o) =>
       this.associationsBatch.getPageWithHttpInfo(from, to, { inputs }, o),
@@ -364,7 +370,9 @@ export class HubSpotClient {
             if (refreshed) {
               throw new CrmError(
                 'CRM.AUTH',
-                `HubSpot rejected the access token of connection "${this.connectionId}" again right after a refresh (401 on ${endpoint}); reinstall the app and set auth.refreshToken to the new refresh token`,
+                `HubSpot rejected the access token of connection "${this.connectionId}" ` +
+                  `again right after a refresh (401 on ${endpoint}); ` +
+                  'reinstall the app and set auth.refreshToken to the new refresh token',
                 { provider: 'hubspot', status: 401, cause: error },
               );
             }
@@ -428,7 +436,9 @@ export class HubSpotClient {
         const code = observer.errorCode === null ? '' : ` ${observer.errorCode}`;
         throw new CrmError(
           'CRM.AUTH',
-          `HubSpot refused to refresh the access token of connection "${this.connectionId}" (${status}${code}): the refresh token is revoked or wrong, or auth.clientId/auth.clientSecret do not belong to the app; reinstall the app and set auth.refreshToken`,
+          `HubSpot refused to refresh the access token of connection "${this.connectionId}" (${status}${code}): ` +
+            'the refresh token is revoked or wrong, or auth.clientId/auth.clientSecret do not belong to the app; ' +
+            'reinstall the app and set auth.refreshToken',
           { provider: 'hubspot', status, cause: error },
         );
       }

@@ -65,7 +65,10 @@ export async function ensureDealwatchProperties(client: HubSpotClient, settings:
   const wanted = dealwatchProperties(settings);
   const readOnly = wanted.filter((p) => existing.get(p.name)?.readOnly === true).map((p) => p.name);
   if (readOnly.length > 0) {
-    return { created: [], problem: `HubSpot deal properties ${readOnly.join(', ')} are read-only: point fieldMap.score/fieldMap.flags at writable properties, or run \`dealwatch doctor --fix\` after removing them` };
+    const problem =
+      `HubSpot deal properties ${readOnly.join(', ')} are read-only: point fieldMap.score/fieldMap.flags at writable properties, ` +
+      'or run `dealwatch doctor --fix` after removing them';
+    return { created: [], problem };
   }
   const missing = wanted.filter((p) => !existing.has(p.name));
   if (missing.length === 0) return { created: [], problem: null };
@@ -76,7 +79,9 @@ export async function ensureDealwatchProperties(client: HubSpotClient, settings:
     const why = error instanceof CrmError && error.status === 403 ? `the app lacks the ${SCHEMA_WRITE_SCOPE} scope` : error instanceof Error ? error.message : String(error);
     return {
       created: [],
-      problem: `HubSpot deal properties ${missing.map((p) => p.name).join(', ')} do not exist and dealwatch could not create them (${why}): grant ${SCHEMA_WRITE_SCOPE} and run \`dealwatch doctor --fix\`, or create them in HubSpot`,
+      problem:
+        `HubSpot deal properties ${missing.map((p) => p.name).join(', ')} do not exist and dealwatch could not create them (${why}): ` +
+        `grant ${SCHEMA_WRITE_SCOPE} and run \`dealwatch doctor --fix\`, or create them in HubSpot`,
     };
   }
   return { created: missing.map((p) => p.name), problem: null };
@@ -95,7 +100,10 @@ export async function ensureWarningKeyProperty(client: HubSpotClient, type: 'not
     await alreadyThere(() => client.createProperty(type, { ...WARNING_KEY_DEFINITION, groupName: PROPERTY_GROUP.name }, signal));
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
-    return { created: [], problem: `HubSpot ${type} property ${WARNING_KEY_PROPERTY} does not exist and dealwatch could not create it (${why}): run \`dealwatch doctor --fix\`, or create it in HubSpot` };
+    const problem =
+      `HubSpot ${type} property ${WARNING_KEY_PROPERTY} does not exist and dealwatch could not create it (${why}): ` +
+      'run `dealwatch doctor --fix`, or create it in HubSpot';
+    return { created: [], problem };
   }
   return { created: [WARNING_KEY_PROPERTY], problem: null };
 }

@@ -7,6 +7,8 @@ import { PropertiesResponse } from './schemas.js';
 import { dealwatchProperties, ensureWarningKeyProperty, PROPERTY_GROUP } from './deal-properties.js';
 import { CrmError } from '../../src/domain/errors.js';
 
+const AS_TEXT = '; flags are written as text (a multiple checkbox property would let reps filter them by name)';
+
 export async function runDoctor(client: HubSpotClient, settings: HubSpotConnection, options: { fix?: boolean } = {}): Promise<DoctorReport> {
   const checks: DoctorReport['checks'] = [];
   let properties: Map<string, { type: string | null; readOnly: boolean }>;
@@ -35,12 +37,13 @@ export async function runDoctor(client: HubSpotClient, settings: HubSpotConnecti
   for (const field of wanted) {
     const existing = properties.get(field.name);
     if (existing) {
+      const asText = field.type === 'enumeration' && existing.type !== 'enumeration' ? AS_TEXT : '';
       checks.push({
         name: `property ${field.name}`,
         ok: !existing.readOnly,
         detail: existing.readOnly
           ? `${field.name} exists but is read-only`
-          : `${field.name} exists (${existing.type ?? 'unknown type'}) and is writable${field.type === 'enumeration' && existing.type !== 'enumeration' ? '; flags are written as text (a multiple checkbox property would let reps filter them by name)' : ''}`,
+          : `${field.name} exists (${existing.type ?? 'unknown type'}) and is writable${asText}`,
       });
       continue;
     }

@@ -17,7 +17,10 @@ export const AssociatedIds = z.object({
   paging: Paging,
 });
 
-/** https://developers.hubspot.com/docs/api-reference/crm-objects-v3/basic/get-crm-v3-objects-objectType (SimplePublicObjectWithAssociations) */
+/**
+ * SimplePublicObjectWithAssociations:
+ * https://developers.hubspot.com/docs/api-reference/crm-objects-v3/basic/get-crm-v3-objects-objectType
+ */
 export const RawObject = z.object({
   id: Id,
   properties: z.record(z.string(), z.string().nullish()).nullish(),
@@ -58,7 +61,10 @@ export const BatchResponse = z.object({
 });
 export type BatchResponse = z.infer<typeof BatchResponse>;
 
-/** https://developers.hubspot.com/docs/api-reference/crm-associations-v4/batch/post-crm-v4-associations-fromObjectType-toObjectType-batch-read */
+/**
+ * POST /crm/v4/associations/{fromObjectType}/{toObjectType}/batch/read:
+ * https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associate-records/batch/get-associations
+ */
 export const AssociationBatchResponse = z.object({
   results: z
     .array(

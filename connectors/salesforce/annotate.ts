@@ -90,8 +90,11 @@ export function fieldWriteOutcome(result: SaveResult | undefined, fields: { scor
     ?? `${fields.score}/${fields.flags}`;
   const role = named.toLowerCase() === fields.flags.toLowerCase() ? 'flags' : 'score';
   const error = refused.statusCode === 'INVALID_FIELD'
-    ? `Opportunity.${named} does not exist: create it (Setup > Object Manager > Opportunity > Fields & Relationships; dealwatch doctor --fix lists what is missing), with Edit access for the integration user, or set fieldMap.${role} to an existing field`
-    : `Opportunity.${named} is not writable by the integration user: grant Edit field-level security on it to the user's profile or permission set (dealwatch doctor checks it)`;
+    ? `Opportunity.${named} does not exist: create it (Setup > Object Manager > Opportunity > Fields & Relationships; ` +
+      'dealwatch doctor --fix lists what is missing), with Edit access for the integration user, ' +
+      `or set fieldMap.${role} to an existing field`
+    : `Opportunity.${named} is not writable by the integration user: ` +
+      "grant Edit field-level security on it to the user's profile or permission set (dealwatch doctor checks it)";
   return { ok: false, error, retryable: false };
 }
 

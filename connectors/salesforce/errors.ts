@@ -52,7 +52,10 @@ export function requestLimitError(text: string, status: number, headers: Record<
       provider, status, retryable: true, retryAfterMs: parseRetryAfter(headers['retry-after'], nowMs) ?? CONCURRENT_LIMIT_BACKOFF_MS, ...(cause === undefined ? {} : { cause }),
     });
   }
-  return new CrmError('CRM.QUOTA_EXCEEDED', 'Salesforce API request limit exceeded (REQUEST_LIMIT_EXCEEDED: TotalRequests, the rolling 24-hour allocation); the sync resumes on the next run', {
+  const message =
+    'Salesforce API request limit exceeded (REQUEST_LIMIT_EXCEEDED: TotalRequests, the rolling 24-hour allocation); ' +
+    'the sync resumes on the next run';
+  return new CrmError('CRM.QUOTA_EXCEEDED', message, {
     provider, status, retryable: false, ...(cause === undefined ? {} : { cause }),
   });
 }

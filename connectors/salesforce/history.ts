@@ -51,7 +51,8 @@ async function loadPreviousStages(
   const ids = [...new Set(rows.map((r) => r.OpportunityId))].filter((id) => !resolved.has(id));
   for (const batch of chunks(ids, 200)) {
     const query =
-      `SELECT Id, OpportunityId, StageName, CreatedDate FROM OpportunityHistory WHERE OpportunityId IN (${batch.map(soql.quote).join(', ')})` +
+      'SELECT Id, OpportunityId, StageName, CreatedDate FROM OpportunityHistory ' +
+      `WHERE OpportunityId IN (${batch.map(soql.quote).join(', ')})` +
       ` AND CreatedDate < ${soql.soqlDateTime(from)} ORDER BY CreatedDate, Id`;
     for (const row of await reader.all(query, { all: false, signal })) {
       const raw = parseWith(RawOpportunityHistory, row, 'OpportunityHistory');

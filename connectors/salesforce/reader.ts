@@ -154,7 +154,7 @@ export async function* mergeOrdered<R>(sources: OrderedSource<R>[]): AsyncGenera
       let bestAt: SyncCursor | null = null;
       for (const state of states) {
         const at = state.head;
-        // Stryker disable next-line ConditionalExpression: a null head never wins the comparison below (`bestAt === null` is checked first, minCursor(null, b) is b)
+        // Stryker disable next-line ConditionalExpression: a null head never wins below (`bestAt === null` first, minCursor(null, b) is b)
         if (at === null) continue;
         if (bestAt === null || (minCursor(at, bestAt) === at && !sameCursor(at, bestAt))) [best, bestAt] = [state, at];
       }

@@ -123,7 +123,10 @@ export const QueryResult = z.object({
 });
 export type QueryResult = z.infer<typeof QueryResult>;
 
-/** One sObject Collections result. https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_sobjects_collections_update.htm */
+/**
+ * One sObject Collections result.
+ * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_sobjects_collections_update.htm
+ */
 export const SaveResult = z.object({
   id: z.string().nullish(),
   success: z.boolean(),
@@ -132,7 +135,10 @@ export const SaveResult = z.object({
 export const SaveResults = z.array(SaveResult);
 export type SaveResult = z.infer<typeof SaveResult>;
 
-/** Subset of GET /sobjects/{type}/describe. https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_sobject_describe.htm */
+/**
+ * Subset of GET /sobjects/{type}/describe.
+ * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_sobject_describe.htm
+ */
 export const DescribeResult = z.looseObject({
   name: z.string(),
   createable: z.boolean().nullish(),

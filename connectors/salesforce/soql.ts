@@ -12,7 +12,8 @@ export const likeFragment = (value: string): string => value.replace(/\\/g, '\\\
 
 /**
  * SOQL dateTime literal, floored to the second (`2026-11-26T09:00:00Z`): flooring only widens an
- * inclusive lower bound. https://developer.salesforce.com/docs/atlas.en-us.soql_sosl.meta/soql_sosl/sforce_api_calls_soql_select_dateformats.htm
+ * inclusive lower bound.
+ * https://developer.salesforce.com/docs/atlas.en-us.soql_sosl.meta/soql_sosl/sforce_api_calls_soql_select_dateformats.htm
  */
 export function soqlDateTime(iso: string): string {
   return `${new Date(Math.floor(Date.parse(iso) / 1000) * 1000).toISOString().slice(0, 19)}Z`;

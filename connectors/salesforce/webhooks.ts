@@ -90,7 +90,8 @@ export function toEvents(notifications: Notifications | null, connectionId: stri
 }
 
 const envelope = (body: string): string =>
-  `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>${body}</soapenv:Body></soapenv:Envelope>`;
+  '<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/">' +
+  `<soapenv:Body>${body}</soapenv:Body></soapenv:Envelope>`;
 
 /** The acknowledgement Salesforce waits for; without `<Ack>true</Ack>` it redelivers for 24 hours. */
 export function outboundAckBody(): string {

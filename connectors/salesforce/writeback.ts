@@ -107,7 +107,9 @@ async function writeNotes(
       const why = linked.failure ?? toOutcome(r);
       outcomes.set(warning.key, {
         ok: false,
-        error: `ContentNote ${noteId} exists but linking it to ${warning.dealId} failed (the next attempt links it, without a second note): ${why.ok ? 'failed' : why.error}`,
+        error:
+          `ContentNote ${noteId} exists but linking it to ${warning.dealId} failed ` +
+          `(the next attempt links it, without a second note): ${why.ok ? 'failed' : why.error}`,
         retryable: why.ok ? true : why.retryable,
       });
     });

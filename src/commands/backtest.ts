@@ -58,7 +58,8 @@ export function formatBacktest(connectionId: string, report: BacktestReport, opt
   const summary = new Table({ head: ['Method', 'Mean abs. % error', 'Mean bias', 'Points'], ...style });
   for (const s of report.summary) summary.push([METHOD_NAMES[s.method], formatPercent(s.meanAbsPercentError), formatPercent(s.meanBias, true), s.points]);
   return [
-    `Forecast backtest: ${connectionId}, ${report.quarters.length} quarters (${report.quarters.at(-1) ?? '-'} to ${report.quarters[0] ?? '-'}), amounts in ${report.currency}`,
+    `Forecast backtest: ${connectionId}, ${report.quarters.length} quarters ` +
+      `(${report.quarters.at(-1) ?? '-'} to ${report.quarters[0] ?? '-'}), amounts in ${report.currency}`,
     'Each method weighs the pipeline as it stood (rebuilt from CRM history) with what it had learned by then; error = forecast - won.',
     '',
     points.toString(),

@@ -374,7 +374,8 @@ function formatDemo(r: DemoResult): string {
 
   const hooks = new Table({ head: ['Connection', 'Deal', 'Stage change', 'Stage in dealwatch'], ...style });
   for (const f of r.webhooks.fired) hooks.push([f.connection, f.dealId, `${f.fromStage} -> ${f.toStage}`, f.stageNow ?? '-']);
-  parts.push(`Stage changes by signed webhook (${r.webhooks.via === 'server' ? 'through the server' : 'straight into the events queue'}; ${r.webhooks.handled} events handled)\n${hooks.toString()}\n`);
+  const via = r.webhooks.via === 'server' ? 'through the server' : 'straight into the events queue';
+  parts.push(`Stage changes by signed webhook (${via}; ${r.webhooks.handled} events handled)\n${hooks.toString()}\n`);
 
   for (const { connection, review } of r.reviews) {
     parts.push('error' in (review as object) ? `Morning review ${connection}: ${(review as unknown as { error: string }).error}\n` : formatReview(connection, review, { color: process.stdout.isTTY === true }));

@@ -23,7 +23,8 @@ export async function run(options: DigestOptions, out: NodeJS.WritableStream = p
   const connections = connectionDirectory(config);
   const settings = connections.get(options.connection);
   if (settings === undefined) {
-    err.write(`error: no connection "${options.connection}" in the configuration (known: ${config.connections.map((c) => c.id).join(', ') || 'none'})\n`);
+    const known = config.connections.map((c) => c.id).join(', ') || 'none';
+    err.write(`error: no connection "${options.connection}" in the configuration (known: ${known})\n`);
     return EXIT.invalidConfig;
   }
   if (options.team !== undefined && settings.teams !== undefined && !(options.team in settings.teams)) {
@@ -32,7 +33,8 @@ export async function run(options: DigestOptions, out: NodeJS.WritableStream = p
   }
   const configured = configuredDigest(config, settings.id, options.team);
   if (options.send && configured === undefined) {
-    err.write(`error: no digest for connection "${settings.id}"${options.team === undefined ? ' without a team' : ` and team "${options.team}"`} in the configuration (digests): nowhere to send it\n`);
+    const which = options.team === undefined ? ' without a team' : ` and team "${options.team}"`;
+    err.write(`error: no digest for connection "${settings.id}"${which} in the configuration (digests): nowhere to send it\n`);
     return EXIT.invalidConfig;
   }
   const digest: DigestSettings = configured ?? {
@@ -54,7 +56,8 @@ export async function run(options: DigestOptions, out: NodeJS.WritableStream = p
         digest,
         now,
       );
-      out.write(options.json ? `${JSON.stringify(result)}\n` : `digest "${result.digestId}" sent on ${result.sent.join(', ') || 'no channel'}${result.skipped.length > 0 ? ` (already sent: ${result.skipped.join(', ')})` : ''}\n`);
+      const skipped = result.skipped.length > 0 ? ` (already sent: ${result.skipped.join(', ')})` : '';
+      out.write(options.json ? `${JSON.stringify(result)}\n` : `digest "${result.digestId}" sent on ${result.sent.join(', ') || 'no channel'}${skipped}\n`);
       return EXIT.ok;
     }
     const composed = composeDigest(await gatherDigest(deps, settings, digest, now));

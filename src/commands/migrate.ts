@@ -17,7 +17,8 @@ export async function run(options: MigrateOptions): Promise<number> {
       after.appliedNow.length > 0
         ? `applied ${after.appliedNow.join(', ')} (${where})\n`
         : byOthers.length > 0
-          ? `migrations current: found ${byOthers.join(', ')} applied by another process meanwhile; ${after.applied.length} applied, none pending (${where})\n`
+          ? `migrations current: found ${byOthers.join(', ')} applied by another process meanwhile; ` +
+            `${after.applied.length} applied, none pending (${where})\n`
           : `migrations current: ${after.applied.length} applied, none pending (${where})\n`,
     );
     return 0;

@@ -48,7 +48,8 @@ export function formatReview(connectionId: string, review: MorningReview, option
     const measured =
       e === null || e.meanAbsPercentError === null
         ? 'not measured yet (no past quarter with won deals to compare)'
-        : `backtest error ${formatPercent(e.meanAbsPercentError)} on average, bias ${formatPercent(e.meanBias, true)} (${e.points} points over ${e.quarters.join(', ')})`;
+        : `backtest error ${formatPercent(e.meanAbsPercentError)} on average, bias ${formatPercent(e.meanBias, true)} ` +
+          `(${e.points} points over ${e.quarters.join(', ')})`;
     const table = new Table({ head: ['Quarter', 'Closed won', 'Commit', 'Best case', 'Pipeline', 'Expected', 'Quota', 'Attainment', 'Gap'], ...style });
     for (const q of call.quarters) {
       const t = q.total;

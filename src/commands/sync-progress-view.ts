@@ -11,7 +11,8 @@ const number = new Intl.NumberFormat('en-US');
 export function describeSyncProgress(connectionId: string, p: SyncProgress): string {
   const phase = p.phase === 'done' ? 'synced; scoring and writing back' : p.phase;
   const parts = [
-    `${number.format(p.records.deals)} deals, ${number.format(p.records.activities)} activities, ${number.format(p.records.history)} history`,
+    `${number.format(p.records.deals)} deals, ${number.format(p.records.activities)} activities, ` +
+      `${number.format(p.records.history)} history`,
     `${number.format(p.pages)} pages`,
     `${number.format(p.apiCalls)} API calls`,
     `${p.rateLimitWaits.count} rate-limit waits (${p.rateLimitWaits.seconds} s)${p.rateLimited > 0 ? `, ${p.rateLimited} 429s` : ''}`,
@@ -30,7 +31,9 @@ export async function readSyncProgress(queues: Pick<QueueSystem, 'queue'>, jobId
 /** A short form for a line that shows several syncs (the demo). */
 export function briefSyncProgress(connectionId: string, p: SyncProgress | null): string {
   if (p === null) return `${connectionId} queued`;
-  return `${connectionId} ${p.phase === 'done' ? 'scoring' : p.phase} ${number.format(p.records.deals)} deals, ${number.format(p.records.activities)} activities, ${number.format(p.apiCalls)} calls, ${p.rateLimitWaits.count} rate waits`;
+  const phase = p.phase === 'done' ? 'scoring' : p.phase;
+  const records = `${number.format(p.records.deals)} deals, ${number.format(p.records.activities)} activities`;
+  return `${connectionId} ${phase} ${records}, ${number.format(p.apiCalls)} calls, ${p.rateLimitWaits.count} rate waits`;
 }
 
 export interface ProgressView {

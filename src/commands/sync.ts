@@ -34,7 +34,9 @@ export async function run(options: SyncOptions, out: NodeJS.WritableStream = pro
       const job = await pipeline.queues.enqueue('sync', { connectionId: settings.id, mode: options.full ? 'full' : 'incremental', trigger: 'cli' });
       if (!options.wait) {
         const line = { connection: settings.id, jobId: job.jobId, coalesced: job.coalesced, workers: running };
-        out.write(options.json ? `${JSON.stringify(line)}\n` : `sync of ${settings.id} queued as ${job.jobId}${job.coalesced ? ' (joined the one already queued)' : ''}${running === 0 ? '; no worker is running, start one with `dealwatch worker`' : ''}\n`);
+        const joined = job.coalesced ? ' (joined the one already queued)' : '';
+        const noWorker = running === 0 ? '; no worker is running, start one with `dealwatch worker`' : '';
+        out.write(options.json ? `${JSON.stringify(line)}\n` : `sync of ${settings.id} queued as ${job.jobId}${joined}${noWorker}\n`);
         return 0;
       }
       // Live progress on stderr (stdout keeps the one result line of --json).
@@ -48,11 +50,14 @@ export async function run(options: SyncOptions, out: NodeJS.WritableStream = pro
       const s = summarize(settings.id, outcomes);
       if (options.json) {
         const { connection, status, deals, activities, apiCalls, findings, annotations } = s;
-        out.write(`${JSON.stringify({ connection, status, deals, activities, apiCalls, findings, annotations, planned: s.planned, failedWrites: s.failedWrites, writeErrors: s.writeErrors })}\n`);
+        const { planned, failedWrites, writeErrors } = s;
+        const line = { connection, status, deals, activities, apiCalls, findings, annotations, planned, failedWrites, writeErrors };
+        out.write(`${JSON.stringify(line)}\n`);
       } else {
         out.write(
           `${s.connection}: ${s.status}; ${s.deals} deals, ${s.activities} activities, ${s.apiCalls} API calls; ` +
-            `findings +${s.findings.opened} / -${s.findings.resolved}; written: ${s.annotations.fields} fields, ${s.annotations.notes} notes, ${s.annotations.tasks} tasks` +
+            `findings +${s.findings.opened} / -${s.findings.resolved}; ` +
+            `written: ${s.annotations.fields} fields, ${s.annotations.notes} notes, ${s.annotations.tasks} tasks` +
             `${s.planned > 0 ? `; planned (dry-run): ${s.planned}` : ''}\n`,
         );
         if (s.failedWrites > 0) out.write(`  ${s.failedWrites} writes failed: ${s.writeErrors.join('; ')}\n`);

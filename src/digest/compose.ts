@@ -49,7 +49,9 @@ function forecastLine(c: DigestContent): string {
   const expected = `Expected ${money(f.expected, c.currency)}`;
   if (f.quota === null) return `${f.period}: ${expected}, closed won ${money(f.closedWon, c.currency)}, commit ${money(f.commit, c.currency)} (no quota set).`;
   const gap = f.gap === null ? '' : f.gap > 0 ? `, gap ${money(f.gap, c.currency)} to close` : `, ${money(-f.gap, c.currency)} over quota`;
-  return `${f.period}: ${expected} of quota ${money(f.quota, c.currency)} (${formatPercent(f.expectedAttainment)}); closed won ${money(f.closedWon, c.currency)} (${formatPercent(f.attainment)})${gap}; commit ${money(f.commit, c.currency)}.`;
+  const quota = `${expected} of quota ${money(f.quota, c.currency)} (${formatPercent(f.expectedAttainment)})`;
+  const won = `closed won ${money(f.closedWon, c.currency)} (${formatPercent(f.attainment)})`;
+  return `${f.period}: ${quota}; ${won}${gap}; commit ${money(f.commit, c.currency)}.`;
 }
 
 function limited<T>(items: readonly T[], limit = LIST_LIMIT): { shown: T[]; more: number } {
@@ -102,7 +104,8 @@ function riskSections(c: DigestContent): Section[] {
 export function composeDigest(c: DigestContent): Digest {
   const f = c.forecast;
   const headline = f === null ? 'no forecast' : f.quota === null ? `expected ${money(f.expected, c.currency)}` : `expected ${money(f.expected, c.currency)} of ${money(f.quota, c.currency)}`;
-  const subject = `Pipeline digest ${scopeOf(c)}, ${c.day}: ${headline}, ${c.changes.newRisks.length} new risk${c.changes.newRisks.length === 1 ? '' : 's'}`;
+  const risks = `${c.changes.newRisks.length} new risk${c.changes.newRisks.length === 1 ? '' : 's'}`;
+  const subject = `Pipeline digest ${scopeOf(c)}, ${c.day}: ${headline}, ${risks}`;
   return { subject, text: textOf(c), html: htmlOf(c, subject), slack: slackOf(c, subject) };
 }
 
@@ -134,7 +137,9 @@ function textOf(c: DigestContent): string {
 }
 
 const STYLE = {
-  body: 'font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;font-size:15px;line-height:1.4;color:#1f2328;max-width:600px;margin:0 auto;padding:12px',
+  body:
+    'font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;font-size:15px;line-height:1.4;' +
+    'color:#1f2328;max-width:600px;margin:0 auto;padding:12px',
   h1: 'font-size:18px;margin:0 0 4px',
   h2: 'font-size:16px;margin:18px 0 6px;border-bottom:1px solid #d0d7de;padding-bottom:2px',
   h3: 'font-size:15px;margin:10px 0 4px',
@@ -176,9 +181,13 @@ function htmlOf(c: DigestContent, subject: string): string {
       : `<ul style="${STYLE.ul}">${c.coaching.map((x) => `<li><b>${e(x.rep)}</b>: ${e(x.line)}</li>`).join('')}</ul>`,
   ];
   if (c.links) {
-    parts.push(`<p style="margin-top:18px">${link(c.links.deals, 'Inspect the pipeline')} · ${link(c.links.forecast, 'Forecast')} · ${link(c.links.changes, 'Changes')}</p>`);
+    const links =
+      `${link(c.links.deals, 'Inspect the pipeline')} · ` + `${link(c.links.forecast, 'Forecast')} · ${link(c.links.changes, 'Changes')}`;
+    parts.push(`<p style="margin-top:18px">${links}</p>`);
   }
-  return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${e(subject)}</title></head>\n<body style="${STYLE.body}">\n${parts.join('\n')}\n</body></html>\n`;
+  const head =
+    '<head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">' + `<title>${e(subject)}</title></head>`;
+  return `<!doctype html>\n<html lang="en">${head}\n<body style="${STYLE.body}">\n${parts.join('\n')}\n</body></html>\n`;
 }
 
 /** Slack mrkdwn: `&`, `<` and `>` are control characters (https://api.slack.com/reference/surfaces/formatting#escaping). */
@@ -215,6 +224,10 @@ function slackOf(c: DigestContent, subject: string): Digest['slack'] {
     mrkdwn(`*Top risks by rep*\n${c.risksByRep.length === 0 ? '_none_' : riskSections(c).map(sectionText).join('\n')}`),
   ];
   if (c.coaching.length > 0) blocks.push(mrkdwn(`*Coaching*\n${c.coaching.map((x) => `• *${slackEscape(x.rep)}*: ${slackEscape(x.line)}`).join('\n')}`));
-  if (c.links) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${link(c.links.deals, 'Inspect the pipeline')} · ${link(c.links.forecast, 'Forecast')} · ${link(c.links.changes, 'Changes')}` }] });
+  if (c.links) {
+    const text =
+      `${link(c.links.deals, 'Inspect the pipeline')} · ` + `${link(c.links.forecast, 'Forecast')} · ${link(c.links.changes, 'Changes')}`;
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text }] });
+  }
   return { text: subject, blocks };
 }

@@ -59,7 +59,10 @@ export interface AttemptTiming {
 export interface WorkerGroupOptions {
   /** Queues to consume. @defaultValue all of them */
   queues?: readonly QueueName[];
-  /** Jobs run at once per queue in this process. @defaultValue sync 2, events 64 (they mostly wait on a shared batch), score 2, writeback 2, digest 1 */
+  /**
+   * Jobs run at once per queue in this process.
+   * @defaultValue sync 2, events 64 (they mostly wait on a shared batch), score 2, writeback 2, digest 1
+   */
   concurrency?: Partial<Record<QueueName, number>>;
   hooks?: WorkerHooks;
   /** Lock duration of active jobs (a killed worker's job is picked up after it). @defaultValue 30000 */

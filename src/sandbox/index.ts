@@ -56,7 +56,10 @@ export interface SandboxOptions {
   webhookUrl?: string;
   /** Where Salesforce outbound messages are POSTed (none when unset). */
   outboundMessageUrl?: string;
-  /** When an outbound message fires: on stage changes (a flow on StageName), or on every save (API writes included). @defaultValue 'stage_change' */
+  /**
+   * When an outbound message fires: on stage changes (a flow on StageName), or on every save
+   * (API writes included). @defaultValue 'stage_change'
+   */
   outboundMessageOn?: 'stage_change' | 'every_edit';
   /**
    * HubSpot webhook subscriptions: the payload format (`legacy` deal.*, or `generic` object.* with

@@ -24,7 +24,8 @@ const VERSION = 'v1';
 // Positions carry a deal name; CRM names run to a few hundred characters, URLs to a few KiB.
 const SHAPE = /^v1\.([A-Za-z0-9_-]{1,12000})\.([A-Za-z0-9_-]{43})$/;
 const REFUSED =
-  'is not a cursor this API issued for this query (altered, made up, from another connection or filter, or from before the API tokens changed); request the first page again without a cursor';
+  'is not a cursor this API issued for this query (altered, made up, from another connection or filter, ' +
+  'or from before the API tokens changed); request the first page again without a cursor';
 
 function canonical(scope: CursorScope): string {
   return JSON.stringify(

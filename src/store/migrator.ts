@@ -79,7 +79,8 @@ export async function migrate(db: Db, schema: string, migrations: readonly Migra
     await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`dealwatch:migrate:${schema}`]);
     await tx.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
     await tx.query(
-      `CREATE TABLE IF NOT EXISTS ${t.migrations} (name text PRIMARY KEY, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+      `CREATE TABLE IF NOT EXISTS ${t.migrations} ` +
+        '(name text PRIMARY KEY, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
     );
     const recorded = await recordedMigrations(tx, schema);
     const before = compareMigrations(recorded, migrations);

@@ -53,7 +53,8 @@ export async function spawnSandboxProcess(options: ChildOptions): Promise<Sandbo
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const sandbox = await startSandbox(JSON.parse(process.argv[2] ?? '{}') as ChildOptions);
   const { hubspot: h } = sandbox;
-  process.stdout.write(`${JSON.stringify({ hubspot: { baseUrl: h.baseUrl, accessToken: h.accessToken, webhookSecret: h.webhookSecret, portalId: h.portalId, appId: h.appId }, admin: sandbox.adminUrl })}\n`);
+  const hubspot = { baseUrl: h.baseUrl, accessToken: h.accessToken, webhookSecret: h.webhookSecret, portalId: h.portalId, appId: h.appId };
+  process.stdout.write(`${JSON.stringify({ hubspot, admin: sandbox.adminUrl })}\n`);
   const stop = () => void sandbox.close().then(() => process.exit(0));
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

@@ -320,7 +320,8 @@ async function withWorkers(workers: number): Promise<WorkerFigures> {
       peakRss: memory.peak(),
       loadAverageBefore,
     };
-    console.error(`${workers} worker(s): score ${figures.score.dealsPerSecond} deals/s, events ${figures.events.perSecond}/s (${handled.length}/${changes})`);
+    const events = `events ${figures.events.perSecond}/s (${handled.length}/${changes})`;
+    console.error(`${workers} worker(s): score ${figures.score.dealsPerSecond} deals/s, ${events}`);
     return figures;
   } finally {
     for (const p of processes.reverse()) await p.stop();

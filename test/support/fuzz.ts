@@ -42,7 +42,9 @@ function parameters<T>(runs: number, label: string): fc.Parameters<T> {
 function reproduction(label: string, seed: number, counterexamplePath: string | null | undefined): string {
   const testPath = expect.getState().testPath;
   const file = testPath === undefined ? '<test file>' : path.relative(process.cwd(), testPath);
-  return `fuzz failure in "${label}" (seed ${seed}): replay with\n  DEALWATCH_FUZZ_SEED=${seed} DEALWATCH_FUZZ_PATH=${counterexamplePath ?? ''} DEALWATCH_FUZZ_LABEL='${label}' npm run fuzz -- ${file}`;
+  const env = `DEALWATCH_FUZZ_SEED=${seed} DEALWATCH_FUZZ_PATH=${counterexamplePath ?? ''} DEALWATCH_FUZZ_LABEL='${label}'`;
+  const replay = `${env} npm run fuzz -- ${file}`;
+  return `fuzz failure in "${label}" (seed ${seed}): replay with\n  ${replay}`;
 }
 
 function causeOf(details: { errorInstance?: unknown }): string {
@@ -57,7 +59,8 @@ function causeOf(details: { errorInstance?: unknown }): string {
 export async function fuzz<T>(label: string, property: fc.IAsyncProperty<T>, runs: number): Promise<void> {
   const details = await fc.check(property, parameters<T>(runs, label));
   if (details.failed) {
-    const message = `${reproduction(label, details.seed, details.counterexamplePath)}\n\n${await fc.asyncDefaultReportMessage(details)}\n\n${causeOf(details)}`;
+    const report = await fc.asyncDefaultReportMessage(details);
+    const message = `${reproduction(label, details.seed, details.counterexamplePath)}\n\n${report}\n\n${causeOf(details)}`;
     process.stderr.write(`\n${message.split('\n').slice(0, 2).join('\n')}\n`);
     throw new Error(message);
   }
@@ -67,7 +70,8 @@ export async function fuzz<T>(label: string, property: fc.IAsyncProperty<T>, run
 export function fuzzSync<T>(label: string, property: fc.IProperty<T>, runs: number): void {
   const details = fc.check(property, parameters<T>(runs, label));
   if (details.failed) {
-    const message = `${reproduction(label, details.seed, details.counterexamplePath)}\n\n${fc.defaultReportMessage(details)}\n\n${causeOf(details)}`;
+    const report = fc.defaultReportMessage(details);
+    const message = `${reproduction(label, details.seed, details.counterexamplePath)}\n\n${report}\n\n${causeOf(details)}`;
     process.stderr.write(`\n${message.split('\n').slice(0, 2).join('\n')}\n`);
     throw new Error(message);
   }

@@ -167,7 +167,9 @@ export function findConcentrations(groups: readonly FindingGroup[]): Concentrati
       repFindings: top.deals,
       totalFindings: total,
       share: Math.round(share * 1000) / 1000,
-      message: `${top.deals} of ${total} ${noun} are ${top.ownerName}'s (${Math.round(share * 100)}%): a coaching conversation, not ${top.deals} deal reviews`,
+      message:
+        `${top.deals} of ${total} ${noun} are ${top.ownerName}'s (${Math.round(share * 100)}%): ` +
+        `a coaching conversation, not ${top.deals} deal reviews`,
     });
   }
   return out.sort((a, b) => b.share - a.share || b.repFindings - a.repFindings);
@@ -216,7 +218,9 @@ export function findActivityCollapses(ctx: ReportContext): ActivityCollapse[] {
       baselinePer30: Math.round(per30 * 10) / 10,
       baselineSamples: baseline,
       ratio: Math.round(ratio * 1000) / 1000,
-      message: `${name}: ${recent} activities in the last 30 days against ${Math.round(per30)} per 30 days before (${baseline} in the 90 days before): check workload, absence or logging`,
+      message:
+        `${name}: ${recent} activities in the last 30 days against ${Math.round(per30)} per 30 days before ` +
+        `(${baseline} in the 90 days before): check workload, absence or logging`,
     });
   }
   return out.sort((a, b) => a.ratio - b.ratio || a.ownerId.localeCompare(b.ownerId));
@@ -244,7 +248,9 @@ export function findStageConversionGaps(coaching: Coaching): StageConversionGap[
       repSamples: g.repSamples,
       teamSamples: g.teamSamples,
       gapPercent: g.gapPercent,
-      message: `${r.name}: ${pct(g.repRate)} of deals at ${g.label} move on vs team ${pct(g.teamRate)} (${g.repSamples} vs ${g.teamSamples} deals, ${g.gapPercent}% below): coach this stage`,
+      message:
+        `${r.name}: ${pct(g.repRate)} of deals at ${g.label} move on vs team ${pct(g.teamRate)} ` +
+        `(${g.repSamples} vs ${g.teamSamples} deals, ${g.gapPercent}% below): coach this stage`,
     });
   }
   return out.sort((a, b) => b.gapPercent - a.gapPercent || a.ownerId.localeCompare(b.ownerId));

@@ -202,8 +202,16 @@ export function computeCoaching(ctx: ReportContext): Coaching {
     const stageRates = [...mine.values()].sort((a, b) => a.pipeline.localeCompare(b.pipeline) || (indexed.stageByKey.get(stageKey(a.pipeline, a.stageId))?.rank ?? 0) - (indexed.stageByKey.get(stageKey(b.pipeline, b.stageId))?.rank ?? 0));
     const signal: RepCoaching['signal'] = effortGap && skillGap ? 'effort_and_skill_gap' : effortGap ? 'effort_gap' : skillGap ? 'skill_gap' : 'balanced';
     const parts: string[] = [];
-    if (effortGap) parts.push(`Effort gap: ${n} activities in 30 days vs team median ${teamMedian} (${Math.round((1 - n / teamMedian) * 100)}% below; threshold ${rc.effortGapPercent}%): talk about priorities and motivation.`);
-    if (skillGap) parts.push(`Skill gap at ${skillGap.label}: ${pct(skillGap.repRate)} advance vs team ${pct(skillGap.teamRate)} (${skillGap.repSamples} vs ${skillGap.teamSamples} deals; ${skillGap.gapPercent}% below, threshold ${rc.skillGapPercent}%): coach this stage.`);
+    if (effortGap) {
+      const below = `${Math.round((1 - n / teamMedian) * 100)}% below; threshold ${rc.effortGapPercent}%`;
+      parts.push(`Effort gap: ${n} activities in 30 days vs team median ${teamMedian} (${below}): talk about priorities and motivation.`);
+    }
+    if (skillGap) {
+      const rates = `${pct(skillGap.repRate)} advance vs team ${pct(skillGap.teamRate)}`;
+      const samples = `${skillGap.repSamples} vs ${skillGap.teamSamples} deals`;
+      const below = `${skillGap.gapPercent}% below, threshold ${rc.skillGapPercent}%`;
+      parts.push(`Skill gap at ${skillGap.label}: ${rates} (${samples}; ${below}): coach this stage.`);
+    }
     if (parts.length === 0) parts.push(`Balanced: ${n} activities in 30 days (team median ${teamMedian}) and no stage well below the team.`);
     return {
       ownerId: o,
@@ -322,7 +330,9 @@ function activityGoals(ctx: ReportContext, reps: string[], recent: DealDays[], d
       const won = wonThisQuarter.get(o) ?? 0;
       const remaining = Math.max(0, quota - won);
       weeklyTarget = remaining / weeksLeft;
-      targetBasis = `remaining quota ${Math.round(remaining)} ${currency} (quota ${quota} - won ${Math.round(won)}) over ${weeksLeft} weeks left in ${q.label}`;
+      targetBasis =
+        `remaining quota ${Math.round(remaining)} ${currency} (quota ${quota} - won ${Math.round(won)}) ` +
+        `over ${weeksLeft} weeks left in ${q.label}`;
     } else {
       weeklyTarget = teamWeeklyPerRep;
       targetBasis = `team average won per rep per week over the last ${rc.coachingLookbackDays} days`;
@@ -341,7 +351,8 @@ function activityGoals(ctx: ReportContext, reps: string[], recent: DealDays[], d
     };
     const n1 = (x: number): string => (Math.round(x * 10) / 10).toLocaleString('en-US');
     const arithmetic = [
-      `${groupThousands(Math.round(weeklyTarget))} ${currency} a week / average won deal ${groupThousands(Math.round(avg))} = ${n1(wins)} wins`,
+      `${groupThousands(Math.round(weeklyTarget))} ${currency} a week / ` +
+        `average won deal ${groupThousands(Math.round(avg))} = ${n1(wins)} wins`,
       winRate > 0 ? `${n1(wins)} wins / win rate ${round3(winRate)} = ${n1(wins / winRate)} new opportunities` : 'no win rate: no opportunity goal',
       winRate > 0 ? `${n1(wins / winRate)} opportunities x ${n1(mpo)} meetings each = ${n1((wins / winRate) * mpo)} meetings` : '',
       propRate > 0 ? `${n1(wins)} wins / proposal win rate ${round3(propRate)} = ${n1(wins / propRate)} proposals` : '',

@@ -512,7 +512,9 @@ export function trendFlags(current: PeriodKpis, previous: PeriodKpis, ctx: Repor
       bandPercent: band,
       direction,
       concern,
-      message: `${t.kpi} ${direction} ${Math.abs(Math.round(change * 10) / 10)}${unit} (${fmt(prev)} -> ${fmt(cur)}, band ${band}${unit}): ${concern ? t.concern : t.good}.`,
+      message:
+        `${t.kpi} ${direction} ${Math.abs(Math.round(change * 10) / 10)}${unit} ` +
+        `(${fmt(prev)} -> ${fmt(cur)}, band ${band}${unit}): ${concern ? t.concern : t.good}.`,
     });
   }
   return out;

@@ -21,7 +21,9 @@ export const amountDecreased: Rule = {
     if (!(dropPercent > limit)) return null;
     const rounded = Math.round(dropPercent * 10) / 10;
     return {
-      message: `Amount fell ${rounded}% since ${isoDateOfDay(base.day)}, from ${formatMoney(before)} to ${formatMoney(now)} (threshold ${limit}%).`,
+      message:
+        `Amount fell ${rounded}% since ${isoDateOfDay(base.day)}, ` +
+        `from ${formatMoney(before)} to ${formatMoney(now)} (threshold ${limit}%).`,
       evidence: { before: before.amount, after: now.amount, currency: now.currency, dropPercent: rounded, thresholdPercent: limit, baselineDay: isoDateOfDay(base.day) },
       suggestedAction: 'Record why the scope shrank; if it is a discount, get it approved.',
     };
@@ -42,7 +44,9 @@ export const discountOverLimit: Rule = {
     if (!tier || !(pct > tier.maxPercent)) return null;
     const band = tier.belowAmount === null ? 'at any amount' : `under ${groupThousands(tier.belowAmount)} ${indexed.money.reportingCurrency}`;
     return {
-      message: `Discount ${pct}% on a ${formatMoney(m)} deal exceeds the ${tier.maxPercent}% limit for deals ${band}; needs approval from the ${tier.approver}.`,
+      message:
+        `Discount ${pct}% on a ${formatMoney(m)} deal exceeds the ${tier.maxPercent}% limit for deals ${band}; ` +
+        `needs approval from the ${tier.approver}.`,
       evidence: {
         discountPercent: pct,
         limitPercent: tier.maxPercent,

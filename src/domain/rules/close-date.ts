@@ -37,7 +37,10 @@ export const closeDatePushed: Rule = {
     const parts: string[] = [];
     if (pushes.length >= cfg.count) parts.push(`Close date pushed ${plural(pushes.length, 'time')} in the last ${cfg.days} days (threshold ${cfg.count})`);
     const q = quarterPushes[quarterPushes.length - 1];
-    if (q) parts.push(`${parts.length ? 'and' : 'Close date'} moved from ${fiscalQuarterOf(q.oldDay, fy).label} to ${fiscalQuarterOf(q.newDay, fy).label}`);
+    if (q) {
+      const from = fiscalQuarterOf(q.oldDay, fy).label;
+      parts.push(`${parts.length ? 'and' : 'Close date'} moved from ${from} to ${fiscalQuarterOf(q.newDay, fy).label}`);
+    }
     return {
       message: `${parts.join(' ')}.`,
       evidence: { pushes: pushes.length, thresholdCount: cfg.count, windowDays: cfg.days, quarterBoundaryCrossed: quarterPushes.length > 0, moves },

@@ -66,7 +66,7 @@ export const stageSkipped: Rule = {
   evaluate(f, ctx) {
     const m = recentMove(f, ctx, ctx.indexed.cfg.stage_skipped.withinDays);
     if (!m || m.from.openRank < 0) return null;
-    // Stryker disable next-line ConditionalExpression,EqualityOperator: redundant guard: with the target first or closed, `skipped` below is negative
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: redundant: with the target first or closed, `skipped` is negative
     if (m.to.openRank < 0) return null;
     const skipped = m.to.openRank - m.from.openRank - 1;
     if (skipped < 1) return null;

@@ -18,7 +18,8 @@ export function hubspotError(category: string, message: string, extra: Record<st
 export const unauthorized = (): HubSpotErrorBody =>
   hubspotError(
     'INVALID_AUTHENTICATION',
-    'Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview',
+    'Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more details at ' +
+      'https://developers.hubspot.com/docs/methods/auth/oauth-overview',
   );
 
 export const expiredToken = (): HubSpotErrorBody =>
@@ -32,7 +33,8 @@ export const expiredToken = (): HubSpotErrorBody =>
 export const missingScopes = (scopes: string[]): HubSpotErrorBody =>
   hubspotError(
     'MISSING_SCOPES',
-    "This app hasn't been granted all required scopes to make this call. Read more about required scopes here: https://developers.hubspot.com/scopes.",
+    "This app hasn't been granted all required scopes to make this call. " +
+      'Read more about required scopes here: https://developers.hubspot.com/scopes.',
     { errors: [{ message: 'One or more of the following scopes are required.', context: { requiredGranularScopes: scopes } }], links: { scopes: 'https://developers.hubspot.com/scopes' } },
   );
 

@@ -174,8 +174,10 @@ export async function hubspotRoutes(app: FastifyInstance, options: HubSpotRouteO
       if (!found || found.archived !== (request.body?.archived ?? false)) missing.push(String(input.id));
       else results.push(render(type, found.idx, request.body?.properties?.length ? request.body.properties : undefined, request.body?.propertiesWithHistory ?? []));
     }
+    const missingMessage =
+      `Could not get some ${type.slice(0, -1).toUpperCase()} objects, they may be deleted or not exist. ` + 'Check that ids are valid.';
     const errors = missing.length
-      ? [{ status: 'error', category: 'OBJECT_NOT_FOUND', message: `Could not get some ${type.slice(0, -1).toUpperCase()} objects, they may be deleted or not exist. Check that ids are valid.`, context: { ids: missing }, errors: [] }]
+      ? [{ status: 'error', category: 'OBJECT_NOT_FOUND', message: missingMessage, context: { ids: missing }, errors: [] }]
       : [];
     return reply.code(errors.length ? 207 : 200).send(batchEnvelope(startedAt, results, errors));
   });

@@ -28,7 +28,17 @@ export interface SearchRequest {
 
 const OPERATORS = new Set(['EQ', 'NEQ', 'LT', 'LTE', 'GT', 'GTE', 'BETWEEN', 'IN', 'NOT_IN', 'HAS_PROPERTY', 'NOT_HAS_PROPERTY', 'CONTAINS_TOKEN', 'NOT_CONTAINS_TOKEN']);
 const DATE_PROPERTY = /(date|_timestamp|_time|createdAt|updatedAt)$|^hs_(v2_)?date_|^notes_last|^notes_next|^hs_timestamp$/;
-const NUMBER_PROPERTY = /^(amount|hs_object_id|discount_percent|num_|hs_deal_stage_probability|hs_forecast_probability|hs_call_duration|hs_deal_stage_push_count)/;
+const NUMBER_PREFIXES = [
+  'amount',
+  'hs_object_id',
+  'discount_percent',
+  'num_',
+  'hs_deal_stage_probability',
+  'hs_forecast_probability',
+  'hs_call_duration',
+  'hs_deal_stage_push_count',
+];
+const NUMBER_PROPERTY = new RegExp(`^(${NUMBER_PREFIXES.join('|')})`);
 
 type Comparable = number | string | null;
 

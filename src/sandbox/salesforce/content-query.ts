@@ -19,7 +19,8 @@ export function checkContentDocumentLinkQuery(query: SoqlQuery): void {
   if (!ok) {
     throw new SoqlError(
       'MALFORMED_QUERY',
-      "Implementation restriction: ContentDocumentLink requires a filter by a single Id on ContentDocumentId or LinkedEntityId using the equals operator or multiple Id's using the IN operator.",
+      'Implementation restriction: ContentDocumentLink requires a filter by a single Id on ContentDocumentId or LinkedEntityId ' +
+        "using the equals operator or multiple Id's using the IN operator.",
     );
   }
 }

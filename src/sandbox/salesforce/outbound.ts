@@ -11,6 +11,9 @@ import { isoDay } from '../generator/generate.js';
 import { salesforceId } from '../generator/ids.js';
 import { formatDateTime } from '../soql/execute.js';
 
+const NAMESPACES =
+  'xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsd="http://www.w3.org/2001/XMLSchema" ' +
+  'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"';
 const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 
 interface Notification {
@@ -31,7 +34,7 @@ ${n.fields.map(([k, v]) => (v === null ? `     <sf:${k} xsi:nil="true"/>` : `   
     )
     .join('\n');
   return `<?xml version="1.0" encoding="UTF-8"?>
-<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<soapenv:Envelope ${NAMESPACES}>
  <soapenv:Body>
   <notifications xmlns="http://soap.sforce.com/2005/09/outbound">
    <OrganizationId>${organizationId}</OrganizationId>

@@ -40,7 +40,10 @@ function checkFields(table: SfTable, values: Record<string, unknown>, mode: 'upd
     const f = table.field(name);
     if (!f) return fieldError('INVALID_FIELD', `No such column '${name}' on sobject of type ${table.name}`, [name]);
     if (mode === 'update' ? !f.updateable : !f.createable) {
-      return fieldError('INVALID_FIELD_FOR_INSERT_UPDATE', `Unable to create/update fields: ${f.name}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`, [f.name]);
+      const message =
+        `Unable to create/update fields: ${f.name}. Please check the security settings of this field ` +
+        'and verify that it is read/write for your profile or permission set.';
+      return fieldError('INVALID_FIELD_FOR_INSERT_UPDATE', message, [f.name]);
     }
   }
   return null;
@@ -275,7 +278,10 @@ export function createContentNote(ctx: SalesforceContext, table: SfTable, values
   if (!blank(raw)) {
     const decoded = typeof raw === 'string' ? decodeBase64(raw) : null;
     if (!decoded) {
-      return fieldError('JSON_PARSER_ERROR', `Cannot deserialize instance of base64 from VALUE_STRING value ${String(raw).slice(0, 40)} or request may be missing a required field`, ['Content']);
+      const message =
+        `Cannot deserialize instance of base64 from VALUE_STRING value ${String(raw).slice(0, 40)} ` +
+        'or request may be missing a required field';
+      return fieldError('JSON_PARSER_ERROR', message, ['Content']);
     }
     if (!noteBodyAllowed(decoded.toString('utf8'))) {
       return fieldError('FIELD_INTEGRITY_EXCEPTION', "Note can't be saved because it contains HTML tags or unescaped characters that are not allowed in a Note.", ['Content']);

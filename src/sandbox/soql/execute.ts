@@ -9,6 +9,8 @@ import type { SfField, SfFieldType, SfTable } from '../salesforce/schema.js';
 import type { Condition, FieldPath, Literal, SoqlQuery } from './ast.js';
 import { dateLiteralRange } from './date-literals.js';
 
+const SEE_WSDL = 'Please reference your WSDL or the describe call for the appropriate names.';
+
 export class SoqlError extends Error {
   constructor(
     readonly errorCode: 'MALFORMED_QUERY' | 'INVALID_FIELD' | 'INVALID_TYPE',
@@ -54,7 +56,12 @@ function resolve(tables: Map<string, SfTable>, table: SfTable, path: FieldPath):
   for (let i = 0; i < path.parts.length - 1; i++) {
     const rel = current.relationship(path.parts[i] as string);
     if (!rel || !rel.reference) {
-      throw new SoqlError('INVALID_FIELD', `\n${path.text}\n^\nERROR at Row:1:Column:${path.pos + 1}\nDidn't understand relationship '${path.parts[i]}' in field path. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names.`);
+      throw new SoqlError(
+        'INVALID_FIELD',
+        `\n${path.text}\n^\nERROR at Row:1:Column:${path.pos + 1}\nDidn't understand relationship '${path.parts[i]}' in field path. ` +
+          "If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. " +
+          SEE_WSDL,
+      );
     }
     const target = tables.get(rel.reference.referenceTo.toLowerCase());
     if (!target) throw new SoqlError('INVALID_FIELD', `relationship '${path.parts[i]}' is not supported by the sandbox`);
@@ -64,7 +71,12 @@ function resolve(tables: Map<string, SfTable>, table: SfTable, path: FieldPath):
   const last = path.parts[path.parts.length - 1] as string;
   const field = current.field(last);
   if (!field) {
-    throw new SoqlError('INVALID_FIELD', `\n${path.text}\n^\nERROR at Row:1:Column:${path.pos + 1}\nNo such column '${last}' on entity '${current.name}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.`);
+    throw new SoqlError(
+      'INVALID_FIELD',
+      `\n${path.text}\n^\nERROR at Row:1:Column:${path.pos + 1}\nNo such column '${last}' on entity '${current.name}'. ` +
+        "If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. " +
+        SEE_WSDL,
+    );
   }
   const get = (row: number) => {
     let r: number | undefined = row;
@@ -109,13 +121,25 @@ function checkLiteralType(field: ResolvedField, lit: Literal): void {
     ((t === 'string' || t === 'textarea' || t === 'picklist' || t === 'id' || t === 'reference') && lit.kind === 'string');
   if (!ok) {
     const expected = isDateField ? t : t === 'boolean' ? 'boolean' : t === 'currency' || t === 'double' || t === 'percent' || t === 'int' ? 'number' : 'string';
-    throw new SoqlError('INVALID_FIELD', `\nERROR at Row:1:Column:${field.path.pos + 1}\nvalue of filter criterion for field '${field.field.name}' must be of type ${expected} and should not be enclosed in quotes`);
+    throw new SoqlError(
+      'INVALID_FIELD',
+      `\nERROR at Row:1:Column:${field.path.pos + 1}\nvalue of filter criterion for field '${field.field.name}' ` +
+        `must be of type ${expected} and should not be enclosed in quotes`,
+    );
   }
   if (t === 'date' && lit.kind === 'datetime') {
-    throw new SoqlError('INVALID_FIELD', `\nERROR at Row:1:Column:${field.path.pos + 1}\nvalue of filter criterion for field '${field.field.name}' must be of type date and should not be enclosed in quotes`);
+    throw new SoqlError(
+      'INVALID_FIELD',
+      `\nERROR at Row:1:Column:${field.path.pos + 1}\nvalue of filter criterion for field '${field.field.name}' ` +
+        `must be of type date and should not be enclosed in quotes`,
+    );
   }
   if (t === 'datetime' && lit.kind === 'date') {
-    throw new SoqlError('INVALID_FIELD', `\nERROR at Row:1:Column:${field.path.pos + 1}\nvalue of filter criterion for field '${field.field.name}' must be of type dateTime and should not be enclosed in quotes`);
+    throw new SoqlError(
+      'INVALID_FIELD',
+      `\nERROR at Row:1:Column:${field.path.pos + 1}\nvalue of filter criterion for field '${field.field.name}' ` +
+        `must be of type dateTime and should not be enclosed in quotes`,
+    );
   }
 }
 
@@ -280,7 +304,12 @@ function compileSubquery(tables: Map<string, SfTable>, parent: SfTable, sub: Soq
   const rel = parent.children.get(sub.from.toLowerCase());
   const table = rel ? tables.get(rel.childSObject.toLowerCase()) : undefined;
   if (!rel || !table) {
-    throw new SoqlError('INVALID_TYPE', `\nERROR at Row:1:Column:${sub.fromPos + 1}\nDidn't understand relationship '${sub.from}' in FROM part of query call. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names.`);
+    throw new SoqlError(
+      'INVALID_TYPE',
+      `\nERROR at Row:1:Column:${sub.fromPos + 1}\nDidn't understand relationship '${sub.from}' in FROM part of query call. ` +
+        "If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. " +
+        SEE_WSDL,
+    );
   }
   if (sub.fields === null) throw new SoqlError('MALFORMED_QUERY', 'COUNT() is not supported in a subquery');
   const fields = sub.fields.map((p) => resolve(tables, table, p));
@@ -302,7 +331,12 @@ function compileSubquery(tables: Map<string, SfTable>, parent: SfTable, sub: Soq
 export function executeSoql(tables: Map<string, SfTable>, query: SoqlQuery, options: { includeDeleted: boolean; now: number }): CompiledQuery {
   const table = tables.get(query.from.toLowerCase());
   if (!table) {
-    throw new SoqlError('INVALID_TYPE', `\n${query.from}\n^\nERROR at Row:1:Column:${query.fromPos + 1}\nsObject type '${query.from}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names.`);
+    throw new SoqlError(
+      'INVALID_TYPE',
+      `\n${query.from}\n^\nERROR at Row:1:Column:${query.fromPos + 1}\nsObject type '${query.from}' is not supported. ` +
+        "If you are attempting to use a custom object, be sure to append the '__c' after the entity name. " +
+        SEE_WSDL,
+    );
   }
   const fields = (query.fields ?? []).map((p) => resolve(tables, table, p));
   const seen = new Set<string>();

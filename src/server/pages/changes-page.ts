@@ -11,9 +11,12 @@ export function changesBody(connectionId: string, changes: HistoryChanges, owner
 <button type="submit">Show</button></form>`;
   const period = `${changes.fromDay} to ${changes.toDay}`;
   const check = changes.snapshotCheck;
+  const disagree =
+    'The daily snapshots disagree with the CRM history on ' +
+    `${check.differences.length} figures (a snapshot is one moment of its day).`;
   return html`${form}
 <div class="charts">${changes.waterfalls.map((w) => waterfallChart(w, period))}</div>
-${check.available && check.agrees === false ? html`<p class="muted">The daily snapshots disagree with the CRM history on ${check.differences.length} figures (a snapshot is one moment of its day).</p>` : ''}
+${check.available && check.agrees === false ? html`<p class="muted">${disagree}</p>` : ''}
 <h2>Deals that moved (${changes.changes.length})</h2>
 ${table(
   ['Deal', 'Owner', 'Change', 'Before', 'After', 'Effect'],

@@ -14,6 +14,7 @@ export function forecastBody(connectionId: string, rollup: ForecastRollup, quart
   const tabs = rollup.quarters.map((x, i) =>
     i === quarterIndex ? html`<strong>${x.period.label}</strong>` : link(`${pagePaths.forecast(connectionId)}${i === 0 ? '' : `?quarter=${i}`}`, x.period.label),
   );
+  const leftOut = rollup.unconvertedDeals > 0 ? `${rollup.unconvertedDeals} deals left out: no exchange rate for their currency.` : '';
   return html`<p>${tabs.map((t, i) => html`${i > 0 ? ' · ' : ''}${t}`)} <span class="muted">(${q.period.start} to ${q.period.end}; amounts in ${rollup.currency}; expected by ${rollup.method.replaceAll('_', ' ')})</span></p>
 <div class="charts">${forecastChart(
     q.reps.map((r) => ({ name: r.name, closedWon: r.closedWon, expected: r.expected, quota: r.quota })),
@@ -26,5 +27,5 @@ ${table(HEAD.map((h, i) => (i === 0 ? 'Rep' : h)), q.reps.map((r) => [r.name, ..
 ${table(HEAD.map((h, i) => (i === 0 ? 'Team' : h)), q.teams.map((t) => [t.team, ...cells(t)]), { numeric: NUMERIC, id: 'forecast-teams' })}
 <h2>Total</h2>
 ${table(HEAD.map((h, i) => (i === 0 ? '' : h)), [['Everyone', ...cells(q.total)]], { numeric: NUMERIC, id: 'forecast-total' })}
-${rollup.unconvertedDeals > 0 ? html`<p class="muted">${rollup.unconvertedDeals} deals left out: no exchange rate for their currency.</p>` : ''}`;
+${leftOut === '' ? '' : html`<p class="muted">${leftOut}</p>`}`;
 }

@@ -36,7 +36,8 @@ export function table(head: readonly string[], rows: readonly unknown[][], optio
   if (rows.length === 0) return html`<p class="none">none</p>`;
   const numeric = new Set(options.numeric ?? []);
   const cls = (i: number) => (numeric.has(i) ? raw(' class="num"') : '');
-  return html`<table${options.id === undefined ? '' : raw(` id="${escapeHtml(options.id)}"`)}><thead><tr>${head.map((h, i) => html`<th${cls(i)}>${h}</th>`)}</tr></thead><tbody>
+  const id = options.id === undefined ? '' : raw(` id="${escapeHtml(options.id)}"`);
+  return html`<table${id}><thead><tr>${head.map((h, i) => html`<th${cls(i)}>${h}</th>`)}</tr></thead><tbody>
 ${rows.map((r) => html`<tr>${r.map((c, i) => html`<td${cls(i)}>${c}</td>`)}</tr>\n`)}</tbody></table>`;
 }
 

@@ -100,9 +100,11 @@ ${select('key', 'Key account', q.key, [['yes', 'key accounts only']])}
       ? html`<p class="none">No open deal matches these filters.</p>`
       : html`<table id="deals">${head}<tbody>
 ${rows.map((r) => html`<tr>${r.map((c, i) => html`<td${numeric.has(i) ? raw(' class="num"') : ''}>${c}</td>`)}</tr>\n`)}</tbody></table>`;
+  const next =
+    v.nextCursor === null ? '' : link(inspectionHref(v.connectionId, { ...filters, sort: q.sort, dir: q.dir, cursor: v.nextCursor }), 'Next page', ' rel="next"');
   const pager = html`<p class="pager"><span id="matching">${v.matching.toLocaleString('en-US')} open deals match</span>
 ${q.cursor === undefined ? '' : link(inspectionHref(v.connectionId, { ...filters, sort: q.sort, dir: q.dir }), 'First page')}
-${v.nextCursor === null ? '' : link(inspectionHref(v.connectionId, { ...filters, sort: q.sort, dir: q.dir, cursor: v.nextCursor }), 'Next page', ' rel="next"')}</p>`;
+${next}</p>`;
   return html`${form}${pager}${body}${pager}<h2>Scores</h2><div class="charts">${v.scoreChart}</div>`;
 }
 

@@ -19,6 +19,8 @@ function table(head: string[], rows: unknown[][]): string {
 export function renderReviewPage(connectionName: string, review: MorningReview): string {
   const f = review.forecast;
   const change = f.change === null ? 'no snapshot a week ago' : `${f.change >= 0 ? '+' : ''}${f.change.toLocaleString('en-US')} vs last week`;
+  const expectedNow = escapeHtml(f.expectedNow.toLocaleString('en-US'));
+  const closedWonNow = escapeHtml(f.closedWonNow.toLocaleString('en-US'));
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Morning review: ${escapeHtml(connectionName)}</title>
 <style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:72rem}table{border-collapse:collapse;width:100%;margin-bottom:1.5rem}
@@ -27,7 +29,7 @@ th,td{border-bottom:1px solid #ddd;padding:.4rem;text-align:left;vertical-align:
 <h1>Morning review: ${escapeHtml(connectionName)}</h1>
 <p>${escapeHtml(review.asOf)} (${escapeHtml(review.timezone)}), amounts in ${escapeHtml(review.currency)}</p>
 <h2>Forecast ${escapeHtml(f.period)}</h2>
-<p>Expected ${escapeHtml(f.expectedNow.toLocaleString('en-US'))} ${escapeHtml(f.currency)} (${escapeHtml(change)}); closed won ${escapeHtml(f.closedWonNow.toLocaleString('en-US'))}</p>
+<p>Expected ${expectedNow} ${escapeHtml(f.currency)} (${escapeHtml(change)}); closed won ${closedWonNow}</p>
 <h2>New critical findings (${review.newCritical.length})</h2>
 ${table(
   ['Deal', 'Owner', 'Amount', 'Score', 'Findings'],

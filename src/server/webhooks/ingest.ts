@@ -102,7 +102,8 @@ async function release(provider: Provider, taken: readonly { event: WebhookEvent
     deps.metrics.webhookEvents.inc({ provider, outcome: 'unreleased', reason: 'dedupe_release_failed' }, taken.length);
     log?.error(
       { provider, events: taken.length, deals: [...new Set(taken.map((d) => `${d.event.connectionId}:${d.event.dealId}`))].slice(0, 20), err },
-      'webhook events were not enqueued and their dedupe claims could not be freed: retries of them will be taken for duplicates; the next sync reads the changes',
+      'webhook events were not enqueued and their dedupe claims could not be freed: ' +
+        'retries of them will be taken for duplicates; the next sync reads the changes',
     );
   }
 }

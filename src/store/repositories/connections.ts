@@ -40,7 +40,8 @@ export function connectionRepository(db: Db, t: Tables): ConnectionRepository {
         await tx.query(
           `INSERT INTO ${t.connections} AS t (id, provider, name, timezone, reporting_currency, content_hash, configured)
            SELECT r.id, r.provider, r.name, r.timezone, r.reporting_currency, r.content_hash, true
-           FROM jsonb_to_recordset($1::jsonb) AS r(id text, provider text, name text, timezone text, reporting_currency text, content_hash text)
+           FROM jsonb_to_recordset($1::jsonb)
+             AS r(id text, provider text, name text, timezone text, reporting_currency text, content_hash text)
            ON CONFLICT (id) DO UPDATE SET provider = EXCLUDED.provider, name = EXCLUDED.name, timezone = EXCLUDED.timezone,
              reporting_currency = EXCLUDED.reporting_currency, content_hash = EXCLUDED.content_hash, configured = true, updated_at = now()
            WHERE t.content_hash <> EXCLUDED.content_hash OR NOT t.configured`,
@@ -94,7 +95,8 @@ export function connectionStateRepository(db: Db, t: Tables): ConnectionStateRep
     async recordFailure(connectionId, at) {
       const [row] = await db.query<{ failures: number }>(
         `INSERT INTO ${t.connectionState} AS s (connection_id, consecutive_failures, last_failure_at) VALUES ($1, 1, $2)
-         ON CONFLICT (connection_id) DO UPDATE SET consecutive_failures = s.consecutive_failures + 1, last_failure_at = EXCLUDED.last_failure_at
+         ON CONFLICT (connection_id) DO UPDATE SET
+           consecutive_failures = s.consecutive_failures + 1, last_failure_at = EXCLUDED.last_failure_at
          RETURNING s.consecutive_failures AS failures`,
         [connectionId, at],
       );

@@ -145,7 +145,8 @@ function filterSql(t: Tables, filter: DealListFilter, params: unknown[]): string
   if (filter.band !== undefined) where.push(`s.band = ${param(filter.band)}`);
   if (filter.ruleId !== undefined) {
     where.push(
-      `EXISTS (SELECT 1 FROM ${t.findings} f WHERE f.connection_id = d.connection_id AND f.deal_id = d.external_id AND f.status = 'open' AND f.rule_id = ${param(filter.ruleId)})`,
+      `EXISTS (SELECT 1 FROM ${t.findings} f WHERE f.connection_id = d.connection_id AND f.deal_id = d.external_id ` +
+        `AND f.status = 'open' AND f.rule_id = ${param(filter.ruleId)})`,
     );
   }
   return where;
@@ -219,7 +220,8 @@ export function dealRepository(db: Db, t: Tables): DealRepository {
       const rows = await db.query(
         `SELECT d.*, (${sort.expr})::text AS sort_value,
                 s.deal_id AS s_deal_id, s.score AS s_score, s.band AS s_band, s.components AS s_components, s.reasons AS s_reasons,
-                s.suggested_action AS s_suggested_action, s.used_default_benchmarks AS s_used_default_benchmarks, s.scored_at AS s_scored_at,
+                s.suggested_action AS s_suggested_action,
+                s.used_default_benchmarks AS s_used_default_benchmarks, s.scored_at AS s_scored_at,
                 ARRAY(SELECT f.rule_id FROM ${t.findings} f
                       WHERE f.connection_id = d.connection_id AND f.deal_id = d.external_id AND f.status = 'open'
                       ORDER BY f.rule_id) AS open_rule_ids

@@ -70,7 +70,8 @@ export function findingsLedger(db: Db, t: Tables): FindingsLedger {
           await tx.query(
             `INSERT INTO ${t.findings} AS f (connection_id, deal_id, rule_id, status, severity, message, evidence, suggested_action,
                 first_seen_at, last_seen_at, annotation_key, write_status)
-             SELECT $1, r.deal_id, r.rule_id, 'open', r.severity, r.message, r.evidence, r.suggested_action, $3, $3, r.annotation_key, 'planned'
+             SELECT $1, r.deal_id, r.rule_id, 'open', r.severity, r.message, r.evidence, r.suggested_action,
+               $3, $3, r.annotation_key, 'planned'
              FROM jsonb_to_recordset($2::jsonb) AS r(${FINDING_RECORD}, annotation_key text)
              ON CONFLICT (connection_id, deal_id, rule_id) DO UPDATE SET
                status = 'open', severity = EXCLUDED.severity, message = EXCLUDED.message, evidence = EXCLUDED.evidence,
@@ -178,7 +179,8 @@ export function findingsLedger(db: Db, t: Tables): FindingsLedger {
 
     async recordsDue(connectionId, options = {}) {
       const rows = await db.query(
-        `SELECT * FROM ${t.warningRecords} WHERE connection_id = $1 AND write_status = ANY($2::text[]) ORDER BY changed_at, deal_id LIMIT $3`,
+        `SELECT * FROM ${t.warningRecords} WHERE connection_id = $1 AND write_status = ANY($2::text[]) ` +
+          'ORDER BY changed_at, deal_id LIMIT $3',
         [connectionId, [...(options.statuses ?? UNWRITTEN)], options.limit ?? 1000],
       );
       return rows.map(toRecord);
@@ -201,7 +203,8 @@ export function findingsLedger(db: Db, t: Tables): FindingsLedger {
         `UPDATE ${t.warningRecords} w SET
            external_id = CASE WHEN r.keep_external_id THEN w.external_id ELSE r.external_id END,
            create_sent = COALESCE(r.create_sent, w.create_sent),
-           write_status = CASE WHEN r.write_status = 'written' AND r.changed_at IS NOT NULL AND w.changed_at <> r.changed_at THEN 'planned' ELSE r.write_status END,
+           write_status = CASE WHEN r.write_status = 'written' AND r.changed_at IS NOT NULL AND w.changed_at <> r.changed_at
+             THEN 'planned' ELSE r.write_status END,
            write_error = r.write_error,
            write_attempts = w.write_attempts + CASE WHEN r.write_status IN ('written', 'failed') THEN 1 ELSE 0 END,
            updated_at = now()
@@ -224,7 +227,8 @@ export function findingsLedger(db: Db, t: Tables): FindingsLedger {
     async list(connectionId, filter = {}) {
       const rows = await db.query(
         `SELECT * FROM ${t.findings}
-         WHERE connection_id = $1 AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR rule_id = $3) AND ($4::text IS NULL OR deal_id = $4)
+         WHERE connection_id = $1 AND ($2::text IS NULL OR status = $2)
+           AND ($3::text IS NULL OR rule_id = $3) AND ($4::text IS NULL OR deal_id = $4)
          ORDER BY last_seen_at DESC, deal_id, rule_id LIMIT $5`,
         [connectionId, filter.status ?? null, filter.ruleId ?? null, filter.dealId ?? null, filter.limit ?? 1000],
       );
@@ -260,7 +264,8 @@ export function findingsLedger(db: Db, t: Tables): FindingsLedger {
            write_error = r.write_error,
            write_attempts = f.write_attempts + CASE WHEN r.write_status IN ('written', 'failed') THEN 1 ELSE 0 END,
            updated_at = now()
-         FROM jsonb_to_recordset($2::jsonb) AS r(annotation_key text, write_status text, external_id text, keep_external_id boolean, write_error text)
+         FROM jsonb_to_recordset($2::jsonb)
+           AS r(annotation_key text, write_status text, external_id text, keep_external_id boolean, write_error text)
          WHERE f.connection_id = $1 AND f.annotation_key = r.annotation_key`,
         [connectionId, JSON.stringify(rows)],
       );

@@ -90,7 +90,8 @@ export function historyRepository(db: Db, t: Tables): HistoryRepository {
     async stageChanges(connectionId, options = {}) {
       const rows = await db.query(
         `SELECT * FROM ${t.stageChanges}
-         WHERE connection_id = $1 AND ($2::text[] IS NULL OR deal_id = ANY($2::text[])) AND ($3::timestamptz IS NULL OR at >= $3::timestamptz)
+         WHERE connection_id = $1 AND ($2::text[] IS NULL OR deal_id = ANY($2::text[]))
+           AND ($3::timestamptz IS NULL OR at >= $3::timestamptz)
          ORDER BY at, deal_id, to_stage_id`,
         [connectionId, options.dealIds ? [...options.dealIds] : null, options.since ?? null],
       );
@@ -100,7 +101,8 @@ export function historyRepository(db: Db, t: Tables): HistoryRepository {
     async fieldChanges(connectionId, options = {}) {
       const rows = await db.query(
         `SELECT * FROM ${t.fieldChanges}
-         WHERE connection_id = $1 AND ($2::text[] IS NULL OR deal_id = ANY($2::text[])) AND ($3::timestamptz IS NULL OR at >= $3::timestamptz)
+         WHERE connection_id = $1 AND ($2::text[] IS NULL OR deal_id = ANY($2::text[]))
+           AND ($3::timestamptz IS NULL OR at >= $3::timestamptz)
          ORDER BY at, deal_id, field`,
         [connectionId, options.dealIds ? [...options.dealIds] : null, options.since ?? null],
       );

@@ -99,7 +99,8 @@ export function stageRepository(db: Db, t: Tables): StageRepository {
       return db.transaction(async (tx) => {
         await tx.query(
           `DELETE FROM ${t.stages} s WHERE s.connection_id = $1
-           AND NOT EXISTS (SELECT 1 FROM jsonb_to_recordset($2::jsonb) AS r(pipeline text, id text) WHERE r.pipeline = s.pipeline AND r.id = s.id)`,
+           AND NOT EXISTS (SELECT 1 FROM jsonb_to_recordset($2::jsonb) AS r(pipeline text, id text)
+             WHERE r.pipeline = s.pipeline AND r.id = s.id)`,
           [connectionId, JSON.stringify(rows)],
         );
         if (rows.length > 0) {

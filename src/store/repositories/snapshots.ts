@@ -27,8 +27,10 @@ export function snapshotRepository(db: Db, t: Tables): SnapshotRepository {
         await tx.query(`DELETE FROM ${t.snapshots} WHERE connection_id = $1 AND day = $2::date`, [connectionId, day]);
         const rows = await tx.query(
           `INSERT INTO ${t.snapshots}
-             (connection_id, day, deal_id, owner_id, pipeline, stage_id, amount, currency, close_date, probability, forecast_category, is_closed, is_won)
-           SELECT connection_id, $2::date, external_id, owner_id, pipeline, stage_id, amount, currency, close_date, probability, forecast_category, is_closed, is_won
+             (connection_id, day, deal_id, owner_id, pipeline, stage_id, amount, currency, close_date,
+              probability, forecast_category, is_closed, is_won)
+           SELECT connection_id, $2::date, external_id, owner_id, pipeline, stage_id, amount, currency, close_date,
+             probability, forecast_category, is_closed, is_won
            FROM ${t.deals} WHERE connection_id = $1 AND NOT is_deleted
            RETURNING deal_id`,
           [connectionId, day],

@@ -76,7 +76,8 @@ export function syncRunRepository(db: Db, t: Tables): SyncRunRepository {
       await db.query(
         `UPDATE ${t.syncRuns}
             SET status = CASE WHEN status = 'ok' THEN 'partial' ELSE status END,
-                error = CASE WHEN error IS NULL OR error = '' THEN $3 WHEN position($3 in error) > 0 THEN error ELSE error || '; ' || $3 END,
+                error = CASE WHEN error IS NULL OR error = '' THEN $3
+                  WHEN position($3 in error) > 0 THEN error ELSE error || '; ' || $3 END,
                 counts = jsonb_set(COALESCE(counts, '{}'::jsonb), '{failedWrites}', to_jsonb($2::int))
           WHERE id = (SELECT max(id) FROM ${t.syncRuns} WHERE connection_id = $1 AND status <> 'running')`,
         [connectionId, failures.failed, failures.error],

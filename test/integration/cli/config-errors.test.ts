@@ -81,7 +81,8 @@ describe('dealwatch with an invalid configuration', { timeout: 90_000 }, () => {
     const result = await runCli(['--config', file, 'migrate'], { env: cleanEnv({}) });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('  connections[0].rules.discount_over_limit.approvers.CFO: expected a CRM user id');
-    expect(result.stderr).toContain('  connections[0].rules.discount_over_limit.approvers["Head of Sales"]: no approval tier has approver "Head of Sales" (tiers: sales manager, VP Sales, CFO)');
+    expect(result.stderr).toContain('  connections[0].rules.discount_over_limit.approvers["Head of Sales"]: no approval tier has ' +
+        'approver "Head of Sales" (tiers: sales manager, VP Sales, CFO)');
   });
 
   it('reports a bad environment variable under its own name', async () => {

@@ -110,7 +110,8 @@ describe.skipIf(!redisOk)('digest by email and Slack', () => {
     expect(run.stdout).toBe('');
   }, 60_000);
 
-  it('--send mails it (HTML and text) through SMTP with login and posts Block Kit to Slack, secrets in neither logs nor output', async () => {
+  it('--send mails it (HTML and text) through SMTP with login and posts Block Kit to Slack, secrets ' +
+      'in neither logs nor output', async () => {
     const mailsBefore = smtp.mails.length;
     const postsBefore = slack.posts.length;
     const run = await runDealwatch(['digest', 'hs', '--send'], { ...env, LOG_LEVEL: 'debug' });

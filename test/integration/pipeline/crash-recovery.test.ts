@@ -15,7 +15,10 @@ const SETUPS = [
   { name: 'Redis queues', queues: 'redis', ok: redisOk },
   { name: 'PostgreSQL-backend queues on PGlite', queues: 'pglite', ok: true },
 ] as const;
-/** A killed worker's job is taken over once its lock lapses (long enough that a busy host's live worker keeps its lock: a job stalled twice fails). */
+/**
+ * A killed worker's job is taken over once its lock lapses (long enough that a busy host's live
+ * worker keeps its lock: a job stalled twice fails).
+ */
 const LOCK_MS = '5000';
 
 async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {

@@ -57,7 +57,8 @@ describe.skipIf(!redisOk)('HubSpot full sync stopped by the daily quota', () => 
     return { live: live.sort(), all: all.sort() };
   }
 
-  it('keeps the committed pages and their walk cursor, continues from HubSpot’s token, and ends with exactly the sandbox’s deals', async () => {
+  it('keeps the committed pages and their walk cursor, continues from HubSpot’s token, and ends with ' +
+      'exactly the sandbox’s deals', async () => {
     const book = h.sandbox.state.hubspot;
     // Deals are listed with their property history: 50 a page.
     const livePages = Math.ceil(book.deals.filter((d) => !d.deleted).length / 50);

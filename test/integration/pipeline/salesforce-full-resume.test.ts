@@ -42,7 +42,8 @@ describe.skipIf(!redisOk)('Salesforce full sync stopped by the daily quota', () 
       .map((c) => new URL(c.path, 'http://sandbox').searchParams.get('q') ?? '')
       .filter((q) => /FROM (Task|Event)\b/.test(q) && !q.startsWith('SELECT COUNT()'));
 
-  it('continues the Task+Event walk from its stored position and ends with exactly the sandbox’s deals and activities, for fewer calls than a restart', async () => {
+  it('continues the Task+Event walk from its stored position and ends with exactly the sandbox’s ' +
+      'deals and activities, for fewer calls than a restart', async () => {
     const book = h.sandbox.state.salesforce;
     const liveActivities = new Set(book.activities.filter((a) => !a.deleted).map((a) => a.id));
 

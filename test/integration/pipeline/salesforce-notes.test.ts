@@ -118,7 +118,8 @@ describe.skipIf(!redisOk)('salesforce notes: a worker dies between creating the 
     expect([...perKey].filter(([, n]) => n !== 1)).toEqual([]);
     // No second ContentNote anywhere (linked or not): exactly one per deal.
     const sf = h.sandbox.salesforce;
-    const res = await fetch(`${sf.instanceUrl}/services/data/v${sf.apiVersion}/query?q=${encodeURIComponent("SELECT Id, Title FROM ContentNote WHERE Title LIKE 'Pipeline health:%'")}`, {
+    const q = encodeURIComponent("SELECT Id, Title FROM ContentNote WHERE Title LIKE 'Pipeline health:%'");
+    const res = await fetch(`${sf.instanceUrl}/services/data/v${sf.apiVersion}/query?q=${q}`, {
       headers: { authorization: `Bearer ${sf.accessToken}` },
     });
     const all = ((await res.json()) as { records: { Id: string }[] }).records;

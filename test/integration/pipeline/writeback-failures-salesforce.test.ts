@@ -42,7 +42,8 @@ describe('write-back to Salesforce score/flags fields that are missing or read-o
     return { line: JSON.parse(run.stdout.trim()) as SyncLine, stderr: run.stderr };
   }
 
-  it('a score field the integration user cannot edit: partial, naming the field and the grant, in sync --json, the logs and the API', async () => {
+  it('a score field the integration user cannot edit: partial, naming the field and the grant, in ' +
+      'sync --json, the logs and the API', async () => {
     const { env } = await install({ readOnly: ['Dealwatch_Score__c'] });
     const { line, stderr } = await syncJson(env);
     expect(line.status).toBe('partial');

@@ -49,7 +49,8 @@ describe('write-back to HubSpot deal properties that do not exist yet', () => {
     expect(admin).toMatchObject({ name: 'dealwatch_score', groupName: 'dealwatch' });
   }, 180_000);
 
-  it('without crm.schemas.deals.write: the run is partial and sync --json, the logs and the API say which properties and how to fix it', async () => {
+  it('without crm.schemas.deals.write: the run is partial and sync --json, the logs and the API say ' +
+      'which properties and how to fix it', async () => {
     const { env } = await install(['crm.objects.deals.read', 'crm.objects.deals.write', 'crm.schemas.deals.read']);
     const run = await runDealwatch(['sync', 'hs', '--full', '--wait', '--json'], env);
     expect(run.code).toBe(1);

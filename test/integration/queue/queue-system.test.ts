@@ -137,7 +137,8 @@ for (const backend of BACKENDS) {
       }
     });
 
-    it('lets typed errors decide: auth is unrecoverable, a rate limit delays without spending an attempt, transient errors retry', async () => {
+    it('lets typed errors decide: auth is unrecoverable, a rate limit delays without spending an ' +
+        'attempt, transient errors retry', async () => {
       const attempts = new Map<string, number>();
       const failedForGood: { connectionId: string; unrecoverable: boolean; reason: string }[] = [];
       const { handlers } = recordingHandlers({

@@ -24,7 +24,10 @@ const received: Received[] = [];
 const script: { status: number; body: string }[] = [];
 /** A webhook target with escapes the v3 algorithm decodes (%3A, %2F, %40) and one it keeps (%20). */
 const WEBHOOK_PATH = '/hubspot/webhooks?source=sandbox&a=b%3Ac&next=%2Fdeals%40home&q=x%20y';
-const ACK = '<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><notificationsResponse xmlns="http://soap.sforce.com/2005/09/outbound"><Ack>true</Ack></notificationsResponse></soapenv:Body></soapenv:Envelope>';
+const ACK = '<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope ' +
+    'xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><notificationsResponse ' +
+    'xmlns="http://soap.sforce.com/2005/09/outbound"><Ack>true</Ack></notificationsResponse>' +
+    '</soapenv:Body></soapenv:Envelope>';
 
 let sandbox: Sandbox;
 
@@ -144,7 +147,8 @@ describe('HubSpot webhooks', () => {
 describe('Salesforce outbound messages', () => {
   it('POSTs a SOAP notification for a stage change and retries until it gets <Ack>true</Ack>', async () => {
     received.length = 0;
-    script.push({ status: 200, body: '<soapenv:Envelope><soapenv:Body><notificationsResponse><Ack>false</Ack></notificationsResponse></soapenv:Body></soapenv:Envelope>' });
+    script.push({ status: 200, body: '<soapenv:Envelope><soapenv:Body><notificationsResponse><Ack>false</Ack></notificationsResponse>' +
+        '</soapenv:Body></soapenv:Envelope>' });
     const deal = openDeal('salesforce');
     sandbox.changeStage('salesforce', deal.id, 'Negotiation/Review');
     await sandbox.drainDeliveries();

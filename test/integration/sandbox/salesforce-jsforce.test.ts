@@ -63,7 +63,8 @@ describe('Salesforce query through jsforce', () => {
     expect(count.totalSize).toBe(open.length);
     expect(count.records).toEqual([]);
     const res = await conn.query(
-      "SELECT Id FROM Opportunity WHERE (StageName IN ('Prospecting', 'Qualification') OR NOT Name LIKE '%Pilot%') AND CloseDate >= LAST_N_DAYS:30 AND IsClosed = false",
+      "SELECT Id FROM Opportunity WHERE (StageName IN ('Prospecting', 'Qualification') OR NOT Name " +
+          "LIKE '%Pilot%') AND CloseDate >= LAST_N_DAYS:30 AND IsClosed = false",
       { autoFetch: true, maxFetch: 100_000 },
     );
     const today = Date.UTC(2026, 10, 26);
@@ -90,7 +91,8 @@ describe('Salesforce query through jsforce', () => {
   });
 
   it('answers an unsupported construct with 400 MALFORMED_QUERY, not a wrong answer', async () => {
-    const res = await fetch(`${sandbox.salesforce.instanceUrl}/services/data/v59.0/query?q=${encodeURIComponent('SELECT StageName, COUNT(Id) FROM Opportunity GROUP BY StageName')}`, {
+    const q = encodeURIComponent('SELECT StageName, COUNT(Id) FROM Opportunity GROUP BY StageName');
+    const res = await fetch(`${sandbox.salesforce.instanceUrl}/services/data/v59.0/query?q=${q}`, {
       headers: { authorization: `Bearer ${sandbox.salesforce.accessToken}` },
     });
     expect(res.status).toBe(400);
@@ -115,10 +117,12 @@ describe('Salesforce query through jsforce', () => {
     const deal = book().deals.find((d) => !d.deleted && !book().pipelines[0]!.stages[d.stage]!.isClosed)!;
     const before = await conn.query(`SELECT Id FROM OpportunityHistory WHERE OpportunityId = '${deal.id}'`);
     await conn.sobject('Opportunity').update({ Id: deal.id, StageName: 'Negotiation/Review', Amount: 12345 });
-    const after = await conn.query(`SELECT StageName, Amount, CreatedDate FROM OpportunityHistory WHERE OpportunityId = '${deal.id}' ORDER BY CreatedDate DESC, Id DESC LIMIT 1`);
+    const after = await conn.query(`SELECT StageName, Amount, CreatedDate FROM OpportunityHistory WHERE OpportunityId = ` +
+        `'${deal.id}' ORDER BY CreatedDate DESC, Id DESC LIMIT 1`);
     expect((await conn.query(`SELECT Id FROM OpportunityHistory WHERE OpportunityId = '${deal.id}'`)).totalSize).toBe(before.totalSize + 1);
     expect(after.records[0]).toMatchObject({ StageName: 'Negotiation/Review', Amount: 12345 });
-    const fields = await conn.query(`SELECT Field, OldValue, NewValue FROM OpportunityFieldHistory WHERE OpportunityId = '${deal.id}' AND Field IN ('StageName', 'Amount') ORDER BY CreatedDate DESC LIMIT 2`);
+    const fields = await conn.query(`SELECT Field, OldValue, NewValue FROM OpportunityFieldHistory WHERE OpportunityId = ` +
+        `'${deal.id}' AND Field IN ('StageName', 'Amount') ORDER BY CreatedDate DESC LIMIT 2`);
     expect(fields.records.map((r) => r['Field']).sort()).toEqual(['Amount', 'StageName']);
   });
 });
@@ -186,7 +190,9 @@ describe('Salesforce auth, limits and bulk', () => {
   it('issues a token for a JWT bearer assertion signed with the configured key (RS256)', async () => {
     const conn = new jsforce.Connection({ oauth2: { clientId: sandbox.salesforce.clientId, loginUrl: sandbox.salesforce.loginUrl }, version: sandbox.salesforce.apiVersion });
     const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
-    const unsigned = `${b64({ alg: 'RS256' })}.${b64({ iss: sandbox.salesforce.clientId, sub: sandbox.salesforce.username, aud: sandbox.salesforce.loginUrl, exp: Math.floor(NOW.getTime() / 1000) + 180 })}`;
+    const sf = sandbox.salesforce;
+    const claims = { iss: sf.clientId, sub: sf.username, aud: sf.loginUrl, exp: Math.floor(NOW.getTime() / 1000) + 180 };
+    const unsigned = `${b64({ alg: 'RS256' })}.${b64(claims)}`;
     const signature = createSign('RSA-SHA256').update(unsigned).sign(sandbox.salesforce.privateKeyPem).toString('base64url');
     await conn.authorize({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: `${unsigned}.${signature}` });
     expect(conn.instanceUrl).toBe(sandbox.salesforce.instanceUrl);

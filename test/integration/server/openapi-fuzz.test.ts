@@ -74,7 +74,8 @@ function fieldsOf(op: Operation): Set<string> {
 
 /** The properties every answer keeps; throws with the reason. */
 function checkAnswer(op: Operation, req: GeneratedRequest, answer: Answer, schema: string): void {
-  const where = `${req.method} ${req.url.length > 160 ? `${req.url.slice(0, 160)}...(${req.url.length} chars)` : req.url} -> ${answer.status} ${answer.body.slice(0, 400)}`;
+  const url = req.url.length > 160 ? `${req.url.slice(0, 160)}...(${req.url.length} chars)` : req.url;
+  const where = `${req.method} ${url} -> ${answer.status} ${answer.body.slice(0, 400)}`;
   expect(answer.status, where).toBeGreaterThanOrEqual(200);
   expect(answer.status, where).toBeLessThan(500);
   expect(internalDetail(answer.body, schema), where).toBeUndefined();

@@ -78,7 +78,8 @@ describe.skipIf(!ok)('POST /webhooks/hubspot', () => {
     expect(await jobsAdded()).toBe(0);
   });
 
-  it('accepts the generic format (object.* with objectTypeId 0-3) like deal.*, and counts the events it does not act on by reason', async () => {
+  it('accepts the generic format (object.* with objectTypeId 0-3) like deal.*, and counts the events ' +
+      'it does not act on by reason', async () => {
     const fixture = JSON.parse(readFileSync(new URL('../../fixtures/hubspot/webhook-generic-events.json', import.meta.url), 'utf8')) as { body: Record<string, unknown>[] };
     // The documented events, re-addressed to this app's portal and made unique to this test.
     const events = fixture.body.map((e) => ({ ...e, portalId: 62_515, eventId: Number(e.eventId) + 7_000_000, occurredAt: Number(e.occurredAt) + 7_000 }));

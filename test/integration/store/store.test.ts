@@ -358,7 +358,8 @@ for (const backend of backends) {
         expect(await store.findings.list(c)).toHaveLength(2);
       });
 
-      it('keeps one warning record per deal: due on every open or resolve, in place until closed and written, then a new record', async () => {
+      it('keeps one warning record per deal: due on every open or resolve, in place until closed and ' +
+          'written, then a new record', async () => {
         const w = 'records';
         const t3 = '2026-11-23T02:00:00.000Z';
         await store.deals.upsertPage(w, [deal(w, 'r1'), deal(w, 'r2')]);

@@ -193,7 +193,8 @@ describe('HubSpot auth: a private app token or OAuth', () => {
 
   it('requires exactly one of accessToken and auth, naming the field', () => {
     expect(issuesOf(() => parseConfig({ connections: [noToken] }, env))).toEqual([
-      'connections[0].accessToken: required (a private app token), or set auth ({ "type": "oauth", clientId, clientSecret, refreshToken }) for a public app',
+      'connections[0].accessToken: required (a private app token), or set auth ({ "type": "oauth", ' +
+          'clientId, clientSecret, refreshToken }) for a public app',
     ]);
     const both = issuesOf(() => parseConfig({ connections: [{ ...hubspot, auth: oauth }] }, env));
     expect(both).toEqual(['connections[0].auth: set either accessToken (private app) or auth (OAuth public app), not both']);
@@ -231,7 +232,8 @@ describe('HubSpot auth: a private app token or OAuth', () => {
     const issues = issuesOf(() => parseConfig({ connections: [{ ...noToken, id: 'Bad Id' }] }, env));
     expect(issues.sort()).toEqual(
       [
-        'connections[0].accessToken: required (a private app token), or set auth ({ "type": "oauth", clientId, clientSecret, refreshToken }) for a public app',
+        'connections[0].accessToken: required (a private app token), or set auth ({ "type": "oauth", ' +
+            'clientId, clientSecret, refreshToken }) for a public app',
         'connections[0].id: lowercase letters, digits, - and _ (max 63)',
       ].sort(),
     );

@@ -25,7 +25,9 @@ describe('a deal warning as the rep reads it', () => {
       '1. Close date passed (urgent): Close date 22 Oct 2026 passed 35 days ago and the deal is still open.',
       '   What to do: Set a close date the buyer has agreed to, or close the deal.',
       '',
-      '2. Discount needs approval (urgent): Discount 31% on a 147,800 USD deal exceeds the 20% limit for deals under 250,000 USD; needs approval from the CFO. Approval is requested from Dana Reyes.',
+      '2. Discount needs approval (urgent): Discount 31% on a 147,800 USD deal exceeds the 20% limit ' +
+          'for deals under 250,000 USD; needs approval from the CFO. Approval is requested from Dana ' +
+          'Reyes.',
       '   What to do: Get the approval before sending the quote.',
       '',
       '3. No recent activity (needs attention): No logged activity in 44 days (team threshold 14).',

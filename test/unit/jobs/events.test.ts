@@ -110,7 +110,8 @@ describe('events job', () => {
     expect(calls.writeBack).toEqual([]);
   });
 
-  it('stores a newer fetch with its activities and history under the connection events lease, then scores and writes back the deal', async () => {
+  it('stores a newer fetch with its activities and history under the connection events lease, then ' +
+      'scores and writes back the deal', async () => {
     const activities = [{ externalId: 'a1' }];
     const stageChanges = [{ dealId: 'd1' }];
     const fieldChanges = [{ dealId: 'd1' }];

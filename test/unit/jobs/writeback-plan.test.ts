@@ -120,7 +120,8 @@ describe('write-back modes at the ports', () => {
 });
 
 describe('write-back batches', () => {
-  it('sends fields with their deal warnings, the other fields on their own, in provider-sized batches; marks pending before the call', async () => {
+  it('sends fields with their deal warnings, the other fields on their own, in provider-sized ' +
+      'batches; marks pending before the call', async () => {
     const rows = Array.from({ length: 150 }, (_, i) => row(`dw:${i}`, `d${i}`));
     const fields = [field('d0'), field('d149'), ...Array.from({ length: 120 }, (_, i) => field(`f${i}`))];
     const { store, seen } = fakeStore(rows, fields, { d0: 'owner-0' });

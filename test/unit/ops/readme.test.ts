@@ -98,7 +98,9 @@ describe('README: environment variables', () => {
  * entry point through tsx: one process, not one per command.
  */
 function cliHelp(): { name: string; args: string[]; help: string }[] {
-  const script = `import('./src/cli.ts').then(({ buildProgram }) => console.log(JSON.stringify(buildProgram().commands.map((c) => ({ name: c.name(), args: c.registeredArguments.map((a) => a.name()), help: c.helpInformation() })))))`;
+  const command = '({ name: c.name(), args: c.registeredArguments.map((a) => a.name()), help: c.helpInformation() })';
+  const print = `console.log(JSON.stringify(buildProgram().commands.map((c) => ${command})))`;
+  const script = `import('./src/cli.ts').then(({ buildProgram }) => ${print})`;
   return JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' })) as never;
 }
 

@@ -16,7 +16,10 @@ const DAY = 86_400_000;
 describe('SOQL parser', () => {
   it('parses fields, relationship paths, nested boolean logic, IN, LIKE, literals, ORDER BY, LIMIT, OFFSET', () => {
     const q = parseSoql(
-      "select Id, Owner.Name FROM Opportunity WHERE (StageName IN ('A', 'B') OR NOT Amount > 10.5) AND Name LIKE 'Ac\\_me%' AND CloseDate = LAST_N_DAYS:30 AND SystemModstamp >= 2026-01-01T00:00:00Z AND CreatedDate < 2026-01-01T00:00:00.000+0100 AND NextStep != null ORDER BY CloseDate DESC NULLS LAST, Id LIMIT 10 OFFSET 5",
+      "select Id, Owner.Name FROM Opportunity WHERE (StageName IN ('A', 'B') OR NOT Amount > 10.5) " +
+          "AND Name LIKE 'Ac\\_me%' AND CloseDate = LAST_N_DAYS:30 AND SystemModstamp >= " +
+          "2026-01-01T00:00:00Z AND CreatedDate < 2026-01-01T00:00:00.000+0100 AND NextStep != null ORDER " +
+          "BY CloseDate DESC NULLS LAST, Id LIMIT 10 OFFSET 5",
     );
     expect(q.fields?.map((f) => f.text)).toEqual(['Id', 'Owner.Name']);
     expect(q.from).toBe('Opportunity');
@@ -133,7 +136,8 @@ describe('SOQL execution over the sandbox tables', () => {
   });
 
   it('runs parent-to-child subqueries per parent row, null when a parent has no children', () => {
-    const res = run("SELECT Id, (SELECT ContactId FROM OpportunityContactRoles), (SELECT Id FROM Tasks WHERE Status = 'Completed' ORDER BY ActivityDate DESC LIMIT 2) FROM Opportunity LIMIT 50");
+    const res = run("SELECT Id, (SELECT ContactId FROM OpportunityContactRoles), (SELECT Id FROM Tasks WHERE Status " +
+        "= 'Completed' ORDER BY ActivityDate DESC LIMIT 2) FROM Opportunity LIMIT 50");
     expect(res.subqueries.map((s) => s.relationshipName)).toEqual(['OpportunityContactRoles', 'Tasks']);
     for (const row of res.rows) {
       const roles = res.subqueries[0]!.rowsFor(row);

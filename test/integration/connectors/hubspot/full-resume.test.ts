@@ -47,7 +47,10 @@ const listCalls = (from: number) =>
     .filter((c) => c.provider === 'hubspot' && c.method === 'GET' && c.status === 200)
     .map((c) => new URL(c.path, 'http://sandbox'))
     .filter((u) => /\/crm\/v3\/objects\/(calls|emails|meetings|notes|tasks)$/.test(u.pathname))
-    .map((u) => `${u.searchParams.get('archived') === 'true' ? 'archived-' : ''}${u.pathname.split('/').at(-1)} ${u.searchParams.get('after') ?? '-'}`);
+    .map((u) => {
+      const archived = u.searchParams.get('archived') === 'true' ? 'archived-' : '';
+      return `${archived}${u.pathname.split('/').at(-1)} ${u.searchParams.get('after') ?? '-'}`;
+    });
 
 beforeAll(async () => {
   vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });

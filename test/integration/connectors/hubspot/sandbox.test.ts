@@ -109,7 +109,8 @@ describe('HubSpot connector on the sandbox', () => {
     }
   });
 
-  it('history equals the book: every stage move (revisits included) with the amount and close date in force, every close-date and amount change', async () => {
+  it('history equals the book: every stage move (revisits included) with the amount and close date ' +
+      'in force, every close-date and amount change', async () => {
     const book = sandbox.state.hubspot;
     await connector.pullStages();
     connector.resetUsage();

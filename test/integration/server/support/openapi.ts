@@ -17,7 +17,8 @@ export function openApiValidator(doc: OpenApiDoc) {
       if (operation === undefined) throw new Error(`no ${method} ${pathTemplate} in the OpenAPI document`);
       const media = operation.responses?.[String(status)]?.content;
       if (media?.['application/json']?.schema === undefined) throw new Error(`no JSON schema for ${status} of ${method} ${pathTemplate}`);
-      const ref = `openapi#/paths/${escape(pathTemplate)}/${method.toLowerCase()}/responses/${status}/content/${escape('application/json')}/schema`;
+      const operationRef = `openapi#/paths/${escape(pathTemplate)}/${method.toLowerCase()}`;
+      const ref = `${operationRef}/responses/${status}/content/${escape('application/json')}/schema`;
       const validate = ajv.getSchema(ref);
       if (validate === undefined) throw new Error(`cannot compile ${ref}`);
       if (!validate(body)) throw new Error(`${method} ${pathTemplate} ${status} does not match its schema: ${ajv.errorsText(validate.errors)}`);

@@ -6,6 +6,10 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 
+const SOAP_NAMESPACES =
+  'xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsd="http://www.w3.org/2001/XMLSchema" ' +
+  'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"';
+
 export function hubspotV3Headers(input: { secret: string; method?: string; decodedUri: string; body: string; timestampMs: number }): Record<string, string> {
   const signature = createHmac('sha256', input.secret)
     .update(`${input.method ?? 'POST'}${input.decodedUri}${input.body}${input.timestampMs}`, 'utf8')
@@ -75,7 +79,7 @@ export function outboundMessage(input: { organizationId: string; notifications: 
     )
     .join('');
   return `<?xml version="1.0" encoding="UTF-8"?>
-<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<soapenv:Envelope ${SOAP_NAMESPACES}>
  <soapenv:Body>
   <notifications xmlns="http://soap.sforce.com/2005/09/outbound">
    <OrganizationId>${input.organizationId}</OrganizationId>

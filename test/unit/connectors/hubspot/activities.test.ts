@@ -23,7 +23,8 @@ function linkEverythingTo(from: string) {
 }
 
 describe('HubSpot activities', () => {
-  it('incremental: merges five searches so no page cursor runs ahead of a type that lags, links deals via v4, tombstones archived', async () => {
+  it('incremental: merges five searches so no page cursor runs ahead of a type that lags, links ' +
+      'deals via v4, tombstones archived', async () => {
     const data: Record<(typeof TYPES)[number], FakeRecord[]> = {
       calls: Array.from({ length: 250 }, (_, i) => ({ id: String(1000 + i), stampMs: at('10:00') + i * 1000, properties: { hs_call_direction: 'OUTBOUND', hs_timestamp: '2026-11-20T10:00:00Z' } })),
       emails: [{ id: '2000', stampMs: at('09:55') }],
@@ -251,7 +252,8 @@ describe('HubSpot fetchDeal (webhook fast path)', () => {
   it('uses property history when the API returns it: revisits and amount/close-date changes are exact', async () => {
     nock(BASE_URL).get('/crm/v3/pipelines/deals').reply(200, fixture('pipelines-deals.json'));
     const deal = fixture<{ results: Record<string, unknown>[] }>('deals-list-page1.json').results[0]!;
-    // https://developers.hubspot.com/docs/api-reference/crm-objects-v3/batch/post-crm-v3-objects-objectType-batch-read (propertiesWithHistory: newest first)
+    // propertiesWithHistory, newest first:
+    // https://developers.hubspot.com/docs/api-reference/crm-objects-v3/batch/post-crm-v3-objects-objectType-batch-read
     const withHistory = {
       ...deal,
       propertiesWithHistory: {

@@ -65,7 +65,8 @@ afterEach(() => {
 });
 
 describe('HubSpot OAuth: obtaining tokens', () => {
-  it('exchanges the refresh token before the first call (form-encoded refresh_token grant) and sends the access token as bearer', async () => {
+  it('exchanges the refresh token before the first call (form-encoded refresh_token grant) and sends ' +
+      'the access token as bearer', async () => {
     const forms: TokenForm[] = [];
     tokenCall(FIRST, forms);
     pipelinesWith(FIRST).reply(200, fixture('pipelines-deals.json'));

@@ -87,7 +87,8 @@ describe('HubSpot deal accounts', () => {
     expect(c.usage().byEndpoint['POST /crm/v4/associations/deals/companies/batch/read']).toBeUndefined();
   });
 
-  it('incremental: companies from one v4 read, the primary one when a deal has several; a company gone since is an id without a name', async () => {
+  it('incremental: companies from one v4 read, the primary one when a deal has several; a company ' +
+      'gone since is an id without a name', async () => {
     replyPipelines();
     const at = Date.parse('2026-11-26T10:00:00.000Z');
     nock(BASE_URL).post('/crm/v3/objects/deals/search').reply(fakeSearch([{ id: '301', stampMs: at }, { id: '302', stampMs: at + 1000 }]));

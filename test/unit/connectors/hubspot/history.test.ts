@@ -21,7 +21,8 @@ const fields = (pages: HistoryPage[], dealId: string) =>
   pages.flatMap((p) => p.fieldChanges).filter((c) => c.dealId === dealId).map((c) => [c.field, c.oldValue, c.newValue, c.at]);
 
 describe('HubSpot pullHistory, full (list with propertiesWithHistory)', () => {
-  it('maps every move and change exactly: a deal pushed twice, one moved back a stage, an amount decrease, one without history', async () => {
+  it('maps every move and change exactly: a deal pushed twice, one moved back a stage, an amount ' +
+      'decrease, one without history', async () => {
     replyPipelines();
     const queries: Row[] = [];
     nock(BASE_URL)

@@ -119,7 +119,8 @@ describe('searchChanged', () => {
     expect(frontiers(pages)).toEqual([[5, '7']]);
   });
 
-  it('a record modified before the page\'s last stamp does not move its frontier id; a page without results or a next token ends the walk', async () => {
+  it('a record modified before the page\'s last stamp does not move its frontier id; a page without ' +
+      'results or a next token ends the walk', async () => {
     const answers = [
       { results: [
         { id: '5', properties: { hs_lastmodifieddate: new Date(T0 + 2).toISOString() }, archived: false },

@@ -10,7 +10,8 @@ afterEach(() => {
 const LOOKBACK_MS = 10 * 60_000;
 
 describe('HubSpot incremental pull (search on hs_lastmodifieddate)', () => {
-  it('keeps two records that share a stamp across a page boundary, pages on after even when a page is short, and cursors at (max stamp, id)', async () => {
+  it('keeps two records that share a stamp across a page boundary, pages on after even when a page ' +
+      'is short, and cursors at (max stamp, id)', async () => {
     replyPipelines();
     const bodies: SearchBody[] = [];
     nock(BASE_URL)
@@ -43,7 +44,8 @@ describe('HubSpot incremental pull (search on hs_lastmodifieddate)', () => {
     expect(nock.isDone()).toBe(true);
   });
 
-  it('resuming from a page cursor re-reads its stamp inclusively (minus the look-back), so the tie on the next page is not lost', async () => {
+  it('resuming from a page cursor re-reads its stamp inclusively (minus the look-back), so the tie ' +
+      'on the next page is not lost', async () => {
     replyPipelines();
     const bodies: SearchBody[] = [];
     nock(BASE_URL)

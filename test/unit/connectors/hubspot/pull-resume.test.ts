@@ -76,7 +76,8 @@ const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => f
 const TOKEN = { p2: 'NTI1Mw%3D%3D-b', p3: 'NzA5Mg%3D%3D-c', p4: 'OTAwMQ%3D%3D-d' };
 
 describe('HubSpot full deal walk, interrupted and resumed', () => {
-  it('resumes at page 3 with HubSpot’s token on a new connector, never re-reads pages 1-2, and goes incremental from the walk start once done', async () => {
+  it('resumes at page 3 with HubSpot’s token on a new connector, never re-reads pages 1-2, and goes ' +
+      'incremental from the walk start once done', async () => {
     const live = (after: unknown) => (q: Record<string, unknown>) => q.archived === 'false' && q.after === after;
 
     // Run 1: pages 1 and 2, then the day's quota is spent on page 3.

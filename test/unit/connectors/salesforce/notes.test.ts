@@ -21,7 +21,8 @@ const warning = (n: number, extra: Partial<WarningAnnotation> = {}): WarningAnno
   open: true,
   severity: 'critical',
   title: 'Pipeline health: Stale deal',
-  body: 'No activity for 34 days (team median 9) & no next step.\n\nEvidence:\n- daysSinceActivity: 34\n\nWhat to do: call the <champion> this week.',
+  body: 'No activity for 34 days (team median 9) & no next step.\n\nEvidence:\n- daysSinceActivity: ' +
+      '34\n\nWhat to do: call the <champion> this week.',
   dueDate: '2026-11-28',
   ...extra,
 });
@@ -142,7 +143,8 @@ describe('salesforce annotate, warningRecord note', () => {
     });
     const retryBodies = creates();
     const retry = await noteConnector().annotate({ fields: [], warnings: [w1, w2, w3] });
-    expect(sent[1]).toBe("SELECT ContentDocumentId, LinkedEntityId FROM ContentDocumentLink WHERE ContentDocumentId IN ('069RO00000Nte01YAA', '069RO00000Nte03YAA')");
+    expect(sent[1]).toBe("SELECT ContentDocumentId, LinkedEntityId FROM ContentDocumentLink WHERE ContentDocumentId IN " +
+        "('069RO00000Nte01YAA', '069RO00000Nte03YAA')");
     expect(retryBodies.map((b) => b.records.map(typeOf))).toEqual([['ContentNote'], ['ContentDocumentLink', 'ContentDocumentLink']]);
     expect(retryBodies[0]!.records[0]!['Title']).toBe(title(w2));
     expect(retryBodies[1]!.records.map((r) => [r['ContentDocumentId'], r['LinkedEntityId']])).toEqual([['069RO00000Nte03YAA', w3.dealId], [expect.stringMatching(/^069/), w2.dealId]]);

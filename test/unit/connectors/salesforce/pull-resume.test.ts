@@ -164,10 +164,13 @@ describe('salesforce full REST walk interrupted by REQUEST_LIMIT_EXCEEDED', () =
 
 describe('salesforce full Bulk API 2.0 walk interrupted by REQUEST_LIMIT_EXCEEDED', () => {
   const header =
-    'Id,Name,StageName,Amount,CloseDate,Probability,ForecastCategoryName,NextStep,OwnerId,AccountId,Account.Name,LeadSource,IsClosed,IsWon,IsDeleted,CreatedDate,SystemModstamp,CurrencyIsoCode,LastStageChangeDate,Discount_Percent__c,Loss_Reason__c';
+    'Id,Name,StageName,Amount,CloseDate,Probability,ForecastCategoryName,NextStep,OwnerId,AccountId,' +
+        'Account.Name,LeadSource,IsClosed,IsWon,IsDeleted,CreatedDate,SystemModstamp,CurrencyIsoCode,' +
+        'LastStageChangeDate,Discount_Percent__c,Loss_Reason__c';
   const row = (id: string, stamp: string) => `${id},Deal ${id},Prospecting,100,2026-12-01,10,Pipeline,,005A,,,,false,false,false,2026-10-01T10:00:00.000Z,${stamp},USD,,,`;
 
-  it('gives each result page its last row as cursor with the walk; the next run queries from there (REST below the threshold), never reusing the job or its locator', async () => {
+  it('gives each result page its last row as cursor with the walk; the next run queries from there ' +
+      '(REST below the threshold), never reusing the job or its locator', async () => {
     describeOpportunity();
     const jobId = '750RO00000Job11YAA';
     let bulkQuery = '';
@@ -250,7 +253,8 @@ describe('salesforce history walk', () => {
   const change = (id: string, opp: string, at: string) => ({ Id: id, OpportunityId: opp, Field: 'Amount', OldValue: 5, NewValue: 10, CreatedDate: at });
   const phase = { phase: 'OpportunityHistory+OpportunityFieldHistory', after: null };
 
-  it('merges both histories by (CreatedDate, Id) with the walk marker, and resumes both from the stored stamp minus the look-back, with the stage before it', async () => {
+  it('merges both histories by (CreatedDate, Id) with the walk marker, and resumes both from the ' +
+      'stored stamp minus the look-back, with the stage before it', async () => {
     nock(INSTANCE)
       .get(`${API}/query`).query((q) => String(q.q).includes('FROM OpportunityHistory'))
       .reply(200, { totalSize: 2, done: false, nextRecordsUrl: `${API}/query/01gSTAGE-1`, records: [stage('008a', '006A', 'Prospecting', '2026-11-01T10:00:00.000+0000'), stage('008b', '006A', 'Proposal', '2026-11-03T10:00:00.000+0000')] })

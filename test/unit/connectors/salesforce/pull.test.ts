@@ -65,15 +65,20 @@ describe('salesforce pullDeals (queryAll, composite cursor)', () => {
     describeOpportunity();
     const jobId = '750RO00000Job01YAA';
     const header =
-      'Id,Name,StageName,Amount,CloseDate,Probability,ForecastCategoryName,NextStep,OwnerId,AccountId,Account.Name,LeadSource,IsClosed,IsWon,IsDeleted,CreatedDate,SystemModstamp,CurrencyIsoCode,LastStageChangeDate,Discount_Percent__c,Loss_Reason__c';
+      'Id,Name,StageName,Amount,CloseDate,Probability,ForecastCategoryName,NextStep,OwnerId,AccountId,' +
+          'Account.Name,LeadSource,IsClosed,IsWon,IsDeleted,CreatedDate,SystemModstamp,CurrencyIsoCode,' +
+          'LastStageChangeDate,Discount_Percent__c,Loss_Reason__c';
     // Two result pages, each with its header row, joined by the Sforce-Locator of the first.
     // Ordered by (SystemModstamp, Id), as the job's query asks.
     const page1 = [
       header,
-      '006RO00000Bk003YAA,Gone,Prospecting,1,2026-12-01,10,Pipeline,,005A,,,,false,false,true,2026-10-01T10:00:00.000Z,2026-11-20T10:00:00.000Z,USD,,,',
-      '006RO00000Bk002YAA,Two,Prospecting,500,2026-12-01,10,Pipeline,,005A,001A,Acme,,false,false,false,2026-11-01T10:00:00.000Z,2026-11-21T10:00:00.000Z,USD,,,',
+      '006RO00000Bk003YAA,Gone,Prospecting,1,2026-12-01,10,Pipeline,,005A,,,,false,false,true,' +
+          '2026-10-01T10:00:00.000Z,2026-11-20T10:00:00.000Z,USD,,,',
+      '006RO00000Bk002YAA,Two,Prospecting,500,2026-12-01,10,Pipeline,,005A,001A,Acme,,false,false,' +
+          'false,2026-11-01T10:00:00.000Z,2026-11-21T10:00:00.000Z,USD,,,',
     ].join('\n');
-    const page2 = [header, '006RO00000Bk001YAA,One,Closed Won,900,2026-11-01,100,Closed,,005A,,,,true,true,false,2026-10-01T10:00:00.000Z,2026-11-22T10:00:00.000Z,USD,,5,', ''].join('\n');
+    const page2 = [header, '006RO00000Bk001YAA,One,Closed Won,900,2026-11-01,100,Closed,,005A,,,,true,true,false,' +
+        '2026-10-01T10:00:00.000Z,2026-11-22T10:00:00.000Z,USD,,5,', ''].join('\n');
     let bulkQuery = '';
     const api = nock(INSTANCE)
       // https://developer.salesforce.com/docs/atlas.en-us.soql_sosl.meta/soql_sosl/sforce_api_calls_soql_select_count.htm

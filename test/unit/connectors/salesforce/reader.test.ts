@@ -36,7 +36,8 @@ async function merged(sources: OrderedSource<Row>[]) {
 }
 
 describe('mergeOrdered', () => {
-  it('interleaves the queries by (stamp, id) and yields what it took before each further request, each page cursored at its last row', async () => {
+  it('interleaves the queries by (stamp, id) and yields what it took before each further request, ' +
+      'each page cursored at its last row', async () => {
     const log: string[] = [];
     const pages = await merged([
       source([[row('a1', 1), row('a3', 3)], [row('a5', 5)]], log, 'A'),

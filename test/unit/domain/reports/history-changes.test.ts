@@ -18,7 +18,8 @@ function book(): EngineInput {
       lostDeal('d', { amount: 3_000, closeDate: '2026-12-01', createdAt: created }), // lost
       deal('e', { stageId: 'demo', amount: 6_000, closeDate: '2027-02-01', createdAt: created }), // pushed out of the quarter
       deal('f', { ownerId: 'rep2', stageId: 'demo', amount: 8_000, closeDate: '2026-12-10', createdAt: created }), // pulled in
-      deal('g', { ownerId: 'rep2', stageId: 'qualify', amount: 9_000, closeDate: '2026-12-20', createdAt: '2026-11-20T10:00:00.000Z' }), // new
+      // new
+      deal('g', { ownerId: 'rep2', stageId: 'qualify', amount: 9_000, closeDate: '2026-12-20', createdAt: '2026-11-20T10:00:00.000Z' }),
       wonDeal('h', { amount: 5_000, closeDate: '2026-10-20', createdAt: created }), // won before the period: in neither end
     ],
     stageChanges: [

@@ -11,7 +11,8 @@ const book = input({
     wonDeal('w1', { amount: 10_000, createdAt: '2026-10-01T10:00:00.000Z', closeDate: '2026-11-10' }), // cycle 40
     wonDeal('w2', { amount: 20_000, createdAt: '2026-11-01T10:00:00.000Z', closeDate: '2026-11-21' }), // cycle 20
     lostDeal('l1', { createdAt: '2026-10-05T10:00:00.000Z', closeDate: '2026-11-15' }),
-    wonDeal('w3', { ownerId: 'rep2', amount: 30_000, currency: 'EUR', createdAt: '2026-09-01T10:00:00.000Z', closeDate: '2026-11-01' }), // 33,000 USD, cycle 61
+    // 33,000 USD, cycle 61
+    wonDeal('w3', { ownerId: 'rep2', amount: 30_000, currency: 'EUR', createdAt: '2026-09-01T10:00:00.000Z', closeDate: '2026-11-01' }),
     lostDeal('l2', { ownerId: 'rep2', createdAt: '2026-09-15T10:00:00.000Z', closeDate: '2026-11-02' }),
     lostDeal('l3', { ownerId: 'rep2', createdAt: '2026-09-15T10:00:00.000Z', closeDate: '2026-11-03' }),
     deal('o1', { stageId: 'qualify', amount: 5_000 }),
@@ -56,7 +57,8 @@ describe('KPIs on a small book worked out by hand', () => {
     expect(trailing.current.cohort).toEqual({ created: 3, won: 1, lost: 0, winRate: 1 / 3 });
   });
 
-  it('previous cohort compares at equal age: w1 and l1 (created 10-01 / 10-05) closed after day 29 of their cohort, so they do not count', () => {
+  it('previous cohort compares at equal age: w1 and l1 (created 10-01 / 10-05) closed after day 29 ' +
+      'of their cohort, so they do not count', () => {
     // Current cohort is 29 days old (10-28 -> 11-26); previous cohort 09-28..10-27 counts closes up to 10-27.
     expect(trailing.previous.cohort).toEqual({ created: 3, won: 0, lost: 0, winRate: 0 });
   });
