@@ -127,9 +127,7 @@ export interface AnnotationBatch {
 }
 
 /** Per-record outcome: partial failures are reported per record, successes are not rewritten. */
-export type AnnotationOutcome =
-  | { ok: true; externalId: string | null }
-  | { ok: false; error: string; retryable: boolean };
+export type AnnotationOutcome = { ok: true; externalId: string | null } | { ok: false; error: string; retryable: boolean };
 
 export interface AnnotationResult {
   /** Keyed by deal id. */
@@ -269,7 +267,6 @@ export interface ConnectorDeps {
 
 /** One CRM HTTP call ended: its endpoint template and the HTTP status, null when no answer came. */
 export type ApiCallListener = (call: { endpoint: string; status: number | null }) => void;
-
 
 /** Requests allowed per rate window, per bucket (`default`, `search`, ...): a provider's defaults. */
 export type RateLimits = Record<string, { requests: number; perMs: number }>;

@@ -54,26 +54,49 @@ function clockOf(timezone: string): DayClock {
  * The one renderer of that text (write-back, the admin view and the web app use it).
  */
 export function dealWarningText(input: DealWarningInput): DealWarningText {
-  const open = [...input.open].sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || a.firstSeenAt.localeCompare(b.firstSeenAt) || a.ruleId.localeCompare(b.ruleId));
+  const open = [...input.open].sort(
+    (a, b) =>
+      SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
+      a.firstSeenAt.localeCompare(b.firstSeenAt) ||
+      a.ruleId.localeCompare(b.ruleId),
+  );
   const since = readableDay(clockOf(input.timezone).dayOf(Date.parse(input.openedAt)));
   const resolvedNames = [...new Set(input.resolved.map((f) => ruleName(f.ruleId)))];
   const resolvedLine = resolvedNames.length > 0 ? [`Resolved since ${since}: ${resolvedNames.join(', ')}.`] : [];
   const top = open[0];
   if (!top) {
-    return { title: `${WARNING_TITLE_PREFIX} all clear`, body: ['Nothing needs your attention on this deal any more.', ...(resolvedLine.length ? ['', ...resolvedLine] : [])].join('\n'), severity: null };
+    return {
+      title: `${WARNING_TITLE_PREFIX} all clear`,
+      body: ['Nothing needs your attention on this deal any more.', ...(resolvedLine.length ? ['', ...resolvedLine] : [])].join('\n'),
+      severity: null,
+    };
   }
-  const title = open.length === 1 ? `${WARNING_TITLE_PREFIX} ${ruleName(top.ruleId)}` : `${WARNING_TITLE_PREFIX} ${ruleName(top.ruleId)} and ${open.length - 1} more`;
-  const lines: string[] = [open.length === 1 ? 'One thing needs your attention on this deal:' : `${open.length} things need your attention on this deal, most urgent first:`];
+  const title =
+    open.length === 1
+      ? `${WARNING_TITLE_PREFIX} ${ruleName(top.ruleId)}`
+      : `${WARNING_TITLE_PREFIX} ${ruleName(top.ruleId)} and ${open.length - 1} more`;
+  const lines: string[] = [
+    open.length === 1
+      ? 'One thing needs your attention on this deal:'
+      : `${open.length} things need your attention on this deal, most urgent first:`,
+  ];
   open.forEach((f, i) => {
     const approval = f.ruleId === 'discount_over_limit' && input.approverName ? ` Approval is requested from ${input.approverName}.` : '';
-    lines.push('', `${i + 1}. ${ruleName(f.ruleId)} (${SEVERITY_WORD[f.severity].toLowerCase()}): ${readableDates(f.message)}${approval}`, `   What to do: ${readableDates(f.suggestedAction)}`);
+    lines.push(
+      '',
+      `${i + 1}. ${ruleName(f.ruleId)} (${SEVERITY_WORD[f.severity].toLowerCase()}): ${readableDates(f.message)}${approval}`,
+      `   What to do: ${readableDates(f.suggestedAction)}`,
+    );
   });
   if (resolvedLine.length > 0) lines.push('', ...resolvedLine);
   return { title, body: lines.join('\n'), severity: top.severity };
 }
 
 /** A deal's findings split as its record shows them: open ones, and those resolved since the record opened. */
-export function findingsOfRecord(record: Pick<WarningRecordEntry, 'openedAt'>, findings: readonly LedgerEntry[]): { open: LedgerEntry[]; resolved: LedgerEntry[] } {
+export function findingsOfRecord(
+  record: Pick<WarningRecordEntry, 'openedAt'>,
+  findings: readonly LedgerEntry[],
+): { open: LedgerEntry[]; resolved: LedgerEntry[] } {
   const openedMs = Date.parse(record.openedAt);
   return {
     open: findings.filter((f) => f.status === 'open'),
@@ -91,7 +114,13 @@ export function warningFor(
   context: { ownerId: string | null; today: string; timezone: string; approverName?: string | null },
 ): WarningAnnotation {
   const { open, resolved } = findingsOfRecord(record, findings);
-  const text = dealWarningText({ open, resolved, openedAt: record.openedAt, timezone: context.timezone, approverName: context.approverName ?? null });
+  const text = dealWarningText({
+    open,
+    resolved,
+    openedAt: record.openedAt,
+    timezone: context.timezone,
+    approverName: context.approverName ?? null,
+  });
   const due = new Date(Date.parse(`${context.today}T00:00:00Z`) + 2 * 86_400_000).toISOString().slice(0, 10);
   return {
     key: record.recordKey,
@@ -121,11 +150,11 @@ export function approvalFor(
   const who = context.repName ?? 'The deal owner';
   const body = finding
     ? [
-      `${who} needs your approval for a discount${deal}:`,
-      readableDates(finding.message),
-      '',
-      'What to do: approve the discount, or ask for it to be brought within the limit. This task completes itself once the discount is within the limit or the deal closes.',
-    ].join('\n')
+        `${who} needs your approval for a discount${deal}:`,
+        readableDates(finding.message),
+        '',
+        'What to do: approve the discount, or ask for it to be brought within the limit. This task completes itself once the discount is within the limit or the deal closes.',
+      ].join('\n')
     : `The discount${deal} no longer needs an approval.`;
   const due = new Date(Date.parse(`${context.today}T00:00:00Z`) + 2 * 86_400_000).toISOString().slice(0, 10);
   return {

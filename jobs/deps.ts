@@ -12,7 +12,6 @@ import { ConfigError } from '../src/domain/errors.js';
 import type { PipelineMetrics } from '../src/metrics.js';
 import { apiCallCounter } from './metrics.js';
 
-
 /** What digests need beyond the pipeline: their settings and where they link and mail from. */
 export interface DigestDeps {
   digests: () => readonly DigestSettings[];
@@ -32,7 +31,6 @@ export interface ConnectorObserver {
 
 /** Builds the connector of a connection (the registry in production, a fake port in unit tests). */
 export type ConnectorBuilder = (settings: ConnectionSettings, observer?: ConnectorObserver) => CrmConnector;
-
 
 export interface PipelineDeps {
   store: Store;

@@ -22,13 +22,31 @@ export function createDigestProcessor(deps: PipelineDeps) {
     }
     const settings = settingsOf(deps, digest.connection);
     const tickMs = payload.tick !== undefined ? Date.parse(payload.tick) : (context.scheduledAt ?? deps.clock().getTime());
-    const reviews = createReviewService({ store: deps.store, connections: { list: deps.connections, get: (id) => deps.connections().find((c) => c.id === id) } });
+    const reviews = createReviewService({
+      store: deps.store,
+      connections: { list: deps.connections, get: (id) => deps.connections().find((c) => c.id === id) },
+    });
     const result = await deliverDigest(
-      { store: deps.store, reviews, publicUrl: digests.publicUrl, smtpUrl: digests.smtpUrl, digestFrom: digests.digestFrom, metrics: metricsOf(deps), logger: log },
+      {
+        store: deps.store,
+        reviews,
+        publicUrl: digests.publicUrl,
+        smtpUrl: digests.smtpUrl,
+        digestFrom: digests.digestFrom,
+        metrics: metricsOf(deps),
+        logger: log,
+      },
       settings,
       digest,
       new Date(tickMs),
     );
-    return { connectionId: settings.id, digestId: result.digestId, tick: result.tick, sent: result.sent, skipped: result.skipped, followUps: [] };
+    return {
+      connectionId: settings.id,
+      digestId: result.digestId,
+      tick: result.tick,
+      sent: result.sent,
+      skipped: result.skipped,
+      followUps: [],
+    };
   };
 }

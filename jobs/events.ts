@@ -46,7 +46,11 @@ export function createEventsProcessor(deps: PipelineDeps, benchmarks: BenchmarkC
     const state = await deps.store.connectionState.get(connectionId);
     if (state.pausedReason) return { paused: true, applied: new Set() };
     const connector = connectors.get(settings);
-    const applied = await deps.queues.leases.withLease(`events:${connectionId}`, () => refreshDeals(deps, settings, connector, dealIds, signal, log), signal);
+    const applied = await deps.queues.leases.withLease(
+      `events:${connectionId}`,
+      () => refreshDeals(deps, settings, connector, dealIds, signal, log),
+      signal,
+    );
     return { paused: false, applied };
   });
   const scoreAndWrite = new BatchWindow(0, async (connectionId, dealIds, signal): Promise<void> => {
@@ -54,7 +58,17 @@ export function createEventsProcessor(deps: PipelineDeps, benchmarks: BenchmarkC
     const scored = await scoreDeals(deps, benchmarks, settings, dealIds);
     const written = await writeBack(deps, settings, scored.fieldDealIds, signal);
     // Stryker disable next-line all: log fields only; what the job decides is returned and asserted
-    log.info({ connection: connectionId, deals: dealIds.length, opened: scored.opened, fields: written.fields, notes: written.notes, tasks: written.tasks }, 'events batch scored and written back');
+    log.info(
+      {
+        connection: connectionId,
+        deals: dealIds.length,
+        opened: scored.opened,
+        fields: written.fields,
+        notes: written.notes,
+        tasks: written.tasks,
+      },
+      'events batch scored and written back',
+    );
   });
 
   return async function processEvent(payload: JobPayload<'events'>, context: JobContext): Promise<JobResults['events']> {
@@ -74,7 +88,10 @@ export function createEventsProcessor(deps: PipelineDeps, benchmarks: BenchmarkC
     const applied = refreshed.applied.has(dealId);
     await scoreAndWrite.add(id, dealId, context.signal).result;
     // Stryker disable next-line all: log fields only; what the job decides is returned and asserted
-    log.info({ connection: id, dealId, eventId: payload.eventId, kind: payload.kind, applied, coalesced: batch.coalesced }, 'event handled');
+    log.info(
+      { connection: id, dealId, eventId: payload.eventId, kind: payload.kind, applied, coalesced: batch.coalesced },
+      'event handled',
+    );
     return { connectionId: id, dealId, refetched: true, applied, coalesced: batch.coalesced, followUps: [] };
   };
 }
@@ -100,7 +117,14 @@ async function refreshDeals(
   const applied = new Set<string>();
   const fresh: DealBundle[] = [];
   const gone: string[] = [];
-  const storedDeals = new Map((await deps.store.deals.getMany(id, dealIds.filter((d) => bundles.get(d)?.deal))).map((d) => [d.externalId, d]));
+  const storedDeals = new Map(
+    (
+      await deps.store.deals.getMany(
+        id,
+        dealIds.filter((d) => bundles.get(d)?.deal),
+      )
+    ).map((d) => [d.externalId, d]),
+  );
   for (const dealId of dealIds) {
     const bundle = bundles.get(dealId);
     if (!bundle || bundle.deal === null) {
@@ -120,7 +144,10 @@ async function refreshDeals(
     gone.forEach((d) => applied.add(d));
   }
   if (fresh.length > 0) {
-    await deps.store.deals.upsertPage(id, fresh.map((b) => b.deal!));
+    await deps.store.deals.upsertPage(
+      id,
+      fresh.map((b) => b.deal!),
+    );
     const activities = fresh.flatMap((b) => b.activities);
     const stageChanges = fresh.flatMap((b) => b.stageChanges);
     const fieldChanges = fresh.flatMap((b) => b.fieldChanges);
@@ -133,7 +160,11 @@ async function refreshDeals(
 }
 
 /** Batch reads where the connector has them, else one deal after the other. */
-async function fetchAll(connector: CrmConnector, dealIds: readonly string[], signal: AbortSignal | undefined): Promise<Map<string, DealBundle>> {
+async function fetchAll(
+  connector: CrmConnector,
+  dealIds: readonly string[],
+  signal: AbortSignal | undefined,
+): Promise<Map<string, DealBundle>> {
   if (connector.fetchDeals) return connector.fetchDeals(dealIds, signal);
   const out = new Map<string, DealBundle>();
   for (const dealId of dealIds) out.set(dealId, await connector.fetchDeal(dealId, signal));

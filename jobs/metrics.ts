@@ -58,8 +58,12 @@ export async function annotateCounted(
     if (batch.warnings.length > 0) metrics.annotationsFailed.inc({ connection, kind }, batch.warnings.length);
     throw error;
   }
-  for (const [kind, outcomes] of [['field', result.fields], [result.warningKind, result.warnings]] as const) {
-    for (const outcome of outcomes.values()) (outcome.ok ? metrics.annotationsWritten : metrics.annotationsFailed).inc({ connection, kind });
+  for (const [kind, outcomes] of [
+    ['field', result.fields],
+    [result.warningKind, result.warnings],
+  ] as const) {
+    for (const outcome of outcomes.values())
+      (outcome.ok ? metrics.annotationsWritten : metrics.annotationsFailed).inc({ connection, kind });
   }
   return result;
 }

@@ -44,7 +44,6 @@ export interface PipelineRuntime {
   close(options?: { graceMs?: number }): Promise<void>;
 }
 
-
 export async function openPipeline(options: PipelineRuntimeOptions): Promise<PipelineRuntime> {
   const backend = chooseQueueBackend({ redis: options.redis, redisUrl: options.redisUrl, databaseUrl: options.store.databaseUrl });
   const queues = await QueueSystem.open({
@@ -55,7 +54,10 @@ export async function openPipeline(options: PipelineRuntimeOptions): Promise<Pip
   });
   const metrics = options.metrics ?? processMetrics();
   // This process's /metrics shows the queues' depth and oldest waiting job, whoever serves it.
-  metrics.observeQueues(() => queues.counts(), () => queues.oldestWaitingAges());
+  metrics.observeQueues(
+    () => queues.counts(),
+    () => queues.oldestWaitingAges(),
+  );
   const deps: PipelineDeps = {
     store: options.store,
     queues,
@@ -77,9 +79,16 @@ export async function openPipeline(options: PipelineRuntimeOptions): Promise<Pip
         ...(workerOptions.queues ? { queues: workerOptions.queues } : {}),
       }),
     reconcileSchedulers: async () => {
-      const syncs = await queues.reconcileSyncSchedulers(options.connections.map((c) => ({ connectionId: c.id, cron: c.schedule.cron, timezone: c.schedule.timezone })));
+      const syncs = await queues.reconcileSyncSchedulers(
+        options.connections.map((c) => ({ connectionId: c.id, cron: c.schedule.cron, timezone: c.schedule.timezone })),
+      );
       const digests = await queues.reconcileDigestSchedulers(
-        (options.digests?.digests() ?? []).map((d) => ({ connectionId: d.connection, digestId: digestIdOf(d), cron: d.cron, timezone: d.timezone })),
+        (options.digests?.digests() ?? []).map((d) => ({
+          connectionId: d.connection,
+          digestId: digestIdOf(d),
+          cron: d.cron,
+          timezone: d.timezone,
+        })),
       );
       return { ...syncs, digests };
     },
@@ -94,7 +103,10 @@ export async function openPipeline(options: PipelineRuntimeOptions): Promise<Pip
 export function concurrencyFromEnv(value: string | undefined): Partial<Record<QueueName, number>> {
   if (!value) return {};
   const out: Partial<Record<QueueName, number>> = {};
-  for (const part of value.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of value
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const [name, n] = part.split('=');
     const count = Number(n);
     if (!name || !(QUEUE_NAMES as readonly string[]).includes(name) || !Number.isInteger(count) || count < 1) {

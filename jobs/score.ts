@@ -86,7 +86,14 @@ export function createScoreProcessor(deps: PipelineDeps, benchmarks: BenchmarkCa
     const outcome = await scoreDeals(deps, benchmarks, settings, payload.dealIds, { refreshBenchmarks: payload.refreshBenchmarks });
     const followUps =
       outcome.opened > 0 || outcome.fieldDealIds.length > 0
-        ? [await deps.queues.enqueue('writeback', { connectionId: settings.id, dealIds: outcome.fieldDealIds, cause: context.jobId, round: payload.chunk })]
+        ? [
+            await deps.queues.enqueue('writeback', {
+              connectionId: settings.id,
+              dealIds: outcome.fieldDealIds,
+              cause: context.jobId,
+              round: payload.chunk,
+            }),
+          ]
         : [];
     log.info({ connection: settings.id, jobId: context.jobId, ...outcome, fieldDealIds: outcome.fieldDealIds.length }, 'scored');
     return { connectionId: settings.id, scored: outcome.scored, opened: outcome.opened, resolved: outcome.resolved, followUps };

@@ -57,7 +57,12 @@ export class SyncProgressReporter {
     const usage = this.usage();
     return {
       phase: this.phase,
-      records: { deals: this.counts.deals ?? 0, activities: this.counts.activities ?? 0, history: this.counts.history ?? 0, tombstones: this.counts.tombstones ?? 0 },
+      records: {
+        deals: this.counts.deals ?? 0,
+        activities: this.counts.activities ?? 0,
+        history: this.counts.history ?? 0,
+        tombstones: this.counts.tombstones ?? 0,
+      },
       pages: this.pages,
       apiCalls: usage.calls,
       rateLimited: usage.rateLimited,

@@ -34,7 +34,8 @@ export function createSyncProcessor(deps: PipelineDeps) {
     progress = new SyncProgressReporter(settings, context, counts, () => connector.usage());
     const startedAt = deps.clock().toISOString();
     const startedMs = Date.now();
-    const counted = (status: string) => countSyncRun(metricsOf(deps), settings, { mode: payload.mode, status, seconds: (Date.now() - startedMs) / 1000, counts });
+    const counted = (status: string) =>
+      countSyncRun(metricsOf(deps), settings, { mode: payload.mode, status, seconds: (Date.now() - startedMs) / 1000, counts });
     const runId = await deps.store.syncRuns.start(id, { mode: payload.mode, trigger: payload.trigger, startedAt });
     const changed = new Set<string>();
     let status: 'ok' | 'partial' = 'ok';
@@ -67,7 +68,15 @@ export function createSyncProcessor(deps: PipelineDeps) {
     const followUps = await enqueueFollowUps(deps, id, runId, startedAt, [...changed].sort());
     await progress.enter('done');
     log.info({ connection: id, runId, status, ...counts, changedDeals: changed.size, apiCalls: usage.calls }, 'sync finished');
-    return { connectionId: id, runId, status, deals: counts.deals ?? 0, activities: counts.activities ?? 0, apiCalls: usage.calls, followUps };
+    return {
+      connectionId: id,
+      runId,
+      status,
+      deals: counts.deals ?? 0,
+      activities: counts.activities ?? 0,
+      apiCalls: usage.calls,
+      followUps,
+    };
   };
 }
 
@@ -166,13 +175,26 @@ async function storeHistory(
   counts.history = (counts.history ?? 0) + page.stageChanges.length + page.fieldChanges.length;
 }
 
-async function enqueueFollowUps(deps: PipelineDeps, connectionId: string, runId: number, runStartedAt: string, changed: string[]): Promise<JobRef[]> {
+async function enqueueFollowUps(
+  deps: PipelineDeps,
+  connectionId: string,
+  runId: number,
+  runStartedAt: string,
+  changed: string[],
+): Promise<JobRef[]> {
   if (changed.length === 0) {
     // Nothing to rescore, but write-backs may still be due (e.g. the connection just left dry-run).
     return [await deps.queues.enqueue('writeback', { connectionId, cause: `sync-${runTag(runId, runStartedAt)}` })];
   }
   return deps.queues.enqueueMany(
     'score',
-    chunked(changed, SCORE_CHUNK).map((dealIds, chunk) => ({ connectionId, dealIds, runId, runStartedAt, chunk, refreshBenchmarks: chunk === 0 })),
+    chunked(changed, SCORE_CHUNK).map((dealIds, chunk) => ({
+      connectionId,
+      dealIds,
+      runId,
+      runStartedAt,
+      chunk,
+      refreshBenchmarks: chunk === 0,
+    })),
   );
 }

@@ -72,14 +72,22 @@ export async function writeBack(
   if (mode === 'dry-run') {
     // The ledger rows stay `planned`: that is the plan, shown by the API and `sync --json`.
     const fields = await deps.store.scores.fieldsDue(settings.id, { dealIds, limit: LEDGER_PAGE });
-    const records = (await deps.store.findings.recordsDue(settings.id, { statuses: ['planned'], limit: LEDGER_PAGE }))
-      .filter((r) => dealIds === undefined || dealIds.includes(r.dealId));
+    const records = (await deps.store.findings.recordsDue(settings.id, { statuses: ['planned'], limit: LEDGER_PAGE })).filter(
+      (r) => dealIds === undefined || dealIds.includes(r.dealId),
+    );
     outcome.planned = fields.length + records.length;
     // Stryker disable next-line all: log fields only; what the job decides is returned and asserted
-    log.info({ fields: fields.length, warnings: records.length, sample: records.slice(0, 3).map((r) => ({ deal: r.dealId, state: r.state })) }, 'dry-run: planned writes');
+    log.info(
+      { fields: fields.length, warnings: records.length, sample: records.slice(0, 3).map((r) => ({ deal: r.dealId, state: r.state })) },
+      'dry-run: planned writes',
+    );
     return outcome;
   }
-  return deps.queues.leases.withLease(`writeback:${settings.id}`, (lost) => writeDue(deps, settings, dealIds, outcome, signal ? AbortSignal.any([signal, lost]) : lost), signal);
+  return deps.queues.leases.withLease(
+    `writeback:${settings.id}`,
+    (lost) => writeDue(deps, settings, dealIds, outcome, signal ? AbortSignal.any([signal, lost]) : lost),
+    signal,
+  );
 }
 
 async function writeDue(
@@ -97,47 +105,66 @@ async function writeDue(
   let retryable: string | null = null;
 
   // A record the CRM keeps refusing stops being retried after a few tries (it stays `failed`, visible).
-  const due = (await store.findings.recordsDue(id, { limit: LEDGER_PAGE })).filter((r) => r.writeStatus !== 'failed' || r.writeAttempts < MAX_WRITE_ATTEMPTS);
+  const due = (await store.findings.recordsDue(id, { limit: LEDGER_PAGE })).filter(
+    (r) => r.writeStatus !== 'failed' || r.writeAttempts < MAX_WRITE_ATTEMPTS,
+  );
   // Creates sent before whose id is unknown: the CRM may have the record. One batched lookup,
   // scoped to their deals so that it reads the deals' records (consistent right after a write).
   const unknown = due.filter(needsLookup);
   if (unknown.length > 0) {
     const taskKeys = unknown.filter((r) => r.kind === 'approval').map((r) => r.recordKey);
-    const found = await connector.findWarnings(unknown.map((r) => r.recordKey), signal, { dealIds: [...new Set(unknown.map((r) => r.dealId))], ...(taskKeys.length > 0 ? { taskKeys } : {}) });
+    const found = await connector.findWarnings(
+      unknown.map((r) => r.recordKey),
+      signal,
+      { dealIds: [...new Set(unknown.map((r) => r.dealId))], ...(taskKeys.length > 0 ? { taskKeys } : {}) },
+    );
     const learned = unknown.filter((r) => found.has(r.recordKey));
     for (const r of learned) r.externalId = found.get(r.recordKey)!;
-    await store.findings.setRecordStatus(id, learned.map((r) => ({ dealId: r.dealId, recordKey: r.recordKey, status: 'pending' as const, externalId: r.externalId })));
+    await store.findings.setRecordStatus(
+      id,
+      learned.map((r) => ({ dealId: r.dealId, recordKey: r.recordKey, status: 'pending' as const, externalId: r.externalId })),
+    );
   }
 
   // A record never created whose findings all resolved meanwhile has nothing to close.
   const nothingToClose = due.filter((r) => r.state === 'closed' && r.externalId === null);
-  await store.findings.setRecordStatus(id, nothingToClose.map((r) => ({ dealId: r.dealId, recordKey: r.recordKey, status: 'written' as const, changedAt: r.changedAt })));
+  await store.findings.setRecordStatus(
+    id,
+    nothingToClose.map((r) => ({ dealId: r.dealId, recordKey: r.recordKey, status: 'written' as const, changedAt: r.changedAt })),
+  );
   const toWrite = due.filter((r) => !(r.state === 'closed' && r.externalId === null));
 
   const deals = await dealsOf(deps, id, toWrite);
   const approverOf = discountApprovers(store, settings);
   // Names of the reps, for approval tasks (read only when a run writes one).
-  const ownerNames = toWrite.some((r) => r.kind === 'approval') ? new Map((await store.owners.list(id)).map((o) => [o.externalId, o.name])) : new Map<string, string>();
+  const ownerNames = toWrite.some((r) => r.kind === 'approval')
+    ? new Map((await store.owners.list(id)).map((o) => [o.externalId, o.name]))
+    : new Map<string, string>();
   const timezone = effectiveTimeZone(settings);
   const fields = await store.scores.fieldsDue(id, { dealIds: fieldDealIds });
   const fieldsByDeal = new Map(fields.map((f) => [f.dealId, f]));
   for (const rows of chunked(toWrite, batchSize)) {
     signal?.throwIfAborted(); // the write-back lease was lost: another worker may be writing
-    const findings = await store.findings.forDeals(id, rows.map((r) => r.dealId));
+    const findings = await store.findings.forDeals(
+      id,
+      rows.map((r) => r.dealId),
+    );
     const byDeal = new Map<string, LedgerEntry[]>();
     for (const f of findings) byDeal.set(f.dealId, [...(byDeal.get(f.dealId) ?? []), f]);
-    const warnings: WarningAnnotation[] = await Promise.all(rows.map(async (r) => {
-      const deal = deals.get(r.dealId);
-      const ownerId = deal?.ownerId ?? null;
-      const dealFindings = byDeal.get(r.dealId) ?? [];
-      const approver = await approverOf(ownerId, dealFindings);
-      if (r.kind === 'approval') {
-        // Assigned to the approver; with no open discount finding (it resolved) it is completed.
-        const repName = ownerId === null ? null : (ownerNames.get(ownerId) ?? null);
-        return approvalFor(r, dealFindings, { approverId: approver?.id ?? ownerId, repName, dealName: deal?.name ?? null, today });
-      }
-      return warningFor(r, dealFindings, { ownerId, today, timezone, approverName: approver?.name ?? null });
-    }));
+    const warnings: WarningAnnotation[] = await Promise.all(
+      rows.map(async (r) => {
+        const deal = deals.get(r.dealId);
+        const ownerId = deal?.ownerId ?? null;
+        const dealFindings = byDeal.get(r.dealId) ?? [];
+        const approver = await approverOf(ownerId, dealFindings);
+        if (r.kind === 'approval') {
+          // Assigned to the approver; with no open discount finding (it resolved) it is completed.
+          const repName = ownerId === null ? null : (ownerNames.get(ownerId) ?? null);
+          return approvalFor(r, dealFindings, { approverId: approver?.id ?? ownerId, repName, dealName: deal?.name ?? null, today });
+        }
+        return warningFor(r, dealFindings, { ownerId, today, timezone, approverName: approver?.name ?? null });
+      }),
+    );
     // Fields of the same deals travel with their warnings.
     const batchFields: FieldAnnotation[] = [];
     for (const w of warnings) {
@@ -147,7 +174,15 @@ async function writeDue(
         fieldsByDeal.delete(w.dealId);
       }
     }
-    await store.findings.setRecordStatus(id, rows.map((r) => ({ dealId: r.dealId, recordKey: r.recordKey, status: 'pending' as const, ...(r.externalId === null ? { createSent: true } : {}) })));
+    await store.findings.setRecordStatus(
+      id,
+      rows.map((r) => ({
+        dealId: r.dealId,
+        recordKey: r.recordKey,
+        status: 'pending' as const,
+        ...(r.externalId === null ? { createSent: true } : {}),
+      })),
+    );
     const result = await annotateCounted(metricsOf(deps), connector, settings, { fields: batchFields, warnings }, signal);
     retryable ??= await record(deps, id, result, rows, batchFields, outcome);
   }
@@ -158,12 +193,17 @@ async function writeDue(
   }
   if (outcome.failed > 0) {
     // A refused write is a failed write: on the run (status partial, the reason), and in the logs.
-    deps.logger.child({ module: 'writeback', connection: id }).warn({ failed: outcome.failed, errors: outcome.errors }, 'write-back: some writes failed');
+    deps.logger
+      .child({ module: 'writeback', connection: id })
+      .warn({ failed: outcome.failed, errors: outcome.errors }, 'write-back: some writes failed');
     await store.syncRuns.recordWriteFailures(id, { failed: outcome.failed, error: outcome.errors.join('; ') });
   }
   if (retryable) {
     // Written rows are recorded; the job is retried for the rest (BullMQ backoff).
-    throw new CrmError('CRM.TRANSIENT', `some annotations failed and will be retried: ${retryable}`, { provider: settings.provider, retryable: true });
+    throw new CrmError('CRM.TRANSIENT', `some annotations failed and will be retried: ${retryable}`, {
+      provider: settings.provider,
+      retryable: true,
+    });
   }
   return outcome;
 }
@@ -186,7 +226,11 @@ async function record(
   const updates: WarningRecordUpdate[] = [];
   const carried: { dealId: string; externalId: string | null }[] = [];
   for (const r of sentRecords) {
-    const o = result.warnings.get(r.recordKey) ?? { ok: false as const, error: `the CRM answered nothing for the warning on deal ${r.dealId}`, retryable: true };
+    const o = result.warnings.get(r.recordKey) ?? {
+      ok: false as const,
+      error: `the CRM answered nothing for the warning on deal ${r.dealId}`,
+      retryable: true,
+    };
     if (o.ok) {
       const externalId = o.externalId ?? r.externalId;
       updates.push({ dealId: r.dealId, recordKey: r.recordKey, status: 'written', changedAt: r.changedAt, externalId });
@@ -225,7 +269,11 @@ function countFailure(outcome: WritebackOutcome, error: string): void {
 }
 
 /** The open deals among the records' (their owner, and name for approval tasks). */
-async function dealsOf(deps: PipelineDeps, id: string, rows: readonly WarningRecordEntry[]): Promise<Map<string, { ownerId: string | null; name: string | null }>> {
+async function dealsOf(
+  deps: PipelineDeps,
+  id: string,
+  rows: readonly WarningRecordEntry[],
+): Promise<Map<string, { ownerId: string | null; name: string | null }>> {
   const dealIds = [...new Set(rows.map((r) => r.dealId))];
   const out = new Map<string, { ownerId: string | null; name: string | null }>();
   for (const ids of chunked(dealIds, 1000)) {
@@ -239,7 +287,17 @@ export function createWritebackProcessor(deps: PipelineDeps) {
     const settings = settingsOf(deps, payload.connectionId);
     const state = await deps.store.connectionState.get(settings.id);
     if (state.pausedReason) {
-      return { connectionId: settings.id, mode: settings.writeback, fields: 0, notes: 0, tasks: 0, planned: 0, failed: 0, errors: [], followUps: [] };
+      return {
+        connectionId: settings.id,
+        mode: settings.writeback,
+        fields: 0,
+        notes: 0,
+        tasks: 0,
+        planned: 0,
+        failed: 0,
+        errors: [],
+        followUps: [],
+      };
     }
     // Writing: every due field, not only the deals this job names, so that what another run left
     // due (a dry-run before the switch to `on`, a failed batch) is not left waiting for a new score.

@@ -144,7 +144,9 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
 }
 
 function isCommanderExit(error: unknown): error is { exitCode: number } {
-  return typeof error === 'object' && error !== null && 'code' in error && String((error as { code: unknown }).code).startsWith('commander.');
+  return (
+    typeof error === 'object' && error !== null && 'code' in error && String((error as { code: unknown }).code).startsWith('commander.')
+  );
 }
 
 // Run when executed (node dist/src/cli.js, the bin link, or tsx src/cli.ts), not when imported by tests.

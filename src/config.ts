@@ -43,90 +43,120 @@ export const ENV_VARS = {
 
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
 
-const postgresUrl = z
-  .string()
-  .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL');
+const postgresUrl = z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL');
 const redisUrl = z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL');
 /** A comma-separated list of `host:port` (or `redis[s]://[user:password@]host:port`) entries. */
 const redisNodeList = z.preprocess(
-  (value) => (typeof value === 'string' ? value.split(',').map((entry) => entry.trim()).filter(Boolean) : value),
-  z.array(z.string().regex(NODE_ENTRY, 'expected host:port or redis[s]://[user:password@]host:port')).min(1, 'expected at least one host:port').optional(),
+  (value) =>
+    typeof value === 'string'
+      ? value
+          .split(',')
+          .map((entry) => entry.trim())
+          .filter(Boolean)
+      : value,
+  z
+    .array(z.string().regex(NODE_ENTRY, 'expected host:port or redis[s]://[user:password@]host:port'))
+    .min(1, 'expected at least one host:port')
+    .optional(),
 );
 
 /**
  * The whole configuration. Fields marked "env" come from the environment; `publicUrl` may come from
  * either (the environment wins); `connections` only from the file.
  */
-export const ConfigSchema = z
-  .object({
-    /** env `DATABASE_URL`: PostgreSQL server. Unset: embedded PGlite under `dataDir`. */
-    databaseUrl: z.preprocess(emptyAsUndefined, postgresUrl.optional()),
-    /** env `REDIS_URL`: queues run on this Redis. Unset: on BullMQ's PostgreSQL backend in the store's database. */
-    redisUrl: z.preprocess(emptyAsUndefined, redisUrl.optional()),
-    /**
-     * env `REDIS_CLUSTER_NODES`, comma-separated `host:port`: queues run on this Redis Cluster
-     * (any few of its nodes; `rediss://` entries for TLS).
-     */
-    redisClusterNodes: z.preprocess(emptyAsUndefined, redisNodeList),
-    /** env `REDIS_SENTINELS`, comma-separated `host:port`: queues run on the master these Sentinels watch. */
-    redisSentinels: z.preprocess(emptyAsUndefined, redisNodeList),
-    /** env `REDIS_SENTINEL_NAME`: the master's name in Sentinel (required with `REDIS_SENTINELS`). */
-    redisSentinelName: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
-    /** env `REDIS_PASSWORD`: Redis password in every mode, when the URL or node entries carry none. */
-    redisPassword: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
-    /** env `PORT`: HTTP port. @defaultValue 3000 */
-    port: z
-      .preprocess(emptyAsUndefined, z.string().regex(/^\d{1,5}$/, 'expected a port number').optional())
-      .transform((value) => (value === undefined ? 3000 : Number(value)))
-      .pipe(z.number().max(65_535, 'expected a port number')),
-    /** env `DEALWATCH_METRICS_PORT`: port of `dealwatch worker`'s own `/metrics` listener (on `host`). @defaultValue none (no listener) */
-    metricsPort: z
-      .preprocess(emptyAsUndefined, z.string().regex(/^\d{1,5}$/, 'expected a port number').optional())
-      .transform((value) => (value === undefined ? undefined : Number(value)))
-      .pipe(z.number().max(65_535, 'expected a port number').optional()),
-    /** env `DEALWATCH_METRICS_TOKEN`: bearer token scrapers must present on `/metrics` (server and worker). @defaultValue none (open) */
-    metricsToken: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
-    /**
-     * env `DEALWATCH_DOCS`: the OpenAPI UI and document at `/docs`: `off`, `token` (an API token,
-     * Bearer or Basic password) or `public`. @defaultValue "token"
-     */
-    docs: z.preprocess(emptyAsUndefined, z.enum(['off', 'token', 'public']).default('token')),
-    /** env `HOST`: interface the HTTP server binds. @defaultValue "127.0.0.1" */
-    host: z.preprocess(emptyAsUndefined, z.string().min(1).default('127.0.0.1')),
-    /** env `LOG_LEVEL`. @defaultValue "info" */
-    logLevel: z.preprocess(emptyAsUndefined, z.enum(LOG_LEVELS).default('info')),
-    /** env `DEALWATCH_API_TOKENS`, comma-separated: bearer tokens accepted by the manager API. @defaultValue none */
-    apiTokens: z.preprocess(
-      (value) => (typeof value === 'string' ? value.split(',').map((token) => token.trim()).filter(Boolean) : value),
-      z.array(z.string().min(1)).default([]),
-    ),
-    /** env `PUBLIC_URL` or file `publicUrl`: the URL providers call webhooks on (signatures cover it). */
-    publicUrl: z.preprocess(emptyAsUndefined, z.url().optional()),
-    /** env `DEALWATCH_DATA_DIR`: embedded database and local state. @defaultValue "./.dealwatch" */
-    dataDir: z.preprocess(emptyAsUndefined, z.string().min(1).default('./.dealwatch')),
-    /**
-     * env `DEALWATCH_QUEUE_PREFIX`: key prefix of the queues in Redis. Keep a `{hash tag}` for Redis
-     * Cluster (BullMQ's scripts touch several keys of a queue). @defaultValue "{dealwatch}"
-     */
-    queuePrefix: z.preprocess(
+export const ConfigSchema = z.object({
+  /** env `DATABASE_URL`: PostgreSQL server. Unset: embedded PGlite under `dataDir`. */
+  databaseUrl: z.preprocess(emptyAsUndefined, postgresUrl.optional()),
+  /** env `REDIS_URL`: queues run on this Redis. Unset: on BullMQ's PostgreSQL backend in the store's database. */
+  redisUrl: z.preprocess(emptyAsUndefined, redisUrl.optional()),
+  /**
+   * env `REDIS_CLUSTER_NODES`, comma-separated `host:port`: queues run on this Redis Cluster
+   * (any few of its nodes; `rediss://` entries for TLS).
+   */
+  redisClusterNodes: z.preprocess(emptyAsUndefined, redisNodeList),
+  /** env `REDIS_SENTINELS`, comma-separated `host:port`: queues run on the master these Sentinels watch. */
+  redisSentinels: z.preprocess(emptyAsUndefined, redisNodeList),
+  /** env `REDIS_SENTINEL_NAME`: the master's name in Sentinel (required with `REDIS_SENTINELS`). */
+  redisSentinelName: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
+  /** env `REDIS_PASSWORD`: Redis password in every mode, when the URL or node entries carry none. */
+  redisPassword: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
+  /** env `PORT`: HTTP port. @defaultValue 3000 */
+  port: z
+    .preprocess(
       emptyAsUndefined,
       z
         .string()
-        .regex(/^[A-Za-z0-9_{}.-]{1,64}$/, 'expected 1-64 letters, digits, _ . - { } (no ":")')
-        .default('{dealwatch}'),
-    ),
-    /** CRM connections, each with a unique `id`. @defaultValue [] */
-    connections: z.array(ConnectionSettings).default([]),
-    /**
-     * env `SMTP_URL`: where digests are mailed, `smtp://user:pass@host:587` (STARTTLS when the
-     * server offers it) or `smtps://...:465` (TLS from the start). A secret: never logged.
-     */
-    smtpUrl: z.preprocess(emptyAsUndefined, z.string().regex(/^smtps?:\/\/[^/]/, 'expected an smtp:// or smtps:// URL').optional()),
-    /** env `DIGEST_FROM`: the digest mail's sender. @defaultValue "dealwatch@localhost" */
-    digestFrom: z.preprocess(emptyAsUndefined, z.string().min(3).default('dealwatch@localhost')),
-    /** Scheduled digests (email, Slack or both) of a connection or one of its teams. @defaultValue [] */
-    digests: z.array(DigestSettings).default([]),
-  });
+        .regex(/^\d{1,5}$/, 'expected a port number')
+        .optional(),
+    )
+    .transform((value) => (value === undefined ? 3000 : Number(value)))
+    .pipe(z.number().max(65_535, 'expected a port number')),
+  /** env `DEALWATCH_METRICS_PORT`: port of `dealwatch worker`'s own `/metrics` listener (on `host`). @defaultValue none (no listener) */
+  metricsPort: z
+    .preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .regex(/^\d{1,5}$/, 'expected a port number')
+        .optional(),
+    )
+    .transform((value) => (value === undefined ? undefined : Number(value)))
+    .pipe(z.number().max(65_535, 'expected a port number').optional()),
+  /** env `DEALWATCH_METRICS_TOKEN`: bearer token scrapers must present on `/metrics` (server and worker). @defaultValue none (open) */
+  metricsToken: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
+  /**
+   * env `DEALWATCH_DOCS`: the OpenAPI UI and document at `/docs`: `off`, `token` (an API token,
+   * Bearer or Basic password) or `public`. @defaultValue "token"
+   */
+  docs: z.preprocess(emptyAsUndefined, z.enum(['off', 'token', 'public']).default('token')),
+  /** env `HOST`: interface the HTTP server binds. @defaultValue "127.0.0.1" */
+  host: z.preprocess(emptyAsUndefined, z.string().min(1).default('127.0.0.1')),
+  /** env `LOG_LEVEL`. @defaultValue "info" */
+  logLevel: z.preprocess(emptyAsUndefined, z.enum(LOG_LEVELS).default('info')),
+  /** env `DEALWATCH_API_TOKENS`, comma-separated: bearer tokens accepted by the manager API. @defaultValue none */
+  apiTokens: z.preprocess(
+    (value) =>
+      typeof value === 'string'
+        ? value
+            .split(',')
+            .map((token) => token.trim())
+            .filter(Boolean)
+        : value,
+    z.array(z.string().min(1)).default([]),
+  ),
+  /** env `PUBLIC_URL` or file `publicUrl`: the URL providers call webhooks on (signatures cover it). */
+  publicUrl: z.preprocess(emptyAsUndefined, z.url().optional()),
+  /** env `DEALWATCH_DATA_DIR`: embedded database and local state. @defaultValue "./.dealwatch" */
+  dataDir: z.preprocess(emptyAsUndefined, z.string().min(1).default('./.dealwatch')),
+  /**
+   * env `DEALWATCH_QUEUE_PREFIX`: key prefix of the queues in Redis. Keep a `{hash tag}` for Redis
+   * Cluster (BullMQ's scripts touch several keys of a queue). @defaultValue "{dealwatch}"
+   */
+  queuePrefix: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_{}.-]{1,64}$/, 'expected 1-64 letters, digits, _ . - { } (no ":")')
+      .default('{dealwatch}'),
+  ),
+  /** CRM connections, each with a unique `id`. @defaultValue [] */
+  connections: z.array(ConnectionSettings).default([]),
+  /**
+   * env `SMTP_URL`: where digests are mailed, `smtp://user:pass@host:587` (STARTTLS when the
+   * server offers it) or `smtps://...:465` (TLS from the start). A secret: never logged.
+   */
+  smtpUrl: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^smtps?:\/\/[^/]/, 'expected an smtp:// or smtps:// URL')
+      .optional(),
+  ),
+  /** env `DIGEST_FROM`: the digest mail's sender. @defaultValue "dealwatch@localhost" */
+  digestFrom: z.preprocess(emptyAsUndefined, z.string().min(3).default('dealwatch@localhost')),
+  /** Scheduled digests (email, Slack or both) of a connection or one of its teams. @defaultValue [] */
+  digests: z.array(DigestSettings).default([]),
+});
 
 /** Where cross-field checks put their issues (zod-shaped, so they are described like the schema's). */
 interface IssueSink {
@@ -183,13 +213,20 @@ function checkConnections(connections: unknown, ctx: IssueSink): void {
 
 /** Redis is one server, one cluster or one Sentinel-watched master: never two at once. */
 function checkRedisModes(env: NodeJS.ProcessEnv, ctx: IssueSink): void {
-  const set = (['REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS'] as const).filter((name) => emptyAsUndefined(env[name]) !== undefined);
+  const set = (['REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS'] as const).filter(
+    (name) => emptyAsUndefined(env[name]) !== undefined,
+  );
   if (set.length > 1) {
     ctx.addIssue({ code: 'custom', path: [ENV_VARS[set[1]!]], message: `set only one of ${set.join(', ')} (one Redis mode at a time)` });
   }
   const hasSentinels = emptyAsUndefined(env.REDIS_SENTINELS) !== undefined;
   const hasName = emptyAsUndefined(env.REDIS_SENTINEL_NAME) !== undefined;
-  if (hasSentinels && !hasName) ctx.addIssue({ code: 'custom', path: ['redisSentinels'], message: 'needs REDIS_SENTINEL_NAME (the name of the master the Sentinels watch)' });
+  if (hasSentinels && !hasName)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['redisSentinels'],
+      message: 'needs REDIS_SENTINEL_NAME (the name of the master the Sentinels watch)',
+    });
   if (hasName && !hasSentinels) ctx.addIssue({ code: 'custom', path: ['redisSentinelName'], message: 'set without REDIS_SENTINELS' });
 }
 
@@ -215,16 +252,31 @@ function checkDigests(digests: unknown, connections: unknown, ctx: IssueSink): v
       } else if (typeof team === 'string' && typeof settings.teams === 'object' && settings.teams !== null) {
         // Without configured teams, teams come from the CRM's owners: known only after a sync.
         const teams = Object.keys(settings.teams);
-        if (!teams.includes(team)) ctx.addIssue({ code: 'custom', path: at('team'), message: `not a team of connection "${connection}" (teams: ${teams.join(', ')})` });
+        if (!teams.includes(team))
+          ctx.addIssue({
+            code: 'custom',
+            path: at('team'),
+            message: `not a team of connection "${connection}" (teams: ${teams.join(', ')})`,
+          });
       }
     }
     if (typeof cron === 'string' && !isCron(cron)) ctx.addIssue({ code: 'custom', path: at('cron'), message: 'invalid cron expression' });
-    if (typeof timezone === 'string' && !isTimeZone(timezone)) ctx.addIssue({ code: 'custom', path: at('timezone'), message: 'unknown IANA time zone' });
-    if (typeof connection === 'string' && (id === undefined || typeof id === 'string') && (team === undefined || typeof team === 'string')) {
+    if (typeof timezone === 'string' && !isTimeZone(timezone))
+      ctx.addIssue({ code: 'custom', path: at('timezone'), message: 'unknown IANA time zone' });
+    if (
+      typeof connection === 'string' &&
+      (id === undefined || typeof id === 'string') &&
+      (team === undefined || typeof team === 'string')
+    ) {
       const digestId = digestIdOf({ id, connection, team });
       const first = firstIndexById.get(digestId);
       if (first === undefined) firstIndexById.set(digestId, index);
-      else ctx.addIssue({ code: 'custom', path: at('id'), message: `two digests go by "${digestId}" (also digests[${first}]): give each an id` });
+      else
+        ctx.addIssue({
+          code: 'custom',
+          path: at('id'),
+          message: `two digests go by "${digestId}" (also digests[${first}]): give each an id`,
+        });
     }
   });
 }
@@ -342,12 +394,7 @@ const ENV_REFERENCE = /^env:([A-Za-z_][A-Za-z0-9_]*)$/;
  * Replaces every string `"env:NAME"` with the variable's value. A missing or empty variable is
  * recorded in `missing` (keyed by field path) and left as the reference, so validation still runs.
  */
-function resolveEnvReferences(
-  value: unknown,
-  env: NodeJS.ProcessEnv,
-  at: (string | number)[],
-  missing: Map<string, string>,
-): unknown {
+function resolveEnvReferences(value: unknown, env: NodeJS.ProcessEnv, at: (string | number)[], missing: Map<string, string>): unknown {
   if (typeof value === 'string') {
     const name = ENV_REFERENCE.exec(value)?.[1];
     if (name === undefined) return value;
@@ -361,9 +408,7 @@ function resolveEnvReferences(
   }
   if (Array.isArray(value)) return value.map((item, index) => resolveEnvReferences(item, env, [...at, index], missing));
   if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [key, resolveEnvReferences(item, env, [...at, key], missing)]),
-    );
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, resolveEnvReferences(item, env, [...at, key], missing)]));
   }
   return value;
 }
@@ -392,7 +437,9 @@ function describeIssue(issue: z.core.$ZodIssue): string {
     case 'invalid_type':
       if (issue.input !== undefined) return `expected ${issue.expected}, got ${describeType(issue.input)}`;
       // zod leaves `input` out of some issues (a fraction where an integer is due): only "received undefined" is missing
-      return /received undefined$/.test(issue.message) ? 'required' : `expected ${issue.expected === 'int' ? 'an integer' : issue.expected}`;
+      return /received undefined$/.test(issue.message)
+        ? 'required'
+        : `expected ${issue.expected === 'int' ? 'an integer' : issue.expected}`;
     case 'invalid_union':
       if ('options' in issue && Array.isArray(issue.options)) {
         return `expected one of ${issue.options.map((option: unknown) => JSON.stringify(option)).join(', ')}`;

@@ -38,7 +38,8 @@ function addRecord(list: AssociatedRecord[], record: AssociatedRecord): void {
 export function inlineAssociated(raw: RawObject, from: HubSpotObjectType, to: HubSpotObjectType): AssociatedRecord[] {
   const primaryType = PRIMARY[`${from}->${to}`]?.inlineType;
   const list: AssociatedRecord[] = [];
-  for (const a of raw.associations?.[to]?.results ?? []) addRecord(list, { id: a.id, primary: primaryType !== undefined && a.type === primaryType });
+  for (const a of raw.associations?.[to]?.results ?? [])
+    addRecord(list, { id: a.id, primary: primaryType !== undefined && a.type === primaryType });
   return list;
 }
 
@@ -68,7 +69,11 @@ export async function readAssociated(
         if (!fromId) continue;
         const list = links.get(fromId) ?? [];
         for (const target of result.to ?? []) {
-          const primary = primaryTypeId !== undefined && (target.associationTypes ?? []).some((t) => t.typeId === primaryTypeId && (t.category ?? 'HUBSPOT_DEFINED') === 'HUBSPOT_DEFINED');
+          const primary =
+            primaryTypeId !== undefined &&
+            (target.associationTypes ?? []).some(
+              (t) => t.typeId === primaryTypeId && (t.category ?? 'HUBSPOT_DEFINED') === 'HUBSPOT_DEFINED',
+            );
           addRecord(list, { id: target.toObjectId, primary });
         }
         links.set(fromId, list);
@@ -82,7 +87,13 @@ export async function readAssociated(
 }
 
 /** Ids of the records of `to` linked to each record of `from` (v4 batch read). */
-export async function readLinks(client: HubSpotClient, from: HubSpotObjectType, to: HubSpotObjectType, ids: string[], signal?: AbortSignal): Promise<Map<string, string[]>> {
+export async function readLinks(
+  client: HubSpotClient,
+  from: HubSpotObjectType,
+  to: HubSpotObjectType,
+  ids: string[],
+  signal?: AbortSignal,
+): Promise<Map<string, string[]>> {
   const associated = await readAssociated(client, from, to, ids, signal);
   return new Map([...associated].map(([id, records]) => [id, records.map((r) => r.id)]));
 }

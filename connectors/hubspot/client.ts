@@ -95,7 +95,11 @@ class ResponseObserver {
             if (this.bearer !== null) context.setHeaderParam('Authorization', `Bearer ${this.bearer}`);
             return context;
           },
-          post: async (context: { httpStatusCode: number; headers: Record<string, string>; body: { text(): Promise<string>; binary(): Promise<Buffer> } }) => {
+          post: async (context: {
+            httpStatusCode: number;
+            headers: Record<string, string>;
+            body: { text(): Promise<string>; binary(): Promise<Buffer> };
+          }) => {
             this.status = context.httpStatusCode;
             this.headers = context.headers;
             const status = context.httpStatusCode;
@@ -237,19 +241,33 @@ export class HubSpotClient {
     const { id, accessToken, auth } = options.connection;
     this.connectionId = id;
     if (auth?.type === 'oauth') {
-      this.auth = new OAuthSession(auth, (refreshToken) => this.exchangeRefreshToken(auth, refreshToken), options.now ?? Date.now, options.logger);
+      this.auth = new OAuthSession(
+        auth,
+        (refreshToken) => this.exchangeRefreshToken(auth, refreshToken),
+        options.now ?? Date.now,
+        options.logger,
+      );
     } else if (accessToken !== undefined) {
       this.auth = new PrivateAppToken(accessToken);
     } else {
       // The config schema requires one of the two; this guards settings built without it.
-      throw new CrmError('CRM.MISCONFIGURED', `HubSpot connection "${id}" has no credentials: set accessToken or auth`, { provider: 'hubspot' });
+      throw new CrmError('CRM.MISCONFIGURED', `HubSpot connection "${id}" has no credentials: set accessToken or auth`, {
+        provider: 'hubspot',
+      });
     }
   }
 
   /** https://developers.hubspot.com/docs/api-reference/crm-objects-v3/basic/get-crm-v3-objects-objectType */
   listObjects(
     type: HubSpotObjectType,
-    query: { limit: number; after?: string | undefined; properties: string[]; propertiesWithHistory?: string[]; associations?: string[]; archived?: boolean },
+    query: {
+      limit: number;
+      after?: string | undefined;
+      properties: string[];
+      propertiesWithHistory?: string[];
+      associations?: string[];
+      archived?: boolean;
+    },
     signal?: AbortSignal,
   ): Promise<RawResponse> {
     return this.send(`GET /crm/v3/objects/${type}`, { signal }, (o) =>
@@ -280,7 +298,13 @@ export class HubSpotClient {
    * https://developers.hubspot.com/docs/api-reference/crm-objects-v3/batch/post-crm-v3-objects-objectType-batch-read
    * (max 100 inputs; 50 with `propertiesWithHistory`, see HISTORY_BATCH_LIMIT in connector.ts)
    */
-  batchRead(type: HubSpotObjectType, ids: string[], properties: string[], signal?: AbortSignal, propertiesWithHistory: string[] = []): Promise<RawResponse> {
+  batchRead(
+    type: HubSpotObjectType,
+    ids: string[],
+    properties: string[],
+    signal?: AbortSignal,
+    propertiesWithHistory: string[] = [],
+  ): Promise<RawResponse> {
     return this.send(`POST /crm/v3/objects/${type}/batch/read`, { signal }, (o) =>
       this.objectsBatch.readWithHttpInfo(type, { inputs: ids.map((id) => ({ id })), properties, propertiesWithHistory }, false, o),
     );
@@ -290,14 +314,24 @@ export class HubSpotClient {
    * Max 100 inputs; 207 on partial failure.
    * https://developers.hubspot.com/docs/api-reference/crm-objects-v3/batch/post-crm-v3-objects-objectType-batch-update
    */
-  batchUpdate(type: HubSpotObjectType, inputs: { id: string; properties: Record<string, string> }[], signal?: AbortSignal): Promise<RawResponse> {
-    return this.send(`POST /crm/v3/objects/${type}/batch/update`, { signal }, (o) => this.objectsBatch.updateWithHttpInfo(type, { inputs }, o));
+  batchUpdate(
+    type: HubSpotObjectType,
+    inputs: { id: string; properties: Record<string, string> }[],
+    signal?: AbortSignal,
+  ): Promise<RawResponse> {
+    return this.send(`POST /crm/v3/objects/${type}/batch/update`, { signal }, (o) =>
+      this.objectsBatch.updateWithHttpInfo(type, { inputs }, o),
+    );
   }
 
   /** https://developers.hubspot.com/docs/api-reference/crm-objects-v3/batch/post-crm-v3-objects-objectType-batch-create (max 100 inputs) */
   batchCreate(type: HubSpotObjectType, inputs: BatchCreateInput[], signal?: AbortSignal): Promise<RawResponse> {
     return this.send(`POST /crm/v3/objects/${type}/batch/create`, { signal, idempotent: false }, (o) =>
-      this.objectsBatch.createWithHttpInfo(type, { inputs: inputs as Parameters<typeof this.objectsBatch.createWithHttpInfo>[1]['inputs'] }, o),
+      this.objectsBatch.createWithHttpInfo(
+        type,
+        { inputs: inputs as Parameters<typeof this.objectsBatch.createWithHttpInfo>[1]['inputs'] },
+        o,
+      ),
     );
   }
 
@@ -305,7 +339,12 @@ export class HubSpotClient {
    * POST /crm/v4/associations/{fromObjectType}/{toObjectType}/batch/read, max 1,000 inputs.
    * https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associate-records/batch/get-associations
    */
-  readAssociations(from: HubSpotObjectType, to: HubSpotObjectType, inputs: { id: string; after?: string }[], signal?: AbortSignal): Promise<RawResponse> {
+  readAssociations(
+    from: HubSpotObjectType,
+    to: HubSpotObjectType,
+    inputs: { id: string; after?: string }[],
+    signal?: AbortSignal,
+  ): Promise<RawResponse> {
     return this.send(`POST /crm/v4/associations/${from}/${to}/batch/read`, { signal }, (o) =>
       this.associationsBatch.getPageWithHttpInfo(from, to, { inputs }, o),
     );
@@ -318,7 +357,9 @@ export class HubSpotClient {
 
   /** https://developers.hubspot.com/docs/api-reference/crm-owners-v3/guide (GET /crm/v3/owners, max 500 per page) */
   getOwners(query: { after?: string | undefined; archived: boolean }, signal?: AbortSignal): Promise<RawResponse> {
-    return this.send('GET /crm/v3/owners', { signal }, (o) => this.owners.getPageWithHttpInfo(undefined, query.after, 500, query.archived, o));
+    return this.send('GET /crm/v3/owners', { signal }, (o) =>
+      this.owners.getPageWithHttpInfo(undefined, query.after, 500, query.archived, o),
+    );
   }
 
   /** https://developers.hubspot.com/docs/api-reference/crm-properties-v3/core/get-crm-v3-properties-objectType */
@@ -329,7 +370,15 @@ export class HubSpotClient {
   /** https://developers.hubspot.com/docs/api-reference/crm-properties-v3/core/post-crm-v3-properties-objectType */
   createProperty(
     type: HubSpotObjectType,
-    property: { name: string; label: string; type: 'number' | 'string' | 'enumeration'; fieldType: 'number' | 'text' | 'checkbox'; groupName: string; description: string; options?: { label: string; value: string; displayOrder: number }[] },
+    property: {
+      name: string;
+      label: string;
+      type: 'number' | 'string' | 'enumeration';
+      fieldType: 'number' | 'text' | 'checkbox';
+      groupName: string;
+      description: string;
+      options?: { label: string; value: string; displayOrder: number }[];
+    },
     signal?: AbortSignal,
   ): Promise<RawResponse> {
     return this.send(`POST /crm/v3/properties/${type}`, { signal, idempotent: false }, (o) =>
@@ -338,8 +387,14 @@ export class HubSpotClient {
   }
 
   /** https://developers.hubspot.com/docs/api-reference/crm-properties-v3/groups/post-crm-v3-properties-objectType-groups */
-  createPropertyGroup(type: HubSpotObjectType, group: { name: string; label: string; displayOrder: number }, signal?: AbortSignal): Promise<RawResponse> {
-    return this.send(`POST /crm/v3/properties/${type}/groups`, { signal, idempotent: false }, (o) => this.propertyGroups.createWithHttpInfo(type, group, o));
+  createPropertyGroup(
+    type: HubSpotObjectType,
+    group: { name: string; label: string; displayOrder: number },
+    signal?: AbortSignal,
+  ): Promise<RawResponse> {
+    return this.send(`POST /crm/v3/properties/${type}/groups`, { signal, idempotent: false }, (o) =>
+      this.propertyGroups.createWithHttpInfo(type, group, o),
+    );
   }
 
   private async send(
@@ -387,7 +442,10 @@ export class HubSpotClient {
         signal: call.signal,
         shouldRetry: (error) => idempotent || beforeSending.has(error) || error.status === 429 || error.status === 423,
         onRetry: (error, attempt) =>
-          logger.warn({ endpoint, code: error.code, status: error.status, attempt, retryAfterMs: error.retryAfterMs }, 'hubspot call failed; retrying'),
+          logger.warn(
+            { endpoint, code: error.code, status: error.status, attempt, retryAfterMs: error.retryAfterMs },
+            'hubspot call failed; retrying',
+          ),
       },
     );
   }
@@ -428,10 +486,18 @@ export class HubSpotClient {
     this.options.usage.recordCall(endpoint);
     let data: unknown;
     try {
-      const info = await this.tokens.createWithHttpInfo('refresh_token', undefined, undefined, auth.clientId, auth.clientSecret, refreshToken, observer.options);
+      const info = await this.tokens.createWithHttpInfo(
+        'refresh_token',
+        undefined,
+        undefined,
+        auth.clientId,
+        auth.clientSecret,
+        refreshToken,
+        observer.options,
+      );
       data = info.data;
     } catch (error) {
-      const status = typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : observer.status;
+      const status = typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : observer.status;
       if (status !== null && status >= 400 && status < 500 && status !== 429) {
         const code = observer.errorCode === null ? '' : ` ${observer.errorCode}`;
         throw new CrmError(
@@ -450,7 +516,11 @@ export class HubSpotClient {
     }
     const parsed = TokenAnswer.safeParse(data);
     if (!parsed.success) {
-      throw new CrmError('CRM.AUTH', `HubSpot answered the token refresh of connection "${this.connectionId}" without a usable access token`, { provider: 'hubspot', status: observer.status });
+      throw new CrmError(
+        'CRM.AUTH',
+        `HubSpot answered the token refresh of connection "${this.connectionId}" without a usable access token`,
+        { provider: 'hubspot', status: observer.status },
+      );
     }
     return parsed.data;
   }

@@ -5,7 +5,18 @@
  * tombstones through `archived=true`.
  */
 import type { Log } from '../../src/logger.js';
-import type { Activity, ApiUsage, Deal, DealFieldChange, HubSpotConnection, Owner, Stage, StageChange, SyncCursor, SyncStream } from '../../src/domain/model/index.js';
+import type {
+  Activity,
+  ApiUsage,
+  Deal,
+  DealFieldChange,
+  HubSpotConnection,
+  Owner,
+  Stage,
+  StageChange,
+  SyncCursor,
+  SyncStream,
+} from '../../src/domain/model/index.js';
 import type {
   AnnotationBatch,
   AnnotationResult,
@@ -79,10 +90,16 @@ type DealStep =
   | { kind: 'tombstones'; tombstones: string[]; cursor: SyncCursor | null };
 
 /** Stage moves and field changes of deals read with property history, each list in time order. */
-function historyOf(records: RawObject[], connectionId: string, stageIds: string[]): { stageChanges: StageChange[]; fieldChanges: DealFieldChange[] } {
+function historyOf(
+  records: RawObject[],
+  connectionId: string,
+  stageIds: string[],
+): { stageChanges: StageChange[]; fieldChanges: DealFieldChange[] } {
   return {
     // Stable sorts: one deal's moves that share an instant keep their order.
-    stageChanges: records.flatMap((raw) => toStageChanges(raw, { connectionId, stageIds })).sort((a, b) => Date.parse(a.at) - Date.parse(b.at)),
+    stageChanges: records
+      .flatMap((raw) => toStageChanges(raw, { connectionId, stageIds }))
+      .sort((a, b) => Date.parse(a.at) - Date.parse(b.at)),
     fieldChanges: records.flatMap((raw) => toFieldChanges(raw, connectionId)).sort((a, b) => Date.parse(a.at) - Date.parse(b.at)),
   };
 }
@@ -168,7 +185,11 @@ export class HubSpotConnector implements CrmConnector {
     if (after === undefined) return undefined;
     return {
       after,
-      rejected: (error) => this.log.warn({ stream, phase, status: error.status }, 'HubSpot refused the kept paging token: this list is walked again from its start'),
+      rejected: (error) =>
+        this.log.warn(
+          { stream, phase, status: error.status },
+          'HubSpot refused the kept paging token: this list is walked again from its start',
+        ),
     };
   }
 
@@ -180,18 +201,26 @@ export class HubSpotConnector implements CrmConnector {
     const ctx = await this.dealContext(options.signal);
     const stageIds = [...ctx.stages.keys()];
     // A walk from the very start of the deals list sees every live deal, and its pages all carry history.
-    const fromStart = walks(options) && (options.since?.walk === undefined || FullWalk.from(DEAL_PHASES, options.since, this.now()).unknown !== null);
+    const fromStart =
+      walks(options) && (options.since?.walk === undefined || FullWalk.from(DEAL_PHASES, options.since, this.now()).unknown !== null);
     const liveIds: string[] | null = fromStart ? [] : null;
     let historyComplete = fromStart || options.since?.walk?.phase === DEAL_PHASES[0];
     let lastCursor: SyncCursor | null = null;
     // One cache per sync: a company shared by many deals is read once.
     const companies = new CompanyNames(this.client, this.log);
     // Pages wait (in order) until their companies' names are read, 100 companies a call.
-    const steps = mapPages(this.walkDeals(options, dealProperties(ctx)), (step): AwaitingNames<{ step: DealStep; accountIds: Map<string, string | null> }> => {
-      if (step.kind !== 'records') return { item: { step, accountIds: new Map() }, companyIds: [], size: 0 };
-      const accountIds = new Map(step.records.map((raw) => [raw.id, primaryId(step.links.get(raw.id) ?? [])]));
-      return { item: { step, accountIds }, companyIds: [...accountIds.values()].filter((id): id is string => id !== null), size: step.records.length };
-    });
+    const steps = mapPages(
+      this.walkDeals(options, dealProperties(ctx)),
+      (step): AwaitingNames<{ step: DealStep; accountIds: Map<string, string | null> }> => {
+        if (step.kind !== 'records') return { item: { step, accountIds: new Map() }, companyIds: [], size: 0 };
+        const accountIds = new Map(step.records.map((raw) => [raw.id, primaryId(step.links.get(raw.id) ?? [])]));
+        return {
+          item: { step, accountIds },
+          companyIds: [...accountIds.values()].filter((id): id is string => id !== null),
+          size: step.records.length,
+        };
+      },
+    );
     for await (const { step, accountIds } of withCompanyNames(steps, companies, options.signal)) {
       if (step.cursor) lastCursor = step.cursor;
       if (step.kind === 'records') {
@@ -238,7 +267,10 @@ export class HubSpotConnector implements CrmConnector {
     const { signal } = options;
     const stageIds = (await this.stages(signal)).map((s) => s.id);
     const historyProperties = [...HISTORY_PROPERTIES];
-    const pageOf = (records: RawObject[], cursor: SyncCursor | null): HistoryPage => ({ ...historyOf(records, this.connectionId, stageIds), cursor });
+    const pageOf = (records: RawObject[], cursor: SyncCursor | null): HistoryPage => ({
+      ...historyOf(records, this.connectionId, stageIds),
+      cursor,
+    });
 
     // The full deal walk just before carried every deal's history on its pages: nothing to read again.
     const carried = this.lastDealWalk?.historyCursor;
@@ -291,10 +323,7 @@ export class HubSpotConnector implements CrmConnector {
    * Each page comes with its deals' companies (inline on lists, v4 on searches); a page's cursor
    * travels with the page through the hold-ups, so it is never yielded before the page.
    */
-  private async *walkDeals(
-    options: PullOptions,
-    properties: string[],
-  ): AsyncGenerator<DealStep> {
+  private async *walkDeals(options: PullOptions, properties: string[]): AsyncGenerator<DealStep> {
     const { signal } = options;
     const linked = <M extends { records: RawObject[] }>(pages: AsyncIterable<M>) => this.withLinks('deals', 'companies', pages, signal);
 
@@ -346,7 +375,13 @@ export class HubSpotConnector implements CrmConnector {
     let largestPage = 0;
     const flush = async function* (this: HubSpotConnector) {
       if (held.length === 0) return;
-      const links = await readAssociated(this.client, from, to, held.flatMap((p) => p.records.map((r) => r.id)), signal);
+      const links = await readAssociated(
+        this.client,
+        from,
+        to,
+        held.flatMap((p) => p.records.map((r) => r.id)),
+        signal,
+      );
       for (const page of held) yield { ...page, links };
       held = [];
       heldIds = 0;
@@ -410,10 +445,23 @@ export class HubSpotConnector implements CrmConnector {
           }
           continue;
         }
-        const list = listPages(this.client, type, { properties: ACTIVITY_PROPERTIES[type], associations: ['deals'] }, signal, this.listFrom('activities', phase, from));
+        const list = listPages(
+          this.client,
+          type,
+          { properties: ACTIVITY_PROPERTIES[type], associations: ['deals'] },
+          signal,
+          this.listFrom('activities', phase, from),
+        );
         const pages = mapPages(list, (page) => ({ records: page.records, cursor: walk.cursorAfter(phase, page.next) }));
         for await (const page of this.withLinks(type, 'deals', pages, signal)) {
-          const records = page.records.map((raw) => toActivity(raw, type, (page.links.get(raw.id) ?? []).map((deal) => deal.id), ctx));
+          const records = page.records.map((raw) =>
+            toActivity(
+              raw,
+              type,
+              (page.links.get(raw.id) ?? []).map((deal) => deal.id),
+              ctx,
+            ),
+          );
           yield { records, tombstones: [], cursor: page.cursor };
         }
       }
@@ -427,7 +475,10 @@ export class HubSpotConnector implements CrmConnector {
     const sinceMs = Date.parse(since.stamp);
     const fromMs = sinceMs - this.lookbackMs();
     yield* mergeByFrontier({
-      searches: ACTIVITY_TYPES.map((type) => ({ type, pages: searchChanged(this.client, type, { fromMs, properties: ACTIVITY_PROPERTIES[type], signal }) })),
+      searches: ACTIVITY_TYPES.map((type) => ({
+        type,
+        pages: searchChanged(this.client, type, { fromMs, properties: ACTIVITY_PROPERTIES[type], signal }),
+      })),
       fromMs,
       since,
       links: (type, ids) => readLinks(this.client, type, 'deals', ids, signal),
@@ -506,7 +557,9 @@ export class HubSpotConnector implements CrmConnector {
 
     const companies = new CompanyNames(this.client, this.log);
     const readAccounts = async () => {
-      const accounts = new Map([...(await readAssociated(this.client, 'deals', 'companies', found, signal))].map(([id, records]) => [id, primaryId(records)]));
+      const accounts = new Map(
+        [...(await readAssociated(this.client, 'deals', 'companies', found, signal))].map(([id, records]) => [id, primaryId(records)]),
+      );
       const accountIds = [...accounts.values()].filter((a): a is string => a !== null);
       if (accountIds.length > 0) await companies.load(accountIds, signal);
       return accounts;
@@ -518,21 +571,31 @@ export class HubSpotConnector implements CrmConnector {
     // for the sum of them; the connection's rate gate still paces every call.
     const [accounts, perType] = await Promise.all([
       readAccounts(),
-      Promise.all(ACTIVITY_TYPES.map(async (type) => {
-        const byDeal = await readLinks(this.client, 'deals', type, found, signal);
-        const activityIds = [...new Set([...byDeal.values()].flat())];
-        const records = new Map<string, Activity>();
-        if (activityIds.length === 0) return { byDeal, records };
-        // The activity's other deal links are read too, so an upsert never drops them.
-        const links = await readLinks(this.client, type, 'deals', activityIds, signal);
-        for (const group of chunks(activityIds, BATCH_LIMIT)) {
-          const response = await this.client.batchRead(type, group, ACTIVITY_PROPERTIES[type], signal);
-          for (const record of BatchResponse.parse(response.body).results ?? []) {
-            records.set(record.id, toActivity(record, type, links.get(record.id) ?? [...byDeal].filter(([, a]) => a.includes(record.id)).map(([d]) => d), actx));
+      Promise.all(
+        ACTIVITY_TYPES.map(async (type) => {
+          const byDeal = await readLinks(this.client, 'deals', type, found, signal);
+          const activityIds = [...new Set([...byDeal.values()].flat())];
+          const records = new Map<string, Activity>();
+          if (activityIds.length === 0) return { byDeal, records };
+          // The activity's other deal links are read too, so an upsert never drops them.
+          const links = await readLinks(this.client, type, 'deals', activityIds, signal);
+          for (const group of chunks(activityIds, BATCH_LIMIT)) {
+            const response = await this.client.batchRead(type, group, ACTIVITY_PROPERTIES[type], signal);
+            for (const record of BatchResponse.parse(response.body).results ?? []) {
+              records.set(
+                record.id,
+                toActivity(
+                  record,
+                  type,
+                  links.get(record.id) ?? [...byDeal].filter(([, a]) => a.includes(record.id)).map(([d]) => d),
+                  actx,
+                ),
+              );
+            }
           }
-        }
-        return { byDeal, records };
-      })),
+          return { byDeal, records };
+        }),
+      ),
     ]);
     for (const { byDeal, records } of perType) {
       for (const [dealId, linked] of byDeal) {
@@ -575,4 +638,3 @@ export class HubSpotConnector implements CrmConnector {
     this.counter.reset();
   }
 }
-

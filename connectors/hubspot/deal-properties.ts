@@ -33,7 +33,13 @@ export interface WantedProperty {
  */
 export function dealwatchProperties(settings: HubSpotConnection): WantedProperty[] {
   return [
-    { name: settings.fieldMap.score ?? DEFAULT_SCORE_PROPERTY, label: 'dealwatch score', type: 'number', fieldType: 'number', description: 'Deal health score 0-100 written by dealwatch' },
+    {
+      name: settings.fieldMap.score ?? DEFAULT_SCORE_PROPERTY,
+      label: 'dealwatch score',
+      type: 'number',
+      fieldType: 'number',
+      description: 'Deal health score 0-100 written by dealwatch',
+    },
     {
       name: settings.fieldMap.flags ?? DEFAULT_FLAGS_PROPERTY,
       label: 'dealwatch flags',
@@ -46,10 +52,16 @@ export function dealwatchProperties(settings: HubSpotConnection): WantedProperty
 }
 
 /** What the portal has of the wanted properties. */
-export async function readDealProperties(client: HubSpotClient, signal?: AbortSignal): Promise<Map<string, { type: string | null; readOnly: boolean }>> {
+export async function readDealProperties(
+  client: HubSpotClient,
+  signal?: AbortSignal,
+): Promise<Map<string, { type: string | null; readOnly: boolean }>> {
   const response = await client.getProperties('deals', signal);
   return new Map(
-    (PropertiesResponse.parse(response.body).results ?? []).map((p) => [p.name, { type: p.type ?? null, readOnly: p.modificationMetadata?.readOnlyValue === true }]),
+    (PropertiesResponse.parse(response.body).results ?? []).map((p) => [
+      p.name,
+      { type: p.type ?? null, readOnly: p.modificationMetadata?.readOnlyValue === true },
+    ]),
   );
 }
 
@@ -60,7 +72,11 @@ export interface EnsureOutcome {
 }
 
 /** Creates the missing score/flags properties (and their group); reports what it could not. */
-export async function ensureDealwatchProperties(client: HubSpotClient, settings: HubSpotConnection, signal?: AbortSignal): Promise<EnsureOutcome> {
+export async function ensureDealwatchProperties(
+  client: HubSpotClient,
+  settings: HubSpotConnection,
+  signal?: AbortSignal,
+): Promise<EnsureOutcome> {
   const existing = await readDealProperties(client, signal);
   const wanted = dealwatchProperties(settings);
   const readOnly = wanted.filter((p) => existing.get(p.name)?.readOnly === true).map((p) => p.name);
@@ -76,7 +92,12 @@ export async function ensureDealwatchProperties(client: HubSpotClient, settings:
     await alreadyThere(() => client.createPropertyGroup('deals', { ...PROPERTY_GROUP }, signal));
     for (const p of missing) await alreadyThere(() => client.createProperty('deals', { ...p, groupName: PROPERTY_GROUP.name }, signal));
   } catch (error) {
-    const why = error instanceof CrmError && error.status === 403 ? `the app lacks the ${SCHEMA_WRITE_SCOPE} scope` : error instanceof Error ? error.message : String(error);
+    const why =
+      error instanceof CrmError && error.status === 403
+        ? `the app lacks the ${SCHEMA_WRITE_SCOPE} scope`
+        : error instanceof Error
+          ? error.message
+          : String(error);
     return {
       created: [],
       problem:
@@ -91,7 +112,11 @@ export async function ensureDealwatchProperties(client: HubSpotClient, settings:
  * The `dealwatch_key` property on notes or tasks (whichever the connection writes), created in the
  * `dealwatch` group of that object if missing: each warning record's key lives there, not in its text.
  */
-export async function ensureWarningKeyProperty(client: HubSpotClient, type: 'notes' | 'tasks', signal?: AbortSignal): Promise<EnsureOutcome> {
+export async function ensureWarningKeyProperty(
+  client: HubSpotClient,
+  type: 'notes' | 'tasks',
+  signal?: AbortSignal,
+): Promise<EnsureOutcome> {
   const response = await client.getProperties(type, signal);
   const existing = (PropertiesResponse.parse(response.body).results ?? []).some((p) => p.name === WARNING_KEY_PROPERTY);
   if (existing) return { created: [], problem: null };

@@ -31,7 +31,9 @@ export const hubspotDescriptor: ProviderDescriptor<HubSpotConnection> = {
   create: (settings, deps) => new HubSpotConnector(settings, deps),
   webhookVerifier: (settings) =>
     hubspotWebhookVerifier(
-      settings.webhookSecret === undefined && settings.auth?.type === 'oauth' ? { ...settings, webhookSecret: settings.auth.clientSecret } : settings,
+      settings.webhookSecret === undefined && settings.auth?.type === 'oauth'
+        ? { ...settings, webhookSecret: settings.auth.clientSecret }
+        : settings,
     ),
   recordUrl: hubspotDealUrl,
 };

@@ -7,7 +7,16 @@ export function header(headers: Record<string, string>, name: string): string | 
   return headers[name] ?? headers[name.toLowerCase()];
 }
 
-const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'ECONNABORTED', 'UND_ERR_SOCKET']);
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'ECONNABORTED',
+  'UND_ERR_SOCKET',
+]);
 
 /** Turns an SDK/network failure into a CrmError whose code decides what happens next. */
 export function classifyError(
@@ -28,13 +37,23 @@ export function classifyError(
   if (status === null || status === undefined) {
     const errno = (error as { code?: unknown; errno?: unknown }).code;
     if ((typeof errno === 'string' && NETWORK_CODES.has(errno)) || (error as { type?: unknown }).type === 'system') {
-      return new CrmError('CRM.TRANSIENT', `HubSpot ${endpoint}: network error (${String(errno)})`, { ...base, status: null, retryable: true });
+      return new CrmError('CRM.TRANSIENT', `HubSpot ${endpoint}: network error (${String(errno)})`, {
+        ...base,
+        status: null,
+        retryable: true,
+      });
     }
-    return new CrmError('CRM.TRANSIENT', `HubSpot ${endpoint}: ${(error as Error).message ?? 'unknown failure'}`, { ...base, status: null, retryable: false });
+    return new CrmError('CRM.TRANSIENT', `HubSpot ${endpoint}: ${(error as Error).message ?? 'unknown failure'}`, {
+      ...base,
+      status: null,
+      retryable: false,
+    });
   }
   if (status === 401) {
     const who = context.connectionId ? ` of connection "${context.connectionId}"` : '';
-    const todo = context.oauth ? 'reinstall the app and set auth.refreshToken' : 'renew the private app token (accessToken) or reconnect the app';
+    const todo = context.oauth
+      ? 'reinstall the app and set auth.refreshToken'
+      : 'renew the private app token (accessToken) or reconnect the app';
     return new CrmError('CRM.AUTH', `HubSpot rejected the access token${who} (401) on ${endpoint}; ${todo}${detail}`, base);
   }
   if (status === 403) {
@@ -44,7 +63,11 @@ export function classifyError(
   if (status === 429) {
     const policy = observer.policyName ?? (typeof body?.message === 'string' && /daily/i.test(body.message) ? 'DAILY' : null);
     if (policy === 'DAILY' || header(headers, 'x-hubspot-ratelimit-daily-remaining') === '0') {
-      return new CrmError('CRM.QUOTA_EXCEEDED', `HubSpot daily API limit reached on ${endpoint}; the sync resumes from its cursor after the daily reset`, base);
+      return new CrmError(
+        'CRM.QUOTA_EXCEEDED',
+        `HubSpot daily API limit reached on ${endpoint}; the sync resumes from its cursor after the daily reset`,
+        base,
+      );
     }
     return new CrmError('CRM.RATE_LIMITED', `HubSpot rate limit (${policy ?? 'unknown policy'}) on ${endpoint}`, {
       ...base,
@@ -57,7 +80,11 @@ export function classifyError(
     return new CrmError('CRM.TRANSIENT', `HubSpot ${endpoint} is locked (423)${detail}`, { ...base, retryable: true, retryAfterMs: 2_000 });
   }
   if (status >= 500) {
-    return new CrmError('CRM.TRANSIENT', `HubSpot ${endpoint} failed with ${status}${detail}`, { ...base, retryable: true, retryAfterMs: retryAfterMs(headers, null) });
+    return new CrmError('CRM.TRANSIENT', `HubSpot ${endpoint} failed with ${status}${detail}`, {
+      ...base,
+      retryable: true,
+      retryAfterMs: retryAfterMs(headers, null),
+    });
   }
   if (status === 404) return new CrmError('CRM.NOT_FOUND', `HubSpot ${endpoint}: not found${detail}`, base);
   return new CrmError('CRM.BAD_REQUEST', `HubSpot ${endpoint} rejected the request (${status})${detail}`, base);

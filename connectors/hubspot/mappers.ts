@@ -80,11 +80,45 @@ export function dealProperties(ctx: DealMapContext): string[] {
 
 /** Properties each activity object type is pulled with. */
 export const ACTIVITY_PROPERTIES: Record<ActivityObjectType, string[]> = {
-  calls: ['hs_timestamp', 'hubspot_owner_id', 'hs_call_direction', 'hs_call_title', 'hs_call_status', 'hs_lastmodifieddate', 'hs_createdate'],
-  emails: ['hs_timestamp', 'hubspot_owner_id', 'hs_email_direction', 'hs_email_subject', 'hs_email_status', 'hs_lastmodifieddate', 'hs_createdate'],
-  meetings: ['hs_timestamp', 'hubspot_owner_id', 'hs_meeting_title', 'hs_meeting_start_time', 'hs_meeting_outcome', 'hs_lastmodifieddate', 'hs_createdate'],
+  calls: [
+    'hs_timestamp',
+    'hubspot_owner_id',
+    'hs_call_direction',
+    'hs_call_title',
+    'hs_call_status',
+    'hs_lastmodifieddate',
+    'hs_createdate',
+  ],
+  emails: [
+    'hs_timestamp',
+    'hubspot_owner_id',
+    'hs_email_direction',
+    'hs_email_subject',
+    'hs_email_status',
+    'hs_lastmodifieddate',
+    'hs_createdate',
+  ],
+  meetings: [
+    'hs_timestamp',
+    'hubspot_owner_id',
+    'hs_meeting_title',
+    'hs_meeting_start_time',
+    'hs_meeting_outcome',
+    'hs_lastmodifieddate',
+    'hs_createdate',
+  ],
   notes: ['hs_timestamp', 'hubspot_owner_id', 'hs_note_body', 'hs_lastmodifieddate', 'hs_createdate', 'dealwatch_key'],
-  tasks: ['hs_timestamp', 'hubspot_owner_id', 'hs_task_subject', 'hs_task_status', 'hs_task_body', 'hs_task_type', 'hs_lastmodifieddate', 'hs_createdate', 'dealwatch_key'],
+  tasks: [
+    'hs_timestamp',
+    'hubspot_owner_id',
+    'hs_task_subject',
+    'hs_task_status',
+    'hs_task_body',
+    'hs_task_type',
+    'hs_lastmodifieddate',
+    'hs_createdate',
+    'dealwatch_key',
+  ],
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -195,7 +229,11 @@ export interface DealAccount {
  * `account` defaults to the primary company among the deal's inline associations, without a name
  * (names come from the companies batch read, see companies.ts).
  */
-export function toDeal(raw: RawObject, ctx: DealMapContext, account: DealAccount = { id: primaryId(inlineAssociated(raw, 'deals', 'companies')), name: null, isTarget: null }): Deal {
+export function toDeal(
+  raw: RawObject,
+  ctx: DealMapContext,
+  account: DealAccount = { id: primaryId(inlineAssociated(raw, 'deals', 'companies')), name: null, isTarget: null },
+): Deal {
   const p = raw.properties ?? {};
   const stageId = text(p.dealstage) ?? 'unknown';
   const stage = ctx.stages.get(stageId);
@@ -388,7 +426,8 @@ export function toActivity(raw: RawObject, objectType: ActivityObjectType, dealI
   let body: string | null = null;
   switch (objectType) {
     case 'calls':
-      completed = happened && !['SCHEDULED', 'CANCELED', 'QUEUED', 'CALLING_CRM_USER', 'RINGING', 'IN_PROGRESS'].includes(p.hs_call_status ?? '');
+      completed =
+        happened && !['SCHEDULED', 'CANCELED', 'QUEUED', 'CALLING_CRM_USER', 'RINGING', 'IN_PROGRESS'].includes(p.hs_call_status ?? '');
       subject = text(p.hs_call_title);
       break;
     case 'emails':
@@ -433,7 +472,10 @@ export function toActivity(raw: RawObject, objectType: ActivityObjectType, dealI
 // Owners and stages
 
 export function toOwner(raw: RawOwner, connectionId: string, archived = raw.archived === true): Owner {
-  const name = [raw.firstName, raw.lastName].filter((s) => s && s.trim() !== '').join(' ').trim();
+  const name = [raw.firstName, raw.lastName]
+    .filter((s) => s && s.trim() !== '')
+    .join(' ')
+    .trim();
   const team = raw.teams?.find((t) => t.primary)?.name ?? raw.teams?.[0]?.name ?? null;
   return {
     connectionId,

@@ -144,7 +144,7 @@ export async function* searchChanged(
           if (lastStampMs === null || stamp > lastStampMs) {
             lastStampMs = stamp;
             lastId = record.id;
-          // Stryker disable next-line ConditionalExpression,EqualityOperator: lastId is not null here; an equal id assigns the same id
+            // Stryker disable next-line ConditionalExpression,EqualityOperator: lastId is not null here; an equal id assigns the same id
           } else if (stamp === lastStampMs && (lastId === null || compareIds(record.id, lastId) > 0)) {
             lastId = record.id;
           }
@@ -171,7 +171,7 @@ export async function* searchChanged(
     }
     if (tie) {
       tie = { stampMs: tie.stampMs, afterId: lastId ?? tie.afterId };
-    // Stryker disable next-line ConditionalExpression: `null > lowerMs` is false as well
+      // Stryker disable next-line ConditionalExpression: `null > lowerMs` is false as well
     } else if (lastStampMs !== null && lastStampMs > lowerMs) {
       lowerMs = lastStampMs;
     } else {

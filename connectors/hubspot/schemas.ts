@@ -8,9 +8,7 @@ import { z } from 'zod';
 const Instant = z.union([z.date(), z.string()]).transform((value) => (value instanceof Date ? value.toISOString() : value));
 const Id = z.union([z.string(), z.number()]).transform(String);
 
-export const Paging = z
-  .object({ next: z.object({ after: z.string().nullish(), link: z.string().nullish() }).nullish() })
-  .nullish();
+export const Paging = z.object({ next: z.object({ after: z.string().nullish(), link: z.string().nullish() }).nullish() }).nullish();
 
 export const AssociatedIds = z.object({
   results: z.array(z.object({ id: Id, type: z.string().nullish() })).nullish(),
@@ -76,7 +74,9 @@ export const AssociationBatchResponse = z.object({
           .array(
             z.object({
               toObjectId: Id,
-              associationTypes: z.array(z.object({ category: z.string().nullish(), typeId: z.number().nullish(), label: z.string().nullish() })).nullish(),
+              associationTypes: z
+                .array(z.object({ category: z.string().nullish(), typeId: z.number().nullish(), label: z.string().nullish() }))
+                .nullish(),
             }),
           )
           .nullish(),

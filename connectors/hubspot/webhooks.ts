@@ -51,7 +51,9 @@ export function verifyHubSpotSignature(request: WebhookRequest, secret: string |
     const given = Buffer.from(v3, 'base64');
     const signedOver = (uri: string) =>
       createHmac('sha256', secret)
-        .update(Buffer.concat([Buffer.from(`${request.method.toUpperCase()}${uri}`, 'utf8'), request.rawBody, Buffer.from(timestamp, 'utf8')]))
+        .update(
+          Buffer.concat([Buffer.from(`${request.method.toUpperCase()}${uri}`, 'utf8'), request.rawBody, Buffer.from(timestamp, 'utf8')]),
+        )
         .digest();
     // The documented URI decodes a few escapes; a signer that signed the URI as sent (a proxy, a
     // simulator) is accepted too: both prove the secret over the same method, URL, body and time.
@@ -159,7 +161,9 @@ export function parseHubSpotWebhook(
     }
     const kind = kindOf(what.action, event);
     const occurredMs = typeof event.occurredAt === 'number' ? event.occurredAt : Number(event.occurredAt ?? NaN);
-    const occurredAt = Number.isFinite(occurredMs) ? new Date(occurredMs).toISOString() : new Date(Date.parse(String(event.occurredAt))).toISOString();
+    const occurredAt = Number.isFinite(occurredMs)
+      ? new Date(occurredMs).toISOString()
+      : new Date(Date.parse(String(event.occurredAt))).toISOString();
     const selfInflicted =
       (event.propertyName !== null && event.propertyName !== undefined && ownFields.has(event.propertyName)) ||
       (event.changeSource === 'INTEGRATION' && event.appId !== null && event.appId !== undefined && event.sourceId === event.appId);

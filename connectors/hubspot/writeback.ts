@@ -21,7 +21,6 @@ export const ASSOCIATION_TYPE = { noteToDeal: 214, taskToDeal: 216 } as const;
 /** Batch create/update/read take at most 100 inputs. */
 export const BATCH_LIMIT = 100;
 
-
 function escapeHtml(s: string): string {
   return s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
 }
@@ -46,17 +45,23 @@ export class HubSpotWriteback {
   private keyReady = new Map<'notes' | 'tasks', Promise<string | null>>();
 
   private keyProblem(type: 'notes' | 'tasks', signal?: AbortSignal): Promise<string | null> {
-    const ready = this.keyReady.get(type) ?? ensureWarningKeyProperty(this.client, type, signal).then(
-      (outcome) => {
-        if (outcome.created.length > 0) this.log?.info({ properties: outcome.created, objectType: type }, 'created the HubSpot property dealwatch keeps its record keys in');
-        if (outcome.problem) this.log?.warn({ problem: outcome.problem }, 'cannot write warning records');
-        return outcome.problem;
-      },
-      (error: unknown) => {
-        this.keyReady.delete(type);
-        throw error;
-      },
-    );
+    const ready =
+      this.keyReady.get(type) ??
+      ensureWarningKeyProperty(this.client, type, signal).then(
+        (outcome) => {
+          if (outcome.created.length > 0)
+            this.log?.info(
+              { properties: outcome.created, objectType: type },
+              'created the HubSpot property dealwatch keeps its record keys in',
+            );
+          if (outcome.problem) this.log?.warn({ problem: outcome.problem }, 'cannot write warning records');
+          return outcome.problem;
+        },
+        (error: unknown) => {
+          this.keyReady.delete(type);
+          throw error;
+        },
+      );
     this.keyReady.set(type, ready);
     return ready;
   }
@@ -65,7 +70,11 @@ export class HubSpotWriteback {
   private fieldProblem(signal?: AbortSignal): Promise<string | null> {
     this.propertiesReady ??= ensureDealwatchProperties(this.client, this.settings, signal).then(
       (outcome) => {
-        if (outcome.created.length > 0) this.log?.info({ properties: outcome.created, group: PROPERTY_GROUP.name }, 'created the HubSpot deal properties dealwatch writes');
+        if (outcome.created.length > 0)
+          this.log?.info(
+            { properties: outcome.created, group: PROPERTY_GROUP.name },
+            'created the HubSpot deal properties dealwatch writes',
+          );
         if (outcome.problem) this.log?.warn({ problem: outcome.problem }, 'cannot write the score and flags');
         return outcome.problem;
       },
@@ -118,7 +127,12 @@ export class HubSpotWriteback {
     return result;
   }
 
-  private async writeWarnings(warnings: WarningAnnotation[], kind: 'note' | 'task', result: AnnotationResult, signal?: AbortSignal): Promise<void> {
+  private async writeWarnings(
+    warnings: WarningAnnotation[],
+    kind: 'note' | 'task',
+    result: AnnotationResult,
+    signal?: AbortSignal,
+  ): Promise<void> {
     const objectType = kind === 'task' ? 'tasks' : 'notes';
     const keyProblem = await this.keyProblem(objectType, signal);
     if (keyProblem) {
@@ -128,8 +142,15 @@ export class HubSpotWriteback {
     const updates = warnings.filter((w) => w.externalId !== null);
     for (const group of chunks(updates, BATCH_LIMIT)) {
       const keyById = new Map(group.map((w) => [w.externalId!, w.key]));
-      const inputs = group.map((w) => ({ id: w.externalId!, properties: { ...this.warningProperties(w, kind), ...(w.approval && w.open && w.ownerId ? { hubspot_owner_id: w.ownerId } : {}) } }));
-      const outcomes = await this.runBatch(group.map((w) => w.externalId!), () => this.client.batchUpdate(objectType, inputs, signal), (record) => record.id);
+      const inputs = group.map((w) => ({
+        id: w.externalId!,
+        properties: { ...this.warningProperties(w, kind), ...(w.approval && w.open && w.ownerId ? { hubspot_owner_id: w.ownerId } : {}) },
+      }));
+      const outcomes = await this.runBatch(
+        group.map((w) => w.externalId!),
+        () => this.client.batchUpdate(objectType, inputs, signal),
+        (record) => record.id,
+      );
       for (const [id, outcome] of outcomes) result.warnings.set(keyById.get(id)!, outcome);
     }
     const creates = warnings.filter((w) => w.externalId === null);
@@ -180,7 +201,12 @@ export class HubSpotWriteback {
     }
     for (const error of body.errors ?? []) {
       for (const key of errorKeys(error, wanted)) {
-        if (!outcomes.has(key)) outcomes.set(key, { ok: false, error: `${error.category ?? 'ERROR'}: ${error.message ?? 'failed'}`, retryable: isRetryableCategory(error) });
+        if (!outcomes.has(key))
+          outcomes.set(key, {
+            ok: false,
+            error: `${error.category ?? 'ERROR'}: ${error.message ?? 'failed'}`,
+            retryable: isRetryableCategory(error),
+          });
       }
     }
     const unmatched = keys.filter((k) => !outcomes.has(k));
@@ -217,14 +243,25 @@ export class HubSpotWriteback {
     if (kind === 'task') {
       const due = w.dueDate ? new Date(`${w.dueDate.slice(0, 10)}T00:00:00.000Z`) : new Date(this.now());
       return {
-        properties: { hs_timestamp: due.toISOString(), hs_task_status: 'NOT_STARTED', hs_task_type: 'TODO', ...this.warningProperties(w, kind), ...owner, ...key },
-        associations: [{ to: { id: w.dealId }, types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: ASSOCIATION_TYPE.taskToDeal }] }],
+        properties: {
+          hs_timestamp: due.toISOString(),
+          hs_task_status: 'NOT_STARTED',
+          hs_task_type: 'TODO',
+          ...this.warningProperties(w, kind),
+          ...owner,
+          ...key,
+        },
+        associations: [
+          { to: { id: w.dealId }, types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: ASSOCIATION_TYPE.taskToDeal }] },
+        ],
         objectWriteTraceId: annotationToken(w.key),
       };
     }
     return {
       properties: { hs_timestamp: new Date(this.now()).toISOString(), ...this.warningProperties(w, kind), ...owner, ...key },
-      associations: [{ to: { id: w.dealId }, types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: ASSOCIATION_TYPE.noteToDeal }] }],
+      associations: [
+        { to: { id: w.dealId }, types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: ASSOCIATION_TYPE.noteToDeal }] },
+      ],
       objectWriteTraceId: annotationToken(w.key),
     };
   }
@@ -235,13 +272,28 @@ export class HubSpotWriteback {
    * strongly consistent. Without it, it searches the key property (IN, 100 keys a request), which
    * the real API supports but whose index lags writes by a few seconds.
    */
-  async findWarnings(keys: string[], signal?: AbortSignal, scope?: { dealIds?: string[]; taskKeys?: string[] }): Promise<Map<string, string>> {
+  async findWarnings(
+    keys: string[],
+    signal?: AbortSignal,
+    scope?: { dealIds?: string[]; taskKeys?: string[] },
+  ): Promise<Map<string, string>> {
     const kind = this.settings.warningRecord ?? 'note';
     const tasks = new Set(scope?.taskKeys ?? []);
     if (kind === 'note' && tasks.size > 0) {
       // Approval tasks are tasks even where warnings are notes: each set looked up where it lives.
-      const found = await this.findIn('tasks', keys.filter((k) => tasks.has(k)), signal, scope?.dealIds);
-      for (const [k, id] of await this.findIn('notes', keys.filter((k) => !tasks.has(k)), signal, scope?.dealIds)) found.set(k, id);
+      const found = await this.findIn(
+        'tasks',
+        keys.filter((k) => tasks.has(k)),
+        signal,
+        scope?.dealIds,
+      );
+      for (const [k, id] of await this.findIn(
+        'notes',
+        keys.filter((k) => !tasks.has(k)),
+        signal,
+        scope?.dealIds,
+      ))
+        found.set(k, id);
       return found;
     }
     return this.findIn(kind === 'task' ? 'tasks' : 'notes', keys, signal, scope?.dealIds);
@@ -290,7 +342,6 @@ export class HubSpotWriteback {
     }
     return found;
   }
-
 }
 
 /** Which inputs a 207 error names: ids (updates) or write-trace ids (creates). */

@@ -84,17 +84,19 @@ export function fieldWriteOutcome(result: SaveResult | undefined, fields: { scor
   const refused = result?.errors.find((e) => e.statusCode === 'INVALID_FIELD' || e.statusCode === 'INVALID_FIELD_FOR_INSERT_UPDATE');
   if (!refused) return toOutcome(result);
   const ours = [fields.score, fields.flags];
-  const named = refused.fields?.find((f) => ours.some((o) => o.toLowerCase() === f.toLowerCase()))
-    ?? ours.find((o) => (refused.message ?? '').toLowerCase().includes(o.toLowerCase()))
-    ?? refused.fields?.[0]
-    ?? `${fields.score}/${fields.flags}`;
+  const named =
+    refused.fields?.find((f) => ours.some((o) => o.toLowerCase() === f.toLowerCase())) ??
+    ours.find((o) => (refused.message ?? '').toLowerCase().includes(o.toLowerCase())) ??
+    refused.fields?.[0] ??
+    `${fields.score}/${fields.flags}`;
   const role = named.toLowerCase() === fields.flags.toLowerCase() ? 'flags' : 'score';
-  const error = refused.statusCode === 'INVALID_FIELD'
-    ? `Opportunity.${named} does not exist: create it (Setup > Object Manager > Opportunity > Fields & Relationships; ` +
-      'dealwatch doctor --fix lists what is missing), with Edit access for the integration user, ' +
-      `or set fieldMap.${role} to an existing field`
-    : `Opportunity.${named} is not writable by the integration user: ` +
-      "grant Edit field-level security on it to the user's profile or permission set (dealwatch doctor checks it)";
+  const error =
+    refused.statusCode === 'INVALID_FIELD'
+      ? `Opportunity.${named} does not exist: create it (Setup > Object Manager > Opportunity > Fields & Relationships; ` +
+        'dealwatch doctor --fix lists what is missing), with Edit access for the integration user, ' +
+        `or set fieldMap.${role} to an existing field`
+      : `Opportunity.${named} is not writable by the integration user: ` +
+        "grant Edit field-level security on it to the user's profile or permission set (dealwatch doctor checks it)";
   return { ok: false, error, retryable: false };
 }
 
@@ -159,7 +161,13 @@ export function noteRecord(warning: WarningAnnotation): Record<string, unknown> 
  * edit it, so its key stays as written), Visibility 'AllUsers'.
  */
 export function noteLinkRecord(noteId: string, dealId: string): Record<string, unknown> {
-  return { attributes: { type: 'ContentDocumentLink' }, ContentDocumentId: noteId, LinkedEntityId: dealId, ShareType: 'V', Visibility: 'AllUsers' };
+  return {
+    attributes: { type: 'ContentDocumentLink' },
+    ContentDocumentId: noteId,
+    LinkedEntityId: dealId,
+    ShareType: 'V',
+    Visibility: 'AllUsers',
+  };
 }
 
 /** Our notes by the tag in their Title (Content is base64 and cannot be filtered). */

@@ -147,9 +147,14 @@ export class SalesforceClient {
   /** Obtains a token for the server-to-server flows (jsforce's SessionRefreshFunc). */
   private refresh(conn: Connection, callback: (err: Error | null | undefined, token?: string, res?: never) => void): void {
     if (this.refreshedWithoutSuccess) {
-      this.refreshError = new CrmError('CRM.AUTH', 'Salesforce refused the refreshed access token too (second 401); re-authorize the connection', {
-        provider: 'salesforce', status: 401,
-      });
+      this.refreshError = new CrmError(
+        'CRM.AUTH',
+        'Salesforce refused the refreshed access token too (second 401); re-authorize the connection',
+        {
+          provider: 'salesforce',
+          status: 401,
+        },
+      );
       callback(this.refreshError);
       return;
     }
@@ -226,7 +231,10 @@ export class SalesforceClient {
         // https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_client_credentials_flow.htm
         return (await conn.oauth2.requestToken({ grant_type: 'client_credentials' })) as TokenResponse;
       case 'accessToken':
-        throw new CrmError('CRM.AUTH', 'the access token was rejected and this connection has no way to refresh it', { provider: 'salesforce', status: 401 });
+        throw new CrmError('CRM.AUTH', 'the access token was rejected and this connection has no way to refresh it', {
+          provider: 'salesforce',
+          status: 401,
+        });
     }
   }
 
@@ -234,7 +242,11 @@ export class SalesforceClient {
   private ensureSession(): Promise<void> {
     if (this.conn.accessToken) {
       if (this.conn.instanceUrl) return Promise.resolve();
-      return Promise.reject(new CrmError('CRM.MISCONFIGURED', 'instanceUrl is required with an accessToken (e.g. https://acme.my.salesforce.com)', { provider: 'salesforce' }));
+      return Promise.reject(
+        new CrmError('CRM.MISCONFIGURED', 'instanceUrl is required with an accessToken (e.g. https://acme.my.salesforce.com)', {
+          provider: 'salesforce',
+        }),
+      );
     }
     this.session ??= this.requestToken(this.conn).then(
       (res) => {
@@ -256,14 +268,23 @@ export class SalesforceClient {
 
   /** GET a REST resource (path from the instance root or absolute), retried. */
   get<T>(path: string, headers?: Record<string, string>, signal?: AbortSignal): Promise<T> {
-    return this.call(() => this.conn.request<T>({ method: 'GET', url: path, ...(headers ? { headers: { ...headers } } : {}) }), signal, false);
+    return this.call(
+      () => this.conn.request<T>({ method: 'GET', url: path, ...(headers ? { headers: { ...headers } } : {}) }),
+      signal,
+      false,
+    );
   }
 
   /**
    * POST/PATCH a JSON body. `idempotent: false` (creates) retries only 429s: a create that met a 5xx
    * or a reset may have been applied, and the writeback job checks findWarnings before writing again.
    */
-  send<T>(method: 'POST' | 'PATCH', path: string, body: unknown, options: { idempotent: boolean; signal?: AbortSignal | undefined }): Promise<T> {
+  send<T>(
+    method: 'POST' | 'PATCH',
+    path: string,
+    body: unknown,
+    options: { idempotent: boolean; signal?: AbortSignal | undefined },
+  ): Promise<T> {
     return this.call(
       () => this.conn.request<T>({ method, url: path, body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
       options.signal,
@@ -279,7 +300,10 @@ export class SalesforceClient {
    * https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/query_create_job.htm
    * https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/query_get_job_results.htm
    */
-  async *bulkQuery(soql: string, options: { scanAll: boolean; maxRecords: number; signal?: AbortSignal | undefined }): AsyncIterable<Record<string, string>[]> {
+  async *bulkQuery(
+    soql: string,
+    options: { scanAll: boolean; maxRecords: number; signal?: AbortSignal | undefined },
+  ): AsyncIterable<Record<string, string>[]> {
     const job = new QueryJobV2(this.conn, {
       bodyParams: { query: soql, operation: options.scanAll ? 'queryAll' : 'query' },
       pollingOptions: { pollInterval: this.bulkPoll.intervalMs, pollTimeout: this.bulkPoll.timeoutMs },
@@ -292,7 +316,12 @@ export class SalesforceClient {
       const headers: Record<string, string> = { Accept: 'text/csv' };
       const query = `maxRecords=${options.maxRecords}${locator ? `&locator=${encodeURIComponent(locator)}` : ''}`;
       const rows = await this.call(
-        () => this.conn.request<Record<string, string>[] | string>({ method: 'GET', url: this.dataPath(`/jobs/query/${job.id}/results?${query}`), headers }),
+        () =>
+          this.conn.request<Record<string, string>[] | string>({
+            method: 'GET',
+            url: this.dataPath(`/jobs/query/${job.id}/results?${query}`),
+            headers,
+          }),
         options.signal,
         false,
       );

@@ -9,14 +9,31 @@
  * no query locator or Bulk job persisted.
  */
 import type { Log } from '../../src/logger.js';
-import type { CrmConnector, ConnectorDeps, DealBundle, DoctorReport, HistoryPage, Page, PullOptions, AnnotationBatch, AnnotationResult } from '../types.js';
+import type {
+  CrmConnector,
+  ConnectorDeps,
+  DealBundle,
+  DoctorReport,
+  HistoryPage,
+  Page,
+  PullOptions,
+  AnnotationBatch,
+  AnnotationResult,
+} from '../types.js';
 import type { Activity, ApiUsage, Deal, Owner, SalesforceConnection, Stage, SyncCursor } from '../../src/domain/model/index.js';
 import { CrmError } from '../../src/domain/errors.js';
 import { SalesforceClient, type ClientOptions } from './client.js';
 import { SoqlReader, cursorOf, maxCursor, mergeOrdered, parseWith, type OrderedSource } from './reader.js';
 import { toActivity, toDeal, toFieldChanges, toMeeting, toOwner, toStageChanges, toStages, type DealMapContext } from './mappers.js';
 import {
-  RawEvent, RawOpportunity, RawOpportunityFieldHistory, RawOpportunityHistory, RawOpportunityStage, RawTask, RawUser, DescribeResult,
+  RawEvent,
+  RawOpportunity,
+  RawOpportunityFieldHistory,
+  RawOpportunityHistory,
+  RawOpportunityStage,
+  RawTask,
+  RawUser,
+  DescribeResult,
 } from './schemas.js';
 import * as soql from './soql.js';
 import { chunks } from '../shared/chunks.js';
@@ -63,7 +80,11 @@ export class SalesforceConnector implements CrmConnector {
     this.connectionId = settings.id;
     this.log = deps.logger.child({ module: 'connector.salesforce' });
     this.now = options.now ?? Date.now;
-    this.client = new SalesforceClient(settings, { ...options, rateGate: deps.rateGate, ...(deps.onApiCall ? { onApiCall: deps.onApiCall } : {}) });
+    this.client = new SalesforceClient(settings, {
+      ...options,
+      rateGate: deps.rateGate,
+      ...(deps.onApiCall ? { onApiCall: deps.onApiCall } : {}),
+    });
     this.reader = new SoqlReader(this.client);
   }
 
@@ -100,11 +121,16 @@ export class SalesforceConnector implements CrmConnector {
           ]),
         ].filter((f) => present.has(f));
         // The target-account checkbox lives on Account and is read through the Opportunity's Account relationship.
-        const targetAccountField = targetAccount && account?.fields.some((f) => f.name === targetAccount && f.type === 'boolean') ? targetAccount : null;
-        if (targetAccount && !targetAccountField) this.log.warn({ field: targetAccount }, 'fieldMap.targetAccount is not a checkbox on Account: deals keep accountIsTarget null');
+        const targetAccountField =
+          targetAccount && account?.fields.some((f) => f.name === targetAccount && f.type === 'boolean') ? targetAccount : null;
+        if (targetAccount && !targetAccountField)
+          this.log.warn({ field: targetAccount }, 'fieldMap.targetAccount is not a checkbox on Account: deals keep accountIsTarget null');
         if (targetAccountField) optional.push(`Account.${targetAccountField}`);
         const bulkFields = [...soql.OPPORTUNITY_BASE_FIELDS, ...optional];
-        this.log.info({ optionalFields: optional, contactCount: typeof contact === 'object' ? contact.field : contact }, 'Opportunity fields planned from describe');
+        this.log.info(
+          { optionalFields: optional, contactCount: typeof contact === 'object' ? contact.field : contact },
+          'Opportunity fields planned from describe',
+        );
         return {
           bulkFields,
           fields: contact === 'contactRoles' ? [...bulkFields, soql.CONTACT_ROLES_SUBQUERY] : bulkFields,
@@ -127,7 +153,11 @@ export class SalesforceConnector implements CrmConnector {
 
   /** https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_sobject_describe.htm */
   private async describe(object: string, signal?: AbortSignal): Promise<DescribeResult> {
-    return parseWith(DescribeResult, await this.client.get(this.client.dataPath(`/sobjects/${object}/describe`), undefined, signal), `${object} describe`);
+    return parseWith(
+      DescribeResult,
+      await this.client.get(this.client.dataPath(`/sobjects/${object}/describe`), undefined, signal),
+      `${object} describe`,
+    );
   }
 
   private lowerBound(since: SyncCursor | null): string | null {
@@ -145,7 +175,10 @@ export class SalesforceConnector implements CrmConnector {
     const position = since ? { stamp: since.stamp, id: since.id } : null;
     if (since?.walk) {
       if (since.walk.phase !== phase) {
-        this.log.warn({ phase: since.walk.phase, expected: phase }, 'continuing a full walk under another phase name: its (stamp, id) position still holds');
+        this.log.warn(
+          { phase: since.walk.phase, expected: phase },
+          'continuing a full walk under another phase name: its (stamp, id) position still holds',
+        );
       }
       return { from: this.lowerBound(position), start: position, walk: phase };
     }
@@ -158,11 +191,25 @@ export class SalesforceConnector implements CrmConnector {
    * queryAll, or, for a walk above `bulkThreshold`, one Bulk API 2.0 job with the same ORDER BY (Bulk API 2.0
    * accepts ORDER BY; it turns PK chunking off, which makes the job slower, not wrong).
    */
-  private async changedPages(object: string, fields: readonly string[], bulkFields: readonly string[], pull: PullPlan, signal?: AbortSignal): Promise<{ pages: AsyncIterable<unknown[]>; bulk: boolean }> {
+  private async changedPages(
+    object: string,
+    fields: readonly string[],
+    bulkFields: readonly string[],
+    pull: PullPlan,
+    signal?: AbortSignal,
+  ): Promise<{ pages: AsyncIterable<unknown[]>; bulk: boolean }> {
     if (pull.walk !== null && (await this.useBulk(object, pull.from, signal))) {
-      return { pages: this.reader.bulkPages(soql.changedSince(object, bulkFields, 'SystemModstamp', pull.from), { all: true, signal }), bulk: true };
+      return {
+        pages: this.reader.bulkPages(soql.changedSince(object, bulkFields, 'SystemModstamp', pull.from), { all: true, signal }),
+        bulk: true,
+      };
     }
-    const pages = this.reader.orderedPages((from) => soql.changedSince(object, fields, 'SystemModstamp', from), pull.from, stampOf('SystemModstamp'), { all: true, signal });
+    const pages = this.reader.orderedPages(
+      (from) => soql.changedSince(object, fields, 'SystemModstamp', from),
+      pull.from,
+      stampOf('SystemModstamp'),
+      { all: true, signal },
+    );
     return { pages, bulk: false };
   }
 
@@ -174,7 +221,10 @@ export class SalesforceConnector implements CrmConnector {
     const liveIds: string[] | null = pull.from === null ? [] : null;
     const { pages, bulk } = await this.changedPages('Opportunity', plan.fields, plan.bulkFields, pull, options.signal);
     // Bulk API 2.0 has no subqueries: contact roles are counted by one more job.
-    const counts = bulk && plan.ctx.contactCountField === null && plan.fields.length > plan.bulkFields.length ? await this.bulkContactCounts(options.signal) : null;
+    const counts =
+      bulk && plan.ctx.contactCountField === null && plan.fields.length > plan.bulkFields.length
+        ? await this.bulkContactCounts(options.signal)
+        : null;
     const source: OrderedSource<RawOpportunity> = {
       pages,
       parse: (r) => {
@@ -227,8 +277,16 @@ export class SalesforceConnector implements CrmConnector {
     const tasks = await this.changedPages('Task', soql.TASK_FIELDS, soql.TASK_FIELDS, pull, options.signal);
     const events = await this.changedPages('Event', soql.EVENT_FIELDS, soql.EVENT_FIELDS, pull, options.signal);
     const sources: OrderedSource<ActivityRow>[] = [
-      { pages: tasks.pages, parse: (r) => ({ kind: 'task', raw: parseWith(RawTask, r, 'Task') }), position: (row) => cursorOf(row.raw.SystemModstamp, row.raw.Id) },
-      { pages: events.pages, parse: (r) => ({ kind: 'event', raw: parseWith(RawEvent, r, 'Event') }), position: (row) => cursorOf(row.raw.SystemModstamp, row.raw.Id) },
+      {
+        pages: tasks.pages,
+        parse: (r) => ({ kind: 'task', raw: parseWith(RawTask, r, 'Task') }),
+        position: (row) => cursorOf(row.raw.SystemModstamp, row.raw.Id),
+      },
+      {
+        pages: events.pages,
+        parse: (r) => ({ kind: 'event', raw: parseWith(RawEvent, r, 'Event') }),
+        position: (row) => cursorOf(row.raw.SystemModstamp, row.raw.Id),
+      },
     ];
     const connectionId = this.connectionId;
     const merged = async function* () {
@@ -247,7 +305,11 @@ export class SalesforceConnector implements CrmConnector {
   /** OpportunityHistory and OpportunityFieldHistory merged by (CreatedDate, Id) (see history.ts). */
   pullHistory(options: PullOptions): AsyncIterable<HistoryPage> {
     const pull = this.pullPlan(options, HISTORY_PHASE);
-    return withPositions(pullHistory(this.reader, this.connectionId, pull.from, options.signal), pull, (cursor) => ({ stageChanges: [], fieldChanges: [], cursor }));
+    return withPositions(pullHistory(this.reader, this.connectionId, pull.from, options.signal), pull, (cursor) => ({
+      stageChanges: [],
+      fieldChanges: [],
+      cursor,
+    }));
   }
 
   async pullOwners(signal?: AbortSignal): Promise<Owner[]> {
@@ -257,7 +319,10 @@ export class SalesforceConnector implements CrmConnector {
 
   async pullStages(signal?: AbortSignal): Promise<Stage[]> {
     const rows = await this.reader.all(soql.STAGE_SOQL, { all: false, signal });
-    return toStages(rows.map((r) => parseWith(RawOpportunityStage, r, 'OpportunityStage')), this.connectionId);
+    return toStages(
+      rows.map((r) => parseWith(RawOpportunityStage, r, 'OpportunityStage')),
+      this.connectionId,
+    );
   }
 
   /** Ids compare on their case-sensitive 15-character form (outbound messages may carry either). */
@@ -302,7 +367,10 @@ export class SalesforceConnector implements CrmConnector {
         this.reader.all(`SELECT ${plan.fields.join(', ')} FROM Opportunity WHERE Id IN (${list})`, { all: true, signal }),
         this.reader.all(`SELECT ${soql.TASK_FIELDS.join(', ')} FROM Task WHERE WhatId IN (${list}) ORDER BY SystemModstamp, Id`, opts),
         this.reader.all(`SELECT ${soql.EVENT_FIELDS.join(', ')} FROM Event WHERE WhatId IN (${list}) ORDER BY SystemModstamp, Id`, opts),
-        this.reader.all(`SELECT ${soql.OPPORTUNITY_HISTORY_FIELDS.join(', ')} FROM OpportunityHistory WHERE OpportunityId IN (${list}) ORDER BY CreatedDate, Id`, opts),
+        this.reader.all(
+          `SELECT ${soql.OPPORTUNITY_HISTORY_FIELDS.join(', ')} FROM OpportunityHistory WHERE OpportunityId IN (${list}) ORDER BY CreatedDate, Id`,
+          opts,
+        ),
         this.reader.all(
           `SELECT ${soql.FIELD_HISTORY_FIELDS.join(', ')} FROM OpportunityFieldHistory WHERE OpportunityId IN (${list}) AND ${soql.FIELD_HISTORY_FILTER} ORDER BY CreatedDate, Id`,
           opts,
@@ -325,10 +393,17 @@ export class SalesforceConnector implements CrmConnector {
         const activity = toMeeting(parseWith(RawEvent, row, 'Event'), this.connectionId, nowIso);
         bundleOf((row as { WhatId?: string | null }).WhatId)?.activities.push(activity);
       }
-      for (const change of toStageChanges(stages.map((r) => parseWith(RawOpportunityHistory, r, 'OpportunityHistory')), new Map(), this.connectionId)) {
+      for (const change of toStageChanges(
+        stages.map((r) => parseWith(RawOpportunityHistory, r, 'OpportunityHistory')),
+        new Map(),
+        this.connectionId,
+      )) {
         bundleOf(change.dealId)?.stageChanges.push(change);
       }
-      for (const change of toFieldChanges(fields.map((r) => parseWith(RawOpportunityFieldHistory, r, 'OpportunityFieldHistory')), this.connectionId)) {
+      for (const change of toFieldChanges(
+        fields.map((r) => parseWith(RawOpportunityFieldHistory, r, 'OpportunityFieldHistory')),
+        this.connectionId,
+      )) {
         bundleOf(change.dealId)?.fieldChanges.push(change);
       }
     }
@@ -336,7 +411,13 @@ export class SalesforceConnector implements CrmConnector {
   }
 
   annotate(batch: AnnotationBatch, signal?: AbortSignal): Promise<AnnotationResult> {
-    return annotate(this.client, this.reader, batch, { score: this.scoreField, flags: this.flagsField, warningRecord: this.warningRecord }, signal);
+    return annotate(
+      this.client,
+      this.reader,
+      batch,
+      { score: this.scoreField, flags: this.flagsField, warningRecord: this.warningRecord },
+      signal,
+    );
   }
 
   findWarnings(keys: string[], signal?: AbortSignal, scope?: { dealIds?: string[]; taskKeys?: string[] }): Promise<Map<string, string>> {
@@ -350,12 +431,20 @@ export class SalesforceConnector implements CrmConnector {
       // Tasks are written whatever the warnings are (discount approvals are always Tasks).
       const [opportunity, task] = await Promise.all([this.describe('Opportunity'), this.describe('Task')]);
       const fields = new Map(opportunity.fields.map((f) => [f.name, f]));
-      for (const [role, name] of [['score', this.scoreField], ['flags', this.flagsField]] as const) {
+      for (const [role, name] of [
+        ['score', this.scoreField],
+        ['flags', this.flagsField],
+      ] as const) {
         const field = fields.get(name);
         if (!field) {
-          checks.push(options.fix
-            ? await this.createField(`Opportunity.${name} (${role})`, role === 'score' ? scoreFieldDefinition(name) : flagsFieldDefinition(name))
-            : { name: `Opportunity.${name} (${role})`, ok: false, detail: 'missing; run doctor with --fix to create it' });
+          checks.push(
+            options.fix
+              ? await this.createField(
+                  `Opportunity.${name} (${role})`,
+                  role === 'score' ? scoreFieldDefinition(name) : flagsFieldDefinition(name),
+                )
+              : { name: `Opportunity.${name} (${role})`, ok: false, detail: 'missing; run doctor with --fix to create it' },
+          );
           continue;
         }
         checks.push({
@@ -364,26 +453,53 @@ export class SalesforceConnector implements CrmConnector {
           detail: !field.updateable
             ? 'exists but the integration user cannot edit it'
             : role === 'flags' && field.type !== 'multipicklist'
-              // Written `;`-joined either way; a multi-select picklist (values = rule ids, labels = rule names) is what reps can filter on.
-              ? 'exists and is writable; flags are written as text (a multi-select picklist whose values are the rule ids lets reps filter them)'
+              ? // Written `;`-joined either way; a multi-select picklist (values = rule ids, labels = rule names) is what reps can filter on.
+                'exists and is writable; flags are written as text (a multi-select picklist whose values are the rule ids lets reps filter them)'
               : 'exists and is writable',
         });
       }
-      for (const [role, name] of [['discount', this.settings.fieldMap.discount], ['lostReason', this.settings.fieldMap.lostReason]] as const) {
+      for (const [role, name] of [
+        ['discount', this.settings.fieldMap.discount],
+        ['lostReason', this.settings.fieldMap.lostReason],
+      ] as const) {
         if (!name) continue;
-        checks.push({ name: `Opportunity.${name} (${role})`, ok: fields.has(name), detail: fields.has(name) ? 'exists' : 'missing: fix fieldMap' });
+        checks.push({
+          name: `Opportunity.${name} (${role})`,
+          ok: fields.has(name),
+          detail: fields.has(name) ? 'exists' : 'missing: fix fieldMap',
+        });
       }
       const targetAccount = this.settings.fieldMap.targetAccount;
       if (targetAccount) {
         const field = (await this.describe('Account')).fields.find((f) => f.name === targetAccount);
-        checks.push({ name: `Account.${targetAccount} (targetAccount)`, ok: field?.type === 'boolean', detail: !field ? 'missing: fix fieldMap' : field.type === 'boolean' ? 'exists' : `is a ${field.type ?? 'non-checkbox'} field, not a checkbox` });
+        checks.push({
+          name: `Account.${targetAccount} (targetAccount)`,
+          ok: field?.type === 'boolean',
+          detail: !field
+            ? 'missing: fix fieldMap'
+            : field.type === 'boolean'
+              ? 'exists'
+              : `is a ${field.type ?? 'non-checkbox'} field, not a checkbox`,
+        });
       }
-      checks.push({ name: 'Task create', ok: task.createable !== false, detail: task.createable === false ? `the integration user cannot create Tasks${notes ? ' (discount approvals are Tasks)' : ''}` : 'allowed' });
+      checks.push({
+        name: 'Task create',
+        ok: task.createable !== false,
+        detail:
+          task.createable === false
+            ? `the integration user cannot create Tasks${notes ? ' (discount approvals are Tasks)' : ''}`
+            : 'allowed',
+      });
       // Each dealwatch Task (warning or approval) carries its key here, where reps do not read it (Text(80) on Activity).
       const key = task.fields.find((f) => f.name === WARNING_KEY_FIELD);
       const keyName = `Task.${WARNING_KEY_FIELD} (warning key)`;
       if (!key && options.fix) checks.push(await this.createField(keyName, warningKeyFieldDefinition()));
-      else checks.push({ name: keyName, ok: Boolean(key?.createable ?? key?.updateable), detail: !key ? `missing: a Text(80) custom field ${WARNING_KEY_FIELD} on Activity; run doctor with --fix to create it` : 'exists' });
+      else
+        checks.push({
+          name: keyName,
+          ok: Boolean(key?.createable ?? key?.updateable),
+          detail: !key ? `missing: a Text(80) custom field ${WARNING_KEY_FIELD} on Activity; run doctor with --fix to create it` : 'exists',
+        });
     } catch (err) {
       checks.push({ name: 'describe', ok: false, detail: err instanceof Error ? err.message : String(err) });
     }
@@ -395,7 +511,11 @@ export class SalesforceConnector implements CrmConnector {
   private async createField(name: string, definition: CustomFieldCreate): Promise<DoctorReport['checks'][number]> {
     try {
       await this.client.send('POST', this.client.dataPath('/tooling/sobjects/CustomField'), definition, { idempotent: false });
-      return { name, ok: true, detail: `created ${definition.FullName} (${String(definition.Metadata['type'])}); the integration user needs Edit field-level security on it` };
+      return {
+        name,
+        ok: true,
+        detail: `created ${definition.FullName} (${String(definition.Metadata['type'])}); the integration user needs Edit field-level security on it`,
+      };
     } catch (err) {
       return { name, ok: false, detail: `could not create ${definition.FullName}: ${err instanceof Error ? err.message : String(err)}` };
     }
@@ -407,7 +527,10 @@ export class SalesforceConnector implements CrmConnector {
    */
   private async noteChecks(): Promise<DoctorReport['checks']> {
     const checks: DoctorReport['checks'] = [];
-    for (const [object, fieldNames] of [['ContentNote', ['Title', 'Content']], ['ContentDocumentLink', ['ContentDocumentId', 'LinkedEntityId', 'ShareType', 'Visibility']]] as const) {
+    for (const [object, fieldNames] of [
+      ['ContentNote', ['Title', 'Content']],
+      ['ContentDocumentLink', ['ContentDocumentId', 'LinkedEntityId', 'ShareType', 'Visibility']],
+    ] as const) {
       const name = `${object} create`;
       try {
         const describe = await this.describe(object);
@@ -417,18 +540,24 @@ export class SalesforceConnector implements CrmConnector {
         checks.push({
           name,
           ok,
-          detail: describe.createable === false
-            ? `the integration user cannot create ${object} records (warningRecord: 'note')`
-            : missing.length > 0 ? `the integration user cannot set ${missing.join(', ')}` : 'allowed',
+          detail:
+            describe.createable === false
+              ? `the integration user cannot create ${object} records (warningRecord: 'note')`
+              : missing.length > 0
+                ? `the integration user cannot set ${missing.join(', ')}`
+                : 'allowed',
         });
       } catch (err) {
         const notFound = err instanceof CrmError && err.code === 'CRM.NOT_FOUND';
         checks.push({
           name,
           ok: false,
-          detail: notFound && object === 'ContentNote'
-            ? "ContentNote is not available: turn on Notes (Setup > Notes Settings) or set warningRecord: 'task'"
-            : err instanceof Error ? err.message : String(err),
+          detail:
+            notFound && object === 'ContentNote'
+              ? "ContentNote is not available: turn on Notes (Setup > Notes Settings) or set warningRecord: 'task'"
+              : err instanceof Error
+                ? err.message
+                : String(err),
         });
       }
     }
@@ -461,17 +590,23 @@ interface PullPlan {
 type ActivityRow = { kind: 'task'; raw: RawTask } | { kind: 'event'; raw: RawEvent };
 
 /** The stamp field of a raw row, for re-sending a query from where it stopped. */
-const stampOf = (field: string) => (row: unknown): string | null => {
-  const value = (row as Record<string, unknown> | null)?.[field];
-  return typeof value === 'string' ? value : null;
-};
+const stampOf =
+  (field: string) =>
+  (row: unknown): string | null => {
+    const value = (row as Record<string, unknown> | null)?.[field];
+    return typeof value === 'string' ? value : null;
+  };
 
 /**
  * Page cursors as persisted: never behind the position the pull started from; during a walk each
  * carries `walk: { phase, after: null }`, and once the walk is over one more (empty) page carries the
  * final position without `walk`, from which later pulls go incremental.
  */
-async function* withPositions<P extends { cursor: SyncCursor | null }>(pages: AsyncIterable<P>, pull: PullPlan, empty: (cursor: SyncCursor) => P): AsyncIterable<P> {
+async function* withPositions<P extends { cursor: SyncCursor | null }>(
+  pages: AsyncIterable<P>,
+  pull: PullPlan,
+  empty: (cursor: SyncCursor) => P,
+): AsyncIterable<P> {
   let at = pull.start;
   for await (const page of pages) {
     at = maxCursor(at, page.cursor);

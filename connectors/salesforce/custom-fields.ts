@@ -20,7 +20,16 @@ export interface CustomFieldCreate {
 
 /** Opportunity score: Number(3, 0). */
 export function scoreFieldDefinition(name: string): CustomFieldCreate {
-  return { FullName: `Opportunity.${name}`, Metadata: { label: 'Dealwatch Score', type: 'Number', precision: 3, scale: 0, description: 'Pipeline health score written by dealwatch (0-100).' } };
+  return {
+    FullName: `Opportunity.${name}`,
+    Metadata: {
+      label: 'Dealwatch Score',
+      type: 'Number',
+      precision: 3,
+      scale: 0,
+      description: 'Pipeline health score written by dealwatch (0-100).',
+    },
+  };
 }
 
 /**
@@ -36,12 +45,26 @@ export function flagsFieldDefinition(name: string): CustomFieldCreate {
       type: 'MultiselectPicklist',
       visibleLines: 6,
       description: 'Open dealwatch findings of the deal.',
-      valueSet: { restricted: false, valueSetDefinition: { sorted: false, value: Object.entries(RULE_NAMES).map(([id, label]) => ({ fullName: id, label, default: false })) } },
+      valueSet: {
+        restricted: false,
+        valueSetDefinition: {
+          sorted: false,
+          value: Object.entries(RULE_NAMES).map(([id, label]) => ({ fullName: id, label, default: false })),
+        },
+      },
     },
   };
 }
 
 /** The record key of dealwatch's Tasks: Text(80) on Activity, filterable, never shown on layouts by default. */
 export function warningKeyFieldDefinition(): CustomFieldCreate {
-  return { FullName: `Activity.${WARNING_KEY_FIELD}`, Metadata: { label: 'Dealwatch Key', type: 'Text', length: 80, description: 'Lookup key dealwatch keeps its own Tasks by (not for people).' } };
+  return {
+    FullName: `Activity.${WARNING_KEY_FIELD}`,
+    Metadata: {
+      label: 'Dealwatch Key',
+      type: 'Text',
+      length: 80,
+      description: 'Lookup key dealwatch keeps its own Tasks by (not for people).',
+    },
+  };
 }

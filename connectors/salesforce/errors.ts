@@ -18,13 +18,19 @@ const RETRYABLE_NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOU
 export function classifyResponse(status: number, headers: Record<string, string>, body: string, nowMs: number): CrmError | null {
   if (status === 429) {
     return new CrmError('CRM.RATE_LIMITED', 'Salesforce answered 429 Too Many Requests', {
-      provider, status, retryable: true, retryAfterMs: parseRetryAfter(headers['retry-after'], nowMs),
+      provider,
+      status,
+      retryable: true,
+      retryAfterMs: parseRetryAfter(headers['retry-after'], nowMs),
     });
   }
   if (status === 403 && body.includes('REQUEST_LIMIT_EXCEEDED')) return requestLimitError(body, status, headers, nowMs);
   if (status >= 500) {
     return new CrmError('CRM.TRANSIENT', `Salesforce answered ${status}`, {
-      provider, status, retryable: true, retryAfterMs: parseRetryAfter(headers['retry-after'], nowMs),
+      provider,
+      status,
+      retryable: true,
+      retryAfterMs: parseRetryAfter(headers['retry-after'], nowMs),
     });
   }
   return null;
@@ -48,15 +54,26 @@ export const CONCURRENT_LIMIT_BACKOFF_MS = 5_000;
  */
 export function requestLimitError(text: string, status: number, headers: Record<string, string>, nowMs: number, cause?: unknown): CrmError {
   if (/Concurrent/i.test(text)) {
-    return new CrmError('CRM.RATE_LIMITED', 'Salesforce refused the call: too many long-running requests at once (REQUEST_LIMIT_EXCEEDED, concurrent requests); backing off', {
-      provider, status, retryable: true, retryAfterMs: parseRetryAfter(headers['retry-after'], nowMs) ?? CONCURRENT_LIMIT_BACKOFF_MS, ...(cause === undefined ? {} : { cause }),
-    });
+    return new CrmError(
+      'CRM.RATE_LIMITED',
+      'Salesforce refused the call: too many long-running requests at once (REQUEST_LIMIT_EXCEEDED, concurrent requests); backing off',
+      {
+        provider,
+        status,
+        retryable: true,
+        retryAfterMs: parseRetryAfter(headers['retry-after'], nowMs) ?? CONCURRENT_LIMIT_BACKOFF_MS,
+        ...(cause === undefined ? {} : { cause }),
+      },
+    );
   }
   const message =
     'Salesforce API request limit exceeded (REQUEST_LIMIT_EXCEEDED: TotalRequests, the rolling 24-hour allocation); ' +
     'the sync resumes on the next run';
   return new CrmError('CRM.QUOTA_EXCEEDED', message, {
-    provider, status, retryable: false, ...(cause === undefined ? {} : { cause }),
+    provider,
+    status,
+    retryable: false,
+    ...(cause === undefined ? {} : { cause }),
   });
 }
 
@@ -77,15 +94,27 @@ export function toCrmError(err: unknown): CrmError {
   const errorCode = typeof e?.errorCode === 'string' ? e.errorCode : typeof e?.name === 'string' ? e.name : '';
   if (message.startsWith('Unable to refresh session') || errorCode === 'INVALID_SESSION_ID' || errorCode === 'ERROR_HTTP_401') {
     return new CrmError('CRM.AUTH', `Salesforce rejected the credentials (${errorCode || 'refresh failed'}); re-authorize the connection`, {
-      provider, status: 401, retryable: false, cause: err,
+      provider,
+      status: 401,
+      retryable: false,
+      cause: err,
     });
   }
   if (errorCode === 'REQUEST_LIMIT_EXCEEDED') return requestLimitError(message, 403, {}, Date.now(), err);
   if (errorCode === 'NOT_FOUND' || errorCode === 'ERROR_HTTP_404') {
     return new CrmError('CRM.NOT_FOUND', `Salesforce: ${message}`, { provider, status: 404, cause: err });
   }
-  if (errorCode === 'INVALID_FIELD' || errorCode === 'INVALID_TYPE' || errorCode === 'INSUFFICIENT_ACCESS' || errorCode === 'INSUFFICIENT_ACCESS_OR_READONLY') {
-    return new CrmError('CRM.MISCONFIGURED', `Salesforce: ${errorCode}: ${message}; check the field map and the integration user's permissions`, { provider, cause: err });
+  if (
+    errorCode === 'INVALID_FIELD' ||
+    errorCode === 'INVALID_TYPE' ||
+    errorCode === 'INSUFFICIENT_ACCESS' ||
+    errorCode === 'INSUFFICIENT_ACCESS_OR_READONLY'
+  ) {
+    return new CrmError(
+      'CRM.MISCONFIGURED',
+      `Salesforce: ${errorCode}: ${message}; check the field map and the integration user's permissions`,
+      { provider, cause: err },
+    );
   }
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && RETRYABLE_NETWORK_CODES.has(code)) {
@@ -104,8 +133,16 @@ export function classifyTokenError(err: unknown): CrmError {
   const name = (err as { name?: unknown } | null)?.name;
   const status = typeof name === 'string' ? /^ERROR_HTTP_(\d{3})$/.exec(name)?.[1] : undefined;
   if ((status && (Number(status) >= 500 || status === '429')) || (err as { code?: unknown } | null)?.code === 'ECONNRESET') {
-    return new CrmError('CRM.TRANSIENT', `Salesforce token endpoint unavailable (${status ?? 'network'})`, { provider, retryable: true, cause: err });
+    return new CrmError('CRM.TRANSIENT', `Salesforce token endpoint unavailable (${status ?? 'network'})`, {
+      provider,
+      retryable: true,
+      cause: err,
+    });
   }
   const reason = typeof name === 'string' && name !== 'Error' ? name : 'refused';
-  return new CrmError('CRM.AUTH', `Salesforce refused to issue an access token (${reason}); re-authorize the connection`, { provider, status: 401, cause: err });
+  return new CrmError('CRM.AUTH', `Salesforce refused to issue an access token (${reason}); re-authorize the connection`, {
+    provider,
+    status: 401,
+    cause: err,
+  });
 }

@@ -18,7 +18,12 @@ type HistoryRow = { kind: 'stage'; raw: RawOpportunityHistory } | { kind: 'field
  * each page's cursor (its last row) is safe for both. A move needs the stage before it: pulls from a
  * lower bound look up the latest earlier row of each deal not seen yet, 200 ids a query.
  */
-export async function* pullHistory(reader: SoqlReader, connectionId: string, from: string | null, signal?: AbortSignal): AsyncIterable<HistoryPage> {
+export async function* pullHistory(
+  reader: SoqlReader,
+  connectionId: string,
+  from: string | null,
+  signal?: AbortSignal,
+): AsyncIterable<HistoryPage> {
   const previous = new Map<string, string>();
   const resolved = new Set<string>();
   const stampOf = (row: unknown): string | null => {
@@ -27,13 +32,29 @@ export async function* pullHistory(reader: SoqlReader, connectionId: string, fro
     // Stryker disable next-line ConditionalExpression: a row without a string CreatedDate fails parsing (the merge parses it) before its stamp is read
     return typeof value === 'string' ? value : null;
   };
-  const stages = reader.orderedPages((at) => soql.changedSince('OpportunityHistory', soql.OPPORTUNITY_HISTORY_FIELDS, 'CreatedDate', at), from, stampOf, { all: false, signal });
+  const stages = reader.orderedPages(
+    (at) => soql.changedSince('OpportunityHistory', soql.OPPORTUNITY_HISTORY_FIELDS, 'CreatedDate', at),
+    from,
+    stampOf,
+    { all: false, signal },
+  );
   const fields = reader.orderedPages(
-    (at) => soql.changedSince('OpportunityFieldHistory', soql.FIELD_HISTORY_FIELDS, 'CreatedDate', at, soql.FIELD_HISTORY_FILTER), from, stampOf, { all: false, signal },
+    (at) => soql.changedSince('OpportunityFieldHistory', soql.FIELD_HISTORY_FIELDS, 'CreatedDate', at, soql.FIELD_HISTORY_FILTER),
+    from,
+    stampOf,
+    { all: false, signal },
   );
   const sources: OrderedSource<HistoryRow>[] = [
-    { pages: stages, parse: (r) => ({ kind: 'stage', raw: parseWith(RawOpportunityHistory, r, 'OpportunityHistory') }), position: (row) => cursorOf(row.raw.CreatedDate, row.raw.Id) },
-    { pages: fields, parse: (r) => ({ kind: 'field', raw: parseWith(RawOpportunityFieldHistory, r, 'OpportunityFieldHistory') }), position: (row) => cursorOf(row.raw.CreatedDate, row.raw.Id) },
+    {
+      pages: stages,
+      parse: (r) => ({ kind: 'stage', raw: parseWith(RawOpportunityHistory, r, 'OpportunityHistory') }),
+      position: (row) => cursorOf(row.raw.CreatedDate, row.raw.Id),
+    },
+    {
+      pages: fields,
+      parse: (r) => ({ kind: 'field', raw: parseWith(RawOpportunityFieldHistory, r, 'OpportunityFieldHistory') }),
+      position: (row) => cursorOf(row.raw.CreatedDate, row.raw.Id),
+    },
   ];
   for await (const page of mergeOrdered(sources)) {
     const stageRows = page.rows.flatMap((row) => (row.kind === 'stage' ? [row.raw] : []));
@@ -41,12 +62,21 @@ export async function* pullHistory(reader: SoqlReader, connectionId: string, fro
     const fieldRows = page.rows.flatMap((row) => (row.kind === 'field' ? [row.raw] : []));
     if (from) await loadPreviousStages(reader, stageRows, from, previous, resolved, signal);
     for (const raw of stageRows) resolved.add(raw.OpportunityId);
-    yield { stageChanges: toStageChanges(stageRows, previous, connectionId), fieldChanges: toFieldChanges(fieldRows, connectionId), cursor: page.cursor };
+    yield {
+      stageChanges: toStageChanges(stageRows, previous, connectionId),
+      fieldChanges: toFieldChanges(fieldRows, connectionId),
+      cursor: page.cursor,
+    };
   }
 }
 
 async function loadPreviousStages(
-  reader: SoqlReader, rows: RawOpportunityHistory[], from: string, previous: Map<string, string>, resolved: Set<string>, signal?: AbortSignal,
+  reader: SoqlReader,
+  rows: RawOpportunityHistory[],
+  from: string,
+  previous: Map<string, string>,
+  resolved: Set<string>,
+  signal?: AbortSignal,
 ): Promise<void> {
   const ids = [...new Set(rows.map((r) => r.OpportunityId))].filter((id) => !resolved.has(id));
   for (const batch of chunks(ids, 200)) {

@@ -12,10 +12,21 @@ const base64url = (data: Buffer | string): string => Buffer.from(data).toString(
  * RS256-signed assertion: iss = connected app consumer key, sub = username, aud = login URL
  * (https://login.salesforce.com, https://test.salesforce.com or the community URL), exp within 3 minutes.
  */
-export function buildJwtAssertion(input: { clientId: string; username: string; audience: string; privateKeyPem: string; nowMs: number }): string {
+export function buildJwtAssertion(input: {
+  clientId: string;
+  username: string;
+  audience: string;
+  privateKeyPem: string;
+  nowMs: number;
+}): string {
   const header = base64url(JSON.stringify({ alg: 'RS256', typ: 'JWT' }));
   const claims = base64url(
-    JSON.stringify({ iss: input.clientId, sub: input.username, aud: input.audience.replace(/\/+$/, ''), exp: Math.floor(input.nowMs / 1000) + 180 }),
+    JSON.stringify({
+      iss: input.clientId,
+      sub: input.username,
+      aud: input.audience.replace(/\/+$/, ''),
+      exp: Math.floor(input.nowMs / 1000) + 180,
+    }),
   );
   const signingInput = `${header}.${claims}`;
   const signature = sign('RSA-SHA256', Buffer.from(signingInput), createPrivateKey(input.privateKeyPem));

@@ -2,8 +2,26 @@
  * Pure mappers from raw Salesforce records to the canonical model. No I/O, no clock: `now` is a
  * parameter where "has it happened yet" matters.
  */
-import type { Activity, ActivityType, Deal, DealFieldChange, ForecastCategory, Owner, Stage, StageChange } from '../../src/domain/model/index.js';
-import { Checkbox, type RawEvent, RawOpportunity, RawOpportunityFieldHistory, RawOpportunityHistory, RawOpportunityStage, RawTask, RawUser } from './schemas.js';
+import type {
+  Activity,
+  ActivityType,
+  Deal,
+  DealFieldChange,
+  ForecastCategory,
+  Owner,
+  Stage,
+  StageChange,
+} from '../../src/domain/model/index.js';
+import {
+  Checkbox,
+  type RawEvent,
+  RawOpportunity,
+  RawOpportunityFieldHistory,
+  RawOpportunityHistory,
+  RawOpportunityStage,
+  RawTask,
+  RawUser,
+} from './schemas.js';
 
 /** Key prefix of Opportunity ids: a WhatId with it links an activity to a deal. */
 export const OPPORTUNITY_ID_PREFIX = '006';
@@ -80,7 +98,8 @@ export function toDeal(raw: RawOpportunity, ctx: DealMapContext): Deal {
     ownerId: raw.OwnerId ?? null,
     accountId: raw.AccountId ?? null,
     accountName: raw.Account?.Name ?? null,
-    accountIsTarget: ctx.targetAccountField && raw.AccountId ? (Checkbox.safeParse(raw.Account?.[ctx.targetAccountField]).data ?? null) : null,
+    accountIsTarget:
+      ctx.targetAccountField && raw.AccountId ? (Checkbox.safeParse(raw.Account?.[ctx.targetAccountField]).data ?? null) : null,
     leadSource: raw.LeadSource ?? null,
     pipeline: 'default',
     stageId: raw.StageName ?? 'unknown',

@@ -29,7 +29,11 @@ export class SoqlReader {
   async *pages(soql: string, options: { all: boolean; signal?: AbortSignal | undefined }): AsyncIterable<unknown[]> {
     let url: string | null = this.client.dataPath(`/${options.all ? 'queryAll' : 'query'}?q=${encodeURIComponent(soql)}`);
     while (url) {
-      const result: QueryResult = parseWith(QueryResult, await this.client.get(url, { 'Sforce-Query-Options': `batchSize=${MAX_BATCH_SIZE}` }, options.signal), 'query result');
+      const result: QueryResult = parseWith(
+        QueryResult,
+        await this.client.get(url, { 'Sforce-Query-Options': `batchSize=${MAX_BATCH_SIZE}` }, options.signal),
+        'query result',
+      );
       yield result.records;
       // Paginate by the returned cursor only: a short page is not the last page.
       url = result.done ? null : (result.nextRecordsUrl ?? null);
@@ -114,7 +118,14 @@ export interface MergedPage<R> {
  * (quota, crash) never loses a row that was read, and memory holds one page per query.
  */
 export async function* mergeOrdered<R>(sources: OrderedSource<R>[]): AsyncGenerator<MergedPage<R>> {
-  const states = sources.map((source) => ({ source, it: source.pages[Symbol.asyncIterator](), rows: [] as R[], at: 0, head: null as SyncCursor | null, done: false }));
+  const states = sources.map((source) => ({
+    source,
+    it: source.pages[Symbol.asyncIterator](),
+    rows: [] as R[],
+    at: 0,
+    head: null as SyncCursor | null,
+    done: false,
+  }));
   const advance = (state: (typeof states)[number]): void => {
     const row = state.rows[state.at];
     state.head = row === undefined ? null : state.source.position(row);

@@ -130,7 +130,9 @@ export type QueryResult = z.infer<typeof QueryResult>;
 export const SaveResult = z.object({
   id: z.string().nullish(),
   success: z.boolean(),
-  errors: z.array(z.object({ statusCode: z.string().nullish(), message: z.string().nullish(), fields: z.array(z.string()).nullish() })).default([]),
+  errors: z
+    .array(z.object({ statusCode: z.string().nullish(), message: z.string().nullish(), fields: z.array(z.string()).nullish() }))
+    .default([]),
 });
 export const SaveResults = z.array(SaveResult);
 export type SaveResult = z.infer<typeof SaveResult>;
@@ -142,7 +144,15 @@ export type SaveResult = z.infer<typeof SaveResult>;
 export const DescribeResult = z.looseObject({
   name: z.string(),
   createable: z.boolean().nullish(),
-  fields: z.array(z.looseObject({ name: z.string(), type: z.string().nullish(), updateable: z.boolean().nullish(), createable: z.boolean().nullish(), filterable: z.boolean().nullish() })),
+  fields: z.array(
+    z.looseObject({
+      name: z.string(),
+      type: z.string().nullish(),
+      updateable: z.boolean().nullish(),
+      createable: z.boolean().nullish(),
+      filterable: z.boolean().nullish(),
+    }),
+  ),
   childRelationships: z.array(z.looseObject({ relationshipName: z.string().nullish(), childSObject: z.string().nullish() })).nullish(),
 });
 export type DescribeResult = z.infer<typeof DescribeResult>;

@@ -8,7 +8,11 @@ import type { SyncCursor } from '../../src/domain/model/index.js';
 export const quote = (value: string): string => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
 /** Escapes a LIKE pattern fragment: `%` and `_` are wildcards, the rest is quoted as usual. */
-export const likeFragment = (value: string): string => value.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/([%_])/g, '\\$1');
+export const likeFragment = (value: string): string =>
+  value
+    .replace(/\\/g, '\\\\')
+    .replace(/'/g, "\\'")
+    .replace(/([%_])/g, '\\$1');
 
 /**
  * SOQL dateTime literal, floored to the second (`2026-11-26T09:00:00Z`): flooring only widens an
@@ -26,14 +30,35 @@ export function lowerBound(since: SyncCursor | null, lookbackMinutes: number): s
 }
 
 /** `SELECT fields FROM object [WHERE stamp >= from [AND extra]] ORDER BY stamp, Id`. */
-export function changedSince(object: string, fields: readonly string[], stampField: string, from: string | null, extraWhere?: string): string {
+export function changedSince(
+  object: string,
+  fields: readonly string[],
+  stampField: string,
+  from: string | null,
+  extraWhere?: string,
+): string {
   const where = [from ? `${stampField} >= ${soqlDateTime(from)}` : null, extraWhere ?? null].filter((c): c is string => c !== null);
   return `SELECT ${fields.join(', ')} FROM ${object}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${stampField}, Id`;
 }
 
 export const OPPORTUNITY_BASE_FIELDS = [
-  'Id', 'Name', 'StageName', 'Amount', 'CloseDate', 'Probability', 'ForecastCategoryName', 'NextStep', 'OwnerId',
-  'AccountId', 'Account.Name', 'LeadSource', 'IsClosed', 'IsWon', 'IsDeleted', 'CreatedDate', 'SystemModstamp',
+  'Id',
+  'Name',
+  'StageName',
+  'Amount',
+  'CloseDate',
+  'Probability',
+  'ForecastCategoryName',
+  'NextStep',
+  'OwnerId',
+  'AccountId',
+  'Account.Name',
+  'LeadSource',
+  'IsClosed',
+  'IsWon',
+  'IsDeleted',
+  'CreatedDate',
+  'SystemModstamp',
 ] as const;
 
 /** Fields read only when describe shows them (multi-currency orgs, newer API versions, custom fields). */
@@ -43,16 +68,38 @@ export const CONTACT_ROLES_SUBQUERY = '(SELECT Id FROM OpportunityContactRoles)'
 
 /** Description (long text) is left out: it shrinks query batches, and our Tasks are recognised by Subject. */
 export const TASK_FIELDS = [
-  'Id', 'WhatId', 'OwnerId', 'Subject', 'ActivityDate', 'TaskSubtype', 'Status', 'IsClosed', 'CallType', 'IsDeleted', 'CreatedDate', 'SystemModstamp',
+  'Id',
+  'WhatId',
+  'OwnerId',
+  'Subject',
+  'ActivityDate',
+  'TaskSubtype',
+  'Status',
+  'IsClosed',
+  'CallType',
+  'IsDeleted',
+  'CreatedDate',
+  'SystemModstamp',
 ] as const;
 
-export const EVENT_FIELDS = ['Id', 'WhatId', 'OwnerId', 'Subject', 'ActivityDate', 'ActivityDateTime', 'IsDeleted', 'CreatedDate', 'SystemModstamp'] as const;
+export const EVENT_FIELDS = [
+  'Id',
+  'WhatId',
+  'OwnerId',
+  'Subject',
+  'ActivityDate',
+  'ActivityDateTime',
+  'IsDeleted',
+  'CreatedDate',
+  'SystemModstamp',
+] as const;
 
 export const OPPORTUNITY_HISTORY_FIELDS = ['Id', 'OpportunityId', 'StageName', 'Amount', 'CloseDate', 'CreatedDate'] as const;
 export const FIELD_HISTORY_FIELDS = ['Id', 'OpportunityId', 'Field', 'OldValue', 'NewValue', 'CreatedDate'] as const;
 export const FIELD_HISTORY_FILTER = "Field IN ('CloseDate', 'Amount')";
 
-export const STAGE_SOQL = 'SELECT Id, ApiName, MasterLabel, SortOrder, DefaultProbability, IsClosed, IsWon, IsActive FROM OpportunityStage ORDER BY SortOrder';
+export const STAGE_SOQL =
+  'SELECT Id, ApiName, MasterLabel, SortOrder, DefaultProbability, IsClosed, IsWon, IsActive FROM OpportunityStage ORDER BY SortOrder';
 /**
  * Standard users only, so that owners are people: the Automated Process user, Chatter, guest,
  * portal and partner users (other UserType values) own no pipeline. ManagerId (a User lookup) is

@@ -45,10 +45,12 @@ export function salesforceWebhookVerifier(settings: SalesforceConnection): Webho
   return {
     verify(request: WebhookRequest): VerifyResult {
       const token = request.params?.token;
-      if (!settings.outboundMessageToken || !token || !sameSecret(settings.outboundMessageToken, token)) return { ok: false, reason: 'wrong_token' };
+      if (!settings.outboundMessageToken || !token || !sameSecret(settings.outboundMessageToken, token))
+        return { ok: false, reason: 'wrong_token' };
       const notifications = parseNotifications(request.rawBody);
       if (!notifications) return { ok: false, reason: 'malformed' };
-      if (!settings.organizationId || !sameOrg(String(notifications.OrganizationId ?? ''), settings.organizationId)) return { ok: false, reason: 'wrong_org' };
+      if (!settings.organizationId || !sameOrg(String(notifications.OrganizationId ?? ''), settings.organizationId))
+        return { ok: false, reason: 'wrong_org' };
       return { ok: true };
     },
     parse(request: WebhookRequest): WebhookEvent[] {

@@ -14,8 +14,22 @@ import type { AnnotationBatch, AnnotationOutcome, AnnotationResult, WarningAnnot
 import { CrmError } from '../../src/domain/errors.js';
 import type { SalesforceClient } from './client.js';
 import {
-  alreadyLinked, COLLECTION_LIMIT, fieldRecord, fieldWriteOutcome, findNotesSoql, findWarningsSoql, NOTE_IDS_PER_QUERY, NOTE_TAGS_PER_QUERY, noteLinkRecord,
-  noteLinksSoql, noteRecord, sameId, tagOf, taskRecord, toOutcome, warningTag,
+  alreadyLinked,
+  COLLECTION_LIMIT,
+  fieldRecord,
+  fieldWriteOutcome,
+  findNotesSoql,
+  findWarningsSoql,
+  NOTE_IDS_PER_QUERY,
+  NOTE_TAGS_PER_QUERY,
+  noteLinkRecord,
+  noteLinksSoql,
+  noteRecord,
+  sameId,
+  tagOf,
+  taskRecord,
+  toOutcome,
+  warningTag,
 } from './annotate.js';
 import { OPPORTUNITY_ID_PREFIX, WARNING_KEY_FIELD } from './mappers.js';
 import { parseWith, type SoqlReader } from './reader.js';
@@ -52,7 +66,10 @@ export async function annotate(
   for (const chunk of chunks(creates.filter(asNote), COLLECTION_LIMIT)) {
     for (const [key, outcome] of await writeNotes(client, reader, path, chunk, signal)) result.warnings.set(key, outcome);
   }
-  for (const chunk of chunks(creates.filter((w) => !asNote(w)), COLLECTION_LIMIT)) {
+  for (const chunk of chunks(
+    creates.filter((w) => !asNote(w)),
+    COLLECTION_LIMIT,
+  )) {
     // https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_sobjects_collections_create.htm
     const outcomes = await saveChunk(client, 'POST', path, chunk.map(taskRecord), false, signal);
     chunk.forEach((w, i) => result.warnings.set(w.key, outcomes[i] ?? toOutcome(undefined)));
@@ -65,12 +82,20 @@ export async function annotate(
  * link every note that is not yet on its deal. The outcome's externalId is the note's id.
  */
 async function writeNotes(
-  client: SalesforceClient, reader: SoqlReader, path: string, warnings: WarningAnnotation[], signal?: AbortSignal,
+  client: SalesforceClient,
+  reader: SoqlReader,
+  path: string,
+  warnings: WarningAnnotation[],
+  signal?: AbortSignal,
 ): Promise<Map<string, AnnotationOutcome>> {
   const outcomes = new Map<string, AnnotationOutcome>();
   let existing: Map<string, FoundNote>;
   try {
-    existing = await lookupNotes(reader, warnings.map((w) => w.key), signal);
+    existing = await lookupNotes(
+      reader,
+      warnings.map((w) => w.key),
+      signal,
+    );
   } catch (err) {
     // Without the lookup a create could write a second note: nothing is written for this chunk.
     const failed = chunkFailure(err);
@@ -97,7 +122,13 @@ async function writeNotes(
   }
 
   if (toLink.length > 0) {
-    const linked = await saveResults(client, 'POST', path, toLink.map((l) => noteLinkRecord(l.noteId, l.warning.dealId)), signal);
+    const linked = await saveResults(
+      client,
+      'POST',
+      path,
+      toLink.map((l) => noteLinkRecord(l.noteId, l.warning.dealId)),
+      signal,
+    );
     toLink.forEach(({ warning, noteId }, i) => {
       const r = linked.results?.[i];
       if (r?.success || alreadyLinked(r)) {
@@ -142,7 +173,10 @@ async function lookupNotes(reader: SoqlReader, keys: readonly string[], signal?:
       candidates.set(key, [...(candidates.get(key) ?? []), note]);
     }
   }
-  for (const ids of chunks([...byNote.values()].map((n) => n.noteId), NOTE_IDS_PER_QUERY)) {
+  for (const ids of chunks(
+    [...byNote.values()].map((n) => n.noteId),
+    NOTE_IDS_PER_QUERY,
+  )) {
     for (const row of await reader.all(noteLinksSoql(ids), { all: false, signal })) {
       const { ContentDocumentId, LinkedEntityId } = row as { ContentDocumentId: string; LinkedEntityId: string };
       if (LinkedEntityId.startsWith(OPPORTUNITY_ID_PREFIX)) byNote.get(ContentDocumentId.slice(0, 15))?.linkedTo.push(LinkedEntityId);
@@ -154,7 +188,12 @@ async function lookupNotes(reader: SoqlReader, keys: readonly string[], signal?:
 }
 
 async function saveChunk(
-  client: SalesforceClient, method: 'POST' | 'PATCH', path: string, records: Record<string, unknown>[], idempotent: boolean, signal?: AbortSignal,
+  client: SalesforceClient,
+  method: 'POST' | 'PATCH',
+  path: string,
+  records: Record<string, unknown>[],
+  idempotent: boolean,
+  signal?: AbortSignal,
 ): Promise<AnnotationOutcome[]> {
   const answer = await saveAll(client, method, path, records, idempotent, signal);
   return records.map((_, i) => answer.failure ?? toOutcome(answer.results?.[i]));
@@ -167,7 +206,12 @@ function saveResults(client: SalesforceClient, method: 'POST', path: string, rec
 
 /** Per-record results in request order, or one failure for the whole request. */
 async function saveAll(
-  client: SalesforceClient, method: 'POST' | 'PATCH', path: string, records: Record<string, unknown>[], idempotent: boolean, signal?: AbortSignal,
+  client: SalesforceClient,
+  method: 'POST' | 'PATCH',
+  path: string,
+  records: Record<string, unknown>[],
+  idempotent: boolean,
+  signal?: AbortSignal,
 ): Promise<{ results: SaveResult[] | null; failure: (AnnotationOutcome & { ok: false }) | null }> {
   try {
     const answer = await client.send(method, path, { allOrNone: false, records }, { idempotent, signal });
@@ -189,13 +233,29 @@ function chunkFailure(err: unknown): AnnotationOutcome & { ok: false } {
  * opportunity count (a note whose link is missing is left to annotate, which links it).
  */
 export async function findWarnings(
-  reader: SoqlReader, keys: string[], warningRecord: WarningRecord, signal?: AbortSignal, taskKeys: readonly string[] = [],
+  reader: SoqlReader,
+  keys: string[],
+  warningRecord: WarningRecord,
+  signal?: AbortSignal,
+  taskKeys: readonly string[] = [],
 ): Promise<Map<string, string>> {
   if (warningRecord === 'note') {
     // Approval tasks are Tasks even where warnings are notes.
     const tasks = new Set(taskKeys);
-    const found = tasks.size > 0 ? await findTasks(reader, keys.filter((k) => tasks.has(k)), signal) : new Map<string, string>();
-    for (const [key, note] of await lookupNotes(reader, keys.filter((k) => !tasks.has(k)), signal)) if (note.linkedTo.length > 0) found.set(key, note.noteId);
+    const found =
+      tasks.size > 0
+        ? await findTasks(
+            reader,
+            keys.filter((k) => tasks.has(k)),
+            signal,
+          )
+        : new Map<string, string>();
+    for (const [key, note] of await lookupNotes(
+      reader,
+      keys.filter((k) => !tasks.has(k)),
+      signal,
+    ))
+      if (note.linkedTo.length > 0) found.set(key, note.noteId);
     return found;
   }
   return findTasks(reader, keys, signal);

@@ -16,11 +16,18 @@ export async function run(options: BacktestOptions, out: NodeJS.WritableStream =
   const config = configFrom(options);
   const connections = connectionDirectory(config);
   if (connections.get(options.connection) === undefined) {
-    throw new DealwatchError('NOT_FOUND', `no connection "${options.connection}" in the configuration (known: ${config.connections.map((c) => c.id).join(', ') || 'none'})`);
+    throw new DealwatchError(
+      'NOT_FOUND',
+      `no connection "${options.connection}" in the configuration (known: ${config.connections.map((c) => c.id).join(', ') || 'none'})`,
+    );
   }
   const store = await storeFrom(config, commandLogger(config));
   try {
-    const report = await createReviewService({ store, connections }).backtest(options.connection, options.quarters === undefined ? {} : { quarters: options.quarters }, new Date());
+    const report = await createReviewService({ store, connections }).backtest(
+      options.connection,
+      options.quarters === undefined ? {} : { quarters: options.quarters },
+      new Date(),
+    );
     const color = (out as { isTTY?: boolean }).isTTY === true;
     out.write(options.json ? `${JSON.stringify(report)}\n` : formatBacktest(options.connection, report, { color }));
     return 0;
@@ -56,7 +63,8 @@ export function formatBacktest(connectionId: string, report: BacktestReport, opt
     ]);
   }
   const summary = new Table({ head: ['Method', 'Mean abs. % error', 'Mean bias', 'Points'], ...style });
-  for (const s of report.summary) summary.push([METHOD_NAMES[s.method], formatPercent(s.meanAbsPercentError), formatPercent(s.meanBias, true), s.points]);
+  for (const s of report.summary)
+    summary.push([METHOD_NAMES[s.method], formatPercent(s.meanAbsPercentError), formatPercent(s.meanBias, true), s.points]);
   return [
     `Forecast backtest: ${connectionId}, ${report.quarters.length} quarters ` +
       `(${report.quarters.at(-1) ?? '-'} to ${report.quarters[0] ?? '-'}), amounts in ${report.currency}`,

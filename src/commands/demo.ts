@@ -48,7 +48,11 @@ export interface DemoResult {
   backend: { database: 'embedded' | 'postgres'; queues: 'redis' | 'postgres' };
   deals: number;
   syncs: SyncSummary[];
-  webhooks: { via: 'server' | 'queue'; fired: { connection: string; dealId: string; fromStage: string; toStage: string; stageNow: string | null }[]; handled: number };
+  webhooks: {
+    via: 'server' | 'queue';
+    fired: { connection: string; dealId: string; fromStage: string; toStage: string; stageNow: string | null }[];
+    handled: number;
+  };
   reviews: { connection: string; review: MorningReview }[];
   findingsByRule: Record<string, Record<string, number>>;
   atRisk: { connection: string; dealId: string; name: string; score: number; band: string; reasons: string[] }[];
@@ -117,7 +121,9 @@ export async function run(options: DemoOptions, out: NodeJS.WritableStream = pro
     }
 
     progress('full sync of both CRMs through the queues (sync -> score -> write-back)');
-    const jobs = await Promise.all(CONNECTIONS.map((c) => pipeline.queues.enqueue('sync', { connectionId: c.id, mode: 'full', trigger: 'demo' })));
+    const jobs = await Promise.all(
+      CONNECTIONS.map((c) => pipeline.queues.enqueue('sync', { connectionId: c.id, mode: 'full', trigger: 'demo' })),
+    );
     // The syncs' own progress (their jobs report it), redrawn while they run; a failed read is tried again next tick.
     const ticker = setInterval(() => {
       Promise.all(jobs.map((j) => readSyncProgress(pipeline.queues, j.jobId))).then(
@@ -127,7 +133,9 @@ export async function run(options: DemoOptions, out: NodeJS.WritableStream = pro
     }, 500);
     let syncs: SyncSummary[];
     try {
-      syncs = await Promise.all(jobs.map(async (job, i) => summarize(CONNECTIONS[i]!.id, await pipeline.queues.waitForAll(job, { timeoutMs: 300_000 }))));
+      syncs = await Promise.all(
+        jobs.map(async (job, i) => summarize(CONNECTIONS[i]!.id, await pipeline.queues.waitForAll(job, { timeoutMs: 300_000 }))),
+      );
     } finally {
       clearInterval(ticker);
     }
@@ -142,7 +150,9 @@ export async function run(options: DemoOptions, out: NodeJS.WritableStream = pro
     if (config.smtpUrl !== undefined) process.stderr.write(await mailDemoDigest(config, store, logger));
 
     if (options.keep) {
-      process.stderr.write(keptRunningText(server?.url ?? null, sandbox.adminUrl, path.join(workDir, 'dealwatch.json'), givenTokens ? null : apiTokens));
+      process.stderr.write(
+        keptRunningText(server?.url ?? null, sandbox.adminUrl, path.join(workDir, 'dealwatch.json'), givenTokens ? null : apiTokens),
+      );
       await untilSignal(); // then clean up as usual
     }
     return syncs.every((s) => s.status === 'ok') ? 0 : 1;
@@ -176,7 +186,14 @@ function keptRunningText(serverUrl: string | null, sandboxAdminUrl: string, conf
 function writeDemoConfig(
   workDir: string,
   sandbox: Sandbox,
-  o: { port: number; publicUrl: string; outboundToken: string; databaseUrl: string | undefined; redisUrl: string | undefined; apiTokens: string },
+  o: {
+    port: number;
+    publicUrl: string;
+    outboundToken: string;
+    databaseUrl: string | undefined;
+    redisUrl: string | undefined;
+    apiTokens: string;
+  },
 ): Config {
   const connections = [
     {
@@ -196,7 +213,12 @@ function writeDemoConfig(
       instanceUrl: sandbox.salesforce.instanceUrl,
       loginUrl: sandbox.salesforce.loginUrl,
       apiVersion: sandbox.salesforce.apiVersion,
-      auth: { type: 'refreshToken', clientId: sandbox.salesforce.clientId, clientSecret: sandbox.salesforce.clientSecret, refreshToken: sandbox.salesforce.refreshToken },
+      auth: {
+        type: 'refreshToken',
+        clientId: sandbox.salesforce.clientId,
+        clientSecret: sandbox.salesforce.clientSecret,
+        refreshToken: sandbox.salesforce.refreshToken,
+      },
       organizationId: sandbox.salesforce.organizationId,
       outboundMessageToken: o.outboundToken,
       writeback: 'on',
@@ -226,7 +248,11 @@ async function openDemoStore(databaseUrl: string | undefined, dataDir: string, s
     return await openStore({ databaseUrl, dataDir, schema, logger });
   } catch (error) {
     if (databaseUrl) {
-      throw new DealwatchError('STORE.UNAVAILABLE', `DATABASE_URL (${safeHost(databaseUrl)}) is not reachable: ${(error as Error).message}; unset it to use the embedded database`, { cause: error });
+      throw new DealwatchError(
+        'STORE.UNAVAILABLE',
+        `DATABASE_URL (${safeHost(databaseUrl)}) is not reachable: ${(error as Error).message}; unset it to use the embedded database`,
+        { cause: error },
+      );
     }
     throw error;
   }
@@ -251,7 +277,12 @@ function safeHost(url: string): string {
 }
 
 /** Moves a few open deals one stage back in each sandbox CRM; the CRM sends signed webhooks. */
-async function fireStageChanges(sandbox: Sandbox, store: Store, pipeline: PipelineRuntime, viaServer: boolean): Promise<DemoResult['webhooks']> {
+async function fireStageChanges(
+  sandbox: Sandbox,
+  store: Store,
+  pipeline: PipelineRuntime,
+  viaServer: boolean,
+): Promise<DemoResult['webhooks']> {
   const before = (await pipeline.queues.counts()).events.completed ?? 0;
   const fired: DemoResult['webhooks']['fired'] = [];
   for (const c of CONNECTIONS) {
@@ -329,13 +360,25 @@ async function buildResult(input: {
     const scores = (await store.scores.listOpen(c.id)).filter((s) => s.band !== 'healthy').sort((a, b) => a.score - b.score);
     for (const s of scores.slice(0, 8)) {
       const deal = await store.deals.get(c.id, s.dealId);
-      atRisk.push({ connection: c.id, dealId: s.dealId, name: deal?.name ?? s.dealId, score: s.score, band: s.band, reasons: s.reasons.filter((r) => r.impact < 0).map((r) => r.text) });
+      atRisk.push({
+        connection: c.id,
+        dealId: s.dealId,
+        name: deal?.name ?? s.dealId,
+        score: s.score,
+        band: s.band,
+        reasons: s.reasons.filter((r) => r.impact < 0).map((r) => r.text),
+      });
     }
   }
   const annotations = CONNECTIONS.map((c) => {
     const mine = sandbox.state.annotations.filter((a) => a.provider === c.provider);
     const records = [...currentRecords(mine).values()];
-    return { crm: c.label, fields: mine.filter((a) => a.kind === 'field_update').length, notes: records.filter((r) => r.kind === 'note').length, tasks: records.filter((r) => r.kind === 'task').length };
+    return {
+      crm: c.label,
+      fields: mine.filter((a) => a.kind === 'field_update').length,
+      notes: records.filter((r) => r.kind === 'note').length,
+      tasks: records.filter((r) => r.kind === 'task').length,
+    };
   });
   const exampleNotes: DemoResult['exampleNotes'] = [];
   for (const c of CONNECTIONS) {
@@ -367,8 +410,22 @@ function formatDemo(r: DemoResult): string {
   // Colours only on a terminal: redirected output must stay plain text.
   const style = process.stdout.isTTY === true ? {} : { style: { head: [], border: [] } };
   parts.push(`dealwatch demo: ${r.deals} sandbox deals, database ${r.backend.database}, queues on ${r.backend.queues}, ${r.seconds}s\n`);
-  const syncs = new Table({ head: ['Connection', 'Status', 'Deals', 'Activities', 'API calls', 'Findings opened', 'Fields', 'Notes', 'Tasks'], ...style });
-  for (const s of r.syncs) syncs.push([s.connection, s.status, s.deals, s.activities, s.apiCalls, s.findings.opened, s.annotations.fields, s.annotations.notes, s.annotations.tasks]);
+  const syncs = new Table({
+    head: ['Connection', 'Status', 'Deals', 'Activities', 'API calls', 'Findings opened', 'Fields', 'Notes', 'Tasks'],
+    ...style,
+  });
+  for (const s of r.syncs)
+    syncs.push([
+      s.connection,
+      s.status,
+      s.deals,
+      s.activities,
+      s.apiCalls,
+      s.findings.opened,
+      s.annotations.fields,
+      s.annotations.notes,
+      s.annotations.tasks,
+    ]);
   parts.push(`Full syncs (sync -> score -> write-back)\n${syncs.toString()}\n`);
   for (const s of r.syncs) for (const f of s.failures) parts.push(`  ${s.connection}: ${f.queue} job failed: ${f.reason}\n`);
 
@@ -378,16 +435,31 @@ function formatDemo(r: DemoResult): string {
   parts.push(`Stage changes by signed webhook (${via}; ${r.webhooks.handled} events handled)\n${hooks.toString()}\n`);
 
   for (const { connection, review } of r.reviews) {
-    parts.push('error' in (review as object) ? `Morning review ${connection}: ${(review as unknown as { error: string }).error}\n` : formatReview(connection, review, { color: process.stdout.isTTY === true }));
+    parts.push(
+      'error' in (review as object)
+        ? `Morning review ${connection}: ${(review as unknown as { error: string }).error}\n`
+        : formatReview(connection, review, { color: process.stdout.isTTY === true }),
+    );
   }
-  const risk = new Table({ head: ['Connection', 'Deal', 'Score', 'Band', 'Why'], colWidths: [12, 32, 7, 10, 60], wordWrap: true, ...style });
+  const risk = new Table({
+    head: ['Connection', 'Deal', 'Score', 'Band', 'Why'],
+    colWidths: [12, 32, 7, 10, 60],
+    wordWrap: true,
+    ...style,
+  });
   for (const d of r.atRisk) risk.push([d.connection, d.name, d.score, d.band, d.reasons.join('\n')]);
   parts.push(`At-risk deals (lowest scores)\n${risk.toString()}\n`);
 
   const ann = new Table({ head: ['CRM', 'Fields written', 'Notes', 'Tasks'], ...style });
   for (const a of r.annotations) ann.push([a.crm, a.fields, a.notes, a.tasks]);
   parts.push(`Where the annotations went\n${ann.toString()}\n`);
-  for (const n of r.exampleNotes) parts.push(`Example ${n.kind} in ${n.crm} (deal ${n.dealId}):\n${n.text.split('\n').map((l) => `  | ${l}`).join('\n')}\n`);
+  for (const n of r.exampleNotes)
+    parts.push(
+      `Example ${n.kind} in ${n.crm} (deal ${n.dealId}):\n${n.text
+        .split('\n')
+        .map((l) => `  | ${l}`)
+        .join('\n')}\n`,
+    );
   return `${parts.join('\n')}\n`;
 }
 
@@ -418,7 +490,15 @@ async function mailDemoDigest(config: Config, store: Store, logger: Logger): Pro
   const to = 'manager@example.com';
   const settings = config.connections.find((c) => c.id === 'hs')!;
   const sent = await deliverDigest(
-    { store, reviews: createReviewService({ store, connections: connectionDirectory(config) }), publicUrl: config.publicUrl ?? null, smtpUrl: config.smtpUrl, digestFrom: config.digestFrom, metrics: processMetrics(), logger },
+    {
+      store,
+      reviews: createReviewService({ store, connections: connectionDirectory(config) }),
+      publicUrl: config.publicUrl ?? null,
+      smtpUrl: config.smtpUrl,
+      digestFrom: config.digestFrom,
+      metrics: processMetrics(),
+      logger,
+    },
     settings,
     { connection: settings.id, cron: '0 8 * * *', timezone: 'UTC', email: { to: [to] } },
     new Date(),

@@ -18,7 +18,11 @@ import type { DigestOptions } from './types.js';
 /** The CLI's exit codes (src/cli.ts; importing it from a command would cycle through its entry point). */
 const EXIT = { ok: 0, invalidConfig: 2 } as const;
 
-export async function run(options: DigestOptions, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
+export async function run(
+  options: DigestOptions,
+  out: NodeJS.WritableStream = process.stdout,
+  err: NodeJS.WritableStream = process.stderr,
+): Promise<number> {
   const config = configFrom(options);
   const connections = connectionDirectory(config);
   const settings = connections.get(options.connection);
@@ -51,13 +55,23 @@ export async function run(options: DigestOptions, out: NodeJS.WritableStream = p
     const now = new Date();
     if (options.send) {
       const result = await deliverDigest(
-        { ...deps, smtpUrl: config.smtpUrl, digestFrom: config.digestFrom, metrics: processMetrics(), logger: logger.child({ module: 'digest' }) },
+        {
+          ...deps,
+          smtpUrl: config.smtpUrl,
+          digestFrom: config.digestFrom,
+          metrics: processMetrics(),
+          logger: logger.child({ module: 'digest' }),
+        },
         settings,
         digest,
         now,
       );
       const skipped = result.skipped.length > 0 ? ` (already sent: ${result.skipped.join(', ')})` : '';
-      out.write(options.json ? `${JSON.stringify(result)}\n` : `digest "${result.digestId}" sent on ${result.sent.join(', ') || 'no channel'}${skipped}\n`);
+      out.write(
+        options.json
+          ? `${JSON.stringify(result)}\n`
+          : `digest "${result.digestId}" sent on ${result.sent.join(', ') || 'no channel'}${skipped}\n`,
+      );
       return EXIT.ok;
     }
     const composed = composeDigest(await gatherDigest(deps, settings, digest, now));

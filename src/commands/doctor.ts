@@ -11,7 +11,14 @@ import type { Config } from '../config.js';
 import { DealwatchError } from '../domain/errors.js';
 import type { ConnectionSettings } from '../domain/model/index.js';
 import type { Logger } from '../logger.js';
-import { connectRedisClient, createRedisClient, describeRedisTarget, redisTargetOf, type RedisClient, type RedisTarget } from '../queue/redis.js';
+import {
+  connectRedisClient,
+  createRedisClient,
+  describeRedisTarget,
+  redisTargetOf,
+  type RedisClient,
+  type RedisTarget,
+} from '../queue/redis.js';
 import { describeUrl, migrationProblem, type Store } from '../store/index.js';
 import { commandLogger, configFrom, storeFrom } from './support.js';
 import type { DoctorOptions } from './types.js';
@@ -55,7 +62,9 @@ async function checkDatabase(config: Config, logger: Logger): Promise<Check[]> {
     const problem = migrationProblem(status);
     const checks: Check[] = [
       { name: 'database', ok: true, detail: `${where} answers` },
-      problem === null ? { name: 'migrations', ok: true, detail: `${status.applied.length} applied, none pending` } : { name: 'migrations', ok: false, detail: problem },
+      problem === null
+        ? { name: 'migrations', ok: true, detail: `${status.applied.length} applied, none pending` }
+        : { name: 'migrations', ok: false, detail: problem },
     ];
     if (problem === null) {
       for (const connection of config.connections) {

@@ -43,7 +43,8 @@ export async function openWebhookDeduper(
   /** Keys go under the install's prefix (src/queue/keys.ts), so installs sharing a Redis never drop each other's events. */
   keyPrefix?: string,
 ): Promise<{ dedupe: Deduper; close(): Promise<void> }> {
-  if (redis !== undefined) return { dedupe: createRedisDeduper(redis, keyPrefix ? { prefix: keyPrefix } : {}), close: async () => undefined };
+  if (redis !== undefined)
+    return { dedupe: createRedisDeduper(redis, keyPrefix ? { prefix: keyPrefix } : {}), close: async () => undefined };
   const dedupe = await createPgDeduper(store.databaseUrl, store.schema);
   return { dedupe, close: () => dedupe.close() };
 }

@@ -62,7 +62,9 @@ export function readyLine(sandbox: Sandbox): string {
 }
 
 export async function run(options: SandboxCommandOptions): Promise<number> {
-  const logger = createLogger({ destination: pino.destination({ dest: 2, sync: true }), pretty: process.stderr.isTTY === true }).child({ module: 'sandbox' });
+  const logger = createLogger({ destination: pino.destination({ dest: 2, sync: true }), pretty: process.stderr.isTTY === true }).child({
+    module: 'sandbox',
+  });
   let faults;
   try {
     faults = options.faults ? parseFaultSpec(options.faults) : undefined;
@@ -82,7 +84,8 @@ export async function run(options: SandboxCommandOptions): Promise<number> {
     ...(salesFloor ? { salesFloor } : {}),
     logger,
   });
-  if (salesFloor) logger.info({ intervalMs: salesFloor.intervalMs }, 'sales floor: moving a random open deal one stage forward per interval');
+  if (salesFloor)
+    logger.info({ intervalMs: salesFloor.intervalMs }, 'sales floor: moving a random open deal one stage forward per interval');
   if (options.json) {
     process.stdout.write(`${readyLine(sandbox)}\n`);
   } else {

@@ -22,7 +22,14 @@ export async function run(options: StartOptions): Promise<number> {
   let server: RunningServer | undefined;
   try {
     await store.connections.upsertFromConfig(config.connections);
-    const pipeline = await openPipeline({ store, connections: config.connections, logger, redis: redisTargetOf(config), prefix: config.queuePrefix, digests: digestDepsFrom(config, publicUrlOf(config)) });
+    const pipeline = await openPipeline({
+      store,
+      connections: config.connections,
+      logger,
+      redis: redisTargetOf(config),
+      prefix: config.queuePrefix,
+      digests: digestDepsFrom(config, publicUrlOf(config)),
+    });
     closers.unshift(() => pipeline.close({ graceMs: 20_000 }));
     const schedulers = await pipeline.reconcileSchedulers();
     pipeline.startWorkers({ concurrency });

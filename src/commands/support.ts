@@ -20,11 +20,19 @@ export function configFrom(options: GlobalOptions): Config {
  * `--json` lines). Long-running commands (start, serve, worker) log to stdout with `createLogger`.
  */
 export function commandLogger(config: Pick<Config, 'logLevel'>): Logger {
-  return createLogger({ level: config.logLevel, destination: pino.destination({ dest: 2, sync: true }), pretty: process.stderr.isTTY === true });
+  return createLogger({
+    level: config.logLevel,
+    destination: pino.destination({ dest: 2, sync: true }),
+    pretty: process.stderr.isTTY === true,
+  });
 }
 
 /** Opens the store the configuration names (a server, or the embedded database under `dataDir`). */
-export function storeFrom(config: Config, logger: Logger, options: Omit<OpenStoreOptions, 'databaseUrl' | 'dataDir' | 'logger'> = {}): Promise<Store> {
+export function storeFrom(
+  config: Config,
+  logger: Logger,
+  options: Omit<OpenStoreOptions, 'databaseUrl' | 'dataDir' | 'logger'> = {},
+): Promise<Store> {
   return openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger, ...options });
 }
 

@@ -17,13 +17,22 @@ export async function run(options: SyncOptions, out: NodeJS.WritableStream = pro
   const config = configFrom(options);
   const settings = config.connections.find((c) => c.id === options.connection);
   if (!settings) {
-    throw new DealwatchError('NOT_FOUND', `no connection "${options.connection}" in the configuration (known: ${config.connections.map((c) => c.id).join(', ') || 'none'})`);
+    throw new DealwatchError(
+      'NOT_FOUND',
+      `no connection "${options.connection}" in the configuration (known: ${config.connections.map((c) => c.id).join(', ') || 'none'})`,
+    );
   }
   const logger = commandLogger(config);
   const store = await storeFrom(config, logger);
   try {
     await store.connections.upsertFromConfig(config.connections);
-    const pipeline = await openPipeline({ store, connections: config.connections, logger, redis: redisTargetOf(config), prefix: config.queuePrefix });
+    const pipeline = await openPipeline({
+      store,
+      connections: config.connections,
+      logger,
+      redis: redisTargetOf(config),
+      prefix: config.queuePrefix,
+    });
     try {
       const running = await pipeline.queues.workerCount();
       const inProcess = running === 0 && options.wait;
@@ -31,7 +40,11 @@ export async function run(options: SyncOptions, out: NodeJS.WritableStream = pro
         logger.info('no worker is running: running the workers in this process');
         pipeline.startWorkers();
       }
-      const job = await pipeline.queues.enqueue('sync', { connectionId: settings.id, mode: options.full ? 'full' : 'incremental', trigger: 'cli' });
+      const job = await pipeline.queues.enqueue('sync', {
+        connectionId: settings.id,
+        mode: options.full ? 'full' : 'incremental',
+        trigger: 'cli',
+      });
       if (!options.wait) {
         const line = { connection: settings.id, jobId: job.jobId, coalesced: job.coalesced, workers: running };
         const joined = job.coalesced ? ' (joined the one already queued)' : '';

@@ -22,12 +22,32 @@ export async function run(options: WorkerOptions): Promise<number> {
   let listener: MetricsListener | undefined;
   try {
     await store.connections.upsertFromConfig(config.connections);
-    const pipeline = await openPipeline({ store, connections: config.connections, logger, redis: redisTargetOf(config), prefix: config.queuePrefix, digests: digestDepsFrom(config, publicUrlOf(config)) });
+    const pipeline = await openPipeline({
+      store,
+      connections: config.connections,
+      logger,
+      redis: redisTargetOf(config),
+      prefix: config.queuePrefix,
+      digests: digestDepsFrom(config, publicUrlOf(config)),
+    });
     try {
       const schedulers = await pipeline.reconcileSchedulers();
       pipeline.startWorkers({ concurrency });
-      if (config.metricsPort !== undefined) listener = await listenForMetrics(processMetrics().registry, { host: config.host, port: config.metricsPort, token: config.metricsToken });
-      logger.info({ backend: pipeline.queues.backendKind, schedulers, concurrency, metrics: listener ? `${listener.url}/metrics` : 'off (set DEALWATCH_METRICS_PORT)' }, 'dealwatch workers running');
+      if (config.metricsPort !== undefined)
+        listener = await listenForMetrics(processMetrics().registry, {
+          host: config.host,
+          port: config.metricsPort,
+          token: config.metricsToken,
+        });
+      logger.info(
+        {
+          backend: pipeline.queues.backendKind,
+          schedulers,
+          concurrency,
+          metrics: listener ? `${listener.url}/metrics` : 'off (set DEALWATCH_METRICS_PORT)',
+        },
+        'dealwatch workers running',
+      );
       const signal = await untilSignal();
       logger.info({ signal }, 'shutting down: finishing jobs in hand');
       return 0;

@@ -59,7 +59,12 @@ export function slackSender(webhookUrl: string, timeoutMs = 10_000): ChannelSend
 function secretsOfUrl(url: string): string[] {
   try {
     const parsed = new URL(url);
-    return [parsed.password, decodeURIComponent(parsed.password), parsed.username, parsed.pathname.length > 1 ? parsed.pathname : ''].filter((s) => s.length > 0);
+    return [
+      parsed.password,
+      decodeURIComponent(parsed.password),
+      parsed.username,
+      parsed.pathname.length > 1 ? parsed.pathname : '',
+    ].filter((s) => s.length > 0);
   } catch {
     return [url];
   }

@@ -47,7 +47,8 @@ function forecastLine(c: DigestContent): string {
   const f = c.forecast;
   if (f === null) return 'No forecast: nothing open or closed this quarter.';
   const expected = `Expected ${money(f.expected, c.currency)}`;
-  if (f.quota === null) return `${f.period}: ${expected}, closed won ${money(f.closedWon, c.currency)}, commit ${money(f.commit, c.currency)} (no quota set).`;
+  if (f.quota === null)
+    return `${f.period}: ${expected}, closed won ${money(f.closedWon, c.currency)}, commit ${money(f.commit, c.currency)} (no quota set).`;
   const gap = f.gap === null ? '' : f.gap > 0 ? `, gap ${money(f.gap, c.currency)} to close` : `, ${money(-f.gap, c.currency)} over quota`;
   const quota = `${expected} of quota ${money(f.quota, c.currency)} (${formatPercent(f.expectedAttainment)})`;
   const won = `closed won ${money(f.closedWon, c.currency)} (${formatPercent(f.attainment)})`;
@@ -66,10 +67,19 @@ function sections(c: DigestContent): Section[] {
     return { title, lines: shown.map(line), more, empty: 'none', noun };
   };
   const out: Section[] = [
-    of(`New risks ${since}`, 'new risks', ch.newRisks, (r) => ({ deal: r.deal, rest: `${money(r.deal.amount, r.deal.currency)}, ${r.deal.ownerName}: ${r.message}` })),
-    of('Resolved', 'resolved risks', ch.resolved, (r) => ({ deal: r.deal, rest: `${r.deal.ownerName}: ${r.ruleIds.map(ruleName).join(', ')}` })),
+    of(`New risks ${since}`, 'new risks', ch.newRisks, (r) => ({
+      deal: r.deal,
+      rest: `${money(r.deal.amount, r.deal.currency)}, ${r.deal.ownerName}: ${r.message}`,
+    })),
+    of('Resolved', 'resolved risks', ch.resolved, (r) => ({
+      deal: r.deal,
+      rest: `${r.deal.ownerName}: ${r.ruleIds.map(ruleName).join(', ')}`,
+    })),
     of('Moved stage', 'stage moves', ch.stageMoves, (m) => ({ deal: m.deal, rest: `${m.from} -> ${m.to}` })),
-    of('Pushed out', 'pushed close dates', ch.pushed, (p) => ({ deal: p.deal, rest: `close ${p.from ?? '-'} -> ${p.to ?? '-'}, ${money(p.deal.amount, p.deal.currency)}` })),
+    of('Pushed out', 'pushed close dates', ch.pushed, (p) => ({
+      deal: p.deal,
+      rest: `close ${p.from ?? '-'} -> ${p.to ?? '-'}, ${money(p.deal.amount, p.deal.currency)}`,
+    })),
     of('Won', 'wins', ch.won, (d) => ({ deal: d, rest: `${money(d.amount, d.currency)}, ${d.ownerName}` })),
     of('Lost', 'losses', ch.lost, (d) => ({ deal: d, rest: `${money(d.amount, d.currency)}, ${d.ownerName}` })),
   ];
@@ -92,7 +102,10 @@ function riskSections(c: DigestContent): Section[] {
   const { shown, more } = limited(c.risksByRep);
   const reps = shown.map((r): Section => ({
     title: `${r.rep}: ${money(r.atRisk, c.currency)} at risk in ${r.dealCount} deal${r.dealCount === 1 ? '' : 's'}`,
-    lines: r.deals.map((d) => ({ deal: d.deal, rest: `${money(d.deal.amount, d.deal.currency)}, ${d.severity}: ${d.ruleIds.map(ruleName).join(', ')}` })),
+    lines: r.deals.map((d) => ({
+      deal: d.deal,
+      rest: `${money(d.deal.amount, d.deal.currency)}, ${d.severity}: ${d.ruleIds.map(ruleName).join(', ')}`,
+    })),
     more: r.dealCount - r.deals.length,
     empty: '',
   }));
@@ -103,7 +116,12 @@ function riskSections(c: DigestContent): Section[] {
 /** Writes the digest for every channel. */
 export function composeDigest(c: DigestContent): Digest {
   const f = c.forecast;
-  const headline = f === null ? 'no forecast' : f.quota === null ? `expected ${money(f.expected, c.currency)}` : `expected ${money(f.expected, c.currency)} of ${money(f.quota, c.currency)}`;
+  const headline =
+    f === null
+      ? 'no forecast'
+      : f.quota === null
+        ? `expected ${money(f.expected, c.currency)}`
+        : `expected ${money(f.expected, c.currency)} of ${money(f.quota, c.currency)}`;
   const risks = `${c.changes.newRisks.length} new risk${c.changes.newRisks.length === 1 ? '' : 's'}`;
   const subject = `Pipeline digest ${scopeOf(c)}, ${c.day}: ${headline}, ${risks}`;
   return { subject, text: textOf(c), html: htmlOf(c, subject), slack: slackOf(c, subject) };
@@ -113,7 +131,9 @@ function textOf(c: DigestContent): string {
   const out: string[] = [`Pipeline digest: ${scopeOf(c)}, ${c.day} (${c.timezone})`, '', 'Forecast', `  ${forecastLine(c)}`];
   const dealText = (line: Line) => {
     if (line.deal === null) return `  - ${line.rest}`;
-    const links = [line.deal.crmUrl && `CRM ${line.deal.crmUrl}`, line.deal.pageUrl && `dealwatch ${line.deal.pageUrl}`].filter(Boolean).join(' | ');
+    const links = [line.deal.crmUrl && `CRM ${line.deal.crmUrl}`, line.deal.pageUrl && `dealwatch ${line.deal.pageUrl}`]
+      .filter(Boolean)
+      .join(' | ');
     return `  - ${line.deal.name}: ${line.rest}${links ? `\n    ${links}` : ''}`;
   };
   const block = (s: Section) => {
@@ -161,7 +181,12 @@ function htmlOf(c: DigestContent, subject: string): string {
   const block = (s: Section, heading: 'h2' | 'h3') => {
     const items = s.lines.map(dealHtml);
     if (s.more > 0) items.push(`<li style="${STYLE.muted}">... and ${s.more} more</li>`);
-    const body = items.length > 0 ? `<ul style="${STYLE.ul}">${items.join('')}</ul>` : s.empty ? `<p style="${STYLE.muted};margin:0">${e(s.empty)}</p>` : '';
+    const body =
+      items.length > 0
+        ? `<ul style="${STYLE.ul}">${items.join('')}</ul>`
+        : s.empty
+          ? `<p style="${STYLE.muted};margin:0">${e(s.empty)}</p>`
+          : '';
     return `<${heading} style="${STYLE[heading]}">${e(s.title)}</${heading}>${body}`;
   };
   const changed = sections(c);
@@ -186,7 +211,8 @@ function htmlOf(c: DigestContent, subject: string): string {
     parts.push(`<p style="margin-top:18px">${links}</p>`);
   }
   const head =
-    '<head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">' + `<title>${e(subject)}</title></head>`;
+    '<head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">' +
+    `<title>${e(subject)}</title></head>`;
   return `<!doctype html>\n<html lang="en">${head}\n<body style="${STYLE.body}">\n${parts.join('\n')}\n</body></html>\n`;
 }
 
@@ -197,7 +223,8 @@ const SLACK_TEXT_MAX = 3000;
 const clip = (text: string): string => (text.length <= SLACK_TEXT_MAX ? text : `${text.slice(0, SLACK_TEXT_MAX - 4)}\n...`);
 
 function slackOf(c: DigestContent, subject: string): Digest['slack'] {
-  const link = (href: string | null, text: string) => (href === null ? slackEscape(text) : `<${href.replace(/[<>|]/g, encodeURIComponent)}|${slackEscape(text).replace(/\|/g, '¦')}>`);
+  const link = (href: string | null, text: string) =>
+    href === null ? slackEscape(text) : `<${href.replace(/[<>|]/g, encodeURIComponent)}|${slackEscape(text).replace(/\|/g, '¦')}>`;
   const dealLine = (line: Line) => {
     if (line.deal === null) return `• ${slackEscape(line.rest)}`;
     const d = line.deal;
@@ -223,7 +250,8 @@ function slackOf(c: DigestContent, subject: string): Digest['slack'] {
     { type: 'divider' },
     mrkdwn(`*Top risks by rep*\n${c.risksByRep.length === 0 ? '_none_' : riskSections(c).map(sectionText).join('\n')}`),
   ];
-  if (c.coaching.length > 0) blocks.push(mrkdwn(`*Coaching*\n${c.coaching.map((x) => `• *${slackEscape(x.rep)}*: ${slackEscape(x.line)}`).join('\n')}`));
+  if (c.coaching.length > 0)
+    blocks.push(mrkdwn(`*Coaching*\n${c.coaching.map((x) => `• *${slackEscape(x.rep)}*: ${slackEscape(x.line)}`).join('\n')}`));
   if (c.links) {
     const text =
       `${link(c.links.deals, 'Inspect the pipeline')} · ` + `${link(c.links.forecast, 'Forecast')} · ${link(c.links.changes, 'Changes')}`;

@@ -44,7 +44,12 @@ export function channelsOf(digest: Pick<DigestSettings, 'email' | 'slack'>): Dig
 }
 
 /** Sends the digest of `tick` on every configured channel not yet recorded as sent for it. */
-export async function deliverDigest(deps: DeliverDeps, settings: ConnectionSettings, digest: DigestSettings, tick: Date): Promise<DeliveryResult> {
+export async function deliverDigest(
+  deps: DeliverDeps,
+  settings: ConnectionSettings,
+  digest: DigestSettings,
+  tick: Date,
+): Promise<DeliveryResult> {
   const digestId = digestIdOf(digest);
   const tickIso = tick.toISOString();
   const log = { digest: digestId, connection: settings.id, tick: tickIso };
@@ -84,7 +89,13 @@ export async function deliverDigest(deps: DeliverDeps, settings: ConnectionSetti
       }
       deps.metrics.digestSends.inc({ channel, outcome: 'sent' });
       // A failure here fails the job: its retry sends this channel again (at least once, see above).
-      await deps.store.digestSends.recordSent({ digestId, tick: tickIso, channel, connectionId: settings.id, sentAt: new Date().toISOString() });
+      await deps.store.digestSends.recordSent({
+        digestId,
+        tick: tickIso,
+        channel,
+        connectionId: settings.id,
+        sentAt: new Date().toISOString(),
+      });
       sent.push(channel);
       deps.logger.info({ ...log, channel }, 'digest sent');
     }

@@ -52,7 +52,8 @@ export async function gatherDigest(
   ]);
 
   // The team's reps: the configured list, else the CRM's team of each owner.
-  const teamOwners = team === null ? null : new Set(settings.teams?.[team] ?? owners.filter((o) => o.team === team).map((o) => o.externalId));
+  const teamOwners =
+    team === null ? null : new Set(settings.teams?.[team] ?? owners.filter((o) => o.team === team).map((o) => o.externalId));
   const ownerName = new Map(owners.map((o) => [o.externalId, o.name]));
   const deals = new Map(openDeals.map((d) => [d.externalId, d]));
   const missing = new Set<string>();
@@ -81,7 +82,8 @@ export async function gatherDigest(
     return rate === undefined ? null : deal.amount * rate;
   };
   const bySize = (a: Deal, b: Deal) => (toReporting(b) ?? 0) - (toReporting(a) ?? 0) || a.externalId.localeCompare(b.externalId);
-  const stageLabel = (pipeline: string, id: string | null) => (id === null ? '-' : (stages.find((s) => s.pipeline === pipeline && s.id === id)?.label ?? id));
+  const stageLabel = (pipeline: string, id: string | null) =>
+    id === null ? '-' : (stages.find((s) => s.pipeline === pipeline && s.id === id)?.label ?? id);
   const stageOf = (pipeline: string, id: string) => stages.find((s) => s.pipeline === pipeline && s.id === id);
 
   // Forecast: the current quarter, the team's line or everyone's.
@@ -107,7 +109,9 @@ export async function gatherDigest(
   const newRisks = openFindings
     .filter((f) => f.severity !== 'info' && Date.parse(f.firstSeenAt) >= sinceMs && inScope(deals.get(f.dealId)))
     .map((f) => ({ deal: deals.get(f.dealId)!, f }))
-    .sort((a, b) => SEVERITY_RANK[a.f.severity] - SEVERITY_RANK[b.f.severity] || bySize(a.deal, b.deal) || a.f.ruleId.localeCompare(b.f.ruleId))
+    .sort(
+      (a, b) => SEVERITY_RANK[a.f.severity] - SEVERITY_RANK[b.f.severity] || bySize(a.deal, b.deal) || a.f.ruleId.localeCompare(b.f.ruleId),
+    )
     .map(({ deal, f }) => ({ deal: ref(deal), ruleId: f.ruleId, severity: f.severity, message: f.message }));
   const resolvedByDeal = new Map<string, string[]>();
   for (const f of resolvedFindings) {
@@ -121,7 +125,17 @@ export async function gatherDigest(
     .map((r) => ({ deal: ref(r.deal), ruleIds: r.ruleIds }));
   const moves = stageChanges.filter((c) => Date.parse(c.at) >= sinceMs && inScope(deals.get(c.dealId)));
   const closedBy = (won: boolean) =>
-    [...new Set(moves.filter((c) => stageOf(deals.get(c.dealId)!.pipeline, c.toStageId)?.isClosed === true && stageOf(deals.get(c.dealId)!.pipeline, c.toStageId)?.isWon === won).map((c) => c.dealId))]
+    [
+      ...new Set(
+        moves
+          .filter(
+            (c) =>
+              stageOf(deals.get(c.dealId)!.pipeline, c.toStageId)?.isClosed === true &&
+              stageOf(deals.get(c.dealId)!.pipeline, c.toStageId)?.isWon === won,
+          )
+          .map((c) => c.dealId),
+      ),
+    ]
       .map((id) => deals.get(id)!)
       .filter((d) => d.isClosed && d.isWon === won)
       .sort(bySize)
@@ -130,7 +144,11 @@ export async function gatherDigest(
     .filter((c) => c.fromStageId !== null && stageOf(deals.get(c.dealId)!.pipeline, c.toStageId)?.isClosed !== true)
     .map((c) => ({ deal: deals.get(c.dealId)!, c }))
     .sort((a, b) => bySize(a.deal, b.deal) || a.c.at.localeCompare(b.c.at))
-    .map(({ deal, c }) => ({ deal: ref(deal), from: stageLabel(deal.pipeline, c.fromStageId), to: stageLabel(deal.pipeline, c.toStageId) }));
+    .map(({ deal, c }) => ({
+      deal: ref(deal),
+      from: stageLabel(deal.pipeline, c.fromStageId),
+      to: stageLabel(deal.pipeline, c.toStageId),
+    }));
   // A close date moved later; a deal pushed twice shows its first and last dates.
   const pushes = new Map<string, { from: string | null; to: string | null }>();
   for (const c of fieldChanges) {
@@ -189,6 +207,13 @@ export async function gatherDigest(
     changes: { newRisks, resolved, stageMoves, pushed, won: closedBy(true), lost: closedBy(false) },
     risksByRep,
     coaching,
-    links: publicUrl === null ? null : { deals: publicUrl + pagePaths.deals(connectionId), forecast: publicUrl + pagePaths.forecast(connectionId), changes: publicUrl + pagePaths.changes(connectionId) },
+    links:
+      publicUrl === null
+        ? null
+        : {
+            deals: publicUrl + pagePaths.deals(connectionId),
+            forecast: publicUrl + pagePaths.forecast(connectionId),
+            changes: publicUrl + pagePaths.changes(connectionId),
+          },
   };
 }

@@ -29,17 +29,47 @@ export {
 } from './rules/config.js';
 export { RULES, HYGIENE_RULES } from './rules/index.js';
 export { bandOf, SCORE_WEIGHTS, HYGIENE_PENALTIES, scoreDeal } from './score/score.js';
-export { diffFindings, stableStringify, type DiffInput, type FindingsDiff, type OpenedFinding, type ContinuingFinding, type ResolvedFinding } from './findings/diff.js';
+export {
+  diffFindings,
+  stableStringify,
+  type DiffInput,
+  type FindingsDiff,
+  type OpenedFinding,
+  type ContinuingFinding,
+  type ResolvedFinding,
+} from './findings/diff.js';
 export { annotationKey, ANNOTATION_KEY_PATTERN } from './findings/key.js';
 export { buildReport, type ManagerReport, type ReportOptions } from './reports/index.js';
 export { reportContext, type ReportContext } from './reports/context.js';
-export { computeKpis, type KpiReport, type KpiOptions, type PeriodKpis, type StateKpis, type ScopeKpis, type TrendFlag } from './reports/kpis.js';
+export {
+  computeKpis,
+  type KpiReport,
+  type KpiOptions,
+  type PeriodKpis,
+  type StateKpis,
+  type ScopeKpis,
+  type TrendFlag,
+} from './reports/kpis.js';
 export { computeForecast, type Forecast, type ForecastLine, type ForecastDeal, type ForecastOptions } from './reports/forecast.js';
-export { computePipelineChanges, waterfallBalances, type PipelineChanges, type Waterfall, type DealChange, type ChangesOptions } from './reports/changes.js';
+export {
+  computePipelineChanges,
+  waterfallBalances,
+  type PipelineChanges,
+  type Waterfall,
+  type DealChange,
+  type ChangesOptions,
+} from './reports/changes.js';
 export { computeRollup, categoryOf, type ForecastRollup, type QuarterRollup, type RollupLine, type RollupDeal } from './reports/rollup.js';
 export { computeHistoryChanges, type HistoryChanges, type SnapshotCheck } from './reports/history-changes.js';
 export { runBacktest, type BacktestReport, type BacktestPoint, type MethodResult, type MethodSummary } from './reports/backtest.js';
-export { FORECAST_METHODS, METHOD_IN_USE, type ForecastMethod, type ForecastModel, type RiskFactor, type StageRate } from './reports/forecast-model.js';
+export {
+  FORECAST_METHODS,
+  METHOD_IN_USE,
+  type ForecastMethod,
+  type ForecastModel,
+  type RiskFactor,
+  type StageRate,
+} from './reports/forecast-model.js';
 export { buildTimelines, type DealTimeline } from './reports/timeline.js';
 export { computeCoaching, type Coaching, type RepCoaching, type ActivityGoal } from './reports/coaching.js';
 export { buildMorningReview, type MorningReview } from './reports/review.js';

@@ -5,7 +5,10 @@
  */
 export function fnv1a64(text: string): [hi: number, lo: number] {
   // offset basis 0xcbf29ce484222325, prime 0x100000001b3 = 2^40 + 0x1b3
-  let h0 = 0x2325, h1 = 0x8422, h2 = 0x9ce4, h3 = 0xcbf2; // 16-bit limbs, little end first
+  let h0 = 0x2325,
+    h1 = 0x8422,
+    h2 = 0x9ce4,
+    h3 = 0xcbf2; // 16-bit limbs, little end first
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     h0 ^= c & 0xff;

@@ -125,7 +125,6 @@ const EMPTY_STATS: ActivityStats = Object.freeze({
   nextMs: Infinity,
 }) as ActivityStats;
 
-
 /** Builds the indexes; `now` is the run's instant (epoch ms or Date). */
 export function indexInput(input: EngineInput, now: Date | number): IndexedInput {
   const nowMs = typeof now === 'number' ? now : now.getTime();
@@ -211,7 +210,8 @@ export function indexInput(input: EngineInput, now: Date | number): IndexedInput
   // A CRM sync without close-date history (HubSpot list pulls carry none): the daily snapshots
   // still show each move, dated at the start of the day of the snapshot that first saw it.
   if (closeDateChanges === 0 && input.snapshots.length > 0) closeDateChangesFromSnapshots(input, clock, recordFor);
-  for (const r of records.values()) if (r.closeDateChanges && r.closeDateChanges.length > 1) r.closeDateChanges.sort((a, b) => a.atMs - b.atMs);
+  for (const r of records.values())
+    if (r.closeDateChanges && r.closeDateChanges.length > 1) r.closeDateChanges.sort((a, b) => a.atMs - b.atMs);
 
   // Amount baseline: the latest snapshot on or before `today - days`; without snapshots (a new
   // connection), the amount as of `now - days` rebuilt from the amount field history.
@@ -276,7 +276,14 @@ export function indexInput(input: EngineInput, now: Date | number): IndexedInput
  * Whether an activity is rep activity: not ours (origin `dealwatch`), not deleted, not in the
  * future, and for tasks only when completed.
  */
-export function countsAsActivity(type: string, completed: boolean, origin: string, isDeleted: boolean, atMs: number, nowMs: number): boolean {
+export function countsAsActivity(
+  type: string,
+  completed: boolean,
+  origin: string,
+  isDeleted: boolean,
+  atMs: number,
+  nowMs: number,
+): boolean {
   if (origin === 'dealwatch' || isDeleted || !(atMs <= nowMs)) return false;
   return type !== 'task' || completed;
 }
@@ -317,7 +324,11 @@ function isSorted(list: readonly { atMs: number }[]): boolean {
 }
 
 /** The latest move at or before now, when it went into the deal's current stage. */
-export function lastMoveInto(changes: readonly ParsedStageChange[] | undefined, stageId: string, nowMs: number): ParsedStageChange | undefined {
+export function lastMoveInto(
+  changes: readonly ParsedStageChange[] | undefined,
+  stageId: string,
+  nowMs: number,
+): ParsedStageChange | undefined {
   if (!changes) return undefined;
   for (let i = changes.length - 1; i >= 0; i--) {
     const c = changes[i]!;

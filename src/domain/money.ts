@@ -57,7 +57,9 @@ export class MoneySum {
     const out: MoneyTotal = [];
     if (!this.byCurrency.has(this.ctx.reportingCurrency)) out.push({ amount: 0, currency: this.ctx.reportingCurrency });
     for (const [currency, amount] of this.byCurrency) out.push({ amount: roundCents(amount), currency });
-    return out.sort((a, b) => (a.currency === this.ctx.reportingCurrency ? -1 : b.currency === this.ctx.reportingCurrency ? 1 : a.currency.localeCompare(b.currency)));
+    return out.sort((a, b) =>
+      a.currency === this.ctx.reportingCurrency ? -1 : b.currency === this.ctx.reportingCurrency ? 1 : a.currency.localeCompare(b.currency),
+    );
   }
 
   /** Amount in one currency (0 when none). */

@@ -14,13 +14,25 @@ import {
   type Processor,
 } from 'bullmq';
 import { DealwatchError } from '../domain/errors.js';
-import { connectRedisClient, createRedisClient, describeRedisTarget, redisVariableOf, type RedisClient, type RedisMode, type RedisTarget } from './redis.js';
+import {
+  connectRedisClient,
+  createRedisClient,
+  describeRedisTarget,
+  redisVariableOf,
+  type RedisClient,
+  type RedisMode,
+  type RedisTarget,
+} from './redis.js';
 
 /** Where the queues live. `{ kind: 'redis', url }` is short for one Redis server. */
 export type QueueBackendSpec = { kind: 'redis'; target: RedisTarget } | { kind: 'redis'; url: string } | { kind: 'postgres'; url: string };
 
 /** Picks the backend from the configuration: Redis wins when one of its modes (or a plain URL) is set. */
-export function chooseQueueBackend(env: { redis?: RedisTarget | undefined; redisUrl?: string | undefined; databaseUrl: string }): QueueBackendSpec {
+export function chooseQueueBackend(env: {
+  redis?: RedisTarget | undefined;
+  redisUrl?: string | undefined;
+  databaseUrl: string;
+}): QueueBackendSpec {
   if (env.redis) return { kind: 'redis', target: env.redis };
   if (env.redisUrl) return { kind: 'redis', url: env.redisUrl };
   return { kind: 'postgres', url: env.databaseUrl };
@@ -119,7 +131,12 @@ export async function connectBackend(spec: QueueBackendSpec): Promise<BackendCon
 async function connectRedis(spec: QueueBackendSpec & { kind: 'redis' }): Promise<BackendConnections> {
   // Workers need maxRetriesPerRequest: null (blocking commands); a failed first connect must not hang.
   const target = redisTargetOfSpec(spec);
-  const redis = createRedisClient(target, { maxRetriesPerRequest: null, lazyConnect: true, connectTimeout: 3000, retryStrategy: (n) => Math.min(n * 200, 2000) });
+  const redis = createRedisClient(target, {
+    maxRetriesPerRequest: null,
+    lazyConnect: true,
+    connectTimeout: 3000,
+    retryStrategy: (n) => Math.min(n * 200, 2000),
+  });
   redis.on('error', () => undefined); // surfaced by commands; ioredis reconnects by itself
   try {
     await withDeadline(connectRedisClient(redis), 10_000);

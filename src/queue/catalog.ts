@@ -249,7 +249,14 @@ export interface JobResults {
     errors: string[];
     followUps: JobRef[];
   };
-  digest: { connectionId: string; digestId: string; tick: string; sent: ('email' | 'slack')[]; skipped: ('email' | 'slack')[]; followUps: JobRef[] };
+  digest: {
+    connectionId: string;
+    digestId: string;
+    tick: string;
+    sent: ('email' | 'slack')[];
+    skipped: ('email' | 'slack')[];
+    followUps: JobRef[];
+  };
 }
 
 /** Context given to a processor. */

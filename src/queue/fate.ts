@@ -10,9 +10,7 @@
 import { DealwatchError } from '../domain/errors.js';
 
 export type JobFate =
-  | { kind: 'unrecoverable'; reason: string }
-  | { kind: 'delay'; delayMs: number; reason: string }
-  | { kind: 'retry'; reason: string };
+  { kind: 'unrecoverable'; reason: string } | { kind: 'delay'; delayMs: number; reason: string } | { kind: 'retry'; reason: string };
 
 const UNRECOVERABLE = new Set(['CRM.AUTH', 'CRM.MISCONFIGURED', 'CONFIG.INVALID', 'CONFIG.SECRET_MISSING', 'QUEUE.BAD_PAYLOAD']);
 

@@ -70,8 +70,12 @@ export class LeaseFactory {
           // Renewals fail while the store is unreachable; once the lease may lapse before the next
           // try, another worker may take it: the holder is told to stop rather than write on.
           const lapses = Date.now() + everyMs >= heldUntil;
-          this.log?.warn({ lease: name, lost: lapses, err: err instanceof Error ? err.message : String(err) }, lapses ? 'lease lost: its renewal failed' : 'lease renewal failed');
-          if (lapses && !lost.signal.aborted) lost.abort(new DealwatchError('QUEUE.UNAVAILABLE', `lease ${name} lost: its renewal failed`, { cause: err }));
+          this.log?.warn(
+            { lease: name, lost: lapses, err: err instanceof Error ? err.message : String(err) },
+            lapses ? 'lease lost: its renewal failed' : 'lease renewal failed',
+          );
+          if (lapses && !lost.signal.aborted)
+            lost.abort(new DealwatchError('QUEUE.UNAVAILABLE', `lease ${name} lost: its renewal failed`, { cause: err }));
         },
       );
     }, everyMs);
@@ -81,7 +85,14 @@ export class LeaseFactory {
     } finally {
       clearInterval(renew);
       // Not freed now means freed when the period lapses: others wait that long, nothing is lost.
-      await limiter.delete(name).catch((err: unknown) => this.log?.warn({ lease: name, err: err instanceof Error ? err.message : String(err) }, 'lease release failed; it lapses by itself'));
+      await limiter
+        .delete(name)
+        .catch((err: unknown) =>
+          this.log?.warn(
+            { lease: name, err: err instanceof Error ? err.message : String(err) },
+            'lease release failed; it lapses by itself',
+          ),
+        );
     }
   }
 

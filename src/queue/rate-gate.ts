@@ -60,7 +60,11 @@ export function plannedCapacity(requests: number): number {
 
 export function subWindowPlan(limit: { requests: number; perMs: number }): SubWindowPlan {
   const L = plannedCapacity(limit.requests);
-  const plan = (k: number): SubWindowPlan => ({ subWindows: k, subWindowMs: limit.perMs / k, perSubWindow: Math.max(1, Math.floor(L / (k + 1))) });
+  const plan = (k: number): SubWindowPlan => ({
+    subWindows: k,
+    subWindowMs: limit.perMs / k,
+    perSubWindow: Math.max(1, Math.floor(L / (k + 1))),
+  });
   // L = 1 cannot be split: one per W (a rolling window may then see 2).
   if (L === 1) return plan(1);
   let best = plan(1);

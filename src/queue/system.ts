@@ -7,15 +7,7 @@ import { setMaxListeners } from 'node:events';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { DealwatchError } from '../domain/errors.js';
 import { connectBackend, type AnyQueue, type AnyWorker, type BackendConnections, type QueueBackendSpec } from './backend.js';
-import {
-  jobCatalog,
-  type JobContext,
-  type JobHandlers,
-  type JobInput,
-  type JobName,
-  type JobRef,
-  type JobResults,
-} from './catalog.js';
+import { jobCatalog, type JobContext, type JobHandlers, type JobInput, type JobName, type JobRef, type JobResults } from './catalog.js';
 import { describe, fateOf, withJitter } from './fate.js';
 import { DEFAULT_QUEUE_PREFIX, QUEUE_NAMES, type QueueName } from './names.js';
 import { keyLayout, type KeyLayout } from './keys.js';
@@ -82,9 +74,7 @@ export interface WorkerGroup {
 }
 
 /** How a job ended. */
-export type JobOutcome =
-  | { state: 'completed'; ref: JobRef; result: unknown }
-  | { state: 'failed'; ref: JobRef; reason: string };
+export type JobOutcome = { state: 'completed'; ref: JobRef; result: unknown } | { state: 'failed'; ref: JobRef; reason: string };
 
 export interface EnqueuedJob extends JobRef {
   /** True when an equal request was already waiting or running and this one joined it. */
@@ -182,7 +172,11 @@ export class QueueSystem {
     const definition = jobCatalog[name];
     const jobs = inputs.map((input) => {
       const { payload } = parse(name, input);
-      return { name, data: payload, opts: { ...jobOptions(definition), ...priorityOf(definition, payload), jobId: definition.jobId(payload as never) } };
+      return {
+        name,
+        data: payload,
+        opts: { ...jobOptions(definition), ...priorityOf(definition, payload), jobId: definition.jobId(payload as never) },
+      };
     });
     const added = await this.queue(definition.queue).addBulk(jobs);
     return added.map((job, i) => ({ queue: definition.queue, jobId: job.id ?? jobs[i]!.opts.jobId }));
@@ -234,7 +228,9 @@ export class QueueSystem {
     return async (job: Job, token?: string): Promise<unknown> => {
       const parsed = definition.payload.safeParse(job.data);
       if (!parsed.success) {
-        throw new UnrecoverableError(`QUEUE.BAD_PAYLOAD: ${name} job ${job.id}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+        throw new UnrecoverableError(
+          `QUEUE.BAD_PAYLOAD: ${name} job ${job.id}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+        );
       }
       const connectionId = (parsed.data as { connectionId: string }).connectionId;
       // A signal per job: the connector's per-request listeners go away with the job.
@@ -244,7 +240,13 @@ export class QueueSystem {
       signal.addEventListener('abort', forward, { once: true });
       const startedAt = Date.now();
       const ended = (outcome: AttemptTiming['outcome']) =>
-        hooks.onAttemptEnded?.({ queue: name, connectionId, outcome, waitSeconds: waitSecondsOf(job, startedAt), runSeconds: (Date.now() - startedAt) / 1000 });
+        hooks.onAttemptEnded?.({
+          queue: name,
+          connectionId,
+          outcome,
+          waitSeconds: waitSecondsOf(job, startedAt),
+          runSeconds: (Date.now() - startedAt) / 1000,
+        });
       try {
         // A scheduler's job carries the instant it was planned for (BullMQ `prevMillis`).
         const scheduledAt = job.repeatJobKey !== undefined && typeof job.opts.prevMillis === 'number' ? job.opts.prevMillis : undefined;
@@ -326,8 +328,18 @@ export class QueueSystem {
     for (const [id, entry] of wanted) {
       const data = definition.payload.parse({ connectionId: entry.connectionId, digestId: entry.digestId });
       const current = existing.find((s) => s.key === id);
-      if (current && current.pattern === entry.cron && (current.tz ?? 'UTC') === entry.timezone && JSON.stringify(current.template?.data) === JSON.stringify(data)) continue;
-      await queue.upsertJobScheduler(id, { pattern: entry.cron, tz: entry.timezone }, { name: 'digest', data, opts: jobOptions(definition) });
+      if (
+        current &&
+        current.pattern === entry.cron &&
+        (current.tz ?? 'UTC') === entry.timezone &&
+        JSON.stringify(current.template?.data) === JSON.stringify(data)
+      )
+        continue;
+      await queue.upsertJobScheduler(
+        id,
+        { pattern: entry.cron, tz: entry.timezone },
+        { name: 'digest', data, opts: jobOptions(definition) },
+      );
     }
     return { upserted: [...wanted.values()].map((e) => e.digestId), removed };
   }
@@ -438,7 +450,10 @@ function parse<N extends JobName>(name: N, input: JobInput<N>) {
   const definition = jobCatalog[name];
   const parsed = definition.payload.safeParse(input);
   if (!parsed.success) {
-    throw new DealwatchError('QUEUE.BAD_PAYLOAD', `${name} job: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new DealwatchError(
+      'QUEUE.BAD_PAYLOAD',
+      `${name} job: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   }
   return { definition, payload: parsed.data };
 }

@@ -4,7 +4,10 @@
  */
 export class SandboxClock {
   private offsetMs: number;
-  constructor(start: Date, private readonly wallNow: () => number = Date.now) {
+  constructor(
+    start: Date,
+    private readonly wallNow: () => number = Date.now,
+  ) {
     this.offsetMs = start.getTime() - wallNow();
   }
   now(): number {

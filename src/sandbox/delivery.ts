@@ -99,7 +99,16 @@ export class Deliverer<E> {
           if (!ok) throw new Error(`receiver answered ${res.status}`);
         } catch (err) {
           if (status === null) {
-            this.options.record({ provider: this.options.provider, url, attempt, status, ok: false, at, events: events.length, error: (err as Error).message });
+            this.options.record({
+              provider: this.options.provider,
+              url,
+              attempt,
+              status,
+              ok: false,
+              at,
+              events: events.length,
+              error: (err as Error).message,
+            });
           }
           throw err;
         }

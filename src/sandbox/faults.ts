@@ -17,8 +17,20 @@
  */
 import { createPrng, deriveSeed, type Prng } from './prng.js';
 
-export type FaultKind = '429' | '500' | '503' | 'drop' | 'lost_response' | 'latency' | 'slow_response' | 'expired_token' | 'concurrent_limit' | 'daily_limit';
-export const FAULT_KINDS: readonly FaultKind[] = ['429', '500', '503', 'drop', 'lost_response', 'latency', 'slow_response', 'expired_token', 'concurrent_limit', 'daily_limit'];
+export type FaultKind =
+  '429' | '500' | '503' | 'drop' | 'lost_response' | 'latency' | 'slow_response' | 'expired_token' | 'concurrent_limit' | 'daily_limit';
+export const FAULT_KINDS: readonly FaultKind[] = [
+  '429',
+  '500',
+  '503',
+  'drop',
+  'lost_response',
+  'latency',
+  'slow_response',
+  'expired_token',
+  'concurrent_limit',
+  'daily_limit',
+];
 
 export interface FaultRule {
   kind: FaultKind;
@@ -89,7 +101,10 @@ export class FaultInjector {
  */
 export function parseFaultSpec(spec: string): FaultRule[] {
   const rules: FaultRule[] = [];
-  for (const raw of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const raw of spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const match = /^([a-z0-9_]+):([0-9.]+)(?::(\d+))?(?:@(hubspot|salesforce))?(?:\^([A-Za-z]+))?(?:~(.+))?$/.exec(raw);
     if (!match) throw new Error(`invalid fault "${raw}": expected kind:rate[:latencyMs][@provider][^METHOD][~pathText]`);
     const [, kind, rate, latency, provider, method, path] = match;

@@ -35,7 +35,6 @@ export type { FaultRule, FaultKind } from './faults.js';
 export { parseFaultSpec } from './faults.js';
 export { generateBook } from './generator/generate.js';
 
-
 export interface SandboxOptions {
   /** 0 = a free port. @defaultValue 0 */
   port?: number;
@@ -110,14 +109,19 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const salesforceStore = new BookStore(generateBook({ provider: 'salesforce', seed, deals: dealCount, now: start }), clock);
 
   let origin = '';
-  const hubspotCtx = new HubSpotContext(hubspotStore, log, {
-    accessToken: secrets.hubspotAccessToken,
-    webhookSecret: secrets.hubspotClientSecret,
-    portalId: secrets.portalId,
-    appId: secrets.appId,
-    clientId: secrets.hubspotClientId,
-    refreshToken: secrets.hubspotRefreshToken,
-  }, options.hubspotOAuth ?? {});
+  const hubspotCtx = new HubSpotContext(
+    hubspotStore,
+    log,
+    {
+      accessToken: secrets.hubspotAccessToken,
+      webhookSecret: secrets.hubspotClientSecret,
+      portalId: secrets.portalId,
+      appId: secrets.appId,
+      clientId: secrets.hubspotClientId,
+      refreshToken: secrets.hubspotRefreshToken,
+    },
+    options.hubspotOAuth ?? {},
+  );
   if (options.hubspotScopes) hubspotCtx.grantedScopes = new Set(options.hubspotScopes);
   for (const name of options.hubspotCustomProperties ?? []) {
     hubspotCtx.addCustomDealProperty({
@@ -160,16 +164,31 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   registerTrafficHooks(app, { faults, log, latencyMs: options.latencyMs ?? 0 });
 
-  await app.register(async (hs) => hubspotRoutes(hs, { ctx: hubspotCtx, limiter, baseUrl: () => `${origin}/hubspot` }), { prefix: '/hubspot' });
+  await app.register(async (hs) => hubspotRoutes(hs, { ctx: hubspotCtx, limiter, baseUrl: () => `${origin}/hubspot` }), {
+    prefix: '/hubspot',
+  });
   await app.register(async (oauth) => registerOAuthRoutes(oauth, salesforceCtx, { instanceUrl: () => origin, loginUrl: () => origin }));
   await app.register(salesforceRoutes(salesforceCtx));
 
   const record = (a: DeliveryAttempt) => deliveries.push(a);
   const retry = options.deliveryRetry ?? {};
   const batchDelayMs = options.deliveryBatchDelayMs ?? 100;
-  const webhooks = options.webhookUrl ? new HubSpotWebhookEmitter(hubspotStore, hubspotCtx.credentials, options.webhookUrl, { retry, batchDelayMs, record, ...(options.hubspotWebhooks ?? {}) }) : null;
+  const webhooks = options.webhookUrl
+    ? new HubSpotWebhookEmitter(hubspotStore, hubspotCtx.credentials, options.webhookUrl, {
+        retry,
+        batchDelayMs,
+        record,
+        ...(options.hubspotWebhooks ?? {}),
+      })
+    : null;
   const outbound = options.outboundMessageUrl
-    ? new OutboundMessageEmitter(salesforceStore, secrets.organizationId, () => origin, options.outboundMessageUrl, { retry, batchDelayMs, apiVersion, record, ...(options.outboundMessageOn ? { on: options.outboundMessageOn } : {}) })
+    ? new OutboundMessageEmitter(salesforceStore, secrets.organizationId, () => origin, options.outboundMessageUrl, {
+        retry,
+        batchDelayMs,
+        apiVersion,
+        record,
+        ...(options.outboundMessageOn ? { on: options.outboundMessageOn } : {}),
+      })
     : null;
 
   const storeOf = (provider: 'hubspot' | 'salesforce') => (provider === 'hubspot' ? hubspotStore : salesforceStore);
@@ -201,7 +220,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       if (target < 0) throw new Error(`no stage ${stage} in the pipeline of deal ${dealId}`);
       store.updateDeal(idx, { stage: target });
     },
-    addActivity(provider, dealId, input: { kind: ActivityKind; direction?: 'inbound' | 'outbound'; at?: Date; completed?: boolean; subject?: string }) {
+    addActivity(
+      provider,
+      dealId,
+      input: { kind: ActivityKind; direction?: 'inbound' | 'outbound'; at?: Date; completed?: boolean; subject?: string },
+    ) {
       const store = storeOf(provider);
       const idx = dealIdxOf(provider, dealId);
       const activity = store.addActivity(idx, {
@@ -287,6 +310,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       await app.close();
     },
   };
-  options.logger?.info({ hubspot: sandbox.hubspot.baseUrl, salesforce: origin, admin: sandbox.adminUrl, deals: dealCount, seed }, 'sandbox ready');
+  options.logger?.info(
+    { hubspot: sandbox.hubspot.baseUrl, salesforce: origin, admin: sandbox.adminUrl, deals: dealCount, seed },
+    'sandbox ready',
+  );
   return sandbox;
 }

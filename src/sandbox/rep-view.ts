@@ -29,7 +29,8 @@ export function currentRecords(annotations: readonly Annotation[]): Map<string, 
   const out = new Map<string, RepRecord>();
   for (const [id, r] of merged) {
     const text = asRepSeesIt(r.fields);
-    const closed = r.fields['Status'] === 'Completed' || r.fields['hs_task_status'] === 'COMPLETED' || /Pipeline health: all clear/.test(text);
+    const closed =
+      r.fields['Status'] === 'Completed' || r.fields['hs_task_status'] === 'COMPLETED' || /Pipeline health: all clear/.test(text);
     out.set(id, { recordId: id.slice(id.indexOf(':') + 1), kind: r.kind, dealId: r.dealId, closed, text, fields: r.fields });
   }
   return out;
@@ -87,7 +88,9 @@ export function repDealView(state: SandboxState, provider: 'hubspot' | 'salesfor
   if (!deal) return null;
   const pipeline = book.pipelines[deal.pipeline] ?? book.pipelines[0];
   const custom = (deal.custom ?? {}) as Record<string, unknown>;
-  const flags = String(custom[FLAGS_FIELD[provider]] ?? '').split(';').filter((f) => f !== '');
+  const flags = String(custom[FLAGS_FIELD[provider]] ?? '')
+    .split(';')
+    .filter((f) => f !== '');
   const warnings = [...currentRecords(state.annotations.filter((a) => a.provider === provider)).values()]
     .filter((r) => r.dealId === deal.id)
     .sort((a, b) => Number(a.closed) - Number(b.closed));
@@ -97,7 +100,8 @@ export function repDealView(state: SandboxState, provider: 'hubspot' | 'salesfor
     name: deal.name,
     stage: pipeline?.stages[deal.stage]?.label ?? String(deal.stage),
     amount: deal.amount,
-    score: custom[SCORE_FIELD[provider]] === undefined || custom[SCORE_FIELD[provider]] === null ? null : String(custom[SCORE_FIELD[provider]]),
+    score:
+      custom[SCORE_FIELD[provider]] === undefined || custom[SCORE_FIELD[provider]] === null ? null : String(custom[SCORE_FIELD[provider]]),
     flags: flags.map(ruleName),
     warnings,
   };

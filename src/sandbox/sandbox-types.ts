@@ -64,7 +64,10 @@ export interface SandboxAdmin {
   ): string;
   deleteDeal(provider: 'hubspot' | 'salesforce', dealId: string): void;
   /** Creates a deal in the first stage of the main pipeline (HubSpot emits deal.creation); returns its id. */
-  createDeal(provider: 'hubspot' | 'salesforce', input: { name: string; amount?: number | null; closeDate?: Date | null; ownerId?: string }): string;
+  createDeal(
+    provider: 'hubspot' | 'salesforce',
+    input: { name: string; amount?: number | null; closeDate?: Date | null; ownerId?: string },
+  ): string;
   injectFaults(rules: FaultRule[]): void;
   faults(): FaultRule[];
   resetLog(): void;

@@ -28,7 +28,16 @@ export function registerTrafficHooks(app: FastifyInstance, deps: { faults: Fault
     if (decision.heldResponseMs > 0) (request as { holdResponseMs?: number }).holdResponseMs = decision.heldResponseMs;
     if (decision.kind === null) return undefined;
     const record = (status: number) =>
-      log.record({ at: new Date().toISOString(), provider: surface, method: request.method, path: request.url, endpoint: request.routeOptions.url ?? request.url, status, durationMs: 0, fault: decision.kind ?? '' });
+      log.record({
+        at: new Date().toISOString(),
+        provider: surface,
+        method: request.method,
+        path: request.url,
+        endpoint: request.routeOptions.url ?? request.url,
+        status,
+        durationMs: 0,
+        fault: decision.kind ?? '',
+      });
     (request as { faulted?: boolean }).faulted = true;
     switch (decision.kind) {
       case 'lost_response':
@@ -42,13 +51,34 @@ export function registerTrafficHooks(app: FastifyInstance, deps: { faults: Fault
         return reply;
       case '429':
         record(429);
-        return reply.code(429).send(surface === 'hubspot' ? rateLimited('TEN_SECONDLY_ROLLING') : sfError('REQUEST_LIMIT_EXCEEDED', 'ConcurrentPerOrgLongTxn Limit exceeded.'));
+        return reply
+          .code(429)
+          .send(
+            surface === 'hubspot'
+              ? rateLimited('TEN_SECONDLY_ROLLING')
+              : sfError('REQUEST_LIMIT_EXCEEDED', 'ConcurrentPerOrgLongTxn Limit exceeded.'),
+          );
       case '500':
         record(500);
-        return reply.code(500).send(surface === 'hubspot' ? hubspotError('INTERNAL_ERROR', 'internal error') : sfError('UNKNOWN_EXCEPTION', 'An unexpected error occurred. Please include this ErrorId if you contact support: 1234567890-12345 (-1234567890)'));
+        return reply
+          .code(500)
+          .send(
+            surface === 'hubspot'
+              ? hubspotError('INTERNAL_ERROR', 'internal error')
+              : sfError(
+                  'UNKNOWN_EXCEPTION',
+                  'An unexpected error occurred. Please include this ErrorId if you contact support: 1234567890-12345 (-1234567890)',
+                ),
+          );
       case '503':
         record(503);
-        return reply.code(503).send(surface === 'hubspot' ? hubspotError('SERVICE_UNAVAILABLE', 'Service Unavailable') : sfError('SERVER_UNAVAILABLE', 'Server temporarily unavailable'));
+        return reply
+          .code(503)
+          .send(
+            surface === 'hubspot'
+              ? hubspotError('SERVICE_UNAVAILABLE', 'Service Unavailable')
+              : sfError('SERVER_UNAVAILABLE', 'Server temporarily unavailable'),
+          );
       // https://developer.salesforce.com/docs/platform/salesforce-app-limits-cheatsheet/guide/salesforce-app-limits-platform-api.html
       case 'concurrent_limit':
         if (surface === 'hubspot') {
@@ -78,8 +108,14 @@ export function registerTrafficHooks(app: FastifyInstance, deps: { faults: Fault
     const surface = surfaceOf(request.url);
     if (surface !== null) {
       log.record({
-        at: new Date().toISOString(), provider: surface, method: request.method, path: request.url,
-        endpoint: request.routeOptions.url ?? request.url, status: reply.statusCode, durationMs: Math.round(reply.elapsedTime * 100) / 100, fault: 'lost_response',
+        at: new Date().toISOString(),
+        provider: surface,
+        method: request.method,
+        path: request.url,
+        endpoint: request.routeOptions.url ?? request.url,
+        status: reply.statusCode,
+        durationMs: Math.round(reply.elapsedTime * 100) / 100,
+        fault: 'lost_response',
       });
     }
     request.raw.socket.destroy();
@@ -99,5 +135,4 @@ export function registerTrafficHooks(app: FastifyInstance, deps: { faults: Fault
       durationMs: Math.round(reply.elapsedTime * 100) / 100,
     });
   });
-
 }

@@ -18,7 +18,10 @@ import {
 } from '../domain/model/index.js';
 
 /** A path or query value of the API: non-empty, and storable (PostgreSQL text holds no NUL character). */
-export const ApiText = z.string().min(1).regex(/^[^\u0000]*$/, 'must not contain a NUL character');
+export const ApiText = z
+  .string()
+  .min(1)
+  .regex(/^[^\u0000]*$/, 'must not contain a NUL character');
 
 export const ErrorBody = z
   .object({
@@ -116,7 +119,9 @@ export const JobViewSchema = z
     progress: z
       .union([z.number(), SyncProgress])
       .nullable()
-      .describe("How far the job has got: a sync's phase, records, pages, API calls and rate-limit waits; 0 or null for jobs that do not report"),
+      .describe(
+        "How far the job has got: a sync's phase, records, pages, API calls and rate-limit waits; 0 or null for jobs that do not report",
+      ),
   })
   .meta({ id: 'Job' });
 

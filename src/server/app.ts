@@ -10,7 +10,13 @@
  * - `/healthz`, `/readyz`, `/metrics`, `/docs` (+ `/docs/json`), `/admin/queues` (Bull Board, token).
  */
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { ServerDeps } from './deps.js';
 import { frameworkErrorView, type ErrorBody } from './errors.js';

@@ -41,5 +41,7 @@ export function presentedToken(header: string | undefined): string | undefined {
  * cursors' key: every replica of an install shares it, and changing the tokens signs everyone out.
  */
 export function sessionKeyOf(apiTokens: readonly string[]): Buffer {
-  return createHmac('sha256', 'dealwatch web session').update([...apiTokens].sort().join('\n')).digest();
+  return createHmac('sha256', 'dealwatch web session')
+    .update([...apiTokens].sort().join('\n'))
+    .digest();
 }

@@ -95,8 +95,10 @@ function namingThePart(e: FastifyLikeError): string {
  * segment over its length limit); these answer in the same shape, naming the path, never echoing it.
  */
 export function frameworkErrorView(error: { code?: string; statusCode?: number }): HttpErrorView {
-  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return { status: 414, code: 'REQUEST.INVALID', message: 'params a path segment is too long' };
-  if (error.code === 'FST_ERR_BAD_URL') return { status: 400, code: 'REQUEST.INVALID', message: 'params the path is not a valid URL (bad percent-encoding)' };
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH')
+    return { status: 414, code: 'REQUEST.INVALID', message: 'params a path segment is too long' };
+  if (error.code === 'FST_ERR_BAD_URL')
+    return { status: 400, code: 'REQUEST.INVALID', message: 'params the path is not a valid URL (bad percent-encoding)' };
   return toHttpError(error);
 }
 
@@ -106,5 +108,8 @@ export function rejectionReason(view: HttpErrorView): string {
   if (view.status === 429) return 'rate_limited';
   if (view.status === 415) return 'unsupported_media_type';
   if (view.status >= 500) return 'unavailable';
-  return view.code.toLowerCase().replace(/^webhook\./, '').replace(/[^a-z0-9]+/g, '_');
+  return view.code
+    .toLowerCase()
+    .replace(/^webhook\./, '')
+    .replace(/[^a-z0-9]+/g, '_');
 }

@@ -14,14 +14,19 @@ export interface MetricsListener {
   close(): Promise<void>;
 }
 
-export async function listenForMetrics(registry: Registry, options: { host: string; port: number; token?: string | undefined }): Promise<MetricsListener> {
+export async function listenForMetrics(
+  registry: Registry,
+  options: { host: string; port: number; token?: string | undefined },
+): Promise<MetricsListener> {
   const matches = createTokenMatcher(options.token === undefined ? [] : [options.token]);
   const server: Server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0];
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.writeHead(405, { allow: 'GET, HEAD' }).end();
     } else if (path === '/metrics' && options.token !== undefined && !matches(presentedToken(request.headers.authorization))) {
-      response.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer realm="dealwatch metrics"' }).end('a valid metrics token is required\n');
+      response
+        .writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer realm="dealwatch metrics"' })
+        .end('a valid metrics token is required\n');
     } else if (path === '/metrics') {
       registry.metrics().then(
         (body) => response.writeHead(200, { 'content-type': registry.contentType }).end(body),

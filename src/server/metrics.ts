@@ -80,8 +80,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     pendingRead ??= syncReader().finally(() => setImmediate(() => (pendingRead = null)));
     return pendingRead;
   };
-  const lastSyncGauge = <L extends string>(name: string, help: string, labelNames: readonly L[], fill: (gauge: Gauge<L>, runs: LastSyncRun[]) => void) =>
-    gaugeReadAtScrape({ name, help, labelNames, registers, read: readSyncRuns, fill });
+  const lastSyncGauge = <L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    fill: (gauge: Gauge<L>, runs: LastSyncRun[]) => void,
+  ) => gaugeReadAtScrape({ name, help, labelNames, registers, read: readSyncRuns, fill });
 
   return {
     ...pipeline,
@@ -99,18 +103,40 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       registers,
     }),
     lastSync: {
-      durationSeconds: lastSyncGauge('dealwatch_last_sync_duration_seconds', 'Duration of the last finished sync run', ['connection', 'provider', 'mode', 'status'] as const, (g, runs) => {
-        for (const r of runs) if (r.durationSeconds !== null) g.set({ connection: r.connection, provider: r.provider, mode: r.mode, status: r.status }, r.durationSeconds);
-      }),
-      records: lastSyncGauge('dealwatch_last_sync_records', 'Records of the last finished sync run, by kind', ['connection', 'kind'] as const, (g, runs) => {
-        for (const r of runs) for (const [kind, n] of Object.entries(r.counts)) g.set({ connection: r.connection, kind }, n);
-      }),
-      apiCalls: lastSyncGauge('dealwatch_last_sync_api_calls', 'CRM API calls of the last finished sync run', ['connection', 'provider'] as const, (g, runs) => {
-        for (const r of runs) if (r.apiCalls !== null) g.set({ connection: r.connection, provider: r.provider }, r.apiCalls);
-      }),
-      rateLimited: lastSyncGauge('dealwatch_last_sync_rate_limited', 'Rate-limited CRM answers (429) in the last finished sync run', ['connection', 'provider'] as const, (g, runs) => {
-        for (const r of runs) if (r.rateLimited !== null) g.set({ connection: r.connection, provider: r.provider }, r.rateLimited);
-      }),
+      durationSeconds: lastSyncGauge(
+        'dealwatch_last_sync_duration_seconds',
+        'Duration of the last finished sync run',
+        ['connection', 'provider', 'mode', 'status'] as const,
+        (g, runs) => {
+          for (const r of runs)
+            if (r.durationSeconds !== null)
+              g.set({ connection: r.connection, provider: r.provider, mode: r.mode, status: r.status }, r.durationSeconds);
+        },
+      ),
+      records: lastSyncGauge(
+        'dealwatch_last_sync_records',
+        'Records of the last finished sync run, by kind',
+        ['connection', 'kind'] as const,
+        (g, runs) => {
+          for (const r of runs) for (const [kind, n] of Object.entries(r.counts)) g.set({ connection: r.connection, kind }, n);
+        },
+      ),
+      apiCalls: lastSyncGauge(
+        'dealwatch_last_sync_api_calls',
+        'CRM API calls of the last finished sync run',
+        ['connection', 'provider'] as const,
+        (g, runs) => {
+          for (const r of runs) if (r.apiCalls !== null) g.set({ connection: r.connection, provider: r.provider }, r.apiCalls);
+        },
+      ),
+      rateLimited: lastSyncGauge(
+        'dealwatch_last_sync_rate_limited',
+        'Rate-limited CRM answers (429) in the last finished sync run',
+        ['connection', 'provider'] as const,
+        (g, runs) => {
+          for (const r of runs) if (r.rateLimited !== null) g.set({ connection: r.connection, provider: r.provider }, r.rateLimited);
+        },
+      ),
     },
     connectionPaused: gaugeReadAtScrape({
       name: 'dealwatch_connection_paused',

@@ -38,7 +38,9 @@ function canonical(scope: CursorScope): string {
 
 export function pageCursors(key: Buffer): PageCursors {
   const mac = (position: string, scope: CursorScope) =>
-    createHmac('sha256', key).update(`${VERSION}\n${canonical(scope)}\n${position}`).digest();
+    createHmac('sha256', key)
+      .update(`${VERSION}\n${canonical(scope)}\n${position}`)
+      .digest();
   return {
     seal(position, scope) {
       return `${VERSION}.${position}.${mac(position, scope).toString('base64url')}`;
@@ -63,5 +65,7 @@ export function pageCursors(key: Buffer): PageCursors {
  * outstanding cursor (400, start again from the first page).
  */
 export function cursorKeyOf(apiTokens: readonly string[]): Buffer {
-  return createHmac('sha256', 'dealwatch page cursor').update([...apiTokens].sort().join('\n')).digest();
+  return createHmac('sha256', 'dealwatch page cursor')
+    .update([...apiTokens].sort().join('\n'))
+    .digest();
 }

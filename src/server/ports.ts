@@ -4,7 +4,16 @@
  * the commands (`serve`, `start`, `report`) wire the production adapters in `src/server/adapters/`.
  */
 import type { ConnectionSettings } from '../domain/model/index.js';
-import type { BacktestReport, Coaching, Forecast, ForecastRollup, HistoryChanges, KpiReport, MorningReview, ScopeKpis } from '../domain/engine.js';
+import type {
+  BacktestReport,
+  Coaching,
+  Forecast,
+  ForecastRollup,
+  HistoryChanges,
+  KpiReport,
+  MorningReview,
+  ScopeKpis,
+} from '../domain/engine.js';
 import type { Store } from '../store/types.js';
 import type { SyncProgress } from '../queue/catalog.js';
 import type { WebhookEvent, WebhookVerifier } from '../../connectors/types.js';
@@ -71,7 +80,19 @@ export interface JobControl {
 /** The store's repositories the server reads (src/store/types.ts), plus its health. */
 export type ServerStore = Pick<
   Store,
-  'connections' | 'connectionState' | 'owners' | 'stages' | 'deals' | 'activities' | 'history' | 'snapshots' | 'scores' | 'findings' | 'syncRuns' | 'ping' | 'migrationStatus'
+  | 'connections'
+  | 'connectionState'
+  | 'owners'
+  | 'stages'
+  | 'deals'
+  | 'activities'
+  | 'history'
+  | 'snapshots'
+  | 'scores'
+  | 'findings'
+  | 'syncRuns'
+  | 'ping'
+  | 'migrationStatus'
 >;
 
 /** `/reps`: every rep's KPIs with the coaching signals. */
@@ -84,7 +105,11 @@ export interface RepsView {
 /** The engine's reports, loaded from the store; shared by the API and `dealwatch report`. */
 export interface ReviewService {
   review(connectionId: string, now: Date): Promise<MorningReview>;
-  kpis(connectionId: string, query: { period?: string | undefined; owner?: string | undefined; team?: string | undefined }, now: Date): Promise<KpiReport>;
+  kpis(
+    connectionId: string,
+    query: { period?: string | undefined; owner?: string | undefined; team?: string | undefined },
+    now: Date,
+  ): Promise<KpiReport>;
   forecast(connectionId: string, query: { period?: string | undefined }, now: Date): Promise<Forecast>;
   changes(connectionId: string, query: { from?: string | undefined; to?: string | undefined }, now: Date): Promise<HistoryChanges>;
   rollup(connectionId: string, now: Date): Promise<ForecastRollup>;

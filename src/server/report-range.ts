@@ -15,10 +15,18 @@ export function changesRange(query: { from?: string | undefined; to?: string | u
   const to = query.to !== undefined ? dayOfIsoDate(query.to) : today;
   const from = query.from !== undefined ? dayOfIsoDate(query.from) : to - DEFAULT_CHANGES_RANGE_DAYS;
   if (from > to) {
-    throw new InvalidRequestError('querystring', 'from', `must be on or before to (${isoDateOfDay(to)}${query.to === undefined ? ', today' : ''})`);
+    throw new InvalidRequestError(
+      'querystring',
+      'from',
+      `must be on or before to (${isoDateOfDay(to)}${query.to === undefined ? ', today' : ''})`,
+    );
   }
   if (to - from > MAX_CHANGES_RANGE_DAYS) {
-    throw new InvalidRequestError('querystring', query.from !== undefined ? 'from' : 'to', `spans ${to - from} days; a range is at most ${MAX_CHANGES_RANGE_DAYS} days (3 years)`);
+    throw new InvalidRequestError(
+      'querystring',
+      query.from !== undefined ? 'from' : 'to',
+      `spans ${to - from} days; a range is at most ${MAX_CHANGES_RANGE_DAYS} days (3 years)`,
+    );
   }
   return { from: isoDateOfDay(from), to: isoDateOfDay(to) };
 }

@@ -5,7 +5,16 @@
  * the answer until it is added here (and so documented).
  */
 import { z } from 'zod';
-import type { BacktestReport, Coaching, Forecast, ForecastRollup, HistoryChanges, KpiReport, MorningReview, ScopeKpis } from '../domain/engine.js';
+import type {
+  BacktestReport,
+  Coaching,
+  Forecast,
+  ForecastRollup,
+  HistoryChanges,
+  KpiReport,
+  MorningReview,
+  ScopeKpis,
+} from '../domain/engine.js';
 import type { RepsView } from './ports.js';
 import { Finding, ScoreBand } from '../domain/model/index.js';
 
@@ -17,7 +26,9 @@ const Period = z.object({
   endDay: z.number().describe('exclusive'),
   start: z.string().describe('first day, ISO'),
   end: z.string().describe('last day, ISO'),
-  kind: z.enum(['trailing', 'quarter_to_date', 'quarter', 'custom']).describe('how the period was built; decides what the previous period is'),
+  kind: z
+    .enum(['trailing', 'quarter_to_date', 'quarter', 'custom'])
+    .describe('how the period was built; decides what the previous period is'),
 });
 
 const RollupLineShape = {
@@ -99,10 +110,26 @@ export const ReviewReport = z
       )
       .describe('every open finding, grouped by rep and rule'),
     concentrations: z.array(
-      z.object({ ruleId: z.string(), ownerId: z.string().nullable(), ownerName: z.string(), repFindings: z.number(), totalFindings: z.number(), share: z.number(), message: z.string() }),
+      z.object({
+        ruleId: z.string(),
+        ownerId: z.string().nullable(),
+        ownerName: z.string(),
+        repFindings: z.number(),
+        totalFindings: z.number(),
+        share: z.number(),
+        message: z.string(),
+      }),
     ),
     activityCollapses: z.array(
-      z.object({ ownerId: z.string(), name: z.string(), recent: z.number(), baselinePer30: z.number(), baselineSamples: z.number(), ratio: z.number(), message: z.string() }),
+      z.object({
+        ownerId: z.string(),
+        name: z.string(),
+        recent: z.number(),
+        baselinePer30: z.number(),
+        baselineSamples: z.number(),
+        ratio: z.number(),
+        message: z.string(),
+      }),
     ),
     stageConversionGaps: z
       .array(
@@ -124,13 +151,23 @@ export const ReviewReport = z
     forecastCall: z
       .object({
         method: z.enum(['crm_probability', 'stage_conversion', 'adjusted']),
-        measuredError: z.object({ meanAbsPercentError: z.number().nullable(), meanBias: z.number().nullable(), points: z.number(), quarters: z.array(z.string()) }).nullable(),
+        measuredError: z
+          .object({
+            meanAbsPercentError: z.number().nullable(),
+            meanBias: z.number().nullable(),
+            points: z.number(),
+            quarters: z.array(z.string()),
+          })
+          .nullable(),
         currency: z.string(),
         quarters: z.array(z.object({ label: z.string(), total: z.object(RollupLineShape) })),
       })
       .nullable(),
   })
-  .meta({ id: 'MorningReview', description: 'What needs attention today: new critical findings, reps by stale pipeline, KPI trend flags, forecast vs last week' });
+  .meta({
+    id: 'MorningReview',
+    description: 'What needs attention today: new critical findings, reps by stale pipeline, KPI trend flags, forecast vs last week',
+  });
 
 const ForecastDeal = z.object({
   dealId: z.string(),
@@ -205,11 +242,21 @@ export const ChangesReport = z
       .object({
         available: z.boolean().describe('both days have a daily snapshot set'),
         agrees: z.boolean().nullable(),
-        differences: z.array(z.object({ currency: z.string(), bucket: z.enum(['start', 'new', 'pulledIn', 'increased', 'won', 'lost', 'decreased', 'pushedOut', 'end']), history: z.number(), snapshots: z.number() })),
+        differences: z.array(
+          z.object({
+            currency: z.string(),
+            bucket: z.enum(['start', 'new', 'pulledIn', 'increased', 'won', 'lost', 'decreased', 'pushedOut', 'end']),
+            history: z.number(),
+            snapshots: z.number(),
+          }),
+        ),
       })
       .describe("the daily snapshots' waterfall for the same days, bucket by bucket"),
   })
-  .meta({ id: 'PipelineChanges', description: 'waterfall: start + new + pulledIn + increased - won - lost - decreased - pushedOut = end, per currency and per rep' });
+  .meta({
+    id: 'PipelineChanges',
+    description: 'waterfall: start + new + pulledIn + increased - won - lost - decreased - pushedOut = end, per currency and per rep',
+  });
 
 const ForecastMethod = z.enum(['crm_probability', 'stage_conversion', 'adjusted']);
 const RiskSignal = z.enum(['overdue', 'stale', 'pushed']);
@@ -220,8 +267,25 @@ const ForecastModelSchema = z.object({
   learnedBefore: z.number(),
   closedDeals: z.number(),
   baseWinRate: z.number().nullable(),
-  stageRates: z.array(z.object({ pipeline: z.string(), stageId: z.string(), label: z.string(), rate: z.number(), samples: z.number(), source: z.enum(['history', 'crm_probability']) })),
-  risks: z.array(z.object({ signal: RiskSignal, factor: z.number(), samples: z.number(), winRate: z.number().nullable(), source: z.enum(['history', 'config']) })),
+  stageRates: z.array(
+    z.object({
+      pipeline: z.string(),
+      stageId: z.string(),
+      label: z.string(),
+      rate: z.number(),
+      samples: z.number(),
+      source: z.enum(['history', 'crm_probability']),
+    }),
+  ),
+  risks: z.array(
+    z.object({
+      signal: RiskSignal,
+      factor: z.number(),
+      samples: z.number(),
+      winRate: z.number().nullable(),
+      source: z.enum(['history', 'config']),
+    }),
+  ),
 });
 
 export const RollupReport = z
@@ -255,9 +319,18 @@ export const RollupReport = z
     ),
     unconvertedDeals: z.number().describe('deals left out: their currency has no rate to the reporting currency'),
   })
-  .meta({ id: 'ForecastRollup', description: 'closed won, commit, best case, pipeline, expected and quota per rep, team and total, this and next fiscal quarter' });
+  .meta({
+    id: 'ForecastRollup',
+    description: 'closed won, commit, best case, pipeline, expected and quota per rep, team and total, this and next fiscal quarter',
+  });
 
-const MethodResult = z.object({ method: ForecastMethod, forecast: z.number(), error: z.number(), absPercentError: z.number().nullable(), bias: z.number().nullable() });
+const MethodResult = z.object({
+  method: ForecastMethod,
+  forecast: z.number(),
+  error: z.number(),
+  absPercentError: z.number().nullable(),
+  bias: z.number().nullable(),
+});
 
 export const BacktestReportSchema = z
   .object({
@@ -277,7 +350,9 @@ export const BacktestReportSchema = z
         methods: z.array(MethodResult),
       }),
     ),
-    summary: z.array(z.object({ method: ForecastMethod, meanAbsPercentError: z.number().nullable(), meanBias: z.number().nullable(), points: z.number() })),
+    summary: z.array(
+      z.object({ method: ForecastMethod, meanAbsPercentError: z.number().nullable(), meanBias: z.number().nullable(), points: z.number() }),
+    ),
     unconvertedDeals: z.number(),
   })
   .meta({ id: 'Backtest', description: 'each forecast method replayed at the start and middle of past quarters against what was won' });
@@ -288,7 +363,14 @@ const PeriodKpis = z.object({
   winRate: z.number().nullable(),
   cohort: z.object({ created: z.number(), won: z.number(), lost: z.number(), winRate: z.number().nullable() }),
   stageConversion: z.array(
-    z.object({ pipeline: z.string(), stageId: z.string(), label: z.string(), entered: z.number(), advanced: z.number(), rate: z.number().nullable() }),
+    z.object({
+      pipeline: z.string(),
+      stageId: z.string(),
+      label: z.string(),
+      entered: z.number(),
+      advanced: z.number(),
+      rate: z.number().nullable(),
+    }),
   ),
   avgDealSize: MoneyTotal,
   wonAmount: MoneyTotal,
@@ -331,7 +413,9 @@ const ScopeKpisSchema = z
     name: z.string(),
     ownerIds: z.array(z.string()),
     state: StateKpis,
-    periods: z.array(z.object({ period: Period, previousPeriod: Period, current: PeriodKpis, previous: PeriodKpis, trendFlags: z.array(TrendFlag) })),
+    periods: z.array(
+      z.object({ period: Period, previousPeriod: Period, current: PeriodKpis, previous: PeriodKpis, trendFlags: z.array(TrendFlag) }),
+    ),
   })
   .meta({ id: 'ScopeKpis' });
 
@@ -424,7 +508,9 @@ const CoachingSchema = z
         accountId: z.string(),
         accountName: z.string().nullable(),
         openPipeline: MoneyTotal,
-        source: z.enum(['configured', 'crm_target', 'top_share']).describe('named in the connection, flagged a target account in the CRM, or among the top by open pipeline'),
+        source: z
+          .enum(['configured', 'crm_target', 'top_share'])
+          .describe('named in the connection, flagged a target account in the CRM, or among the top by open pipeline'),
         deals: z.array(
           z.object({
             dealId: z.string(),
@@ -438,7 +524,10 @@ const CoachingSchema = z
       }),
     ),
   })
-  .meta({ id: 'Coaching', description: 'coaching and planning: effort vs skill gaps, activity goals, workload, lead quality, key accounts' });
+  .meta({
+    id: 'Coaching',
+    description: 'coaching and planning: effort vs skill gaps, activity goals, workload, lead quality, key accounts',
+  });
 
 export const RepsReport = z
   .object({

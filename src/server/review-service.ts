@@ -134,8 +134,14 @@ export function createReviewService(deps: { store: ServerStore; connections: Con
       const teamOwners = query.team === undefined ? undefined : new Set(ctx.teams.get(query.team) ?? []);
       return {
         ...report,
-        teams: report.teams.filter((t) => (query.team === undefined || t.id === query.team || t.name === query.team) && (query.owner === undefined || t.ownerIds.includes(query.owner))),
-        reps: report.reps.filter((r) => (query.owner === undefined || r.id === query.owner) && (teamOwners === undefined || teamOwners.has(r.id))),
+        teams: report.teams.filter(
+          (t) =>
+            (query.team === undefined || t.id === query.team || t.name === query.team) &&
+            (query.owner === undefined || t.ownerIds.includes(query.owner)),
+        ),
+        reps: report.reps.filter(
+          (r) => (query.owner === undefined || r.id === query.owner) && (teamOwners === undefined || teamOwners.has(r.id)),
+        ),
       };
     },
     async forecast(connectionId, query, now) {

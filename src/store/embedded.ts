@@ -147,4 +147,3 @@ function answers(url: string): Promise<boolean> {
     socket.once('error', () => done(false));
   });
 }
-

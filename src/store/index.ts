@@ -87,9 +87,14 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
     },
     async installId() {
       const rows = await db.query<{ id: string }>(`SELECT id FROM "${schema}"."install"`).catch((error: unknown) => {
-        throw new StoreError('STORE.UNAVAILABLE', `database ${describeUrl(databaseUrl)} has no install id (run \`dealwatch migrate\`): ${(error as Error).message}`, { cause: error });
+        throw new StoreError(
+          'STORE.UNAVAILABLE',
+          `database ${describeUrl(databaseUrl)} has no install id (run \`dealwatch migrate\`): ${(error as Error).message}`,
+          { cause: error },
+        );
       });
-      if (!rows[0]) throw new StoreError('STORE.UNAVAILABLE', `database ${describeUrl(databaseUrl)} has no install id (run \`dealwatch migrate\`)`);
+      if (!rows[0])
+        throw new StoreError('STORE.UNAVAILABLE', `database ${describeUrl(databaseUrl)} has no install id (run \`dealwatch migrate\`)`);
       return rows[0].id;
     },
     close,

@@ -31,7 +31,10 @@ function migrationsDir(): string {
     const dir = fileURLToPath(candidate);
     if (existsSync(dir)) return dir;
   }
-  throw new StoreError('STORE.MIGRATION', `no migrations directory found (looked in ${candidates.map((c) => fileURLToPath(c)).join(', ')})`);
+  throw new StoreError(
+    'STORE.MIGRATION',
+    `no migrations directory found (looked in ${candidates.map((c) => fileURLToPath(c)).join(', ')})`,
+  );
 }
 
 /** Every migration file, ordered by name. */
@@ -101,7 +104,11 @@ export async function migrate(db: Db, schema: string, migrations: readonly Migra
 }
 
 /** What is applied and what is pending, without changing anything. */
-export async function migrationStatus(db: Db, schema: string, migrations: readonly Migration[] = loadMigrations()): Promise<MigrationStatus> {
+export async function migrationStatus(
+  db: Db,
+  schema: string,
+  migrations: readonly Migration[] = loadMigrations(),
+): Promise<MigrationStatus> {
   const [exists] = await db.query<{ table: string | null }>('SELECT to_regclass($1)::text AS table', [tables(schema).migrations]);
   return compareMigrations(exists?.table ? await recordedMigrations(db, schema) : new Map(), migrations);
 }

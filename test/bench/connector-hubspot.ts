@@ -70,7 +70,17 @@ interface Counts {
 }
 
 async function fullSync(connector: HubSpotConnector): Promise<Counts> {
-  const counts: Counts = { deals: 0, tombstones: 0, activities: 0, byType: {}, stageChanges: 0, fieldChanges: 0, companies: 0, liveIds: 0, cursor: { deals: null, activities: null, history: null } };
+  const counts: Counts = {
+    deals: 0,
+    tombstones: 0,
+    activities: 0,
+    byType: {},
+    stageChanges: 0,
+    fieldChanges: 0,
+    companies: 0,
+    liveIds: 0,
+    cursor: { deals: null, activities: null, history: null },
+  };
   const companies = new Set<string>();
   await connector.pullStages();
   await connector.pullOwners();
@@ -138,7 +148,12 @@ function incrementalLowerBound(deals: number, companies: number, activitiesByTyp
 
 let clock = Date.now();
 function connectorFor(sandbox: RunningSandbox, rateGate: RateGate): HubSpotConnector {
-  const settings = HubSpotConnection.parse({ id: 'bench', provider: 'hubspot', accessToken: sandbox.hubspot.accessToken, baseUrl: sandbox.hubspot.baseUrl });
+  const settings = HubSpotConnection.parse({
+    id: 'bench',
+    provider: 'hubspot',
+    accessToken: sandbox.hubspot.accessToken,
+    baseUrl: sandbox.hubspot.baseUrl,
+  });
   return new HubSpotConnector(settings, { rateGate, logger: pino({ level: 'error' }) }, { now: () => clock });
 }
 
@@ -179,7 +194,8 @@ async function main(): Promise<void> {
       const openStages = new Map(stages.filter((s) => !s.isClosed).map((s) => [s.id, s]));
       const openDeals: { id: string; stageId: string; pipeline: string }[] = [];
       for await (const page of connector.pullDeals({ since: null, mode: 'full' })) {
-        for (const d of page.records) if (openStages.has(d.stageId)) openDeals.push({ id: d.externalId, stageId: d.stageId, pipeline: d.pipeline });
+        for (const d of page.records)
+          if (openStages.has(d.stageId)) openDeals.push({ id: d.externalId, stageId: d.stageId, pipeline: d.pipeline });
       }
       await sandboxAdmin(sandbox, '/clock', { advanceMs: 60 * 60_000 });
       clock += 60 * 60_000;
@@ -208,7 +224,11 @@ async function main(): Promise<void> {
         for await (const page of connector.pullHistory({ since: full.result.cursor.history })) stageChanges += page.stageChanges.length;
         return { deals, activities, stageChanges, companies: companies.size, activitiesByType };
       });
-      const incrementalBound = incrementalLowerBound(incremental.result.deals, incremental.result.companies, incremental.result.activitiesByType);
+      const incrementalBound = incrementalLowerBound(
+        incremental.result.deals,
+        incremental.result.companies,
+        incremental.result.activitiesByType,
+      );
       console.log(
         JSON.stringify({
           phase: 'incremental after 1% changed, rate limits off',
@@ -235,8 +255,14 @@ async function main(): Promise<void> {
     try {
       const prefix = `bench_${process.pid}_${Date.now()}`;
       const gateOption = args[args.indexOf('--gate') + 1];
-      const override = args.includes('--gate') && gateOption ? { requests: Number(gateOption.split('/')[0]), perMs: Number(gateOption.split('/')[1]) } : undefined;
-      const gate = new RateGateFactory(backend, prefix).gateFor('bench', override ? { ...hubspotDescriptor.rateLimits, default: override } : hubspotDescriptor.rateLimits);
+      const override =
+        args.includes('--gate') && gateOption
+          ? { requests: Number(gateOption.split('/')[0]), perMs: Number(gateOption.split('/')[1]) }
+          : undefined;
+      const gate = new RateGateFactory(backend, prefix).gateFor(
+        'bench',
+        override ? { ...hubspotDescriptor.rateLimits, default: override } : hubspotDescriptor.rateLimits,
+      );
       const connector = connectorFor(sandbox, gate);
       clock = Date.now();
       const full = await measured(() => fullSync(connector));

@@ -49,7 +49,9 @@ async function serve(deals: number): Promise<void> {
 }
 
 function startChild(deals: number): Promise<{ info: SandboxInfo; admin: string; counts: Record<string, number>; stop: () => void }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--serve', String(deals)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--serve', String(deals)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`sandbox exited with ${code}`)));
     createInterface({ input: child.stdout! }).once('line', (line) => {
@@ -61,10 +63,18 @@ function startChild(deals: number): Promise<{ info: SandboxInfo; admin: string; 
 
 function connectorFor(info: SandboxInfo): SalesforceConnector {
   const settings = SalesforceConnection.parse({
-    id: 'bench', provider: 'salesforce', instanceUrl: info.instanceUrl, loginUrl: info.loginUrl, apiVersion: info.apiVersion,
+    id: 'bench',
+    provider: 'salesforce',
+    instanceUrl: info.instanceUrl,
+    loginUrl: info.loginUrl,
+    apiVersion: info.apiVersion,
     auth: { type: 'refreshToken', clientId: info.clientId, clientSecret: info.clientSecret, refreshToken: info.refreshToken },
   });
-  return new SalesforceConnector(settings, { rateGate: { take: () => Promise.resolve() }, logger: pino({ level: 'silent' }) }, { bulkPoll: { intervalMs: 100, timeoutMs: 600_000 } });
+  return new SalesforceConnector(
+    settings,
+    { rateGate: { take: () => Promise.resolve() }, logger: pino({ level: 'silent' }) },
+    { bulkPoll: { intervalMs: 100, timeoutMs: 600_000 } },
+  );
 }
 
 interface Cursors {
@@ -77,7 +87,11 @@ interface Cursors {
  * One sync as jobs/sync.ts runs it: owners, stages, deals, activities, history, and after a full
  * sync the reconciliation of live deal ids. `since` holds each stream's cursor (null: from nothing).
  */
-async function sync(c: SalesforceConnector, mode: 'full' | 'incremental', since: Cursors): Promise<{ rows: Record<string, number>; ms: number; usage: ApiUsage; cursors: Cursors; openDeals: string[] }> {
+async function sync(
+  c: SalesforceConnector,
+  mode: 'full' | 'incremental',
+  since: Cursors,
+): Promise<{ rows: Record<string, number>; ms: number; usage: ApiUsage; cursors: Cursors; openDeals: string[] }> {
   c.resetUsage();
   const started = performance.now();
   const rows = { deals: 0, tombstones: 0, activities: 0, stageChanges: 0, fieldChanges: 0, owners: 0, stages: 0, liveIds: 0 };
@@ -106,7 +120,11 @@ async function sync(c: SalesforceConnector, mode: 'full' | 'incremental', since:
 }
 
 async function admin(base: string, path: string, body: unknown): Promise<void> {
-  const response = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   if (!response.ok) throw new Error(`sandbox admin ${path}: ${response.status} ${await response.text()}`);
 }
 
@@ -119,7 +137,8 @@ async function main(): Promise<void> {
     const n = child.counts;
     const pages = (rows: number) => Math.max(1, Math.ceil(rows / BATCH));
     // describe + User + OpportunityStage, then one query batch per 2,000 rows of each stream.
-    const restLowerBound = 3 + pages(n.deals ?? 0) + pages(n.tasks ?? 0) + pages(n.events ?? 0) + pages(n.opportunityHistory ?? 0) + pages(n.fieldHistory ?? 0);
+    const restLowerBound =
+      3 + pages(n.deals ?? 0) + pages(n.tasks ?? 0) + pages(n.events ?? 0) + pages(n.opportunityHistory ?? 0) + pages(n.fieldHistory ?? 0);
     // A full sync counts first (SELECT COUNT()) to choose REST or Bulk, which is one more call.
     const fullLowerBound = restLowerBound + 1;
     const which = process.argv[3] ?? 'both';
@@ -146,9 +165,34 @@ async function main(): Promise<void> {
     const result = {
       bench: 'connector-salesforce',
       org: n,
-      rest: rest && { ...rest.rows, ms: rest.ms, calls: rest.usage.calls, lowerBound: restLowerBound, ratio: +(rest.usage.calls / restLowerBound).toFixed(3), rateLimited: rest.usage.rateLimited, byEndpoint: rest.usage.byEndpoint },
-      full: bulk && { ...bulk.rows, ms: bulk.ms, calls: bulk.usage.calls, lowerBound: fullLowerBound, ratio: +(bulk.usage.calls / fullLowerBound).toFixed(3), rateLimited: bulk.usage.rateLimited, byEndpoint: bulk.usage.byEndpoint },
-      incremental: { changedDeals: changed.length, ...incremental.rows, ms: incremental.ms, calls: incremental.usage.calls, lowerBound: incrementalLowerBound, ratio: +(incremental.usage.calls / incrementalLowerBound).toFixed(3), rateLimited: incremental.usage.rateLimited, byEndpoint: incremental.usage.byEndpoint },
+      rest: rest && {
+        ...rest.rows,
+        ms: rest.ms,
+        calls: rest.usage.calls,
+        lowerBound: restLowerBound,
+        ratio: +(rest.usage.calls / restLowerBound).toFixed(3),
+        rateLimited: rest.usage.rateLimited,
+        byEndpoint: rest.usage.byEndpoint,
+      },
+      full: bulk && {
+        ...bulk.rows,
+        ms: bulk.ms,
+        calls: bulk.usage.calls,
+        lowerBound: fullLowerBound,
+        ratio: +(bulk.usage.calls / fullLowerBound).toFixed(3),
+        rateLimited: bulk.usage.rateLimited,
+        byEndpoint: bulk.usage.byEndpoint,
+      },
+      incremental: {
+        changedDeals: changed.length,
+        ...incremental.rows,
+        ms: incremental.ms,
+        calls: incremental.usage.calls,
+        lowerBound: incrementalLowerBound,
+        ratio: +(incremental.usage.calls / incrementalLowerBound).toFixed(3),
+        rateLimited: incremental.usage.rateLimited,
+        byEndpoint: incremental.usage.byEndpoint,
+      },
       dailyQuotaShare: rest?.usage.quota?.limit ? +(rest.usage.calls / rest.usage.quota.limit).toFixed(5) : null,
       peakRssMb: Math.round(peakRss / 1024 / 1024),
     };

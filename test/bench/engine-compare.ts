@@ -74,7 +74,11 @@ async function main(): Promise<void> {
     for (const side of r % 2 === 0 ? sides : [...sides].reverse()) {
       gc?.();
       const c = cpu();
-      const evaluation = side.engine.evaluateDeals(input, nowMs, { indexed: side.indexed, book: side.indexed, benchmarks: side.benchmarks } as Parameters<Engine['evaluateDeals']>[2]);
+      const evaluation = side.engine.evaluateDeals(input, nowMs, {
+        indexed: side.indexed,
+        book: side.indexed,
+        benchmarks: side.benchmarks,
+      } as Parameters<Engine['evaluateDeals']>[2]);
       const ms = cpu() - c;
       if (r > 0) side.cpuMs.push(ms);
       side.digest = digest(evaluation);
@@ -91,7 +95,12 @@ async function main(): Promise<void> {
       activities,
       rounds,
       sameOutput,
-      sides: sides.map((s) => ({ name: s.name, medianCpuMs: Math.round(median(s.cpuMs)), minCpuMs: Math.round(Math.min(...s.cpuMs)), medianDealsPerSecond: Math.round(deals / (median(s.cpuMs) / 1000)) })),
+      sides: sides.map((s) => ({
+        name: s.name,
+        medianCpuMs: Math.round(median(s.cpuMs)),
+        minCpuMs: Math.round(Math.min(...s.cpuMs)),
+        medianDealsPerSecond: Math.round(deals / (median(s.cpuMs) / 1000)),
+      })),
       speedup: Math.round((median(a.cpuMs) / median(b.cpuMs)) * 100) / 100,
     }),
   );

@@ -33,12 +33,50 @@ export function syntheticBook(openDeals: number, activityCount: number, nowMs: n
   const int = (n: number): number => Math.floor(rnd() * n);
   const conn = 'bench';
   const stageDefs = [
-    ['qualify', 0.1], ['discovery', 0.2], ['demo', 0.4], ['proposal', 0.6], ['negotiation', 0.8],
+    ['qualify', 0.1],
+    ['discovery', 0.2],
+    ['demo', 0.4],
+    ['proposal', 0.6],
+    ['negotiation', 0.8],
   ] as const;
-  const stages: Stage[] = stageDefs.map(([id, p], order) => ({ connectionId: conn, pipeline: 'default', id, label: id, order, probability: p, isClosed: false, isWon: false }));
-  stages.push({ connectionId: conn, pipeline: 'default', id: 'won', label: 'Closed Won', order: 5, probability: 1, isClosed: true, isWon: true });
-  stages.push({ connectionId: conn, pipeline: 'default', id: 'lost', label: 'Closed Lost', order: 6, probability: 0, isClosed: true, isWon: false });
-  const owners: Owner[] = Array.from({ length: 50 }, (_, i) => ({ connectionId: conn, externalId: `rep${i}`, name: `Rep ${i}`, email: null, team: `team${i % 5}`, active: true }));
+  const stages: Stage[] = stageDefs.map(([id, p], order) => ({
+    connectionId: conn,
+    pipeline: 'default',
+    id,
+    label: id,
+    order,
+    probability: p,
+    isClosed: false,
+    isWon: false,
+  }));
+  stages.push({
+    connectionId: conn,
+    pipeline: 'default',
+    id: 'won',
+    label: 'Closed Won',
+    order: 5,
+    probability: 1,
+    isClosed: true,
+    isWon: true,
+  });
+  stages.push({
+    connectionId: conn,
+    pipeline: 'default',
+    id: 'lost',
+    label: 'Closed Lost',
+    order: 6,
+    probability: 0,
+    isClosed: true,
+    isWon: false,
+  });
+  const owners: Owner[] = Array.from({ length: 50 }, (_, i) => ({
+    connectionId: conn,
+    externalId: `rep${i}`,
+    name: `Rep ${i}`,
+    email: null,
+    team: `team${i % 5}`,
+    active: true,
+  }));
   const iso = (ms: number): string => new Date(ms).toISOString();
   const isoDay = (ms: number): string => iso(ms).slice(0, 10);
   const deals: Deal[] = [];
@@ -57,12 +95,32 @@ export function syntheticBook(openDeals: number, activityCount: number, nowMs: n
     const id = `D${i}`;
     const currency = currencies[int(currencies.length)]!;
     deals.push({
-      connectionId: conn, externalId: id, name: id, ownerId: `rep${int(50)}`, accountId: `acc${int(5000)}`, accountName: null, accountIsTarget: null,
-      leadSource: ['web', 'event', 'partner', 'outbound'][int(4)]!, pipeline: 'default', stageId, amount, currency,
-      closeDate: rnd() < 0.02 ? null : isoDay(Math.min(closeMs, open ? closeMs : nowMs)), createdAt: iso(created), modifiedAt: iso(created),
-      probability: null, forecastCategory: (['pipeline', 'best_case', 'commit'] as const)[int(3)]!, nextStep: rnd() < 0.2 ? null : 'next',
-      isClosed: !open, isWon: rank === 5, stageEnteredAt: null, discountPercent: rnd() < 0.3 ? int(30) : null,
-      contactCount: int(5), lostReason: rnd() < 0.5 ? null : 'price', isDeleted: false, deletedAt: null,
+      connectionId: conn,
+      externalId: id,
+      name: id,
+      ownerId: `rep${int(50)}`,
+      accountId: `acc${int(5000)}`,
+      accountName: null,
+      accountIsTarget: null,
+      leadSource: ['web', 'event', 'partner', 'outbound'][int(4)]!,
+      pipeline: 'default',
+      stageId,
+      amount,
+      currency,
+      closeDate: rnd() < 0.02 ? null : isoDay(Math.min(closeMs, open ? closeMs : nowMs)),
+      createdAt: iso(created),
+      modifiedAt: iso(created),
+      probability: null,
+      forecastCategory: (['pipeline', 'best_case', 'commit'] as const)[int(3)]!,
+      nextStep: rnd() < 0.2 ? null : 'next',
+      isClosed: !open,
+      isWon: rank === 5,
+      stageEnteredAt: null,
+      discountPercent: rnd() < 0.3 ? int(30) : null,
+      contactCount: int(5),
+      lostReason: rnd() < 0.5 ? null : 'price',
+      isDeleted: false,
+      deletedAt: null,
     });
     // history: walk up to the current rank
     let t = created;
@@ -70,21 +128,53 @@ export function syntheticBook(openDeals: number, activityCount: number, nowMs: n
     const steps = open ? rank : 1 + int(5);
     for (let s = 0; s <= steps; s++) {
       const to = s === steps ? stageId : stageDefs[Math.min(s, 4)]![0];
-      stageChanges.push({ connectionId: conn, dealId: id, fromStageId: prev, toStageId: to, at: iso(Math.min(t, nowMs)), amount: null, closeDate: null });
+      stageChanges.push({
+        connectionId: conn,
+        dealId: id,
+        fromStageId: prev,
+        toStageId: to,
+        at: iso(Math.min(t, nowMs)),
+        amount: null,
+        closeDate: null,
+      });
       prev = to;
       t += (1 + int(20)) * DAY;
     }
     if (open && rnd() < 0.1) {
       const d0 = closeMs - 40 * DAY;
-      fieldChanges.push({ connectionId: conn, dealId: id, field: 'closeDate', oldValue: isoDay(d0), newValue: isoDay(d0 + 20 * DAY), at: iso(nowMs - int(60) * DAY) });
-      fieldChanges.push({ connectionId: conn, dealId: id, field: 'closeDate', oldValue: isoDay(d0 + 20 * DAY), newValue: isoDay(closeMs), at: iso(nowMs - int(30) * DAY) });
+      fieldChanges.push({
+        connectionId: conn,
+        dealId: id,
+        field: 'closeDate',
+        oldValue: isoDay(d0),
+        newValue: isoDay(d0 + 20 * DAY),
+        at: iso(nowMs - int(60) * DAY),
+      });
+      fieldChanges.push({
+        connectionId: conn,
+        dealId: id,
+        field: 'closeDate',
+        oldValue: isoDay(d0 + 20 * DAY),
+        newValue: isoDay(closeMs),
+        at: iso(nowMs - int(30) * DAY),
+      });
     }
     if (open) {
       for (const back of [7, 0]) {
         snapshots.push({
-          connectionId: conn, day: isoDay(nowMs - back * DAY), dealId: id, ownerId: deals[i]!.ownerId, pipeline: 'default', stageId,
-          amount: amount === null ? null : back === 7 ? amount * (rnd() < 0.05 ? 1.5 : 1) : amount, currency, closeDate: deals[i]!.closeDate,
-          probability: null, forecastCategory: null, isClosed: false, isWon: false,
+          connectionId: conn,
+          day: isoDay(nowMs - back * DAY),
+          dealId: id,
+          ownerId: deals[i]!.ownerId,
+          pipeline: 'default',
+          stageId,
+          amount: amount === null ? null : back === 7 ? amount * (rnd() < 0.05 ? 1.5 : 1) : amount,
+          currency,
+          closeDate: deals[i]!.closeDate,
+          probability: null,
+          forecastCategory: null,
+          isClosed: false,
+          isWon: false,
         });
       }
     }
@@ -96,17 +186,38 @@ export function syntheticBook(openDeals: number, activityCount: number, nowMs: n
     const at = nowMs - int(120 * DAY) + 10 * DAY * (rnd() < 0.05 ? 1 : 0);
     const type = types[int(5)]!;
     activities[i] = {
-      connectionId: conn, externalId: `A${i}`, type, direction: dirs[int(3)]!, occurredAt: iso(at), ownerId: `rep${int(50)}`,
-      dealIds: [`D${int(openDeals + closedDeals)}`], completed: type !== 'task' || rnd() < 0.7, subject: null,
-      origin: rnd() < 0.02 ? 'dealwatch' : 'crm', modifiedAt: iso(at), isDeleted: false,
+      connectionId: conn,
+      externalId: `A${i}`,
+      type,
+      direction: dirs[int(3)]!,
+      occurredAt: iso(at),
+      ownerId: `rep${int(50)}`,
+      dealIds: [`D${int(openDeals + closedDeals)}`],
+      completed: type !== 'task' || rnd() < 0.7,
+      subject: null,
+      origin: rnd() < 0.02 ? 'dealwatch' : 'crm',
+      modifiedAt: iso(at),
+      isDeleted: false,
     };
   }
   return {
     settings: {
-      connectionId: conn, timezone: 'America/New_York', reportingCurrency: 'USD', exchangeRates: { EUR: 1.1, GBP: 1.25 },
-      quotas: Object.fromEntries(owners.map((o) => [o.externalId, 500_000])), fiscalYearStartMonth: 2, rules: defaultRulesConfig(), lostReasonMapped: true,
+      connectionId: conn,
+      timezone: 'America/New_York',
+      reportingCurrency: 'USD',
+      exchangeRates: { EUR: 1.1, GBP: 1.25 },
+      quotas: Object.fromEntries(owners.map((o) => [o.externalId, 500_000])),
+      fiscalYearStartMonth: 2,
+      rules: defaultRulesConfig(),
+      lostReasonMapped: true,
     },
-    deals, activities, stageChanges, fieldChanges, stages, owners, snapshots,
+    deals,
+    activities,
+    stageChanges,
+    fieldChanges,
+    stages,
+    owners,
+    snapshots,
   };
 }
 
@@ -158,9 +269,15 @@ function main(): void {
       rulesAndScoreFirstRunMs: { wall: r(first.wallMs), cpu: r(first.cpuMs) },
       rulesAndScoreWarmMs: { wall: r(best.wallMs), cpu: r(best.cpuMs) },
       dealsPerSecond: { firstRunCpu: perSec(first.cpuMs), warmCpu: perSec(best.cpuMs), warmWall: perSec(best.wallMs) },
-      dealsPerSecondIncludingIndex: { cpu: perSec(indexed.cpuMs + benchmarks.cpuMs + first.cpuMs), wall: perSec(indexed.wallMs + benchmarks.wallMs + first.wallMs) },
+      dealsPerSecondIncludingIndex: {
+        cpu: perSec(indexed.cpuMs + benchmarks.cpuMs + first.cpuMs),
+        wall: perSec(indexed.wallMs + benchmarks.wallMs + first.wallMs),
+      },
       reportMs: { wall: r(report.wallMs), cpu: r(report.cpuMs), warmWall: r(reportWarm.wallMs), warmCpu: r(reportWarm.cpuMs) },
-      fullRunFromScratchMs: { wall: r(indexed.wallMs + benchmarks.wallMs + first.wallMs + report.wallMs), cpu: r(indexed.cpuMs + benchmarks.cpuMs + first.cpuMs + report.cpuMs) },
+      fullRunFromScratchMs: {
+        wall: r(indexed.wallMs + benchmarks.wallMs + first.wallMs + report.wallMs),
+        cpu: r(indexed.cpuMs + benchmarks.cpuMs + first.cpuMs + report.cpuMs),
+      },
       loadAverage: os.loadavg().map((x) => Math.round(x * 10) / 10),
       cpus: os.cpus().length,
       calibration,

@@ -22,7 +22,11 @@ const silent = silentLogger();
 type Scenario = 'alone' | 'beside-big' | 'beside-big-fifo';
 
 async function scenario(name: Scenario): Promise<{ scenario: Scenario; smallWaitMs: number[]; maxMs: number; meanMs: number }> {
-  const queues = await QueueSystem.open({ backend: { kind: 'redis', url: REDIS_URL }, prefix: uniqueName('{dwbenchfair}'), logger: silent });
+  const queues = await QueueSystem.open({
+    backend: { kind: 'redis', url: REDIS_URL },
+    prefix: uniqueName('{dwbenchfair}'),
+    logger: silent,
+  });
   const startedAt = new Map<string, number>();
   const unused = () => Promise.reject(new Error('not in this benchmark'));
   const handlers: JobHandlers = {
@@ -36,7 +40,13 @@ async function scenario(name: Scenario): Promise<{ scenario: Scenario; smallWait
       return { connectionId: p.connectionId, scored: p.dealIds.length, opened: 0, resolved: 0, followUps: [] };
     },
   };
-  const chunk = (connectionId: string, index: number): JobInput<'score'> => ({ connectionId, dealIds: [`${connectionId}-${index}`], runId: 1, runStartedAt: '2026-12-01T00:00:00.000Z', chunk: index });
+  const chunk = (connectionId: string, index: number): JobInput<'score'> => ({
+    connectionId,
+    dealIds: [`${connectionId}-${index}`],
+    runId: 1,
+    runStartedAt: '2026-12-01T00:00:00.000Z',
+    chunk: index,
+  });
   try {
     if (name !== 'alone') {
       const big = Array.from({ length: BIG_CHUNKS }, (_, i) => chunk('big', i));
@@ -58,7 +68,12 @@ async function scenario(name: Scenario): Promise<{ scenario: Scenario; smallWait
     while ([...asked.keys()].some((id) => !startedAt.has(id))) await sleep(20);
     await group.close({ graceMs: 0 });
     const waits = [...asked].map(([id, at]) => startedAt.get(id)! - at);
-    return { scenario: name, smallWaitMs: waits, maxMs: Math.max(...waits), meanMs: Math.round(waits.reduce((a, b) => a + b, 0) / waits.length) };
+    return {
+      scenario: name,
+      smallWaitMs: waits,
+      maxMs: Math.max(...waits),
+      meanMs: Math.round(waits.reduce((a, b) => a + b, 0) / waits.length),
+    };
   } finally {
     await queues.obliterate().catch(() => undefined);
     await queues.close();
@@ -71,4 +86,6 @@ for (const name of ['alone', 'beside-big', 'beside-big-fifo'] as const) {
   console.error(`${name}: small connections waited ${result.smallWaitMs.join(', ')} ms (max ${result.maxMs})`);
   results.push(result);
 }
-console.log(JSON.stringify({ bench: 'fair-turns', chunkMs: CHUNK_MS, bigChunks: BIG_CHUNKS, smallConnections: SMALL, scoreSlots: 2, results }));
+console.log(
+  JSON.stringify({ bench: 'fair-turns', chunkMs: CHUNK_MS, bigChunks: BIG_CHUNKS, smallConnections: SMALL, scoreSlots: 2, results }),
+);

@@ -47,16 +47,23 @@ export async function openFastPath(options: { deals: number }) {
   });
   const dataDir = mkdtempSync(path.join(tmpdir(), 'dw-bench-wh-'));
   const store = await openStore({ databaseUrl: process.env.DATABASE_URL || undefined, dataDir, schema: `dw_bench_wh_${process.pid}` });
-  const settings = [
-    sandboxHubSpotConnection(sandbox.hubspot, 'hs', { writeback: 'on', rateLimit: { requests: 10_000, perMs: 1_000 } }),
-  ];
+  const settings = [sandboxHubSpotConnection(sandbox.hubspot, 'hs', { writeback: 'on', rateLimit: { requests: 10_000, perMs: 1_000 } })];
   await store.connections.upsertFromConfig(settings);
   const logger = silentLogger();
-  const pipeline = await openPipeline({ store, connections: settings, logger, redisUrl: process.env.REDIS_URL || undefined, prefix: `{dw-bench-wh-${process.pid}}` });
+  const pipeline = await openPipeline({
+    store,
+    connections: settings,
+    logger,
+    redisUrl: process.env.REDIS_URL || undefined,
+    prefix: `{dw-bench-wh-${process.pid}}`,
+  });
   // What an install gets: the default concurrency, or DEALWATCH_CONCURRENCY as `start` and `worker` read it.
   pipeline.startWorkers({ concurrency: concurrencyFromEnv(process.env.DEALWATCH_CONCURRENCY) });
   const config = { ...parseConfig({ publicUrl, connections: [] }, { PORT: String(port) }), connections: settings, configPath: null };
-  const server = await startServer(serverDepsFrom(config, { store, queues: pipeline.queues, logger: pino({ level: 'silent' }) }), { host: '127.0.0.1', port });
+  const server = await startServer(serverDepsFrom(config, { store, queues: pipeline.queues, logger: pino({ level: 'silent' }) }), {
+    host: '127.0.0.1',
+    port,
+  });
 
   const initial = await pipeline.queues.enqueue('sync', { connectionId: 'hs', mode: 'full', trigger: 'bench' });
   await pipeline.queues.waitForAll(initial, { timeoutMs: 600_000 });
@@ -93,7 +100,9 @@ export async function openFastPath(options: { deals: number }) {
       processing: jobs.map((j) => (j.finishedOn ?? 0) - (j.processedOn ?? 0)),
     };
     const deliveries = await sandbox.get<{ ok: boolean; events: number }[]>('/deliveries');
-    const calls = await sandbox.get<{ calls: { status: number; method: string; endpoint: string }[] }>('/calls?provider=hubspot&limit=1000000');
+    const calls = await sandbox.get<{ calls: { status: number; method: string; endpoint: string }[] }>(
+      '/calls?provider=hubspot&limit=1000000',
+    );
     // What dealwatch stored for each deal against the stage the sandbox holds last: a lost event shows here.
     let staleDeals = 0;
     for (const [dealId, stageId] of current) {

@@ -48,7 +48,8 @@ export function calibrateHost(): HostCalibration {
   };
 }
 
-if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop() ?? '')) console.log(JSON.stringify({ bench: 'host', ...calibrateHost() }));
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop() ?? ''))
+  console.log(JSON.stringify({ bench: 'host', ...calibrateHost() }));
 
 /** The fixed-loop part of {@link calibrateHost} (benches that print load and calibration apart). */
 export function hostCalibration(): { loop2e8CpuMs: number; alloc1e6CpuMs: number } {

@@ -28,14 +28,23 @@ if (!(await postgresAvailable()) || !(await redisAvailable())) {
   process.exit(1);
 }
 
-const connection = HubSpotConnection.parse({ id: c, provider: 'hubspot', accessToken: 'pat-bench', portalId: 1234, teams: { east: ['o0', 'o1', 'o2'], west: ['o3', 'o4'] } });
+const connection = HubSpotConnection.parse({
+  id: c,
+  provider: 'hubspot',
+  accessToken: 'pat-bench',
+  portalId: 1234,
+  teams: { east: ['o0', 'o1', 'o2'], west: ['o3', 'o4'] },
+});
 const schema = uniqueName('dw_bench_pages');
 const store = await openStore({ databaseUrl: POSTGRES_URL, schema });
 const loadAverageBefore = loadavg().map((x) => Math.round(x * 10) / 10);
 let app: Awaited<ReturnType<typeof buildTestApp>> | undefined;
 try {
   await store.connections.upsertFromConfig([connection]);
-  await store.owners.upsertMany(c, Array.from({ length: 12 }, (_, i) => owner(c, `o${i}`, { name: `Rep ${i}` })));
+  await store.owners.upsertMany(
+    c,
+    Array.from({ length: 12 }, (_, i) => owner(c, `o${i}`, { name: `Rep ${i}` })),
+  );
   const stageList = stages(c);
   await store.stages.replace(c, stageList);
   const openStages = stageList.filter((s) => !s.isClosed).map((s) => s.id);
@@ -53,17 +62,34 @@ try {
       });
     });
     await store.deals.upsertPage(c, page);
-    await store.scores.upsertMany(c, page.map((d, k) => score(c, d.externalId, (start + k) % 101, bands[(start + k) % 3]!)), '2026-11-20T00:00:00Z');
+    await store.scores.upsertMany(
+      c,
+      page.map((d, k) => score(c, d.externalId, (start + k) % 101, bands[(start + k) % 3]!)),
+      '2026-11-20T00:00:00Z',
+    );
     const flagged = page.filter((_, k) => (start + k) % 5 === 0);
     await store.findings.applyDiff(
       c,
-      { opened: flagged.map((d) => ({ finding: finding(c, d.externalId, 'stale_deal'), annotationKey: `${c}:${d.externalId}:stale_deal:1` })), stillOpen: [], resolved: [] },
+      {
+        opened: flagged.map((d) => ({
+          finding: finding(c, d.externalId, 'stale_deal'),
+          annotationKey: `${c}:${d.externalId}:stale_deal:1`,
+        })),
+        stillOpen: [],
+        resolved: [],
+      },
       '2026-11-20T00:00:00Z',
     );
   }
   const counts = await store.deals.count(c);
   const connections = directoryOf([connection]);
-  app = await buildTestApp({ connections: [connection], store, reviews: createReviewService({ store, connections }), options: { apiTokens: [TOKEN], publicUrl: 'http://127.0.0.1' }, clock: () => new Date('2026-06-15T09:00:00Z') });
+  app = await buildTestApp({
+    connections: [connection],
+    store,
+    reviews: createReviewService({ store, connections }),
+    options: { apiTokens: [TOKEN], publicUrl: 'http://127.0.0.1' },
+    clock: () => new Date('2026-06-15T09:00:00Z'),
+  });
   const base = await app.app.listen({ host: '127.0.0.1', port: 0 });
 
   // Sign in as a browser does: the form's CSRF token, then the session cookie.

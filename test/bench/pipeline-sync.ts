@@ -25,17 +25,35 @@ const deals = Number(args.find((a) => /^\d+$/.test(a)) ?? 10_000);
 const rateLimited = !args.includes('--no-rate-limit');
 
 const started = Date.now();
-const sandbox = await startSandbox({ deals, seed: 3, rateLimit: rateLimited, hubspotCustomProperties: ['dealwatch_score', 'dealwatch_flags'] });
+const sandbox = await startSandbox({
+  deals,
+  seed: 3,
+  rateLimit: rateLimited,
+  hubspotCustomProperties: ['dealwatch_score', 'dealwatch_flags'],
+});
 const generatedSeconds = (Date.now() - started) / 1000;
 const dataDir = mkdtempSync(path.join(tmpdir(), 'dw-bench-'));
 const store = await openStore({ databaseUrl: process.env.DATABASE_URL || undefined, dataDir, schema: `dw_bench_${process.pid}` });
 const unlimited = rateLimited ? {} : { rateLimit: { requests: 10_000, perMs: 1_000 } };
 const connections = [
-  ConnectionSettings.parse({ id: 'hs', provider: 'hubspot', accessToken: sandbox.hubspot.accessToken, baseUrl: sandbox.hubspot.baseUrl, writeback: 'on', ...unlimited }),
+  ConnectionSettings.parse({
+    id: 'hs',
+    provider: 'hubspot',
+    accessToken: sandbox.hubspot.accessToken,
+    baseUrl: sandbox.hubspot.baseUrl,
+    writeback: 'on',
+    ...unlimited,
+  }),
   sandboxSalesforceConnection(sandbox, 'sf', { writeback: 'on', ...unlimited }),
 ];
 await store.connections.upsertFromConfig(connections);
-const pipeline = await openPipeline({ store, connections, logger: silentLogger(), redisUrl: process.env.REDIS_URL || undefined, prefix: `{dw-bench-${process.pid}}` });
+const pipeline = await openPipeline({
+  store,
+  connections,
+  logger: silentLogger(),
+  redisUrl: process.env.REDIS_URL || undefined,
+  prefix: `{dw-bench-${process.pid}}`,
+});
 pipeline.startWorkers();
 
 let peakRss = process.memoryUsage().rss;
@@ -47,7 +65,16 @@ await Promise.all(
     const c0 = Date.now();
     const job = await pipeline.queues.enqueue('sync', { connectionId: c.id, mode: 'full', trigger: 'bench' });
     const s = summarize(c.id, await pipeline.queues.waitForAll(job, { timeoutMs: 3 * 3600_000 }));
-    results[c.id] = { seconds: (Date.now() - c0) / 1000, status: s.status, deals: s.deals, activities: s.activities, apiCalls: s.apiCalls, findingsOpened: s.findings.opened, annotations: s.annotations, failures: s.failures.length };
+    results[c.id] = {
+      seconds: (Date.now() - c0) / 1000,
+      status: s.status,
+      deals: s.deals,
+      activities: s.activities,
+      apiCalls: s.apiCalls,
+      findingsOpened: s.findings.opened,
+      annotations: s.annotations,
+      failures: s.failures.length,
+    };
   }),
 );
 const seconds = (Date.now() - t0) / 1000;

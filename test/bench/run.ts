@@ -104,5 +104,17 @@ for (const bench of todo) {
   summary[bench.name] = { command, host, exitCode: code, result: lastJson };
   if (code !== 0) failed++;
 }
-console.log(JSON.stringify({ summary, env: { DATABASE_URL: process.env.DATABASE_URL ? 'set' : 'unset (embedded PGlite)', REDIS_URL: process.env.REDIS_URL ? 'set' : 'unset (PostgreSQL-backend queues)' } }, null, 2));
+console.log(
+  JSON.stringify(
+    {
+      summary,
+      env: {
+        DATABASE_URL: process.env.DATABASE_URL ? 'set' : 'unset (embedded PGlite)',
+        REDIS_URL: process.env.REDIS_URL ? 'set' : 'unset (PostgreSQL-backend queues)',
+      },
+    },
+    null,
+    2,
+  ),
+);
 process.exitCode = failed ? 1 : 0;

@@ -33,7 +33,9 @@ export async function spawnSandbox(options: SandboxProcessOptions): Promise<Runn
   if (!options.rateLimit) args.push('--no-rate-limit');
   if (options.webhookUrl) args.push('--webhook-url', options.webhookUrl);
   // A 100,000-deal book for each provider is beyond Node's default heap.
-  const child = spawn(process.execPath, ['--max-old-space-size=8192', '--import', 'tsx', cli, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--max-old-space-size=8192', '--import', 'tsx', cli, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const lines = createInterface({ input: child.stdout! });
   for await (const line of lines) {
     if (!line.startsWith('{')) continue;
@@ -51,6 +53,10 @@ export async function stopSandbox(sandbox: RunningSandbox): Promise<void> {
 
 /** POSTs to the sandbox's admin surface; throws on a non-2xx answer. */
 export async function sandboxAdmin(sandbox: SandboxReadyLine, path: string, body: unknown): Promise<void> {
-  const response = await fetch(`${sandbox.admin}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(`${sandbox.admin}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   if (!response.ok) throw new Error(`sandbox admin ${path}: ${response.status} ${await response.text()}`);
 }

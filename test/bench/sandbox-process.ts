@@ -18,7 +18,10 @@ export interface SandboxProcess {
   close(): Promise<void>;
 }
 
-type ChildOptions = Pick<SandboxOptions, 'deals' | 'seed' | 'rateLimit' | 'webhookUrl' | 'deliveryBatchDelayMs' | 'hubspotCustomProperties' | 'latencyMs'>;
+type ChildOptions = Pick<
+  SandboxOptions,
+  'deals' | 'seed' | 'rateLimit' | 'webhookUrl' | 'deliveryBatchDelayMs' | 'hubspotCustomProperties' | 'latencyMs'
+>;
 
 export async function spawnSandboxProcess(options: ChildOptions): Promise<SandboxProcess> {
   const script = fileURLToPath(import.meta.url);

@@ -29,7 +29,15 @@ import { openPipeline, type PipelineRuntime } from '../../jobs/runtime.js';
 import { ConnectionSettings } from '../../src/domain/model/index.js';
 import type { QueueName } from '../../src/queue/index.js';
 import { openStore, type Store } from '../../src/store/index.js';
-import { apiClient, cliEnv, createDatabase, pollJob, runDealwatch, spawnDealwatch, type DealwatchProcess } from '../integration/pipeline/dealwatch-process.js';
+import {
+  apiClient,
+  cliEnv,
+  createDatabase,
+  pollJob,
+  runDealwatch,
+  spawnDealwatch,
+  type DealwatchProcess,
+} from '../integration/pipeline/dealwatch-process.js';
 import { silentLogger } from '../integration/pipeline/harness.js';
 import { sandboxHubSpotConnection } from '../support/sandbox-connections.js';
 import { deleteRedisKeys, REDIS_URL, uniqueName } from '../support/services.js';
@@ -45,7 +53,8 @@ function listOption(name: string, fallback: number[]): number[] {
   const value = args[i + 1] ?? '';
   if (value === 'none') return [];
   const list = value.split(',').map(Number);
-  if (list.length === 0 || list.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`${name}: expected whole numbers separated by commas, or none`);
+  if (list.length === 0 || list.some((n) => !Number.isInteger(n) || n < 1))
+    throw new Error(`${name}: expected whole numbers separated by commas, or none`);
   return list;
 }
 const SIZES = listOption('--sizes', [10_000, 30_000, 100_000]).sort((a, b) => a - b);
@@ -90,7 +99,10 @@ function sampleDatabaseCpu(databaseUrl: string): { stop(): Promise<number> } {
   const loop = (async () => {
     await connected;
     while (!stopped) {
-      const { rows } = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name]);
+      const { rows } = await admin.query<{ pid: number }>(
+        'SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+        [name],
+      );
       for (const { pid } of rows) {
         const ticks = cpuTicksOf(pid);
         if (ticks === null) continue;
@@ -129,7 +141,14 @@ async function newInstall(sandbox: RunningSandbox, vars: Record<string, string> 
   const settings = sandboxHubSpotConnection(sandbox.hubspot, 'hs', { writeback: 'on', rateLimit: { requests: 1_000_000, perMs: 1_000 } });
   const config = path.join(dir, 'dealwatch.json');
   writeFileSync(config, JSON.stringify({ connections: [settings] }));
-  const env = cliEnv({ DEALWATCH_CONFIG: config, DATABASE_URL: db.url, REDIS_URL, DEALWATCH_QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn', ...vars });
+  const env = cliEnv({
+    DEALWATCH_CONFIG: config,
+    DATABASE_URL: db.url,
+    REDIS_URL,
+    DEALWATCH_QUEUE_PREFIX: prefix,
+    LOG_LEVEL: 'warn',
+    ...vars,
+  });
   const migrated = await runDealwatch(['migrate'], env);
   if (migrated.code !== 0) throw new Error(`dealwatch migrate exited ${migrated.code}: ${migrated.stderr.slice(-2000)}`);
   return {
@@ -183,13 +202,19 @@ async function fullSync(deals: number): Promise<SizeFigures> {
     const memory = sampleMemory();
     const databaseCpu = sampleDatabaseCpu(install.databaseUrl);
     const started = performance.now();
-    const run = await runDealwatch(['sync', 'hs', '--full', '--wait', '--json'], install.env, (child) => memory.track(child.pid), NODE_FLAGS);
+    const run = await runDealwatch(
+      ['sync', 'hs', '--full', '--wait', '--json'],
+      install.env,
+      (child) => memory.track(child.pid),
+      NODE_FLAGS,
+    );
     const elapsed = performance.now() - started;
     const peakRss = memory.stop();
     const postgresCpu = await databaseCpu.stop();
     if (LOG_FILE) writeFileSync(`${LOG_FILE}.${deals}`, run.stderr);
     const line = run.stdout.split('\n').find((l) => l.startsWith('{"connection"'));
-    if (run.code !== 0 || !line) throw new Error(`dealwatch sync exited ${run.code}:\n${run.stdout.slice(-2000)}\n${run.stderr.slice(-2000)}`);
+    if (run.code !== 0 || !line)
+      throw new Error(`dealwatch sync exited ${run.code}:\n${run.stdout.slice(-2000)}\n${run.stderr.slice(-2000)}`);
     const outcome = JSON.parse(line) as SyncOutcome;
     if (outcome.status !== 'ok' || outcome.failedWrites > 0) throw new Error(`the sync did not finish cleanly: ${line}`);
     const figures = {
@@ -222,7 +247,9 @@ async function idle(pipeline: PipelineRuntime, queues: QueueName[], timeoutMs: n
   while (quiet < 2) {
     if (Date.now() > deadline) throw new Error(`the ${queues.join(', ')} queues did not drain in ${timeoutMs} ms`);
     const counts = await pipeline.queues.counts();
-    const busy = queues.some((q) => (counts[q].waiting ?? 0) + (counts[q].active ?? 0) + (counts[q].delayed ?? 0) + (counts[q].prioritized ?? 0) > 0);
+    const busy = queues.some(
+      (q) => (counts[q].waiting ?? 0) + (counts[q].active ?? 0) + (counts[q].delayed ?? 0) + (counts[q].prioritized ?? 0) > 0,
+    );
     quiet = busy ? 0 : quiet + 1;
     await sleep(500);
   }
@@ -254,7 +281,15 @@ interface WorkerFigures {
   workers: number;
   fullSyncSeconds: number;
   score: { deals: number; jobs: number; seconds: number; dealsPerSecond: number };
-  events: { stageChanges: number; handled: number; failed: number; seconds: number; perSecond: number; p50Ms: number | null; p95Ms: number | null };
+  events: {
+    stageChanges: number;
+    handled: number;
+    failed: number;
+    seconds: number;
+    perSecond: number;
+    p50Ms: number | null;
+    p95Ms: number | null;
+  };
   peakRss: MemoryPeak;
   loadAverageBefore: number[];
 }
@@ -282,7 +317,13 @@ async function withWorkers(workers: number): Promise<WorkerFigures> {
     }
     // The bench reads the queues (job timestamps) and the store (deals to move); it runs no job.
     store = await openStore({ databaseUrl: install.databaseUrl, migrate: false });
-    pipeline = await openPipeline({ store, connections: [install.settings], logger: silentLogger(), redisUrl: REDIS_URL, prefix: install.prefix });
+    pipeline = await openPipeline({
+      store,
+      connections: [install.settings],
+      logger: silentLogger(),
+      redisUrl: REDIS_URL,
+      prefix: install.prefix,
+    });
     const loadAverageBefore = loadAverage();
 
     const api = apiClient(serve.url!, TOKEN);
@@ -293,7 +334,8 @@ async function withWorkers(workers: number): Promise<WorkerFigures> {
     await idle(pipeline, ['score', 'writeback'], 3_600_000);
     const fullSyncMs = Date.now() - syncStarted;
     const counts = await pipeline.queues.counts();
-    if ((counts.score.failed ?? 0) + (counts.writeback.failed ?? 0) > 0) throw new Error(`failed jobs after the full sync: ${JSON.stringify(counts)}`);
+    if ((counts.score.failed ?? 0) + (counts.writeback.failed ?? 0) > 0)
+      throw new Error(`failed jobs after the full sync: ${JSON.stringify(counts)}`);
     const scoreJobs = await pipeline.queues.queue('score').getJobs(['completed'], 0, -1);
     const scored = scoreJobs.reduce((n, j) => n + (j.data as { dealIds: string[] }).dealIds.length, 0);
     const scoreMs = Math.max(...scoreJobs.map((j) => j.finishedOn ?? 0)) - Math.min(...scoreJobs.map((j) => j.processedOn ?? Infinity));
@@ -316,7 +358,15 @@ async function withWorkers(workers: number): Promise<WorkerFigures> {
       workers,
       fullSyncSeconds: seconds(fullSyncMs),
       score: { deals: scored, jobs: scoreJobs.length, seconds: seconds(scoreMs), dealsPerSecond: Math.round(scored / (scoreMs / 1000)) },
-      events: { stageChanges: changes, handled: handled.length, failed, seconds: seconds(eventsMs), perSecond: Math.round(handled.length / (eventsMs / 1000)), p50Ms: at(0.5), p95Ms: at(0.95) },
+      events: {
+        stageChanges: changes,
+        handled: handled.length,
+        failed,
+        seconds: seconds(eventsMs),
+        perSecond: Math.round(handled.length / (eventsMs / 1000)),
+        p50Ms: at(0.5),
+        p95Ms: at(0.95),
+      },
       peakRss: memory.peak(),
       loadAverageBefore,
     };

@@ -36,7 +36,17 @@ await Promise.all(moves);
 const firedInMs = Date.now() - t0;
 await bench.settle(300_000);
 const result = await bench.results();
-console.log(JSON.stringify({ bench: 'webhook-burst', stageChanges: fired, distinctDeals: targets.length, firedInMs, eventsLost: fired - result.eventsHandled, ...result, host }));
+console.log(
+  JSON.stringify({
+    bench: 'webhook-burst',
+    stageChanges: fired,
+    distinctDeals: targets.length,
+    firedInMs,
+    eventsLost: fired - result.eventsHandled,
+    ...result,
+    host,
+  }),
+);
 await bench.close();
 // Each stage change is one webhook event: one not handled by now is lost (or its delivery never got through).
 const eventsLost = fired - result.eventsHandled;

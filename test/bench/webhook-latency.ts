@@ -35,7 +35,17 @@ await new Promise<void>((resolve) => {
 await Promise.all(moves);
 await bench.settle(120_000);
 const result = await bench.results();
-console.log(JSON.stringify({ bench: 'webhook-latency', eventsPerSecond: rate, seconds, stageChanges: fired, eventsLost: fired - result.eventsHandled, ...result, host }));
+console.log(
+  JSON.stringify({
+    bench: 'webhook-latency',
+    eventsPerSecond: rate,
+    seconds,
+    stageChanges: fired,
+    eventsLost: fired - result.eventsHandled,
+    ...result,
+    host,
+  }),
+);
 await bench.close();
 // Each stage change is one webhook event: one not handled by now is lost (or its delivery never got through).
 const eventsLost = fired - result.eventsHandled;

@@ -98,13 +98,18 @@ function deliveries(count: number): { body: string; headers: Record<string, stri
       },
     ]);
     const signature = createHmac('sha256', SECRET).update(`POST${PUBLIC_URL}/webhooks/hubspot${body}${ts}`).digest('base64');
-    return { body, headers: { 'content-type': 'application/json', 'x-hubspot-signature-v3': signature, 'x-hubspot-request-timestamp': ts } };
+    return {
+      body,
+      headers: { 'content-type': 'application/json', 'x-hubspot-signature-v3': signature, 'x-hubspot-request-timestamp': ts },
+    };
   });
 }
 
 /** Upper bound of the bucket that holds quantile `q` of a prom-client histogram, in ms. */
 function histogramQuantileMs(text: string, name: string, labels: string, q: number): number | null {
-  const buckets = [...text.matchAll(new RegExp(`^${name}_bucket\\{le="([^"]+)",[^}]*${labels.replaceAll('/', '\\/')}[^}]*\\} (\\d+)$`, 'gm'))].map((m) => ({
+  const buckets = [
+    ...text.matchAll(new RegExp(`^${name}_bucket\\{le="([^"]+)",[^}]*${labels.replaceAll('/', '\\/')}[^}]*\\} (\\d+)$`, 'gm')),
+  ].map((m) => ({
     le: m[1] === '+Inf' ? Infinity : Number(m[1]),
     count: Number(m[2]),
   }));
@@ -120,7 +125,9 @@ async function main(): Promise<void> {
     ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
     ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : []),
   ];
-  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', fileURLToPath(import.meta.url), '--serve', prefix], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', fileURLToPath(import.meta.url), '--serve', prefix], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const url = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', (line) => resolve((JSON.parse(line) as { url: string }).url));
     child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
@@ -148,9 +155,16 @@ async function main(): Promise<void> {
   // Requests still in flight when autocannon stops may land after it; let them settle.
   await new Promise((r) => setTimeout(r, 1_000));
   const metrics = await (await fetch(`${url}/metrics`)).text();
-  const accepted = Number(/dealwatch_webhook_events_total\{provider="hubspot",outcome="accepted",reason="none"\} (\d+)/.exec(metrics)?.[1] ?? 0);
+  const accepted = Number(
+    /dealwatch_webhook_events_total\{provider="hubspot",outcome="accepted",reason="none"\} (\d+)/.exec(metrics)?.[1] ?? 0,
+  );
   const duplicates = Number(/outcome="duplicate",reason="duplicate"\} (\d+)/.exec(metrics)?.[1] ?? 0);
-  const serverP99Ms = histogramQuantileMs(metrics, 'dealwatch_http_request_duration_seconds', 'route="/webhooks/hubspot",status="200"', 0.99);
+  const serverP99Ms = histogramQuantileMs(
+    metrics,
+    'dealwatch_http_request_duration_seconds',
+    'route="/webhooks/hubspot",status="200"',
+    0.99,
+  );
   const queues = await QueueSystem.open({ backend: { kind: 'redis', url: REDIS_URL }, prefix, logger: pino({ level: 'warn' }) });
   const queued = await queues.queue('events').count();
 
@@ -184,7 +198,13 @@ async function main(): Promise<void> {
   await queues.close();
   // Every event the client sent and the server took is in the queue exactly once.
   const pass =
-    figures.latencyMs.p99 < 50 && figures.non2xx === 0 && figures.errors === 0 && figures.lost === 0 && duplicates === 0 && queued >= figures.ok2xx && queued <= next;
+    figures.latencyMs.p99 < 50 &&
+    figures.non2xx === 0 &&
+    figures.errors === 0 &&
+    figures.lost === 0 &&
+    duplicates === 0 &&
+    queued >= figures.ok2xx &&
+    queued <= next;
   process.exitCode = pass ? 0 : 1;
 }
 

@@ -17,8 +17,20 @@ import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 
 /** The rules the generator plants problems for (sorted). */
 const PLANTED_RULES = [
-  'activity_not_logged', 'amount_decreased', 'close_date_passed', 'close_date_pushed', 'discount_over_limit', 'missing_amount', 'missing_close_date',
-  'missing_next_step', 'no_next_activity', 'single_threaded', 'stage_regressed', 'stage_skipped', 'stale_deal', 'stuck_in_stage',
+  'activity_not_logged',
+  'amount_decreased',
+  'close_date_passed',
+  'close_date_pushed',
+  'discount_over_limit',
+  'missing_amount',
+  'missing_close_date',
+  'missing_next_step',
+  'no_next_activity',
+  'single_threaded',
+  'stage_regressed',
+  'stage_skipped',
+  'stale_deal',
+  'stuck_in_stage',
 ];
 const noopGate = { take: () => Promise.resolve() };
 const logger = pino({ level: 'silent' });
@@ -71,12 +83,25 @@ function score(input: EngineInput, planted: Record<string, string[]>, healthy: s
   }
   const rules = new Set([...Object.values(planted).flat(), ...flaggedBy.keys()]);
   const table: RuleScore[] = [...rules].sort().map((rule) => {
-    const truth = new Set(Object.entries(planted).filter(([, p]) => p.includes(rule)).map(([id]) => id));
+    const truth = new Set(
+      Object.entries(planted)
+        .filter(([, p]) => p.includes(rule))
+        .map(([id]) => id),
+    );
     const got = flaggedBy.get(rule) ?? new Set<string>();
     const tp = [...got].filter((id) => truth.has(id)).length;
-    return { rule, planted: truth.size, flagged: got.size, truePositives: tp, precision: got.size ? tp / got.size : null, recall: truth.size ? tp / truth.size : null };
+    return {
+      rule,
+      planted: truth.size,
+      flagged: got.size,
+      truePositives: tp,
+      precision: got.size ? tp / got.size : null,
+      recall: truth.size ? tp / truth.size : null,
+    };
   });
-  const healthyFlagged = healthy.filter((id) => ev.findingsByDeal.has(id)).map((id) => ({ id, rules: ev.findingsByDeal.get(id)!.map((f) => f.ruleId) }));
+  const healthyFlagged = healthy
+    .filter((id) => ev.findingsByDeal.has(id))
+    .map((id) => ({ id, rules: ev.findingsByDeal.get(id)!.map((f) => f.ruleId) }));
   const missed = Object.entries(planted).flatMap(([id, rules]) => rules.filter((r) => !flaggedBy.get(r)?.has(id)).map((r) => `${id}:${r}`));
   return { table, healthyFlagged, missed };
 }
@@ -91,7 +116,12 @@ afterAll(async () => {
 
 describe('engine precision and recall on the sandbox book', () => {
   it('HubSpot: every planted problem is flagged by its rule, healthy deals are clean', async () => {
-    const conn = HubSpotConnection.parse({ id: 'hs-precision', provider: 'hubspot', accessToken: sandbox.hubspot.accessToken, baseUrl: sandbox.hubspot.baseUrl });
+    const conn = HubSpotConnection.parse({
+      id: 'hs-precision',
+      provider: 'hubspot',
+      accessToken: sandbox.hubspot.accessToken,
+      baseUrl: sandbox.hubspot.baseUrl,
+    });
     const connector = new HubSpotConnector(conn, { rateGate: noopGate, logger }, { now: () => sandbox.now() });
     const input = await load(connector, conn);
     const planted = sandbox.planted.hubspot;
@@ -103,7 +133,8 @@ describe('engine precision and recall on the sandbox book', () => {
     expect(planted.healthy.length).toBeGreaterThan(0);
     expect(r.missed).toEqual([]);
     expect(r.healthyFlagged).toEqual([]);
-    for (const row of r.table) expect({ rule: row.rule, recall: row.recall, precision: row.precision }).toEqual({ rule: row.rule, recall: 1, precision: 1 });
+    for (const row of r.table)
+      expect({ rule: row.rule, recall: row.recall, precision: row.precision }).toEqual({ rule: row.rule, recall: 1, precision: 1 });
   });
 
   it('Salesforce: every planted problem is flagged by its rule, healthy deals are clean', async () => {
@@ -114,10 +145,13 @@ describe('engine precision and recall on the sandbox book', () => {
     const r = score(input, planted.deals, planted.healthy, sandbox.now());
     console.log(`engine precision/recall (salesforce)\n${JSON.stringify(r.table, null, 1)}`);
     // Every rule but missing_close_date (CloseDate is required on a Salesforce Opportunity).
-    expect(r.table.filter((row) => row.planted > 0).map((row) => row.rule)).toEqual(PLANTED_RULES.filter((rule) => rule !== 'missing_close_date'));
+    expect(r.table.filter((row) => row.planted > 0).map((row) => row.rule)).toEqual(
+      PLANTED_RULES.filter((rule) => rule !== 'missing_close_date'),
+    );
     expect(planted.healthy.length).toBeGreaterThan(0);
     expect(r.missed).toEqual([]);
     expect(r.healthyFlagged).toEqual([]);
-    for (const row of r.table) expect({ rule: row.rule, recall: row.recall, precision: row.precision }).toEqual({ rule: row.rule, recall: 1, precision: 1 });
+    for (const row of r.table)
+      expect({ rule: row.rule, recall: row.recall, precision: row.precision }).toEqual({ rule: row.rule, recall: 1, precision: 1 });
   });
 });

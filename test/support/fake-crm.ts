@@ -6,7 +6,15 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { ConnectionBase, type Activity, type ConnectionSettings, type Deal, type Owner, type Provider, type Stage } from '../../src/domain/model/index.js';
+import {
+  ConnectionBase,
+  type Activity,
+  type ConnectionSettings,
+  type Deal,
+  type Owner,
+  type Provider,
+  type Stage,
+} from '../../src/domain/model/index.js';
 import type {
   AnnotationBatch,
   AnnotationResult,
@@ -111,20 +119,25 @@ class FakeCrmConnector implements CrmConnector {
   async annotate(batch: AnnotationBatch): Promise<AnnotationResult> {
     this.calls += 1;
     this.state.batches.push(Math.max(batch.fields.length, batch.warnings.length));
-    const fields = new Map(batch.fields.map((f) => {
-      this.state.writes.push({ kind: 'field', dealId: f.dealId, text: `${f.score} ${f.flags.join(';')}` });
-      return [f.dealId, { ok: true as const, externalId: null }];
-    }));
-    const warnings = new Map(batch.warnings.map((w) => {
-      this.state.writes.push({ kind: 'note', dealId: w.dealId, key: w.key, text: w.body });
-      return [w.key, { ok: true as const, externalId: w.externalId ?? `note-${w.key}` }];
-    }));
+    const fields = new Map(
+      batch.fields.map((f) => {
+        this.state.writes.push({ kind: 'field', dealId: f.dealId, text: `${f.score} ${f.flags.join(';')}` });
+        return [f.dealId, { ok: true as const, externalId: null }];
+      }),
+    );
+    const warnings = new Map(
+      batch.warnings.map((w) => {
+        this.state.writes.push({ kind: 'note', dealId: w.dealId, key: w.key, text: w.body });
+        return [w.key, { ok: true as const, externalId: w.externalId ?? `note-${w.key}` }];
+      }),
+    );
     return { fields, warnings, warningKind: 'note' };
   }
   async findWarnings(keys: string[]): Promise<Map<string, string>> {
     this.calls += 1;
     const found = new Map<string, string>();
-    for (const w of this.state.writes) if (w.kind === 'note' && w.key !== undefined && keys.includes(w.key)) found.set(w.key, `note-${w.key}`);
+    for (const w of this.state.writes)
+      if (w.kind === 'note' && w.key !== undefined && keys.includes(w.key)) found.set(w.key, `note-${w.key}`);
     return found;
   }
   async doctor() {
@@ -158,7 +171,14 @@ export const fakeCrmDescriptor: ProviderDescriptor<FakeCrmConnection> = {
     },
     parse(request: WebhookRequest): WebhookEvent[] {
       const events = JSON.parse(request.rawBody.toString('utf8')) as { id: string; dealId: string; at: string }[];
-      return events.map((e) => ({ connectionId: settings.id, eventId: e.id, dealId: e.dealId, kind: 'changed', occurredAt: e.at, selfInflicted: false }));
+      return events.map((e) => ({
+        connectionId: settings.id,
+        eventId: e.id,
+        dealId: e.dealId,
+        kind: 'changed',
+        occurredAt: e.at,
+        selfInflicted: false,
+      }));
     },
   }),
   recordUrl: (settings, dealId) => `https://fakecrm.test/${settings.id}/deals/${encodeURIComponent(dealId)}`,
@@ -166,5 +186,11 @@ export const fakeCrmDescriptor: ProviderDescriptor<FakeCrmConnection> = {
 
 /** A connection of the fake provider; `overrides` replace any field. */
 export function fakeCrmConnection(id: string, overrides: Record<string, unknown> = {}): ConnectionSettings {
-  return FakeCrmConnection.parse({ id, provider: FAKE_PROVIDER, apiKey: 'fake-key', webhookSecret: 'fake-secret', ...overrides }) as unknown as ConnectionSettings;
+  return FakeCrmConnection.parse({
+    id,
+    provider: FAKE_PROVIDER,
+    apiKey: 'fake-key',
+    webhookSecret: 'fake-secret',
+    ...overrides,
+  }) as unknown as ConnectionSettings;
 }

@@ -10,9 +10,13 @@ const seed = process.env.DEALWATCH_FUZZ_SEED || String(randomInt(0, 2 ** 31 - 1)
 const scale = process.env.DEALWATCH_FUZZ_SCALE || '40';
 const files = process.argv.slice(2);
 process.stdout.write(`fuzz: seed ${seed}, ${scale}x the runs of npm test (replay this run: DEALWATCH_FUZZ_SEED=${seed} npm run fuzz)\n`);
-const result = spawnSync('npx', ['vitest', 'run', '--testTimeout=3600000', '--hookTimeout=120000', ...(files.length > 0 ? files : ['fuzz.test.ts'])], {
-  stdio: 'inherit',
-  env: { ...process.env, DEALWATCH_FUZZ_SEED: seed, DEALWATCH_FUZZ_SCALE: scale },
-});
+const result = spawnSync(
+  'npx',
+  ['vitest', 'run', '--testTimeout=3600000', '--hookTimeout=120000', ...(files.length > 0 ? files : ['fuzz.test.ts'])],
+  {
+    stdio: 'inherit',
+    env: { ...process.env, DEALWATCH_FUZZ_SEED: seed, DEALWATCH_FUZZ_SCALE: scale },
+  },
+);
 if (result.status !== 0) process.stdout.write(`fuzz: failed with seed ${seed} (each failure above says how to replay it)\n`);
 process.exit(result.status ?? 1);

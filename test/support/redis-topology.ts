@@ -56,13 +56,38 @@ async function freePortRun(preferred: number, count: number, bus: boolean): Prom
 }
 
 async function startNode(dir: string, port: number, extra: string[]): Promise<void> {
-  await run('redis-server', ['--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no', '--daemonize', 'yes', '--dir', dir, '--pidfile', path.join(dir, `${port}.pid`), '--logfile', path.join(dir, `${port}.log`), ...extra]);
+  await run('redis-server', [
+    '--port',
+    String(port),
+    '--bind',
+    HOST,
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--daemonize',
+    'yes',
+    '--dir',
+    dir,
+    '--pidfile',
+    path.join(dir, `${port}.pid`),
+    '--logfile',
+    path.join(dir, `${port}.log`),
+    ...extra,
+  ]);
   await until(async () => ping(port), 10_000, `redis-server on ${port}`);
 }
 
 async function ping(port: number): Promise<boolean> {
   // No ready check: it would fail on a server behind a password before PING could say so.
-  const client = new Redis({ host: HOST, port, lazyConnect: true, enableReadyCheck: false, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+  const client = new Redis({
+    host: HOST,
+    port,
+    lazyConnect: true,
+    enableReadyCheck: false,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -77,7 +102,14 @@ async function ping(port: number): Promise<boolean> {
 
 /** Runs a command on one node and closes the connection. */
 export async function onNode<T>(port: number, work: (client: Redis) => Promise<T>, password?: string): Promise<T> {
-  const client = new Redis({ host: HOST, port, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 1, ...(password ? { password } : {}) });
+  const client = new Redis({
+    host: HOST,
+    port,
+    lazyConnect: true,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 1,
+    ...(password ? { password } : {}),
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -114,7 +146,12 @@ export interface LocalCluster {
  * (or the next free run)...
  * (the cluster bus takes port + 10000). `nodeTimeoutMs` is how soon a stopped master is failed over.
  */
-export async function startRedisCluster(options: { basePort: number; masters?: number; replicasPerMaster?: number; nodeTimeoutMs?: number }): Promise<LocalCluster> {
+export async function startRedisCluster(options: {
+  basePort: number;
+  masters?: number;
+  replicasPerMaster?: number;
+  nodeTimeoutMs?: number;
+}): Promise<LocalCluster> {
   const masters = options.masters ?? 3;
   const replicas = options.replicasPerMaster ?? 0;
   const count = masters * (1 + replicas);
@@ -130,14 +167,30 @@ export async function startRedisCluster(options: { basePort: number; masters?: n
   try {
     await Promise.all(
       ports.map((port) =>
-        startNode(dir, port, ['--cluster-enabled', 'yes', '--cluster-config-file', path.join(dir, `nodes-${port}.conf`), '--cluster-node-timeout', String(options.nodeTimeoutMs ?? 2000)]),
+        startNode(dir, port, [
+          '--cluster-enabled',
+          'yes',
+          '--cluster-config-file',
+          path.join(dir, `nodes-${port}.conf`),
+          '--cluster-node-timeout',
+          String(options.nodeTimeoutMs ?? 2000),
+        ]),
       ),
     );
-    await run('redis-cli', ['--cluster', 'create', ...ports.map((p) => `${HOST}:${p}`), '--cluster-replicas', String(replicas), '--cluster-yes']);
+    await run('redis-cli', [
+      '--cluster',
+      'create',
+      ...ports.map((p) => `${HOST}:${p}`),
+      '--cluster-replicas',
+      String(replicas),
+      '--cluster-yes',
+    ]);
     const cluster: LocalCluster = {
       nodes: ports.map((p) => `${HOST}:${p}`).join(','),
       masterPorts: async () => {
-        const roles = await Promise.all(live().map(async (port) => ({ port, role: await onNode(port, (c) => c.role()).catch(() => ['down']) })));
+        const roles = await Promise.all(
+          live().map(async (port) => ({ port, role: await onNode(port, (c) => c.role()).catch(() => ['down']) })),
+        );
         return roles.filter((r) => r.role[0] === 'master').map((r) => r.port);
       },
       keysOn: (port) =>
@@ -159,7 +212,9 @@ export async function startRedisCluster(options: { basePort: number; masters?: n
       waitHealthy: (timeoutMs = 30_000) =>
         until(
           async () => {
-            const states = await Promise.all(live().map((port) => onNode(port, async (c) => /cluster_state:ok/.test(String(await c.cluster('INFO')))).catch(() => false)));
+            const states = await Promise.all(
+              live().map((port) => onNode(port, async (c) => /cluster_state:ok/.test(String(await c.cluster('INFO')))).catch(() => false)),
+            );
             return states.every(Boolean);
           },
           timeoutMs,

@@ -73,7 +73,9 @@ export function stableStringify(value: unknown): string {
 
 /** True when the annotation text or data would change. */
 function changed(prev: Finding, next: Finding): boolean {
-  return prev.severity !== next.severity || prev.message !== next.message || stableStringify(prev.evidence) !== stableStringify(next.evidence);
+  return (
+    prev.severity !== next.severity || prev.message !== next.message || stableStringify(prev.evidence) !== stableStringify(next.evidence)
+  );
 }
 
 /**
@@ -102,7 +104,11 @@ export function diffFindings(input: DiffInput): FindingsDiff {
   for (const [id, prev] of openById) {
     if (seen.has(id)) continue;
     if (evaluated && !evaluated.has(prev.dealId)) continue;
-    diff.resolved.push({ key: annotationKey(prev.connectionId, prev.dealId, prev.ruleId, prev.firstSeenAt), previous: prev, resolvedAt: input.now });
+    diff.resolved.push({
+      key: annotationKey(prev.connectionId, prev.dealId, prev.ruleId, prev.firstSeenAt),
+      previous: prev,
+      resolvedAt: input.now,
+    });
   }
   const byDealRule = (a: { dealId: string; ruleId: string }, b: { dealId: string; ruleId: string }): number =>
     a.dealId < b.dealId ? -1 : a.dealId > b.dealId ? 1 : a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0;

@@ -42,13 +42,16 @@ export type WritebackMode = z.infer<typeof WritebackMode>;
 export const QUARTER_LABEL = /^FY\d{4}-Q[1-4]$/;
 
 /** A quota: one amount for every quarter, or amounts per fiscal quarter with an optional `default`. */
-export const Quota = z.union([
-  z.number().nonnegative(),
-  z.record(
-    z.string().refine((k) => k === 'default' || QUARTER_LABEL.test(k), 'a fiscal quarter like FY2026-Q4, or "default"'),
+export const Quota = z.union(
+  [
     z.number().nonnegative(),
-  ),
-], { error: 'an amount >= 0, or amounts per fiscal quarter like { "FY2026-Q4": 250000, "default": 200000 }' });
+    z.record(
+      z.string().refine((k) => k === 'default' || QUARTER_LABEL.test(k), 'a fiscal quarter like FY2026-Q4, or "default"'),
+      z.number().nonnegative(),
+    ),
+  ],
+  { error: 'an amount >= 0, or amounts per fiscal quarter like { "FY2026-Q4": 250000, "default": 200000 }' },
+);
 export type Quota = z.infer<typeof Quota>;
 
 /** The quota of one quarter (undefined when none applies). */
@@ -95,9 +98,7 @@ export const ConnectionBase = z.object({
   /** Look-back window for incremental pulls, in minutes. @defaultValue 10 */
   lookbackMinutes: z.number().int().nonnegative().default(10),
   /** Requests allowed per rate window, shared by every worker. Provider defaults when unset. */
-  rateLimit: z
-    .object({ requests: z.number().int().positive(), perMs: z.number().int().positive() })
-    .optional(),
+  rateLimit: z.object({ requests: z.number().int().positive(), perMs: z.number().int().positive() }).optional(),
   /**
    * Kind of record created per new warning: HubSpot note or task on the deal; Salesforce Task, or
    * Enhanced Note (ContentNote shared with the opportunity). @defaultValue "note" (HubSpot), "task" (Salesforce)
@@ -132,7 +133,10 @@ export const HubSpotConnection = ConnectionBase.extend({
   baseUrl: z.url().default('https://api.hubapi.com'),
   /** HubSpot account id; routes webhooks to this connection. */
   // A HubSpot account id is a positive integer; anything else would silently route no webhook here.
-  portalId: z.union([z.string().regex(/^[1-9]\d*$/, 'expected a HubSpot account id (digits)'), z.number().int().positive()]).transform(String).optional(),
+  portalId: z
+    .union([z.string().regex(/^[1-9]\d*$/, 'expected a HubSpot account id (digits)'), z.number().int().positive()])
+    .transform(String)
+    .optional(),
   /** App client secret used to verify webhook signatures. */
   webhookSecret: secret.optional(),
 }).superRefine(
@@ -140,9 +144,17 @@ export const HubSpotConnection = ConnectionBase.extend({
     // Runs even when other fields are invalid, so every problem of the file is reported at once.
     const { accessToken, auth } = connection as { accessToken?: unknown; auth?: unknown };
     if (accessToken === undefined && auth === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['accessToken'], message: 'required (a private app token), or set auth ({ "type": "oauth", clientId, clientSecret, refreshToken }) for a public app' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['accessToken'],
+        message: 'required (a private app token), or set auth ({ "type": "oauth", clientId, clientSecret, refreshToken }) for a public app',
+      });
     } else if (accessToken !== undefined && auth !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['auth'], message: 'set either accessToken (private app) or auth (OAuth public app), not both' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['auth'],
+        message: 'set either accessToken (private app) or auth (OAuth public app), not both',
+      });
     }
   },
   { when: () => true },
@@ -163,7 +175,10 @@ export const SalesforceConnection = ConnectionBase.extend({
   /** @defaultValue "https://login.salesforce.com" */
   loginUrl: z.url().default('https://login.salesforce.com'),
   /** @defaultValue "62.0" */
-  apiVersion: z.string().regex(/^\d+\.\d$/, 'like 62.0').default('62.0'),
+  apiVersion: z
+    .string()
+    .regex(/^\d+\.\d$/, 'like 62.0')
+    .default('62.0'),
   auth: SalesforceAuth,
   /** 18-character org id; outbound messages from another org are refused. */
   organizationId: z.string().optional(),

@@ -8,7 +8,10 @@ import { z } from 'zod';
 export const DigestSettings = z
   .object({
     /** Defaults to the connection id, or `<connection>.<team>`. */
-    id: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'lowercase letters, digits, -, _ and . (max 63)').optional(),
+    id: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'lowercase letters, digits, -, _ and . (max 63)')
+      .optional(),
     /** Id of a configured connection. */
     connection: z.string().min(1),
     /** A team of the connection (`teams`); only its reps' deals and numbers. */
@@ -17,14 +20,24 @@ export const DigestSettings = z
     cron: z.string().min(1),
     /** IANA time zone the cron is read in. @defaultValue "UTC" */
     timezone: z.string().min(1).default('UTC'),
-    email: z.object({ to: z.array(z.email()).min(1) }).strict().optional(),
+    email: z
+      .object({ to: z.array(z.email()).min(1) })
+      .strict()
+      .optional(),
     /** Slack incoming webhook; put the URL in the environment (`"env:NAME"`): it is a secret. */
-    slack: z.object({ webhookUrl: z.url({ protocol: /^https?$/ }) }).strict().optional(),
+    slack: z
+      .object({ webhookUrl: z.url({ protocol: /^https?$/ }) })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((digest, ctx) => {
     if (digest.email === undefined && digest.slack === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['email'], message: 'set email ({ "to": [...] }), slack ({ "webhookUrl": "env:NAME" }) or both' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['email'],
+        message: 'set email ({ "to": [...] }), slack ({ "webhookUrl": "env:NAME" }) or both',
+      });
     }
   });
 export type DigestSettings = z.infer<typeof DigestSettings>;

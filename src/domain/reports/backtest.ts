@@ -14,7 +14,15 @@
  */
 import type { IndexedInput } from '../indexed-input.js';
 import { fiscalQuarterOf, isoDateOfDay } from '../time.js';
-import { FORECAST_METHODS, learnForecastModel, METHOD_IN_USE, signsOn, stageRateIndex, weigh, type ForecastMethod } from './forecast-model.js';
+import {
+  FORECAST_METHODS,
+  learnForecastModel,
+  METHOD_IN_USE,
+  signsOn,
+  stageRateIndex,
+  weigh,
+  type ForecastMethod,
+} from './forecast-model.js';
 import { buildTimelines, stateAt, type DealTimeline } from './timeline.js';
 
 export interface MethodResult {
@@ -105,7 +113,10 @@ export function runBacktest(indexed: IndexedInput, options: BacktestOptions = {}
   for (const q of quarters) {
     const actual = cents(wonBetween(q.startDay, q.endDay));
     const middle = q.startDay + Math.floor((q.endDay - q.startDay) / 2);
-    for (const [point, asOf] of [['start', q.startDay], ['middle', middle]] as const) {
+    for (const [point, asOf] of [
+      ['start', q.startDay],
+      ['middle', middle],
+    ] as const) {
       const model = learnForecastModel(indexed, timelines, asOf);
       const rates = stageRateIndex(model);
       const wonBefore = wonBetween(q.startDay, asOf);
@@ -120,7 +131,8 @@ export function runBacktest(indexed: IndexedInput, options: BacktestOptions = {}
         openDeals++;
         openPipeline += s.amount;
         const signals = signsOn(indexed, t, s, day);
-        for (const m of FORECAST_METHODS) sums.set(m, sums.get(m)! + s.amount * weigh(indexed, model, rates, m, t.deal.pipeline, s, signals).weight);
+        for (const m of FORECAST_METHODS)
+          sums.set(m, sums.get(m)! + s.amount * weigh(indexed, model, rates, m, t.deal.pipeline, s, signals).weight);
       }
       points.push({
         quarter: q.label,
@@ -134,7 +146,13 @@ export function runBacktest(indexed: IndexedInput, options: BacktestOptions = {}
         methods: FORECAST_METHODS.map((method) => {
           const forecast = cents(sums.get(method)!);
           const error = cents(forecast - actual);
-          return { method, forecast, error, absPercentError: actual > 0 ? ratio(Math.abs(error) / actual) : null, bias: actual > 0 ? ratio(error / actual) : null };
+          return {
+            method,
+            forecast,
+            error,
+            absPercentError: actual > 0 ? ratio(Math.abs(error) / actual) : null,
+            bias: actual > 0 ? ratio(error / actual) : null,
+          };
         }),
       });
     }
@@ -142,7 +160,12 @@ export function runBacktest(indexed: IndexedInput, options: BacktestOptions = {}
   const summary = FORECAST_METHODS.map((method): MethodSummary => {
     const results = points.map((p) => p.methods.find((m) => m.method === method)!).filter((m) => m.absPercentError !== null);
     const mean = (xs: number[]): number | null => (xs.length === 0 ? null : ratio(xs.reduce((a, b) => a + b, 0) / xs.length));
-    return { method, meanAbsPercentError: mean(results.map((r) => r.absPercentError!)), meanBias: mean(results.map((r) => r.bias!)), points: results.length };
+    return {
+      method,
+      meanAbsPercentError: mean(results.map((r) => r.absPercentError!)),
+      meanBias: mean(results.map((r) => r.bias!)),
+      points: results.length,
+    };
   });
   return { currency, methodInUse: METHOD_IN_USE, quarters: quarters.map((q) => q.label), points, summary, unconvertedDeals: unconverted };
 }

@@ -122,7 +122,17 @@ export function groupFindings(ctx: ReportContext, findings: readonly Finding[]):
     const key = `${ownerId ?? ''}\u0000${f.ruleId}`;
     let g = groups.get(key);
     if (!g) {
-      g = { ownerId, ownerName: ctx.ownerName(ownerId), ruleId: f.ruleId, severity: f.severity, deals: 0, amount: 0, currency, dealIds: [], message: '' };
+      g = {
+        ownerId,
+        ownerName: ctx.ownerName(ownerId),
+        ruleId: f.ruleId,
+        severity: f.severity,
+        deals: 0,
+        amount: 0,
+        currency,
+        dealIds: [],
+        message: '',
+      };
       groups.set(key, g);
     }
     if (g.dealIds.includes(f.dealId)) continue;
@@ -141,7 +151,13 @@ export function groupFindings(ctx: ReportContext, findings: readonly Finding[]):
     g.message = `${g.ownerName}: ${g.deals} ${noun}, ${groupThousands(Math.round(g.amount))} ${currency}${detail ? `, ${detail}` : ''}`;
     g.dealIds.sort();
   }
-  return out.sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || b.amount - a.amount || b.deals - a.deals || a.message.localeCompare(b.message));
+  return out.sort(
+    (a, b) =>
+      SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
+      b.amount - a.amount ||
+      b.deals - a.deals ||
+      a.message.localeCompare(b.message),
+  );
 }
 
 /** Rules where one rep holds at least half of the findings (and there are enough to say so). */
@@ -158,7 +174,7 @@ export function findConcentrations(groups: readonly FindingGroup[]): Concentrati
     if (total < CONCENTRATION_MIN_FINDINGS || list.length < 1) continue;
     const top = [...list].sort((a, b) => b.deals - a.deals)[0]!;
     const share = top.deals / total;
-    if (share < CONCENTRATION_SHARE || list.length === 1 && total < CONCENTRATION_MIN_FINDINGS) continue;
+    if (share < CONCENTRATION_SHARE || (list.length === 1 && total < CONCENTRATION_MIN_FINDINGS)) continue;
     const noun = RULE_NOUNS[ruleId]?.noun ?? `${ruleId} findings`;
     out.push({
       ruleId,
@@ -183,7 +199,8 @@ function activityDaysByOwner(ctx: ReportContext): Map<string, number[]> {
   for (let i = 0; i < acts.length; i++) {
     const a = acts[i]!;
     const ms = indexed.activityMs[i]!;
-    if (a.ownerId === null || a.origin === 'dealwatch' || a.isDeleted || !(ms <= indexed.nowMs) || (a.type === 'task' && !a.completed)) continue;
+    if (a.ownerId === null || a.origin === 'dealwatch' || a.isDeleted || !(ms <= indexed.nowMs) || (a.type === 'task' && !a.completed))
+      continue;
     const list = out.get(a.ownerId);
     const day = indexed.clock.dayOf(ms);
     if (list) list.push(day);
@@ -264,7 +281,14 @@ export function findStageConversionGaps(coaching: Coaching): StageConversionGap[
  * deals' mean against the mean and spread of the rep's won deals of the year before (at least 8
  * there, 3 in the period), |z| >= 2. Without enough history: not significant.
  */
-export function significantForRep(ctx: ReportContext, ownerId: string, flag: TrendFlag, period: { startDay: number; endDay: number }, counts?: { current: { won: number; lost: number }; previous: { won: number; lost: number } }, cache = new Map<string, number[]>()): boolean {
+export function significantForRep(
+  ctx: ReportContext,
+  ownerId: string,
+  flag: TrendFlag,
+  period: { startDay: number; endDay: number },
+  counts?: { current: { won: number; lost: number }; previous: { won: number; lost: number } },
+  cache = new Map<string, number[]>(),
+): boolean {
   if (flag.kpi === 'activityCount') {
     let days = cache.get(ownerId);
     if (!days) {

@@ -71,7 +71,18 @@ export interface WaterfallState {
   inWindow: boolean;
 }
 
-const emptyWaterfall = (currency: string): Waterfall => ({ currency, start: 0, new: 0, pulledIn: 0, increased: 0, won: 0, lost: 0, decreased: 0, pushedOut: 0, end: 0 });
+const emptyWaterfall = (currency: string): Waterfall => ({
+  currency,
+  start: 0,
+  new: 0,
+  pulledIn: 0,
+  increased: 0,
+  won: 0,
+  lost: 0,
+  decreased: 0,
+  pushedOut: 0,
+  end: 0,
+});
 
 /** Latest snapshot per deal on or before `day` (to tell won from removed for deals missing from a day's set). */
 function latestPerDeal(snapshots: readonly DealSnapshot[], day: number, ids: ReadonlySet<string>): Map<string, DealSnapshot> {
@@ -108,10 +119,18 @@ export function computePipelineChanges(ctx: ReportContext, options: ChangesOptio
   const missing = new Set([...startSnaps.keys()].filter((id) => !endSnaps.has(id)));
   const lastSeen = latestPerDeal(indexed.input.snapshots, toDay, missing);
   const ids = new Set<string>([...startSnaps.keys(), ...endSnaps.keys()]);
-  return waterfallOf(ctx, fromDay, toDay, window, ids, (id) => stateOf(startSnaps.get(id), indexed.money, window), (id) => {
-    const endSnap = endSnaps.get(id) ?? lastSeen.get(id);
-    return stateOf(endSnap !== undefined && (endSnaps.has(id) || endSnap.isClosed) ? endSnap : undefined, indexed.money, window);
-  });
+  return waterfallOf(
+    ctx,
+    fromDay,
+    toDay,
+    window,
+    ids,
+    (id) => stateOf(startSnaps.get(id), indexed.money, window),
+    (id) => {
+      const endSnap = endSnaps.get(id) ?? lastSeen.get(id);
+      return stateOf(endSnap !== undefined && (endSnaps.has(id) || endSnap.isClosed) ? endSnap : undefined, indexed.money, window);
+    },
+  );
 }
 
 /** The days and close-date window of a changes request. */
@@ -122,7 +141,6 @@ export function rangeOf(ctx: ReportContext, options: ChangesOptions): { fromDay:
   const window = options.closeWithin === undefined ? fiscalQuarter(toDay, indexed.settings.fiscalYearStartMonth) : options.closeWithin;
   return { fromDay, toDay, window };
 }
-
 
 /**
  * Classifies every deal's move between its start and end state and sums the waterfall, per
@@ -139,8 +157,24 @@ export function waterfallOf(
 ): PipelineChanges {
   const { indexed } = ctx;
   const changes: DealChange[] = [];
-  const add = (dealId: string, ownerId: string | null, kind: ChangeKind, currency: string, deltaCents: number, before: number | null, after: number | null): void => {
-    changes.push({ dealId, ownerId, kind, currency, delta: deltaCents / 100, before: before === null ? null : before / 100, after: after === null ? null : after / 100 });
+  const add = (
+    dealId: string,
+    ownerId: string | null,
+    kind: ChangeKind,
+    currency: string,
+    deltaCents: number,
+    before: number | null,
+    after: number | null,
+  ): void => {
+    changes.push({
+      dealId,
+      ownerId,
+      kind,
+      currency,
+      delta: deltaCents / 100,
+      before: before === null ? null : before / 100,
+      after: after === null ? null : after / 100,
+    });
   };
   // start/end per (owner, currency) accumulate in cents
   const startCents: { ownerId: string | null; currency: string; cents: number }[] = [];
@@ -160,7 +194,8 @@ export function waterfallOf(
         // reassigned: leaves one rep's waterfall, enters the other's (nets out for the team)
         add(id, s.ownerId, 'decreased', s.currency, -s.cents, s.cents, 0);
         add(id, e.ownerId, 'increased', e.currency, e.cents, 0, e.cents);
-      } else if (e.cents !== s.cents) add(id, e.ownerId, e.cents > s.cents ? 'increased' : 'decreased', e.currency, e.cents - s.cents, s.cents, e.cents);
+      } else if (e.cents !== s.cents)
+        add(id, e.ownerId, e.cents > s.cents ? 'increased' : 'decreased', e.currency, e.cents - s.cents, s.cents, e.cents);
     } else if (inStart) {
       const kind: ChangeKind = e === null || (!e.open && !e.won) ? 'lost' : e.won ? 'won' : 'pushed_out';
       add(id, s.ownerId, kind, s.currency, -s.cents, s.cents, e?.cents ?? null);
@@ -183,14 +218,33 @@ export function waterfallOf(
       c[field] += cents;
     }
   };
-  const FIELD: Record<ChangeKind, keyof Cents> = { new: 'new', pulled_in: 'pulledIn', increased: 'increased', won: 'won', lost: 'lost', decreased: 'decreased', pushed_out: 'pushedOut' };
+  const FIELD: Record<ChangeKind, keyof Cents> = {
+    new: 'new',
+    pulled_in: 'pulledIn',
+    increased: 'increased',
+    won: 'won',
+    lost: 'lost',
+    decreased: 'decreased',
+    pushed_out: 'pushedOut',
+  };
   for (const x of startCents) bump(x.ownerId, x.currency, 'start', x.cents);
   for (const x of endCents) bump(x.ownerId, x.currency, 'end', x.cents);
   for (const ch of changes) bump(ch.ownerId, ch.currency, FIELD[ch.kind], Math.abs(Math.round(ch.delta * 100)));
   const toWaterfalls = (m: Map<string, Cents> | undefined): Waterfall[] => {
     const out: Waterfall[] = [];
     for (const [currency, c] of m ?? []) {
-      out.push({ currency, start: c.start / 100, new: c.new / 100, pulledIn: c.pulledIn / 100, increased: c.increased / 100, won: c.won / 100, lost: c.lost / 100, decreased: c.decreased / 100, pushedOut: c.pushedOut / 100, end: c.end / 100 });
+      out.push({
+        currency,
+        start: c.start / 100,
+        new: c.new / 100,
+        pulledIn: c.pulledIn / 100,
+        increased: c.increased / 100,
+        won: c.won / 100,
+        lost: c.lost / 100,
+        decreased: c.decreased / 100,
+        pushedOut: c.pushedOut / 100,
+        end: c.end / 100,
+      });
     }
     if (out.length === 0) out.push(emptyWaterfall(indexed.money.reportingCurrency));
     return out.sort((a, b) => a.currency.localeCompare(b.currency));
@@ -200,7 +254,9 @@ export function waterfallOf(
     toDay: isoDateOfDay(toDay),
     closeWithin: window,
     waterfalls: toWaterfalls(all),
-    byRep: [...perOwner.keys()].sort((a, b) => (a ?? '').localeCompare(b ?? '')).map((o) => ({ ownerId: o, waterfalls: toWaterfalls(perOwner.get(o)) })),
+    byRep: [...perOwner.keys()]
+      .sort((a, b) => (a ?? '').localeCompare(b ?? ''))
+      .map((o) => ({ ownerId: o, waterfalls: toWaterfalls(perOwner.get(o)) })),
     changes,
   };
 }

@@ -34,7 +34,16 @@ export interface RepCoaching {
   teamMedianActivities30d: number;
   effortGap: boolean;
   /** Weakest stage where conversion is well below the team's, with enough samples. */
-  skillGap: { pipeline: string; stageId: string; label: string; repRate: number; teamRate: number; repSamples: number; teamSamples: number; gapPercent: number } | null;
+  skillGap: {
+    pipeline: string;
+    stageId: string;
+    label: string;
+    repRate: number;
+    teamRate: number;
+    repSamples: number;
+    teamSamples: number;
+    gapPercent: number;
+  } | null;
   signal: 'effort_gap' | 'skill_gap' | 'effort_and_skill_gap' | 'balanced';
   message: string;
   stageRates: StageRate[];
@@ -104,7 +113,19 @@ function stageOutcomes(ctx: ReportContext, deals: readonly DealDays[]): Map<stri
   // only known stages are counted, so each has a StageInfo (and its key, built once)
   const get = (info: StageInfo): StageRate => {
     let r = out.get(info.key);
-    if (!r) out.set(info.key, (r = { pipeline: info.stage.pipeline, stageId: info.stage.id, label: info.stage.label, advanced: 0, lostAt: 0, samples: 0, rate: null }));
+    if (!r)
+      out.set(
+        info.key,
+        (r = {
+          pipeline: info.stage.pipeline,
+          stageId: info.stage.id,
+          label: info.stage.label,
+          advanced: 0,
+          lostAt: 0,
+          samples: 0,
+          rate: null,
+        }),
+      );
     return r;
   };
   for (const dd of deals) {
@@ -179,7 +200,13 @@ export function computeCoaching(ctx: ReportContext): Coaching {
     let r = teamRatesCache.get(key);
     if (!r) {
       const peers = new Set(peersOf(o));
-      teamRatesCache.set(key, (r = stageOutcomes(ctx, recent.filter((dd) => dd.deal.ownerId !== null && peers.has(dd.deal.ownerId)))));
+      teamRatesCache.set(
+        key,
+        (r = stageOutcomes(
+          ctx,
+          recent.filter((dd) => dd.deal.ownerId !== null && peers.has(dd.deal.ownerId)),
+        )),
+      );
     }
     return r;
   };
@@ -196,11 +223,26 @@ export function computeCoaching(ctx: ReportContext): Coaching {
       if (!t || t.rate === null || r.rate === null || r.samples < rc.skillGapMinSamples || t.rate === 0) continue;
       const gap = (1 - r.rate / t.rate) * 100;
       if (gap >= rc.skillGapPercent && (!skillGap || gap > skillGap.gapPercent)) {
-        skillGap = { pipeline: r.pipeline, stageId: r.stageId, label: r.label, repRate: r.rate, teamRate: t.rate, repSamples: r.samples, teamSamples: t.samples, gapPercent: Math.round(gap) };
+        skillGap = {
+          pipeline: r.pipeline,
+          stageId: r.stageId,
+          label: r.label,
+          repRate: r.rate,
+          teamRate: t.rate,
+          repSamples: r.samples,
+          teamSamples: t.samples,
+          gapPercent: Math.round(gap),
+        };
       }
     }
-    const stageRates = [...mine.values()].sort((a, b) => a.pipeline.localeCompare(b.pipeline) || (indexed.stageByKey.get(stageKey(a.pipeline, a.stageId))?.rank ?? 0) - (indexed.stageByKey.get(stageKey(b.pipeline, b.stageId))?.rank ?? 0));
-    const signal: RepCoaching['signal'] = effortGap && skillGap ? 'effort_and_skill_gap' : effortGap ? 'effort_gap' : skillGap ? 'skill_gap' : 'balanced';
+    const stageRates = [...mine.values()].sort(
+      (a, b) =>
+        a.pipeline.localeCompare(b.pipeline) ||
+        (indexed.stageByKey.get(stageKey(a.pipeline, a.stageId))?.rank ?? 0) -
+          (indexed.stageByKey.get(stageKey(b.pipeline, b.stageId))?.rank ?? 0),
+    );
+    const signal: RepCoaching['signal'] =
+      effortGap && skillGap ? 'effort_and_skill_gap' : effortGap ? 'effort_gap' : skillGap ? 'skill_gap' : 'balanced';
     const parts: string[] = [];
     if (effortGap) {
       const below = `${Math.round((1 - n / teamMedian) * 100)}% below; threshold ${rc.effortGapPercent}%`;
@@ -212,7 +254,8 @@ export function computeCoaching(ctx: ReportContext): Coaching {
       const below = `${skillGap.gapPercent}% below, threshold ${rc.skillGapPercent}%`;
       parts.push(`Skill gap at ${skillGap.label}: ${rates} (${samples}; ${below}): coach this stage.`);
     }
-    if (parts.length === 0) parts.push(`Balanced: ${n} activities in 30 days (team median ${teamMedian}) and no stage well below the team.`);
+    if (parts.length === 0)
+      parts.push(`Balanced: ${n} activities in 30 days (team median ${teamMedian}) and no stage well below the team.`);
     return {
       ownerId: o,
       name: ctx.ownerName(o),
@@ -224,7 +267,9 @@ export function computeCoaching(ctx: ReportContext): Coaching {
       signal,
       message: parts.join(' '),
       stageRates,
-      teamStageRates: stageRates.map((r) => team.get(stageKey(r.pipeline, r.stageId)) ?? { ...r, advanced: 0, lostAt: 0, samples: 0, rate: null }),
+      teamStageRates: stageRates.map(
+        (r) => team.get(stageKey(r.pipeline, r.stageId)) ?? { ...r, advanced: 0, lostAt: 0, samples: 0, rate: null },
+      ),
     };
   });
 
@@ -259,7 +304,10 @@ function maxOpenProbability(ctx: ReportContext, deals: readonly DealDays[]): Map
 /** Funnel rates of a set of deals created in the look-back. */
 function funnelRates(ctx: ReportContext, deals: readonly DealDays[], maxProb: Map<string, number>) {
   const rc = ctx.indexed.cfg.reports;
-  let won = 0, lost = 0, proposalsClosed = 0, proposalsWon = 0;
+  let won = 0,
+    lost = 0,
+    proposalsClosed = 0,
+    proposalsWon = 0;
   const wonSum = new MoneySum(ctx.indexed.money);
   for (const dd of deals) {
     const d = dd.deal;
@@ -290,7 +338,14 @@ function funnelRates(ctx: ReportContext, deals: readonly DealDays[], maxProb: Ma
  * meetings = new opportunities x meetings per new opportunity. Rep rates with at least
  * `skillGapMinSamples` closed deals, else the team's. Rounded up.
  */
-function activityGoals(ctx: ReportContext, reps: string[], recent: DealDays[], dealsByOwner: Map<string, DealDays[]>, meetings: Map<string, number>, maxProb: Map<string, number>): ActivityGoal[] {
+function activityGoals(
+  ctx: ReportContext,
+  reps: string[],
+  recent: DealDays[],
+  dealsByOwner: Map<string, DealDays[]>,
+  meetings: Map<string, number>,
+  maxProb: Map<string, number>,
+): ActivityGoal[] {
   const { indexed } = ctx;
   const rc = indexed.cfg.reports;
   const currency = indexed.money.reportingCurrency;
@@ -301,7 +356,9 @@ function activityGoals(ctx: ReportContext, reps: string[], recent: DealDays[], d
   const teamMeetingsPerOpp = team.created > 0 ? teamMeetings / team.created : 0;
   // team average weekly won revenue per rep over the look-back
   const wonLookback = new MoneySum(indexed.money);
-  for (const dd of ctx.deals) if (dd.deal.isClosed && dd.deal.isWon && dd.closeDay > indexed.today - rc.coachingLookbackDays && dd.closeDay <= indexed.today) wonLookback.add(dd.deal.amount ?? 0, dd.deal.currency);
+  for (const dd of ctx.deals)
+    if (dd.deal.isClosed && dd.deal.isWon && dd.closeDay > indexed.today - rc.coachingLookbackDays && dd.closeDay <= indexed.today)
+      wonLookback.add(dd.deal.amount ?? 0, dd.deal.currency);
   const teamWeeklyPerRep = reps.length > 0 ? amountIn(wonLookback.total(), currency) / (rc.coachingLookbackDays / 7) / reps.length : 0;
 
   const wonThisQuarter = new Map<string, number>();
@@ -314,7 +371,14 @@ function activityGoals(ctx: ReportContext, reps: string[], recent: DealDays[], d
     const mine = funnelRates(ctx, dealsByOwner.get(o) ?? [], maxProb);
     const enough = mine.closed >= rc.skillGapMinSamples;
     const assumptions: ActivityGoal['assumptions'] = [];
-    const pick = (name: string, repValue: number | null, teamValue: number | null, repSamples: number, teamSamples: number, useRep: boolean): number => {
+    const pick = (
+      name: string,
+      repValue: number | null,
+      teamValue: number | null,
+      repSamples: number,
+      teamSamples: number,
+      useRep: boolean,
+    ): number => {
       if (useRep && repValue !== null && repValue > 0) {
         assumptions.push({ name, value: round3(repValue), samples: repSamples, source: 'rep' });
         return repValue;
@@ -339,9 +403,23 @@ function activityGoals(ctx: ReportContext, reps: string[], recent: DealDays[], d
     }
     const avg = pick('avgDealSize', mine.avgDealSize, team.avgDealSize, mine.won, team.won, mine.won >= rc.skillGapMinSamples);
     const winRate = pick('winRate', mine.winRate, team.winRate, mine.closed, team.closed, enough);
-    const propRate = pick('proposalWinRate', mine.proposalWinRate, team.proposalWinRate, mine.proposalsClosed, team.proposalsClosed, mine.proposalsClosed >= rc.skillGapMinSamples);
+    const propRate = pick(
+      'proposalWinRate',
+      mine.proposalWinRate,
+      team.proposalWinRate,
+      mine.proposalsClosed,
+      team.proposalsClosed,
+      mine.proposalsClosed >= rc.skillGapMinSamples,
+    );
     const myMeetings = meetings.get(o) ?? 0;
-    const mpo = pick('meetingsPerNewOpportunity', mine.created > 0 ? myMeetings / mine.created : null, teamMeetingsPerOpp, mine.created, team.created, mine.created >= rc.skillGapMinSamples);
+    const mpo = pick(
+      'meetingsPerNewOpportunity',
+      mine.created > 0 ? myMeetings / mine.created : null,
+      teamMeetingsPerOpp,
+      mine.created,
+      team.created,
+      mine.created >= rc.skillGapMinSamples,
+    );
     const wins = avg > 0 ? weeklyTarget / avg : 0;
     const goals = {
       wins: Math.ceil(round3(wins)),
@@ -353,11 +431,22 @@ function activityGoals(ctx: ReportContext, reps: string[], recent: DealDays[], d
     const arithmetic = [
       `${groupThousands(Math.round(weeklyTarget))} ${currency} a week / ` +
         `average won deal ${groupThousands(Math.round(avg))} = ${n1(wins)} wins`,
-      winRate > 0 ? `${n1(wins)} wins / win rate ${round3(winRate)} = ${n1(wins / winRate)} new opportunities` : 'no win rate: no opportunity goal',
+      winRate > 0
+        ? `${n1(wins)} wins / win rate ${round3(winRate)} = ${n1(wins / winRate)} new opportunities`
+        : 'no win rate: no opportunity goal',
       winRate > 0 ? `${n1(wins / winRate)} opportunities x ${n1(mpo)} meetings each = ${n1((wins / winRate) * mpo)} meetings` : '',
       propRate > 0 ? `${n1(wins)} wins / proposal win rate ${round3(propRate)} = ${n1(wins / propRate)} proposals` : '',
     ].filter((x) => x !== '');
-    return { ownerId: o, name: ctx.ownerName(o), weeklyTarget: Math.round(weeklyTarget * 100) / 100, targetBasis, goals, assumptions, arithmetic, currency };
+    return {
+      ownerId: o,
+      name: ctx.ownerName(o),
+      weeklyTarget: Math.round(weeklyTarget * 100) / 100,
+      targetBasis,
+      goals,
+      assumptions,
+      arithmetic,
+      currency,
+    };
   });
 }
 
@@ -389,7 +478,15 @@ function workload(ctx: ReportContext, reps: string[]): Coaching['workload'] {
       const hi = Math.max(dealsRatio ?? 0, pipelineRatio ?? 0);
       const lo = Math.min(dealsRatio ?? Infinity, pipelineRatio ?? Infinity);
       const flag = hi > rc.overloadedFactor ? 'overloaded' : lo < rc.starvedFactor ? 'starved' : null;
-      return { ownerId: o, name: ctx.ownerName(o), openDeals: r.n, openPipeline: pipe, dealsRatio: ratio(dealsRatio), pipelineRatio: ratio(pipelineRatio), flag };
+      return {
+        ownerId: o,
+        name: ctx.ownerName(o),
+        openDeals: r.n,
+        openPipeline: pipe,
+        dealsRatio: ratio(dealsRatio),
+        pipelineRatio: ratio(pipelineRatio),
+        flag,
+      };
     }),
   };
 }
@@ -421,7 +518,10 @@ export function leadSourceLabel(raw: string): string {
   const known = SOURCE_LABELS[raw];
   if (known) return known;
   if (!/^[A-Z0-9_]+$/.test(raw) && !/^[a-z0-9_]+$/.test(raw)) return raw;
-  const words = raw.toLowerCase().split('_').filter((w) => w !== '');
+  const words = raw
+    .toLowerCase()
+    .split('_')
+    .filter((w) => w !== '');
   const text = words.join(' ');
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
@@ -429,7 +529,10 @@ export function leadSourceLabel(raw: string): string {
 /** Win rate, qualification and deal size by lead source, over deals created in the look-back. */
 function leadSources(ctx: ReportContext, recent: DealDays[], maxProb: Map<string, number>): LeadSourceRow[] {
   const rc = ctx.indexed.cfg.reports;
-  const by = new Map<string, { created: number; won: number; lost: number; qualified: number; sum: Map<string, { s: number; n: number }> }>();
+  const by = new Map<
+    string,
+    { created: number; won: number; lost: number; qualified: number; sum: Map<string, { s: number; n: number }> }
+  >();
   for (const dd of recent) {
     const d = dd.deal;
     const key = d.leadSource ?? '(none)';
@@ -491,7 +594,8 @@ function keyAccounts(ctx: ReportContext): KeyAccount[] {
   for (const id of [...flagged.keys()].sort(byPipeline)) if (!listed.has(id)) listed.set(id, 'crm_target');
   if (listed.size === 0) {
     const sorted = [...byAccount.keys()].sort(byPipeline);
-    for (const id of sorted.slice(0, Math.max(sorted.length > 0 ? 1 : 0, Math.ceil(sorted.length * indexed.cfg.reports.keyAccountShare)))) listed.set(id, 'top_share');
+    for (const id of sorted.slice(0, Math.max(sorted.length > 0 ? 1 : 0, Math.ceil(sorted.length * indexed.cfg.reports.keyAccountShare))))
+      listed.set(id, 'top_share');
   }
   return [...listed].map(([id, source]) => {
     const a = byAccount.get(id);

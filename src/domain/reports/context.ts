@@ -69,7 +69,15 @@ export function reportContext(indexed: IndexedInput, evaluation: Evaluation): Re
       compliant = stats.lastMs >= complianceSince;
     }
     const stage = indexed.stageOf(deal.pipeline, deal.stageId);
-    deals.push({ deal, createdDay, closeDay, stale, compliant, probability: stage?.stage.probability ?? deal.probability ?? 0, stageChanges: record?.stageChanges });
+    deals.push({
+      deal,
+      createdDay,
+      closeDay,
+      stale,
+      compliant,
+      probability: stage?.stage.probability ?? deal.probability ?? 0,
+      stageChanges: record?.stageChanges,
+    });
     if (deal.ownerId !== null) ownerSet.add(deal.ownerId);
   }
   const names = new Map<string, string>();
@@ -113,7 +121,11 @@ function groupByDay(snapshots: readonly DealSnapshot[]): Map<string, DealSnapsho
   return out;
 }
 
-function snapshotsAsOf(byDay: Map<string, DealSnapshot[]>, day: number, built: Map<string, Map<string, DealSnapshot>>): Map<string, DealSnapshot> {
+function snapshotsAsOf(
+  byDay: Map<string, DealSnapshot[]>,
+  day: number,
+  built: Map<string, Map<string, DealSnapshot>>,
+): Map<string, DealSnapshot> {
   let best = -Infinity;
   for (const text of byDay.keys()) {
     const d = dayOfIsoDate(text);

@@ -149,7 +149,13 @@ export function learnForecastModel(indexed: IndexedInput, timelines: readonly De
     const acc = signs.get(signal)!;
     const winRate = acc.closed > 0 ? acc.won / acc.closed : null;
     if (acc.closed >= minSamples && winRate !== null && baseWinRate !== null && baseWinRate > 0) {
-      return { signal, factor: round3(Math.min(1, winRate / baseWinRate)), samples: acc.closed, winRate: round3(winRate), source: 'history' };
+      return {
+        signal,
+        factor: round3(Math.min(1, winRate / baseWinRate)),
+        samples: acc.closed,
+        winRate: round3(winRate),
+        source: 'history',
+      };
     }
     return { signal, factor: discount, samples: acc.closed, winRate: winRate === null ? null : round3(winRate), source: 'config' };
   });
@@ -171,7 +177,15 @@ export function signsOn(indexed: IndexedInput, t: DealTimeline, state: DealState
 }
 
 /** The weight of an open deal under one method. */
-export function weigh(indexed: IndexedInput, model: ForecastModel, rates: Map<string, StageRate>, method: ForecastMethod, pipeline: string, state: DealState, signals: readonly RiskSignal[]): Weighing {
+export function weigh(
+  indexed: IndexedInput,
+  model: ForecastModel,
+  rates: Map<string, StageRate>,
+  method: ForecastMethod,
+  pipeline: string,
+  state: DealState,
+  signals: readonly RiskSignal[],
+): Weighing {
   const key = stageKey(pipeline, state.stageId);
   const crm = indexed.stageByKey.get(key)?.stage.probability ?? 0;
   if (method === 'crm_probability') return { weight: crm, basis: `crm ${crm}`, signals: [...signals] };
@@ -185,6 +199,9 @@ export function weigh(indexed: IndexedInput, model: ForecastModel, rates: Map<st
     if (!worst || f.factor < worst.factor) worst = f;
   }
   const w = worst!;
-  const why = w.source === 'history' ? `${w.signal} deals won ${w.winRate} vs ${model.baseWinRate} (n=${w.samples})` : `${w.signal}: configured discount (history n=${w.samples})`;
+  const why =
+    w.source === 'history'
+      ? `${w.signal} deals won ${w.winRate} vs ${model.baseWinRate} (n=${w.samples})`
+      : `${w.signal}: configured discount (history n=${w.samples})`;
   return { weight: Math.round(rate * w.factor * 10000) / 10000, basis: `${basis} x ${w.factor} (${why})`, signals: [...signals] };
 }

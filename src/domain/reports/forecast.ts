@@ -134,7 +134,10 @@ export function computeForecast(ctx: ReportContext, options: ForecastOptions = {
     }
     crm.push(mk(dd, dd.probability, `crm ${dd.probability}`));
     const conv = conversionFor(d.pipeline, d.stageId, dd.probability);
-    const basis = conv.source === 'historical' ? `historical ${round3(conv.rate)} (n=${conv.samples})` : `crm ${conv.rate} (history n=${conv.samples} < ${minSamples})`;
+    const basis =
+      conv.source === 'historical'
+        ? `historical ${round3(conv.rate)} (n=${conv.samples})`
+        : `crm ${conv.rate} (history n=${conv.samples} < ${minSamples})`;
     hist.push(mk(dd, conv.rate, basis));
     const critical = (findingsByDeal.get(d.externalId) ?? []).some((f) => f.severity === 'critical');
     if (critical) {

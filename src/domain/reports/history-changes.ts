@@ -6,7 +6,15 @@
  * the whole day; the owner has no history, so a reassigned deal moves with its current owner).
  */
 import { dayOfIsoDate, isoDateOfDay } from '../time.js';
-import { computePipelineChanges, rangeOf, waterfallOf, type ChangesOptions, type PipelineChanges, type Waterfall, type WaterfallState } from './changes.js';
+import {
+  computePipelineChanges,
+  rangeOf,
+  waterfallOf,
+  type ChangesOptions,
+  type PipelineChanges,
+  type Waterfall,
+  type WaterfallState,
+} from './changes.js';
 import type { ReportContext } from './context.js';
 import type { Period } from './period.js';
 import { buildTimelines, stateAt, type DealTimeline } from './timeline.js';
@@ -38,12 +46,21 @@ export function computeHistoryChanges(ctx: ReportContext, options: HistoryChange
   const { fromDay, toDay, window } = rangeOf(ctx, options);
   const timelines = options.timelines ?? buildTimelines(indexed);
   const byId = new Map(timelines.map((t) => [t.deal.externalId, t]));
-  const stateOn = (day: number) => (id: string): WaterfallState | null => {
-    const t = byId.get(id)!;
-    const s = stateAt(indexed, t, day);
-    if (!s) return null;
-    return { ownerId: t.deal.ownerId, open: s.open, won: s.won, cents: Math.round(s.amount * 100), currency: s.currency, inWindow: inWindow(s.closeDay, window) };
-  };
+  const stateOn =
+    (day: number) =>
+    (id: string): WaterfallState | null => {
+      const t = byId.get(id)!;
+      const s = stateAt(indexed, t, day);
+      if (!s) return null;
+      return {
+        ownerId: t.deal.ownerId,
+        open: s.open,
+        won: s.won,
+        cents: Math.round(s.amount * 100),
+        currency: s.currency,
+        inWindow: inWindow(s.closeDay, window),
+      };
+    };
   const result = waterfallOf(ctx, fromDay, toDay, window, byId.keys(), stateOn(fromDay), stateOn(toDay));
   return { ...result, source: 'history', snapshotCheck: checkAgainstSnapshots(ctx, result, fromDay, toDay, window) };
 }
@@ -52,7 +69,13 @@ function inWindow(closeDay: number, window: Period | null): boolean {
   return window === null || (closeDay >= window.startDay && closeDay < window.endDay);
 }
 
-function checkAgainstSnapshots(ctx: ReportContext, history: PipelineChanges, fromDay: number, toDay: number, window: Period | null): SnapshotCheck {
+function checkAgainstSnapshots(
+  ctx: ReportContext,
+  history: PipelineChanges,
+  fromDay: number,
+  toDay: number,
+  window: Period | null,
+): SnapshotCheck {
   const days = new Set<number>();
   for (const s of ctx.indexed.input.snapshots) days.add(dayOfIsoDate(s.day));
   if (!days.has(fromDay) || !days.has(toDay)) return { available: false, agrees: null, differences: [] };

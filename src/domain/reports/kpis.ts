@@ -53,7 +53,16 @@ export interface StateKpis {
   staleShare: number | null;
   compliance: { openDeals: number; withRecentActivity: number; rate: number | null; windowDays: number };
   /** Present when quotas are configured for the scope. */
-  quota: { quarter: string; quota: number; wonToDate: number; attainment: number | null; remaining: number; pipelineThisQuarter: number; coverage: number | null; currency: string } | null;
+  quota: {
+    quarter: string;
+    quota: number;
+    wonToDate: number;
+    attainment: number | null;
+    remaining: number;
+    pipelineThisQuarter: number;
+    coverage: number | null;
+    currency: string;
+  } | null;
 }
 
 /** A KPI that moved beyond its band against the previous period. */
@@ -395,7 +404,15 @@ function toPeriodKpis(acc: Acc, p: Period, ctx: ReportContext, qualifiedOpen: nu
   const stageConversion = [...acc.stages.entries()]
     .map(([k, v]) => {
       const info = ctx.indexed.stageByKey.get(k)!;
-      return { pipeline: info.stage.pipeline, stageId: info.stage.id, label: info.stage.label, entered: v.entered, advanced: v.advanced, rate: v.entered > 0 ? v.advanced / v.entered : null, rank: info.rank };
+      return {
+        pipeline: info.stage.pipeline,
+        stageId: info.stage.id,
+        label: info.stage.label,
+        entered: v.entered,
+        advanced: v.advanced,
+        rate: v.entered > 0 ? v.advanced / v.entered : null,
+        rank: info.rank,
+      };
     })
     .sort((a, b) => a.pipeline.localeCompare(b.pipeline) || a.rank - b.rank)
     .map(({ rank: _rank, ...rest }) => rest);
@@ -405,7 +422,12 @@ function toPeriodKpis(acc: Acc, p: Period, ctx: ReportContext, qualifiedOpen: nu
     won: acc.won,
     lost: acc.lost,
     winRate,
-    cohort: { created: acc.created, won: acc.cohortWon, lost: acc.cohortLost, winRate: acc.created > 0 ? acc.cohortWon / acc.created : null },
+    cohort: {
+      created: acc.created,
+      won: acc.cohortWon,
+      lost: acc.cohortLost,
+      winRate: acc.created > 0 ? acc.cohortWon / acc.created : null,
+    },
     stageConversion,
     avgDealSize: avg,
     wonAmount,
@@ -433,7 +455,12 @@ function toState(s: StateAcc, currency: string, complianceDays: number, quota: n
     staleDeals: s.stale,
     stalePipeline: s.staleValue.total(),
     staleShare: open > 0 ? stale / open : null,
-    compliance: { openDeals: s.open, withRecentActivity: s.compliant, rate: s.open > 0 ? s.compliant / s.open : null, windowDays: complianceDays },
+    compliance: {
+      openDeals: s.open,
+      withRecentActivity: s.compliant,
+      rate: s.open > 0 ? s.compliant / s.open : null,
+      windowDays: complianceDays,
+    },
     quota:
       quota === null
         ? null
@@ -453,10 +480,28 @@ function toState(s: StateAcc, currency: string, complianceDays: number, quota: n
 /** KPI trend rules: which way is bad news, and what the manager should check. */
 const TRENDS: { kpi: string; badWhen: 'down' | 'up'; kind: 'rate' | 'relative'; concern: string; good: string }[] = [
   { kpi: 'winRate', badWhen: 'down', kind: 'rate', concern: 'review recent losses and qualification', good: 'keep doing what works' },
-  { kpi: 'cohortWinRate', badWhen: 'down', kind: 'rate', concern: 'new deals convert less: check lead quality', good: 'new deals convert better' },
+  {
+    kpi: 'cohortWinRate',
+    badWhen: 'down',
+    kind: 'rate',
+    concern: 'new deals convert less: check lead quality',
+    good: 'new deals convert better',
+  },
   { kpi: 'avgDealSize', badWhen: 'down', kind: 'relative', concern: 'check for early discounting', good: 'deal sizes are growing' },
-  { kpi: 'medianSalesCycleDays', badWhen: 'up', kind: 'relative', concern: 'deals take longer: look for stuck stages', good: 'deals close faster' },
-  { kpi: 'activityCount', badWhen: 'down', kind: 'relative', concern: 'activity is dropping: check capacity and motivation', good: 'activity is up' },
+  {
+    kpi: 'medianSalesCycleDays',
+    badWhen: 'up',
+    kind: 'relative',
+    concern: 'deals take longer: look for stuck stages',
+    good: 'deals close faster',
+  },
+  {
+    kpi: 'activityCount',
+    badWhen: 'down',
+    kind: 'relative',
+    concern: 'activity is dropping: check capacity and motivation',
+    good: 'activity is up',
+  },
 ];
 
 function kpiValue(k: PeriodKpis, kpi: string, currency: string): { value: number | null; samples: number } {

@@ -14,7 +14,17 @@ import type { KpiReport, TrendFlag } from './kpis.js';
 import type { BacktestReport } from './backtest.js';
 import type { ForecastMethod } from './forecast-model.js';
 import type { ForecastRollup, RollupLine } from './rollup.js';
-import { findActivityCollapses, findConcentrations, findStageConversionGaps, groupFindings, significantForRep, type ActivityCollapse, type Concentration, type FindingGroup, type StageConversionGap } from './causes.js';
+import {
+  findActivityCollapses,
+  findConcentrations,
+  findStageConversionGaps,
+  groupFindings,
+  significantForRep,
+  type ActivityCollapse,
+  type Concentration,
+  type FindingGroup,
+  type StageConversionGap,
+} from './causes.js';
 import { computeCoaching, type Coaching } from './coaching.js';
 
 export interface MorningReview {
@@ -22,11 +32,34 @@ export interface MorningReview {
   timezone: string;
   currency: string;
   /** Deals with critical findings opened by this run (or all open critical ones without a diff). */
-  newCritical: { dealId: string; name: string; ownerId: string | null; ownerName: string; amount: MoneyTotal; score: number | null; findings: Finding[] }[];
+  newCritical: {
+    dealId: string;
+    name: string;
+    ownerId: string | null;
+    ownerName: string;
+    amount: MoneyTotal;
+    score: number | null;
+    findings: Finding[];
+  }[];
   /** Reps, most stale pipeline first (then lowest compliance). */
-  reps: { ownerId: string; name: string; stalePipeline: MoneyTotal; staleDeals: number; staleShare: number | null; complianceRate: number | null; openDeals: number }[];
+  reps: {
+    ownerId: string;
+    name: string;
+    stalePipeline: MoneyTotal;
+    staleDeals: number;
+    staleShare: number | null;
+    complianceRate: number | null;
+    openDeals: number;
+  }[];
   trendFlags: { scope: string; name: string; period: string; flag: TrendFlag }[];
-  forecast: { period: string; expectedNow: number; expectedLastWeek: number | null; change: number | null; closedWonNow: number; currency: string };
+  forecast: {
+    period: string;
+    expectedNow: number;
+    expectedLastWeek: number | null;
+    change: number | null;
+    closedWonNow: number;
+    currency: string;
+  };
   /** Every open finding of the run, grouped by rep and rule: one actionable line each. */
   findingsByRep: FindingGroup[];
   /** Rules whose findings sit mostly with one rep. */
@@ -100,7 +133,12 @@ export function buildMorningReview(ctx: ReportContext, input: ReviewInput): Morn
       complianceRate: r.state.compliance.rate,
       openDeals: r.state.openDeals,
     }))
-    .sort((a, b) => amountIn(b.stalePipeline, currency) - amountIn(a.stalePipeline, currency) || (a.complianceRate ?? 1) - (b.complianceRate ?? 1) || a.ownerId.localeCompare(b.ownerId));
+    .sort(
+      (a, b) =>
+        amountIn(b.stalePipeline, currency) - amountIn(a.stalePipeline, currency) ||
+        (a.complianceRate ?? 1) - (b.complianceRate ?? 1) ||
+        a.ownerId.localeCompare(b.ownerId),
+    );
 
   // a rep's flag stays only when it stands out from the rep's own weekly history
   const trendFlags: MorningReview['trendFlags'] = [];
@@ -109,7 +147,10 @@ export function buildMorningReview(ctx: ReportContext, input: ReviewInput): Morn
     for (const p of s.periods)
       for (const flag of p.trendFlags) {
         if (!flag.concern) continue;
-        const counts = flag.kpi === 'cohortWinRate' ? { current: p.current.cohort, previous: p.previous.cohort } : { current: p.current, previous: p.previous };
+        const counts =
+          flag.kpi === 'cohortWinRate'
+            ? { current: p.current.cohort, previous: p.previous.cohort }
+            : { current: p.current, previous: p.previous };
         if (s.scope === 'rep' && !significantForRep(ctx, s.id, flag, p.period, counts, weekly)) continue;
         trendFlags.push({ scope: s.scope, name: s.name, period: p.period.label, flag });
       }
@@ -135,7 +176,15 @@ function forecastCall(rollup: ForecastRollup, backtest: BacktestReport | undefin
   const measured = backtest?.summary.find((s) => s.method === rollup.method);
   return {
     method: rollup.method,
-    measuredError: measured && backtest ? { meanAbsPercentError: measured.meanAbsPercentError, meanBias: measured.meanBias, points: measured.points, quarters: backtest.quarters } : null,
+    measuredError:
+      measured && backtest
+        ? {
+            meanAbsPercentError: measured.meanAbsPercentError,
+            meanBias: measured.meanBias,
+            points: measured.points,
+            quarters: backtest.quarters,
+          }
+        : null,
     currency: rollup.currency,
     quarters: rollup.quarters.map((q) => ({ label: q.period.label, total: q.total })),
   };

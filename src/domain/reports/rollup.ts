@@ -18,7 +18,16 @@ import { quotaOf } from '../model/connection.js';
 import type { ForecastCategory } from '../model/deal.js';
 import { dayOfIsoDate } from '../time.js';
 import type { ReportContext } from './context.js';
-import { learnForecastModel, METHOD_IN_USE, signsOn, stageRateIndex, weigh, type ForecastMethod, type ForecastModel, type RiskSignal } from './forecast-model.js';
+import {
+  learnForecastModel,
+  METHOD_IN_USE,
+  signsOn,
+  stageRateIndex,
+  weigh,
+  type ForecastMethod,
+  type ForecastModel,
+  type RiskSignal,
+} from './forecast-model.js';
 import { fiscalQuarter, type Period } from './period.js';
 import { buildTimelines, stateAt, type DealTimeline } from './timeline.js';
 
@@ -88,7 +97,17 @@ interface Acc {
   staleDeals: number;
   pushedDeals: number;
 }
-const emptyAcc = (): Acc => ({ closedWon: 0, commit: 0, bestCase: 0, openPipeline: 0, weighted: 0, openDeals: 0, overdueDeals: 0, staleDeals: 0, pushedDeals: 0 });
+const emptyAcc = (): Acc => ({
+  closedWon: 0,
+  commit: 0,
+  bestCase: 0,
+  openPipeline: 0,
+  weighted: 0,
+  openDeals: 0,
+  overdueDeals: 0,
+  staleDeals: 0,
+  pushedDeals: 0,
+});
 const cents = (x: number): number => Math.round(x * 100) / 100;
 
 function lineOf(a: Acc, quota: number | undefined): RollupLine {
@@ -117,7 +136,12 @@ function merge(into: Acc, a: Acc): void {
 }
 
 /** The category of an open deal. */
-export function categoryOf(indexed: IndexedInput, pipeline: string, stageId: string, crm: ForecastCategory | null): { category: RollupDeal['category']; source: RollupDeal['categorySource'] } {
+export function categoryOf(
+  indexed: IndexedInput,
+  pipeline: string,
+  stageId: string,
+  crm: ForecastCategory | null,
+): { category: RollupDeal['category']; source: RollupDeal['categorySource'] } {
   if (crm !== null && crm !== 'closed') return { category: crm, source: 'crm' };
   const mapped = indexed.settings.forecastCategories?.[stageId];
   if (mapped !== undefined) return { category: mapped, source: 'config' };

@@ -92,7 +92,14 @@ export function stateAt(indexed: IndexedInput, t: DealTimeline, day: number): De
   }
   const raw = valueAt(t.amounts, day, d.amount) ?? 0;
   const m = toReporting(raw, d.currency, indexed.money);
-  return { stageId, open, won, amount: m.amount, currency: m.currency, closeDay: valueAt(t.closeDates, day, dayOfIsoDate(d.closeDate ?? '')) };
+  return {
+    stageId,
+    open,
+    won,
+    amount: m.amount,
+    currency: m.currency,
+    closeDay: valueAt(t.closeDates, day, dayOfIsoDate(d.closeDate ?? '')),
+  };
 }
 
 /** Builds every live deal's timeline once. */

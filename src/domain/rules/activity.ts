@@ -43,7 +43,10 @@ export const noNextActivity: Rule = {
     if (f.probability < from) return null;
     if (f.stats.openTasks > 0 || f.stats.futureMeetings > 0) return null;
     return {
-      message: memo.get(`no_next_activity ${f.probability}`, () => `No open task or future meeting on a deal at ${percent(f.probability)} probability (required from ${percent(from)}).`),
+      message: memo.get(
+        `no_next_activity ${f.probability}`,
+        () => `No open task or future meeting on a deal at ${percent(f.probability)} probability (required from ${percent(from)}).`,
+      ),
       evidence: { probability: f.probability, fromProbability: from, openTasks: 0, futureMeetings: 0 },
       suggestedAction: 'Schedule the next meeting or create a follow-up task with a date.',
     };

@@ -24,7 +24,14 @@ export const amountDecreased: Rule = {
       message:
         `Amount fell ${rounded}% since ${isoDateOfDay(base.day)}, ` +
         `from ${formatMoney(before)} to ${formatMoney(now)} (threshold ${limit}%).`,
-      evidence: { before: before.amount, after: now.amount, currency: now.currency, dropPercent: rounded, thresholdPercent: limit, baselineDay: isoDateOfDay(base.day) },
+      evidence: {
+        before: before.amount,
+        after: now.amount,
+        currency: now.currency,
+        dropPercent: rounded,
+        thresholdPercent: limit,
+        baselineDay: isoDateOfDay(base.day),
+      },
       suggestedAction: 'Record why the scope shrank; if it is a discount, get it approved.',
     };
   },
@@ -42,7 +49,8 @@ export const discountOverLimit: Rule = {
     const m = toReporting(amount, f.deal.currency, indexed.money);
     const tier = discountTierFor(indexed.cfg.discount_over_limit.tiers, m.amount);
     if (!tier || !(pct > tier.maxPercent)) return null;
-    const band = tier.belowAmount === null ? 'at any amount' : `under ${groupThousands(tier.belowAmount)} ${indexed.money.reportingCurrency}`;
+    const band =
+      tier.belowAmount === null ? 'at any amount' : `under ${groupThousands(tier.belowAmount)} ${indexed.money.reportingCurrency}`;
     return {
       message:
         `Discount ${pct}% on a ${formatMoney(m)} deal exceeds the ${tier.maxPercent}% limit for deals ${band}; ` +

@@ -11,7 +11,10 @@ export const closeDatePassed: Rule = {
     if (!(f.closeDay < indexed.today)) return null;
     const overdue = indexed.today - f.closeDay;
     return {
-      message: memo.get(`close_date_passed ${f.deal.closeDate}`, () => `Close date ${f.deal.closeDate} passed ${plural(overdue, 'day')} ago and the deal is still open.`),
+      message: memo.get(
+        `close_date_passed ${f.deal.closeDate}`,
+        () => `Close date ${f.deal.closeDate} passed ${plural(overdue, 'day')} ago and the deal is still open.`,
+      ),
       evidence: { closeDate: f.deal.closeDate, daysOverdue: overdue, timezone: indexed.settings.timezone },
       suggestedAction: 'Set a close date the buyer has agreed to, or close the deal.',
     };
@@ -31,11 +34,14 @@ export const closeDatePushed: Rule = {
     const since = indexed.nowMs - cfg.days * MS_PER_DAY;
     const pushes = changes.filter((c) => c.atMs >= since && c.atMs <= indexed.nowMs && c.newDay > c.oldDay);
     if (pushes.length === 0) return null;
-    const quarterPushes = cfg.quarterBoundary ? pushes.filter((c) => fiscalQuarterIndex(c.newDay, fy) > fiscalQuarterIndex(c.oldDay, fy)) : [];
+    const quarterPushes = cfg.quarterBoundary
+      ? pushes.filter((c) => fiscalQuarterIndex(c.newDay, fy) > fiscalQuarterIndex(c.oldDay, fy))
+      : [];
     if (pushes.length < cfg.count && quarterPushes.length === 0) return null;
     const moves = pushes.map((c) => ({ from: c.oldValue, to: c.newValue, at: isoInstant(c.atMs), days: c.newDay - c.oldDay }));
     const parts: string[] = [];
-    if (pushes.length >= cfg.count) parts.push(`Close date pushed ${plural(pushes.length, 'time')} in the last ${cfg.days} days (threshold ${cfg.count})`);
+    if (pushes.length >= cfg.count)
+      parts.push(`Close date pushed ${plural(pushes.length, 'time')} in the last ${cfg.days} days (threshold ${cfg.count})`);
     const q = quarterPushes[quarterPushes.length - 1];
     if (q) {
       const from = fiscalQuarterOf(q.oldDay, fy).label;
@@ -43,7 +49,13 @@ export const closeDatePushed: Rule = {
     }
     return {
       message: `${parts.join(' ')}.`,
-      evidence: { pushes: pushes.length, thresholdCount: cfg.count, windowDays: cfg.days, quarterBoundaryCrossed: quarterPushes.length > 0, moves },
+      evidence: {
+        pushes: pushes.length,
+        thresholdCount: cfg.count,
+        windowDays: cfg.days,
+        quarterBoundaryCrossed: quarterPushes.length > 0,
+        moves,
+      },
       suggestedAction: 'Ask the buyer for the real decision date and what must happen before it; commit only to that.',
     };
   },

@@ -134,24 +134,31 @@ export const DEFAULT_DISCOUNT_TIERS: DiscountTier[] = [
 ];
 
 /** `discount_over_limit`: discount above the approval matrix (tiers sorted by amount). */
-export const DiscountOverLimitConfig = z.object({
-  ...common,
-  tiers: z
-    .array(DiscountTier)
-    .min(1)
-    .refine((t) => t.filter((x) => x.belowAmount === null).length <= 1, 'at most one tier without belowAmount')
-    .default(DEFAULT_DISCOUNT_TIERS),
-  /**
-   * Who grants each tier's approvals: a tier's `approver` (e.g. "VP Sales") to a CRM user id. A tier
-   * left out goes to the rep's manager where the CRM records one, else to the rep.
-   */
-  approvers: z.record(z.string(), z.string().trim().min(1, 'expected a CRM user id')).default({}),
-}).superRefine((cfg, ctx) => {
-  const tiers = new Set(cfg.tiers.map((t) => t.approver));
-  for (const tier of Object.keys(cfg.approvers)) {
-    if (!tiers.has(tier)) ctx.addIssue({ code: 'custom', path: ['approvers', tier], message: `no approval tier has approver "${tier}" (tiers: ${[...tiers].join(', ')})` });
-  }
-});
+export const DiscountOverLimitConfig = z
+  .object({
+    ...common,
+    tiers: z
+      .array(DiscountTier)
+      .min(1)
+      .refine((t) => t.filter((x) => x.belowAmount === null).length <= 1, 'at most one tier without belowAmount')
+      .default(DEFAULT_DISCOUNT_TIERS),
+    /**
+     * Who grants each tier's approvals: a tier's `approver` (e.g. "VP Sales") to a CRM user id. A tier
+     * left out goes to the rep's manager where the CRM records one, else to the rep.
+     */
+    approvers: z.record(z.string(), z.string().trim().min(1, 'expected a CRM user id')).default({}),
+  })
+  .superRefine((cfg, ctx) => {
+    const tiers = new Set(cfg.tiers.map((t) => t.approver));
+    for (const tier of Object.keys(cfg.approvers)) {
+      if (!tiers.has(tier))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['approvers', tier],
+          message: `no approval tier has approver "${tier}" (tiers: ${[...tiers].join(', ')})`,
+        });
+    }
+  });
 
 /** `activity_not_logged`: stage advanced with no activity in the `days` before, within `withinDays`. */
 export const ActivityNotLoggedConfig = z.object({
@@ -202,33 +209,33 @@ export const ReportConfig = z.object({
 });
 
 /** All thresholds of a connection. Every field has a default, so `{}` is a valid config. */
-export const RulesConfig = z.object({
-  stale_deal: StaleDealConfig.default(StaleDealConfig.parse({})),
-  stuck_in_stage: StuckInStageConfig.default(StuckInStageConfig.parse({})),
-  close_date_passed: CloseDatePassedConfig.default(CloseDatePassedConfig.parse({})),
-  close_date_pushed: CloseDatePushedConfig.default(CloseDatePushedConfig.parse({})),
-  missing_amount: MissingFieldConfig.default(MissingFieldConfig.parse({})),
-  missing_close_date: MissingFieldConfig.default(MissingFieldConfig.parse({})),
-  missing_next_step: MissingNextStepConfig.default(MissingNextStepConfig.parse({})),
-  no_next_activity: FromProbabilityConfig.default(FromProbabilityConfig.parse({})),
-  single_threaded: SingleThreadedConfig.default(SingleThreadedConfig.parse({})),
-  amount_decreased: AmountDecreasedConfig.default(AmountDecreasedConfig.parse({})),
-  stage_regressed: StageMoveConfig.default(StageMoveConfig.parse({})),
-  stage_skipped: StageMoveConfig.default(StageMoveConfig.parse({})),
-  discount_over_limit: DiscountOverLimitConfig.default(DiscountOverLimitConfig.parse({})),
-  activity_not_logged: ActivityNotLoggedConfig.default(ActivityNotLoggedConfig.parse({})),
-  closed_won_missing_amount: ClosedDealConfig.default(ClosedDealConfig.parse({})),
-  closed_lost_missing_reason: ClosedDealConfig.default(ClosedDealConfig.parse({})),
-  reports: ReportConfig.default(ReportConfig.parse({})),
-}).strict();
+export const RulesConfig = z
+  .object({
+    stale_deal: StaleDealConfig.default(StaleDealConfig.parse({})),
+    stuck_in_stage: StuckInStageConfig.default(StuckInStageConfig.parse({})),
+    close_date_passed: CloseDatePassedConfig.default(CloseDatePassedConfig.parse({})),
+    close_date_pushed: CloseDatePushedConfig.default(CloseDatePushedConfig.parse({})),
+    missing_amount: MissingFieldConfig.default(MissingFieldConfig.parse({})),
+    missing_close_date: MissingFieldConfig.default(MissingFieldConfig.parse({})),
+    missing_next_step: MissingNextStepConfig.default(MissingNextStepConfig.parse({})),
+    no_next_activity: FromProbabilityConfig.default(FromProbabilityConfig.parse({})),
+    single_threaded: SingleThreadedConfig.default(SingleThreadedConfig.parse({})),
+    amount_decreased: AmountDecreasedConfig.default(AmountDecreasedConfig.parse({})),
+    stage_regressed: StageMoveConfig.default(StageMoveConfig.parse({})),
+    stage_skipped: StageMoveConfig.default(StageMoveConfig.parse({})),
+    discount_over_limit: DiscountOverLimitConfig.default(DiscountOverLimitConfig.parse({})),
+    activity_not_logged: ActivityNotLoggedConfig.default(ActivityNotLoggedConfig.parse({})),
+    closed_won_missing_amount: ClosedDealConfig.default(ClosedDealConfig.parse({})),
+    closed_lost_missing_reason: ClosedDealConfig.default(ClosedDealConfig.parse({})),
+    reports: ReportConfig.default(ReportConfig.parse({})),
+  })
+  .strict();
 export type RulesConfig = z.infer<typeof RulesConfig>;
 /** What a connection may write in its `rules` field (every key optional). */
 export type RulesConfigInput = z.input<typeof RulesConfig>;
 
 /** Result of {@link parseRulesConfig}: the config, or one line per problem with its path. */
-export type ParseRulesResult =
-  | { ok: true; config: RulesConfig }
-  | { ok: false; issues: string[] };
+export type ParseRulesResult = { ok: true; config: RulesConfig } | { ok: false; issues: string[] };
 
 /**
  * Validates a connection's `rules` field and fills in defaults.

@@ -59,9 +59,12 @@ export const singleThreaded: Rule = {
     const n = f.deal.contactCount;
     if (n === null || n > cfg.maxContacts || f.probability < cfg.fromProbability) return null;
     return {
-      message: memo.get(`single_threaded ${n} ${f.probability}`, () => `Only ${plural(n, 'contact')} on a deal at ${percent(f.probability)} probability: one departure loses it.`),
+      message: memo.get(
+        `single_threaded ${n} ${f.probability}`,
+        () => `Only ${plural(n, 'contact')} on a deal at ${percent(f.probability)} probability: one departure loses it.`,
+      ),
       evidence: { contactCount: n, maxContacts: cfg.maxContacts, probability: f.probability, fromProbability: cfg.fromProbability },
-      suggestedAction: 'Meet a second stakeholder (economic buyer or champion\'s manager) and add them to the deal.',
+      suggestedAction: "Meet a second stakeholder (economic buyer or champion's manager) and add them to the deal.",
     };
   },
 };

@@ -29,7 +29,10 @@ export const stuckInStage: Rule = {
         minSamples: b.minSamples,
         factor: b.factor,
       },
-      suggestedAction: ctx.memo.get(`stuck_in_stage action ${stage}`, () => `Agree the exit criteria for ${label} with the buyer, or move the deal back or close it.`),
+      suggestedAction: ctx.memo.get(
+        `stuck_in_stage action ${stage}`,
+        () => `Agree the exit criteria for ${label} with the buyer, or move the deal back or close it.`,
+      ),
     };
   },
 };
@@ -72,7 +75,10 @@ export const stageSkipped: Rule = {
     if (skipped < 1) return null;
     // Stryker disable next-line ArrayDeclaration: the deal's stage was found in its pipeline above, so the pipeline has stages
     const stages = ctx.indexed.stagesByPipeline.get(f.deal.pipeline) ?? [];
-    const names = stages.filter((s) => !s.isClosed).slice(m.from.openRank + 1, m.to.openRank).map((s) => s.label);
+    const names = stages
+      .filter((s) => !s.isClosed)
+      .slice(m.from.openRank + 1, m.to.openRank)
+      .map((s) => s.label);
     return {
       message: `Jumped from ${m.from.stage.label} to ${m.to.stage.label}, skipping ${names.join(', ')}.`,
       evidence: { fromStageId: m.from.stage.id, toStageId: m.to.stage.id, skippedStages: names, movedAt: m.move.at },

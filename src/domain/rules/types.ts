@@ -3,7 +3,15 @@
  * (days idle, days in stage, close day) so that sixteen rules cost sixteen cheap checks.
  */
 import type { Benchmarks } from '../benchmarks.js';
-import type { ActivityStats, AmountBaseline, IndexedInput, DealRecord, ParsedCloseDateChange, ParsedStageChange, StageInfo } from '../indexed-input.js';
+import type {
+  ActivityStats,
+  AmountBaseline,
+  IndexedInput,
+  DealRecord,
+  ParsedCloseDateChange,
+  ParsedStageChange,
+  StageInfo,
+} from '../indexed-input.js';
 import { lastMoveInto, stageKey } from '../indexed-input.js';
 import type { Deal } from '../model/deal.js';
 import type { Finding, Severity } from '../model/finding.js';
@@ -88,7 +96,11 @@ export interface Rule {
 const NO_CHANGES: readonly ParsedStageChange[] = Object.freeze([]);
 
 /** Computes a deal's facts against the run's indexes (`record`: the deal's, when the caller has it). */
-export function dealFacts(deal: Deal, indexed: IndexedInput, record: DealRecord | undefined = indexed.recordOf(deal.externalId)): DealFacts {
+export function dealFacts(
+  deal: Deal,
+  indexed: IndexedInput,
+  record: DealRecord | undefined = indexed.recordOf(deal.externalId),
+): DealFacts {
   const stage = indexed.stageOf(deal.pipeline, deal.stageId);
   const stats = indexed.statsAt(record?.slot ?? -1);
   const createdMs = parseInstant(deal.createdAt);
@@ -136,7 +148,15 @@ export function ruleContext(indexed: IndexedInput, benchmarks: Benchmarks): Rule
       const med = learned?.medianDaysWon ?? null;
       b =
         med !== null && wonSamples >= minSamples
-          ? { thresholdDays: Math.round(factor * med * 10) / 10, source: 'learned', medianDaysWon: med, wonSamples, minSamples, factor, fallbackDays }
+          ? {
+              thresholdDays: Math.round(factor * med * 10) / 10,
+              source: 'learned',
+              medianDaysWon: med,
+              wonSamples,
+              minSamples,
+              factor,
+              fallbackDays,
+            }
           : { thresholdDays: fallbackDays, source: 'fallback', medianDaysWon: med, wonSamples, minSamples, factor, fallbackDays };
       cache.set(key, b);
     }

@@ -84,7 +84,7 @@ export function engagementScore(inbound: number, outbound: number, other: number
 
 /** Stage velocity: 100 up to half the stuck limit, 50 at the limit, 0 at 1.5x the limit. */
 export function velocityScore(daysInStage: number, thresholdDays: number): number {
-  return clamp(100 - ((daysInStage / thresholdDays - 0.5) * 100));
+  return clamp(100 - (daysInStage / thresholdDays - 0.5) * 100);
 }
 
 /**
@@ -158,7 +158,9 @@ function activityRecency(f: DealFacts, staleDays: number, { memo }: RuleContext)
     scorePart(
       'activity_recency',
       recencyScore(idle, staleDays),
-      hasActivity ? `last activity ${idle} days ago (stale at ${staleDays})` : `no activity since creation ${idle} days ago (stale at ${staleDays})`,
+      hasActivity
+        ? `last activity ${idle} days ago (stale at ${staleDays})`
+        : `no activity since creation ${idle} days ago (stale at ${staleDays})`,
       hasActivity ? `Last activity ${plural(idle, 'day')} ago` : `No activity since creation ${plural(idle, 'day')} ago`,
     ),
   );
@@ -193,7 +195,12 @@ function stageVelocity(f: DealFacts, b: StuckBenchmark, { memo }: RuleContext): 
       b.source === 'learned'
         ? `limit ${b.thresholdDays} (${b.factor} x median ${b.medianDaysWon} of ${b.wonSamples} won deals)`
         : `fixed limit ${b.thresholdDays} (default benchmark, ${b.wonSamples} of ${b.minSamples} won deals)`;
-    return scorePart('stage_velocity', velocityScore(days, b.thresholdDays), `${days} days in stage; ${limit}`, `${days} days in stage (limit ${b.thresholdDays})`);
+    return scorePart(
+      'stage_velocity',
+      velocityScore(days, b.thresholdDays),
+      `${days} days in stage; ${limit}`,
+      `${days} days in stage (limit ${b.thresholdDays})`,
+    );
   });
 }
 
@@ -213,8 +220,18 @@ function closeDateRealism(f: DealFacts, findings: readonly Finding[], { indexed,
     scorePart(
       'close_date_realism',
       closeRealismScore(passed, closeDate === null, pushes, quarterPush),
-      passed ? `close date ${closeDate} passed` : closeDate === null ? 'no close date' : `${pushes} pushes in ${windowDays} days${quarterPush ? ', pushed into a later quarter' : ''}`,
-      passed ? `Close date ${closeDate} has passed` : closeDate === null ? 'No close date' : pushes > 0 ? `Close date pushed ${pushes} times recently` : 'Close date holding',
+      passed
+        ? `close date ${closeDate} passed`
+        : closeDate === null
+          ? 'no close date'
+          : `${pushes} pushes in ${windowDays} days${quarterPush ? ', pushed into a later quarter' : ''}`,
+      passed
+        ? `Close date ${closeDate} has passed`
+        : closeDate === null
+          ? 'No close date'
+          : pushes > 0
+            ? `Close date pushed ${pushes} times recently`
+            : 'Close date holding',
     ),
   );
 }
@@ -226,7 +243,10 @@ function hygiene(findings: readonly Finding[], { memo }: RuleContext): ScorePart
   const penalty = issues.reduce((sum, x) => sum + hygienePenalty(x), 0);
   const names = issues.map((x) => ruleName(x.ruleId)).join(', ');
   const { component } = memo.get(`hygiene ${names}`, () => scorePart('hygiene', clamp(100 - penalty), names, ''));
-  return { component, reasons: issues.map((x) => ({ impact: -Math.round((hygienePenalty(x) * SCORE_WEIGHTS.hygiene) / 10) / 10, text: x.message })) };
+  return {
+    component,
+    reasons: issues.map((x) => ({ impact: -Math.round((hygienePenalty(x) * SCORE_WEIGHTS.hygiene) / 10) / 10, text: x.message })),
+  };
 }
 
 function hygienePenalty(finding: Finding): number {

@@ -68,19 +68,28 @@ export function adminRoutes(admin: SandboxAdmin) {
       return { now: new Date(admin.now()).toISOString() };
     });
 
-    app.post('/:provider/deals/:id/stage', async (request: FastifyRequest<{ Params: { provider: string; id: string }; Body: { stage?: string } }>, reply) => {
-      const p = provider(request.params.provider);
-      if (!p || !request.body?.stage) return reply.code(400).send(bad('provider and body.stage are required'));
-      try {
-        admin.changeStage(p, request.params.id, request.body.stage);
-        return { ok: true };
-      } catch (err) {
-        return reply.code(404).send(bad((err as Error).message));
-      }
-    });
+    app.post(
+      '/:provider/deals/:id/stage',
+      async (request: FastifyRequest<{ Params: { provider: string; id: string }; Body: { stage?: string } }>, reply) => {
+        const p = provider(request.params.provider);
+        if (!p || !request.body?.stage) return reply.code(400).send(bad('provider and body.stage are required'));
+        try {
+          admin.changeStage(p, request.params.id, request.body.stage);
+          return { ok: true };
+        } catch (err) {
+          return reply.code(404).send(bad((err as Error).message));
+        }
+      },
+    );
     app.post(
       '/:provider/deals/:id/activities',
-      async (request: FastifyRequest<{ Params: { provider: string; id: string }; Body: { kind?: ActivityKind; direction?: 'inbound' | 'outbound'; at?: string; completed?: boolean; subject?: string } }>, reply) => {
+      async (
+        request: FastifyRequest<{
+          Params: { provider: string; id: string };
+          Body: { kind?: ActivityKind; direction?: 'inbound' | 'outbound'; at?: string; completed?: boolean; subject?: string };
+        }>,
+        reply,
+      ) => {
         const p = provider(request.params.provider);
         const body = request.body ?? {};
         if (!p || !body.kind) return reply.code(400).send(bad('provider and body.kind are required'));
@@ -98,22 +107,31 @@ export function adminRoutes(admin: SandboxAdmin) {
         }
       },
     );
-    app.post('/:provider/deals', async (request: FastifyRequest<{ Params: { provider: string }; Body: { name?: string; amount?: number | null; closeDate?: string; ownerId?: string } }>, reply) => {
-      const p = provider(request.params.provider);
-      const body = request.body ?? {};
-      if (!p || !body.name) return reply.code(400).send(bad('provider and body.name are required'));
-      try {
-        const id = admin.createDeal(p, {
-          name: body.name,
-          ...(body.amount !== undefined ? { amount: body.amount } : {}),
-          ...(body.closeDate ? { closeDate: new Date(body.closeDate) } : {}),
-          ...(body.ownerId ? { ownerId: body.ownerId } : {}),
-        });
-        return reply.code(201).send({ id });
-      } catch (err) {
-        return reply.code(400).send(bad((err as Error).message));
-      }
-    });
+    app.post(
+      '/:provider/deals',
+      async (
+        request: FastifyRequest<{
+          Params: { provider: string };
+          Body: { name?: string; amount?: number | null; closeDate?: string; ownerId?: string };
+        }>,
+        reply,
+      ) => {
+        const p = provider(request.params.provider);
+        const body = request.body ?? {};
+        if (!p || !body.name) return reply.code(400).send(bad('provider and body.name are required'));
+        try {
+          const id = admin.createDeal(p, {
+            name: body.name,
+            ...(body.amount !== undefined ? { amount: body.amount } : {}),
+            ...(body.closeDate ? { closeDate: new Date(body.closeDate) } : {}),
+            ...(body.ownerId ? { ownerId: body.ownerId } : {}),
+          });
+          return reply.code(201).send({ id });
+        } catch (err) {
+          return reply.code(400).send(bad((err as Error).message));
+        }
+      },
+    );
     app.delete('/:provider/deals/:id', async (request: FastifyRequest<{ Params: { provider: string; id: string } }>, reply) => {
       const p = provider(request.params.provider);
       if (!p) return reply.code(400).send(bad('unknown provider'));

@@ -86,13 +86,74 @@ export const LEAD_SOURCES: Record<SandboxProvider, { name: string; winRate: numb
   ],
 };
 
-export const FIRST_NAMES = ['Ava', 'Ben', 'Chloe', 'Diego', 'Elena', 'Farid', 'Grace', 'Hiro', 'Ines', 'Jonas', 'Kemi', 'Liam', 'Maya', 'Noah', 'Olga', 'Priya'];
-export const LAST_NAMES = ['Adams', 'Brooks', 'Chen', 'Dubois', 'Evans', 'Fischer', 'Garcia', 'Haddad', 'Ito', 'Jensen', 'Kowalski', 'Lopez', 'Mensah', 'Novak', 'Okafor', 'Patel'];
-export const COMPANY_WORDS = ['Acme', 'Globex', 'Initech', 'Umbrella', 'Stark', 'Wayne', 'Tyrell', 'Cyberdyne', 'Soylent', 'Hooli', 'Vandelay', 'Wonka', 'Aperture', 'Oscorp', 'Nakatomi', 'Massive', 'Gringotts', 'Pied Piper'];
+export const FIRST_NAMES = [
+  'Ava',
+  'Ben',
+  'Chloe',
+  'Diego',
+  'Elena',
+  'Farid',
+  'Grace',
+  'Hiro',
+  'Ines',
+  'Jonas',
+  'Kemi',
+  'Liam',
+  'Maya',
+  'Noah',
+  'Olga',
+  'Priya',
+];
+export const LAST_NAMES = [
+  'Adams',
+  'Brooks',
+  'Chen',
+  'Dubois',
+  'Evans',
+  'Fischer',
+  'Garcia',
+  'Haddad',
+  'Ito',
+  'Jensen',
+  'Kowalski',
+  'Lopez',
+  'Mensah',
+  'Novak',
+  'Okafor',
+  'Patel',
+];
+export const COMPANY_WORDS = [
+  'Acme',
+  'Globex',
+  'Initech',
+  'Umbrella',
+  'Stark',
+  'Wayne',
+  'Tyrell',
+  'Cyberdyne',
+  'Soylent',
+  'Hooli',
+  'Vandelay',
+  'Wonka',
+  'Aperture',
+  'Oscorp',
+  'Nakatomi',
+  'Massive',
+  'Gringotts',
+  'Pied Piper',
+];
 export const COMPANY_SUFFIXES = ['Corp', 'Industries', 'Labs', 'Holdings', 'Group', 'Systems', 'Logistics', 'Health', 'Foods', 'Energy'];
 export const INDUSTRIES = ['Technology', 'Manufacturing', 'Healthcare', 'Retail', 'Finance', 'Energy', 'Logistics'];
 export const DEAL_PRODUCTS = ['Platform licence', 'Expansion', 'Renewal', 'Pilot', 'Services bundle', 'Enterprise tier', 'Add-on seats'];
-export const NEXT_STEPS = ['Send proposal', 'Schedule demo with IT', 'Confirm budget with CFO', 'Security review call', 'Draft contract', 'Follow up on pricing', 'Book onsite workshop'];
+export const NEXT_STEPS = [
+  'Send proposal',
+  'Schedule demo with IT',
+  'Confirm budget with CFO',
+  'Security review call',
+  'Draft contract',
+  'Follow up on pricing',
+  'Book onsite workshop',
+];
 export const LOST_REASONS = ['Price', 'Lost to competitor', 'No budget', 'No decision', 'Timing'];
 export const ACTIVITY_SUBJECTS: Record<string, readonly string[]> = {
   call: ['Discovery call', 'Follow-up call', 'Pricing call', 'Check-in call'],

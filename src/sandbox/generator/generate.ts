@@ -88,7 +88,15 @@ export function generateBook(options: GenerateOptions): Book {
     leadSources: LEAD_SOURCES[provider],
     planted: { deals: {}, reps: {}, healthy: [] },
   };
-  const ctx: BuildContext = { rng, signs: createPrng(deriveSeed(options.seed, `${provider}/signs`)), book, now, today, provider, dealActivities: 0 };
+  const ctx: BuildContext = {
+    rng,
+    signs: createPrng(deriveSeed(options.seed, `${provider}/signs`)),
+    book,
+    now,
+    today,
+    provider,
+    dealActivities: 0,
+  };
 
   buildReps(ctx, Math.min(12, 6 + Math.floor(dealCount / 250)));
   buildAccounts(ctx, Math.max(12, Math.ceil(dealCount / 8)));
@@ -177,7 +185,7 @@ function newDeal(ctx: BuildContext, owner: number, createdAt: number): Deal {
     stage: 0,
     owner,
     account,
-    leadSource: (rng.pick(book.leadSources)).name,
+    leadSource: rng.pick(book.leadSources).name,
     amount: baseAmount(ctx, account),
     closeDate: null,
     createdAt,
@@ -218,7 +226,14 @@ function recordStage(ctx: BuildContext, dealIdx: number, stage: number, at: numb
   deal.stage = stage;
   deal.stageEnteredAt = at;
   deal.modifiedAt = Math.max(deal.modifiedAt, at);
-  book.stageHistory.push({ id: historyId(ctx, 'OpportunityHistory', book.stageHistory.length), deal: dealIdx, stage, amount: deal.amount, closeDate: deal.closeDate, at });
+  book.stageHistory.push({
+    id: historyId(ctx, 'OpportunityHistory', book.stageHistory.length),
+    deal: dealIdx,
+    stage,
+    amount: deal.amount,
+    closeDate: deal.closeDate,
+    at,
+  });
   if (fromStage !== null) {
     book.fieldHistory.push({
       id: historyId(ctx, 'OpportunityFieldHistory', book.fieldHistory.length),
@@ -236,8 +251,22 @@ function recordAmount(ctx: BuildContext, dealIdx: number, amount: number | null,
   const old = deal.amount;
   deal.amount = amount;
   deal.modifiedAt = Math.max(deal.modifiedAt, at);
-  ctx.book.stageHistory.push({ id: historyId(ctx, 'OpportunityHistory', ctx.book.stageHistory.length), deal: dealIdx, stage: deal.stage, amount, closeDate: deal.closeDate, at });
-  ctx.book.fieldHistory.push({ id: historyId(ctx, 'OpportunityFieldHistory', ctx.book.fieldHistory.length), deal: dealIdx, field: 'Amount', oldValue: old, newValue: amount, at });
+  ctx.book.stageHistory.push({
+    id: historyId(ctx, 'OpportunityHistory', ctx.book.stageHistory.length),
+    deal: dealIdx,
+    stage: deal.stage,
+    amount,
+    closeDate: deal.closeDate,
+    at,
+  });
+  ctx.book.fieldHistory.push({
+    id: historyId(ctx, 'OpportunityFieldHistory', ctx.book.fieldHistory.length),
+    deal: dealIdx,
+    field: 'Amount',
+    oldValue: old,
+    newValue: amount,
+    at,
+  });
 }
 
 function recordCloseDate(ctx: BuildContext, dealIdx: number, closeDate: number | null, at: number): void {
@@ -246,7 +275,14 @@ function recordCloseDate(ctx: BuildContext, dealIdx: number, closeDate: number |
   deal.closeDate = closeDate;
   if (old !== null && closeDate !== null && closeDate > old) deal.pushCount += 1;
   deal.modifiedAt = Math.max(deal.modifiedAt, at);
-  ctx.book.stageHistory.push({ id: historyId(ctx, 'OpportunityHistory', ctx.book.stageHistory.length), deal: dealIdx, stage: deal.stage, amount: deal.amount, closeDate, at });
+  ctx.book.stageHistory.push({
+    id: historyId(ctx, 'OpportunityHistory', ctx.book.stageHistory.length),
+    deal: dealIdx,
+    stage: deal.stage,
+    amount: deal.amount,
+    closeDate,
+    at,
+  });
   ctx.book.fieldHistory.push({
     id: historyId(ctx, 'OpportunityFieldHistory', ctx.book.fieldHistory.length),
     deal: dealIdx,
@@ -391,7 +427,8 @@ function buildClosedDeal(ctx: BuildContext): void {
     logStage(ctx, dealIdx, t, t + d, activitiesPerStage(ctx, rep.habit, openStages));
     // drawn pushes fall before the slipper's (mid-stage), so the close-date history stays in time order
     if (s === signs.pushStage && deal.closeDate !== null) {
-      for (let p = 0; p < signs.pushes; p++) recordCloseDate(ctx, dealIdx, deal.closeDate + ctx.signs.int(14, 35) * DAY_MS, t + (d * (p + 1)) / (2 * (signs.pushes + 1)));
+      for (let p = 0; p < signs.pushes; p++)
+        recordCloseDate(ctx, dealIdx, deal.closeDate + ctx.signs.int(14, 35) * DAY_MS, t + (d * (p + 1)) / (2 * (signs.pushes + 1)));
     }
     if (rep.habit === 'slipper' && s === Math.floor(lastOpen / 2) && deal.closeDate !== null) {
       recordCloseDate(ctx, dealIdx, deal.closeDate + rng.int(20, 40) * DAY_MS, t + d / 2);
@@ -534,11 +571,15 @@ function buildOpenDeal(ctx: BuildContext, owner: number, problems: PlantedProble
     const sinceEntry = now - stageEnteredAt;
     // Salesforce Tasks carry only a date (ActivityDate): after a planted silent advance, the next
     // touches fall on a later UTC day, so that no date-only reading puts them before the move.
-    const firstAfterMove = has('activity_not_logged') ? Math.floor(stageEnteredAt / DAY_MS) * DAY_MS + DAY_MS + HOUR_MS : stageEnteredAt + HOUR_MS;
+    const firstAfterMove = has('activity_not_logged')
+      ? Math.floor(stageEnteredAt / DAY_MS) * DAY_MS + DAY_MS + HOUR_MS
+      : stageEnteredAt + HOUR_MS;
     const recentFrom = Math.max(firstAfterMove, now - 9 * DAY_MS);
     // Two-way touches: one outbound, one inbound, the latest within the last 3 days.
     addActivity(ctx, dealIdx, rng.chance(0.5) ? 'email' : 'call', rng.real(recentFrom, now - HOUR_MS), { direction: 'outbound' });
-    addActivity(ctx, dealIdx, rng.chance(0.6) ? 'email' : 'call', Math.max(firstAfterMove, now - rng.int(3, 70) * HOUR_MS), { direction: 'inbound' });
+    addActivity(ctx, dealIdx, rng.chance(0.6) ? 'email' : 'call', Math.max(firstAfterMove, now - rng.int(3, 70) * HOUR_MS), {
+      direction: 'inbound',
+    });
     const extra = Math.min(6, Math.floor(sinceEntry / (5 * DAY_MS))) + rng.int(1, 3);
     for (let i = 0; i < extra; i++) addPastActivity(ctx, dealIdx, rng.real(firstAfterMove, now - HOUR_MS));
   }

@@ -18,8 +18,26 @@ const ACTIVITY_TYPES: Record<string, ActivityKind> = { calls: 'call', emails: 'e
 /** deal -> X type ids, and X -> deal. */
 const DEAL_TO: Record<string, number> = { contacts: 3, calls: 205, emails: 209, meetings: 211, notes: 213, tasks: 215 };
 const TO_DEAL: Record<string, number> = { contacts: 4, calls: 206, emails: 210, meetings: 212, notes: 214, tasks: 216 };
-const SINGULAR: Record<string, string> = { deals: 'deal', contacts: 'contact', companies: 'company', calls: 'call', emails: 'email', meetings: 'meeting', notes: 'note', tasks: 'task' };
-const OBJECT_TYPE_IDS: Record<string, string> = { '0-1': 'contacts', '0-2': 'companies', '0-3': 'deals', '0-27': 'tasks', '0-46': 'notes', '0-47': 'meetings', '0-48': 'calls', '0-49': 'emails' };
+const SINGULAR: Record<string, string> = {
+  deals: 'deal',
+  contacts: 'contact',
+  companies: 'company',
+  calls: 'call',
+  emails: 'email',
+  meetings: 'meeting',
+  notes: 'note',
+  tasks: 'task',
+};
+const OBJECT_TYPE_IDS: Record<string, string> = {
+  '0-1': 'contacts',
+  '0-2': 'companies',
+  '0-3': 'deals',
+  '0-27': 'tasks',
+  '0-46': 'notes',
+  '0-47': 'meetings',
+  '0-48': 'calls',
+  '0-49': 'emails',
+};
 
 /** v3 inline associations: at most this many per object and type. */
 export const INLINE_ASSOCIATIONS_PAGE = 100;
@@ -74,7 +92,9 @@ export function associationsOf(ctx: HubSpotContext, fromType: string, fromId: st
   const store = ctx.store;
   const from = normaliseObjectType(fromType);
   const to = normaliseObjectType(toType);
-  const v3 = (typeId: number, label: string | null, suffix = '') => (id: string): AssociationEdge => ({ id, typeId, label, v3Type: `${SINGULAR[from] ?? from}_to_${SINGULAR[to] ?? to}${suffix}` });
+  const v3 =
+    (typeId: number, label: string | null, suffix = '') =>
+    (id: string): AssociationEdge => ({ id, typeId, label, v3Type: `${SINGULAR[from] ?? from}_to_${SINGULAR[to] ?? to}${suffix}` });
   if (from === 'deals') {
     const idx = store.dealIndex(fromId);
     const deal = idx === undefined ? undefined : store.book.deals[idx];
@@ -131,13 +151,25 @@ function pageOf(edges: AssociationEdge[], start: number, limit: number, link: (a
  * The `associations` member of a v3 read: one entry per requested type that has associations
  * (HubSpot leaves out the empty ones), the first 100 of each with a `paging.next` to the rest.
  */
-export function inlineAssociations(ctx: HubSpotContext, baseUrl: string, fromType: string, fromId: string, types: string[]): Record<string, InlineAssociations> {
+export function inlineAssociations(
+  ctx: HubSpotContext,
+  baseUrl: string,
+  fromType: string,
+  fromId: string,
+  types: string[],
+): Record<string, InlineAssociations> {
   const out: Record<string, InlineAssociations> = {};
   for (const raw of types) {
     const to = normaliseObjectType(raw);
     const edges = associationsOf(ctx, fromType, fromId, to);
     if (!edges || edges.length === 0) continue;
-    out[to] = pageOf(edges, 0, INLINE_ASSOCIATIONS_PAGE, (after) => `${baseUrl}/crm/v3/objects/${normaliseObjectType(fromType)}/${fromId}/associations/${to}?after=${encodeURIComponent(after)}`);
+    out[to] = pageOf(
+      edges,
+      0,
+      INLINE_ASSOCIATIONS_PAGE,
+      (after) =>
+        `${baseUrl}/crm/v3/objects/${normaliseObjectType(fromType)}/${fromId}/associations/${to}?after=${encodeURIComponent(after)}`,
+    );
   }
   return out;
 }
@@ -146,7 +178,13 @@ export function registerAssociationRoutes(app: FastifyInstance, ctx: HubSpotCont
   // v3 list of one record's associations (where inline `paging.next.link` points).
   app.get(
     '/crm/v3/objects/:objectType/:objectId/associations/:toObjectType',
-    async (request: FastifyRequest<{ Params: { objectType: string; objectId: string; toObjectType: string }; Querystring: { after?: string; limit?: string } }>, reply) => {
+    async (
+      request: FastifyRequest<{
+        Params: { objectType: string; objectId: string; toObjectType: string };
+        Querystring: { after?: string; limit?: string };
+      }>,
+      reply,
+    ) => {
       const { objectType, objectId, toObjectType } = request.params;
       const edges = associationsOf(ctx, objectType, objectId, toObjectType);
       if (!edges) return reply.code(404).send(notFound());
@@ -156,19 +194,33 @@ export function registerAssociationRoutes(app: FastifyInstance, ctx: HubSpotCont
       if (start === null) return reply.code(400).send(validation(`Invalid after: ${String(request.query.after)}`));
       const from = normaliseObjectType(objectType);
       const to = normaliseObjectType(toObjectType);
-      return pageOf(edges, start, limit, (after) => `${baseUrl()}/crm/v3/objects/${from}/${objectId}/associations/${to}?after=${encodeURIComponent(after)}`);
+      return pageOf(
+        edges,
+        start,
+        limit,
+        (after) => `${baseUrl()}/crm/v3/objects/${from}/${objectId}/associations/${to}?after=${encodeURIComponent(after)}`,
+      );
     },
   );
 
   app.post(
     '/crm/v4/associations/:fromObjectType/:toObjectType/batch/read',
-    async (request: FastifyRequest<{ Params: { fromObjectType: string; toObjectType: string }; Body: { inputs?: { id: string | number; after?: string }[] } }>, reply) => {
+    async (
+      request: FastifyRequest<{
+        Params: { fromObjectType: string; toObjectType: string };
+        Body: { inputs?: { id: string | number; after?: string }[] };
+      }>,
+      reply,
+    ) => {
       const from = normaliseObjectType(request.params.fromObjectType);
       const to = normaliseObjectType(request.params.toObjectType);
       const inputs = request.body?.inputs ?? [];
       if (inputs.length > 1000) return reply.code(400).send(validation(`Batch input has ${inputs.length} inputs; the maximum is 1000.`));
       const startedAt = new Date().toISOString();
-      const results: { from: { id: string }; to: { toObjectId: number; associationTypes: { category: string; typeId: number; label: string | null }[] }[] }[] = [];
+      const results: {
+        from: { id: string };
+        to: { toObjectId: number; associationTypes: { category: string; typeId: number; label: string | null }[] }[];
+      }[] = [];
       const missing: string[] = [];
       for (const input of inputs) {
         const id = String(input.id);
@@ -184,7 +236,10 @@ export function registerAssociationRoutes(app: FastifyInstance, ctx: HubSpotCont
           types.push({ category: 'HUBSPOT_DEFINED', typeId: e.typeId, label: e.label });
           byTarget.set(e.id, types);
         }
-        results.push({ from: { id }, to: [...byTarget].map(([target, associationTypes]) => ({ toObjectId: Number(target), associationTypes })) });
+        results.push({
+          from: { id },
+          to: [...byTarget].map(([target, associationTypes]) => ({ toObjectId: Number(target), associationTypes })),
+        });
       }
       const errors = missing.map((id) => ({
         status: 'error',

@@ -64,7 +64,9 @@ function companyProperty(ctx: HubSpotContext, idx: number, name: string): string
     case 'hs_is_target_account':
       return String(account.isKey);
     case 'num_associated_deals':
-      return String((associationsOf(ctx, 'companies', account.id, 'deals') ?? []).filter((e) => e.typeId === PRIMARY_COMPANY_TO_DEAL).length);
+      return String(
+        (associationsOf(ctx, 'companies', account.id, 'deals') ?? []).filter((e) => e.typeId === PRIMARY_COMPANY_TO_DEAL).length,
+      );
     default:
       return undefined;
   }
@@ -123,44 +125,71 @@ export function registerCompanyRoutes(app: FastifyInstance, ctx: HubSpotContext,
       results.push(obj);
     }
     const body: { results: SimplePublicObject[]; paging?: { next: { after: string; link: string } } } = { results };
-    if (end < accounts.length && !archived) body.paging = { next: { after: String(end), link: `${baseUrl()}/crm/v3/objects/companies?after=${end}` } };
+    if (end < accounts.length && !archived)
+      body.paging = { next: { after: String(end), link: `${baseUrl()}/crm/v3/objects/companies?after=${end}` } };
     return body;
   });
 
-  app.get('/crm/v3/objects/companies/:companyId', async (request: FastifyRequest<{ Params: { companyId: string }; Querystring: Record<string, unknown> }>, reply) => {
-    const idx = companyIndex(ctx.store, request.params.companyId);
-    if (idx === undefined || request.query['archived'] === 'true') return reply.code(404).send(notFound());
-    const obj = renderCompany(ctx, idx, parsePropertyList(request.query['properties']));
-    const associations = parsePropertyList(request.query['associations']);
-    if (associations) obj.associations = inlineAssociations(ctx, baseUrl(), 'companies', obj.id, associations);
-    return obj;
-  });
+  app.get(
+    '/crm/v3/objects/companies/:companyId',
+    async (request: FastifyRequest<{ Params: { companyId: string }; Querystring: Record<string, unknown> }>, reply) => {
+      const idx = companyIndex(ctx.store, request.params.companyId);
+      if (idx === undefined || request.query['archived'] === 'true') return reply.code(404).send(notFound());
+      const obj = renderCompany(ctx, idx, parsePropertyList(request.query['properties']));
+      const associations = parsePropertyList(request.query['associations']);
+      if (associations) obj.associations = inlineAssociations(ctx, baseUrl(), 'companies', obj.id, associations);
+      return obj;
+    },
+  );
 
   // `archived` arrives as a query parameter from the SDK (and in the body from older callers).
-  app.post('/crm/v3/objects/companies/batch/read', async (request: FastifyRequest<{ Querystring: { archived?: string }; Body: { inputs?: { id: string }[]; properties?: string[]; archived?: boolean } }>, reply) => {
-    const archived = request.query.archived === 'true' || request.body?.archived === true;
-    const startedAt = new Date().toISOString();
-    const inputs = request.body?.inputs ?? [];
-    if (inputs.length > BATCH_MAX_INPUTS) {
-      return reply.code(400).send(validation(`Batch input has ${inputs.length} inputs; the maximum is ${BATCH_MAX_INPUTS}.`, { context: { inputs: [String(inputs.length)] } }));
-    }
-    const properties = request.body?.properties?.length ? request.body.properties : undefined;
-    const results: SimplePublicObject[] = [];
-    const missing: string[] = [];
-    for (const input of inputs) {
-      const idx = archived ? undefined : companyIndex(ctx.store, String(input.id));
-      if (idx === undefined) missing.push(String(input.id));
-      else results.push(renderCompany(ctx, idx, properties));
-    }
-    const errors = missing.length
-      ? [{ status: 'error', category: 'OBJECT_NOT_FOUND', message: 'Could not get some COMPANY objects, they may be deleted or not exist. Check that ids are valid.', context: { ids: missing }, errors: [] }]
-      : [];
-    return reply.code(errors.length ? 207 : 200).send({
-      status: 'COMPLETE',
-      results,
-      ...(errors.length ? { numErrors: errors.length, errors } : {}),
-      startedAt,
-      completedAt: new Date().toISOString(),
-    });
-  });
+  app.post(
+    '/crm/v3/objects/companies/batch/read',
+    async (
+      request: FastifyRequest<{
+        Querystring: { archived?: string };
+        Body: { inputs?: { id: string }[]; properties?: string[]; archived?: boolean };
+      }>,
+      reply,
+    ) => {
+      const archived = request.query.archived === 'true' || request.body?.archived === true;
+      const startedAt = new Date().toISOString();
+      const inputs = request.body?.inputs ?? [];
+      if (inputs.length > BATCH_MAX_INPUTS) {
+        return reply
+          .code(400)
+          .send(
+            validation(`Batch input has ${inputs.length} inputs; the maximum is ${BATCH_MAX_INPUTS}.`, {
+              context: { inputs: [String(inputs.length)] },
+            }),
+          );
+      }
+      const properties = request.body?.properties?.length ? request.body.properties : undefined;
+      const results: SimplePublicObject[] = [];
+      const missing: string[] = [];
+      for (const input of inputs) {
+        const idx = archived ? undefined : companyIndex(ctx.store, String(input.id));
+        if (idx === undefined) missing.push(String(input.id));
+        else results.push(renderCompany(ctx, idx, properties));
+      }
+      const errors = missing.length
+        ? [
+            {
+              status: 'error',
+              category: 'OBJECT_NOT_FOUND',
+              message: 'Could not get some COMPANY objects, they may be deleted or not exist. Check that ids are valid.',
+              context: { ids: missing },
+              errors: [],
+            },
+          ]
+        : [];
+      return reply.code(errors.length ? 207 : 200).send({
+        status: 'COMPLETE',
+        results,
+        ...(errors.length ? { numErrors: errors.length, errors } : {}),
+        startedAt,
+        completedAt: new Date().toISOString(),
+      });
+    },
+  );
 }

@@ -35,15 +35,21 @@ export const missingScopes = (scopes: string[]): HubSpotErrorBody =>
     'MISSING_SCOPES',
     "This app hasn't been granted all required scopes to make this call. " +
       'Read more about required scopes here: https://developers.hubspot.com/scopes.',
-    { errors: [{ message: 'One or more of the following scopes are required.', context: { requiredGranularScopes: scopes } }], links: { scopes: 'https://developers.hubspot.com/scopes' } },
+    {
+      errors: [{ message: 'One or more of the following scopes are required.', context: { requiredGranularScopes: scopes } }],
+      links: { scopes: 'https://developers.hubspot.com/scopes' },
+    },
   );
 
 export const notFound = (): HubSpotErrorBody => hubspotError('OBJECT_NOT_FOUND', 'resource not found');
 
-export const validation = (message: string, extra: Record<string, unknown> = {}): HubSpotErrorBody => hubspotError('VALIDATION_ERROR', message, extra);
+export const validation = (message: string, extra: Record<string, unknown> = {}): HubSpotErrorBody =>
+  hubspotError('VALIDATION_ERROR', message, extra);
 
 /** The body of a property validation failure (unknown or read-only property), as HubSpot words it. */
-export function propertyErrors(problems: { name: string; error: 'PROPERTY_DOESNT_EXIST' | 'READ_ONLY_VALUE' | 'INVALID_OPTION' | 'INVALID_INTEGER' | 'INVALID_DATE' }[]): HubSpotErrorBody {
+export function propertyErrors(
+  problems: { name: string; error: 'PROPERTY_DOESNT_EXIST' | 'READ_ONLY_VALUE' | 'INVALID_OPTION' | 'INVALID_INTEGER' | 'INVALID_DATE' }[],
+): HubSpotErrorBody {
   const details = problems.map((p) => {
     const message =
       p.error === 'PROPERTY_DOESNT_EXIST'

@@ -23,7 +23,8 @@ export function registerHubSpotOAuthRoutes(app: FastifyInstance, ctx: HubSpotCon
     if (body['grant_type'] !== 'refresh_token') return fail('BAD_GRANT_TYPE', 'missing or unknown grant type');
     if (clientId === undefined || body['client_id'] !== clientId) return fail('BAD_CLIENT_ID', 'missing or unknown client id');
     if (body['client_secret'] !== clientSecret) return fail('BAD_CLIENT_SECRET', 'missing or invalid client secret');
-    if (refreshToken === undefined || body['refresh_token'] !== refreshToken) return fail('BAD_REFRESH_TOKEN', 'missing or invalid refresh token');
+    if (refreshToken === undefined || body['refresh_token'] !== refreshToken)
+      return fail('BAD_REFRESH_TOKEN', 'missing or invalid refresh token');
     const { token, ttlMs } = ctx.issueAccessToken();
     return { token_type: 'bearer', refresh_token: refreshToken, access_token: token, expires_in: Math.ceil(ttlMs / 1000) };
   });

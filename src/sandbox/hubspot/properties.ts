@@ -36,7 +36,9 @@ export interface PropertyDefinition {
 }
 
 function def(name: string, type: PropertyDefinition['type'], readOnlyValue: boolean, label = name): PropertyDefinition {
-  const fieldType = { string: 'text', number: 'number', datetime: 'date', date: 'date', enumeration: 'select', bool: 'booleancheckbox' }[type];
+  const fieldType = { string: 'text', number: 'number', datetime: 'date', date: 'date', enumeration: 'select', bool: 'booleancheckbox' }[
+    type
+  ];
   return {
     name,
     label,
@@ -44,7 +46,13 @@ function def(name: string, type: PropertyDefinition['type'], readOnlyValue: bool
     fieldType,
     groupName: 'dealinformation',
     description: '',
-    options: type === 'bool' ? [{ label: 'True', value: 'true', displayOrder: 0, hidden: false }, { label: 'False', value: 'false', displayOrder: 1, hidden: false }] : [],
+    options:
+      type === 'bool'
+        ? [
+            { label: 'True', value: 'true', displayOrder: 0, hidden: false },
+            { label: 'False', value: 'false', displayOrder: 1, hidden: false },
+          ]
+        : [],
     displayOrder: -1,
     calculated: readOnlyValue,
     externalOptions: false,
@@ -86,7 +94,9 @@ export function standardDealProperties(store: BookStore): PropertyDefinition[] {
     def('hs_deal_stage_push_count', 'number', true, 'Close date push count'),
     def('associatedcompanyid', 'number', true, 'Associated Company ID'),
   ];
-  const stageOptions = store.book.pipelines.flatMap((p) => p.stages.map((s, i) => ({ label: s.label, value: s.id, displayOrder: i, hidden: false })));
+  const stageOptions = store.book.pipelines.flatMap((p) =>
+    p.stages.map((s, i) => ({ label: s.label, value: s.id, displayOrder: i, hidden: false })),
+  );
   const dealstage = list.find((p) => p.name === 'dealstage');
   if (dealstage) dealstage.options = stageOptions;
   for (const p of store.book.pipelines) {
@@ -113,7 +123,13 @@ export const DEFAULT_PROPERTIES: Record<HubSpotObjectType, string[]> = {
 };
 
 /** Reads one deal property; `undefined` means the property does not exist on deals. */
-export function dealProperty(store: BookStore, dealIdx: number, deal: Deal, name: string, known: ReadonlySet<string>): string | null | undefined {
+export function dealProperty(
+  store: BookStore,
+  dealIdx: number,
+  deal: Deal,
+  name: string,
+  known: ReadonlySet<string>,
+): string | null | undefined {
   const stage = store.stageOf(deal);
   switch (name) {
     case 'dealname':
@@ -214,7 +230,7 @@ export function activityProperty(store: BookStore, activity: Activity, name: str
       if (name === 'hs_call_body') return activity.body;
       if (name === 'hs_call_direction') return activity.direction === 'inbound' ? 'INBOUND' : 'OUTBOUND';
       if (name === 'hs_call_status') return activity.completed ? 'COMPLETED' : 'SCHEDULED';
-      if (name === 'hs_call_duration') return activity.completed ? String(60_000 * ((activity.at / 60_000) % 30 | 0) + 60_000) : null;
+      if (name === 'hs_call_duration') return activity.completed ? String(60_000 * (((activity.at / 60_000) % 30) | 0) + 60_000) : null;
       break;
     case 'email':
       if (name === 'hs_email_subject') return activity.subject;
@@ -247,7 +263,15 @@ export function activityProperty(store: BookStore, activity: Activity, name: str
 export const WRITABLE_ACTIVITY_PROPERTIES: Record<ActivityKind, readonly string[]> = {
   call: ['hs_timestamp', 'hubspot_owner_id', 'hs_call_title', 'hs_call_body', 'hs_call_direction', 'hs_call_status', 'hs_call_duration'],
   email: ['hs_timestamp', 'hubspot_owner_id', 'hs_email_subject', 'hs_email_text', 'hs_email_direction', 'hs_email_status'],
-  meeting: ['hs_timestamp', 'hubspot_owner_id', 'hs_meeting_title', 'hs_meeting_body', 'hs_meeting_start_time', 'hs_meeting_end_time', 'hs_meeting_outcome'],
+  meeting: [
+    'hs_timestamp',
+    'hubspot_owner_id',
+    'hs_meeting_title',
+    'hs_meeting_body',
+    'hs_meeting_start_time',
+    'hs_meeting_end_time',
+    'hs_meeting_outcome',
+  ],
   note: ['hs_timestamp', 'hubspot_owner_id', 'hs_note_body'],
   task: ['hs_timestamp', 'hubspot_owner_id', 'hs_task_subject', 'hs_task_body', 'hs_task_status', 'hs_task_priority', 'hs_task_type'],
 };

@@ -16,8 +16,7 @@ export interface HubSpotRateLimitOptions {
 }
 
 export type RateDecision =
-  | { allowed: true; headers: Record<string, string> }
-  | { allowed: false; body: Record<string, unknown>; policy: string };
+  { allowed: true; headers: Record<string, string> } | { allowed: false; body: Record<string, unknown>; policy: string };
 
 export class HubSpotRateLimiter {
   private readonly burst: SlidingWindow;

@@ -40,7 +40,13 @@ export function dealPropertyHistory(ctx: HubSpotContext, dealIdx: number, name: 
     const value = get(row);
     if (value === previous) continue;
     previous = value;
-    out.push({ value, timestamp: new Date(row.at).toISOString(), sourceType: 'CRM_UI', sourceId: 'userId:9000001', updatedByUserId: 9_000_001 });
+    out.push({
+      value,
+      timestamp: new Date(row.at).toISOString(),
+      sourceType: 'CRM_UI',
+      sourceId: 'userId:9000001',
+      updatedByUserId: 9_000_001,
+    });
   }
   return out.reverse();
 }
@@ -53,7 +59,13 @@ export function parsePropertyList(raw: unknown): string[] | undefined {
   return names.length > 0 ? names : undefined;
 }
 
-export function renderDeal(ctx: HubSpotContext, dealIdx: number, requested: string[] | undefined, defaults = DEFAULT_PROPERTIES.deals, withHistory: string[] = []): SimplePublicObject {
+export function renderDeal(
+  ctx: HubSpotContext,
+  dealIdx: number,
+  requested: string[] | undefined,
+  defaults = DEFAULT_PROPERTIES.deals,
+  withHistory: string[] = [],
+): SimplePublicObject {
   const deal = ctx.store.book.deals[dealIdx] as Deal;
   const properties: Record<string, string | null> = {};
   const known = ctx.customDealProperties;
@@ -84,7 +96,12 @@ export function renderDeal(ctx: HubSpotContext, dealIdx: number, requested: stri
   return out;
 }
 
-export function renderActivity(ctx: HubSpotContext, activity: Activity, type: HubSpotObjectType, requested: string[] | undefined): SimplePublicObject {
+export function renderActivity(
+  ctx: HubSpotContext,
+  activity: Activity,
+  type: HubSpotObjectType,
+  requested: string[] | undefined,
+): SimplePublicObject {
   const properties: Record<string, string | null> = {};
   for (const name of requested ?? DEFAULT_PROPERTIES[type]) {
     const v = activityProperty(ctx.store, activity, name);

@@ -26,7 +26,21 @@ export interface SearchRequest {
   query?: string;
 }
 
-const OPERATORS = new Set(['EQ', 'NEQ', 'LT', 'LTE', 'GT', 'GTE', 'BETWEEN', 'IN', 'NOT_IN', 'HAS_PROPERTY', 'NOT_HAS_PROPERTY', 'CONTAINS_TOKEN', 'NOT_CONTAINS_TOKEN']);
+const OPERATORS = new Set([
+  'EQ',
+  'NEQ',
+  'LT',
+  'LTE',
+  'GT',
+  'GTE',
+  'BETWEEN',
+  'IN',
+  'NOT_IN',
+  'HAS_PROPERTY',
+  'NOT_HAS_PROPERTY',
+  'CONTAINS_TOKEN',
+  'NOT_CONTAINS_TOKEN',
+]);
 const DATE_PROPERTY = /(date|_timestamp|_time|createdAt|updatedAt)$|^hs_(v2_)?date_|^notes_last|^notes_next|^hs_timestamp$/;
 const NUMBER_PREFIXES = [
   'amount',
@@ -116,7 +130,12 @@ export function search(ctx: HubSpotContext, type: HubSpotObjectType, request: Se
   const offset = request.after === undefined || request.after === '' ? 0 : Number(request.after);
   if (!Number.isInteger(offset) || offset < 0) return { ok: false, error: validation(`Invalid after value: ${String(request.after)}`) };
   if (offset >= SEARCH_RESULT_CAP) {
-    return { ok: false, error: validation(`The search request has exceeded the maximum number of results (${SEARCH_RESULT_CAP}). Narrow your search with filters.`) };
+    return {
+      ok: false,
+      error: validation(
+        `The search request has exceeded the maximum number of results (${SEARCH_RESULT_CAP}). Narrow your search with filters.`,
+      ),
+    };
   }
   const groups = request.filterGroups ?? [];
   if (groups.length > 5) return { ok: false, error: validation('Too many filter groups (maximum 5)') };
@@ -128,7 +147,8 @@ export function search(ctx: HubSpotContext, type: HubSpotObjectType, request: Se
   const sorts = request.sorts ?? [];
   if (sorts.length > 1) return { ok: false, error: validation('Only one sort is allowed per search request') };
   const sort = sorts[0];
-  const sortProperty = sort === undefined ? 'hs_object_id' : typeof sort === 'string' ? sort.replace(/^-/, '') : (sort.propertyName ?? 'hs_object_id');
+  const sortProperty =
+    sort === undefined ? 'hs_object_id' : typeof sort === 'string' ? sort.replace(/^-/, '') : (sort.propertyName ?? 'hs_object_id');
   const descending = sort !== undefined && (typeof sort === 'string' ? sort.startsWith('-') : sort.direction === 'DESCENDING');
 
   const store = ctx.store;
@@ -150,21 +170,30 @@ export function search(ctx: HubSpotContext, type: HubSpotObjectType, request: Se
   }
   // Free-text `query` matches the default searchable text of the object (deal name, activity subject/body).
   const text = request.query?.trim().toLowerCase();
-  const textProps = type === 'deals' ? ['dealname'] : ['hs_call_title', 'hs_email_subject', 'hs_meeting_title', 'hs_note_body', 'hs_task_subject'];
+  const textProps =
+    type === 'deals' ? ['dealname'] : ['hs_call_title', 'hs_email_subject', 'hs_meeting_title', 'hs_note_body', 'hs_task_subject'];
   const textMatch = (i: number) => !text || textProps.some((p) => (getter(i, p) ?? '').toLowerCase().includes(text));
   const matched = candidates.filter(
-    (i) => textMatch(i) && (groups.length === 0 || groups.some((g) => (g.filters ?? []).every((f) => matches(f, (name) => getter(i, name))))),
+    (i) =>
+      textMatch(i) && (groups.length === 0 || groups.some((g) => (g.filters ?? []).every((f) => matches(f, (name) => getter(i, name))))),
   );
-  const keyed = matched.map((i) => ({ i, key: toComparable(sortProperty, getter(i, sortProperty)), id: Number(getter(i, 'hs_object_id')) }));
+  const keyed = matched.map((i) => ({
+    i,
+    key: toComparable(sortProperty, getter(i, sortProperty)),
+    id: Number(getter(i, 'hs_object_id')),
+  }));
   keyed.sort((a, b) => {
     const c = compare(a.key, b.key);
     return (descending ? -c : c) || a.id - b.id;
   });
   const end = Math.min(offset + limit, keyed.length, SEARCH_RESULT_CAP);
   const page = keyed.slice(offset, end);
-  const requested = request.properties && request.properties.length > 0 ? request.properties : ['createdate', 'hs_lastmodifieddate', 'hs_object_id'];
+  const requested =
+    request.properties && request.properties.length > 0 ? request.properties : ['createdate', 'hs_lastmodifieddate', 'hs_object_id'];
   const results = page.map(({ i }) =>
-    type === 'deals' ? renderDeal(ctx, i, requested) : renderActivity(ctx, store.book.activities[i]!, type, request.properties?.length ? request.properties : undefined),
+    type === 'deals'
+      ? renderDeal(ctx, i, requested)
+      : renderActivity(ctx, store.book.activities[i]!, type, request.properties?.length ? request.properties : undefined),
   );
   const body: Extract<SearchOutcome, { ok: true }>['body'] = { total: matched.length, results };
   // Like HubSpot, the last page before the cap still points past it; following that cursor gets the 400.

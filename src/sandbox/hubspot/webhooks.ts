@@ -19,7 +19,8 @@ export interface HubSpotWebhookEvent {
   portalId: number;
   appId: number;
   occurredAt: number;
-  subscriptionType: 'deal.creation' | 'deal.deletion' | 'deal.propertyChange' | 'object.creation' | 'object.deletion' | 'object.propertyChange';
+  subscriptionType:
+    'deal.creation' | 'deal.deletion' | 'deal.propertyChange' | 'object.creation' | 'object.deletion' | 'object.propertyChange';
   /** Generic format: the object type (deals: 0-3). */
   objectTypeId?: string;
   sourceId?: string;
@@ -37,8 +38,18 @@ const SUBSCRIPTION_IDS = { 'deal.creation': 2_101_001, 'deal.deletion': 2_101_00
  * as listed there); every other escape stays encoded.
  */
 const V3_DECODED_ESCAPES: Readonly<Record<string, string>> = {
-  '%3A': ':', '%2F': '/', '%3F': '?', '%40': '@', '%21': '!', '%24': '$',
-  '%27': "'", '%28': '(', '%29': ')', '%2A': '*', '%2C': ',', '%3B': ';',
+  '%3A': ':',
+  '%2F': '/',
+  '%3F': '?',
+  '%40': '@',
+  '%21': '!',
+  '%24': '$',
+  '%27': "'",
+  '%28': '(',
+  '%29': ')',
+  '%2A': '*',
+  '%2C': ',',
+  '%3B': ';',
 };
 
 /**
@@ -66,7 +77,14 @@ export class HubSpotWebhookEmitter {
     private readonly store: BookStore,
     private readonly credentials: HubSpotCredentials,
     url: string,
-    options: { retry: RetryPolicy; batchDelayMs: number; record(a: DeliveryAttempt): void; wallNow?: () => number; format?: 'legacy' | 'generic'; properties?: string[] },
+    options: {
+      retry: RetryPolicy;
+      batchDelayMs: number;
+      record(a: DeliveryAttempt): void;
+      wallNow?: () => number;
+      format?: 'legacy' | 'generic';
+      properties?: string[];
+    },
   ) {
     this.generic = options.format === 'generic';
     this.properties = new Set(options.properties ?? ['dealstage']);
@@ -88,7 +106,9 @@ export class HubSpotWebhookEmitter {
             'User-Agent': 'HubSpot Connect 2.0 (http://dev.hubspot.com/) - WebhooksExecutorDaemon-executor',
             'X-HubSpot-Signature-v3': signV3(this.credentials.webhookSecret, 'POST', signedUri, body, timestamp),
             'X-HubSpot-Request-Timestamp': timestamp,
-            'X-HubSpot-Signature': createHash('sha256').update(this.credentials.webhookSecret + body).digest('hex'),
+            'X-HubSpot-Signature': createHash('sha256')
+              .update(this.credentials.webhookSecret + body)
+              .digest('hex'),
             'X-HubSpot-Signature-Version': 'v1',
           },
         };
@@ -111,22 +131,37 @@ export class HubSpotWebhookEmitter {
       appId: this.credentials.appId,
       occurredAt: change.at,
       objectId: Number(change.deal.id),
-      ...(change.type === 'propertyChange' && change.viaApi ? { changeSource: 'INTEGRATION', sourceId: String(this.credentials.appId) } : { changeSource: 'CRM_UI' }),
+      ...(change.type === 'propertyChange' && change.viaApi
+        ? { changeSource: 'INTEGRATION', sourceId: String(this.credentials.appId) }
+        : { changeSource: 'CRM_UI' }),
       ...(this.generic ? { objectTypeId: '0-3' } : {}),
     };
-    const typeOf = (action: 'creation' | 'deletion' | 'propertyChange') => (this.generic ? (`object.${action}` as const) : (`deal.${action}` as const));
+    const typeOf = (action: 'creation' | 'deletion' | 'propertyChange') =>
+      this.generic ? (`object.${action}` as const) : (`deal.${action}` as const);
     if (change.type === 'propertyChange') {
       const changed: [string, string][] = [];
       if (change.property === 'stage') changed.push(['dealstage', this.store.stageOf(change.deal).id]);
       for (const name of change.custom ?? []) changed.push([name, String(change.deal.custom?.[name] ?? '')]);
       for (const [propertyName, propertyValue] of changed) {
         if (!this.properties.has(propertyName)) continue;
-        this.deliverer.enqueue({ ...base, eventId: this.nextEventId++, subscriptionId: SUBSCRIPTION_IDS['deal.propertyChange'], subscriptionType: typeOf('propertyChange'), propertyName, propertyValue });
+        this.deliverer.enqueue({
+          ...base,
+          eventId: this.nextEventId++,
+          subscriptionId: SUBSCRIPTION_IDS['deal.propertyChange'],
+          subscriptionType: typeOf('propertyChange'),
+          propertyName,
+          propertyValue,
+        });
       }
       return;
     }
     const action = change.type === 'creation' ? 'creation' : 'deletion';
-    this.deliverer.enqueue({ ...base, eventId: this.nextEventId++, subscriptionId: SUBSCRIPTION_IDS[`deal.${action}`], subscriptionType: typeOf(action) });
+    this.deliverer.enqueue({
+      ...base,
+      eventId: this.nextEventId++,
+      subscriptionId: SUBSCRIPTION_IDS[`deal.${action}`],
+      subscriptionType: typeOf(action),
+    });
   }
 
   drain(): Promise<void> {

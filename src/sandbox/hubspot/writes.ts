@@ -77,7 +77,11 @@ export function applyDealWrite(ctx: HubSpotContext, dealIdx: number, input: Reco
       default:
         // A multiple checkbox (or select) takes only its options' values, `;`-separated; anything
         // else is INVALID_OPTION. https://knowledge.hubspot.com/properties/property-field-types-in-hubspot
-        if (definition.type === 'enumeration' && value !== '' && value.split(';').some((v) => !definition.options.some((o) => o.value === v))) {
+        if (
+          definition.type === 'enumeration' &&
+          value !== '' &&
+          value.split(';').some((v) => !definition.options.some((o) => o.value === v))
+        ) {
           problems.push({ name, error: 'INVALID_OPTION' });
           break;
         }
@@ -87,7 +91,14 @@ export function applyDealWrite(ctx: HubSpotContext, dealIdx: number, input: Reco
   if (problems.length > 0) return { ok: false, error: propertyErrors(problems) };
   if (Object.keys(custom).length > 0) changes.custom = custom;
   ctx.store.updateDeal(dealIdx, changes, { viaApi: true });
-  ctx.log.annotate({ at: new Date(ctx.store.now()).toISOString(), provider: 'hubspot', kind: 'field_update', dealId: deal.id, recordId: deal.id, fields: { ...input } });
+  ctx.log.annotate({
+    at: new Date(ctx.store.now()).toISOString(),
+    provider: 'hubspot',
+    kind: 'field_update',
+    dealId: deal.id,
+    recordId: deal.id,
+    fields: { ...input },
+  });
   return { ok: true };
 }
 
@@ -102,17 +113,26 @@ export const ACTIVITY_TO_DEAL_TYPE_ID: Record<ActivityKind, number> = { call: 20
 export type CreateResult = { ok: true; activityId: string } | { ok: false; error: HubSpotErrorBody };
 
 /** Values of the activity's custom properties in a write (null when none). */
-function customActivityValues(ctx: HubSpotContext, kind: ActivityKind, props: Record<string, unknown>): Record<string, string | null> | null {
+function customActivityValues(
+  ctx: HubSpotContext,
+  kind: ActivityKind,
+  props: Record<string, unknown>,
+): Record<string, string | null> | null {
   const out: Record<string, string | null> = {};
   for (const [name, value] of Object.entries(props)) {
-    if (ctx.customActivityProperty(OBJECT_TYPE_OF[kind], name)) out[name] = value === null || value === undefined || value === '' ? null : String(value);
+    if (ctx.customActivityProperty(OBJECT_TYPE_OF[kind], name))
+      out[name] = value === null || value === undefined || value === '' ? null : String(value);
   }
   return Object.keys(out).length > 0 ? out : null;
 }
 
 const OBJECT_TYPE_OF: Record<ActivityKind, string> = { call: 'calls', email: 'emails', meeting: 'meetings', note: 'notes', task: 'tasks' };
 
-function unknownActivityProperties(ctx: HubSpotContext, kind: ActivityKind, props: Record<string, unknown>): Parameters<typeof propertyErrors>[0] {
+function unknownActivityProperties(
+  ctx: HubSpotContext,
+  kind: ActivityKind,
+  props: Record<string, unknown>,
+): Parameters<typeof propertyErrors>[0] {
   return Object.keys(props)
     .filter((name) => !WRITABLE_ACTIVITY_PROPERTIES[kind].includes(name) && !ctx.customActivityProperty(OBJECT_TYPE_OF[kind], name))
     .map((name) => ({ name, error: 'PROPERTY_DOESNT_EXIST' as const }));
@@ -134,7 +154,8 @@ export function updateActivity(ctx: HubSpotContext, kind: ActivityKind, id: stri
   // hubspot_owner_id must be an owner id (GET /crm/v3/owners), as on deals; it reassigns the task.
   // https://developers.hubspot.com/docs/api-reference/latest/crm/activities/tasks/guide
   const owner = ownerId === undefined ? undefined : ctx.store.book.reps.findIndex((r) => r.id === ownerId);
-  if (owner !== undefined && owner < 0) return { ok: false, error: propertyErrors([{ name: 'hubspot_owner_id', error: 'INVALID_OPTION' }]) };
+  if (owner !== undefined && owner < 0)
+    return { ok: false, error: propertyErrors([{ name: 'hubspot_owner_id', error: 'INVALID_OPTION' }]) };
   const custom = customActivityValues(ctx, kind, props);
   const activity = ctx.store.updateActivity(id, {
     ...(owner !== undefined ? { owner } : {}),
@@ -144,7 +165,14 @@ export function updateActivity(ctx: HubSpotContext, kind: ActivityKind, id: stri
     ...(custom ? { custom } : {}),
   });
   if (!activity) return { ok: false, error: propertyErrors([]) };
-  ctx.log.annotate({ at: new Date(ctx.store.now()).toISOString(), provider: 'hubspot', kind: kind === 'task' ? 'task' : 'note', dealId: ctx.store.book.deals[activity.deal]?.id ?? '', recordId: activity.id, fields: { ...props } });
+  ctx.log.annotate({
+    at: new Date(ctx.store.now()).toISOString(),
+    provider: 'hubspot',
+    kind: kind === 'task' ? 'task' : 'note',
+    dealId: ctx.store.book.deals[activity.deal]?.id ?? '',
+    recordId: activity.id,
+    fields: { ...props },
+  });
   return { ok: true };
 }
 
@@ -157,7 +185,8 @@ export function createActivity(ctx: HubSpotContext, kind: ActivityKind, input: A
   // The owner a task is assigned to must be an owner id (GET /crm/v3/owners), as on deals.
   // https://developers.hubspot.com/docs/api-reference/latest/crm/activities/tasks/guide
   const ownerRaw = props['hubspot_owner_id'];
-  if (ownerRaw !== undefined && ownerRaw !== null && ownerRaw !== '' && !ctx.store.book.reps.some((r) => r.id === String(ownerRaw))) problems.push({ name: 'hubspot_owner_id', error: 'INVALID_OPTION' });
+  if (ownerRaw !== undefined && ownerRaw !== null && ownerRaw !== '' && !ctx.store.book.reps.some((r) => r.id === String(ownerRaw)))
+    problems.push({ name: 'hubspot_owner_id', error: 'INVALID_OPTION' });
   if (problems.length > 0) return { ok: false, error: propertyErrors(problems) };
   if (kind === 'note' && at === null) {
     return { ok: false, error: propertyErrors([{ name: 'hs_timestamp', error: 'INVALID_DATE' }]) };
@@ -170,7 +199,12 @@ export function createActivity(ctx: HubSpotContext, kind: ActivityKind, input: A
     if (typeOk && idx !== undefined) dealIdx = idx;
   }
   const str = (name: string): string | undefined => (props[name] === undefined || props[name] === null ? undefined : String(props[name]));
-  const subject = str('hs_task_subject') ?? str('hs_call_title') ?? str('hs_email_subject') ?? str('hs_meeting_title') ?? (kind === 'note' ? 'Note' : kind);
+  const subject =
+    str('hs_task_subject') ??
+    str('hs_call_title') ??
+    str('hs_email_subject') ??
+    str('hs_meeting_title') ??
+    (kind === 'note' ? 'Note' : kind);
   const body = str('hs_note_body') ?? str('hs_task_body') ?? str('hs_call_body') ?? str('hs_email_text') ?? str('hs_meeting_body') ?? null;
   const ownerId = str('hubspot_owner_id');
   const owner = ownerId === undefined ? -1 : ctx.store.book.reps.findIndex((r) => r.id === ownerId);
@@ -186,11 +220,20 @@ export function createActivity(ctx: HubSpotContext, kind: ActivityKind, input: A
     viaApi: true,
     ...(owner >= 0 ? { owner } : {}),
     ...(kind === 'task' ? { completed: status === 'COMPLETED' } : {}),
-    ...(direction !== undefined ? { direction: direction === 'INBOUND' || direction === 'INCOMING_EMAIL' ? ('inbound' as const) : ('outbound' as const) } : {}),
+    ...(direction !== undefined
+      ? { direction: direction === 'INBOUND' || direction === 'INCOMING_EMAIL' ? ('inbound' as const) : ('outbound' as const) }
+      : {}),
   });
   const deal = dealIdx >= 0 ? ctx.store.book.deals[dealIdx] : undefined;
   if (kind === 'note' || kind === 'task') {
-    ctx.log.annotate({ at: new Date(ctx.store.now()).toISOString(), provider: 'hubspot', kind, dealId: deal?.id ?? '', recordId: activity.id, fields: { ...props } });
+    ctx.log.annotate({
+      at: new Date(ctx.store.now()).toISOString(),
+      provider: 'hubspot',
+      kind,
+      dealId: deal?.id ?? '',
+      recordId: activity.id,
+      fields: { ...props },
+    });
   }
   return { ok: true, activityId: activity.id };
 }

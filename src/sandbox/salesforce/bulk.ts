@@ -33,7 +33,11 @@ const PK_CHUNKING_OBJECTS = new Set(['Account', 'Event', 'Opportunity', 'Task', 
 export function registerBulkQueryRoutes(
   app: FastifyInstance,
   ctx: SalesforceContext,
-  deps: { compile(soql: string, includeDeleted: boolean): CompiledQuery; queryError(reply: FastifyReply, err: unknown): unknown; apiVersion(request: FastifyRequest): string },
+  deps: {
+    compile(soql: string, includeDeleted: boolean): CompiledQuery;
+    queryError(reply: FastifyReply, err: unknown): unknown;
+    apiVersion(request: FastifyRequest): string;
+  },
 ): void {
   const jobs = new Map<string, QueryJob>();
   const info = (job: QueryJob) => ({
@@ -55,77 +59,88 @@ export function registerBulkQueryRoutes(
   });
   const notFound = (reply: FastifyReply) => reply.code(404).send(sfError('NOT_FOUND', 'The requested resource does not exist'));
 
-  app.post('/services/data/:version/jobs/query', async (request: FastifyRequest<{ Body: { operation?: string; query?: string } }>, reply) => {
-    const body = request.body ?? {};
-    const operation = body.operation === 'queryAll' ? 'queryAll' : body.operation === 'query' || body.operation === undefined ? 'query' : null;
-    if (!operation) return reply.code(400).send(sfError('INVALIDJOB', `Invalid operation: ${String(body.operation)}`));
-    if (!body.query) return reply.code(400).send(sfError('INVALIDJOB', 'query is required'));
-    let compiled: CompiledQuery;
-    try {
-      compiled = deps.compile(body.query, operation === 'queryAll');
-    } catch (err) {
-      return deps.queryError(reply, err);
-    }
-    if (compiled.count) return reply.code(400).send(sfError('INVALIDJOB', 'COUNT() is not supported by Bulk API query jobs'));
-    if (compiled.subqueries.length > 0) return reply.code(400).send(sfError('INVALIDJOB', 'Bulk API 2.0 does not support parent-to-child relationship queries'));
-    if (compiled.offset !== null) return reply.code(400).send(sfError('INVALIDJOB', 'Bulk API 2.0 does not support the OFFSET clause'));
-    const job: QueryJob = {
-      id: `750${randomBytes(12).toString('base64url').replace(/[-_]/g, 'x').slice(0, 15)}`,
-      operation,
-      object: compiled.table.name,
-      createdDate: new Date(ctx.store.now()).toISOString().replace('Z', '+0000'),
-      state: 'JobComplete',
-      apiVersion: Number(deps.apiVersion(request)),
-      compiled,
-    };
-    jobs.set(job.id, job);
-    return { ...info(job), state: 'UploadComplete' };
-  });
+  app.post(
+    '/services/data/:version/jobs/query',
+    async (request: FastifyRequest<{ Body: { operation?: string; query?: string } }>, reply) => {
+      const body = request.body ?? {};
+      const operation =
+        body.operation === 'queryAll' ? 'queryAll' : body.operation === 'query' || body.operation === undefined ? 'query' : null;
+      if (!operation) return reply.code(400).send(sfError('INVALIDJOB', `Invalid operation: ${String(body.operation)}`));
+      if (!body.query) return reply.code(400).send(sfError('INVALIDJOB', 'query is required'));
+      let compiled: CompiledQuery;
+      try {
+        compiled = deps.compile(body.query, operation === 'queryAll');
+      } catch (err) {
+        return deps.queryError(reply, err);
+      }
+      if (compiled.count) return reply.code(400).send(sfError('INVALIDJOB', 'COUNT() is not supported by Bulk API query jobs'));
+      if (compiled.subqueries.length > 0)
+        return reply.code(400).send(sfError('INVALIDJOB', 'Bulk API 2.0 does not support parent-to-child relationship queries'));
+      if (compiled.offset !== null) return reply.code(400).send(sfError('INVALIDJOB', 'Bulk API 2.0 does not support the OFFSET clause'));
+      const job: QueryJob = {
+        id: `750${randomBytes(12).toString('base64url').replace(/[-_]/g, 'x').slice(0, 15)}`,
+        operation,
+        object: compiled.table.name,
+        createdDate: new Date(ctx.store.now()).toISOString().replace('Z', '+0000'),
+        state: 'JobComplete',
+        apiVersion: Number(deps.apiVersion(request)),
+        compiled,
+      };
+      jobs.set(job.id, job);
+      return { ...info(job), state: 'UploadComplete' };
+    },
+  );
 
   app.get('/services/data/:version/jobs/query/:id', async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
     const job = jobs.get(request.params.id);
     return job ? info(job) : notFound(reply);
   });
 
-  app.patch('/services/data/:version/jobs/query/:id', async (request: FastifyRequest<{ Params: { id: string }; Body: { state?: string } }>, reply) => {
-    const job = jobs.get(request.params.id);
-    if (!job) return notFound(reply);
-    if (request.body?.state === 'Aborted') job.state = 'Aborted';
-    return info(job);
-  });
+  app.patch(
+    '/services/data/:version/jobs/query/:id',
+    async (request: FastifyRequest<{ Params: { id: string }; Body: { state?: string } }>, reply) => {
+      const job = jobs.get(request.params.id);
+      if (!job) return notFound(reply);
+      if (request.body?.state === 'Aborted') job.state = 'Aborted';
+      return info(job);
+    },
+  );
 
   app.delete('/services/data/:version/jobs/query/:id', async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
     if (!jobs.delete(request.params.id)) return notFound(reply);
     return reply.code(204).send();
   });
 
-  app.get('/services/data/:version/jobs/query/:id/results', async (request: FastifyRequest<{ Params: { id: string }; Querystring: { locator?: string; maxRecords?: string } }>, reply) => {
-    const job = jobs.get(request.params.id);
-    if (!job) return notFound(reply);
-    if (job.state !== 'JobComplete') return reply.code(400).send(sfError('INVALIDJOB', `Job is in state ${job.state}`));
-    const offset = request.query.locator ? Number(Buffer.from(request.query.locator, 'base64url').toString('utf8')) : 0;
-    if (!Number.isInteger(offset) || offset < 0) return reply.code(400).send(sfError('INVALID_LOCATOR', 'Invalid locator'));
-    const max = request.query.maxRecords ? Number(request.query.maxRecords) : DEFAULT_MAX_RECORDS;
-    if (!Number.isInteger(max) || max < 1) return reply.code(400).send(sfError('INVALIDJOB', 'maxRecords must be a positive integer'));
-    const { compiled } = job;
-    const end = Math.min(offset + max, compiled.rows.length);
-    const header = compiled.fields.map((f) => f.path.text);
-    const lines: unknown[][] = [header];
-    for (const row of compiled.rows.slice(offset, end)) {
-      lines.push(
-        compiled.fields.map((f) => {
-          const v = formatValue(f.field, f.get(row));
-          // Bulk CSV writes datetimes as ISO-8601 with Z, empty for null.
-          if (v === null) return '';
-          if (f.field.type === 'datetime' && typeof v === 'string') return v.replace('+0000', 'Z');
-          return v;
-        }),
-      );
-    }
-    const csv = stringify(lines, { cast: { boolean: (b) => String(b) } });
-    reply.header('Sforce-Locator', end < compiled.rows.length ? Buffer.from(String(end)).toString('base64url') : 'null');
-    reply.header('Sforce-NumberOfRecords', String(end - offset));
-    reply.header('Content-Type', 'text/csv');
-    return reply.send(csv);
-  });
+  app.get(
+    '/services/data/:version/jobs/query/:id/results',
+    async (request: FastifyRequest<{ Params: { id: string }; Querystring: { locator?: string; maxRecords?: string } }>, reply) => {
+      const job = jobs.get(request.params.id);
+      if (!job) return notFound(reply);
+      if (job.state !== 'JobComplete') return reply.code(400).send(sfError('INVALIDJOB', `Job is in state ${job.state}`));
+      const offset = request.query.locator ? Number(Buffer.from(request.query.locator, 'base64url').toString('utf8')) : 0;
+      if (!Number.isInteger(offset) || offset < 0) return reply.code(400).send(sfError('INVALID_LOCATOR', 'Invalid locator'));
+      const max = request.query.maxRecords ? Number(request.query.maxRecords) : DEFAULT_MAX_RECORDS;
+      if (!Number.isInteger(max) || max < 1) return reply.code(400).send(sfError('INVALIDJOB', 'maxRecords must be a positive integer'));
+      const { compiled } = job;
+      const end = Math.min(offset + max, compiled.rows.length);
+      const header = compiled.fields.map((f) => f.path.text);
+      const lines: unknown[][] = [header];
+      for (const row of compiled.rows.slice(offset, end)) {
+        lines.push(
+          compiled.fields.map((f) => {
+            const v = formatValue(f.field, f.get(row));
+            // Bulk CSV writes datetimes as ISO-8601 with Z, empty for null.
+            if (v === null) return '';
+            if (f.field.type === 'datetime' && typeof v === 'string') return v.replace('+0000', 'Z');
+            return v;
+          }),
+        );
+      }
+      const csv = stringify(lines, { cast: { boolean: (b) => String(b) } });
+      reply.header('Sforce-Locator', end < compiled.rows.length ? Buffer.from(String(end)).toString('base64url') : 'null');
+      reply.header('Sforce-NumberOfRecords', String(end - offset));
+      reply.header('Content-Type', 'text/csv');
+      return reply.send(csv);
+    },
+  );
 }

@@ -50,7 +50,12 @@ export class ContentStore {
   readonly links: SfContentDocumentLink[] = [];
 
   addNote(input: Omit<SfContentNote, 'id' | 'deleted' | 'modifiedAt'>): SfContentNote {
-    const note: SfContentNote = { ...input, id: contentId(CONTENT_NOTE_PREFIX, this.notes.length + 1), modifiedAt: input.createdAt, deleted: false };
+    const note: SfContentNote = {
+      ...input,
+      id: contentId(CONTENT_NOTE_PREFIX, this.notes.length + 1),
+      modifiedAt: input.createdAt,
+      deleted: false,
+    };
     this.notes.push(note);
     return note;
   }
@@ -72,7 +77,12 @@ export class ContentStore {
   }
 
   isLinked(contentDocumentId: string, entityId: string): boolean {
-    return this.links.some((l) => !l.deleted && l.contentDocumentId.slice(0, 15) === contentDocumentId.slice(0, 15) && l.linkedEntityId.slice(0, 15) === entityId.slice(0, 15));
+    return this.links.some(
+      (l) =>
+        !l.deleted &&
+        l.contentDocumentId.slice(0, 15) === contentDocumentId.slice(0, 15) &&
+        l.linkedEntityId.slice(0, 15) === entityId.slice(0, 15),
+    );
   }
 }
 
@@ -81,7 +91,12 @@ export function textPreview(html: string): string {
   return html
     .replace(/<br\s*\/?>|<\/p>/gi, ' ')
     .replace(/<[^>]*>/g, '')
-    .replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&quot;', '"').replaceAll('&#39;', "'").replaceAll('&nbsp;', ' ').replaceAll('&amp;', '&')
+    .replaceAll('&lt;', '<')
+    .replaceAll('&gt;', '>')
+    .replaceAll('&quot;', '"')
+    .replaceAll('&#39;', "'")
+    .replaceAll('&nbsp;', ' ')
+    .replaceAll('&amp;', '&')
     .replace(/\s+/g, ' ')
     .trim()
     .slice(0, 255);

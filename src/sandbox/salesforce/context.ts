@@ -34,7 +34,14 @@ export class SalesforceContext {
    * Fields created through the Tooling API (`Object.Field__c` -> their definition): describe shows
    * them with that type, label and picklist values. See tooling.ts.
    */
-  readonly createdFields = new Map<string, { type: 'string' | 'textarea' | 'double' | 'percent' | 'picklist' | 'multipicklist' | 'boolean'; label: string; picklistValues?: { value: string; label: string }[] }>();
+  readonly createdFields = new Map<
+    string,
+    {
+      type: 'string' | 'textarea' | 'double' | 'percent' | 'picklist' | 'multipicklist' | 'boolean';
+      label: string;
+      picklistValues?: { value: string; label: string }[];
+    }
+  >();
   /**
    * Opportunity fields the integration user's profile sees read-only (field-level security without
    * Edit): describe says `updateable: false` and an update naming one fails that record with
@@ -78,6 +85,10 @@ export class SalesforceContext {
 }
 
 /** Salesforce error bodies are arrays of `{message, errorCode}` (plus `fields` for field errors). */
-export function sfError(errorCode: string, message: string, fields?: string[]): { message: string; errorCode: string; fields?: string[] }[] {
+export function sfError(
+  errorCode: string,
+  message: string,
+  fields?: string[],
+): { message: string; errorCode: string; fields?: string[] }[] {
   return [fields ? { message, errorCode, fields } : { message, errorCode }];
 }

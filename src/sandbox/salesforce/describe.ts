@@ -25,7 +25,13 @@ const CREATEABLE = new Set(['Task', 'Event', 'Opportunity', 'ContentNote', 'Cont
 
 export function describeTable(table: SfTable, apiVersion: string, store: BookStore): Record<string, unknown> {
   const base = `/services/data/v${apiVersion}/sobjects/${table.name}`;
-  const stagePicklist = (store.book.pipelines[0]?.stages ?? []).map((s) => ({ active: true, defaultValue: false, label: s.label, validFor: null, value: s.label }));
+  const stagePicklist = (store.book.pipelines[0]?.stages ?? []).map((s) => ({
+    active: true,
+    defaultValue: false,
+    label: s.label,
+    validFor: null,
+    value: s.label,
+  }));
   return {
     activateable: false,
     childRelationships: [...table.children.values()].map((c) => ({
@@ -56,12 +62,22 @@ export function describeTable(table: SfTable, apiVersion: string, store: BookSto
       groupable: filterableType(f.type) && f.type !== 'currency' && f.type !== 'double' && f.type !== 'percent',
       idLookup: f.name === 'Id',
       label: f.label,
-      length: f.type === 'id' || f.type === 'reference' ? 18 : f.type === 'string' || f.type === 'picklist' ? 255 : f.type === 'multipicklist' ? 4099 : f.type === 'textarea' ? 32000 : 0,
+      length:
+        f.type === 'id' || f.type === 'reference'
+          ? 18
+          : f.type === 'string' || f.type === 'picklist'
+            ? 255
+            : f.type === 'multipicklist'
+              ? 4099
+              : f.type === 'textarea'
+                ? 32000
+                : 0,
       name: f.name,
       nillable: f.nillable,
-      picklistValues: f.name === 'StageName' && table.name === 'Opportunity'
-        ? stagePicklist
-        : (f.picklistValues ?? []).map((v) => ({ active: true, defaultValue: false, label: v.label, validFor: null, value: v.value })),
+      picklistValues:
+        f.name === 'StageName' && table.name === 'Opportunity'
+          ? stagePicklist
+          : (f.picklistValues ?? []).map((v) => ({ active: true, defaultValue: false, label: v.label, validFor: null, value: v.value })),
       precision: f.type === 'currency' ? 18 : 0,
       referenceTo: f.reference ? [f.reference.referenceTo] : [],
       relationshipName: f.reference ? f.reference.relationshipName : null,

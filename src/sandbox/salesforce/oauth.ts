@@ -44,13 +44,19 @@ function verifyJwt(ctx: SalesforceContext, assertion: string, loginUrl: string):
   if (!audiences.some((a) => a !== undefined && accepted.includes(a.replace(/\/$/, '')))) {
     return { ok: false, error: 'invalid_grant', description: 'audience is invalid' };
   }
-  if (claims.sub !== ctx.credentials.username) return { ok: false, error: 'invalid_grant', description: 'user hasn\'t approved this consumer' };
+  if (claims.sub !== ctx.credentials.username)
+    return { ok: false, error: 'invalid_grant', description: "user hasn't approved this consumer" };
   const nowSec = Math.floor(ctx.store.now() / 1000);
-  if (typeof claims.exp !== 'number' || claims.exp < nowSec) return { ok: false, error: 'invalid_grant', description: 'expired authorization code' };
+  if (typeof claims.exp !== 'number' || claims.exp < nowSec)
+    return { ok: false, error: 'invalid_grant', description: 'expired authorization code' };
   return { ok: true };
 }
 
-export function registerOAuthRoutes(app: FastifyInstance, ctx: SalesforceContext, urls: { instanceUrl: () => string; loginUrl: () => string }): void {
+export function registerOAuthRoutes(
+  app: FastifyInstance,
+  ctx: SalesforceContext,
+  urls: { instanceUrl: () => string; loginUrl: () => string },
+): void {
   // The user behind a token: https://help.salesforce.com/s/articleView?id=sf.remoteaccess_using_userinfo_endpoint.htm
   app.get('/services/oauth2/userinfo', async (request, reply) => {
     const token = (request.headers.authorization ?? '').replace(/^(Bearer|OAuth)\s+/i, '');
@@ -74,12 +80,19 @@ export function registerOAuthRoutes(app: FastifyInstance, ctx: SalesforceContext
     switch (body['grant_type']) {
       case 'refresh_token':
         if (body['client_id'] !== creds.clientId) return fail('invalid_client_id', 'client identifier invalid');
-        if (body['client_secret'] !== undefined && body['client_secret'] !== creds.clientSecret) return fail('invalid_client', 'invalid client credentials');
-        verdict = body['refresh_token'] === creds.refreshToken ? { ok: true } : { ok: false, error: 'invalid_grant', description: 'expired access/refresh token' };
+        if (body['client_secret'] !== undefined && body['client_secret'] !== creds.clientSecret)
+          return fail('invalid_client', 'invalid client credentials');
+        verdict =
+          body['refresh_token'] === creds.refreshToken
+            ? { ok: true }
+            : { ok: false, error: 'invalid_grant', description: 'expired access/refresh token' };
         break;
       case 'client_credentials':
         if (body['client_id'] !== creds.clientId) return fail('invalid_client_id', 'client identifier invalid');
-        verdict = body['client_secret'] === creds.clientSecret ? { ok: true } : { ok: false, error: 'invalid_client', description: 'invalid client credentials' };
+        verdict =
+          body['client_secret'] === creds.clientSecret
+            ? { ok: true }
+            : { ok: false, error: 'invalid_client', description: 'invalid client credentials' };
         break;
       case JWT_BEARER_GRANT:
         verdict = verifyJwt(ctx, body['assertion'] ?? '', urls.loginUrl());
@@ -93,7 +106,9 @@ export function registerOAuthRoutes(app: FastifyInstance, ctx: SalesforceContext
     const issuedAt = String(ctx.store.now());
     const userId = INTEGRATION_USER.id;
     const id = `${urls.loginUrl()}/id/${creds.organizationId}/${userId}`;
-    const signature = createHmac('sha256', creds.clientSecret).update(id + issuedAt).digest('base64');
+    const signature = createHmac('sha256', creds.clientSecret)
+      .update(id + issuedAt)
+      .digest('base64');
     return {
       access_token: token,
       ...(body['grant_type'] === 'refresh_token' ? { refresh_token: creds.refreshToken } : {}),

@@ -14,14 +14,21 @@ import { formatDateTime } from '../soql/execute.js';
 const NAMESPACES =
   'xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsd="http://www.w3.org/2001/XMLSchema" ' +
   'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"';
-const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+const escapeXml = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 
 interface Notification {
   notificationId: string;
   fields: [string, string | null][];
 }
 
-export function outboundEnvelope(input: { organizationId: string; actionId: string; instanceUrl: string; apiVersion: string; notifications: Notification[] }): string {
+export function outboundEnvelope(input: {
+  organizationId: string;
+  actionId: string;
+  instanceUrl: string;
+  apiVersion: string;
+  notifications: Notification[];
+}): string {
   const { organizationId, actionId, instanceUrl, apiVersion, notifications } = input;
   const items = notifications
     .map(
@@ -61,7 +68,13 @@ export class OutboundMessageEmitter {
     organizationId: string,
     instanceUrl: () => string,
     url: string,
-    options: { retry: RetryPolicy; batchDelayMs: number; apiVersion: string; record(a: DeliveryAttempt): void; on?: 'stage_change' | 'every_edit' },
+    options: {
+      retry: RetryPolicy;
+      batchDelayMs: number;
+      apiVersion: string;
+      record(a: DeliveryAttempt): void;
+      on?: 'stage_change' | 'every_edit';
+    },
   ) {
     this.on = options.on ?? 'stage_change';
     this.actionId = `04k5g0000000${'001'}AAA`.slice(0, 15) + 'AAA';
@@ -72,7 +85,13 @@ export class OutboundMessageEmitter {
       batchDelayMs: options.batchDelayMs,
       retry: options.retry,
       build: (notifications) => ({
-        body: outboundEnvelope({ organizationId, actionId: this.actionId, instanceUrl: instanceUrl(), apiVersion: options.apiVersion, notifications }),
+        body: outboundEnvelope({
+          organizationId,
+          actionId: this.actionId,
+          instanceUrl: instanceUrl(),
+          apiVersion: options.apiVersion,
+          notifications,
+        }),
         headers: { 'Content-Type': 'text/xml; charset=utf-8', SOAPAction: '""', 'User-Agent': 'Salesforce - OutboundMessaging' },
       }),
       accepted: (status, body) => status >= 200 && status < 300 && /<(\w+:)?Ack>\s*true\s*<\/(\w+:)?Ack>/.test(body),

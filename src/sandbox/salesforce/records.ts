@@ -62,7 +62,22 @@ export function renderQueryRecord(compiled: CompiledQuery, row: number, apiVersi
         : {
             totalSize: rows.length,
             done: true,
-            records: rows.map((r) => renderQueryRecord({ table: sub.table, count: false, fields: sub.fields, subqueries: [], rows: [], totalSize: 0, offset: null, ordered: false }, r, apiVersion)),
+            records: rows.map((r) =>
+              renderQueryRecord(
+                {
+                  table: sub.table,
+                  count: false,
+                  fields: sub.fields,
+                  subqueries: [],
+                  rows: [],
+                  totalSize: 0,
+                  offset: null,
+                  ordered: false,
+                },
+                r,
+                apiVersion,
+              ),
+            ),
           };
   }
   return record;

@@ -13,7 +13,16 @@ import { QueryCursors } from './cursors.js';
 import { describeTable } from './describe.js';
 import { renderFullRecord, renderQueryRecord } from './records.js';
 import { salesforceTables } from './schema.js';
-import { createActivityRecord, createContentDocumentLink, createContentNote, updateContentNote, updateOpportunity, updateTaskRecord, type SfRecordError, type WriteOutcome } from './writes.js';
+import {
+  createActivityRecord,
+  createContentDocumentLink,
+  createContentNote,
+  updateContentNote,
+  updateOpportunity,
+  updateTaskRecord,
+  type SfRecordError,
+  type WriteOutcome,
+} from './writes.js';
 import { checkContentDocumentLinkQuery } from './content-query.js';
 import { registerBulkQueryRoutes } from './bulk.js';
 
@@ -26,7 +35,10 @@ type Req<P = Record<string, string>, B = unknown, Q = Record<string, unknown>> =
 
 export function salesforceRoutes(ctx: SalesforceContext) {
   return async function plugin(app: FastifyInstance): Promise<void> {
-    const cursors = new QueryCursors(() => ctx.cursorTtlMs, () => ctx.store.now());
+    const cursors = new QueryCursors(
+      () => ctx.cursorTtlMs,
+      () => ctx.store.now(),
+    );
 
     app.addHook('onSend', async (_request, reply, payload) => {
       reply.header('Sforce-Limit-Info', `api-usage=${ctx.apiUsed}/${ctx.dailyApiRequests}`);
@@ -37,7 +49,11 @@ export function salesforceRoutes(ctx: SalesforceContext) {
     function versionList() {
       return SUPPORTED_API_VERSIONS.map((v) => {
         const n = Number(v) - 40;
-        return { label: `${RELEASE_NAMES[n % 3]} '${String(17 + Math.floor((n + 1) / 3)).padStart(2, '0')}`, url: `/services/data/v${v}`, version: v };
+        return {
+          label: `${RELEASE_NAMES[n % 3]} '${String(17 + Math.floor((n + 1) / 3)).padStart(2, '0')}`,
+          url: `/services/data/v${v}`,
+          version: v,
+        };
       });
     }
 
@@ -83,7 +99,8 @@ export function salesforceRoutes(ctx: SalesforceContext) {
         return executeSoql(salesforceTables(ctx), parsed, { includeDeleted, now: ctx.store.now() });
       };
       const queryError = (reply: FastifyReply, err: unknown) => {
-        if (err instanceof SoqlSyntaxError) return reply.code(400).send(sfError('MALFORMED_QUERY', `\nERROR at Row:1:Column:${err.pos + 1}\n${err.message}`));
+        if (err instanceof SoqlSyntaxError)
+          return reply.code(400).send(sfError('MALFORMED_QUERY', `\nERROR at Row:1:Column:${err.pos + 1}\n${err.message}`));
         if (err instanceof SoqlError) return reply.code(400).send(sfError(err.errorCode, err.message));
         throw err;
       };
@@ -105,20 +122,26 @@ export function salesforceRoutes(ctx: SalesforceContext) {
         const done = end >= compiled.rows.length;
         if (!done && id === null) id = cursors.open(compiled, batchSize);
         if (done && id !== null) cursors.close(id);
-        return { totalSize: compiled.totalSize, done, ...(done ? {} : { nextRecordsUrl: `/services/data/v${v}/query/${id}-${end}` }), records };
+        return {
+          totalSize: compiled.totalSize,
+          done,
+          ...(done ? {} : { nextRecordsUrl: `/services/data/v${v}/query/${id}-${end}` }),
+          records,
+        };
       };
 
-      const runQuery = (includeDeleted: boolean) => async (request: Req<Record<string, string>, unknown, { q?: string }>, reply: FastifyReply) => {
-        const q = request.query.q;
-        if (!q) return reply.code(400).send(sfError('MALFORMED_QUERY', 'A query string has to be specified'));
-        let compiled: CompiledQuery;
-        try {
-          compiled = compile(q, includeDeleted);
-        } catch (err) {
-          return queryError(reply, err);
-        }
-        return page(request, compiled, 0, batchSizeOf(request), null);
-      };
+      const runQuery =
+        (includeDeleted: boolean) => async (request: Req<Record<string, string>, unknown, { q?: string }>, reply: FastifyReply) => {
+          const q = request.query.q;
+          if (!q) return reply.code(400).send(sfError('MALFORMED_QUERY', 'A query string has to be specified'));
+          let compiled: CompiledQuery;
+          try {
+            compiled = compile(q, includeDeleted);
+          } catch (err) {
+            return queryError(reply, err);
+          }
+          return page(request, compiled, 0, batchSizeOf(request), null);
+        };
       data.get('/services/data/:version/query', runQuery(false));
       data.get('/services/data/:version/queryAll', runQuery(true));
       const more = async (request: Req<{ version: string; locator: string }>, reply: FastifyReply) => {
@@ -153,85 +176,141 @@ export function salesforceRoutes(ctx: SalesforceContext) {
         return t ? describeTable(t, apiVersion(request), ctx.store) : reply;
       });
 
-      data.get('/services/data/:version/sobjects/:type/:id', async (request: Req<{ version: string; type: string; id: string }, unknown, { fields?: string }>, reply) => {
-        const t = tableOr404(request.params.type, reply);
-        if (!t) return reply;
-        const row = t.rowById(request.params.id);
-        if (row === undefined || t.isDeleted(row) || !t.belongs(row)) return reply.code(404).send(sfError('NOT_FOUND', 'The requested resource does not exist'));
-        const only = request.query.fields?.split(',').map((s) => s.trim()).filter(Boolean);
-        if (only) {
-          const unknown = only.find((f) => !t.field(f));
-          if (unknown) return reply.code(400).send(sfError('INVALID_FIELD', `No such column '${unknown}' on sobject of type ${t.name}`));
-        }
-        return renderFullRecord(t, row, apiVersion(request), only);
-      });
+      data.get(
+        '/services/data/:version/sobjects/:type/:id',
+        async (request: Req<{ version: string; type: string; id: string }, unknown, { fields?: string }>, reply) => {
+          const t = tableOr404(request.params.type, reply);
+          if (!t) return reply;
+          const row = t.rowById(request.params.id);
+          if (row === undefined || t.isDeleted(row) || !t.belongs(row))
+            return reply.code(404).send(sfError('NOT_FOUND', 'The requested resource does not exist'));
+          const only = request.query.fields
+            ?.split(',')
+            .map((s) => s.trim())
+            .filter(Boolean);
+          if (only) {
+            const unknown = only.find((f) => !t.field(f));
+            if (unknown) return reply.code(400).send(sfError('INVALID_FIELD', `No such column '${unknown}' on sobject of type ${t.name}`));
+          }
+          return renderFullRecord(t, row, apiVersion(request), only);
+        },
+      );
 
       // A base64 field's blob (ContentNote Content: the note's HTML).
-      data.get('/services/data/:version/sobjects/:type/:id/:field', async (request: Req<{ version: string; type: string; id: string; field: string }>, reply) => {
-        const t = tableOr404(request.params.type, reply);
-        if (!t) return reply;
-        const row = t.rowById(request.params.id);
-        const f = t.field(request.params.field);
-        if (row === undefined || t.isDeleted(row) || !f || f.type !== 'base64') return reply.code(404).send(sfError('NOT_FOUND', 'The requested resource does not exist'));
-        const v = f.get(row);
-        return reply.type('application/octetstream').send(Buffer.from(typeof v === 'string' ? v : '', 'base64'));
-      });
+      data.get(
+        '/services/data/:version/sobjects/:type/:id/:field',
+        async (request: Req<{ version: string; type: string; id: string; field: string }>, reply) => {
+          const t = tableOr404(request.params.type, reply);
+          if (!t) return reply;
+          const row = t.rowById(request.params.id);
+          const f = t.field(request.params.field);
+          if (row === undefined || t.isDeleted(row) || !f || f.type !== 'base64')
+            return reply.code(404).send(sfError('NOT_FOUND', 'The requested resource does not exist'));
+          const v = f.get(row);
+          return reply.type('application/octetstream').send(Buffer.from(typeof v === 'string' ? v : '', 'base64'));
+        },
+      );
 
       const writeOne = (type: string, values: Record<string, unknown>, id: string | null, apply: boolean): WriteOutcome => {
         const t = salesforceTables(ctx).get(type.toLowerCase());
-        if (!t) return { ok: false, status: 404, error: { statusCode: 'NOT_FOUND', message: 'The requested resource does not exist', fields: [] } };
+        if (!t)
+          return {
+            ok: false,
+            status: 404,
+            error: { statusCode: 'NOT_FOUND', message: 'The requested resource does not exist', fields: [] },
+          };
         if (id !== null) {
           if (t.name === 'Task') return updateTaskRecord(ctx, t, id, values, apply);
           if (t.name === 'ContentNote') return updateContentNote(ctx, t, id, values, apply);
-          if (t.name !== 'Opportunity') return { ok: false, status: 400, error: { statusCode: 'INVALID_TYPE_FOR_OPERATION', message: `The sandbox accepts updates on Opportunity, Task and ContentNote only, not ${t.name}`, fields: [] } };
+          if (t.name !== 'Opportunity')
+            return {
+              ok: false,
+              status: 400,
+              error: {
+                statusCode: 'INVALID_TYPE_FOR_OPERATION',
+                message: `The sandbox accepts updates on Opportunity, Task and ContentNote only, not ${t.name}`,
+                fields: [],
+              },
+            };
           return updateOpportunity(ctx, t, id, values, apply);
         }
         if (t.name === 'ContentNote') return createContentNote(ctx, t, values, apply);
         if (t.name === 'ContentDocumentLink') return createContentDocumentLink(ctx, t, values, apply);
         if (t.name !== 'Task' && t.name !== 'Event') {
-          return { ok: false, status: 400, error: { statusCode: 'INVALID_TYPE_FOR_OPERATION', message: `The sandbox creates Task, Event, ContentNote and ContentDocumentLink records only, not ${t.name}`, fields: [] } };
+          return {
+            ok: false,
+            status: 400,
+            error: {
+              statusCode: 'INVALID_TYPE_FOR_OPERATION',
+              message: `The sandbox creates Task, Event, ContentNote and ContentDocumentLink records only, not ${t.name}`,
+              fields: [],
+            },
+          };
         }
         return createActivityRecord(ctx, t, values, apply);
       };
       // REST error bodies name `fields` only for field errors (documented examples: MALFORMED_ID with
       // fields, NOT_FOUND without); collection SaveResults always carry `fields`.
-      const toErrorArray = (e: SfRecordError) => [{ message: e.message, errorCode: e.statusCode, ...(e.fields.length > 0 ? { fields: e.fields } : {}) }];
+      const toErrorArray = (e: SfRecordError) => [
+        { message: e.message, errorCode: e.statusCode, ...(e.fields.length > 0 ? { fields: e.fields } : {}) },
+      ];
 
-      data.patch('/services/data/:version/sobjects/:type/:id', async (request: Req<{ version: string; type: string; id: string }, Record<string, unknown>>, reply) => {
-        const outcome = writeOne(request.params.type, request.body ?? {}, request.params.id, true);
-        if (!outcome.ok) return reply.code(outcome.status).send(toErrorArray(outcome.error));
-        return reply.code(204).send();
-      });
+      data.patch(
+        '/services/data/:version/sobjects/:type/:id',
+        async (request: Req<{ version: string; type: string; id: string }, Record<string, unknown>>, reply) => {
+          const outcome = writeOne(request.params.type, request.body ?? {}, request.params.id, true);
+          if (!outcome.ok) return reply.code(outcome.status).send(toErrorArray(outcome.error));
+          return reply.code(204).send();
+        },
+      );
 
-      data.post('/services/data/:version/sobjects/:type', async (request: Req<{ version: string; type: string }, Record<string, unknown>>, reply) => {
-        const outcome = writeOne(request.params.type, request.body ?? {}, null, true);
-        if (!outcome.ok) return reply.code(outcome.status).send(toErrorArray(outcome.error));
-        return reply.code(201).send({ id: outcome.id, success: true, errors: [] });
-      });
+      data.post(
+        '/services/data/:version/sobjects/:type',
+        async (request: Req<{ version: string; type: string }, Record<string, unknown>>, reply) => {
+          const outcome = writeOne(request.params.type, request.body ?? {}, null, true);
+          if (!outcome.ok) return reply.code(outcome.status).send(toErrorArray(outcome.error));
+          return reply.code(201).send({ id: outcome.id, success: true, errors: [] });
+        },
+      );
 
-      const collection = (mode: 'create' | 'update') => async (request: Req<{ version: string }, { allOrNone?: boolean; records?: Record<string, unknown>[] }>, reply: FastifyReply) => {
-        const records = request.body?.records ?? [];
-        if (records.length > COLLECTION_MAX) {
-          return reply.code(400).send(sfError('EXCEEDED_ID_LIMIT', `record limit reached. cannot submit more than ${COLLECTION_MAX} records into this call`));
-        }
-        const allOrNone = request.body?.allOrNone === true;
-        const typeOf = (r: Record<string, unknown>) => (r['attributes'] as { type?: string } | undefined)?.type ?? '';
-        const idOf = (r: Record<string, unknown>) => (mode === 'update' ? String(r['id'] ?? r['Id'] ?? '') : null);
-        if (allOrNone) {
-          const checks = records.map((r) => writeOne(typeOf(r), r, idOf(r), false));
-          if (checks.some((c) => !c.ok)) {
-            return checks.map((c) =>
-              c.ok
-                ? { success: false, errors: [{ statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK', message: 'Record rolled back because not all records were valid and the request was using AllOrNone header', fields: [] }] }
-                : { success: false, errors: [c.error] },
-            );
+      const collection =
+        (mode: 'create' | 'update') =>
+        async (request: Req<{ version: string }, { allOrNone?: boolean; records?: Record<string, unknown>[] }>, reply: FastifyReply) => {
+          const records = request.body?.records ?? [];
+          if (records.length > COLLECTION_MAX) {
+            return reply
+              .code(400)
+              .send(sfError('EXCEEDED_ID_LIMIT', `record limit reached. cannot submit more than ${COLLECTION_MAX} records into this call`));
           }
-        }
-        return records.map((r) => {
-          const outcome = writeOne(typeOf(r), r, idOf(r), true);
-          return outcome.ok ? { id: outcome.id, success: true, errors: [] } : { ...(mode === 'update' && idOf(r) ? { id: idOf(r) } : {}), success: false, errors: [outcome.error] };
-        });
-      };
+          const allOrNone = request.body?.allOrNone === true;
+          const typeOf = (r: Record<string, unknown>) => (r['attributes'] as { type?: string } | undefined)?.type ?? '';
+          const idOf = (r: Record<string, unknown>) => (mode === 'update' ? String(r['id'] ?? r['Id'] ?? '') : null);
+          if (allOrNone) {
+            const checks = records.map((r) => writeOne(typeOf(r), r, idOf(r), false));
+            if (checks.some((c) => !c.ok)) {
+              return checks.map((c) =>
+                c.ok
+                  ? {
+                      success: false,
+                      errors: [
+                        {
+                          statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK',
+                          message: 'Record rolled back because not all records were valid and the request was using AllOrNone header',
+                          fields: [],
+                        },
+                      ],
+                    }
+                  : { success: false, errors: [c.error] },
+              );
+            }
+          }
+          return records.map((r) => {
+            const outcome = writeOne(typeOf(r), r, idOf(r), true);
+            return outcome.ok
+              ? { id: outcome.id, success: true, errors: [] }
+              : { ...(mode === 'update' && idOf(r) ? { id: idOf(r) } : {}), success: false, errors: [outcome.error] };
+          });
+        };
       // https://developer.salesforce.com/docs/atlas.en-us.api_tooling.meta/api_tooling/tooling_api_objects_customfield.htm
       data.post('/services/data/:version/tooling/sobjects/CustomField', async (request: Req<{ version: string }, unknown>, reply) => {
         const outcome = createCustomField(ctx, request.body);

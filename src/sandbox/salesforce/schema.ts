@@ -9,7 +9,21 @@ import type { SalesforceContext } from './context.js';
 import { textPreview } from './content.js';
 
 /** `base64` fields (ContentNote.Content) cannot be filtered; query results carry a URL to the blob. */
-export type SfFieldType = 'id' | 'string' | 'textarea' | 'picklist' | 'multipicklist' | 'reference' | 'currency' | 'double' | 'percent' | 'int' | 'boolean' | 'date' | 'datetime' | 'base64';
+export type SfFieldType =
+  | 'id'
+  | 'string'
+  | 'textarea'
+  | 'picklist'
+  | 'multipicklist'
+  | 'reference'
+  | 'currency'
+  | 'double'
+  | 'percent'
+  | 'int'
+  | 'boolean'
+  | 'date'
+  | 'datetime'
+  | 'base64';
 
 export interface SfField {
   name: string;
@@ -50,7 +64,8 @@ export interface ChildRelationship {
   rowsOf(parentRow: number): readonly number[];
 }
 
-type FieldSpec = Omit<SfField, 'updateable' | 'createable' | 'nillable' | 'custom' | 'label'> & Partial<Pick<SfField, 'updateable' | 'createable' | 'nillable' | 'custom' | 'label'>>;
+type FieldSpec = Omit<SfField, 'updateable' | 'createable' | 'nillable' | 'custom' | 'label'> &
+  Partial<Pick<SfField, 'updateable' | 'createable' | 'nillable' | 'custom' | 'label'>>;
 
 function table(
   name: string,
@@ -84,7 +99,13 @@ function table(
   };
 }
 
-const FORECAST_CATEGORY_API: Record<string, string> = { Pipeline: 'Pipeline', 'Best Case': 'BestCase', Commit: 'Forecast', Closed: 'Closed', Omitted: 'Omitted' };
+const FORECAST_CATEGORY_API: Record<string, string> = {
+  Pipeline: 'Pipeline',
+  'Best Case': 'BestCase',
+  Commit: 'Forecast',
+  Closed: 'Closed',
+  Omitted: 'Omitted',
+};
 
 /** Builds the tables over the current book (cheap; call per request). */
 export function salesforceTables(ctx: SalesforceContext): Map<string, SfTable> {
@@ -111,50 +132,120 @@ export function salesforceTables(ctx: SalesforceContext): Map<string, SfTable> {
   const opportunityFields: FieldSpec[] = [
     { name: 'Id', type: 'id', get: (r) => deal(r).id, nillable: false },
     { name: 'IsDeleted', type: 'boolean', get: (r) => deal(r).deleted, nillable: false },
-    { name: 'AccountId', type: 'reference', get: (r) => book.accounts[deal(r).account]?.id ?? null, updateable: true, reference: { relationshipName: 'Account', referenceTo: 'Account', row: (r) => deal(r).account } },
+    {
+      name: 'AccountId',
+      type: 'reference',
+      get: (r) => book.accounts[deal(r).account]?.id ?? null,
+      updateable: true,
+      reference: { relationshipName: 'Account', referenceTo: 'Account', row: (r) => deal(r).account },
+    },
     { name: 'Name', type: 'string', get: (r) => deal(r).name, updateable: true, nillable: false },
     { name: 'StageName', type: 'picklist', get: (r) => stageOf(r).label, updateable: true, nillable: false },
     { name: 'Amount', type: 'currency', get: (r) => deal(r).amount, updateable: true },
     { name: 'Probability', type: 'percent', get: (r) => Math.round(stageOf(r).probability * 100), updateable: true },
-    { name: 'ExpectedRevenue', type: 'currency', get: (r) => (deal(r).amount === null ? null : Math.round((deal(r).amount as number) * stageOf(r).probability)) },
+    {
+      name: 'ExpectedRevenue',
+      type: 'currency',
+      get: (r) => (deal(r).amount === null ? null : Math.round((deal(r).amount as number) * stageOf(r).probability)),
+    },
     { name: 'CloseDate', type: 'date', get: (r) => deal(r).closeDate, updateable: true, nillable: false },
     { name: 'Type', type: 'picklist', get: () => 'New Customer', updateable: true },
     { name: 'NextStep', type: 'string', get: (r) => deal(r).nextStep, updateable: true },
     { name: 'LeadSource', type: 'picklist', get: (r) => deal(r).leadSource, updateable: true },
     { name: 'IsClosed', type: 'boolean', get: (r) => stageOf(r).isClosed, nillable: false },
     { name: 'IsWon', type: 'boolean', get: (r) => stageOf(r).isWon, nillable: false },
-    { name: 'ForecastCategory', type: 'picklist', get: (r) => FORECAST_CATEGORY_API[stageOf(r).forecastCategory] ?? 'Pipeline', nillable: false },
+    {
+      name: 'ForecastCategory',
+      type: 'picklist',
+      get: (r) => FORECAST_CATEGORY_API[stageOf(r).forecastCategory] ?? 'Pipeline',
+      nillable: false,
+    },
     { name: 'ForecastCategoryName', type: 'picklist', get: (r) => stageOf(r).forecastCategory, updateable: true },
     { name: 'CurrencyIsoCode', type: 'picklist', get: () => 'USD' },
     { name: 'HasOpenActivity', type: 'boolean', get: (r) => store.nextActivityAt(r) !== null, nillable: false },
-    { name: 'HasOverdueTask', type: 'boolean', get: (r) => store.activitiesOf(r).some((a) => a.kind === 'task' && !a.completed && !a.deleted && a.at < store.now()), nillable: false },
-    { name: 'OwnerId', type: 'reference', get: (r) => book.reps[deal(r).owner]?.id ?? null, updateable: true, nillable: false, reference: { relationshipName: 'Owner', referenceTo: 'User', row: (r) => deal(r).owner } },
+    {
+      name: 'HasOverdueTask',
+      type: 'boolean',
+      get: (r) => store.activitiesOf(r).some((a) => a.kind === 'task' && !a.completed && !a.deleted && a.at < store.now()),
+      nillable: false,
+    },
+    {
+      name: 'OwnerId',
+      type: 'reference',
+      get: (r) => book.reps[deal(r).owner]?.id ?? null,
+      updateable: true,
+      nillable: false,
+      reference: { relationshipName: 'Owner', referenceTo: 'User', row: (r) => deal(r).owner },
+    },
     { name: 'CreatedDate', type: 'datetime', get: (r) => deal(r).createdAt, nillable: false },
     { name: 'LastModifiedDate', type: 'datetime', get: (r) => deal(r).modifiedAt, nillable: false },
-    { name: 'LastModifiedById', type: 'reference', get: (r) => deal(r).modifiedBy ?? book.reps[deal(r).owner]?.id ?? null, nillable: false },
+    {
+      name: 'LastModifiedById',
+      type: 'reference',
+      get: (r) => deal(r).modifiedBy ?? book.reps[deal(r).owner]?.id ?? null,
+      nillable: false,
+    },
     { name: 'SystemModstamp', type: 'datetime', get: (r) => deal(r).modifiedAt, nillable: false },
-    { name: 'LastActivityDate', type: 'date', get: (r) => {
-      const at = store.lastActivityAt(r);
-      return at === null ? null : Math.floor(at / 86_400_000) * 86_400_000;
-    } },
+    {
+      name: 'LastActivityDate',
+      type: 'date',
+      get: (r) => {
+        const at = store.lastActivityAt(r);
+        return at === null ? null : Math.floor(at / 86_400_000) * 86_400_000;
+      },
+    },
     { name: 'LastStageChangeDate', type: 'datetime', get: (r) => deal(r).stageEnteredAt },
     { name: 'PushCount', type: 'int', get: (r) => deal(r).pushCount },
     { name: 'Description', type: 'textarea', get: () => null, updateable: true },
   ];
   const customSpecs: Record<string, FieldSpec> = {
-    Discount_Percent__c: { name: 'Discount_Percent__c', label: 'Discount Percent', type: 'percent', get: (r) => deal(r).discount, updateable: true },
-    Dealwatch_Score__c: { name: 'Dealwatch_Score__c', label: 'Dealwatch Score', type: 'double', get: (r) => dealCustom(r, 'Dealwatch_Score__c'), updateable: true },
-    Dealwatch_Flags__c: { name: 'Dealwatch_Flags__c', label: 'Dealwatch Flags', type: 'textarea', get: (r) => dealCustom(r, 'Dealwatch_Flags__c'), updateable: true },
+    Discount_Percent__c: {
+      name: 'Discount_Percent__c',
+      label: 'Discount Percent',
+      type: 'percent',
+      get: (r) => deal(r).discount,
+      updateable: true,
+    },
+    Dealwatch_Score__c: {
+      name: 'Dealwatch_Score__c',
+      label: 'Dealwatch Score',
+      type: 'double',
+      get: (r) => dealCustom(r, 'Dealwatch_Score__c'),
+      updateable: true,
+    },
+    Dealwatch_Flags__c: {
+      name: 'Dealwatch_Flags__c',
+      label: 'Dealwatch Flags',
+      type: 'textarea',
+      get: (r) => dealCustom(r, 'Dealwatch_Flags__c'),
+      updateable: true,
+    },
     Loss_Reason__c: { name: 'Loss_Reason__c', label: 'Loss Reason', type: 'picklist', get: (r) => deal(r).lostReason, updateable: true },
   };
   for (const name of ctx.opportunityCustomFields) {
     // A field created through the Tooling API takes the type it was created with.
     const created = ctx.createdFields.get(`Opportunity.${name}`);
-    const base = customSpecs[name] ?? (created ? { name, label: created.label, type: created.type, get: (r: number) => dealCustom(r, name), updateable: true } : undefined);
-    const spec = base && created ? { ...base, type: created.type, label: created.label, ...(created.picklistValues ? { picklistValues: created.picklistValues } : {}) } : base;
+    const base =
+      customSpecs[name] ??
+      (created ? { name, label: created.label, type: created.type, get: (r: number) => dealCustom(r, name), updateable: true } : undefined);
+    const spec =
+      base && created
+        ? {
+            ...base,
+            type: created.type,
+            label: created.label,
+            ...(created.picklistValues ? { picklistValues: created.picklistValues } : {}),
+          }
+        : base;
     if (spec) opportunityFields.push(ctx.readOnlyOpportunityFields.has(name) ? { ...spec, updateable: false, createable: false } : spec);
   }
-  add(table('Opportunity', 'Opportunity', '006', opportunityFields, { count: () => book.deals.length, deleted: (r) => deal(r).deleted, byId: (id) => store.dealIndex(id) }));
+  add(
+    table('Opportunity', 'Opportunity', '006', opportunityFields, {
+      count: () => book.deals.length,
+      deleted: (r) => deal(r).deleted,
+      byId: (id) => store.dealIndex(id),
+    }),
+  );
 
   // Tasks and events share the activity rows; each table sees its own kinds only.
   const isEvent = (r: number) => act(r).kind === 'meeting';
@@ -162,9 +253,21 @@ export function salesforceTables(ctx: SalesforceContext): Map<string, SfTable> {
     { name: 'Id', type: 'id', get: (r) => act(r).id, nillable: false },
     { name: 'IsDeleted', type: 'boolean', get: (r) => act(r).deleted, nillable: false },
     { name: 'Subject', type: 'string', get: (r) => act(r).subject, updateable: true },
-    { name: 'WhatId', type: 'reference', get: (r) => book.deals[act(r).deal]?.id ?? null, updateable: true, reference: { relationshipName: 'What', referenceTo: 'Opportunity', row: (r) => (act(r).deal >= 0 ? act(r).deal : undefined) } },
+    {
+      name: 'WhatId',
+      type: 'reference',
+      get: (r) => book.deals[act(r).deal]?.id ?? null,
+      updateable: true,
+      reference: { relationshipName: 'What', referenceTo: 'Opportunity', row: (r) => (act(r).deal >= 0 ? act(r).deal : undefined) },
+    },
     { name: 'WhoId', type: 'reference', get: () => null, updateable: true },
-    { name: 'OwnerId', type: 'reference', get: (r) => book.reps[act(r).owner]?.id ?? null, updateable: true, reference: { relationshipName: 'Owner', referenceTo: 'User', row: (r) => act(r).owner } },
+    {
+      name: 'OwnerId',
+      type: 'reference',
+      get: (r) => book.reps[act(r).owner]?.id ?? null,
+      updateable: true,
+      reference: { relationshipName: 'Owner', referenceTo: 'User', row: (r) => act(r).owner },
+    },
     { name: 'ActivityDate', type: 'date', get: (r) => Math.floor(act(r).at / 86_400_000) * 86_400_000, updateable: true },
     { name: 'Description', type: 'textarea', get: (r) => act(r).body, updateable: true },
     { name: 'CreatedDate', type: 'datetime', get: (r) => act(r).createdAt, nillable: false },
@@ -180,21 +283,45 @@ export function salesforceTables(ctx: SalesforceContext): Map<string, SfTable> {
       '00T',
       [
         ...activityCommon(),
-        { name: 'Status', type: 'picklist', get: (r) => (act(r).completed ? 'Completed' : 'Not Started'), updateable: true, nillable: false },
+        {
+          name: 'Status',
+          type: 'picklist',
+          get: (r) => (act(r).completed ? 'Completed' : 'Not Started'),
+          updateable: true,
+          nillable: false,
+        },
         { name: 'Priority', type: 'picklist', get: () => 'Normal', updateable: true, nillable: false },
         { name: 'IsClosed', type: 'boolean', get: (r) => act(r).completed, nillable: false },
         { name: 'Type', type: 'picklist', get: (r) => TASK_TYPE[act(r).kind], updateable: true },
         { name: 'TaskSubtype', type: 'picklist', get: (r) => TASK_SUBTYPE[act(r).kind], createable: true },
-        { name: 'CallType', type: 'picklist', get: (r) => (act(r).kind === 'call' ? (act(r).direction === 'inbound' ? 'Inbound' : 'Outbound') : null), updateable: true },
+        {
+          name: 'CallType',
+          type: 'picklist',
+          get: (r) => (act(r).kind === 'call' ? (act(r).direction === 'inbound' ? 'Inbound' : 'Outbound') : null),
+          updateable: true,
+        },
         { name: 'CompletedDateTime', type: 'datetime', get: (r) => (act(r).completed ? act(r).at : null) },
         // A Text(80) custom field on Activity, as an admin (or doctor --fix) creates it for dealwatch's
         // record keys; absent in an org that lacks it.
         // https://help.salesforce.com/s/articleView?id=sf.adding_fields.htm
         ...(ctx.activityCustomFields.has('Dealwatch_Key__c')
-          ? [{ name: 'Dealwatch_Key__c', label: 'Dealwatch Key', type: 'string' as const, get: (r: number) => act(r).custom?.['Dealwatch_Key__c'] ?? null, updateable: true }]
+          ? [
+              {
+                name: 'Dealwatch_Key__c',
+                label: 'Dealwatch Key',
+                type: 'string' as const,
+                get: (r: number) => act(r).custom?.['Dealwatch_Key__c'] ?? null,
+                updateable: true,
+              },
+            ]
           : []),
       ],
-      { count: () => book.activities.length, belongs: (r) => !isEvent(r), deleted: (r) => act(r).deleted, byId: (id) => rowOfActivity(id, false) },
+      {
+        count: () => book.activities.length,
+        belongs: (r) => !isEvent(r),
+        deleted: (r) => act(r).deleted,
+        byId: (id) => rowOfActivity(id, false),
+      },
     ),
   );
   add(
@@ -228,17 +355,41 @@ export function salesforceTables(ctx: SalesforceContext): Map<string, SfTable> {
       [
         { name: 'Id', type: 'id', get: (r) => hist(r).id, nillable: false },
         { name: 'IsDeleted', type: 'boolean', get: (r) => deal(hist(r).deal).deleted, nillable: false },
-        { name: 'OpportunityId', type: 'reference', get: (r) => deal(hist(r).deal).id, nillable: false, reference: { relationshipName: 'Opportunity', referenceTo: 'Opportunity', row: (r) => hist(r).deal } },
-        { name: 'StageName', type: 'picklist', get: (r) => store.pipelineOf(deal(hist(r).deal)).stages[hist(r).stage]?.label ?? null, nillable: false },
+        {
+          name: 'OpportunityId',
+          type: 'reference',
+          get: (r) => deal(hist(r).deal).id,
+          nillable: false,
+          reference: { relationshipName: 'Opportunity', referenceTo: 'Opportunity', row: (r) => hist(r).deal },
+        },
+        {
+          name: 'StageName',
+          type: 'picklist',
+          get: (r) => store.pipelineOf(deal(hist(r).deal)).stages[hist(r).stage]?.label ?? null,
+          nillable: false,
+        },
         { name: 'Amount', type: 'currency', get: (r) => hist(r).amount },
-        { name: 'ExpectedRevenue', type: 'currency', get: (r) => {
-          const h = hist(r);
-          const p = store.pipelineOf(deal(h.deal)).stages[h.stage]?.probability ?? 0;
-          return h.amount === null ? null : Math.round(h.amount * p);
-        } },
+        {
+          name: 'ExpectedRevenue',
+          type: 'currency',
+          get: (r) => {
+            const h = hist(r);
+            const p = store.pipelineOf(deal(h.deal)).stages[h.stage]?.probability ?? 0;
+            return h.amount === null ? null : Math.round(h.amount * p);
+          },
+        },
         { name: 'CloseDate', type: 'date', get: (r) => hist(r).closeDate },
-        { name: 'Probability', type: 'percent', get: (r) => Math.round((store.pipelineOf(deal(hist(r).deal)).stages[hist(r).stage]?.probability ?? 0) * 100) },
-        { name: 'ForecastCategory', type: 'picklist', get: (r) => FORECAST_CATEGORY_API[store.pipelineOf(deal(hist(r).deal)).stages[hist(r).stage]?.forecastCategory ?? 'Pipeline'] ?? null },
+        {
+          name: 'Probability',
+          type: 'percent',
+          get: (r) => Math.round((store.pipelineOf(deal(hist(r).deal)).stages[hist(r).stage]?.probability ?? 0) * 100),
+        },
+        {
+          name: 'ForecastCategory',
+          type: 'picklist',
+          get: (r) =>
+            FORECAST_CATEGORY_API[store.pipelineOf(deal(hist(r).deal)).stages[hist(r).stage]?.forecastCategory ?? 'Pipeline'] ?? null,
+        },
         { name: 'CreatedById', type: 'reference', get: (r) => book.reps[deal(hist(r).deal).owner]?.id ?? null },
         { name: 'CreatedDate', type: 'datetime', get: (r) => hist(r).at, nillable: false },
         { name: 'SystemModstamp', type: 'datetime', get: (r) => hist(r).at, nillable: false },
@@ -255,7 +406,13 @@ export function salesforceTables(ctx: SalesforceContext): Map<string, SfTable> {
       [
         { name: 'Id', type: 'id', get: (r) => fh(r).id, nillable: false },
         { name: 'IsDeleted', type: 'boolean', get: (r) => deal(fh(r).deal).deleted, nillable: false },
-        { name: 'OpportunityId', type: 'reference', get: (r) => deal(fh(r).deal).id, nillable: false, reference: { relationshipName: 'Opportunity', referenceTo: 'Opportunity', row: (r) => fh(r).deal } },
+        {
+          name: 'OpportunityId',
+          type: 'reference',
+          get: (r) => deal(fh(r).deal).id,
+          nillable: false,
+          reference: { relationshipName: 'Opportunity', referenceTo: 'Opportunity', row: (r) => fh(r).deal },
+        },
         { name: 'Field', type: 'picklist', get: (r) => fh(r).field, nillable: false },
         { name: 'DataType', type: 'picklist', get: (r) => ({ StageName: 'Picklist', Amount: 'Currency', CloseDate: 'Date' })[fh(r).field] },
         { name: 'OldValue', type: 'string', get: (r) => fh(r).oldValue },
@@ -293,10 +450,14 @@ export function salesforceTables(ctx: SalesforceContext): Map<string, SfTable> {
         { name: 'LastModifiedDate', type: 'datetime', get: (r) => user(r).createdAt },
         { name: 'SystemModstamp', type: 'datetime', get: (r) => user(r).createdAt },
       ],
-      { count: () => users.length, deleted: () => false, byId: (id) => {
-        const i = users.findIndex((u) => u.id === id || u.id.slice(0, 15) === id);
-        return i < 0 ? undefined : i;
-      } },
+      {
+        count: () => users.length,
+        deleted: () => false,
+        byId: (id) => {
+          const i = users.findIndex((u) => u.id === id || u.id.slice(0, 15) === id);
+          return i < 0 ? undefined : i;
+        },
+      },
     ),
   );
   const account = (r: number) => book.accounts[r]!;
@@ -343,10 +504,14 @@ export function salesforceTables(ctx: SalesforceContext): Map<string, SfTable> {
         { name: 'LastModifiedDate', type: 'datetime', get: () => book.generatedAt - 1000 * 86_400_000 },
         { name: 'SystemModstamp', type: 'datetime', get: () => book.generatedAt - 1000 * 86_400_000 },
       ],
-      { count: () => stageRows.length, deleted: () => false, byId: (id) => {
-        const i = stageRows.findIndex((_, r) => salesforceId('OpportunityStage', r + 1) === id);
-        return i < 0 ? undefined : i;
-      } },
+      {
+        count: () => stageRows.length,
+        deleted: () => false,
+        byId: (id) => {
+          const i = stageRows.findIndex((_, r) => salesforceId('OpportunityStage', r + 1) === id);
+          return i < 0 ? undefined : i;
+        },
+      },
     ),
   );
   // One row per (deal, contact): OpportunityContactRole, for "single-threaded".
@@ -359,7 +524,12 @@ export function salesforceTables(ctx: SalesforceContext): Map<string, SfTable> {
       [
         { name: 'Id', type: 'id', get: (r) => salesforceId('OpportunityContactRole', r + 1), nillable: false },
         { name: 'IsDeleted', type: 'boolean', get: (r) => deal(roles.deal[r]!).deleted },
-        { name: 'OpportunityId', type: 'reference', get: (r) => deal(roles.deal[r]!).id, reference: { relationshipName: 'Opportunity', referenceTo: 'Opportunity', row: (r) => roles.deal[r] } },
+        {
+          name: 'OpportunityId',
+          type: 'reference',
+          get: (r) => deal(roles.deal[r]!).id,
+          reference: { relationshipName: 'Opportunity', referenceTo: 'Opportunity', row: (r) => roles.deal[r] },
+        },
         { name: 'ContactId', type: 'reference', get: (r) => deal(roles.deal[r]!).contactIds[roles.contact[r]!] ?? null },
         { name: 'Role', type: 'picklist', get: (r) => (roles.contact[r] === 0 ? 'Decision Maker' : 'Influencer') },
         { name: 'IsPrimary', type: 'boolean', get: (r) => roles.contact[r] === 0 },
@@ -391,10 +561,20 @@ export function salesforceTables(ctx: SalesforceContext): Map<string, SfTable> {
         { name: 'FileExtension', type: 'string', label: 'File Extension', get: () => 'snote' },
         { name: 'IsReadOnly', type: 'boolean', get: () => false, nillable: false },
         { name: 'SharingPrivacy', type: 'picklist', label: 'Note Privacy on Records', get: () => 'N' },
-        { name: 'OwnerId', type: 'reference', get: (r) => note(r).ownerId, nillable: false, reference: { relationshipName: 'Owner', referenceTo: 'User', row: (r) => {
-          const i = userIndex(note(r).ownerId);
-          return i < 0 ? undefined : i;
-        } } },
+        {
+          name: 'OwnerId',
+          type: 'reference',
+          get: (r) => note(r).ownerId,
+          nillable: false,
+          reference: {
+            relationshipName: 'Owner',
+            referenceTo: 'User',
+            row: (r) => {
+              const i = userIndex(note(r).ownerId);
+              return i < 0 ? undefined : i;
+            },
+          },
+        },
         { name: 'CreatedDate', type: 'datetime', get: (r) => note(r).createdAt, nillable: false },
         { name: 'LastModifiedDate', type: 'datetime', get: (r) => note(r).modifiedAt, nillable: false },
       ],
@@ -410,8 +590,24 @@ export function salesforceTables(ctx: SalesforceContext): Map<string, SfTable> {
         { name: 'Id', type: 'id', get: (r) => link(r).id, nillable: false },
         { name: 'IsDeleted', type: 'boolean', get: (r) => link(r).deleted, nillable: false },
         // References ContentDocument, which the sandbox does not serve as a table (row: none).
-        { name: 'ContentDocumentId', type: 'reference', label: 'Content Document ID', get: (r) => link(r).contentDocumentId, createable: true, nillable: false, reference: { relationshipName: 'ContentDocument', referenceTo: 'ContentDocument', row: () => undefined } },
-        { name: 'LinkedEntityId', type: 'reference', label: 'Linked Entity ID', get: (r) => link(r).linkedEntityId, createable: true, nillable: false, reference: { relationshipName: 'LinkedEntity', referenceTo: 'Opportunity', row: (r) => store.dealIndex(link(r).linkedEntityId) } },
+        {
+          name: 'ContentDocumentId',
+          type: 'reference',
+          label: 'Content Document ID',
+          get: (r) => link(r).contentDocumentId,
+          createable: true,
+          nillable: false,
+          reference: { relationshipName: 'ContentDocument', referenceTo: 'ContentDocument', row: () => undefined },
+        },
+        {
+          name: 'LinkedEntityId',
+          type: 'reference',
+          label: 'Linked Entity ID',
+          get: (r) => link(r).linkedEntityId,
+          createable: true,
+          nillable: false,
+          reference: { relationshipName: 'LinkedEntity', referenceTo: 'Opportunity', row: (r) => store.dealIndex(link(r).linkedEntityId) },
+        },
         { name: 'ShareType', type: 'picklist', label: 'Share Type', get: (r) => link(r).shareType, updateable: true },
         { name: 'Visibility', type: 'picklist', get: (r) => link(r).visibility, updateable: true },
         { name: 'SystemModstamp', type: 'datetime', get: (r) => link(r).createdAt, nillable: false },
@@ -451,7 +647,14 @@ export const INTEGRATION_USER = {
  * https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_user.htm
  */
 const SYSTEM_USERS = [
-  { n: 990_002, firstName: '', lastName: 'Automated Process', email: 'autoproc@00d5g0000000sandbox.example.com', team: '', userType: 'AutomatedProcess' },
+  {
+    n: 990_002,
+    firstName: '',
+    lastName: 'Automated Process',
+    email: 'autoproc@00d5g0000000sandbox.example.com',
+    team: '',
+    userType: 'AutomatedProcess',
+  },
   { n: 990_003, firstName: 'Chatter', lastName: 'Expert', email: 'noreply@chatter.salesforce.com', team: '', userType: 'CsnOnly' },
   { n: 990_004, firstName: 'Site', lastName: 'Guest User', email: 'guest@dealwatch-sandbox.example.com', team: '', userType: 'Guest' },
   { n: 990_005, firstName: 'Partner', lastName: 'Portal User', email: 'partner@reseller.example.com', team: '', userType: 'PowerPartner' },
@@ -469,7 +672,10 @@ interface OrgUser {
   managerId?: string | null;
 }
 
-function orgUsers(reps: readonly { id: string; firstName: string; lastName: string; email: string; team: string; createdAt: number }[], generatedAt: number): OrgUser[] {
+function orgUsers(
+  reps: readonly { id: string; firstName: string; lastName: string; email: string; team: string; createdAt: number }[],
+  generatedAt: number,
+): OrgUser[] {
   const created = generatedAt - 1000 * 86_400_000;
   return [
     ...reps.map((r) => ({ ...r, userType: 'Standard', managerId: teamLead(reps, r) })),

@@ -34,7 +34,11 @@ function parseDate(v: unknown): number | null | 'invalid' {
 }
 
 /** Checks every field name against the table first: Salesforce rejects the whole record. */
-function checkFields(table: SfTable, values: Record<string, unknown>, mode: 'update' | 'create'): { ok: false; status: number; error: SfRecordError } | null {
+function checkFields(
+  table: SfTable,
+  values: Record<string, unknown>,
+  mode: 'update' | 'create',
+): { ok: false; status: number; error: SfRecordError } | null {
   for (const name of Object.keys(values)) {
     if (name === 'attributes' || name === 'Id' || name === 'id') continue;
     const f = table.field(name);
@@ -50,7 +54,13 @@ function checkFields(table: SfTable, values: Record<string, unknown>, mode: 'upd
 }
 
 /** With `apply` false only validates (the first pass of an allOrNone collection). */
-export function updateOpportunity(ctx: SalesforceContext, table: SfTable, id: string, values: Record<string, unknown>, apply = true): WriteOutcome {
+export function updateOpportunity(
+  ctx: SalesforceContext,
+  table: SfTable,
+  id: string,
+  values: Record<string, unknown>,
+  apply = true,
+): WriteOutcome {
   const store = ctx.store;
   const idx = store.dealIndex(id);
   const deal = idx === undefined ? undefined : store.book.deals[idx];
@@ -70,21 +80,30 @@ export function updateOpportunity(ctx: SalesforceContext, table: SfTable, id: st
         break;
       case 'StageName': {
         const stage = store.findStage(deal, String(value ?? ''));
-        if (stage < 0) return fieldError('INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', `Stage: bad value for restricted picklist field: ${String(value)}`, ['StageName']);
+        if (stage < 0)
+          return fieldError('INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', `Stage: bad value for restricted picklist field: ${String(value)}`, [
+            'StageName',
+          ]);
         changes.stage = stage;
         break;
       }
       case 'Amount':
       case 'Discount_Percent__c': {
         const n = value === null || value === '' ? null : Number(value);
-        if (n !== null && Number.isNaN(n)) return fieldError('JSON_PARSER_ERROR', `Cannot deserialize instance of currency from VALUE_STRING value ${String(value)}`, [name]);
+        if (n !== null && Number.isNaN(n))
+          return fieldError('JSON_PARSER_ERROR', `Cannot deserialize instance of currency from VALUE_STRING value ${String(value)}`, [
+            name,
+          ]);
         if (name === 'Amount') changes.amount = n;
         else changes.discount = n;
         break;
       }
       case 'CloseDate': {
         const d = parseDate(value);
-        if (d === 'invalid' || d === null) return fieldError(d === null ? 'REQUIRED_FIELD_MISSING' : 'JSON_PARSER_ERROR', `Close Date: invalid date: ${String(value)}`, ['CloseDate']);
+        if (d === 'invalid' || d === null)
+          return fieldError(d === null ? 'REQUIRED_FIELD_MISSING' : 'JSON_PARSER_ERROR', `Close Date: invalid date: ${String(value)}`, [
+            'CloseDate',
+          ]);
         changes.closeDate = Math.floor(d / DAY) * DAY;
         break;
       }
@@ -109,7 +128,14 @@ export function updateOpportunity(ctx: SalesforceContext, table: SfTable, id: st
   if (lostReason !== undefined) deal.lostReason = lostReason;
   // Saved through the API: the integration user the token names is the last modifier.
   store.updateDeal(idx, changes, { userId: INTEGRATION_USER.id, viaApi: true });
-  ctx.log.annotate({ at: new Date(store.now()).toISOString(), provider: 'salesforce', kind: 'field_update', dealId: deal.id, recordId: deal.id, fields: stripAttributes(values) });
+  ctx.log.annotate({
+    at: new Date(store.now()).toISOString(),
+    provider: 'salesforce',
+    kind: 'field_update',
+    dealId: deal.id,
+    recordId: deal.id,
+    fields: stripAttributes(values),
+  });
   return { ok: true, id: deal.id };
 }
 
@@ -133,14 +159,17 @@ export function createActivityRecord(ctx: SalesforceContext, table: SfTable, val
   let dealIdx = -1;
   if (whatId !== undefined && whatId !== null && whatId !== '') {
     const idx = store.dealIndex(String(whatId));
-    if (idx === undefined) return fieldError('FIELD_INTEGRITY_EXCEPTION', `Related To ID: id value of incorrect type: ${String(whatId)}`, ['WhatId']);
+    if (idx === undefined)
+      return fieldError('FIELD_INTEGRITY_EXCEPTION', `Related To ID: id value of incorrect type: ${String(whatId)}`, ['WhatId']);
     dealIdx = idx;
   }
   const ownerId = get('OwnerId');
-  const owner = ownerId === undefined ? -1 : store.book.reps.findIndex((r) => r.id === ownerId || r.id.slice(0, 15) === String(ownerId).slice(0, 15));
+  const owner =
+    ownerId === undefined ? -1 : store.book.reps.findIndex((r) => r.id === ownerId || r.id.slice(0, 15) === String(ownerId).slice(0, 15));
   // OwnerId ("Assigned To ID") must name an active user; an unknown id is refused, as on Opportunity.
   // https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_task.htm
-  if (ownerId !== undefined && owner < 0) return fieldError('INVALID_CROSS_REFERENCE_KEY', 'Assigned To ID: owner cannot be blank', ['OwnerId']);
+  if (ownerId !== undefined && owner < 0)
+    return fieldError('INVALID_CROSS_REFERENCE_KEY', 'Assigned To ID: owner cannot be blank', ['OwnerId']);
   const isEvent = table.name === 'Event';
   const subtype = String(get('TaskSubtype') ?? get('Type') ?? 'Task');
   const kind: ActivityKind = isEvent ? 'meeting' : subtype === 'Call' ? 'call' : subtype === 'Email' ? 'email' : 'task';
@@ -149,7 +178,8 @@ export function createActivityRecord(ctx: SalesforceContext, table: SfTable, val
   if (typeof dt === 'string' && !Number.isNaN(Date.parse(dt))) at = Date.parse(dt);
   else {
     const d = parseDate(get('ActivityDate'));
-    if (d === 'invalid') return fieldError('JSON_PARSER_ERROR', `Due Date Only: invalid date: ${String(get('ActivityDate'))}`, ['ActivityDate']);
+    if (d === 'invalid')
+      return fieldError('JSON_PARSER_ERROR', `Due Date Only: invalid date: ${String(get('ActivityDate'))}`, ['ActivityDate']);
     if (d !== null) at = d;
   }
   if (!apply) return { ok: true, id: '' };
@@ -193,10 +223,17 @@ function customValues(table: SfTable, values: Record<string, unknown>): Record<s
  * changes in place; Status 'Completed' closes it; OwnerId reassigns it.
  * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_sobjects_collections_update.htm
  */
-export function updateTaskRecord(ctx: SalesforceContext, table: SfTable, id: string, values: Record<string, unknown>, apply = true): WriteOutcome {
+export function updateTaskRecord(
+  ctx: SalesforceContext,
+  table: SfTable,
+  id: string,
+  values: Record<string, unknown>,
+  apply = true,
+): WriteOutcome {
   const store = ctx.store;
   const activity = store.activity(id) ?? store.book.activities.find((a) => a.id.slice(0, 15) === id.slice(0, 15));
-  if (!activity || activity.kind === 'meeting' || table.name !== 'Task') return fieldError('NOT_FOUND', 'The requested resource does not exist');
+  if (!activity || activity.kind === 'meeting' || table.name !== 'Task')
+    return fieldError('NOT_FOUND', 'The requested resource does not exist');
   if (activity.deleted) return fieldError('ENTITY_IS_DELETED', 'entity is deleted');
   const invalid = checkFields(table, values, 'update');
   if (invalid) return invalid;
@@ -207,7 +244,8 @@ export function updateTaskRecord(ctx: SalesforceContext, table: SfTable, id: str
   const ownerId = valueOf(values, 'OwnerId');
   // Reassigning a Task: OwnerId must name a user (the same refusal as on create).
   const owner = ownerId === undefined ? undefined : store.book.reps.findIndex((r) => r.id.slice(0, 15) === String(ownerId).slice(0, 15));
-  if (owner !== undefined && owner < 0) return fieldError('INVALID_CROSS_REFERENCE_KEY', 'Assigned To ID: owner cannot be blank', ['OwnerId']);
+  if (owner !== undefined && owner < 0)
+    return fieldError('INVALID_CROSS_REFERENCE_KEY', 'Assigned To ID: owner cannot be blank', ['OwnerId']);
   const custom = customValues(table, values);
   store.updateActivity(activity.id, {
     ...(owner !== undefined ? { owner } : {}),
@@ -217,13 +255,24 @@ export function updateTaskRecord(ctx: SalesforceContext, table: SfTable, id: str
     ...(custom ? { custom } : {}),
   });
   ctx.log.annotate({
-    at: new Date(store.now()).toISOString(), provider: 'salesforce', kind: 'task', dealId: store.book.deals[activity.deal]?.id ?? '', recordId: activity.id, fields: stripAttributes(values),
+    at: new Date(store.now()).toISOString(),
+    provider: 'salesforce',
+    kind: 'task',
+    dealId: store.book.deals[activity.deal]?.id ?? '',
+    recordId: activity.id,
+    fields: stripAttributes(values),
   });
   return { ok: true, id: activity.id };
 }
 
 /** ContentNote update by id: Title and Content (base64) change in place, as on create. */
-export function updateContentNote(ctx: SalesforceContext, table: SfTable, id: string, values: Record<string, unknown>, apply = true): WriteOutcome {
+export function updateContentNote(
+  ctx: SalesforceContext,
+  table: SfTable,
+  id: string,
+  values: Record<string, unknown>,
+  apply = true,
+): WriteOutcome {
   const noteIdx = ctx.content.noteIndex(id);
   const note = noteIdx === undefined ? undefined : ctx.content.notes[noteIdx];
   if (!note || note.deleted) return fieldError('NOT_FOUND', 'The requested resource does not exist');
@@ -235,7 +284,11 @@ export function updateContentNote(ctx: SalesforceContext, table: SfTable, id: st
   const decoded = raw === undefined ? undefined : typeof raw === 'string' ? decodeBase64(raw) : null;
   if (decoded === null) return fieldError('JSON_PARSER_ERROR', 'Cannot deserialize instance of base64 from VALUE_STRING', ['Content']);
   if (decoded && !noteBodyAllowed(decoded.toString('utf8'))) {
-    return fieldError('FIELD_INTEGRITY_EXCEPTION', "Note can't be saved because it contains HTML tags or unescaped characters that are not allowed in a Note.", ['Content']);
+    return fieldError(
+      'FIELD_INTEGRITY_EXCEPTION',
+      "Note can't be saved because it contains HTML tags or unescaped characters that are not allowed in a Note.",
+      ['Content'],
+    );
   }
   if (!apply) return { ok: true, id: note.id };
   if (title !== undefined) note.title = String(title);
@@ -244,7 +297,11 @@ export function updateContentNote(ctx: SalesforceContext, table: SfTable, id: st
     const deal = ctx.store.dealIndex(link.linkedEntityId);
     if (deal === undefined) continue;
     ctx.log.annotate({
-      at: new Date(ctx.store.now()).toISOString(), provider: 'salesforce', kind: 'note', dealId: ctx.store.book.deals[deal]?.id ?? '', recordId: note.id,
+      at: new Date(ctx.store.now()).toISOString(),
+      provider: 'salesforce',
+      kind: 'note',
+      dealId: ctx.store.book.deals[deal]?.id ?? '',
+      recordId: note.id,
       fields: { Title: note.title, Content: note.content.toString('utf8'), ShareType: link.shareType, Visibility: link.visibility },
     });
   }
@@ -272,7 +329,8 @@ export function createContentNote(ctx: SalesforceContext, table: SfTable, values
   const title = valueOf(values, 'Title');
   if (blank(title)) return fieldError('REQUIRED_FIELD_MISSING', 'Required fields are missing: [Title]', ['Title']);
   const titleText = String(title);
-  if (titleText.length > 255) return fieldError('STRING_TOO_LONG', `Title: data value too large: ${titleText.slice(0, 40)}... (max length=255)`, ['Title']);
+  if (titleText.length > 255)
+    return fieldError('STRING_TOO_LONG', `Title: data value too large: ${titleText.slice(0, 40)}... (max length=255)`, ['Title']);
   const raw = valueOf(values, 'Content');
   let content: Buffer = Buffer.alloc(0);
   if (!blank(raw)) {
@@ -284,7 +342,11 @@ export function createContentNote(ctx: SalesforceContext, table: SfTable, values
       return fieldError('JSON_PARSER_ERROR', message, ['Content']);
     }
     if (!noteBodyAllowed(decoded.toString('utf8'))) {
-      return fieldError('FIELD_INTEGRITY_EXCEPTION', "Note can't be saved because it contains HTML tags or unescaped characters that are not allowed in a Note.", ['Content']);
+      return fieldError(
+        'FIELD_INTEGRITY_EXCEPTION',
+        "Note can't be saved because it contains HTML tags or unescaped characters that are not allowed in a Note.",
+        ['Content'],
+      );
     }
     content = decoded;
   }
@@ -297,7 +359,12 @@ export function createContentNote(ctx: SalesforceContext, table: SfTable, values
 }
 
 /** ContentDocumentLink create: shares a note with an opportunity (or a user); a second identical link is DUPLICATE_VALUE. */
-export function createContentDocumentLink(ctx: SalesforceContext, table: SfTable, values: Record<string, unknown>, apply = true): WriteOutcome {
+export function createContentDocumentLink(
+  ctx: SalesforceContext,
+  table: SfTable,
+  values: Record<string, unknown>,
+  apply = true,
+): WriteOutcome {
   const invalid = checkFields(table, values, 'create');
   if (invalid) return invalid;
   const missing = ['ContentDocumentId', 'LinkedEntityId', 'ShareType'].filter((f) => blank(valueOf(values, f)));
@@ -306,14 +373,25 @@ export function createContentDocumentLink(ctx: SalesforceContext, table: SfTable
   const entityId = String(valueOf(values, 'LinkedEntityId'));
   const shareType = String(valueOf(values, 'ShareType'));
   const visibility = blank(valueOf(values, 'Visibility')) ? 'AllUsers' : String(valueOf(values, 'Visibility'));
-  for (const [name, id] of [['ContentDocumentId', docId], ['LinkedEntityId', entityId]] as const) {
-    if (!/^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$/.test(id)) return fieldError('MALFORMED_ID', `${name}: id value of incorrect type: ${id}`, [name]);
+  for (const [name, id] of [
+    ['ContentDocumentId', docId],
+    ['LinkedEntityId', entityId],
+  ] as const) {
+    if (!/^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$/.test(id))
+      return fieldError('MALFORMED_ID', `${name}: id value of incorrect type: ${id}`, [name]);
   }
-  if (!SHARE_TYPES.has(shareType)) return fieldError('INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', `Share Type: bad value for restricted picklist field: ${shareType}`, ['ShareType']);
-  if (!VISIBILITIES.has(visibility)) return fieldError('INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', `Visibility: bad value for restricted picklist field: ${visibility}`, ['Visibility']);
+  if (!SHARE_TYPES.has(shareType))
+    return fieldError('INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', `Share Type: bad value for restricted picklist field: ${shareType}`, [
+      'ShareType',
+    ]);
+  if (!VISIBILITIES.has(visibility))
+    return fieldError('INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', `Visibility: bad value for restricted picklist field: ${visibility}`, [
+      'Visibility',
+    ]);
   const noteIdx = ctx.content.noteIndex(docId);
   const note = noteIdx === undefined ? undefined : ctx.content.notes[noteIdx];
-  if (!note || note.deleted) return fieldError('INVALID_CROSS_REFERENCE_KEY', `invalid cross reference id: ${docId}`, ['ContentDocumentId']);
+  if (!note || note.deleted)
+    return fieldError('INVALID_CROSS_REFERENCE_KEY', `invalid cross reference id: ${docId}`, ['ContentDocumentId']);
   const store = ctx.store;
   const dealIdx = store.dealIndex(entityId);
   const deal = dealIdx === undefined ? undefined : store.book.deals[dealIdx];
@@ -321,12 +399,17 @@ export function createContentDocumentLink(ctx: SalesforceContext, table: SfTable
   if (!deal && !isUser) return fieldError('INVALID_CROSS_REFERENCE_KEY', `invalid cross reference id: ${entityId}`, ['LinkedEntityId']);
   if (deal?.deleted) return fieldError('ENTITY_IS_DELETED', 'entity is deleted', ['LinkedEntityId']);
   if (ctx.content.isLinked(note.id, entityId)) {
-    return fieldError('DUPLICATE_VALUE', `Document with ID: ${note.id} is already linked with the entity with ID: ${entityId}`, ['LinkedEntityId']);
+    return fieldError('DUPLICATE_VALUE', `Document with ID: ${note.id} is already linked with the entity with ID: ${entityId}`, [
+      'LinkedEntityId',
+    ]);
   }
   if (!apply) return { ok: true, id: '' };
   const link = ctx.content.addLink({
-    contentDocumentId: note.id, linkedEntityId: deal?.id ?? entityId, shareType: shareType as 'V' | 'C' | 'I',
-    visibility: visibility as 'AllUsers' | 'InternalUsers' | 'SharedUsers', createdAt: store.now(),
+    contentDocumentId: note.id,
+    linkedEntityId: deal?.id ?? entityId,
+    shareType: shareType as 'V' | 'C' | 'I',
+    visibility: visibility as 'AllUsers' | 'InternalUsers' | 'SharedUsers',
+    createdAt: store.now(),
   });
   if (deal) {
     ctx.log.annotate({

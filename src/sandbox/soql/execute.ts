@@ -120,7 +120,13 @@ function checkLiteralType(field: ResolvedField, lit: Literal): void {
     ((t === 'currency' || t === 'double' || t === 'percent' || t === 'int') && lit.kind === 'number') ||
     ((t === 'string' || t === 'textarea' || t === 'picklist' || t === 'id' || t === 'reference') && lit.kind === 'string');
   if (!ok) {
-    const expected = isDateField ? t : t === 'boolean' ? 'boolean' : t === 'currency' || t === 'double' || t === 'percent' || t === 'int' ? 'number' : 'string';
+    const expected = isDateField
+      ? t
+      : t === 'boolean'
+        ? 'boolean'
+        : t === 'currency' || t === 'double' || t === 'percent' || t === 'int'
+          ? 'number'
+          : 'string';
     throw new SoqlError(
       'INVALID_FIELD',
       `\nERROR at Row:1:Column:${field.path.pos + 1}\nvalue of filter criterion for field '${field.field.name}' ` +
@@ -176,7 +182,10 @@ type Predicate = (row: number) => boolean;
 /** base64 fields cannot appear in ORDER BY either (describe: sortable false). */
 function sortable(field: ResolvedField): ResolvedField {
   if (field.field.type === 'base64') {
-    throw new SoqlError('INVALID_FIELD', `\nERROR at Row:1:Column:${field.path.pos + 1}\nfield '${field.field.name}' can not be sorted in a query call`);
+    throw new SoqlError(
+      'INVALID_FIELD',
+      `\nERROR at Row:1:Column:${field.path.pos + 1}\nfield '${field.field.name}' can not be sorted in a query call`,
+    );
   }
   return field;
 }
@@ -184,7 +193,10 @@ function sortable(field: ResolvedField): ResolvedField {
 /** base64 fields (ContentNote.Content) cannot appear in a WHERE clause. */
 function filterable(field: ResolvedField): ResolvedField {
   if (field.field.type === 'base64') {
-    throw new SoqlError('INVALID_FIELD', `\nERROR at Row:1:Column:${field.path.pos + 1}\nfield '${field.field.name}' can not be filtered in a query call`);
+    throw new SoqlError(
+      'INVALID_FIELD',
+      `\nERROR at Row:1:Column:${field.path.pos + 1}\nfield '${field.field.name}' can not be filtered in a query call`,
+    );
   }
   return field;
 }
@@ -214,12 +226,18 @@ function compileCondition(tables: Map<string, SfTable>, table: SfTable, cond: Co
     case 'in': {
       const f = filterable(resolve(tables, table, cond.field));
       cond.values.forEach((v) => checkLiteralType(f, v));
-      const values = cond.values.map((l) => literalValue(l, f.field.type, now)).map((v) => (typeof v === 'object' && v !== null ? v : normalise(v, f.field.type)));
+      const values = cond.values
+        .map((l) => literalValue(l, f.field.type, now))
+        .map((v) => (typeof v === 'object' && v !== null ? v : normalise(v, f.field.type)));
       return (r) => {
         const actual = f.get(r);
         if (actual === null) return cond.negated && !values.includes(null);
         const a = normalise(actual, f.field.type);
-        const hit = values.some((v) => (typeof v === 'object' && v !== null ? typeof a === 'number' && a >= v.start && a < v.end : v !== null && compareValues(a, v) === 0));
+        const hit = values.some((v) =>
+          typeof v === 'object' && v !== null
+            ? typeof a === 'number' && a >= v.start && a < v.end
+            : v !== null && compareValues(a, v) === 0,
+        );
         return cond.negated ? !hit : hit;
       };
     }
@@ -282,7 +300,11 @@ type Order = { f: ResolvedField; descending: boolean; nullsLast: boolean }[];
 function sortRows(rows: number[], order: Order): void {
   if (order.length === 0) return;
   const keys = new Map<number, Value[]>();
-  for (const r of rows) keys.set(r, order.map((o) => o.f.get(r)));
+  for (const r of rows)
+    keys.set(
+      r,
+      order.map((o) => o.f.get(r)),
+    );
   rows.sort((a, b) => {
     const ka = keys.get(a)!;
     const kb = keys.get(b)!;
@@ -300,7 +322,12 @@ function sortRows(rows: number[], order: Order): void {
   });
 }
 
-function compileSubquery(tables: Map<string, SfTable>, parent: SfTable, sub: SoqlQuery, options: { includeDeleted: boolean; now: number }): CompiledSubquery {
+function compileSubquery(
+  tables: Map<string, SfTable>,
+  parent: SfTable,
+  sub: SoqlQuery,
+  options: { includeDeleted: boolean; now: number },
+): CompiledSubquery {
   const rel = parent.children.get(sub.from.toLowerCase());
   const table = rel ? tables.get(rel.childSObject.toLowerCase()) : undefined;
   if (!rel || !table) {
@@ -314,13 +341,19 @@ function compileSubquery(tables: Map<string, SfTable>, parent: SfTable, sub: Soq
   if (sub.fields === null) throw new SoqlError('MALFORMED_QUERY', 'COUNT() is not supported in a subquery');
   const fields = sub.fields.map((p) => resolve(tables, table, p));
   const predicate = sub.where ? compileCondition(tables, table, sub.where, options.now) : null;
-  const order = sub.orderBy.map((o) => ({ descending: o.descending, nullsLast: o.nullsLast, f: sortable(resolve(tables, table, o.field)) }));
+  const order = sub.orderBy.map((o) => ({
+    descending: o.descending,
+    nullsLast: o.nullsLast,
+    f: sortable(resolve(tables, table, o.field)),
+  }));
   return {
     relationshipName: rel.relationshipName,
     table,
     fields,
     rowsFor(parentRow) {
-      const rows = rel.rowsOf(parentRow).filter((r) => table.belongs(r) && (options.includeDeleted || !table.isDeleted(r)) && (!predicate || predicate(r)));
+      const rows = rel
+        .rowsOf(parentRow)
+        .filter((r) => table.belongs(r) && (options.includeDeleted || !table.isDeleted(r)) && (!predicate || predicate(r)));
       sortRows(rows, order);
       const offset = sub.offset ?? 0;
       return rows.slice(offset, sub.limit === null ? undefined : offset + sub.limit);
@@ -328,7 +361,11 @@ function compileSubquery(tables: Map<string, SfTable>, parent: SfTable, sub: Soq
   };
 }
 
-export function executeSoql(tables: Map<string, SfTable>, query: SoqlQuery, options: { includeDeleted: boolean; now: number }): CompiledQuery {
+export function executeSoql(
+  tables: Map<string, SfTable>,
+  query: SoqlQuery,
+  options: { includeDeleted: boolean; now: number },
+): CompiledQuery {
   const table = tables.get(query.from.toLowerCase());
   if (!table) {
     throw new SoqlError(
@@ -347,7 +384,11 @@ export function executeSoql(tables: Map<string, SfTable>, query: SoqlQuery, opti
   }
   const subqueries = query.subqueries.map((sub) => compileSubquery(tables, table, sub, options));
   const predicate = query.where ? compileCondition(tables, table, query.where, options.now) : null;
-  const order = query.orderBy.map((o) => ({ descending: o.descending, nullsLast: o.nullsLast, f: sortable(resolve(tables, table, o.field)) }));
+  const order = query.orderBy.map((o) => ({
+    descending: o.descending,
+    nullsLast: o.nullsLast,
+    f: sortable(resolve(tables, table, o.field)),
+  }));
   if (query.offset !== null && query.offset > 2000) {
     throw new SoqlError('MALFORMED_QUERY', 'Maximum SOQL offset allowed is 2000');
   }
@@ -362,7 +403,16 @@ export function executeSoql(tables: Map<string, SfTable>, query: SoqlQuery, opti
   sortRows(rows, order);
   const offset = query.offset ?? 0;
   const limited = rows.slice(offset, query.limit === null ? undefined : offset + query.limit);
-  return { table, count: query.fields === null, fields, subqueries, rows: limited, totalSize: limited.length, offset: query.offset, ordered: order.length > 0 };
+  return {
+    table,
+    count: query.fields === null,
+    fields,
+    subqueries,
+    rows: limited,
+    totalSize: limited.length,
+    offset: query.offset,
+    ordered: order.length > 0,
+  };
 }
 
 /** Salesforce's REST datetime format: `2024-01-05T10:00:00.000+0000`. */

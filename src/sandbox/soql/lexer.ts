@@ -65,7 +65,18 @@ export function tokenize(input: string): Token[] {
         if (ch === undefined) throw new SoqlSyntaxError('unterminated string literal', i);
         if (ch === '\\') {
           const next = input[j + 1];
-          const escapes: Record<string, string> = { n: '\n', r: '\r', t: '\t', b: '\b', f: '\f', '"': '"', "'": "'", '\\': '\\', _: '\\_', '%': '\\%' };
+          const escapes: Record<string, string> = {
+            n: '\n',
+            r: '\r',
+            t: '\t',
+            b: '\b',
+            f: '\f',
+            '"': '"',
+            "'": "'",
+            '\\': '\\',
+            _: '\\_',
+            '%': '\\%',
+          };
           if (next === undefined || !(next in escapes)) throw new SoqlSyntaxError('invalid escape sequence in string literal', j);
           value += escapes[next];
           j += 2;

@@ -29,12 +29,14 @@ class Parser {
   }
   private expectKeyword(word: string): Token {
     const t = this.next();
-    if (t.kind !== 'ident' || t.upper !== word) throw new SoqlSyntaxError(`unexpected token: '${t.text || 'end of query'}', expecting ${word}`, t.pos);
+    if (t.kind !== 'ident' || t.upper !== word)
+      throw new SoqlSyntaxError(`unexpected token: '${t.text || 'end of query'}', expecting ${word}`, t.pos);
     return t;
   }
   private expectPunct(p: string): void {
     const t = this.next();
-    if (t.kind !== 'punct' || t.text !== p) throw new SoqlSyntaxError(`unexpected token: '${t.text || 'end of query'}', expecting '${p}'`, t.pos);
+    if (t.kind !== 'punct' || t.text !== p)
+      throw new SoqlSyntaxError(`unexpected token: '${t.text || 'end of query'}', expecting '${p}'`, t.pos);
   }
   private isPunct(p: string): boolean {
     const t = this.peek();
@@ -123,7 +125,8 @@ class Parser {
 
   private integer(): number {
     const t = this.next();
-    if (t.kind !== 'number' || !/^\d+$/.test(t.text)) throw new SoqlSyntaxError(`unexpected token: '${t.text}', expecting a non-negative integer`, t.pos);
+    if (t.kind !== 'number' || !/^\d+$/.test(t.text))
+      throw new SoqlSyntaxError(`unexpected token: '${t.text}', expecting a non-negative integer`, t.pos);
     return Number(t.text);
   }
 

@@ -12,7 +12,16 @@ import { html, raw, type Html } from './html.js';
 
 echarts.use([BarChart, LineChart, GridComponent, LegendComponent, TitleComponent, SVGRenderer]);
 
-const COLORS = { main: '#2e5aac', up: '#2f855a', down: '#c0362c', quota: '#98a2b3', closed: '#1d2433', critical: '#c0362c', at_risk: '#c77c02', healthy: '#2f855a' };
+const COLORS = {
+  main: '#2e5aac',
+  up: '#2f855a',
+  down: '#c0362c',
+  quota: '#98a2b3',
+  closed: '#1d2433',
+  critical: '#c0362c',
+  at_risk: '#c77c02',
+  healthy: '#2f855a',
+};
 
 /** Short figures for labels: 1.2M, 35k, 900. */
 export function compact(x: number): string {
@@ -113,11 +122,31 @@ export function forecastChart(reps: readonly RepForecastBar[], currency: string,
       xAxis: { type: 'category', data: reps.map((r) => r.name), axisLabel: { interval: 0 } },
       yAxis: { type: 'value', axisLabel: { formatter: compact } },
       series: [
-        { name: 'Expected', type: 'bar', data: reps.map((r) => r.expected), itemStyle: { color: COLORS.main }, label: { show: true, position: 'top', formatter: (p: { value: number }) => compact(p.value) } },
-        { name: 'Closed won', type: 'bar', data: reps.map((r) => r.closedWon), itemStyle: { color: COLORS.closed }, label: { show: true, position: 'top', formatter: (p: { value: number }) => compact(p.value) } },
+        {
+          name: 'Expected',
+          type: 'bar',
+          data: reps.map((r) => r.expected),
+          itemStyle: { color: COLORS.main },
+          label: { show: true, position: 'top', formatter: (p: { value: number }) => compact(p.value) },
+        },
+        {
+          name: 'Closed won',
+          type: 'bar',
+          data: reps.map((r) => r.closedWon),
+          itemStyle: { color: COLORS.closed },
+          label: { show: true, position: 'top', formatter: (p: { value: number }) => compact(p.value) },
+        },
         // Without any quota configured the quota bars would all read 0: left out.
         ...(reps.some((r) => r.quota !== null)
-          ? [{ name: 'Quota', type: 'bar', data: reps.map((r) => r.quota ?? 0), itemStyle: { color: COLORS.quota }, label: { show: true, position: 'top', formatter: (p: { value: number }) => compact(p.value) } }]
+          ? [
+              {
+                name: 'Quota',
+                type: 'bar',
+                data: reps.map((r) => r.quota ?? 0),
+                itemStyle: { color: COLORS.quota },
+                label: { show: true, position: 'top', formatter: (p: { value: number }) => compact(p.value) },
+              },
+            ]
           : []),
       ],
     },
@@ -137,7 +166,10 @@ export function staleShareChart(reps: readonly { name: string; staleShare: numbe
       series: [
         {
           type: 'bar',
-          data: reps.map((r) => ({ value: r.staleShare ?? 0, itemStyle: { color: (r.staleShare ?? 0) >= 0.3 ? COLORS.down : COLORS.main } })),
+          data: reps.map((r) => ({
+            value: r.staleShare ?? 0,
+            itemStyle: { color: (r.staleShare ?? 0) >= 0.3 ? COLORS.down : COLORS.main },
+          })),
           label: { show: true, position: 'right', formatter: (p: { value: number }) => pct(p.value) },
         },
       ],
@@ -147,7 +179,11 @@ export function staleShareChart(reps: readonly { name: string; staleShare: numbe
 }
 
 /** Stage-to-next conversion: each rep's bars against the team's rate (a line). */
-export function stageConversionChart(stages: readonly string[], team: readonly (number | null)[], reps: readonly { name: string; rates: readonly (number | null)[] }[]): Html {
+export function stageConversionChart(
+  stages: readonly string[],
+  team: readonly (number | null)[],
+  reps: readonly { name: string; rates: readonly (number | null)[] }[],
+): Html {
   return figure(
     'stage-conversion',
     {
@@ -173,7 +209,10 @@ export function stageConversionChart(stages: readonly string[], team: readonly (
 }
 
 /** Open deals per score bucket, stacked by band. */
-export function scoreDistributionChart(histogram: readonly { from: number; band: 'critical' | 'at_risk' | 'healthy'; deals: number }[], width: number): Html {
+export function scoreDistributionChart(
+  histogram: readonly { from: number; band: 'critical' | 'at_risk' | 'healthy'; deals: number }[],
+  width: number,
+): Html {
   const buckets = [...new Set(histogram.map((b) => b.from))].sort((a, b) => a - b);
   const bands = ['critical', 'at_risk', 'healthy'] as const;
   const count = (from: number, band: string) => histogram.find((b) => b.from === from && b.band === band)?.deals ?? 0;

@@ -3,7 +3,8 @@ import type { ConnectionStatus } from '../connection-status.js';
 import { html, link, table, type Html } from './html.js';
 import { pagePaths } from './paths.js';
 
-const when = (iso: string | null | undefined): string => (iso === null || iso === undefined ? '-' : iso.replace('T', ' ').slice(0, 16) + ' UTC');
+const when = (iso: string | null | undefined): string =>
+  iso === null || iso === undefined ? '-' : iso.replace('T', ' ').slice(0, 16) + ' UTC';
 
 export function connectionsBody(connections: readonly ConnectionStatus[]): Html {
   return table(
@@ -14,9 +15,12 @@ export function connectionsBody(connections: readonly ConnectionStatus[]): Html 
       html`<span class="status-${c.status}">${c.status.replace('_', ' ')}</span>`,
       c.pausedReason ?? '-',
       when(c.lastSyncRun?.finishedAt ?? c.lastSyncRun?.startedAt),
-      c.lastSyncRun === null ? '-' : `${c.lastSyncRun.mode} ${c.lastSyncRun.status}${c.lastSyncRun.error === null ? '' : `: ${c.lastSyncRun.error}`}`,
+      c.lastSyncRun === null
+        ? '-'
+        : `${c.lastSyncRun.mode} ${c.lastSyncRun.status}${c.lastSyncRun.error === null ? '' : `: ${c.lastSyncRun.error}`}`,
       when(c.nextScheduledRun),
-      html`${link(pagePaths.deals(c.id), 'deals')} · ${link(pagePaths.forecast(c.id), 'forecast')} · ${link(pagePaths.changes(c.id), 'changes')} · ${link(pagePaths.reps(c.id), 'reps')}`,
+      html`${link(pagePaths.deals(c.id), 'deals')} · ${link(pagePaths.forecast(c.id), 'forecast')} ·
+      ${link(pagePaths.changes(c.id), 'changes')} · ${link(pagePaths.reps(c.id), 'reps')}`,
     ]),
     { id: 'connections' },
   );

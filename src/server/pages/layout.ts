@@ -11,7 +11,10 @@ export const STYLESHEET_PATH = '/assets/app.css';
  * (running from `dist/src/`: tsc copies no .css files; the image copies the folder).
  */
 export function loadStylesheet(): string {
-  const candidates = [new URL('./assets/app.css', import.meta.url), new URL('../../../../src/server/pages/assets/app.css', import.meta.url)];
+  const candidates = [
+    new URL('./assets/app.css', import.meta.url),
+    new URL('../../../../src/server/pages/assets/app.css', import.meta.url),
+  ];
   for (const candidate of candidates) {
     const file = fileURLToPath(candidate);
     if (existsSync(file)) return readFileSync(file, 'utf8');
@@ -32,7 +35,7 @@ export interface Frame {
 export function renderPage(frame: Frame, body: Html): string {
   const c = frame.connection;
   const item = (key: Frame['current'], href: string, label: string) =>
-    html`<a href="${href}"${frame.current === key ? raw(' class="current" aria-current="page"') : ''}>${label}</a>`;
+    html`<a href="${href}" ${frame.current === key ? raw(' class="current" aria-current="page"') : ''}>${label}</a>`;
   const nav = [
     item('connections', pagePaths.connections, 'Connections'),
     ...(c === undefined
@@ -45,15 +48,26 @@ export function renderPage(frame: Frame, body: Html): string {
         ]),
   ];
   return html`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${frame.title} · dealwatch</title><link rel="icon" href="data:,"><link rel="stylesheet" href="${STYLESHEET_PATH}"></head>
-<body>
-<header class="top"><a class="brand" href="${pagePaths.connections}">dealwatch</a><nav>${nav}</nav>
-<form method="post" action="${pagePaths.logout}"><input type="hidden" name="_csrf" value="${frame.csrfToken}"><button type="submit">Sign out</button></form></header>
-<main>
-<h1>${frame.title}</h1>
-${body}
-</main>
-</body></html>
-`.value;
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>${frame.title} · dealwatch</title>
+        <link rel="icon" href="data:," />
+        <link rel="stylesheet" href="${STYLESHEET_PATH}" />
+      </head>
+      <body>
+        <header class="top">
+          <a class="brand" href="${pagePaths.connections}">dealwatch</a>
+          <nav>${nav}</nav>
+          <form method="post" action="${pagePaths.logout}">
+            <input type="hidden" name="_csrf" value="${frame.csrfToken}" /><button type="submit">Sign out</button>
+          </form>
+        </header>
+        <main>
+          <h1>${frame.title}</h1>
+          ${body}
+        </main>
+      </body>
+    </html> `.value;
 }

@@ -18,7 +18,8 @@ function table(head: string[], rows: unknown[][]): string {
 
 export function renderReviewPage(connectionName: string, review: MorningReview): string {
   const f = review.forecast;
-  const change = f.change === null ? 'no snapshot a week ago' : `${f.change >= 0 ? '+' : ''}${f.change.toLocaleString('en-US')} vs last week`;
+  const change =
+    f.change === null ? 'no snapshot a week ago' : `${f.change >= 0 ? '+' : ''}${f.change.toLocaleString('en-US')} vs last week`;
   const expectedNow = escapeHtml(f.expectedNow.toLocaleString('en-US'));
   const closedWonNow = escapeHtml(f.closedWonNow.toLocaleString('en-US'));
   return `<!doctype html>
@@ -33,7 +34,13 @@ th,td{border-bottom:1px solid #ddd;padding:.4rem;text-align:left;vertical-align:
 <h2>New critical findings (${review.newCritical.length})</h2>
 ${table(
   ['Deal', 'Owner', 'Amount', 'Score', 'Findings'],
-  review.newCritical.map((d) => [d.name, d.ownerName, money(d.amount), d.score ?? '-', d.findings.map((x) => `${x.ruleId}: ${x.message} ${x.suggestedAction}`).join(' | ')]),
+  review.newCritical.map((d) => [
+    d.name,
+    d.ownerName,
+    money(d.amount),
+    d.score ?? '-',
+    d.findings.map((x) => `${x.ruleId}: ${x.message} ${x.suggestedAction}`).join(' | '),
+  ]),
 )}
 <h2>Reps by stale pipeline</h2>
 ${table(
@@ -41,7 +48,10 @@ ${table(
   review.reps.map((r) => [r.name, money(r.stalePipeline), r.staleDeals, percent(r.staleShare), percent(r.complianceRate), r.openDeals]),
 )}
 <h2>KPI trend flags (${review.trendFlags.length})</h2>
-${table(['Scope', 'Period', 'Flag'], review.trendFlags.map((t) => [t.name, t.period, t.flag.message]))}
+${table(
+  ['Scope', 'Period', 'Flag'],
+  review.trendFlags.map((t) => [t.name, t.period, t.flag.message]),
+)}
 </body></html>
 `;
 }

@@ -27,7 +27,12 @@ export const authPlugin = fp<{ apiTokens: readonly string[] }>(
     });
     app.decorate('requireDashboardToken', async (request, reply) => {
       if (matches(presentedToken(request.headers.authorization))) return;
-      await refuse(request, reply, 'Basic realm="dealwatch", charset="UTF-8"', 'a valid API token is required (Bearer, or Basic with the token as password)');
+      await refuse(
+        request,
+        reply,
+        'Basic realm="dealwatch", charset="UTF-8"',
+        'a valid API token is required (Bearer, or Basic with the token as password)',
+      );
     });
   },
   { name: 'dealwatch-auth', fastify: '5.x' },

@@ -41,7 +41,13 @@ export const metricsPlugin = fp<{ queues: readonly Queue[] }>(
 
     metrics.observeConnections(async () =>
       Promise.all(
-        connections.list().map(async (c) => ({ connection: c.id, provider: c.provider, paused: (await store.connectionState.get(c.id)).pausedReason !== null })),
+        connections
+          .list()
+          .map(async (c) => ({
+            connection: c.id,
+            provider: c.provider,
+            paused: (await store.connectionState.get(c.id)).pausedReason !== null,
+          })),
       ),
     );
 
@@ -60,13 +66,21 @@ export const metricsPlugin = fp<{ queues: readonly Queue[] }>(
           summary: 'Prometheus metrics',
           response: {
             200: { content: { 'text/plain': { schema: z.string().describe('Prometheus text exposition format') } } },
-            401: { content: { 'text/plain': { schema: z.string().describe('DEALWATCH_METRICS_TOKEN is set and the request did not present it') } } },
+            401: {
+              content: {
+                'text/plain': { schema: z.string().describe('DEALWATCH_METRICS_TOKEN is set and the request did not present it') },
+              },
+            },
           },
         },
       },
       async (request, reply) => {
         if (!scraperAllowed(request.headers.authorization)) {
-          return reply.code(401).header('www-authenticate', 'Bearer realm="dealwatch metrics"').type('text/plain').send('a valid metrics token is required (Authorization: Bearer <DEALWATCH_METRICS_TOKEN>)\n');
+          return reply
+            .code(401)
+            .header('www-authenticate', 'Bearer realm="dealwatch metrics"')
+            .type('text/plain')
+            .send('a valid metrics token is required (Authorization: Bearer <DEALWATCH_METRICS_TOKEN>)\n');
         }
         const body = await metrics.registry.metrics();
         return reply.type(metrics.registry.contentType).send(body);

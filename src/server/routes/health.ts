@@ -8,11 +8,9 @@ const CHECK_TIMEOUT_MS = 2_000;
 /** `/healthz`: the process answers. `/readyz`: every dependency answers (503 naming the failing ones). */
 export const healthRoutes: FastifyPluginAsync = async (app) => {
   const api = app.withTypeProvider<ZodTypeProvider>();
-  api.get(
-    '/healthz',
-    { schema: { tags: ['operations'], summary: 'The process is up', response: { 200: Health } } },
-    async () => ({ status: 'ok' as const }),
-  );
+  api.get('/healthz', { schema: { tags: ['operations'], summary: 'The process is up', response: { 200: Health } } }, async () => ({
+    status: 'ok' as const,
+  }));
   api.get(
     '/readyz',
     {

@@ -96,11 +96,20 @@ export const pageRoutes: FastifyPluginAsync = async (app) => {
     const view = toHttpError(error);
     if (view.status >= 500) request.log.error({ err: error }, 'page failed');
     else request.log.info({ code: view.code, status: view.status }, 'page refused');
-    const message = view.code === 'FST_CSRF_INVALID_TOKEN' || view.code === 'FST_CSRF_MISSING_SECRET' ? 'The form had expired. Go back, reload and try again.' : view.message;
+    const message =
+      view.code === 'FST_CSRF_INVALID_TOKEN' || view.code === 'FST_CSRF_MISSING_SECRET'
+        ? 'The form had expired. Go back, reload and try again.'
+        : view.message;
     return reply
       .code(view.status)
       .type('text/html; charset=utf-8')
-      .send(renderPage({ title: `Error ${view.status}`, csrfToken: '' }, html`<p class="error">${message}</p><p><a href="${pagePaths.connections}">Connections</a></p>`));
+      .send(
+        renderPage(
+          { title: `Error ${view.status}`, csrfToken: '' },
+          html`<p class="error">${message}</p>
+            <p><a href="${pagePaths.connections}">Connections</a></p>`,
+        ),
+      );
   });
 
   const stylesheet = loadStylesheet();
@@ -116,13 +125,20 @@ export const pageRoutes: FastifyPluginAsync = async (app) => {
   });
   app.post(
     pagePaths.login,
-    { schema: { hide: true, body: form }, onRequest: app.rateLimit({ ...SIGN_IN_RATE, keyGenerator: (request) => `login:${request.ip}` }), preHandler: app.csrfProtection },
+    {
+      schema: { hide: true, body: form },
+      onRequest: app.rateLimit({ ...SIGN_IN_RATE, keyGenerator: (request) => `login:${request.ip}` }),
+      preHandler: app.csrfProtection,
+    },
     async (request, reply) => {
       const body = request.body as z.infer<typeof form>;
       const next = safeNext(body.next);
       if (!app.apiTokenMatches(body.token)) {
         request.log.info({ code: 'UNAUTHORIZED', status: 401 }, 'sign-in refused');
-        return reply.code(401).type('text/html; charset=utf-8').send(renderLoginPage({ csrfToken: reply.generateCsrf(), next, error: 'That token is not one of this install’s API tokens.' }));
+        return reply
+          .code(401)
+          .type('text/html; charset=utf-8')
+          .send(renderLoginPage({ csrfToken: reply.generateCsrf(), next, error: 'That token is not one of this install’s API tokens.' }));
       }
       // A new session: nothing from before sign-in (the CSRF secret included) carries over.
       request.session.regenerate();
@@ -181,101 +197,137 @@ const guardedPages: FastifyPluginAsync = async (app) => {
     return send(reply, renderPage(frame(reply, 'Connections', undefined, 'connections'), connectionsBody(list)));
   });
 
-  page.get('/connections/:id/deals', { schema: { hide: true, params: Params, querystring: InspectionQuerySchema } }, async (request, reply) => {
-    const connection = requireConnection(services.connections, request.params.id);
-    const q = request.query as InspectionQuery;
-    const settings = settingsOf(connection);
-    const names = await namesOf(connection.id);
-    const filter: DealListQuery = { state: 'open', sort: q.sort, direction: q.dir, limit: PAGE_SIZE };
-    if (q.owner !== undefined) filter.ownerId = q.owner;
-    if (q.team !== undefined) filter.ownerIds = connection.teams?.[q.team] ?? names.owners.filter((o) => o.team === q.team).map((o) => o.externalId);
-    if (q.stage !== undefined) filter.stageId = q.stage;
-    if (q.band !== undefined) filter.band = q.band;
-    if (q.rule !== undefined) filter.ruleId = q.rule;
-    if (q.key === 'yes') filter.keyAccount = true;
-    if (q.close !== undefined) {
-      const today = createDayClock(settings.timezone).dayOf(services.clock().getTime());
-      const quarter = fiscalQuarter(today, settings.fiscalYearStartMonth);
-      if (q.close === 'overdue') filter.closeTo = isoDateOfDay(today - 1);
-      else {
-        const period = q.close === 'this_quarter' ? quarter : fiscalQuarter(quarter.endDay, settings.fiscalYearStartMonth);
-        Object.assign(filter, { closeFrom: period.start, closeTo: period.end });
+  page.get(
+    '/connections/:id/deals',
+    { schema: { hide: true, params: Params, querystring: InspectionQuerySchema } },
+    async (request, reply) => {
+      const connection = requireConnection(services.connections, request.params.id);
+      const q = request.query as InspectionQuery;
+      const settings = settingsOf(connection);
+      const names = await namesOf(connection.id);
+      const filter: DealListQuery = { state: 'open', sort: q.sort, direction: q.dir, limit: PAGE_SIZE };
+      if (q.owner !== undefined) filter.ownerId = q.owner;
+      if (q.team !== undefined)
+        filter.ownerIds = connection.teams?.[q.team] ?? names.owners.filter((o) => o.team === q.team).map((o) => o.externalId);
+      if (q.stage !== undefined) filter.stageId = q.stage;
+      if (q.band !== undefined) filter.band = q.band;
+      if (q.rule !== undefined) filter.ruleId = q.rule;
+      if (q.key === 'yes') filter.keyAccount = true;
+      if (q.close !== undefined) {
+        const today = createDayClock(settings.timezone).dayOf(services.clock().getTime());
+        const quarter = fiscalQuarter(today, settings.fiscalYearStartMonth);
+        if (q.close === 'overdue') filter.closeTo = isoDateOfDay(today - 1);
+        else {
+          const period = q.close === 'this_quarter' ? quarter : fiscalQuarter(quarter.endDay, settings.fiscalYearStartMonth);
+          Object.assign(filter, { closeFrom: period.start, closeTo: period.end });
+        }
       }
-    }
-    // A cursor holds for the page sequence it came from: same connection, filters and order.
-    const scope = { connection: connection.id, owner: q.owner, team: q.team, stage: q.stage, band: q.band, rule: q.rule, close: q.close, key: q.key, sort: q.sort, dir: q.dir };
-    if (q.cursor !== undefined) filter.cursor = cursors.open(q.cursor, scope);
-    const { cursor: _cursor, limit: _limit, sort: _sort, direction: _direction, ...countFilter } = filter;
-    const [result, matching, histogram] = await Promise.all([store.deals.list(connection.id, filter), store.deals.countMatching(connection.id, countFilter), store.scores.histogram(connection.id, SCORE_BUCKET)]);
-    const teams = [...new Set([...Object.keys(connection.teams ?? {}), ...names.owners.flatMap((o) => (o.team === null ? [] : [o.team]))])].sort();
-    const body = inspectionBody({
-      connectionId: connection.id,
-      query: q,
-      options: {
-        owners: names.owners.map((o) => ({ id: o.externalId, name: o.name })).sort((a, b) => a.name.localeCompare(b.name)),
-        teams,
-        stages: names.stages.filter((s) => !s.isClosed).map((s) => ({ id: s.id, label: s.label })),
-        rules: RULES.map((r) => r.id),
-      },
-      items: result.items,
-      matching,
-      nextCursor: result.nextCursor === null ? null : cursors.seal(result.nextCursor, scope),
-      ownerName: names.ownerName,
-      stageLabel: names.stageLabel,
-      crmUrl: (dealId) => crmRecordUrl(connection, dealId),
-      crmName: CRM_NAMES[connection.provider],
-      scoreChart: scoreDistributionChart(histogram, SCORE_BUCKET),
-    });
-    return send(reply, renderPage(frame(reply, `${connection.name ?? connection.id}: open deals`, connection, 'deals'), body));
-  });
+      // A cursor holds for the page sequence it came from: same connection, filters and order.
+      const scope = {
+        connection: connection.id,
+        owner: q.owner,
+        team: q.team,
+        stage: q.stage,
+        band: q.band,
+        rule: q.rule,
+        close: q.close,
+        key: q.key,
+        sort: q.sort,
+        dir: q.dir,
+      };
+      if (q.cursor !== undefined) filter.cursor = cursors.open(q.cursor, scope);
+      const { cursor: _cursor, limit: _limit, sort: _sort, direction: _direction, ...countFilter } = filter;
+      const [result, matching, histogram] = await Promise.all([
+        store.deals.list(connection.id, filter),
+        store.deals.countMatching(connection.id, countFilter),
+        store.scores.histogram(connection.id, SCORE_BUCKET),
+      ]);
+      const teams = [
+        ...new Set([...Object.keys(connection.teams ?? {}), ...names.owners.flatMap((o) => (o.team === null ? [] : [o.team]))]),
+      ].sort();
+      const body = inspectionBody({
+        connectionId: connection.id,
+        query: q,
+        options: {
+          owners: names.owners.map((o) => ({ id: o.externalId, name: o.name })).sort((a, b) => a.name.localeCompare(b.name)),
+          teams,
+          stages: names.stages.filter((s) => !s.isClosed).map((s) => ({ id: s.id, label: s.label })),
+          rules: RULES.map((r) => r.id),
+        },
+        items: result.items,
+        matching,
+        nextCursor: result.nextCursor === null ? null : cursors.seal(result.nextCursor, scope),
+        ownerName: names.ownerName,
+        stageLabel: names.stageLabel,
+        crmUrl: (dealId) => crmRecordUrl(connection, dealId),
+        crmName: CRM_NAMES[connection.provider],
+        scoreChart: scoreDistributionChart(histogram, SCORE_BUCKET),
+      });
+      return send(reply, renderPage(frame(reply, `${connection.name ?? connection.id}: open deals`, connection, 'deals'), body));
+    },
+  );
 
-  page.get('/connections/:id/deals/:dealId', { schema: { hide: true, params: z.object({ id: ApiText, dealId: ApiText }) } }, async (request, reply) => {
-    const connection = requireConnection(services.connections, request.params.id);
-    const { dealId } = request.params;
-    const deal = await store.deals.get(connection.id, dealId);
-    if (deal === null) throw new DealwatchError('NOT_FOUND', `no deal "${dealId}" in connection "${connection.id}"`);
-    const settings = settingsOf(connection);
-    const now = services.clock();
-    const clock = createDayClock(settings.timezone);
-    const [score, findings, record, activities, stageHistory, names] = await Promise.all([
-      store.scores.get(connection.id, dealId),
-      store.findings.list(connection.id, { dealId }),
-      store.findings.warningRecord(connection.id, dealId),
-      store.activities.forDeals(connection.id, [dealId]),
-      store.history.stageChanges(connection.id, { dealIds: [dealId] }),
-      namesOf(connection.id),
-    ]);
-    const open = findings.filter((f) => f.status === 'open');
-    const approver = await discountApprovers(store, connection)(deal.ownerId, findings);
-    const body = dealBody({
-      connectionId: connection.id,
-      deal,
-      score,
-      open,
-      resolved: findings.filter((f) => f.status === 'resolved'),
-      activities,
-      stageHistory,
-      warnings: warningRecordsOf(record, findings, {
-        ownerId: deal.ownerId,
-        today: isoDateOfDay(clock.dayOf(now.getTime())),
-        timezone: settings.timezone,
-        approverName: approver?.name ?? null,
-      }),
-      ownerName: names.ownerName(deal.ownerId),
-      stageLabel: names.stageLabel,
-      crmUrl: crmRecordUrl(connection, dealId),
-      crmName: CRM_NAMES[connection.provider],
-      clock,
-      now,
-    });
-    return send(reply, renderPage(frame(reply, deal.name, connection, 'deals'), body));
-  });
+  page.get(
+    '/connections/:id/deals/:dealId',
+    { schema: { hide: true, params: z.object({ id: ApiText, dealId: ApiText }) } },
+    async (request, reply) => {
+      const connection = requireConnection(services.connections, request.params.id);
+      const { dealId } = request.params;
+      const deal = await store.deals.get(connection.id, dealId);
+      if (deal === null) throw new DealwatchError('NOT_FOUND', `no deal "${dealId}" in connection "${connection.id}"`);
+      const settings = settingsOf(connection);
+      const now = services.clock();
+      const clock = createDayClock(settings.timezone);
+      const [score, findings, record, activities, stageHistory, names] = await Promise.all([
+        store.scores.get(connection.id, dealId),
+        store.findings.list(connection.id, { dealId }),
+        store.findings.warningRecord(connection.id, dealId),
+        store.activities.forDeals(connection.id, [dealId]),
+        store.history.stageChanges(connection.id, { dealIds: [dealId] }),
+        namesOf(connection.id),
+      ]);
+      const open = findings.filter((f) => f.status === 'open');
+      const approver = await discountApprovers(store, connection)(deal.ownerId, findings);
+      const body = dealBody({
+        connectionId: connection.id,
+        deal,
+        score,
+        open,
+        resolved: findings.filter((f) => f.status === 'resolved'),
+        activities,
+        stageHistory,
+        warnings: warningRecordsOf(record, findings, {
+          ownerId: deal.ownerId,
+          today: isoDateOfDay(clock.dayOf(now.getTime())),
+          timezone: settings.timezone,
+          approverName: approver?.name ?? null,
+        }),
+        ownerName: names.ownerName(deal.ownerId),
+        stageLabel: names.stageLabel,
+        crmUrl: crmRecordUrl(connection, dealId),
+        crmName: CRM_NAMES[connection.provider],
+        clock,
+        now,
+      });
+      return send(reply, renderPage(frame(reply, deal.name, connection, 'deals'), body));
+    },
+  );
 
-  page.get('/connections/:id/forecast', { schema: { hide: true, params: Params, querystring: z.object({ quarter: z.coerce.number().int().min(0).max(1).default(0) }) } }, async (request, reply) => {
-    const connection = requireConnection(services.connections, request.params.id);
-    const rollup = await services.reviews.rollup(connection.id, services.clock());
-    return send(reply, renderPage(frame(reply, `${connection.name ?? connection.id}: forecast`, connection, 'forecast'), forecastBody(connection.id, rollup, request.query.quarter)));
-  });
+  page.get(
+    '/connections/:id/forecast',
+    { schema: { hide: true, params: Params, querystring: z.object({ quarter: z.coerce.number().int().min(0).max(1).default(0) }) } },
+    async (request, reply) => {
+      const connection = requireConnection(services.connections, request.params.id);
+      const rollup = await services.reviews.rollup(connection.id, services.clock());
+      return send(
+        reply,
+        renderPage(
+          frame(reply, `${connection.name ?? connection.id}: forecast`, connection, 'forecast'),
+          forecastBody(connection.id, rollup, request.query.quarter),
+        ),
+      );
+    },
+  );
 
   page.get(
     '/connections/:id/changes',
@@ -283,21 +335,38 @@ const guardedPages: FastifyPluginAsync = async (app) => {
     async (request, reply) => {
       const connection = requireConnection(services.connections, request.params.id);
       const query = request.query as { from?: string; to?: string };
-      const [changes, names] = await Promise.all([services.reviews.changes(connection.id, query, services.clock()), namesOf(connection.id)]);
+      const [changes, names] = await Promise.all([
+        services.reviews.changes(connection.id, query, services.clock()),
+        namesOf(connection.id),
+      ]);
       // The names of the deals that moved: one keyed read, however long the period.
       const ids = [...new Set(changes.changes.map((c) => c.dealId))];
-      const moved = ids.length === 0 ? [] : (await store.deals.list(connection.id, { externalIds: ids, state: 'all', includeDeleted: true, limit: MOVED_DEALS_NAMED })).items;
+      const moved =
+        ids.length === 0
+          ? []
+          : (await store.deals.list(connection.id, { externalIds: ids, state: 'all', includeDeleted: true, limit: MOVED_DEALS_NAMED }))
+              .items;
       const dealNames = new Map(moved.map((item) => [item.deal.externalId, item.deal.name]));
       const body = changesBody(connection.id, changes, names.ownerName, (id) => dealNames.get(id) ?? id);
       return send(reply, renderPage(frame(reply, `${connection.name ?? connection.id}: pipeline changes`, connection, 'changes'), body));
     },
   );
 
-  page.get('/connections/:id/reps', { schema: { hide: true, params: Params, querystring: z.object({ rep: optional(ApiText) }) } }, async (request, reply) => {
-    const connection = requireConnection(services.connections, request.params.id);
-    const view = await services.reviews.reps(connection.id, services.clock());
-    return send(reply, renderPage(frame(reply, `${connection.name ?? connection.id}: reps`, connection, 'reps'), repsBody(connection.id, view, (request.query as { rep?: string }).rep)));
-  });
+  page.get(
+    '/connections/:id/reps',
+    { schema: { hide: true, params: Params, querystring: z.object({ rep: optional(ApiText) }) } },
+    async (request, reply) => {
+      const connection = requireConnection(services.connections, request.params.id);
+      const view = await services.reviews.reps(connection.id, services.clock());
+      return send(
+        reply,
+        renderPage(
+          frame(reply, `${connection.name ?? connection.id}: reps`, connection, 'reps'),
+          repsBody(connection.id, view, (request.query as { rep?: string }).rep),
+        ),
+      );
+    },
+  );
 
   page.get(
     '/review/:id',
@@ -307,7 +376,11 @@ const guardedPages: FastifyPluginAsync = async (app) => {
         summary: 'The morning review as a web page (a signed-in browser, or the API token in Authorization)',
         security: [{ apiToken: [] }],
         params: Params,
-        response: { 200: { content: { 'text/html': { schema: z.string() } } }, 303: z.unknown().describe('not signed in: to /login'), 404: { content: { 'text/html': { schema: z.string() } } } },
+        response: {
+          200: { content: { 'text/html': { schema: z.string() } } },
+          303: z.unknown().describe('not signed in: to /login'),
+          404: { content: { 'text/html': { schema: z.string() } } },
+        },
       },
     },
     async (request, reply) => {

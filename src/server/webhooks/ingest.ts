@@ -44,7 +44,12 @@ export interface IngestLog {
  * acknowledge; when the queue refuses, the claims are released (the provider's retry is then
  * accepted) and QUEUE.UNAVAILABLE is thrown.
  */
-export async function ingestEvents(provider: Provider, events: readonly WebhookEvent[], deps: IngestDeps, log?: IngestLog): Promise<IngestResult> {
+export async function ingestEvents(
+  provider: Provider,
+  events: readonly WebhookEvent[],
+  deps: IngestDeps,
+  log?: IngestLog,
+): Promise<IngestResult> {
   const own = events.filter((e) => e.selfInflicted);
   const candidates = events.filter((e) => !e.selfInflicted);
   // Duplicates inside the delivery are dropped here, so the remaining claims share no key and can
@@ -94,14 +99,24 @@ export async function ingestEvents(provider: Provider, events: readonly WebhookE
  * `dealwatch_webhook_events_total{outcome="unreleased"}`; the next scheduled sync still reads the
  * changes. The webhook answers 5xx either way.
  */
-async function release(provider: Provider, taken: readonly { event: WebhookEvent; keys: string[] }[], deps: IngestDeps, log?: IngestLog): Promise<void> {
+async function release(
+  provider: Provider,
+  taken: readonly { event: WebhookEvent; keys: string[] }[],
+  deps: IngestDeps,
+  log?: IngestLog,
+): Promise<void> {
   if (taken.length === 0) return;
   try {
     await deps.dedupe.release(taken.flatMap((d) => d.keys));
   } catch (err) {
     deps.metrics.webhookEvents.inc({ provider, outcome: 'unreleased', reason: 'dedupe_release_failed' }, taken.length);
     log?.error(
-      { provider, events: taken.length, deals: [...new Set(taken.map((d) => `${d.event.connectionId}:${d.event.dealId}`))].slice(0, 20), err },
+      {
+        provider,
+        events: taken.length,
+        deals: [...new Set(taken.map((d) => `${d.event.connectionId}:${d.event.dealId}`))].slice(0, 20),
+        err,
+      },
       'webhook events were not enqueued and their dedupe claims could not be freed: ' +
         'retries of them will be taken for duplicates; the next sync reads the changes',
     );

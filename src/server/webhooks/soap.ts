@@ -8,8 +8,7 @@ const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '
 
 function envelope(body: unknown): string {
   return (
-    '<?xml version="1.0" encoding="UTF-8"?>' +
-    builder.build({ 'soapenv:Envelope': { '@_xmlns:soapenv': SOAP_ENV, 'soapenv:Body': body } })
+    '<?xml version="1.0" encoding="UTF-8"?>' + builder.build({ 'soapenv:Envelope': { '@_xmlns:soapenv': SOAP_ENV, 'soapenv:Body': body } })
   );
 }
 

@@ -47,9 +47,10 @@ export function connectionRepository(db: Db, t: Tables): ConnectionRepository {
            WHERE t.content_hash <> EXCLUDED.content_hash OR NOT t.configured`,
           [JSON.stringify(rows)],
         );
-        await tx.query(`UPDATE ${t.connections} SET configured = false, updated_at = now() WHERE configured AND NOT (id = ANY($1::text[]))`, [
-          rows.map((row) => row.id),
-        ]);
+        await tx.query(
+          `UPDATE ${t.connections} SET configured = false, updated_at = now() WHERE configured AND NOT (id = ANY($1::text[]))`,
+          [rows.map((row) => row.id)],
+        );
       });
     },
 
@@ -87,9 +88,10 @@ export function connectionStateRepository(db: Db, t: Tables): ConnectionStateRep
     },
 
     async resume(connectionId) {
-      await db.query(`UPDATE ${t.connectionState} SET paused_reason = NULL, paused_at = NULL, consecutive_failures = 0 WHERE connection_id = $1`, [
-        connectionId,
-      ]);
+      await db.query(
+        `UPDATE ${t.connectionState} SET paused_reason = NULL, paused_at = NULL, consecutive_failures = 0 WHERE connection_id = $1`,
+        [connectionId],
+      );
     },
 
     async recordFailure(connectionId, at) {

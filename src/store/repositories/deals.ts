@@ -201,7 +201,10 @@ export function dealRepository(db: Db, t: Tables): DealRepository {
 
     async getMany(connectionId, externalIds) {
       if (externalIds.length === 0) return [];
-      const rows = await db.query(`SELECT * FROM ${t.deals} WHERE connection_id = $1 AND external_id = ANY($2::text[]) ORDER BY external_id`, [connectionId, [...externalIds]]);
+      const rows = await db.query(
+        `SELECT * FROM ${t.deals} WHERE connection_id = $1 AND external_id = ANY($2::text[]) ORDER BY external_id`,
+        [connectionId, [...externalIds]],
+      );
       return rows.map(toDeal);
     },
 

@@ -5,7 +5,10 @@ import type { DigestSendLedger } from '../types.js';
 export function digestSendLedger(db: Db, t: Tables): DigestSendLedger {
   return {
     async sentChannels(digestId, tick) {
-      const rows = await db.query(`SELECT channel FROM ${t.digestSends} WHERE digest_id = $1 AND tick = $2 ORDER BY channel`, [digestId, tick]);
+      const rows = await db.query(`SELECT channel FROM ${t.digestSends} WHERE digest_id = $1 AND tick = $2 ORDER BY channel`, [
+        digestId,
+        tick,
+      ]);
       return rows.map((row) => row.channel as DigestChannel);
     },
     async recordSent(send) {

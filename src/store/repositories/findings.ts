@@ -64,7 +64,10 @@ export function findingsLedger(db: Db, t: Tables): FindingsLedger {
     applyDiff(connectionId, diff, at) {
       return db.transaction(async (tx) => {
         if (diff.opened.length > 0) {
-          const rows = diff.opened.map(({ finding, annotationKey }) => ({ ...findingRow(finding, connectionId), annotation_key: annotationKey }));
+          const rows = diff.opened.map(({ finding, annotationKey }) => ({
+            ...findingRow(finding, connectionId),
+            annotation_key: annotationKey,
+          }));
           // A resolved row reopens in place with its new key; an open one is left alone, so a retried
           // pass never replaces the key of a warning that may already be written.
           await tx.query(
@@ -121,7 +124,11 @@ export function findingsLedger(db: Db, t: Tables): FindingsLedger {
             [connectionId, touched, at],
           );
         }
-        const discount = [...new Set([...diff.opened.map((o) => o.finding), ...diff.resolved].filter((f) => f.ruleId === APPROVAL_RULE).map((f) => f.dealId))];
+        const discount = [
+          ...new Set(
+            [...diff.opened.map((o) => o.finding), ...diff.resolved].filter((f) => f.ruleId === APPROVAL_RULE).map((f) => f.dealId),
+          ),
+        ];
         if (discount.length > 0) {
           // The deal's approval task (its own row, kind 'approval') follows its discount finding the
           // same way: open while the finding is open, closed when it resolves, never reopened once
@@ -168,12 +175,19 @@ export function findingsLedger(db: Db, t: Tables): FindingsLedger {
     },
 
     async warningRecord(connectionId, dealId, kind = 'warning') {
-      const [row] = await db.query(`SELECT * FROM ${t.warningRecords} WHERE connection_id = $1 AND deal_id = $2 AND kind = $3`, [connectionId, dealId, kind]);
+      const [row] = await db.query(`SELECT * FROM ${t.warningRecords} WHERE connection_id = $1 AND deal_id = $2 AND kind = $3`, [
+        connectionId,
+        dealId,
+        kind,
+      ]);
       return row ? toRecord(row) : null;
     },
 
     async warningRecords(connectionId, options = {}) {
-      const rows = await db.query(`SELECT * FROM ${t.warningRecords} WHERE connection_id = $1 ORDER BY deal_id, kind DESC LIMIT $2`, [connectionId, options.limit ?? 10_000]);
+      const rows = await db.query(`SELECT * FROM ${t.warningRecords} WHERE connection_id = $1 ORDER BY deal_id, kind DESC LIMIT $2`, [
+        connectionId,
+        options.limit ?? 10_000,
+      ]);
       return rows.map(toRecord);
     },
 
@@ -236,7 +250,10 @@ export function findingsLedger(db: Db, t: Tables): FindingsLedger {
     },
 
     async getByKey(connectionId, annotationKey) {
-      const [row] = await db.query(`SELECT * FROM ${t.findings} WHERE connection_id = $1 AND annotation_key = $2`, [connectionId, annotationKey]);
+      const [row] = await db.query(`SELECT * FROM ${t.findings} WHERE connection_id = $1 AND annotation_key = $2`, [
+        connectionId,
+        annotationKey,
+      ]);
       return row ? toEntry(row) : null;
     },
 

@@ -63,7 +63,12 @@ export function historyRepository(db: Db, t: Tables): HistoryRepository {
         content_hash: contentHash({ ...change, at: instantKey(change.at), connectionId: undefined }),
       }));
       const written = await db.query<{ id: string; inserted: boolean }>(
-        pageUpsertSql({ table: t.stageChanges, key: ['deal_id', 'at', 'to_stage_id'], columns: STAGE_COLUMNS, returning: 't.deal_id AS id' }),
+        pageUpsertSql({
+          table: t.stageChanges,
+          key: ['deal_id', 'at', 'to_stage_id'],
+          columns: STAGE_COLUMNS,
+          returning: 't.deal_id AS id',
+        }),
         [connectionId, JSON.stringify(rows)],
       );
       return upsertResult(rows.length, written);

@@ -119,7 +119,9 @@ export function stageRepository(db: Db, t: Tables): StageRepository {
     },
 
     async list(connectionId) {
-      return (await db.query(`SELECT * FROM ${t.stages} WHERE connection_id = $1 ORDER BY pipeline, sort_order, id`, [connectionId])).map(toStage);
+      return (await db.query(`SELECT * FROM ${t.stages} WHERE connection_id = $1 ORDER BY pipeline, sort_order, id`, [connectionId])).map(
+        toStage,
+      );
     },
   };
 }

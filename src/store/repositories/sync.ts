@@ -25,7 +25,10 @@ export function cursorRepository(db: Db, t: Tables): CursorRepository {
     },
 
     async reset(connectionId, stream?: SyncStream) {
-      await db.query(`DELETE FROM ${t.cursors} WHERE connection_id = $1 AND ($2::text IS NULL OR stream = $2)`, [connectionId, stream ?? null]);
+      await db.query(`DELETE FROM ${t.cursors} WHERE connection_id = $1 AND ($2::text IS NULL OR stream = $2)`, [
+        connectionId,
+        stream ?? null,
+      ]);
     },
   };
 }

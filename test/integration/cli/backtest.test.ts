@@ -49,7 +49,9 @@ describe.skipIf(!ok)('dealwatch backtest', { timeout: 240_000 }, () => {
       }
     }
     for (const s of report.summary) {
-      const apes = report.points.map((p) => p.methods.find((m) => m.method === s.method)!.absPercentError).filter((x): x is number => x !== null);
+      const apes = report.points
+        .map((p) => p.methods.find((m) => m.method === s.method)!.absPercentError)
+        .filter((x): x is number => x !== null);
       expect(s.points).toBe(apes.length);
       if (apes.length > 0) expect(s.meanAbsPercentError).toBeCloseTo(apes.reduce((a, b) => a + b, 0) / apes.length, 3);
     }

@@ -46,14 +46,22 @@ describe('dealwatch with an invalid configuration', { timeout: 90_000 }, () => {
       JSON.stringify({
         connections: [{ id: 'acme-hs', provider: 'hubspot', accessToken: 'x', teams: { East: ['1'] } }],
         digests: [
-          { connection: 'acme-hs', cron: '30 7 * * 1-5', timezone: 'Europe/Berlin', email: { to: ['manager@example.com'] }, slack: { webhookUrl: 'env:ACME_SLACK_WEBHOOK' } },
+          {
+            connection: 'acme-hs',
+            cron: '30 7 * * 1-5',
+            timezone: 'Europe/Berlin',
+            email: { to: ['manager@example.com'] },
+            slack: { webhookUrl: 'env:ACME_SLACK_WEBHOOK' },
+          },
           { connection: 'acme-sf', cron: '30 7 * * 1-5', email: { to: ['manager@example.com'] } },
           { connection: 'acme-hs', team: 'West', cron: 'every morning', timezone: 'Europe/Atlantis', email: { to: ['not-an-address'] } },
           { connection: 'acme-hs', cron: '0 8 * * *' },
         ],
       }),
     );
-    const result = await runCli(['--config', file, 'migrate'], { env: cleanEnv({ SMTP_URL: `http://digest:${smtpPassword}@mail.example.com` }) });
+    const result = await runCli(['--config', file, 'migrate'], {
+      env: cleanEnv({ SMTP_URL: `http://digest:${smtpPassword}@mail.example.com` }),
+    });
     expect(result.code).toBe(2);
     expect(result.stderr.trim().split('\n')).toEqual([
       'invalid configuration:',
@@ -75,14 +83,23 @@ describe('dealwatch with an invalid configuration', { timeout: 90_000 }, () => {
     writeFileSync(
       file,
       JSON.stringify({
-        connections: [{ id: 'acme-hs', provider: 'hubspot', accessToken: 'x', rules: { discount_over_limit: { approvers: { 'Head of Sales': '101', CFO: '' } } } }],
+        connections: [
+          {
+            id: 'acme-hs',
+            provider: 'hubspot',
+            accessToken: 'x',
+            rules: { discount_over_limit: { approvers: { 'Head of Sales': '101', CFO: '' } } },
+          },
+        ],
       }),
     );
     const result = await runCli(['--config', file, 'migrate'], { env: cleanEnv({}) });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('  connections[0].rules.discount_over_limit.approvers.CFO: expected a CRM user id');
-    expect(result.stderr).toContain('  connections[0].rules.discount_over_limit.approvers["Head of Sales"]: no approval tier has ' +
-        'approver "Head of Sales" (tiers: sales manager, VP Sales, CFO)');
+    expect(result.stderr).toContain(
+      '  connections[0].rules.discount_over_limit.approvers["Head of Sales"]: no approval tier has ' +
+        'approver "Head of Sales" (tiers: sales manager, VP Sales, CFO)',
+    );
   });
 
   it('reports a bad environment variable under its own name', async () => {
@@ -93,7 +110,9 @@ describe('dealwatch with an invalid configuration', { timeout: 90_000 }, () => {
   });
 
   it('names the Redis settings that conflict or are missing, and never prints a password', async () => {
-    const both = await runCli(['migrate'], { env: cleanEnv({ REDIS_URL: 'redis://127.0.0.1:6379', REDIS_CLUSTER_NODES: '127.0.0.1:7000,redis://:cluster-secret@127.0.0.1' }) });
+    const both = await runCli(['migrate'], {
+      env: cleanEnv({ REDIS_URL: 'redis://127.0.0.1:6379', REDIS_CLUSTER_NODES: '127.0.0.1:7000,redis://:cluster-secret@127.0.0.1' }),
+    });
     expect(both.code).toBe(2);
     expect(both.stderr).toContain('  REDIS_CLUSTER_NODES: set only one of REDIS_URL, REDIS_CLUSTER_NODES (one Redis mode at a time)');
     expect(both.stderr).toContain('  REDIS_CLUSTER_NODES[1]: expected host:port or redis[s]://[user:password@]host:port');

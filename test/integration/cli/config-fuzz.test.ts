@@ -40,7 +40,12 @@ function validFile(): Json {
         id: 'acme-salesforce',
         provider: 'salesforce',
         instanceUrl: 'https://acme.my.salesforce.com',
-        auth: { type: 'refreshToken', clientId: 'env:SF_CLIENT_ID', clientSecret: 'env:SF_CLIENT_SECRET', refreshToken: `${MARK}-literal-refresh-token` },
+        auth: {
+          type: 'refreshToken',
+          clientId: 'env:SF_CLIENT_ID',
+          clientSecret: 'env:SF_CLIENT_SECRET',
+          refreshToken: `${MARK}-literal-refresh-token`,
+        },
         organizationId: '00D5e000000AbCdEAK',
         outboundMessageToken: 'env:SF_OUTBOUND',
         writeback: 'on',
@@ -106,10 +111,18 @@ function setAt(target: Json, keys: string[], value: unknown): void {
 
 /** A connection field (of the HubSpot [0] or Salesforce [1] connection) given a value its type refuses. */
 const typedFields: [number, string[], fc.Arbitrary<unknown>][] = [
-  [0, ['id'], fc.oneof(wrongValue, fc.constantFrom(`${MARK}-UPPER`, `-${MARK}`.toLowerCase(), `${MARK.toLowerCase()}-${'x'.repeat(70)}`, ''))],
+  [
+    0,
+    ['id'],
+    fc.oneof(wrongValue, fc.constantFrom(`${MARK}-UPPER`, `-${MARK}`.toLowerCase(), `${MARK.toLowerCase()}-${'x'.repeat(70)}`, '')),
+  ],
   [1, ['id'], wrongValue],
   [0, ['provider'], wrongValue],
-  [0, ['schedule', 'cron'], fc.oneof(fc.constantFrom(`${MARK} * * *`, '61 * * * *', `* * * * * * * ${MARK}`), fc.constantFrom<unknown>(5, null, []))],
+  [
+    0,
+    ['schedule', 'cron'],
+    fc.oneof(fc.constantFrom(`${MARK} * * *`, '61 * * * *', `* * * * * * * ${MARK}`), fc.constantFrom<unknown>(5, null, [])),
+  ],
   [1, ['schedule', 'timezone'], fc.oneof(fc.constantFrom(`Mars/${MARK}`, `${MARK}`), fc.constantFrom<unknown>(5, null))],
   [0, ['timezone'], fc.constantFrom<unknown>(`Nowhere/${MARK}`, 42, [MARK])],
   [0, ['writeback'], wrongValue],
@@ -125,7 +138,18 @@ const typedFields: [number, string[], fc.Arbitrary<unknown>][] = [
   [0, ['portalId'], fc.constantFrom<unknown>(`${MARK}`, -1, 1.5, [])],
   [0, ['baseUrl'], fc.constantFrom<unknown>(`${MARK}`, `not a url ${MARK}`, 5)],
   [1, ['instanceUrl'], fc.constantFrom<unknown>(`${MARK}`, `::${MARK}`, 5, null)],
-  [1, ['auth'], fc.constantFrom<unknown>(`${MARK}`, { type: `${MARK}` }, { type: 'jwt', clientId: `${MARK}` }, { type: 'refreshToken', refreshToken: `${MARK}-rt` }, null, [])],
+  [
+    1,
+    ['auth'],
+    fc.constantFrom<unknown>(
+      `${MARK}`,
+      { type: `${MARK}` },
+      { type: 'jwt', clientId: `${MARK}` },
+      { type: 'refreshToken', refreshToken: `${MARK}-rt` },
+      null,
+      [],
+    ),
+  ],
   [1, ['auth', 'clientId'], fc.constantFrom<unknown>(5, '', null, [MARK])],
   [1, ['organizationId'], fc.constantFrom<unknown>(5, [MARK], { [MARK]: 1 })],
   [1, ['outboundMessageToken'], fc.constantFrom<unknown>(5, '', [MARK])],
@@ -144,31 +168,63 @@ const breakage: fc.Arbitrary<Breakage> = fc.oneof(
     })),
   ),
   // a required field missing
-  fc.constantFrom<[number, string[]]>([0, ['id']], [0, ['provider']], [1, ['id']], [1, ['auth']], [1, ['auth', 'type']], [1, ['auth', 'clientId']]).map(([index, keys]) => ({
-    path: `connections[${index}].${keys.join('.')}`,
-    reads: providerOf(index, keys),
-    apply: (file: Json) => {
-      let node: unknown = conn(file, index);
-      for (const key of keys.slice(0, -1)) node = typeof node === 'object' && node !== null ? (node as Json)[key] : undefined;
-      if (typeof node === 'object' && node !== null) delete (node as Json)[keys.at(-1)!];
-    },
-  })),
+  fc
+    .constantFrom<[number, string[]]>(
+      [0, ['id']],
+      [0, ['provider']],
+      [1, ['id']],
+      [1, ['auth']],
+      [1, ['auth', 'type']],
+      [1, ['auth', 'clientId']],
+    )
+    .map(([index, keys]) => ({
+      path: `connections[${index}].${keys.join('.')}`,
+      reads: providerOf(index, keys),
+      apply: (file: Json) => {
+        let node: unknown = conn(file, index);
+        for (const key of keys.slice(0, -1)) node = typeof node === 'object' && node !== null ? (node as Json)[key] : undefined;
+        if (typeof node === 'object' && node !== null) delete (node as Json)[keys.at(-1)!];
+      },
+    })),
   // an env: reference to a variable that is not set
-  fc.constantFrom<[string, string]>(['connections[0].accessToken', 'HS_TOKEN'], ['connections[1].auth.clientSecret', 'SF_CLIENT_SECRET'], ['connections[1].outboundMessageToken', 'SF_OUTBOUND']).map(([at, name]) => ({
-    path: at,
-    apply: (_file: Json, env: NodeJS.ProcessEnv) => void delete env[name],
-  })),
-  fc.constant<Breakage>({ path: 'connections[1].id', reads: ['connections[0].id', 'connections'], apply: (file) => void (conn(file, 1).id = conn(file, 0).id) }),
-  fc.constantFrom('conections', 'publicURL', '__proto__x', 'secrets').map((key) => ({ path: key, apply: (file: Json) => void (file[key] = `${MARK}`) })),
+  fc
+    .constantFrom<[string, string]>(
+      ['connections[0].accessToken', 'HS_TOKEN'],
+      ['connections[1].auth.clientSecret', 'SF_CLIENT_SECRET'],
+      ['connections[1].outboundMessageToken', 'SF_OUTBOUND'],
+    )
+    .map(([at, name]) => ({
+      path: at,
+      apply: (_file: Json, env: NodeJS.ProcessEnv) => void delete env[name],
+    })),
+  fc.constant<Breakage>({
+    path: 'connections[1].id',
+    reads: ['connections[0].id', 'connections'],
+    apply: (file) => void (conn(file, 1).id = conn(file, 0).id),
+  }),
+  fc
+    .constantFrom('conections', 'publicURL', '__proto__x', 'secrets')
+    .map((key) => ({ path: key, apply: (file: Json) => void (file[key] = `${MARK}`) })),
   wrongValue.filter((v) => !Array.isArray(v)).map((v) => ({ path: 'connections', apply: (file: Json) => void (file.connections = v) })),
-  fc.constantFrom<unknown>(`${MARK}`, `not a url ${MARK}`, 5, []).map((v) => ({ path: 'publicUrl', apply: (file: Json) => void (file.publicUrl = v) })),
+  fc
+    .constantFrom<unknown>(`${MARK}`, `not a url ${MARK}`, 5, [])
+    .map((v) => ({ path: 'publicUrl', apply: (file: Json) => void (file.publicUrl = v) })),
   // environment variables, reported under their own names
-  fc.constantFrom<[string, string]>(['PORT', `${MARK}`], ['PORT', '99999'], ['LOG_LEVEL', `${MARK}`], ['DATABASE_URL', `mysql://${MARK}`], ['REDIS_URL', `http://${MARK}`], ['PUBLIC_URL', `not a url ${MARK}`]).map(([name, value]) => ({
-    path: name,
-    // the environment's PUBLIC_URL wins over the file's publicUrl, which is then not read
-    reads: name === 'PUBLIC_URL' ? ['publicUrl'] : [],
-    apply: (_file: Json, env: NodeJS.ProcessEnv) => void (env[name] = value),
-  })),
+  fc
+    .constantFrom<[string, string]>(
+      ['PORT', `${MARK}`],
+      ['PORT', '99999'],
+      ['LOG_LEVEL', `${MARK}`],
+      ['DATABASE_URL', `mysql://${MARK}`],
+      ['REDIS_URL', `http://${MARK}`],
+      ['PUBLIC_URL', `not a url ${MARK}`],
+    )
+    .map(([name, value]) => ({
+      path: name,
+      // the environment's PUBLIC_URL wins over the file's publicUrl, which is then not read
+      reads: name === 'PUBLIC_URL' ? ['publicUrl'] : [],
+      apply: (_file: Json, env: NodeJS.ProcessEnv) => void (env[name] = value),
+    })),
 );
 
 /** Changes that need not be errors but must not break the loader: prototype-pollution keys, odd but legal values. */
@@ -181,7 +237,11 @@ const noise: fc.Arbitrary<Breakage> = fc.constantFrom<Breakage>(
 
 /** One generated case: the file and environment, and the paths the loader must name. */
 const invalidConfig = fc
-  .tuple(fc.array(breakage, { minLength: 1, maxLength: 4 }).map(independent), fc.array(noise, { maxLength: 2 }), fc.constantFrom('object', 'array-root', 'string-root'))
+  .tuple(
+    fc.array(breakage, { minLength: 1, maxLength: 4 }).map(independent),
+    fc.array(noise, { maxLength: 2 }),
+    fc.constantFrom('object', 'array-root', 'string-root'),
+  )
   .map(([broken, extra, root]) => {
     const file = validFile();
     const env = validEnv();
@@ -204,14 +264,22 @@ function issuesOf(text: string, env: NodeJS.ProcessEnv): string[] {
 }
 
 /** `connections[0].schedule` names `connections[0].schedule.cron` and vice versa: one path is a prefix of the other. */
-const related = (a: string, b: string) => a === b || a.startsWith(`${b}.`) || a.startsWith(`${b}[`) || b.startsWith(`${a}.`) || b.startsWith(`${a}[`);
+const related = (a: string, b: string) =>
+  a === b || a.startsWith(`${b}.`) || a.startsWith(`${b}[`) || b.startsWith(`${a}.`) || b.startsWith(`${a}[`);
 
 function checkIssues(issues: string[], paths: string[]): void {
   const where = `issues:\n  ${issues.join('\n  ')}\nbroken: ${paths.join(', ')}`;
   expect(issues.length, where).toBeGreaterThan(0);
   const named = issues.map((line) => /^([^:]+): ./.exec(line)?.[1]);
-  expect(named.every((p) => p !== undefined), `${where}\nevery line is "path: problem"`).toBe(true);
-  for (const p of paths) expect(named.some((n) => related(n!, p)), `${where}\n${p} is not named`).toBe(true);
+  expect(
+    named.every((p) => p !== undefined),
+    `${where}\nevery line is "path: problem"`,
+  ).toBe(true);
+  for (const p of paths)
+    expect(
+      named.some((n) => related(n!, p)),
+      `${where}\n${p} is not named`,
+    ).toBe(true);
   for (const line of issues) {
     expect(line, where).not.toContain(MARK);
     expect(line, where).not.toMatch(/\n\s+at |node_modules|\.ts:\d+/);
@@ -230,21 +298,28 @@ describe('configuration fuzz', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'dealwatch-config-fuzz-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('the CLI prints exactly those lines, exits 2, no stack, no secret (a sample, as child processes)', { timeout: longFuzz ? 3_600_000 : 180_000 }, async () => {
-    const sample = fc.sample(invalidConfig, { seed: fuzzSeed(), numRuns: fuzzRuns(3) });
-    const run = async ({ text, env }: (typeof sample)[number], i: number) => {
-      const file = path.join(dir, `case-${i}.json`);
-      writeFileSync(file, text);
-      return { expected: issuesOf(text, env), result: await runCli(['--config', file, 'migrate'], { env: cleanEnv(env as Record<string, string>) }) };
-    };
-    // two at a time: each child loads the whole CLI through tsx, and the machine has two cores
-    const runs: Awaited<ReturnType<typeof run>>[] = [];
-    for (let i = 0; i < sample.length; i += 2) runs.push(...(await Promise.all(sample.slice(i, i + 2).map((c, j) => run(c, i + j)))));
-    for (const { expected, result } of runs) {
-      expect(result.code, result.stderr).toBe(2);
-      expect(result.stdout).toBe('');
-      expect(result.stderr.trimEnd().split('\n')).toEqual(['invalid configuration:', ...expected.map((line) => `  ${line}`)]);
-      expect(result.stderr).not.toContain(MARK);
-    }
-  });
+  it(
+    'the CLI prints exactly those lines, exits 2, no stack, no secret (a sample, as child processes)',
+    { timeout: longFuzz ? 3_600_000 : 180_000 },
+    async () => {
+      const sample = fc.sample(invalidConfig, { seed: fuzzSeed(), numRuns: fuzzRuns(3) });
+      const run = async ({ text, env }: (typeof sample)[number], i: number) => {
+        const file = path.join(dir, `case-${i}.json`);
+        writeFileSync(file, text);
+        return {
+          expected: issuesOf(text, env),
+          result: await runCli(['--config', file, 'migrate'], { env: cleanEnv(env as Record<string, string>) }),
+        };
+      };
+      // two at a time: each child loads the whole CLI through tsx, and the machine has two cores
+      const runs: Awaited<ReturnType<typeof run>>[] = [];
+      for (let i = 0; i < sample.length; i += 2) runs.push(...(await Promise.all(sample.slice(i, i + 2).map((c, j) => run(c, i + j)))));
+      for (const { expected, result } of runs) {
+        expect(result.code, result.stderr).toBe(2);
+        expect(result.stdout).toBe('');
+        expect(result.stderr.trimEnd().split('\n')).toEqual(['invalid configuration:', ...expected.map((line) => `  ${line}`)]);
+        expect(result.stderr).not.toContain(MARK);
+      }
+    },
+  );
 });

@@ -14,7 +14,16 @@ describe.skipIf(!ok)('DEALWATCH_DOCS', () => {
     services = await isolatedServices({ redis: false });
     // One migrates first, so the others start on a current schema.
     for (const mode of ['default', 'off', 'public']) {
-      const cli = startCli(['serve'], cleanEnv({ DATABASE_URL: services.databaseUrl, PORT: '0', DEALWATCH_API_TOKENS: TOKEN, LOG_LEVEL: 'info', ...(mode === 'default' ? {} : { DEALWATCH_DOCS: mode }) }));
+      const cli = startCli(
+        ['serve'],
+        cleanEnv({
+          DATABASE_URL: services.databaseUrl,
+          PORT: '0',
+          DEALWATCH_API_TOKENS: TOKEN,
+          LOG_LEVEL: 'info',
+          ...(mode === 'default' ? {} : { DEALWATCH_DOCS: mode }),
+        }),
+      );
       servers.set(mode, { cli, url: String((await cli.waitForLog('dealwatch server listening')).url) });
     }
   }, 200_000);

@@ -52,7 +52,7 @@ describe('dealwatch --help', { timeout: 90_000 }, () => {
     expect([...commandLines(result.stdout).keys()]).toEqual([...COMMANDS, 'help']);
   });
 
-  it('shows a command\'s own options', async () => {
+  it("shows a command's own options", async () => {
     const result = await runCli(['sync', 'acme', '--help']);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('--full');

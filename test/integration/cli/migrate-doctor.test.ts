@@ -35,11 +35,14 @@ describe('dealwatch migrate and doctor on the embedded database', () => {
 });
 
 describe('dealwatch beside a running process on the same embedded database', () => {
-  it('joins that process\'s database: resume clears the pause it recorded', { timeout: 120_000 }, async () => {
+  it("joins that process's database: resume clears the pause it recorded", { timeout: 120_000 }, async () => {
     const { openStore } = await import('../../../src/store/index.js');
     const { writeFileSync } = await import('node:fs');
     const configPath = path.join(dataDir, 'config.json');
-    writeFileSync(configPath, JSON.stringify({ connections: [{ id: 'acme', provider: 'hubspot', accessToken: 'env:ACME_TOKEN', baseUrl: 'http://127.0.0.1:1' }] }));
+    writeFileSync(
+      configPath,
+      JSON.stringify({ connections: [{ id: 'acme', provider: 'hubspot', accessToken: 'env:ACME_TOKEN', baseUrl: 'http://127.0.0.1:1' }] }),
+    );
     const running = await openStore({ dataDir });
     try {
       await running.connectionState.pause('acme', 'auth revoked', '2026-11-26T03:00:00.000Z');

@@ -41,7 +41,9 @@ describe.skipIf(!ok)('migrations: one judgement for migrate, doctor and /readyz'
     expect([a!.code, b!.code], `${a!.stderr}\n${b!.stderr}`).toEqual([0, 0]);
     const outputs = [a!.stdout, b!.stdout].sort();
     expect(outputs[0]).toMatch(/^applied 001_initial, .* \(database, schema dealwatch\)\n$/);
-    expect(outputs[1]).toMatch(/^migrations current: found 001_initial, .* applied by another process meanwhile; \d+ applied, none pending/);
+    expect(outputs[1]).toMatch(
+      /^migrations current: found 001_initial, .* applied by another process meanwhile; \d+ applied, none pending/,
+    );
     const rows = (await client.query<{ name: string }>('SELECT name FROM dealwatch.schema_migrations')).rows;
     expect(rows.length).toBeGreaterThanOrEqual(3);
     expect(new Set(rows.map((r) => r.name)).size).toBe(rows.length);
@@ -61,7 +63,10 @@ describe.skipIf(!ok)('migrations: one judgement for migrate, doctor and /readyz'
       const ready = await fetch(`${url}/readyz`);
       expect(ready.status).toBe(503);
       const body = (await ready.json()) as { checks: { name: string; ok: boolean; error?: string }[] };
-      expect(body.checks.find((c) => c.name === 'migrations')).toMatchObject({ ok: false, error: expect.stringContaining('001_initial was edited after it was applied') as string });
+      expect(body.checks.find((c) => c.name === 'migrations')).toMatchObject({
+        ok: false,
+        error: expect.stringContaining('001_initial was edited after it was applied') as string,
+      });
     } finally {
       await server.stop();
     }
@@ -73,6 +78,9 @@ describe.skipIf(!ok)('migrations: one judgement for migrate, doctor and /readyz'
     const doctor = await runCli(['doctor', '--json'], { env: env() });
     expect(doctor.code).toBe(1);
     const report = JSON.parse(doctor.stdout) as { checks: { name: string; ok: boolean; detail: string }[] };
-    expect(report.checks.find((c) => c.name === 'migrations')).toMatchObject({ ok: false, detail: expect.stringContaining('001_initial was edited after it was applied') as string });
+    expect(report.checks.find((c) => c.name === 'migrations')).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining('001_initial was edited after it was applied') as string,
+    });
   });
 });

@@ -32,13 +32,21 @@ async function scrape(url: string, token?: string): Promise<Exposition> {
 }
 
 /** Scrapes until `done` holds (the pipeline runs in another process). */
-async function scrapeUntil(url: string, done: (m: Exposition) => boolean, what: string, token?: string, timeoutMs = 150_000): Promise<Exposition> {
+async function scrapeUntil(
+  url: string,
+  done: (m: Exposition) => boolean,
+  what: string,
+  token?: string,
+  timeoutMs = 150_000,
+): Promise<Exposition> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const m = await scrape(url, token);
     if (done(m)) return m;
     if (Date.now() > deadline) {
-      const shown = m.samples.filter((x) => !/_bucket$|^dealwatch_(process|nodejs|http)/.test(x.name)).map((x) => `${x.name}${JSON.stringify(x.labels)} ${x.value}`);
+      const shown = m.samples
+        .filter((x) => !/_bucket$|^dealwatch_(process|nodejs|http)/.test(x.name))
+        .map((x) => `${x.name}${JSON.stringify(x.labels)} ${x.value}`);
       throw new Error(`metrics never showed ${what}:\n${shown.join('\n')}`);
     }
     await new Promise((r) => setTimeout(r, 500));
@@ -48,7 +56,9 @@ async function scrapeUntil(url: string, done: (m: Exposition) => boolean, what: 
 /** Nothing waits, runs or waits for a retry; the sync queue keeps one delayed job per nightly scheduler. */
 const idle = (m: Exposition, schedulers: number) =>
   QUEUES.every((queue) =>
-    ['waiting', 'active', 'prioritized', 'delayed'].every((state) => m.sum('dealwatch_queue_jobs', { queue, state }) <= (queue === 'sync' && state === 'delayed' ? schedulers : 0)),
+    ['waiting', 'active', 'prioritized', 'delayed'].every(
+      (state) => m.sum('dealwatch_queue_jobs', { queue, state }) <= (queue === 'sync' && state === 'delayed' ? schedulers : 0),
+    ),
   );
 
 /** The `module` names the README's operations section lists ("carries its `module`, one of: ..."). */
@@ -77,14 +87,17 @@ describe.skipIf(!servicesOk)('dealwatch start: /metrics counts what happened, lo
     services = await isolatedServices();
     dir = mkdtempSync(path.join(tmpdir(), 'dw-ops-start-'));
     writeFileSync(path.join(dir, 'dealwatch.json'), JSON.stringify({ connections: sandboxConnections(sandbox, 'on') }));
-    cli = startCli(['start'], cleanEnv({
+    cli = startCli(
+      ['start'],
+      cleanEnv({
         DEALWATCH_CONFIG: path.join(dir, 'dealwatch.json'),
         DATABASE_URL: services.databaseUrl,
         REDIS_URL: services.redisUrl,
         PORT: '0',
         DEALWATCH_API_TOKENS: TOKEN,
         LOG_LEVEL: 'info',
-      }));
+      }),
+    );
     url = String((await cli.waitForLog('dealwatch started')).url);
   }, 150_000);
 
@@ -105,11 +118,18 @@ describe.skipIf(!servicesOk)('dealwatch start: /metrics counts what happened, lo
       expect(res.status).toBe(202);
     }
     // Write-back to HubSpot fails while the fault holds: counted as failed, then retried.
-    await scrapeUntil(url, (m) => m.sum('dealwatch_annotations_failed_total', { connection: 'hs', kind: 'note' }) > 0, 'a refused HubSpot note');
+    await scrapeUntil(
+      url,
+      (m) => m.sum('dealwatch_annotations_failed_total', { connection: 'hs', kind: 'note' }) > 0,
+      'a refused HubSpot note',
+    );
     sandbox.injectFaults([]);
     const m = await scrapeUntil(
       url,
-      (x) => x.sum('dealwatch_annotations_written_total', { connection: 'hs', kind: 'note' }) > 0 && x.sum('dealwatch_jobs_finished_total', { queue: 'sync' }) === 2 && idle(x, 2),
+      (x) =>
+        x.sum('dealwatch_annotations_written_total', { connection: 'hs', kind: 'note' }) > 0 &&
+        x.sum('dealwatch_jobs_finished_total', { queue: 'sync' }) === 2 &&
+        idle(x, 2),
       'the pipeline done and idle',
     );
 
@@ -118,7 +138,8 @@ describe.skipIf(!servicesOk)('dealwatch start: /metrics counts what happened, lo
     const byStatus = new Map<string, number>();
     for (const c of hubspotCalls) byStatus.set(String(c.status), (byStatus.get(String(c.status)) ?? 0) + 1);
     expect(byStatus.get('429')).toBeGreaterThan(0);
-    for (const [status, n] of byStatus) expect(m.sum('dealwatch_crm_api_calls_total', { connection: 'hs', status }), `status ${status}`).toBe(n);
+    for (const [status, n] of byStatus)
+      expect(m.sum('dealwatch_crm_api_calls_total', { connection: 'hs', status }), `status ${status}`).toBe(n);
     expect(m.sum('dealwatch_crm_api_calls_total', { connection: 'hs' })).toBe(hubspotCalls.length);
     for (const s of m.select('dealwatch_crm_api_calls_total')) {
       expect(Object.keys(s.labels).sort()).toEqual(['connection', 'endpoint_class', 'provider', 'status']);
@@ -131,12 +152,17 @@ describe.skipIf(!servicesOk)('dealwatch start: /metrics counts what happened, lo
     expect(m.sum('dealwatch_sync_records_total', { connection: 'hs', kind: 'deals' })).toBe(sandbox.state.hubspot.deals.length);
     expect(m.sum('dealwatch_sync_records_total', { connection: 'sf', kind: 'deals' })).toBe(sandbox.state.salesforce.deals.length);
     expect(m.sum('dealwatch_sync_records_total', { connection: 'hs', kind: 'activities' })).toBeGreaterThan(0);
-    expect(m.sum('dealwatch_sync_run_duration_seconds_count', { connection: 'hs', provider: 'hubspot', mode: 'full', status: 'ok' })).toBe(1);
+    expect(m.sum('dealwatch_sync_run_duration_seconds_count', { connection: 'hs', provider: 'hubspot', mode: 'full', status: 'ok' })).toBe(
+      1,
+    );
 
     // Jobs finished by queue, with their wait and run times.
-    for (const connection of ['hs', 'sf']) expect(m.sum('dealwatch_jobs_finished_total', { queue: 'sync', connection, outcome: 'completed' })).toBe(1);
+    for (const connection of ['hs', 'sf'])
+      expect(m.sum('dealwatch_jobs_finished_total', { queue: 'sync', connection, outcome: 'completed' })).toBe(1);
     expect(m.sum('dealwatch_jobs_finished_total', { queue: 'score', outcome: 'completed' })).toBeGreaterThanOrEqual(2);
-    expect(m.sum('dealwatch_jobs_finished_total', { queue: 'writeback', connection: 'hs', outcome: 'completed' })).toBeGreaterThanOrEqual(1);
+    expect(m.sum('dealwatch_jobs_finished_total', { queue: 'writeback', connection: 'hs', outcome: 'completed' })).toBeGreaterThanOrEqual(
+      1,
+    );
     expect(m.sum('dealwatch_jobs_finished_total', { outcome: 'failed' })).toBe(0);
     expect(m.sum('dealwatch_job_wait_seconds_count', { queue: 'sync' })).toBe(2);
     expect(m.sum('dealwatch_job_run_seconds_count', { queue: 'writeback', outcome: 'retry' })).toBeGreaterThanOrEqual(1);
@@ -150,7 +176,8 @@ describe.skipIf(!servicesOk)('dealwatch start: /metrics counts what happened, lo
     }
 
     // Annotations: what the CRM accepted equals what the sandbox holds, by connection and kind.
-    const written = (provider: 'hubspot' | 'salesforce', kind: string) => sandbox.state.annotations.filter((a) => a.provider === provider && a.kind === kind).length;
+    const written = (provider: 'hubspot' | 'salesforce', kind: string) =>
+      sandbox.state.annotations.filter((a) => a.provider === provider && a.kind === kind).length;
     expect(m.sum('dealwatch_annotations_written_total', { connection: 'hs', kind: 'note' })).toBe(written('hubspot', 'note'));
     expect(m.sum('dealwatch_annotations_written_total', { connection: 'sf', kind: 'task' })).toBe(written('salesforce', 'task'));
     expect(m.sum('dealwatch_annotations_written_total', { connection: 'hs', kind: 'field' })).toBeGreaterThan(0);
@@ -222,7 +249,7 @@ describe.skipIf(!servicesOk)('dealwatch serve + dealwatch worker: each process s
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('counts the sync on the worker\'s listener and serves the shared queue gauges on both', { timeout: 200_000 }, async () => {
+  it("counts the sync on the worker's listener and serves the shared queue gauges on both", { timeout: 200_000 }, async () => {
     expect(workerUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect((await fetch(`${workerUrl}/healthz`)).status).toBe(200);
     // DEALWATCH_METRICS_TOKEN: scrapers without it (or with another token) get 401 from both.
@@ -240,11 +267,18 @@ describe.skipIf(!servicesOk)('dealwatch serve + dealwatch worker: each process s
       body: JSON.stringify({ mode: 'full' }),
     });
     expect(res.status).toBe(202);
-    const w = await scrapeUntil(workerUrl, (m) => m.sum('dealwatch_jobs_finished_total', { queue: 'writeback', connection: 'hs' }) >= 1 && idle(m, 2), 'the sync done on the worker', METRICS_TOKEN);
+    const w = await scrapeUntil(
+      workerUrl,
+      (m) => m.sum('dealwatch_jobs_finished_total', { queue: 'writeback', connection: 'hs' }) >= 1 && idle(m, 2),
+      'the sync done on the worker',
+      METRICS_TOKEN,
+    );
     const hubspotCalls = sandbox.state.calls.filter((c) => c.provider === 'hubspot').length;
     expect(w.sum('dealwatch_crm_api_calls_total', { connection: 'hs' })).toBe(hubspotCalls);
     expect(w.sum('dealwatch_sync_records_total', { connection: 'hs', kind: 'deals' })).toBe(sandbox.state.hubspot.deals.length);
-    expect(w.sum('dealwatch_annotations_written_total', { connection: 'hs', kind: 'note' })).toBe(sandbox.state.annotations.filter((a) => a.kind === 'note').length);
+    expect(w.sum('dealwatch_annotations_written_total', { connection: 'hs', kind: 'note' })).toBe(
+      sandbox.state.annotations.filter((a) => a.kind === 'note').length,
+    );
     expect(w.select('dealwatch_queue_oldest_waiting_seconds')).toHaveLength(QUEUE_NAMES.length);
 
     // The server ran no job: it counts none, but shows the queues and the run it reads from the database.

@@ -12,14 +12,33 @@ export interface CliResult {
 /** Environment of a spawned CLI: none of the caller's dealwatch settings leak in. */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env = { ...process.env };
-  for (const name of ['DATABASE_URL', 'REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS', 'REDIS_SENTINEL_NAME', 'REDIS_PASSWORD', 'DEALWATCH_CONFIG', 'DEALWATCH_DATA_DIR', 'PORT', 'HOST', 'LOG_LEVEL', 'PUBLIC_URL', 'DEALWATCH_API_TOKENS', 'DEALWATCH_METRICS_PORT', 'DEALWATCH_CONCURRENCY']) {
+  for (const name of [
+    'DATABASE_URL',
+    'REDIS_URL',
+    'REDIS_CLUSTER_NODES',
+    'REDIS_SENTINELS',
+    'REDIS_SENTINEL_NAME',
+    'REDIS_PASSWORD',
+    'DEALWATCH_CONFIG',
+    'DEALWATCH_DATA_DIR',
+    'PORT',
+    'HOST',
+    'LOG_LEVEL',
+    'PUBLIC_URL',
+    'DEALWATCH_API_TOKENS',
+    'DEALWATCH_METRICS_PORT',
+    'DEALWATCH_CONCURRENCY',
+  ]) {
     delete env[name];
   }
   return { ...env, ...extra };
 }
 
 /** Runs `node <entry> ...args` (entry: src/cli.ts through tsx, or a built cli.js). */
-export function runCli(args: readonly string[], options: { env?: NodeJS.ProcessEnv; entry?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; entry?: string; timeoutMs?: number } = {},
+): Promise<CliResult> {
   const entry = options.entry ?? 'src/cli.ts';
   const nodeArgs = entry.endsWith('.ts') ? ['--import', 'tsx', entry, ...args] : [entry, ...args];
   return new Promise((resolve, reject) => {

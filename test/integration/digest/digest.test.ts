@@ -45,7 +45,12 @@ describe.skipIf(!redisOk)('digest by email and Slack', () => {
   const newRisksIn = (subject: string) => Number(/, (\d+) new risks?$/.exec(subject)?.[1] ?? Number.NaN);
 
   beforeAll(async () => {
-    [sandbox, smtp, slack, database] = await Promise.all([startSandbox({ deals: 40, seed: 11 }), smtpReceiver(), slackReceiver(), createDatabase()]);
+    [sandbox, smtp, slack, database] = await Promise.all([
+      startSandbox({ deals: 40, seed: 11 }),
+      smtpReceiver(),
+      slackReceiver(),
+      createDatabase(),
+    ]);
     portalId = String(sandbox.hubspot.portalId);
     dir = mkdtempSync(path.join(tmpdir(), 'dw-digest-'));
     const config = {
@@ -110,32 +115,38 @@ describe.skipIf(!redisOk)('digest by email and Slack', () => {
     expect(run.stdout).toBe('');
   }, 60_000);
 
-  it('--send mails it (HTML and text) through SMTP with login and posts Block Kit to Slack, secrets ' +
-      'in neither logs nor output', async () => {
-    const mailsBefore = smtp.mails.length;
-    const postsBefore = slack.posts.length;
-    const run = await runDealwatch(['digest', 'hs', '--send'], { ...env, LOG_LEVEL: 'debug' });
-    expect(run.code, run.stderr.slice(-2000)).toBe(0);
-    expect(run.stdout).toContain('sent on email, slack');
-    expect(smtp.mails).toHaveLength(mailsBefore + 1);
-    const mail = smtp.mails.at(-1)!;
-    expect(mail.from?.text).toContain('digest@example.com');
-    expect((Array.isArray(mail.to) ? mail.to : [mail.to]).flatMap((t) => t!.value.map((v) => v.address))).toEqual(['manager@example.com', 'cro@example.com']);
-    expect(mail.subject).toMatch(/^Pipeline digest hs, /);
-    expect(mail.text).toContain('Top risks by rep');
-    expect(mail.html).toContain(`https://app.hubspot.com/contacts/${portalId}/record/0-3/`);
-    expect(mail.messageId).toMatch(/^<digest\.hs\.\d+@dealwatch>$/);
-    expect(slack.posts).toHaveLength(postsBefore + 1);
-    const post = slack.posts.at(-1)!;
-    expect(post.body.text).toBe(mail.subject);
-    expect(post.body.blocks?.[0]).toMatchObject({ type: 'header' });
-    expect(JSON.stringify(post.body.blocks)).toContain(`|`);
-    for (const secret of [smtp.password, slack.secretPath]) {
-      expect(run.stderr).not.toContain(secret);
-      expect(run.stdout).not.toContain(secret);
-    }
-    expect(run.stderr).toContain('digest sent');
-  }, 120_000);
+  it(
+    '--send mails it (HTML and text) through SMTP with login and posts Block Kit to Slack, secrets ' + 'in neither logs nor output',
+    async () => {
+      const mailsBefore = smtp.mails.length;
+      const postsBefore = slack.posts.length;
+      const run = await runDealwatch(['digest', 'hs', '--send'], { ...env, LOG_LEVEL: 'debug' });
+      expect(run.code, run.stderr.slice(-2000)).toBe(0);
+      expect(run.stdout).toContain('sent on email, slack');
+      expect(smtp.mails).toHaveLength(mailsBefore + 1);
+      const mail = smtp.mails.at(-1)!;
+      expect(mail.from?.text).toContain('digest@example.com');
+      expect((Array.isArray(mail.to) ? mail.to : [mail.to]).flatMap((t) => t!.value.map((v) => v.address))).toEqual([
+        'manager@example.com',
+        'cro@example.com',
+      ]);
+      expect(mail.subject).toMatch(/^Pipeline digest hs, /);
+      expect(mail.text).toContain('Top risks by rep');
+      expect(mail.html).toContain(`https://app.hubspot.com/contacts/${portalId}/record/0-3/`);
+      expect(mail.messageId).toMatch(/^<digest\.hs\.\d+@dealwatch>$/);
+      expect(slack.posts).toHaveLength(postsBefore + 1);
+      const post = slack.posts.at(-1)!;
+      expect(post.body.text).toBe(mail.subject);
+      expect(post.body.blocks?.[0]).toMatchObject({ type: 'header' });
+      expect(JSON.stringify(post.body.blocks)).toContain(`|`);
+      for (const secret of [smtp.password, slack.secretPath]) {
+        expect(run.stderr).not.toContain(secret);
+        expect(run.stdout).not.toContain(secret);
+      }
+      expect(run.stderr).toContain('digest sent');
+    },
+    120_000,
+  );
 
   it('the next digest says what changed since the last one went out: a stage move and a win', async () => {
     const store = await openStore({ databaseUrl: database.url, migrate: false });
@@ -160,8 +171,14 @@ describe.skipIf(!redisOk)('digest by email and Slack', () => {
     expect(run.code, run.stderr.slice(-2000)).toBe(0);
     const section = (title: string) => run.stdout.split(`\n${title}\n`)[1]?.split('\n\n')[0] ?? '';
     // The risks the last digest reported are not new any more: only the two changed deals may have new ones.
-    const newRisks = section('New risks since the last digest').split('\n').filter((l) => l.startsWith('  - '));
-    for (const line of newRisks) expect([moved.name, won.name].some((name) => line.startsWith(`  - ${name}: `)), line).toBe(true);
+    const newRisks = section('New risks since the last digest')
+      .split('\n')
+      .filter((l) => l.startsWith('  - '));
+    for (const line of newRisks)
+      expect(
+        [moved.name, won.name].some((name) => line.startsWith(`  - ${name}: `)),
+        line,
+      ).toBe(true);
     expect(section('Moved stage')).toContain(`${moved.name}: `);
     expect(section('Moved stage')).toContain(`-> ${moved.to}`);
     expect(section('Won')).toContain(`${won.name}: `);
@@ -176,10 +193,17 @@ describe.skipIf(!redisOk)('digest by email and Slack', () => {
 
     beforeAll(async () => {
       worker = await spawnDealwatch(['worker'], { ...env, DEALWATCH_METRICS_PORT: '0' }, 'dealwatch workers running');
-      const ready = worker.lines.map((l) => (l.startsWith('{') ? (JSON.parse(l) as { msg?: string; metrics?: string }) : {})).find((l) => l.msg === 'dealwatch workers running')!;
+      const ready = worker.lines
+        .map((l) => (l.startsWith('{') ? (JSON.parse(l) as { msg?: string; metrics?: string }) : {}))
+        .find((l) => l.msg === 'dealwatch workers running')!;
       metricsUrl = ready.metrics!;
       store = await openStore({ databaseUrl: database.url, migrate: false });
-      queues = await QueueSystem.open({ backend: chooseQueueBackend({ redisUrl: REDIS_URL, databaseUrl: database.url }), prefix, installId: await store.installId(), logger: silentLogger() });
+      queues = await QueueSystem.open({
+        backend: chooseQueueBackend({ redisUrl: REDIS_URL, databaseUrl: database.url }),
+        prefix,
+        installId: await store.installId(),
+        logger: silentLogger(),
+      });
     }, 120_000);
 
     afterAll(async () => {
@@ -190,7 +214,9 @@ describe.skipIf(!redisOk)('digest by email and Slack', () => {
 
     it('has the schedule the configuration gives', async () => {
       const schedulers = await queues.queue('digest').getJobSchedulers(0, -1, true);
-      expect(schedulers.map((s) => ({ key: s.key, pattern: s.pattern, tz: s.tz }))).toEqual([{ key: 'digest-hs', pattern: '30 7 * * 1-5', tz: 'Europe/Berlin' }]);
+      expect(schedulers.map((s) => ({ key: s.key, pattern: s.pattern, tz: s.tz }))).toEqual([
+        { key: 'digest-hs', pattern: '30 7 * * 1-5', tz: 'Europe/Berlin' },
+      ]);
     });
 
     it('retries a failed Slack post with backoff, sends the mail once, and counts both on /metrics', async () => {
@@ -205,7 +231,12 @@ describe.skipIf(!redisOk)('digest by email and Slack', () => {
       expect(again.jobId).toBe(job.jobId);
 
       const digestQueue = queues.queue('digest');
-      await until(async () => (await digestQueue.getJob(job.jobId))?.attemptsMade ?? 0, (n) => n >= 1, 60_000, 'the first attempt to fail');
+      await until(
+        async () => (await digestQueue.getJob(job.jobId))?.attemptsMade ?? 0,
+        (n) => n >= 1,
+        60_000,
+        'the first attempt to fail',
+      );
       expect(await (await digestQueue.getJob(job.jobId))!.getState()).toBe('delayed');
       expect(smtp.mails).toHaveLength(mailsBefore + 1);
       expect(slack.posts.slice(postsBefore).map((p) => p.status)).toEqual([500]);
@@ -222,8 +253,15 @@ describe.skipIf(!redisOk)('digest by email and Slack', () => {
 
       const metrics = parseExposition(await (await fetch(metricsUrl)).text());
       const sends = (channel: string, outcome: string) =>
-        metrics.samples.find((s) => s.name === 'dealwatch_digest_sends_total' && s.labels.channel === channel && s.labels.outcome === outcome)?.value ?? 0;
-      expect({ emailSent: sends('email', 'sent'), emailSkipped: sends('email', 'skipped'), slackFailed: sends('slack', 'failed'), slackSent: sends('slack', 'sent') }).toEqual({
+        metrics.samples.find(
+          (s) => s.name === 'dealwatch_digest_sends_total' && s.labels.channel === channel && s.labels.outcome === outcome,
+        )?.value ?? 0;
+      expect({
+        emailSent: sends('email', 'sent'),
+        emailSkipped: sends('email', 'skipped'),
+        slackFailed: sends('slack', 'failed'),
+        slackSent: sends('slack', 'sent'),
+      }).toEqual({
         emailSent: 1,
         emailSkipped: 1,
         slackFailed: 1,
@@ -237,7 +275,12 @@ describe.skipIf(!redisOk)('digest by email and Slack', () => {
       // Every second for a moment (the worker's scheduler, the configuration's schedule put back after).
       await queues.reconcileDigestSchedulers([{ connectionId: 'hs', digestId: 'hs', cron: '* * * * * *', timezone: 'Europe/Berlin' }]);
       try {
-        await until(() => smtp.mails.length, (n) => n > mailsBefore, 60_000, 'a scheduled digest mail');
+        await until(
+          () => smtp.mails.length,
+          (n) => n > mailsBefore,
+          60_000,
+          'a scheduled digest mail',
+        );
       } finally {
         await queues.reconcileDigestSchedulers([{ connectionId: 'hs', digestId: 'hs', cron: '30 7 * * 1-5', timezone: 'Europe/Berlin' }]);
       }
@@ -247,7 +290,10 @@ describe.skipIf(!redisOk)('digest by email and Slack', () => {
       expect(tick % 1000).toBe(0);
       expect(Math.abs(Date.now() - tick)).toBeLessThan(120_000);
       const outcome = await queues.waitFor({ queue: 'digest', jobId: `repeat:digest-hs:${tick}` }, { timeoutMs: 60_000 });
-      expect(outcome).toMatchObject({ state: 'completed', result: { digestId: 'hs', tick: new Date(tick).toISOString(), sent: ['email', 'slack'] } });
+      expect(outcome).toMatchObject({
+        state: 'completed',
+        result: { digestId: 'hs', tick: new Date(tick).toISOString(), sent: ['email', 'slack'] },
+      });
     }, 120_000);
   });
 });

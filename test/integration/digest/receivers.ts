@@ -56,7 +56,10 @@ export interface SlackReceiver {
   url: string;
   secretPath: string;
   /** Every request's JSON body, in order, with the status it was answered with (null: left hanging). */
-  posts: { body: { text?: string; blocks?: { type: string; text?: { text: string }; elements?: { text: string }[] }[] }; status: number | null }[];
+  posts: {
+    body: { text?: string; blocks?: { type: string; text?: { text: string }; elements?: { text: string }[] }[] };
+    status: number | null;
+  }[];
   /** How the next requests are answered, one entry each; then 200 `ok`. `hang` never answers. */
   script: (number | 'hang')[];
   close(): Promise<void>;

@@ -31,7 +31,9 @@ describe('discount approvals are tasks assigned to the approver (HubSpot, Salesf
     const picked = new Map<string, { lowered: number; closed: number; cfo: Rep; managerOf: (i: number) => string }>();
     for (const c of CONNECTIONS) {
       const book = h.sandbox.state[c.provider];
-      const open = book.deals.map((d, i) => ({ d, i })).filter(({ d }) => !d.deleted && !book.pipelines[d.pipeline]!.stages[d.stage]!.isClosed);
+      const open = book.deals
+        .map((d, i) => ({ d, i }))
+        .filter(({ d }) => !d.deleted && !book.pipelines[d.pipeline]!.stages[d.stage]!.isClosed);
       const lowered = open[0]!.i;
       const closed = open[1]!.i;
       const repOf = (i: number) => book.reps[book.deals[i]!.owner]!;
@@ -60,7 +62,11 @@ describe('discount approvals are tasks assigned to the approver (HubSpot, Salesf
     for (const c of CONNECTIONS) {
       expect((await h.sync(c.id, 'full')).filter((o) => o.state === 'failed')).toEqual([]);
       const { lowered } = picked.get(c.id)!;
-      expect(await h.store.findings.warningRecord(c.id, dealId(c.provider, lowered), 'approval')).toMatchObject({ state: 'open', writeStatus: 'planned', externalId: null });
+      expect(await h.store.findings.warningRecord(c.id, dealId(c.provider, lowered), 'approval')).toMatchObject({
+        state: 'open',
+        writeStatus: 'planned',
+        externalId: null,
+      });
       expect(approvals(c.provider, lowered)).toEqual([]);
     }
     for (const [i, s] of h.settings.entries()) h.settings[i] = ConnectionSettings.parse({ ...s, writeback: 'on' });
@@ -70,7 +76,10 @@ describe('discount approvals are tasks assigned to the approver (HubSpot, Salesf
     for (const c of CONNECTIONS) {
       expect((await h.sync(c.id, 'incremental')).filter((o) => o.state === 'failed')).toEqual([]);
       const { lowered, closed, cfo, managerOf } = picked.get(c.id)!;
-      for (const [i, approver] of [[lowered, cfo.id], [closed, managerOf(closed)]] as const) {
+      for (const [i, approver] of [
+        [lowered, cfo.id],
+        [closed, managerOf(closed)],
+      ] as const) {
         const tasks = approvals(c.provider, i);
         expect(tasks, `${c.id}: deal ${dealId(c.provider, i)}`).toHaveLength(1);
         expect(tasks[0]).toMatchObject({ open: true, ownerId: approver });
@@ -81,7 +90,9 @@ describe('discount approvals are tasks assigned to the approver (HubSpot, Salesf
         expect(ledger).toMatchObject({ state: 'open', writeStatus: 'written', externalId: tasks[0]!.recordId });
       }
       // The rep's warning names the approver and stays the one warning record of the deal.
-      const warning = writtenRecords(h.sandbox, c.provider).filter((r) => r.role === 'warning' && r.open && r.dealId === dealId(c.provider, lowered));
+      const warning = writtenRecords(h.sandbox, c.provider).filter(
+        (r) => r.role === 'warning' && r.open && r.dealId === dealId(c.provider, lowered),
+      );
       expect(warning).toHaveLength(1);
       expect(warning[0]!.text).toContain(`Approval is requested from ${name(cfo)}.`);
       expect([...openRecordsPerDeal(writtenRecords(h.sandbox, c.provider))].filter(([, n]) => n > 1)).toEqual([]);
@@ -93,7 +104,9 @@ describe('discount approvals are tasks assigned to the approver (HubSpot, Salesf
       expect((await h.sync(c.id, 'incremental')).filter((o) => o.state === 'failed')).toEqual([]);
       const { lowered, closed } = picked.get(c.id)!;
       for (const i of [lowered, closed]) expect(approvals(c.provider, i)).toHaveLength(1);
-      expect(h.sandbox.state.annotations.filter((a) => a.provider === c.provider && a.kind !== 'field_update').length).toBe(writes.get(c.id));
+      expect(h.sandbox.state.annotations.filter((a) => a.provider === c.provider && a.kind !== 'field_update').length).toBe(
+        writes.get(c.id),
+      );
     }
 
     // The finding resolves: `lowered` by a discount within the limit (seen by a full sync),
@@ -109,7 +122,10 @@ describe('discount approvals are tasks assigned to the approver (HubSpot, Salesf
         const tasks = approvals(c.provider, i);
         expect(tasks, `${c.id}: deal ${dealId(c.provider, i)}`).toHaveLength(1);
         expect(tasks[0]!.open).toBe(false);
-        expect(await h.store.findings.warningRecord(c.id, dealId(c.provider, i), 'approval')).toMatchObject({ state: 'closed', writeStatus: 'written' });
+        expect(await h.store.findings.warningRecord(c.id, dealId(c.provider, i), 'approval')).toMatchObject({
+          state: 'closed',
+          writeStatus: 'written',
+        });
       }
     }
   }, 240_000);

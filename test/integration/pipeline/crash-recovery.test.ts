@@ -44,9 +44,18 @@ for (const setup of SETUPS) {
     it('ends in the same state with nothing written twice and nothing lost', async () => {
       const total = h.sandbox.state.hubspot.deals.length;
       // The deal list's requests (the history walk lists deals too, without their companies).
-      const dealPages = () => h.sandbox.state.calls.filter((c) => c.provider === 'hubspot' && c.method === 'GET' && c.path.includes('/crm/v3/objects/deals?') && c.path.includes('associations=companies'));
+      const dealPages = () =>
+        h.sandbox.state.calls.filter(
+          (c) =>
+            c.provider === 'hubspot' &&
+            c.method === 'GET' &&
+            c.path.includes('/crm/v3/objects/deals?') &&
+            c.path.includes('associations=companies'),
+        );
       // Each deal page takes a while, so the first kill lands after a page is stored and before the last.
-      h.sandbox.injectFaults([{ kind: 'latency', rate: 1, provider: 'hubspot', method: 'GET', pathIncludes: '/crm/v3/objects/deals?', latencyMs: 1000 }]);
+      h.sandbox.injectFaults([
+        { kind: 'latency', rate: 1, provider: 'hubspot', method: 'GET', pathIncludes: '/crm/v3/objects/deals?', latencyMs: 1000 },
+      ]);
 
       let worker = await spawnWorker(h, { DW_TEST_LOCK_MS: LOCK_MS });
       const job = await h.queues.enqueue('sync', { connectionId: 'hs', mode: 'full', trigger: 'test' });
@@ -62,7 +71,16 @@ for (const setup of SETUPS) {
       // applied by the CRM at once and answered only much later, so the kill lands after the notes
       // exist and before the worker has read their ids (the ledger rows stay `pending`).
       const notes = () => h.sandbox.state.annotations.filter((a) => a.provider === 'hubspot' && a.kind === 'note').length;
-      h.sandbox.injectFaults([{ kind: 'slow_response', rate: 1, provider: 'hubspot', method: 'POST', pathIncludes: '/objects/notes/batch/create', latencyMs: 30_000 }]);
+      h.sandbox.injectFaults([
+        {
+          kind: 'slow_response',
+          rate: 1,
+          provider: 'hubspot',
+          method: 'POST',
+          pathIncludes: '/objects/notes/batch/create',
+          latencyMs: 30_000,
+        },
+      ]);
       worker = await spawnWorker(h, { DW_TEST_LOCK_MS: LOCK_MS });
       await until(async () => notes() > 0, 90_000, 'a write-back batch applied by the CRM');
       await worker.kill('SIGKILL');
@@ -92,7 +110,11 @@ for (const setup of SETUPS) {
 
       const ledger = await h.store.findings.openForDeals('hs');
       expect(ledger.length).toBeGreaterThan(0);
-      const { perKey, strays } = warningRecordsPerKey(h.sandbox, 'hubspot', new Set((await h.store.findings.warningRecords('hs')).map((r) => r.recordKey)));
+      const { perKey, strays } = warningRecordsPerKey(
+        h.sandbox,
+        'hubspot',
+        new Set((await h.store.findings.warningRecords('hs')).map((r) => r.recordKey)),
+      );
       expect([...perKey].filter(([, n]) => n !== 1)).toEqual([]);
       expect(strays).toBe(0);
     }, 300_000);

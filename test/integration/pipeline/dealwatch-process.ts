@@ -28,7 +28,10 @@ export function runDealwatch(
   nodeFlags: readonly string[] = [],
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', 'src/cli.ts', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', 'src/cli.ts', ...args], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     started?.(child);
     let stdout = '';
     let stderr = '';
@@ -112,10 +115,17 @@ export function apiClient(base: string, token: string) {
 }
 
 /** Polls `GET /api/v1/jobs/:id` until the job is completed or failed (or the time is up). */
-export async function pollJob(api: ReturnType<typeof apiClient>, jobId: string, timeoutMs = 90_000): Promise<{ state: string; result: unknown; failedReason: string | null }> {
+export async function pollJob(
+  api: ReturnType<typeof apiClient>,
+  jobId: string,
+  timeoutMs = 90_000,
+): Promise<{ state: string; result: unknown; failedReason: string | null }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const { body } = await api<{ state: string; result: unknown; failedReason: string | null }>('GET', `/api/v1/jobs/${encodeURIComponent(jobId)}`);
+    const { body } = await api<{ state: string; result: unknown; failedReason: string | null }>(
+      'GET',
+      `/api/v1/jobs/${encodeURIComponent(jobId)}`,
+    );
     if (body.state === 'completed' || body.state === 'failed' || Date.now() > deadline) return body;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }

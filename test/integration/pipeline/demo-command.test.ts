@@ -19,7 +19,9 @@ describe('dealwatch demo --json', () => {
   it('syncs both sandbox CRMs on the embedded defaults, handles the webhooks and reports every problem each CRM planted', async () => {
     const deals = 150;
     const smtp = await smtpReceiver();
-    const { code, stdout, stderr } = await runDemo({ DEALWATCH_DEMO_DEALS: String(deals), LOG_LEVEL: 'error', SMTP_URL: smtp.url }).finally(() => smtp.close());
+    const { code, stdout, stderr } = await runDemo({ DEALWATCH_DEMO_DEALS: String(deals), LOG_LEVEL: 'error', SMTP_URL: smtp.url }).finally(
+      () => smtp.close(),
+    );
     expect(code, stderr.slice(-2000)).toBe(0);
     // With SMTP_URL set the demo mails the HubSpot connection's digest there, once.
     expect(smtp.mails.map((m) => m.subject)).toEqual([expect.stringMatching(/^Pipeline digest Sandbox HubSpot, /)]);
@@ -54,7 +56,10 @@ describe('dealwatch demo --json', () => {
       // amount_decreased come from property history, which its connector reads.
       const missing: string[] = [];
       const checked = new Set<string>();
-      for (const [connection, crm] of [['hs', 'hubspot'], ['sf', 'salesforce']] as const) {
+      for (const [connection, crm] of [
+        ['hs', 'hubspot'],
+        ['sf', 'salesforce'],
+      ] as const) {
         const planted = new Set(Object.values(reference.planted[crm].deals).flat());
         const found = new Set(Object.keys(result.findingsByRule[connection] ?? {}));
         expect(planted.size, `${crm} planted types`).toBeGreaterThanOrEqual(8);

@@ -6,8 +6,17 @@ import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 
 async function keepDemo(extraEnv: Record<string, string>): Promise<{ text: string; stop(): Promise<number | null> }> {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, DEALWATCH_DEMO_DEALS: '30', LOG_LEVEL: 'error', ...extraEnv };
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'demo', '--keep', '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    DEALWATCH_DEMO_DEALS: '30',
+    LOG_LEVEL: 'error',
+    ...extraEnv,
+  };
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'demo', '--keep', '--json'], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let text = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {

@@ -26,7 +26,9 @@ describe.skipIf(!redisOk)('discount approvals go to the approver (salesforce)', 
     const book = h.sandbox.state.salesforce;
     const lead = (r: Rep) => book.reps.find((x) => x.team === r.team)!;
     const isLead = (r: Rep) => lead(r).id === r.id;
-    const open = book.deals.map((d, i) => ({ d, i })).filter(({ d }) => !d.deleted && !book.pipelines[d.pipeline]!.stages[d.stage]!.isClosed);
+    const open = book.deals
+      .map((d, i) => ({ d, i }))
+      .filter(({ d }) => !d.deleted && !book.pipelines[d.pipeline]!.stages[d.stage]!.isClosed);
     const repOf = (i: number) => book.reps[book.deals[i]!.owner]!;
     // A: the CFO tier (mapped); B: the VP Sales tier of a rep with a manager; C: the sales manager tier of a team lead.
     const a = open[0]!.i;
@@ -46,7 +48,9 @@ describe.skipIf(!redisOk)('discount approvals go to the approver (salesforce)', 
     ]);
     // The rep's warning task (the approval task, key `dwa-...`, is the approver's: approval-tasks.test.ts).
     const tasksOf = (dealId: string) =>
-      [...currentRecords(h.sandbox.state.annotations).values()].filter((r) => r.kind === 'task' && r.dealId === dealId && !String(r.fields['Dealwatch_Key__c'] ?? '').startsWith('dwa-'));
+      [...currentRecords(h.sandbox.state.annotations).values()].filter(
+        (r) => r.kind === 'task' && r.dealId === dealId && !String(r.fields['Dealwatch_Key__c'] ?? '').startsWith('dwa-'),
+      );
 
     for (const mode of ['full', 'incremental'] as const) {
       const outcomes = await h.sync('sf', mode);

@@ -29,7 +29,12 @@ describe('dealwatch doctor --fix', () => {
 
   // PGlite starts inside the child: a minute or more on a busy machine.
   it('creates what write-back needs, readable where people read it', { timeout: 300_000 }, async () => {
-    const env: NodeJS.ProcessEnv = { ...process.env, DEALWATCH_CONFIG: path.join(dir, 'dealwatch.json'), DEALWATCH_DATA_DIR: path.join(dir, 'data'), LOG_LEVEL: 'error' };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      DEALWATCH_CONFIG: path.join(dir, 'dealwatch.json'),
+      DEALWATCH_DATA_DIR: path.join(dir, 'data'),
+      LOG_LEVEL: 'error',
+    };
     delete env.DATABASE_URL;
     delete env.REDIS_URL;
     const run = await runDealwatch(['doctor', '--fix', '--json'], env);
@@ -39,8 +44,13 @@ describe('dealwatch doctor --fix', () => {
     expect(check('notes.dealwatch_key')).toMatchObject({ ok: true, detail: 'dealwatch_key created on notes' });
     expect(check('Dealwatch_Key__c')).toMatchObject({ ok: true });
 
-    const get = async (p: string) => (await fetch(`${sandbox.hubspot.baseUrl}${p}`, { headers: { authorization: `Bearer ${sandbox.hubspot.accessToken}` } })).json();
-    const flags = (await get('/crm/v3/properties/deals/dealwatch_flags')) as { type: string; fieldType: string; options: { label: string; value: string }[] };
+    const get = async (p: string) =>
+      (await fetch(`${sandbox.hubspot.baseUrl}${p}`, { headers: { authorization: `Bearer ${sandbox.hubspot.accessToken}` } })).json();
+    const flags = (await get('/crm/v3/properties/deals/dealwatch_flags')) as {
+      type: string;
+      fieldType: string;
+      options: { label: string; value: string }[];
+    };
     expect(flags).toMatchObject({ type: 'enumeration', fieldType: 'checkbox' });
     expect(flags.options.find((o) => o.value === 'discount_over_limit')?.label).toBe('Discount needs approval');
     const noteProperties = (await get('/crm/v3/properties/notes')) as { results: { name: string }[] };
@@ -54,7 +64,12 @@ describe('dealwatch doctor --fix', () => {
     sandbox.setSalesforceCustomFields({ remove: ['Dealwatch_Key__c'], add: [], object: 'Activity' });
     const config = path.join(dir, 'salesforce.json');
     writeFileSync(config, JSON.stringify({ connections: sandboxConnections(sandbox, 'on').filter((c) => c.provider === 'salesforce') }));
-    const env: NodeJS.ProcessEnv = { ...process.env, DEALWATCH_CONFIG: config, DEALWATCH_DATA_DIR: path.join(dir, 'data-sf'), LOG_LEVEL: 'error' };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      DEALWATCH_CONFIG: config,
+      DEALWATCH_DATA_DIR: path.join(dir, 'data-sf'),
+      LOG_LEVEL: 'error',
+    };
     delete env.DATABASE_URL;
     delete env.REDIS_URL;
 
@@ -62,15 +77,34 @@ describe('dealwatch doctor --fix', () => {
     const before = await runDealwatch(['doctor', '--json'], env);
     expect(before.code).not.toBe(0);
     const missing = JSON.parse(before.stdout) as { checks: { name: string; ok: boolean; detail: string }[] };
-    expect(missing.checks.filter((c) => !c.ok).map((c) => c.name).sort()).toEqual(['sf (salesforce) Opportunity.Dealwatch_Flags__c (flags)', 'sf (salesforce) Opportunity.Dealwatch_Score__c (score)', 'sf (salesforce) Task.Dealwatch_Key__c (warning key)']);
+    expect(
+      missing.checks
+        .filter((c) => !c.ok)
+        .map((c) => c.name)
+        .sort(),
+    ).toEqual([
+      'sf (salesforce) Opportunity.Dealwatch_Flags__c (flags)',
+      'sf (salesforce) Opportunity.Dealwatch_Score__c (score)',
+      'sf (salesforce) Task.Dealwatch_Key__c (warning key)',
+    ]);
 
     const fix = await runDealwatch(['doctor', '--fix', '--json'], env);
     const fixed = JSON.parse(fix.stdout) as { checks: { name: string; ok: boolean; detail: string }[] };
-    expect(fixed.checks.find((c) => c.name.endsWith('Opportunity.Dealwatch_Flags__c (flags)'))).toMatchObject({ ok: true, detail: expect.stringContaining('created Opportunity.Dealwatch_Flags__c (MultiselectPicklist)') });
-    expect(fixed.checks.find((c) => c.name.endsWith('Task.Dealwatch_Key__c (warning key)'))).toMatchObject({ ok: true, detail: expect.stringContaining('created Activity.Dealwatch_Key__c') });
+    expect(fixed.checks.find((c) => c.name.endsWith('Opportunity.Dealwatch_Flags__c (flags)'))).toMatchObject({
+      ok: true,
+      detail: expect.stringContaining('created Opportunity.Dealwatch_Flags__c (MultiselectPicklist)'),
+    });
+    expect(fixed.checks.find((c) => c.name.endsWith('Task.Dealwatch_Key__c (warning key)'))).toMatchObject({
+      ok: true,
+      detail: expect.stringContaining('created Activity.Dealwatch_Key__c'),
+    });
 
     const describe = async (object: string) =>
-      (await (await fetch(`${sandbox.salesforce.instanceUrl}/services/data/v${sandbox.salesforce.apiVersion}/sobjects/${object}/describe`, { headers: { authorization: `Bearer ${sandbox.salesforce.accessToken}` } })).json()) as {
+      (await (
+        await fetch(`${sandbox.salesforce.instanceUrl}/services/data/v${sandbox.salesforce.apiVersion}/sobjects/${object}/describe`, {
+          headers: { authorization: `Bearer ${sandbox.salesforce.accessToken}` },
+        })
+      ).json()) as {
         fields: { name: string; type: string; picklistValues: { value: string; label: string }[] }[];
       };
     const flags = (await describe('Opportunity')).fields.find((f) => f.name === 'Dealwatch_Flags__c');

@@ -49,8 +49,12 @@ describe.skipIf(!redisOk)('full sync through injected faults', () => {
     // writes too, not one lucky fault.
     const hits = new Set(h.sandbox.state.calls.filter((c) => c.fault).map((c) => `${c.provider} ${c.fault}`));
     expect([...hits].sort()).toEqual(['hubspot 429', 'hubspot 500', 'hubspot drop', 'salesforce 429', 'salesforce 500', 'salesforce drop']);
-    const writes = h.sandbox.state.calls.filter((c) => c.fault && c.method === 'POST' && /\/notes\/batch\/create|\/composite\/sobjects/.test(c.path));
-    expect(new Set(writes.map((c) => `${c.provider} ${c.fault}`))).toEqual(new Set(['hubspot drop', 'hubspot 500', 'salesforce drop', 'salesforce 500']));
+    const writes = h.sandbox.state.calls.filter(
+      (c) => c.fault && c.method === 'POST' && /\/notes\/batch\/create|\/composite\/sobjects/.test(c.path),
+    );
+    expect(new Set(writes.map((c) => `${c.provider} ${c.fault}`))).toEqual(
+      new Set(['hubspot drop', 'hubspot 500', 'salesforce drop', 'salesforce 500']),
+    );
 
     for (const [connectionId, book] of [
       ['hs', h.sandbox.state.hubspot],
@@ -71,7 +75,11 @@ describe.skipIf(!redisOk)('full sync through injected faults', () => {
     const ledger = [...(await h.store.findings.openForDeals('hs')), ...(await h.store.findings.openForDeals('sf'))];
     expect(ledger.length).toBeGreaterThan(0);
     expect(ledger.filter((f) => f.writeStatus !== 'written')).toEqual([]);
-    const { perKey, strays } = warningRecordsPerKey(h.sandbox, 'any', new Set([...(await h.store.findings.warningRecords('hs')), ...(await h.store.findings.warningRecords('sf'))].map((r) => r.recordKey)));
+    const { perKey, strays } = warningRecordsPerKey(
+      h.sandbox,
+      'any',
+      new Set([...(await h.store.findings.warningRecords('hs')), ...(await h.store.findings.warningRecords('sf'))].map((r) => r.recordKey)),
+    );
     expect([...perKey].filter(([, n]) => n !== 1)).toEqual([]);
     expect(strays).toBe(0);
   }, 240_000);

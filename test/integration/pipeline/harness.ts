@@ -72,10 +72,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   });
   const dataDir = mkdtempSync(path.join(tmpdir(), 'dw-pipeline-'));
   const schema = uniqueName('dwp');
-  const store =
-    options.store === 'embedded'
-      ? await openStore({ dataDir })
-      : await openStore({ databaseUrl: POSTGRES_URL, schema });
+  const store = options.store === 'embedded' ? await openStore({ dataDir }) : await openStore({ databaseUrl: POSTGRES_URL, schema });
   const prefix = uniqueName('{dwp}');
   const ownPglite = options.queues === 'pglite' ? await startPglite() : null;
   const backend = chooseQueueBackend({
@@ -91,7 +88,10 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     queues,
     connections: () => settings,
     connectorFor: options.wrapConnector
-      ? ((build) => (settings: ConnectionSettings) => options.wrapConnector!(build(settings), settings))(registryConnectors(queues, logger))
+      ? (
+          (build) => (settings: ConnectionSettings) =>
+            options.wrapConnector!(build(settings), settings)
+        )(registryConnectors(queues, logger))
       : registryConnectors(queues, logger),
     logger,
     clock: () => new Date(sandbox.now()),
@@ -99,7 +99,10 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const workers =
     options.workers === false
       ? null
-      : queues.startWorkers(createHandlers(deps), { hooks: connectionHealthHooks(deps), concurrency: { sync: 2, events: options.eventsConcurrency ?? 4, score: 2, writeback: 2 } });
+      : queues.startWorkers(createHandlers(deps), {
+          hooks: connectionHealthHooks(deps),
+          concurrency: { sync: 2, events: options.eventsConcurrency ?? 4, score: 2, writeback: 2 },
+        });
   return {
     sandbox,
     dataDir,

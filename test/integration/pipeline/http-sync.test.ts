@@ -46,7 +46,11 @@ describe('a sync requested over HTTP', () => {
   });
 
   it('runs in `dealwatch start` on the embedded default', async () => {
-    const start = await spawnDealwatch(['start'], cliEnv({ DEALWATCH_CONFIG: config, DEALWATCH_DATA_DIR: path.join(dir, 'embedded'), DEALWATCH_API_TOKENS: TOKEN }), 'dealwatch started');
+    const start = await spawnDealwatch(
+      ['start'],
+      cliEnv({ DEALWATCH_CONFIG: config, DEALWATCH_DATA_DIR: path.join(dir, 'embedded'), DEALWATCH_API_TOKENS: TOKEN }),
+      'dealwatch started',
+    );
     try {
       expect(start.lines.join('\n')).toContain('"backend":"postgres"');
       await syncOverHttp(start.url!, sandbox);
@@ -56,19 +60,29 @@ describe('a sync requested over HTTP', () => {
     }
   }, 180_000);
 
-  it.skipIf(!servicesUp)('runs in `dealwatch worker` when `dealwatch serve` takes it (PostgreSQL + Redis)', async () => {
-    const db = await createDatabase();
-    const env = cliEnv({ DEALWATCH_CONFIG: config, DATABASE_URL: db.url, REDIS_URL, DEALWATCH_QUEUE_PREFIX: uniqueName('{dwhttp}'), DEALWATCH_API_TOKENS: TOKEN });
-    const running: DealwatchProcess[] = [];
-    try {
-      running.push(await spawnDealwatch(['serve'], env, 'dealwatch server listening'));
-      running.push(await spawnDealwatch(['worker'], env, 'dealwatch workers running'));
-      const before = sandbox.state.annotations.length;
-      await syncOverHttp(running[0]!.url!, sandbox);
-      await expect.poll(() => sandbox.state.annotations.length, { timeout: 60_000, interval: 500 }).toBeGreaterThan(before);
-    } finally {
-      for (const p of running) expect(await p.stop()).toBe(0);
-      await db.drop();
-    }
-  }, 180_000);
+  it.skipIf(!servicesUp)(
+    'runs in `dealwatch worker` when `dealwatch serve` takes it (PostgreSQL + Redis)',
+    async () => {
+      const db = await createDatabase();
+      const env = cliEnv({
+        DEALWATCH_CONFIG: config,
+        DATABASE_URL: db.url,
+        REDIS_URL,
+        DEALWATCH_QUEUE_PREFIX: uniqueName('{dwhttp}'),
+        DEALWATCH_API_TOKENS: TOKEN,
+      });
+      const running: DealwatchProcess[] = [];
+      try {
+        running.push(await spawnDealwatch(['serve'], env, 'dealwatch server listening'));
+        running.push(await spawnDealwatch(['worker'], env, 'dealwatch workers running'));
+        const before = sandbox.state.annotations.length;
+        await syncOverHttp(running[0]!.url!, sandbox);
+        await expect.poll(() => sandbox.state.annotations.length, { timeout: 60_000, interval: 500 }).toBeGreaterThan(before);
+      } finally {
+        for (const p of running) expect(await p.stop()).toBe(0);
+        await db.drop();
+      }
+    },
+    180_000,
+  );
 });

@@ -28,7 +28,12 @@ describe('a HubSpot public-app (OAuth) connection through the pipeline', () => {
     const { accessToken: _privateAppToken, ...rest } = h.settings[index] as Extract<ConnectionSettings, { provider: 'hubspot' }>;
     oauthSettings = ConnectionSettings.parse({
       ...rest,
-      auth: { type: 'oauth', clientId: h.sandbox.hubspot.clientId, clientSecret: h.sandbox.hubspot.clientSecret, refreshToken: h.sandbox.hubspot.refreshToken },
+      auth: {
+        type: 'oauth',
+        clientId: h.sandbox.hubspot.clientId,
+        clientSecret: h.sandbox.hubspot.clientSecret,
+        refreshToken: h.sandbox.hubspot.refreshToken,
+      },
     });
     // The processors read the connections through `deps.connections()`, i.e. this array.
     h.settings[index] = oauthSettings;
@@ -62,7 +67,10 @@ describe('a HubSpot public-app (OAuth) connection through the pipeline', () => {
   it('a revoked refresh token fails the next sync with CRM.AUTH and pauses the connection, naming it and no credential', async () => {
     const index = h.settings.findIndex((s) => s.id === 'hs');
     const revoked = 'na1-revoked-0000-0000-0000-000000000000';
-    h.settings[index] = ConnectionSettings.parse({ ...oauthSettings, auth: { ...(oauthSettings as { auth: object }).auth, refreshToken: revoked } });
+    h.settings[index] = ConnectionSettings.parse({
+      ...oauthSettings,
+      auth: { ...(oauthSettings as { auth: object }).auth, refreshToken: revoked },
+    });
     const outcomes = await h.sync('hs', 'incremental');
     const failed = outcomes.filter((o) => o.state === 'failed');
     expect(failed.map((o) => o.ref.queue)).toEqual(['sync']);

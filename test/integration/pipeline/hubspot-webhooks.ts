@@ -55,6 +55,16 @@ export async function waitForIdleEvents(h: Harness, atLeast: number, timeoutMs =
 
 export function silentFastifyLogger() {
   const noop = () => undefined;
-  const logger = { level: 'silent', fatal: noop, error: noop, warn: noop, info: noop, debug: noop, trace: noop, silent: noop, child: () => logger };
+  const logger = {
+    level: 'silent',
+    fatal: noop,
+    error: noop,
+    warn: noop,
+    info: noop,
+    debug: noop,
+    trace: noop,
+    silent: noop,
+    child: () => logger,
+  };
   return logger as never;
 }

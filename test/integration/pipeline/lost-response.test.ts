@@ -26,17 +26,21 @@ describe('the sandbox lost_response fault', () => {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ spec: 'lost_response:1@hubspot^POST~/objects/notes' }),
       });
-      expect(await put.json()).toEqual([{ kind: 'lost_response', rate: 1, provider: 'hubspot', method: 'POST', pathIncludes: '/objects/notes' }]);
+      expect(await put.json()).toEqual([
+        { kind: 'lost_response', rate: 1, provider: 'hubspot', method: 'POST', pathIncludes: '/objects/notes' },
+      ]);
       const deal = sb.state.hubspot.deals[0]!;
       const before = sb.state.annotations.filter((a) => a.kind === 'note').length;
       const create = fetch(`${sb.hubspot.baseUrl}/crm/v3/objects/notes/batch/create`, {
         method: 'POST',
         headers: { authorization: `Bearer ${sb.hubspot.accessToken}`, 'content-type': 'application/json' },
         body: JSON.stringify({
-          inputs: [{
-            properties: { hs_timestamp: '2026-11-26T12:00:00.000Z', hs_note_body: 'lost answer' },
-            associations: [{ to: { id: String(deal.id) }, types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 214 }] }],
-          }],
+          inputs: [
+            {
+              properties: { hs_timestamp: '2026-11-26T12:00:00.000Z', hs_note_body: 'lost answer' },
+              associations: [{ to: { id: String(deal.id) }, types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 214 }] }],
+            },
+          ],
         }),
       });
       await expect(create).rejects.toThrow();
@@ -44,7 +48,9 @@ describe('the sandbox lost_response fault', () => {
       expect(sb.state.annotations.filter((a) => a.kind === 'note').length).toBe(before + 1);
       expect(sb.state.calls.filter((c) => c.fault === 'lost_response').map((c) => [c.method, c.status])).toEqual([['POST', 201]]);
       // Other methods on the same surface answer.
-      const read = await fetch(`${sb.hubspot.baseUrl}/crm/v3/objects/notes?limit=1`, { headers: { authorization: `Bearer ${sb.hubspot.accessToken}` } });
+      const read = await fetch(`${sb.hubspot.baseUrl}/crm/v3/objects/notes?limit=1`, {
+        headers: { authorization: `Bearer ${sb.hubspot.accessToken}` },
+      });
       expect(read.status).toBe(200);
     } finally {
       await sb.close();
@@ -130,7 +136,12 @@ for (const c of CASES) {
       expect(faulted.length).toBeGreaterThan(0);
       expect(faulted.every((call) => call.method === 'POST')).toBe(true);
       // One create request per batch (200 Tasks, 100 notes): the connector did not retry the create itself.
-      const requests = c.provider === 'hubspot' ? Math.ceil(firstBatch.length / 100) : c.notes ? Math.ceil(firstBatch.length / 200) + Math.ceil(approvals / 200) : Math.ceil((firstBatch.length + approvals) / 200);
+      const requests =
+        c.provider === 'hubspot'
+          ? Math.ceil(firstBatch.length / 100)
+          : c.notes
+            ? Math.ceil(firstBatch.length / 200) + Math.ceil(approvals / 200)
+            : Math.ceil((firstBatch.length + approvals) / 200);
       expect(faulted).toHaveLength(requests);
 
       // The next run: nothing left to write, nothing written twice.

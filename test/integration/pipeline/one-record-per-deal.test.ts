@@ -46,7 +46,9 @@ describe('one current warning per deal, in plain words (HubSpot notes, Salesforc
   }
 
   async function expectNoHealthyCritical(connectionId: string) {
-    const critical = new Set((await h.store.findings.openForDeals(connectionId)).filter((f) => f.severity === 'critical').map((f) => f.dealId));
+    const critical = new Set(
+      (await h.store.findings.openForDeals(connectionId)).filter((f) => f.severity === 'critical').map((f) => f.dealId),
+    );
     const scores = await h.store.scores.listOpen(connectionId);
     expect(scores.filter((s) => critical.has(s.dealId) && s.score >= 70).map((s) => [s.dealId, s.score])).toEqual([]);
     return critical.size;
@@ -64,13 +66,22 @@ describe('one current warning per deal, in plain words (HubSpot notes, Salesforc
     // Some findings resolve (the rep logs a call on deals that had gone quiet), others open (time passes).
     const resolvedByCall = new Map<string, string[]>();
     for (const c of CONNECTIONS) {
-      const stale = [...new Set((await h.store.findings.openForDeals(c.id)).filter((f) => f.ruleId === 'stale_deal').map((f) => f.dealId))].slice(0, 5);
+      const stale = [
+        ...new Set((await h.store.findings.openForDeals(c.id)).filter((f) => f.ruleId === 'stale_deal').map((f) => f.dealId)),
+      ].slice(0, 5);
       expect(stale.length).toBeGreaterThan(0);
       resolvedByCall.set(c.id, stale);
     }
     h.sandbox.advance(10 * DAY);
     for (const c of CONNECTIONS) {
-      for (const dealId of resolvedByCall.get(c.id)!) h.sandbox.addActivity(c.provider, dealId, { kind: 'call', direction: 'outbound', at: new Date(h.sandbox.now() - 60_000), completed: true, subject: 'Call with the buyer' });
+      for (const dealId of resolvedByCall.get(c.id)!)
+        h.sandbox.addActivity(c.provider, dealId, {
+          kind: 'call',
+          direction: 'outbound',
+          at: new Date(h.sandbox.now() - 60_000),
+          completed: true,
+          subject: 'Call with the buyer',
+        });
     }
     const recordsBefore = new Map(CONNECTIONS.map((c) => [c.id, warningsOnly(writtenRecords(h.sandbox, c.provider)).length]));
     for (const c of CONNECTIONS) {
@@ -94,7 +105,9 @@ describe('one current warning per deal, in plain words (HubSpot notes, Salesforc
         expect(ofDeal[0]!.text).toContain(`Resolved since`);
       }
       // New findings opened on deals that had a record: updated, not a second record; new records only for new deals.
-      const newDeals = [...openByDeal.keys()].filter((d) => !before.get(c.id)!.openByDeal.has(d) && !before.get(c.id)!.records.some((r) => r.dealId === d));
+      const newDeals = [...openByDeal.keys()].filter(
+        (d) => !before.get(c.id)!.openByDeal.has(d) && !before.get(c.id)!.records.some((r) => r.dealId === d),
+      );
       expect(records.length).toBe(recordsBefore.get(c.id)! + newDeals.length);
       await expectNoHealthyCritical(c.id);
 

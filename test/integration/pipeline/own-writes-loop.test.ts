@@ -51,7 +51,17 @@ async function settle(h: Harness): Promise<EventResult[]> {
 
 function silentFastifyLogger() {
   const noop = () => undefined;
-  const logger = { level: 'silent', fatal: noop, error: noop, warn: noop, info: noop, debug: noop, trace: noop, silent: noop, child: () => logger };
+  const logger = {
+    level: 'silent',
+    fatal: noop,
+    error: noop,
+    warn: noop,
+    info: noop,
+    debug: noop,
+    trace: noop,
+    silent: noop,
+    child: () => logger,
+  };
   return logger as never;
 }
 
@@ -77,7 +87,10 @@ describe.skipIf(!redisOk)('our own writes echo back as webhooks (Redis queues)',
     const sf = h.settings.findIndex((s) => s.id === 'sf');
     h.settings[sf] = { ...(h.settings[sf] as Extract<ConnectionSettings, { provider: 'salesforce' }>), outboundMessageToken: TOKEN };
     const config = { ...parseConfig({ publicUrl, connections: [] }, { PORT: String(port) }), connections: h.settings, configPath: null };
-    server = await startServer(serverDepsFrom(config, { store: h.store, queues: h.queues, logger: silentFastifyLogger() }), { host: '127.0.0.1', port });
+    server = await startServer(serverDepsFrom(config, { store: h.store, queues: h.queues, logger: silentFastifyLogger() }), {
+      host: '127.0.0.1',
+      port,
+    });
   }, 120_000);
   afterAll(async () => {
     await server?.close();

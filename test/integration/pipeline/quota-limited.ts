@@ -30,5 +30,9 @@ export function quotaLimited(connector: CrmConnector, script: QuotaScript): CrmC
         yield page;
       }
     };
-  return Object.assign(Object.create(connector) as CrmConnector, { pullDeals: wrap('pullDeals'), pullActivities: wrap('pullActivities'), pullHistory: wrap('pullHistory') });
+  return Object.assign(Object.create(connector) as CrmConnector, {
+    pullDeals: wrap('pullDeals'),
+    pullActivities: wrap('pullActivities'),
+    pullHistory: wrap('pullHistory'),
+  });
 }

@@ -55,7 +55,10 @@ async function regressDeals(sandbox: Sandbox, store: Store, count: number): Prom
   const stages = (await store.stages.list('hs')).filter((s) => !s.isClosed);
   const deals = (await store.deals.loadOpen('hs')).filter((d) => (stages.find((s) => s.id === d.stageId)?.order ?? 0) >= 2).slice(0, count);
   sandbox.advance(60_000);
-  const moved = deals.map((deal) => ({ id: deal.externalId, stageId: stages.filter((s) => s.pipeline === deal.pipeline).sort((a, b) => a.order - b.order)[0]!.id }));
+  const moved = deals.map((deal) => ({
+    id: deal.externalId,
+    stageId: stages.filter((s) => s.pipeline === deal.pipeline).sort((a, b) => a.order - b.order)[0]!.id,
+  }));
   for (const { id, stageId } of moved) sandbox.changeStage('hubspot', id, stageId);
   await sandbox.drainDeliveries();
   return moved;
@@ -103,13 +106,22 @@ describe.skipIf(!ready)('dealwatch on a Redis Cluster', () => {
     const db = await createDatabase();
     const port = await freePort();
     const { sandbox, config, publicUrl } = await sandboxFor(dir, port, 60);
-    const env = cliEnv({ DEALWATCH_CONFIG: config, DATABASE_URL: db.url, REDIS_CLUSTER_NODES: cluster.nodes, DEALWATCH_API_TOKENS: TOKEN, PUBLIC_URL: publicUrl, PORT: String(port) });
+    const env = cliEnv({
+      DEALWATCH_CONFIG: config,
+      DATABASE_URL: db.url,
+      REDIS_CLUSTER_NODES: cluster.nodes,
+      DEALWATCH_API_TOKENS: TOKEN,
+      PUBLIC_URL: publicUrl,
+      PORT: String(port),
+    });
     let start: DealwatchProcess | undefined;
     let store: Store | undefined;
     let exitCode: number | null | undefined;
     try {
       const doctor = await runDealwatch(['doctor', '--json'], env);
-      const redisCheck = (JSON.parse(doctor.stdout) as { checks: { name: string; ok: boolean; detail: string }[] }).checks.find((c) => c.name === 'redis');
+      const redisCheck = (JSON.parse(doctor.stdout) as { checks: { name: string; ok: boolean; detail: string }[] }).checks.find(
+        (c) => c.name === 'redis',
+      );
       expect(redisCheck).toMatchObject({ ok: true });
       expect(redisCheck?.detail).toContain('cluster ok, 3 masters');
 
@@ -121,7 +133,11 @@ describe.skipIf(!ready)('dealwatch on a Redis Cluster', () => {
       expect(job.result).toMatchObject({ connectionId: 'hs', deals: 60 });
 
       store = await openStore({ databaseUrl: db.url, migrate: false });
-      await until(async () => (await store!.findings.unwritten('hs')).length === 0 && sandbox.state.annotations.length > 0, 60_000, 'the sync’s write-back');
+      await until(
+        async () => (await store!.findings.unwritten('hs')).length === 0 && sandbox.state.annotations.length > 0,
+        60_000,
+        'the sync’s write-back',
+      );
 
       const moved = await regressDeals(sandbox, store, 3);
       expect(moved).toHaveLength(3);
@@ -141,14 +157,20 @@ describe.skipIf(!ready)('dealwatch on a Redis Cluster', () => {
       expect(keysPerMaster.filter((keys) => keys.length > 0).length, JSON.stringify(keysPerMaster.map((k) => k.length))).toBeGreaterThan(1);
       const all = keysPerMaster.flat();
       const tags = new Set(all.map((k) => /^\{([^}]+)\}/.exec(k)?.[1]).filter((t) => t !== undefined));
-      for (const queue of QUEUE_NAMES) expect([...tags].some((t) => t.endsWith(`:${queue}`)), queue).toBe(true);
+      for (const queue of QUEUE_NAMES)
+        expect(
+          [...tags].some((t) => t.endsWith(`:${queue}`)),
+          queue,
+        ).toBe(true);
       // Rate-gate keys (one per connection, bucket and sub-window; the live ones) carry no hash tag, so each hashes by itself.
       const rateGateKeys = all.filter((k) => k.includes(':rl:'));
       expect(rateGateKeys.length).toBeGreaterThan(0);
       expect(rateGateKeys.filter((k) => k.includes('{'))).toEqual([]);
       // Each queue's keys share one hash tag, so they sit together on one master.
       for (const queue of ['sync', 'events', 'score', 'writeback']) {
-        const owners = keysPerMaster.filter((keys) => keys.some((k) => k.endsWith(`:${queue}}:${queue}:meta`) || k.includes(`:${queue}}:${queue}:`)));
+        const owners = keysPerMaster.filter((keys) =>
+          keys.some((k) => k.endsWith(`:${queue}}:${queue}:meta`) || k.includes(`:${queue}}:${queue}:`)),
+        );
         expect(owners, queue).toHaveLength(1);
       }
     } finally {
@@ -166,7 +188,14 @@ describe.skipIf(!ready)('dealwatch on a Redis Cluster', () => {
     const db = await createDatabase();
     const port = await freePort();
     const { sandbox, config, publicUrl } = await sandboxFor(dir, port, 250);
-    const env = cliEnv({ DEALWATCH_CONFIG: config, DATABASE_URL: db.url, REDIS_CLUSTER_NODES: cluster.nodes, DEALWATCH_API_TOKENS: TOKEN, PUBLIC_URL: publicUrl, PORT: String(port) });
+    const env = cliEnv({
+      DEALWATCH_CONFIG: config,
+      DATABASE_URL: db.url,
+      REDIS_CLUSTER_NODES: cluster.nodes,
+      DEALWATCH_API_TOKENS: TOKEN,
+      PUBLIC_URL: publicUrl,
+      PORT: String(port),
+    });
     let start: DealwatchProcess | undefined;
     let store: Store | undefined;
     let exitCode: number | null | undefined;
@@ -174,7 +203,9 @@ describe.skipIf(!ready)('dealwatch on a Redis Cluster', () => {
       start = await spawnDealwatch(['start'], env, 'dealwatch started');
       const api = apiClient(start.url!, TOKEN);
       // Slow deal pages (HubSpot lists 100 a page), so the stop lands between two of them.
-      sandbox.injectFaults([{ kind: 'latency', rate: 1, provider: 'hubspot', method: 'GET', pathIncludes: '/crm/v3/objects/deals?', latencyMs: 1500 }]);
+      sandbox.injectFaults([
+        { kind: 'latency', rate: 1, provider: 'hubspot', method: 'GET', pathIncludes: '/crm/v3/objects/deals?', latencyMs: 1500 },
+      ]);
       const asked = await api<{ jobId: string }>('POST', '/api/v1/connections/hs/sync', { mode: 'full' });
       store = await openStore({ databaseUrl: db.url, migrate: false });
       // A committed page shows as the walk's cursor or as stored deals (whichever the poll sees first).
@@ -186,7 +217,9 @@ describe.skipIf(!ready)('dealwatch on a Redis Cluster', () => {
 
       // Stop the master that holds the sync queue (its active job, lock and events).
       const masters = await cluster.masterPorts();
-      const syncMaster = (await Promise.all(masters.map(async (p) => ({ p, keys: await cluster.keysOn(p) })))).find((m) => m.keys.some((k) => k.includes(':sync}:sync:')))!.p;
+      const syncMaster = (await Promise.all(masters.map(async (p) => ({ p, keys: await cluster.keysOn(p) })))).find((m) =>
+        m.keys.some((k) => k.includes(':sync}:sync:')),
+      )!.p;
       await cluster.stopNode(syncMaster);
       sandbox.injectFaults([]);
       await cluster.waitHealthy(30_000);
@@ -195,7 +228,11 @@ describe.skipIf(!ready)('dealwatch on a Redis Cluster', () => {
       const job = await pollJob(api, asked.body.jobId, 90_000);
       expect(job.state, JSON.stringify(job)).toBe('completed');
       expect(job.result).toMatchObject({ connectionId: 'hs', deals: 250 });
-      await until(async () => (await store!.findings.unwritten('hs')).length === 0 && sandbox.state.annotations.length > 0, 60_000, 'the sync’s write-back');
+      await until(
+        async () => (await store!.findings.unwritten('hs')).length === 0 && sandbox.state.annotations.length > 0,
+        60_000,
+        'the sync’s write-back',
+      );
 
       // After the failover, webhooks still flow.
       const moved = await regressDeals(sandbox, store, 3);

@@ -30,7 +30,12 @@ describe.skipIf(!ready)('dealwatch on a Sentinel-watched Redis', () => {
   beforeAll(async () => {
     db = await createDatabase();
     sentinel = await startRedisSentinel({ basePort: 7130, password: PASSWORD });
-    sandbox = await startSandbox({ deals: 40, seed: 21, rateLimit: false, hubspotCustomProperties: ['dealwatch_score', 'dealwatch_flags'] });
+    sandbox = await startSandbox({
+      deals: 40,
+      seed: 21,
+      rateLimit: false,
+      hubspotCustomProperties: ['dealwatch_score', 'dealwatch_flags'],
+    });
     dir = mkdtempSync(path.join(tmpdir(), 'dw-sentinel-'));
     config = path.join(dir, 'dealwatch.json');
     writeFileSync(config, JSON.stringify({ connections: sandboxConnections(sandbox, 'on').filter((c) => c.id === 'hs') }));
@@ -43,7 +48,13 @@ describe.skipIf(!ready)('dealwatch on a Sentinel-watched Redis', () => {
   });
 
   const envWith = (password: string) =>
-    cliEnv({ DEALWATCH_CONFIG: config, DATABASE_URL: db.url, REDIS_SENTINELS: sentinel.sentinels, REDIS_SENTINEL_NAME: sentinel.name, REDIS_PASSWORD: password });
+    cliEnv({
+      DEALWATCH_CONFIG: config,
+      DATABASE_URL: db.url,
+      REDIS_SENTINELS: sentinel.sentinels,
+      REDIS_SENTINEL_NAME: sentinel.name,
+      REDIS_PASSWORD: password,
+    });
 
   it('finds the master through the Sentinel and runs a full sync, scoring and write-back on it', async () => {
     const doctor = await runDealwatch(['doctor', '--json'], envWith(PASSWORD));

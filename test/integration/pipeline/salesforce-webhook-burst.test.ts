@@ -43,8 +43,15 @@ describe(`a burst of Salesforce outbound messages (${queues} queues)`, () => {
     // The harness's Salesforce connection, with the token its Outbound Message URL carries.
     const at = h.settings.findIndex((s) => s.id === 'sf');
     h.settings[at] = { ...h.settings[at], outboundMessageToken: TOKEN } as ConnectionSettings;
-    const config = { ...parseConfig({ publicUrl: `http://127.0.0.1:${port}`, connections: [] }, { PORT: String(port) }), connections: h.settings, configPath: null };
-    server = await startServer(serverDepsFrom(config, { store: h.store, queues: h.queues, logger: silentFastifyLogger() }), { host: '127.0.0.1', port });
+    const config = {
+      ...parseConfig({ publicUrl: `http://127.0.0.1:${port}`, connections: [] }, { PORT: String(port) }),
+      connections: h.settings,
+      configPath: null,
+    };
+    server = await startServer(serverDepsFrom(config, { store: h.store, queues: h.queues, logger: silentFastifyLogger() }), {
+      host: '127.0.0.1',
+      port,
+    });
     await h.sync('sf', 'full');
   }, 180_000);
   afterAll(async () => {
@@ -79,7 +86,8 @@ describe(`a burst of Salesforce outbound messages (${queues} queues)`, () => {
     for (;;) {
       const c = (await h.queues.counts()).events;
       const stored = await h.store.deals.getMany('sf', [...last.keys()]);
-      const settled = stored.every((d) => d.stageId === last.get(d.externalId)) && (c.waiting ?? 0) + (c.active ?? 0) + (c.delayed ?? 0) === 0;
+      const settled =
+        stored.every((d) => d.stageId === last.get(d.externalId)) && (c.waiting ?? 0) + (c.active ?? 0) + (c.delayed ?? 0) === 0;
       if (settled && (c.completed ?? 0) > completedBefore) break;
       if (Date.now() > deadline) throw new Error(`events not handled in time: ${JSON.stringify(c)}`);
       await new Promise((r) => setTimeout(r, 100));
@@ -96,7 +104,10 @@ describe(`a burst of Salesforce outbound messages (${queues} queues)`, () => {
     expect(Math.max(...idsPerRead)).toBeGreaterThan(1);
     // The activities and histories travel in the same batches: one query each per batch.
     for (const from of ['Task', 'Event', 'OpportunityHistory', 'OpportunityFieldHistory']) {
-      expect(queriesOf(h).filter((q) => q.includes(`FROM ${from} WHERE`) && /(WhatId|OpportunityId) IN \(/.test(q)), from).toHaveLength(reads.length);
+      expect(
+        queriesOf(h).filter((q) => q.includes(`FROM ${from} WHERE`) && /(WhatId|OpportunityId) IN \(/.test(q)),
+        from,
+      ).toHaveLength(reads.length);
     }
   }, 180_000);
 });

@@ -25,7 +25,10 @@ describe.skipIf(!redisOk)('two worker processes on one Redis', () => {
   it('runs every job exactly once, on either process', async () => {
     const journal = path.join(dir, 'journal.ndjson');
     let events: JobRef[] = [];
-    const workers: SpawnedWorker[] = await Promise.all([spawnWorker(h, { DW_TEST_JOURNAL: journal }), spawnWorker(h, { DW_TEST_JOURNAL: journal })]);
+    const workers: SpawnedWorker[] = await Promise.all([
+      spawnWorker(h, { DW_TEST_JOURNAL: journal }),
+      spawnWorker(h, { DW_TEST_JOURNAL: journal }),
+    ]);
     try {
       const syncs = [
         await h.queues.enqueue('sync', { connectionId: 'hs', mode: 'full', trigger: 'test' }),
@@ -35,7 +38,13 @@ describe.skipIf(!redisOk)('two worker processes on one Redis', () => {
       const deals = (await h.store.deals.loadOpen('hs')).slice(0, 20);
       events = await h.queues.enqueueMany(
         'events',
-        deals.map((d, i) => ({ connectionId: 'hs', eventId: `scale-${i}`, dealId: d.externalId, kind: 'changed' as const, occurredAt: new Date().toISOString() })),
+        deals.map((d, i) => ({
+          connectionId: 'hs',
+          eventId: `scale-${i}`,
+          dealId: d.externalId,
+          kind: 'changed' as const,
+          occurredAt: new Date().toISOString(),
+        })),
       );
       expect(events.length).toBeGreaterThan(10);
       for (const e of events) expect((await h.queues.waitFor(e, { timeoutMs: 60_000 })).state).toBe('completed');

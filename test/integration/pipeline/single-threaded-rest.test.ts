@@ -32,7 +32,10 @@ describe.skipIf(!redisOk)('single-threaded deals through the REST path (Redis qu
     for (const id of zero) {
       expect((await h.store.deals.get('sf', id))?.contactCount).toBe(0);
       const findings = await h.store.findings.openForDeals('sf', [id]);
-      expect(findings.map((f) => f.ruleId), id).toContain('single_threaded');
+      expect(
+        findings.map((f) => f.ruleId),
+        id,
+      ).toContain('single_threaded');
     }
   }, 120_000);
 });

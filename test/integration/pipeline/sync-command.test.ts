@@ -25,13 +25,27 @@ describe('dealwatch sync --wait --json', () => {
   });
 
   it('runs the workers in-process and prints the outcome as one JSON line', async () => {
-    const env: NodeJS.ProcessEnv = { ...process.env, DEALWATCH_CONFIG: path.join(dir, 'dealwatch.json'), DEALWATCH_DATA_DIR: path.join(dir, 'data'), LOG_LEVEL: 'error' };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      DEALWATCH_CONFIG: path.join(dir, 'dealwatch.json'),
+      DEALWATCH_DATA_DIR: path.join(dir, 'data'),
+      LOG_LEVEL: 'error',
+    };
     delete env.DATABASE_URL;
     delete env.REDIS_URL;
     const first = await runDealwatch(['sync', 'hs', '--full', '--wait', '--json'], env);
     expect(first.code, first.stderr.slice(-1500)).toBe(0);
     const line = JSON.parse(first.stdout.trim()) as Record<string, unknown>;
-    expect(Object.keys(line).slice(0, 8)).toEqual(['connection', 'status', 'deals', 'activities', 'apiCalls', 'findings', 'annotations', 'planned']);
+    expect(Object.keys(line).slice(0, 8)).toEqual([
+      'connection',
+      'status',
+      'deals',
+      'activities',
+      'apiCalls',
+      'findings',
+      'annotations',
+      'planned',
+    ]);
     expect(line).toMatchObject({ connection: 'hs', status: 'ok', deals: 60 });
     const notes = (line.annotations as { notes: number }).notes;
     expect(notes).toBeGreaterThan(0);

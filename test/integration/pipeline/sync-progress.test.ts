@@ -38,7 +38,12 @@ describe('sync progress', () => {
   let dir: string;
   let config: string;
   beforeAll(async () => {
-    sandbox = await startSandbox({ deals: 40, seed: 12, hubspotCustomProperties: ['dealwatch_score', 'dealwatch_flags'], faults: 'latency:1:150@hubspot' });
+    sandbox = await startSandbox({
+      deals: 40,
+      seed: 12,
+      hubspotCustomProperties: ['dealwatch_score', 'dealwatch_flags'],
+      faults: 'latency:1:150@hubspot',
+    });
     dir = mkdtempSync(path.join(tmpdir(), 'dw-sync-progress-'));
     config = path.join(dir, 'dealwatch.json');
     writeFileSync(config, JSON.stringify({ connections: sandboxConnections(sandbox, 'dry-run').filter((c) => c.id === 'hs') }));
@@ -49,21 +54,30 @@ describe('sync progress', () => {
   });
 
   it('is read over HTTP while the sync runs, and ends at "done" with the run\'s figures', async () => {
-    const start = await spawnDealwatch(['start'], cliEnv({ DEALWATCH_CONFIG: config, DEALWATCH_DATA_DIR: path.join(dir, 'http'), DEALWATCH_API_TOKENS: TOKEN }), 'dealwatch started');
+    const start = await spawnDealwatch(
+      ['start'],
+      cliEnv({ DEALWATCH_CONFIG: config, DEALWATCH_DATA_DIR: path.join(dir, 'http'), DEALWATCH_API_TOKENS: TOKEN }),
+      'dealwatch started',
+    );
     try {
       const api = apiClient(start.url!, TOKEN);
       const asked = await api<{ jobId: string }>('POST', '/api/v1/connections/hs/sync', { mode: 'full' });
       const seen: { state: string; progress: ProgressView | number | null }[] = [];
       const deadline = Date.now() + 120_000;
       for (;;) {
-        const { body } = await api<{ state: string; progress: ProgressView | number | null; result: { apiCalls: number } | null }>('GET', `/api/v1/jobs/${encodeURIComponent(asked.body.jobId)}`);
+        const { body } = await api<{ state: string; progress: ProgressView | number | null; result: { apiCalls: number } | null }>(
+          'GET',
+          `/api/v1/jobs/${encodeURIComponent(asked.body.jobId)}`,
+        );
         seen.push(body);
         if (body.state === 'completed' || body.state === 'failed' || Date.now() > deadline) break;
         await new Promise((r) => setTimeout(r, 200));
       }
       const last = seen.at(-1)!;
       expect(last.state).toBe('completed');
-      const whileRunning = seen.filter((s) => s.state === 'active' && typeof s.progress === 'object' && s.progress !== null).map((s) => s.progress as ProgressView);
+      const whileRunning = seen
+        .filter((s) => s.state === 'active' && typeof s.progress === 'object' && s.progress !== null)
+        .map((s) => s.progress as ProgressView);
       // Seen mid-sync: a phase before the end, with calls made and (once deals are in) records counted.
       expect(whileRunning.some((p) => p.phase !== 'done' && p.apiCalls > 0)).toBe(true);
       const done = last.progress as ProgressView;
@@ -79,25 +93,33 @@ describe('sync progress', () => {
     }
   }, 180_000);
 
-  it.skipIf(!hasScript)('shows a live progress line on a terminal, and stays out of --json\'s stdout without one', async () => {
-    const env = cliEnv({ DEALWATCH_CONFIG: config, DEALWATCH_DATA_DIR: path.join(dir, 'cli'), LOG_LEVEL: 'warn' });
-    const onTerminal = await underPseudoTerminal(`${process.execPath} --import tsx src/cli.ts sync hs --full --wait`, env);
-    expect(onTerminal.code).toBe(0);
-    // The line is redrawn in place (carriage return, erase line) with the figures so far.
-    const redraws = onTerminal.output.split('\r\x1b[K').slice(1);
-    expect(redraws.length).toBeGreaterThan(1);
-    expect(redraws.some((l) => /^sync hs: (metadata|deals|activities|history|reconcile|snapshot) \| .*API calls \| .*rate-limit waits/.test(l))).toBe(true);
-    expect(onTerminal.output).toMatch(/calls need >= [\d.]+ s at 9\.3\/s/);
-    expect(onTerminal.output).toMatch(/hs: ok; 40 deals/);
+  it.skipIf(!hasScript)(
+    "shows a live progress line on a terminal, and stays out of --json's stdout without one",
+    async () => {
+      const env = cliEnv({ DEALWATCH_CONFIG: config, DEALWATCH_DATA_DIR: path.join(dir, 'cli'), LOG_LEVEL: 'warn' });
+      const onTerminal = await underPseudoTerminal(`${process.execPath} --import tsx src/cli.ts sync hs --full --wait`, env);
+      expect(onTerminal.code).toBe(0);
+      // The line is redrawn in place (carriage return, erase line) with the figures so far.
+      const redraws = onTerminal.output.split('\r\x1b[K').slice(1);
+      expect(redraws.length).toBeGreaterThan(1);
+      expect(
+        redraws.some((l) =>
+          /^sync hs: (metadata|deals|activities|history|reconcile|snapshot) \| .*API calls \| .*rate-limit waits/.test(l),
+        ),
+      ).toBe(true);
+      expect(onTerminal.output).toMatch(/calls need >= [\d.]+ s at 9\.3\/s/);
+      expect(onTerminal.output).toMatch(/hs: ok; 40 deals/);
 
-    const piped = await runDealwatch(['sync', 'hs', '--full', '--wait', '--json'], env);
-    expect(piped.code).toBe(0);
-    expect(piped.stdout.trim().split('\n')).toHaveLength(1);
-    expect(JSON.parse(piped.stdout)).toMatchObject({ connection: 'hs', status: 'ok', deals: 40 });
-    // Not a terminal: no redraws, one plain line per phase.
-    expect(piped.stderr).not.toContain('\x1b[');
-    expect(piped.stderr).toMatch(/^sync hs: [a-z;, ]+ \| .*API calls/m);
-  }, 180_000);
+      const piped = await runDealwatch(['sync', 'hs', '--full', '--wait', '--json'], env);
+      expect(piped.code).toBe(0);
+      expect(piped.stdout.trim().split('\n')).toHaveLength(1);
+      expect(JSON.parse(piped.stdout)).toMatchObject({ connection: 'hs', status: 'ok', deals: 40 });
+      // Not a terminal: no redraws, one plain line per phase.
+      expect(piped.stderr).not.toContain('\x1b[');
+      expect(piped.stderr).toMatch(/^sync hs: [a-z;, ]+ \| .*API calls/m);
+    },
+    180_000,
+  );
 });
 
 /** Runs `command` with a pseudo-terminal as its stdin, stdout and stderr (util-linux `script`); output is everything written to it. */

@@ -47,9 +47,14 @@ for (const setup of SETUPS) {
       expect(openFindings.length).toBeGreaterThan(0);
       expect(openFindings.filter((f) => f.writeStatus !== 'written')).toEqual([]);
       // Each warning is in the CRM exactly once, and nothing was written without a ledger row.
-      const ledgerKeys = new Set((await Promise.all(CONNECTIONS.map((c) => h.store.findings.warningRecords(c)))).flat().map((r) => r.recordKey));
+      const ledgerKeys = new Set(
+        (await Promise.all(CONNECTIONS.map((c) => h.store.findings.warningRecords(c)))).flat().map((r) => r.recordKey),
+      );
       // One warning record per deal with findings, plus an approval task per open discount finding.
-      expect(ledgerKeys.size).toBe(new Set(openFindings.map((f) => `${f.connectionId}/${f.dealId}`)).size + openFindings.filter((f) => f.ruleId === 'discount_over_limit').length);
+      expect(ledgerKeys.size).toBe(
+        new Set(openFindings.map((f) => `${f.connectionId}/${f.dealId}`)).size +
+          openFindings.filter((f) => f.ruleId === 'discount_over_limit').length,
+      );
       const once = () => warningRecordsPerKey(h.sandbox, 'any', ledgerKeys);
       expect([...once().perKey].filter(([, n]) => n !== 1)).toEqual([]);
       expect(once().strays).toBe(0);

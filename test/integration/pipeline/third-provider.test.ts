@@ -27,8 +27,16 @@ function seed(): void {
   const crm = fakeCrmState('fake');
   const connectionId = 'fake';
   crm.owners.push({ connectionId, externalId: 'o1', name: 'Ada Rep', email: 'ada@example.com', team: null, active: true });
-  const stage = (id: string, order: number, probability: number, isClosed = false, isWon = false) =>
-    ({ connectionId, pipeline: 'default', id, label: id, order, probability, isClosed, isWon });
+  const stage = (id: string, order: number, probability: number, isClosed = false, isWon = false) => ({
+    connectionId,
+    pipeline: 'default',
+    id,
+    label: id,
+    order,
+    probability,
+    isClosed,
+    isWon,
+  });
   crm.stages.push(stage('qualify', 0, 0.2), stage('propose', 1, 0.6), stage('won', 2, 1, true, true), stage('lost', 3, 0, true, false));
   for (let i = 0; i < 20; i++) {
     crm.deals.push({
@@ -97,7 +105,7 @@ describe('a third provider registered through the registry alone', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('syncs, scores and writes back through the real processors, cut at the descriptor\'s batch size', async () => {
+  it("syncs, scores and writes back through the real processors, cut at the descriptor's batch size", async () => {
     const job = await queues.enqueue('sync', { connectionId: 'fake', mode: 'full', trigger: 'test' });
     const outcomes = await queues.waitForAll(job, { timeoutMs: 60_000 });
     expect(outcomes.filter((o) => o.state === 'failed')).toEqual([]);
@@ -119,13 +127,18 @@ describe('a third provider registered through the registry alone', () => {
     expect(crm.batches.length).toBeGreaterThan(1);
   }, 90_000);
 
-  it('gives the provider\'s record links, warning record kind and webhook verifier from its descriptor', () => {
+  it("gives the provider's record links, warning record kind and webhook verifier from its descriptor", () => {
     expect(settings.provider).toBe(FAKE_PROVIDER);
     expect(crmRecordUrl(settings, 'D1')).toBe('https://fakecrm.test/fake/deals/D1');
     expect(warningRecordOf(settings)).toBe('note');
     const body = Buffer.from(JSON.stringify([{ id: 'e1', dealId: 'D1', at: NOW.toISOString() }]));
     const verifier = webhookVerifierFor(settings);
-    const request = { method: 'POST', url: 'https://dealwatch.test/webhooks/fakecrm', headers: { 'x-fake-signature': fakeSignature('fake-secret', body) }, rawBody: body };
+    const request = {
+      method: 'POST',
+      url: 'https://dealwatch.test/webhooks/fakecrm',
+      headers: { 'x-fake-signature': fakeSignature('fake-secret', body) },
+      rawBody: body,
+    };
     expect(verifier.verify(request, NOW.getTime())).toEqual({ ok: true });
     expect(verifier.verify({ ...request, headers: { 'x-fake-signature': fakeSignature('other', body) } }, NOW.getTime()).ok).toBe(false);
     expect(verifier.parse(request)).toMatchObject([{ connectionId: 'fake', dealId: 'D1', kind: 'changed' }]);

@@ -29,7 +29,8 @@ describe.skipIf(!servicesUp)('two installs on one Redis', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'dw-two-installs-'));
   const sandboxes: Sandbox[] = [];
   beforeAll(async () => {
-    for (const seed of [21, 22]) sandboxes.push(await startSandbox({ deals: 40, seed, hubspotCustomProperties: ['dealwatch_score', 'dealwatch_flags'] }));
+    for (const seed of [21, 22])
+      sandboxes.push(await startSandbox({ deals: 40, seed, hubspotCustomProperties: ['dealwatch_score', 'dealwatch_flags'] }));
   });
   afterAll(async () => {
     for (const s of sandboxes) await s.close();
@@ -41,18 +42,30 @@ describe.skipIf(!servicesUp)('two installs on one Redis', () => {
     const config = path.join(dir, `${uniqueName('install')}.json`);
     writeFileSync(config, JSON.stringify({ connections: sandboxConnections(sandbox, 'on') }));
     const db = await createDatabase();
-    return { sandbox, notesBefore: notes(sandbox), env: cliEnv({ DEALWATCH_CONFIG: config, DATABASE_URL: db.url, REDIS_URL, DEALWATCH_QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn' }), drop: db.drop };
+    return {
+      sandbox,
+      notesBefore: notes(sandbox),
+      env: cliEnv({ DEALWATCH_CONFIG: config, DATABASE_URL: db.url, REDIS_URL, DEALWATCH_QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn' }),
+      drop: db.drop,
+    };
   }
 
   async function bothSync(installs: Install[], withWorkers: boolean) {
     const workers: DealwatchProcess[] = [];
     try {
       // Workers of both installs listen at once: each must take its own install's jobs only.
-      if (withWorkers) for (const i of installs) workers.push(await spawnDealwatch(['worker'], { ...i.env, LOG_LEVEL: 'info' }, 'dealwatch workers running'));
+      if (withWorkers)
+        for (const i of installs)
+          workers.push(await spawnDealwatch(['worker'], { ...i.env, LOG_LEVEL: 'info' }, 'dealwatch workers running'));
       for (const i of installs) {
         const run = await runDealwatch(['sync', 'hs', '--full', '--wait', '--json'], i.env);
         expect(run.code, run.stderr.slice(-2000)).toBe(0);
-        const line = JSON.parse(run.stdout.trim()) as { status: string; deals: number; findings: { opened: number }; annotations: { notes: number } };
+        const line = JSON.parse(run.stdout.trim()) as {
+          status: string;
+          deals: number;
+          findings: { opened: number };
+          annotations: { notes: number };
+        };
         expect(line).toMatchObject({ status: 'ok', deals: 40 });
         expect(line.findings.opened).toBeGreaterThan(0);
         // One note per deal with findings (not per finding), written into this install's CRM only.
@@ -66,7 +79,7 @@ describe.skipIf(!servicesUp)('two installs on one Redis', () => {
     }
   }
 
-  it('sharing one queue prefix, with both installs\' workers running', async () => {
+  it("sharing one queue prefix, with both installs' workers running", async () => {
     const shared = uniqueName('{dwtwo}');
     await bothSync([await install(0, shared), await install(1, shared)], true);
   }, 300_000);

@@ -28,15 +28,32 @@ export interface WrittenRecord {
 /** Approval task keys (the ledger's `approval` rows) start so; warning record keys with `dw-`. */
 export const isApprovalKey = (key: string | null): boolean => key !== null && key.startsWith('dwa-');
 
-const stripTags = (html: string): string => html.replace(/<br\s*\/?>/g, '\n').replace(/<\/p>/g, '\n').replace(/<[^>]+>/g, '').replaceAll('&amp;', '&').replaceAll('&#39;', "'").replaceAll('&quot;', '"').replaceAll('&lt;', '<').replaceAll('&gt;', '>');
+const stripTags = (html: string): string =>
+  html
+    .replace(/<br\s*\/?>/g, '\n')
+    .replace(/<\/p>/g, '\n')
+    .replace(/<[^>]+>/g, '')
+    .replaceAll('&amp;', '&')
+    .replaceAll('&#39;', "'")
+    .replaceAll('&quot;', '"')
+    .replaceAll('&lt;', '<')
+    .replaceAll('&gt;', '>');
 
 export function writtenRecords(sandbox: Sandbox, provider: 'hubspot' | 'salesforce' | 'any'): WrittenRecord[] {
-  const merged = new Map<string, { provider: 'hubspot' | 'salesforce'; dealId: string; kind: 'note' | 'task'; fields: Record<string, unknown> }>();
+  const merged = new Map<
+    string,
+    { provider: 'hubspot' | 'salesforce'; dealId: string; kind: 'note' | 'task'; fields: Record<string, unknown> }
+  >();
   for (const a of sandbox.state.annotations) {
     if (a.kind === 'field_update' || (provider !== 'any' && a.provider !== provider)) continue;
     const id = `${a.provider}:${a.recordId}`;
     const previous = merged.get(id);
-    merged.set(id, { provider: a.provider, dealId: previous?.dealId || a.dealId, kind: a.kind, fields: { ...previous?.fields, ...a.fields } });
+    merged.set(id, {
+      provider: a.provider,
+      dealId: previous?.dealId || a.dealId,
+      kind: a.kind,
+      fields: { ...previous?.fields, ...a.fields },
+    });
   }
   return [...merged.entries()].map(([id, r]) => {
     const f = r.fields as Record<string, string | undefined>;
@@ -46,7 +63,16 @@ export function writtenRecords(sandbox: Sandbox, provider: 'hubspot' | 'salesfor
     const completed = f['Status'] === 'Completed' || f['hs_task_status'] === 'COMPLETED';
     const key = f['Dealwatch_Key__c'] ?? f['dealwatch_key'] ?? /\[dw:([0-9a-f]{16})\]/.exec(f['Title'] ?? '')?.[1] ?? null;
     const ownerId = f['OwnerId'] ?? f['hubspot_owner_id'] ?? null;
-    return { provider: r.provider, dealId: r.dealId, recordId: id.slice(id.indexOf(':') + 1), key, open: !completed && !/Pipeline health: all clear/.test(text), text, role: isApprovalKey(key) ? 'approval' : 'warning', ownerId };
+    return {
+      provider: r.provider,
+      dealId: r.dealId,
+      recordId: id.slice(id.indexOf(':') + 1),
+      key,
+      open: !completed && !/Pipeline health: all clear/.test(text),
+      text,
+      role: isApprovalKey(key) ? 'approval' : 'warning',
+      ownerId,
+    };
   });
 }
 
@@ -59,7 +85,8 @@ export const warningsOnly = (records: readonly WrittenRecord[]): WrittenRecord[]
  */
 export function openRecordsPerDeal(records: readonly WrittenRecord[]): Map<string, number> {
   const out = new Map<string, number>();
-  for (const r of records) if (r.open && r.role === 'warning') out.set(`${r.provider}:${r.dealId}`, (out.get(`${r.provider}:${r.dealId}`) ?? 0) + 1);
+  for (const r of records)
+    if (r.open && r.role === 'warning') out.set(`${r.provider}:${r.dealId}`, (out.get(`${r.provider}:${r.dealId}`) ?? 0) + 1);
   return out;
 }
 
@@ -68,7 +95,15 @@ export function openRecordsPerDeal(records: readonly WrittenRecord[]): Map<strin
  * camelCase words), ISO dates and instants. Returns the offending fragments.
  */
 export function machineText(text: string): string[] {
-  const patterns = [/\bdw[-:][0-9a-z]+/g, /\bdwk[0-9a-f]{8,}/g, /\[dealwatch-key[^\]]*\]/g, /\b[a-z]+(?:_[a-z]+)+\b/g, /\b[a-z]+[A-Z][A-Za-z]*\b/g, /\b\d{4}-\d{2}-\d{2}(?:T[\d:.]+Z)?\b/g, /\b[0-9a-f]{16,}\b/g];
+  const patterns = [
+    /\bdw[-:][0-9a-z]+/g,
+    /\bdwk[0-9a-f]{8,}/g,
+    /\[dealwatch-key[^\]]*\]/g,
+    /\b[a-z]+(?:_[a-z]+)+\b/g,
+    /\b[a-z]+[A-Z][A-Za-z]*\b/g,
+    /\b\d{4}-\d{2}-\d{2}(?:T[\d:.]+Z)?\b/g,
+    /\b[0-9a-f]{16,}\b/g,
+  ];
   return patterns.flatMap((p) => text.match(p) ?? []);
 }
 

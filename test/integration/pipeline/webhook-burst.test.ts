@@ -34,8 +34,15 @@ for (const setup of SETUPS) {
       h = await startHarness({ store: 'embedded', queues: setup.queues, deals: 60, eventsConcurrency: DEFAULT_CONCURRENCY.events });
       const port = await freePort();
       url = `http://127.0.0.1:${port}/webhooks/hubspot`;
-      const config = { ...parseConfig({ publicUrl: `http://127.0.0.1:${port}`, connections: [] }, { PORT: String(port) }), connections: h.settings, configPath: null };
-      server = await startServer(serverDepsFrom(config, { store: h.store, queues: h.queues, logger: silentFastifyLogger() }), { host: '127.0.0.1', port });
+      const config = {
+        ...parseConfig({ publicUrl: `http://127.0.0.1:${port}`, connections: [] }, { PORT: String(port) }),
+        connections: h.settings,
+        configPath: null,
+      };
+      server = await startServer(serverDepsFrom(config, { store: h.store, queues: h.queues, logger: silentFastifyLogger() }), {
+        host: '127.0.0.1',
+        port,
+      });
       await h.sync('hs', 'full');
     }, 120_000);
     afterAll(async () => {
@@ -43,7 +50,7 @@ for (const setup of SETUPS) {
       await h?.close();
     });
 
-    it('handles every event, coalesces each deal\'s, keeps the last stage and writes each new finding once', async () => {
+    it("handles every event, coalesces each deal's, keeps the last stage and writes each new finding once", async () => {
       const stages = (await h.store.stages.list('hs')).filter((s) => !s.isClosed);
       const deals = (await h.store.deals.loadOpen('hs')).slice(0, DEALS);
       expect(deals).toHaveLength(DEALS);
@@ -73,12 +80,16 @@ for (const setup of SETUPS) {
       const jobs = ofBurst(await h.queues.queue('events').getJobs(['completed'], 0, -1));
       expect(jobs).toHaveLength(DEALS * MOVES);
       expect((await h.queues.counts()).events.failed ?? 0).toBe(0);
-      const coalesced = jobs.filter((j) => ((j as { returnvalue?: { coalesced?: boolean } }).returnvalue?.coalesced ?? false) === true).length;
+      const coalesced = jobs.filter(
+        (j) => ((j as { returnvalue?: { coalesced?: boolean } }).returnvalue?.coalesced ?? false) === true,
+      ).length;
       expect(coalesced).toBeGreaterThan(0);
       // Nothing lost: each deal is stored at its last stage.
       for (const [dealId, stageId] of last) expect((await h.store.deals.get('hs', dealId))?.stageId, dealId).toBe(stageId);
       // Refetched in batches: far fewer deal reads than events (one per batch of up to 50 deals).
-      const dealReads = h.sandbox.state.calls.filter((c) => c.provider === 'hubspot' && c.method === 'POST' && c.path.includes('/objects/deals/batch/read'));
+      const dealReads = h.sandbox.state.calls.filter(
+        (c) => c.provider === 'hubspot' && c.method === 'POST' && c.path.includes('/objects/deals/batch/read'),
+      );
       expect(dealReads.length).toBeLessThan(DEALS);
 
       // Exactly once: every open finding is written, the burst's new ones as notes, and no note was

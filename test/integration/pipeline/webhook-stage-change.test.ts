@@ -30,7 +30,10 @@ for (const setup of SETUPS) {
       const port = await freePort();
       publicUrl = `http://127.0.0.1:${port}`;
       const config = { ...parseConfig({ publicUrl, connections: [] }, { PORT: String(port) }), connections: h.settings, configPath: null };
-      server = await startServer(serverDepsFrom(config, { store: h.store, queues: h.queues, logger: silentFastifyLogger() }), { host: '127.0.0.1', port });
+      server = await startServer(serverDepsFrom(config, { store: h.store, queues: h.queues, logger: silentFastifyLogger() }), {
+        host: '127.0.0.1',
+        port,
+      });
       await h.sync('hs', 'full');
     }, 120_000);
     afterAll(async () => {
@@ -61,19 +64,31 @@ for (const setup of SETUPS) {
       const newer = event(h, deal.externalId, 9002, newerAt, first.id);
       const older = event(h, deal.externalId, 9001, olderAt, middle.id);
       for (const body of [newer, newer, newer]) {
-        const res = await postSigned(`${publicUrl}/webhooks/hubspot`, JSON.stringify([body]), h.sandbox.hubspot.webhookSecret, h.sandbox.now());
+        const res = await postSigned(
+          `${publicUrl}/webhooks/hubspot`,
+          JSON.stringify([body]),
+          h.sandbox.hubspot.webhookSecret,
+          h.sandbox.now(),
+        );
         expect(res).toBeLessThan(300);
       }
       await waitForIdleEvents(h, 1);
       // The older event arrives last and its refetch reads the deal as it was at that event (HubSpot's
       // reads may lag a write), so only the staleness check keeps the newer stage stored.
       await servingStale(h, deal.externalId, olderState, async () => {
-        const res = await postSigned(`${publicUrl}/webhooks/hubspot`, JSON.stringify([older]), h.sandbox.hubspot.webhookSecret, h.sandbox.now());
+        const res = await postSigned(
+          `${publicUrl}/webhooks/hubspot`,
+          JSON.stringify([older]),
+          h.sandbox.hubspot.webhookSecret,
+          h.sandbox.now(),
+        );
         expect(res).toBeLessThan(300);
         await waitForIdleEvents(h, 2);
       });
 
-      const refetches = h.sandbox.state.calls.filter((c) => c.provider === 'hubspot' && c.method === 'POST' && c.path.includes('/objects/deals/batch/read'));
+      const refetches = h.sandbox.state.calls.filter(
+        (c) => c.provider === 'hubspot' && c.method === 'POST' && c.path.includes('/objects/deals/batch/read'),
+      );
       expect(refetches).toHaveLength(2);
       expect((await h.store.deals.get('hs', deal.externalId))?.stageId).toBe(first.id);
 

@@ -21,7 +21,14 @@ const backend = { kind: env('DW_TEST_QUEUE_KIND'), url: env('DW_TEST_QUEUE_URL')
 const logger = silentLogger();
 const queues = await QueueSystem.open({ backend, prefix: env('DW_TEST_PREFIX'), logger });
 const settings = (JSON.parse(env('DW_TEST_SETTINGS')) as unknown[]).map((s) => ConnectionSettings.parse(s));
-const deps: PipelineDeps = { store, queues, connections: () => settings, connectorFor: registryConnectors(queues, logger), logger, clock: () => new Date() };
+const deps: PipelineDeps = {
+  store,
+  queues,
+  connections: () => settings,
+  connectorFor: registryConnectors(queues, logger),
+  logger,
+  clock: () => new Date(),
+};
 
 // Each job start is logged (one line, appended atomically) so tests can count runs per job.
 const journal = process.env.DW_TEST_JOURNAL;

@@ -31,8 +31,15 @@ describe('write-back to Salesforce score/flags fields that are missing or read-o
     sandboxes.push(sandbox);
     const dir = mkdtempSync(path.join(tmpdir(), 'dw-wb-sf-'));
     dirs.push(dir);
-    writeFileSync(path.join(dir, 'dealwatch.json'), JSON.stringify({ connections: sandboxConnections(sandbox, 'on').filter((c) => c.id === 'sf') }));
-    const env = cliEnv({ DEALWATCH_CONFIG: path.join(dir, 'dealwatch.json'), DEALWATCH_DATA_DIR: path.join(dir, 'data'), DEALWATCH_API_TOKENS: 'wb-token' });
+    writeFileSync(
+      path.join(dir, 'dealwatch.json'),
+      JSON.stringify({ connections: sandboxConnections(sandbox, 'on').filter((c) => c.id === 'sf') }),
+    );
+    const env = cliEnv({
+      DEALWATCH_CONFIG: path.join(dir, 'dealwatch.json'),
+      DEALWATCH_DATA_DIR: path.join(dir, 'data'),
+      DEALWATCH_API_TOKENS: 'wb-token',
+    });
     return { sandbox, env };
   }
 
@@ -42,25 +49,32 @@ describe('write-back to Salesforce score/flags fields that are missing or read-o
     return { line: JSON.parse(run.stdout.trim()) as SyncLine, stderr: run.stderr };
   }
 
-  it('a score field the integration user cannot edit: partial, naming the field and the grant, in ' +
-      'sync --json, the logs and the API', async () => {
-    const { env } = await install({ readOnly: ['Dealwatch_Score__c'] });
-    const { line, stderr } = await syncJson(env);
-    expect(line.status).toBe('partial');
-    expect(line.annotations.fields).toBe(0);
-    expect(line.failedWrites).toBeGreaterThan(0);
-    const reason = line.writeErrors.join('\n');
-    for (const words of ['Opportunity.Dealwatch_Score__c is not writable by the integration user', 'grant Edit field-level security', 'profile or permission set']) {
-      expect(reason).toContain(words);
-    }
-    const warned = stderr.split('\n').filter((l) => l.includes('"level":40') && l.includes('write-back: some writes failed'));
-    expect(warned.join('\n')).toContain('Opportunity.Dealwatch_Score__c');
+  it(
+    'a score field the integration user cannot edit: partial, naming the field and the grant, in ' + 'sync --json, the logs and the API',
+    async () => {
+      const { env } = await install({ readOnly: ['Dealwatch_Score__c'] });
+      const { line, stderr } = await syncJson(env);
+      expect(line.status).toBe('partial');
+      expect(line.annotations.fields).toBe(0);
+      expect(line.failedWrites).toBeGreaterThan(0);
+      const reason = line.writeErrors.join('\n');
+      for (const words of [
+        'Opportunity.Dealwatch_Score__c is not writable by the integration user',
+        'grant Edit field-level security',
+        'profile or permission set',
+      ]) {
+        expect(reason).toContain(words);
+      }
+      const warned = stderr.split('\n').filter((l) => l.includes('"level":40') && l.includes('write-back: some writes failed'));
+      expect(warned.join('\n')).toContain('Opportunity.Dealwatch_Score__c');
 
-    const sf = (await connectionOverHttp(env, 'wb-token', 'sf'))!;
-    expect(sf.status).toBe('partial');
-    expect(sf.lastSyncRun.counts.failedWrites).toBe(line.failedWrites);
-    expect(sf.lastSyncRun.error).toContain('grant Edit field-level security');
-  }, 240_000);
+      const sf = (await connectionOverHttp(env, 'wb-token', 'sf'))!;
+      expect(sf.status).toBe('partial');
+      expect(sf.lastSyncRun.counts.failedWrites).toBe(line.failedWrites);
+      expect(sf.lastSyncRun.error).toContain('grant Edit field-level security');
+    },
+    240_000,
+  );
 
   it('a flags field that does not exist: partial, naming the field and how to create it', async () => {
     const { env } = await install({ missing: ['Dealwatch_Flags__c'] });
@@ -69,6 +83,7 @@ describe('write-back to Salesforce score/flags fields that are missing or read-o
     expect(line.annotations.fields).toBe(0);
     expect(line.failedWrites).toBeGreaterThan(0);
     const reason = line.writeErrors.join('\n');
-    for (const words of ['Opportunity.Dealwatch_Flags__c does not exist: create it', 'dealwatch doctor --fix', 'fieldMap.flags']) expect(reason).toContain(words);
+    for (const words of ['Opportunity.Dealwatch_Flags__c does not exist: create it', 'dealwatch doctor --fix', 'fieldMap.flags'])
+      expect(reason).toContain(words);
   }, 180_000);
 });

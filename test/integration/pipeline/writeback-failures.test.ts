@@ -33,7 +33,11 @@ describe('write-back to HubSpot deal properties that do not exist yet', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'dw-wb-fail-'));
     dirs.push(dir);
     writeFileSync(path.join(dir, 'dealwatch.json'), JSON.stringify({ connections: sandboxConnections(sandbox, 'on') }));
-    const env = cliEnv({ DEALWATCH_CONFIG: path.join(dir, 'dealwatch.json'), DEALWATCH_DATA_DIR: path.join(dir, 'data'), DEALWATCH_API_TOKENS: 'wb-token' });
+    const env = cliEnv({
+      DEALWATCH_CONFIG: path.join(dir, 'dealwatch.json'),
+      DEALWATCH_DATA_DIR: path.join(dir, 'data'),
+      DEALWATCH_API_TOKENS: 'wb-token',
+    });
     return { sandbox, env };
   }
 
@@ -45,27 +49,35 @@ describe('write-back to HubSpot deal properties that do not exist yet', () => {
     expect(line).toMatchObject({ status: 'ok', failedWrites: 0, writeErrors: [] });
     expect(line.annotations.fields).toBeGreaterThan(0);
     expect(run.stderr).toContain('created the HubSpot deal properties dealwatch writes');
-    const admin = await (await fetch(`${sandbox.hubspot.baseUrl}/crm/v3/properties/deals/dealwatch_score`, { headers: { authorization: `Bearer ${sandbox.hubspot.accessToken}` } })).json();
+    const admin = await (
+      await fetch(`${sandbox.hubspot.baseUrl}/crm/v3/properties/deals/dealwatch_score`, {
+        headers: { authorization: `Bearer ${sandbox.hubspot.accessToken}` },
+      })
+    ).json();
     expect(admin).toMatchObject({ name: 'dealwatch_score', groupName: 'dealwatch' });
   }, 180_000);
 
-  it('without crm.schemas.deals.write: the run is partial and sync --json, the logs and the API say ' +
-      'which properties and how to fix it', async () => {
-    const { env } = await install(['crm.objects.deals.read', 'crm.objects.deals.write', 'crm.schemas.deals.read']);
-    const run = await runDealwatch(['sync', 'hs', '--full', '--wait', '--json'], env);
-    expect(run.code).toBe(1);
-    const line = JSON.parse(run.stdout.trim()) as SyncLine;
-    expect(line.status).toBe('partial');
-    expect(line.annotations.fields).toBe(0);
-    expect(line.failedWrites).toBeGreaterThan(0);
-    const reason = line.writeErrors.join('\n');
-    for (const words of ['dealwatch_score', 'dealwatch_flags', 'crm.schemas.deals.write', 'dealwatch doctor --fix']) expect(reason).toContain(words);
-    const warned = run.stderr.split('\n').filter((l) => l.includes('"level":40') && l.includes('write-back: some writes failed'));
-    expect(warned.join('\n')).toContain('dealwatch doctor --fix');
+  it(
+    'without crm.schemas.deals.write: the run is partial and sync --json, the logs and the API say ' + 'which properties and how to fix it',
+    async () => {
+      const { env } = await install(['crm.objects.deals.read', 'crm.objects.deals.write', 'crm.schemas.deals.read']);
+      const run = await runDealwatch(['sync', 'hs', '--full', '--wait', '--json'], env);
+      expect(run.code).toBe(1);
+      const line = JSON.parse(run.stdout.trim()) as SyncLine;
+      expect(line.status).toBe('partial');
+      expect(line.annotations.fields).toBe(0);
+      expect(line.failedWrites).toBeGreaterThan(0);
+      const reason = line.writeErrors.join('\n');
+      for (const words of ['dealwatch_score', 'dealwatch_flags', 'crm.schemas.deals.write', 'dealwatch doctor --fix'])
+        expect(reason).toContain(words);
+      const warned = run.stderr.split('\n').filter((l) => l.includes('"level":40') && l.includes('write-back: some writes failed'));
+      expect(warned.join('\n')).toContain('dealwatch doctor --fix');
 
-    const hs = (await connectionOverHttp(env, 'wb-token', 'hs'))!;
-    expect(hs.status).toBe('partial');
-    expect(hs.lastSyncRun.counts.failedWrites).toBe(line.failedWrites);
-    expect(hs.lastSyncRun.error).toContain('dealwatch doctor --fix');
-  }, 240_000);
+      const hs = (await connectionOverHttp(env, 'wb-token', 'hs'))!;
+      expect(hs.status).toBe('partial');
+      expect(hs.lastSyncRun.counts.failedWrites).toBe(line.failedWrites);
+      expect(hs.lastSyncRun.error).toContain('dealwatch doctor --fix');
+    },
+    240_000,
+  );
 });

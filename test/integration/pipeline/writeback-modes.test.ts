@@ -45,7 +45,11 @@ describe.skipIf(!redisOk)('write-back modes', () => {
     expect(await h.store.findings.unwritten('hs')).toEqual([]);
     // Switching on writes the fields planned in dry-run once, though no score changed since.
     expect(total(on, 'writeback', 'fields')).toBe(dueFields.length);
-    expect(fieldUpdates().map((a) => a.dealId).sort()).toEqual(dueFields.map((f) => f.dealId).sort());
+    expect(
+      fieldUpdates()
+        .map((a) => a.dealId)
+        .sort(),
+    ).toEqual(dueFields.map((f) => f.dealId).sort());
     expect(await h.store.scores.fieldsDue('hs')).toEqual([]);
 
     const again = await h.sync('hs', 'incremental');

@@ -53,15 +53,33 @@ for (const backend of BACKENDS) {
       const started: { queue: string; connectionId: string; at: number }[] = [];
       await queues.enqueueMany(
         'score',
-        Array.from({ length: BIG_CHUNKS }, (_, chunk) => ({ connectionId: 'big', dealIds: [`d${chunk}`], runId: 1, runStartedAt: '2026-12-01T00:00:00.000Z', chunk })),
+        Array.from({ length: BIG_CHUNKS }, (_, chunk) => ({
+          connectionId: 'big',
+          dealIds: [`d${chunk}`],
+          runId: 1,
+          runStartedAt: '2026-12-01T00:00:00.000Z',
+          chunk,
+        })),
       );
-      await queues.enqueueMany('writeback', Array.from({ length: BIG_CHUNKS }, (_, round) => ({ connectionId: 'big', cause: `big-${round}`, round })));
-      const group = queues.startWorkers(timedHandlers(started), { queues: ['score', 'writeback'], concurrency: { score: 2, writeback: 2 } });
+      await queues.enqueueMany(
+        'writeback',
+        Array.from({ length: BIG_CHUNKS }, (_, round) => ({ connectionId: 'big', cause: `big-${round}`, round })),
+      );
+      const group = queues.startWorkers(timedHandlers(started), {
+        queues: ['score', 'writeback'],
+        concurrency: { score: 2, writeback: 2 },
+      });
       try {
         // The big backlog is being worked on when the small connection's sync ends.
         await expect.poll(() => started.length, { timeout: 30_000, interval: 20 }).toBeGreaterThanOrEqual(4);
         const asked = Date.now();
-        const score = await queues.enqueue('score', { connectionId: 'small', dealIds: ['s1'], runId: 2, runStartedAt: '2026-12-01T00:00:00.000Z', chunk: 0 });
+        const score = await queues.enqueue('score', {
+          connectionId: 'small',
+          dealIds: ['s1'],
+          runId: 2,
+          runStartedAt: '2026-12-01T00:00:00.000Z',
+          chunk: 0,
+        });
         const writeback = await queues.enqueue('writeback', { connectionId: 'small', cause: 'small-0', round: 0 });
         await queues.waitFor(score, { timeoutMs: 30_000 });
         await queues.waitFor(writeback, { timeoutMs: 30_000 });

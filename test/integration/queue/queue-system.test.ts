@@ -97,7 +97,12 @@ for (const backend of BACKENDS) {
         expect(second.jobId).toBe(first.jobId);
         expect(third.jobId).toBe(first.jobId);
         await sleep(300);
-        expect(calls.filter((c) => c.queue === 'events').map((c) => (c.payload as { eventId: string }).eventId).sort()).toEqual(['dup-1', 'dup-2']);
+        expect(
+          calls
+            .filter((c) => c.queue === 'events')
+            .map((c) => (c.payload as { eventId: string }).eventId)
+            .sort(),
+        ).toEqual(['dup-1', 'dup-2']);
       } finally {
         await workers.close();
       }
@@ -137,49 +142,54 @@ for (const backend of BACKENDS) {
       }
     });
 
-    it('lets typed errors decide: auth is unrecoverable, a rate limit delays without spending an ' +
-        'attempt, transient errors retry', async () => {
-      const attempts = new Map<string, number>();
-      const failedForGood: { connectionId: string; unrecoverable: boolean; reason: string }[] = [];
-      const { handlers } = recordingHandlers({
-        events: async (p, ctx) => {
-          const n = (attempts.get(p.dealId) ?? 0) + 1;
-          attempts.set(p.dealId, n);
-          if (p.dealId === 'auth') throw new CrmError('CRM.AUTH', 'token revoked', { provider: 'hubspot', status: 401 });
-          if (p.dealId === 'limited' && n === 1) {
-            throw new CrmError('CRM.RATE_LIMITED', 'slow down', { provider: 'hubspot', status: 429, retryable: true, retryAfterMs: 200 });
-          }
-          if (p.dealId === 'flaky' && n === 1) throw new CrmError('CRM.TRANSIENT', 'bad gateway', { provider: 'hubspot', status: 502, retryable: true });
-          return { connectionId: p.connectionId, dealId: p.dealId, refetched: true, applied: ctx.attempt > 0, followUps: [] };
-        },
-      });
-      const workers = system.startWorkers(handlers, {
-        queues: ['events'],
-        hooks: { onFailedForGood: (_q, connectionId, reason, unrecoverable) => void failedForGood.push({ connectionId, reason, unrecoverable }) },
-      });
-      try {
-        const auth = await system.enqueue('events', event({ eventId: 'f-auth', dealId: 'auth', connectionId: 'broken' }));
-        const limited = await system.enqueue('events', event({ eventId: 'f-limited', dealId: 'limited' }));
-        const flaky = await system.enqueue('events', event({ eventId: 'f-flaky', dealId: 'flaky' }));
-        const authOutcome = await system.waitFor(auth, { timeoutMs: 15_000 });
-        expect(authOutcome).toMatchObject({ state: 'failed', reason: expect.stringContaining('CRM.AUTH') });
-        expect(attempts.get('auth')).toBe(1);
-        expect(failedForGood).toEqual([{ connectionId: 'broken', unrecoverable: true, reason: 'CRM.AUTH: token revoked' }]);
+    it(
+      'lets typed errors decide: auth is unrecoverable, a rate limit delays without spending an ' + 'attempt, transient errors retry',
+      async () => {
+        const attempts = new Map<string, number>();
+        const failedForGood: { connectionId: string; unrecoverable: boolean; reason: string }[] = [];
+        const { handlers } = recordingHandlers({
+          events: async (p, ctx) => {
+            const n = (attempts.get(p.dealId) ?? 0) + 1;
+            attempts.set(p.dealId, n);
+            if (p.dealId === 'auth') throw new CrmError('CRM.AUTH', 'token revoked', { provider: 'hubspot', status: 401 });
+            if (p.dealId === 'limited' && n === 1) {
+              throw new CrmError('CRM.RATE_LIMITED', 'slow down', { provider: 'hubspot', status: 429, retryable: true, retryAfterMs: 200 });
+            }
+            if (p.dealId === 'flaky' && n === 1)
+              throw new CrmError('CRM.TRANSIENT', 'bad gateway', { provider: 'hubspot', status: 502, retryable: true });
+            return { connectionId: p.connectionId, dealId: p.dealId, refetched: true, applied: ctx.attempt > 0, followUps: [] };
+          },
+        });
+        const workers = system.startWorkers(handlers, {
+          queues: ['events'],
+          hooks: {
+            onFailedForGood: (_q, connectionId, reason, unrecoverable) => void failedForGood.push({ connectionId, reason, unrecoverable }),
+          },
+        });
+        try {
+          const auth = await system.enqueue('events', event({ eventId: 'f-auth', dealId: 'auth', connectionId: 'broken' }));
+          const limited = await system.enqueue('events', event({ eventId: 'f-limited', dealId: 'limited' }));
+          const flaky = await system.enqueue('events', event({ eventId: 'f-flaky', dealId: 'flaky' }));
+          const authOutcome = await system.waitFor(auth, { timeoutMs: 15_000 });
+          expect(authOutcome).toMatchObject({ state: 'failed', reason: expect.stringContaining('CRM.AUTH') });
+          expect(attempts.get('auth')).toBe(1);
+          expect(failedForGood).toEqual([{ connectionId: 'broken', unrecoverable: true, reason: 'CRM.AUTH: token revoked' }]);
 
-        expect((await system.waitFor(limited, { timeoutMs: 15_000 })).state).toBe('completed');
-        expect(attempts.get('limited')).toBe(2);
-        const limitedJob = await system.queue('events').getJob(limited.jobId);
-        // The delay spent no attempt: the one counted is the run that completed.
-        expect(limitedJob?.attemptsMade).toBe(1);
+          expect((await system.waitFor(limited, { timeoutMs: 15_000 })).state).toBe('completed');
+          expect(attempts.get('limited')).toBe(2);
+          const limitedJob = await system.queue('events').getJob(limited.jobId);
+          // The delay spent no attempt: the one counted is the run that completed.
+          expect(limitedJob?.attemptsMade).toBe(1);
 
-        expect((await system.waitFor(flaky, { timeoutMs: 15_000 })).state).toBe('completed');
-        expect(attempts.get('flaky')).toBe(2);
-        // Failed jobs are kept for inspection.
-        expect(await system.queue('events').getFailedCount()).toBe(1);
-      } finally {
-        await workers.close();
-      }
-    });
+          expect((await system.waitFor(flaky, { timeoutMs: 15_000 })).state).toBe('completed');
+          expect(attempts.get('flaky')).toBe(2);
+          // Failed jobs are kept for inspection.
+          expect(await system.queue('events').getFailedCount()).toBe(1);
+        } finally {
+          await workers.close();
+        }
+      },
+    );
 
     it('waits for a job and every job it caused', async () => {
       const { handlers } = recordingHandlers({
@@ -221,7 +231,10 @@ for (const backend of BACKENDS) {
       const workers = system.startWorkers(handlers, { queues: ['sync'] });
       try {
         await waitUntil(() => calls.some((c) => (c.payload as { connectionId: string }).connectionId === 'sched-a'), 8_000);
-        expect(calls.find((c) => (c.payload as { connectionId: string }).connectionId === 'sched-a')?.payload).toMatchObject({ trigger: 'schedule', mode: 'incremental' });
+        expect(calls.find((c) => (c.payload as { connectionId: string }).connectionId === 'sched-a')?.payload).toMatchObject({
+          trigger: 'schedule',
+          mode: 'incremental',
+        });
 
         await system.reconcileSyncSchedulers([{ connectionId: 'sched-a', cron: '0 3 * * *', timezone: 'America/New_York' }]);
         const after = await system.listSchedulers();
@@ -242,7 +255,10 @@ for (const backend of BACKENDS) {
       const gateB = system.rateGates.gateFor('rl-conn', limits);
       const other = system.rateGates.gateFor('rl-other', limits);
       const started = Date.now();
-      await Promise.all([...Array.from({ length: 5 }, () => gateA.take('default')), ...Array.from({ length: 5 }, () => gateB.take('default'))]);
+      await Promise.all([
+        ...Array.from({ length: 5 }, () => gateA.take('default')),
+        ...Array.from({ length: 5 }, () => gateB.take('default')),
+      ]);
       const elapsed = Date.now() - started;
       expect(elapsed).toBeGreaterThanOrEqual(850);
       const t = Date.now();

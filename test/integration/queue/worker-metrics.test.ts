@@ -15,7 +15,11 @@ describe.skipIf(!ok)('workerMetricsHooks', () => {
   const seen: string[] = [];
 
   beforeAll(async () => {
-    queues = await QueueSystem.open({ backend: { kind: 'redis', url: REDIS_URL }, prefix: `{${uniqueName('dwwm')}}`, logger: pino({ level: 'silent' }) });
+    queues = await QueueSystem.open({
+      backend: { kind: 'redis', url: REDIS_URL },
+      prefix: `{${uniqueName('dwwm')}}`,
+      logger: pino({ level: 'silent' }),
+    });
   });
   afterAll(async () => {
     await queues?.obliterate().catch(() => undefined);
@@ -56,7 +60,10 @@ describe.skipIf(!ok)('workerMetricsHooks', () => {
   });
 
   it('reports the age of the oldest waiting job per queue, and none when nothing waits', async () => {
-    metrics.observeQueues(() => queues.counts(), () => queues.oldestWaitingAges());
+    metrics.observeQueues(
+      () => queues.counts(),
+      () => queues.oldestWaitingAges(),
+    );
     expect(await queues.oldestWaitingAges()).toMatchObject({ score: null });
     await queues.enqueue('score', { connectionId: 'hs', dealIds: ['d1'], runId: 1, chunk: 0, refreshBenchmarks: false });
     const enqueuedAt = Date.now();

@@ -26,7 +26,19 @@ describe('dealwatch sandbox --json', () => {
     });
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
     const webhookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
-    const args = ['sandbox', '--json', '--deals', '30', '--seed', 'demo', '--no-rate-limit', '--sales-floor', '1200', '--webhook-url', webhookUrl];
+    const args = [
+      'sandbox',
+      '--json',
+      '--deals',
+      '30',
+      '--seed',
+      'demo',
+      '--no-rate-limit',
+      '--sales-floor',
+      '1200',
+      '--webhook-url',
+      webhookUrl,
+    ];
     const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
@@ -45,14 +57,29 @@ describe('dealwatch sandbox --json', () => {
     };
     expect(Object.keys(ready)).toEqual(['hubspot', 'salesforce', 'admin']);
     expect(Object.keys(ready.hubspot).sort()).toEqual(['accessToken', 'appId', 'baseUrl', 'portalId', 'webhookSecret']);
-    expect(Object.keys(ready.salesforce).sort()).toEqual(['accessToken', 'apiVersion', 'clientId', 'clientSecret', 'instanceUrl', 'loginUrl', 'organizationId', 'refreshToken', 'username']);
-    const owners = await fetch(`${String(ready.hubspot['baseUrl'])}/crm/v3/owners`, { headers: { authorization: `Bearer ${String(ready.hubspot['accessToken'])}` } });
+    expect(Object.keys(ready.salesforce).sort()).toEqual([
+      'accessToken',
+      'apiVersion',
+      'clientId',
+      'clientSecret',
+      'instanceUrl',
+      'loginUrl',
+      'organizationId',
+      'refreshToken',
+      'username',
+    ]);
+    const owners = await fetch(`${String(ready.hubspot['baseUrl'])}/crm/v3/owners`, {
+      headers: { authorization: `Bearer ${String(ready.hubspot['accessToken'])}` },
+    });
     expect(owners.status).toBe(200);
     const planted = (await (await fetch(`${ready.admin}/planted`)).json()) as { hubspot: { deals: Record<string, string[]> } };
     expect(Object.keys(planted.hubspot.deals)).toHaveLength(9);
     expect(stderr).toContain('sandbox ready');
     // 1,200 moves a minute = one every 50 ms: a stage-change webhook arrives within seconds
-    await Promise.race([stageWebhook, new Promise((_, reject) => setTimeout(() => reject(new Error(`no dealstage webhook; got ${JSON.stringify(webhooks)}`)), 10_000))]);
+    await Promise.race([
+      stageWebhook,
+      new Promise((_, reject) => setTimeout(() => reject(new Error(`no dealstage webhook; got ${JSON.stringify(webhooks)}`)), 10_000)),
+    ]);
     expect(stderr).toContain('sales floor');
     expect(stderr).not.toContain(String(ready.hubspot['accessToken']));
     const code = await new Promise<number | null>((resolve) => {

@@ -60,7 +60,8 @@ async function ask(f: DocFixture): Promise<unknown> {
     });
     path = path.replace('$JOB', ((await job.json()) as { id: string }).id);
   }
-  const body = f.request.body === undefined ? undefined : JSON.stringify(f.request.body).replaceAll('$DEAL', deal).replaceAll('$OPPORTUNITY', deal);
+  const body =
+    f.request.body === undefined ? undefined : JSON.stringify(f.request.body).replaceAll('$DEAL', deal).replaceAll('$OPPORTUNITY', deal);
   const base = isHubSpot ? sandbox.hubspot.baseUrl : sandbox.salesforce.instanceUrl;
   const res = await fetch(`${base}${path}`, {
     method: f.request.method,

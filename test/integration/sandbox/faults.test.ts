@@ -12,8 +12,10 @@ async function open(options: Parameters<typeof startSandbox>[0] = {}): Promise<S
   opened.push(sb);
   return sb;
 }
-const hubspot = (sb: Sandbox, path = '/crm/v3/objects/deals') => fetch(`${sb.hubspot.baseUrl}${path}`, { headers: { authorization: `Bearer ${sb.hubspot.accessToken}` } });
-const salesforce = (sb: Sandbox, path = '/services/data/v59.0/limits') => fetch(`${sb.salesforce.instanceUrl}${path}`, { headers: { authorization: `Bearer ${sb.salesforce.accessToken}` } });
+const hubspot = (sb: Sandbox, path = '/crm/v3/objects/deals') =>
+  fetch(`${sb.hubspot.baseUrl}${path}`, { headers: { authorization: `Bearer ${sb.hubspot.accessToken}` } });
+const salesforce = (sb: Sandbox, path = '/services/data/v59.0/limits') =>
+  fetch(`${sb.salesforce.instanceUrl}${path}`, { headers: { authorization: `Bearer ${sb.salesforce.accessToken}` } });
 
 describe('fault injection', () => {
   it('answers 503 for a scoped fault and leaves other endpoints and providers alone', async () => {
@@ -56,16 +58,26 @@ describe('fault injection', () => {
 
   it('is driven over HTTP by the admin surface, which also reports calls and counters', async () => {
     const sb = await open();
-    const put = await fetch(`${sb.adminUrl}/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ spec: '429:1@hubspot' }) });
+    const put = await fetch(`${sb.adminUrl}/faults`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ spec: '429:1@hubspot' }),
+    });
     expect(await put.json()).toEqual([{ kind: '429', rate: 1, provider: 'hubspot' }]);
     const limited = await hubspot(sb);
     expect(limited.status).toBe(429);
     expect(await limited.json()).toMatchObject({ policyName: 'TEN_SECONDLY_ROLLING', errorType: 'RATE_LIMIT' });
-    const bad = await fetch(`${sb.adminUrl}/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ spec: 'explode:2' }) });
+    const bad = await fetch(`${sb.adminUrl}/faults`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ spec: 'explode:2' }),
+    });
     expect(bad.status).toBe(400);
     await fetch(`${sb.adminUrl}/faults`, { method: 'DELETE' });
     expect((await hubspot(sb)).status).toBe(200);
-    const calls = (await (await fetch(`${sb.adminUrl}/calls?provider=hubspot`)).json()) as { calls: { status: number; endpoint: string }[] };
+    const calls = (await (await fetch(`${sb.adminUrl}/calls?provider=hubspot`)).json()) as {
+      calls: { status: number; endpoint: string }[];
+    };
     expect(calls.calls.map((c) => c.status)).toEqual([429, 200]);
     const counters = (await (await fetch(`${sb.adminUrl}/counters`)).json()) as Record<string, number>;
     expect(counters['hubspot GET /hubspot/crm/v3/objects/:objectType']).toBe(2);
@@ -74,7 +86,13 @@ describe('fault injection', () => {
   it('keeps at most 10 query cursors open, dropping the least recently used', async () => {
     const sb = await open({ deals: 300 });
     const openCursor = async () =>
-      ((await (await fetch(`${sb.salesforce.instanceUrl}/services/data/v59.0/query?q=SELECT+Id+FROM+Task`, { headers: { authorization: `Bearer ${sb.salesforce.accessToken}`, 'sforce-query-options': 'batchSize=200' } })).json()) as { nextRecordsUrl: string }).nextRecordsUrl;
+      (
+        (await (
+          await fetch(`${sb.salesforce.instanceUrl}/services/data/v59.0/query?q=SELECT+Id+FROM+Task`, {
+            headers: { authorization: `Bearer ${sb.salesforce.accessToken}`, 'sforce-query-options': 'batchSize=200' },
+          })
+        ).json()) as { nextRecordsUrl: string }
+      ).nextRecordsUrl;
     const first = await openCursor();
     for (let i = 0; i < 10; i++) await openCursor();
     const gone = await salesforce(sb, first);
@@ -85,8 +103,16 @@ describe('fault injection', () => {
 
   it('moves the clock, which expires Salesforce sessions and query cursors', async () => {
     const sb = await open({ deals: 300, salesforce: { tokenTtlMs: 3_600_000 } });
-    const first = (await (await fetch(`${sb.salesforce.instanceUrl}/services/data/v59.0/query?q=SELECT+Id+FROM+Task`, { headers: { authorization: `Bearer ${sb.salesforce.accessToken}`, 'sforce-query-options': 'batchSize=200' } })).json()) as { nextRecordsUrl: string };
-    await fetch(`${sb.adminUrl}/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advanceMs: 16 * 60_000 }) });
+    const first = (await (
+      await fetch(`${sb.salesforce.instanceUrl}/services/data/v59.0/query?q=SELECT+Id+FROM+Task`, {
+        headers: { authorization: `Bearer ${sb.salesforce.accessToken}`, 'sforce-query-options': 'batchSize=200' },
+      })
+    ).json()) as { nextRecordsUrl: string };
+    await fetch(`${sb.adminUrl}/clock`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ advanceMs: 16 * 60_000 }),
+    });
     const stale = await salesforce(sb, first.nextRecordsUrl);
     expect(stale.status).toBe(400);
     expect(await stale.json()).toEqual([{ message: 'invalid query locator', errorCode: 'INVALID_QUERY_LOCATOR' }]);

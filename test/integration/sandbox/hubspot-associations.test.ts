@@ -28,11 +28,16 @@ const ACTIVITY_TYPES = [
   ['tasks', 'task'],
 ] as const;
 
-type Page = { results: { id: string; associations?: Record<string, { results: { id: string; type: string }[] }> }[]; paging?: { next?: { after: string } } };
-type ListApi = { getPage(limit?: number, after?: string, properties?: string[], withHistory?: string[], associations?: string[]): Promise<Page> };
+type Page = {
+  results: { id: string; associations?: Record<string, { results: { id: string; type: string }[] }> }[];
+  paging?: { next?: { after: string } };
+};
+type ListApi = {
+  getPage(limit?: number, after?: string, properties?: string[], withHistory?: string[], associations?: string[]): Promise<Page>;
+};
 
 describe('v3 lists with associations inline', () => {
-  it.each(ACTIVITY_TYPES)('GET /crm/v3/objects/%s?associations=deals carries each record\'s deal, as <type>_to_deal', async (type, kind) => {
+  it.each(ACTIVITY_TYPES)("GET /crm/v3/objects/%s?associations=deals carries each record's deal, as <type>_to_deal", async (type, kind) => {
     const api = client.crm.objects[type].basicApi as unknown as ListApi;
     const got = new Map<string, { id: string; type: string }[] | undefined>();
     let after: string | undefined;
@@ -62,14 +67,21 @@ describe('v3 lists with associations inline', () => {
     expect(seen.size).toBe(live.length);
     for (const d of live) {
       const company = book().accounts[d.account]!.id;
-      expect(seen.get(d.id)).toEqual({ results: [{ id: company, type: 'deal_to_company' }, { id: company, type: 'deal_to_company_unlabeled' }] });
+      expect(seen.get(d.id)).toEqual({
+        results: [
+          { id: company, type: 'deal_to_company' },
+          { id: company, type: 'deal_to_company_unlabeled' },
+        ],
+      });
     }
   });
 
   it('pages inline associations at 100 per type; paging.next.link lists the rest', async () => {
     const deal = book().deals.find((d) => !d.deleted)!;
     for (let i = 0; i < 120; i++) sandbox.addActivity('hubspot', deal.id, { kind: 'call', direction: 'outbound' });
-    const expected = book().activities.filter((a) => a.kind === 'call' && !a.deleted && book().deals[a.deal]!.id === deal.id).map((a) => a.id);
+    const expected = book()
+      .activities.filter((a) => a.kind === 'call' && !a.deleted && book().deals[a.deal]!.id === deal.id)
+      .map((a) => a.id);
     expect(expected.length).toBeGreaterThanOrEqual(120);
 
     const got = await client.crm.deals.basicApi.getById(deal.id, ['dealname'], undefined, ['calls', 'companies']);
@@ -114,13 +126,29 @@ describe('HubSpot companies', () => {
     expect(res.results).toHaveLength(100);
     for (const r of res.results) {
       const account = book().accounts.find((a) => a.id === r.id)!;
-      expect(r.properties).toMatchObject({ name: account.name, domain: expect.stringMatching(/^[a-z0-9]+\.com$/), hs_object_id: account.id });
+      expect(r.properties).toMatchObject({
+        name: account.name,
+        domain: expect.stringMatching(/^[a-z0-9]+\.com$/),
+        hs_object_id: account.id,
+      });
       expect(r.createdAt).toBeInstanceOf(Date);
     }
-    const partial = await client.crm.companies.batchApi.read({ inputs: [{ id: ids[0]! }, { id: '999' }], properties: ['name'], propertiesWithHistory: [] });
+    const partial = await client.crm.companies.batchApi.read({
+      inputs: [{ id: ids[0]! }, { id: '999' }],
+      properties: ['name'],
+      propertiesWithHistory: [],
+    });
     expect(partial.results.map((r) => r.id)).toEqual([ids[0]]);
-    expect((partial as { errors?: { category: string; context: { ids: string[] } }[] }).errors).toEqual([expect.objectContaining({ category: 'OBJECT_NOT_FOUND', context: { ids: ['999'] } })]);
-    await expect(client.crm.companies.batchApi.read({ inputs: Array.from({ length: 101 }, () => ({ id: ids[0]! })), properties: ['name'], propertiesWithHistory: [] })).rejects.toMatchObject({ code: 400 });
+    expect((partial as { errors?: { category: string; context: { ids: string[] } }[] }).errors).toEqual([
+      expect.objectContaining({ category: 'OBJECT_NOT_FOUND', context: { ids: ['999'] } }),
+    ]);
+    await expect(
+      client.crm.companies.batchApi.read({
+        inputs: Array.from({ length: 101 }, () => ({ id: ids[0]! })),
+        properties: ['name'],
+        propertiesWithHistory: [],
+      }),
+    ).rejects.toMatchObject({ code: 400 });
   });
 
   it('reads deal -> company through v4 batch read: one primary company (5 Primary + 341 unlabeled) per deal', async () => {
@@ -138,10 +166,12 @@ describe('HubSpot companies', () => {
     }
   });
 
-  it('lists a company\'s deals inline with associations=deals', async () => {
+  it("lists a company's deals inline with associations=deals", async () => {
     const account = book().accounts[0]!;
     const got = await client.crm.companies.basicApi.getById(account.id, ['name', 'num_associated_deals'], undefined, ['deals']);
-    const expected = book().deals.filter((d) => !d.deleted && d.account === 0).map((d) => d.id);
+    const expected = book()
+      .deals.filter((d) => !d.deleted && d.account === 0)
+      .map((d) => d.id);
     const primary = got.associations!['deals']!.results.filter((r) => r.type === 'company_to_deal').map((r) => r.id);
     expect(primary.sort()).toEqual(expected.sort());
     expect(got.properties['num_associated_deals']).toBe(String(expected.length));

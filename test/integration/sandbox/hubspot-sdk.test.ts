@@ -41,7 +41,14 @@ describe('HubSpot deals through @hubspot/api-client', () => {
 
   it('returns HubSpot-named properties as strings and dates the SDK parses', async () => {
     const deal = sandbox.state.hubspot.deals.find((d) => d.amount !== null && !d.deleted)!;
-    const got = await client.crm.deals.basicApi.getById(deal.id, ['dealname', 'amount', 'closedate', 'hs_is_closed', 'num_associated_contacts', 'discount_percent']);
+    const got = await client.crm.deals.basicApi.getById(deal.id, [
+      'dealname',
+      'amount',
+      'closedate',
+      'hs_is_closed',
+      'num_associated_contacts',
+      'discount_percent',
+    ]);
     expect(got.properties['dealname']).toBe(deal.name);
     expect(got.properties['amount']).toBe(String(deal.amount));
     expect(got.properties['num_associated_contacts']).toBe(String(deal.contactIds.length));
@@ -51,7 +58,9 @@ describe('HubSpot deals through @hubspot/api-client', () => {
   });
 
   it('searches with filterGroups, 200 per page and the after cursor, matching the book exactly', async () => {
-    const expected = sandbox.state.hubspot.deals.filter((d) => !d.deleted && sandbox.state.hubspot.pipelines[d.pipeline]!.stages[d.stage]!.isClosed === false).map((d) => d.id);
+    const expected = sandbox.state.hubspot.deals
+      .filter((d) => !d.deleted && sandbox.state.hubspot.pipelines[d.pipeline]!.stages[d.stage]!.isClosed === false)
+      .map((d) => d.id);
     const seen: string[] = [];
     let after: string | undefined;
     do {
@@ -88,10 +97,17 @@ describe('HubSpot deals through @hubspot/api-client', () => {
     const book = sandbox.state.hubspot;
     const idx = book.deals.findIndex((d) => !d.deleted && book.pipelines[d.pipeline]!.stages[d.stage]!.isWon);
     const deal = book.deals[idx]!;
-    const res = await client.crm.deals.batchApi.read({ inputs: [{ id: deal.id }], properties: ['dealstage'], propertiesWithHistory: ['dealstage'] });
+    const res = await client.crm.deals.batchApi.read({
+      inputs: [{ id: deal.id }],
+      properties: ['dealstage'],
+      propertiesWithHistory: ['dealstage'],
+    });
     const history = res.results[0]!.propertiesWithHistory!['dealstage']!;
     const stages = book.pipelines[deal.pipeline]!.stages;
-    const expected = book.stageHistory.filter((h) => h.deal === idx).map((h) => stages[h.stage]!.id).filter((id, i, all) => i === 0 || all[i - 1] !== id);
+    const expected = book.stageHistory
+      .filter((h) => h.deal === idx)
+      .map((h) => stages[h.stage]!.id)
+      .filter((id, i, all) => i === 0 || all[i - 1] !== id);
     expect(history.map((h) => h.value)).toEqual([...expected].reverse());
     expect(history[0]!.value).toBe(stages[deal.stage]!.id);
     expect(history[0]!.timestamp).toBeInstanceOf(Date);
@@ -109,12 +125,16 @@ describe('HubSpot deals through @hubspot/api-client', () => {
     expect(byDeal.results.map((r) => r.id).sort()).toEqual(calls.map((a) => a.id).sort());
     const lo = Math.min(...calls.map((a) => a.at));
     const between = await client.crm.objects.searchApi.doSearch('calls', {
-      filterGroups: [{ filters: [
-        { propertyName: 'associations.deal', operator: FilterOperatorEnum.Eq, value: deal.id },
-        { propertyName: 'hs_timestamp', operator: FilterOperatorEnum.Between, value: String(lo), highValue: String(lo) },
-        { propertyName: 'hs_call_direction', operator: FilterOperatorEnum.NotIn, values: ['NOT_A_DIRECTION'] },
-        { propertyName: 'hs_call_title', operator: FilterOperatorEnum.HasProperty },
-      ] }],
+      filterGroups: [
+        {
+          filters: [
+            { propertyName: 'associations.deal', operator: FilterOperatorEnum.Eq, value: deal.id },
+            { propertyName: 'hs_timestamp', operator: FilterOperatorEnum.Between, value: String(lo), highValue: String(lo) },
+            { propertyName: 'hs_call_direction', operator: FilterOperatorEnum.NotIn, values: ['NOT_A_DIRECTION'] },
+            { propertyName: 'hs_call_title', operator: FilterOperatorEnum.HasProperty },
+          ],
+        },
+      ],
       limit: 10,
     });
     expect(between.results.map((r) => r.id)).toEqual(calls.filter((a) => a.at === lo).map((a) => a.id));
@@ -138,7 +158,13 @@ describe('HubSpot deals through @hubspot/api-client', () => {
   });
 
   it('batch-updates deals (200) and reports partial failure as 207 with per-row errors', async () => {
-    await client.crm.properties.coreApi.create('deals', { name: 'dealwatch_score', label: 'dealwatch score', type: 'number' as never, fieldType: 'number' as never, groupName: 'dealinformation' });
+    await client.crm.properties.coreApi.create('deals', {
+      name: 'dealwatch_score',
+      label: 'dealwatch score',
+      type: 'number' as never,
+      fieldType: 'number' as never,
+      groupName: 'dealinformation',
+    });
     const ids = liveDealIds().slice(0, 3);
     const ok = await client.crm.deals.batchApi.update({ inputs: ids.map((id) => ({ id, properties: { dealwatch_score: '42' } })) });
     expect(ok.results.map((r) => r.id).sort()).toEqual([...ids].sort());
@@ -149,7 +175,12 @@ describe('HubSpot deals through @hubspot/api-client', () => {
     const res = await fetch(`${sandbox.hubspot.baseUrl}/crm/v3/objects/deals/batch/update`, {
       method: 'POST',
       headers: { authorization: `Bearer ${sandbox.hubspot.accessToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ inputs: [{ id: ids[0], properties: { dealwatch_score: '7' } }, { id: '999', properties: { dealwatch_score: '7' } }] }),
+      body: JSON.stringify({
+        inputs: [
+          { id: ids[0], properties: { dealwatch_score: '7' } },
+          { id: '999', properties: { dealwatch_score: '7' } },
+        ],
+      }),
     });
     expect(res.status).toBe(207);
     const body = (await res.json()) as { results: unknown[]; numErrors: number; errors: { category: string }[] };
@@ -160,7 +191,10 @@ describe('HubSpot deals through @hubspot/api-client', () => {
 
   it('rejects a write to an unknown property with 400 VALIDATION_ERROR / PROPERTY_DOESNT_EXIST', async () => {
     const id = liveDealIds()[0]!;
-    const err = (await client.crm.deals.basicApi.update(id, { properties: { no_such_property: 'x' } }).catch((e: unknown) => e)) as { code: number; body: { category: string; message: string } };
+    const err = (await client.crm.deals.basicApi.update(id, { properties: { no_such_property: 'x' } }).catch((e: unknown) => e)) as {
+      code: number;
+      body: { category: string; message: string };
+    };
     expect(err.code).toBe(400);
     expect(err.body.category).toBe('VALIDATION_ERROR');
     expect(err.body.message).toContain('PROPERTY_DOESNT_EXIST');
@@ -170,7 +204,12 @@ describe('HubSpot deals through @hubspot/api-client', () => {
     const dealId = liveDealIds()[5]!;
     const note = await client.crm.objects.notes.basicApi.create({
       properties: { hs_timestamp: NOW.toISOString(), hs_note_body: 'dealwatch: no activity in 23 days' },
-      associations: [{ to: { id: dealId }, types: [{ associationCategory: AssociationSpecAssociationCategoryEnum.HubspotDefined, associationTypeId: 214 }] }],
+      associations: [
+        {
+          to: { id: dealId },
+          types: [{ associationCategory: AssociationSpecAssociationCategoryEnum.HubspotDefined, associationTypeId: 214 }],
+        },
+      ],
     });
     expect(note.id).toMatch(/^\d+$/);
     const assoc = await client.crm.associations.v4.batchApi.getPage('notes', 'deals', { inputs: [{ id: note.id }] });
@@ -188,7 +227,10 @@ describe('HubSpot deals through @hubspot/api-client', () => {
     const got = new Map(res.results.map((r) => [r._from.id, r.to.map((t) => String(t.toObjectId)).sort()]));
     for (const id of ids) {
       const idx = book.deals.findIndex((d) => d.id === id);
-      const calls = book.activities.filter((a) => a.deal === idx && a.kind === 'call' && !a.deleted).map((a) => a.id).sort();
+      const calls = book.activities
+        .filter((a) => a.deal === idx && a.kind === 'call' && !a.deleted)
+        .map((a) => a.id)
+        .sort();
       expect(got.get(id) ?? []).toEqual(calls);
     }
   });
@@ -201,7 +243,16 @@ describe('HubSpot deals through @hubspot/api-client', () => {
     expect(owners.results.map((o) => o.id).sort()).toEqual(sandbox.state.hubspot.reps.map((r) => r.id).sort());
     const props = await client.crm.properties.coreApi.getAll('deals');
     const names = props.results.map((p) => p.name);
-    expect(names).toEqual(expect.arrayContaining(['dealname', 'dealstage', 'hs_date_entered_closedwon', 'discount_percent', 'hs_analytics_source', 'dealwatch_score']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'dealname',
+        'dealstage',
+        'hs_date_entered_closedwon',
+        'discount_percent',
+        'hs_analytics_source',
+        'dealwatch_score',
+      ]),
+    );
   });
 
   it('lists archived deals only with archived=true, after a delete from the admin surface', async () => {
@@ -216,7 +267,10 @@ describe('HubSpot deals through @hubspot/api-client', () => {
 
   it('answers 401 with HubSpot error JSON for a wrong token', async () => {
     const bad = new Client({ accessToken: 'wrong', basePath: sandbox.hubspot.baseUrl, numberOfApiCallRetries: 0 });
-    const err = (await bad.crm.deals.basicApi.getPage(10).catch((e: unknown) => e)) as { code: number; body: { status: string; category: string } };
+    const err = (await bad.crm.deals.basicApi.getPage(10).catch((e: unknown) => e)) as {
+      code: number;
+      body: { status: string; category: string };
+    };
     expect(err.code).toBe(401);
     expect(err.body).toMatchObject({ status: 'error', category: 'INVALID_AUTHENTICATION' });
   });
@@ -231,7 +285,10 @@ describe('HubSpot rate limits', () => {
     await limited.close();
   });
   const call = (path: string, init: RequestInit = {}) =>
-    fetch(`${limited.hubspot.baseUrl}${path}`, { ...init, headers: { authorization: `Bearer ${limited.hubspot.accessToken}`, 'content-type': 'application/json' } });
+    fetch(`${limited.hubspot.baseUrl}${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${limited.hubspot.accessToken}`, 'content-type': 'application/json' },
+    });
 
   it('sends X-HubSpot-RateLimit-* headers, then 429 TEN_SECONDLY_ROLLING / SECONDLY / DAILY bodies', async () => {
     const first = await call('/crm/v3/objects/deals');
@@ -243,7 +300,12 @@ describe('HubSpot rate limits', () => {
     const burst = await call('/crm/v3/objects/deals');
     expect(burst.status).toBe(429);
     const burstBody = (await burst.json()) as Record<string, unknown>;
-    expect(burstBody).toMatchObject({ status: 'error', message: 'You have reached your ten_secondly_rolling limit.', errorType: 'RATE_LIMIT', policyName: 'TEN_SECONDLY_ROLLING' });
+    expect(burstBody).toMatchObject({
+      status: 'error',
+      message: 'You have reached your ten_secondly_rolling limit.',
+      errorType: 'RATE_LIMIT',
+      policyName: 'TEN_SECONDLY_ROLLING',
+    });
     expect(Object.keys(burstBody).sort()).toEqual(['correlationId', 'errorType', 'groupName', 'message', 'policyName', 'status']);
 
     const search = () => call('/crm/v3/objects/deals/search', { method: 'POST', body: '{}' });

@@ -24,10 +24,11 @@ const received: Received[] = [];
 const script: { status: number; body: string }[] = [];
 /** A webhook target with escapes the v3 algorithm decodes (%3A, %2F, %40) and one it keeps (%20). */
 const WEBHOOK_PATH = '/hubspot/webhooks?source=sandbox&a=b%3Ac&next=%2Fdeals%40home&q=x%20y';
-const ACK = '<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope ' +
-    'xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><notificationsResponse ' +
-    'xmlns="http://soap.sforce.com/2005/09/outbound"><Ack>true</Ack></notificationsResponse>' +
-    '</soapenv:Body></soapenv:Envelope>';
+const ACK =
+  '<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope ' +
+  'xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><notificationsResponse ' +
+  'xmlns="http://soap.sforce.com/2005/09/outbound"><Ack>true</Ack></notificationsResponse>' +
+  '</soapenv:Body></soapenv:Envelope>';
 
 let sandbox: Sandbox;
 
@@ -65,15 +66,27 @@ afterAll(async () => {
  * decoded; source = method + uri + raw body + timestamp; base64(HMAC-SHA256(client secret, UTF-8 source)).
  */
 const DOC_DECODED: [string, string][] = [
-  ['%3A', ':'], ['%2F', '/'], ['%3F', '?'], ['%40', '@'], ['%21', '!'], ['%24', '$'],
-  ['%27', "'"], ['%28', '('], ['%29', ')'], ['%2A', '*'], ['%2C', ','], ['%3B', ';'],
+  ['%3A', ':'],
+  ['%2F', '/'],
+  ['%3F', '?'],
+  ['%40', '@'],
+  ['%21', '!'],
+  ['%24', '$'],
+  ['%27', "'"],
+  ['%28', '('],
+  ['%29', ')'],
+  ['%2A', '*'],
+  ['%2C', ','],
+  ['%3B', ';'],
 ];
 function documentedUri(requestUrl: string): string {
   return DOC_DECODED.reduce((uri, [escape, char]) => uri.split(escape).join(char), requestUrl);
 }
 function verifyV3(secret: string, r: Received, uri = documentedUri(`${receiverUrl}${r.url}`)): boolean {
   const timestamp = String(r.headers['x-hubspot-request-timestamp']);
-  const expected = createHmac('sha256', secret).update(Buffer.from(`${r.method}${uri}${r.body}${timestamp}`, 'utf8')).digest('base64');
+  const expected = createHmac('sha256', secret)
+    .update(Buffer.from(`${r.method}${uri}${r.body}${timestamp}`, 'utf8'))
+    .digest('base64');
   const got = Buffer.from(String(r.headers['x-hubspot-signature-v3']));
   return got.length === Buffer.byteLength(expected) && timingSafeEqual(got, Buffer.from(expected));
 }
@@ -93,15 +106,24 @@ describe('HubSpot webhooks', () => {
     const hooks = received.filter((r) => r.url.startsWith('/hubspot/'));
     expect(hooks).toHaveLength(2);
     // the request arrives at the URL as configured, escapes intact
-    expect(hooks.map((h) => [h.method, h.url])).toEqual([['POST', WEBHOOK_PATH], ['POST', WEBHOOK_PATH]]);
+    expect(hooks.map((h) => [h.method, h.url])).toEqual([
+      ['POST', WEBHOOK_PATH],
+      ['POST', WEBHOOK_PATH],
+    ]);
     for (const h of hooks) expect(verifyV3(sandbox.hubspot.webhookSecret, h)).toBe(true);
-    expect(documentedUri(`${receiverUrl}${WEBHOOK_PATH}`)).toBe(`${receiverUrl}/hubspot/webhooks?source=sandbox&a=b:c&next=/deals@home&q=x%20y`);
+    expect(documentedUri(`${receiverUrl}${WEBHOOK_PATH}`)).toBe(
+      `${receiverUrl}/hubspot/webhooks?source=sandbox&a=b:c&next=/deals@home&q=x%20y`,
+    );
     // signed over the decoded URI, not the URL as sent, and with the app secret
     expect(verifyV3(sandbox.hubspot.webhookSecret, hooks[1]!, `${receiverUrl}${WEBHOOK_PATH}`)).toBe(false);
     expect(verifyV3('another secret', hooks[1]!)).toBe(false);
     // v1 (sent with CRM webhook subscriptions): hex sha256 of client secret + body
     expect(hooks[1]!.headers['x-hubspot-signature-version']).toBe('v1');
-    expect(hooks[1]!.headers['x-hubspot-signature']).toBe(createHash('sha256').update(sandbox.hubspot.webhookSecret + hooks[1]!.body).digest('hex'));
+    expect(hooks[1]!.headers['x-hubspot-signature']).toBe(
+      createHash('sha256')
+        .update(sandbox.hubspot.webhookSecret + hooks[1]!.body)
+        .digest('hex'),
+    );
     const events = JSON.parse(hooks[1]!.body) as Record<string, unknown>[];
     expect(events).toEqual([
       expect.objectContaining({
@@ -124,7 +146,11 @@ describe('HubSpot webhooks', () => {
 
   it('sends deal.creation for a deal created on the admin surface', async () => {
     received.length = 0;
-    const res = await fetch(`${sandbox.adminUrl}/hubspot/deals`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Walk-in deal', amount: 5000 }) });
+    const res = await fetch(`${sandbox.adminUrl}/hubspot/deals`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Walk-in deal', amount: 5000 }),
+    });
     expect(res.status).toBe(201);
     const { id } = (await res.json()) as { id: string };
     await sandbox.drainDeliveries();
@@ -139,7 +165,9 @@ describe('HubSpot webhooks', () => {
     sandbox.addActivity('hubspot', deal.id, { kind: 'call', direction: 'outbound' });
     sandbox.deleteDeal('hubspot', deal.id);
     await sandbox.drainDeliveries();
-    const events = received.filter((r) => r.url.startsWith('/hubspot/')).flatMap((r) => JSON.parse(r.body) as { subscriptionType: string; objectId: number }[]);
+    const events = received
+      .filter((r) => r.url.startsWith('/hubspot/'))
+      .flatMap((r) => JSON.parse(r.body) as { subscriptionType: string; objectId: number }[]);
     expect(events.map((e) => [e.subscriptionType, e.objectId])).toEqual([['deal.deletion', Number(deal.id)]]);
   });
 });
@@ -147,8 +175,12 @@ describe('HubSpot webhooks', () => {
 describe('Salesforce outbound messages', () => {
   it('POSTs a SOAP notification for a stage change and retries until it gets <Ack>true</Ack>', async () => {
     received.length = 0;
-    script.push({ status: 200, body: '<soapenv:Envelope><soapenv:Body><notificationsResponse><Ack>false</Ack></notificationsResponse>' +
-        '</soapenv:Body></soapenv:Envelope>' });
+    script.push({
+      status: 200,
+      body:
+        '<soapenv:Envelope><soapenv:Body><notificationsResponse><Ack>false</Ack></notificationsResponse>' +
+        '</soapenv:Body></soapenv:Envelope>',
+    });
     const deal = openDeal('salesforce');
     sandbox.changeStage('salesforce', deal.id, 'Negotiation/Review');
     await sandbox.drainDeliveries();
@@ -156,7 +188,16 @@ describe('Salesforce outbound messages', () => {
     expect(messages).toHaveLength(2);
     expect(messages[0]!.headers['content-type']).toMatch(/text\/xml/);
     const parsed = new XMLParser({ removeNSPrefix: true, ignoreAttributes: true, parseTagValue: false }).parse(messages[1]!.body) as {
-      Envelope: { Body: { notifications: { OrganizationId: string; ActionId: string; EnterpriseUrl: string; Notification: { Id: string; sObject: Record<string, string> } } } };
+      Envelope: {
+        Body: {
+          notifications: {
+            OrganizationId: string;
+            ActionId: string;
+            EnterpriseUrl: string;
+            Notification: { Id: string; sObject: Record<string, string> };
+          };
+        };
+      };
     };
     const n = parsed.Envelope.Body.notifications;
     expect(n.OrganizationId).toBe(sandbox.salesforce.organizationId);

@@ -41,7 +41,8 @@ describe.skipIf(!ok)('bad cursors and ranges over HTTP', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: Record<string, any> = (await get(`${deals()}?limit=10${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`)).body;
+      const page: Record<string, any> = (await get(`${deals()}?limit=10${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`))
+        .body;
       seen.push(...page.items.map((i: { deal: { externalId: string } }) => i.deal.externalId));
       cursor = page.nextCursor;
     } while (cursor !== null);
@@ -98,7 +99,9 @@ describe.skipIf(!ok)('bad cursors and ranges over HTTP', () => {
     const oneDay = await get(`${changes}?from=2026-11-26&to=2026-11-26`);
     expect(oneDay.status).toBe(200);
     // the cap is documented where clients look: the OpenAPI document
-    const doc = (await (await fetch(`${server.url}/docs/json`)).json()) as { paths: Record<string, { get: { summary: string; parameters: { name: string; description?: string }[] } }> };
+    const doc = (await (await fetch(`${server.url}/docs/json`)).json()) as {
+      paths: Record<string, { get: { summary: string; parameters: { name: string; description?: string }[] } }>;
+    };
     const operation = doc.paths['/api/v1/connections/{id}/changes']!.get;
     expect(operation.summary).toContain('3 years');
     expect(operation.parameters.find((p) => p.name === 'from')?.description).toContain('1096 days');

@@ -81,7 +81,10 @@ describe.skipIf(!ok)('manager API after a real sandbox sync', () => {
     const ids: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: Record<string, any> = await get(`/api/v1/connections/${conn}/deals?limit=9${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, '/api/v1/connections/{id}/deals');
+      const page: Record<string, any> = await get(
+        `/api/v1/connections/${conn}/deals?limit=9${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        '/api/v1/connections/{id}/deals',
+      );
       ids.push(...page.items.map((i: { deal: { externalId: string } }) => i.deal.externalId));
       cursor = page.nextCursor;
     } while (cursor !== null);
@@ -137,7 +140,7 @@ describe.skipIf(!ok)('manager API after a real sandbox sync', () => {
     }
   });
 
-  it('takes the sandbox\'s signed stage-change webhook and the pipeline applies it', async () => {
+  it("takes the sandbox's signed stage-change webhook and the pipeline applies it", async () => {
     const stages = (await h.store.stages.list(conn)).filter((s) => !s.isClosed);
     const deal = (await h.store.deals.loadOpen(conn)).find((d) => stages.some((s) => s.pipeline === d.pipeline && s.id !== d.stageId))!;
     const target = stages.find((s) => s.pipeline === deal.pipeline && s.id !== deal.stageId)!;
@@ -147,7 +150,10 @@ describe.skipIf(!ok)('manager API after a real sandbox sync', () => {
     const attempts = h.sandbox.state.deliveries.slice(before);
     expect(attempts.length).toBeGreaterThan(0);
     expect(attempts.every((a) => a.ok && a.status === 200)).toBe(true);
-    const stored = await eventually(() => h.store.deals.get(conn, deal.externalId), (d) => d?.stageId === target.id);
+    const stored = await eventually(
+      () => h.store.deals.get(conn, deal.externalId),
+      (d) => d?.stageId === target.id,
+    );
     expect(stored?.stageId).toBe(target.id);
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     expect(metrics).toMatch(/dealwatch_webhook_events_total\{provider="hubspot",outcome="accepted",reason="none"\} [1-9]/);

@@ -54,9 +54,20 @@ describe.skipIf(!ok)('manager API /api/v1', () => {
   };
 
   it('refuses requests without a token, with a wrong one and with a non-Bearer scheme (401)', async () => {
-    const urls = ['/api/v1/connections', `/api/v1/connections/${conn}/deals`, `/api/v1/connections/${conn}/review`, '/api/v1/jobs/x', '/admin/queues'];
+    const urls = [
+      '/api/v1/connections',
+      `/api/v1/connections/${conn}/deals`,
+      `/api/v1/connections/${conn}/review`,
+      '/api/v1/jobs/x',
+      '/admin/queues',
+    ];
     for (const url of urls) {
-      for (const headers of [{}, { authorization: 'Bearer wrong-token' }, { authorization: `Token ${API_TOKEN}` }, { authorization: `Bearer ${API_TOKEN}x` }]) {
+      for (const headers of [
+        {},
+        { authorization: 'Bearer wrong-token' },
+        { authorization: `Token ${API_TOKEN}` },
+        { authorization: `Bearer ${API_TOKEN}x` },
+      ]) {
         const res = await t.app.inject({ method: 'GET', url, headers });
         expect(res.statusCode, `${url} ${JSON.stringify(headers)}`).toBe(401);
         if (url.startsWith('/api')) {
@@ -102,7 +113,9 @@ describe.skipIf(!ok)('manager API /api/v1', () => {
     expect(byOwner.items.length).toBeGreaterThan(0);
     expect(byOwner.items.every((i: { deal: { ownerId: string } }) => i.deal.ownerId === 'u1')).toBe(true);
     const byRule = await get(`/api/v1/connections/${conn}/deals?rule=stale_deal`, '/api/v1/connections/{id}/deals');
-    expect(byRule.items.map((i: { deal: { externalId: string } }) => i.deal.externalId).sort()).toEqual([seeded.richDealId, seeded.openDealIds[5]].sort());
+    expect(byRule.items.map((i: { deal: { externalId: string } }) => i.deal.externalId).sort()).toEqual(
+      [seeded.richDealId, seeded.openDealIds[5]].sort(),
+    );
     const critical = await get(`/api/v1/connections/${conn}/deals?band=critical&limit=1000`, '/api/v1/connections/{id}/deals');
     expect(critical.items.length).toBeGreaterThan(0);
     expect(critical.items.every((i: { score: { band: string } }) => i.score.band === 'critical')).toBe(true);
@@ -126,7 +139,7 @@ describe.skipIf(!ok)('manager API /api/v1', () => {
     validator.assertResponse('/api/v1/connections/{id}/deals/{dealId}', 'GET', 404, missing.json());
   });
 
-  it('GET /review, /kpis, /forecast, /changes, /reps answer the engine\'s reports', async () => {
+  it("GET /review, /kpis, /forecast, /changes, /reps answer the engine's reports", async () => {
     const review = await get(`/api/v1/connections/${conn}/review`, '/api/v1/connections/{id}/review');
     expect(review).toMatchObject({ asOf: '2026-11-26', currency: 'USD' });
     expect(Array.isArray(review.newCritical)).toBe(true);
@@ -163,7 +176,12 @@ describe.skipIf(!ok)('manager API /api/v1', () => {
     validator.assertResponse('/api/v1/connections/{id}/sync', 'POST', 202, res.json());
     const job = await get(`/api/v1/jobs/${encodeURIComponent(res.json().jobId)}`, '/api/v1/jobs/{id}');
     expect(job).toMatchObject({ queue: 'sync', name: 'sync', state: expect.stringMatching(/waiting|delayed|prioritized/) });
-    const bad = await t.app.inject({ method: 'POST', url: `/api/v1/connections/${conn}/sync`, headers: auth, payload: { mode: 'sideways' } });
+    const bad = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/connections/${conn}/sync`,
+      headers: auth,
+      payload: { mode: 'sideways' },
+    });
     expect(bad.statusCode).toBe(400);
     const none = await t.app.inject({ method: 'GET', url: '/api/v1/jobs/does-not-exist', headers: auth });
     expect(none.statusCode).toBe(404);
@@ -171,7 +189,18 @@ describe.skipIf(!ok)('manager API /api/v1', () => {
 
   it('serves the OpenAPI document and the docs page', async () => {
     const doc = (await t.app.inject({ method: 'GET', url: '/docs/json' })).json();
-    for (const path of ['/api/v1/connections', '/api/v1/connections/{id}/deals', '/api/v1/connections/{id}/review', '/api/v1/connections/{id}/rollup', '/api/v1/connections/{id}/backtest', '/webhooks/hubspot', '/healthz', '/readyz', '/metrics', '/review/{id}']) {
+    for (const path of [
+      '/api/v1/connections',
+      '/api/v1/connections/{id}/deals',
+      '/api/v1/connections/{id}/review',
+      '/api/v1/connections/{id}/rollup',
+      '/api/v1/connections/{id}/backtest',
+      '/webhooks/hubspot',
+      '/healthz',
+      '/readyz',
+      '/metrics',
+      '/review/{id}',
+    ]) {
       expect(Object.keys(doc.paths)).toContain(path);
     }
     expect(Object.keys(doc.paths).some((p) => p.startsWith('/admin'))).toBe(false);
@@ -195,7 +224,9 @@ describe.skipIf(!ok)('manager API /api/v1', () => {
     expect(res.body).toContain('dealwatch_last_sync_records{connection="hs-main",kind="deals"} 59');
     expect(res.body).toContain('dealwatch_last_sync_api_calls{connection="hs-main",provider="hubspot"} 12');
     expect(res.body).toContain('dealwatch_last_sync_rate_limited{connection="hs-main",provider="hubspot"} 0');
-    expect(res.body).toMatch(/dealwatch_http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/connections\/:id\/deals",status="200"\} [1-9]/);
+    expect(res.body).toMatch(
+      /dealwatch_http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/connections\/:id\/deals",status="200"\} [1-9]/,
+    );
   });
 
   it('serves the review as a web page to a token in Authorization (Basic too), else sends the browser to sign in', async () => {

@@ -23,7 +23,15 @@ const CONN = 'hs';
 /** 00:30 on 15 December in Auckland (NZDT, UTC+13); 14 December in UTC. */
 const NOW = new Date('2026-12-14T11:30:00.000Z');
 
-const change = (dealId: string, at: string, from: string | null, to: string): StageChange => ({ connectionId: CONN, dealId, fromStageId: from, toStageId: to, at, amount: 1000, closeDate: null });
+const change = (dealId: string, at: string, from: string | null, to: string): StageChange => ({
+  connectionId: CONN,
+  dealId,
+  fromStageId: from,
+  toStageId: to,
+  at,
+  amount: 1000,
+  closeDate: null,
+});
 
 describe.skipIf(!ok)('the score job and the API review read the same input', () => {
   let h: Harness;
@@ -39,9 +47,23 @@ describe.skipIf(!ok)('the score job and the API review read the same input', () 
     await store.stages.replace(CONN, stages(CONN));
     await store.deals.upsertPage(CONN, [
       // Won 2024-12-14: 730 days before the UTC day, 731 before the Auckland day.
-      deal(CONN, 'won-edge', { stageId: 'closedwon', isClosed: true, isWon: true, closeDate: '2024-12-14', createdAt: '2024-11-01T00:00:00.000Z', stageEnteredAt: '2024-12-14T00:00:00.000Z', modifiedAt: '2024-12-14T00:00:00.000Z' }),
+      deal(CONN, 'won-edge', {
+        stageId: 'closedwon',
+        isClosed: true,
+        isWon: true,
+        closeDate: '2024-12-14',
+        createdAt: '2024-11-01T00:00:00.000Z',
+        stageEnteredAt: '2024-12-14T00:00:00.000Z',
+        modifiedAt: '2024-12-14T00:00:00.000Z',
+      }),
       // Thirty days in qualification: stuck under the edge deal's 2-day median, not under the 60-day fallback.
-      deal(CONN, 'open-1', { stageId: 'qualification', closeDate: '2027-02-15', createdAt: '2026-11-15T00:00:00.000Z', stageEnteredAt: '2026-11-15T00:00:00.000Z', modifiedAt: '2026-11-15T00:00:00.000Z' }),
+      deal(CONN, 'open-1', {
+        stageId: 'qualification',
+        closeDate: '2027-02-15',
+        createdAt: '2026-11-15T00:00:00.000Z',
+        stageEnteredAt: '2026-11-15T00:00:00.000Z',
+        modifiedAt: '2026-11-15T00:00:00.000Z',
+      }),
     ]);
     await store.history.upsertStageChanges(CONN, [
       change('won-edge', '2024-11-01T00:00:00.000Z', null, 'qualification'),
@@ -74,7 +96,10 @@ describe.skipIf(!ok)('the score job and the API review read the same input', () 
     const scored = await get(`/api/v1/connections/${CONN}/deals/open-1`);
     const fromJob = (scored.findings.open as { ruleId: string }[]).map((f) => f.ruleId).sort();
     const review = await get(`/api/v1/connections/${CONN}/review`);
-    const fromReview = (review.findingsByRep as { ruleId: string; dealIds: string[] }[]).filter((g) => g.dealIds.includes('open-1')).map((g) => g.ruleId).sort();
+    const fromReview = (review.findingsByRep as { ruleId: string; dealIds: string[] }[])
+      .filter((g) => g.dealIds.includes('open-1'))
+      .map((g) => g.ruleId)
+      .sort();
 
     expect(review.timezone).toBe('Pacific/Auckland');
     expect(fromJob.length).toBeGreaterThan(0); // a deal with findings, so agreeing is not trivial

@@ -24,7 +24,12 @@ describe.skipIf(!ok)('request logging', () => {
   afterAll(async () => t?.close());
 
   it('logs the request with its id, without body, token or secret segment', async () => {
-    const body = outboundMessage({ organizationId: SF_ORG, notifications: [{ id: '04l5g0000SECRETBODY', opportunityId: '0065g000001', stage: 'Closed Won', modstamp: '2026-11-26T08:00:00.000Z' }] });
+    const body = outboundMessage({
+      organizationId: SF_ORG,
+      notifications: [
+        { id: '04l5g0000SECRETBODY', opportunityId: '0065g000001', stage: 'Closed Won', modstamp: '2026-11-26T08:00:00.000Z' },
+      ],
+    });
     const res = await t.app.inject({
       method: 'POST',
       url: `/webhooks/salesforce/sf-main/${SF_TOKEN}`,
@@ -35,8 +40,18 @@ describe.skipIf(!ok)('request logging', () => {
     expect(res.headers['x-request-id']).toBe('req-abc-123');
     await t.app.inject({ method: 'GET', url: '/api/v1/connections/nope/review', headers: { authorization: `Bearer ${API_TOKEN}` } });
     const refusedBody = JSON.stringify([hubspotEvent({ propertyValue: 'REFUSEDBODY' })]);
-    const refusedHeaders = hubspotV3Headers({ secret: 'wrong-secret', decodedUri: 'https://dealwatch.example.com/webhooks/hubspot', body: refusedBody, timestampMs: Date.now() });
-    const refused = await t.app.inject({ method: 'POST', url: '/webhooks/hubspot', headers: { ...refusedHeaders, 'x-request-id': 'req-refused-1' }, payload: refusedBody });
+    const refusedHeaders = hubspotV3Headers({
+      secret: 'wrong-secret',
+      decodedUri: 'https://dealwatch.example.com/webhooks/hubspot',
+      body: refusedBody,
+      timestampMs: Date.now(),
+    });
+    const refused = await t.app.inject({
+      method: 'POST',
+      url: '/webhooks/hubspot',
+      headers: { ...refusedHeaders, 'x-request-id': 'req-refused-1' },
+      payload: refusedBody,
+    });
     expect(refused.statusCode).toBe(401);
     const signature = refusedHeaders['x-hubspot-signature-v3']!;
     await new Promise((r) => setTimeout(r, 50));
@@ -47,7 +62,9 @@ describe.skipIf(!ok)('request logging', () => {
     expect(all).not.toContain(API_TOKEN);
     expect(all).not.toContain('SECRETBODY');
     expect(all).not.toContain('Closed Won');
-    const refusal = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.reqId === 'req-refused-1' && l.msg === 'webhook refused');
+    const refusal = lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.reqId === 'req-refused-1' && l.msg === 'webhook refused');
     expect(refusal).toMatchObject({ provider: 'hubspot', reason: 'bad_signature', status: 401 });
     expect(all).not.toContain('REFUSEDBODY');
     expect(all).not.toContain(signature);

@@ -14,7 +14,16 @@ import { startServer, type RunningServer } from '../../../src/server/server.js';
 import { fuzz, longFuzz } from '../../support/fuzz.js';
 import { POSTGRES_URL, postgresAvailable, redisAvailable } from '../../support/services.js';
 import { API_TOKEN } from './support/app.js';
-import { exampleRequest, operationsOf, requestFor, targetsOf, ValuePool, type GeneratedRequest, type OpenApiDocument, type Operation } from './support/openapi-requests.js';
+import {
+  exampleRequest,
+  operationsOf,
+  requestFor,
+  targetsOf,
+  ValuePool,
+  type GeneratedRequest,
+  type OpenApiDocument,
+  type Operation,
+} from './support/openapi-requests.js';
 import { openSeededApi, type SeededApi } from './support/seeded-api.js';
 
 const ok = (await redisAvailable()) && (await postgresAvailable());
@@ -43,7 +52,12 @@ function send(base: string, req: GeneratedRequest): Promise<Answer> {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), contentType: String(res.headers['content-type'] ?? ''), ms: performance.now() - started }),
+        resolve({
+          status: res.statusCode ?? 0,
+          body: Buffer.concat(chunks).toString('utf8'),
+          contentType: String(res.headers['content-type'] ?? ''),
+          ms: performance.now() - started,
+        }),
       );
       res.on('error', reject);
     });
@@ -69,7 +83,12 @@ function internalDetail(body: string, schema: string): string | undefined {
 
 /** The names a 400 of `op` may blame: its parameters and body fields ('' is the body as a whole). */
 function fieldsOf(op: Operation): Set<string> {
-  return new Set(['', ...op.pathParams.map((p) => p.name), ...op.queryParams.map((p) => p.name), ...Object.keys(op.body?.properties ?? {})]);
+  return new Set([
+    '',
+    ...op.pathParams.map((p) => p.name),
+    ...op.queryParams.map((p) => p.name),
+    ...Object.keys(op.body?.properties ?? {}),
+  ]);
 }
 
 /** The properties every answer keeps; throws with the reason. */
@@ -92,7 +111,8 @@ function checkAnswer(op: Operation, req: GeneratedRequest, answer: Answer, schem
     case 400: {
       const named = /^(querystring|params|body|headers)(?:\/([^ ,]*))?(?: |$)/.exec(error.message);
       expect(named, `${where}\na 400 names the part and field it refuses`).not.toBeNull();
-      if (named![1] !== 'headers' && named![2] !== undefined) expect(fieldsOf(op).has(named![2]), `${where}\n"${named![2]}" is not a field of ${op.template}`).toBe(true);
+      if (named![1] !== 'headers' && named![2] !== undefined)
+        expect(fieldsOf(op).has(named![2]), `${where}\n"${named![2]}" is not a field of ${op.template}`).toBe(true);
       break;
     }
     case 401:
@@ -101,7 +121,10 @@ function checkAnswer(op: Operation, req: GeneratedRequest, answer: Answer, schem
       break;
     case 404:
       expect(error.code, where).toBe('NOT_FOUND');
-      expect(error.message === 'no such route' || req.pathValues.some((v) => error.message.includes(`"${v}"`)), `${where}\na 404 names what it did not find`).toBe(true);
+      expect(
+        error.message === 'no such route' || req.pathValues.some((v) => error.message.includes(`"${v}"`)),
+        `${where}\na 404 names what it did not find`,
+      ).toBe(true);
       break;
     case 413:
       expect(error.message, where).toMatch(/body/);
@@ -122,7 +145,10 @@ async function storeFingerprint(schema: string): Promise<Record<string, string>>
   const client = new pg.Client({ connectionString: POSTGRES_URL });
   await client.connect();
   try {
-    const tables = await client.query<{ table_name: string }>(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`, [schema]);
+    const tables = await client.query<{ table_name: string }>(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`,
+      [schema],
+    );
     const out: Record<string, string> = {};
     for (const { table_name } of tables.rows) {
       const row = await client.query<{ n: string; digest: string | null }>(
@@ -175,7 +201,10 @@ describe.skipIf(!ok)('every OpenAPI operation under generated input', () => {
     }
     // every operation of the manager API reached its handler and succeeded at least once
     for (const op of operations.filter((o) => o.template.startsWith('/api/') || o.template.startsWith('/review/'))) {
-      expect(answered.get(`${op.method} ${op.template}`)?.some((s) => s < 300), `${op.method} ${op.template}: ${answered.get(`${op.method} ${op.template}`)}`).toBe(true);
+      expect(
+        answered.get(`${op.method} ${op.template}`)?.some((s) => s < 300),
+        `${op.method} ${op.template}: ${answered.get(`${op.method} ${op.template}`)}`,
+      ).toBe(true);
     }
     expect(pool.valuesFor('cursor').length).toBeGreaterThan(0);
   });
@@ -184,16 +213,17 @@ describe.skipIf(!ok)('every OpenAPI operation under generated input', () => {
     const before = await storeFingerprint(api.schema);
     for (const op of operations) {
       for (const target of targetsOf(op)) {
-      await fuzz(
-        `${op.method} ${op.template} ${target}`,
-        fc.asyncProperty(requestFor(op, pool, API_TOKEN, target), async (req) => {
-          const jobsBefore = await api.t.totalJobs();
-          const answer = await send(server.url, req);
-          checkAnswer(op, req, answer, api.schema);
-          if (answer.status >= 400) expect(await api.t.totalJobs(), `${req.method} ${req.url} -> ${answer.status} queued a job`).toBe(jobsBefore);
-        }),
-        target === 'all' ? RUNS_PER_TARGET * 3 : RUNS_PER_TARGET,
-      );
+        await fuzz(
+          `${op.method} ${op.template} ${target}`,
+          fc.asyncProperty(requestFor(op, pool, API_TOKEN, target), async (req) => {
+            const jobsBefore = await api.t.totalJobs();
+            const answer = await send(server.url, req);
+            checkAnswer(op, req, answer, api.schema);
+            if (answer.status >= 400)
+              expect(await api.t.totalJobs(), `${req.method} ${req.url} -> ${answer.status} queued a job`).toBe(jobsBefore);
+          }),
+          target === 'all' ? RUNS_PER_TARGET * 3 : RUNS_PER_TARGET,
+        );
       }
     }
     expect(await storeFingerprint(api.schema)).toEqual(before);

@@ -50,7 +50,10 @@ describe.skipIf(!ok)('webhook rate limit with an untrusted peer', () => {
     const statuses: number[] = [];
     for (let i = 0; i < 3; i++) {
       const b = JSON.stringify([hubspotEvent()]);
-      const headers = { ...hubspotV3Headers({ secret: HUBSPOT_SECRET, decodedUri: PUBLIC_URL + PATH, body: b, timestampMs: NOW.getTime() }), 'x-forwarded-for': `203.0.113.${i}` };
+      const headers = {
+        ...hubspotV3Headers({ secret: HUBSPOT_SECRET, decodedUri: PUBLIC_URL + PATH, body: b, timestampMs: NOW.getTime() }),
+        'x-forwarded-for': `203.0.113.${i}`,
+      };
       statuses.push((await t.app.inject({ method: 'POST', url: PATH, headers, payload: b })).statusCode);
     }
     expect(statuses).toEqual([200, 200, 429]);
@@ -65,7 +68,8 @@ describe.skipIf(!ok)('manager API rate limit', () => {
   afterAll(async () => t?.close());
 
   it('limits each token on its own', async () => {
-    const call = (token: string) => t.app.inject({ method: 'GET', url: '/api/v1/jobs/none', headers: { authorization: `Bearer ${token}` } });
+    const call = (token: string) =>
+      t.app.inject({ method: 'GET', url: '/api/v1/jobs/none', headers: { authorization: `Bearer ${token}` } });
     const first = [await call(API_TOKEN), await call(API_TOKEN), await call(API_TOKEN)];
     expect(first.map((r) => r.statusCode)).toEqual([404, 404, 429]);
     expect(first[2]!.json().error.code).toBe('REQUEST.RATE_LIMITED');

@@ -76,7 +76,11 @@ describe('dealwatch report', () => {
         metrics: createMetrics({ processMetrics: false }),
         queues: [],
       });
-      const res = await app.inject({ method: 'GET', url: `/api/v1/connections/${hubspotConnection.id}/review`, headers: { authorization: `Bearer ${API_TOKEN}` } });
+      const res = await app.inject({
+        method: 'GET',
+        url: `/api/v1/connections/${hubspotConnection.id}/review`,
+        headers: { authorization: `Bearer ${API_TOKEN}` },
+      });
       await app.close();
       expect(res.statusCode).toBe(200);
       expect(fromCli).toEqual(res.json());

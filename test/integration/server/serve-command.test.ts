@@ -23,7 +23,9 @@ describe('dealwatch serve (process)', () => {
   beforeAll(async () => {
     writeFileSync(
       path.join(dir, 'config.json'),
-      JSON.stringify({ connections: [{ id: 'hs-main', provider: 'hubspot', accessToken: 'env:HS_TOKEN', portalId: 62515, webhookSecret: 'env:HS_SECRET' }] }),
+      JSON.stringify({
+        connections: [{ id: 'hs-main', provider: 'hubspot', accessToken: 'env:HS_TOKEN', portalId: 62515, webhookSecret: 'env:HS_SECRET' }],
+      }),
     );
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
@@ -36,7 +38,10 @@ describe('dealwatch serve (process)', () => {
       HS_SECRET: SECRET,
       LOG_LEVEL: 'info',
     };
-    child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve', '--config', path.join(dir, 'config.json')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve', '--config', path.join(dir, 'config.json')], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stderr?.on('data', (chunk: Buffer) => lines.push(chunk.toString()));
     url = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`serve did not start:\n${lines.join('')}`)), 110_000);
@@ -64,7 +69,8 @@ describe('dealwatch serve (process)', () => {
     const event = hubspotEvent();
     const body = JSON.stringify([event]);
     // Signed for the public URL (the proxy's), with the path prefix the proxy strips.
-    const sign = (b: string) => hubspotV3Headers({ secret: SECRET, decodedUri: `${PUBLIC_URL}/webhooks/hubspot`, body: b, timestampMs: Date.now() });
+    const sign = (b: string) =>
+      hubspotV3Headers({ secret: SECRET, decodedUri: `${PUBLIC_URL}/webhooks/hubspot`, body: b, timestampMs: Date.now() });
     const answers: unknown[] = [];
     for (let i = 0; i < 2; i++) {
       const res = await fetch(`${url}/webhooks/hubspot`, { method: 'POST', headers: sign(body), body });

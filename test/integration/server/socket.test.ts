@@ -13,7 +13,10 @@ describe.skipIf(!ok)('server over a socket', () => {
   beforeAll(async () => {
     t = await buildTestApp();
     // The socket server's public URL is its own address: HubSpot signs the URL it called.
-    server = await startServer({ ...t.deps, options: { ...t.deps.options, publicUrl: 'http://127.0.0.1:0' } }, { host: '127.0.0.1', port: 0 });
+    server = await startServer(
+      { ...t.deps, options: { ...t.deps.options, publicUrl: 'http://127.0.0.1:0' } },
+      { host: '127.0.0.1', port: 0 },
+    );
   });
   afterAll(async () => {
     await server?.close();
@@ -24,11 +27,20 @@ describe.skipIf(!ok)('server over a socket', () => {
     // publicUrl is fixed at build time; sign for what the app will reconstruct.
     const publicUrl = 'http://127.0.0.1:0';
     const body = JSON.stringify([hubspotEvent()]);
-    const headers = hubspotV3Headers({ secret: HUBSPOT_SECRET, decodedUri: `${publicUrl}/webhooks/hubspot`, body, timestampMs: Date.now() });
+    const headers = hubspotV3Headers({
+      secret: HUBSPOT_SECRET,
+      decodedUri: `${publicUrl}/webhooks/hubspot`,
+      body,
+      timestampMs: Date.now(),
+    });
     const accepted = await fetch(`${server.url}/webhooks/hubspot`, { method: 'POST', headers, body });
     expect(accepted.status).toBe(200);
     expect(await accepted.json()).toEqual({ accepted: 1, duplicates: 0, ignored: 0 });
-    const tampered = await fetch(`${server.url}/webhooks/hubspot`, { method: 'POST', headers, body: body.replace('contractsent', 'closedlost') });
+    const tampered = await fetch(`${server.url}/webhooks/hubspot`, {
+      method: 'POST',
+      headers,
+      body: body.replace('contractsent', 'closedlost'),
+    });
     expect(tampered.status).toBe(401);
     expect(await t.queues.queue('events').count()).toBe(1);
 
@@ -42,13 +54,20 @@ describe.skipIf(!ok)('server over a socket', () => {
 
   it('answers a large body with 413 before reading it all', async () => {
     const big = 'x'.repeat(2 * 1024 * 1024);
-    const res = await fetch(`${server.url}/webhooks/hubspot`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big });
+    const res = await fetch(`${server.url}/webhooks/hubspot`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: big,
+    });
     expect(res.status).toBe(413);
   });
 
   it('reports the failing dependency in /readyz with 503', async () => {
     const failing = await startServer(
-      { ...t.deps, readiness: [...t.deps.readiness, { name: 'database', check: async () => Promise.reject(new Error('connection refused')) }] },
+      {
+        ...t.deps,
+        readiness: [...t.deps.readiness, { name: 'database', check: async () => Promise.reject(new Error('connection refused')) }],
+      },
       { host: '127.0.0.1', port: 0 },
     );
     try {
@@ -56,7 +75,10 @@ describe.skipIf(!ok)('server over a socket', () => {
       expect(res.status).toBe(503);
       expect(await res.json()).toEqual({
         status: 'unavailable',
-        checks: [{ name: 'queue', ok: true }, { name: 'database', ok: false, error: 'connection refused' }],
+        checks: [
+          { name: 'queue', ok: true },
+          { name: 'database', ok: false, error: 'connection refused' },
+        ],
       });
     } finally {
       await failing.close();

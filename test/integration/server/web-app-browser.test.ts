@@ -21,7 +21,8 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const required = process.env.CI !== undefined || process.env.DEALWATCH_REQUIRE_SERVICES === '1';
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) {
-  if (required) throw new Error(`Chromium is required (CI / DEALWATCH_REQUIRE_SERVICES) but ${CHROMIUM} does not exist: apt-get install chromium`);
+  if (required)
+    throw new Error(`Chromium is required (CI / DEALWATCH_REQUIRE_SERVICES) but ${CHROMIUM} does not exist: apt-get install chromium`);
   console.warn(`\n*** SKIPPED: web app browser tests: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH) ***\n`);
 }
 const ok = hasChromium && (await redisAvailable()) && (await postgresAvailable());
@@ -53,7 +54,15 @@ describe.skipIf(!ok)('web app in Chromium', () => {
     browser = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--headless',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+        '--disable-sync',
+      ],
       viewport: { width: 1400, height: 900 },
     });
     page = browser.pages()[0] ?? (await browser.newPage());
@@ -127,6 +136,6 @@ describe.skipIf(!ok)('web app in Chromium', () => {
       expect(await page.locator('figure.chart svg').count(), name).toBeGreaterThan(0);
       await shoot(name);
     }
-    expect(problems, problems.join("\n")).toEqual([]);
+    expect(problems, problems.join('\n')).toEqual([]);
   });
 });

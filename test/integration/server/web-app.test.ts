@@ -34,7 +34,11 @@ describe.skipIf(!ok)('web app: sign-in, session, CSRF, pages', () => {
   let api: SeededApi;
   let cookie = '';
 
-  const inject = (method: 'GET' | 'POST', url: string, options: { body?: string; cookie?: string; headers?: Record<string, string> } = {}) =>
+  const inject = (
+    method: 'GET' | 'POST',
+    url: string,
+    options: { body?: string; cookie?: string; headers?: Record<string, string> } = {},
+  ) =>
     api.t.app.inject({
       method,
       url,
@@ -50,7 +54,10 @@ describe.skipIf(!ok)('web app: sign-in, session, CSRF, pages', () => {
   async function signIn(token: string, next = '/connections') {
     const loginPage = await inject('GET', `/login?next=${encodeURIComponent(next)}`);
     const preSession = cookiesOf(loginPage.headers).dealwatch_session!.value;
-    const answer = await inject('POST', '/login', { cookie: `dealwatch_session=${preSession}`, body: form({ token, _csrf: csrfOf(loginPage.body), next }) });
+    const answer = await inject('POST', '/login', {
+      cookie: `dealwatch_session=${preSession}`,
+      body: form({ token, _csrf: csrfOf(loginPage.body), next }),
+    });
     return { answer, cookie: `dealwatch_session=${cookiesOf(answer.headers).dealwatch_session?.value ?? preSession}` };
   }
 
@@ -114,7 +121,10 @@ describe.skipIf(!ok)('web app: sign-in, session, CSRF, pages', () => {
     const loginPage = await inject('GET', '/login');
     const pre = `dealwatch_session=${cookiesOf(loginPage.headers).dealwatch_session!.value}`;
     for (const csrf of [undefined, 'forged-token']) {
-      const res = await inject('POST', '/login', { cookie: pre, body: form({ token: API_TOKEN, ...(csrf === undefined ? {} : { _csrf: csrf }) }) });
+      const res = await inject('POST', '/login', {
+        cookie: pre,
+        body: form({ token: API_TOKEN, ...(csrf === undefined ? {} : { _csrf: csrf }) }),
+      });
       expect(res.statusCode, String(csrf)).toBe(403);
       expect(cookiesOf(res.headers).dealwatch_session).toBeUndefined();
     }
@@ -204,33 +214,46 @@ describe.skipIf(!ok)('web app: sign-in, session, CSRF, pages', () => {
     expect((await inject('GET', `/connections/${conn}/forecast`, { cookie })).body).toMatch(/<table id="forecast-reps">[\s\S]*Rep 0/);
     // The deals that moved are named, each linked to its page (the rich deal's amount went 800 -> 1,000 on 2026-10-02).
     const moved = rowsOf((await inject('GET', `/connections/${conn}/changes?from=2026-09-01&to=2026-11-26`, { cookie })).body, 'changes');
-    expect(moved.some((r) => r.includes(`<a href="/connections/${conn}/deals/${api.seeded.richDealId}">Deal 0</a>`)), moved.join('\n')).toBe(true);
+    expect(
+      moved.some((r) => r.includes(`<a href="/connections/${conn}/deals/${api.seeded.richDealId}">Deal 0</a>`)),
+      moved.join('\n'),
+    ).toBe(true);
     expect((await inject('GET', `/review/${conn}`, { cookie })).body).toContain(`Morning review: ${conn}`);
     const css = await inject('GET', '/assets/app.css');
     expect(css.statusCode).toBe(200);
     expect(css.headers['content-type']).toMatch(/text\/css/);
   });
 
-  it('names who grants a discount in the deal page\'s warning, as the write-back does (the rep\'s manager here)', async () => {
+  it("names who grants a discount in the deal page's warning, as the write-back does (the rep's manager here)", async () => {
     const dealId = api.seeded.openDealIds[7]!;
     const deal = await api.store.deals.get(conn, dealId);
     const owners = await api.store.owners.list(conn);
     const rep = owners.find((o) => o.externalId === deal!.ownerId)!;
     const manager = owners.find((o) => o.externalId !== rep.externalId)!;
     await api.store.owners.upsertMany(conn, [{ ...rep, managerId: manager.externalId }]);
-    await api.store.findings.applyDiff(conn, {
-      opened: [{
-        finding: {
-          connectionId: conn, dealId, ruleId: 'discount_over_limit', severity: 'critical',
-          message: 'Discount 30% on a 20,000 USD deal exceeds the 15% limit for deals under 50,000 USD; needs approval from the VP Sales.',
-          evidence: { discountPercent: 30, limitPercent: 15, approver: 'VP Sales' },
-          suggestedAction: "Get the VP Sales's approval for the discount, or bring it to 15% or less.",
-        },
-        annotationKey: `${conn}:${dealId}:discount_over_limit:1`,
-      }],
-      stillOpen: [],
-      resolved: [],
-    }, '2026-11-26T02:00:00.000Z');
+    await api.store.findings.applyDiff(
+      conn,
+      {
+        opened: [
+          {
+            finding: {
+              connectionId: conn,
+              dealId,
+              ruleId: 'discount_over_limit',
+              severity: 'critical',
+              message:
+                'Discount 30% on a 20,000 USD deal exceeds the 15% limit for deals under 50,000 USD; needs approval from the VP Sales.',
+              evidence: { discountPercent: 30, limitPercent: 15, approver: 'VP Sales' },
+              suggestedAction: "Get the VP Sales's approval for the discount, or bring it to 15% or less.",
+            },
+            annotationKey: `${conn}:${dealId}:discount_over_limit:1`,
+          },
+        ],
+        stillOpen: [],
+        resolved: [],
+      },
+      '2026-11-26T02:00:00.000Z',
+    );
     const res = await inject('GET', `/connections/${conn}/deals/${dealId}`, { cookie });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.body).toContain(`Approval is requested from ${manager.name}.`);

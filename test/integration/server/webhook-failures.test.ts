@@ -23,8 +23,18 @@ describe.skipIf(!ok)('when the queue backend refuses', () => {
   const dedupeKeys = async () => (await t.redis.keys('*:dedupe:*')).filter((k) => k.startsWith(`${t.deps.options.redisKeyPrefix}`));
 
   it('Salesforce gets a SOAP fault, no Ack (it will retry), and the dedupe claim is released', async () => {
-    const body = outboundMessage({ organizationId: SF_ORG, notifications: [{ id: '04l5g0000FAIL0001', opportunityId: '0065g00000FAIL01', stage: 'Prospecting', modstamp: '2026-11-26T08:00:00.000Z' }] });
-    const res = await t.app.inject({ method: 'POST', url: `/webhooks/salesforce/sf-main/${SF_TOKEN}`, headers: { 'content-type': 'text/xml' }, payload: body });
+    const body = outboundMessage({
+      organizationId: SF_ORG,
+      notifications: [
+        { id: '04l5g0000FAIL0001', opportunityId: '0065g00000FAIL01', stage: 'Prospecting', modstamp: '2026-11-26T08:00:00.000Z' },
+      ],
+    });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/webhooks/salesforce/sf-main/${SF_TOKEN}`,
+      headers: { 'content-type': 'text/xml' },
+      payload: body,
+    });
     expect(res.statusCode).toBe(503);
     expect(res.body).toContain('<faultcode>soapenv:Server</faultcode>');
     expect(res.body).not.toContain('<Ack>');
@@ -44,7 +54,12 @@ describe.skipIf(!ok)('when the queue backend refuses', () => {
 describe.skipIf(!ok)('when the dedupe store does not answer', () => {
   let t: TestApp;
   // A real Redis client aimed at a port nobody listens on.
-  const deadRedis = new Redis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  const deadRedis = new Redis('redis://127.0.0.1:1', {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    enableOfflineQueue: false,
+  });
   deadRedis.on('error', () => undefined);
   beforeAll(async () => {
     t = await buildTestApp({ clock: () => NOW, dedupe: createRedisDeduper(deadRedis) });

@@ -21,44 +21,82 @@ const HUBSPOT_URL = `${PUBLIC_URL}/webhooks/hubspot`;
 const TIME_BOUND_MS = longFuzz ? 10_000 : 5_000;
 
 /** An event as HubSpot sends it, in the legacy or the generic format. */
-const hubspotEvent = fc.record({
-  format: fc.constantFrom('legacy', 'generic'),
-  eventId: fc.integer({ min: 1, max: 2 ** 40 }),
-  objectId: fc.integer({ min: 1, max: 2 ** 40 }),
-  occurredAt: fc.integer({ min: Date.UTC(2025, 0, 1), max: Date.UTC(2027, 0, 1) }),
-  propertyName: fc.constantFrom('dealstage', 'amount', 'closedate', 'hubspot_owner_id'),
-  propertyValue: fc.constantFrom('contractsent', 'closedwon', '1000', ''),
-}).map((e) => ({
-  eventId: e.eventId,
-  subscriptionId: 4_123,
-  portalId: PORTAL,
-  appId: 1_160_452,
-  occurredAt: e.occurredAt,
-  subscriptionType: e.format === 'legacy' ? 'deal.propertyChange' : 'object.propertyChange',
-  ...(e.format === 'generic' ? { objectTypeId: '0-3' } : {}),
-  attemptNumber: 0,
-  objectId: e.objectId,
-  propertyName: e.propertyName,
-  propertyValue: e.propertyValue,
-  changeSource: 'CRM_UI',
-}));
+const hubspotEvent = fc
+  .record({
+    format: fc.constantFrom('legacy', 'generic'),
+    eventId: fc.integer({ min: 1, max: 2 ** 40 }),
+    objectId: fc.integer({ min: 1, max: 2 ** 40 }),
+    occurredAt: fc.integer({ min: Date.UTC(2025, 0, 1), max: Date.UTC(2027, 0, 1) }),
+    propertyName: fc.constantFrom('dealstage', 'amount', 'closedate', 'hubspot_owner_id'),
+    propertyValue: fc.constantFrom('contractsent', 'closedwon', '1000', ''),
+  })
+  .map((e) => ({
+    eventId: e.eventId,
+    subscriptionId: 4_123,
+    portalId: PORTAL,
+    appId: 1_160_452,
+    occurredAt: e.occurredAt,
+    subscriptionType: e.format === 'legacy' ? 'deal.propertyChange' : 'object.propertyChange',
+    ...(e.format === 'generic' ? { objectTypeId: '0-3' } : {}),
+    attemptNumber: 0,
+    objectId: e.objectId,
+    propertyName: e.propertyName,
+    propertyValue: e.propertyValue,
+    changeSource: 'CRM_UI',
+  }));
 
 type Json = Record<string, unknown>;
 
 /** A change to one event's fields: wrong types, hostile values, missing or extra keys. */
 const eventMutation: fc.Arbitrary<(event: Json) => Json> = fc.oneof(
-  fc.tuple(fc.constantFrom('portalId', 'objectId', 'occurredAt', 'eventId', 'subscriptionType', 'objectTypeId', 'propertyName', 'propertyValue', 'changeSource', 'attemptNumber'), fc.oneof(
-    hostileString.map((s): unknown => s),
-    fc.constantFrom<unknown>(null, true, [], {}, -1, 0, 1e308, -1e308, 2 ** 53 + 1, Number.MAX_SAFE_INTEGER, '0-3', '0-1', '2-1234', 'deal.creation', 'object.creation', 'object.propertyChange', 'deal.propertyChange'),
-    fc.integer().map((n): unknown => n),
-    fc.double().map((n): unknown => (Number.isFinite(n) ? n : 0)),
-  )).map(([key, value]) => (event: Json) => ({ ...event, [key]: value })),
+  fc
+    .tuple(
+      fc.constantFrom(
+        'portalId',
+        'objectId',
+        'occurredAt',
+        'eventId',
+        'subscriptionType',
+        'objectTypeId',
+        'propertyName',
+        'propertyValue',
+        'changeSource',
+        'attemptNumber',
+      ),
+      fc.oneof(
+        hostileString.map((s): unknown => s),
+        fc.constantFrom<unknown>(
+          null,
+          true,
+          [],
+          {},
+          -1,
+          0,
+          1e308,
+          -1e308,
+          2 ** 53 + 1,
+          Number.MAX_SAFE_INTEGER,
+          '0-3',
+          '0-1',
+          '2-1234',
+          'deal.creation',
+          'object.creation',
+          'object.propertyChange',
+          'deal.propertyChange',
+        ),
+        fc.integer().map((n): unknown => n),
+        fc.double().map((n): unknown => (Number.isFinite(n) ? n : 0)),
+      ),
+    )
+    .map(([key, value]) => (event: Json) => ({ ...event, [key]: value })),
   fc.constantFrom('portalId', 'objectId', 'occurredAt', 'eventId', 'subscriptionType', 'objectTypeId').map((key) => (event: Json) => {
     const copy = { ...event };
     delete copy[key];
     return copy;
   }),
-  fc.constantFrom('__proto__', 'constructor', 'prototype').map((key) => (event: Json) => Object.fromEntries([...Object.entries(event), [key, { portalId: 1, polluted: true }]])),
+  fc
+    .constantFrom('__proto__', 'constructor', 'prototype')
+    .map((key) => (event: Json) => Object.fromEntries([...Object.entries(event), [key, { portalId: 1, polluted: true }]])),
 );
 
 /** A delivery mutated as a whole, then signed: counts, duplicates, nesting, types. */
@@ -97,7 +135,9 @@ const signedDelivery = fc
 const mangling = fc.oneof(
   fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })).map(([at, xor]) => ({ kind: 'flip', at, xor })),
   fc.nat().map((at) => ({ kind: 'truncate', at, xor: 0 })),
-  fc.constantFrom('append', 'prepend-space', 'old-timestamp', 'future-timestamp', 'other-secret', 'v1-wrong', 'no-signature', 'other-url').map((kind) => ({ kind, at: 0, xor: 0 })),
+  fc
+    .constantFrom('append', 'prepend-space', 'old-timestamp', 'future-timestamp', 'other-secret', 'v1-wrong', 'no-signature', 'other-url')
+    .map((kind) => ({ kind, at: 0, xor: 0 })),
 );
 
 function countJobs(t: TestApp) {
@@ -118,7 +158,9 @@ describe.skipIf(!ok)('webhook deliveries, mutated', () => {
       fc.asyncProperty(signedDelivery, fc.constantFrom('v3', 'v1'), async (body, version) => {
         const before = await countJobs(t);
         const headers =
-          version === 'v3' ? hubspotV3Headers({ secret: HUBSPOT_SECRET, decodedUri: HUBSPOT_URL, body, timestampMs: Date.now() }) : hubspotV1Headers(HUBSPOT_SECRET, body);
+          version === 'v3'
+            ? hubspotV3Headers({ secret: HUBSPOT_SECRET, decodedUri: HUBSPOT_URL, body, timestampMs: Date.now() })
+            : hubspotV1Headers(HUBSPOT_SECRET, body);
         const started = performance.now();
         const res = await t.app.inject({ method: 'POST', url: '/webhooks/hubspot', headers, payload: body });
         const where = `${body.slice(0, 300)} -> ${res.statusCode} ${res.body.slice(0, 300)}`;
@@ -183,7 +225,12 @@ describe.skipIf(!ok)('webhook deliveries, mutated', () => {
             headers = { 'content-type': 'application/json' };
             break;
           case 'other-url':
-            headers = hubspotV3Headers({ secret: HUBSPOT_SECRET, decodedUri: `${PUBLIC_URL}/webhooks/hubspot2`, body, timestampMs: Date.now() });
+            headers = hubspotV3Headers({
+              secret: HUBSPOT_SECRET,
+              decodedUri: `${PUBLIC_URL}/webhooks/hubspot2`,
+              body,
+              timestampMs: Date.now(),
+            });
             break;
           default:
             break;
@@ -200,18 +247,42 @@ describe.skipIf(!ok)('webhook deliveries, mutated', () => {
   });
 
   const opportunityId = fc.stringMatching(/^006[A-Za-z0-9]{12}$/);
-  const notification = fc.record({ id: fc.stringMatching(/^04l[A-Za-z0-9]{12}$/), opportunityId, stage: fc.constantFrom('Prospecting', 'Closed Won', 'R&amp;D', ''), modstamp: fc.constantFrom('2026-11-26T10:00:00.000Z', '') });
+  const notification = fc.record({
+    id: fc.stringMatching(/^04l[A-Za-z0-9]{12}$/),
+    opportunityId,
+    stage: fc.constantFrom('Prospecting', 'Closed Won', 'R&amp;D', ''),
+    modstamp: fc.constantFrom('2026-11-26T10:00:00.000Z', ''),
+  });
 
   /** Outbound messages changed in the ways a hostile or broken sender would. */
   const outbound = fc
     .record({
       notifications: fc.array(notification, { minLength: 1, maxLength: 4 }),
-      shape: fc.constantFrom('as-is', 'truncated', 'billion-laughs', 'big-entity', 'external-entity', 'wrong-envelope-ns', 'wrong-outbound-ns', 'deep-nesting', 'huge-count', 'duplicated-ids', 'other-org', 'no-org', 'not-opportunity', 'cdata', 'processing-instruction'),
+      shape: fc.constantFrom(
+        'as-is',
+        'truncated',
+        'billion-laughs',
+        'big-entity',
+        'external-entity',
+        'wrong-envelope-ns',
+        'wrong-outbound-ns',
+        'deep-nesting',
+        'huge-count',
+        'duplicated-ids',
+        'other-org',
+        'no-org',
+        'not-opportunity',
+        'cdata',
+        'processing-instruction',
+      ),
       cut: fc.nat(),
     })
     .map(({ notifications, shape, cut }) => {
       const valid = outboundMessage({ organizationId: SF_ORG, notifications });
-      const withDoctype = (doctype: string, ref: string) => valid.replace('<?xml version="1.0" encoding="UTF-8"?>', `<?xml version="1.0" encoding="UTF-8"?>${doctype}`).replace(/<sf:StageName>[^<]*</g, `<sf:StageName>${ref}<`);
+      const withDoctype = (doctype: string, ref: string) =>
+        valid
+          .replace('<?xml version="1.0" encoding="UTF-8"?>', `<?xml version="1.0" encoding="UTF-8"?>${doctype}`)
+          .replace(/<sf:StageName>[^<]*</g, `<sf:StageName>${ref}<`);
       switch (shape) {
         case 'truncated':
           return { shape, xml: valid.slice(0, cut % valid.length), notifications };
@@ -224,11 +295,19 @@ describe.skipIf(!ok)('webhook deliveries, mutated', () => {
         case 'external-entity':
           return { shape, xml: withDoctype('<!DOCTYPE x [<!ENTITY ext SYSTEM "file:///etc/passwd">]>', '&ext;'), notifications };
         case 'wrong-envelope-ns':
-          return { shape, xml: valid.replace('http://schemas.xmlsoap.org/soap/envelope/', 'http://www.w3.org/2003/05/soap-envelope'), notifications };
+          return {
+            shape,
+            xml: valid.replace('http://schemas.xmlsoap.org/soap/envelope/', 'http://www.w3.org/2003/05/soap-envelope'),
+            notifications,
+          };
         case 'wrong-outbound-ns':
           return { shape, xml: valid.replace('http://soap.sforce.com/2005/09/outbound', 'urn:evil'), notifications };
         case 'deep-nesting':
-          return { shape, xml: valid.replace(/<sf:StageName>/, `${'<a>'.repeat(20_000)}${'</a>'.repeat(20_000)}<sf:StageName>`), notifications };
+          return {
+            shape,
+            xml: valid.replace(/<sf:StageName>/, `${'<a>'.repeat(20_000)}${'</a>'.repeat(20_000)}<sf:StageName>`),
+            notifications,
+          };
         case 'huge-count': {
           const many = Array.from({ length: 2_000 }, (_, i) => ({ ...notifications[0]!, id: `04l${String(i).padStart(12, '0')}` }));
           return { shape, xml: outboundMessage({ organizationId: SF_ORG, notifications: many }), notifications: many };
@@ -259,7 +338,12 @@ describe.skipIf(!ok)('webhook deliveries, mutated', () => {
       fc.asyncProperty(outbound, fc.constantFrom(SF_TOKEN, `${SF_TOKEN}x`), async ({ shape, xml, notifications }, token) => {
         const before = await countJobs(t);
         const started = performance.now();
-        const res = await t.app.inject({ method: 'POST', url: `/webhooks/salesforce/sf-main/${token}`, headers: { 'content-type': 'text/xml; charset=utf-8' }, payload: xml });
+        const res = await t.app.inject({
+          method: 'POST',
+          url: `/webhooks/salesforce/sf-main/${token}`,
+          headers: { 'content-type': 'text/xml; charset=utf-8' },
+          payload: xml,
+        });
         const where = `${shape} (token ${token === SF_TOKEN ? 'right' : 'wrong'}) -> ${res.statusCode} ${res.body.slice(0, 300)}`;
         expect(performance.now() - started, where).toBeLessThan(TIME_BOUND_MS);
         expect(res.statusCode, where).toBeLessThan(500);

@@ -20,7 +20,12 @@ const eventLike = fc.record(
   { requiredKeys: [] },
 );
 
-const body = fc.oneof(fc.string(), fc.json(), fc.array(eventLike, { maxLength: 120 }).map((a) => JSON.stringify(a)), fc.uint8Array({ maxLength: 256 }).map((b) => Buffer.from(b).toString('latin1')));
+const body = fc.oneof(
+  fc.string(),
+  fc.json(),
+  fc.array(eventLike, { maxLength: 120 }).map((a) => JSON.stringify(a)),
+  fc.uint8Array({ maxLength: 256 }).map((b) => Buffer.from(b).toString('latin1')),
+);
 const headers = fc.record(
   {
     'content-type': fc.constantFrom('application/json', 'text/xml', 'text/plain', 'application/octet-stream'),
@@ -42,11 +47,16 @@ describe.skipIf(!ok)('webhook routes under arbitrary input', () => {
   it('never fail with 5xx and never queue an unsigned event', async () => {
     await fuzz(
       'arbitrary webhook bodies and headers',
-      fc.asyncProperty(body, headers, fc.constantFrom('/webhooks/hubspot', `/webhooks/salesforce/sf-main/${SF_TOKEN}`, '/webhooks/salesforce/sf-main/wrong'), async (payload, h, url) => {
-        const res = await t.app.inject({ method: 'POST', url, headers: h, payload });
-        expect(res.statusCode, `${url} ${res.body}`).toBeGreaterThanOrEqual(400);
-        expect(res.statusCode, `${url} ${res.body}`).toBeLessThan(500);
-      }),
+      fc.asyncProperty(
+        body,
+        headers,
+        fc.constantFrom('/webhooks/hubspot', `/webhooks/salesforce/sf-main/${SF_TOKEN}`, '/webhooks/salesforce/sf-main/wrong'),
+        async (payload, h, url) => {
+          const res = await t.app.inject({ method: 'POST', url, headers: h, payload });
+          expect(res.statusCode, `${url} ${res.body}`).toBeGreaterThanOrEqual(400);
+          expect(res.statusCode, `${url} ${res.body}`).toBeLessThan(500);
+        },
+      ),
       300,
     );
     expect(await t.totalJobs()).toBe(0);

@@ -5,7 +5,16 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { redisAvailable } from '../../support/services.js';
-import { buildTestApp, HUBSPOT_SECRET, hubspotConnection, PUBLIC_URL, salesforceConnection, SF_ORG, SF_TOKEN, type TestApp } from './support/app.js';
+import {
+  buildTestApp,
+  HUBSPOT_SECRET,
+  hubspotConnection,
+  PUBLIC_URL,
+  salesforceConnection,
+  SF_ORG,
+  SF_TOKEN,
+  type TestApp,
+} from './support/app.js';
 import { hubspotEvent, hubspotV1Headers, hubspotV2Headers, hubspotV3Headers, outboundMessage } from './support/signing.js';
 
 const ok = await redisAvailable();
@@ -70,7 +79,7 @@ describe.skipIf(!ok)('POST /webhooks/hubspot', () => {
     expect(await jobsAdded()).toBe(98);
   });
 
-  it('drops events of dealwatch\'s own writes', async () => {
+  it("drops events of dealwatch's own writes", async () => {
     const body = JSON.stringify([hubspotEvent({ propertyName: 'dealwatch_score', propertyValue: '42', changeSource: 'INTEGRATION' })]);
     const res = await t.app.inject({ method: 'POST', url: PATH, headers: signed(body), payload: body });
     expect(res.statusCode).toBe(200);
@@ -78,25 +87,34 @@ describe.skipIf(!ok)('POST /webhooks/hubspot', () => {
     expect(await jobsAdded()).toBe(0);
   });
 
-  it('accepts the generic format (object.* with objectTypeId 0-3) like deal.*, and counts the events ' +
-      'it does not act on by reason', async () => {
-    const fixture = JSON.parse(readFileSync(new URL('../../fixtures/hubspot/webhook-generic-events.json', import.meta.url), 'utf8')) as { body: Record<string, unknown>[] };
-    // The documented events, re-addressed to this app's portal and made unique to this test.
-    const events = fixture.body.map((e) => ({ ...e, portalId: 62_515, eventId: Number(e.eventId) + 7_000_000, occurredAt: Number(e.occurredAt) + 7_000 }));
-    const body = JSON.stringify(events);
-    const res = await t.app.inject({ method: 'POST', url: PATH, headers: signed(body), payload: body });
-    expect(res.statusCode).toBe(200);
-    // 8 deal events (the merge twice: survivor and merged-away) of which our own score write is
-    // ignored; the contact event and the event without an objectTypeId are ignored too.
-    expect(res.json()).toEqual({ accepted: 7, duplicates: 0, ignored: 3 });
-    const waiting = await t.queues.queue('events').getJobs(['waiting']);
-    const dealIds = waiting.map((j) => (j.data as { dealId: string }).dealId);
-    expect(dealIds).toEqual(expect.arrayContaining(['123', '124', '125', '126', '127', '128', '130']));
-    expect(await jobsAdded()).toBe(7);
-    const metrics = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
-    expect(metrics).toMatch(/dealwatch_webhook_events_total\{provider="hubspot",outcome="ignored",reason="other_object"\} 1/);
-    expect(metrics).toMatch(/dealwatch_webhook_events_total\{provider="hubspot",outcome="ignored",reason="missing_object_type"\} 1/);
-  });
+  it(
+    'accepts the generic format (object.* with objectTypeId 0-3) like deal.*, and counts the events ' + 'it does not act on by reason',
+    async () => {
+      const fixture = JSON.parse(readFileSync(new URL('../../fixtures/hubspot/webhook-generic-events.json', import.meta.url), 'utf8')) as {
+        body: Record<string, unknown>[];
+      };
+      // The documented events, re-addressed to this app's portal and made unique to this test.
+      const events = fixture.body.map((e) => ({
+        ...e,
+        portalId: 62_515,
+        eventId: Number(e.eventId) + 7_000_000,
+        occurredAt: Number(e.occurredAt) + 7_000,
+      }));
+      const body = JSON.stringify(events);
+      const res = await t.app.inject({ method: 'POST', url: PATH, headers: signed(body), payload: body });
+      expect(res.statusCode).toBe(200);
+      // 8 deal events (the merge twice: survivor and merged-away) of which our own score write is
+      // ignored; the contact event and the event without an objectTypeId are ignored too.
+      expect(res.json()).toEqual({ accepted: 7, duplicates: 0, ignored: 3 });
+      const waiting = await t.queues.queue('events').getJobs(['waiting']);
+      const dealIds = waiting.map((j) => (j.data as { dealId: string }).dealId);
+      expect(dealIds).toEqual(expect.arrayContaining(['123', '124', '125', '126', '127', '128', '130']));
+      expect(await jobsAdded()).toBe(7);
+      const metrics = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+      expect(metrics).toMatch(/dealwatch_webhook_events_total\{provider="hubspot",outcome="ignored",reason="other_object"\} 1/);
+      expect(metrics).toMatch(/dealwatch_webhook_events_total\{provider="hubspot",outcome="ignored",reason="missing_object_type"\} 1/);
+    },
+  );
 
   it('verifies against the public URL with its encoded characters decoded as HubSpot does', async () => {
     const body = JSON.stringify([hubspotEvent()]);
@@ -111,7 +129,12 @@ describe.skipIf(!ok)('POST /webhooks/hubspot', () => {
     const b1 = JSON.stringify([hubspotEvent()]);
     const b2 = JSON.stringify([hubspotEvent()]);
     const r1 = await t.app.inject({ method: 'POST', url: PATH, headers: hubspotV1Headers(HUBSPOT_SECRET, b1), payload: b1 });
-    const r2 = await t.app.inject({ method: 'POST', url: PATH, headers: hubspotV2Headers(HUBSPOT_SECRET, PUBLIC_URL + PATH, b2), payload: b2 });
+    const r2 = await t.app.inject({
+      method: 'POST',
+      url: PATH,
+      headers: hubspotV2Headers(HUBSPOT_SECRET, PUBLIC_URL + PATH, b2),
+      payload: b2,
+    });
     expect([r1.statusCode, r2.statusCode]).toEqual([200, 200]);
     expect(await jobsAdded()).toBe(2);
   });
@@ -137,7 +160,12 @@ describe.skipIf(!ok)('POST /webhooks/hubspot', () => {
 
     it('timestamp 6 minutes old: 401 stale, even with a valid signature', async () => {
       const b = body();
-      const res = await t.app.inject({ method: 'POST', url: PATH, headers: signed(b, { timestampMs: NOW.getTime() - 6 * 60_000 }), payload: b });
+      const res = await t.app.inject({
+        method: 'POST',
+        url: PATH,
+        headers: signed(b, { timestampMs: NOW.getTime() - 6 * 60_000 }),
+        payload: b,
+      });
       expect(res.statusCode).toBe(401);
       expect(res.json().error.code).toBe('WEBHOOK.STALE');
       expect(await jobsAdded()).toBe(0);
@@ -145,7 +173,12 @@ describe.skipIf(!ok)('POST /webhooks/hubspot', () => {
 
     it('signed for another URL (the internal one instead of the public one): 401', async () => {
       const b = body();
-      const res = await t.app.inject({ method: 'POST', url: PATH, headers: signed(b, { decodedUri: `http://127.0.0.1:3000${PATH}` }), payload: b });
+      const res = await t.app.inject({
+        method: 'POST',
+        url: PATH,
+        headers: signed(b, { decodedUri: `http://127.0.0.1:3000${PATH}` }),
+        payload: b,
+      });
       expect(res.statusCode).toBe(401);
       expect(await jobsAdded()).toBe(0);
     });
@@ -213,15 +246,20 @@ describe.skipIf(!ok)('POST /webhooks/salesforce/:connectionId/:token', () => {
   const message = (org = SF_ORG, id = `04l5g00000${Math.random().toString(36).slice(2, 10)}`) =>
     outboundMessage({
       organizationId: org,
-      notifications: [{ id, opportunityId: `0065g00000${id.slice(-8)}`, stage: 'Negotiation/Review', modstamp: '2026-11-26T08:59:00.000Z' }],
+      notifications: [
+        { id, opportunityId: `0065g00000${id.slice(-8)}`, stage: 'Negotiation/Review', modstamp: '2026-11-26T08:59:00.000Z' },
+      ],
     });
-  const post = (payload: string, path = url()) => t.app.inject({ method: 'POST', url: path, headers: { 'content-type': 'text/xml; charset=utf-8' }, payload });
+  const post = (payload: string, path = url()) =>
+    t.app.inject({ method: 'POST', url: path, headers: { 'content-type': 'text/xml; charset=utf-8' }, payload });
 
   it('acknowledges a valid message once its events are queued', async () => {
     const res = await post(message());
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/text\/xml/);
-    expect(res.body).toContain('<notificationsResponse xmlns="http://soap.sforce.com/2005/09/outbound"><Ack>true</Ack></notificationsResponse>');
+    expect(res.body).toContain(
+      '<notificationsResponse xmlns="http://soap.sforce.com/2005/09/outbound"><Ack>true</Ack></notificationsResponse>',
+    );
     expect(await jobsAdded()).toBe(1);
   });
 
@@ -296,7 +334,9 @@ describe.skipIf(!ok)('HubSpot deliveries spanning portals', () => {
     const res = await post([a, b]);
     expect(res.json()).toEqual({ accepted: 2, duplicates: 0, ignored: 0 });
     const jobs = await t.queues.queue('events').getJobs(['waiting']);
-    const byDeal = Object.fromEntries(jobs.map((j) => [(j.data as { dealId: string }).dealId, (j.data as { connectionId: string }).connectionId]));
+    const byDeal = Object.fromEntries(
+      jobs.map((j) => [(j.data as { dealId: string }).dealId, (j.data as { connectionId: string }).connectionId]),
+    );
     expect(byDeal[String(a.objectId)]).toBe('hs-main');
     expect(byDeal[String(b.objectId)]).toBe('hs-emea');
   });

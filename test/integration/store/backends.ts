@@ -62,7 +62,9 @@ export async function withClient<T>(url: string, work: (client: pg.Client) => Pr
 /** Every column of every row of a table for one connection, in key order: what "identical rows" means. */
 export function dump(store: Store, table: string, connectionId: string): Promise<unknown[]> {
   return withClient(store.databaseUrl, async (client) => {
-    const { rows } = await client.query(`SELECT * FROM "${store.schema}"."${table}" WHERE connection_id = $1 ORDER BY 1, 2, 3`, [connectionId]);
+    const { rows } = await client.query(`SELECT * FROM "${store.schema}"."${table}" WHERE connection_id = $1 ORDER BY 1, 2, 3`, [
+      connectionId,
+    ]);
     return rows;
   });
 }

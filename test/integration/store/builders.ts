@@ -51,7 +51,15 @@ export function activity(connectionId: string, externalId: string, dealIds: stri
 }
 
 export function owner(connectionId: string, externalId: string, overrides: Partial<Owner> = {}): Owner {
-  return { connectionId, externalId, name: `Rep ${externalId}`, email: `${externalId}@example.com`, team: null, active: true, ...overrides };
+  return {
+    connectionId,
+    externalId,
+    name: `Rep ${externalId}`,
+    email: `${externalId}@example.com`,
+    team: null,
+    active: true,
+    ...overrides,
+  };
 }
 
 export function stages(connectionId: string): Stage[] {
@@ -67,7 +75,13 @@ export function stages(connectionId: string): Stage[] {
   }));
 }
 
-export function stageChange(connectionId: string, dealId: string, at: string, toStageId: string, fromStageId: string | null = null): StageChange {
+export function stageChange(
+  connectionId: string,
+  dealId: string,
+  at: string,
+  toStageId: string,
+  fromStageId: string | null = null,
+): StageChange {
   return { connectionId, dealId, fromStageId, toStageId, at, amount: 1000, closeDate: '2026-12-31' };
 }
 

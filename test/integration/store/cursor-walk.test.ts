@@ -24,11 +24,19 @@ for (const backend of backends) {
       const token = 'MTIzNDU2Nzg5MA%3D%3D/+é';
       const walking = { stamp: '2026-11-26T12:00:00.000Z', id: '', walk: { phase: 'deals', after: token } };
       await store.cursors.set(c, 'deals', walking);
-      await store.cursors.set(c, 'activities', { stamp: '2026-11-26T12:00:00.000Z', id: '', walk: { phase: 'archived-calls', after: null } });
+      await store.cursors.set(c, 'activities', {
+        stamp: '2026-11-26T12:00:00.000Z',
+        id: '',
+        walk: { phase: 'archived-calls', after: null },
+      });
       const read = await store.cursors.get(c, 'deals');
       expect(read).toEqual(walking);
       expect(SyncCursor.parse(read)).toEqual(walking);
-      expect(await store.cursors.get(c, 'activities')).toEqual({ stamp: '2026-11-26T12:00:00.000Z', id: '', walk: { phase: 'archived-calls', after: null } });
+      expect(await store.cursors.get(c, 'activities')).toEqual({
+        stamp: '2026-11-26T12:00:00.000Z',
+        id: '',
+        walk: { phase: 'archived-calls', after: null },
+      });
 
       await store.cursors.set(c, 'deals', { stamp: '2026-11-26T12:00:00.000Z', id: '' });
       const done = await store.cursors.get(c, 'deals');

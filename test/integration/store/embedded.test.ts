@@ -47,7 +47,10 @@ describe('the embedded database', () => {
       await joiner.close();
       // Closing the joiner leaves the owner's database running.
       expect(await owner.deals.get('c', 'from-joiner')).not.toBeNull();
-      expect(JSON.parse(readFileSync(path.join(dataDir, 'db.owner.json'), 'utf8'))).toMatchObject({ pid: process.pid, url: owner.databaseUrl });
+      expect(JSON.parse(readFileSync(path.join(dataDir, 'db.owner.json'), 'utf8'))).toMatchObject({
+        pid: process.pid,
+        url: owner.databaseUrl,
+      });
     } finally {
       await owner.close();
     }
@@ -56,7 +59,10 @@ describe('the embedded database', () => {
   it('takes over from an owner that died without cleaning up', SLOW, async () => {
     const dataDir = freshDir();
     // A pid far above any real one: the process is gone.
-    writeFileSync(path.join(dataDir, 'db.owner.json'), JSON.stringify({ pid: 2 ** 22 + 12345, url: 'postgres://postgres@127.0.0.1:1/postgres' }));
+    writeFileSync(
+      path.join(dataDir, 'db.owner.json'),
+      JSON.stringify({ pid: 2 ** 22 + 12345, url: 'postgres://postgres@127.0.0.1:1/postgres' }),
+    );
     const store = await openStore({ dataDir });
     try {
       expect(store.databaseUrl).not.toBe('postgres://postgres@127.0.0.1:1/postgres');
@@ -114,7 +120,11 @@ describe('the embedded database', () => {
         })().catch((error: Error) => problems.push(`sums: ${error.message}`)),
         (async () => {
           for (let i = 0; i < ROUNDS; i++) {
-            const { rows } = await joins.query<{ v: string }>('SELECT $1::text || $2::text || length($3::text)::text AS v', ['a', String(i), big]);
+            const { rows } = await joins.query<{ v: string }>('SELECT $1::text || $2::text || length($3::text)::text AS v', [
+              'a',
+              String(i),
+              big,
+            ]);
             if (rows[0]?.v !== `a${i}${big.length}`) problems.push(`join ${i}: ${JSON.stringify(rows)}`);
           }
         })().catch((error: Error) => problems.push(`joins: ${error.message}`)),

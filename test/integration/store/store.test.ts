@@ -44,10 +44,19 @@ for (const backend of backends) {
         try {
           const db = poolDb(pool);
           const shipped = loadMigrations();
-          expect(await migrate(db, schema, shipped)).toEqual({ applied: shipped.map((m) => m.name), pending: [], edited: [], appliedNow: shipped.map((m) => m.name) });
+          expect(await migrate(db, schema, shipped)).toEqual({
+            applied: shipped.map((m) => m.name),
+            pending: [],
+            edited: [],
+            appliedNow: shipped.map((m) => m.name),
+          });
 
           const next = { name: '999_probe', sql: 'CREATE TABLE __SCHEMA__.probe (id integer PRIMARY KEY);', checksum: 'c999' };
-          expect(await migrationStatus(db, schema, [...shipped, next])).toEqual({ applied: shipped.map((m) => m.name), pending: ['999_probe'], edited: [] });
+          expect(await migrationStatus(db, schema, [...shipped, next])).toEqual({
+            applied: shipped.map((m) => m.name),
+            pending: ['999_probe'],
+            edited: [],
+          });
           expect((await migrate(db, schema, [...shipped, next])).applied).toContain('999_probe');
           expect(await db.query(`SELECT count(*)::int AS n FROM "${schema}".probe`)).toEqual([{ n: 0 }]);
 
@@ -97,7 +106,9 @@ for (const backend of backends) {
         expect(
           await store.history.upsertStageChanges(c, [stageChange(c, 'd001', '2026-11-01T00:00:00Z', 'proposal', 'qualification')]),
         ).toMatchObject({ unchanged: 1 });
-        expect(await store.scores.upsertMany(c, [score(c, 'd001', 42, 'at_risk')], '2026-11-27T02:00:00.000Z')).toMatchObject({ unchanged: 1 });
+        expect(await store.scores.upsertMany(c, [score(c, 'd001', 42, 'at_risk')], '2026-11-27T02:00:00.000Z')).toMatchObject({
+          unchanged: 1,
+        });
 
         const after = await Promise.all(tables.map((table) => dump(store, table, c)));
         expect(after).toEqual(before);
@@ -147,14 +158,21 @@ for (const backend of backends) {
         await store.activities.upsertPage(c, [activity(c, 'ax', ['x1'])]);
         await store.history.upsertStageChanges(c, [stageChange(c, 'x1', '2026-10-01T00:00:00.000Z', 'qualification')]);
         await store.scores.upsertMany(c, [score(c, 'x1', 30, 'critical')], '2026-11-26T02:00:00.000Z');
-        await store.findings.applyDiff(c, { opened: [{ finding: finding(c, 'x1', 'stale_deal'), annotationKey: 'k-x1' }], stillOpen: [], resolved: [] }, '2026-11-26T02:00:00.000Z');
+        await store.findings.applyDiff(
+          c,
+          { opened: [{ finding: finding(c, 'x1', 'stale_deal'), annotationKey: 'k-x1' }], stillOpen: [], resolved: [] },
+          '2026-11-26T02:00:00.000Z',
+        );
 
         expect(await store.deals.tombstone(c, ['x1', 'nope'], '2026-11-26T03:00:00.000Z')).toEqual(['x1']);
         expect(await store.deals.tombstone(c, ['x1'], '2026-11-26T04:00:00.000Z')).toEqual([]);
 
         expect(await store.deals.get(c, 'x1')).toMatchObject({ isDeleted: true, deletedAt: '2026-11-26T03:00:00.000Z', name: 'Deal x1' });
         // The webhook path's batch read: tombstoned ones too (a late event must not revive them), unknown ids left out.
-        expect((await store.deals.getMany(c, ['x2', 'nope', 'x1'])).map((d) => [d.externalId, d.isDeleted])).toEqual([['x1', true], ['x2', false]]);
+        expect((await store.deals.getMany(c, ['x2', 'nope', 'x1'])).map((d) => [d.externalId, d.isDeleted])).toEqual([
+          ['x1', true],
+          ['x2', false],
+        ]);
         expect(await store.deals.getMany(c, [])).toEqual([]);
         expect((await store.deals.loadOpen(c)).map((d) => d.externalId)).toEqual(['x2']);
         expect((await store.deals.list(c)).items.map((i) => i.deal.externalId)).toEqual(['x2']);
@@ -188,8 +206,16 @@ for (const backend of backends) {
           await store.deals.upsertPage(c, [deal(c, 'same-id', { name: `deal of ${c}` }), deal(c, `only-${c}`)]);
           await store.activities.upsertPage(c, [activity(c, 'act', ['same-id'], { subject: `call of ${c}` })]);
           await store.history.upsertStageChanges(c, [stageChange(c, 'same-id', '2026-11-01T00:00:00.000Z', 'proposal')]);
-          await store.scores.upsertMany(c, [score(c, 'same-id', c === a ? 80 : 20, c === a ? 'healthy' : 'critical')], '2026-11-26T00:00:00.000Z');
-          await store.findings.applyDiff(c, { opened: [{ finding: finding(c, 'same-id', `rule_${c}`), annotationKey: 'same-key' }], stillOpen: [], resolved: [] }, '2026-11-26T00:00:00.000Z');
+          await store.scores.upsertMany(
+            c,
+            [score(c, 'same-id', c === a ? 80 : 20, c === a ? 'healthy' : 'critical')],
+            '2026-11-26T00:00:00.000Z',
+          );
+          await store.findings.applyDiff(
+            c,
+            { opened: [{ finding: finding(c, 'same-id', `rule_${c}`), annotationKey: 'same-key' }], stillOpen: [], resolved: [] },
+            '2026-11-26T00:00:00.000Z',
+          );
           await store.cursors.set(c, 'deals', { stamp: `2026-11-2${c === a ? 1 : 2}T00:00:00Z`, id: c });
           await store.snapshots.take(c, '2026-11-26');
         }
@@ -230,7 +256,9 @@ for (const backend of backends) {
 
       it('returns every deal exactly once, in order, whatever the page size', async () => {
         // Repeated names force the tie-break on external id.
-        const deals = Array.from({ length: 137 }, (_, i) => deal(c, `p${i}`, { name: `Account ${i % 9}`, ownerId: i % 2 ? 'odd' : 'even' }));
+        const deals = Array.from({ length: 137 }, (_, i) =>
+          deal(c, `p${i}`, { name: `Account ${i % 9}`, ownerId: i % 2 ? 'odd' : 'even' }),
+        );
         await store.deals.upsertPage(c, deals);
         for (const limit of [1, 7, 50, 1000]) {
           const seen: string[] = [];
@@ -243,7 +271,9 @@ for (const backend of backends) {
           } while (cursor !== null);
           expect(seen).toHaveLength(137);
           expect(new Set(seen).size).toBe(137);
-          const expected = [...deals].sort((x, y) => (x.name === y.name ? (x.externalId < y.externalId ? -1 : 1) : x.name < y.name ? -1 : 1));
+          const expected = [...deals].sort((x, y) =>
+            x.name === y.name ? (x.externalId < y.externalId ? -1 : 1) : x.name < y.name ? -1 : 1,
+          );
           expect(seen).toEqual(expected.map((d) => d.externalId));
         }
       });
@@ -276,7 +306,11 @@ for (const backend of backends) {
           }),
         );
         await store.deals.upsertPage(s, deals);
-        await store.scores.upsertMany(s, deals.filter((_, i) => i % 3 !== 0).map((d, i) => score(s, d.externalId, (i * 17) % 100, 'at_risk')), '2026-11-20T00:00:00Z');
+        await store.scores.upsertMany(
+          s,
+          deals.filter((_, i) => i % 3 !== 0).map((d, i) => score(s, d.externalId, (i * 17) % 100, 'at_risk')),
+          '2026-11-20T00:00:00Z',
+        );
         const walk = async (query: Parameters<Store['deals']['list']>[1]) => {
           const seen: string[] = [];
           let cursor: string | null = null;
@@ -293,7 +327,13 @@ for (const backend of backends) {
             const seen = await walk({ sort, direction });
             expect(new Set(seen).size, `${sort} ${direction}`).toBe(61);
             const key = (item: (typeof all)[number]): number | string =>
-              sort === 'amount' ? (item.deal.amount ?? -1e30) : sort === 'closeDate' ? (item.deal.closeDate ?? '9999-12-31') : sort === 'score' ? (item.score?.score ?? -1) : item.deal.name;
+              sort === 'amount'
+                ? (item.deal.amount ?? -1e30)
+                : sort === 'closeDate'
+                  ? (item.deal.closeDate ?? '9999-12-31')
+                  : sort === 'score'
+                    ? (item.score?.score ?? -1)
+                    : item.deal.name;
             const expected = [...all]
               .sort((x, y) => (key(x) === key(y) ? (x.deal.externalId < y.deal.externalId ? -1 : 1) : key(x) < key(y) ? -1 : 1))
               .map((item) => item.deal.externalId);
@@ -302,7 +342,14 @@ for (const backend of backends) {
         }
         const filter = { ownerIds: ['o1', 'o2'], closeFrom: '2026-12-02', closeTo: '2026-12-03', keyAccount: true } as const;
         const filtered = await walk({ ...filter, sort: 'amount', direction: 'desc' });
-        const matching = deals.filter((d) => ['o1', 'o2'].includes(d.ownerId!) && d.closeDate !== null && d.closeDate >= '2026-12-02' && d.closeDate <= '2026-12-03' && d.accountIsTarget === true);
+        const matching = deals.filter(
+          (d) =>
+            ['o1', 'o2'].includes(d.ownerId!) &&
+            d.closeDate !== null &&
+            d.closeDate >= '2026-12-02' &&
+            d.closeDate <= '2026-12-03' &&
+            d.accountIsTarget === true,
+        );
         expect(matching.length).toBeGreaterThan(0);
         expect([...filtered].sort()).toEqual(matching.map((d) => d.externalId).sort());
         expect(await store.deals.countMatching(s, filter)).toBe(matching.length);
@@ -340,68 +387,142 @@ for (const backend of backends) {
         ]);
 
         await store.findings.setWriteStatus(c, [{ annotationKey: 'k1', status: 'pending' }]);
-        await store.findings.setWriteStatus(c, [{ annotationKey: 'k1', status: 'written', externalId: 'note-1' }, { annotationKey: 'k2', status: 'failed', error: 'CRM.TRANSIENT' }]);
+        await store.findings.setWriteStatus(c, [
+          { annotationKey: 'k1', status: 'written', externalId: 'note-1' },
+          { annotationKey: 'k2', status: 'failed', error: 'CRM.TRANSIENT' },
+        ]);
         expect((await store.findings.unwritten(c)).map((f) => f.annotationKey)).toEqual(['k2']);
 
-        await store.findings.applyDiff(c, { opened: [], stillOpen: [finding(c, 'f1', 'stale_deal', 22)], resolved: [{ dealId: 'f2', ruleId: 'no_next_step' }] }, t1);
+        await store.findings.applyDiff(
+          c,
+          { opened: [], stillOpen: [finding(c, 'f1', 'stale_deal', 22)], resolved: [{ dealId: 'f2', ruleId: 'no_next_step' }] },
+          t1,
+        );
         expect(await store.findings.getByKey(c, 'k1')).toMatchObject({
-          status: 'open', firstSeenAt: t0, lastSeenAt: t1, message: 'No activity in 22 days', externalId: 'note-1', writeStatus: 'written', writeAttempts: 1,
+          status: 'open',
+          firstSeenAt: t0,
+          lastSeenAt: t1,
+          message: 'No activity in 22 days',
+          externalId: 'note-1',
+          writeStatus: 'written',
+          writeAttempts: 1,
         });
         expect(await store.findings.getByKey(c, 'k2')).toMatchObject({ status: 'resolved', resolvedAt: t1, writeAttempts: 1 });
         expect(await store.findings.unwritten(c)).toEqual([]);
 
-        await store.findings.applyDiff(c, { opened: [{ finding: finding(c, 'f2', 'no_next_step'), annotationKey: 'k2-again' }], stillOpen: [], resolved: [] }, t2);
+        await store.findings.applyDiff(
+          c,
+          { opened: [{ finding: finding(c, 'f2', 'no_next_step'), annotationKey: 'k2-again' }], stillOpen: [], resolved: [] },
+          t2,
+        );
         expect(await store.findings.getByKey(c, 'k2')).toBeNull();
         expect(await store.findings.getByKey(c, 'k2-again')).toMatchObject({
-          status: 'open', firstSeenAt: t2, resolvedAt: null, externalId: null, writeStatus: 'planned', writeAttempts: 0,
+          status: 'open',
+          firstSeenAt: t2,
+          resolvedAt: null,
+          externalId: null,
+          writeStatus: 'planned',
+          writeAttempts: 0,
         });
         expect(await store.findings.list(c)).toHaveLength(2);
       });
 
-      it('keeps one warning record per deal: due on every open or resolve, in place until closed and ' +
-          'written, then a new record', async () => {
-        const w = 'records';
-        const t3 = '2026-11-23T02:00:00.000Z';
-        await store.deals.upsertPage(w, [deal(w, 'r1'), deal(w, 'r2')]);
-        const open = (deal: string, rule: string) => ({ finding: finding(w, deal, rule), annotationKey: `${deal}:${rule}:${Math.random()}` });
-        await store.findings.applyDiff(w, { opened: [open('r1', 'stale_deal'), open('r1', 'no_next_step')], stillOpen: [], resolved: [] }, t0);
-        const [first] = await store.findings.recordsDue(w);
-        expect(first).toMatchObject({ dealId: 'r1', state: 'open', openedAt: t0, changedAt: t0, externalId: null, createSent: false, writeStatus: 'planned' });
-        expect(await store.findings.recordsDue(w)).toHaveLength(1); // one per deal, not per finding
+      it(
+        'keeps one warning record per deal: due on every open or resolve, in place until closed and ' + 'written, then a new record',
+        async () => {
+          const w = 'records';
+          const t3 = '2026-11-23T02:00:00.000Z';
+          await store.deals.upsertPage(w, [deal(w, 'r1'), deal(w, 'r2')]);
+          const open = (deal: string, rule: string) => ({
+            finding: finding(w, deal, rule),
+            annotationKey: `${deal}:${rule}:${Math.random()}`,
+          });
+          await store.findings.applyDiff(
+            w,
+            { opened: [open('r1', 'stale_deal'), open('r1', 'no_next_step')], stillOpen: [], resolved: [] },
+            t0,
+          );
+          const [first] = await store.findings.recordsDue(w);
+          expect(first).toMatchObject({
+            dealId: 'r1',
+            state: 'open',
+            openedAt: t0,
+            changedAt: t0,
+            externalId: null,
+            createSent: false,
+            writeStatus: 'planned',
+          });
+          expect(await store.findings.recordsDue(w)).toHaveLength(1); // one per deal, not per finding
 
-        // Written; then a finding resolves: the same record is due again, with its id and key.
-        await store.findings.setRecordStatus(w, [{ dealId: 'r1', recordKey: first!.recordKey, status: 'pending', createSent: true }]);
-        await store.findings.setRecordStatus(w, [{ dealId: 'r1', recordKey: first!.recordKey, status: 'written', changedAt: t0, externalId: 'task-1' }]);
-        expect(await store.findings.recordsDue(w)).toEqual([]);
-        await store.findings.applyDiff(w, { opened: [], stillOpen: [finding(w, 'r1', 'no_next_step')], resolved: [{ dealId: 'r1', ruleId: 'stale_deal' }] }, t1);
-        expect(await store.findings.warningRecord(w, 'r1')).toMatchObject({ recordKey: first!.recordKey, externalId: 'task-1', state: 'open', changedAt: t1, writeStatus: 'planned' });
+          // Written; then a finding resolves: the same record is due again, with its id and key.
+          await store.findings.setRecordStatus(w, [{ dealId: 'r1', recordKey: first!.recordKey, status: 'pending', createSent: true }]);
+          await store.findings.setRecordStatus(w, [
+            { dealId: 'r1', recordKey: first!.recordKey, status: 'written', changedAt: t0, externalId: 'task-1' },
+          ]);
+          expect(await store.findings.recordsDue(w)).toEqual([]);
+          await store.findings.applyDiff(
+            w,
+            { opened: [], stillOpen: [finding(w, 'r1', 'no_next_step')], resolved: [{ dealId: 'r1', ruleId: 'stale_deal' }] },
+            t1,
+          );
+          expect(await store.findings.warningRecord(w, 'r1')).toMatchObject({
+            recordKey: first!.recordKey,
+            externalId: 'task-1',
+            state: 'open',
+            changedAt: t1,
+            writeStatus: 'planned',
+          });
 
-        // A write answering the older change does not mark the newer one written (it keeps the id).
-        await store.findings.setRecordStatus(w, [{ dealId: 'r1', recordKey: first!.recordKey, status: 'written', changedAt: t0, externalId: 'task-1' }]);
-        expect((await store.findings.warningRecord(w, 'r1'))?.writeStatus).toBe('planned');
+          // A write answering the older change does not mark the newer one written (it keeps the id).
+          await store.findings.setRecordStatus(w, [
+            { dealId: 'r1', recordKey: first!.recordKey, status: 'written', changedAt: t0, externalId: 'task-1' },
+          ]);
+          expect((await store.findings.warningRecord(w, 'r1'))?.writeStatus).toBe('planned');
 
-        // Everything resolves: closed (due, to close it in the CRM), in place.
-        await store.findings.applyDiff(w, { opened: [], stillOpen: [], resolved: [{ dealId: 'r1', ruleId: 'no_next_step' }] }, t2);
-        expect(await store.findings.warningRecord(w, 'r1')).toMatchObject({ recordKey: first!.recordKey, externalId: 'task-1', state: 'closed', writeStatus: 'planned' });
-        await store.findings.setRecordStatus(w, [{ dealId: 'r1', recordKey: first!.recordKey, status: 'written', changedAt: t2, externalId: 'task-1' }]);
+          // Everything resolves: closed (due, to close it in the CRM), in place.
+          await store.findings.applyDiff(w, { opened: [], stillOpen: [], resolved: [{ dealId: 'r1', ruleId: 'no_next_step' }] }, t2);
+          expect(await store.findings.warningRecord(w, 'r1')).toMatchObject({
+            recordKey: first!.recordKey,
+            externalId: 'task-1',
+            state: 'closed',
+            writeStatus: 'planned',
+          });
+          await store.findings.setRecordStatus(w, [
+            { dealId: 'r1', recordKey: first!.recordKey, status: 'written', changedAt: t2, externalId: 'task-1' },
+          ]);
 
-        // A new finding after the close was written starts a new record, under a new key.
-        await store.findings.applyDiff(w, { opened: [open('r1', 'stale_deal')], stillOpen: [], resolved: [] }, t3);
-        const next = await store.findings.warningRecord(w, 'r1');
-        expect(next).toMatchObject({ state: 'open', openedAt: t3, externalId: null, createSent: false, writeStatus: 'planned', writeAttempts: 0 });
-        expect(next?.recordKey).not.toBe(first!.recordKey);
-        // The findings of a deal, for its text: the resolved ones too.
-        expect((await store.findings.forDeals(w, ['r1'])).map((f) => [f.ruleId, f.status])).toEqual([['no_next_step', 'resolved'], ['stale_deal', 'open']]);
-        // A deal whose only finding resolved before any record existed gets none.
-        await store.findings.applyDiff(w, { opened: [], stillOpen: [], resolved: [{ dealId: 'r2', ruleId: 'stale_deal' }] }, t3);
-        expect(await store.findings.warningRecord(w, 'r2')).toBeNull();
-      });
+          // A new finding after the close was written starts a new record, under a new key.
+          await store.findings.applyDiff(w, { opened: [open('r1', 'stale_deal')], stillOpen: [], resolved: [] }, t3);
+          const next = await store.findings.warningRecord(w, 'r1');
+          expect(next).toMatchObject({
+            state: 'open',
+            openedAt: t3,
+            externalId: null,
+            createSent: false,
+            writeStatus: 'planned',
+            writeAttempts: 0,
+          });
+          expect(next?.recordKey).not.toBe(first!.recordKey);
+          // The findings of a deal, for its text: the resolved ones too.
+          expect((await store.findings.forDeals(w, ['r1'])).map((f) => [f.ruleId, f.status])).toEqual([
+            ['no_next_step', 'resolved'],
+            ['stale_deal', 'open'],
+          ]);
+          // A deal whose only finding resolved before any record existed gets none.
+          await store.findings.applyDiff(w, { opened: [], stillOpen: [], resolved: [{ dealId: 'r2', ruleId: 'stale_deal' }] }, t3);
+          expect(await store.findings.warningRecord(w, 'r2')).toBeNull();
+        },
+      );
 
       it('keeps the CRM fields due until written, and due again only when score or flags move', async () => {
         const d = 'fields';
         await store.deals.upsertPage(d, [deal(d, 'a'), deal(d, 'b')]);
         await store.scores.upsertMany(d, [score(d, 'a', 40, 'at_risk'), score(d, 'b', 90, 'healthy')], t0);
-        await store.findings.applyDiff(d, { opened: [{ finding: finding(d, 'a', 'stale_deal'), annotationKey: 'fa' }], stillOpen: [], resolved: [] }, t0);
+        await store.findings.applyDiff(
+          d,
+          { opened: [{ finding: finding(d, 'a', 'stale_deal'), annotationKey: 'fa' }], stillOpen: [], resolved: [] },
+          t0,
+        );
         expect(await store.scores.fieldsDue(d)).toEqual([
           { dealId: 'a', score: 40, flags: ['stale_deal'] },
           { dealId: 'b', score: 90, flags: [] },
@@ -483,16 +604,34 @@ for (const backend of backends) {
         await store.connectionState.resume(c);
         await store.connectionState.recordSuccess(c, '2026-11-26T04:00:00.000Z');
         expect(await store.connectionState.get(c)).toEqual({
-          connectionId: c, pausedReason: null, pausedAt: null, consecutiveFailures: 0,
-          lastSuccessAt: '2026-11-26T04:00:00.000Z', lastFailureAt: '2026-11-26T03:01:00.000Z',
+          connectionId: c,
+          pausedReason: null,
+          pausedAt: null,
+          consecutiveFailures: 0,
+          lastSuccessAt: '2026-11-26T04:00:00.000Z',
+          lastFailureAt: '2026-11-26T03:01:00.000Z',
         });
       });
 
       it('records configured connections without secrets', async () => {
         await store.connections.upsertFromConfig([
-          { id: 'cfg-hs', provider: 'hubspot', accessToken: 'pat-secret', baseUrl: 'https://api.hubapi.com', schedule: { cron: '0 2 * * *', timezone: 'Europe/Berlin' }, fieldMap: {}, writeback: 'dry-run', rules: {}, reportingCurrency: 'EUR', fiscalYearStartMonth: 1, lookbackMinutes: 10 },
+          {
+            id: 'cfg-hs',
+            provider: 'hubspot',
+            accessToken: 'pat-secret',
+            baseUrl: 'https://api.hubapi.com',
+            schedule: { cron: '0 2 * * *', timezone: 'Europe/Berlin' },
+            fieldMap: {},
+            writeback: 'dry-run',
+            rules: {},
+            reportingCurrency: 'EUR',
+            fiscalYearStartMonth: 1,
+            lookbackMinutes: 10,
+          },
         ]);
-        expect(await store.connections.list()).toEqual([{ id: 'cfg-hs', provider: 'hubspot', name: 'cfg-hs', timezone: 'Europe/Berlin', reportingCurrency: 'EUR' }]);
+        expect(await store.connections.list()).toEqual([
+          { id: 'cfg-hs', provider: 'hubspot', name: 'cfg-hs', timezone: 'Europe/Berlin', reportingCurrency: 'EUR' },
+        ]);
         expect(JSON.stringify(await dump(store, 'connection_state', 'cfg-hs'))).not.toContain('pat-secret');
         await store.connections.upsertFromConfig([]);
         expect(await store.connections.list()).toEqual([]);

@@ -5,7 +5,8 @@ describe('demo: a written warning as the rep reads it', () => {
   it('turns a HubSpot note body (HTML) into plain lines', () => {
     const text = asRepSeesIt({
       hs_timestamp: '2026-11-26T10:00:00.000Z',
-      hs_note_body: '<p><strong>Pipeline health: Stale deal</strong></p><p>No logged activity in 42 days &amp; counting.<br>What to do: call.</p>',
+      hs_note_body:
+        '<p><strong>Pipeline health: Stale deal</strong></p><p>No logged activity in 42 days &amp; counting.<br>What to do: call.</p>',
     });
     expect(text).toBe('Pipeline health: Stale deal\nNo logged activity in 42 days & counting.\nWhat to do: call.');
   });

@@ -48,9 +48,18 @@ describe('parseConfig', () => {
 
   it('names the operations variables it refuses', () => {
     expect(() => parseConfig({}, { DEALWATCH_DOCS: 'open', DEALWATCH_METRICS_PORT: 'ninety' })).toThrow(
-      expect.objectContaining({ issues: expect.arrayContaining([expect.stringMatching(/^DEALWATCH_DOCS: /), 'DEALWATCH_METRICS_PORT: expected a port number']) as unknown }) as Error,
+      expect.objectContaining({
+        issues: expect.arrayContaining([
+          expect.stringMatching(/^DEALWATCH_DOCS: /),
+          'DEALWATCH_METRICS_PORT: expected a port number',
+        ]) as unknown,
+      }) as Error,
     );
-    expect(parseConfig({}, { DEALWATCH_DOCS: 'off', DEALWATCH_METRICS_PORT: '9464', DEALWATCH_METRICS_TOKEN: 's3cret' })).toMatchObject({ docs: 'off', metricsPort: 9464, metricsToken: 's3cret' });
+    expect(parseConfig({}, { DEALWATCH_DOCS: 'off', DEALWATCH_METRICS_PORT: '9464', DEALWATCH_METRICS_TOKEN: 's3cret' })).toMatchObject({
+      docs: 'off',
+      metricsPort: 9464,
+      metricsToken: 's3cret',
+    });
   });
 
   it('takes the queue prefix from DEALWATCH_QUEUE_PREFIX and refuses a key separator in it', () => {
@@ -100,7 +109,12 @@ describe('parseConfig', () => {
       provider: 'salesforce',
       loginUrl: 'https://login.salesforce.com',
       apiVersion: '62.0',
-      auth: { type: 'refreshToken', clientId: secrets.SF_CLIENT_ID, clientSecret: secrets.SF_CLIENT_SECRET, refreshToken: secrets.SF_REFRESH },
+      auth: {
+        type: 'refreshToken',
+        clientId: secrets.SF_CLIENT_ID,
+        clientSecret: secrets.SF_CLIENT_SECRET,
+        refreshToken: secrets.SF_REFRESH,
+      },
     });
   });
 
@@ -156,16 +170,25 @@ describe('parseConfig', () => {
   });
 
   it('still reports cross-field problems beside a fraction where an integer is due, and does not call that fraction missing', () => {
-    const issues = issuesOf(() => parseConfig({ connections: [hubspot, { ...hubspot, lookbackMinutes: 1.5, schedule: { cron: 'nope', timezone: 'UTC' } }] }, secrets));
+    const issues = issuesOf(() =>
+      parseConfig({ connections: [hubspot, { ...hubspot, lookbackMinutes: 1.5, schedule: { cron: 'nope', timezone: 'UTC' } }] }, secrets),
+    );
     expect(issues.sort()).toEqual(
-      ['connections[1].id: duplicate id (also connections[0].id)', 'connections[1].lookbackMinutes: expected an integer', 'connections[1].schedule.cron: invalid cron expression'].sort(),
+      [
+        'connections[1].id: duplicate id (also connections[0].id)',
+        'connections[1].lookbackMinutes: expected an integer',
+        'connections[1].schedule.cron: invalid cron expression',
+      ].sort(),
     );
   });
 
   it('refuses a HubSpot portalId that is not an account id (it would route no webhook)', () => {
     for (const portalId of ['acme', '-1', -1, 1.5, '']) {
       const issues = issuesOf(() => parseConfig({ connections: [{ ...hubspot, portalId }] }, secrets));
-      expect(issues.some((line) => line.startsWith('connections[0].portalId: ')), `${portalId}: ${issues.join('; ')}`).toBe(true);
+      expect(
+        issues.some((line) => line.startsWith('connections[0].portalId: ')),
+        `${portalId}: ${issues.join('; ')}`,
+      ).toBe(true);
     }
   });
 
@@ -187,14 +210,16 @@ describe('HubSpot auth: a private app token or OAuth', () => {
     const config = parseConfig({ connections: [hubspot, { ...noToken, id: 'acme-hs-oauth', auth: oauth }] }, env);
     expect(config.connections[0]).toMatchObject({ accessToken: secrets.HS_TOKEN });
     expect(config.connections[0]).not.toHaveProperty('auth');
-    expect(config.connections[1]).toMatchObject({ auth: { type: 'oauth', clientId: 'hs-client-id', clientSecret: secrets.HS_SECRET, refreshToken: 'na1-refresh-secret' } });
+    expect(config.connections[1]).toMatchObject({
+      auth: { type: 'oauth', clientId: 'hs-client-id', clientSecret: secrets.HS_SECRET, refreshToken: 'na1-refresh-secret' },
+    });
     expect(config.connections[1]).not.toHaveProperty('accessToken');
   });
 
   it('requires exactly one of accessToken and auth, naming the field', () => {
     expect(issuesOf(() => parseConfig({ connections: [noToken] }, env))).toEqual([
       'connections[0].accessToken: required (a private app token), or set auth ({ "type": "oauth", ' +
-          'clientId, clientSecret, refreshToken }) for a public app',
+        'clientId, clientSecret, refreshToken }) for a public app',
     ]);
     const both = issuesOf(() => parseConfig({ connections: [{ ...hubspot, auth: oauth }] }, env));
     expect(both).toEqual(['connections[0].auth: set either accessToken (private app) or auth (OAuth public app), not both']);
@@ -233,7 +258,7 @@ describe('HubSpot auth: a private app token or OAuth', () => {
     expect(issues.sort()).toEqual(
       [
         'connections[0].accessToken: required (a private app token), or set auth ({ "type": "oauth", ' +
-            'clientId, clientSecret, refreshToken }) for a public app',
+          'clientId, clientSecret, refreshToken }) for a public app',
         'connections[0].id: lowercase letters, digits, - and _ (max 63)',
       ].sort(),
     );
@@ -241,7 +266,7 @@ describe('HubSpot auth: a private app token or OAuth', () => {
 });
 
 describe('rule thresholds', () => {
-  it('validates each connection\'s rules with the engine\'s schema, naming the field', () => {
+  it("validates each connection's rules with the engine's schema, naming the field", () => {
     const issues = issuesOf(() =>
       parseConfig({ connections: [{ ...hubspot, rules: { stale_deal: { days: -3 }, stale_deals: {} } }] }, secrets),
     );
@@ -271,7 +296,9 @@ describe('loadConfig', () => {
 
   it('reports an unreadable file and invalid JSON as config errors', () => {
     writeFileSync(path.join(dir, 'broken.json'), '{ "connections": [ ');
-    expect(issuesOf(() => loadConfig({ configPath: path.join(dir, 'missing.json'), env: {} }))[0]).toMatch(/cannot read .*missing\.json \(ENOENT\)/);
+    expect(issuesOf(() => loadConfig({ configPath: path.join(dir, 'missing.json'), env: {} }))[0]).toMatch(
+      /cannot read .*missing\.json \(ENOENT\)/,
+    );
     expect(issuesOf(() => loadConfig({ configPath: path.join(dir, 'broken.json'), env: {} }))[0]).toMatch(/is not valid JSON/);
   });
 });
@@ -303,7 +330,16 @@ describe('the example configuration of the README', () => {
 describe('quotas and forecast categories', () => {
   it('accepts a quota per quarter or for every quarter, per rep and per team', () => {
     const config = parseConfig(
-      { connections: [{ ...hubspot, quotas: { u1: 100_000, u2: { 'FY2026-Q4': 50_000, default: 40_000 } }, teamQuotas: { east: 200_000 }, forecastCategories: { appointmentscheduled: 'pipeline' } }] },
+      {
+        connections: [
+          {
+            ...hubspot,
+            quotas: { u1: 100_000, u2: { 'FY2026-Q4': 50_000, default: 40_000 } },
+            teamQuotas: { east: 200_000 },
+            forecastCategories: { appointmentscheduled: 'pipeline' },
+          },
+        ],
+      },
       secrets,
     );
     expect(config.connections[0]?.quotas).toEqual({ u1: 100_000, u2: { 'FY2026-Q4': 50_000, default: 40_000 } });
@@ -312,9 +348,14 @@ describe('quotas and forecast categories', () => {
 
   it('names the field of a bad quarter, a negative quota and an unknown category', () => {
     const issues = issuesOf(() =>
-      parseConfig({ connections: [{ ...hubspot, quotas: { u1: { '2026-Q4': 5 } }, teamQuotas: { east: -1 }, forecastCategories: { s1: 'maybe' } }] }, secrets),
+      parseConfig(
+        { connections: [{ ...hubspot, quotas: { u1: { '2026-Q4': 5 } }, teamQuotas: { east: -1 }, forecastCategories: { s1: 'maybe' } }] },
+        secrets,
+      ),
     );
-    expect(issues).toContain('connections[0].quotas.u1: an amount >= 0, or amounts per fiscal quarter like { "FY2026-Q4": 250000, "default": 200000 }');
+    expect(issues).toContain(
+      'connections[0].quotas.u1: an amount >= 0, or amounts per fiscal quarter like { "FY2026-Q4": 250000, "default": 200000 }',
+    );
     expect(issues.some((line) => line.startsWith('connections[0].teamQuotas.east'))).toBe(true);
     expect(issues.some((line) => line.startsWith('connections[0].forecastCategories.s1'))).toBe(true);
   });

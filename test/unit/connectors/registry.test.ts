@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { crmRecordUrl, descriptorOf, rateLimitsOf, registeredProviders, warningRecordOf, writebackBatchSizeOf } from '../../../connectors/registry.js';
+import {
+  crmRecordUrl,
+  descriptorOf,
+  rateLimitsOf,
+  registeredProviders,
+  warningRecordOf,
+  writebackBatchSizeOf,
+} from '../../../connectors/registry.js';
 import { ConfigError } from '../../../src/domain/errors.js';
 import { ConnectionSettings } from '../../../src/domain/model/index.js';
 
@@ -9,7 +16,7 @@ const salesforce = (extra: object) =>
   ConnectionSettings.parse({ id: 'acme-sf', provider: 'salesforce', auth: { type: 'accessToken', accessToken: 'tok' }, ...extra });
 
 describe('a deal links to its record in the CRM', () => {
-  it('HubSpot: the deal record of the connection\'s account', () => {
+  it("HubSpot: the deal record of the connection's account", () => {
     expect(crmRecordUrl(hubspot({ portalId: '4412345' }), '987')).toBe('https://app.hubspot.com/contacts/4412345/record/0-3/987');
   });
   it('HubSpot without an account id: no link', () => {
@@ -25,7 +32,7 @@ describe('a deal links to its record in the CRM', () => {
   });
 });
 
-describe('each provider\'s facts come from its descriptor', () => {
+describe("each provider's facts come from its descriptor", () => {
   it('knows the two providers, and refuses another as a configuration error', () => {
     expect(registeredProviders()).toEqual(['hubspot', 'salesforce']);
     expect(() => descriptorOf('pipedrive')).toThrow(ConfigError);

@@ -11,7 +11,9 @@ const dealIds = ['d0', 'd1', 'd2', 'd3', 'd4', 'd5', 'd6', 'd7'];
 const owners = ['rep1', 'rep2', 'rep3'];
 const zones = ['UTC', 'America/New_York', 'Pacific/Auckland', 'Asia/Kolkata', 'Pacific/Chatham', 'America/St_Johns'];
 
-const instant = fc.integer({ min: -400, max: 400 }).chain((d) => fc.integer({ min: 0, max: DAY - 1 }).map((ms) => new Date(BASE + d * DAY + ms).toISOString()));
+const instant = fc
+  .integer({ min: -400, max: 400 })
+  .chain((d) => fc.integer({ min: 0, max: DAY - 1 }).map((ms) => new Date(BASE + d * DAY + ms).toISOString()));
 const isoDate = fc.integer({ min: -400, max: 500 }).map((d) => new Date(BASE + d * DAY).toISOString().slice(0, 10));
 const money = fc.option(fc.oneof(fc.integer({ min: 0, max: 2_000_000 }), fc.double({ min: 0, max: 1e6, noNaN: true })), { nil: null });
 const currency = fc.option(fc.constantFrom('USD', 'EUR', 'GBP'), { nil: null });
@@ -86,28 +88,52 @@ const snapshot: fc.Arbitrary<DealSnapshot> = fc.record({
   isWon: fc.boolean(),
 });
 
-export const engineInput: fc.Arbitrary<EngineInput> = fc.record({
-  deals: fc.uniqueArray(deal, { maxLength: 8, selector: (d) => d.externalId }),
-  activities: fc.array(activity, { maxLength: 25 }),
-  stageChanges: fc.array(stageChange, { maxLength: 20 }),
-  fieldChanges: fc.array(
-    fc.record({ connectionId: fc.constant(CONN), dealId: fc.constantFrom(...dealIds), field: fc.constantFrom('closeDate' as const, 'amount' as const), oldValue: fc.option(isoDate, { nil: null }), newValue: fc.option(isoDate, { nil: null }), at: instant }),
-    { maxLength: 10 },
-  ),
-  snapshots: fc.array(snapshot, { maxLength: 30 }),
-  timezone: fc.constantFrom(...zones),
-  rates: fc.option(fc.constant({ EUR: 1.1 }), { nil: undefined }),
-  fy: fc.integer({ min: 1, max: 12 }),
-  quotas: fc.option(fc.constant({ rep1: 100_000 }), { nil: undefined }),
-}).map(({ timezone, rates, fy, quotas, ...rest }) => ({
-  ...rest,
-  stages: STAGES,
-  owners: owners.map((o) => ({ connectionId: CONN, externalId: o, name: o, email: null, team: o === 'rep3' ? null : 'east', active: true })),
-  settings: { connectionId: CONN, timezone, reportingCurrency: 'USD', exchangeRates: rates, quotas, fiscalYearStartMonth: fy, rules: defaultRulesConfig(), lostReasonMapped: true },
-}));
+export const engineInput: fc.Arbitrary<EngineInput> = fc
+  .record({
+    deals: fc.uniqueArray(deal, { maxLength: 8, selector: (d) => d.externalId }),
+    activities: fc.array(activity, { maxLength: 25 }),
+    stageChanges: fc.array(stageChange, { maxLength: 20 }),
+    fieldChanges: fc.array(
+      fc.record({
+        connectionId: fc.constant(CONN),
+        dealId: fc.constantFrom(...dealIds),
+        field: fc.constantFrom('closeDate' as const, 'amount' as const),
+        oldValue: fc.option(isoDate, { nil: null }),
+        newValue: fc.option(isoDate, { nil: null }),
+        at: instant,
+      }),
+      { maxLength: 10 },
+    ),
+    snapshots: fc.array(snapshot, { maxLength: 30 }),
+    timezone: fc.constantFrom(...zones),
+    rates: fc.option(fc.constant({ EUR: 1.1 }), { nil: undefined }),
+    fy: fc.integer({ min: 1, max: 12 }),
+    quotas: fc.option(fc.constant({ rep1: 100_000 }), { nil: undefined }),
+  })
+  .map(({ timezone, rates, fy, quotas, ...rest }) => ({
+    ...rest,
+    stages: STAGES,
+    owners: owners.map((o) => ({
+      connectionId: CONN,
+      externalId: o,
+      name: o,
+      email: null,
+      team: o === 'rep3' ? null : 'east',
+      active: true,
+    })),
+    settings: {
+      connectionId: CONN,
+      timezone,
+      reportingCurrency: 'USD',
+      exchangeRates: rates,
+      quotas,
+      fiscalYearStartMonth: fy,
+      rules: defaultRulesConfig(),
+      lostReasonMapped: true,
+    },
+  }));
 
 export const nowArb = fc.integer({ min: -30, max: 400 }).map((d) => BASE + d * DAY + 15 * 3_600_000);
-
 
 /**
  * Books of well-run deals: recent two-way activity, a meeting booked, a close date ahead, a
@@ -133,28 +159,85 @@ export const wellRunBook: fc.Arbitrary<{ input: EngineInput; now: number }> = fc
     const day = (ms: number) => iso(ms).slice(0, 10);
     const activities: Activity[] = deals.flatMap((d) => [
       ...Array.from({ length: d.touches }, (_, i): Activity => ({
-        connectionId: CONN, externalId: `${d.id}-t${i}`, type: 'call', direction: i % 2 === 0 ? 'inbound' : 'outbound', occurredAt: iso(now - (i + 1) * 3_600_000),
-        ownerId: 'rep1', dealIds: [d.id], completed: true, subject: null, origin: 'crm', modifiedAt: iso(now - (i + 1) * 3_600_000), isDeleted: false,
+        connectionId: CONN,
+        externalId: `${d.id}-t${i}`,
+        type: 'call',
+        direction: i % 2 === 0 ? 'inbound' : 'outbound',
+        occurredAt: iso(now - (i + 1) * 3_600_000),
+        ownerId: 'rep1',
+        dealIds: [d.id],
+        completed: true,
+        subject: null,
+        origin: 'crm',
+        modifiedAt: iso(now - (i + 1) * 3_600_000),
+        isDeleted: false,
       })),
       {
-        connectionId: CONN, externalId: `${d.id}-next`, type: 'meeting', direction: 'outbound', occurredAt: iso(now + 3 * DAY), ownerId: 'rep1', dealIds: [d.id],
-        completed: false, subject: null, origin: 'crm', modifiedAt: iso(now - DAY), isDeleted: false,
+        connectionId: CONN,
+        externalId: `${d.id}-next`,
+        type: 'meeting',
+        direction: 'outbound',
+        occurredAt: iso(now + 3 * DAY),
+        ownerId: 'rep1',
+        dealIds: [d.id],
+        completed: false,
+        subject: null,
+        origin: 'crm',
+        modifiedAt: iso(now - DAY),
+        isDeleted: false,
       },
     ]);
     const input: EngineInput = {
       deals: deals.map((d): Deal => ({
-        connectionId: CONN, externalId: d.id, name: `Deal ${d.id}`, ownerId: 'rep1', accountId: 'a1', accountName: 'Account', accountIsTarget: null, leadSource: 'web',
-        pipeline: 'default', stageId: STAGES[1]!.id, amount: d.amount, currency: null, closeDate: day(now + 45 * DAY), createdAt: iso(now - (d.daysInStage + 5) * DAY),
-        modifiedAt: iso(now - DAY), probability: null, forecastCategory: 'pipeline', nextStep: 'Send the proposal', isClosed: false, isWon: false,
-        stageEnteredAt: iso(now - d.daysInStage * DAY), discountPercent: d.discount, contactCount: 3, lostReason: null, isDeleted: false, deletedAt: null,
+        connectionId: CONN,
+        externalId: d.id,
+        name: `Deal ${d.id}`,
+        ownerId: 'rep1',
+        accountId: 'a1',
+        accountName: 'Account',
+        accountIsTarget: null,
+        leadSource: 'web',
+        pipeline: 'default',
+        stageId: STAGES[1]!.id,
+        amount: d.amount,
+        currency: null,
+        closeDate: day(now + 45 * DAY),
+        createdAt: iso(now - (d.daysInStage + 5) * DAY),
+        modifiedAt: iso(now - DAY),
+        probability: null,
+        forecastCategory: 'pipeline',
+        nextStep: 'Send the proposal',
+        isClosed: false,
+        isWon: false,
+        stageEnteredAt: iso(now - d.daysInStage * DAY),
+        discountPercent: d.discount,
+        contactCount: 3,
+        lostReason: null,
+        isDeleted: false,
+        deletedAt: null,
       })),
       activities,
-      stageChanges: deals.map((d): StageChange => ({ connectionId: CONN, dealId: d.id, fromStageId: STAGES[0]!.id, toStageId: STAGES[1]!.id, at: iso(now - d.daysInStage * DAY), amount: d.amount, closeDate: day(now + 45 * DAY) })),
+      stageChanges: deals.map((d): StageChange => ({
+        connectionId: CONN,
+        dealId: d.id,
+        fromStageId: STAGES[0]!.id,
+        toStageId: STAGES[1]!.id,
+        at: iso(now - d.daysInStage * DAY),
+        amount: d.amount,
+        closeDate: day(now + 45 * DAY),
+      })),
       fieldChanges: [],
       snapshots: [],
       stages: STAGES,
       owners: [{ connectionId: CONN, externalId: 'rep1', name: 'rep1', email: null, team: 'east', active: true }],
-      settings: { connectionId: CONN, timezone: 'UTC', reportingCurrency: 'USD', fiscalYearStartMonth: 1, rules: defaultRulesConfig(), lostReasonMapped: true },
+      settings: {
+        connectionId: CONN,
+        timezone: 'UTC',
+        reportingCurrency: 'USD',
+        fiscalYearStartMonth: 1,
+        rules: defaultRulesConfig(),
+        lostReasonMapped: true,
+      },
     };
     return { input, now };
   });

@@ -17,7 +17,10 @@ describe('engine properties', () => {
           expect(s.reasons.filter((r) => r.impact > 0).length).toBeLessThanOrEqual(3);
           expect(s.reasons.filter((r) => r.impact < 0).length).toBeLessThanOrEqual(3);
         }
-        const openIds = inp.deals.filter((d) => !d.isDeleted && !d.isClosed).map((d) => d.externalId).sort();
+        const openIds = inp.deals
+          .filter((d) => !d.isDeleted && !d.isClosed)
+          .map((d) => d.externalId)
+          .sort();
         expect(ev.scores.map((s) => s.dealId).sort()).toEqual(openIds);
       }),
       { numRuns: 150 },

@@ -31,10 +31,24 @@ describe('evaluateDeals', () => {
     expect(ev.findings.map((f) => f.dealId)).toEqual(['d2']);
     expect(ev.benchmarks).toBe(benchmarks);
     const ledger: LedgerFinding[] = [
-      { connectionId: 'acme', dealId: 'd1', ruleId: 'missing_amount', severity: 'warning', message: 'm', evidence: { amount: null }, suggestedAction: 'a', status: 'open', firstSeenAt: '2026-11-20T00:00:00.000Z', lastSeenAt: '2026-11-20T00:00:00.000Z', resolvedAt: null },
+      {
+        connectionId: 'acme',
+        dealId: 'd1',
+        ruleId: 'missing_amount',
+        severity: 'warning',
+        message: 'm',
+        evidence: { amount: null },
+        suggestedAction: 'a',
+        status: 'open',
+        firstSeenAt: '2026-11-20T00:00:00.000Z',
+        lastSeenAt: '2026-11-20T00:00:00.000Z',
+        resolvedAt: null,
+      },
     ];
     // d1 was not evaluated, so its open finding is left alone
-    expect(diffFindings({ open: ledger, current: ev.findings, evaluatedDealIds: ev.evaluatedDealIds, now: '2026-11-26T15:00:00.000Z' }).resolved).toEqual([]);
+    expect(
+      diffFindings({ open: ledger, current: ev.findings, evaluatedDealIds: ev.evaluatedDealIds, now: '2026-11-26T15:00:00.000Z' }).resolved,
+    ).toEqual([]);
   });
 
   it('is deterministic', () => {
@@ -47,10 +61,14 @@ describe('learnBenchmarks', () => {
     const deals = [wonDeal('w1'), wonDeal('w2'), wonDeal('w3'), lostDeal('l1')];
     const at = (d: number) => new Date(Date.parse('2026-06-01T00:00:00.000Z') + d * 86_400_000).toISOString();
     const changes = [
-      move('w1', 'qualify', 'demo', at(0)), move('w1', 'demo', 'won', at(4)),
-      move('w2', 'qualify', 'demo', at(0)), move('w2', 'demo', 'won', at(10)),
-      move('w3', 'qualify', 'demo', at(0)), move('w3', 'demo', 'won', at(6)),
-      move('l1', 'qualify', 'demo', at(0)), move('l1', 'demo', 'lost', at(30)),
+      move('w1', 'qualify', 'demo', at(0)),
+      move('w1', 'demo', 'won', at(4)),
+      move('w2', 'qualify', 'demo', at(0)),
+      move('w2', 'demo', 'won', at(10)),
+      move('w3', 'qualify', 'demo', at(0)),
+      move('w3', 'demo', 'won', at(6)),
+      move('l1', 'qualify', 'demo', at(0)),
+      move('l1', 'demo', 'lost', at(30)),
     ];
     const b = learnBenchmarks({ deals, stageChanges: changes }, 3);
     expect(b).toMatchObject({ wonDeals: 3, lostDeals: 1, winRate: 0.75, usedDefaults: false });

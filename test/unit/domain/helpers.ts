@@ -10,5 +10,7 @@ export function finding(inp: EngineInput, ruleId: string, dealId = 'd1', now: nu
 
 /** Rule ids found on a deal. */
 export function ruleIds(inp: EngineInput, dealId = 'd1', now: number = NOW): string[] {
-  return evaluateDeals(inp, now).findings.filter((f) => f.dealId === dealId).map((f) => f.ruleId);
+  return evaluateDeals(inp, now)
+    .findings.filter((f) => f.dealId === dealId)
+    .map((f) => f.ruleId);
 }

@@ -22,7 +22,15 @@ describe('day clock', () => {
   });
 
   it('parses ISO instants like Date.parse', () => {
-    for (const s of ['2026-11-26T15:00:00.000Z', '2026-11-26T15:00:00Z', '2026-11-26T15:00:00.1234Z', '2026-11-26T15:00:00+05:30', '2026-01-01T00:00:00-08:00', '1999-12-31T23:59:59.999Z', '2026-11-26']) {
+    for (const s of [
+      '2026-11-26T15:00:00.000Z',
+      '2026-11-26T15:00:00Z',
+      '2026-11-26T15:00:00.1234Z',
+      '2026-11-26T15:00:00+05:30',
+      '2026-01-01T00:00:00-08:00',
+      '1999-12-31T23:59:59.999Z',
+      '2026-11-26',
+    ]) {
       expect(parseInstant(s)).toBe(Date.parse(s));
     }
     expect(Number.isNaN(parseInstant('garbage'))).toBe(true);
@@ -67,13 +75,24 @@ describe('money', () => {
     s.add(100, 'EUR');
     s.add(50, null);
     s.add(70, 'GBP');
-    expect(s.total()).toEqual([{ amount: 160, currency: 'USD' }, { amount: 70, currency: 'GBP' }]);
+    expect(s.total()).toEqual([
+      { amount: 160, currency: 'USD' },
+      { amount: 70, currency: 'GBP' },
+    ]);
   });
 });
 
 describe('isoInstant', () => {
   it('prints what Date.prototype.toISOString prints, across leap days, centuries and millisecond edges', () => {
-    const edges = ['2024-02-29T23:59:59.999Z', '2000-03-01T00:00:00.000Z', '1900-02-28T12:00:00.001Z', '1970-01-01T00:00:00.000Z', '1969-12-31T23:59:59.999Z', '9999-12-31T23:59:59.999Z', '1000-01-01T00:00:00.000Z'];
+    const edges = [
+      '2024-02-29T23:59:59.999Z',
+      '2000-03-01T00:00:00.000Z',
+      '1900-02-28T12:00:00.001Z',
+      '1970-01-01T00:00:00.000Z',
+      '1969-12-31T23:59:59.999Z',
+      '9999-12-31T23:59:59.999Z',
+      '1000-01-01T00:00:00.000Z',
+    ];
     for (const s of edges) expect(isoInstant(Date.parse(s))).toBe(s);
     fc.assert(
       fc.property(fc.integer({ min: Date.parse('0500-01-01T00:00:00Z'), max: Date.parse('9999-12-31T23:59:59.999Z') }), (ms) => {

@@ -46,9 +46,11 @@ function bundle(modifiedAt: string | null, extra: Partial<DealBundle> = {}): Dea
 function harness(options: { paused?: string | null; stored?: ReturnType<typeof storedDeal> | null; fetched: DealBundle }) {
   const log: string[] = [];
   const writes: Record<string, unknown[]> = {};
-  const record = (name: string) => async (...args: unknown[]) => {
-    (writes[name] ??= []).push(args);
-  };
+  const record =
+    (name: string) =>
+    async (...args: unknown[]) => {
+      (writes[name] ??= []).push(args);
+    };
   const store = {
     connectionState: { get: async () => ({ pausedReason: options.paused ?? null }) },
     deals: {
@@ -89,10 +91,11 @@ function harness(options: { paused?: string | null; stored?: ReturnType<typeof s
   } as unknown as PipelineDeps;
   const process = createEventsProcessor(deps, new BenchmarkCache());
   const run = () =>
-    process(
-      { connectionId: 'hs', dealId: 'd1', eventId: 'e1', kind: 'stage_change', occurredAt: NOW } as never,
-      { jobId: 'j1', attempt: 1, signal: new AbortController().signal },
-    );
+    process({ connectionId: 'hs', dealId: 'd1', eventId: 'e1', kind: 'stage_change', occurredAt: NOW } as never, {
+      jobId: 'j1',
+      attempt: 1,
+      signal: new AbortController().signal,
+    });
   return { run, log, writes };
 }
 
@@ -110,19 +113,26 @@ describe('events job', () => {
     expect(calls.writeBack).toEqual([]);
   });
 
-  it('stores a newer fetch with its activities and history under the connection events lease, then ' +
-      'scores and writes back the deal', async () => {
-    const activities = [{ externalId: 'a1' }];
-    const stageChanges = [{ dealId: 'd1' }];
-    const fieldChanges = [{ dealId: 'd1' }];
-    const fetched = bundle('2026-11-26T11:00:00.000Z', { activities, stageChanges, fieldChanges } as never);
-    const h = harness({ stored: storedDeal('2026-11-26T10:00:00.000Z'), fetched });
-    expect(await h.run()).toEqual({ connectionId: 'hs', dealId: 'd1', refetched: true, applied: true, coalesced: false, followUps: [] });
-    expect(h.log).toEqual(['lease events:hs', 'fetch d1', 'get d1', 'release events:hs']);
-    expect(h.writes).toEqual({ deals: [['hs', [fetched.deal]]], activities: [['hs', activities]], stageChanges: [['hs', stageChanges]], fieldChanges: [['hs', fieldChanges]] });
-    expect(calls.score).toEqual([[settings, ['d1']]]);
-    expect(calls.writeBack).toEqual([[settings, ['scored-d1']]]);
-  });
+  it(
+    'stores a newer fetch with its activities and history under the connection events lease, then ' + 'scores and writes back the deal',
+    async () => {
+      const activities = [{ externalId: 'a1' }];
+      const stageChanges = [{ dealId: 'd1' }];
+      const fieldChanges = [{ dealId: 'd1' }];
+      const fetched = bundle('2026-11-26T11:00:00.000Z', { activities, stageChanges, fieldChanges } as never);
+      const h = harness({ stored: storedDeal('2026-11-26T10:00:00.000Z'), fetched });
+      expect(await h.run()).toEqual({ connectionId: 'hs', dealId: 'd1', refetched: true, applied: true, coalesced: false, followUps: [] });
+      expect(h.log).toEqual(['lease events:hs', 'fetch d1', 'get d1', 'release events:hs']);
+      expect(h.writes).toEqual({
+        deals: [['hs', [fetched.deal]]],
+        activities: [['hs', activities]],
+        stageChanges: [['hs', stageChanges]],
+        fieldChanges: [['hs', fieldChanges]],
+      });
+      expect(calls.score).toEqual([[settings, ['d1']]]);
+      expect(calls.writeBack).toEqual([[settings, ['scored-d1']]]);
+    },
+  );
 
   it('does not write a fetch older than the stored deal (a late event), and still scores it', async () => {
     const h = harness({ stored: storedDeal('2026-11-26T11:00:00.000Z'), fetched: bundle('2026-11-26T10:59:59.999Z') });

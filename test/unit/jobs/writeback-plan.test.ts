@@ -15,26 +15,60 @@ import type { AnnotationBatch, AnnotationOutcome, AnnotationResult, CrmConnector
 const settingsOf = (writeback: 'on' | 'dry-run' | 'off', provider: 'hubspot' | 'salesforce' = 'hubspot') =>
   provider === 'hubspot'
     ? ConnectionSettings.parse({ id: 'hs', provider, accessToken: 'pat-test', portalId: '1', writeback })
-    : ConnectionSettings.parse({ id: 'hs', provider, instanceUrl: 'https://example.my.salesforce.com', auth: { type: 'refreshToken', clientId: 'c', clientSecret: 's', refreshToken: 'r' }, writeback });
+    : ConnectionSettings.parse({
+        id: 'hs',
+        provider,
+        instanceUrl: 'https://example.my.salesforce.com',
+        auth: { type: 'refreshToken', clientId: 'c', clientSecret: 's', refreshToken: 'r' },
+        writeback,
+      });
 
 /** A deal's warning record, due (no CRM id yet: it is created). */
 function row(key: string, dealId: string, writeStatus: WriteStatus = 'planned', writeAttempts = 0): WarningRecordEntry {
   return {
-    connectionId: 'hs', dealId, kind: 'warning', recordKey: key, openedAt: '2026-11-26T09:00:00.000Z', state: 'open', changedAt: '2026-11-26T09:00:00.000Z',
-    externalId: null, createSent: false, writeStatus, writeError: null, writeAttempts,
+    connectionId: 'hs',
+    dealId,
+    kind: 'warning',
+    recordKey: key,
+    openedAt: '2026-11-26T09:00:00.000Z',
+    state: 'open',
+    changedAt: '2026-11-26T09:00:00.000Z',
+    externalId: null,
+    createSent: false,
+    writeStatus,
+    writeError: null,
+    writeAttempts,
   };
 }
 
 function finding(dealId: string): LedgerEntry {
   return {
-    connectionId: 'hs', dealId, ruleId: 'stale_deal', severity: 'warning', message: 'No logged activity in 30 days.', evidence: {},
-    suggestedAction: 'Call the buyer.', status: 'open', firstSeenAt: '2026-11-26T09:00:00.000Z', lastSeenAt: '2026-11-26T09:00:00.000Z',
-    resolvedAt: null, annotationKey: `f-${dealId}`, externalId: null, writeStatus: 'planned', writeError: null, writeAttempts: 0,
+    connectionId: 'hs',
+    dealId,
+    ruleId: 'stale_deal',
+    severity: 'warning',
+    message: 'No logged activity in 30 days.',
+    evidence: {},
+    suggestedAction: 'Call the buyer.',
+    status: 'open',
+    firstSeenAt: '2026-11-26T09:00:00.000Z',
+    lastSeenAt: '2026-11-26T09:00:00.000Z',
+    resolvedAt: null,
+    annotationKey: `f-${dealId}`,
+    externalId: null,
+    writeStatus: 'planned',
+    writeError: null,
+    writeAttempts: 0,
   };
 }
 
 function fakeStore(rows: WarningRecordEntry[], fields: DealFields[], owners: Record<string, string> = {}) {
-  const seen = { unwritten: [] as unknown[], fieldsDue: [] as unknown[], marked: [] as string[][], statuses: [] as [string, WriteStatus][] };
+  const seen = {
+    unwritten: [] as unknown[],
+    fieldsDue: [] as unknown[],
+    marked: [] as string[][],
+    statuses: [] as [string, WriteStatus][],
+  };
   const store = {
     connectionState: { get: async () => ({ pausedReason: null }) },
     findings: {
@@ -65,7 +99,10 @@ function fakeStore(rows: WarningRecordEntry[], fields: DealFields[], owners: Rec
 }
 
 /** A CRM at the connector port answering each field and warning as `answer` says (default: ok). */
-function fakeCrm(answer: (id: string) => AnnotationOutcome = (id) => ({ ok: true, externalId: `x-${id}` }), warningKind: 'note' | 'task' = 'note') {
+function fakeCrm(
+  answer: (id: string) => AnnotationOutcome = (id) => ({ ok: true, externalId: `x-${id}` }),
+  warningKind: 'note' | 'task' = 'note',
+) {
   const batches: AnnotationBatch[] = [];
   const connector = {
     async annotate(batch: AnnotationBatch): Promise<AnnotationResult> {
@@ -102,13 +139,24 @@ describe('write-back modes at the ports', () => {
   it('off: touches neither the ledger nor the CRM', async () => {
     const { store, seen } = fakeStore([row('dw:a', 'd1')], [field('d1')]);
     const { connector, batches } = fakeCrm();
-    expect(await writeBack(deps(store, connector), settingsOf('off'), ['d1'])).toEqual({ mode: 'off', fields: 0, notes: 0, tasks: 0, planned: 0, failed: 0, errors: [] });
+    expect(await writeBack(deps(store, connector), settingsOf('off'), ['d1'])).toEqual({
+      mode: 'off',
+      fields: 0,
+      notes: 0,
+      tasks: 0,
+      planned: 0,
+      failed: 0,
+      errors: [],
+    });
     expect(seen).toEqual({ unwritten: [], fieldsDue: [], marked: [], statuses: [] });
     expect(batches).toEqual([]);
   });
 
   it('dry-run: counts the planned rows and the due fields of the named deals, and calls no CRM', async () => {
-    const { store, seen } = fakeStore([row('dw:a', 'd1'), row('dw:b', 'd2'), row('dw:c', 'd3', 'failed', 1)], [field('d1'), field('d2'), field('d9')]);
+    const { store, seen } = fakeStore(
+      [row('dw:a', 'd1'), row('dw:b', 'd2'), row('dw:c', 'd3', 'failed', 1)],
+      [field('d1'), field('d2'), field('d9')],
+    );
     const { connector, batches } = fakeCrm();
     const outcome = await writeBack(deps(store, connector), settingsOf('dry-run'), ['d1', 'd2']);
     expect(outcome).toEqual({ mode: 'dry-run', fields: 0, notes: 0, tasks: 0, planned: 5, failed: 0, errors: [] });
@@ -120,30 +168,32 @@ describe('write-back modes at the ports', () => {
 });
 
 describe('write-back batches', () => {
-  it('sends fields with their deal warnings, the other fields on their own, in provider-sized ' +
-      'batches; marks pending before the call', async () => {
-    const rows = Array.from({ length: 150 }, (_, i) => row(`dw:${i}`, `d${i}`));
-    const fields = [field('d0'), field('d149'), ...Array.from({ length: 120 }, (_, i) => field(`f${i}`))];
-    const { store, seen } = fakeStore(rows, fields, { d0: 'owner-0' });
-    const { connector, batches } = fakeCrm();
-    const outcome = await writeBack(deps(store, connector), settingsOf('on'), undefined);
-    expect(batches.map((b) => [b.warnings.length, b.fields.length])).toEqual([
-      [100, 1],
-      [50, 1],
-      [0, 100],
-      [0, 20],
-    ]);
-    expect(batches[0]!.fields[0]!.dealId).toBe('d0');
-    expect(batches[1]!.fields[0]!.dealId).toBe('d149');
-    expect(batches[0]!.warnings[0]).toMatchObject({ key: 'dw:0', dealId: 'd0', ownerId: 'owner-0' });
-    expect(batches[0]!.warnings[1]).toMatchObject({ key: 'dw:1', ownerId: null });
-    expect(outcome).toEqual({ mode: 'on', fields: 122, notes: 150, tasks: 0, planned: 0, failed: 0, errors: [] });
-    // Every row is pending before its batch is sent, then written.
-    expect(seen.statuses.slice(0, 100).every(([, s]) => s === 'pending')).toBe(true);
-    expect(seen.statuses.filter(([, s]) => s === 'written')).toHaveLength(150);
-    expect(seen.marked.flat()).toHaveLength(122);
-    expect(seen.fieldsDue).toEqual([{ dealIds: undefined }]);
-  });
+  it(
+    'sends fields with their deal warnings, the other fields on their own, in provider-sized ' + 'batches; marks pending before the call',
+    async () => {
+      const rows = Array.from({ length: 150 }, (_, i) => row(`dw:${i}`, `d${i}`));
+      const fields = [field('d0'), field('d149'), ...Array.from({ length: 120 }, (_, i) => field(`f${i}`))];
+      const { store, seen } = fakeStore(rows, fields, { d0: 'owner-0' });
+      const { connector, batches } = fakeCrm();
+      const outcome = await writeBack(deps(store, connector), settingsOf('on'), undefined);
+      expect(batches.map((b) => [b.warnings.length, b.fields.length])).toEqual([
+        [100, 1],
+        [50, 1],
+        [0, 100],
+        [0, 20],
+      ]);
+      expect(batches[0]!.fields[0]!.dealId).toBe('d0');
+      expect(batches[1]!.fields[0]!.dealId).toBe('d149');
+      expect(batches[0]!.warnings[0]).toMatchObject({ key: 'dw:0', dealId: 'd0', ownerId: 'owner-0' });
+      expect(batches[0]!.warnings[1]).toMatchObject({ key: 'dw:1', ownerId: null });
+      expect(outcome).toEqual({ mode: 'on', fields: 122, notes: 150, tasks: 0, planned: 0, failed: 0, errors: [] });
+      // Every row is pending before its batch is sent, then written.
+      expect(seen.statuses.slice(0, 100).every(([, s]) => s === 'pending')).toBe(true);
+      expect(seen.statuses.filter(([, s]) => s === 'written')).toHaveLength(150);
+      expect(seen.marked.flat()).toHaveLength(122);
+      expect(seen.fieldsDue).toEqual([{ dealIds: undefined }]);
+    },
+  );
 
   it('counts tasks as tasks, and batches 200 on Salesforce', async () => {
     const rows = Array.from({ length: 201 }, (_, i) => row(`dw:${i}`, `d${i}`));
@@ -155,14 +205,28 @@ describe('write-back batches', () => {
   });
 
   it('retries the run when the CRM refuses a warning or a field retryably, records the rest; a final refusal does not retry', async () => {
-    for (const [refused, retryable] of [['dw:b', true], ['d2', true], ['dw:b', false], ['d2', false]] as const) {
+    for (const [refused, retryable] of [
+      ['dw:b', true],
+      ['d2', true],
+      ['dw:b', false],
+      ['d2', false],
+    ] as const) {
       const { store, seen } = fakeStore([row('dw:a', 'd1'), row('dw:b', 'd2')], [field('d1'), field('d2')]);
-      const { connector } = fakeCrm((id) => (id === refused ? { ok: false, error: `CRM.REFUSED: ${id}`, retryable } : { ok: true, externalId: `x-${id}` }));
+      const { connector } = fakeCrm((id) =>
+        id === refused ? { ok: false, error: `CRM.REFUSED: ${id}`, retryable } : { ok: true, externalId: `x-${id}` },
+      );
       const run = writeBack(deps(store, connector), settingsOf('on'), undefined);
-      if (retryable) await expect(run).rejects.toSatisfy((e) => e instanceof CrmError && e.code === 'CRM.TRANSIENT' && e.retryable && e.message.includes(refused));
+      if (retryable)
+        await expect(run).rejects.toSatisfy(
+          (e) => e instanceof CrmError && e.code === 'CRM.TRANSIENT' && e.retryable && e.message.includes(refused),
+        );
       else await expect(run).resolves.toMatchObject({ mode: 'on' });
       const final = seen.statuses.slice(2);
-      if (refused.startsWith('dw:')) expect(final).toEqual([['dw:a', 'written'], ['dw:b', 'failed']]);
+      if (refused.startsWith('dw:'))
+        expect(final).toEqual([
+          ['dw:a', 'written'],
+          ['dw:b', 'failed'],
+        ]);
       else expect(seen.marked).toEqual([['d1']]);
     }
   });
@@ -180,7 +244,10 @@ describe('write-back job', () => {
   const context = { jobId: 'j1', attempt: 1, signal: new AbortController().signal };
 
   it('writes every due field when on, plans only the named deals in dry-run, and does nothing while paused', async () => {
-    for (const [mode, asked] of [['on', undefined], ['dry-run', ['d1']]] as const) {
+    for (const [mode, asked] of [
+      ['on', undefined],
+      ['dry-run', ['d1']],
+    ] as const) {
       const { store, seen } = fakeStore([], [field('d1')]);
       const { connector } = fakeCrm();
       const settings = settingsOf(mode);
@@ -191,7 +258,17 @@ describe('write-back job', () => {
     const { store, seen } = fakeStore([row('dw:a', 'd1')], [field('d1')]);
     (store.connectionState as unknown as { get: () => Promise<unknown> }).get = async () => ({ pausedReason: 'quota' });
     const { connector, batches } = fakeCrm();
-    expect(await createWritebackProcessor(deps(store, connector))(payload, context)).toEqual({ connectionId: 'hs', mode: 'on', fields: 0, notes: 0, tasks: 0, planned: 0, failed: 0, errors: [], followUps: [] });
+    expect(await createWritebackProcessor(deps(store, connector))(payload, context)).toEqual({
+      connectionId: 'hs',
+      mode: 'on',
+      fields: 0,
+      notes: 0,
+      tasks: 0,
+      planned: 0,
+      failed: 0,
+      errors: [],
+      followUps: [],
+    });
     expect(seen.unwritten).toEqual([]);
     expect(batches).toEqual([]);
   });

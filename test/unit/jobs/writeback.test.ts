@@ -16,16 +16,40 @@ const settings = ConnectionSettings.parse({ id: 'hs', provider: 'hubspot', acces
 
 function record(key: string, dealId: string, writeStatus: WriteStatus, over: Partial<WarningRecordEntry> = {}): WarningRecordEntry {
   return {
-    connectionId: 'hs', dealId, kind: 'warning', recordKey: key, openedAt: '2026-11-26T09:00:00.000Z', state: 'open', changedAt: '2026-11-26T09:00:00.000Z',
-    externalId: null, createSent: writeStatus === 'pending' || writeStatus === 'failed', writeStatus, writeError: null, writeAttempts: writeStatus === 'failed' ? 1 : 0, ...over,
+    connectionId: 'hs',
+    dealId,
+    kind: 'warning',
+    recordKey: key,
+    openedAt: '2026-11-26T09:00:00.000Z',
+    state: 'open',
+    changedAt: '2026-11-26T09:00:00.000Z',
+    externalId: null,
+    createSent: writeStatus === 'pending' || writeStatus === 'failed',
+    writeStatus,
+    writeError: null,
+    writeAttempts: writeStatus === 'failed' ? 1 : 0,
+    ...over,
   };
 }
 
 function finding(dealId: string): LedgerEntry {
   return {
-    connectionId: 'hs', dealId, ruleId: 'stale_deal', severity: 'warning', message: 'No logged activity in 30 days.', evidence: {},
-    suggestedAction: 'Call the buyer.', status: 'open', firstSeenAt: '2026-11-26T09:00:00.000Z', lastSeenAt: '2026-11-26T09:00:00.000Z',
-    resolvedAt: null, annotationKey: `f-${dealId}`, externalId: null, writeStatus: 'planned', writeError: null, writeAttempts: 0,
+    connectionId: 'hs',
+    dealId,
+    ruleId: 'stale_deal',
+    severity: 'warning',
+    message: 'No logged activity in 30 days.',
+    evidence: {},
+    suggestedAction: 'Call the buyer.',
+    status: 'open',
+    firstSeenAt: '2026-11-26T09:00:00.000Z',
+    lastSeenAt: '2026-11-26T09:00:00.000Z',
+    resolvedAt: null,
+    annotationKey: `f-${dealId}`,
+    externalId: null,
+    writeStatus: 'planned',
+    writeError: null,
+    writeAttempts: 0,
   };
 }
 
@@ -74,7 +98,10 @@ function fakeCrm() {
         // An update changes the record it names; a create adds one.
         const id = w.externalId ?? `n${records.length + 1}`;
         if (w.externalId === null) records.push({ key: w.key, id });
-        result.warnings.set(w.key, crm.loseAnswers ? { ok: false, error: 'CRM.TRANSIENT: connection reset', retryable: true } : { ok: true, externalId: id });
+        result.warnings.set(
+          w.key,
+          crm.loseAnswers ? { ok: false, error: 'CRM.TRANSIENT: connection reset', retryable: true } : { ok: true, externalId: id },
+        );
       }
       return result;
     },
@@ -109,7 +136,11 @@ describe('write-back: creates sent before are looked up before anything is writt
 
   it('finds creates the CRM applied and updates them; creates only what the CRM lacks; updates known records by id', async () => {
     const { crm, connector } = fakeCrm();
-    crm.records.push({ key: 'dw:applied', id: 'n-applied' }, { key: 'dw:pendingdone', id: 'n-pending' }, { key: 'dw:known', id: 'n-known' });
+    crm.records.push(
+      { key: 'dw:applied', id: 'n-applied' },
+      { key: 'dw:pendingdone', id: 'n-pending' },
+      { key: 'dw:known', id: 'n-known' },
+    );
     const store = ledgerStore([
       record('dw:applied', 'd1', 'failed'),
       record('dw:pendingdone', 'd2', 'pending'),
@@ -134,14 +165,22 @@ describe('write-back: creates sent before are looked up before anything is writt
     const store = ledgerStore([record('dw:one', 'd1', 'planned'), record('dw:two', 'd2', 'planned')]);
     const d = deps(store, connector);
     crm.loseAnswers = true;
-    await expect(writeBack(d, settings, undefined)).rejects.toSatisfy((e) => e instanceof CrmError && e.code === 'CRM.TRANSIENT' && e.retryable);
+    await expect(writeBack(d, settings, undefined)).rejects.toSatisfy(
+      (e) => e instanceof CrmError && e.code === 'CRM.TRANSIENT' && e.retryable,
+    );
     expect(crm.lookups).toEqual([]);
-    expect((await store.findings.recordsDue('hs')).map((r) => [r.writeStatus, r.writeAttempts, r.createSent])).toEqual([['failed', 1, true], ['failed', 1, true]]);
+    expect((await store.findings.recordsDue('hs')).map((r) => [r.writeStatus, r.writeAttempts, r.createSent])).toEqual([
+      ['failed', 1, true],
+      ['failed', 1, true],
+    ]);
 
     crm.loseAnswers = false;
     const retry = await writeBack(d, settings, undefined);
     expect(crm.lookups).toHaveLength(1);
-    expect(crm.annotated).toEqual([['dw:one', 'dw:two'], ['dw:one@n1', 'dw:two@n2']]);
+    expect(crm.annotated).toEqual([
+      ['dw:one', 'dw:two'],
+      ['dw:one@n1', 'dw:two@n2'],
+    ]);
     expect(crm.records.map((r) => r.key)).toEqual(['dw:one', 'dw:two']);
     expect(retry.notes).toBe(2);
     expect(await store.findings.recordsDue('hs')).toEqual([]);

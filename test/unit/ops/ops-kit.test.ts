@@ -22,7 +22,8 @@ const DASHBOARD = path.join(ROOT, 'ops/grafana/dealwatch.json');
 
 const promtool = spawnSync('promtool', ['--version']).status === 0;
 if (!promtool) {
-  if (process.env.DEALWATCH_REQUIRE_SERVICES === '1') throw new Error('promtool is required (DEALWATCH_REQUIRE_SERVICES=1): apt-get install prometheus');
+  if (process.env.DEALWATCH_REQUIRE_SERVICES === '1')
+    throw new Error('promtool is required (DEALWATCH_REQUIRE_SERVICES=1): apt-get install prometheus');
   console.warn('\n*** SKIPPED: promtool not installed (Debian package prometheus); alert rules checked by schema only ***\n');
 }
 
@@ -49,7 +50,13 @@ interface Panel {
 
 const families = declaredFamilies();
 const rules = (parseYaml(readFileSync(ALERTS, 'utf8')) as { groups: { name: string; rules: Rule[] }[] }).groups.flatMap((g) => g.rules);
-const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as { uid: string; title: string; schemaVersion: number; panels: Panel[]; templating: { list: { name: string }[] } };
+const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as {
+  uid: string;
+  title: string;
+  schemaVersion: number;
+  panels: Panel[];
+  templating: { list: { name: string }[] };
+};
 const queries = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ panel: p.title, expr: t.expr })));
 
 /** Dashboard variables replaced by what Grafana would send, so that the query parses as PromQL. */
@@ -79,7 +86,16 @@ function expectDeclared(where: string, expr: string): void {
 describe('alerting rules (ops/prometheus/alerts.yml)', () => {
   it('cover each situation the operations section promises', () => {
     expect(rules.map((r) => r.alert).sort()).toEqual(
-      ['DealwatchAnnotationsFailing', 'DealwatchConnectionPaused', 'DealwatchCrmRateLimited', 'DealwatchEventsBacklog', 'DealwatchQueueBacklog', 'DealwatchSyncFailing', 'DealwatchWebhooksRejected', 'DealwatchWritebackJobFailed'].sort(),
+      [
+        'DealwatchAnnotationsFailing',
+        'DealwatchConnectionPaused',
+        'DealwatchCrmRateLimited',
+        'DealwatchEventsBacklog',
+        'DealwatchQueueBacklog',
+        'DealwatchSyncFailing',
+        'DealwatchWebhooksRejected',
+        'DealwatchWritebackJobFailed',
+      ].sort(),
     );
     for (const rule of rules) {
       expect(['warning', 'critical'], rule.alert).toContain(rule.labels.severity);
@@ -143,7 +159,9 @@ describe('Grafana dashboard (ops/grafana/dealwatch.json)', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'dw-dashboard-'));
     try {
       const file = path.join(dir, 'queries.yml');
-      const asRules = { groups: [{ name: 'dashboard', rules: queries.map((q, i) => ({ record: `dashboard:query_${i}`, expr: asPromQL(q.expr) })) }] };
+      const asRules = {
+        groups: [{ name: 'dashboard', rules: queries.map((q, i) => ({ record: `dashboard:query_${i}`, expr: asPromQL(q.expr) })) }],
+      };
       writeFileSync(file, JSON.stringify(asRules));
       const run = spawnSync('promtool', ['check', 'rules', file], { encoding: 'utf8' });
       expect(run.status, run.stdout + run.stderr).toBe(0);

@@ -87,7 +87,11 @@ describe('README: environment variables', () => {
         expect(Array.isArray(value) ? value.length : value, name).toSatisfy((v: unknown) => v === undefined || v === 0);
       }
     }
-    expect(literal(documented.get('DEALWATCH_CONCURRENCY')!)).toBe(Object.entries(DEFAULT_CONCURRENCY).map(([q, n]) => `${q}=${n}`).join(','));
+    expect(literal(documented.get('DEALWATCH_CONCURRENCY')!)).toBe(
+      Object.entries(DEFAULT_CONCURRENCY)
+        .map(([q, n]) => `${q}=${n}`)
+        .join(','),
+    );
     const demo = /DEALWATCH_DEMO_DEALS \?\? (\d+)/.exec(readFileSync(path.join(ROOT, 'src/commands/demo.ts'), 'utf8'))?.[1];
     expect(literal(documented.get('DEALWATCH_DEMO_DEALS')!)).toBe(demo);
   });
@@ -101,7 +105,9 @@ function cliHelp(): { name: string; args: string[]; help: string }[] {
   const command = '({ name: c.name(), args: c.registeredArguments.map((a) => a.name()), help: c.helpInformation() })';
   const print = `console.log(JSON.stringify(buildProgram().commands.map((c) => ${command})))`;
   const script = `import('./src/cli.ts').then(({ buildProgram }) => ${print})`;
-  return JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' })) as never;
+  return JSON.parse(
+    execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' }),
+  ) as never;
 }
 
 describe('README: commands', () => {
@@ -112,12 +118,21 @@ describe('README: commands', () => {
     const documented = new Map(
       rows.map((r) => {
         const usage = codes(r[0]!)[0]!;
-        return [usage.split(' ')[1]!, { args: [...usage.matchAll(/<([a-z]+)>/g)].map((m) => m[1]!), flags: [...usage.matchAll(/(--[a-z-]+)/g)].map((m) => m[1]!).sort() }];
+        return [
+          usage.split(' ')[1]!,
+          {
+            args: [...usage.matchAll(/<([a-z]+)>/g)].map((m) => m[1]!),
+            flags: [...usage.matchAll(/(--[a-z-]+)/g)].map((m) => m[1]!).sort(),
+          },
+        ];
       }),
     );
     expect([...documented.keys()].sort()).toEqual(commands.map((c) => c.name).sort());
     for (const cmd of commands) {
-      const flags = [...cmd.help.matchAll(/^\s+(?:-\w, )?(--[a-z-]+)/gm)].map((m) => m[1]!).filter((f) => f !== '--help').sort();
+      const flags = [...cmd.help.matchAll(/^\s+(?:-\w, )?(--[a-z-]+)/gm)]
+        .map((m) => m[1]!)
+        .filter((f) => f !== '--help')
+        .sort();
       expect(documented.get(cmd.name), cmd.name).toEqual({ args: cmd.args, flags });
     }
   });
@@ -131,11 +146,14 @@ describe('README: connection fields', () => {
     Salesforce: ConnectionSettings.parse({ id: 'x', provider: 'salesforce', auth: { type: 'accessToken', accessToken: 't' } }),
   } as Record<'HubSpot' | 'Salesforce', Record<string, unknown>>;
   const providersOf = (cell: string) => (cell === 'both' ? (['HubSpot', 'Salesforce'] as const) : ([cell] as ['HubSpot' | 'Salesforce']));
-  const at = (object: Record<string, unknown>, dotted: string) => dotted.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], object);
+  const at = (object: Record<string, unknown>, dotted: string) =>
+    dotted.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], object);
 
   it('lists every field of each provider, and no other', () => {
     for (const provider of ['HubSpot', 'Salesforce'] as const) {
-      const documented = new Set(rows.filter((r) => providersOf(r[1]!).includes(provider as never)).flatMap((r) => codes(r[0]!).map((f) => f.split('.')[0]!)));
+      const documented = new Set(
+        rows.filter((r) => providersOf(r[1]!).includes(provider as never)).flatMap((r) => codes(r[0]!).map((f) => f.split('.')[0]!)),
+      );
       expect([...documented].sort(), provider).toEqual(Object.keys(schemas[provider]).sort());
     }
   });
@@ -160,7 +178,12 @@ describe('README: connection fields', () => {
 
   it('gives the field map defaults the connectors use', () => {
     const cell = (field: string) => rows.find((r) => codes(r[0]!).includes(field))![2]!;
-    expect(codes(cell('fieldMap.score'))).toEqual([DEFAULT_SCORE_PROPERTY, DEFAULT_FLAGS_PROPERTY, DEFAULT_SCORE_FIELD, DEFAULT_FLAGS_FIELD]);
+    expect(codes(cell('fieldMap.score'))).toEqual([
+      DEFAULT_SCORE_PROPERTY,
+      DEFAULT_FLAGS_PROPERTY,
+      DEFAULT_SCORE_FIELD,
+      DEFAULT_FLAGS_FIELD,
+    ]);
     expect(codes(cell('fieldMap.discount'))).toEqual([DEFAULT_DISCOUNT_PROPERTY, DEFAULT_DISCOUNT_FIELD]);
     expect(cell('fieldMap.lostReason')).toMatch(/^unmapped/);
   });
@@ -172,6 +195,7 @@ describe('README: metrics', () => {
     const documented = new Map(rows.map((r) => [codes(r[0]!)[0]!, { type: r[1]!, labels: codes(r[2]!).sort() }]));
     const declared = declaredFamilies();
     expect([...documented.keys()].sort()).toEqual([...declared.keys()].sort());
-    for (const [name, family] of declared) expect(documented.get(name), name).toEqual({ type: family.type, labels: [...family.labels].sort() });
+    for (const [name, family] of declared)
+      expect(documented.get(name), name).toEqual({ type: family.type, labels: [...family.labels].sort() });
   });
 });

@@ -24,7 +24,8 @@ describe('job catalog', () => {
   });
 
   it('tells apart two runs with the same id (a restored or new database) by their start instant', () => {
-    const parse = (runStartedAt: string) => jobCatalog.score.jobId(jobCatalog.score.payload.parse({ connectionId: 'sf', dealIds: ['1'], runId: 12, runStartedAt, chunk: 0 }));
+    const parse = (runStartedAt: string) =>
+      jobCatalog.score.jobId(jobCatalog.score.payload.parse({ connectionId: 'sf', dealIds: ['1'], runId: 12, runStartedAt, chunk: 0 }));
     const first = parse('2026-11-20T10:00:00.000Z');
     expect(first).toBe(parse('2026-11-20T10:00:00.000Z'));
     expect(first).not.toBe(parse('2026-12-03T09:30:00.000Z'));
@@ -33,7 +34,9 @@ describe('job catalog', () => {
 
   it('applies payload defaults and rejects bad payloads', () => {
     expect(jobCatalog.sync.payload.parse({ connectionId: 'x' })).toEqual({ connectionId: 'x', mode: 'incremental', trigger: 'schedule' });
-    expect(jobCatalog.events.payload.safeParse({ connectionId: 'x', eventId: 'e', dealId: 'd', kind: 'bogus', occurredAt: 'now' }).success).toBe(false);
+    expect(
+      jobCatalog.events.payload.safeParse({ connectionId: 'x', eventId: 'e', dealId: 'd', kind: 'bogus', occurredAt: 'now' }).success,
+    ).toBe(false);
   });
 
   it('retries every job with exponential backoff and jitter', () => {

@@ -11,9 +11,18 @@ describe('job fate', () => {
   });
 
   it('delays rate-limited jobs by the provider hint, or a default', () => {
-    expect(fateOf(new CrmError('CRM.RATE_LIMITED', 'x', { provider: 'hubspot', retryAfterMs: 1500 }))).toMatchObject({ kind: 'delay', delayMs: 1500 });
-    expect(fateOf(new CrmError('CRM.RATE_LIMITED', 'x', { provider: 'hubspot' }))).toMatchObject({ kind: 'delay', delayMs: DEFAULT_RATE_LIMIT_DELAY_MS });
-    expect(fateOf(new CrmError('CRM.QUOTA_EXCEEDED', 'x', { provider: 'salesforce' }))).toMatchObject({ kind: 'delay', delayMs: QUOTA_DELAY_MS });
+    expect(fateOf(new CrmError('CRM.RATE_LIMITED', 'x', { provider: 'hubspot', retryAfterMs: 1500 }))).toMatchObject({
+      kind: 'delay',
+      delayMs: 1500,
+    });
+    expect(fateOf(new CrmError('CRM.RATE_LIMITED', 'x', { provider: 'hubspot' }))).toMatchObject({
+      kind: 'delay',
+      delayMs: DEFAULT_RATE_LIMIT_DELAY_MS,
+    });
+    expect(fateOf(new CrmError('CRM.QUOTA_EXCEEDED', 'x', { provider: 'salesforce' }))).toMatchObject({
+      kind: 'delay',
+      delayMs: QUOTA_DELAY_MS,
+    });
   });
 
   it('retries transient errors and unknown ones', () => {

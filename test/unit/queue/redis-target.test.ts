@@ -8,21 +8,32 @@ describe('redisTargetOf', () => {
   });
 
   it('reads cluster entries as host:port, TLS when any entry says rediss://, credentials from an entry before REDIS_PASSWORD', () => {
-    expect(redisTargetOf({ redisClusterNodes: ['10.0.0.1:7000', 'rediss://app:s3cret@10.0.0.2:7001'], redisPassword: 'fallback' })).toEqual({
-      mode: 'cluster',
-      nodes: [
-        { host: '10.0.0.1', port: 7000 },
-        { host: '10.0.0.2', port: 7001 },
-      ],
-      tls: true,
-      username: 'app',
-      password: 's3cret',
+    expect(redisTargetOf({ redisClusterNodes: ['10.0.0.1:7000', 'rediss://app:s3cret@10.0.0.2:7001'], redisPassword: 'fallback' })).toEqual(
+      {
+        mode: 'cluster',
+        nodes: [
+          { host: '10.0.0.1', port: 7000 },
+          { host: '10.0.0.2', port: 7001 },
+        ],
+        tls: true,
+        username: 'app',
+        password: 's3cret',
+      },
+    );
+    expect(redisTargetOf({ redisClusterNodes: ['10.0.0.1:7000'], redisPassword: 'fallback' })).toMatchObject({
+      tls: false,
+      password: 'fallback',
     });
-    expect(redisTargetOf({ redisClusterNodes: ['10.0.0.1:7000'], redisPassword: 'fallback' })).toMatchObject({ tls: false, password: 'fallback' });
   });
 
   it('keeps the Sentinels’ own credentials apart from the master’s password', () => {
-    expect(redisTargetOf({ redisSentinels: ['redis://:sentinel-pw@s1:26379', 's2:26380'], redisSentinelName: 'main', redisPassword: 'master-pw' })).toEqual({
+    expect(
+      redisTargetOf({
+        redisSentinels: ['redis://:sentinel-pw@s1:26379', 's2:26380'],
+        redisSentinelName: 'main',
+        redisPassword: 'master-pw',
+      }),
+    ).toEqual({
       mode: 'sentinel',
       sentinels: [
         { host: 's1', port: 26379 },

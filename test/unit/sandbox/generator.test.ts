@@ -19,7 +19,8 @@ function exhibited(book: Book, idx: number): Set<PlantedProblem> {
   const stages = book.pipelines[deal.pipeline]!.stages;
   const stage = stages[deal.stage]!;
   // Salesforce Tasks are read by their date (ActivityDate): judge them at UTC midnight.
-  const seen = (a: (typeof book.activities)[number]) => (book.provider === 'salesforce' && a.kind !== 'meeting' ? Math.floor(a.at / DAY) * DAY : a.at);
+  const seen = (a: (typeof book.activities)[number]) =>
+    book.provider === 'salesforce' && a.kind !== 'meeting' ? Math.floor(a.at / DAY) * DAY : a.at;
   const acts = book.activities.filter((a) => a.deal === idx && !a.deleted).map((a) => ({ ...a, at: seen(a) }));
   const done = acts.filter((a) => a.completed && a.at <= now);
   const out = new Set<PlantedProblem>();
@@ -27,7 +28,15 @@ function exhibited(book: Book, idx: number): Set<PlantedProblem> {
   if (now - lastActivity > 14 * DAY) out.add('stale_deal');
   if (now - deal.stageEnteredAt > 30 * DAY) out.add('stuck_in_stage');
   if (deal.closeDate !== null && deal.closeDate < today) out.add('close_date_passed');
-  const pushes = book.fieldHistory.filter((h) => h.deal === idx && h.field === 'CloseDate' && h.at >= now - 90 * DAY && h.oldValue !== null && h.newValue !== null && String(h.newValue) > String(h.oldValue));
+  const pushes = book.fieldHistory.filter(
+    (h) =>
+      h.deal === idx &&
+      h.field === 'CloseDate' &&
+      h.at >= now - 90 * DAY &&
+      h.oldValue !== null &&
+      h.newValue !== null &&
+      String(h.newValue) > String(h.oldValue),
+  );
   if (pushes.length >= 2) out.add('close_date_pushed');
   if (deal.amount === null) out.add('missing_amount');
   if (deal.closeDate === null) out.add('missing_close_date');
@@ -35,11 +44,20 @@ function exhibited(book: Book, idx: number): Set<PlantedProblem> {
   const hasNext = acts.some((a) => !a.completed && (a.kind === 'task' || a.at > now));
   if (!hasNext && stage.probability >= 0.4) out.add('no_next_activity');
   if (deal.contactIds.length <= 1 && stage.probability >= 0.4) out.add('single_threaded');
-  const drops = book.fieldHistory.filter((h) => h.deal === idx && h.field === 'Amount' && h.at >= now - 7 * DAY && typeof h.oldValue === 'number' && typeof h.newValue === 'number' && h.newValue < h.oldValue * 0.8);
+  const drops = book.fieldHistory.filter(
+    (h) =>
+      h.deal === idx &&
+      h.field === 'Amount' &&
+      h.at >= now - 7 * DAY &&
+      typeof h.oldValue === 'number' &&
+      typeof h.newValue === 'number' &&
+      h.newValue < h.oldValue * 0.8,
+  );
   if (drops.length > 0) out.add('amount_decreased');
   const moves = book.stageHistory.filter((h) => h.deal === idx).map((h) => h);
   const stageMoves: { from: number; to: number; at: number }[] = [];
-  for (let i = 1; i < moves.length; i++) if (moves[i]!.stage !== moves[i - 1]!.stage) stageMoves.push({ from: moves[i - 1]!.stage, to: moves[i]!.stage, at: moves[i]!.at });
+  for (let i = 1; i < moves.length; i++)
+    if (moves[i]!.stage !== moves[i - 1]!.stage) stageMoves.push({ from: moves[i - 1]!.stage, to: moves[i]!.stage, at: moves[i]!.at });
   const lastMove = stageMoves[stageMoves.length - 1];
   if (lastMove && lastMove.to < lastMove.from) out.add('stage_regressed');
   if (lastMove && lastMove.to > lastMove.from + 1) out.add('stage_skipped');
@@ -54,7 +72,9 @@ const CASES = (['hubspot', 'salesforce'] as const).flatMap((provider) => [1, 2, 
 
 describe.each(CASES)('generated $provider book, seed $seed', ({ provider, seed: SEED }) => {
   const book = generateBook({ provider, seed: SEED, deals: 800, now: NOW });
-  const openIdx = book.deals.map((d, i) => i).filter((i) => !book.pipelines[book.deals[i]!.pipeline]!.stages[book.deals[i]!.stage]!.isClosed);
+  const openIdx = book.deals
+    .map((d, i) => i)
+    .filter((i) => !book.pipelines[book.deals[i]!.pipeline]!.stages[book.deals[i]!.stage]!.isClosed);
 
   it('is deterministic for a seed and differs for another', () => {
     const again = generateBook({ provider, seed: SEED, deals: 800, now: NOW });
@@ -75,7 +95,21 @@ describe.each(CASES)('generated $provider book, seed $seed', ({ provider, seed: 
 
   it('plants every problem kind it can express on this provider', () => {
     const kinds = new Set(Object.values(book.planted.deals).flat());
-    const expected: PlantedProblem[] = ['stale_deal', 'stuck_in_stage', 'close_date_passed', 'close_date_pushed', 'missing_amount', 'missing_next_step', 'no_next_activity', 'single_threaded', 'amount_decreased', 'stage_regressed', 'stage_skipped', 'discount_over_limit', 'activity_not_logged'];
+    const expected: PlantedProblem[] = [
+      'stale_deal',
+      'stuck_in_stage',
+      'close_date_passed',
+      'close_date_pushed',
+      'missing_amount',
+      'missing_next_step',
+      'no_next_activity',
+      'single_threaded',
+      'amount_decreased',
+      'stage_regressed',
+      'stage_skipped',
+      'discount_over_limit',
+      'activity_not_logged',
+    ];
     if (provider === 'hubspot') expected.push('missing_close_date');
     expect([...kinds].sort()).toEqual(expected.sort());
   });
@@ -96,7 +130,9 @@ describe.each(CASES)('generated $provider book, seed $seed', ({ provider, seed: 
   });
 
   it('has reps with every habit, two teams, lead sources with different win rates and ~10 activities per deal', () => {
-    expect(new Set(book.reps.map((r) => r.habit))).toEqual(new Set(['diligent', 'never_logs', 'loses_at_stage', 'heavy_discounter', 'slipper', 'steady']));
+    expect(new Set(book.reps.map((r) => r.habit))).toEqual(
+      new Set(['diligent', 'never_logs', 'loses_at_stage', 'heavy_discounter', 'slipper', 'steady']),
+    );
     expect(new Set(book.reps.map((r) => r.team)).size).toBe(2);
     expect(book.accounts.filter((a) => a.isKey)).toHaveLength(3);
     const ratio = book.activities.length / book.deals.length;
@@ -115,7 +151,13 @@ describe.each(CASES)('generated $provider book, seed $seed', ({ provider, seed: 
 
   it('gives the stage-loser rep most losses at one stage and history spanning two years', () => {
     const loserIdx = book.reps.findIndex((r) => r.habit === 'loses_at_stage');
-    const lost = book.deals.filter((d) => d.owner === loserIdx && book.pipelines[d.pipeline]!.stages[d.stage]!.isClosed && !book.pipelines[d.pipeline]!.stages[d.stage]!.isWon && d.pipeline === 0);
+    const lost = book.deals.filter(
+      (d) =>
+        d.owner === loserIdx &&
+        book.pipelines[d.pipeline]!.stages[d.stage]!.isClosed &&
+        !book.pipelines[d.pipeline]!.stages[d.stage]!.isWon &&
+        d.pipeline === 0,
+    );
     const lastOpenStage = lost.map((d) => {
       const i = book.deals.indexOf(d);
       const rows = book.stageHistory.filter((h) => h.deal === i);

@@ -56,7 +56,9 @@ describe('fault spec', () => {
 
   it('parses lost_response and a method filter (^METHOD), which decide() honours', () => {
     const rules = parseFaultSpec('lost_response:1@salesforce^post~/composite/sobjects');
-    expect(rules).toEqual([{ kind: 'lost_response', rate: 1, provider: 'salesforce', method: 'POST', pathIncludes: '/composite/sobjects' }]);
+    expect(rules).toEqual([
+      { kind: 'lost_response', rate: 1, provider: 'salesforce', method: 'POST', pathIncludes: '/composite/sobjects' },
+    ]);
     const f = new FaultInjector(1);
     f.set(rules);
     const path = '/services/data/v62.0/composite/sobjects';
@@ -74,7 +76,11 @@ describe('fault spec', () => {
   it('holds a slow_response after the handler, and stops a limited rule after its count of faulted requests', () => {
     const f = new FaultInjector(1);
     f.set(parseFaultSpec('slow_response:1:30000~/notes/batch/create'));
-    expect(f.decide('hubspot', '/hubspot/crm/v3/objects/notes/batch/create', 'POST')).toEqual({ kind: null, addedLatencyMs: 0, heldResponseMs: 30_000 });
+    expect(f.decide('hubspot', '/hubspot/crm/v3/objects/notes/batch/create', 'POST')).toEqual({
+      kind: null,
+      addedLatencyMs: 0,
+      heldResponseMs: 30_000,
+    });
     f.set([
       { kind: '429', rate: 1, limit: 1, pathIncludes: '/deals' },
       { kind: '500', rate: 1, limit: 2 },

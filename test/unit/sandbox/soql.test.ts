@@ -17,9 +17,9 @@ describe('SOQL parser', () => {
   it('parses fields, relationship paths, nested boolean logic, IN, LIKE, literals, ORDER BY, LIMIT, OFFSET', () => {
     const q = parseSoql(
       "select Id, Owner.Name FROM Opportunity WHERE (StageName IN ('A', 'B') OR NOT Amount > 10.5) " +
-          "AND Name LIKE 'Ac\\_me%' AND CloseDate = LAST_N_DAYS:30 AND SystemModstamp >= " +
-          "2026-01-01T00:00:00Z AND CreatedDate < 2026-01-01T00:00:00.000+0100 AND NextStep != null ORDER " +
-          "BY CloseDate DESC NULLS LAST, Id LIMIT 10 OFFSET 5",
+        "AND Name LIKE 'Ac\\_me%' AND CloseDate = LAST_N_DAYS:30 AND SystemModstamp >= " +
+        '2026-01-01T00:00:00Z AND CreatedDate < 2026-01-01T00:00:00.000+0100 AND NextStep != null ORDER ' +
+        'BY CloseDate DESC NULLS LAST, Id LIMIT 10 OFFSET 5',
     );
     expect(q.fields?.map((f) => f.text)).toEqual(['Id', 'Owner.Name']);
     expect(q.from).toBe('Opportunity');
@@ -77,14 +77,28 @@ describe('SOQL date literals', () => {
 
 describe('SOQL execution over the sandbox tables', () => {
   const store = new BookStore(generateBook({ provider: 'salesforce', seed: 9, deals: 200, now: NOW }), new SandboxClock(NOW));
-  const ctx = new SalesforceContext(store, new CallLog(), { clientId: 'c', clientSecret: 's', refreshToken: 'r', username: 'u', organizationId: '00D000000000001AAA', jwtPublicKeyPem: '', acceptedAudiences: [] });
-  const run = (soql: string, includeDeleted = false) => executeSoql(salesforceTables(ctx), parseSoql(soql), { includeDeleted, now: NOW.getTime() });
+  const ctx = new SalesforceContext(store, new CallLog(), {
+    clientId: 'c',
+    clientSecret: 's',
+    refreshToken: 'r',
+    username: 'u',
+    organizationId: '00D000000000001AAA',
+    jwtPublicKeyPem: '',
+    acceptedAudiences: [],
+  });
+  const run = (soql: string, includeDeleted = false) =>
+    executeSoql(salesforceTables(ctx), parseSoql(soql), { includeDeleted, now: NOW.getTime() });
   const deals = store.book.deals;
 
   it('filters dates against relative literals as ranges', () => {
     const res = run('SELECT Id FROM Opportunity WHERE CloseDate > TODAY');
     const today = Date.UTC(2026, 10, 26);
-    expect(res.rows.map((r) => deals[r]!.id).sort()).toEqual(deals.filter((d) => d.closeDate !== null && d.closeDate >= today + DAY).map((d) => d.id).sort());
+    expect(res.rows.map((r) => deals[r]!.id).sort()).toEqual(
+      deals
+        .filter((d) => d.closeDate !== null && d.closeDate >= today + DAY)
+        .map((d) => d.id)
+        .sort(),
+    );
   });
 
   it('orders nulls first ascending and last descending by default, or as told', () => {
@@ -136,8 +150,10 @@ describe('SOQL execution over the sandbox tables', () => {
   });
 
   it('runs parent-to-child subqueries per parent row, null when a parent has no children', () => {
-    const res = run("SELECT Id, (SELECT ContactId FROM OpportunityContactRoles), (SELECT Id FROM Tasks WHERE Status " +
-        "= 'Completed' ORDER BY ActivityDate DESC LIMIT 2) FROM Opportunity LIMIT 50");
+    const res = run(
+      'SELECT Id, (SELECT ContactId FROM OpportunityContactRoles), (SELECT Id FROM Tasks WHERE Status ' +
+        "= 'Completed' ORDER BY ActivityDate DESC LIMIT 2) FROM Opportunity LIMIT 50",
+    );
     expect(res.subqueries.map((s) => s.relationshipName)).toEqual(['OpportunityContactRoles', 'Tasks']);
     for (const row of res.rows) {
       const roles = res.subqueries[0]!.rowsFor(row);

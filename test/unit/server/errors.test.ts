@@ -24,9 +24,15 @@ describe('toHttpError', () => {
   });
 
   it('keeps fastify client errors (413, 429, validation)', () => {
-    expect(toHttpError({ statusCode: 413, code: 'FST_ERR_CTP_BODY_TOO_LARGE', message: 'x' })).toMatchObject({ status: 413, code: 'REQUEST.TOO_LARGE' });
+    expect(toHttpError({ statusCode: 413, code: 'FST_ERR_CTP_BODY_TOO_LARGE', message: 'x' })).toMatchObject({
+      status: 413,
+      code: 'REQUEST.TOO_LARGE',
+    });
     expect(toHttpError({ statusCode: 429, message: 'slow down' })).toMatchObject({ status: 429, code: 'REQUEST.RATE_LIMITED' });
-    expect(toHttpError({ statusCode: 400, validation: [], message: 'querystring/limit too big' })).toMatchObject({ status: 400, code: 'REQUEST.INVALID' });
+    expect(toHttpError({ statusCode: 400, validation: [], message: 'querystring/limit too big' })).toMatchObject({
+      status: 400,
+      code: 'REQUEST.INVALID',
+    });
   });
 
   it('labels rejections for metrics', () => {

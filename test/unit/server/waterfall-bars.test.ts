@@ -4,7 +4,18 @@ import { waterfallBars } from '../../../src/server/pages/charts.js';
 describe('waterfall bars', () => {
   it('float each step on the running total: increases start there, decreases end there', () => {
     // 100 + 30 new + 10 pulled in + 5 increased - 40 won - 20 lost - 5 decreased - 15 pushed out = 65
-    const bars = waterfallBars({ currency: 'USD', start: 100, new: 30, pulledIn: 10, increased: 5, won: 40, lost: 20, decreased: 5, pushedOut: 15, end: 65 });
+    const bars = waterfallBars({
+      currency: 'USD',
+      start: 100,
+      new: 30,
+      pulledIn: 10,
+      increased: 5,
+      won: 40,
+      lost: 20,
+      decreased: 5,
+      pushedOut: 15,
+      end: 65,
+    });
     expect(bars.map((b) => [b.step, b.base, b.value])).toEqual([
       ['Start', 0, 100],
       ['New', 100, 30],

@@ -4,7 +4,14 @@ import type { WebhookEvent } from '../../../connectors/types.js';
 import { createMetrics } from '../../../src/server/metrics.js';
 import { ingestEvents } from '../../../src/server/webhooks/ingest.js';
 
-const event: WebhookEvent = { connectionId: 'hs', eventId: 'e1', dealId: 'D1', kind: 'stage_change', occurredAt: '2026-12-01T10:00:00.000Z', selfInflicted: false };
+const event: WebhookEvent = {
+  connectionId: 'hs',
+  eventId: 'e1',
+  dealId: 'D1',
+  kind: 'stage_change',
+  occurredAt: '2026-12-01T10:00:00.000Z',
+  selfInflicted: false,
+};
 
 function setup(options: { releaseFails: boolean }) {
   const claimed = new Set<string>();

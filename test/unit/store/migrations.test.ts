@@ -17,7 +17,9 @@ describe('migration files', () => {
   it('name the schema in every statement (embedded PGlite has one session: no search_path)', () => {
     for (const migration of migrations) {
       const sql = migration.sql.replace(/--.*$/gm, '');
-      const objects = [...sql.matchAll(/\b(?:CREATE (?:UNIQUE )?(?:TABLE|INDEX \w+ ON)|ALTER TABLE|REFERENCES|INSERT INTO|UPDATE|DELETE FROM)\s+(\S+)/gi)];
+      const objects = [
+        ...sql.matchAll(/\b(?:CREATE (?:UNIQUE )?(?:TABLE|INDEX \w+ ON)|ALTER TABLE|REFERENCES|INSERT INTO|UPDATE|DELETE FROM)\s+(\S+)/gi),
+      ];
       expect(objects.length, migration.name).toBeGreaterThan(0);
       for (const [statement, target] of objects) expect(target, `${migration.name}: ${statement}`).toMatch(/^__SCHEMA__\./);
       expect(sql, migration.name).not.toMatch(/search_path/i);

@@ -18,7 +18,9 @@ export const apiRoutes: FastifyPluginAsync<ApiOptions> = async (app, options) =>
       ...options.rateLimit,
       keyGenerator: (request) => {
         const credentials = request.headers.authorization;
-        return credentials === undefined ? `api:ip:${request.ip}` : `api:${createHash('sha256').update(credentials).digest('base64url').slice(0, 22)}`;
+        return credentials === undefined
+          ? `api:ip:${request.ip}`
+          : `api:${createHash('sha256').update(credentials).digest('base64url').slice(0, 22)}`;
       },
     }),
   );

@@ -2,7 +2,15 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ApiText, ErrorBody } from '../../api-schemas.js';
-import { BacktestReportSchema, ChangesReport, ForecastReport, KpiReport, RepsReport, ReviewReport, RollupReport } from '../../report-schemas.js';
+import {
+  BacktestReportSchema,
+  ChangesReport,
+  ForecastReport,
+  KpiReport,
+  RepsReport,
+  ReviewReport,
+  RollupReport,
+} from '../../report-schemas.js';
 import { MAX_CHANGES_RANGE_DAYS } from '../../report-range.js';
 import { FORECAST_PERIODS, KPI_PERIODS } from '../../review-service.js';
 import { requireConnection } from './connection-guard.js';
@@ -69,7 +77,9 @@ export const reportRoutes: FastifyPluginAsync = async (app) => {
         ...common,
         summary: `Pipeline changes between two days (default: the last 7 days; at most ${MAX_CHANGES_RANGE_DAYS} days, 3 years)`,
         querystring: z.object({
-          from: day.optional().describe(`first day (default: 7 days before to); on or before to, at most ${MAX_CHANGES_RANGE_DAYS} days (3 years) before it`),
+          from: day
+            .optional()
+            .describe(`first day (default: 7 days before to); on or before to, at most ${MAX_CHANGES_RANGE_DAYS} days (3 years) before it`),
           to: day.optional().describe("last day (default: today in the connection's time zone)"),
         }),
         response: { 200: ChangesReport, ...errors },
@@ -102,7 +112,9 @@ export const reportRoutes: FastifyPluginAsync = async (app) => {
       schema: {
         ...common,
         summary: 'Each forecast method replayed at the start and middle of past quarters, against what was won',
-        querystring: z.object({ quarters: z.coerce.number().int().min(1).max(12).optional().describe('complete past quarters to test (default 4)') }),
+        querystring: z.object({
+          quarters: z.coerce.number().int().min(1).max(12).optional().describe('complete past quarters to test (default 4)'),
+        }),
         response: { 200: BacktestReportSchema, ...errors },
       },
     },

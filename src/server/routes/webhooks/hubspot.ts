@@ -18,7 +18,12 @@ export interface HubSpotWebhookOptions {
 const Accepted = z.object({
   accepted: z.number().int().describe('events enqueued now'),
   duplicates: z.number().int().describe('events already enqueued by an earlier delivery'),
-  ignored: z.number().int().describe("events of dealwatch's own writes, of unknown portals, of other objects, or that cannot be read (counted in /metrics by reason)"),
+  ignored: z
+    .number()
+    .int()
+    .describe(
+      "events of dealwatch's own writes, of unknown portals, of other objects, or that cannot be read (counted in /metrics by reason)",
+    ),
 });
 
 /**

@@ -27,7 +27,13 @@ const SoapXml = { content: { 'text/xml': { schema: z.string().describe('SOAP 1.1
 export const salesforceWebhookRoutes: FastifyPluginAsync<SalesforceWebhookOptions> = async (app, options) => {
   const { services } = app;
   keepRawBodies(app, options.bodyLimit);
-  app.addHook('onRequest', app.rateLimit({ ...options.rateLimit, keyGenerator: (request) => `salesforce:${(request.params as { connectionId?: string }).connectionId ?? request.ip}` }));
+  app.addHook(
+    'onRequest',
+    app.rateLimit({
+      ...options.rateLimit,
+      keyGenerator: (request) => `salesforce:${(request.params as { connectionId?: string }).connectionId ?? request.ip}`,
+    }),
+  );
   app.setErrorHandler(
     webhookErrorHandler('salesforce', services.metrics, (view, _request, reply) =>
       reply
@@ -54,7 +60,8 @@ export const salesforceWebhookRoutes: FastifyPluginAsync<SalesforceWebhookOption
       const connection = services.connections.get(connectionId);
       if (connection?.provider !== 'salesforce') throw new WebhookRejection('unknown_connection', 'no Salesforce connection has this id');
       const xml = rawBody.toString('utf8');
-      if (declaresDtd(xml)) throw new WebhookRejection('malformed', 'a DOCTYPE or ENTITY declaration is not allowed in an outbound message');
+      if (declaresDtd(xml))
+        throw new WebhookRejection('malformed', 'a DOCTYPE or ENTITY declaration is not allowed in an outbound message');
       if (!isWellFormedXml(xml)) throw new WebhookRejection('malformed', 'the body is not well-formed XML');
 
       const webhookRequest: WebhookRequest = {

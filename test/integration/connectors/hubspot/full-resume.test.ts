@@ -20,8 +20,17 @@ const DAILY = 4;
 let sandbox: Sandbox;
 
 function connector(): HubSpotConnector {
-  const settings = HubSpotConnection.parse({ id: 'hs-resume', provider: 'hubspot', accessToken: sandbox.hubspot.accessToken, baseUrl: sandbox.hubspot.baseUrl });
-  return new HubSpotConnector(settings, { rateGate: { take: async () => {} }, logger: pino({ level: 'silent' }) }, { now: () => sandbox.now() });
+  const settings = HubSpotConnection.parse({
+    id: 'hs-resume',
+    provider: 'hubspot',
+    accessToken: sandbox.hubspot.accessToken,
+    baseUrl: sandbox.hubspot.baseUrl,
+  });
+  return new HubSpotConnector(
+    settings,
+    { rateGate: { take: async () => {} }, logger: pino({ level: 'silent' }) },
+    { now: () => sandbox.now() },
+  );
 }
 
 /** Drains a pull as the sync engine does (commit, then persist the cursor through JSON and zod). */
@@ -54,7 +63,11 @@ const listCalls = (from: number) =>
 
 beforeAll(async () => {
   vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
-  sandbox = await startSandbox({ deals: 200, seed: 23, hubspotRateLimits: { daily: DAILY, perTenSeconds: 100_000, searchPerSecond: 100_000 } });
+  sandbox = await startSandbox({
+    deals: 200,
+    seed: 23,
+    hubspotRateLimits: { daily: DAILY, perTenSeconds: 100_000, searchPerSecond: 100_000 },
+  });
 });
 
 afterAll(async () => {

@@ -28,16 +28,23 @@ async function oauthSandbox(options: SandboxOptions): Promise<{ sb: Sandbox; con
     baseUrl: sb.hubspot.baseUrl,
     auth: { type: 'oauth', clientId: sb.hubspot.clientId, clientSecret: sb.hubspot.clientSecret, refreshToken: sb.hubspot.refreshToken },
   });
-  const connector = new HubSpotConnector(settings, { rateGate: { take: async () => {} }, logger: pino({ level: 'silent' }) }, { now: () => sb.now() });
+  const connector = new HubSpotConnector(
+    settings,
+    { rateGate: { take: async () => {} }, logger: pino({ level: 'silent' }) },
+    { now: () => sb.now() },
+  );
   return { sb, connector, settings };
 }
 
 /** A full sync's pulls: deals, activities, owners, stages; returns what came back. */
-async function fullSync(connector: HubSpotConnector): Promise<{ deals: Set<string>; activities: Set<string>; owners: number; stages: number }> {
+async function fullSync(
+  connector: HubSpotConnector,
+): Promise<{ deals: Set<string>; activities: Set<string>; owners: number; stages: number }> {
   const deals = new Set<string>();
   const activities = new Set<string>();
   for await (const page of connector.pullDeals({ since: null, mode: 'full' })) for (const d of page.records) deals.add(d.externalId);
-  for await (const page of connector.pullActivities({ since: null, mode: 'full' })) for (const a of page.records) activities.add(a.externalId);
+  for await (const page of connector.pullActivities({ since: null, mode: 'full' }))
+    for (const a of page.records) activities.add(a.externalId);
   const owners = (await connector.pullOwners()).length;
   const stages = (await connector.pullStages()).length;
   return { deals, activities, owners, stages };
@@ -45,8 +52,18 @@ async function fullSync(connector: HubSpotConnector): Promise<{ deals: Set<strin
 
 function expectTheBook(sb: Sandbox, got: Awaited<ReturnType<typeof fullSync>>): void {
   const book = sb.state.hubspot;
-  expect([...got.deals].sort()).toEqual(book.deals.filter((d) => !d.deleted).map((d) => d.id).sort());
-  expect([...got.activities].sort()).toEqual(book.activities.filter((a) => !a.deleted).map((a) => a.id).sort());
+  expect([...got.deals].sort()).toEqual(
+    book.deals
+      .filter((d) => !d.deleted)
+      .map((d) => d.id)
+      .sort(),
+  );
+  expect([...got.activities].sort()).toEqual(
+    book.activities
+      .filter((a) => !a.deleted)
+      .map((a) => a.id)
+      .sort(),
+  );
   expect(got.owners).toBe(book.reps.length);
   expect(got.stages).toBeGreaterThan(0);
 }
@@ -101,7 +118,12 @@ describe('HubSpot OAuth on the sandbox', () => {
   it('the private app token keeps working on a sandbox that issues OAuth tokens', async () => {
     const sb = await startSandbox({ deals: 30, seed: 5, rateLimit: false, hubspotOAuth: { tokenTtlMs: 1 } });
     sandbox = sb;
-    const settings = HubSpotConnection.parse({ id: 'hs-pat', provider: 'hubspot', baseUrl: sb.hubspot.baseUrl, accessToken: sb.hubspot.accessToken });
+    const settings = HubSpotConnection.parse({
+      id: 'hs-pat',
+      provider: 'hubspot',
+      baseUrl: sb.hubspot.baseUrl,
+      accessToken: sb.hubspot.accessToken,
+    });
     const connector = new HubSpotConnector(settings, { rateGate: { take: async () => {} }, logger: pino({ level: 'silent' }) });
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect((await connector.pullStages()).length).toBeGreaterThan(0);
@@ -122,7 +144,8 @@ describe('HubSpot OAuth on the sandbox', () => {
     expect((error as CrmError).code).toBe('CRM.AUTH');
     expect((error as CrmError).message).toContain('"hs-oauth"');
     expect((error as CrmError).message).toContain('400 BAD_REFRESH_TOKEN');
-    for (const secret of ['na1-revoked-refresh-token', sb.hubspot.refreshToken, sb.hubspot.clientSecret]) expect((error as CrmError).message).not.toContain(secret);
+    for (const secret of ['na1-revoked-refresh-token', sb.hubspot.refreshToken, sb.hubspot.clientSecret])
+      expect((error as CrmError).message).not.toContain(secret);
     expect(apiCalls(sb)).toEqual([]);
     expect(tokenCalls(sb).map((c) => c.status)).toEqual([400]);
   });

@@ -31,7 +31,11 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 beforeAll(async () => {
   sandbox = await startSandbox({ deals: 300, seed: 11, rateLimit: false });
   const settings = sandboxHubSpotConnection(sandbox.hubspot, 'hs-int');
-  connector = new HubSpotConnector(settings, { rateGate: { take: async () => {} }, logger: pino({ level: 'silent' }) }, { now: () => sandbox.now() });
+  connector = new HubSpotConnector(
+    settings,
+    { rateGate: { take: async () => {} }, logger: pino({ level: 'silent' }) },
+    { now: () => sandbox.now() },
+  );
 });
 
 afterAll(async () => {
@@ -109,72 +113,88 @@ describe('HubSpot connector on the sandbox', () => {
     }
   });
 
-  it('history equals the book: every stage move (revisits included) with the amount and close date ' +
-      'in force, every close-date and amount change', async () => {
-    const book = sandbox.state.hubspot;
-    await connector.pullStages();
-    connector.resetUsage();
-    // A full sync walks the deals once with their property history: the deal pages carry it, and
-    // the history pull that follows reads nothing again, only moves its cursor to the walk's.
-    const walk = await drain(connector.pullDeals({ since: null, mode: 'full' }));
-    const walkCalls = connector.usage().calls;
-    const history = await drain(connector.pullHistory({ since: null, mode: 'full' }));
-    expect(connector.usage().calls).toBe(walkCalls);
-    expect(history.cursor).toEqual(walk.cursor);
-    const pages = [...walk.pages.flatMap((p) => (p.history ? [p.history] : [])), ...history.pages];
-    const movesByDeal = new Map<string, StageChange[]>();
-    for (const change of pages.flatMap((p) => p.stageChanges)) movesByDeal.set(change.dealId, [...(movesByDeal.get(change.dealId) ?? []), change]);
-    const fieldsByDeal = new Map<string, DealFieldChange[]>();
-    for (const change of pages.flatMap((p) => p.fieldChanges)) fieldsByDeal.set(change.dealId, [...(fieldsByDeal.get(change.dealId) ?? []), change]);
+  it(
+    'history equals the book: every stage move (revisits included) with the amount and close date ' +
+      'in force, every close-date and amount change',
+    async () => {
+      const book = sandbox.state.hubspot;
+      await connector.pullStages();
+      connector.resetUsage();
+      // A full sync walks the deals once with their property history: the deal pages carry it, and
+      // the history pull that follows reads nothing again, only moves its cursor to the walk's.
+      const walk = await drain(connector.pullDeals({ since: null, mode: 'full' }));
+      const walkCalls = connector.usage().calls;
+      const history = await drain(connector.pullHistory({ since: null, mode: 'full' }));
+      expect(connector.usage().calls).toBe(walkCalls);
+      expect(history.cursor).toEqual(walk.cursor);
+      const pages = [...walk.pages.flatMap((p) => (p.history ? [p.history] : [])), ...history.pages];
+      const movesByDeal = new Map<string, StageChange[]>();
+      for (const change of pages.flatMap((p) => p.stageChanges))
+        movesByDeal.set(change.dealId, [...(movesByDeal.get(change.dealId) ?? []), change]);
+      const fieldsByDeal = new Map<string, DealFieldChange[]>();
+      for (const change of pages.flatMap((p) => p.fieldChanges))
+        fieldsByDeal.set(change.dealId, [...(fieldsByDeal.get(change.dealId) ?? []), change]);
 
-    const rowsByDeal = new Map<number, typeof book.stageHistory>();
-    for (const row of book.stageHistory) rowsByDeal.set(row.deal, [...(rowsByDeal.get(row.deal) ?? []), row]);
-    const fieldRowsByDeal = new Map<number, typeof book.fieldHistory>();
-    for (const row of book.fieldHistory) fieldRowsByDeal.set(row.deal, [...(fieldRowsByDeal.get(row.deal) ?? []), row]);
-    const day = (ms: number | null) => iso(ms)?.slice(0, 10) ?? null;
-    let revisited = 0;
-    let pushed = 0;
-    let checked = 0;
-    for (const [dealIdx, deal] of book.deals.entries()) {
-      if (deal.deleted) continue;
-      checked += 1;
-      const stages = book.pipelines[deal.pipeline]!.stages;
-      // The book's OpportunityHistory-like rows: a move wherever the stage differs from the row before.
-      const moves: Omit<StageChange, 'connectionId' | 'dealId'>[] = [];
-      let previous: string | null = null;
-      for (const row of rowsByDeal.get(dealIdx) ?? []) {
-        const id = stages[row.stage]!.id;
-        if (id === previous) continue;
-        moves.push({ fromStageId: previous, toStageId: id, at: iso(row.at)!, amount: row.amount, closeDate: day(row.closeDate) });
-        previous = id;
+      const rowsByDeal = new Map<number, typeof book.stageHistory>();
+      for (const row of book.stageHistory) rowsByDeal.set(row.deal, [...(rowsByDeal.get(row.deal) ?? []), row]);
+      const fieldRowsByDeal = new Map<number, typeof book.fieldHistory>();
+      for (const row of book.fieldHistory) fieldRowsByDeal.set(row.deal, [...(fieldRowsByDeal.get(row.deal) ?? []), row]);
+      const day = (ms: number | null) => iso(ms)?.slice(0, 10) ?? null;
+      let revisited = 0;
+      let pushed = 0;
+      let checked = 0;
+      for (const [dealIdx, deal] of book.deals.entries()) {
+        if (deal.deleted) continue;
+        checked += 1;
+        const stages = book.pipelines[deal.pipeline]!.stages;
+        // The book's OpportunityHistory-like rows: a move wherever the stage differs from the row before.
+        const moves: Omit<StageChange, 'connectionId' | 'dealId'>[] = [];
+        let previous: string | null = null;
+        for (const row of rowsByDeal.get(dealIdx) ?? []) {
+          const id = stages[row.stage]!.id;
+          if (id === previous) continue;
+          moves.push({ fromStageId: previous, toStageId: id, at: iso(row.at)!, amount: row.amount, closeDate: day(row.closeDate) });
+          previous = id;
+        }
+        if (new Set(moves.map((m) => m.toStageId)).size !== moves.length) revisited += 1;
+        expect(
+          (movesByDeal.get(deal.id) ?? []).map(({ connectionId: _c, dealId: _d, ...m }) => m),
+          deal.id,
+        ).toEqual(moves);
+
+        const fields = (fieldRowsByDeal.get(dealIdx) ?? [])
+          .filter((r) => r.field === 'Amount' || r.field === 'CloseDate')
+          .map((r) => ({
+            field: r.field === 'Amount' ? 'amount' : 'closeDate',
+            oldValue: r.oldValue === null ? null : String(r.oldValue),
+            newValue: r.newValue === null ? null : String(r.newValue),
+            at: iso(r.at)!,
+          }))
+          .sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+        if (fields.some((f) => f.field === 'closeDate')) pushed += 1;
+        expect(
+          (fieldsByDeal.get(deal.id) ?? []).map(({ connectionId: _c, dealId: _d, ...f }) => f),
+          deal.id,
+        ).toEqual(fields);
       }
-      if (new Set(moves.map((m) => m.toStageId)).size !== moves.length) revisited += 1;
-      expect((movesByDeal.get(deal.id) ?? []).map(({ connectionId: _c, dealId: _d, ...m }) => m), deal.id).toEqual(moves);
-
-      const fields = (fieldRowsByDeal.get(dealIdx) ?? [])
-        .filter((r) => r.field === 'Amount' || r.field === 'CloseDate')
-        .map((r) => ({
-          field: r.field === 'Amount' ? 'amount' : 'closeDate',
-          oldValue: r.oldValue === null ? null : String(r.oldValue),
-          newValue: r.newValue === null ? null : String(r.newValue),
-          at: iso(r.at)!,
-        }))
-        .sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
-      if (fields.some((f) => f.field === 'closeDate')) pushed += 1;
-      expect((fieldsByDeal.get(deal.id) ?? []).map(({ connectionId: _c, dealId: _d, ...f }) => f), deal.id).toEqual(fields);
-    }
-    // The book has deals that went back a stage and deals whose close date moved: both were checked.
-    expect(checked).toBeGreaterThan(200);
-    expect(revisited).toBeGreaterThan(0);
-    expect(pushed).toBeGreaterThan(0);
-    // Deals and their full history cost one list call per 50 live deals (propertiesWithHistory) and
-    // one for the archived list; the reconciliation that ends a full sync lists nothing again.
-    expect(connector.usage().byEndpoint['GET /crm/v3/objects/deals']).toBe(Math.ceil(checked / 50) + 1);
-    const live: string[] = [];
-    for await (const ids of connector.listDealIds()) live.push(...ids);
-    expect(live.sort()).toEqual(book.deals.filter((d) => !d.deleted).map((d) => d.id).sort());
-    expect(connector.usage().byEndpoint['GET /crm/v3/objects/deals']).toBe(Math.ceil(checked / 50) + 1);
-  });
+      // The book has deals that went back a stage and deals whose close date moved: both were checked.
+      expect(checked).toBeGreaterThan(200);
+      expect(revisited).toBeGreaterThan(0);
+      expect(pushed).toBeGreaterThan(0);
+      // Deals and their full history cost one list call per 50 live deals (propertiesWithHistory) and
+      // one for the archived list; the reconciliation that ends a full sync lists nothing again.
+      expect(connector.usage().byEndpoint['GET /crm/v3/objects/deals']).toBe(Math.ceil(checked / 50) + 1);
+      const live: string[] = [];
+      for await (const ids of connector.listDealIds()) live.push(...ids);
+      expect(live.sort()).toEqual(
+        book.deals
+          .filter((d) => !d.deleted)
+          .map((d) => d.id)
+          .sort(),
+      );
+      expect(connector.usage().byEndpoint['GET /crm/v3/objects/deals']).toBe(Math.ceil(checked / 50) + 1);
+    },
+  );
 
   it('owners and stages match the book', async () => {
     const book = sandbox.state.hubspot;
@@ -184,7 +204,10 @@ describe('HubSpot connector on the sandbox', () => {
     expect(stages).toHaveLength(book.pipelines.reduce((n, p) => n + p.stages.length, 0));
     for (const p of book.pipelines) {
       for (const s of p.stages) {
-        expect(stages.find((x) => x.id === s.id && x.pipeline === p.id), s.id).toMatchObject({ label: s.label, probability: s.probability, isClosed: s.isClosed, isWon: s.isWon });
+        expect(
+          stages.find((x) => x.id === s.id && x.pipeline === p.id),
+          s.id,
+        ).toMatchObject({ label: s.label, probability: s.probability, isClosed: s.isClosed, isWon: s.isWon });
       }
     }
   });
@@ -224,7 +247,11 @@ describe('HubSpot connector on the sandbox', () => {
     const moves = history.pages.flatMap((p) => p.stageChanges);
     for (const d of moved) {
       const last = moves.filter((c) => c.dealId === d.id).at(-1);
-      expect(last, d.id).toMatchObject({ fromStageId: movedTo.get(d.id)!.from, toStageId: movedTo.get(d.id)!.to, at: iso(d.stageEnteredAt) });
+      expect(last, d.id).toMatchObject({
+        fromStageId: movedTo.get(d.id)!.from,
+        toStageId: movedTo.get(d.id)!.to,
+        at: iso(d.stageEnteredAt),
+      });
     }
     expect(history.pages.flatMap((p) => p.stageChanges).some((c) => c.dealId === deleted.id)).toBe(false);
     expect(Date.parse(history.cursor!.stamp)).toBeGreaterThan(Date.parse(fullDealsCursor!.stamp));
@@ -233,14 +260,24 @@ describe('HubSpot connector on the sandbox', () => {
 
     const acts = await drain(connector.pullActivities({ since: fullActivitiesCursor }));
     const fetchedActs = acts.pages.flatMap((p) => p.records);
-    expect(fetchedActs.find((a) => a.externalId === newActivity)).toMatchObject({ type: 'call', direction: 'inbound', dealIds: [withActivity.id] });
+    expect(fetchedActs.find((a) => a.externalId === newActivity)).toMatchObject({
+      type: 'call',
+      direction: 'inbound',
+      dealIds: [withActivity.id],
+    });
     const actFloor = Date.parse(fullActivitiesCursor!.stamp) - LOOKBACK_MS;
     for (const a of fetchedActs) expect(Date.parse(a.modifiedAt), a.externalId).toBeGreaterThanOrEqual(actFloor);
   });
 
   it('listDealIds lists every live deal once; fetchDeal returns a deal with its activities, and null for a deleted one', async () => {
     const book = sandbox.state.hubspot;
-    const ids = (await drain((async function* () { for await (const page of connector.listDealIds()) yield { cursor: null, ids: page }; })())).pages.flatMap((p) => p.ids);
+    const ids = (
+      await drain(
+        (async function* () {
+          for await (const page of connector.listDealIds()) yield { cursor: null, ids: page };
+        })(),
+      )
+    ).pages.flatMap((p) => p.ids);
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids.length).toBe(book.deals.filter((d) => !d.deleted).length);
 
@@ -248,7 +285,12 @@ describe('HubSpot connector on the sandbox', () => {
     const deal = book.deals[dealIdx]!;
     const bundle = await connector.fetchDeal(deal.id);
     expect(bundle.deal?.externalId).toBe(deal.id);
-    expect(bundle.activities.map((a) => a.externalId).sort()).toEqual(book.activities.filter((a) => a.deal === dealIdx && !a.deleted).map((a) => a.id).sort());
+    expect(bundle.activities.map((a) => a.externalId).sort()).toEqual(
+      book.activities
+        .filter((a) => a.deal === dealIdx && !a.deleted)
+        .map((a) => a.id)
+        .sort(),
+    );
     const gone = book.deals.find((d) => d.deleted)!;
     expect((await connector.fetchDeal(gone.id)).deal).toBeNull();
   });
@@ -257,18 +299,35 @@ describe('HubSpot connector on the sandbox', () => {
     await connector.doctor({ fix: true });
     const book = sandbox.state.hubspot;
     const targets = book.deals.filter((d) => !d.deleted).slice(0, 3);
-    const warnings = targets.map((d) => ({ key: `hs-int:${d.id}:stale_deal:2026-11-26`, dealId: d.id, ownerId: book.reps[d.owner]!.id, externalId: null, open: true, severity: 'warning' as const, title: 'Pipeline health: stale', body: 'No activity for 21 days.' }));
+    const warnings = targets.map((d) => ({
+      key: `hs-int:${d.id}:stale_deal:2026-11-26`,
+      dealId: d.id,
+      ownerId: book.reps[d.owner]!.id,
+      externalId: null,
+      open: true,
+      severity: 'warning' as const,
+      title: 'Pipeline health: stale',
+      body: 'No activity for 21 days.',
+    }));
     const result = await connector.annotate({ fields: targets.map((d) => ({ dealId: d.id, score: 33, flags: ['stale_deal'] })), warnings });
     for (const d of targets) expect(result.fields.get(d.id)).toMatchObject({ ok: true });
     for (const w of warnings) expect(result.warnings.get(w.key)).toMatchObject({ ok: true });
-    const byDeals = await connector.findWarnings(warnings.map((w) => w.key), undefined, { dealIds: targets.map((d) => d.id) });
+    const byDeals = await connector.findWarnings(
+      warnings.map((w) => w.key),
+      undefined,
+      { dealIds: targets.map((d) => d.id) },
+    );
     expect([...byDeals.keys()].sort()).toEqual(warnings.map((w) => w.key).sort());
     const bySearch = await connector.findWarnings(warnings.map((w) => w.key));
     expect([...bySearch.keys()].sort()).toEqual(warnings.map((w) => w.key).sort());
     for (const w of warnings) expect(bySearch.get(w.key)).toBe((result.warnings.get(w.key) as { externalId: string }).externalId);
     // doctor --fix made the flags a multiple checkbox: readable option labels, rule ids as values, and
     // the CRM refuses a value that is not an option (as HubSpot does).
-    const flags = await (await fetch(`${sandbox.hubspot.baseUrl}/crm/v3/properties/deals/dealwatch_flags`, { headers: { authorization: `Bearer ${sandbox.hubspot.accessToken}` } })).json() as { type: string; fieldType: string; options: { label: string; value: string }[] };
+    const flags = (await (
+      await fetch(`${sandbox.hubspot.baseUrl}/crm/v3/properties/deals/dealwatch_flags`, {
+        headers: { authorization: `Bearer ${sandbox.hubspot.accessToken}` },
+      })
+    ).json()) as { type: string; fieldType: string; options: { label: string; value: string }[] };
     expect(flags).toMatchObject({ type: 'enumeration', fieldType: 'checkbox' });
     expect(flags.options).toContainEqual(expect.objectContaining({ label: 'No recent activity', value: 'stale_deal' }));
     expect(targets.map((d) => d.custom?.['dealwatch_flags'])).toEqual(['stale_deal', 'stale_deal', 'stale_deal']);

@@ -28,7 +28,12 @@ function read(request: IncomingMessage): Promise<Buffer> {
 beforeAll(async () => {
   server = createServer(async (request, response) => {
     const rawBody = await read(request);
-    received.push({ method: request.method ?? 'POST', url: `${publicUrl.split('/webhooks')[0]}${request.url ?? ''}`, headers: request.headers, rawBody });
+    received.push({
+      method: request.method ?? 'POST',
+      url: `${publicUrl.split('/webhooks')[0]}${request.url ?? ''}`,
+      headers: request.headers,
+      rawBody,
+    });
     response.writeHead(204).end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -58,7 +63,9 @@ describe('HubSpot webhooks from the sandbox', () => {
     const now = Number(request.headers['x-hubspot-request-timestamp']) + 1_000;
     expect(verifier.verify(request, now)).toEqual({ ok: true });
     const events = verifier.parse(request);
-    expect(events).toContainEqual(expect.objectContaining({ dealId: deal.id, kind: 'stage_change', stageId: target.id, selfInflicted: false }));
+    expect(events).toContainEqual(
+      expect.objectContaining({ dealId: deal.id, kind: 'stage_change', stageId: target.id, selfInflicted: false }),
+    );
 
     const wrongSecret = hubspotWebhookVerifier({ ...settings, webhookSecret: 'not-the-app-secret' });
     expect(wrongSecret.verify(request, now)).toEqual({ ok: false, reason: 'bad_signature' });

@@ -15,9 +15,13 @@ let sandbox: Sandbox;
 
 function connectorFor(overrides: Record<string, unknown> = {}): SalesforceConnector {
   const settings = sandboxSalesforceConnection(sandbox, 'sfnotes', { warningRecord: 'note', ...overrides });
-  return new SalesforceConnector(settings, { rateGate: { take: () => Promise.resolve() }, logger: pino({ level: 'silent' }) }, {
-    retryPolicy: { retries: 2, minTimeoutMs: 5, maxTimeoutMs: 20, maxRetryAfterMs: 1000 },
-  });
+  return new SalesforceConnector(
+    settings,
+    { rateGate: { take: () => Promise.resolve() }, logger: pino({ level: 'silent' }) },
+    {
+      retryPolicy: { retries: 2, minTimeoutMs: 5, maxTimeoutMs: 20, maxRetryAfterMs: 1000 },
+    },
+  );
 }
 
 /** A raw REST call to the sandbox, as any client would send it. */
@@ -45,7 +49,8 @@ const warningFor = (dealId: string, n: number): WarningAnnotation => ({
   title: 'Pipeline health: Stale deal',
   body: `No activity for ${30 + n} days & no next step <yet>.\n\nWhat to do: call the champion.`,
 });
-const notesOn = (dealId: string) => sandbox.state.annotations.filter((a) => a.provider === 'salesforce' && a.kind === 'note' && a.dealId === dealId);
+const notesOn = (dealId: string) =>
+  sandbox.state.annotations.filter((a) => a.provider === 'salesforce' && a.kind === 'note' && a.dealId === dealId);
 
 beforeAll(async () => {
   sandbox = await startSandbox({ deals: 120, seed: 5, now: new Date('2026-11-26T09:00:00.000Z') });
@@ -57,7 +62,9 @@ afterAll(async () => {
 describe('salesforce notes x sandbox', () => {
   it('writes one note per warning linked to its opportunity, finds it by key, and writes nothing on a re-run', async () => {
     const c = connectorFor();
-    const deals = liveDeals().slice(0, 3).map((d) => d.id);
+    const deals = liveDeals()
+      .slice(0, 3)
+      .map((d) => d.id);
     const warnings = deals.map((d, i) => warningFor(d, i + 1));
     const activitiesBefore = sandbox.state.salesforce.activities.length;
 
@@ -67,7 +74,11 @@ describe('salesforce notes x sandbox', () => {
     for (const [i, w] of warnings.entries()) {
       const notes = notesOn(deals[i]!);
       expect(notes).toHaveLength(1);
-      expect(notes[0]!.fields).toMatchObject({ Title: expect.stringMatching(/^Pipeline health: Stale deal \[dw:[0-9a-f]{16}\]$/), ShareType: 'V', Visibility: 'AllUsers' });
+      expect(notes[0]!.fields).toMatchObject({
+        Title: expect.stringMatching(/^Pipeline health: Stale deal \[dw:[0-9a-f]{16}\]$/),
+        ShareType: 'V',
+        Visibility: 'AllUsers',
+      });
       expect(String(notes[0]!.fields['Content'])).not.toContain('dw:');
       expect(String(notes[0]!.fields['Content'])).toContain('&amp; no next step &lt;yet&gt;.');
     }
@@ -107,11 +118,16 @@ describe('salesforce notes x sandbox', () => {
   });
 
   it('reports a link to a deleted opportunity per record and still writes the others', async () => {
-    const [gone, kept] = liveDeals().slice(20, 22).map((d) => d.id);
+    const [gone, kept] = liveDeals()
+      .slice(20, 22)
+      .map((d) => d.id);
     sandbox.deleteDeal('salesforce', gone!);
     const [wGone, wKept] = [warningFor(gone!, 30), warningFor(kept!, 31)];
     const result = await connectorFor().annotate({ fields: [], warnings: [wGone, wKept] });
-    expect(result.warnings.get(wGone.key)).toMatchObject({ ok: false, error: expect.stringMatching(/exists but linking it to .* failed.*ENTITY_IS_DELETED/) });
+    expect(result.warnings.get(wGone.key)).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/exists but linking it to .* failed.*ENTITY_IS_DELETED/),
+    });
     expect(result.warnings.get(wKept.key)).toMatchObject({ ok: true });
     expect(notesOn(kept!)).toHaveLength(1);
     expect(notesOn(gone!)).toHaveLength(0);
@@ -127,7 +143,9 @@ describe('salesforce notes x sandbox', () => {
 
   it("answers bad note input with Salesforce's errors", async () => {
     const deal = liveDeals()[40]!.id;
-    const ok = await create([{ attributes: { type: 'ContentNote' }, Title: 'Pipeline health: x', Content: Buffer.from('<p>fine</p>').toString('base64') }]);
+    const ok = await create([
+      { attributes: { type: 'ContentNote' }, Title: 'Pipeline health: x', Content: Buffer.from('<p>fine</p>').toString('base64') },
+    ]);
     const noteId = (ok.json as { id: string }[])[0]!.id;
     const bad = await create([
       { attributes: { type: 'ContentNote' }, Content: Buffer.from('<p>no title</p>').toString('base64') },
@@ -135,13 +153,33 @@ describe('salesforce notes x sandbox', () => {
       { attributes: { type: 'ContentNote' }, Title: 'x', Content: Buffer.from('fish & chips <script>').toString('base64') },
       { attributes: { type: 'ContentNote' }, Title: 'x'.repeat(256) },
       { attributes: { type: 'ContentNote' }, Title: 'x', FileType: 'PDF' },
-      { attributes: { type: 'ContentDocumentLink' }, ContentDocumentId: noteId, LinkedEntityId: deal, ShareType: 'X', Visibility: 'AllUsers' },
+      {
+        attributes: { type: 'ContentDocumentLink' },
+        ContentDocumentId: noteId,
+        LinkedEntityId: deal,
+        ShareType: 'X',
+        Visibility: 'AllUsers',
+      },
       { attributes: { type: 'ContentDocumentLink' }, ContentDocumentId: noteId, LinkedEntityId: deal },
-      { attributes: { type: 'ContentDocumentLink' }, ContentDocumentId: noteId, LinkedEntityId: deal, ShareType: 'V', Visibility: 'AllUsers' },
-      { attributes: { type: 'ContentDocumentLink' }, ContentDocumentId: noteId, LinkedEntityId: deal, ShareType: 'V', Visibility: 'AllUsers' },
+      {
+        attributes: { type: 'ContentDocumentLink' },
+        ContentDocumentId: noteId,
+        LinkedEntityId: deal,
+        ShareType: 'V',
+        Visibility: 'AllUsers',
+      },
+      {
+        attributes: { type: 'ContentDocumentLink' },
+        ContentDocumentId: noteId,
+        LinkedEntityId: deal,
+        ShareType: 'V',
+        Visibility: 'AllUsers',
+      },
     ]);
     expect(bad.status).toBe(200);
-    const codes = (bad.json as { success: boolean; errors: { statusCode: string; fields: string[] }[] }[]).map((r) => (r.success ? 'ok' : `${r.errors[0]!.statusCode} ${r.errors[0]!.fields.join(',')}`));
+    const codes = (bad.json as { success: boolean; errors: { statusCode: string; fields: string[] }[] }[]).map((r) =>
+      r.success ? 'ok' : `${r.errors[0]!.statusCode} ${r.errors[0]!.fields.join(',')}`,
+    );
     expect(codes).toEqual([
       'REQUIRED_FIELD_MISSING Title',
       'JSON_PARSER_ERROR Content',
@@ -156,14 +194,29 @@ describe('salesforce notes x sandbox', () => {
 
     const unfiltered = await query('SELECT Id, LinkedEntityId FROM ContentDocumentLink');
     expect(unfiltered.status).toBe(400);
-    expect(unfiltered.json).toEqual([{ errorCode: 'MALFORMED_QUERY', message: expect.stringContaining('Implementation restriction: ContentDocumentLink requires a filter') }]);
+    expect(unfiltered.json).toEqual([
+      {
+        errorCode: 'MALFORMED_QUERY',
+        message: expect.stringContaining('Implementation restriction: ContentDocumentLink requires a filter'),
+      },
+    ]);
     const byContent = await query("SELECT Id FROM ContentNote WHERE Content = 'abc'");
     expect(byContent.status).toBe(400);
-    expect(byContent.json).toEqual([{ errorCode: 'INVALID_FIELD', message: expect.stringContaining("field 'Content' can not be filtered") }]);
+    expect(byContent.json).toEqual([
+      { errorCode: 'INVALID_FIELD', message: expect.stringContaining("field 'Content' can not be filtered") },
+    ]);
     // Content in a query is the URL of the blob, which serves the note's HTML.
-    const row = (await query(`SELECT Id, Content, FileType, TextPreview FROM ContentNote WHERE Id = '${noteId}'`)).json as { records: Record<string, string>[] };
-    expect(row.records[0]).toMatchObject({ FileType: 'SNOTE', TextPreview: 'fine', Content: `/services/data/v${sandbox.salesforce.apiVersion}/sobjects/ContentNote/${noteId}/Content` });
-    const blob = await fetch(`${sandbox.salesforce.instanceUrl}${row.records[0]!['Content']}`, { headers: { authorization: `Bearer ${sandbox.salesforce.accessToken}` } });
+    const row = (await query(`SELECT Id, Content, FileType, TextPreview FROM ContentNote WHERE Id = '${noteId}'`)).json as {
+      records: Record<string, string>[];
+    };
+    expect(row.records[0]).toMatchObject({
+      FileType: 'SNOTE',
+      TextPreview: 'fine',
+      Content: `/services/data/v${sandbox.salesforce.apiVersion}/sobjects/ContentNote/${noteId}/Content`,
+    });
+    const blob = await fetch(`${sandbox.salesforce.instanceUrl}${row.records[0]!['Content']}`, {
+      headers: { authorization: `Bearer ${sandbox.salesforce.accessToken}` },
+    });
     expect(await blob.text()).toBe('<p>fine</p>');
   });
 });

@@ -16,11 +16,18 @@ const noopGate = { take: () => Promise.resolve() };
 let sandbox: Sandbox;
 
 function connectorFor(overrides: Record<string, unknown> = {}, retries = 3): SalesforceConnector {
-  const settings = sandboxSalesforceConnection(sandbox, 'sfint', { fieldMap: { lostReason: 'Loss_Reason__c', targetAccount: 'Key_Account__c' }, ...overrides });
-  return new SalesforceConnector(settings, { rateGate: noopGate, logger: pino({ level: 'silent' }) }, {
-    retryPolicy: { retries, minTimeoutMs: 5, maxTimeoutMs: 20, maxRetryAfterMs: 1000 },
-    bulkPoll: { intervalMs: 20, timeoutMs: 30_000 },
+  const settings = sandboxSalesforceConnection(sandbox, 'sfint', {
+    fieldMap: { lostReason: 'Loss_Reason__c', targetAccount: 'Key_Account__c' },
+    ...overrides,
   });
+  return new SalesforceConnector(
+    settings,
+    { rateGate: noopGate, logger: pino({ level: 'silent' }) },
+    {
+      retryPolicy: { retries, minTimeoutMs: 5, maxTimeoutMs: 20, maxRetryAfterMs: 1000 },
+      bulkPoll: { intervalMs: 20, timeoutMs: 30_000 },
+    },
+  );
 }
 
 async function drain<T>(pages: AsyncIterable<Page<T>>): Promise<{ records: T[]; tombstones: string[]; cursor: SyncCursor | null }> {
@@ -45,14 +52,36 @@ function expectedDeal(id: string) {
   const d = book.deals.find((x) => x.id === id)!;
   const stage = book.pipelines[d.pipeline]!.stages[d.stage]!;
   return {
-    externalId: d.id, name: d.name, stageId: stage.id, amount: d.amount, closeDate: day(d.closeDate), ownerId: book.reps[d.owner]!.id,
-    accountName: book.accounts[d.account]?.name ?? null, accountIsTarget: book.accounts[d.account]?.isKey ?? null, isClosed: stage.isClosed, isWon: stage.isWon, modifiedAt: iso(d.modifiedAt),
-    discountPercent: d.discount, lostReason: d.lostReason, contactCount: d.deleted ? 0 : d.contactIds.length,
+    externalId: d.id,
+    name: d.name,
+    stageId: stage.id,
+    amount: d.amount,
+    closeDate: day(d.closeDate),
+    ownerId: book.reps[d.owner]!.id,
+    accountName: book.accounts[d.account]?.name ?? null,
+    accountIsTarget: book.accounts[d.account]?.isKey ?? null,
+    isClosed: stage.isClosed,
+    isWon: stage.isWon,
+    modifiedAt: iso(d.modifiedAt),
+    discountPercent: d.discount,
+    lostReason: d.lostReason,
+    contactCount: d.deleted ? 0 : d.contactIds.length,
   };
 }
 const pick = (deal: Deal) => ({
-  externalId: deal.externalId, name: deal.name, stageId: deal.stageId, amount: deal.amount, closeDate: deal.closeDate, ownerId: deal.ownerId,
-  accountName: deal.accountName, accountIsTarget: deal.accountIsTarget, isClosed: deal.isClosed, isWon: deal.isWon, modifiedAt: deal.modifiedAt, discountPercent: deal.discountPercent, lostReason: deal.lostReason,
+  externalId: deal.externalId,
+  name: deal.name,
+  stageId: deal.stageId,
+  amount: deal.amount,
+  closeDate: deal.closeDate,
+  ownerId: deal.ownerId,
+  accountName: deal.accountName,
+  accountIsTarget: deal.accountIsTarget,
+  isClosed: deal.isClosed,
+  isWon: deal.isWon,
+  modifiedAt: deal.modifiedAt,
+  discountPercent: deal.discountPercent,
+  lostReason: deal.lostReason,
   contactCount: deal.contactCount,
 });
 
@@ -71,7 +100,10 @@ describe('salesforce connector x sandbox', () => {
     const c = connectorFor();
     const book = sandbox.state.salesforce;
     const deals = await drain(c.pullDeals({ since: null }));
-    const liveIds = book.deals.filter((d) => !d.deleted).map((d) => d.id).sort();
+    const liveIds = book.deals
+      .filter((d) => !d.deleted)
+      .map((d) => d.id)
+      .sort();
     expect(deals.records.map((d) => d.externalId).sort()).toEqual(liveIds);
     for (const deal of deals.records) expect(pick(deal)).toEqual(expectedDeal(deal.externalId));
     // The Account checkbox in fieldMap.targetAccount arrives through the Opportunity's Account relationship.
@@ -87,7 +119,11 @@ describe('salesforce connector x sandbox', () => {
     expect(activities.records).toHaveLength(liveActivities.length);
     const byId = new Map(activities.records.map((a) => [a.externalId, a]));
     for (const a of liveActivities) {
-      expect(byId.get(a.id), a.id).toMatchObject({ type: KIND[a.kind], dealIds: [book.deals[a.deal]!.id], ownerId: book.reps[a.owner]!.id });
+      expect(byId.get(a.id), a.id).toMatchObject({
+        type: KIND[a.kind],
+        dealIds: [book.deals[a.deal]!.id],
+        ownerId: book.reps[a.owner]!.id,
+      });
     }
     activityCursor = activities.cursor;
 
@@ -128,7 +164,10 @@ describe('salesforce connector x sandbox', () => {
   it('a full sync above bulkThreshold reads through Bulk API 2.0 and yields the same deals', async () => {
     const c = connectorFor({ bulkThreshold: 100 });
     const bulk = await drain(c.pullDeals({ since: null, mode: 'full' }));
-    const liveIds = sandbox.state.salesforce.deals.filter((d) => !d.deleted).map((d) => d.id).sort();
+    const liveIds = sandbox.state.salesforce.deals
+      .filter((d) => !d.deleted)
+      .map((d) => d.id)
+      .sort();
     expect(bulk.records.map((d) => d.externalId).sort()).toEqual(liveIds);
     for (const deal of bulk.records) expect(pick(deal)).toEqual(expectedDeal(deal.externalId));
     expect(Object.keys(c.usage().byEndpoint).some((k) => k.startsWith('POST jobs/query'))).toBe(true);
@@ -150,7 +189,10 @@ describe('salesforce connector x sandbox', () => {
     const c = connectorFor();
     const deals = await drain(c.pullDeals({ since: dealCursor }));
     const from = Date.parse(dealCursor!.stamp) - 10 * 60_000;
-    const expectedIds = book.deals.filter((d) => !d.deleted && d.modifiedAt >= from).map((d) => d.id).sort();
+    const expectedIds = book.deals
+      .filter((d) => !d.deleted && d.modifiedAt >= from)
+      .map((d) => d.id)
+      .sort();
     expect(deals.records.map((d) => d.externalId).sort()).toEqual(expectedIds);
     expect(expectedIds).toEqual(expect.arrayContaining(moved));
     expect(deals.tombstones).toEqual([deleted]);
@@ -158,7 +200,11 @@ describe('salesforce connector x sandbox', () => {
 
     const activities = await drain(c.pullActivities({ since: activityCursor }));
     expect(activities.records.map((a) => a.externalId)).toContain(activityId);
-    expect(activities.records.find((a) => a.externalId === activityId)).toMatchObject({ type: 'call', direction: 'inbound', dealIds: [moved[2]] });
+    expect(activities.records.find((a) => a.externalId === activityId)).toMatchObject({
+      type: 'call',
+      direction: 'inbound',
+      dealIds: [moved[2]],
+    });
     const fromActivities = Date.parse(activityCursor!.stamp) - 10 * 60_000;
     expect(activities.records).toHaveLength(book.activities.filter((a) => !a.deleted && a.modifiedAt >= fromActivities).length);
 
@@ -180,7 +226,12 @@ describe('salesforce connector x sandbox', () => {
       const deals = await drain(c.pullDeals({ since: null }));
       const activities = await drain(c.pullActivities({ since: null }));
       const book = sandbox.state.salesforce;
-      expect(deals.records.map((d) => d.externalId).sort()).toEqual(book.deals.filter((d) => !d.deleted).map((d) => d.id).sort());
+      expect(deals.records.map((d) => d.externalId).sort()).toEqual(
+        book.deals
+          .filter((d) => !d.deleted)
+          .map((d) => d.id)
+          .sort(),
+      );
       expect(activities.records).toHaveLength(book.activities.filter((a) => !a.deleted).length);
       const usage = c.usage();
       const sent = sandbox.state.calls.filter((call) => call.provider === 'salesforce' && !call.path.includes('/oauth2/'));
@@ -204,7 +255,9 @@ describe('salesforce connector x sandbox', () => {
     sandbox.injectFaults([{ kind: 'concurrent_limit', rate: 1, provider: 'salesforce', pathIncludes: '/query' }]);
     try {
       // Every query refused for concurrency: retried (with backoff) until the retries run out, never taken for the quota.
-      const busy = await connectorFor({}, 2).pullStages().catch((e: unknown) => e);
+      const busy = await connectorFor({}, 2)
+        .pullStages()
+        .catch((e: unknown) => e);
       expect(busy).toMatchObject({ code: 'CRM.RATE_LIMITED', retryable: true });
       sandbox.injectFaults([{ kind: 'concurrent_limit', rate: 0.5, provider: 'salesforce', pathIncludes: '/query' }]);
       const c = connectorFor({}, 10);
@@ -238,16 +291,27 @@ describe('salesforce connector x sandbox', () => {
     const first = await drain(c.pullDeals({ since: null }));
     const cursor = first.cursor!;
     const book = sandbox.state.salesforce;
-    const late = book.deals.find((d) => !d.deleted && !book.pipelines[d.pipeline]!.stages[d.stage]!.isClosed && d.modifiedAt < Date.parse(cursor.stamp) - 60 * 60_000)!;
+    const late = book.deals.find(
+      (d) => !d.deleted && !book.pipelines[d.pipeline]!.stages[d.stage]!.isClosed && d.modifiedAt < Date.parse(cursor.stamp) - 60 * 60_000,
+    )!;
     // Salesforce stamps at transaction start: a long transaction commits after the cursor has passed its stamp.
     const now = sandbox.now();
     sandbox.setClock(new Date(Date.parse(cursor.stamp) - 5 * 60_000));
     sandbox.changeStage('salesforce', late.id, 'Closed Lost');
     sandbox.setClock(new Date(now));
     const next = await drain(c.pullDeals({ since: cursor }));
-    expect(next.records.find((d) => d.externalId === late.id)).toMatchObject({ stageId: 'Closed Lost', modifiedAt: new Date(Date.parse(cursor.stamp) - 5 * 60_000).toISOString() });
+    expect(next.records.find((d) => d.externalId === late.id)).toMatchObject({
+      stageId: 'Closed Lost',
+      modifiedAt: new Date(Date.parse(cursor.stamp) - 5 * 60_000).toISOString(),
+    });
     // ...and one stamped before the look-back window would be missed: the window is the safety margin, not a rescan.
-    const tooLate = book.deals.find((d) => !d.deleted && d.id !== late.id && !book.pipelines[d.pipeline]!.stages[d.stage]!.isClosed && d.modifiedAt < Date.parse(cursor.stamp) - 60 * 60_000)!;
+    const tooLate = book.deals.find(
+      (d) =>
+        !d.deleted &&
+        d.id !== late.id &&
+        !book.pipelines[d.pipeline]!.stages[d.stage]!.isClosed &&
+        d.modifiedAt < Date.parse(cursor.stamp) - 60 * 60_000,
+    )!;
     sandbox.setClock(new Date(Date.parse(cursor.stamp) - 30 * 60_000));
     sandbox.changeStage('salesforce', tooLate.id, 'Closed Lost');
     sandbox.setClock(new Date(now));
@@ -270,25 +334,68 @@ describe('salesforce connector x sandbox', () => {
     const owner = (await c.fetchDeal(d1!)).deal?.ownerId ?? null;
     const key = `sfint:${d1}:stale_deal:2026-11-26T09:00:00.000Z`;
     const result = await c.annotate({
-      fields: [{ dealId: d1!, score: 35, flags: ['stale_deal', 'no_next_activity'] }, { dealId: d2!, score: 88, flags: [] }],
-      warnings: [{ key, dealId: d1!, ownerId: owner, externalId: null, open: true, severity: 'critical', title: 'Stale deal', body: 'No activity for 40 days.', dueDate: '2026-11-28' }],
+      fields: [
+        { dealId: d1!, score: 35, flags: ['stale_deal', 'no_next_activity'] },
+        { dealId: d2!, score: 88, flags: [] },
+      ],
+      warnings: [
+        {
+          key,
+          dealId: d1!,
+          ownerId: owner,
+          externalId: null,
+          open: true,
+          severity: 'critical',
+          title: 'Stale deal',
+          body: 'No activity for 40 days.',
+          dueDate: '2026-11-28',
+        },
+      ],
     });
     expect([...result.fields.values()].every((o) => o.ok)).toBe(true);
     const written = result.warnings.get(key);
     expect(written?.ok).toBe(true);
     const annotations = sandbox.state.annotations.filter((a) => a.provider === 'salesforce');
-    expect(annotations.find((a) => a.kind === 'field_update' && a.dealId === d1)?.fields).toMatchObject({ Dealwatch_Score__c: 35, Dealwatch_Flags__c: 'stale_deal;no_next_activity' });
+    expect(annotations.find((a) => a.kind === 'field_update' && a.dealId === d1)?.fields).toMatchObject({
+      Dealwatch_Score__c: 35,
+      Dealwatch_Flags__c: 'stale_deal;no_next_activity',
+    });
     expect(annotations.find((a) => a.kind === 'task' && a.dealId === d1)?.fields).toMatchObject({
-      Subject: 'Pipeline health: Stale deal', Description: 'No activity for 40 days.', Dealwatch_Key__c: key, OwnerId: owner, Status: 'Not Started', Priority: 'High', ActivityDate: '2026-11-28',
+      Subject: 'Pipeline health: Stale deal',
+      Description: 'No activity for 40 days.',
+      Dealwatch_Key__c: key,
+      OwnerId: owner,
+      Status: 'Not Started',
+      Priority: 'High',
+      ActivityDate: '2026-11-28',
     });
     const found = await c.findWarnings([key, 'sfint:other:rule:never-written']);
     const taskId = written?.ok ? written.externalId : 'none';
     expect([...found]).toEqual([[key, taskId]]);
     // Updated in place and completed: the same Task, read back through SOQL.
-    const closed = await c.annotate({ fields: [], warnings: [{ key, dealId: d1!, ownerId: owner, externalId: taskId, open: false, severity: 'info', title: 'Pipeline health: all clear', body: 'Nothing needs your attention.' }] });
+    const closed = await c.annotate({
+      fields: [],
+      warnings: [
+        {
+          key,
+          dealId: d1!,
+          ownerId: owner,
+          externalId: taskId,
+          open: false,
+          severity: 'info',
+          title: 'Pipeline health: all clear',
+          body: 'Nothing needs your attention.',
+        },
+      ],
+    });
     expect(closed.warnings.get(key)).toEqual({ ok: true, externalId: taskId });
     const task = sandbox.state.salesforce.activities.find((a) => a.id === taskId);
-    expect(task).toMatchObject({ subject: 'Pipeline health: all clear', body: 'Nothing needs your attention.', completed: true, custom: { Dealwatch_Key__c: key } });
+    expect(task).toMatchObject({
+      subject: 'Pipeline health: all clear',
+      body: 'Nothing needs your attention.',
+      completed: true,
+      custom: { Dealwatch_Key__c: key },
+    });
     const report = await c.doctor();
     expect(report.ok).toBe(true);
   });

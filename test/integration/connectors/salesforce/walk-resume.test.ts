@@ -19,8 +19,12 @@ function settingsFor(overrides: Record<string, unknown> = {}): SalesforceConnect
   return sandboxSalesforceConnection(sandbox, 'sfwalk', overrides);
 }
 
-const options = { retryPolicy: { retries: 2, minTimeoutMs: 5, maxTimeoutMs: 20, maxRetryAfterMs: 1000 }, bulkPoll: { intervalMs: 20, timeoutMs: 30_000 } };
-const connectorFor = (overrides: Record<string, unknown> = {}) => new SalesforceConnector(settingsFor(overrides), { rateGate: noopGate, logger: pino({ level: 'silent' }) }, options);
+const options = {
+  retryPolicy: { retries: 2, minTimeoutMs: 5, maxTimeoutMs: 20, maxRetryAfterMs: 1000 },
+  bulkPoll: { intervalMs: 20, timeoutMs: 30_000 },
+};
+const connectorFor = (overrides: Record<string, unknown> = {}) =>
+  new SalesforceConnector(settingsFor(overrides), { rateGate: noopGate, logger: pino({ level: 'silent' }) }, options);
 
 beforeAll(async () => {
   sandbox = await startSandbox({ deals: 300, seed: 11 });
@@ -64,7 +68,9 @@ describe('Salesforce Bulk API 2.0 full walk stopped midway (sandbox)', () => {
     }
     const run2 = sandbox.state.calls.slice(mark2).map((c) => decodeURIComponent(c.path));
     const lowerBound = `${new Date(Date.parse(stored!.stamp) - 10 * 60_000).toISOString().slice(0, 19)}Z`;
-    expect(run2.filter((p) => p.includes('SELECT COUNT() FROM')).every((p) => p.includes(`WHERE SystemModstamp >= ${lowerBound}`))).toBe(true);
+    expect(run2.filter((p) => p.includes('SELECT COUNT() FROM')).every((p) => p.includes(`WHERE SystemModstamp >= ${lowerBound}`))).toBe(
+      true,
+    );
     // No results of run 1's jobs are read again.
     const run1Jobs = new Set(run1.map((c) => /\/jobs\/query\/(750[^/?]+)/.exec(c.path)?.[1]).filter(Boolean));
     expect(run2.some((p) => [...run1Jobs].some((id) => p.includes(id!)))).toBe(false);
@@ -82,13 +88,18 @@ describe('Salesforce Bulk API 2.0 full walk stopped midway (sandbox)', () => {
   it('Bulk API 2.0 query jobs return rows in ORDER BY order and refuse OFFSET', async () => {
     const client = new SalesforceClient(settingsFor(), { ...options, rateGate: noopGate });
     const rows: Record<string, string>[] = [];
-    for await (const page of client.bulkQuery('SELECT Id, SystemModstamp FROM Task ORDER BY SystemModstamp, Id', { scanAll: true, maxRecords: 1000 })) rows.push(...page);
+    for await (const page of client.bulkQuery('SELECT Id, SystemModstamp FROM Task ORDER BY SystemModstamp, Id', {
+      scanAll: true,
+      maxRecords: 1000,
+    }))
+      rows.push(...page);
     expect(rows.length).toBeGreaterThan(1000);
     const keys = rows.map((r) => `${r.SystemModstamp}|${r.Id}`);
     expect([...keys].sort()).toEqual(keys);
 
     const err = await (async () => {
-      for await (const page of client.bulkQuery('SELECT Id FROM Task ORDER BY Id OFFSET 10', { scanAll: false, maxRecords: 1000 })) void page;
+      for await (const page of client.bulkQuery('SELECT Id FROM Task ORDER BY Id OFFSET 10', { scanAll: false, maxRecords: 1000 }))
+        void page;
     })().catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'CRM.BAD_REQUEST' });
     expect(String((err as Error).message)).toContain('OFFSET');

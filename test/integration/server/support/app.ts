@@ -8,7 +8,14 @@ import { buildServer } from '../../../../src/server/app.js';
 import { queueEventSink, queueJobControl, queueReadiness } from '../../../../src/server/adapters/queue.js';
 import type { ServerDeps, ServerOptions } from '../../../../src/server/deps.js';
 import { createMetrics, type Metrics } from '../../../../src/server/metrics.js';
-import type { ConnectionDirectory, Deduper, ReadinessCheck, ReviewService, ServerStore, VerifierFactory } from '../../../../src/server/ports.js';
+import type {
+  ConnectionDirectory,
+  Deduper,
+  ReadinessCheck,
+  ReviewService,
+  ServerStore,
+  VerifierFactory,
+} from '../../../../src/server/ports.js';
 import { createRedisDeduper } from '../../../../src/server/webhooks/redis-deduper.js';
 import { REDIS_URL, uniqueName } from '../../../support/services.js';
 import { webhookVerifierFor } from '../../../../connectors/registry.js';

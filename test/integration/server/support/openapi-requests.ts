@@ -39,7 +39,10 @@ export interface Operation {
 }
 
 export interface OpenApiDocument {
-  paths: Record<string, Record<string, { parameters?: Parameter[]; requestBody?: { content?: Record<string, { schema?: JsonSchema }> }; security?: unknown[] }>>;
+  paths: Record<
+    string,
+    Record<string, { parameters?: Parameter[]; requestBody?: { content?: Record<string, { schema?: JsonSchema }> }; security?: unknown[] }>
+  >;
 }
 
 const METHODS = new Set(['get', 'post', 'put', 'patch', 'delete']);
@@ -89,7 +92,9 @@ export class ValuePool {
     const ranked = [
       ...keys.filter((key) => key.toLowerCase() === own),
       ...keys.filter((key) => key === name),
-      ...keys.filter((key) => key !== name && key.toLowerCase() !== own && (key.toLowerCase().endsWith(wanted) || key.toLowerCase() === `${wanted}id`)),
+      ...keys.filter(
+        (key) => key !== name && key.toLowerCase() !== own && (key.toLowerCase().endsWith(wanted) || key.toLowerCase() === `${wanted}id`),
+      ),
     ];
     return [...new Set(ranked.flatMap((key) => [...this.byKey.get(key)!]))];
   }
@@ -161,7 +166,10 @@ function validScalar(schema: JsonSchema | undefined, name: string, pool: ValuePo
   } else if (schema?.type === 'boolean') options.push(fc.constantFrom('true', 'false'));
   else if (schema?.format === 'date') {
     options.push(fc.integer({ min: Date.UTC(2019, 0, 1), max: Date.UTC(2028, 0, 1) }).map((ms) => new Date(ms).toISOString().slice(0, 10)));
-  } else options.push(fc.string({ minLength: Math.max(1, schema?.minLength ?? 0), maxLength: Math.max(1, Math.min(schema?.maxLength ?? 24, 24)) }));
+  } else
+    options.push(
+      fc.string({ minLength: Math.max(1, schema?.minLength ?? 0), maxLength: Math.max(1, Math.min(schema?.maxLength ?? 24, 24)) }),
+    );
   if (known.length > 0) options.push(fc.constantFrom(...known), fc.constantFrom(...known));
   return fc.oneof(...options);
 }
@@ -195,7 +203,20 @@ const encode = (value: string) => encodeURIComponent(wellFormed(value));
 
 /** Extra query keys a client might send: prototype pollution, duplicates, junk. */
 const extraQuery = fc.array(
-  fc.tuple(fc.constantFrom('__proto__', '__proto__[polluted]', 'constructor[prototype][polluted]', 'constructor', 'toString', 'hasOwnProperty', '', 'a[]', 'x'), hostileString),
+  fc.tuple(
+    fc.constantFrom(
+      '__proto__',
+      '__proto__[polluted]',
+      'constructor[prototype][polluted]',
+      'constructor',
+      'toString',
+      'hasOwnProperty',
+      '',
+      'a[]',
+      'x',
+    ),
+    hostileString,
+  ),
   { maxLength: 3 },
 );
 
@@ -223,10 +244,12 @@ function queryPart(op: Operation, pool: ValuePool, kindOf: (name: string) => Kin
     return fc.oneof(...shapes).map((values) => values.map((v) => `${encode(param.name)}=${encode(v)}`));
   });
   const extra = extraKind === 'valid' ? fc.constant<[string, string][]>([]) : extraQuery;
-  return fc.tuple(fc.tuple(...perParam), extra, extraKind === 'valid' ? fc.constant(false) : fc.boolean()).map(([declared, extras, doubled]) => {
-    const pairs = [...declared.flat(), ...extras.map(([k, v]) => `${encode(k)}=${encode(v)}`)];
-    return pairs.length === 0 ? '' : `?${pairs.join(doubled ? '&&' : '&')}`;
-  });
+  return fc
+    .tuple(fc.tuple(...perParam), extra, extraKind === 'valid' ? fc.constant(false) : fc.boolean())
+    .map(([declared, extras, doubled]) => {
+      const pairs = [...declared.flat(), ...extras.map(([k, v]) => `${encode(k)}=${encode(v)}`)];
+      return pairs.length === 0 ? '' : `?${pairs.join(doubled ? '&&' : '&')}`;
+    });
 }
 
 function pathPart(op: Operation, pool: ValuePool, kindOf: (name: string) => Kind): fc.Arbitrary<{ path: string; values: string[] }> {
@@ -234,7 +257,10 @@ function pathPart(op: Operation, pool: ValuePool, kindOf: (name: string) => Kind
     const kind = kindOf(param.name);
     const encoded = valueOf(param, pool, resourceOf(op.template, param.name), kind).map((value) => ({ sent: encode(value), value }));
     if (kind === 'valid') return encoded;
-    return fc.oneof({ arbitrary: encoded, weight: 5 }, { arbitrary: rawSegment.map((raw) => ({ sent: raw, value: decodedOrRaw(raw) })), weight: 1 });
+    return fc.oneof(
+      { arbitrary: encoded, weight: 5 },
+      { arbitrary: rawSegment.map((raw) => ({ sent: raw, value: decodedOrRaw(raw) })), weight: 1 },
+    );
   });
   return fc.tuple(...segments).map((values) => {
     let path = op.template;
@@ -263,7 +289,10 @@ function jsonValue(schema: JsonSchema, name: string, pool: ValuePool, depth: num
     // an array for a scalar, a number as a string
     { arbitrary: valid.map((v) => [v]), weight: 1 },
     { arbitrary: valid.map((v) => (typeof v === 'number' ? String(v) : v)), weight: 1 },
-    { arbitrary: fc.oneof(hostileString, fc.constant(null), fc.integer(), fc.double(), fc.boolean(), fc.object({ maxDepth: 2 })), weight: 2 },
+    {
+      arbitrary: fc.oneof(hostileString, fc.constant(null), fc.integer(), fc.double(), fc.boolean(), fc.object({ maxDepth: 2 })),
+      weight: 2,
+    },
   );
 }
 
@@ -273,9 +302,17 @@ function jsonObject(schema: JsonSchema, pool: ValuePool, depth: number, kind: Ki
   const extra =
     kind === 'valid'
       ? fc.constant<[string, unknown][]>([])
-      : fc.array(fc.tuple(fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'x'), fc.oneof(fc.object({ maxDepth: 2 }), hostileString)), { maxLength: 2 });
+      : fc.array(
+          fc.tuple(
+            fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'x'),
+            fc.oneof(fc.object({ maxDepth: 2 }), hostileString),
+          ),
+          { maxLength: 2 },
+        );
   return fc.tuple(fields, extra).map(([values, extras]) => {
-    const entries: [string, unknown][] = props.flatMap(([name], i) => (values[i] === undefined ? [] : [[name, values[i]] as [string, unknown]]));
+    const entries: [string, unknown][] = props.flatMap(([name], i) =>
+      values[i] === undefined ? [] : [[name, values[i]] as [string, unknown]],
+    );
     // fromEntries defines `__proto__` as an own key, so it reaches the wire as JSON does
     return Object.fromEntries([...entries, ...extras]);
   });
@@ -283,7 +320,17 @@ function jsonObject(schema: JsonSchema, pool: ValuePool, depth: number, kind: Ki
 
 /** Bodies that are not the documented object at all. */
 const hostileBody = fc.oneof(
-  fc.constantFrom('', 'null', '[]', '"full"', '{', '{"mode":', '\u0000', '{"__proto__":{"polluted":true}}', '{"constructor":{"prototype":{"polluted":true}}}'),
+  fc.constantFrom(
+    '',
+    'null',
+    '[]',
+    '"full"',
+    '{',
+    '{"mode":',
+    '\u0000',
+    '{"__proto__":{"polluted":true}}',
+    '{"constructor":{"prototype":{"polluted":true}}}',
+  ),
   fc.integer({ min: 1_000, max: 20_000 }).map((n) => `${'['.repeat(n)}${']'.repeat(n)}`),
   fc.integer({ min: 1_000, max: 20_000 }).map((n) => `${'{"a":'.repeat(n)}1${'}'.repeat(n)}`),
   fc.integer({ min: 100_000, max: 2_000_000 }).map((n) => JSON.stringify({ mode: 'x'.repeat(n) })),
@@ -305,7 +352,15 @@ export interface GeneratedRequest {
  * the content type, extra query keys; and `all`, everything at random at once.
  */
 export function targetsOf(op: Operation): string[] {
-  return [...op.pathParams.map((p) => `path:${p.name}`), ...op.queryParams.map((p) => `query:${p.name}`), 'body', 'authorization', 'content-type', 'extra-query', 'all'];
+  return [
+    ...op.pathParams.map((p) => `path:${p.name}`),
+    ...op.queryParams.map((p) => `query:${p.name}`),
+    'body',
+    'authorization',
+    'content-type',
+    'extra-query',
+    'all',
+  ];
 }
 
 /** Requests for `op` with everything valid but `target` (see {@link targetsOf}), so each refusal is reached on its own. */
@@ -317,17 +372,43 @@ function build(op: Operation, pool: ValuePool, apiToken: string, target: string)
   const kind = (name: string): Kind => (target === 'all' ? 'any' : target === name ? 'hostile' : 'valid');
   const validBody = op.body === undefined ? fc.constant(undefined) : jsonObject(op.body, pool, 0, 'valid').map((b) => JSON.stringify(b));
   const hostile: fc.Arbitrary<string | undefined> =
-    op.body === undefined ? hostileBody : fc.oneof({ arbitrary: jsonObject(op.body, pool, 0, 'any').map((b) => JSON.stringify(b)), weight: 2 }, { arbitrary: hostileBody, weight: 1 });
+    op.body === undefined
+      ? hostileBody
+      : fc.oneof(
+          { arbitrary: jsonObject(op.body, pool, 0, 'any').map((b) => JSON.stringify(b)), weight: 2 },
+          { arbitrary: hostileBody, weight: 1 },
+        );
   const body = kind('body') === 'valid' ? validBody : kind('body') === 'hostile' ? hostile : fc.oneof(validBody, hostile);
   const goodType = fc.constant('application/json');
-  const badType = fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=utf-16', 'application/xml', '');
-  const contentType = kind('content-type') === 'valid' ? goodType : kind('content-type') === 'hostile' ? badType : fc.oneof(goodType, badType);
+  const badType = fc.constantFrom(
+    'text/plain',
+    'application/x-www-form-urlencoded',
+    'multipart/form-data; boundary=x',
+    'application/json; charset=utf-16',
+    'application/xml',
+    '',
+  );
+  const contentType =
+    kind('content-type') === 'valid' ? goodType : kind('content-type') === 'hostile' ? badType : fc.oneof(goodType, badType);
   const goodAuth = fc.constant(`Bearer ${apiToken}`);
   const badAuth = fc.oneof(
-    fc.constantFrom('', 'Bearer', `Bearer ${apiToken}x`, `bearer  ${apiToken}x`, `Basic ${Buffer.from(`u:${apiToken}x`).toString('base64')}`, 'Basic %%%', 'Bearer \u0000'),
+    fc.constantFrom(
+      '',
+      'Bearer',
+      `Bearer ${apiToken}x`,
+      `bearer  ${apiToken}x`,
+      `Basic ${Buffer.from(`u:${apiToken}x`).toString('base64')}`,
+      'Basic %%%',
+      'Bearer \u0000',
+    ),
     hostileString.map((s) => `Bearer ${s}`),
   );
-  const authorization = kind('authorization') === 'valid' ? goodAuth : kind('authorization') === 'hostile' ? badAuth : fc.oneof({ arbitrary: goodAuth, weight: 4 }, { arbitrary: badAuth, weight: 1 });
+  const authorization =
+    kind('authorization') === 'valid'
+      ? goodAuth
+      : kind('authorization') === 'hostile'
+        ? badAuth
+        : fc.oneof({ arbitrary: goodAuth, weight: 4 }, { arbitrary: badAuth, weight: 1 });
   const path = pathPart(op, pool, (name) => kind(`path:${name}`));
   const query = queryPart(op, pool, (name) => kind(`query:${name}`), kind('extra-query'));
   return fc.record({ path, query, body, contentType, authorization }).map((r) => {
@@ -336,7 +417,13 @@ function build(op: Operation, pool: ValuePool, apiToken: string, target: string)
     const auth = r.authorization.replace(/[^\u0020-\u007e]/g, '');
     if (auth !== '') headers.authorization = auth;
     if (r.body !== undefined && r.contentType !== '') headers['content-type'] = r.contentType;
-    return { method: op.method, url: `${r.path.path}${r.query}`, pathValues: r.path.values, headers, body: op.method === 'GET' ? undefined : r.body };
+    return {
+      method: op.method,
+      url: `${r.path.path}${r.query}`,
+      pathValues: r.path.values,
+      headers,
+      body: op.method === 'GET' ? undefined : r.body,
+    };
   });
 }
 

@@ -2,7 +2,9 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 
-type OpenApiDoc = { paths: Record<string, Record<string, { responses?: Record<string, { content?: Record<string, { schema?: unknown }> }> }>> };
+type OpenApiDoc = {
+  paths: Record<string, Record<string, { responses?: Record<string, { content?: Record<string, { schema?: unknown }> }> }>>;
+};
 
 const escape = (segment: string) => segment.replaceAll('~', '~0').replaceAll('/', '~1');
 
@@ -21,7 +23,8 @@ export function openApiValidator(doc: OpenApiDoc) {
       const ref = `${operationRef}/responses/${status}/content/${escape('application/json')}/schema`;
       const validate = ajv.getSchema(ref);
       if (validate === undefined) throw new Error(`cannot compile ${ref}`);
-      if (!validate(body)) throw new Error(`${method} ${pathTemplate} ${status} does not match its schema: ${ajv.errorsText(validate.errors)}`);
+      if (!validate(body))
+        throw new Error(`${method} ${pathTemplate} ${status} does not match its schema: ${ajv.errorsText(validate.errors)}`);
     },
   };
 }

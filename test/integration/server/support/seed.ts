@@ -78,9 +78,20 @@ function finding(connectionId: string, dealId: string, ruleId: string): Finding 
   };
 }
 
-export async function seedStore(store: Store, connectionId: string, settings: Parameters<Store['connections']['upsertFromConfig']>[0]): Promise<Seeded> {
+export async function seedStore(
+  store: Store,
+  connectionId: string,
+  settings: Parameters<Store['connections']['upsertFromConfig']>[0],
+): Promise<Seeded> {
   await store.connections.upsertFromConfig(settings);
-  const owners: Owner[] = [0, 1, 2].map((i) => ({ connectionId, externalId: `u${i}`, name: `Rep ${i}`, email: `rep${i}@example.com`, team: i === 2 ? 'enterprise' : 'smb', active: true }));
+  const owners: Owner[] = [0, 1, 2].map((i) => ({
+    connectionId,
+    externalId: `u${i}`,
+    name: `Rep ${i}`,
+    email: `rep${i}@example.com`,
+    team: i === 2 ? 'enterprise' : 'smb',
+    active: true,
+  }));
   await store.owners.upsertMany(connectionId, owners);
   const stages: Stage[] = STAGES.map((id, order) => ({
     connectionId,
@@ -96,7 +107,12 @@ export async function seedStore(store: Store, connectionId: string, settings: Pa
 
   const open = Array.from({ length: 53 }, (_, i) => deal(connectionId, i));
   const closed = Array.from({ length: 6 }, (_, i) =>
-    deal(connectionId, 100 + i, { stageId: i % 2 === 0 ? 'closedwon' : 'closedlost', isClosed: true, isWon: i % 2 === 0, closeDate: '2026-10-15' }),
+    deal(connectionId, 100 + i, {
+      stageId: i % 2 === 0 ? 'closedwon' : 'closedlost',
+      isClosed: true,
+      isWon: i % 2 === 0,
+      closeDate: '2026-10-15',
+    }),
   );
   await store.deals.upsertPage(connectionId, [...open, ...closed]);
   const at = '2026-11-26T02:00:00.000Z';
@@ -113,14 +129,21 @@ export async function seedStore(store: Store, connectionId: string, settings: Pa
       opened: [
         { finding: finding(connectionId, rich, 'stale_deal'), annotationKey: `${connectionId}:${rich}:stale_deal:1` },
         { finding: finding(connectionId, rich, 'missing_next_step'), annotationKey: `${connectionId}:${rich}:missing_next_step:1` },
-        { finding: finding(connectionId, open[5]!.externalId, 'stale_deal'), annotationKey: `${connectionId}:${open[5]!.externalId}:stale_deal:1` },
+        {
+          finding: finding(connectionId, open[5]!.externalId, 'stale_deal'),
+          annotationKey: `${connectionId}:${open[5]!.externalId}:stale_deal:1`,
+        },
       ],
       stillOpen: [],
       resolved: [],
     },
     '2026-11-20T02:00:00.000Z',
   );
-  await store.findings.applyDiff(connectionId, { opened: [], stillOpen: [], resolved: [{ dealId: rich, ruleId: 'missing_next_step' }] }, at);
+  await store.findings.applyDiff(
+    connectionId,
+    { opened: [], stillOpen: [], resolved: [{ dealId: rich, ruleId: 'missing_next_step' }] },
+    at,
+  );
 
   const activities: Activity[] = [0, 1, 2].map((i) => ({
     connectionId,
@@ -138,8 +161,24 @@ export async function seedStore(store: Store, connectionId: string, settings: Pa
   }));
   await store.activities.upsertPage(connectionId, activities);
   const history: StageChange[] = [
-    { connectionId, dealId: rich, fromStageId: null, toStageId: 'appointmentscheduled', at: '2026-09-01T10:00:00.000Z', amount: 1000, closeDate: '2026-12-31' },
-    { connectionId, dealId: rich, fromStageId: 'appointmentscheduled', toStageId: 'qualifiedtobuy', at: '2026-10-01T10:00:00.000Z', amount: 1000, closeDate: '2026-12-31' },
+    {
+      connectionId,
+      dealId: rich,
+      fromStageId: null,
+      toStageId: 'appointmentscheduled',
+      at: '2026-09-01T10:00:00.000Z',
+      amount: 1000,
+      closeDate: '2026-12-31',
+    },
+    {
+      connectionId,
+      dealId: rich,
+      fromStageId: 'appointmentscheduled',
+      toStageId: 'qualifiedtobuy',
+      at: '2026-10-01T10:00:00.000Z',
+      amount: 1000,
+      closeDate: '2026-12-31',
+    },
   ];
   await store.history.upsertStageChanges(connectionId, history);
   await store.history.upsertFieldChanges(connectionId, [
@@ -152,5 +191,10 @@ export async function seedStore(store: Store, connectionId: string, settings: Pa
     counts: { deals: 59, activities: 3 },
     apiUsage: { calls: 12, byEndpoint: { deals: 8, activities: 4 }, rateLimited: 0, quota: null },
   });
-  return { openDealIds: open.map((d) => d.externalId), closedDealIds: closed.map((d) => d.externalId), richDealId: rich, owners: owners.map((o) => o.externalId) };
+  return {
+    openDealIds: open.map((d) => d.externalId),
+    closedDealIds: closed.map((d) => d.externalId),
+    richDealId: rich,
+    owners: owners.map((o) => o.externalId),
+  };
 }

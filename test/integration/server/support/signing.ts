@@ -10,7 +10,13 @@ const SOAP_NAMESPACES =
   'xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsd="http://www.w3.org/2001/XMLSchema" ' +
   'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"';
 
-export function hubspotV3Headers(input: { secret: string; method?: string; decodedUri: string; body: string; timestampMs: number }): Record<string, string> {
+export function hubspotV3Headers(input: {
+  secret: string;
+  method?: string;
+  decodedUri: string;
+  body: string;
+  timestampMs: number;
+}): Record<string, string> {
   const signature = createHmac('sha256', input.secret)
     .update(`${input.method ?? 'POST'}${input.decodedUri}${input.body}${input.timestampMs}`, 'utf8')
     .digest('base64');
@@ -25,7 +31,9 @@ export function hubspotV3Headers(input: { secret: string; method?: string; decod
 export function hubspotV1Headers(secret: string, body: string): Record<string, string> {
   return {
     'content-type': 'application/json',
-    'x-hubspot-signature': createHash('sha256').update(secret + body, 'utf8').digest('hex'),
+    'x-hubspot-signature': createHash('sha256')
+      .update(secret + body, 'utf8')
+      .digest('hex'),
     'x-hubspot-signature-version': 'v1',
   };
 }
@@ -64,7 +72,10 @@ export function hubspotEvent(overrides: Record<string, unknown> = {}): Record<st
  * An Outbound Message as Salesforce posts it (notifications with OrganizationId and Notification[]).
  * https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_om_outboundmessaging_wsdl.htm
  */
-export function outboundMessage(input: { organizationId: string; notifications: { id: string; opportunityId: string; stage: string; modstamp: string }[] }): string {
+export function outboundMessage(input: {
+  organizationId: string;
+  notifications: { id: string; opportunityId: string; stage: string; modstamp: string }[];
+}): string {
   const items = input.notifications
     .map(
       (n) => `

@@ -18,49 +18,77 @@ function linkEverythingTo(from: string) {
     .times(50)
     .reply((_uri, body) => [
       200,
-      { status: 'COMPLETE', results: (body as { inputs: { id: string }[] }).inputs.map((i) => ({ from: { id: i.id }, to: [{ toObjectId: Number(i.id) + 5000, associationTypes: [] }] })) },
+      {
+        status: 'COMPLETE',
+        results: (body as { inputs: { id: string }[] }).inputs.map((i) => ({
+          from: { id: i.id },
+          to: [{ toObjectId: Number(i.id) + 5000, associationTypes: [] }],
+        })),
+      },
     ]);
 }
 
 describe('HubSpot activities', () => {
-  it('incremental: merges five searches so no page cursor runs ahead of a type that lags, links ' +
-      'deals via v4, tombstones archived', async () => {
-    const data: Record<(typeof TYPES)[number], FakeRecord[]> = {
-      calls: Array.from({ length: 250 }, (_, i) => ({ id: String(1000 + i), stampMs: at('10:00') + i * 1000, properties: { hs_call_direction: 'OUTBOUND', hs_timestamp: '2026-11-20T10:00:00Z' } })),
-      emails: [{ id: '2000', stampMs: at('09:55') }],
-      meetings: [],
-      notes: [{ id: '3000', stampMs: at('10:02') }],
-      tasks: [],
-    };
-    for (const type of TYPES) {
-      nock(BASE_URL).post(`/crm/v3/objects/${type}/search`).times(5).reply(fakeSearch(data[type]));
-      linkEverythingTo(type);
-      nock(BASE_URL)
-        .get(`/crm/v3/objects/${type}`)
-        .query((q) => q.archived === 'true')
-        .reply(200, type === 'notes' ? { results: [{ id: '3999', properties: {}, archived: true, archivedAt: '2026-11-26T10:01:00.000Z', createdAt: '2026-11-01T00:00:00Z', updatedAt: '2026-11-26T10:01:00Z' }] } : { results: [] });
-    }
-    const since = { stamp: '2026-11-26T10:00:00.000Z', id: '' };
-    const c = connector();
-    const pages = await collect(c.pullActivities({ since }));
-    // The 250 calls (two search pages) get their deal links from one v4 read.
-    expect(c.usage().byEndpoint['POST /crm/v3/objects/calls/search']).toBe(2);
-    expect(c.usage().byEndpoint['POST /crm/v4/associations/calls/deals/batch/read']).toBe(1);
+  it(
+    'incremental: merges five searches so no page cursor runs ahead of a type that lags, links ' + 'deals via v4, tombstones archived',
+    async () => {
+      const data: Record<(typeof TYPES)[number], FakeRecord[]> = {
+        calls: Array.from({ length: 250 }, (_, i) => ({
+          id: String(1000 + i),
+          stampMs: at('10:00') + i * 1000,
+          properties: { hs_call_direction: 'OUTBOUND', hs_timestamp: '2026-11-20T10:00:00Z' },
+        })),
+        emails: [{ id: '2000', stampMs: at('09:55') }],
+        meetings: [],
+        notes: [{ id: '3000', stampMs: at('10:02') }],
+        tasks: [],
+      };
+      for (const type of TYPES) {
+        nock(BASE_URL).post(`/crm/v3/objects/${type}/search`).times(5).reply(fakeSearch(data[type]));
+        linkEverythingTo(type);
+        nock(BASE_URL)
+          .get(`/crm/v3/objects/${type}`)
+          .query((q) => q.archived === 'true')
+          .reply(
+            200,
+            type === 'notes'
+              ? {
+                  results: [
+                    {
+                      id: '3999',
+                      properties: {},
+                      archived: true,
+                      archivedAt: '2026-11-26T10:01:00.000Z',
+                      createdAt: '2026-11-01T00:00:00Z',
+                      updatedAt: '2026-11-26T10:01:00Z',
+                    },
+                  ],
+                }
+              : { results: [] },
+          );
+      }
+      const since = { stamp: '2026-11-26T10:00:00.000Z', id: '' };
+      const c = connector();
+      const pages = await collect(c.pullActivities({ since }));
+      // The 250 calls (two search pages) get their deal links from one v4 read.
+      expect(c.usage().byEndpoint['POST /crm/v3/objects/calls/search']).toBe(2);
+      expect(c.usage().byEndpoint['POST /crm/v4/associations/calls/deals/batch/read']).toBe(1);
 
-    const all = pages.flatMap((p) => p.records);
-    expect(new Set(all.map((a) => a.externalId)).size).toBe(252);
-    expect(all.find((a) => a.externalId === '1000')).toMatchObject({ type: 'call', direction: 'outbound', dealIds: ['6000'] });
-    // Cursors never decrease and never pass the emails/notes frontier before those were read.
-    const stamps = pages.map((p) => p.cursor?.stamp).filter((s): s is string => !!s);
-    expect([...stamps].sort()).toEqual(stamps);
-    const firstCallsPage = pages.findIndex((p) => p.records.some((a) => a.type === 'call'));
-    const notePage = pages.findIndex((p) => p.records.some((a) => a.type === 'note'));
-    for (const page of pages.slice(0, notePage)) {
-      if (page.cursor) expect(Date.parse(page.cursor.stamp)).toBeLessThanOrEqual(at('10:02'));
-    }
-    expect(firstCallsPage).toBeGreaterThanOrEqual(0);
-    expect(pages.flatMap((p) => p.tombstones)).toEqual(['3999']);
-  });
+      const all = pages.flatMap((p) => p.records);
+      expect(new Set(all.map((a) => a.externalId)).size).toBe(252);
+      expect(all.find((a) => a.externalId === '1000')).toMatchObject({ type: 'call', direction: 'outbound', dealIds: ['6000'] });
+      // Cursors never decrease and never pass the emails/notes frontier before those were read.
+      const stamps = pages.map((p) => p.cursor?.stamp).filter((s): s is string => !!s);
+      expect([...stamps].sort()).toEqual(stamps);
+      const firstCallsPage = pages.findIndex((p) => p.records.some((a) => a.type === 'call'));
+      const notePage = pages.findIndex((p) => p.records.some((a) => a.type === 'note'));
+      for (const page of pages.slice(0, notePage)) {
+        if (page.cursor) expect(Date.parse(page.cursor.stamp)).toBeLessThanOrEqual(at('10:02'));
+      }
+      expect(firstCallsPage).toBeGreaterThanOrEqual(0);
+      expect(pages.flatMap((p) => p.tombstones)).toEqual(['3999']);
+    },
+  );
 
   it('incremental: no page cursor passes a record still to come, while a type lags behind one flushed ahead of it', async () => {
     // Search pages of 200: the notes reach 1,000 held ids and are flushed (up to 10:02:29) while the
@@ -78,11 +106,18 @@ describe('HubSpot activities', () => {
       notes: Array.from({ length: 1200 }, (_, i) => ({ id: String(5000 + i), stampMs: stamp('09:50', i * 750) })),
       tasks: [],
     };
-    const stampOf = new Map(Object.values(data).flat().map((r) => [r.id, r.stampMs]));
+    const stampOf = new Map(
+      Object.values(data)
+        .flat()
+        .map((r) => [r.id, r.stampMs]),
+    );
     for (const type of TYPES) {
       nock(BASE_URL).post(`/crm/v3/objects/${type}/search`).times(20).reply(fakeSearch(data[type]));
       linkEverythingTo(type);
-      nock(BASE_URL).get(`/crm/v3/objects/${type}`).query((q) => q.archived === 'true').reply(200, { results: [] });
+      nock(BASE_URL)
+        .get(`/crm/v3/objects/${type}`)
+        .query((q) => q.archived === 'true')
+        .reply(200, { results: [] });
     }
     const pages = await collect(connector().pullActivities({ since: { stamp: '2026-11-26T09:00:00.000Z', id: '' } }));
     expect(new Set(pages.flatMap((p) => p.records.map((a) => a.externalId))).size).toBe(1450);
@@ -90,8 +125,14 @@ describe('HubSpot activities', () => {
     pages.forEach((page, i) => {
       if (!page.cursor) return;
       const cursorMs = Date.parse(page.cursor.stamp);
-      const skipped = pages.slice(i + 1).flatMap((p) => p.records).filter((a) => stampOf.get(a.externalId)! < cursorMs);
-      expect(skipped.map((a) => a.externalId), `page ${i} cursor ${page.cursor.stamp}`).toEqual([]);
+      const skipped = pages
+        .slice(i + 1)
+        .flatMap((p) => p.records)
+        .filter((a) => stampOf.get(a.externalId)! < cursorMs);
+      expect(
+        skipped.map((a) => a.externalId),
+        `page ${i} cursor ${page.cursor.stamp}`,
+      ).toEqual([]);
     });
     // The calls' first page is yielded while their second is still held: its cursor is its own frontier.
     const firstCalls = pages.find((p) => p.records.some((a) => a.externalId === '1000'))!;
@@ -128,7 +169,10 @@ describe('HubSpot activities', () => {
             const inputs = (body as { inputs: { id: string }[] }).inputs;
             log.push(`links ${type} ${inputs.length} from ${inputs[0]?.id}`);
             await sleep(jitter());
-            return [200, { results: inputs.map((i) => ({ from: { id: i.id }, to: [{ toObjectId: Number(i.id) + 1, associationTypes: [] }] })) }];
+            return [
+              200,
+              { results: inputs.map((i) => ({ from: { id: i.id }, to: [{ toObjectId: Number(i.id) + 1, associationTypes: [] }] })) },
+            ];
           });
         nock(BASE_URL)
           .get(`/crm/v3/objects/${type}`)
@@ -145,14 +189,23 @@ describe('HubSpot activities', () => {
       nock.cleanAll();
       return {
         log,
-        pages: pages.map((p) => ({ records: p.records.map((a) => `${a.externalId}>${a.dealIds.join(',')}`), tombstones: p.tombstones, cursor: p.cursor })),
+        pages: pages.map((p) => ({
+          records: p.records.map((a) => `${a.externalId}>${a.dealIds.join(',')}`),
+          tombstones: p.tombstones,
+          cursor: p.cursor,
+        })),
       };
     };
     const calm = await run(() => 0);
     expect(calm.pages.flatMap((p) => p.records)).toHaveLength(650 + 450 + 1 + 900);
     // One v4 read per type while it stays under 1,000 held ids, each when its search ends (the
     // type whose frontier lags is walked first, so the one meeting at 10:03 ends before the emails).
-    expect(calm.log.filter((l) => l.startsWith('links'))).toEqual(['links meetings 1 from 30000', 'links emails 450 from 20000', 'links notes 900 from 40000', 'links calls 650 from 10000']);
+    expect(calm.log.filter((l) => l.startsWith('links'))).toEqual([
+      'links meetings 1 from 30000',
+      'links emails 450 from 20000',
+      'links notes 900 from 40000',
+      'links calls 650 from 10000',
+    ]);
     for (let i = 0; i < 2; i += 1) {
       expect(await run(() => Math.floor(Math.random() * 4))).toEqual(calm);
     }
@@ -164,7 +217,15 @@ describe('HubSpot activities', () => {
         .get(`/crm/v3/objects/${type}`)
         .query((q) => q.archived === 'false' && q.associations === 'deals' && q.limit === '100')
         .reply(200, {
-          results: [{ id: `${type}-1`, properties: { hs_timestamp: '2026-11-20T10:00:00Z', hs_lastmodifieddate: '2026-11-20T10:00:00Z' }, createdAt: '2026-11-20T10:00:00Z', updatedAt: '2026-11-20T10:00:00Z', associations: { deals: { results: [{ id: '9', type: `${type.slice(0, -1)}_to_deal` }] } } }],
+          results: [
+            {
+              id: `${type}-1`,
+              properties: { hs_timestamp: '2026-11-20T10:00:00Z', hs_lastmodifieddate: '2026-11-20T10:00:00Z' },
+              createdAt: '2026-11-20T10:00:00Z',
+              updatedAt: '2026-11-20T10:00:00Z',
+              associations: { deals: { results: [{ id: '9', type: `${type.slice(0, -1)}_to_deal` }] } },
+            },
+          ],
         })
         .get(`/crm/v3/objects/${type}`)
         .query((q) => q.archived === 'true')
@@ -186,7 +247,12 @@ describe('HubSpot activities', () => {
 describe('HubSpot activity links without inline associations', () => {
   it('resolves links for up to 1,000 listed records with one v4 batch read, keeping page order', async () => {
     const pageOf = (n: number) => ({
-      results: Array.from({ length: 100 }, (_, i) => ({ id: String(n * 100 + i + 1), properties: { hs_timestamp: '2026-11-20T10:00:00Z' }, createdAt: '2026-11-20T10:00:00Z', updatedAt: '2026-11-20T10:00:00Z' })),
+      results: Array.from({ length: 100 }, (_, i) => ({
+        id: String(n * 100 + i + 1),
+        properties: { hs_timestamp: '2026-11-20T10:00:00Z' },
+        createdAt: '2026-11-20T10:00:00Z',
+        updatedAt: '2026-11-20T10:00:00Z',
+      })),
       ...(n < 11 ? { paging: { next: { after: String((n + 1) * 100) } } } : {}),
     });
     const v4Inputs: number[] = [];
@@ -203,8 +269,15 @@ describe('HubSpot activity links without inline associations', () => {
         return [200, { results: inputs.map((i) => ({ from: { id: i.id }, to: [{ toObjectId: 7, associationTypes: [] }] })) }];
       });
     for (const type of TYPES) {
-      if (type !== 'calls') nock(BASE_URL).get(`/crm/v3/objects/${type}`).query((q) => q.archived === 'false').reply(200, { results: [] });
-      nock(BASE_URL).get(`/crm/v3/objects/${type}`).query((q) => q.archived === 'true').reply(200, { results: [] });
+      if (type !== 'calls')
+        nock(BASE_URL)
+          .get(`/crm/v3/objects/${type}`)
+          .query((q) => q.archived === 'false')
+          .reply(200, { results: [] });
+      nock(BASE_URL)
+        .get(`/crm/v3/objects/${type}`)
+        .query((q) => q.archived === 'true')
+        .reply(200, { results: [] });
     }
     const c = connector();
     const pages = await collect(c.pullActivities({ since: null, mode: 'full' }));
@@ -236,10 +309,30 @@ describe('HubSpot fetchDeal (webhook fast path)', () => {
     }
     nock(BASE_URL)
       .post('/crm/v4/associations/calls/deals/batch/read')
-      .reply(200, { results: [{ from: { id: '31' }, to: [{ toObjectId: 9, associationTypes: [] }, { toObjectId: 12, associationTypes: [] }] }] })
+      .reply(200, {
+        results: [
+          {
+            from: { id: '31' },
+            to: [
+              { toObjectId: 9, associationTypes: [] },
+              { toObjectId: 12, associationTypes: [] },
+            ],
+          },
+        ],
+      })
       .post('/crm/v3/objects/calls/batch/read')
       .query(true)
-      .reply(200, { status: 'COMPLETE', results: [{ id: '31', properties: { hs_timestamp: '2026-11-20T10:00:00Z', hs_call_direction: 'INBOUND' }, createdAt: '2026-11-20T10:00:00Z', updatedAt: '2026-11-20T10:00:00Z' }] });
+      .reply(200, {
+        status: 'COMPLETE',
+        results: [
+          {
+            id: '31',
+            properties: { hs_timestamp: '2026-11-20T10:00:00Z', hs_call_direction: 'INBOUND' },
+            createdAt: '2026-11-20T10:00:00Z',
+            updatedAt: '2026-11-20T10:00:00Z',
+          },
+        ],
+      });
 
     const c = connector();
     const bundle = await c.fetchDeal('9');
@@ -298,7 +391,12 @@ describe('HubSpot fetchDeal (webhook fast path)', () => {
     nock(BASE_URL)
       .post('/crm/v3/objects/deals/batch/read')
       .query(true)
-      .reply(207, { status: 'COMPLETE', results: [], numErrors: 1, errors: [{ status: 'error', category: 'OBJECT_NOT_FOUND', message: 'Could not get some DEAL objects', context: { ids: ['404'] } }] });
+      .reply(207, {
+        status: 'COMPLETE',
+        results: [],
+        numErrors: 1,
+        errors: [{ status: 'error', category: 'OBJECT_NOT_FOUND', message: 'Could not get some DEAL objects', context: { ids: ['404'] } }],
+      });
     expect(await connector().fetchDeal('404')).toEqual({ deal: null, activities: [], stageChanges: [], fieldChanges: [] });
   });
 });

@@ -12,7 +12,13 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 /** A search page of `n` records ending at minute `m` (ids `<prefix><m>-<i>`). */
 function page(prefix: string, m: number, n = 1): ChangedPage {
-  const records = Array.from({ length: n }, (_, i) => ({ id: `${prefix}${m}-${i}`, properties: {}, createdAt: iso(min(m)), updatedAt: iso(min(m)), archived: false }));
+  const records = Array.from({ length: n }, (_, i) => ({
+    id: `${prefix}${m}-${i}`,
+    properties: {},
+    createdAt: iso(min(m)),
+    updatedAt: iso(min(m)),
+    archived: false,
+  }));
   return { records, frontierMs: min(m), frontierId: records[n - 1]!.id };
 }
 
@@ -40,7 +46,10 @@ function searchesOf(types: Record<string, ChangedPage[]>, script: Script) {
   });
 }
 
-async function run(types: Record<string, ChangedPage[]>, options: { since?: number; batchLimit?: number; pageLimit?: number; linkOf?: (id: string) => string[] | undefined } = {}) {
+async function run(
+  types: Record<string, ChangedPage[]>,
+  options: { since?: number; batchLimit?: number; pageLimit?: number; linkOf?: (id: string) => string[] | undefined } = {},
+) {
   const script: Script = { reads: [], links: [] };
   const out: Page<{ id: string; type: string; deals: string[] }>[] = [];
   const since = cursorOf(options.since ?? min(0), 'since');
@@ -94,7 +103,10 @@ describe('HubSpot activity merge (mergeByFrontier)', () => {
   });
 
   it('links the records of each yielded page, and a record without links gets none', async () => {
-    const { out, script } = await run({ notes: [page('n', 2, 3)] }, { batchLimit: 10, pageLimit: 1, linkOf: (id) => (id === 'n2-1' ? undefined : [`d-${id}`]) });
+    const { out, script } = await run(
+      { notes: [page('n', 2, 3)] },
+      { batchLimit: 10, pageLimit: 1, linkOf: (id) => (id === 'n2-1' ? undefined : [`d-${id}`]) },
+    );
     expect(script.links).toEqual([{ type: 'notes', ids: ['n2-0', 'n2-1', 'n2-2'] }]);
     expect(out[0]!.records).toEqual([
       { id: 'n2-0', type: 'notes', deals: ['d-n2-0'] },
@@ -104,15 +116,24 @@ describe('HubSpot activity merge (mergeByFrontier)', () => {
     expect(out[0]!.tombstones).toEqual([]);
   });
 
-  it('holds a type\'s pages until one more page could pass the batch limit, then links them with one read, in page order', async () => {
+  it("holds a type's pages until one more page could pass the batch limit, then links them with one read, in page order", async () => {
     // batchLimit 6, pageLimit 2: held ids 2, 4 (4 + 2 = 6, not over), 6 (6 + 2 > 6: flush).
-    const { out, script } = await run({ tasks: [page('t', 1, 2), page('t', 2, 2), page('t', 3, 2), page('t', 4, 2)] }, { batchLimit: 6, pageLimit: 2 });
+    const { out, script } = await run(
+      { tasks: [page('t', 1, 2), page('t', 2, 2), page('t', 3, 2), page('t', 4, 2)] },
+      { batchLimit: 6, pageLimit: 2 },
+    );
     expect(script.links).toEqual([
       { type: 'tasks', ids: ['t1-0', 't1-1', 't2-0', 't2-1', 't3-0', 't3-1'] },
       { type: 'tasks', ids: ['t4-0', 't4-1'] },
     ]);
     expect(script.reads).toEqual(['tasks:0', 'tasks:1', 'tasks:2', 'tasks:3', 'tasks:done']);
-    expect(out.map((p) => p.records.map((r) => r.id))).toEqual([['t1-0', 't1-1'], ['t2-0', 't2-1'], ['t3-0', 't3-1'], ['t4-0', 't4-1'], []]);
+    expect(out.map((p) => p.records.map((r) => r.id))).toEqual([
+      ['t1-0', 't1-1'],
+      ['t2-0', 't2-1'],
+      ['t3-0', 't3-1'],
+      ['t4-0', 't4-1'],
+      [],
+    ]);
     // A lone type's cursor follows its own yielded pages; its last page is out when no type is
     // walking any more, so it keeps the cursor before it and the closing page carries the frontier.
     expect(out.map((p) => p.cursor)).toEqual([
@@ -165,7 +186,7 @@ describe('HubSpot activity merge (mergeByFrontier)', () => {
     expect(out.map((p) => p.cursor?.stamp)).toEqual([iso(min(0)), iso(min(0)), iso(min(3)), iso(min(3)), iso(min(4))]);
   });
 
-  it('never yields a cursor behind the pull\'s own, and no closing page when nothing is past it', async () => {
+  it("never yields a cursor behind the pull's own, and no closing page when nothing is past it", async () => {
     // The searches start 5 minutes before the pull's cursor (look-back): records there do not move it back.
     const { out, since } = await run({ calls: [page('c', 1), page('c', 2)], notes: [page('n', 3)] }, { since: min(5) });
     expect(out.map((p) => p.cursor)).toEqual([since, since, since]);

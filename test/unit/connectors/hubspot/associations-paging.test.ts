@@ -17,7 +17,13 @@ type Row = Record<string, unknown>;
 const OTHER_TYPES = ['emails', 'meetings', 'notes', 'tasks'];
 
 /** The recorded list record with its inline `toType` list replaced by `ids` (and `paging` kept or dropped). */
-function listRecord(id: string, toType: string, ids: { id: string; type: string }[], paged: boolean, base: Row = fixture<{ results: Row[] }>('list-associations-paged.json').results[0]!): Row {
+function listRecord(
+  id: string,
+  toType: string,
+  ids: { id: string; type: string }[],
+  paged: boolean,
+  base: Row = fixture<{ results: Row[] }>('list-associations-paged.json').results[0]!,
+): Row {
   const inline = (fixture<{ results: Row[] }>('list-associations-paged.json').results[0]!.associations as Record<string, Row>).deals!;
   return { ...base, id, associations: { [toType]: { results: ids, ...(paged ? { paging: inline.paging } : {}) } } };
 }
@@ -28,7 +34,10 @@ function v4Result(from: string, to: { id: number; typeId: number }[], after: str
   return {
     ...template,
     from: { id: from },
-    to: to.map((t) => ({ toObjectId: t.id, associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId: t.typeId, label: t.typeId === 5 ? 'Primary' : null }] })),
+    to: to.map((t) => ({
+      toObjectId: t.id,
+      associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId: t.typeId, label: t.typeId === 5 ? 'Primary' : null }],
+    })),
     ...(after ? {} : { paging: undefined }),
   };
 }
@@ -41,7 +50,9 @@ describe('inline associations cut at 100 (paging.next)', () => {
     nock(BASE_URL)
       .get('/crm/v3/objects/calls')
       .query((q) => q.archived === 'false' && q.associations === 'deals')
-      .reply(200, { results: [listRecord('31', 'deals', first100, true), listRecord('32', 'deals', [{ id: '2001', type: 'call_to_deal' }], false)] });
+      .reply(200, {
+        results: [listRecord('31', 'deals', first100, true), listRecord('32', 'deals', [{ id: '2001', type: 'call_to_deal' }], false)],
+      });
     const v4Inputs: unknown[] = [];
     nock(BASE_URL)
       .post('/crm/v4/associations/calls/deals/batch/read')
@@ -51,11 +62,43 @@ describe('inline associations cut at 100 (paging.next)', () => {
         v4Inputs.push(inputs);
         // First page: the first 100 again, then the next page: the last 50.
         return inputs[0]?.after === 'NTAw'
-          ? [200, { status: 'COMPLETE', results: [v4Result('31', range(1101, 50).map((id) => ({ id, typeId: 206 })), null)] }]
-          : [200, { status: 'COMPLETE', results: [v4Result('31', range(1001, 100).map((id) => ({ id, typeId: 206 })), 'NTAw')] }];
+          ? [
+              200,
+              {
+                status: 'COMPLETE',
+                results: [
+                  v4Result(
+                    '31',
+                    range(1101, 50).map((id) => ({ id, typeId: 206 })),
+                    null,
+                  ),
+                ],
+              },
+            ]
+          : [
+              200,
+              {
+                status: 'COMPLETE',
+                results: [
+                  v4Result(
+                    '31',
+                    range(1001, 100).map((id) => ({ id, typeId: 206 })),
+                    'NTAw',
+                  ),
+                ],
+              },
+            ];
       });
-    for (const type of OTHER_TYPES) nock(BASE_URL).get(`/crm/v3/objects/${type}`).query((q) => q.archived === 'false').reply(200, { results: [] });
-    for (const type of ['calls', ...OTHER_TYPES]) nock(BASE_URL).get(`/crm/v3/objects/${type}`).query((q) => q.archived === 'true').reply(200, { results: [] });
+    for (const type of OTHER_TYPES)
+      nock(BASE_URL)
+        .get(`/crm/v3/objects/${type}`)
+        .query((q) => q.archived === 'false')
+        .reply(200, { results: [] });
+    for (const type of ['calls', ...OTHER_TYPES])
+      nock(BASE_URL)
+        .get(`/crm/v3/objects/${type}`)
+        .query((q) => q.archived === 'true')
+        .reply(200, { results: [] });
 
     const pages = await collect(connector().pullActivities({ since: null, mode: 'full' }));
     const byId = new Map(pages.flatMap((p) => p.records).map((a) => [a.externalId, a]));
@@ -77,7 +120,16 @@ describe('inline associations cut at 100 (paging.next)', () => {
     replyNoArchivedDeals();
     nock(BASE_URL)
       .post('/crm/v4/associations/deals/companies/batch/read', (b) => JSON.stringify(b.inputs) === JSON.stringify([{ id: '9' }]))
-      .reply(200, { status: 'COMPLETE', results: [v4Result('9', range(5001, 120).map((id) => ({ id, typeId: id === 5110 ? 5 : 341 })), null)] });
+      .reply(200, {
+        status: 'COMPLETE',
+        results: [
+          v4Result(
+            '9',
+            range(5001, 120).map((id) => ({ id, typeId: id === 5110 ? 5 : 341 })),
+            null,
+          ),
+        ],
+      });
     nock(BASE_URL)
       .post('/crm/v3/objects/companies/batch/read', (b) => JSON.stringify(b.inputs) === JSON.stringify([{ id: '5110' }]))
       .query(true)

@@ -19,7 +19,10 @@ const REFRESH_TOKEN = 'na1-configured-refresh-token';
 const FIRST = 'CJfirst-access-token';
 const SECOND = 'CJsecond-access-token';
 
-const oauth = { accessToken: undefined, auth: { type: 'oauth', clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, refreshToken: REFRESH_TOKEN } };
+const oauth = {
+  accessToken: undefined,
+  auth: { type: 'oauth', clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, refreshToken: REFRESH_TOKEN },
+};
 const oauthConnector = (retry = fastRetry) => connector(oauth, retry);
 
 interface TokenForm {
@@ -53,7 +56,13 @@ async function failure(promise: Promise<unknown>): Promise<CrmError> {
 }
 
 function expectNoCredentials(error: CrmError): void {
-  for (const secret of [CLIENT_SECRET, REFRESH_TOKEN, FIRST, SECOND, fixture<{ refresh_token: string }>('oauth-token.json').refresh_token]) {
+  for (const secret of [
+    CLIENT_SECRET,
+    REFRESH_TOKEN,
+    FIRST,
+    SECOND,
+    fixture<{ refresh_token: string }>('oauth-token.json').refresh_token,
+  ]) {
     expect(error.message).not.toContain(secret);
   }
 }
@@ -65,17 +74,21 @@ afterEach(() => {
 });
 
 describe('HubSpot OAuth: obtaining tokens', () => {
-  it('exchanges the refresh token before the first call (form-encoded refresh_token grant) and sends ' +
-      'the access token as bearer', async () => {
-    const forms: TokenForm[] = [];
-    tokenCall(FIRST, forms);
-    pipelinesWith(FIRST).reply(200, fixture('pipelines-deals.json'));
-    const c = oauthConnector();
-    expect(await c.pullStages()).toHaveLength(6);
-    expect(forms).toEqual([{ grant_type: 'refresh_token', client_id: CLIENT_ID, client_secret: CLIENT_SECRET, refresh_token: REFRESH_TOKEN }]);
-    expect(c.usage().byEndpoint).toEqual({ 'POST /oauth/v1/token': 1, 'GET /crm/v3/pipelines/deals': 1 });
-    expect(nock.isDone()).toBe(true);
-  });
+  it(
+    'exchanges the refresh token before the first call (form-encoded refresh_token grant) and sends ' + 'the access token as bearer',
+    async () => {
+      const forms: TokenForm[] = [];
+      tokenCall(FIRST, forms);
+      pipelinesWith(FIRST).reply(200, fixture('pipelines-deals.json'));
+      const c = oauthConnector();
+      expect(await c.pullStages()).toHaveLength(6);
+      expect(forms).toEqual([
+        { grant_type: 'refresh_token', client_id: CLIENT_ID, client_secret: CLIENT_SECRET, refresh_token: REFRESH_TOKEN },
+      ]);
+      expect(c.usage().byEndpoint).toEqual({ 'POST /oauth/v1/token': 1, 'GET /crm/v3/pipelines/deals': 1 });
+      expect(nock.isDone()).toBe(true);
+    },
+  );
 
   it('reuses the token while it is fresh, and refreshes it shortly before expires_in without waiting for a 401', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
@@ -183,7 +196,12 @@ describe('HubSpot OAuth: a 401 refreshes once and repeats the call', () => {
 
     forms.length = 0;
     // The owners call holds FIRST and is answered 401 only after the pipelines call has refreshed.
-    nock(BASE_URL).get('/crm/v3/owners/').query(true).matchHeader('authorization', `Bearer ${FIRST}`).delay(80).reply(401, fixture('error-401.json'));
+    nock(BASE_URL)
+      .get('/crm/v3/owners/')
+      .query(true)
+      .matchHeader('authorization', `Bearer ${FIRST}`)
+      .delay(80)
+      .reply(401, fixture('error-401.json'));
     pipelinesWith(FIRST).reply(401, fixture('error-401.json'));
     tokenCall(SECOND, forms);
     pipelinesWith(SECOND).reply(200, fixture('pipelines-deals.json'));
@@ -276,7 +294,10 @@ describe('HubSpot OAuth: a refused refresh', () => {
 
 describe('HubSpot private app token', () => {
   it('a 401 is CRM.AUTH at once: no token request, the connection named, the token absent from the message', async () => {
-    nock(BASE_URL).get('/crm/v3/pipelines/deals').matchHeader('authorization', 'Bearer pat-na1-test-token').reply(401, fixture('error-401.json'));
+    nock(BASE_URL)
+      .get('/crm/v3/pipelines/deals')
+      .matchHeader('authorization', 'Bearer pat-na1-test-token')
+      .reply(401, fixture('error-401.json'));
     const c = connector();
     const error = await failure(c.pullStages());
     expect(error.code).toBe('CRM.AUTH');
@@ -289,7 +310,11 @@ describe('HubSpot private app token', () => {
 describe('HubSpot doctor: the token check says which credentials it used', () => {
   it('OAuth: the refresh token is exchanged and the access token reads deal properties', async () => {
     tokenCall(FIRST, []);
-    nock(BASE_URL).get('/crm/v3/properties/deals').query(true).matchHeader('authorization', `Bearer ${FIRST}`).reply(200, fixture('properties-deals.json'));
+    nock(BASE_URL)
+      .get('/crm/v3/properties/deals')
+      .query(true)
+      .matchHeader('authorization', `Bearer ${FIRST}`)
+      .reply(200, fixture('properties-deals.json'));
     const report = await oauthConnector().doctor();
     expect(report.checks.find((c) => c.name === 'token')).toEqual({
       name: 'token',
@@ -304,7 +329,9 @@ describe('HubSpot doctor: the token check says which credentials it used', () =>
     const check = report.checks.find((c) => c.name === 'token');
     expect(report.ok).toBe(false);
     expect(check?.ok).toBe(false);
-    expect(check?.detail).toMatch(/^OAuth \(public app; .*refused to refresh the access token of connection "hs-test" \(400 BAD_REFRESH_TOKEN\)/);
+    expect(check?.detail).toMatch(
+      /^OAuth \(public app; .*refused to refresh the access token of connection "hs-test" \(400 BAD_REFRESH_TOKEN\)/,
+    );
     for (const secret of [CLIENT_SECRET, REFRESH_TOKEN]) expect(check?.detail).not.toContain(secret);
   });
 
@@ -316,7 +343,21 @@ describe('HubSpot doctor: the token check says which credentials it used', () =>
 });
 
 describe('HubSpot webhooks of an OAuth app', () => {
-  const body = JSON.stringify([{ eventId: 1, subscriptionId: 2, portalId: 7, appId: 3, occurredAt: 1, subscriptionType: 'deal.propertyChange', attemptNumber: 0, objectId: 42, propertyName: 'dealstage', propertyValue: 'closedwon', changeSource: 'CRM' }]);
+  const body = JSON.stringify([
+    {
+      eventId: 1,
+      subscriptionId: 2,
+      portalId: 7,
+      appId: 3,
+      occurredAt: 1,
+      subscriptionType: 'deal.propertyChange',
+      attemptNumber: 0,
+      objectId: 42,
+      propertyName: 'dealstage',
+      propertyValue: 'closedwon',
+      changeSource: 'CRM',
+    },
+  ]);
   const url = 'https://dealwatch.example.com/webhooks/hubspot';
   const signed = (secret: string, nowMs: number) => ({
     method: 'POST',
@@ -376,9 +417,15 @@ describe('HubSpot OAuth and creates (not retried once sent)', () => {
       return true;
     };
     tokenCall(FIRST, []);
-    nock(BASE_URL).post('/crm/v3/objects/notes/batch/create', record).matchHeader('authorization', `Bearer ${FIRST}`).reply(401, fixture('oauth-error-401-expired.json'));
+    nock(BASE_URL)
+      .post('/crm/v3/objects/notes/batch/create', record)
+      .matchHeader('authorization', `Bearer ${FIRST}`)
+      .reply(401, fixture('oauth-error-401-expired.json'));
     tokenCall(SECOND, []);
-    nock(BASE_URL).post('/crm/v3/objects/notes/batch/create', record).matchHeader('authorization', `Bearer ${SECOND}`).reply(201, fixture('notes-batch-create-201.json'));
+    nock(BASE_URL)
+      .post('/crm/v3/objects/notes/batch/create', record)
+      .matchHeader('authorization', `Bearer ${SECOND}`)
+      .reply(201, fixture('notes-batch-create-201.json'));
     expect((await client().batchCreate('notes', [note])).status).toBe(201);
     expect(creates).toHaveLength(2);
     expect(nock.pendingMocks()).toEqual([]);

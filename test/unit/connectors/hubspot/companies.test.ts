@@ -39,7 +39,9 @@ function companiesBatchRead(log: BatchReadBody[], companies: Company[] = COMPANI
         {
           ...template,
           results: found,
-          ...(missing.length > 0 ? { numErrors: 1, errors: [{ ...(template.errors as object[])[0], context: { ids: missing } }] } : { numErrors: undefined, errors: undefined }),
+          ...(missing.length > 0
+            ? { numErrors: 1, errors: [{ ...(template.errors as object[])[0], context: { ids: missing } }] }
+            : { numErrors: undefined, errors: undefined }),
         },
       ];
     });
@@ -53,11 +55,24 @@ describe('HubSpot deal accounts', () => {
       results: [
         {
           id: '403',
-          properties: { dealname: 'Globex pilot', dealstage: 'qualifiedtobuy', pipeline: 'default', hs_lastmodifieddate: '2026-11-20T12:00:00.000Z', hs_object_id: '403' },
+          properties: {
+            dealname: 'Globex pilot',
+            dealstage: 'qualifiedtobuy',
+            pipeline: 'default',
+            hs_lastmodifieddate: '2026-11-20T12:00:00.000Z',
+            hs_object_id: '403',
+          },
           createdAt: '2026-10-03T09:00:00.000Z',
           updatedAt: '2026-11-20T12:00:00.000Z',
           archived: false,
-          associations: { companies: { results: [{ id: '5001', type: 'deal_to_company_unlabeled' }, { id: '5002', type: 'deal_to_company' }] } },
+          associations: {
+            companies: {
+              results: [
+                { id: '5001', type: 'deal_to_company_unlabeled' },
+                { id: '5002', type: 'deal_to_company' },
+              ],
+            },
+          },
         },
       ],
     };
@@ -87,31 +102,42 @@ describe('HubSpot deal accounts', () => {
     expect(c.usage().byEndpoint['POST /crm/v4/associations/deals/companies/batch/read']).toBeUndefined();
   });
 
-  it('incremental: companies from one v4 read, the primary one when a deal has several; a company ' +
-      'gone since is an id without a name', async () => {
-    replyPipelines();
-    const at = Date.parse('2026-11-26T10:00:00.000Z');
-    nock(BASE_URL).post('/crm/v3/objects/deals/search').reply(fakeSearch([{ id: '301', stampMs: at }, { id: '302', stampMs: at + 1000 }]));
-    const v4: { inputs: { id: string }[] }[] = [];
-    nock(BASE_URL)
-      .post('/crm/v4/associations/deals/companies/batch/read', (b) => {
-        v4.push(b as { inputs: { id: string }[] });
-        return true;
-      })
-      .reply(200, fixture('associations-deals-companies-several.json'));
-    replyNoArchivedDeals();
-    const reads: BatchReadBody[] = [];
-    companiesBatchRead(reads);
+  it(
+    'incremental: companies from one v4 read, the primary one when a deal has several; a company ' + 'gone since is an id without a name',
+    async () => {
+      replyPipelines();
+      const at = Date.parse('2026-11-26T10:00:00.000Z');
+      nock(BASE_URL)
+        .post('/crm/v3/objects/deals/search')
+        .reply(
+          fakeSearch([
+            { id: '301', stampMs: at },
+            { id: '302', stampMs: at + 1000 },
+          ]),
+        );
+      const v4: { inputs: { id: string }[] }[] = [];
+      nock(BASE_URL)
+        .post('/crm/v4/associations/deals/companies/batch/read', (b) => {
+          v4.push(b as { inputs: { id: string }[] });
+          return true;
+        })
+        .reply(200, fixture('associations-deals-companies-several.json'));
+      replyNoArchivedDeals();
+      const reads: BatchReadBody[] = [];
+      companiesBatchRead(reads);
 
-    const deals = (await collect(connector().pullDeals({ since: { stamp: '2026-11-26T10:00:00.000Z', id: '' } }))).flatMap((p) => p.records);
+      const deals = (await collect(connector().pullDeals({ since: { stamp: '2026-11-26T10:00:00.000Z', id: '' } }))).flatMap(
+        (p) => p.records,
+      );
 
-    expect(deals.map((d) => [d.externalId, d.accountId, d.accountName])).toEqual([
-      ['301', '5001', 'Acme Corp'],
-      ['302', '5999', null],
-    ]);
-    expect(v4.map((b) => b.inputs.map((i) => i.id))).toEqual([['301', '302']]);
-    expect(reads.map((r) => r.inputs.map((i) => i.id).sort())).toEqual([['5001', '5999']]);
-  });
+      expect(deals.map((d) => [d.externalId, d.accountId, d.accountName])).toEqual([
+        ['301', '5001', 'Acme Corp'],
+        ['302', '5999', null],
+      ]);
+      expect(v4.map((b) => b.inputs.map((i) => i.id))).toEqual([['301', '302']]);
+      expect(reads.map((r) => r.inputs.map((i) => i.id).sort())).toEqual([['5001', '5999']]);
+    },
+  );
 
   it('reads at most 100 companies a call and each company once per sync, however many deals share it', async () => {
     replyPipelines();
@@ -127,7 +153,9 @@ describe('HubSpot deal accounts', () => {
           status: 'COMPLETE',
           results: (body as { inputs: { id: string }[] }).inputs.map((i) => ({
             from: { id: i.id },
-            to: [{ toObjectId: 7000 + (Number(i.id) % 120), associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId: 5, label: 'Primary' }] }],
+            to: [
+              { toObjectId: 7000 + (Number(i.id) % 120), associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId: 5, label: 'Primary' }] },
+            ],
           })),
         },
       ]);
@@ -162,9 +190,15 @@ describe('HubSpot deal accounts', () => {
       .query((q) => q.archived === 'false')
       .times(12)
       .reply((uri) => [200, page(Number(new URL(uri, BASE_URL).searchParams.get('after') ?? '0') / 100)]);
-    nock(BASE_URL).get('/crm/v3/objects/deals').query((q) => q.archived === 'true').reply(200, { results: [{ id: '77', properties: {}, archived: true }] });
+    nock(BASE_URL)
+      .get('/crm/v3/objects/deals')
+      .query((q) => q.archived === 'true')
+      .reply(200, { results: [{ id: '77', properties: {}, archived: true }] });
     const reads: BatchReadBody[] = [];
-    companiesBatchRead(reads, Array.from({ length: 60 }, (_, i) => ({ id: String(8000 + i), properties: { name: `Co ${i}` } })));
+    companiesBatchRead(
+      reads,
+      Array.from({ length: 60 }, (_, i) => ({ id: String(8000 + i), properties: { name: `Co ${i}` } })),
+    );
 
     const pages = await collect(connector().pullDeals({ since: null, mode: 'full' }));
 
@@ -175,7 +209,9 @@ describe('HubSpot deal accounts', () => {
     expect(deals.every((d) => d.accountName === `Co ${Number(d.accountId) - 8000}`)).toBe(true);
     expect(pages.map((p) => p.tombstones.length)).toEqual([...Array<number>(12).fill(0), 1]);
     // Each page keeps its own cursor through the wait: page n resumes at HubSpot's token for page n + 1.
-    expect(pages.slice(0, 11).map((p) => p.cursor?.walk)).toEqual(Array.from({ length: 11 }, (_, n) => ({ phase: 'deals-with-history', after: String((n + 1) * 100) })));
+    expect(pages.slice(0, 11).map((p) => p.cursor?.walk)).toEqual(
+      Array.from({ length: 11 }, (_, n) => ({ phase: 'deals-with-history', after: String((n + 1) * 100) })),
+    );
     expect(pages[11]?.cursor?.walk).toEqual({ phase: 'archived-deals', after: null });
     expect(pages.at(-1)?.cursor).toEqual({ stamp: '2026-11-26T12:00:00.000Z', id: '' });
   });
@@ -183,32 +219,40 @@ describe('HubSpot deal accounts', () => {
   it.each([
     { status: 404, body: { status: 'error', message: 'resource not found', category: 'OBJECT_NOT_FOUND' } },
     { status: 403, body: fixture('error-403-missing-scopes.json') },
-  ])('a companies batch read answered $status keeps the account ids, leaves names null and is not asked again', async ({ status, body }) => {
-    replyPipelines();
-    nock(BASE_URL)
-      .get('/crm/v3/objects/deals')
-      .query((q) => q.archived === 'false' && q.after === undefined)
-      .reply(200, fixture('deals-list-companies.json'))
-      .get('/crm/v3/objects/deals')
-      .query((q) => q.archived === 'false' && q.after === '402')
-      .reply(200, {
-        results: [
-          { id: '403', properties: { dealstage: 'qualifiedtobuy', hs_lastmodifieddate: '2026-11-20T12:00:00.000Z' }, archived: false, associations: { companies: { results: [{ id: '5002', type: 'deal_to_company' }] } } },
-        ],
-      });
-    replyNoArchivedDeals();
-    // Once only: a second companies read would find no interceptor and fail the pull.
-    nock(BASE_URL).post('/crm/v3/objects/companies/batch/read').query(true).reply(status, body);
+  ])(
+    'a companies batch read answered $status keeps the account ids, leaves names null and is not asked again',
+    async ({ status, body }) => {
+      replyPipelines();
+      nock(BASE_URL)
+        .get('/crm/v3/objects/deals')
+        .query((q) => q.archived === 'false' && q.after === undefined)
+        .reply(200, fixture('deals-list-companies.json'))
+        .get('/crm/v3/objects/deals')
+        .query((q) => q.archived === 'false' && q.after === '402')
+        .reply(200, {
+          results: [
+            {
+              id: '403',
+              properties: { dealstage: 'qualifiedtobuy', hs_lastmodifieddate: '2026-11-20T12:00:00.000Z' },
+              archived: false,
+              associations: { companies: { results: [{ id: '5002', type: 'deal_to_company' }] } },
+            },
+          ],
+        });
+      replyNoArchivedDeals();
+      // Once only: a second companies read would find no interceptor and fail the pull.
+      nock(BASE_URL).post('/crm/v3/objects/companies/batch/read').query(true).reply(status, body);
 
-    const c = connector();
-    const deals = (await collect(c.pullDeals({ since: null, mode: 'full' }))).flatMap((p) => p.records);
+      const c = connector();
+      const deals = (await collect(c.pullDeals({ since: null, mode: 'full' }))).flatMap((p) => p.records);
 
-    expect(deals.map((d) => [d.externalId, d.accountId, d.accountName])).toEqual([
-      ['401', '5001', null],
-      ['402', '5001', null],
-      ['403', '5002', null],
-    ]);
-    expect(c.usage().byEndpoint['POST /crm/v3/objects/companies/batch/read']).toBe(1);
-    expect(nock.isDone()).toBe(true);
-  });
+      expect(deals.map((d) => [d.externalId, d.accountId, d.accountName])).toEqual([
+        ['401', '5001', null],
+        ['402', '5001', null],
+        ['403', '5002', null],
+      ]);
+      expect(c.usage().byEndpoint['POST /crm/v3/objects/companies/batch/read']).toBe(1);
+      expect(nock.isDone()).toBe(true);
+    },
+  );
 });

@@ -90,7 +90,9 @@ describe('HubSpot errors, retries and usage', () => {
   });
 
   it('a DAILY 429 is CRM.QUOTA_EXCEEDED at once, never retried (the sync stops as partial)', async () => {
-    nock(BASE_URL).get('/crm/v3/pipelines/deals').reply(429, fixture('rate-limit-daily.json'), { 'X-HubSpot-RateLimit-Daily-Remaining': '0' });
+    nock(BASE_URL)
+      .get('/crm/v3/pipelines/deals')
+      .reply(429, fixture('rate-limit-daily.json'), { 'X-HubSpot-RateLimit-Daily-Remaining': '0' });
     const c = connector();
     const error = await failure(c.pullStages());
     expect(error.code).toBe('CRM.QUOTA_EXCEEDED');
@@ -99,7 +101,9 @@ describe('HubSpot errors, retries and usage', () => {
   });
 
   it('the DAILY policy is recognised from the body alone (the SDK error model drops policyName; we keep it)', async () => {
-    nock(BASE_URL).get('/crm/v3/pipelines/deals').reply(429, { ...fixture('rate-limit-daily.json'), message: 'Limit reached.' });
+    nock(BASE_URL)
+      .get('/crm/v3/pipelines/deals')
+      .reply(429, { ...fixture('rate-limit-daily.json'), message: 'Limit reached.' });
     const error = await failure(connector().pullStages());
     expect(error.code).toBe('CRM.QUOTA_EXCEEDED');
   });
@@ -126,7 +130,10 @@ describe('HubSpot errors, retries and usage', () => {
     const c = connector({}, { retries: 0, minTimeoutMs: 1, maxTimeoutMs: 1, maxRetryAfterMs: 1 });
     // Decorators are process-wide in @hubspot/api-client: the last Client constructed wins.
     new Client({ accessToken: 'other', numberOfApiCallRetries: 6 });
-    const scope = nock(BASE_URL).get('/crm/v3/pipelines/deals').times(3).reply(500, { status: 'error', message: 'boom', category: 'INTERNAL_ERROR' });
+    const scope = nock(BASE_URL)
+      .get('/crm/v3/pipelines/deals')
+      .times(3)
+      .reply(500, { status: 'error', message: 'boom', category: 'INTERNAL_ERROR' });
     const error = await failure(c.pullStages());
     expect(error.code).toBe('CRM.TRANSIENT');
     expect(c.usage().calls).toBe(1);

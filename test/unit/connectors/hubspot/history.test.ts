@@ -16,77 +16,85 @@ afterEach(() => {
 
 type Row = Record<string, unknown>;
 const moves = (pages: HistoryPage[], dealId: string) =>
-  pages.flatMap((p) => p.stageChanges).filter((c) => c.dealId === dealId).map((c) => [c.fromStageId, c.toStageId, c.at, c.amount, c.closeDate]);
+  pages
+    .flatMap((p) => p.stageChanges)
+    .filter((c) => c.dealId === dealId)
+    .map((c) => [c.fromStageId, c.toStageId, c.at, c.amount, c.closeDate]);
 const fields = (pages: HistoryPage[], dealId: string) =>
-  pages.flatMap((p) => p.fieldChanges).filter((c) => c.dealId === dealId).map((c) => [c.field, c.oldValue, c.newValue, c.at]);
+  pages
+    .flatMap((p) => p.fieldChanges)
+    .filter((c) => c.dealId === dealId)
+    .map((c) => [c.field, c.oldValue, c.newValue, c.at]);
 
 describe('HubSpot pullHistory, full (list with propertiesWithHistory)', () => {
-  it('maps every move and change exactly: a deal pushed twice, one moved back a stage, an amount ' +
-      'decrease, one without history', async () => {
-    replyPipelines();
-    const queries: Row[] = [];
-    nock(BASE_URL)
-      .get('/crm/v3/objects/deals')
-      .query((q) => {
-        queries.push(q);
-        return q.after === undefined;
-      })
-      .reply(200, fixture('deals-list-history-page1.json'))
-      .get('/crm/v3/objects/deals')
-      .query((q) => {
-        queries.push(q);
-        return q.after === '23';
-      })
-      .reply(200, fixture('deals-list-history-page2.json'));
+  it(
+    'maps every move and change exactly: a deal pushed twice, one moved back a stage, an amount ' + 'decrease, one without history',
+    async () => {
+      replyPipelines();
+      const queries: Row[] = [];
+      nock(BASE_URL)
+        .get('/crm/v3/objects/deals')
+        .query((q) => {
+          queries.push(q);
+          return q.after === undefined;
+        })
+        .reply(200, fixture('deals-list-history-page1.json'))
+        .get('/crm/v3/objects/deals')
+        .query((q) => {
+          queries.push(q);
+          return q.after === '23';
+        })
+        .reply(200, fixture('deals-list-history-page2.json'));
 
-    const c = connector();
-    const pages = await collect(c.pullHistory({ since: null, mode: 'full' }));
+      const c = connector();
+      const pages = await collect(c.pullHistory({ since: null, mode: 'full' }));
 
-    // 50 a page with history, the three tracked properties, no archived list (history has no tombstones).
-    expect(queries).toHaveLength(2);
-    for (const q of queries) {
-      expect(q).toMatchObject({ limit: '50', archived: 'false' });
-      expect(String(q.propertiesWithHistory).split(',').sort()).toEqual(['amount', 'closedate', 'dealstage']);
-    }
-    expect(c.usage().byEndpoint).toEqual({ 'GET /crm/v3/pipelines/deals': 1, 'GET /crm/v3/objects/deals': 2 });
+      // 50 a page with history, the three tracked properties, no archived list (history has no tombstones).
+      expect(queries).toHaveLength(2);
+      for (const q of queries) {
+        expect(q).toMatchObject({ limit: '50', archived: 'false' });
+        expect(String(q.propertiesWithHistory).split(',').sort()).toEqual(['amount', 'closedate', 'dealstage']);
+      }
+      expect(c.usage().byEndpoint).toEqual({ 'GET /crm/v3/pipelines/deals': 1, 'GET /crm/v3/objects/deals': 2 });
 
-    // Pushed twice: two close-date changes, old/new as dates; its move carries the values in force.
-    expect(fields(pages, '21')).toEqual([
-      ['closeDate', '2026-12-01', '2026-12-20', '2026-11-05T11:00:00.000Z'],
-      ['closeDate', '2026-12-20', '2027-01-15', '2026-11-20T15:00:00.000Z'],
-    ]);
-    expect(moves(pages, '21')).toEqual([
-      [null, 'appointmentscheduled', '2026-10-01T09:00:00.000Z', 20000, '2026-12-01'],
-      ['appointmentscheduled', 'qualifiedtobuy', '2026-10-15T09:00:00.000Z', 20000, '2026-12-01'],
-    ]);
-    // Moved back: every visit, in order (hs_date_entered_* would have kept only the last entry of qualifiedtobuy).
-    expect(moves(pages, '22')).toEqual([
-      [null, 'appointmentscheduled', '2026-10-01T10:00:00.000Z', 10000, '2026-12-31'],
-      ['appointmentscheduled', 'qualifiedtobuy', '2026-10-10T10:00:00.000Z', 10000, '2026-12-31'],
-      ['qualifiedtobuy', 'presentationscheduled', '2026-10-20T10:00:00.000Z', 12000, '2026-12-31'],
-      ['presentationscheduled', 'qualifiedtobuy', '2026-11-02T10:00:00.000Z', 12000, '2026-12-31'],
-    ]);
-    expect(fields(pages, '22')).toEqual([['amount', '10000', '12000', '2026-10-15T10:00:00.000Z']]);
-    // Amount decrease; the later '30000.00' is the same amount, not a change.
-    expect(fields(pages, '23')).toEqual([['amount', '50000', '30000', '2026-11-10T08:00:00.000Z']]);
-    expect(moves(pages, '23')).toEqual([[null, 'presentationscheduled', '2026-10-03T08:00:00.000Z', 50000, '2026-12-15']]);
-    // No history: nothing, and no failure.
-    expect(moves(pages, '24')).toEqual([]);
-    expect(fields(pages, '24')).toEqual([]);
+      // Pushed twice: two close-date changes, old/new as dates; its move carries the values in force.
+      expect(fields(pages, '21')).toEqual([
+        ['closeDate', '2026-12-01', '2026-12-20', '2026-11-05T11:00:00.000Z'],
+        ['closeDate', '2026-12-20', '2027-01-15', '2026-11-20T15:00:00.000Z'],
+      ]);
+      expect(moves(pages, '21')).toEqual([
+        [null, 'appointmentscheduled', '2026-10-01T09:00:00.000Z', 20000, '2026-12-01'],
+        ['appointmentscheduled', 'qualifiedtobuy', '2026-10-15T09:00:00.000Z', 20000, '2026-12-01'],
+      ]);
+      // Moved back: every visit, in order (hs_date_entered_* would have kept only the last entry of qualifiedtobuy).
+      expect(moves(pages, '22')).toEqual([
+        [null, 'appointmentscheduled', '2026-10-01T10:00:00.000Z', 10000, '2026-12-31'],
+        ['appointmentscheduled', 'qualifiedtobuy', '2026-10-10T10:00:00.000Z', 10000, '2026-12-31'],
+        ['qualifiedtobuy', 'presentationscheduled', '2026-10-20T10:00:00.000Z', 12000, '2026-12-31'],
+        ['presentationscheduled', 'qualifiedtobuy', '2026-11-02T10:00:00.000Z', 12000, '2026-12-31'],
+      ]);
+      expect(fields(pages, '22')).toEqual([['amount', '10000', '12000', '2026-10-15T10:00:00.000Z']]);
+      // Amount decrease; the later '30000.00' is the same amount, not a change.
+      expect(fields(pages, '23')).toEqual([['amount', '50000', '30000', '2026-11-10T08:00:00.000Z']]);
+      expect(moves(pages, '23')).toEqual([[null, 'presentationscheduled', '2026-10-03T08:00:00.000Z', 50000, '2026-12-15']]);
+      // No history: nothing, and no failure.
+      expect(moves(pages, '24')).toEqual([]);
+      expect(fields(pages, '24')).toEqual([]);
 
-    // Each page ordered by time; each list page's cursor is where the walk continues after it, the
-    // last page's the instant the walk began (no walk left).
-    for (const page of pages) {
-      const times = page.stageChanges.map((s) => Date.parse(s.at));
-      expect(times).toEqual([...times].sort((a, b) => a - b));
-      const fieldTimes = page.fieldChanges.map((s) => Date.parse(s.at));
-      expect(fieldTimes).toEqual([...fieldTimes].sort((a, b) => a - b));
-    }
-    expect(pages.map((p) => p.cursor)).toEqual([
-      { stamp: '2026-11-26T12:00:00.000Z', id: '', walk: { phase: 'deal-history', after: '23' } },
-      { stamp: '2026-11-26T12:00:00.000Z', id: '' },
-    ]);
-  });
+      // Each page ordered by time; each list page's cursor is where the walk continues after it, the
+      // last page's the instant the walk began (no walk left).
+      for (const page of pages) {
+        const times = page.stageChanges.map((s) => Date.parse(s.at));
+        expect(times).toEqual([...times].sort((a, b) => a - b));
+        const fieldTimes = page.fieldChanges.map((s) => Date.parse(s.at));
+        expect(fieldTimes).toEqual([...fieldTimes].sort((a, b) => a - b));
+      }
+      expect(pages.map((p) => p.cursor)).toEqual([
+        { stamp: '2026-11-26T12:00:00.000Z', id: '', walk: { phase: 'deal-history', after: '23' } },
+        { stamp: '2026-11-26T12:00:00.000Z', id: '' },
+      ]);
+    },
+  );
 });
 
 describe('HubSpot pullHistory, incremental (search, then batch read with history)', () => {
@@ -99,7 +107,10 @@ describe('HubSpot pullHistory, incremental (search, then batch read with history
     nock(BASE_URL).post('/crm/v3/objects/deals/search').times(2).reply(fakeSearch(records));
     const batches: string[][] = [];
     nock(BASE_URL)
-      .post('/crm/v3/objects/deals/batch/read', (b) => JSON.stringify([...b.propertiesWithHistory].sort()) === JSON.stringify(['amount', 'closedate', 'dealstage']))
+      .post(
+        '/crm/v3/objects/deals/batch/read',
+        (b) => JSON.stringify([...b.propertiesWithHistory].sort()) === JSON.stringify(['amount', 'closedate', 'dealstage']),
+      )
       .query(true)
       .times(5)
       .reply((_uri, body) => {
@@ -112,7 +123,19 @@ describe('HubSpot pullHistory, incremental (search, then batch read with history
           {
             status: 'COMPLETE',
             results: found.map((id) => historyFor(id, stampOf.get(id)!)),
-            ...(missing.length ? { numErrors: 1, errors: [{ status: 'error', category: 'OBJECT_NOT_FOUND', message: 'Could not get some DEAL objects', context: { ids: missing } }] } : {}),
+            ...(missing.length
+              ? {
+                  numErrors: 1,
+                  errors: [
+                    {
+                      status: 'error',
+                      category: 'OBJECT_NOT_FOUND',
+                      message: 'Could not get some DEAL objects',
+                      context: { ids: missing },
+                    },
+                  ],
+                }
+              : {}),
           },
         ];
       });

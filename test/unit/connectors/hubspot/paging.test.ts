@@ -6,7 +6,14 @@
 import { describe, expect, it } from 'vitest';
 import { CrmError } from '../../../../src/domain/errors.js';
 import type { HubSpotClient } from '../../../../connectors/hubspot/client.js';
-import { LIST_HISTORY_LIMIT, LIST_LIMIT, listPages, searchChanged, SEARCH_LIMIT, type ChangedPage } from '../../../../connectors/hubspot/paging.js';
+import {
+  LIST_HISTORY_LIMIT,
+  LIST_LIMIT,
+  listPages,
+  searchChanged,
+  SEARCH_LIMIT,
+  type ChangedPage,
+} from '../../../../connectors/hubspot/paging.js';
 import { collect, fakeSearch, type FakeRecord, type SearchBody } from './support.js';
 
 const T0 = Date.parse('2026-11-20T00:00:00.000Z');
@@ -44,7 +51,11 @@ describe('searchChanged', () => {
     const pages = await collect(searchChanged(client, 'deals', { fromMs: T0, properties: ['dealname', 'hs_object_id'], limit: 2 }));
     expect(idsOf(pages)).toEqual(['10', '9', '3', '20', '4']);
     // '9' < '10' numerically; at stamp 2 the largest id is 20 whatever the order on the page.
-    expect(frontiers(pages)).toEqual([[1, '10'], [2, '20'], [3, '4']]);
+    expect(frontiers(pages)).toEqual([
+      [1, '10'],
+      [2, '20'],
+      [3, '4'],
+    ]);
     expect(bodies[0]).toEqual({
       filterGroups: [{ filters: [{ propertyName: 'hs_lastmodifieddate', operator: 'GTE', value: String(T0) }] }],
       sorts: [{ propertyName: 'hs_lastmodifieddate', direction: 'ASCENDING' }],
@@ -90,14 +101,27 @@ describe('searchChanged', () => {
     expect(firsts.map((b) => b.filterGroups[0]?.filters)).toEqual([
       [{ propertyName: 'hs_lastmodifieddate', operator: 'GTE', value: String(T0) }],
       [{ propertyName: 'hs_lastmodifieddate', operator: 'GTE', value: String(T0 + 1) }],
-      [{ propertyName: 'hs_lastmodifieddate', operator: 'EQ', value: String(T0 + 1) }, { propertyName: 'hs_object_id', operator: 'GT', value: '0' }],
-      [{ propertyName: 'hs_lastmodifieddate', operator: 'EQ', value: String(T0 + 1) }, { propertyName: 'hs_object_id', operator: 'GT', value: '4' }],
-      [{ propertyName: 'hs_lastmodifieddate', operator: 'EQ', value: String(T0 + 1) }, { propertyName: 'hs_object_id', operator: 'GT', value: '8' }],
+      [
+        { propertyName: 'hs_lastmodifieddate', operator: 'EQ', value: String(T0 + 1) },
+        { propertyName: 'hs_object_id', operator: 'GT', value: '0' },
+      ],
+      [
+        { propertyName: 'hs_lastmodifieddate', operator: 'EQ', value: String(T0 + 1) },
+        { propertyName: 'hs_object_id', operator: 'GT', value: '4' },
+      ],
+      [
+        { propertyName: 'hs_lastmodifieddate', operator: 'EQ', value: String(T0 + 1) },
+        { propertyName: 'hs_object_id', operator: 'GT', value: '8' },
+      ],
       [{ propertyName: 'hs_lastmodifieddate', operator: 'GTE', value: String(T0 + 2) }],
     ]);
     expect(firsts[2]?.sorts).toEqual([{ propertyName: 'hs_object_id', direction: 'ASCENDING' }]);
     // Pages of the id walk carry the shared stamp and the largest id read so far.
-    expect(frontiers(pages).filter(([ms]) => ms === 1).map(([, id]) => id)).toContain('9');
+    expect(
+      frontiers(pages)
+        .filter(([ms]) => ms === 1)
+        .map(([, id]) => id),
+    ).toContain('9');
   });
 
   it('reads a stamp from updatedAt when hs_lastmodifieddate is missing, and skips a record with neither', async () => {
@@ -108,7 +132,13 @@ describe('searchChanged', () => {
           body: {
             results: [
               { id: '6', createdAt: '2026-11-19T00:00:00.000Z', updatedAt: new Date(T0 + 4).toISOString(), archived: false },
-              { id: '7', properties: { hs_lastmodifieddate: null }, createdAt: '2026-11-19T00:00:00.000Z', updatedAt: new Date(T0 + 5).toISOString(), archived: false },
+              {
+                id: '7',
+                properties: { hs_lastmodifieddate: null },
+                createdAt: '2026-11-19T00:00:00.000Z',
+                updatedAt: new Date(T0 + 5).toISOString(),
+                archived: false,
+              },
               { id: '8', properties: {}, createdAt: '2026-11-19T00:00:00.000Z', archived: false },
             ],
           },
@@ -119,21 +149,31 @@ describe('searchChanged', () => {
     expect(frontiers(pages)).toEqual([[5, '7']]);
   });
 
-  it('a record modified before the page\'s last stamp does not move its frontier id; a page without ' +
-      'results or a next token ends the walk', async () => {
-    const answers = [
-      { results: [
-        { id: '5', properties: { hs_lastmodifieddate: new Date(T0 + 2).toISOString() }, archived: false },
-        { id: '9', properties: { hs_lastmodifieddate: new Date(T0 + 1).toISOString() }, archived: false },
-      ], paging: { next: { after: '2' } } },
-      { paging: {} },
-    ];
-    let call = 0;
-    const client = { async search() { return { status: 200, body: answers[call++] }; } } as unknown as HubSpotClient;
-    const pages = await collect(searchChanged(client, 'deals', { fromMs: T0, properties: [], limit: 2 }));
-    expect(frontiers(pages)).toEqual([[2, '5']]);
-    expect(call).toBe(2);
-  });
+  it(
+    "a record modified before the page's last stamp does not move its frontier id; a page without " +
+      'results or a next token ends the walk',
+    async () => {
+      const answers = [
+        {
+          results: [
+            { id: '5', properties: { hs_lastmodifieddate: new Date(T0 + 2).toISOString() }, archived: false },
+            { id: '9', properties: { hs_lastmodifieddate: new Date(T0 + 1).toISOString() }, archived: false },
+          ],
+          paging: { next: { after: '2' } },
+        },
+        { paging: {} },
+      ];
+      let call = 0;
+      const client = {
+        async search() {
+          return { status: 200, body: answers[call++] };
+        },
+      } as unknown as HubSpotClient;
+      const pages = await collect(searchChanged(client, 'deals', { fromMs: T0, properties: [], limit: 2 }));
+      expect(frontiers(pages)).toEqual([[2, '5']]);
+      expect(call).toBe(2);
+    },
+  );
 
   it('a page without readable stamps keeps the frontier at the window start', async () => {
     const client = {
@@ -152,13 +192,21 @@ describe('listPages', () => {
     const queries: { limit: number; after: string | undefined; propertiesWithHistory?: string[] }[] = [];
     const client = {
       async listObjects(_type: string, query: { limit: number; after?: string; propertiesWithHistory?: string[] }) {
-        queries.push({ limit: query.limit, after: query.after, ...(query.propertiesWithHistory ? { propertiesWithHistory: query.propertiesWithHistory } : {}) });
+        queries.push({
+          limit: query.limit,
+          after: query.after,
+          ...(query.propertiesWithHistory ? { propertiesWithHistory: query.propertiesWithHistory } : {}),
+        });
         if (options.fail) throw options.fail;
         if (query.after !== undefined && query.after === options.refuse) {
           throw new CrmError('CRM.BAD_REQUEST', 'bad token', { provider: 'hubspot', status: 400 });
         }
         const offset = Number(query.after ?? '0');
-        const results = Array.from({ length: Math.min(size, n - offset) }, (_, i) => ({ id: String(offset + i + 1), properties: {}, archived: false }));
+        const results = Array.from({ length: Math.min(size, n - offset) }, (_, i) => ({
+          id: String(offset + i + 1),
+          properties: {},
+          archived: false,
+        }));
         const next = offset + size < n ? String(offset + size) : options.lastToken;
         return { status: 200, body: { results, ...(next !== undefined ? { paging: { next: { after: next } } } : {}) } };
       },
@@ -182,7 +230,11 @@ describe('listPages', () => {
   });
 
   it('a page without results is an empty page, and a paging block without a next token ends the walk', async () => {
-    const client = { async listObjects() { return { status: 200, body: { paging: {} } }; } } as unknown as HubSpotClient;
+    const client = {
+      async listObjects() {
+        return { status: 200, body: { paging: {} } };
+      },
+    } as unknown as HubSpotClient;
     expect(await collect(listPages(client, 'deals', { properties: [] }))).toEqual([{ records: [], next: null }]);
   });
 
@@ -202,7 +254,9 @@ describe('listPages', () => {
 
     const refused = listClient(3, 2, { refuse: 'stale' });
     const rejected: CrmError[] = [];
-    const pages = await collect(listPages(refused.client, 'deals', { properties: [] }, undefined, { after: 'stale', rejected: (e) => rejected.push(e) }));
+    const pages = await collect(
+      listPages(refused.client, 'deals', { properties: [] }, undefined, { after: 'stale', rejected: (e) => rejected.push(e) }),
+    );
     expect(pages.flatMap((p) => p.records.map((r) => r.id))).toEqual(['1', '2', '3']);
     expect(refused.queries.map((q) => q.after)).toEqual(['stale', undefined, '2']);
     expect(rejected.map((e) => e.status)).toEqual([400]);
@@ -216,14 +270,18 @@ describe('listPages', () => {
     const midway = listClient(5, 2, { refuse: '2' });
     await expect(collect(listPages(midway.client, 'deals', { properties: [] }))).rejects.toMatchObject({ code: 'CRM.BAD_REQUEST' });
     const resumedMidway = listClient(7, 2, { refuse: '4' });
-    await expect(collect(listPages(resumedMidway.client, 'deals', { properties: [] }, undefined, { after: '2' }))).rejects.toMatchObject({ status: 400 });
+    await expect(collect(listPages(resumedMidway.client, 'deals', { properties: [] }, undefined, { after: '2' }))).rejects.toMatchObject({
+      status: 400,
+    });
     // A 400 on a walk's first page without a kept token is no refused token either: one request, then the error.
     const fresh = listClient(1, 1, { fail: new CrmError('CRM.BAD_REQUEST', 'bad', { provider: 'hubspot', status: 400 }) });
     await expect(collect(listPages(fresh.client, 'deals', { properties: [] }))).rejects.toMatchObject({ status: 400 });
     expect(fresh.queries.length).toBe(1);
     // The list walked again from its start after a refused token is not restarted a second time.
     const always = listClient(1, 1, { fail: new CrmError('CRM.BAD_REQUEST', 'bad', { provider: 'hubspot', status: 400 }) });
-    await expect(collect(listPages(always.client, 'deals', { properties: [] }, undefined, { after: 'stale' }))).rejects.toMatchObject({ status: 400 });
+    await expect(collect(listPages(always.client, 'deals', { properties: [] }, undefined, { after: 'stale' }))).rejects.toMatchObject({
+      status: 400,
+    });
     expect(always.queries.map((q) => q.after)).toEqual(['stale', undefined]);
     for (const fail of [
       new CrmError('CRM.RATE_LIMITED', 'slow down', { provider: 'hubspot', status: 400 }),

@@ -30,9 +30,17 @@ describe('HubSpot full pull (list endpoints)', () => {
       .reply(200, { status: 'COMPLETE', results: [] });
     // Deal 9's company name and target flag: one companies batch read.
     nock(BASE_URL)
-      .post('/crm/v3/objects/companies/batch/read', (b) => JSON.stringify(b.inputs) === JSON.stringify([{ id: '5001' }]) && JSON.stringify(b.properties) === JSON.stringify(['name', 'hs_is_target_account']))
+      .post(
+        '/crm/v3/objects/companies/batch/read',
+        (b) =>
+          JSON.stringify(b.inputs) === JSON.stringify([{ id: '5001' }]) &&
+          JSON.stringify(b.properties) === JSON.stringify(['name', 'hs_is_target_account']),
+      )
       .query(true)
-      .reply(200, { ...fixture<{ results: { id: string }[] }>('companies-batch-read.json'), results: fixture<{ results: { id: string }[] }>('companies-batch-read.json').results.filter((r) => r.id === '5001') });
+      .reply(200, {
+        ...fixture<{ results: { id: string }[] }>('companies-batch-read.json'),
+        results: fixture<{ results: { id: string }[] }>('companies-batch-read.json').results.filter((r) => r.id === '5001'),
+      });
 
     const c = connector();
     const pages = await collect(c.pullDeals({ since: null, mode: 'full' }));
@@ -61,7 +69,15 @@ describe('HubSpot full pull (list endpoints)', () => {
       isDeleted: false,
     });
     // No hs_is_closed/probability on the record: taken from the stage (closedwon: closed, probability 1).
-    expect(globex).toMatchObject({ stageId: 'closedwon', isClosed: true, isWon: true, probability: 1, amount: null, accountId: null, accountName: null });
+    expect(globex).toMatchObject({
+      stageId: 'closedwon',
+      isClosed: true,
+      isWon: true,
+      probability: 1,
+      amount: null,
+      accountId: null,
+      accountName: null,
+    });
 
     expect(pages.flatMap((p) => p.tombstones)).toEqual(['77', '78']);
     // Every page carries where the walk continues after it (HubSpot's own `after`, then the archived
@@ -77,7 +93,15 @@ describe('HubSpot full pull (list endpoints)', () => {
     expect(first.limit).toBe('50');
     expect(first.propertiesWithHistory).toEqual(expect.arrayContaining(['dealstage', 'amount', 'closedate']));
     expect(first.associations).toBe('companies');
-    expect(first.properties).toEqual(expect.arrayContaining(['dealname', 'hs_analytics_source', 'discount_percent', 'num_associated_contacts', 'hs_date_entered_closedwon']));
+    expect(first.properties).toEqual(
+      expect.arrayContaining([
+        'dealname',
+        'hs_analytics_source',
+        'discount_percent',
+        'num_associated_contacts',
+        'hs_date_entered_closedwon',
+      ]),
+    );
     expect(c.usage().calls).toBe(6);
     expect(c.usage().byEndpoint['POST /crm/v3/objects/companies/batch/read']).toBe(1);
     expect(c.usage().byEndpoint['GET /crm/v3/objects/deals']).toBe(3);

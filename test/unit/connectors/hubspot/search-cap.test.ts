@@ -6,7 +6,17 @@
  */
 import nock from 'nock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BASE_URL, connector, type FakeRecord, fakeSearch, historyFor, replyNoArchivedDeals, replyPipelines, collect, type SearchBody } from './support.js';
+import {
+  BASE_URL,
+  connector,
+  type FakeRecord,
+  fakeSearch,
+  historyFor,
+  replyNoArchivedDeals,
+  replyPipelines,
+  collect,
+  type SearchBody,
+} from './support.js';
 
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => {
@@ -20,7 +30,10 @@ describe('HubSpot incremental pull past the search cap', () => {
     replyPipelines();
     const base = Date.parse('2026-11-20T00:00:00.000Z');
     // 10,450 changes, three per millisecond stamp, ids in a shuffled numeric order.
-    const records: FakeRecord[] = Array.from({ length: 10_450 }, (_, i) => ({ id: String(((i * 7919) % 10_450) + 1), stampMs: base + Math.floor(i / 3) }));
+    const records: FakeRecord[] = Array.from({ length: 10_450 }, (_, i) => ({
+      id: String(((i * 7919) % 10_450) + 1),
+      stampMs: base + Math.floor(i / 3),
+    }));
     const bodies: SearchBody[] = [];
     nock(BASE_URL).post('/crm/v3/objects/deals/search').times(200).reply(fakeSearch(records, bodies));
     nock(BASE_URL).post('/crm/v4/associations/deals/companies/batch/read').times(200).reply(200, { results: [] });
@@ -60,7 +73,9 @@ describe('HubSpot incremental pull past the search cap', () => {
       for (const d of page.records) ids.add(d.externalId);
     }
     expect(ids.size).toBe(10_100);
-    const tieQueries = bodies.filter((b) => b.after === undefined && b.filterGroups[0]?.filters.some((f) => f.propertyName === 'hs_object_id'));
+    const tieQueries = bodies.filter(
+      (b) => b.after === undefined && b.filterGroups[0]?.filters.some((f) => f.propertyName === 'hs_object_id'),
+    );
     expect(tieQueries.map((b) => b.filterGroups[0]?.filters[1])).toEqual([
       { propertyName: 'hs_object_id', operator: 'GT', value: '0' },
       // Numeric max of ids 1..10000 is 10000; a string comparison would say '9999'.
@@ -68,7 +83,6 @@ describe('HubSpot incremental pull past the search cap', () => {
     ]);
     expect(tieQueries[0]?.sorts).toEqual([{ propertyName: 'hs_object_id', direction: 'ASCENDING' }]);
   });
-
 });
 
 describe('HubSpot pullHistory past the search cap', () => {
@@ -76,7 +90,10 @@ describe('HubSpot pullHistory past the search cap', () => {
     replyPipelines();
     const base = Date.parse('2026-11-25T00:00:00.000Z');
     // 10,050 changes: the search re-queries from the last stamp it reached (inclusive) and meets those records again.
-    const records: FakeRecord[] = Array.from({ length: 10_050 }, (_, i) => ({ id: String(1_000 + i), stampMs: base + Math.floor(i / 4) * 1_000 }));
+    const records: FakeRecord[] = Array.from({ length: 10_050 }, (_, i) => ({
+      id: String(1_000 + i),
+      stampMs: base + Math.floor(i / 4) * 1_000,
+    }));
     nock(BASE_URL).post('/crm/v3/objects/deals/search').times(60).reply(fakeSearch(records));
     const read: string[] = [];
     nock(BASE_URL)

@@ -22,7 +22,10 @@ export function replyPipelines(): void {
 
 /** GET /crm/v3/objects/deals?archived=true answered with no archived deal. */
 export function replyNoArchivedDeals(): void {
-  nock(BASE_URL).get('/crm/v3/objects/deals').query((q) => q.archived === 'true').reply(200, { results: [] });
+  nock(BASE_URL)
+    .get('/crm/v3/objects/deals')
+    .query((q) => q.archived === 'true')
+    .reply(200, { results: [] });
 }
 
 export const noopGate: RateGate & { taken: string[] } = {
@@ -92,18 +95,25 @@ export function fakeSearch(records: FakeRecord[], log: SearchBody[] = [], cap = 
           const v = value(r, f.propertyName);
           const w = Number(f.value);
           switch (f.operator) {
-            case 'EQ': return v === w;
-            case 'GT': return v > w;
-            case 'GTE': return v >= w;
-            case 'LT': return v < w;
-            case 'LTE': return v <= w;
-            default: throw new Error(`fake search: operator ${f.operator}`);
+            case 'EQ':
+              return v === w;
+            case 'GT':
+              return v > w;
+            case 'GTE':
+              return v >= w;
+            case 'LT':
+              return v < w;
+            case 'LTE':
+              return v <= w;
+            default:
+              throw new Error(`fake search: operator ${f.operator}`);
           }
         }),
       ),
     );
     const sort = req.sorts[0];
-    if (sort) matches.sort((a, b) => (value(a, sort.propertyName) - value(b, sort.propertyName)) * (sort.direction === 'DESCENDING' ? -1 : 1));
+    if (sort)
+      matches.sort((a, b) => (value(a, sort.propertyName) - value(b, sort.propertyName)) * (sort.direction === 'DESCENDING' ? -1 : 1));
     const page = matches.slice(offset, offset + req.limit);
     const next = offset + req.limit < matches.length ? { next: { after: String(offset + req.limit) } } : undefined;
     return [
@@ -112,7 +122,13 @@ export function fakeSearch(records: FakeRecord[], log: SearchBody[] = [], cap = 
         total: matches.length,
         results: page.map((r) => ({
           id: r.id,
-          properties: { hs_object_id: r.id, hs_lastmodifieddate: new Date(r.stampMs).toISOString(), dealstage: 'qualifiedtobuy', pipeline: 'default', ...r.properties },
+          properties: {
+            hs_object_id: r.id,
+            hs_lastmodifieddate: new Date(r.stampMs).toISOString(),
+            dealstage: 'qualifiedtobuy',
+            pipeline: 'default',
+            ...r.properties,
+          },
           createdAt: new Date(r.stampMs).toISOString(),
           updatedAt: new Date(r.stampMs).toISOString(),
           archived: false,

@@ -7,7 +7,11 @@ const NOW_MS = Date.parse('2026-11-26T12:00:00.000Z');
 
 describe('FullWalk.from', () => {
   it('continues the phase and token a cursor names, from the instant that walk began', () => {
-    const { walk, unknown } = FullWalk.from(PHASES, { stamp: '2026-11-26T10:00:00.000Z', id: '', walk: { phase: 'deals-archived', after: '300' } }, NOW_MS);
+    const { walk, unknown } = FullWalk.from(
+      PHASES,
+      { stamp: '2026-11-26T10:00:00.000Z', id: '', walk: { phase: 'deals-archived', after: '300' } },
+      NOW_MS,
+    );
     expect([walk.resumed, unknown, walk.startedMs]).toEqual([true, null, Date.parse('2026-11-26T10:00:00.000Z')]);
     expect(walk.pending()).toEqual([{ phase: 'deals-archived', from: '300' }]);
   });
@@ -18,6 +22,9 @@ describe('FullWalk.from', () => {
     const stranger = { phase: 'deals-with-history-v0', after: '3' };
     const odd = FullWalk.from(PHASES, { stamp: '2026-11-26T10:00:00.000Z', id: '', walk: stranger }, NOW_MS);
     expect([odd.walk.resumed, odd.unknown, odd.walk.startedMs]).toEqual([false, stranger, NOW_MS]);
-    expect(odd.walk.pending()).toEqual([{ phase: 'deals', from: undefined }, { phase: 'deals-archived', from: undefined }]);
+    expect(odd.walk.pending()).toEqual([
+      { phase: 'deals', from: undefined },
+      { phase: 'deals-archived', from: undefined },
+    ]);
   });
 });

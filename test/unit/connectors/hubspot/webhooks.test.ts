@@ -15,18 +15,82 @@ const verifier = hubspotWebhookVerifier(settings());
  */
 function signV3(method: string, url: string, body: string, timestamp: number, secret = SECRET): string {
   const decoded = url
-    .replaceAll('%3A', ':').replaceAll('%2F', '/').replaceAll('%3F', '?').replaceAll('%40', '@').replaceAll('%21', '!')
-    .replaceAll('%24', '$').replaceAll('%27', "'").replaceAll('%28', '(').replaceAll('%29', ')').replaceAll('%2A', '*')
-    .replaceAll('%2C', ',').replaceAll('%3B', ';');
+    .replaceAll('%3A', ':')
+    .replaceAll('%2F', '/')
+    .replaceAll('%3F', '?')
+    .replaceAll('%40', '@')
+    .replaceAll('%21', '!')
+    .replaceAll('%24', '$')
+    .replaceAll('%27', "'")
+    .replaceAll('%28', '(')
+    .replaceAll('%29', ')')
+    .replaceAll('%2A', '*')
+    .replaceAll('%2C', ',')
+    .replaceAll('%3B', ';');
   return createHmac('sha256', secret).update(`${method}${decoded}${body}${timestamp}`, 'utf8').digest('base64');
 }
 
 const events = [
-  { eventId: 100, subscriptionId: 25, portalId: 33, appId: 1160452, occurredAt: 1764158400000, subscriptionType: 'deal.propertyChange', attemptNumber: 0, objectId: 123, propertyName: 'dealstage', propertyValue: 'contractsent', changeSource: 'CRM_UI', sourceId: 'userId:41629779' },
-  { eventId: 101, subscriptionId: 26, portalId: 33, appId: 1160452, occurredAt: 1764158401000, subscriptionType: 'deal.creation', attemptNumber: 0, objectId: 124, changeSource: 'CRM_UI' },
-  { eventId: 102, subscriptionId: 27, portalId: 33, appId: 1160452, occurredAt: 1764158402000, subscriptionType: 'deal.deletion', attemptNumber: 1, objectId: 125, changeSource: 'CRM_UI' },
-  { eventId: 103, subscriptionId: 28, portalId: 33, appId: 1160452, occurredAt: 1764158403000, subscriptionType: 'deal.propertyChange', attemptNumber: 0, objectId: 126, propertyName: 'dealwatch_score', propertyValue: '42', changeSource: 'INTEGRATION', sourceId: '1160452' },
-  { eventId: 104, subscriptionId: 29, portalId: 33, appId: 1160452, occurredAt: 1764158404000, subscriptionType: 'contact.creation', attemptNumber: 0, objectId: 900 },
+  {
+    eventId: 100,
+    subscriptionId: 25,
+    portalId: 33,
+    appId: 1160452,
+    occurredAt: 1764158400000,
+    subscriptionType: 'deal.propertyChange',
+    attemptNumber: 0,
+    objectId: 123,
+    propertyName: 'dealstage',
+    propertyValue: 'contractsent',
+    changeSource: 'CRM_UI',
+    sourceId: 'userId:41629779',
+  },
+  {
+    eventId: 101,
+    subscriptionId: 26,
+    portalId: 33,
+    appId: 1160452,
+    occurredAt: 1764158401000,
+    subscriptionType: 'deal.creation',
+    attemptNumber: 0,
+    objectId: 124,
+    changeSource: 'CRM_UI',
+  },
+  {
+    eventId: 102,
+    subscriptionId: 27,
+    portalId: 33,
+    appId: 1160452,
+    occurredAt: 1764158402000,
+    subscriptionType: 'deal.deletion',
+    attemptNumber: 1,
+    objectId: 125,
+    changeSource: 'CRM_UI',
+  },
+  {
+    eventId: 103,
+    subscriptionId: 28,
+    portalId: 33,
+    appId: 1160452,
+    occurredAt: 1764158403000,
+    subscriptionType: 'deal.propertyChange',
+    attemptNumber: 0,
+    objectId: 126,
+    propertyName: 'dealwatch_score',
+    propertyValue: '42',
+    changeSource: 'INTEGRATION',
+    sourceId: '1160452',
+  },
+  {
+    eventId: 104,
+    subscriptionId: 29,
+    portalId: 33,
+    appId: 1160452,
+    occurredAt: 1764158404000,
+    subscriptionType: 'contact.creation',
+    attemptNumber: 0,
+    objectId: 900,
+  },
 ];
 const body = JSON.stringify(events);
 
@@ -54,7 +118,10 @@ describe('HubSpot webhook signature v3', () => {
   it('refuses a signature made with another secret', () => {
     const timestamp = NOW - 1_000;
     const url = 'https://dealwatch.example.com/webhooks/hubspot';
-    expect(verifier.verify(request({ signature: signV3('POST', url, body, timestamp, 'not-the-secret'), timestamp }), NOW)).toEqual({ ok: false, reason: 'bad_signature' });
+    expect(verifier.verify(request({ signature: signV3('POST', url, body, timestamp, 'not-the-secret'), timestamp }), NOW)).toEqual({
+      ok: false,
+      reason: 'bad_signature',
+    });
   });
 
   it('refuses a tampered body', () => {
@@ -80,7 +147,10 @@ describe('HubSpot webhook signature v3', () => {
   });
 
   it('reports a missing signature and a malformed timestamp', () => {
-    expect(verifier.verify({ method: 'POST', url: 'https://x/y', rawBody: Buffer.from('[]'), headers: {} }, NOW)).toEqual({ ok: false, reason: 'missing_signature' });
+    expect(verifier.verify({ method: 'POST', url: 'https://x/y', rawBody: Buffer.from('[]'), headers: {} }, NOW)).toEqual({
+      ok: false,
+      reason: 'missing_signature',
+    });
     const r = request();
     r.headers['x-hubspot-request-timestamp'] = 'yesterday';
     expect(verifier.verify(r, NOW)).toEqual({ ok: false, reason: 'malformed' });
@@ -93,9 +163,16 @@ describe('HubSpot webhook signatures v1 and v2', () => {
     const v1 = createHash('sha256').update(`${SECRET}${body}`).digest('hex');
     const v2 = createHash('sha256').update(`${SECRET}POST${url}${body}`).digest('hex');
     const base = { method: 'POST', url, rawBody: Buffer.from(body) };
-    expect(verifier.verify({ ...base, headers: { 'x-hubspot-signature': v1, 'x-hubspot-signature-version': 'v1' } }, NOW)).toEqual({ ok: true });
-    expect(verifier.verify({ ...base, headers: { 'X-HubSpot-Signature': v2, 'X-HubSpot-Signature-Version': 'v2' } }, NOW)).toEqual({ ok: true });
-    expect(verifier.verify({ ...base, headers: { 'x-hubspot-signature': v1, 'x-hubspot-signature-version': 'v2' } }, NOW)).toEqual({ ok: false, reason: 'bad_signature' });
+    expect(verifier.verify({ ...base, headers: { 'x-hubspot-signature': v1, 'x-hubspot-signature-version': 'v1' } }, NOW)).toEqual({
+      ok: true,
+    });
+    expect(verifier.verify({ ...base, headers: { 'X-HubSpot-Signature': v2, 'X-HubSpot-Signature-Version': 'v2' } }, NOW)).toEqual({
+      ok: true,
+    });
+    expect(verifier.verify({ ...base, headers: { 'x-hubspot-signature': v1, 'x-hubspot-signature-version': 'v2' } }, NOW)).toEqual({
+      ok: false,
+      reason: 'bad_signature',
+    });
   });
 });
 
@@ -122,8 +199,17 @@ describe('HubSpot webhook parsing', () => {
 });
 
 describe('generic (object.*) webhook events', () => {
-  const generic = (JSON.parse(readFileSync(new URL('../../../fixtures/hubspot/webhook-generic-events.json', import.meta.url), 'utf8')) as { body: unknown[] }).body;
-  const raw = (events: unknown[]): WebhookRequest => ({ method: 'POST', url: 'https://dealwatch.example.com/webhooks/hubspot', rawBody: Buffer.from(JSON.stringify(events)), headers: {} });
+  const generic = (
+    JSON.parse(readFileSync(new URL('../../../fixtures/hubspot/webhook-generic-events.json', import.meta.url), 'utf8')) as {
+      body: unknown[];
+    }
+  ).body;
+  const raw = (events: unknown[]): WebhookRequest => ({
+    method: 'POST',
+    url: 'https://dealwatch.example.com/webhooks/hubspot',
+    rawBody: Buffer.from(JSON.stringify(events)),
+    headers: {},
+  });
 
   it('reads deal events (objectTypeId 0-3) like their deal.* twins and reports every other event with a reason', () => {
     const skipped: SkippedWebhookEvent[] = [];
@@ -149,11 +235,14 @@ describe('generic (object.*) webhook events', () => {
 
   it('a legacy event of another object is understood and skipped; an unknown subscription type is not understood', () => {
     const skipped: SkippedWebhookEvent[] = [];
-    const parsed = verifier.parse(raw([
-      { eventId: 1, portalId: 33, occurredAt: 1764158400000, subscriptionType: 'contact.creation', objectId: 900 },
-      { eventId: 2, portalId: 33, occurredAt: 1764158400000, subscriptionType: 'deal.somethingNew', objectId: 901 },
-      { eventId: 3, portalId: 33, occurredAt: 1764158400000, subscriptionType: 'deal.propertyChange', propertyName: 'amount' },
-    ]), (event) => skipped.push(event));
+    const parsed = verifier.parse(
+      raw([
+        { eventId: 1, portalId: 33, occurredAt: 1764158400000, subscriptionType: 'contact.creation', objectId: 900 },
+        { eventId: 2, portalId: 33, occurredAt: 1764158400000, subscriptionType: 'deal.somethingNew', objectId: 901 },
+        { eventId: 3, portalId: 33, occurredAt: 1764158400000, subscriptionType: 'deal.propertyChange', propertyName: 'amount' },
+      ]),
+      (event) => skipped.push(event),
+    );
     expect(parsed).toEqual([]);
     expect(skipped.map((s) => [s.reason, s.understood])).toEqual([
       ['other_object', true],
@@ -162,4 +251,3 @@ describe('generic (object.*) webhook events', () => {
     ]);
   });
 });
-

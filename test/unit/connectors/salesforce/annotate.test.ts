@@ -39,12 +39,23 @@ describe('salesforce annotate (sObject Collections, allOrNone=false)', () => {
     expect(bodies).toHaveLength(1);
     expect(bodies[0]?.allOrNone).toBe(false);
     expect(bodies[0]?.records[0]).toEqual({
-      attributes: { type: 'Opportunity' }, id: '006RO00000Aa001YAA', Dealwatch_Score__c: 42, Dealwatch_Flags__c: 'stale_deal;close_date_past',
+      attributes: { type: 'Opportunity' },
+      id: '006RO00000Aa001YAA',
+      Dealwatch_Score__c: 42,
+      Dealwatch_Flags__c: 'stale_deal;close_date_past',
     });
     expect(bodies[0]?.records[1]).toMatchObject({ Dealwatch_Flags__c: '' });
     expect(result.fields.get('006RO00000Aa001YAA')).toEqual({ ok: true, externalId: '006RO00000Aa001YAA' });
-    expect(result.fields.get('006RO00000Aa002YAA')).toMatchObject({ ok: false, retryable: true, error: expect.stringContaining('UNABLE_TO_LOCK_ROW') });
-    expect(result.fields.get('006RO00000Aa003YAA')).toMatchObject({ ok: false, retryable: false, error: expect.stringContaining('FIELD_CUSTOM_VALIDATION_EXCEPTION') });
+    expect(result.fields.get('006RO00000Aa002YAA')).toMatchObject({
+      ok: false,
+      retryable: true,
+      error: expect.stringContaining('UNABLE_TO_LOCK_ROW'),
+    });
+    expect(result.fields.get('006RO00000Aa003YAA')).toMatchObject({
+      ok: false,
+      retryable: false,
+      error: expect.stringContaining('FIELD_CUSTOM_VALIDATION_EXCEPTION'),
+    });
   });
 
   it('splits at 200 records a request and uses the mapped field names', async () => {
@@ -65,7 +76,10 @@ describe('salesforce annotate (sObject Collections, allOrNone=false)', () => {
   it('creates one Task per deal with its key in Dealwatch_Key__c (plain Subject and Description), assigned to the deal owner', async () => {
     let records: Record<string, unknown>[] = [];
     nock(INSTANCE)
-      .post(`${API}/composite/sobjects`, (b: { allOrNone: boolean; records: Record<string, unknown>[] }) => ((records = b.records), b.allOrNone === false))
+      .post(
+        `${API}/composite/sobjects`,
+        (b: { allOrNone: boolean; records: Record<string, unknown>[] }) => ((records = b.records), b.allOrNone === false),
+      )
       .reply(200, fixture('collections-create-tasks.json'));
     const w1 = warning(1);
     const w2 = warning(2, { severity: 'warning', ownerId: null, dueDate: undefined as never });
@@ -92,13 +106,29 @@ describe('salesforce annotate (sObject Collections, allOrNone=false)', () => {
     let records: Record<string, unknown>[] = [];
     nock(INSTANCE)
       .patch(`${API}/composite/sobjects`, (b: { records: Record<string, unknown>[] }) => ((records = b.records), true))
-      .reply(200, [{ id: '00TRO00000Tsk01YAA', success: true, errors: [] }, { id: '00TRO00000Tsk02YAA', success: true, errors: [] }]);
+      .reply(200, [
+        { id: '00TRO00000Tsk01YAA', success: true, errors: [] },
+        { id: '00TRO00000Tsk02YAA', success: true, errors: [] },
+      ]);
     const open = warning(1, { externalId: '00TRO00000Tsk01YAA' });
     const closed = warning(2, { externalId: '00TRO00000Tsk02YAA', open: false, severity: 'info', title: 'Pipeline health: all clear' });
     const result = await connector().annotate({ fields: [], warnings: [open, closed] });
     expect(records).toEqual([
-      { attributes: { type: 'Task' }, id: '00TRO00000Tsk01YAA', Subject: 'Pipeline health: Stale deal', Description: open.body, Priority: 'High' },
-      { attributes: { type: 'Task' }, id: '00TRO00000Tsk02YAA', Subject: 'Pipeline health: all clear', Description: closed.body, Priority: 'Normal', Status: 'Completed' },
+      {
+        attributes: { type: 'Task' },
+        id: '00TRO00000Tsk01YAA',
+        Subject: 'Pipeline health: Stale deal',
+        Description: open.body,
+        Priority: 'High',
+      },
+      {
+        attributes: { type: 'Task' },
+        id: '00TRO00000Tsk02YAA',
+        Subject: 'Pipeline health: all clear',
+        Description: closed.body,
+        Priority: 'Normal',
+        Status: 'Completed',
+      },
     ]);
     expect(result.warnings.get(open.key)).toEqual({ ok: true, externalId: '00TRO00000Tsk01YAA' });
   });
@@ -114,7 +144,9 @@ describe('salesforce annotate (sObject Collections, allOrNone=false)', () => {
 
   it('stops the write-back on REQUEST_LIMIT_EXCEEDED', async () => {
     nock(INSTANCE).patch(`${API}/composite/sobjects`).reply(403, fixture('request-limit-exceeded.json'));
-    const err = await connector().annotate({ fields: [{ dealId: '006A', score: 1, flags: [] }], warnings: [] }).catch((e: unknown) => e);
+    const err = await connector()
+      .annotate({ fields: [{ dealId: '006A', score: 1, flags: [] }], warnings: [] })
+      .catch((e: unknown) => e);
     expect((err as CrmError).code).toBe('CRM.QUOTA_EXCEEDED');
   });
 });
@@ -129,7 +161,10 @@ describe('salesforce findWarnings', () => {
       .query(true)
       .reply((uri) => {
         query = soqlOf(uri);
-        return [200, { totalSize: 1, done: true, records: [{ attributes: { type: 'Task' }, Id: '00TRO00000Tsk09YAA', Dealwatch_Key__c: w2.key }] }];
+        return [
+          200,
+          { totalSize: 1, done: true, records: [{ attributes: { type: 'Task' }, Id: '00TRO00000Tsk09YAA', Dealwatch_Key__c: w2.key }] },
+        ];
       });
     const found = await connector().findWarnings([w1.key, w2.key]);
     expect(query).toBe(`SELECT Id, Dealwatch_Key__c FROM Task WHERE Dealwatch_Key__c IN ('${w1.key}', '${w2.key}')`);
@@ -140,8 +175,10 @@ describe('salesforce findWarnings', () => {
 describe('salesforce doctor', () => {
   it('checks that the score and flags fields exist and are writable', async () => {
     nock(INSTANCE)
-      .get(`${API}/sobjects/Opportunity/describe`).reply(200, fixture('describe-opportunity.json'))
-      .get(`${API}/sobjects/Task/describe`).reply(200, fixture('describe-task.json'));
+      .get(`${API}/sobjects/Opportunity/describe`)
+      .reply(200, fixture('describe-opportunity.json'))
+      .get(`${API}/sobjects/Task/describe`)
+      .reply(200, fixture('describe-task.json'));
     const report = await connector({ fieldMap: { lostReason: 'Missing__c' } }).doctor();
     expect(report.ok).toBe(false);
     expect(report.checks).toEqual([
@@ -149,7 +186,11 @@ describe('salesforce doctor', () => {
       { name: 'Opportunity.Dealwatch_Flags__c (flags)', ok: false, detail: 'exists but the integration user cannot edit it' },
       { name: 'Opportunity.Missing__c (lostReason)', ok: false, detail: 'missing: fix fieldMap' },
       { name: 'Task create', ok: true, detail: 'allowed' },
-      { name: 'Task.Dealwatch_Key__c (warning key)', ok: false, detail: 'missing: a Text(80) custom field Dealwatch_Key__c on Activity; run doctor with --fix to create it' },
+      {
+        name: 'Task.Dealwatch_Key__c (warning key)',
+        ok: false,
+        detail: 'missing: a Text(80) custom field Dealwatch_Key__c on Activity; run doctor with --fix to create it',
+      },
     ]);
   });
 });

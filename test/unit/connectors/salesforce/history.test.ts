@@ -13,8 +13,22 @@ import type { HistoryPage } from '../../../../connectors/types.js';
 
 const at = (minute: number) => `2026-11-26T10:${String(minute).padStart(2, '0')}:00.000+0000`;
 const iso = (minute: number) => `2026-11-26T10:${String(minute).padStart(2, '0')}:00.000Z`;
-const stage = (id: string, deal: string, name: string | null, minute: number) => ({ Id: id, OpportunityId: deal, StageName: name, Amount: 100, CloseDate: '2026-12-31', CreatedDate: at(minute) });
-const field = (id: string, deal: string, name: string, oldValue: unknown, newValue: unknown, minute: number) => ({ Id: id, OpportunityId: deal, Field: name, OldValue: oldValue, NewValue: newValue, CreatedDate: at(minute) });
+const stage = (id: string, deal: string, name: string | null, minute: number) => ({
+  Id: id,
+  OpportunityId: deal,
+  StageName: name,
+  Amount: 100,
+  CloseDate: '2026-12-31',
+  CreatedDate: at(minute),
+});
+const field = (id: string, deal: string, name: string, oldValue: unknown, newValue: unknown, minute: number) => ({
+  Id: id,
+  OpportunityId: deal,
+  Field: name,
+  OldValue: oldValue,
+  NewValue: newValue,
+  CreatedDate: at(minute),
+});
 
 type Answer = { records: unknown[]; next?: string } | 'expired';
 
@@ -28,8 +42,18 @@ function historyClient(answers: { stages: Answer[]; fields: Answer[]; lookup?: A
   const take = (list: Answer[] | undefined, what: string) => {
     const answer = list?.shift();
     if (answer === undefined) throw new Error(`no answer for ${what}`);
-    if (answer === 'expired') throw new CrmError('CRM.BAD_REQUEST', 'invalid query locator', { provider: 'salesforce', status: 400, cause: { errorCode: 'INVALID_QUERY_LOCATOR' } });
-    return { totalSize: answer.records.length, done: answer.next === undefined, records: answer.records, ...(answer.next ? { nextRecordsUrl: answer.next } : {}) };
+    if (answer === 'expired')
+      throw new CrmError('CRM.BAD_REQUEST', 'invalid query locator', {
+        provider: 'salesforce',
+        status: 400,
+        cause: { errorCode: 'INVALID_QUERY_LOCATOR' },
+      });
+    return {
+      totalSize: answer.records.length,
+      done: answer.next === undefined,
+      records: answer.records,
+      ...(answer.next ? { nextRecordsUrl: answer.next } : {}),
+    };
   };
   const client = {
     dataPath: (suffix: string) => `/services/data/v62.0${suffix}`,
@@ -62,9 +86,19 @@ describe('pullHistory', () => {
     const pages = await collect(pullHistory(reader, 'sf1', null));
     expect(pages.flatMap((p) => p.stageChanges)).toEqual([
       { connectionId: 'sf1', dealId: 'o1', fromStageId: null, toStageId: 'Prospecting', at: iso(1), amount: 100, closeDate: '2026-12-31' },
-      { connectionId: 'sf1', dealId: 'o1', fromStageId: 'Prospecting', toStageId: 'Proposal', at: iso(3), amount: 100, closeDate: '2026-12-31' },
+      {
+        connectionId: 'sf1',
+        dealId: 'o1',
+        fromStageId: 'Prospecting',
+        toStageId: 'Proposal',
+        at: iso(3),
+        amount: 100,
+        closeDate: '2026-12-31',
+      },
     ]);
-    expect(pages.flatMap((p) => p.fieldChanges)).toEqual([{ connectionId: 'sf1', dealId: 'o1', field: 'amount', oldValue: '100', newValue: '250', at: iso(2) }]);
+    expect(pages.flatMap((p) => p.fieldChanges)).toEqual([
+      { connectionId: 'sf1', dealId: 'o1', field: 'amount', oldValue: '100', newValue: '250', at: iso(2) },
+    ]);
     expect(pages.at(-1)?.cursor).toEqual({ stamp: iso(3), id: 'h2' });
     // Both logs from /query (deleted history rows are not read), no lower bound, no look-up.
     expect(queries).toEqual([
@@ -80,10 +114,7 @@ describe('pullHistory', () => {
       next: { '/next/s2': [{ records: [stage('h6', 'o1', 'Closed Won', 12), stage('h7', 'o2', 'Proposal', 13)] }] },
       // A field change of a deal with no stage row: no stage to look up for it.
       fields: [{ records: [field('f9', 'o9', 'Amount', 1, 2, 14)] }],
-      lookup: [
-        { records: [stage('h1', 'o1', 'Qualification', 2), stage('h2', 'o1', null, 3)] },
-        { records: [] },
-      ],
+      lookup: [{ records: [stage('h1', 'o1', 'Qualification', 2), stage('h2', 'o1', null, 3)] }, { records: [] }],
     });
     const pages = await collect(pullHistory(reader, 'sf1', from));
     expect(pages.flatMap((p) => p.stageChanges).map((c) => [c.dealId, c.fromStageId, c.toStageId])).toEqual([
@@ -102,15 +133,22 @@ describe('pullHistory', () => {
 
   it('looks up at most 200 deals a query', async () => {
     const rows = Array.from({ length: 201 }, (_, i) => stage(`h${i}`, `o${String(i).padStart(3, '0')}`, 'Proposal', 11));
-    const { reader, queries } = historyClient({ stages: [{ records: rows }], fields: [{ records: [] }], lookup: [{ records: [] }, { records: [] }] });
+    const { reader, queries } = historyClient({
+      stages: [{ records: rows }],
+      fields: [{ records: [] }],
+      lookup: [{ records: [] }, { records: [] }],
+    });
     await collect(pullHistory(reader, 'sf1', iso(10)));
     const lookups = queries.filter((q) => q.includes('WHERE OpportunityId IN'));
     expect(lookups.map((q) => q.split("', '").length)).toEqual([200, 1]);
   });
 
-  it('re-sends a log\'s query from the CreatedDate of the last row read when its locator expired', async () => {
+  it("re-sends a log's query from the CreatedDate of the last row read when its locator expired", async () => {
     const { reader, queries } = historyClient({
-      stages: [{ records: [stage('h1', 'o1', 'Prospecting', 1)], next: '/next/s2' }, { records: [stage('h1', 'o1', 'Prospecting', 1), stage('h2', 'o1', 'Proposal', 4)] }],
+      stages: [
+        { records: [stage('h1', 'o1', 'Prospecting', 1)], next: '/next/s2' },
+        { records: [stage('h1', 'o1', 'Prospecting', 1), stage('h2', 'o1', 'Proposal', 4)] },
+      ],
       next: { '/next/s2': ['expired'] },
       fields: [{ records: [] }],
     });
@@ -122,7 +160,7 @@ describe('pullHistory', () => {
     expect(pages.flatMap((p) => p.stageChanges).map((c) => c.toStageId)).toEqual(['Prospecting', 'Proposal']);
   });
 
-  it('passes the caller\'s signal to every request', async () => {
+  it("passes the caller's signal to every request", async () => {
     const signal = new AbortController().signal;
     const { reader, signals } = historyClient({
       stages: [{ records: [stage('h5', 'o1', 'Negotiation', 11)] }],
@@ -136,9 +174,17 @@ describe('pullHistory', () => {
 
   it('names the log a row could not be read from', async () => {
     const bad = { Id: 'x', CreatedDate: at(1) };
-    await expect(collect(pullHistory(historyClient({ stages: [{ records: [bad] }], fields: [{ records: [] }] }).reader, 'sf1', null))).rejects.toThrow(/OpportunityHistory/);
-    await expect(collect(pullHistory(historyClient({ stages: [{ records: [] }], fields: [{ records: [bad] }] }).reader, 'sf1', null))).rejects.toThrow(/OpportunityFieldHistory/);
-    const lookupBad = historyClient({ stages: [{ records: [stage('h5', 'o1', 'Negotiation', 11)] }], fields: [{ records: [] }], lookup: [{ records: [bad] }] });
+    await expect(
+      collect(pullHistory(historyClient({ stages: [{ records: [bad] }], fields: [{ records: [] }] }).reader, 'sf1', null)),
+    ).rejects.toThrow(/OpportunityHistory/);
+    await expect(
+      collect(pullHistory(historyClient({ stages: [{ records: [] }], fields: [{ records: [bad] }] }).reader, 'sf1', null)),
+    ).rejects.toThrow(/OpportunityFieldHistory/);
+    const lookupBad = historyClient({
+      stages: [{ records: [stage('h5', 'o1', 'Negotiation', 11)] }],
+      fields: [{ records: [] }],
+      lookup: [{ records: [bad] }],
+    });
     await expect(collect(pullHistory(lookupBad.reader, 'sf1', iso(10)))).rejects.toThrow(/unexpected Salesforce OpportunityHistory/);
   });
 });

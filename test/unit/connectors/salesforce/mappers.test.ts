@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { Activity, Deal, Stage } from '../../../../src/domain/model/index.js';
 import {
-  toActivity, toDeal, toFieldChanges, toForecastCategory, toIso, toMeeting, toOwner, toStageChanges, toStages,
+  toActivity,
+  toDeal,
+  toFieldChanges,
+  toForecastCategory,
+  toIso,
+  toMeeting,
+  toOwner,
+  toStageChanges,
+  toStages,
 } from '../../../../connectors/salesforce/mappers.js';
 import { RawEvent, RawOpportunity, RawTask } from '../../../../connectors/salesforce/schemas.js';
 import { fixture } from './helpers.js';
@@ -31,9 +39,20 @@ describe('salesforce mappers', () => {
     const deal = toDeal(RawOpportunity.parse(page1.records[0]), ctx);
     expect(Deal.parse(deal)).toEqual(deal);
     expect(deal).toMatchObject({
-      externalId: '006RO00000Aa001YAA', pipeline: 'default', stageId: 'Negotiation/Review', amount: 120000, currency: 'EUR',
-      probability: 0.9, forecastCategory: 'commit', accountName: 'Acme Corp', discountPercent: 12.5, contactCount: 3,
-      stageEnteredAt: '2026-11-02T09:30:00.000Z', modifiedAt: '2026-11-20T10:00:00.000Z', isDeleted: false, deletedAt: null,
+      externalId: '006RO00000Aa001YAA',
+      pipeline: 'default',
+      stageId: 'Negotiation/Review',
+      amount: 120000,
+      currency: 'EUR',
+      probability: 0.9,
+      forecastCategory: 'commit',
+      accountName: 'Acme Corp',
+      discountPercent: 12.5,
+      contactCount: 3,
+      stageEnteredAt: '2026-11-02T09:30:00.000Z',
+      modifiedAt: '2026-11-20T10:00:00.000Z',
+      isDeleted: false,
+      deletedAt: null,
     });
   });
 
@@ -54,8 +73,18 @@ describe('salesforce mappers', () => {
 
   it('accepts Bulk API CSV strings through the same raw schema', () => {
     const raw = RawOpportunity.parse({
-      Id: '006RO00000Aa009YAA', Name: 'Bulk', StageName: 'Prospecting', Amount: '1500.5', Probability: '20', IsClosed: 'false', IsWon: 'false',
-      IsDeleted: 'true', CloseDate: '', SystemModstamp: '2026-11-20T10:00:00.000Z', CreatedDate: '2026-11-01T10:00:00.000Z', Account: { Name: '' },
+      Id: '006RO00000Aa009YAA',
+      Name: 'Bulk',
+      StageName: 'Prospecting',
+      Amount: '1500.5',
+      Probability: '20',
+      IsClosed: 'false',
+      IsWon: 'false',
+      IsDeleted: 'true',
+      CloseDate: '',
+      SystemModstamp: '2026-11-20T10:00:00.000Z',
+      CreatedDate: '2026-11-01T10:00:00.000Z',
+      Account: { Name: '' },
     });
     const deal = toDeal(raw, ctx);
     expect(deal).toMatchObject({ amount: 1500.5, probability: 0.2, closeDate: null, isDeleted: true, accountName: null });
@@ -63,21 +92,68 @@ describe('salesforce mappers', () => {
 
   it('maps Tasks: subtype, direction, deal link, completion and our own warnings', () => {
     const call = toActivity(
-      RawTask.parse({ Id: '00T1', WhatId: '006RO00000Aa001YAA', TaskSubtype: 'Call', CallType: 'Inbound', IsClosed: true, Subject: 'Call', ActivityDate: '2026-11-19', SystemModstamp: '2026-11-19T10:00:00.000+0000' }),
+      RawTask.parse({
+        Id: '00T1',
+        WhatId: '006RO00000Aa001YAA',
+        TaskSubtype: 'Call',
+        CallType: 'Inbound',
+        IsClosed: true,
+        Subject: 'Call',
+        ActivityDate: '2026-11-19',
+        SystemModstamp: '2026-11-19T10:00:00.000+0000',
+      }),
       'sf1',
     );
     expect(Activity.parse(call)).toEqual(call);
-    expect(call).toMatchObject({ type: 'call', direction: 'inbound', dealIds: ['006RO00000Aa001YAA'], completed: true, occurredAt: '2026-11-19T00:00:00.000Z', origin: 'crm' });
-    const email = toActivity(RawTask.parse({ Id: '00T2', WhatId: '001RO000002bbbbYAA', TaskSubtype: 'Email', Status: 'Completed', SystemModstamp: '2026-11-19T10:00:00.000+0000', CreatedDate: '2026-11-18T10:00:00.000+0000' }), 'sf1');
+    expect(call).toMatchObject({
+      type: 'call',
+      direction: 'inbound',
+      dealIds: ['006RO00000Aa001YAA'],
+      completed: true,
+      occurredAt: '2026-11-19T00:00:00.000Z',
+      origin: 'crm',
+    });
+    const email = toActivity(
+      RawTask.parse({
+        Id: '00T2',
+        WhatId: '001RO000002bbbbYAA',
+        TaskSubtype: 'Email',
+        Status: 'Completed',
+        SystemModstamp: '2026-11-19T10:00:00.000+0000',
+        CreatedDate: '2026-11-18T10:00:00.000+0000',
+      }),
+      'sf1',
+    );
     expect(email).toMatchObject({ type: 'email', dealIds: [], completed: true, occurredAt: '2026-11-18T10:00:00.000Z' });
-    const ours = toActivity(RawTask.parse({ Id: '00T3', Subject: 'Pipeline health: Stale deal [dw:0123456789abcdef]', IsClosed: false, SystemModstamp: '2026-11-19T10:00:00.000+0000' }), 'sf1');
+    const ours = toActivity(
+      RawTask.parse({
+        Id: '00T3',
+        Subject: 'Pipeline health: Stale deal [dw:0123456789abcdef]',
+        IsClosed: false,
+        SystemModstamp: '2026-11-19T10:00:00.000+0000',
+      }),
+      'sf1',
+    );
     expect(ours).toMatchObject({ type: 'task', origin: 'dealwatch', completed: false, direction: 'unknown' });
   });
 
   it('maps Events to meetings completed once started', () => {
     const now = '2026-11-26T12:00:00.000Z';
-    const past = toMeeting(RawEvent.parse({ Id: '00U1', WhatId: '006X', ActivityDateTime: '2026-11-20T15:00:00.000+0000', SystemModstamp: '2026-11-20T10:00:00.000+0000' }), 'sf1', now);
-    const future = toMeeting(RawEvent.parse({ Id: '00U2', ActivityDateTime: '2026-12-01T15:00:00.000+0000', SystemModstamp: '2026-11-20T10:00:00.000+0000' }), 'sf1', now);
+    const past = toMeeting(
+      RawEvent.parse({
+        Id: '00U1',
+        WhatId: '006X',
+        ActivityDateTime: '2026-11-20T15:00:00.000+0000',
+        SystemModstamp: '2026-11-20T10:00:00.000+0000',
+      }),
+      'sf1',
+      now,
+    );
+    const future = toMeeting(
+      RawEvent.parse({ Id: '00U2', ActivityDateTime: '2026-12-01T15:00:00.000+0000', SystemModstamp: '2026-11-20T10:00:00.000+0000' }),
+      'sf1',
+      now,
+    );
     expect(past).toMatchObject({ type: 'meeting', completed: true, dealIds: ['006X'], occurredAt: '2026-11-20T15:00:00.000Z' });
     expect(future.completed).toBe(false);
   });
@@ -85,24 +161,86 @@ describe('salesforce mappers', () => {
   it('orders stages by SortOrder and converts probabilities', () => {
     const stages = toStages(
       [
-        { Id: '01J2', ApiName: 'Closed Won', MasterLabel: 'Closed Won', SortOrder: 9, DefaultProbability: 100, IsClosed: true, IsWon: true },
-        { Id: '01J1', ApiName: 'Prospecting', MasterLabel: 'Prospecting', SortOrder: 1, DefaultProbability: 10, IsClosed: false, IsWon: false },
+        {
+          Id: '01J2',
+          ApiName: 'Closed Won',
+          MasterLabel: 'Closed Won',
+          SortOrder: 9,
+          DefaultProbability: 100,
+          IsClosed: true,
+          IsWon: true,
+        },
+        {
+          Id: '01J1',
+          ApiName: 'Prospecting',
+          MasterLabel: 'Prospecting',
+          SortOrder: 1,
+          DefaultProbability: 10,
+          IsClosed: false,
+          IsWon: false,
+        },
       ],
       'sf1',
     );
     expect(stages.map((s) => Stage.parse(s))).toEqual([
-      { connectionId: 'sf1', pipeline: 'default', id: 'Prospecting', label: 'Prospecting', order: 0, probability: 0.1, isClosed: false, isWon: false },
-      { connectionId: 'sf1', pipeline: 'default', id: 'Closed Won', label: 'Closed Won', order: 1, probability: 1, isClosed: true, isWon: true },
+      {
+        connectionId: 'sf1',
+        pipeline: 'default',
+        id: 'Prospecting',
+        label: 'Prospecting',
+        order: 0,
+        probability: 0.1,
+        isClosed: false,
+        isWon: false,
+      },
+      {
+        connectionId: 'sf1',
+        pipeline: 'default',
+        id: 'Closed Won',
+        label: 'Closed Won',
+        order: 1,
+        probability: 1,
+        isClosed: true,
+        isWon: true,
+      },
     ]);
   });
 
   it('turns OpportunityHistory snapshots into stage moves, skipping amount-only rows and chaining pages', () => {
     const previous = new Map<string, string>([['006B', 'Qualification']]);
     const rows = [
-      { Id: 'h1', OpportunityId: '006A', StageName: 'Prospecting', Amount: 100, CloseDate: '2026-12-01', CreatedDate: '2026-11-01T10:00:00.000+0000' },
-      { Id: 'h2', OpportunityId: '006A', StageName: 'Prospecting', Amount: 200, CloseDate: '2026-12-01', CreatedDate: '2026-11-02T10:00:00.000+0000' },
-      { Id: 'h3', OpportunityId: '006A', StageName: 'Proposal', Amount: 200, CloseDate: '2026-12-15', CreatedDate: '2026-11-03T10:00:00.000+0000' },
-      { Id: 'h4', OpportunityId: '006B', StageName: 'Closed Won', Amount: 50, CloseDate: null, CreatedDate: '2026-11-04T10:00:00.000+0000' },
+      {
+        Id: 'h1',
+        OpportunityId: '006A',
+        StageName: 'Prospecting',
+        Amount: 100,
+        CloseDate: '2026-12-01',
+        CreatedDate: '2026-11-01T10:00:00.000+0000',
+      },
+      {
+        Id: 'h2',
+        OpportunityId: '006A',
+        StageName: 'Prospecting',
+        Amount: 200,
+        CloseDate: '2026-12-01',
+        CreatedDate: '2026-11-02T10:00:00.000+0000',
+      },
+      {
+        Id: 'h3',
+        OpportunityId: '006A',
+        StageName: 'Proposal',
+        Amount: 200,
+        CloseDate: '2026-12-15',
+        CreatedDate: '2026-11-03T10:00:00.000+0000',
+      },
+      {
+        Id: 'h4',
+        OpportunityId: '006B',
+        StageName: 'Closed Won',
+        Amount: 50,
+        CloseDate: null,
+        CreatedDate: '2026-11-04T10:00:00.000+0000',
+      },
     ];
     const changes = toStageChanges(rows, previous, 'sf1');
     expect(changes.map((c) => [c.dealId, c.fromStageId, c.toStageId, c.amount])).toEqual([
@@ -116,7 +254,14 @@ describe('salesforce mappers', () => {
   it('keeps CloseDate and Amount field history only', () => {
     const changes = toFieldChanges(
       [
-        { Id: 'f1', OpportunityId: '006A', Field: 'CloseDate', OldValue: '2026-12-01', NewValue: '2027-01-15', CreatedDate: '2026-11-05T10:00:00.000+0000' },
+        {
+          Id: 'f1',
+          OpportunityId: '006A',
+          Field: 'CloseDate',
+          OldValue: '2026-12-01',
+          NewValue: '2027-01-15',
+          CreatedDate: '2026-11-05T10:00:00.000+0000',
+        },
         { Id: 'f2', OpportunityId: '006A', Field: 'Amount', OldValue: 1000, NewValue: null, CreatedDate: '2026-11-05T10:00:00.000+0000' },
         { Id: 'f3', OpportunityId: '006A', Field: 'NextStep', OldValue: 'a', NewValue: 'b', CreatedDate: '2026-11-05T10:00:00.000+0000' },
       ],
@@ -130,7 +275,13 @@ describe('salesforce mappers', () => {
 
   it('maps Users to owners', () => {
     expect(toOwner({ Id: '005A', Name: 'Ada Rep', Email: 'ada@acme.test', IsActive: false }, 'sf1')).toEqual({
-      connectionId: 'sf1', externalId: '005A', name: 'Ada Rep', email: 'ada@acme.test', team: null, active: false, managerId: null,
+      connectionId: 'sf1',
+      externalId: '005A',
+      name: 'Ada Rep',
+      email: 'ada@acme.test',
+      team: null,
+      active: false,
+      managerId: null,
     });
     expect(toOwner({ Id: '005B', Name: 'Bo Rep', ManagerId: '005M' }, 'sf1').managerId).toBe('005M');
   });
@@ -142,10 +293,32 @@ describe('salesforce mappers: fallbacks and edges', () => {
   it('a bare Opportunity: no name, unknown stage, created when modified, open, nothing guessed', () => {
     const deal = toDeal(RawOpportunity.parse({ Id: '006Z', SystemModstamp: stamp }), { ...ctx, targetAccountField: 'Target__c' });
     expect(deal).toEqual({
-      connectionId: 'sf1', externalId: '006Z', name: '', ownerId: null, accountId: null, accountName: null, accountIsTarget: null, leadSource: null,
-      pipeline: 'default', stageId: 'unknown', amount: null, currency: null, closeDate: null, createdAt: '2026-11-20T10:00:00.000Z',
-      modifiedAt: '2026-11-20T10:00:00.000Z', probability: null, forecastCategory: null, nextStep: null, isClosed: false, isWon: false,
-      stageEnteredAt: null, discountPercent: null, contactCount: null, lostReason: null, isDeleted: false, deletedAt: null,
+      connectionId: 'sf1',
+      externalId: '006Z',
+      name: '',
+      ownerId: null,
+      accountId: null,
+      accountName: null,
+      accountIsTarget: null,
+      leadSource: null,
+      pipeline: 'default',
+      stageId: 'unknown',
+      amount: null,
+      currency: null,
+      closeDate: null,
+      createdAt: '2026-11-20T10:00:00.000Z',
+      modifiedAt: '2026-11-20T10:00:00.000Z',
+      probability: null,
+      forecastCategory: null,
+      nextStep: null,
+      isClosed: false,
+      isWon: false,
+      stageEnteredAt: null,
+      discountPercent: null,
+      contactCount: null,
+      lostReason: null,
+      isDeleted: false,
+      deletedAt: null,
     });
   });
 
@@ -175,7 +348,9 @@ describe('salesforce mappers: fallbacks and edges', () => {
     expect(deal({ AccountId: '001A', Account: { Name: 'Acme', Target__c: false } }).accountIsTarget).toBe(false);
     expect(deal({ AccountId: '001A', Account: { Name: 'Acme' } }).accountIsTarget).toBeNull();
     expect(deal({ Account: { Name: 'Acme', Target__c: true } }).accountIsTarget).toBeNull();
-    expect(toDeal(RawOpportunity.parse({ ...base, AccountId: '001A', Account: { Name: 'Acme', Target__c: true } }), ctx).accountIsTarget).toBeNull();
+    expect(
+      toDeal(RawOpportunity.parse({ ...base, AccountId: '001A', Account: { Name: 'Acme', Target__c: true } }), ctx).accountIsTarget,
+    ).toBeNull();
     expect(deal({ IsDeleted: false }).deletedAt).toBeNull();
   });
 
@@ -199,16 +374,30 @@ describe('salesforce mappers: fallbacks and edges', () => {
     expect(task({ Status: 'Completed', IsClosed: false }).completed).toBe(false);
     expect(task({ Description: 'see [dw:0123456789abcdef]' }).origin).toBe('dealwatch');
     expect(task({ Subject: 'Re: Pipeline health: numbers', Description: 'dw:' }).origin).toBe('crm');
-    expect(task({})).toMatchObject({ subject: null, ownerId: null, dealIds: [], isDeleted: false, occurredAt: '2026-11-20T10:00:00.000Z', modifiedAt: '2026-11-20T10:00:00.000Z' });
-    expect(task({ OwnerId: '005A', IsDeleted: true, WhatId: '0060000' })).toMatchObject({ ownerId: '005A', isDeleted: true, dealIds: ['0060000'] });
+    expect(task({})).toMatchObject({
+      subject: null,
+      ownerId: null,
+      dealIds: [],
+      isDeleted: false,
+      occurredAt: '2026-11-20T10:00:00.000Z',
+      modifiedAt: '2026-11-20T10:00:00.000Z',
+    });
+    expect(task({ OwnerId: '005A', IsDeleted: true, WhatId: '0060000' })).toMatchObject({
+      ownerId: '005A',
+      isDeleted: true,
+      dealIds: ['0060000'],
+    });
     expect(task({ WhatId: '001006' }).dealIds).toEqual([]);
   });
 
   it('Events: the start time, else the day, else the creation; started exactly now is held', () => {
     const now = '2026-11-26T12:00:00.000Z';
-    const meeting = (extra: Record<string, unknown>) => toMeeting(RawEvent.parse({ Id: '00U9', SystemModstamp: stamp, ...extra }), 'sf1', now);
+    const meeting = (extra: Record<string, unknown>) =>
+      toMeeting(RawEvent.parse({ Id: '00U9', SystemModstamp: stamp, ...extra }), 'sf1', now);
     expect(meeting({ StartDateTime: '2026-11-21T08:00:00.000+0000' }).occurredAt).toBe('2026-11-21T08:00:00.000Z');
-    expect(meeting({ ActivityDateTime: '2026-11-22T08:00:00.000+0000', StartDateTime: '2026-11-21T08:00:00.000+0000' }).occurredAt).toBe('2026-11-22T08:00:00.000Z');
+    expect(meeting({ ActivityDateTime: '2026-11-22T08:00:00.000+0000', StartDateTime: '2026-11-21T08:00:00.000+0000' }).occurredAt).toBe(
+      '2026-11-22T08:00:00.000Z',
+    );
     expect(meeting({ ActivityDate: '2026-11-23' }).occurredAt).toBe('2026-11-23T00:00:00.000Z');
     expect(meeting({ CreatedDate: '2026-11-19T08:00:00.000+0000' }).occurredAt).toBe('2026-11-19T08:00:00.000Z');
     expect(meeting({}).occurredAt).toBe('2026-11-20T10:00:00.000Z');
@@ -233,14 +422,29 @@ describe('salesforce mappers: fallbacks and edges', () => {
       ['Label Only', 'Label Only', 1, 1, false, false],
       ['01J9', '01J9', 2, 0, false, false],
     ]);
-    expect(toOwner({ Id: '005C' }, 'sf1')).toEqual({ connectionId: 'sf1', externalId: '005C', name: '005C', email: null, team: null, active: true, managerId: null });
+    expect(toOwner({ Id: '005C' }, 'sf1')).toEqual({
+      connectionId: 'sf1',
+      externalId: '005C',
+      name: '005C',
+      email: null,
+      team: null,
+      active: true,
+      managerId: null,
+    });
   });
 
   it('history: a row without a stage is no move and changes nothing; close dates are cut to the day; field values absent are null', () => {
     const previous = new Map<string, string>();
     const changes = toStageChanges(
       [
-        { Id: 'h1', OpportunityId: '006A', StageName: 'Prospecting', Amount: null, CloseDate: '2026-12-01T00:00:00.000Z', CreatedDate: stamp },
+        {
+          Id: 'h1',
+          OpportunityId: '006A',
+          StageName: 'Prospecting',
+          Amount: null,
+          CloseDate: '2026-12-01T00:00:00.000Z',
+          CreatedDate: stamp,
+        },
         { Id: 'h2', OpportunityId: '006A', StageName: null, Amount: 5, CloseDate: null, CreatedDate: stamp },
         { Id: 'h3', OpportunityId: '006A', StageName: 'Proposal', Amount: 5, CloseDate: null, CreatedDate: stamp },
       ],
@@ -248,12 +452,39 @@ describe('salesforce mappers: fallbacks and edges', () => {
       'sf1',
     );
     expect(changes).toEqual([
-      { connectionId: 'sf1', dealId: '006A', fromStageId: null, toStageId: 'Prospecting', at: '2026-11-20T10:00:00.000Z', amount: null, closeDate: '2026-12-01' },
-      { connectionId: 'sf1', dealId: '006A', fromStageId: 'Prospecting', toStageId: 'Proposal', at: '2026-11-20T10:00:00.000Z', amount: 5, closeDate: null },
+      {
+        connectionId: 'sf1',
+        dealId: '006A',
+        fromStageId: null,
+        toStageId: 'Prospecting',
+        at: '2026-11-20T10:00:00.000Z',
+        amount: null,
+        closeDate: '2026-12-01',
+      },
+      {
+        connectionId: 'sf1',
+        dealId: '006A',
+        fromStageId: 'Prospecting',
+        toStageId: 'Proposal',
+        at: '2026-11-20T10:00:00.000Z',
+        amount: 5,
+        closeDate: null,
+      },
     ]);
-    expect(toFieldChanges([{ Id: 'e', OpportunityId: '006A', Field: 'CloseDate', OldValue: null, NewValue: '2026-12-01', CreatedDate: stamp }], 'sf1')[0]?.oldValue).toBeNull();
-    expect(toFieldChanges([{ Id: 'f', OpportunityId: '006A', Field: 'Amount', CreatedDate: stamp }, { Id: 'g', OpportunityId: '006A', Field: null, CreatedDate: stamp }], 'sf1')).toEqual([
-      { connectionId: 'sf1', dealId: '006A', field: 'amount', oldValue: null, newValue: null, at: '2026-11-20T10:00:00.000Z' },
-    ]);
+    expect(
+      toFieldChanges(
+        [{ Id: 'e', OpportunityId: '006A', Field: 'CloseDate', OldValue: null, NewValue: '2026-12-01', CreatedDate: stamp }],
+        'sf1',
+      )[0]?.oldValue,
+    ).toBeNull();
+    expect(
+      toFieldChanges(
+        [
+          { Id: 'f', OpportunityId: '006A', Field: 'Amount', CreatedDate: stamp },
+          { Id: 'g', OpportunityId: '006A', Field: null, CreatedDate: stamp },
+        ],
+        'sf1',
+      ),
+    ).toEqual([{ connectionId: 'sf1', dealId: '006A', field: 'amount', oldValue: null, newValue: null, at: '2026-11-20T10:00:00.000Z' }]);
   });
 });

@@ -21,8 +21,9 @@ const warning = (n: number, extra: Partial<WarningAnnotation> = {}): WarningAnno
   open: true,
   severity: 'critical',
   title: 'Pipeline health: Stale deal',
-  body: 'No activity for 34 days (team median 9) & no next step.\n\nEvidence:\n- daysSinceActivity: ' +
-      '34\n\nWhat to do: call the <champion> this week.',
+  body:
+    'No activity for 34 days (team median 9) & no next step.\n\nEvidence:\n- daysSinceActivity: ' +
+    '34\n\nWhat to do: call the <champion> this week.',
   dueDate: '2026-11-28',
   ...extra,
 });
@@ -62,11 +63,14 @@ function creates(answer?: (body: Body, index: number) => unknown): Body[] {
       bodies.push(body);
       const index = bodies.length - 1;
       if (answer) return [200, answer(body, index)];
-      return [200, body.records.map((r) => {
-        n += 1;
-        const prefix = (r['attributes'] as { type: string }).type === 'ContentNote' ? '069' : '06A';
-        return { id: `${prefix}RO0000${String(n).padStart(6, '0')}YAA`, success: true, errors: [] };
-      })];
+      return [
+        200,
+        body.records.map((r) => {
+          n += 1;
+          const prefix = (r['attributes'] as { type: string }).type === 'ContentNote' ? '069' : '06A';
+          return { id: `${prefix}RO0000${String(n).padStart(6, '0')}YAA`, success: true, errors: [] };
+        }),
+      ];
     })
     .persist();
   return bodies;
@@ -82,7 +86,12 @@ describe('salesforce annotate, warningRecord note', () => {
     const result = await noteConnector().annotate({ fields: [], warnings });
 
     expect(result.warningKind).toBe('note');
-    expect(bodies.map((b) => [typeOf(b.records[0]!), b.records.length])).toEqual([['ContentNote', 200], ['ContentDocumentLink', 200], ['ContentNote', 50], ['ContentDocumentLink', 50]]);
+    expect(bodies.map((b) => [typeOf(b.records[0]!), b.records.length])).toEqual([
+      ['ContentNote', 200],
+      ['ContentDocumentLink', 200],
+      ['ContentNote', 50],
+      ['ContentDocumentLink', 50],
+    ]);
     expect(bodies.every((b) => b.allOrNone === false && b.records.every((r) => typeOf(r) === typeOf(b.records[0]!)))).toBe(true);
 
     const w1 = warnings[0]!;
@@ -100,7 +109,13 @@ describe('salesforce annotate, warningRecord note', () => {
     // Each link shares the note created for that warning with that warning's deal.
     const noteIds = [...result.warnings.values()].map((o) => (o.ok ? o.externalId : null));
     expect(noteIds[0]).toMatch(/^069/);
-    expect(bodies[1]!.records[0]).toEqual({ attributes: { type: 'ContentDocumentLink' }, ContentDocumentId: noteIds[0], LinkedEntityId: w1.dealId, ShareType: 'V', Visibility: 'AllUsers' });
+    expect(bodies[1]!.records[0]).toEqual({
+      attributes: { type: 'ContentDocumentLink' },
+      ContentDocumentId: noteIds[0],
+      LinkedEntityId: w1.dealId,
+      ShareType: 'V',
+      Visibility: 'AllUsers',
+    });
     expect(bodies[3]!.records.map((r) => r['LinkedEntityId'])).toEqual(warnings.slice(200).map((w) => w.dealId));
     expect([...result.warnings.values()].every((o) => o.ok && o.externalId?.startsWith('069'))).toBe(true);
     expect(result.warnings.size).toBe(250);
@@ -115,15 +130,26 @@ describe('salesforce annotate, warningRecord note', () => {
   it('reports a partial failure per record and, on retry, rewrites neither the good notes nor a note whose link failed', async () => {
     const [w1, w2, w3] = [warning(1), warning(2), warning(3)];
     queries(() => []);
-    const bodies = creates((_b, i) => (i === 0 ? fixture('collections-create-notes-partial.json') : fixture('collections-create-links-partial.json')));
+    const bodies = creates((_b, i) =>
+      i === 0 ? fixture('collections-create-notes-partial.json') : fixture('collections-create-links-partial.json'),
+    );
     const first = await noteConnector().annotate({ fields: [], warnings: [w1, w2, w3] });
     expect(bodies.map((b) => b.records.length)).toEqual([3, 2]);
     // Links only for the notes that were created, each to its own deal.
-    expect(bodies[1]!.records.map((r) => [r['ContentDocumentId'], r['LinkedEntityId']])).toEqual([['069RO00000Nte01YAA', w1.dealId], ['069RO00000Nte03YAA', w3.dealId]]);
+    expect(bodies[1]!.records.map((r) => [r['ContentDocumentId'], r['LinkedEntityId']])).toEqual([
+      ['069RO00000Nte01YAA', w1.dealId],
+      ['069RO00000Nte03YAA', w3.dealId],
+    ]);
     expect(first.warnings.get(w1.key)).toEqual({ ok: true, externalId: '069RO00000Nte01YAA' });
-    expect(first.warnings.get(w2.key)).toMatchObject({ ok: false, retryable: false, error: expect.stringContaining('FIELD_INTEGRITY_EXCEPTION') });
+    expect(first.warnings.get(w2.key)).toMatchObject({
+      ok: false,
+      retryable: false,
+      error: expect.stringContaining('FIELD_INTEGRITY_EXCEPTION'),
+    });
     expect(first.warnings.get(w3.key)).toMatchObject({
-      ok: false, retryable: true, error: expect.stringMatching(/ContentNote 069RO00000Nte03YAA exists but linking it to 006RO00000Aa003YAA failed.*UNABLE_TO_LOCK_ROW/),
+      ok: false,
+      retryable: true,
+      error: expect.stringMatching(/ContentNote 069RO00000Nte03YAA exists but linking it to 006RO00000Aa003YAA failed.*UNABLE_TO_LOCK_ROW/),
     });
 
     // The retry: Salesforce now holds note 1 (linked to deal 1) and note 3 (linked to its owner only).
@@ -143,11 +169,16 @@ describe('salesforce annotate, warningRecord note', () => {
     });
     const retryBodies = creates();
     const retry = await noteConnector().annotate({ fields: [], warnings: [w1, w2, w3] });
-    expect(sent[1]).toBe("SELECT ContentDocumentId, LinkedEntityId FROM ContentDocumentLink WHERE ContentDocumentId IN " +
-        "('069RO00000Nte01YAA', '069RO00000Nte03YAA')");
+    expect(sent[1]).toBe(
+      'SELECT ContentDocumentId, LinkedEntityId FROM ContentDocumentLink WHERE ContentDocumentId IN ' +
+        "('069RO00000Nte01YAA', '069RO00000Nte03YAA')",
+    );
     expect(retryBodies.map((b) => b.records.map(typeOf))).toEqual([['ContentNote'], ['ContentDocumentLink', 'ContentDocumentLink']]);
     expect(retryBodies[0]!.records[0]!['Title']).toBe(title(w2));
-    expect(retryBodies[1]!.records.map((r) => [r['ContentDocumentId'], r['LinkedEntityId']])).toEqual([['069RO00000Nte03YAA', w3.dealId], [expect.stringMatching(/^069/), w2.dealId]]);
+    expect(retryBodies[1]!.records.map((r) => [r['ContentDocumentId'], r['LinkedEntityId']])).toEqual([
+      ['069RO00000Nte03YAA', w3.dealId],
+      [expect.stringMatching(/^069/), w2.dealId],
+    ]);
     expect(retry.warnings.get(w1.key)).toEqual({ ok: true, externalId: '069RO00000Nte01YAA' });
     expect(retry.warnings.get(w3.key)).toEqual({ ok: true, externalId: '069RO00000Nte03YAA' });
     expect(retry.warnings.get(w2.key)).toMatchObject({ ok: true });
@@ -157,7 +188,10 @@ describe('salesforce annotate, warningRecord note', () => {
     const [w1, w2] = [warning(1), warning(2)];
     queries((soql) =>
       soql.includes('FROM ContentNote')
-        ? [{ attributes: { type: 'ContentNote' }, Id: '069RO00000Nte01YAA', Title: title(w1) }, { attributes: { type: 'ContentNote' }, Id: '069RO00000Nte02YAA', Title: title(w2) }]
+        ? [
+            { attributes: { type: 'ContentNote' }, Id: '069RO00000Nte01YAA', Title: title(w1) },
+            { attributes: { type: 'ContentNote' }, Id: '069RO00000Nte02YAA', Title: title(w2) },
+          ]
         : [
             { attributes: { type: 'ContentDocumentLink' }, ContentDocumentId: '069RO00000Nte01YAA', LinkedEntityId: w1.dealId },
             { attributes: { type: 'ContentDocumentLink' }, ContentDocumentId: '069RO00000Nte02YAA', LinkedEntityId: '005RO000000intgYAA' },
@@ -176,8 +210,21 @@ describe('salesforce annotate, warningRecord note', () => {
 
   it('counts a link that already exists (DUPLICATE_VALUE) as linked', async () => {
     const w1 = warning(1);
-    queries((soql) => (soql.includes('FROM ContentNote') ? [{ attributes: { type: 'ContentNote' }, Id: '069RO00000Nte01YAA', Title: title(w1) }] : []));
-    const bodies = creates(() => [{ success: false, errors: [{ statusCode: 'DUPLICATE_VALUE', message: 'Document with ID: 069RO00000Nte01YAA is already linked with the entity with ID: 006RO00000Aa001YAA', fields: ['LinkedEntityId'] }] }]);
+    queries((soql) =>
+      soql.includes('FROM ContentNote') ? [{ attributes: { type: 'ContentNote' }, Id: '069RO00000Nte01YAA', Title: title(w1) }] : [],
+    );
+    const bodies = creates(() => [
+      {
+        success: false,
+        errors: [
+          {
+            statusCode: 'DUPLICATE_VALUE',
+            message: 'Document with ID: 069RO00000Nte01YAA is already linked with the entity with ID: 006RO00000Aa001YAA',
+            fields: ['LinkedEntityId'],
+          },
+        ],
+      },
+    ]);
     const result = await noteConnector().annotate({ fields: [], warnings: [w1] });
     expect(bodies.map((b) => b.records.map(typeOf))).toEqual([['ContentDocumentLink']]);
     expect(result.warnings.get(w1.key)).toEqual({ ok: true, externalId: '069RO00000Nte01YAA' });
@@ -189,7 +236,8 @@ describe('salesforce annotate, warningRecord note', () => {
     const result = await noteConnector().annotate({ fields: [], warnings: [warning(1), warning(2)] });
     expect(bodies).toEqual([]);
     expect([...result.warnings.values()]).toEqual([
-      expect.objectContaining({ ok: false, retryable: true }), expect.objectContaining({ ok: false, retryable: true }),
+      expect.objectContaining({ ok: false, retryable: true }),
+      expect.objectContaining({ ok: false, retryable: true }),
     ]);
   });
 
@@ -209,9 +257,12 @@ describe('salesforce annotate, warningRecord note', () => {
 describe('salesforce doctor, warningRecord note', () => {
   it('checks that the integration user can create ContentNote and ContentDocumentLink (not Task)', async () => {
     const api = nock(INSTANCE)
-      .get(`${API}/sobjects/Opportunity/describe`).reply(200, fixture('describe-opportunity.json'))
-      .get(`${API}/sobjects/ContentNote/describe`).reply(200, fixture('describe-contentnote.json'))
-      .get(`${API}/sobjects/ContentDocumentLink/describe`).reply(200, fixture('describe-contentdocumentlink.json'));
+      .get(`${API}/sobjects/Opportunity/describe`)
+      .reply(200, fixture('describe-opportunity.json'))
+      .get(`${API}/sobjects/ContentNote/describe`)
+      .reply(200, fixture('describe-contentnote.json'))
+      .get(`${API}/sobjects/ContentDocumentLink/describe`)
+      .reply(200, fixture('describe-contentdocumentlink.json'));
     const report = await connector({ warningRecord: 'note' }).doctor();
     expect(api.isDone()).toBe(true);
     expect(report.checks.filter((c) => /Content|Task/.test(c.name))).toEqual([
@@ -222,14 +273,22 @@ describe('salesforce doctor, warningRecord note', () => {
 
   it('fails with a hint when Notes are off in the org (ContentNote describe is NOT_FOUND)', async () => {
     nock(INSTANCE)
-      .get(`${API}/sobjects/Opportunity/describe`).reply(200, fixture('describe-opportunity.json'))
-      .get(`${API}/sobjects/ContentNote/describe`).reply(404, [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }])
-      .get(`${API}/sobjects/ContentDocumentLink/describe`).reply(200, { ...fixture<Record<string, unknown>>('describe-contentdocumentlink.json'), createable: false });
+      .get(`${API}/sobjects/Opportunity/describe`)
+      .reply(200, fixture('describe-opportunity.json'))
+      .get(`${API}/sobjects/ContentNote/describe`)
+      .reply(404, [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }])
+      .get(`${API}/sobjects/ContentDocumentLink/describe`)
+      .reply(200, { ...fixture<Record<string, unknown>>('describe-contentdocumentlink.json'), createable: false });
     const report = await connector({ warningRecord: 'note' }).doctor();
     expect(report.ok).toBe(false);
     expect(report.checks.find((c) => c.name === 'ContentNote create')).toEqual({
-      name: 'ContentNote create', ok: false, detail: "ContentNote is not available: turn on Notes (Setup > Notes Settings) or set warningRecord: 'task'",
+      name: 'ContentNote create',
+      ok: false,
+      detail: "ContentNote is not available: turn on Notes (Setup > Notes Settings) or set warningRecord: 'task'",
     });
-    expect(report.checks.find((c) => c.name === 'ContentDocumentLink create')).toMatchObject({ ok: false, detail: expect.stringContaining('cannot create ContentDocumentLink') });
+    expect(report.checks.find((c) => c.name === 'ContentDocumentLink create')).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining('cannot create ContentDocumentLink'),
+    });
   });
 });

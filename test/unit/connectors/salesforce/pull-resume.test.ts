@@ -27,12 +27,30 @@ async function pullUntilError<T>(pages: AsyncIterable<Page<T>>): Promise<{ pages
 }
 
 const task = (id: string, stamp: string) => ({
-  attributes: { type: 'Task' }, Id: id, WhatId: '006RO00000Aa001YAA', OwnerId: '005A', Subject: 'Call', ActivityDate: '2026-11-20',
-  TaskSubtype: 'Call', Status: 'Completed', IsClosed: true, CallType: 'Outbound', IsDeleted: false, CreatedDate: stamp, SystemModstamp: stamp,
+  attributes: { type: 'Task' },
+  Id: id,
+  WhatId: '006RO00000Aa001YAA',
+  OwnerId: '005A',
+  Subject: 'Call',
+  ActivityDate: '2026-11-20',
+  TaskSubtype: 'Call',
+  Status: 'Completed',
+  IsClosed: true,
+  CallType: 'Outbound',
+  IsDeleted: false,
+  CreatedDate: stamp,
+  SystemModstamp: stamp,
 });
 const event = (id: string, stamp: string) => ({
-  attributes: { type: 'Event' }, Id: id, WhatId: '006RO00000Aa001YAA', OwnerId: '005A', Subject: 'Demo', ActivityDateTime: '2026-11-21T15:00:00.000+0000',
-  IsDeleted: false, CreatedDate: stamp, SystemModstamp: stamp,
+  attributes: { type: 'Event' },
+  Id: id,
+  WhatId: '006RO00000Aa001YAA',
+  OwnerId: '005A',
+  Subject: 'Demo',
+  ActivityDateTime: '2026-11-21T15:00:00.000+0000',
+  IsDeleted: false,
+  CreatedDate: stamp,
+  SystemModstamp: stamp,
 });
 const ids = (pages: Page<{ externalId: string }>[]) => pages.flatMap((p) => p.records.map((r) => r.externalId));
 
@@ -40,19 +58,39 @@ describe('salesforce Task+Event pull stopped after page 2', () => {
   it('resumes from the page cursor: both queries re-read from its stamp minus the look-back, and no Task or Event is skipped', async () => {
     const queries: string[] = [];
     nock(INSTANCE)
-      .get(`${API}/queryAll`).query((q) => String(q.q).includes('FROM Task'))
+      .get(`${API}/queryAll`)
+      .query((q) => String(q.q).includes('FROM Task'))
       .reply((uri) => {
         queries.push(soqlOf(uri));
-        return [200, { totalSize: 3, done: false, nextRecordsUrl: `${API}/query/01gTASK-2`, records: [task('00T01', '2026-11-20T10:00:00.000+0000'), task('00T02', '2026-11-20T10:10:00.000+0000')] }];
+        return [
+          200,
+          {
+            totalSize: 3,
+            done: false,
+            nextRecordsUrl: `${API}/query/01gTASK-2`,
+            records: [task('00T01', '2026-11-20T10:00:00.000+0000'), task('00T02', '2026-11-20T10:10:00.000+0000')],
+          },
+        ];
       })
-      .get(`${API}/queryAll`).query((q) => String(q.q).includes('FROM Event'))
+      .get(`${API}/queryAll`)
+      .query((q) => String(q.q).includes('FROM Event'))
       .reply((uri) => {
         queries.push(soqlOf(uri));
-        return [200, { totalSize: 3, done: false, nextRecordsUrl: `${API}/query/01gEVENT-2`, records: [event('00U01', '2026-11-20T10:05:00.000+0000'), event('00U02', '2026-11-20T10:20:00.000+0000')] }];
+        return [
+          200,
+          {
+            totalSize: 3,
+            done: false,
+            nextRecordsUrl: `${API}/query/01gEVENT-2`,
+            records: [event('00U01', '2026-11-20T10:05:00.000+0000'), event('00U02', '2026-11-20T10:20:00.000+0000')],
+          },
+        ];
       })
       // Task page 2 arrives (read, not yet yielded when the quota runs out), Event page 2 does not.
-      .get(`${API}/query/01gTASK-2`).reply(200, { totalSize: 3, done: true, records: [task('00T03', '2026-11-20T10:30:00.000+0000')] })
-      .get(`${API}/query/01gEVENT-2`).reply(...quotaSpent());
+      .get(`${API}/query/01gTASK-2`)
+      .reply(200, { totalSize: 3, done: true, records: [task('00T03', '2026-11-20T10:30:00.000+0000')] })
+      .get(`${API}/query/01gEVENT-2`)
+      .reply(...quotaSpent());
 
     const first = await pullUntilError(connector().pullActivities({ since: { stamp: '2026-11-20T09:00:00.000Z', id: '' } }));
     expect(first.error).toMatchObject({ code: 'CRM.QUOTA_EXCEEDED' });
@@ -63,21 +101,32 @@ describe('salesforce Task+Event pull stopped after page 2', () => {
       { stamp: '2026-11-20T10:10:00.000Z', id: '00T02' },
       { stamp: '2026-11-20T10:20:00.000Z', id: '00U02' },
     ]);
-    expect(queries.every((q) => q.includes('SystemModstamp >= 2026-11-20T08:50:00Z') && q.endsWith('ORDER BY SystemModstamp, Id'))).toBe(true);
+    expect(queries.every((q) => q.includes('SystemModstamp >= 2026-11-20T08:50:00Z') && q.endsWith('ORDER BY SystemModstamp, Id'))).toBe(
+      true,
+    );
 
     // The sync committed page 2: a new connector resumes from its cursor.
     const stored = first.pages[1]!.cursor!;
     const resumed: string[] = [];
     const api = nock(INSTANCE)
-      .get(`${API}/queryAll`).query((q) => String(q.q).includes('FROM Task'))
+      .get(`${API}/queryAll`)
+      .query((q) => String(q.q).includes('FROM Task'))
       .reply((uri) => {
         resumed.push(soqlOf(uri));
         return [200, { totalSize: 1, done: true, records: [task('00T03', '2026-11-20T10:30:00.000+0000')] }];
       })
-      .get(`${API}/queryAll`).query((q) => String(q.q).includes('FROM Event'))
+      .get(`${API}/queryAll`)
+      .query((q) => String(q.q).includes('FROM Event'))
       .reply((uri) => {
         resumed.push(soqlOf(uri));
-        return [200, { totalSize: 2, done: true, records: [event('00U02', '2026-11-20T10:20:00.000+0000'), event('00U03', '2026-11-20T10:40:00.000+0000')] }];
+        return [
+          200,
+          {
+            totalSize: 2,
+            done: true,
+            records: [event('00U02', '2026-11-20T10:20:00.000+0000'), event('00U03', '2026-11-20T10:40:00.000+0000')],
+          },
+        ];
       });
     const second = await collect(connector().pullActivities({ since: stored }));
     expect(api.isDone()).toBe(true);
@@ -92,17 +141,35 @@ describe('salesforce Task+Event pull stopped after page 2', () => {
   it('an expired query locator (INVALID_QUERY_LOCATOR) is re-queried from the last stamp read instead of failing the pull', async () => {
     const queries: string[] = [];
     nock(INSTANCE)
-      .get(`${API}/queryAll`).query((q) => String(q.q).includes('FROM Task'))
+      .get(`${API}/queryAll`)
+      .query((q) => String(q.q).includes('FROM Task'))
       .times(2)
       .reply((uri) => {
         const q = soqlOf(uri);
         queries.push(q);
         return q.includes('10:30:00Z')
-          ? [200, { totalSize: 2, done: true, records: [task('00T02', '2026-11-20T10:30:00.000+0000'), task('00T03', '2026-11-20T11:00:00.000+0000')] }]
-          : [200, { totalSize: 3, done: false, nextRecordsUrl: `${API}/query/01gTASK-1`, records: [task('00T01', '2026-11-20T10:00:00.000+0000'), task('00T02', '2026-11-20T10:30:00.000+0000')] }];
+          ? [
+              200,
+              {
+                totalSize: 2,
+                done: true,
+                records: [task('00T02', '2026-11-20T10:30:00.000+0000'), task('00T03', '2026-11-20T11:00:00.000+0000')],
+              },
+            ]
+          : [
+              200,
+              {
+                totalSize: 3,
+                done: false,
+                nextRecordsUrl: `${API}/query/01gTASK-1`,
+                records: [task('00T01', '2026-11-20T10:00:00.000+0000'), task('00T02', '2026-11-20T10:30:00.000+0000')],
+              },
+            ];
       })
-      .get(`${API}/query/01gTASK-1`).reply(400, [{ message: 'invalid query locator', errorCode: 'INVALID_QUERY_LOCATOR' }])
-      .get(`${API}/queryAll`).query((q) => String(q.q).includes('FROM Event'))
+      .get(`${API}/query/01gTASK-1`)
+      .reply(400, [{ message: 'invalid query locator', errorCode: 'INVALID_QUERY_LOCATOR' }])
+      .get(`${API}/queryAll`)
+      .query((q) => String(q.q).includes('FROM Event'))
       .reply(200, { totalSize: 0, done: true, records: [] });
     const pages = await collect(connector().pullActivities({ since: null }));
     expect(queries[1]).toContain('WHERE SystemModstamp >= 2026-11-20T10:30:00Z ORDER BY SystemModstamp, Id');
@@ -110,18 +177,22 @@ describe('salesforce Task+Event pull stopped after page 2', () => {
   });
 });
 
-const describeOpportunity = () => nock(INSTANCE).get(`${API}/sobjects/Opportunity/describe`).reply(200, fixture('describe-opportunity.json'));
+const describeOpportunity = () =>
+  nock(INSTANCE).get(`${API}/sobjects/Opportunity/describe`).reply(200, fixture('describe-opportunity.json'));
 const walk = { phase: 'Opportunity', after: null };
 
 describe('salesforce full REST walk interrupted by REQUEST_LIMIT_EXCEEDED', () => {
   it('marks its pages with the walk, and a new connector given the stored cursor continues the walk from it (full or not)', async () => {
     describeOpportunity();
     nock(INSTANCE)
-      .get(`${API}/queryAll`).query((q) => String(q.q).startsWith('SELECT COUNT() FROM Opportunity'))
+      .get(`${API}/queryAll`)
+      .query((q) => String(q.q).startsWith('SELECT COUNT() FROM Opportunity'))
       .reply(200, { totalSize: 4, done: true, records: [] })
-      .get(`${API}/queryAll`).query((q) => !String(q.q).includes('WHERE'))
+      .get(`${API}/queryAll`)
+      .query((q) => !String(q.q).includes('WHERE'))
       .reply(200, fixture('queryall-opportunities-page1.json'))
-      .get(`${API}/query/01gRO0000016PIAYA2-2000`).reply(...quotaSpent());
+      .get(`${API}/query/01gRO0000016PIAYA2-2000`)
+      .reply(...quotaSpent());
     const first = await pullUntilError(connector().pullDeals({ since: null, mode: 'full' }));
     expect(first.error).toMatchObject({ code: 'CRM.QUOTA_EXCEEDED' });
     expect(first.pages.map((p) => p.cursor)).toEqual([{ stamp: '2026-11-20T10:05:00.000Z', id: '006RO00000Aa002YAA', walk }]);
@@ -131,11 +202,15 @@ describe('salesforce full REST walk interrupted by REQUEST_LIMIT_EXCEEDED', () =
       describeOpportunity();
       const queries: string[] = [];
       const api = nock(INSTANCE)
-        .get(`${API}/queryAll`).query(true).times(2)
+        .get(`${API}/queryAll`)
+        .query(true)
+        .times(2)
         .reply((uri) => {
           const q = soqlOf(uri);
           queries.push(q);
-          return q.startsWith('SELECT COUNT()') ? [200, { totalSize: 2, done: true, records: [] }] : [200, fixture('queryall-opportunities-page2.json')];
+          return q.startsWith('SELECT COUNT()')
+            ? [200, { totalSize: 2, done: true, records: [] }]
+            : [200, fixture('queryall-opportunities-page2.json')];
         });
       const pages = await collect(connector().pullDeals({ since: stored, mode }));
       expect(api.isDone()).toBe(true);
@@ -154,9 +229,15 @@ describe('salesforce full REST walk interrupted by REQUEST_LIMIT_EXCEEDED', () =
 
   it('a walk with nothing left still ends: one page with the stored position and no walk', async () => {
     describeOpportunity();
-    nock(INSTANCE).get(`${API}/queryAll`).query(true).times(2).reply((uri) =>
-      soqlOf(uri).startsWith('SELECT COUNT()') ? [200, { totalSize: 0, done: true, records: [] }] : [200, { totalSize: 0, done: true, records: [] }],
-    );
+    nock(INSTANCE)
+      .get(`${API}/queryAll`)
+      .query(true)
+      .times(2)
+      .reply((uri) =>
+        soqlOf(uri).startsWith('SELECT COUNT()')
+          ? [200, { totalSize: 0, done: true, records: [] }]
+          : [200, { totalSize: 0, done: true, records: [] }],
+      );
     const pages = await collect(connector().pullDeals({ since: { stamp: '2026-11-20T10:05:00.000Z', id: '006A', walk }, mode: 'full' }));
     expect(pages).toEqual([{ records: [], tombstones: [], cursor: { stamp: '2026-11-20T10:05:00.000Z', id: '006A' } }]);
   });
@@ -165,68 +246,101 @@ describe('salesforce full REST walk interrupted by REQUEST_LIMIT_EXCEEDED', () =
 describe('salesforce full Bulk API 2.0 walk interrupted by REQUEST_LIMIT_EXCEEDED', () => {
   const header =
     'Id,Name,StageName,Amount,CloseDate,Probability,ForecastCategoryName,NextStep,OwnerId,AccountId,' +
-        'Account.Name,LeadSource,IsClosed,IsWon,IsDeleted,CreatedDate,SystemModstamp,CurrencyIsoCode,' +
-        'LastStageChangeDate,Discount_Percent__c,Loss_Reason__c';
-  const row = (id: string, stamp: string) => `${id},Deal ${id},Prospecting,100,2026-12-01,10,Pipeline,,005A,,,,false,false,false,2026-10-01T10:00:00.000Z,${stamp},USD,,,`;
+    'Account.Name,LeadSource,IsClosed,IsWon,IsDeleted,CreatedDate,SystemModstamp,CurrencyIsoCode,' +
+    'LastStageChangeDate,Discount_Percent__c,Loss_Reason__c';
+  const row = (id: string, stamp: string) =>
+    `${id},Deal ${id},Prospecting,100,2026-12-01,10,Pipeline,,005A,,,,false,false,false,2026-10-01T10:00:00.000Z,${stamp},USD,,,`;
 
-  it('gives each result page its last row as cursor with the walk; the next run queries from there ' +
-      '(REST below the threshold), never reusing the job or its locator', async () => {
-    describeOpportunity();
-    const jobId = '750RO00000Job11YAA';
-    let bulkQuery = '';
-    nock(INSTANCE)
-      .get(`${API}/queryAll`).query((q) => String(q.q).startsWith('SELECT COUNT() FROM Opportunity'))
-      .reply(200, { totalSize: 25_000, done: true, records: [] })
-      .post(`${API}/jobs/query`, (body: { query: string }) => body.query.includes('OpportunityContactRole'))
-      .reply(200, { id: '750RO00000Job12YAA', state: 'UploadComplete' })
-      .get(`${API}/jobs/query/750RO00000Job12YAA`).reply(200, { id: '750RO00000Job12YAA', state: 'JobComplete' })
-      .get(`${API}/jobs/query/750RO00000Job12YAA/results`).query(true)
-      .reply(200, 'OpportunityId\n', { 'Content-Type': 'text/csv', 'Sforce-Locator': 'null' })
-      .post(`${API}/jobs/query`, (body: { query: string }) => {
-        if (body.query.includes('OpportunityContactRole')) return false;
-        bulkQuery = body.query;
-        return true;
-      })
-      .reply(200, { id: jobId, state: 'UploadComplete' })
-      .get(`${API}/jobs/query/${jobId}`).reply(200, { id: jobId, state: 'JobComplete' })
-      .get(`${API}/jobs/query/${jobId}/results`).query({ maxRecords: '10000' })
-      .reply(200, [header, row('006B01', '2026-11-20T10:00:00.000Z'), row('006B02', '2026-11-20T11:00:00.000Z'), ''].join('\n'), { 'Content-Type': 'text/csv', 'Sforce-Locator': 'MTAwMDA' })
-      .get(`${API}/jobs/query/${jobId}/results`).query({ maxRecords: '10000', locator: 'MTAwMDA' })
-      .reply(...quotaSpent());
-    const first = await pullUntilError(connector({}, { bulkPoll: { intervalMs: 1, timeoutMs: 5_000 } }).pullDeals({ since: null, mode: 'full' }));
-    expect(first.error).toMatchObject({ code: 'CRM.QUOTA_EXCEEDED' });
-    expect(bulkQuery).toMatch(/FROM Opportunity ORDER BY SystemModstamp, Id$/);
-    expect(first.pages.map((p) => p.cursor)).toEqual([{ stamp: '2026-11-20T11:00:00.000Z', id: '006B02', walk }]);
+  it(
+    'gives each result page its last row as cursor with the walk; the next run queries from there ' +
+      '(REST below the threshold), never reusing the job or its locator',
+    async () => {
+      describeOpportunity();
+      const jobId = '750RO00000Job11YAA';
+      let bulkQuery = '';
+      nock(INSTANCE)
+        .get(`${API}/queryAll`)
+        .query((q) => String(q.q).startsWith('SELECT COUNT() FROM Opportunity'))
+        .reply(200, { totalSize: 25_000, done: true, records: [] })
+        .post(`${API}/jobs/query`, (body: { query: string }) => body.query.includes('OpportunityContactRole'))
+        .reply(200, { id: '750RO00000Job12YAA', state: 'UploadComplete' })
+        .get(`${API}/jobs/query/750RO00000Job12YAA`)
+        .reply(200, { id: '750RO00000Job12YAA', state: 'JobComplete' })
+        .get(`${API}/jobs/query/750RO00000Job12YAA/results`)
+        .query(true)
+        .reply(200, 'OpportunityId\n', { 'Content-Type': 'text/csv', 'Sforce-Locator': 'null' })
+        .post(`${API}/jobs/query`, (body: { query: string }) => {
+          if (body.query.includes('OpportunityContactRole')) return false;
+          bulkQuery = body.query;
+          return true;
+        })
+        .reply(200, { id: jobId, state: 'UploadComplete' })
+        .get(`${API}/jobs/query/${jobId}`)
+        .reply(200, { id: jobId, state: 'JobComplete' })
+        .get(`${API}/jobs/query/${jobId}/results`)
+        .query({ maxRecords: '10000' })
+        .reply(200, [header, row('006B01', '2026-11-20T10:00:00.000Z'), row('006B02', '2026-11-20T11:00:00.000Z'), ''].join('\n'), {
+          'Content-Type': 'text/csv',
+          'Sforce-Locator': 'MTAwMDA',
+        })
+        .get(`${API}/jobs/query/${jobId}/results`)
+        .query({ maxRecords: '10000', locator: 'MTAwMDA' })
+        .reply(...quotaSpent());
+      const first = await pullUntilError(
+        connector({}, { bulkPoll: { intervalMs: 1, timeoutMs: 5_000 } }).pullDeals({ since: null, mode: 'full' }),
+      );
+      expect(first.error).toMatchObject({ code: 'CRM.QUOTA_EXCEEDED' });
+      expect(bulkQuery).toMatch(/FROM Opportunity ORDER BY SystemModstamp, Id$/);
+      expect(first.pages.map((p) => p.cursor)).toEqual([{ stamp: '2026-11-20T11:00:00.000Z', id: '006B02', walk }]);
 
-    describeOpportunity();
-    const queries: string[] = [];
-    const api = nock(INSTANCE)
-      .get(`${API}/queryAll`).query(true).times(2)
-      .reply((uri) => {
-        const q = soqlOf(uri);
-        queries.push(q);
-        if (q.startsWith('SELECT COUNT()')) return [200, { totalSize: 1, done: true, records: [] }];
-        return [200, { totalSize: 1, done: true, records: [{ ...fixture<{ records: Record<string, unknown>[] }>('queryall-opportunities-page2.json').records[0], Id: '006B03', SystemModstamp: '2026-11-20T12:00:00.000+0000' }] }];
-      });
-    const pages = await collect(connector().pullDeals({ since: first.pages[0]!.cursor, mode: 'full' }));
-    expect(api.isDone()).toBe(true);
-    expect(queries[0]).toBe('SELECT COUNT() FROM Opportunity WHERE SystemModstamp >= 2026-11-20T10:50:00Z');
-    expect(queries[1]).toMatch(/WHERE SystemModstamp >= 2026-11-20T10:50:00Z ORDER BY SystemModstamp, Id$/);
-    expect(pages.flatMap((p) => p.records.map((d) => d.externalId))).toEqual(['006B03']);
-    expect(pages.at(-1)?.cursor).toEqual({ stamp: '2026-11-20T12:00:00.000Z', id: '006B03' });
-  });
+      describeOpportunity();
+      const queries: string[] = [];
+      const api = nock(INSTANCE)
+        .get(`${API}/queryAll`)
+        .query(true)
+        .times(2)
+        .reply((uri) => {
+          const q = soqlOf(uri);
+          queries.push(q);
+          if (q.startsWith('SELECT COUNT()')) return [200, { totalSize: 1, done: true, records: [] }];
+          return [
+            200,
+            {
+              totalSize: 1,
+              done: true,
+              records: [
+                {
+                  ...fixture<{ records: Record<string, unknown>[] }>('queryall-opportunities-page2.json').records[0],
+                  Id: '006B03',
+                  SystemModstamp: '2026-11-20T12:00:00.000+0000',
+                },
+              ],
+            },
+          ];
+        });
+      const pages = await collect(connector().pullDeals({ since: first.pages[0]!.cursor, mode: 'full' }));
+      expect(api.isDone()).toBe(true);
+      expect(queries[0]).toBe('SELECT COUNT() FROM Opportunity WHERE SystemModstamp >= 2026-11-20T10:50:00Z');
+      expect(queries[1]).toMatch(/WHERE SystemModstamp >= 2026-11-20T10:50:00Z ORDER BY SystemModstamp, Id$/);
+      expect(pages.flatMap((p) => p.records.map((d) => d.externalId))).toEqual(['006B03']);
+      expect(pages.at(-1)?.cursor).toEqual({ stamp: '2026-11-20T12:00:00.000Z', id: '006B03' });
+    },
+  );
 
   it('a resumed walk still above the threshold runs a new Bulk job from the stored position', async () => {
     describeOpportunity();
     let bulkQuery = '';
     const jobId = '750RO00000Job21YAA';
     nock(INSTANCE)
-      .get(`${API}/queryAll`).query((q) => String(q.q).startsWith('SELECT COUNT() FROM Opportunity WHERE SystemModstamp >= 2026-11-20T10:50:00Z'))
+      .get(`${API}/queryAll`)
+      .query((q) => String(q.q).startsWith('SELECT COUNT() FROM Opportunity WHERE SystemModstamp >= 2026-11-20T10:50:00Z'))
       .reply(200, { totalSize: 20_000, done: true, records: [] })
       .post(`${API}/jobs/query`, (body: { query: string }) => body.query.includes('OpportunityContactRole'))
       .reply(200, { id: '750RO00000Job22YAA', state: 'UploadComplete' })
-      .get(`${API}/jobs/query/750RO00000Job22YAA`).reply(200, { id: '750RO00000Job22YAA', state: 'JobComplete' })
-      .get(`${API}/jobs/query/750RO00000Job22YAA/results`).query(true)
+      .get(`${API}/jobs/query/750RO00000Job22YAA`)
+      .reply(200, { id: '750RO00000Job22YAA', state: 'JobComplete' })
+      .get(`${API}/jobs/query/750RO00000Job22YAA/results`)
+      .query(true)
       .reply(200, 'OpportunityId\n', { 'Content-Type': 'text/csv', 'Sforce-Locator': 'null' })
       .post(`${API}/jobs/query`, (body: { query: string }) => {
         if (body.query.includes('OpportunityContactRole')) return false;
@@ -234,11 +348,19 @@ describe('salesforce full Bulk API 2.0 walk interrupted by REQUEST_LIMIT_EXCEEDE
         return true;
       })
       .reply(200, { id: jobId, state: 'UploadComplete' })
-      .get(`${API}/jobs/query/${jobId}`).reply(200, { id: jobId, state: 'JobComplete' })
-      .get(`${API}/jobs/query/${jobId}/results`).query({ maxRecords: '10000' })
-      .reply(200, [header, row('006B03', '2026-11-20T12:00:00.000Z'), ''].join('\n'), { 'Content-Type': 'text/csv', 'Sforce-Locator': 'null' });
+      .get(`${API}/jobs/query/${jobId}`)
+      .reply(200, { id: jobId, state: 'JobComplete' })
+      .get(`${API}/jobs/query/${jobId}/results`)
+      .query({ maxRecords: '10000' })
+      .reply(200, [header, row('006B03', '2026-11-20T12:00:00.000Z'), ''].join('\n'), {
+        'Content-Type': 'text/csv',
+        'Sforce-Locator': 'null',
+      });
     const pages = await collect(
-      connector({}, { bulkPoll: { intervalMs: 1, timeoutMs: 5_000 } }).pullDeals({ since: { stamp: '2026-11-20T11:00:00.000Z', id: '006B02', walk }, mode: 'full' }),
+      connector({}, { bulkPoll: { intervalMs: 1, timeoutMs: 5_000 } }).pullDeals({
+        since: { stamp: '2026-11-20T11:00:00.000Z', id: '006B02', walk },
+        mode: 'full',
+      }),
     );
     expect(bulkQuery).toMatch(/FROM Opportunity WHERE SystemModstamp >= 2026-11-20T10:50:00Z ORDER BY SystemModstamp, Id$/);
     expect(pages.map((p) => p.cursor)).toEqual([
@@ -249,45 +371,94 @@ describe('salesforce full Bulk API 2.0 walk interrupted by REQUEST_LIMIT_EXCEEDE
 });
 
 describe('salesforce history walk', () => {
-  const stage = (id: string, opp: string, name: string, at: string) => ({ Id: id, OpportunityId: opp, StageName: name, Amount: 10, CloseDate: '2026-12-01', CreatedDate: at });
-  const change = (id: string, opp: string, at: string) => ({ Id: id, OpportunityId: opp, Field: 'Amount', OldValue: 5, NewValue: 10, CreatedDate: at });
+  const stage = (id: string, opp: string, name: string, at: string) => ({
+    Id: id,
+    OpportunityId: opp,
+    StageName: name,
+    Amount: 10,
+    CloseDate: '2026-12-01',
+    CreatedDate: at,
+  });
+  const change = (id: string, opp: string, at: string) => ({
+    Id: id,
+    OpportunityId: opp,
+    Field: 'Amount',
+    OldValue: 5,
+    NewValue: 10,
+    CreatedDate: at,
+  });
   const phase = { phase: 'OpportunityHistory+OpportunityFieldHistory', after: null };
 
-  it('merges both histories by (CreatedDate, Id) with the walk marker, and resumes both from the ' +
-      'stored stamp minus the look-back, with the stage before it', async () => {
-    nock(INSTANCE)
-      .get(`${API}/query`).query((q) => String(q.q).includes('FROM OpportunityHistory'))
-      .reply(200, { totalSize: 2, done: false, nextRecordsUrl: `${API}/query/01gSTAGE-1`, records: [stage('008a', '006A', 'Prospecting', '2026-11-01T10:00:00.000+0000'), stage('008b', '006A', 'Proposal', '2026-11-03T10:00:00.000+0000')] })
-      .get(`${API}/query`).query((q) => String(q.q).includes('FROM OpportunityFieldHistory'))
-      .reply(200, { totalSize: 1, done: true, records: [change('017a', '006A', '2026-11-02T10:00:00.000+0000')] })
-      .get(`${API}/query/01gSTAGE-1`).reply(...quotaSpent());
-    const pages: { cursor: SyncCursor | null }[] = [];
-    const err = await (async () => {
-      for await (const page of connector().pullHistory({ since: null, mode: 'full' })) pages.push(page);
-    })().catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'CRM.QUOTA_EXCEEDED' });
-    // 008a, 017a (field history is exhausted: page out), then 008b waits for its query's next page.
-    expect(pages.map((p) => p.cursor)).toEqual([
-      { stamp: '2026-11-02T10:00:00.000Z', id: '017a', walk: phase },
-      { stamp: '2026-11-03T10:00:00.000Z', id: '008b', walk: phase },
-    ]);
+  it(
+    'merges both histories by (CreatedDate, Id) with the walk marker, and resumes both from the ' +
+      'stored stamp minus the look-back, with the stage before it',
+    async () => {
+      nock(INSTANCE)
+        .get(`${API}/query`)
+        .query((q) => String(q.q).includes('FROM OpportunityHistory'))
+        .reply(200, {
+          totalSize: 2,
+          done: false,
+          nextRecordsUrl: `${API}/query/01gSTAGE-1`,
+          records: [
+            stage('008a', '006A', 'Prospecting', '2026-11-01T10:00:00.000+0000'),
+            stage('008b', '006A', 'Proposal', '2026-11-03T10:00:00.000+0000'),
+          ],
+        })
+        .get(`${API}/query`)
+        .query((q) => String(q.q).includes('FROM OpportunityFieldHistory'))
+        .reply(200, { totalSize: 1, done: true, records: [change('017a', '006A', '2026-11-02T10:00:00.000+0000')] })
+        .get(`${API}/query/01gSTAGE-1`)
+        .reply(...quotaSpent());
+      const pages: { cursor: SyncCursor | null }[] = [];
+      const err = await (async () => {
+        for await (const page of connector().pullHistory({ since: null, mode: 'full' })) pages.push(page);
+      })().catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'CRM.QUOTA_EXCEEDED' });
+      // 008a, 017a (field history is exhausted: page out), then 008b waits for its query's next page.
+      expect(pages.map((p) => p.cursor)).toEqual([
+        { stamp: '2026-11-02T10:00:00.000Z', id: '017a', walk: phase },
+        { stamp: '2026-11-03T10:00:00.000Z', id: '008b', walk: phase },
+      ]);
 
-    const queries: string[] = [];
-    nock(INSTANCE).get(`${API}/query`).query(true).times(3).reply((uri) => {
-      const q = soqlOf(uri);
-      queries.push(q);
-      if (q.includes('OpportunityId IN')) return [200, { totalSize: 1, done: true, records: [stage('008a', '006A', 'Prospecting', '2026-11-01T10:00:00.000+0000')] }];
-      if (q.includes('FROM OpportunityHistory')) return [200, { totalSize: 2, done: true, records: [stage('008b', '006A', 'Proposal', '2026-11-03T10:00:00.000+0000'), stage('008c', '006A', 'Negotiation', '2026-11-04T10:00:00.000+0000')] }];
-      return [200, { totalSize: 0, done: true, records: [] }];
-    });
-    const resumed = await collect(connector().pullHistory({ since: pages[1]!.cursor, mode: 'full' }));
-    expect(queries[0]).toContain('WHERE CreatedDate >= 2026-11-03T09:50:00Z ORDER BY CreatedDate, Id');
-    expect(queries[1]).toContain("WHERE CreatedDate >= 2026-11-03T09:50:00Z AND Field IN ('CloseDate', 'Amount') ORDER BY CreatedDate, Id");
-    // The move to Proposal is known as one (from Prospecting, read before the window), then Negotiation.
-    expect(resumed.flatMap((p) => p.stageChanges).map((c) => [c.fromStageId, c.toStageId])).toEqual([['Prospecting', 'Proposal'], ['Proposal', 'Negotiation']]);
-    expect(resumed.map((p) => p.cursor)).toEqual([
-      { stamp: '2026-11-04T10:00:00.000Z', id: '008c', walk: phase },
-      { stamp: '2026-11-04T10:00:00.000Z', id: '008c' },
-    ]);
-  });
+      const queries: string[] = [];
+      nock(INSTANCE)
+        .get(`${API}/query`)
+        .query(true)
+        .times(3)
+        .reply((uri) => {
+          const q = soqlOf(uri);
+          queries.push(q);
+          if (q.includes('OpportunityId IN'))
+            return [200, { totalSize: 1, done: true, records: [stage('008a', '006A', 'Prospecting', '2026-11-01T10:00:00.000+0000')] }];
+          if (q.includes('FROM OpportunityHistory'))
+            return [
+              200,
+              {
+                totalSize: 2,
+                done: true,
+                records: [
+                  stage('008b', '006A', 'Proposal', '2026-11-03T10:00:00.000+0000'),
+                  stage('008c', '006A', 'Negotiation', '2026-11-04T10:00:00.000+0000'),
+                ],
+              },
+            ];
+          return [200, { totalSize: 0, done: true, records: [] }];
+        });
+      const resumed = await collect(connector().pullHistory({ since: pages[1]!.cursor, mode: 'full' }));
+      expect(queries[0]).toContain('WHERE CreatedDate >= 2026-11-03T09:50:00Z ORDER BY CreatedDate, Id');
+      expect(queries[1]).toContain(
+        "WHERE CreatedDate >= 2026-11-03T09:50:00Z AND Field IN ('CloseDate', 'Amount') ORDER BY CreatedDate, Id",
+      );
+      // The move to Proposal is known as one (from Prospecting, read before the window), then Negotiation.
+      expect(resumed.flatMap((p) => p.stageChanges).map((c) => [c.fromStageId, c.toStageId])).toEqual([
+        ['Prospecting', 'Proposal'],
+        ['Proposal', 'Negotiation'],
+      ]);
+      expect(resumed.map((p) => p.cursor)).toEqual([
+        { stamp: '2026-11-04T10:00:00.000Z', id: '008c', walk: phase },
+        { stamp: '2026-11-04T10:00:00.000Z', id: '008c' },
+      ]);
+    },
+  );
 });

@@ -7,7 +7,15 @@ import { describe, expect, it } from 'vitest';
 import { CrmError } from '../../../../src/domain/errors.js';
 import type { SyncCursor } from '../../../../src/domain/model/index.js';
 import type { SalesforceClient } from '../../../../connectors/salesforce/client.js';
-import { MAX_BATCH_SIZE, maxCursor, mergeOrdered, minCursor, parseWith, SoqlReader, type OrderedSource } from '../../../../connectors/salesforce/reader.js';
+import {
+  MAX_BATCH_SIZE,
+  maxCursor,
+  mergeOrdered,
+  minCursor,
+  parseWith,
+  SoqlReader,
+  type OrderedSource,
+} from '../../../../connectors/salesforce/reader.js';
 import { QueryResult } from '../../../../connectors/salesforce/schemas.js';
 
 type Row = { id: string; at: string };
@@ -36,21 +44,23 @@ async function merged(sources: OrderedSource<Row>[]) {
 }
 
 describe('mergeOrdered', () => {
-  it('interleaves the queries by (stamp, id) and yields what it took before each further request, ' +
-      'each page cursored at its last row', async () => {
-    const log: string[] = [];
-    const pages = await merged([
-      source([[row('a1', 1), row('a3', 3)], [row('a5', 5)]], log, 'A'),
-      source([[row('b2', 2), row('b3', 3)], [row('b6', 6)]], log, 'B'),
-    ]);
-    expect(pages).toEqual([
-      // A's first page is used up at a3: what was taken is yielded before A's next page is asked for.
-      { ids: ['a1', 'b2', 'a3'], cursor: { stamp: at(3), id: 'a3' } },
-      { ids: ['b3'], cursor: { stamp: at(3), id: 'b3' } },
-      { ids: ['a5'], cursor: { stamp: at(5), id: 'a5' } },
-      { ids: ['b6'], cursor: { stamp: at(6), id: 'b6' } },
-    ]);
-  });
+  it(
+    'interleaves the queries by (stamp, id) and yields what it took before each further request, ' + 'each page cursored at its last row',
+    async () => {
+      const log: string[] = [];
+      const pages = await merged([
+        source([[row('a1', 1), row('a3', 3)], [row('a5', 5)]], log, 'A'),
+        source([[row('b2', 2), row('b3', 3)], [row('b6', 6)]], log, 'B'),
+      ]);
+      expect(pages).toEqual([
+        // A's first page is used up at a3: what was taken is yielded before A's next page is asked for.
+        { ids: ['a1', 'b2', 'a3'], cursor: { stamp: at(3), id: 'a3' } },
+        { ids: ['b3'], cursor: { stamp: at(3), id: 'b3' } },
+        { ids: ['a5'], cursor: { stamp: at(5), id: 'a5' } },
+        { ids: ['b6'], cursor: { stamp: at(6), id: 'b6' } },
+      ]);
+    },
+  );
 
   it('takes the smaller id first at a shared stamp, and one query alone is passed through page by page', async () => {
     const log: string[] = [];
@@ -100,9 +110,18 @@ function queryClient(answers: (QueryResult | (() => never))[]) {
 }
 
 const expired = () => {
-  throw new CrmError('CRM.BAD_REQUEST', 'invalid query locator', { provider: 'salesforce', status: 400, cause: { errorCode: 'INVALID_QUERY_LOCATOR' } });
+  throw new CrmError('CRM.BAD_REQUEST', 'invalid query locator', {
+    provider: 'salesforce',
+    status: 400,
+    cause: { errorCode: 'INVALID_QUERY_LOCATOR' },
+  });
 };
-const page = (records: unknown[], next?: string): QueryResult => ({ totalSize: 99, done: next === undefined, records, ...(next ? { nextRecordsUrl: next } : {}) });
+const page = (records: unknown[], next?: string): QueryResult => ({
+  totalSize: 99,
+  done: next === undefined,
+  records,
+  ...(next ? { nextRecordsUrl: next } : {}),
+});
 
 describe('SoqlReader', () => {
   it('pages by nextRecordsUrl, asking for batches of 2,000, from /query or /queryAll', async () => {
@@ -136,14 +155,25 @@ describe('SoqlReader', () => {
     expect(got.flat().length).toBe(3);
 
     const stuck = queryClient([page(rows, '/next/2'), expired, expired]);
-    await expect(collectPages(new SoqlReader(stuck.client).orderedPages(() => 'SELECT x', null, stampOf, { all: false }))).rejects.toMatchObject({ cause: { errorCode: 'INVALID_QUERY_LOCATOR' } });
+    await expect(
+      collectPages(new SoqlReader(stuck.client).orderedPages(() => 'SELECT x', null, stampOf, { all: false })),
+    ).rejects.toMatchObject({ cause: { errorCode: 'INVALID_QUERY_LOCATOR' } });
 
     // Nothing read yet: nothing to re-query from.
     const early = queryClient([expired]);
-    await expect(collectPages(new SoqlReader(early.client).orderedPages(() => 'SELECT x', null, stampOf, { all: false }))).rejects.toBeInstanceOf(CrmError);
+    await expect(
+      collectPages(new SoqlReader(early.client).orderedPages(() => 'SELECT x', null, stampOf, { all: false })),
+    ).rejects.toBeInstanceOf(CrmError);
     // Another error is not a locator to renew.
-    const other = queryClient([page(rows, '/next/2'), () => { throw new CrmError('CRM.TRANSIENT', 'down', { provider: 'salesforce', status: 503 }); }]);
-    await expect(collectPages(new SoqlReader(other.client).orderedPages(() => 'SELECT x', null, stampOf, { all: false }))).rejects.toMatchObject({ code: 'CRM.TRANSIENT' });
+    const other = queryClient([
+      page(rows, '/next/2'),
+      () => {
+        throw new CrmError('CRM.TRANSIENT', 'down', { provider: 'salesforce', status: 503 });
+      },
+    ]);
+    await expect(
+      collectPages(new SoqlReader(other.client).orderedPages(() => 'SELECT x', null, stampOf, { all: false })),
+    ).rejects.toMatchObject({ code: 'CRM.TRANSIENT' });
   });
 
   it('names what it could not read in a CRM error', () => {
@@ -189,8 +219,12 @@ describe('SoqlReader parse errors', () => {
   it('names a query page and a count answer it could not read', async () => {
     const bad = { done: 'no' } as unknown as QueryResult;
     const pages = queryClient([bad]);
-    await expect(new SoqlReader(pages.client).all('SELECT Id FROM Task', { all: false })).rejects.toThrow(/^unexpected Salesforce query result: /);
+    await expect(new SoqlReader(pages.client).all('SELECT Id FROM Task', { all: false })).rejects.toThrow(
+      /^unexpected Salesforce query result: /,
+    );
     const count = queryClient([bad]);
-    await expect(new SoqlReader(count.client).count('SELECT COUNT() FROM Task', { all: false })).rejects.toThrow(/^unexpected Salesforce count result: /);
+    await expect(new SoqlReader(count.client).count('SELECT COUNT() FROM Task', { all: false })).rejects.toThrow(
+      /^unexpected Salesforce count result: /,
+    );
   });
 });

@@ -16,7 +16,7 @@ describe('salesforce SOQL text', () => {
     expect(soqlDateTime('2026-11-20T10:05:59.999Z')).toBe('2026-11-20T10:05:59Z');
     expect(lowerBound({ stamp: '2026-11-20T10:05:00.000Z', id: 'x' }, 10)).toBe('2026-11-20T09:55:00.000Z');
     expect(lowerBound(null, 10)).toBeNull();
-    expect(changedSince('Task', ['Id'], 'SystemModstamp', '2026-11-20T09:55:00.000Z', "IsClosed = false")).toBe(
+    expect(changedSince('Task', ['Id'], 'SystemModstamp', '2026-11-20T09:55:00.000Z', 'IsClosed = false')).toBe(
       'SELECT Id FROM Task WHERE SystemModstamp >= 2026-11-20T09:55:00Z AND IsClosed = false ORDER BY SystemModstamp, Id',
     );
   });
@@ -37,7 +37,11 @@ describe('salesforce SOQL text', () => {
   });
 
   it('nests dotted Bulk CSV columns', () => {
-    expect(unflatten({ Id: '1', 'Account.Name': 'Acme', 'Owner.Manager.Name': 'M' })).toEqual({ Id: '1', Account: { Name: 'Acme' }, Owner: { Manager: { Name: 'M' } } });
+    expect(unflatten({ Id: '1', 'Account.Name': 'Acme', 'Owner.Manager.Name': 'M' })).toEqual({
+      Id: '1',
+      Account: { Name: 'Acme' },
+      Owner: { Manager: { Name: 'M' } },
+    });
   });
 });
 
@@ -52,16 +56,26 @@ describe('salesforce error classification', () => {
   it('classifies answers jsforce must not see and leaves 401 and ordinary 4xx to it', () => {
     expect(classifyResponse(429, {}, '', now)).toMatchObject({ code: 'CRM.RATE_LIMITED', retryable: true, retryAfterMs: null });
     expect(classifyResponse(503, { 'retry-after': '2' }, '', now)).toMatchObject({ code: 'CRM.TRANSIENT', retryAfterMs: 2000 });
-    expect(classifyResponse(403, {}, '[{"errorCode":"REQUEST_LIMIT_EXCEEDED"}]', now)).toMatchObject({ code: 'CRM.QUOTA_EXCEEDED', retryable: false });
+    expect(classifyResponse(403, {}, '[{"errorCode":"REQUEST_LIMIT_EXCEEDED"}]', now)).toMatchObject({
+      code: 'CRM.QUOTA_EXCEEDED',
+      retryable: false,
+    });
     expect(classifyResponse(403, {}, '[{"errorCode":"INSUFFICIENT_ACCESS"}]', now)).toBeNull();
     expect(classifyResponse(401, {}, '', now)).toBeNull();
     expect(classifyResponse(400, {}, '', now)).toBeNull();
   });
 
   it('maps jsforce errors to codes', () => {
-    expect(toCrmError(Object.assign(new Error('bad'), { name: 'INVALID_FIELD', errorCode: 'INVALID_FIELD' }))).toMatchObject({ code: 'CRM.MISCONFIGURED' });
-    expect(toCrmError(Object.assign(new Error('x'), { name: 'MALFORMED_QUERY', errorCode: 'MALFORMED_QUERY' }))).toMatchObject({ code: 'CRM.BAD_REQUEST', retryable: false });
-    expect(toCrmError(Object.assign(new Error('gone'), { name: 'NOT_FOUND', errorCode: 'NOT_FOUND' }))).toMatchObject({ code: 'CRM.NOT_FOUND' });
+    expect(toCrmError(Object.assign(new Error('bad'), { name: 'INVALID_FIELD', errorCode: 'INVALID_FIELD' }))).toMatchObject({
+      code: 'CRM.MISCONFIGURED',
+    });
+    expect(toCrmError(Object.assign(new Error('x'), { name: 'MALFORMED_QUERY', errorCode: 'MALFORMED_QUERY' }))).toMatchObject({
+      code: 'CRM.BAD_REQUEST',
+      retryable: false,
+    });
+    expect(toCrmError(Object.assign(new Error('gone'), { name: 'NOT_FOUND', errorCode: 'NOT_FOUND' }))).toMatchObject({
+      code: 'CRM.NOT_FOUND',
+    });
   });
 });
 

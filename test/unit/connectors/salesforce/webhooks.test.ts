@@ -19,8 +19,23 @@ describe('salesforce outbound messages', () => {
   it('accepts a message with the connection token and org id, and parses one event per notification', () => {
     expect(verifier.verify(request(xml), now)).toEqual({ ok: true });
     expect(verifier.parse(request(xml))).toEqual([
-      { connectionId: 'sf1', eventId: '04lRO00000Ntf01YAA', dealId: '006RO00000Aa001YAA', kind: 'stage_change', stageId: 'Closed Won', occurredAt: '2026-11-20T10:00:00.000Z', selfInflicted: false },
-      { connectionId: 'sf1', eventId: '04lRO00000Ntf02YAA', dealId: '006RO00000Aa002YAA', kind: 'changed', occurredAt: '2026-11-20T10:01:00.000Z', selfInflicted: false },
+      {
+        connectionId: 'sf1',
+        eventId: '04lRO00000Ntf01YAA',
+        dealId: '006RO00000Aa001YAA',
+        kind: 'stage_change',
+        stageId: 'Closed Won',
+        occurredAt: '2026-11-20T10:00:00.000Z',
+        selfInflicted: false,
+      },
+      {
+        connectionId: 'sf1',
+        eventId: '04lRO00000Ntf02YAA',
+        dealId: '006RO00000Aa002YAA',
+        kind: 'changed',
+        occurredAt: '2026-11-20T10:01:00.000Z',
+        selfInflicted: false,
+      },
     ]);
   });
 
@@ -30,13 +45,19 @@ describe('salesforce outbound messages', () => {
   });
 
   it('refuses another org', () => {
-    expect(verifier.verify(request(xml.replace('00DRO000000abcdMAA', '00DRO000000zzzzMAA')), now)).toEqual({ ok: false, reason: 'wrong_org' });
+    expect(verifier.verify(request(xml.replace('00DRO000000abcdMAA', '00DRO000000zzzzMAA')), now)).toEqual({
+      ok: false,
+      reason: 'wrong_org',
+    });
   });
 
   it('refuses a wrong or missing token before reading the body', () => {
     expect(verifier.verify(request(xml, 'tok-wrong'), now)).toEqual({ ok: false, reason: 'wrong_token' });
     expect(verifier.verify({ ...request(xml), params: {} }, now)).toEqual({ ok: false, reason: 'wrong_token' });
-    expect(salesforceWebhookVerifier(settings({ outboundMessageToken: undefined })).verify(request(xml), now)).toEqual({ ok: false, reason: 'wrong_token' });
+    expect(salesforceWebhookVerifier(settings({ outboundMessageToken: undefined })).verify(request(xml), now)).toEqual({
+      ok: false,
+      reason: 'wrong_token',
+    });
   });
 
   it('refuses malformed XML and envelopes that are not notifications', () => {

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { annotationKey, diffFindings } from '../../../../src/domain/engine.js';
 import type { Finding, LedgerFinding } from '../../../../src/domain/model/index.js';
 
-const f = (dealId: string, ruleId: string, evidence: Record<string, unknown> = { n: 1 }, severity: Finding['severity'] = 'warning'): Finding => ({
+const f = (
+  dealId: string,
+  ruleId: string,
+  evidence: Record<string, unknown> = { n: 1 },
+  severity: Finding['severity'] = 'warning',
+): Finding => ({
   connectionId: 'acme',
   dealId,
   ruleId,
@@ -11,7 +16,13 @@ const f = (dealId: string, ruleId: string, evidence: Record<string, unknown> = {
   evidence,
   suggestedAction: 'do it',
 });
-const ledger = (x: Finding, firstSeenAt = '2026-11-20T02:00:00.000Z'): LedgerFinding => ({ ...x, status: 'open', firstSeenAt, lastSeenAt: firstSeenAt, resolvedAt: null });
+const ledger = (x: Finding, firstSeenAt = '2026-11-20T02:00:00.000Z'): LedgerFinding => ({
+  ...x,
+  status: 'open',
+  firstSeenAt,
+  lastSeenAt: firstSeenAt,
+  resolvedAt: null,
+});
 const now = '2026-11-26T02:00:00.000Z';
 
 describe('diffFindings', () => {
@@ -37,7 +48,11 @@ describe('diffFindings', () => {
   });
 
   it('treats evidence key order and severity changes correctly', () => {
-    const d = diffFindings({ open: [ledger(f('d1', 'x', { a: 1, b: [1, { c: 2, d: 3 }] }))], current: [f('d1', 'x', { b: [1, { d: 3, c: 2 }], a: 1 })], now });
+    const d = diffFindings({
+      open: [ledger(f('d1', 'x', { a: 1, b: [1, { c: 2, d: 3 }] }))],
+      current: [f('d1', 'x', { b: [1, { d: 3, c: 2 }], a: 1 })],
+      now,
+    });
     expect(d.stillOpen).toHaveLength(1);
     const sev = diffFindings({ open: [ledger(f('d1', 'x'))], current: [f('d1', 'x', { n: 1 }, 'critical')], now });
     expect(sev.updated).toHaveLength(1);

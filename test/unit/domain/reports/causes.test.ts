@@ -39,16 +39,18 @@ describe('findings grouped by rep and rule', () => {
   });
 });
 
-describe('activity collapse against the rep\'s own baseline', () => {
+describe("activity collapse against the rep's own baseline", () => {
   const acts = (ownerId: string, n: number, fromDaysAgo: number, toDaysAgo: number) =>
     Array.from({ length: n }, (_, k) => activity('x', ago(fromDaysAgo - ((fromDaysAgo - toDaysAgo) * k) / n), { ownerId }));
   const i = input({
     owners: [owner('rep1'), owner('rep2'), owner('rep3')],
     deals: [deal('x', { createdAt: ago(300) })],
     activities: [
-      ...acts('rep1', 30, 119, 31), ...acts('rep1', 2, 20, 10), // 30 -> 2 per 30 days: collapse
+      ...acts('rep1', 30, 119, 31),
+      ...acts('rep1', 2, 20, 10), // 30 -> 2 per 30 days: collapse
       ...acts('rep2', 10, 119, 31), // baseline of 10 is too small to judge, even with nothing since
-      ...acts('rep3', 30, 119, 31), ...acts('rep3', 8, 25, 2), // 10 -> 8: normal
+      ...acts('rep3', 30, 119, 31),
+      ...acts('rep3', 8, 25, 2), // 10 -> 8: normal
     ],
   });
 
@@ -60,19 +62,29 @@ describe('activity collapse against the rep\'s own baseline', () => {
   });
 });
 
-describe('trend significance against the rep\'s own weekly history', () => {
-  const flag: TrendFlag = { kpi: 'activityCount', current: 0, previous: 0, changePercent: -50, bandPercent: 20, direction: 'down', concern: true, message: '' };
+describe("trend significance against the rep's own weekly history", () => {
+  const flag: TrendFlag = {
+    kpi: 'activityCount',
+    current: 0,
+    previous: 0,
+    changePercent: -50,
+    bandPercent: 20,
+    direction: 'down',
+    concern: true,
+    message: '',
+  };
   const today = Math.floor(NOW / DAY);
   const period = { startDay: today - 29, endDay: today + 1 };
   /** `perWeek` activities every week for 13 weeks before the period, alternating +-1, then `inPeriod` per week. */
   const book = (inPeriod: number) => {
     const activities = [];
-    for (let w = 0; w < 13; w++) for (let k = 0; k < 5 + (w % 2 === 0 ? 1 : -1); k++) activities.push(activity('x', ago(30 + 7 * w + (k % 7)), { ownerId: 'rep1' }));
+    for (let w = 0; w < 13; w++)
+      for (let k = 0; k < 5 + (w % 2 === 0 ? 1 : -1); k++) activities.push(activity('x', ago(30 + 7 * w + (k % 7)), { ownerId: 'rep1' }));
     for (let k = 0; k < inPeriod * 4; k++) activities.push(activity('x', ago(1 + (k % 28)), { ownerId: 'rep1' }));
     return ctxOf(input({ deals: [deal('x', { createdAt: ago(300) })], activities }));
   };
 
-  it('stays quiet for a change within the rep\'s usual weeks and speaks for one far outside them', () => {
+  it("stays quiet for a change within the rep's usual weeks and speaks for one far outside them", () => {
     expect(significantForRep(book(5), 'rep1', flag, period)).toBe(false);
     expect(significantForRep(book(1), 'rep1', flag, period)).toBe(true);
   });
@@ -85,10 +97,19 @@ describe('trend significance against the rep\'s own weekly history', () => {
   });
 });
 
-describe('deal-size and cycle trends against the rep\'s own won deals', () => {
+describe("deal-size and cycle trends against the rep's own won deals", () => {
   const today = Math.floor(NOW / DAY);
   const period = { startDay: today - 29, endDay: today + 1 };
-  const sizeFlag: TrendFlag = { kpi: 'avgDealSize', current: 0, previous: 0, changePercent: -40, bandPercent: 15, direction: 'down', concern: true, message: '' };
+  const sizeFlag: TrendFlag = {
+    kpi: 'avgDealSize',
+    current: 0,
+    previous: 0,
+    changePercent: -40,
+    bandPercent: 15,
+    direction: 'down',
+    concern: true,
+    message: '',
+  };
   const cycleFlag: TrendFlag = { ...sizeFlag, kpi: 'medianSalesCycleDays', changePercent: 60, direction: 'up' };
   /** `historyDeals` won over the year before the period (10,000 +-1,000 USD, 30 +-3 days), then 3 won in it. */
   const book = (historyDeals: number, now: { amount: number; cycle: number }) => {
@@ -96,20 +117,27 @@ describe('deal-size and cycle trends against the rep\'s own won deals', () => {
     for (let k = 0; k < historyDeals; k++) {
       const closed = 40 + 25 * k;
       const cycle = 30 + (k % 2 === 0 ? 3 : -3);
-      deals.push(wonDeal(`h${k}`, { amount: 10_000 + (k % 2 === 0 ? 1_000 : -1_000), createdAt: ago(closed + cycle), closeDate: ago(closed).slice(0, 10) }));
+      deals.push(
+        wonDeal(`h${k}`, {
+          amount: 10_000 + (k % 2 === 0 ? 1_000 : -1_000),
+          createdAt: ago(closed + cycle),
+          closeDate: ago(closed).slice(0, 10),
+        }),
+      );
     }
-    for (let k = 0; k < 3; k++) deals.push(wonDeal(`p${k}`, { amount: now.amount, createdAt: ago(5 + k + now.cycle), closeDate: ago(5 + k).slice(0, 10) }));
+    for (let k = 0; k < 3; k++)
+      deals.push(wonDeal(`p${k}`, { amount: now.amount, createdAt: ago(5 + k + now.cycle), closeDate: ago(5 + k).slice(0, 10) }));
     return ctxOf(input({ deals }));
   };
 
-  it('stays quiet for a period within the rep\'s usual deals and speaks for one far outside them', () => {
+  it("stays quiet for a period within the rep's usual deals and speaks for one far outside them", () => {
     expect(significantForRep(book(10, { amount: 9_500, cycle: 31 }), 'rep1', sizeFlag, period)).toBe(false);
     expect(significantForRep(book(10, { amount: 4_000, cycle: 31 }), 'rep1', sizeFlag, period)).toBe(true);
     expect(significantForRep(book(10, { amount: 10_000, cycle: 32 }), 'rep1', cycleFlag, period)).toBe(false);
     expect(significantForRep(book(10, { amount: 10_000, cycle: 60 }), 'rep1', cycleFlag, period)).toBe(true);
   });
 
-  it('claims nothing without enough of the rep\'s own history', () => {
+  it("claims nothing without enough of the rep's own history", () => {
     expect(significantForRep(book(5, { amount: 4_000, cycle: 60 }), 'rep1', sizeFlag, period)).toBe(false);
     expect(significantForRep(book(5, { amount: 4_000, cycle: 60 }), 'rep1', cycleFlag, period)).toBe(false);
   });
@@ -131,11 +159,16 @@ describe('the one stage where a rep converts far below the team', () => {
         const common = { ownerId: rep, amount: 10_000, createdAt: '2026-09-01T10:00:00.000Z', closeDate: '2026-10-01' };
         deals.push(won ? wonDeal(id, common) : lostDeal(id, common));
         changes.push(move(id, null, 'discovery', '2026-09-01T10:00:00.000Z'), move(id, 'discovery', 'demo', '2026-09-10T10:00:00.000Z'));
-        if (won) changes.push(move(id, 'demo', 'proposal', '2026-09-20T10:00:00.000Z'), move(id, 'proposal', 'won', '2026-10-01T10:00:00.000Z'));
+        if (won)
+          changes.push(move(id, 'demo', 'proposal', '2026-09-20T10:00:00.000Z'), move(id, 'proposal', 'won', '2026-10-01T10:00:00.000Z'));
         else changes.push(move(id, 'demo', 'lost', '2026-09-20T10:00:00.000Z'));
       }
     }
-    return input({ deals, stageChanges: changes, owners: ['rep1', 'rep2', 'rep3', 'rep4'].map((id) => owner(id, { name: id === 'rep3' ? 'Cleo Park' : id })) });
+    return input({
+      deals,
+      stageChanges: changes,
+      owners: ['rep1', 'rep2', 'rep3', 'rep4'].map((id) => owner(id, { name: id === 'rep3' ? 'Cleo Park' : id })),
+    });
   }
 
   it('names the rep and the stage in the review, with both rates and their samples', () => {

@@ -23,10 +23,17 @@ function team() {
     for (let i = 0; i < o.advanced + o.lost; i++) {
       const id = `${rep}-${i}`;
       const won = i < o.advanced;
-      const common = { ownerId: rep, amount: 10_000, createdAt: '2026-09-01T10:00:00.000Z', closeDate: '2026-10-01', leadSource: o.leadSource };
+      const common = {
+        ownerId: rep,
+        amount: 10_000,
+        createdAt: '2026-09-01T10:00:00.000Z',
+        closeDate: '2026-10-01',
+        leadSource: o.leadSource,
+      };
       deals.push(won ? wonDeal(id, common) : lostDeal(id, common));
       changes.push(move(id, null, 'discovery', '2026-09-01T10:00:00.000Z'), move(id, 'discovery', 'demo', '2026-09-10T10:00:00.000Z'));
-      if (won) changes.push(move(id, 'demo', 'proposal', '2026-09-20T10:00:00.000Z'), move(id, 'proposal', 'won', '2026-10-01T10:00:00.000Z'));
+      if (won)
+        changes.push(move(id, 'demo', 'proposal', '2026-09-20T10:00:00.000Z'), move(id, 'proposal', 'won', '2026-10-01T10:00:00.000Z'));
       else changes.push(move(id, 'demo', 'lost', '2026-09-20T10:00:00.000Z'));
     }
   }
@@ -39,8 +46,18 @@ function team() {
     }
   }
   // open deals (created before the look-back, so they do not change the rates): rep1 4, rep3 2, rep2 none
-  for (let i = 0; i < 4; i++) deals.push(deal(`open1-${i}`, { ownerId: 'rep1', accountId: 'accA', accountName: 'Alpha', createdAt: '2026-01-01T10:00:00.000Z', stageId: 'demo' }));
-  for (let i = 0; i < 2; i++) deals.push(deal(`open3-${i}`, { ownerId: 'rep3', accountId: 'accB', accountName: 'Beta', createdAt: '2026-01-01T10:00:00.000Z' }));
+  for (let i = 0; i < 4; i++)
+    deals.push(
+      deal(`open1-${i}`, {
+        ownerId: 'rep1',
+        accountId: 'accA',
+        accountName: 'Alpha',
+        createdAt: '2026-01-01T10:00:00.000Z',
+        stageId: 'demo',
+      }),
+    );
+  for (let i = 0; i < 2; i++)
+    deals.push(deal(`open3-${i}`, { ownerId: 'rep3', accountId: 'accB', accountName: 'Beta', createdAt: '2026-01-01T10:00:00.000Z' }));
   return input({
     deals,
     stageChanges: changes,
@@ -56,7 +73,13 @@ describe('coaching', () => {
 
   it('tells a balanced rep from an effort gap and a skill gap with a named stage', () => {
     expect(rep('rep1').signal).toBe('balanced');
-    expect(rep('rep2')).toMatchObject({ signal: 'effort_gap', activities30d: 5, teamMedianActivities30d: 20, effortGap: true, skillGap: null });
+    expect(rep('rep2')).toMatchObject({
+      signal: 'effort_gap',
+      activities30d: 5,
+      teamMedianActivities30d: 20,
+      effortGap: true,
+      skillGap: null,
+    });
     expect(rep('rep2').message).toContain('5 activities in 30 days vs team median 20 (75% below; threshold 30%)');
     const gap = rep('rep3').skillGap!;
     expect(gap).toMatchObject({ stageId: 'demo', label: 'Demo', repSamples: 6, teamSamples: 18, gapPercent: 67 });
@@ -139,7 +162,10 @@ describe('coaching', () => {
       move('q1', 'qualify', 'discovery', '2026-09-05T10:00:00.000Z'),
       ...['q1', 'q2', 'q3', 'q4'].map((id) => move(id, id === 'q1' ? 'discovery' : 'qualify', 'lost', '2026-09-20T10:00:00.000Z')),
     ];
-    const r = buildReport(input({ deals, stageChanges: moves, settings: settings({ rules: { reports: { qualifiedFromProbability: 0.1 } } }) }), NOW).coaching;
+    const r = buildReport(
+      input({ deals, stageChanges: moves, settings: settings({ rules: { reports: { qualifiedFromProbability: 0.1 } } }) }),
+      NOW,
+    ).coaching;
     expect(r.leadSources).toHaveLength(1);
     expect(r.leadSources[0]).toMatchObject({ leadSource: 'PAID_SEARCH', label: 'Paid search', created: 4, qualifiedRate: 0.25 });
   });
@@ -156,12 +182,27 @@ describe('coaching', () => {
   it('adds the accounts the CRM flags as target accounts to the configured ones, top share only when there are none', () => {
     // A hand-made book: accB's open deals, and a closed deal of accC (no open pipeline), are flagged target accounts.
     const book = team();
-    const flag = (d: Deal): Deal => (d.accountId === 'accB' ? { ...d, accountIsTarget: true } : d.accountId === 'accA' ? { ...d, accountIsTarget: false } : d);
-    const closedTarget = wonDeal('target-won', { ownerId: 'rep1', accountId: 'accC', accountName: 'Gamma', accountIsTarget: true, createdAt: '2026-01-01T10:00:00.000Z', closeDate: '2026-03-01' });
+    const flag = (d: Deal): Deal =>
+      d.accountId === 'accB' ? { ...d, accountIsTarget: true } : d.accountId === 'accA' ? { ...d, accountIsTarget: false } : d;
+    const closedTarget = wonDeal('target-won', {
+      ownerId: 'rep1',
+      accountId: 'accC',
+      accountName: 'Gamma',
+      accountIsTarget: true,
+      createdAt: '2026-01-01T10:00:00.000Z',
+      closeDate: '2026-03-01',
+    });
     const flagged = { ...book, deals: [...book.deals.map(flag), closedTarget] };
     const fromCrm = buildReport(flagged, NOW).coaching.keyAccounts;
-    expect(fromCrm.map((a) => [a.accountId, a.accountName, a.source, a.deals.length])).toEqual([['accB', 'Beta', 'crm_target', 2], ['accC', 'Gamma', 'crm_target', 0]]);
+    expect(fromCrm.map((a) => [a.accountId, a.accountName, a.source, a.deals.length])).toEqual([
+      ['accB', 'Beta', 'crm_target', 2],
+      ['accC', 'Gamma', 'crm_target', 0],
+    ]);
     const both = buildReport({ ...flagged, settings: settings({ keyAccounts: ['accA', 'accB'] }) }, NOW).coaching.keyAccounts;
-    expect(both.map((a) => [a.accountId, a.source])).toEqual([['accA', 'configured'], ['accB', 'configured'], ['accC', 'crm_target']]);
+    expect(both.map((a) => [a.accountId, a.source])).toEqual([
+      ['accA', 'configured'],
+      ['accB', 'configured'],
+      ['accC', 'crm_target'],
+    ]);
   });
 });

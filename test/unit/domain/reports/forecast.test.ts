@@ -39,12 +39,19 @@ describe('forecast', () => {
     for (let i = 0; i < 20; i++) {
       const won = i < 15;
       history.push(won ? wonDeal(`h${i}`, { closeDate: '2026-03-01' }) : lostDeal(`h${i}`, { closeDate: '2026-03-01' }));
-      changes.push(move(`h${i}`, 'discovery', 'demo', '2026-02-01T10:00:00.000Z'), move(`h${i}`, 'demo', won ? 'won' : 'lost', '2026-02-20T10:00:00.000Z'));
+      changes.push(
+        move(`h${i}`, 'discovery', 'demo', '2026-02-01T10:00:00.000Z'),
+        move(`h${i}`, 'demo', won ? 'won' : 'lost', '2026-02-20T10:00:00.000Z'),
+      );
     }
     const f = buildReport(input({ deals: [...deals, ...history], stageChanges: changes }), NOW).forecast;
     const demo = f.conversions.find((c) => c.stageId === 'demo')!;
     expect(demo).toMatchObject({ rate: 0.75, samples: 20, source: 'historical' });
-    expect(f.historicalWeighted.deals.find((d) => d.dealId === 'o2')).toMatchObject({ weight: 0.75, weighted: { amount: 15_000, currency: 'USD' }, basis: 'historical 0.75 (n=20)' });
+    expect(f.historicalWeighted.deals.find((d) => d.dealId === 'o2')).toMatchObject({
+      weight: 0.75,
+      weighted: { amount: 15_000, currency: 'USD' },
+      basis: 'historical 0.75 (n=20)',
+    });
     // 6,000 + 15,000 + 100
     expect(f.historicalWeighted.total).toEqual([{ currency: 'USD', amount: 21_100 }]);
   });

@@ -4,7 +4,14 @@ import { computeHistoryChanges } from '../../../../src/domain/reports/history-ch
 import type { DealFieldChange } from '../../../../src/domain/model/index.js';
 import { closeDateChange, CONN, deal, input, move, NOW, owner, snapshot, wonDeal, lostDeal } from '../builders.js';
 
-const amountChange = (dealId: string, oldValue: string, newValue: string, at: string): DealFieldChange => ({ connectionId: CONN, dealId, field: 'amount', oldValue, newValue, at });
+const amountChange = (dealId: string, oldValue: string, newValue: string, at: string): DealFieldChange => ({
+  connectionId: CONN,
+  dealId,
+  field: 'amount',
+  oldValue,
+  newValue,
+  at,
+});
 const created = '2026-10-01T10:00:00.000Z';
 
 /** Q4 2026 pipeline between 2026-11-01 and today (2026-11-26), from history only: no snapshot at all. */
@@ -23,9 +30,12 @@ function book(): EngineInput {
       wonDeal('h', { amount: 5_000, closeDate: '2026-10-20', createdAt: created }), // won before the period: in neither end
     ],
     stageChanges: [
-      move('c', null, 'demo', created), move('c', 'demo', 'won', '2026-11-20T10:00:00.000Z'),
-      move('d', null, 'demo', created), move('d', 'demo', 'lost', '2026-11-18T10:00:00.000Z'),
-      move('h', null, 'demo', created), move('h', 'demo', 'won', '2026-10-20T10:00:00.000Z'),
+      move('c', null, 'demo', created),
+      move('c', 'demo', 'won', '2026-11-20T10:00:00.000Z'),
+      move('d', null, 'demo', created),
+      move('d', 'demo', 'lost', '2026-11-18T10:00:00.000Z'),
+      move('h', null, 'demo', created),
+      move('h', 'demo', 'won', '2026-10-20T10:00:00.000Z'),
     ],
     fieldChanges: [
       amountChange('a', '10000', '12000', '2026-11-10T10:00:00.000Z'),
@@ -47,10 +57,29 @@ describe('pipeline changes from history', () => {
     expect(c.source).toBe('history');
     expect(c.snapshotCheck).toEqual({ available: false, agrees: null, differences: [] });
     expect(c.waterfalls).toEqual([
-      { currency: 'USD', start: 31_000, new: 9_000, pulledIn: 8_000, increased: 2_000, won: 7_000, lost: 3_000, decreased: 1_000, pushedOut: 6_000, end: 33_000 },
+      {
+        currency: 'USD',
+        start: 31_000,
+        new: 9_000,
+        pulledIn: 8_000,
+        increased: 2_000,
+        won: 7_000,
+        lost: 3_000,
+        decreased: 1_000,
+        pushedOut: 6_000,
+        end: 33_000,
+      },
     ]);
     expect(waterfallBalances(c.waterfalls[0]!)).toBe(true);
-    expect(Object.fromEntries(c.changes.map((x) => [x.dealId, x.kind]))).toEqual({ a: 'increased', b: 'decreased', c: 'won', d: 'lost', e: 'pushed_out', f: 'pulled_in', g: 'new' });
+    expect(Object.fromEntries(c.changes.map((x) => [x.dealId, x.kind]))).toEqual({
+      a: 'increased',
+      b: 'decreased',
+      c: 'won',
+      d: 'lost',
+      e: 'pushed_out',
+      f: 'pulled_in',
+      g: 'new',
+    });
   });
 
   it('adds up per rep', () => {
@@ -65,7 +94,9 @@ describe('pipeline changes from history', () => {
     const s = '2026-11-01';
     const e = '2026-11-26';
     const snaps = [
-      ...['a', 'b', 'c', 'd'].map((id) => snapshot(id, s, { stageId: 'demo', amount: { a: 10_000, b: 5_000, c: 7_000, d: 3_000 }[id]!, closeDate: '2026-12-15' })),
+      ...['a', 'b', 'c', 'd'].map((id) =>
+        snapshot(id, s, { stageId: 'demo', amount: { a: 10_000, b: 5_000, c: 7_000, d: 3_000 }[id]!, closeDate: '2026-12-15' }),
+      ),
       snapshot('e', s, { stageId: 'demo', amount: 6_000, closeDate: '2026-12-10' }),
       snapshot('f', s, { ownerId: 'rep2', stageId: 'demo', amount: 8_000, closeDate: '2027-01-10' }),
       snapshot('a', e, { stageId: 'demo', amount: 12_000, closeDate: '2026-12-15' }),

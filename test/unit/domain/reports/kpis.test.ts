@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { buildReport, evaluateDeals, computeKpis, fiscalQuarter, previousPeriod, quarterToDate, reportContext, trailingDays } from '../../../../src/domain/engine.js';
+import {
+  buildReport,
+  evaluateDeals,
+  computeKpis,
+  fiscalQuarter,
+  previousPeriod,
+  quarterToDate,
+  reportContext,
+  trailingDays,
+} from '../../../../src/domain/engine.js';
 import { dayOfIsoDate } from '../../../../src/domain/time.js';
 import { activity, deal, input, lostDeal, move, NOW, owner, settings, wonDeal } from '../builders.js';
 
@@ -57,11 +66,14 @@ describe('KPIs on a small book worked out by hand', () => {
     expect(trailing.current.cohort).toEqual({ created: 3, won: 1, lost: 0, winRate: 1 / 3 });
   });
 
-  it('previous cohort compares at equal age: w1 and l1 (created 10-01 / 10-05) closed after day 29 ' +
-      'of their cohort, so they do not count', () => {
-    // Current cohort is 29 days old (10-28 -> 11-26); previous cohort 09-28..10-27 counts closes up to 10-27.
-    expect(trailing.previous.cohort).toEqual({ created: 3, won: 0, lost: 0, winRate: 0 });
-  });
+  it(
+    'previous cohort compares at equal age: w1 and l1 (created 10-01 / 10-05) closed after day 29 ' +
+      'of their cohort, so they do not count',
+    () => {
+      // Current cohort is 29 days old (10-28 -> 11-26); previous cohort 09-28..10-27 counts closes up to 10-27.
+      expect(trailing.previous.cohort).toEqual({ created: 3, won: 0, lost: 0, winRate: 0 });
+    },
+  );
 
   it('average won deal size converts EUR: (10,000 + 20,000 + 33,000) / 3 = 21,000 USD', () => {
     expect(trailing.current.avgDealSize).toEqual([{ currency: 'USD', amount: 21_000 }]);
@@ -107,7 +119,13 @@ describe('KPIs on a small book worked out by hand', () => {
 
   it('quota coverage for a rep with a quota', () => {
     const rep1 = report.reps.find((r) => r.id === 'rep1')!;
-    expect(rep1.state.quota).toMatchObject({ quota: 100_000, wonToDate: 30_000, attainment: 0.3, remaining: 70_000, pipelineThisQuarter: 20_000 });
+    expect(rep1.state.quota).toMatchObject({
+      quota: 100_000,
+      wonToDate: 30_000,
+      attainment: 0.3,
+      remaining: 70_000,
+      pipelineThisQuarter: 20_000,
+    });
     expect(rep1.state.quota!.coverage).toBeCloseTo(20_000 / 70_000);
     expect(report.reps.find((r) => r.id === 'rep2')!.state.quota).toBeNull();
     expect(rep1.periods[0]!.current.winRate).toBeCloseTo(2 / 3);
@@ -118,7 +136,10 @@ describe('KPIs on a small book worked out by hand', () => {
   it('reports per currency when no rate is given', () => {
     const noRates = { ...book, settings: settings({}) };
     const r = computeKpis(reportContext(evaluateDeals(noRates, NOW).indexed, evaluateDeals(noRates, NOW)));
-    expect(r.connection.periods[0]!.current.avgDealSize).toEqual([{ currency: 'USD', amount: 15_000 }, { currency: 'EUR', amount: 30_000 }]);
+    expect(r.connection.periods[0]!.current.avgDealSize).toEqual([
+      { currency: 'USD', amount: 15_000 },
+      { currency: 'EUR', amount: 30_000 },
+    ]);
   });
 });
 

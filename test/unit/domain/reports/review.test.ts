@@ -26,7 +26,13 @@ describe('morning review', () => {
 
   it('only lists critical findings opened by this run when given the diff', () => {
     const ev = evaluateDeals(book, NOW);
-    const already: LedgerFinding = { ...ev.findings.find((f) => f.dealId === 'd1' && f.severity === 'critical')!, status: 'open', firstSeenAt: '2026-11-25T02:00:00.000Z', lastSeenAt: '2026-11-25T02:00:00.000Z', resolvedAt: null };
+    const already: LedgerFinding = {
+      ...ev.findings.find((f) => f.dealId === 'd1' && f.severity === 'critical')!,
+      status: 'open',
+      firstSeenAt: '2026-11-25T02:00:00.000Z',
+      lastSeenAt: '2026-11-25T02:00:00.000Z',
+      resolvedAt: null,
+    };
     const diff = diffFindings({ open: [already], current: ev.findings, now: new Date(NOW).toISOString() });
     const r = buildReport(book, NOW, { evaluation: ev, diff }).review;
     expect(r.newCritical.map((x) => x.dealId)).toEqual(['d2']);

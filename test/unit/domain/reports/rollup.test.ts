@@ -33,7 +33,14 @@ function book(): EngineInput {
     // overdue: close date passed 25 days ago
     deal('o4', { stageId: 'qualify', amount: 1_000, closeDate: '2026-11-01', forecastCategory: 'pipeline' }),
     // stale (no activity since creation in August) and pushed twice
-    deal('o5', { ownerId: 'rep2', stageId: 'demo', amount: 4_000, closeDate: '2026-12-10', forecastCategory: 'best_case', createdAt: '2026-08-01T10:00:00.000Z' }),
+    deal('o5', {
+      ownerId: 'rep2',
+      stageId: 'demo',
+      amount: 4_000,
+      closeDate: '2026-12-10',
+      forecastCategory: 'best_case',
+      createdAt: '2026-08-01T10:00:00.000Z',
+    }),
     deal('o6', { ownerId: 'rep2', stageId: 'demo', amount: 7_000, closeDate: '2026-12-10', forecastCategory: 'omitted' }),
   ];
   const fresh = ['o1', 'o2', 'o3', 'o4', 'o6'].map((id) => activity(id, '2026-11-25T10:00:00.000Z', { ownerId: null }));
@@ -41,7 +48,10 @@ function book(): EngineInput {
     settings: settings({ quotas: { rep1: 100_000, rep2: { 'FY2026-Q4': 50_000, default: 40_000 } }, teams: { east: ['rep1', 'rep2'] } }),
     deals,
     stageChanges: h.changes,
-    fieldChanges: [closeDateChange('o5', '2026-10-01', '2026-11-01', '2026-09-01T10:00:00.000Z'), closeDateChange('o5', '2026-11-01', '2026-12-10', '2026-10-15T10:00:00.000Z')],
+    fieldChanges: [
+      closeDateChange('o5', '2026-10-01', '2026-11-01', '2026-09-01T10:00:00.000Z'),
+      closeDateChange('o5', '2026-11-01', '2026-12-10', '2026-10-15T10:00:00.000Z'),
+    ],
     activities: fresh,
     owners: [owner('rep1'), owner('rep2')],
   });
@@ -61,7 +71,13 @@ describe('forecast roll-up', () => {
     expect(r.model.closedDeals).toBe(41);
     expect(r.model.stageRates.find((s) => s.stageId === 'demo')).toMatchObject({ rate: 0.5, samples: 40, source: 'history' });
     expect(r.model.stageRates.find((s) => s.stageId === 'proposal')).toMatchObject({ rate: 0.6, source: 'crm_probability' });
-    expect(r.model.risks.find((x) => x.signal === 'overdue')).toEqual({ signal: 'overdue', factor, samples: 20, winRate: 0.25, source: 'history' });
+    expect(r.model.risks.find((x) => x.signal === 'overdue')).toEqual({
+      signal: 'overdue',
+      factor,
+      samples: 20,
+      winRate: 0.25,
+      source: 'history',
+    });
     // too few stale or pushed deals in history: the configured discount, and it says so
     expect(r.model.risks.find((x) => x.signal === 'stale')).toMatchObject({ factor: 0.5, samples: 0, source: 'config' });
   });
@@ -77,13 +93,18 @@ describe('forecast roll-up', () => {
     const o5 = q4.deals.find((d) => d.dealId === 'o5')!;
     expect(o5.signals).toEqual(['stale', 'pushed']);
     expect(o5).toMatchObject({ weight: 0.25, expected: 1_000 });
-    expect(q4.deals.find((d) => d.dealId === 'o2')).toMatchObject({ weight: 0.5, category: 'pipeline', categorySource: 'probability', signals: [] });
+    expect(q4.deals.find((d) => d.dealId === 'o2')).toMatchObject({
+      weight: 0.5,
+      category: 'pipeline',
+      categorySource: 'probability',
+      signals: [],
+    });
     expect(q4.deals.find((d) => d.dealId === 'o6')).toBeUndefined();
   });
 
   it('rolls up closed, commit, best case, pipeline, expected and quota per rep, team and total', () => {
     const q4 = r.quarters[0]!;
-    const o4 = Math.round(1_000 * Math.round(0.1 * factor * 10_000) / 10_000 * 100) / 100;
+    const o4 = Math.round(((1_000 * Math.round(0.1 * factor * 10_000)) / 10_000) * 100) / 100;
     expect(q4.total).toEqual({
       closedWon: 10_000,
       commit: 20_000,
@@ -100,7 +121,15 @@ describe('forecast roll-up', () => {
       pushedDeals: 1,
     });
     const rep2 = q4.reps.find((x) => x.ownerId === 'rep2')!;
-    expect(rep2).toMatchObject({ closedWon: 0, commit: 0, bestCase: 4_000, openPipeline: 4_000, expected: 1_000, quota: 50_000, gap: 50_000 });
+    expect(rep2).toMatchObject({
+      closedWon: 0,
+      commit: 0,
+      bestCase: 4_000,
+      openPipeline: 4_000,
+      expected: 1_000,
+      quota: 50_000,
+      gap: 50_000,
+    });
     expect(q4.teams).toHaveLength(1);
     expect(q4.teams[0]).toMatchObject({ team: 'east', quota: 150_000, bestCase: 24_000 });
     // next quarter: the negotiation deal is commit by its stage probability; rep2's default quota applies

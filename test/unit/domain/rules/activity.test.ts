@@ -64,7 +64,10 @@ describe('stale_deal', () => {
 
   it('uses the later of last activity and creation', () => {
     // activity before creation (imported history) does not make a new deal stale
-    const inp = input({ deals: [deal('d1', { createdAt: '2026-11-20T12:00:00.000Z' })], activities: [activity('d1', '2026-10-01T10:00:00.000Z')] });
+    const inp = input({
+      deals: [deal('d1', { createdAt: '2026-11-20T12:00:00.000Z' })],
+      activities: [activity('d1', '2026-10-01T10:00:00.000Z')],
+    });
     expect(finding(inp, 'stale_deal')).toBeUndefined();
   });
 
@@ -94,17 +97,41 @@ describe('no_next_activity', () => {
 
   it('is cleared by an open task or a future meeting, not by a past meeting', () => {
     const d = [deal('d1', { stageId: 'proposal' })];
-    expect(finding(input({ deals: d, activities: [activity('d1', '2026-12-01T10:00:00.000Z', { type: 'task', completed: false })] }), 'no_next_activity')).toBeUndefined();
-    expect(finding(input({ deals: d, activities: [activity('d1', '2026-11-27T10:00:00.000Z', { type: 'meeting', completed: false })] }), 'no_next_activity')).toBeUndefined();
-    expect(finding(input({ deals: d, activities: [activity('d1', '2026-11-25T10:00:00.000Z', { type: 'meeting' })] }), 'no_next_activity')).toBeDefined();
+    expect(
+      finding(
+        input({ deals: d, activities: [activity('d1', '2026-12-01T10:00:00.000Z', { type: 'task', completed: false })] }),
+        'no_next_activity',
+      ),
+    ).toBeUndefined();
+    expect(
+      finding(
+        input({ deals: d, activities: [activity('d1', '2026-11-27T10:00:00.000Z', { type: 'meeting', completed: false })] }),
+        'no_next_activity',
+      ),
+    ).toBeUndefined();
+    expect(
+      finding(input({ deals: d, activities: [activity('d1', '2026-11-25T10:00:00.000Z', { type: 'meeting' })] }), 'no_next_activity'),
+    ).toBeDefined();
     // our own reminder task does not count as the rep's next step
-    expect(finding(input({ deals: d, activities: [activity('d1', '2026-12-01T10:00:00.000Z', { type: 'task', completed: false, origin: 'dealwatch' })] }), 'no_next_activity')).toBeDefined();
+    expect(
+      finding(
+        input({
+          deals: d,
+          activities: [activity('d1', '2026-12-01T10:00:00.000Z', { type: 'task', completed: false, origin: 'dealwatch' })],
+        }),
+        'no_next_activity',
+      ),
+    ).toBeDefined();
   });
 });
 
 describe('activity_not_logged', () => {
   const base = (acts: ReturnType<typeof activity>[], at = '2026-11-20T10:00:00.000Z') =>
-    input({ deals: [deal('d1', { stageId: 'demo', createdAt: '2026-10-01T10:00:00.000Z' })], stageChanges: [move('d1', 'discovery', 'demo', at)], activities: acts });
+    input({
+      deals: [deal('d1', { stageId: 'demo', createdAt: '2026-10-01T10:00:00.000Z' })],
+      stageChanges: [move('d1', 'discovery', 'demo', at)],
+      activities: acts,
+    });
 
   it('is flagged when the stage advanced with no activity in the 7 days before', () => {
     const f = finding(base([activity('d1', '2026-11-12T10:00:00.000Z')]), 'activity_not_logged');
@@ -117,12 +144,18 @@ describe('activity_not_logged', () => {
   });
 
   it('ignores a stage set within a day of creation (data entry, not an advance)', () => {
-    const inp = input({ deals: [deal('d1', { stageId: 'demo', createdAt: '2026-11-20T09:00:00.000Z' })], stageChanges: [move('d1', 'discovery', 'demo', '2026-11-20T10:00:00.000Z')] });
+    const inp = input({
+      deals: [deal('d1', { stageId: 'demo', createdAt: '2026-11-20T09:00:00.000Z' })],
+      stageChanges: [move('d1', 'discovery', 'demo', '2026-11-20T10:00:00.000Z')],
+    });
     expect(finding(inp, 'activity_not_logged')).toBeUndefined();
   });
 
   it('ignores moves backwards and moves older than withinDays', () => {
-    const back = input({ deals: [deal('d1', { stageId: 'demo' })], stageChanges: [move('d1', 'proposal', 'demo', '2026-11-20T10:00:00.000Z')] });
+    const back = input({
+      deals: [deal('d1', { stageId: 'demo' })],
+      stageChanges: [move('d1', 'proposal', 'demo', '2026-11-20T10:00:00.000Z')],
+    });
     expect(finding(back, 'activity_not_logged')).toBeUndefined();
     expect(finding(base([], '2026-10-20T10:00:00.000Z'), 'activity_not_logged')).toBeUndefined();
   });

@@ -16,20 +16,26 @@ describe('rules.discount_over_limit.approvers', () => {
     const r = parseRulesConfig({ discount_over_limit: { approvers: { 'Head of Sales': '005A', CFO: ' ' } } });
     expect(r.ok).toBe(false);
     if (!r.ok) {
-      expect(r.issues).toContainEqual(expect.stringMatching(/^discount_over_limit\.approvers\.Head of Sales: no approval tier has approver "Head of Sales"/));
+      expect(r.issues).toContainEqual(
+        expect.stringMatching(/^discount_over_limit\.approvers\.Head of Sales: no approval tier has approver "Head of Sales"/),
+      );
       expect(r.issues).toContainEqual(expect.stringMatching(/^discount_over_limit\.approvers\.CFO: /));
     }
   });
 
-  it('checks tiers named in the connection\'s own matrix, with the rules. prefix', () => {
+  it("checks tiers named in the connection's own matrix, with the rules. prefix", () => {
     const conn = (rules: unknown) => HubSpotConnection.parse({ id: 'hs', provider: 'hubspot', accessToken: 't', rules });
-    const ok = engineSettingsFromConnection(conn({ discount_over_limit: { tiers: [{ belowAmount: null, maxPercent: 25, approver: 'Deal desk' }], approvers: { 'Deal desk': '005B' } } }));
+    const ok = engineSettingsFromConnection(
+      conn({
+        discount_over_limit: { tiers: [{ belowAmount: null, maxPercent: 25, approver: 'Deal desk' }], approvers: { 'Deal desk': '005B' } },
+      }),
+    );
     expect(ok.ok).toBe(true);
     const bad = engineSettingsFromConnection(conn({ discount_over_limit: { approvers: { 'Deal desk': '005B' } } }));
     expect(!bad.ok && bad.issues).toEqual([expect.stringMatching(/^rules\.discount_over_limit\.approvers\.Deal desk: /)]);
   });
 
-  it('goes to the configured approver, else the rep\'s manager, else the rep', () => {
+  it("goes to the configured approver, else the rep's manager, else the rep", () => {
     const cfg = { approvers: { CFO: 'cfo' } };
     expect(discountApproverFor(cfg, 'CFO', { id: 'rep', managerId: 'boss' })).toBe('cfo');
     expect(discountApproverFor(cfg, 'VP Sales', { id: 'rep', managerId: 'boss' })).toBe('boss');

@@ -3,7 +3,8 @@ import { closeDateChange, deal, input, settings, snapshot } from '../builders.js
 import { finding } from '../helpers.js';
 
 describe('close_date_passed', () => {
-  const withClose = (closeDate: string, timezone = 'UTC') => input({ deals: [deal('d1', { closeDate })], settings: settings({ timezone }) });
+  const withClose = (closeDate: string, timezone = 'UTC') =>
+    input({ deals: [deal('d1', { closeDate })], settings: settings({ timezone }) });
 
   it('is not flagged for today or later, is flagged for yesterday', () => {
     expect(finding(withClose('2026-11-26'), 'close_date_passed')).toBeUndefined();
@@ -25,12 +26,18 @@ describe('close_date_passed', () => {
 });
 
 describe('close_date_pushed', () => {
-  const pushes = (...c: ReturnType<typeof closeDateChange>[]) => input({ deals: [deal('d1', { closeDate: '2026-12-20' })], fieldChanges: c });
+  const pushes = (...c: ReturnType<typeof closeDateChange>[]) =>
+    input({ deals: [deal('d1', { closeDate: '2026-12-20' })], fieldChanges: c });
 
   it('one push within the quarter is fine; two pushes in 90 days are flagged with the moves', () => {
-    expect(finding(pushes(closeDateChange('d1', '2026-12-10', '2026-12-20', '2026-11-20T10:00:00.000Z')), 'close_date_pushed')).toBeUndefined();
+    expect(
+      finding(pushes(closeDateChange('d1', '2026-12-10', '2026-12-20', '2026-11-20T10:00:00.000Z')), 'close_date_pushed'),
+    ).toBeUndefined();
     const f = finding(
-      pushes(closeDateChange('d1', '2026-12-01', '2026-12-10', '2026-10-01T10:00:00.000Z'), closeDateChange('d1', '2026-12-10', '2026-12-20', '2026-11-20T10:00:00.000Z')),
+      pushes(
+        closeDateChange('d1', '2026-12-01', '2026-12-10', '2026-10-01T10:00:00.000Z'),
+        closeDateChange('d1', '2026-12-10', '2026-12-20', '2026-11-20T10:00:00.000Z'),
+      ),
       'close_date_pushed',
     );
     expect(f?.message).toBe('Close date pushed 2 times in the last 90 days (threshold 2).');
@@ -39,10 +46,22 @@ describe('close_date_pushed', () => {
 
   it('does not count pushes older than 90 days or moves earlier', () => {
     expect(
-      finding(pushes(closeDateChange('d1', '2026-12-01', '2026-12-10', '2026-08-01T10:00:00.000Z'), closeDateChange('d1', '2026-12-10', '2026-12-20', '2026-11-20T10:00:00.000Z')), 'close_date_pushed'),
+      finding(
+        pushes(
+          closeDateChange('d1', '2026-12-01', '2026-12-10', '2026-08-01T10:00:00.000Z'),
+          closeDateChange('d1', '2026-12-10', '2026-12-20', '2026-11-20T10:00:00.000Z'),
+        ),
+        'close_date_pushed',
+      ),
     ).toBeUndefined();
     expect(
-      finding(pushes(closeDateChange('d1', '2026-12-25', '2026-12-10', '2026-10-01T10:00:00.000Z'), closeDateChange('d1', '2026-12-10', '2026-12-20', '2026-11-20T10:00:00.000Z')), 'close_date_pushed'),
+      finding(
+        pushes(
+          closeDateChange('d1', '2026-12-25', '2026-12-10', '2026-10-01T10:00:00.000Z'),
+          closeDateChange('d1', '2026-12-10', '2026-12-20', '2026-11-20T10:00:00.000Z'),
+        ),
+        'close_date_pushed',
+      ),
     ).toBeUndefined();
   });
 
@@ -60,7 +79,11 @@ describe('close_date_pushed', () => {
       { from: '2026-12-01', to: '2026-12-20', at: '2026-11-20T00:00:00.000Z', days: 19 },
     ]);
     // field history, when present, is the only source
-    const withHistory = input({ deals: [deal('d1', { closeDate: '2026-12-20' })], snapshots: snaps, fieldChanges: [closeDateChange('d2', '2026-12-01', '2026-12-02', '2026-11-20T10:00:00.000Z')] });
+    const withHistory = input({
+      deals: [deal('d1', { closeDate: '2026-12-20' })],
+      snapshots: snaps,
+      fieldChanges: [closeDateChange('d2', '2026-12-01', '2026-12-02', '2026-11-20T10:00:00.000Z')],
+    });
     expect(finding(withHistory, 'close_date_pushed')).toBeUndefined();
   });
 
@@ -68,7 +91,10 @@ describe('close_date_pushed', () => {
     const f = finding(pushes(closeDateChange('d1', '2026-12-20', '2027-01-10', '2026-11-20T10:00:00.000Z')), 'close_date_pushed');
     expect(f?.message).toBe('Close date moved from FY2026-Q4 to FY2027-Q1.');
     // with a fiscal year starting in November, Dec and Jan are the same quarter
-    const fy = { ...pushes(closeDateChange('d1', '2026-12-20', '2027-01-10', '2026-11-20T10:00:00.000Z')), settings: settings({ fiscalYearStartMonth: 11 }) };
+    const fy = {
+      ...pushes(closeDateChange('d1', '2026-12-20', '2027-01-10', '2026-11-20T10:00:00.000Z')),
+      settings: settings({ fiscalYearStartMonth: 11 }),
+    };
     expect(finding(fy, 'close_date_pushed')).toBeUndefined();
   });
 });

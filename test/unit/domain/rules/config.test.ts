@@ -13,7 +13,11 @@ describe('rules config', () => {
     expect(c.no_next_activity.fromProbability).toBe(0.4);
     expect(c.amount_decreased).toMatchObject({ percent: 20, days: 7 });
     expect(c.activity_not_logged).toMatchObject({ days: 7, complianceDays: 14 });
-    expect(c.discount_over_limit.tiers.map((t) => [t.belowAmount, t.maxPercent])).toEqual([[10_000, 10], [50_000, 15], [null, 20]]);
+    expect(c.discount_over_limit.tiers.map((t) => [t.belowAmount, t.maxPercent])).toEqual([
+      [10_000, 10],
+      [50_000, 15],
+      [null, 20],
+    ]);
   });
 
   it('keeps defaults beside overrides', () => {
@@ -32,10 +36,25 @@ describe('rules config', () => {
   });
 
   it('builds engine settings from a connection, prefixing issues with rules.', () => {
-    const conn = HubSpotConnection.parse({ id: 'hs', provider: 'hubspot', accessToken: 't', timezone: 'Europe/Paris', rules: { stale_deal: { days: 7 } }, fieldMap: { lostReason: 'closed_lost_reason' } });
+    const conn = HubSpotConnection.parse({
+      id: 'hs',
+      provider: 'hubspot',
+      accessToken: 't',
+      timezone: 'Europe/Paris',
+      rules: { stale_deal: { days: 7 } },
+      fieldMap: { lostReason: 'closed_lost_reason' },
+    });
     const s = engineSettingsFromConnection(conn);
     expect(s.ok && s.settings).toMatchObject({ timezone: 'Europe/Paris', lostReasonMapped: true, fiscalYearStartMonth: 1 });
-    const bad = engineSettingsFromConnection(HubSpotConnection.parse({ id: 'hs', provider: 'hubspot', accessToken: 't', timezone: 'Mars/Olympus', rules: { stale_deal: { days: -1 } } }));
+    const bad = engineSettingsFromConnection(
+      HubSpotConnection.parse({
+        id: 'hs',
+        provider: 'hubspot',
+        accessToken: 't',
+        timezone: 'Mars/Olympus',
+        rules: { stale_deal: { days: -1 } },
+      }),
+    );
     expect(bad.ok).toBe(false);
     if (!bad.ok) {
       expect(bad.issues[0]).toContain('timezone');

@@ -4,7 +4,14 @@ import { deal, input, move, STAGES, wonDeal } from '../builders.js';
 import { finding, ruleIds } from '../helpers.js';
 
 const moved = (from: string | null, to: string, stages = STAGES) =>
-  input({ stages, deals: [deal('d1', { stageId: to })], stageChanges: [...(from ? [move('d1', null, 'qualify', '2026-10-01T10:00:00.000Z')] : []), move('d1', from, to, '2026-11-20T10:00:00.000Z')] });
+  input({
+    stages,
+    deals: [deal('d1', { stageId: to })],
+    stageChanges: [
+      ...(from ? [move('d1', null, 'qualify', '2026-10-01T10:00:00.000Z')] : []),
+      move('d1', from, to, '2026-11-20T10:00:00.000Z'),
+    ],
+  });
 
 describe('stage_skipped', () => {
   it('names the skipped stages in its message and action', () => {
@@ -37,7 +44,9 @@ describe('stage_skipped', () => {
 
 describe('stage_regressed', () => {
   it('tells the rep what to update', () => {
-    expect(finding(moved('proposal', 'discovery'), 'stage_regressed')?.suggestedAction).toBe('Note what changed with the buyer and update the close date and amount to match.');
+    expect(finding(moved('proposal', 'discovery'), 'stage_regressed')?.suggestedAction).toBe(
+      'Note what changed with the buyer and update the close date and amount to match.',
+    );
   });
 
   it('a move into the same stage is not a move back', () => {
@@ -57,7 +66,10 @@ describe('stuck_in_stage', () => {
     const changes = [];
     for (let i = 0; i < 20; i++) {
       deals.push(wonDeal(`w${i}`));
-      changes.push(move(`w${i}`, 'discovery', 'demo', '2026-06-01T10:00:00.000Z'), move(`w${i}`, 'demo', 'won', '2026-06-11T10:00:00.000Z'));
+      changes.push(
+        move(`w${i}`, 'discovery', 'demo', '2026-06-01T10:00:00.000Z'),
+        move(`w${i}`, 'demo', 'won', '2026-06-11T10:00:00.000Z'),
+      );
     }
     expect(finding(input({ deals, stageChanges: changes }), 'stuck_in_stage')?.message).toBe(
       'In Demo for 16 days; won deals spent a median of 10 days there (limit 15 = 1.5 x median, 20 won deals).',

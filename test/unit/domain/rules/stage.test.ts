@@ -21,7 +21,10 @@ function history(n: number, days: number) {
 
 describe('stuck_in_stage', () => {
   const inDemoSince = (enteredIso: string, extra: { deals?: ReturnType<typeof deal>[]; changes?: ReturnType<typeof move>[] } = {}) =>
-    input({ deals: [deal('d1', { stageId: 'demo', stageEnteredAt: enteredIso }), ...(extra.deals ?? [])], stageChanges: extra.changes ?? [] });
+    input({
+      deals: [deal('d1', { stageId: 'demo', stageEnteredAt: enteredIso }), ...(extra.deals ?? [])],
+      stageChanges: extra.changes ?? [],
+    });
 
   it('uses the fixed 30-day fallback without history: 30 days is not stuck, 31 is', () => {
     expect(finding(inDemoSince('2026-10-27T10:00:00.000Z'), 'stuck_in_stage')).toBeUndefined();
@@ -45,12 +48,18 @@ describe('stuck_in_stage', () => {
   });
 
   it('honours per-stage fallback overrides', () => {
-    const inp = { ...inDemoSince('2026-11-10T10:00:00.000Z'), settings: settings({ rules: { stuck_in_stage: { byStage: { demo: { fallbackDays: 10 } } } } }) };
+    const inp = {
+      ...inDemoSince('2026-11-10T10:00:00.000Z'),
+      settings: settings({ rules: { stuck_in_stage: { byStage: { demo: { fallbackDays: 10 } } } } }),
+    };
     expect(finding(inp, 'stuck_in_stage')?.evidence['thresholdDays']).toBe(10);
   });
 
   it('without stageEnteredAt uses the last stage change, else the creation date', () => {
-    const viaHistory = input({ deals: [deal('d1', { stageId: 'demo', createdAt: '2026-01-01T00:00:00.000Z' })], stageChanges: [move('d1', 'discovery', 'demo', '2026-11-20T10:00:00.000Z')] });
+    const viaHistory = input({
+      deals: [deal('d1', { stageId: 'demo', createdAt: '2026-01-01T00:00:00.000Z' })],
+      stageChanges: [move('d1', 'discovery', 'demo', '2026-11-20T10:00:00.000Z')],
+    });
     expect(finding(viaHistory, 'stuck_in_stage')).toBeUndefined();
     const noHistory = input({ deals: [deal('d1', { stageId: 'demo', createdAt: '2026-09-01T00:00:00.000Z' })] });
     expect(finding(noHistory, 'stuck_in_stage')?.evidence['daysInStage']).toBe(86);
@@ -58,7 +67,11 @@ describe('stuck_in_stage', () => {
 });
 
 describe('stage_regressed and stage_skipped', () => {
-  const moved = (from: string, to: string, at = '2026-11-20T10:00:00.000Z') => input({ deals: [deal('d1', { stageId: to })], stageChanges: [move('d1', null, 'qualify', '2026-10-01T10:00:00.000Z'), move('d1', from, to, at)] });
+  const moved = (from: string, to: string, at = '2026-11-20T10:00:00.000Z') =>
+    input({
+      deals: [deal('d1', { stageId: to })],
+      stageChanges: [move('d1', null, 'qualify', '2026-10-01T10:00:00.000Z'), move('d1', from, to, at)],
+    });
 
   it('flags a move back, not a move forward', () => {
     const f = finding(moved('proposal', 'discovery'), 'stage_regressed');

@@ -123,7 +123,13 @@ describe('score reasons and details', () => {
   });
 
   it('no activity at all, a passed close date and compliance findings', () => {
-    const s = scoreOf(input({ deals: [deal('d1', { stageId: 'proposal', createdAt: day('2026-09-01'), closeDate: '2026-11-01', contactCount: 1, nextStep: null })] }));
+    const s = scoreOf(
+      input({
+        deals: [
+          deal('d1', { stageId: 'proposal', createdAt: day('2026-09-01'), closeDate: '2026-11-01', contactCount: 1, nextStep: null }),
+        ],
+      }),
+    );
     expect(details(s)).toMatchInlineSnapshot(`
       {
         "activity_recency": "0 | no activity since creation 86 days ago (stale at 14)",
@@ -140,7 +146,9 @@ describe('score reasons and details', () => {
         "-10 No touches in 30 days",
       ]
     `);
-    expect(s.suggestedAction).toMatchInlineSnapshot(`"Reach the buyer this week and log the touch; if the deal is dead, close it as lost."`);
+    expect(s.suggestedAction).toMatchInlineSnapshot(
+      `"Reach the buyer this week and log the touch; if the deal is dead, close it as lost."`,
+    );
   });
 
   it('a close date that is today has not passed', () => {
@@ -202,7 +210,9 @@ describe('score reasons and details', () => {
         "-8 1 open warning",
       ]
     `);
-    expect(s.suggestedAction).toMatchInlineSnapshot(`"Ask the buyer for the real decision date and what must happen before it; commit only to that."`);
+    expect(s.suggestedAction).toMatchInlineSnapshot(
+      `"Ask the buyer for the real decision date and what must happen before it; commit only to that."`,
+    );
   });
 
   it('a learned stage limit names its median and sample', () => {
@@ -210,7 +220,10 @@ describe('score reasons and details', () => {
     const changes = [];
     for (let i = 0; i < 20; i++) {
       deals.push(wonDeal(`w${i}`));
-      changes.push(move(`w${i}`, 'discovery', 'demo', '2026-06-01T10:00:00.000Z'), move(`w${i}`, 'demo', 'won', '2026-06-11T10:00:00.000Z'));
+      changes.push(
+        move(`w${i}`, 'discovery', 'demo', '2026-06-01T10:00:00.000Z'),
+        move(`w${i}`, 'demo', 'won', '2026-06-11T10:00:00.000Z'),
+      );
     }
     const s = scoreOf(input({ deals, stageChanges: changes, activities: [activity('d1', day('2026-11-25'))] }));
     expect(details(s)['stage_velocity']).toMatchInlineSnapshot(`"43.3 | 16 days in stage; limit 15 (1.5 x median 10 of 20 won deals)"`);
@@ -238,7 +251,11 @@ describe('score reasons and details', () => {
     const s = scoreOf(
       input({
         deals: [deal('d1', { stageId: 'demo', stageEnteredAt: day('2026-10-20'), createdAt: day('2026-10-01') })],
-        activities: [activity('d1', day('2026-11-25'), { direction: 'inbound' }), activity('d1', day('2026-11-24')), activity('d1', day('2026-12-01'), { type: 'meeting', completed: false })],
+        activities: [
+          activity('d1', day('2026-11-25'), { direction: 'inbound' }),
+          activity('d1', day('2026-11-24')),
+          activity('d1', day('2026-12-01'), { type: 'meeting', completed: false }),
+        ],
       }),
     );
     expect(details(s)).toMatchInlineSnapshot(`
@@ -250,6 +267,8 @@ describe('score reasons and details', () => {
         "stage_velocity": "26.7 | 37 days in stage; fixed limit 30 (default benchmark, 0 of 20 won deals)",
       }
     `);
-    expect(s.suggestedAction).toMatchInlineSnapshot(`"Agree the exit criteria for Demo with the buyer, or move the deal back or close it."`);
+    expect(s.suggestedAction).toMatchInlineSnapshot(
+      `"Agree the exit criteria for Demo with the buyer, or move the deal back or close it."`,
+    );
   });
 });

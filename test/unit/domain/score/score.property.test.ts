@@ -15,7 +15,10 @@ import { engineInput, nowArb, wellRunBook } from '../arbitraries.js';
 
 describe('score properties', () => {
   it('no deal with an open critical finding scores in the healthy band', () => {
-    const books = fc.oneof(fc.tuple(engineInput, nowArb).map(([input, now]) => ({ input, now })), wellRunBook);
+    const books = fc.oneof(
+      fc.tuple(engineInput, nowArb).map(([input, now]) => ({ input, now })),
+      wellRunBook,
+    );
     let criticalSeen = 0;
     fc.assert(
       fc.property(books, ({ input: inp, now }) => {
@@ -51,7 +54,15 @@ describe('score properties', () => {
           const without = scoreDeal(facts, own, ctx).score;
           expect(scoreDeal(facts, added, ctx).score).toBeLessThanOrEqual(without);
           // And each of its own findings lowers (or keeps) what the others leave.
-          own.forEach((_, i) => expect(without).toBeLessThanOrEqual(scoreDeal(facts, own.filter((__, j) => j !== i), ctx).score));
+          own.forEach((_, i) =>
+            expect(without).toBeLessThanOrEqual(
+              scoreDeal(
+                facts,
+                own.filter((__, j) => j !== i),
+                ctx,
+              ).score,
+            ),
+          );
         }
       }),
       { numRuns: 150 },

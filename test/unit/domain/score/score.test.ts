@@ -52,7 +52,9 @@ describe('score components', () => {
 
 describe('deal score', () => {
   const healthy = input({
-    deals: [deal('d1', { stageId: 'demo', stageEnteredAt: '2026-11-20T10:00:00.000Z', createdAt: '2026-11-01T10:00:00.000Z', contactCount: 3 })],
+    deals: [
+      deal('d1', { stageId: 'demo', stageEnteredAt: '2026-11-20T10:00:00.000Z', createdAt: '2026-11-01T10:00:00.000Z', contactCount: 3 }),
+    ],
     activities: [
       activity('d1', '2026-11-25T10:00:00.000Z', { direction: 'inbound', type: 'email' }),
       activity('d1', '2026-11-24T10:00:00.000Z'),
@@ -88,7 +90,19 @@ describe('deal score', () => {
   });
 
   it('scores a neglected deal critical with a suggested action from its most severe finding', () => {
-    const s = score(input({ deals: [deal('d1', { stageId: 'proposal', createdAt: '2026-09-01T10:00:00.000Z', closeDate: '2026-11-01', contactCount: 1, nextStep: null })] }));
+    const s = score(
+      input({
+        deals: [
+          deal('d1', {
+            stageId: 'proposal',
+            createdAt: '2026-09-01T10:00:00.000Z',
+            closeDate: '2026-11-01',
+            contactCount: 1,
+            nextStep: null,
+          }),
+        ],
+      }),
+    );
     expect(s.band).toBe('critical');
     expect(component(s, 'close_date_realism').score).toBe(0);
     // hygiene: missing_next_step 20 + no_next_activity 25 + single_threaded 20 = 65 lost
@@ -98,7 +112,12 @@ describe('deal score', () => {
   });
 
   it('counts close-date pushes against realism', () => {
-    const s = score(input({ deals: [deal('d1', { closeDate: '2026-12-20' })], fieldChanges: [closeDateChange('d1', '2026-12-10', '2026-12-20', '2026-11-20T10:00:00.000Z')] }));
+    const s = score(
+      input({
+        deals: [deal('d1', { closeDate: '2026-12-20' })],
+        fieldChanges: [closeDateChange('d1', '2026-12-10', '2026-12-20', '2026-11-20T10:00:00.000Z')],
+      }),
+    );
     expect(component(s, 'close_date_realism').score).toBe(75);
   });
 
@@ -108,7 +127,10 @@ describe('deal score', () => {
     const changes = [];
     for (let i = 0; i < 20; i++) {
       deals.push(wonDeal(`w${i}`));
-      changes.push(move(`w${i}`, 'discovery', 'demo', '2026-06-01T10:00:00.000Z'), move(`w${i}`, 'demo', 'won', '2026-06-11T10:00:00.000Z'));
+      changes.push(
+        move(`w${i}`, 'discovery', 'demo', '2026-06-01T10:00:00.000Z'),
+        move(`w${i}`, 'demo', 'won', '2026-06-11T10:00:00.000Z'),
+      );
     }
     const s = score({ ...healthy, deals, stageChanges: changes });
     expect(s.usedDefaultBenchmarks).toBe(false);
