@@ -153,7 +153,8 @@ export function approvalFor(
         `${who} needs your approval for a discount${deal}:`,
         readableDates(finding.message),
         '',
-        'What to do: approve the discount, or ask for it to be brought within the limit. This task completes itself once the discount is within the limit or the deal closes.',
+        'What to do: approve the discount, or ask for it to be brought within the limit. ' +
+          'This task completes itself once the discount is within the limit or the deal closes.',
       ].join('\n')
     : `The discount${deal} no longer needs an approval.`;
   const due = new Date(Date.parse(`${context.today}T00:00:00Z`) + 2 * 86_400_000).toISOString().slice(0, 10);

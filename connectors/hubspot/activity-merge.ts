@@ -41,10 +41,10 @@ export async function* mergeByFrontier<T extends string, R>(options: MergeOption
     type,
     pages,
     frontierMs: fromMs,
-    // Stryker disable next-line StringLiteral: a search that read nothing keeps frontierMs = fromMs, never past the pull's cursor, so its id is never used
+    // Stryker disable next-line StringLiteral: with nothing read, frontierMs stays fromMs, so this id is never used
     frontierId: '',
     yieldedMs: fromMs,
-    // Stryker disable next-line StringLiteral: a type that yielded nothing has yieldedMs = fromMs, never past the emitted cursor, so its id is never used
+    // Stryker disable next-line StringLiteral: with nothing yielded, yieldedMs stays fromMs, so this id is never used
     yieldedId: '',
     held: [] as ChangedPage[],
     heldIds: 0,

@@ -368,11 +368,13 @@ export class SalesforceConnector implements CrmConnector {
         this.reader.all(`SELECT ${soql.TASK_FIELDS.join(', ')} FROM Task WHERE WhatId IN (${list}) ORDER BY SystemModstamp, Id`, opts),
         this.reader.all(`SELECT ${soql.EVENT_FIELDS.join(', ')} FROM Event WHERE WhatId IN (${list}) ORDER BY SystemModstamp, Id`, opts),
         this.reader.all(
-          `SELECT ${soql.OPPORTUNITY_HISTORY_FIELDS.join(', ')} FROM OpportunityHistory WHERE OpportunityId IN (${list}) ORDER BY CreatedDate, Id`,
+          `SELECT ${soql.OPPORTUNITY_HISTORY_FIELDS.join(', ')} FROM OpportunityHistory ` +
+            `WHERE OpportunityId IN (${list}) ORDER BY CreatedDate, Id`,
           opts,
         ),
         this.reader.all(
-          `SELECT ${soql.FIELD_HISTORY_FIELDS.join(', ')} FROM OpportunityFieldHistory WHERE OpportunityId IN (${list}) AND ${soql.FIELD_HISTORY_FILTER} ORDER BY CreatedDate, Id`,
+          `SELECT ${soql.FIELD_HISTORY_FIELDS.join(', ')} FROM OpportunityFieldHistory ` +
+            `WHERE OpportunityId IN (${list}) AND ${soql.FIELD_HISTORY_FILTER} ORDER BY CreatedDate, Id`,
           opts,
         ),
       ]);
@@ -453,8 +455,10 @@ export class SalesforceConnector implements CrmConnector {
           detail: !field.updateable
             ? 'exists but the integration user cannot edit it'
             : role === 'flags' && field.type !== 'multipicklist'
-              ? // Written `;`-joined either way; a multi-select picklist (values = rule ids, labels = rule names) is what reps can filter on.
-                'exists and is writable; flags are written as text (a multi-select picklist whose values are the rule ids lets reps filter them)'
+              ? // Written `;`-joined either way; a multi-select picklist (values = rule ids,
+                // labels = rule names) is what reps can filter on.
+                'exists and is writable; flags are written as text ' +
+                '(a multi-select picklist whose values are the rule ids lets reps filter them)'
               : 'exists and is writable',
         });
       }
@@ -514,7 +518,9 @@ export class SalesforceConnector implements CrmConnector {
       return {
         name,
         ok: true,
-        detail: `created ${definition.FullName} (${String(definition.Metadata['type'])}); the integration user needs Edit field-level security on it`,
+        detail:
+          `created ${definition.FullName} (${String(definition.Metadata['type'])}); ` +
+          'the integration user needs Edit field-level security on it',
       };
     } catch (err) {
       return { name, ok: false, detail: `could not create ${definition.FullName}: ${err instanceof Error ? err.message : String(err)}` };

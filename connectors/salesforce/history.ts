@@ -29,7 +29,7 @@ export async function* pullHistory(
   const stampOf = (row: unknown): string | null => {
     // Stryker disable next-line OptionalChaining: the reader reads the stamp of a row of a non-empty page, never null
     const value = (row as { CreatedDate?: unknown } | null)?.CreatedDate;
-    // Stryker disable next-line ConditionalExpression: a row without a string CreatedDate fails parsing (the merge parses it) before its stamp is read
+    // Stryker disable next-line ConditionalExpression: a row without a string CreatedDate fails parsing first
     return typeof value === 'string' ? value : null;
   };
   const stages = reader.orderedPages(
@@ -58,7 +58,7 @@ export async function* pullHistory(
   ];
   for await (const page of mergeOrdered(sources)) {
     const stageRows = page.rows.flatMap((row) => (row.kind === 'stage' ? [row.raw] : []));
-    // Stryker disable next-line ConditionalExpression,ArrayDeclaration: toFieldChanges skips a row without a Field, as every stage row and a made-up string are
+    // Stryker disable next-line ConditionalExpression,ArrayDeclaration: toFieldChanges skips rows without a Field
     const fieldRows = page.rows.flatMap((row) => (row.kind === 'field' ? [row.raw] : []));
     if (from) await loadPreviousStages(reader, stageRows, from, previous, resolved, signal);
     for (const raw of stageRows) resolved.add(raw.OpportunityId);

@@ -45,7 +45,7 @@ export interface DealMapContext {
 
 /** Salesforce datetimes (`2026-11-26T09:00:00.000+0000`) to canonical UTC ISO. */
 export function toIso(value: string): string {
-  // Stryker disable next-line Regex: Node's Date.parse reads a +hhmm offset with or without the colon alike (checked on Node 20), so a regex that misses leaves the same instant
+  // Stryker disable next-line Regex: Node 20's Date.parse reads +hhmm with or without the colon alike
   const ms = Date.parse(value.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
   if (Number.isNaN(ms)) throw new Error(`not a Salesforce datetime: ${value}`);
   return new Date(ms).toISOString();

@@ -72,7 +72,9 @@ export const activityNotLogged: Rule = {
     if (move.atMs - f.createdMs < MS_PER_DAY) return null;
     if (f.stats.loggedBeforeLastMove) return null;
     return {
-      message: `Moved to ${f.stage.stage.label} on ${isoDateOfDay(moveDay)} with no activity logged in the ${plural(cfg.days, 'day')} before.`,
+      message:
+        `Moved to ${f.stage.stage.label} on ${isoDateOfDay(moveDay)} ` +
+        `with no activity logged in the ${plural(cfg.days, 'day')} before.`,
       evidence: { fromStageId: move.fromStageId, toStageId: f.deal.stageId, movedAt: move.at, windowDays: cfg.days },
       suggestedAction: 'Log the call, meeting or email that moved this deal forward.',
     };

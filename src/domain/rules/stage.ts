@@ -16,8 +16,10 @@ export const stuckInStage: Rule = {
     return {
       message: ctx.memo.get(`stuck_in_stage ${f.daysInStage} ${stage}`, () =>
         b.source === 'learned'
-          ? `In ${label} for ${plural(f.daysInStage, 'day')}; won deals spent a median of ${b.medianDaysWon} days there (limit ${b.thresholdDays} = ${b.factor} x median, ${b.wonSamples} won deals).`
-          : `In ${label} for ${plural(f.daysInStage, 'day')} (fixed limit ${b.thresholdDays} days: ${b.wonSamples} won deals through this stage, ${b.minSamples} needed to learn its median).`,
+          ? `In ${label} for ${plural(f.daysInStage, 'day')}; won deals spent a median of ${b.medianDaysWon} days there ` +
+            `(limit ${b.thresholdDays} = ${b.factor} x median, ${b.wonSamples} won deals).`
+          : `In ${label} for ${plural(f.daysInStage, 'day')} (fixed limit ${b.thresholdDays} days: ` +
+            `${b.wonSamples} won deals through this stage, ${b.minSamples} needed to learn its median).`,
       ),
       evidence: {
         daysInStage: f.daysInStage,

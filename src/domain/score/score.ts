@@ -175,7 +175,8 @@ function engagement(stats: ActivityStats, { memo }: RuleContext): ScorePart {
     scorePart(
       'engagement',
       engagementScore(inbound, outbound, other, hasNext),
-      `${touches} touches in 30 days (${inbound} inbound, ${outbound} outbound), ${hasNext ? 'next activity scheduled' : 'nothing scheduled'}`,
+      `${touches} touches in 30 days (${inbound} inbound, ${outbound} outbound), ` +
+        (hasNext ? 'next activity scheduled' : 'nothing scheduled'),
       inbound > 0 && outbound > 0
         ? `Two-way engagement: ${inbound} inbound, ${outbound} outbound in 30 days`
         : touches === 0

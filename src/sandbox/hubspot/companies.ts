@@ -156,13 +156,11 @@ export function registerCompanyRoutes(app: FastifyInstance, ctx: HubSpotContext,
       const startedAt = new Date().toISOString();
       const inputs = request.body?.inputs ?? [];
       if (inputs.length > BATCH_MAX_INPUTS) {
-        return reply
-          .code(400)
-          .send(
-            validation(`Batch input has ${inputs.length} inputs; the maximum is ${BATCH_MAX_INPUTS}.`, {
-              context: { inputs: [String(inputs.length)] },
-            }),
-          );
+        return reply.code(400).send(
+          validation(`Batch input has ${inputs.length} inputs; the maximum is ${BATCH_MAX_INPUTS}.`, {
+            context: { inputs: [String(inputs.length)] },
+          }),
+        );
       }
       const properties = request.body?.properties?.length ? request.body.properties : undefined;
       const results: SimplePublicObject[] = [];

@@ -41,13 +41,11 @@ export const metricsPlugin = fp<{ queues: readonly Queue[] }>(
 
     metrics.observeConnections(async () =>
       Promise.all(
-        connections
-          .list()
-          .map(async (c) => ({
-            connection: c.id,
-            provider: c.provider,
-            paused: (await store.connectionState.get(c.id)).pausedReason !== null,
-          })),
+        connections.list().map(async (c) => ({
+          connection: c.id,
+          provider: c.provider,
+          paused: (await store.connectionState.get(c.id)).pausedReason !== null,
+        })),
       ),
     );
 

@@ -112,8 +112,10 @@ export function findingsLedger(db: Db, t: Tables): FindingsLedger {
              SELECT $1, d.deal_id, 'dw-' || md5($1 || '/' || d.deal_id || '/' || $3::text), $3::timestamptz,
                CASE WHEN o.open THEN 'open' ELSE 'closed' END, $3::timestamptz, 'planned'
              FROM unnest($2::text[]) AS d(deal_id)
-             CROSS JOIN LATERAL (SELECT EXISTS (SELECT 1 FROM ${t.findings} f WHERE f.connection_id = $1 AND f.deal_id = d.deal_id AND f.status = 'open') AS open) o
-             WHERE o.open OR EXISTS (SELECT 1 FROM ${t.warningRecords} x WHERE x.connection_id = $1 AND x.deal_id = d.deal_id AND x.kind = 'warning')
+             CROSS JOIN LATERAL (SELECT EXISTS (SELECT 1 FROM ${t.findings} f
+               WHERE f.connection_id = $1 AND f.deal_id = d.deal_id AND f.status = 'open') AS open) o
+             WHERE o.open OR EXISTS (SELECT 1 FROM ${t.warningRecords} x
+               WHERE x.connection_id = $1 AND x.deal_id = d.deal_id AND x.kind = 'warning')
              ON CONFLICT (connection_id, deal_id, kind) DO UPDATE SET
                record_key = CASE WHEN ${fresh} THEN EXCLUDED.record_key ELSE w.record_key END,
                opened_at = CASE WHEN ${fresh} THEN EXCLUDED.opened_at ELSE w.opened_at END,
@@ -139,8 +141,10 @@ export function findingsLedger(db: Db, t: Tables): FindingsLedger {
              SELECT $1, d.deal_id, 'approval', 'dwa-' || md5($1 || '/' || d.deal_id || '/' || $3::text), $3::timestamptz,
                CASE WHEN o.open THEN 'open' ELSE 'closed' END, $3::timestamptz, 'planned'
              FROM unnest($2::text[]) AS d(deal_id)
-             CROSS JOIN LATERAL (SELECT EXISTS (SELECT 1 FROM ${t.findings} f WHERE f.connection_id = $1 AND f.deal_id = d.deal_id AND f.rule_id = '${APPROVAL_RULE}' AND f.status = 'open') AS open) o
-             WHERE o.open OR EXISTS (SELECT 1 FROM ${t.warningRecords} x WHERE x.connection_id = $1 AND x.deal_id = d.deal_id AND x.kind = 'approval')
+             CROSS JOIN LATERAL (SELECT EXISTS (SELECT 1 FROM ${t.findings} f
+               WHERE f.connection_id = $1 AND f.deal_id = d.deal_id AND f.rule_id = '${APPROVAL_RULE}' AND f.status = 'open') AS open) o
+             WHERE o.open OR EXISTS (SELECT 1 FROM ${t.warningRecords} x
+               WHERE x.connection_id = $1 AND x.deal_id = d.deal_id AND x.kind = 'approval')
              ON CONFLICT (connection_id, deal_id, kind) DO UPDATE SET
                record_key = CASE WHEN ${fresh} THEN EXCLUDED.record_key ELSE w.record_key END,
                opened_at = CASE WHEN ${fresh} THEN EXCLUDED.opened_at ELSE w.opened_at END,

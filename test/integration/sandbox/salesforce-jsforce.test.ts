@@ -172,15 +172,13 @@ describe('Salesforce writes through jsforce', () => {
   it('creates a Task on an Opportunity and records it as an annotation', async () => {
     const conn = connect();
     const deal = book().deals.find((d) => !d.deleted)!;
-    const res = await conn
-      .sobject('Task')
-      .create({
-        WhatId: deal.id,
-        Subject: 'dealwatch: close date passed',
-        ActivityDate: '2026-11-27',
-        Status: 'Not Started',
-        Priority: 'High',
-      });
+    const res = await conn.sobject('Task').create({
+      WhatId: deal.id,
+      Subject: 'dealwatch: close date passed',
+      ActivityDate: '2026-11-27',
+      Status: 'Not Started',
+      Priority: 'High',
+    });
     expect(res.success).toBe(true);
     expect(res.id).toMatch(/^00T/);
     const back = await conn.sobject('Task').retrieve(res.id!);

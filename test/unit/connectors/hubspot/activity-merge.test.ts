@@ -80,7 +80,7 @@ describe('HubSpot activity merge (mergeByFrontier)', () => {
     expect(cursorOf(min(3), 'x7')).toEqual({ stamp: '2026-11-26T10:03:00.000Z', id: 'x7' });
   });
 
-  it('reads next from the search furthest behind, and each page carries the smallest frontier yielded by the types still walking', async () => {
+  it('reads from the search furthest behind; a page carries the smallest frontier of the types still walking', async () => {
     // Limits of 1: every page is linked and yielded as soon as it is read.
     const { out, script } = await run({
       calls: [page('c', 1), page('c', 5), page('c', 9)],

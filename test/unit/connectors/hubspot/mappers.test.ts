@@ -440,7 +440,9 @@ describe('HubSpot activity mapping', () => {
     });
   });
 
-  it('a tag between words leaves a space; a meeting held at this very instant has happened; a note without a body has no subject; a task carrying our marker is ours; a live activity is not deleted', () => {
+  // A tag between words leaves a space; a meeting held at this very instant has happened; a note
+  // without a body has no subject; a task carrying our marker is ours; a live activity is not deleted.
+  it('activity edge cases: tags, now, empty bodies, our marker, live records', () => {
     expect(toActivity(raw('n', { ...at, hs_note_body: '<p>Call</p><p>back</p>' }), 'notes', [], ctx).subject).toBe('Call back');
     const now = new Date(ctx.nowMs).toISOString();
     expect(toActivity(raw('m', { hs_timestamp: now }), 'meetings', [], ctx).completed).toBe(true);

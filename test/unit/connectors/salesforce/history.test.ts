@@ -78,7 +78,7 @@ async function collect(pages: AsyncIterable<HistoryPage>): Promise<HistoryPage[]
 }
 
 describe('pullHistory', () => {
-  it('merges the two logs by (CreatedDate, Id): stage rows become moves, tracked field rows field changes, each page cursored at its last row', async () => {
+  it('merges the logs by (CreatedDate, Id): stage rows are moves, field rows changes, a page cursored at its last row', async () => {
     const { reader, queries } = historyClient({
       stages: [{ records: [stage('h1', 'o1', 'Prospecting', 1), stage('h2', 'o1', 'Proposal', 3)] }],
       fields: [{ records: [field('f1', 'o1', 'Amount', 100, 250, 2), field('f2', 'o1', 'Description', 'a', 'b', 2)] }],
@@ -103,11 +103,13 @@ describe('pullHistory', () => {
     // Both logs from /query (deleted history rows are not read), no lower bound, no look-up.
     expect(queries).toEqual([
       `query: SELECT Id, OpportunityId, StageName, Amount, CloseDate, CreatedDate FROM OpportunityHistory ORDER BY CreatedDate, Id`,
-      `query: SELECT Id, OpportunityId, Field, OldValue, NewValue, CreatedDate FROM OpportunityFieldHistory WHERE Field IN ('CloseDate', 'Amount') ORDER BY CreatedDate, Id`,
+      'query: SELECT Id, OpportunityId, Field, OldValue, NewValue, CreatedDate FROM OpportunityFieldHistory ' +
+        "WHERE Field IN ('CloseDate', 'Amount') ORDER BY CreatedDate, Id",
     ]);
   });
 
-  it('from a lower bound, a deal first seen moves from its latest earlier stage, looked up once (a row without a stage leaves it), and deals already seen are not looked up', async () => {
+  // A row without a stage leaves the deal's earlier stage unknown; deals already seen are not looked up.
+  it('from a lower bound, a deal first seen moves from its latest earlier stage, looked up once', async () => {
     const from = iso(10);
     const { reader, queries } = historyClient({
       stages: [{ records: [stage('h5', 'o1', 'Negotiation', 11)], next: '/next/s2' }],
@@ -124,9 +126,11 @@ describe('pullHistory', () => {
     ]);
     const lookups = queries.filter((q) => q.includes('WHERE OpportunityId IN'));
     expect(lookups).toEqual([
-      "query: SELECT Id, OpportunityId, StageName, CreatedDate FROM OpportunityHistory WHERE OpportunityId IN ('o1') AND CreatedDate < 2026-11-26T10:10:00Z ORDER BY CreatedDate, Id",
+      'query: SELECT Id, OpportunityId, StageName, CreatedDate FROM OpportunityHistory ' +
+        "WHERE OpportunityId IN ('o1') AND CreatedDate < 2026-11-26T10:10:00Z ORDER BY CreatedDate, Id",
       // o1 was resolved on the first page: only o2 is looked up on the second.
-      "query: SELECT Id, OpportunityId, StageName, CreatedDate FROM OpportunityHistory WHERE OpportunityId IN ('o2') AND CreatedDate < 2026-11-26T10:10:00Z ORDER BY CreatedDate, Id",
+      'query: SELECT Id, OpportunityId, StageName, CreatedDate FROM OpportunityHistory ' +
+        "WHERE OpportunityId IN ('o2') AND CreatedDate < 2026-11-26T10:10:00Z ORDER BY CreatedDate, Id",
     ]);
     expect(queries[0]).toContain('FROM OpportunityHistory WHERE CreatedDate >= 2026-11-26T10:10:00Z');
   });
@@ -155,7 +159,8 @@ describe('pullHistory', () => {
     const pages = await collect(pullHistory(reader, 'sf1', null));
     expect(queries.filter((q) => q.includes('FROM OpportunityHistory'))).toEqual([
       'query: SELECT Id, OpportunityId, StageName, Amount, CloseDate, CreatedDate FROM OpportunityHistory ORDER BY CreatedDate, Id',
-      'query: SELECT Id, OpportunityId, StageName, Amount, CloseDate, CreatedDate FROM OpportunityHistory WHERE CreatedDate >= 2026-11-26T10:01:00Z ORDER BY CreatedDate, Id',
+      'query: SELECT Id, OpportunityId, StageName, Amount, CloseDate, CreatedDate FROM OpportunityHistory ' +
+        'WHERE CreatedDate >= 2026-11-26T10:01:00Z ORDER BY CreatedDate, Id',
     ]);
     expect(pages.flatMap((p) => p.stageChanges).map((c) => c.toStageId)).toEqual(['Prospecting', 'Proposal']);
   });

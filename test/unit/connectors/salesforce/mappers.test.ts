@@ -363,7 +363,7 @@ describe('salesforce mappers: fallbacks and edges', () => {
     expect(toForecastCategory('')).toBeNull();
   });
 
-  it('Tasks: list emails are emails, outbound calls, completion by Status when IsClosed is absent, a key in the description is ours', () => {
+  it('Tasks: list emails, outbound calls, completion by Status without IsClosed, our key in the description', () => {
     const task = (extra: Record<string, unknown>) => toActivity(RawTask.parse({ Id: '00T9', SystemModstamp: stamp, ...extra }), 'sf1');
     expect(task({ TaskSubtype: 'ListEmail' }).type).toBe('email');
     expect(task({ TaskSubtype: 'Task' }).type).toBe('task');
@@ -408,7 +408,8 @@ describe('salesforce mappers: fallbacks and edges', () => {
     expect(() => toIso('2026-13-45T99:00:00.000+0000')).toThrow(/^not a Salesforce datetime: 2026-13-45/);
   });
 
-  it('stages without a SortOrder go last; the id falls back from the API name to the label to the record id, and a stage without a probability has 0', () => {
+  // The id falls back from the API name to the label to the record id.
+  it('stages: no SortOrder goes last, the id falls back, no probability is 0', () => {
     const stages = toStages(
       [
         { Id: '01J9', ApiName: null, MasterLabel: null, SortOrder: null, DefaultProbability: null },

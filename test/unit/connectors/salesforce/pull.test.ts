@@ -300,7 +300,7 @@ describe('salesforce query plan from describe', () => {
 });
 
 describe('salesforce fetchDeal (webhook fast path)', () => {
-  it('reads the deal, its activities and both histories in five queries (the batch read with one id), and a deleted deal is null', async () => {
+  it('reads a deal, its activities and histories in five queries (a batch of one), a deleted deal is null', async () => {
     describeOpportunity();
     const seen: string[] = [];
     const answer = (q: string) => {

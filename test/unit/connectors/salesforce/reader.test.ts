@@ -195,7 +195,8 @@ async function collectPages(pages: AsyncIterable<unknown[]>): Promise<unknown[][
 describe('cursor order', () => {
   const a = { stamp: at(1), id: 'b' };
   const b = { stamp: at(2), id: 'a' };
-  it('minCursor and maxCursor: by stamp, then id; a null side yields the other; of two equal cursors min keeps the first and max the second', () => {
+  // Of two equal cursors min keeps the first and max the second.
+  it('minCursor and maxCursor: by stamp, then id; a null side yields the other', () => {
     expect(minCursor(a, b)).toBe(a);
     expect(minCursor(b, a)).toBe(a);
     expect(maxCursor(a, b)).toBe(b);
