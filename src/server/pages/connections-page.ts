@@ -19,9 +19,19 @@ export function connectionsBody(connections: readonly ConnectionStatus[]): Html 
         ? '-'
         : `${c.lastSyncRun.mode} ${c.lastSyncRun.status}${c.lastSyncRun.error === null ? '' : `: ${c.lastSyncRun.error}`}`,
       when(c.nextScheduledRun),
-      html`${link(pagePaths.deals(c.id), 'deals')} · ${link(pagePaths.forecast(c.id), 'forecast')} ·
-      ${link(pagePaths.changes(c.id), 'changes')} · ${link(pagePaths.reps(c.id), 'reps')}`,
+      pageLinks(c.id),
     ]),
     { id: 'connections' },
   );
+}
+
+/** The links to a connection's pages, separated by middle dots. */
+function pageLinks(id: string) {
+  const links = [
+    link(pagePaths.deals(id), 'deals'),
+    link(pagePaths.forecast(id), 'forecast'),
+    link(pagePaths.changes(id), 'changes'),
+    link(pagePaths.reps(id), 'reps'),
+  ];
+  return html`${links.map((l, i) => html`${i > 0 ? ' · ' : ''}${l}`)}`;
 }

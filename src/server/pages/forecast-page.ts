@@ -27,36 +27,32 @@ export function forecastBody(connectionId: string, rollup: ForecastRollup, quart
       : link(`${pagePaths.forecast(connectionId)}${i === 0 ? '' : `?quarter=${i}`}`, x.period.label),
   );
   const leftOut = rollup.unconvertedDeals > 0 ? `${rollup.unconvertedDeals} deals left out: no exchange rate for their currency.` : '';
-  return html`<p>
-      ${tabs.map((t, i) => html`${i > 0 ? ' · ' : ''}${t}`)}
-      <span class="muted"
-        >(${q.period.start} to ${q.period.end}; amounts in ${rollup.currency}; expected by ${rollup.method.replaceAll('_', ' ')})</span
-      >
-    </p>
-    <div class="charts">
-      ${forecastChart(
-        q.reps.map((r) => ({ name: r.name, closedWon: r.closedWon, expected: r.expected, quota: r.quota })),
-        rollup.currency,
-        q.period.label,
-      )}
-    </div>
-    <h2>By rep</h2>
-    ${table(
-      HEAD.map((h, i) => (i === 0 ? 'Rep' : h)),
-      q.reps.map((r) => [r.name, ...cells(r)]),
-      { numeric: NUMERIC, id: 'forecast-reps' },
-    )}
-    <h2>By team</h2>
-    ${table(
-      HEAD.map((h, i) => (i === 0 ? 'Team' : h)),
-      q.teams.map((t) => [t.team, ...cells(t)]),
-      { numeric: NUMERIC, id: 'forecast-teams' },
-    )}
-    <h2>Total</h2>
-    ${table(
-      HEAD.map((h, i) => (i === 0 ? '' : h)),
-      [['Everyone', ...cells(q.total)]],
-      { numeric: NUMERIC, id: 'forecast-total' },
-    )}
-    ${leftOut === '' ? '' : html`<p class="muted">${leftOut}</p>`}`;
+  const method = rollup.method.replaceAll('_', ' ');
+  const quarter = `${q.period.start} to ${q.period.end}`;
+  const caption = html`<span class="muted">(${quarter}; amounts in ${rollup.currency}; expected by ${method})</span>`;
+  return html`<p>${tabs.map((t, i) => html`${i > 0 ? ' · ' : ''}${t}`)} ${caption}</p>
+<div class="charts">${forecastChart(
+    q.reps.map((r) => ({ name: r.name, closedWon: r.closedWon, expected: r.expected, quota: r.quota })),
+    rollup.currency,
+    q.period.label,
+  )}</div>
+<h2>By rep</h2>
+${table(
+  HEAD.map((h, i) => (i === 0 ? 'Rep' : h)),
+  q.reps.map((r) => [r.name, ...cells(r)]),
+  { numeric: NUMERIC, id: 'forecast-reps' },
+)}
+<h2>By team</h2>
+${table(
+  HEAD.map((h, i) => (i === 0 ? 'Team' : h)),
+  q.teams.map((t) => [t.team, ...cells(t)]),
+  { numeric: NUMERIC, id: 'forecast-teams' },
+)}
+<h2>Total</h2>
+${table(
+  HEAD.map((h, i) => (i === 0 ? '' : h)),
+  [['Everyone', ...cells(q.total)]],
+  { numeric: NUMERIC, id: 'forecast-total' },
+)}
+${leftOut === '' ? '' : html`<p class="muted">${leftOut}</p>`}`;
 }

@@ -43,12 +43,7 @@ export function table(
   const cls = (i: number) => (numeric.has(i) ? raw(' class="num"') : '');
   const id = options.id === undefined ? '' : raw(` id="${escapeHtml(options.id)}"`);
   return html`<table${id}><thead><tr>${head.map((h, i) => html`<th${cls(i)}>${h}</th>`)}</tr></thead><tbody>
-${rows.map(
-  (r) =>
-    html`<tr>
-      ${r.map((c, i) => html`<td${cls(i)}>${c}</td>`)}
-    </tr> `,
-)}</tbody></table>`;
+${rows.map((r) => html`<tr>${r.map((c, i) => html`<td${cls(i)}>${c}</td>`)}</tr>\n`)}</tbody></table>`;
 }
 
-export const link = (href: string, text: unknown, attrs = ''): Html => html`<a href="${href}" ${raw(attrs)}>${text}</a>`;
+export const link = (href: string, text: unknown, attrs = ''): Html => html`<a href="${href}"${raw(attrs)}>${text}</a>`;

@@ -54,12 +54,9 @@ export function inspectionHref(connectionId: string, params: Partial<InspectionQ
 }
 
 function select(name: string, label: string, current: string | undefined, options: readonly (readonly [string, string])[]): Html {
-  return html`<label
-    >${label}<select name="${name}">
-      <option value="">any</option>
-      ${options.map(([value, text]) => html`<option value="${value}" ${value === current ? raw(' selected') : ''}>${text}</option>`)}
-    </select></label
-  >`;
+  return html`<label>${label}<select name="${name}"><option value="">any</option>${options.map(
+    ([value, text]) => html`<option value="${value}"${value === current ? raw(' selected') : ''}>${text}</option>`,
+  )}</select></label>`;
 }
 
 export function inspectionBody(v: InspectionView): Html {
@@ -76,40 +73,40 @@ export function inspectionBody(v: InspectionView): Html {
     );
   };
   const form = html`<form class="filters" method="get" action="${pagePaths.deals(v.connectionId)}">
-    ${select(
-      'owner',
-      'Owner',
-      q.owner,
-      v.options.owners.map((o) => [o.id, o.name] as const),
-    )}
-    ${select(
-      'team',
-      'Team',
-      q.team,
-      v.options.teams.map((t) => [t, t] as const),
-    )}
-    ${select(
-      'stage',
-      'Stage',
-      q.stage,
-      v.options.stages.map((s) => [s.id, s.label] as const),
-    )}
-    ${select('band', 'Band', q.band, [
-      ['critical', 'critical'],
-      ['at_risk', 'at risk'],
-      ['healthy', 'healthy'],
-    ])}
-    ${select(
-      'rule',
-      'Rule',
-      q.rule,
-      v.options.rules.map((r) => [r, r.replaceAll('_', ' ')] as const),
-    )}
-    ${select('close', 'Close period', q.close, Object.entries(CLOSE_PERIODS))}
-    ${select('key', 'Key account', q.key, [['yes', 'key accounts only']])}
-    <input type="hidden" name="sort" value="${q.sort}" /><input type="hidden" name="dir" value="${q.dir}" />
-    <button type="submit">Apply</button> ${link(pagePaths.deals(v.connectionId), 'Clear')}
-  </form>`;
+${select(
+  'owner',
+  'Owner',
+  q.owner,
+  v.options.owners.map((o) => [o.id, o.name] as const),
+)}
+${select(
+  'team',
+  'Team',
+  q.team,
+  v.options.teams.map((t) => [t, t] as const),
+)}
+${select(
+  'stage',
+  'Stage',
+  q.stage,
+  v.options.stages.map((s) => [s.id, s.label] as const),
+)}
+${select('band', 'Band', q.band, [
+  ['critical', 'critical'],
+  ['at_risk', 'at risk'],
+  ['healthy', 'healthy'],
+])}
+${select(
+  'rule',
+  'Rule',
+  q.rule,
+  v.options.rules.map((r) => [r, r.replaceAll('_', ' ')] as const),
+)}
+${select('close', 'Close period', q.close, Object.entries(CLOSE_PERIODS))}
+${select('key', 'Key account', q.key, [['yes', 'key accounts only']])}
+<input type="hidden" name="sort" value="${q.sort}"><input type="hidden" name="dir" value="${q.dir}">
+<button type="submit">Apply</button> ${link(pagePaths.deals(v.connectionId), 'Clear')}
+</form>`;
   const rows = v.items.map(({ deal, score, openRuleIds }) => {
     const crm = v.crmUrl(deal.externalId);
     return [
@@ -123,42 +120,22 @@ export function inspectionBody(v: InspectionView): Html {
       openRuleIds.map((r) => r.replaceAll('_', ' ')).join(', '),
     ];
   });
-  const head = html`<thead>
-    <tr>
-      <th>${heading('name', 'Deal')}</th>
-      <th>CRM</th>
-      <th>Owner</th>
-      <th>Stage</th>
-      <th class="num">${heading('amount', 'Amount')}</th>
-      <th>${heading('closeDate', 'Close date')}</th>
-      <th>${heading('score', 'Score')}</th>
-      <th>Open findings</th>
-    </tr>
-  </thead>`;
+  const dealCells = html`<th>${heading('name', 'Deal')}</th><th>CRM</th><th>Owner</th><th>Stage</th>`;
+  const amountCell = html`<th class="num">${heading('amount', 'Amount')}</th>`;
+  const dateAndScore = html`<th>${heading('closeDate', 'Close date')}</th><th>${heading('score', 'Score')}</th>`;
+  const head = html`<thead><tr>${dealCells}${amountCell}${dateAndScore}<th>Open findings</th></tr></thead>`;
   const numeric = new Set([4]);
   const body =
     rows.length === 0
       ? html`<p class="none">No open deal matches these filters.</p>`
-      : html`<table id="deals">
-          ${head}
-          <tbody>
-            ${rows.map(
-              (r) =>
-                html`<tr>
-                  ${r.map((c, i) => html`<td${numeric.has(i) ? raw(' class="num"') : ''}>${c}</td>`)}
-                </tr> `,
-            )}
-          </tbody>
-        </table>`;
+      : html`<table id="deals">${head}<tbody>
+${rows.map((r) => html`<tr>${r.map((c, i) => html`<td${numeric.has(i) ? raw(' class="num"') : ''}>${c}</td>`)}</tr>\n`)}</tbody></table>`;
   const next =
     v.nextCursor === null
       ? ''
       : link(inspectionHref(v.connectionId, { ...filters, sort: q.sort, dir: q.dir, cursor: v.nextCursor }), 'Next page', ' rel="next"');
-  const pager = html`<p class="pager">
-    <span id="matching">${v.matching.toLocaleString('en-US')} open deals match</span>
-    ${q.cursor === undefined ? '' : link(inspectionHref(v.connectionId, { ...filters, sort: q.sort, dir: q.dir }), 'First page')} ${next}
-  </p>`;
-  return html`${form}${pager}${body}${pager}
-    <h2>Scores</h2>
-    <div class="charts">${v.scoreChart}</div>`;
+  const pager = html`<p class="pager"><span id="matching">${v.matching.toLocaleString('en-US')} open deals match</span>
+${q.cursor === undefined ? '' : link(inspectionHref(v.connectionId, { ...filters, sort: q.sort, dir: q.dir }), 'First page')}
+${next}</p>`;
+  return html`${form}${pager}${body}${pager}<h2>Scores</h2><div class="charts">${v.scoreChart}</div>`;
 }

@@ -35,7 +35,7 @@ export interface Frame {
 export function renderPage(frame: Frame, body: Html): string {
   const c = frame.connection;
   const item = (key: Frame['current'], href: string, label: string) =>
-    html`<a href="${href}" ${frame.current === key ? raw(' class="current" aria-current="page"') : ''}>${label}</a>`;
+    html`<a href="${href}"${frame.current === key ? raw(' class="current" aria-current="page"') : ''}>${label}</a>`;
   const nav = [
     item('connections', pagePaths.connections, 'Connections'),
     ...(c === undefined
@@ -47,27 +47,18 @@ export function renderPage(frame: Frame, body: Html): string {
           item('reps', pagePaths.reps(c.id), 'Reps'),
         ]),
   ];
+  const csrfField = html`<input type="hidden" name="_csrf" value="${frame.csrfToken}">`;
+  const signOut = html`<form method="post" action="${pagePaths.logout}">${csrfField}<button type="submit">Sign out</button></form>`;
   return html`<!doctype html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>${frame.title} · dealwatch</title>
-        <link rel="icon" href="data:," />
-        <link rel="stylesheet" href="${STYLESHEET_PATH}" />
-      </head>
-      <body>
-        <header class="top">
-          <a class="brand" href="${pagePaths.connections}">dealwatch</a>
-          <nav>${nav}</nav>
-          <form method="post" action="${pagePaths.logout}">
-            <input type="hidden" name="_csrf" value="${frame.csrfToken}" /><button type="submit">Sign out</button>
-          </form>
-        </header>
-        <main>
-          <h1>${frame.title}</h1>
-          ${body}
-        </main>
-      </body>
-    </html> `.value;
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${frame.title} · dealwatch</title><link rel="icon" href="data:,"><link rel="stylesheet" href="${STYLESHEET_PATH}"></head>
+<body>
+<header class="top"><a class="brand" href="${pagePaths.connections}">dealwatch</a><nav>${nav}</nav>
+${signOut}</header>
+<main>
+<h1>${frame.title}</h1>
+${body}
+</main>
+</body></html>
+`.value;
 }

@@ -39,22 +39,22 @@ export function repsBody(connectionId: string, view: RepsView, chartFor: string 
           [{ name: rep.name, rates: rep.stageRates.map((s) => s.rate) }],
         );
   return html`<div class="charts">${staleShareChart(view.reps.map((r) => ({ name: r.name, staleShare: r.state.staleShare })))}</div>
-    <h2>Reps</h2>
-    ${table(
-      [
-        'Rep',
-        'Open deals',
-        'Open pipeline',
-        'Stale share',
-        'Compliance',
-        'Activities / week',
-        'Activities 30 days',
-        'Goal next week',
-        'Coaching',
-      ],
-      rows,
-      { numeric: [1, 2, 3, 4, 5], id: 'reps' },
-    )}
-    <h2 id="stage-conversion">Stage conversion${rep === undefined ? '' : `: ${rep.name} against the team`}</h2>
-    <div class="charts">${conversion}</div>`;
+<h2>Reps</h2>
+${table(
+  [
+    'Rep',
+    'Open deals',
+    'Open pipeline',
+    'Stale share',
+    'Compliance',
+    'Activities / week',
+    'Activities 30 days',
+    'Goal next week',
+    'Coaching',
+  ],
+  rows,
+  { numeric: [1, 2, 3, 4, 5], id: 'reps' },
+)}
+<h2 id="stage-conversion">Stage conversion${rep === undefined ? '' : `: ${rep.name} against the team`}</h2>
+<div class="charts">${conversion}</div>`;
 }

@@ -106,8 +106,7 @@ export const pageRoutes: FastifyPluginAsync = async (app) => {
       .send(
         renderPage(
           { title: `Error ${view.status}`, csrfToken: '' },
-          html`<p class="error">${message}</p>
-            <p><a href="${pagePaths.connections}">Connections</a></p>`,
+          html`<p class="error">${message}</p><p><a href="${pagePaths.connections}">Connections</a></p>`,
         ),
       );
   });
