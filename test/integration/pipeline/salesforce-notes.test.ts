@@ -29,20 +29,23 @@ describe.skipIf(!redisOk)('salesforce write-back as notes', () => {
     const ledger = await h.store.findings.openForDeals('sf');
     expect(ledger.length).toBeGreaterThan(0);
     expect(ledger.filter((f) => f.writeStatus !== 'written')).toEqual([]);
-    const records = await h.store.findings.warningRecords('sf');
+    // A deal's discount approval is a Task assigned to the approver even where warnings are notes.
+    const allRecords = await h.store.findings.warningRecords('sf');
+    const records = allRecords.filter((r) => r.kind === 'warning');
+    const approvals = allRecords.filter((r) => r.kind === 'approval');
     const dealsWithFindings = new Set(ledger.map((f) => f.dealId));
     expect(records.map((r) => r.dealId).sort()).toEqual([...dealsWithFindings].sort());
     expect(total(first, 'writeback', 'notes')).toBe(records.length);
-    expect(total(first, 'writeback', 'tasks')).toBe(0);
+    expect(total(first, 'writeback', 'tasks')).toBe(approvals.length);
 
     const sf = () => h.sandbox.state.annotations.filter((a) => a.provider === 'salesforce');
-    expect(sf().filter((a) => a.kind === 'task')).toEqual([]);
+    expect(sf().filter((a) => a.kind === 'task')).toHaveLength(approvals.length);
     const notes = sf().filter((a) => a.kind === 'note');
     expect(notes).toHaveLength(records.length);
     // One note on each deal with findings, and the ledger holds the note's id.
     const byDeal = new Map(records.map((r) => [r.dealId, r]));
     for (const note of notes) expect(byDeal.get(note.dealId)?.externalId).toBe(note.recordId);
-    const { perKey, strays } = warningRecordsPerKey(h.sandbox, 'salesforce', new Set(records.map((r) => r.recordKey)));
+    const { perKey, strays } = warningRecordsPerKey(h.sandbox, 'salesforce', new Set(allRecords.map((r) => r.recordKey)));
     expect(strays).toBe(0);
     expect([...perKey.values()].every((n) => n === 1)).toBe(true);
 
@@ -83,7 +86,8 @@ describe.skipIf(!redisOk)('salesforce notes: a worker dies between creating the 
                 const res = await fetch(`${sf.instanceUrl}/services/data/v${sf.apiVersion}/composite/sobjects`, {
                   method: 'POST',
                   headers: { authorization: `Bearer ${sf.accessToken}`, 'content-type': 'application/json' },
-                  body: JSON.stringify({ allOrNone: false, records: batch.warnings.map(noteRecord) }),
+                  // Approvals are Tasks, not notes: only the warnings are ContentNotes.
+                  body: JSON.stringify({ allOrNone: false, records: batch.warnings.filter((w) => !w.approval).map(noteRecord) }),
                 });
                 if (!res.ok) throw new Error(`note create failed: ${res.status}`);
                 throw new Error('worker died after creating the notes');
@@ -111,9 +115,10 @@ describe.skipIf(!redisOk)('salesforce notes: a worker dies between creating the 
     expect(ledger.length).toBeGreaterThan(0);
     expect(ledger.filter((f) => f.writeStatus !== 'written')).toEqual([]);
 
-    const records = await h.store.findings.warningRecords('sf');
+    const allRecords = await h.store.findings.warningRecords('sf');
+    const records = allRecords.filter((r) => r.kind === 'warning');
     expect(records.length).toBe(new Set(ledger.map((f) => f.dealId)).size);
-    const { perKey, strays } = warningRecordsPerKey(h.sandbox, 'salesforce', new Set(records.map((r) => r.recordKey)));
+    const { perKey, strays } = warningRecordsPerKey(h.sandbox, 'salesforce', new Set(allRecords.map((r) => r.recordKey)));
     expect(strays).toBe(0);
     expect([...perKey].filter(([, n]) => n !== 1)).toEqual([]);
     // No second ContentNote anywhere (linked or not): exactly one per deal.

@@ -28,7 +28,10 @@ describe.skipIf(!redisOk)('write-back modes', () => {
     expect(total(dry, 'writeback', 'planned')).toBeGreaterThan(0);
     expect(total(dry, 'writeback', 'notes')).toBe(0);
     expect(h.sandbox.state.annotations.filter((a) => a.provider === 'hubspot')).toEqual([]);
-    const planned = await h.store.findings.recordsDue('hs', { statuses: ['planned'] });
+    // Warnings are notes on this connection; a discount approval is a task assigned to the approver.
+    const plannedRecords = await h.store.findings.recordsDue('hs', { statuses: ['planned'] });
+    const planned = plannedRecords.filter((r) => r.kind === 'warning');
+    const plannedApprovals = plannedRecords.filter((r) => r.kind === 'approval');
     expect(planned.length).toBeGreaterThan(0);
     // The score and flags fields are due too (never written), not only the notes.
     const dueFields = await h.store.scores.fieldsDue('hs');
@@ -39,6 +42,7 @@ describe.skipIf(!redisOk)('write-back modes', () => {
     setMode('hs', 'on');
     const on = await h.sync('hs', 'incremental');
     expect(total(on, 'writeback', 'notes')).toBe(planned.length);
+    expect(total(on, 'writeback', 'tasks')).toBe(plannedApprovals.length);
     const notes = h.sandbox.state.annotations.filter((a) => a.provider === 'hubspot' && a.kind === 'note');
     expect(notes).toHaveLength(planned.length);
     expect(await h.store.findings.recordsDue('hs')).toEqual([]);
