@@ -59,6 +59,47 @@ const APPROVAL_RULE = 'discount_over_limit';
 
 const FINDING_RECORD = 'deal_id text, rule_id text, severity text, message text, evidence jsonb, suggested_action text';
 
+/** Each kind of per-deal record: its key prefix and the findings that keep it open. */
+const RECORD_KINDS = {
+  warning: { keyPrefix: 'dw-', openWhile: '' },
+  approval: { keyPrefix: 'dwa-', openWhile: `AND f.rule_id = '${APPROVAL_RULE}'` },
+} as const;
+
+/**
+ * Makes the `kind` record of each deal due: open while a finding that keeps it open is open, closed
+ * when none is. A closed record that the CRM already shows closed is not reopened: the deal's new
+ * findings start a new record, under a new key (a later discount asks again).
+ */
+async function planRecords(
+  db: Db,
+  t: Tables,
+  connectionId: string,
+  kind: keyof typeof RECORD_KINDS,
+  dealIds: string[],
+  at: string,
+): Promise<void> {
+  if (dealIds.length === 0) return;
+  const { keyPrefix, openWhile } = RECORD_KINDS[kind];
+  const fresh = `(w.state = 'closed' AND w.write_status = 'written' AND EXCLUDED.state = 'open')`;
+  await db.query(
+    `INSERT INTO ${t.warningRecords} AS w (connection_id, deal_id, kind, record_key, opened_at, state, changed_at, write_status)
+     SELECT $1, d.deal_id, $4::text, '${keyPrefix}' || md5($1 || '/' || d.deal_id || '/' || $3::text), $3::timestamptz,
+       CASE WHEN o.open THEN 'open' ELSE 'closed' END, $3::timestamptz, 'planned'
+     FROM unnest($2::text[]) AS d(deal_id)
+     CROSS JOIN LATERAL (SELECT EXISTS (SELECT 1 FROM ${t.findings} f
+       WHERE f.connection_id = $1 AND f.deal_id = d.deal_id AND f.status = 'open' ${openWhile}) AS open) o
+     WHERE o.open OR EXISTS (SELECT 1 FROM ${t.warningRecords} x WHERE x.connection_id = $1 AND x.deal_id = d.deal_id AND x.kind = $4::text)
+     ON CONFLICT (connection_id, deal_id, kind) DO UPDATE SET
+       record_key = CASE WHEN ${fresh} THEN EXCLUDED.record_key ELSE w.record_key END,
+       opened_at = CASE WHEN ${fresh} THEN EXCLUDED.opened_at ELSE w.opened_at END,
+       external_id = CASE WHEN ${fresh} THEN NULL ELSE w.external_id END,
+       create_sent = CASE WHEN ${fresh} THEN false ELSE w.create_sent END,
+       state = EXCLUDED.state, changed_at = EXCLUDED.changed_at, write_status = 'planned',
+       write_error = NULL, write_attempts = 0, updated_at = now()`,
+    [connectionId, dealIds, at, kind],
+  );
+}
+
 export function findingsLedger(db: Db, t: Tables): FindingsLedger {
   return {
     applyDiff(connectionId, diff, at) {
@@ -102,59 +143,16 @@ export function findingsLedger(db: Db, t: Tables): FindingsLedger {
             [connectionId, JSON.stringify(diff.resolved.map(({ dealId, ruleId }) => ({ deal_id: dealId, rule_id: ruleId }))), at],
           );
         }
+        // Each touched deal's warning record becomes due; so does the approval task of a deal whose
+        // discount finding opened or resolved.
         const touched = [...new Set([...diff.opened.map((o) => o.finding.dealId), ...diff.resolved.map((r) => r.dealId)])];
-        if (touched.length > 0) {
-          // Each touched deal's record becomes due. A closed record that the CRM already shows closed
-          // is not reopened: the deal's new findings start a new record, under a new key.
-          const fresh = `(w.state = 'closed' AND w.write_status = 'written' AND EXCLUDED.state = 'open')`;
-          await tx.query(
-            `INSERT INTO ${t.warningRecords} AS w (connection_id, deal_id, record_key, opened_at, state, changed_at, write_status)
-             SELECT $1, d.deal_id, 'dw-' || md5($1 || '/' || d.deal_id || '/' || $3::text), $3::timestamptz,
-               CASE WHEN o.open THEN 'open' ELSE 'closed' END, $3::timestamptz, 'planned'
-             FROM unnest($2::text[]) AS d(deal_id)
-             CROSS JOIN LATERAL (SELECT EXISTS (SELECT 1 FROM ${t.findings} f
-               WHERE f.connection_id = $1 AND f.deal_id = d.deal_id AND f.status = 'open') AS open) o
-             WHERE o.open OR EXISTS (SELECT 1 FROM ${t.warningRecords} x
-               WHERE x.connection_id = $1 AND x.deal_id = d.deal_id AND x.kind = 'warning')
-             ON CONFLICT (connection_id, deal_id, kind) DO UPDATE SET
-               record_key = CASE WHEN ${fresh} THEN EXCLUDED.record_key ELSE w.record_key END,
-               opened_at = CASE WHEN ${fresh} THEN EXCLUDED.opened_at ELSE w.opened_at END,
-               external_id = CASE WHEN ${fresh} THEN NULL ELSE w.external_id END,
-               create_sent = CASE WHEN ${fresh} THEN false ELSE w.create_sent END,
-               state = EXCLUDED.state, changed_at = EXCLUDED.changed_at, write_status = 'planned',
-               write_error = NULL, write_attempts = 0, updated_at = now()`,
-            [connectionId, touched, at],
-          );
-        }
         const discount = [
           ...new Set(
             [...diff.opened.map((o) => o.finding), ...diff.resolved].filter((f) => f.ruleId === APPROVAL_RULE).map((f) => f.dealId),
           ),
         ];
-        if (discount.length > 0) {
-          // The deal's approval task (its own row, kind 'approval') follows its discount finding the
-          // same way: open while the finding is open, closed when it resolves, never reopened once
-          // the CRM shows it closed (a later discount asks again, under a new key).
-          const fresh = `(w.state = 'closed' AND w.write_status = 'written' AND EXCLUDED.state = 'open')`;
-          await tx.query(
-            `INSERT INTO ${t.warningRecords} AS w (connection_id, deal_id, kind, record_key, opened_at, state, changed_at, write_status)
-             SELECT $1, d.deal_id, 'approval', 'dwa-' || md5($1 || '/' || d.deal_id || '/' || $3::text), $3::timestamptz,
-               CASE WHEN o.open THEN 'open' ELSE 'closed' END, $3::timestamptz, 'planned'
-             FROM unnest($2::text[]) AS d(deal_id)
-             CROSS JOIN LATERAL (SELECT EXISTS (SELECT 1 FROM ${t.findings} f
-               WHERE f.connection_id = $1 AND f.deal_id = d.deal_id AND f.rule_id = '${APPROVAL_RULE}' AND f.status = 'open') AS open) o
-             WHERE o.open OR EXISTS (SELECT 1 FROM ${t.warningRecords} x
-               WHERE x.connection_id = $1 AND x.deal_id = d.deal_id AND x.kind = 'approval')
-             ON CONFLICT (connection_id, deal_id, kind) DO UPDATE SET
-               record_key = CASE WHEN ${fresh} THEN EXCLUDED.record_key ELSE w.record_key END,
-               opened_at = CASE WHEN ${fresh} THEN EXCLUDED.opened_at ELSE w.opened_at END,
-               external_id = CASE WHEN ${fresh} THEN NULL ELSE w.external_id END,
-               create_sent = CASE WHEN ${fresh} THEN false ELSE w.create_sent END,
-               state = EXCLUDED.state, changed_at = EXCLUDED.changed_at, write_status = 'planned',
-               write_error = NULL, write_attempts = 0, updated_at = now()`,
-            [connectionId, discount, at],
-          );
-        }
+        await planRecords(tx, t, connectionId, 'warning', touched, at);
+        await planRecords(tx, t, connectionId, 'approval', discount, at);
       });
     },
 
