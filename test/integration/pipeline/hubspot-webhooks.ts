@@ -1,6 +1,9 @@
 /** Signed HubSpot webhook deliveries to a running dealwatch server, for the fast-path tests. */
 import { createHmac } from 'node:crypto';
 import net from 'node:net';
+import { serverDepsFrom } from '../../../src/commands/http-server.js';
+import { parseConfig } from '../../../src/config.js';
+import { startServer, type RunningServer } from '../../../src/server/server.js';
 import type { Harness } from './harness.js';
 
 export function freePort(): Promise<number> {
@@ -67,4 +70,14 @@ export function silentFastifyLogger() {
     child: () => logger,
   };
   return logger as never;
+}
+
+/** The server as `dealwatch serve` builds it (serverDepsFrom), on `port`, over the harness's connections, store and queues. */
+export function serveHarness(h: Harness, port: number): Promise<RunningServer> {
+  const publicUrl = `http://127.0.0.1:${port}`;
+  const config = { ...parseConfig({ publicUrl, connections: [] }, { PORT: String(port) }), connections: h.settings, configPath: null };
+  return startServer(serverDepsFrom(config, { store: h.store, queues: h.queues, logger: silentFastifyLogger() }), {
+    host: '127.0.0.1',
+    port,
+  });
 }

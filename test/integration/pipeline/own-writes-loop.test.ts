@@ -4,26 +4,15 @@
  * rule "created, and every time it's edited") with LastModifiedById. Neither starts another
  * refetch-rescore-write cycle; a rep's stage change still does, exactly once.
  */
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../../src/config.js';
-import { serverDepsFrom } from '../../../src/commands/http-server.js';
 import type { ConnectionSettings } from '../../../src/domain/model/index.js';
-import { startServer, type RunningServer } from '../../../src/server/server.js';
+import type { RunningServer } from '../../../src/server/server.js';
 import { redisAvailable } from '../../support/services.js';
 import { startHarness, type Harness } from './harness.js';
+import { freePort, serveHarness } from './hubspot-webhooks.js';
 
 const redisOk = await redisAvailable();
 const TOKEN = 'outbound-token-0123456789';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 interface EventResult {
   connectionId: string;
@@ -49,22 +38,6 @@ async function settle(h: Harness): Promise<EventResult[]> {
   return jobs.map((j) => j.returnvalue as EventResult);
 }
 
-function silentFastifyLogger() {
-  const noop = () => undefined;
-  const logger = {
-    level: 'silent',
-    fatal: noop,
-    error: noop,
-    warn: noop,
-    info: noop,
-    debug: noop,
-    trace: noop,
-    silent: noop,
-    child: () => logger,
-  };
-  return logger as never;
-}
-
 describe.skipIf(!redisOk)('our own writes echo back as webhooks (Redis queues)', () => {
   let h: Harness;
   let server: RunningServer;
@@ -86,11 +59,7 @@ describe.skipIf(!redisOk)('our own writes echo back as webhooks (Redis queues)',
     });
     const sf = h.settings.findIndex((s) => s.id === 'sf');
     h.settings[sf] = { ...(h.settings[sf] as Extract<ConnectionSettings, { provider: 'salesforce' }>), outboundMessageToken: TOKEN };
-    const config = { ...parseConfig({ publicUrl, connections: [] }, { PORT: String(port) }), connections: h.settings, configPath: null };
-    server = await startServer(serverDepsFrom(config, { store: h.store, queues: h.queues, logger: silentFastifyLogger() }), {
-      host: '127.0.0.1',
-      port,
-    });
+    server = await serveHarness(h, port);
   }, 120_000);
   afterAll(async () => {
     await server?.close();

@@ -6,14 +6,12 @@
  * far fewer opportunity reads than opportunities (one deal at a time would read each of them).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../../src/config.js';
-import { serverDepsFrom } from '../../../src/commands/http-server.js';
 import type { ConnectionSettings } from '../../../src/domain/model/index.js';
 import { DEFAULT_CONCURRENCY } from '../../../src/queue/system.js';
-import { startServer, type RunningServer } from '../../../src/server/server.js';
+import type { RunningServer } from '../../../src/server/server.js';
 import { redisAvailable } from '../../support/services.js';
 import { startHarness, type Harness } from './harness.js';
-import { freePort, silentFastifyLogger } from './hubspot-webhooks.js';
+import { freePort, serveHarness } from './hubspot-webhooks.js';
 
 const TOKEN = 'outbound-burst-token';
 const DEALS = 15;
@@ -43,15 +41,7 @@ describe(`a burst of Salesforce outbound messages (${queues} queues)`, () => {
     // The harness's Salesforce connection, with the token its Outbound Message URL carries.
     const at = h.settings.findIndex((s) => s.id === 'sf');
     h.settings[at] = { ...h.settings[at], outboundMessageToken: TOKEN } as ConnectionSettings;
-    const config = {
-      ...parseConfig({ publicUrl: `http://127.0.0.1:${port}`, connections: [] }, { PORT: String(port) }),
-      connections: h.settings,
-      configPath: null,
-    };
-    server = await startServer(serverDepsFrom(config, { store: h.store, queues: h.queues, logger: silentFastifyLogger() }), {
-      host: '127.0.0.1',
-      port,
-    });
+    server = await serveHarness(h, port);
     await h.sync('sf', 'full');
   }, 180_000);
   afterAll(async () => {

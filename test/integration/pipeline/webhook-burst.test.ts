@@ -6,13 +6,11 @@
  * more when the provider delivers the whole batch again.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../../src/config.js';
-import { serverDepsFrom } from '../../../src/commands/http-server.js';
-import { startServer, type RunningServer } from '../../../src/server/server.js';
+import type { RunningServer } from '../../../src/server/server.js';
 import { DEFAULT_CONCURRENCY } from '../../../src/queue/system.js';
 import { redisAvailable } from '../../support/services.js';
 import { startHarness, type Harness } from './harness.js';
-import { freePort, hubspotEvent, postSigned, silentFastifyLogger, waitForIdleEvents } from './hubspot-webhooks.js';
+import { freePort, hubspotEvent, postSigned, serveHarness, waitForIdleEvents } from './hubspot-webhooks.js';
 
 const redisOk = await redisAvailable();
 const SETUPS = [
@@ -34,15 +32,7 @@ for (const setup of SETUPS) {
       h = await startHarness({ store: 'embedded', queues: setup.queues, deals: 60, eventsConcurrency: DEFAULT_CONCURRENCY.events });
       const port = await freePort();
       url = `http://127.0.0.1:${port}/webhooks/hubspot`;
-      const config = {
-        ...parseConfig({ publicUrl: `http://127.0.0.1:${port}`, connections: [] }, { PORT: String(port) }),
-        connections: h.settings,
-        configPath: null,
-      };
-      server = await startServer(serverDepsFrom(config, { store: h.store, queues: h.queues, logger: silentFastifyLogger() }), {
-        host: '127.0.0.1',
-        port,
-      });
+      server = await serveHarness(h, port);
       await h.sync('hs', 'full');
     }, 120_000);
     afterAll(async () => {

@@ -6,12 +6,10 @@
  */
 import type { Deal as SandboxDeal } from '../../../src/sandbox/generator/book.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../../src/config.js';
-import { serverDepsFrom } from '../../../src/commands/http-server.js';
-import { startServer, type RunningServer } from '../../../src/server/server.js';
+import type { RunningServer } from '../../../src/server/server.js';
 import { redisAvailable } from '../../support/services.js';
 import { startHarness, type Harness } from './harness.js';
-import { freePort, hubspotEvent as event, postSigned, silentFastifyLogger, waitForIdleEvents } from './hubspot-webhooks.js';
+import { freePort, hubspotEvent as event, postSigned, serveHarness, waitForIdleEvents } from './hubspot-webhooks.js';
 
 const redisOk = await redisAvailable();
 const SETUPS = [
@@ -29,11 +27,7 @@ for (const setup of SETUPS) {
       h = await startHarness({ store: 'embedded', queues: setup.queues, deals: 60 });
       const port = await freePort();
       publicUrl = `http://127.0.0.1:${port}`;
-      const config = { ...parseConfig({ publicUrl, connections: [] }, { PORT: String(port) }), connections: h.settings, configPath: null };
-      server = await startServer(serverDepsFrom(config, { store: h.store, queues: h.queues, logger: silentFastifyLogger() }), {
-        host: '127.0.0.1',
-        port,
-      });
+      server = await serveHarness(h, port);
       await h.sync('hs', 'full');
     }, 120_000);
     afterAll(async () => {
