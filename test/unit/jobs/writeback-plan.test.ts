@@ -9,7 +9,8 @@ import { createWritebackProcessor, writeBack } from '../../../jobs/writeback.js'
 import type { PipelineDeps } from '../../../jobs/deps.js';
 import { CrmError } from '../../../src/domain/errors.js';
 import { ConnectionSettings } from '../../../src/domain/model/index.js';
-import type { DealFields, LedgerEntry, Store, WarningRecordEntry, WarningRecordUpdate, WriteStatus } from '../../../src/store/types.js';
+import type { DealFields, Store, WarningRecordEntry, WarningRecordUpdate, WriteStatus } from '../../../src/store/types.js';
+import { finding } from './ledger-fixtures.js';
 import type { AnnotationBatch, AnnotationOutcome, AnnotationResult, CrmConnector } from '../../../connectors/types.js';
 
 const settingsOf = (writeback: 'on' | 'dry-run' | 'off', provider: 'hubspot' | 'salesforce' = 'hubspot') =>
@@ -38,27 +39,6 @@ function row(key: string, dealId: string, writeStatus: WriteStatus = 'planned', 
     writeStatus,
     writeError: null,
     writeAttempts,
-  };
-}
-
-function finding(dealId: string): LedgerEntry {
-  return {
-    connectionId: 'hs',
-    dealId,
-    ruleId: 'stale_deal',
-    severity: 'warning',
-    message: 'No logged activity in 30 days.',
-    evidence: {},
-    suggestedAction: 'Call the buyer.',
-    status: 'open',
-    firstSeenAt: '2026-11-26T09:00:00.000Z',
-    lastSeenAt: '2026-11-26T09:00:00.000Z',
-    resolvedAt: null,
-    annotationKey: `f-${dealId}`,
-    externalId: null,
-    writeStatus: 'planned',
-    writeError: null,
-    writeAttempts: 0,
   };
 }
 

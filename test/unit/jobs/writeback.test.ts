@@ -9,7 +9,8 @@ import { needsLookup, writeBack } from '../../../jobs/writeback.js';
 import type { PipelineDeps } from '../../../jobs/deps.js';
 import { CrmError } from '../../../src/domain/errors.js';
 import { ConnectionSettings } from '../../../src/domain/model/index.js';
-import type { LedgerEntry, Store, WarningRecordEntry, WarningRecordUpdate, WriteStatus } from '../../../src/store/types.js';
+import type { Store, WarningRecordEntry, WarningRecordUpdate, WriteStatus } from '../../../src/store/types.js';
+import { finding } from './ledger-fixtures.js';
 import type { AnnotationBatch, AnnotationResult, CrmConnector } from '../../../connectors/types.js';
 
 const settings = ConnectionSettings.parse({ id: 'hs', provider: 'hubspot', accessToken: 'pat-test', portalId: '1', writeback: 'on' });
@@ -29,27 +30,6 @@ function record(key: string, dealId: string, writeStatus: WriteStatus, over: Par
     writeError: null,
     writeAttempts: writeStatus === 'failed' ? 1 : 0,
     ...over,
-  };
-}
-
-function finding(dealId: string): LedgerEntry {
-  return {
-    connectionId: 'hs',
-    dealId,
-    ruleId: 'stale_deal',
-    severity: 'warning',
-    message: 'No logged activity in 30 days.',
-    evidence: {},
-    suggestedAction: 'Call the buyer.',
-    status: 'open',
-    firstSeenAt: '2026-11-26T09:00:00.000Z',
-    lastSeenAt: '2026-11-26T09:00:00.000Z',
-    resolvedAt: null,
-    annotationKey: `f-${dealId}`,
-    externalId: null,
-    writeStatus: 'planned',
-    writeError: null,
-    writeAttempts: 0,
   };
 }
 
