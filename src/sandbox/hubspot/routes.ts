@@ -257,13 +257,7 @@ export async function hubspotRoutes(app: FastifyInstance, options: HubSpotRouteO
       for (const input of inputs) {
         const found = findRecord(type, String(input.id));
         if (!found || found.archived) {
-          errors.push({
-            status: 'error',
-            category: 'OBJECT_NOT_FOUND',
-            message: `Object not found.  objectId are usually numeric.`,
-            context: { id: [String(input.id)] },
-            errors: [],
-          });
+          errors.push(batchObjectNotFound(input.id));
           continue;
         }
         const result = applyDealWrite(ctx, found.idx, input.properties ?? {});
@@ -294,13 +288,7 @@ export async function hubspotRoutes(app: FastifyInstance, options: HubSpotRouteO
     for (const input of inputs) {
       const found = findRecord(type, String(input.id));
       if (!found || found.archived) {
-        errors.push({
-          status: 'error',
-          category: 'OBJECT_NOT_FOUND',
-          message: 'Object not found.  objectId are usually numeric.',
-          context: { id: [String(input.id)] },
-          errors: [],
-        });
+        errors.push(batchObjectNotFound(input.id));
         continue;
       }
       const activity = store.book.activities[found.idx]!;
@@ -480,4 +468,15 @@ export async function hubspotRoutes(app: FastifyInstance, options: HubSpotRouteO
       return reply.code(201).send(definition);
     },
   );
+}
+
+/** A batch update's per-input error for an id that is not there (or archived), as HubSpot words it. */
+function batchObjectNotFound(id: unknown) {
+  return {
+    status: 'error',
+    category: 'OBJECT_NOT_FOUND',
+    message: 'Object not found.  objectId are usually numeric.',
+    context: { id: [String(id)] },
+    errors: [],
+  };
 }
